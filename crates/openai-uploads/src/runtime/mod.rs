@@ -1,0 +1,1 @@
+//! Hand-written runtime: placeholder until the runtime lands.
