@@ -2,7 +2,11 @@
 //!
 //! Kept thin: each subcommand lives in its own module.
 
+mod conformance;
+mod demo;
 mod gen_cmd;
+mod test_cmd;
+mod util;
 
 use std::process::ExitCode;
 
@@ -12,6 +16,13 @@ fn main() -> ExitCode {
     let result = match args.as_slice() {
         ["gen"] => gen_cmd::run(false),
         ["gen", "--check"] => gen_cmd::run(true),
+        ["demo"] => demo::run(),
+        ["test"] => test_cmd::run(),
+        ["conformance"] => conformance::run(),
+        ["help" | "--help" | "-h"] => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);
@@ -30,5 +41,11 @@ const USAGE: &str = "\
 usage: cargo xtask <command>
 
 commands:
+  demo           build, start the fake API, cancel an upload with `openai` twice
+                 (success, then the error path); needs no API key
+  test           everything CI runs: fmt, clippy, native-tls check, gen --check,
+                 cargo test, conformance; stops at the first failure
+  conformance    run `openai` against Steady (npm @stdy/cli, installed under
+                 target/conformance) for every method in spec/generate.yaml
   gen            regenerate the checked-in code from spec/
   gen --check    write nothing; fail if generated code is stale";

@@ -1,0 +1,105 @@
+//! OpenAI-style error replies: `{"error":{"message","type","param","code"}}`.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+/// An error reply, in the shape the OpenAI API uses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub message: String,
+    pub kind: &'static str,
+    pub param: Option<&'static str>,
+    pub code: Option<&'static str>,
+}
+
+impl ApiError {
+    fn invalid_request(status: StatusCode, message: String) -> Self {
+        Self {
+            status,
+            message,
+            kind: "invalid_request_error",
+            param: None,
+            code: None,
+        }
+    }
+
+    pub fn no_such_upload(id: &str) -> Self {
+        Self::invalid_request(StatusCode::NOT_FOUND, format!("No such upload: '{id}'"))
+    }
+
+    /// An operation that needs a pending Upload met one in another state.
+    pub fn not_pending(id: &str, action: &str, status: &str) -> Self {
+        Self::invalid_request(
+            StatusCode::BAD_REQUEST,
+            format!("Cannot {action} upload '{id}': its status is '{status}', not 'pending'."),
+        )
+    }
+
+    pub fn missing_api_key() -> Self {
+        Self::invalid_request(
+            StatusCode::UNAUTHORIZED,
+            "No API key provided. Send it in an Authorization header: \
+             `Authorization: Bearer YOUR_API_KEY`."
+                .to_owned(),
+        )
+    }
+
+    pub fn malformed_authorization() -> Self {
+        Self::invalid_request(
+            StatusCode::UNAUTHORIZED,
+            "The Authorization header must be `Bearer YOUR_API_KEY`.".to_owned(),
+        )
+    }
+
+    /// Never echoes the key it was given.
+    pub fn incorrect_api_key() -> Self {
+        Self {
+            code: Some("invalid_api_key"),
+            ..Self::invalid_request(
+                StatusCode::UNAUTHORIZED,
+                "Incorrect API key provided.".to_owned(),
+            )
+        }
+    }
+
+    pub fn invalid_url(method: &str, path: &str) -> Self {
+        Self::invalid_request(
+            StatusCode::NOT_FOUND,
+            format!("Invalid URL ({method} {path})"),
+        )
+    }
+
+    pub fn method_not_allowed(method: &str, path: &str) -> Self {
+        Self::invalid_request(
+            StatusCode::METHOD_NOT_ALLOWED,
+            format!("Method {method} is not allowed on {path}"),
+        )
+    }
+
+    pub fn invalid_path(detail: &str) -> Self {
+        Self::invalid_request(
+            StatusCode::BAD_REQUEST,
+            format!("Invalid path parameter: {detail}"),
+        )
+    }
+
+    /// The JSON body of this error.
+    pub fn body(&self) -> serde_json::Value {
+        json!({
+            "error": {
+                "message": self.message,
+                "type": self.kind,
+                "param": self.param,
+                "code": self.code,
+            }
+        })
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.status, axum::Json(self.body())).into_response()
+    }
+}

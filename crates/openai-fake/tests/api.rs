@@ -1,0 +1,345 @@
+//! The fake's HTTP behaviour, driven over real sockets.
+
+use std::time::Duration;
+
+use openai_fake::{Config, Fake, SEED_UPLOAD_ID, Upload, UploadStatus};
+use serde_json::{Value, json};
+
+const KEY: &str = "sk-test-key";
+
+fn client() -> reqwest::Client {
+    // No proxy: the machine's proxy settings must not see loopback traffic.
+    reqwest::Client::builder()
+        .no_proxy()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .expect("client")
+}
+
+struct Reply {
+    status: u16,
+    request_id: Option<String>,
+    body: Value,
+}
+
+async fn send(request: reqwest::RequestBuilder) -> Reply {
+    let response = request.send().await.expect("request");
+    let status = response.status().as_u16();
+    let request_id = response
+        .headers()
+        .get("x-request-id")
+        .map(|v| v.to_str().expect("ascii request id").to_owned());
+    let text = response.text().await.expect("body");
+    let body = serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"));
+    Reply {
+        status,
+        request_id,
+        body,
+    }
+}
+
+async fn cancel(fake: &Fake, raw_id: &str) -> Reply {
+    let url = format!("{}/uploads/{raw_id}/cancel", fake.base_url());
+    send(client().post(url).bearer_auth(KEY)).await
+}
+
+fn error_body(message: &str) -> Value {
+    json!({"error": {"message": message, "type": "invalid_request_error", "param": null, "code": null}})
+}
+
+fn start() -> Fake {
+    Fake::start(Config::default()).expect("fake starts")
+}
+
+#[tokio::test]
+async fn cancelling_the_seeded_pending_upload_returns_it_cancelled() {
+    let fake = start();
+    let before = fake.upload(SEED_UPLOAD_ID).expect("seeded");
+    assert_eq!(before.status, UploadStatus::Pending);
+
+    let reply = cancel(&fake, SEED_UPLOAD_ID).await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let body = reply.body;
+    assert_eq!(body["id"], SEED_UPLOAD_ID);
+    assert_eq!(body["object"], "upload");
+    assert_eq!(body["status"], "cancelled");
+    assert_eq!(body["filename"], "training_examples.jsonl");
+    assert_eq!(body["purpose"], "fine-tune");
+    assert_eq!(body["bytes"], 2_147_483_648_u64);
+    assert_eq!(body["file"], Value::Null);
+    let created = body["created_at"].as_u64().expect("created_at");
+    let expires = body["expires_at"].as_u64().expect("expires_at");
+    assert_eq!(expires - created, 3600);
+    // The body is a whole Upload, in the fake's own model too.
+    let upload: Upload = serde_json::from_value(body).expect("an Upload");
+    assert_eq!(fake.upload(SEED_UPLOAD_ID), Some(upload));
+}
+
+#[tokio::test]
+async fn cancelling_twice_is_a_400_error_body() {
+    let fake = start();
+    assert_eq!(cancel(&fake, SEED_UPLOAD_ID).await.status, 200);
+    let reply = cancel(&fake, SEED_UPLOAD_ID).await;
+    assert_eq!(reply.status, 400);
+    assert_eq!(
+        reply.body,
+        error_body(
+            "Cannot cancel upload 'upload_abc123': its status is 'cancelled', not 'pending'."
+        )
+    );
+    assert_eq!(
+        fake.upload(SEED_UPLOAD_ID).unwrap().status,
+        UploadStatus::Cancelled
+    );
+}
+
+#[tokio::test]
+async fn a_completed_upload_cannot_be_cancelled() {
+    let fake = start();
+    let mut done = Upload::pending("upload_done", "a.jsonl", "batch", 10, 1, 3600);
+    done.status = UploadStatus::Completed;
+    fake.state().insert_upload(done.clone());
+    // Far in the past, yet completed uploads never expire.
+    let reply = cancel(&fake, "upload_done").await;
+    assert_eq!(reply.status, 400);
+    assert_eq!(
+        reply.body,
+        error_body("Cannot cancel upload 'upload_done': its status is 'completed', not 'pending'.")
+    );
+    assert_eq!(fake.upload("upload_done"), Some(done));
+}
+
+#[tokio::test]
+async fn an_expired_upload_cannot_be_cancelled() {
+    let fake = Fake::start(Config {
+        upload_ttl: Duration::ZERO,
+        ..Config::default()
+    })
+    .expect("fake starts");
+    let reply = cancel(&fake, SEED_UPLOAD_ID).await;
+    assert_eq!(reply.status, 400);
+    assert_eq!(
+        reply.body,
+        error_body("Cannot cancel upload 'upload_abc123': its status is 'expired', not 'pending'.")
+    );
+    assert_eq!(
+        fake.upload(SEED_UPLOAD_ID).unwrap().status,
+        UploadStatus::Expired
+    );
+}
+
+#[tokio::test]
+async fn an_unknown_id_is_a_404_error_body() {
+    let fake = start();
+    let reply = cancel(&fake, "upload_missing").await;
+    assert_eq!(reply.status, 404);
+    assert_eq!(reply.body, error_body("No such upload: 'upload_missing'"));
+}
+
+#[tokio::test]
+async fn without_seed_even_the_example_id_is_unknown() {
+    let fake = Fake::start(Config {
+        seed: false,
+        ..Config::default()
+    })
+    .expect("fake starts");
+    assert_eq!(cancel(&fake, SEED_UPLOAD_ID).await.status, 404);
+    assert_eq!(fake.upload(SEED_UPLOAD_ID), None);
+}
+
+#[tokio::test]
+async fn path_ids_are_percent_decoded() {
+    let fake = start();
+    // `%5F` is `_`: the same upload.
+    let reply = cancel(&fake, "upload%5Fabc123").await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(reply.body["id"], SEED_UPLOAD_ID);
+
+    // An encoded slash stays inside the one segment.
+    let reply = cancel(&fake, "a%2Fb%20c").await;
+    assert_eq!(reply.status, 404);
+    assert_eq!(reply.body, error_body("No such upload: 'a/b c'"));
+
+    // Unicode survives the round trip.
+    let reply = cancel(&fake, "upload_%C3%A9t%C3%A9").await;
+    assert_eq!(reply.body, error_body("No such upload: 'upload_été'"));
+}
+
+#[tokio::test]
+async fn an_id_that_is_not_utf8_is_a_400_error_body() {
+    let fake = start();
+    let reply = cancel(&fake, "upload_%FF").await;
+    assert_eq!(reply.status, 400);
+    assert_eq!(reply.body["error"]["type"], "invalid_request_error");
+    let message = reply.body["error"]["message"].as_str().unwrap();
+    assert!(message.starts_with("Invalid path parameter"), "{message}");
+}
+
+#[tokio::test]
+async fn a_missing_bearer_is_a_401_and_changes_nothing() {
+    let fake = start();
+    let url = format!("{}/uploads/{SEED_UPLOAD_ID}/cancel", fake.base_url());
+    let reply = send(client().post(url)).await;
+    assert_eq!(reply.status, 401);
+    assert_eq!(reply.body["error"]["type"], "invalid_request_error");
+    assert_eq!(reply.body["error"]["param"], Value::Null);
+    let message = reply.body["error"]["message"].as_str().unwrap();
+    assert!(message.contains("Authorization"), "{message}");
+    assert!(reply.request_id.is_some());
+    assert_eq!(
+        fake.upload(SEED_UPLOAD_ID).unwrap().status,
+        UploadStatus::Pending
+    );
+}
+
+#[tokio::test]
+async fn a_malformed_authorization_header_is_a_401() {
+    let fake = start();
+    let url = format!("{}/uploads/{SEED_UPLOAD_ID}/cancel", fake.base_url());
+    for header in ["Basic dXNlcjpwYXNz", "Bearer", "Bearer   ", "sk-no-scheme"] {
+        let reply = send(client().post(&url).header("authorization", header)).await;
+        assert_eq!(reply.status, 401, "{header:?}");
+        assert_eq!(
+            reply.body,
+            error_body("The Authorization header must be `Bearer YOUR_API_KEY`."),
+            "{header:?}"
+        );
+    }
+    // The scheme is case-insensitive.
+    let reply = send(client().post(&url).header("authorization", "bearer sk-x")).await;
+    assert_eq!(reply.status, 200);
+}
+
+#[tokio::test]
+async fn a_configured_key_rejects_others_without_echoing_them() {
+    let fake = Fake::start(Config {
+        api_key: Some(KEY.to_owned()),
+        ..Config::default()
+    })
+    .expect("fake starts");
+    let url = format!("{}/uploads/{SEED_UPLOAD_ID}/cancel", fake.base_url());
+    let reply = send(client().post(&url).bearer_auth("sk-wrong-secret")).await;
+    assert_eq!(reply.status, 401);
+    assert_eq!(reply.body["error"]["code"], "invalid_api_key");
+    assert!(!reply.body.to_string().contains("sk-wrong-secret"));
+    assert_eq!(send(client().post(&url).bearer_auth(KEY)).await.status, 200);
+}
+
+#[tokio::test]
+async fn every_reply_carries_a_fresh_request_id() {
+    let fake = start();
+    let base = fake.base_url();
+    let replies = [
+        cancel(&fake, SEED_UPLOAD_ID).await,
+        cancel(&fake, SEED_UPLOAD_ID).await,
+        cancel(&fake, "upload_missing").await,
+        send(client().post(format!("{base}/uploads/x/cancel"))).await,
+        send(client().get(format!("{base}/nowhere")).bearer_auth(KEY)).await,
+    ];
+    let ids: Vec<String> = replies
+        .iter()
+        .map(|r| r.request_id.clone().expect("x-request-id"))
+        .collect();
+    for id in &ids {
+        assert!(id.starts_with("req_") && id.len() > 8, "{id}");
+    }
+    let mut unique = ids.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), ids.len(), "{ids:?}");
+}
+
+#[tokio::test]
+async fn unknown_routes_and_methods_get_error_bodies() {
+    let fake = start();
+    let base = fake.base_url();
+    let reply = send(
+        client()
+            .post(format!("{base}/uploads/cancel"))
+            .bearer_auth(KEY),
+    )
+    .await;
+    assert_eq!(reply.status, 404);
+    assert_eq!(
+        reply.body,
+        error_body("Invalid URL (POST /v1/uploads/cancel)")
+    );
+
+    // Without the /v1 prefix.
+    let url = format!("http://{}/uploads/{SEED_UPLOAD_ID}/cancel", fake.addr());
+    let reply = send(client().post(url).bearer_auth(KEY)).await;
+    assert_eq!(reply.status, 404);
+
+    let url = format!("{base}/uploads/{SEED_UPLOAD_ID}/cancel");
+    let reply = send(client().get(&url).bearer_auth(KEY)).await;
+    assert_eq!(reply.status, 405);
+    assert_eq!(
+        reply.body,
+        error_body("Method GET is not allowed on /v1/uploads/upload_abc123/cancel")
+    );
+    assert_eq!(
+        fake.upload(SEED_UPLOAD_ID).unwrap().status,
+        UploadStatus::Pending
+    );
+}
+
+#[tokio::test]
+async fn concurrent_cancels_succeed_exactly_once() {
+    let fake = start();
+    let url = format!("{}/uploads/{SEED_UPLOAD_ID}/cancel", fake.base_url());
+    let client = client();
+    let mut tasks = Vec::new();
+    for _ in 0..8 {
+        let request = client.post(&url).bearer_auth(KEY);
+        tasks.push(tokio::spawn(async move { send(request).await.status }));
+    }
+    let mut statuses = Vec::new();
+    for task in tasks {
+        statuses.push(task.await.expect("task"));
+    }
+    statuses.sort_unstable();
+    assert_eq!(statuses, [200, 400, 400, 400, 400, 400, 400, 400]);
+}
+
+#[tokio::test]
+async fn stop_closes_the_port() {
+    let fake = start();
+    let url = format!("{}/uploads/{SEED_UPLOAD_ID}/cancel", fake.base_url());
+    assert_eq!(send(client().post(&url).bearer_auth(KEY)).await.status, 200);
+    fake.stop().expect("clean stop");
+    let result = client().post(&url).bearer_auth(KEY).send().await;
+    assert!(result.is_err(), "still answering after stop");
+}
+
+#[tokio::test]
+async fn drop_closes_the_port() {
+    let fake = start();
+    let url = format!("{}/uploads/{SEED_UPLOAD_ID}/cancel", fake.base_url());
+    drop(fake);
+    assert!(client().post(&url).bearer_auth(KEY).send().await.is_err());
+}
+
+#[test]
+fn fakes_get_distinct_free_ports_and_a_taken_port_is_an_error() {
+    let one = start();
+    let two = start();
+    assert_ne!(one.addr(), two.addr());
+    assert!(one.addr().ip().is_loopback());
+    assert!(one.base_url().ends_with("/v1"));
+    let taken = Fake::start(Config {
+        port: one.addr().port(),
+        ..Config::default()
+    });
+    assert!(taken.is_err(), "bound a port that is in use");
+}
+
+#[test]
+fn config_debug_hides_the_key() {
+    let config = Config {
+        api_key: Some("sk-very-secret".to_owned()),
+        ..Config::default()
+    };
+    let shown = format!("{config:?}");
+    assert!(!shown.contains("sk-very-secret"), "{shown}");
+    assert!(shown.contains("<redacted>"), "{shown}");
+}
