@@ -1,0 +1,116 @@
+//! `spec/generate.yaml`: which operations become which methods.
+//!
+//! ```yaml
+//! resources:
+//!   uploads:
+//!     methods:
+//!       cancel: post /uploads/{upload_id}/cancel
+//!     subresources:
+//!       parts:
+//!         methods:
+//!           create: post /uploads/{upload_id}/parts
+//! ```
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+use crate::error::{Error, Result};
+
+pub const FILE: &str = "generate.yaml";
+
+/// The whole generation config.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    pub resources: BTreeMap<String, ResourceConfig>,
+}
+
+/// One resource: its methods and nested resources.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResourceConfig {
+    #[serde(default)]
+    pub methods: BTreeMap<String, String>,
+    #[serde(default)]
+    pub subresources: BTreeMap<String, ResourceConfig>,
+}
+
+impl Config {
+    pub fn parse(text: &str) -> Result<Self> {
+        serde_yaml::from_str(text).map_err(|e| {
+            let at = e
+                .location()
+                .map(|l| format!(" (line {}, column {})", l.line(), l.column()))
+                .unwrap_or_default();
+            Error::new(format!("{FILE}#"), format!("cannot parse{at}: {e}"))
+        })
+    }
+}
+
+/// An HTTP method the generator knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum HttpMethod {
+    Get,
+    Post,
+    Put,
+    Patch,
+    Delete,
+}
+
+impl HttpMethod {
+    pub fn parse(text: &str) -> Option<Self> {
+        Some(match text {
+            "get" => HttpMethod::Get,
+            "post" => HttpMethod::Post,
+            "put" => HttpMethod::Put,
+            "patch" => HttpMethod::Patch,
+            "delete" => HttpMethod::Delete,
+            _ => return None,
+        })
+    }
+
+    /// The key of this method in an OpenAPI path item.
+    pub fn key(self) -> &'static str {
+        match self {
+            HttpMethod::Get => "get",
+            HttpMethod::Post => "post",
+            HttpMethod::Put => "put",
+            HttpMethod::Patch => "patch",
+            HttpMethod::Delete => "delete",
+        }
+    }
+
+    /// The `reqwest::Method` constant.
+    pub fn constant(self) -> &'static str {
+        match self {
+            HttpMethod::Get => "GET",
+            HttpMethod::Post => "POST",
+            HttpMethod::Put => "PUT",
+            HttpMethod::Patch => "PATCH",
+            HttpMethod::Delete => "DELETE",
+        }
+    }
+}
+
+/// Splits `post /uploads/{upload_id}/cancel` into its method and path.
+pub fn parse_endpoint(text: &str, pointer: &str) -> Result<(HttpMethod, String)> {
+    let mut words = text.split_whitespace();
+    let (Some(method), Some(path), None) = (words.next(), words.next(), words.next()) else {
+        return Err(Error::new(
+            pointer,
+            format!(
+                "expected `<method> <path>`, like `post /uploads/{{upload_id}}/cancel`, not `{text}`"
+            ),
+        ));
+    };
+    let method = HttpMethod::parse(&method.to_ascii_lowercase())
+        .ok_or_else(|| Error::new(pointer, format!("unknown HTTP method `{method}`")))?;
+    if !path.starts_with('/') {
+        return Err(Error::new(
+            pointer,
+            format!("path `{path}` must start with `/`"),
+        ));
+    }
+    Ok((method, path.to_owned()))
+}
