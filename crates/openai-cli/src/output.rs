@@ -1,0 +1,176 @@
+//! Turning a reply body into the text printed for `--format`, `--transform` and `-r`.
+
+use serde_json::Value;
+
+use crate::cli::Format;
+use crate::{color, pretty};
+
+/// A reply body, or the part of it a `--transform` path selected.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Doc {
+    /// The text as the server sent it (or as GJSON cut it out), for `--format raw`.
+    pub raw: String,
+    /// The parsed JSON, with key order kept; `None` when `raw` is not JSON.
+    pub json: Option<Value>,
+}
+
+impl Doc {
+    pub fn from_bytes(bytes: &[u8]) -> Self {
+        let raw = String::from_utf8_lossy(bytes).into_owned();
+        let json = serde_json::from_str(&raw).ok();
+        Self { raw, json }
+    }
+
+    /// Applies a GJSON path; `None` when the path matches nothing (or the body is not JSON).
+    pub fn transform(&self, path: &str) -> Option<Self> {
+        self.json.as_ref()?;
+        let found = gjson::get(&self.raw, path);
+        if !found.exists() {
+            return None;
+        }
+        let raw = found.json().to_owned();
+        let json = serde_json::from_str(&raw).ok();
+        Some(Self { raw, json })
+    }
+}
+
+/// How to print.
+#[derive(Debug, Clone, Copy)]
+pub struct Style {
+    pub format: Format,
+    /// `-r`: a string result is printed without quotes.
+    pub raw_output: bool,
+    /// Whether the target stream gets colours (see [`color::enabled`]).
+    pub colour: bool,
+}
+
+/// The text to print, always ending in a newline.
+pub fn render(doc: &Doc, style: Style) -> String {
+    let mut text = match &doc.json {
+        Some(Value::String(s)) if style.raw_output => s.clone(),
+        Some(value) => match style.format {
+            Format::Raw => doc.raw.clone(),
+            Format::Auto if style.colour => color::json(value),
+            Format::Auto | Format::Json => pretty_json(value),
+            Format::Jsonl => value.to_string(),
+            Format::Pretty => pretty::render(value, style.colour),
+            Format::Yaml => yaml(value),
+        },
+        // Not JSON (an HTML error page from a proxy, say): shown as received in every format.
+        None => doc.raw.clone(),
+    };
+    if !text.ends_with('\n') {
+        text.push('\n');
+    }
+    text
+}
+
+fn pretty_json(value: &Value) -> String {
+    serde_json::to_string_pretty(value).unwrap_or_else(|_| value.to_string())
+}
+
+fn yaml(value: &Value) -> String {
+    serde_yaml::to_string(value).unwrap_or_else(|_| pretty_json(value))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SEED: &str = r#"{"id":"upload_1","bytes":5,"object":"upload","status":"cancelled","zeta":1,"alpha":{"b":[1,2]},"file":null}"#;
+
+    fn style(format: Format) -> Style {
+        Style {
+            format,
+            raw_output: false,
+            colour: false,
+        }
+    }
+
+    #[test]
+    fn keeps_key_order_and_unknown_fields() {
+        let doc = Doc::from_bytes(SEED.as_bytes());
+        assert_eq!(render(&doc, style(Format::Jsonl)), format!("{SEED}\n"));
+    }
+
+    #[test]
+    fn json_and_auto_without_colour_are_indented() {
+        let doc = Doc::from_bytes(br#"{"a":{"b":[1]}}"#);
+        let expected = "{\n  \"a\": {\n    \"b\": [\n      1\n    ]\n  }\n}\n";
+        assert_eq!(render(&doc, style(Format::Json)), expected);
+        assert_eq!(render(&doc, style(Format::Auto)), expected);
+    }
+
+    #[test]
+    fn auto_with_colour_is_coloured_json() {
+        let doc = Doc::from_bytes(br#"{"a":"b"}"#);
+        let out = render(
+            &doc,
+            Style {
+                colour: true,
+                ..style(Format::Auto)
+            },
+        );
+        assert!(out.contains("\x1b["));
+        assert_eq!(color::strip(&out), "{\n  \"a\": \"b\"\n}\n");
+    }
+
+    #[test]
+    fn raw_is_the_body_as_received_with_one_newline() {
+        let body = "{ \"a\" :1 }";
+        let doc = Doc::from_bytes(body.as_bytes());
+        assert_eq!(render(&doc, style(Format::Raw)), "{ \"a\" :1 }\n");
+        let doc = Doc::from_bytes(b"{\"a\":1}\n");
+        assert_eq!(render(&doc, style(Format::Raw)), "{\"a\":1}\n");
+    }
+
+    #[test]
+    fn yaml_keeps_order() {
+        let doc = Doc::from_bytes(br#"{"z":1,"a":"x","n":{"k":null}}"#);
+        assert_eq!(
+            render(&doc, style(Format::Yaml)),
+            "z: 1\na: x\nn:\n  k: null\n"
+        );
+    }
+
+    #[test]
+    fn transform_selects_and_reports_missing_paths() {
+        let doc = Doc::from_bytes(SEED.as_bytes());
+        let status = doc.transform("status").unwrap();
+        assert_eq!(render(&status, style(Format::Json)), "\"cancelled\"\n");
+        let raw = Style {
+            raw_output: true,
+            ..style(Format::Json)
+        };
+        assert_eq!(render(&status, raw), "cancelled\n");
+        let nested = doc.transform("alpha.b.1").unwrap();
+        assert_eq!(render(&nested, style(Format::Jsonl)), "2\n");
+        let null = doc.transform("file").unwrap();
+        assert_eq!(render(&null, style(Format::Json)), "null\n");
+        assert_eq!(doc.transform("nope"), None);
+        assert_eq!(doc.transform("alpha.c"), None);
+    }
+
+    #[test]
+    fn raw_output_leaves_non_strings_alone() {
+        let doc = Doc::from_bytes(SEED.as_bytes()).transform("bytes").unwrap();
+        let raw = Style {
+            raw_output: true,
+            ..style(Format::Json)
+        };
+        assert_eq!(render(&doc, raw), "5\n");
+    }
+
+    #[test]
+    fn non_json_is_printed_as_is_and_never_transformed() {
+        let doc = Doc::from_bytes(b"<html>502 Bad Gateway</html>");
+        assert_eq!(doc.json, None);
+        for format in [Format::Auto, Format::Json, Format::Yaml, Format::Pretty] {
+            assert_eq!(
+                render(&doc, style(format)),
+                "<html>502 Bad Gateway</html>\n"
+            );
+        }
+        assert_eq!(doc.transform("error"), None);
+    }
+}

@@ -1,0 +1,111 @@
+//! --help, --version and completion: no network, exit 0.
+
+use crate::support::*;
+
+/// Runs `args` with the environment pointing at a server that must get nothing.
+async fn offline(args: &[&str]) -> Run {
+    let server = silent().await;
+    let url = base(&server);
+    let run = run(
+        args,
+        &[("OPENAI_BASE_URL", &url), ("OPENAI_API_KEY", SECRET)],
+    )
+    .await;
+    assert!(
+        requests(&server).await.is_empty(),
+        "{args:?} made a request"
+    );
+    run.assert_no_secret();
+    run
+}
+
+#[tokio::test]
+async fn version() {
+    let run = offline(&["--version"]).await;
+    assert_eq!(run.code, 0);
+    assert_eq!(
+        run.stdout,
+        format!("openai {}\n", env!("CARGO_PKG_VERSION"))
+    );
+}
+
+#[tokio::test]
+async fn top_level_help() {
+    let run = offline(&["--help"]).await;
+    assert_eq!(run.code, 0, "{run:?}");
+    let help = run.stdout;
+    // Wrapped lines are joined, so a needle may span a line break.
+    let flat = help.split_whitespace().collect::<Vec<_>>().join(" ");
+    for needle in [
+        "Usage: openai [OPTIONS] <COMMAND>",
+        "uploads",
+        "completion",
+        "--api-key <KEY>",
+        "[env: OPENAI_API_KEY]",
+        "[env: OPENAI_BASE_URL]",
+        "[env: OPENAI_ORG_ID]",
+        "[env: OPENAI_PROJECT_ID]",
+        "[default: https://api.openai.com/v1]",
+        "--format <FORMAT>",
+        "--transform <PATH>",
+        "-r, --raw-output",
+        "pretty for people",
+        "Exit status:",
+    ] {
+        assert!(flat.contains(needle), "missing {needle:?} in:\n{help}");
+    }
+    assert_eq!(offline(&["-h"]).await.code, 0);
+    assert_eq!(offline(&["help"]).await.stdout, help);
+}
+
+#[tokio::test]
+async fn resource_help() {
+    let run = offline(&["uploads", "--help"]).await;
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stdout
+            .contains("Usage: openai uploads [OPTIONS] <COMMAND>"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("cancel  Cancels the Upload."),
+        "{}",
+        run.stdout
+    );
+}
+
+#[tokio::test]
+async fn method_help_comes_from_the_spec() {
+    let run = offline(&["uploads", "cancel", "--help"]).await;
+    assert_eq!(run.code, 0, "{run:?}");
+    let help = run.stdout;
+    assert!(help.starts_with("Cancels the Upload. No Parts may be added after an Upload is cancelled.\n\nReturns the Upload object with status `cancelled`.\n"), "{help}");
+    assert!(
+        help.contains("Usage: openai uploads cancel [OPTIONS]"),
+        "{help}"
+    );
+    assert!(help.contains("--upload-id <UPLOAD_ID>"), "{help}");
+    assert!(help.contains("[UPLOAD_ID]"), "{help}");
+    assert!(help.contains("The ID of the Upload"), "{help}");
+    assert!(
+        help.contains("--format <FORMAT>"),
+        "global flags are listed too: {help}"
+    );
+}
+
+#[tokio::test]
+async fn completion_scripts() {
+    for shell in ["bash", "zsh", "fish", "powershell"] {
+        let run = offline(&["completion", shell]).await;
+        assert_eq!(run.code, 0, "{shell}: {run:?}");
+        assert!(run.stdout.len() > 200, "{shell}: script too short");
+        assert!(run.stdout.contains("uploads"), "{shell}");
+        assert!(run.stdout.contains("cancel"), "{shell}");
+        assert!(run.stdout.contains("upload-id"), "{shell}");
+        assert_eq!(run.stderr, "");
+    }
+    let bad = offline(&["completion", "tcsh"]).await;
+    assert_eq!(bad.code, 2);
+    assert_eq!(bad.stdout, "");
+}
