@@ -727,8 +727,12 @@ impl<'s> Lowerer<'s> {
         let Some(properties) = properties.filter(|p| !p.is_empty()) else {
             return Ok(match extra_schema {
                 Some(value) => TypeRef::Map(Box::new(
-                    self.schema(value, &at.join("additionalProperties"), &format!("{hint}Value"))?
-                        .unboxed(),
+                    self.schema(
+                        value,
+                        &at.join("additionalProperties"),
+                        &format!("{hint}Value"),
+                    )?
+                    .unboxed(),
                 )),
                 None => TypeRef::Map(Box::new(TypeRef::Any)),
             });

@@ -205,9 +205,7 @@ fn collect_named(ty: &TypeRef, out: &mut BTreeSet<String>) {
         TypeRef::Array(inner)
         | TypeRef::Map(inner)
         | TypeRef::Nullable(inner)
-        | TypeRef::Boxed(inner) => {
-            collect_named(inner, out)
-        }
+        | TypeRef::Boxed(inner) => collect_named(inner, out),
         _ => {}
     }
 }
@@ -261,7 +259,17 @@ fn handle(resource: &Resource) -> TokenStream {
 }
 
 fn operation(resource: &Resource, op: &Operation) -> TokenStream {
-    let doc = doc_attrs(op.doc.as_deref());
+    let mut text = op.doc.clone().unwrap_or_default();
+    let params: Vec<String> = op
+        .params
+        .iter()
+        .filter(|p| p.kind == ParamKind::Path)
+        .filter_map(|p| Some(format!("- `{}`: {}", p.name, p.doc.as_deref()?)))
+        .collect();
+    if !params.is_empty() {
+        text = format!("{text}\n\n{}", params.join("\n"));
+    }
+    let doc = doc_attrs(Some(&text));
     let name = ident(&op.name);
     let with_response = format_ident!("{}_with_response", op.name);
     let response = type_tokens(&op.response, None);

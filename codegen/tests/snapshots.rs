@@ -67,7 +67,9 @@ macro_rules! snapshot_tests {
     };
 }
 
-snapshot_tests!(arrays, enums, inline, maps, nullables, objects, operations, refs);
+snapshot_tests!(
+    arrays, enums, inline, maps, nullables, objects, operations, refs
+);
 
 #[test]
 fn every_fixture_is_compiled() {
@@ -78,7 +80,10 @@ fn every_fixture_is_compiled() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     for name in &on_disk {
-        assert!(FIXTURES.contains(&name.as_str()), "fixture {name} has no snapshot test");
+        assert!(
+            FIXTURES.contains(&name.as_str()),
+            "fixture {name} has no snapshot test"
+        );
         assert!(
             text.contains(&format!("fixture!({name});")),
             "snapshot-check does not compile the {name} snapshots"

@@ -20,6 +20,8 @@ pub struct Objects<'c> {
 
 impl Objects<'_> {
     /// Returns one object.
+    ///
+    /// - `object_id`: The object's ID.
     pub async fn retrieve(&self, object_id: &str) -> Result<Thing> {
         self.retrieve_with_response(object_id)
             .await

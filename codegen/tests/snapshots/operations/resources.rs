@@ -50,6 +50,9 @@ pub struct StoresFileBatches<'c> {
 
 impl StoresFileBatches<'_> {
     /// Cancels a batch.
+    ///
+    /// - `store_id`: The store.
+    /// - `batch_id`: The batch.
     pub async fn cancel(&self, store_id: &str, batch_id: &str) -> Result<Batch> {
         self.cancel_with_response(store_id, batch_id)
             .await
@@ -70,6 +73,8 @@ impl StoresFileBatches<'_> {
         self.client.execute(request).await
     }
     /// Lists batches, a page at a time.
+    ///
+    /// - `store_id`: The store.
     pub async fn list(
         &self,
         store_id: &str,

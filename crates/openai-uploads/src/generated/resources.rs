@@ -24,6 +24,8 @@ impl Uploads<'_> {
     /// Cancels the Upload. No Parts may be added after an Upload is cancelled.
     ///
     /// Returns the Upload object with status `cancelled`.
+    ///
+    /// - `upload_id`: The ID of the Upload.
     pub async fn cancel(&self, upload_id: &str) -> Result<Upload> {
         self.cancel_with_response(upload_id)
             .await
