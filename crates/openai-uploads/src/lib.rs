@@ -1,5 +1,58 @@
 //! Typed async client for the OpenAI Uploads API.
 //!
+//! ```no_run
+//! use openai_uploads::{Client, Error, Upload};
+//!
+//! # async fn run() -> Result<(), Error> {
+//! // OPENAI_API_KEY (required), OPENAI_BASE_URL, OPENAI_ORG_ID, OPENAI_PROJECT_ID.
+//! let client = Client::from_env()?;
+//!
+//! // Or configure everything in code.
+//! let client = Client::builder()
+//!     .api_key("sk-...")
+//!     .base_url("http://127.0.0.1:4010/v1")
+//!     .organization("org-...")
+//!     .project("proj_...")
+//!     .max_retries(2)
+//!     .timeout(std::time::Duration::from_secs(600))
+//!     .build()?;
+//!
+//! let upload: Upload = client.uploads().cancel("upload_abc123").await?;
+//! println!("{} is {}", upload.id, upload.status);
+//!
+//! // The same call, with the status, headers and request id of the reply.
+//! let response = client.uploads().cancel_with_response("upload_abc123").await?;
+//! println!("{} (request id {:?})", response.status, response.request_id);
+//!
+//! // Errors carry the status, request id and OpenAI error body.
+//! match client.uploads().cancel("upload_missing").await {
+//!     Err(Error::Api { status, body, .. }) => eprintln!("{status}: {body:?}"),
+//!     Err(other) => eprintln!("{other}"),
+//!     Ok(upload) => println!("{upload:?}"),
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! # Behaviour
+//! - Path parameters are percent-encoded as one segment; empty, `.` and `..`
+//!   are rejected with [`Error::InvalidArgument`] before anything is sent.
+//! - Connection errors, timeouts, 408, 409, 429 and 5xx replies are retried
+//!   ([`ClientBuilder::max_retries`], default 2), honouring `x-should-retry`,
+//!   `retry-after-ms` and `retry-after` (up to 60 s), else exponential backoff
+//!   from 0.5 s to 8 s with jitter.
+//! - The API key never appears in `Debug` output, errors or debug logs.
+//!
+//! # Features
+//! - `rustls` (default): rustls with the ring provider and the platform's
+//!   certificate verifier; no OpenSSL. Creating a [`ClientBuilder`] installs
+//!   ring as rustls' process-wide default provider if none is installed yet,
+//!   so a plain `reqwest::Client::new()` can be passed to
+//!   [`ClientBuilder::http_client`].
+//! - `native-tls`: the platform's TLS library instead (OpenSSL on Linux).
+//!   If both are on, rustls is used.
+//!
+//! The library needs only a current-thread tokio runtime (it uses `tokio::time`).
+//!
 //! `runtime/` is written by hand; `generated/` comes from `spec/` through
 //! `cargo xtask gen` and is never edited by hand.
 
@@ -9,4 +62,9 @@ pub mod runtime;
 
 pub use generated::models::*;
 pub use generated::resources::*;
-pub use runtime::{ApiResponse, Client, ClientBuilder, Error, Result};
+/// The `reqwest` this crate is built on, for [`ClientBuilder::http_client`].
+pub use reqwest;
+pub use runtime::{
+    ApiErrorBody, ApiResponse, Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_MAX_RETRIES,
+    DEFAULT_TIMEOUT, Error, Result,
+};

@@ -1,0 +1,388 @@
+//! The one error type of the crate.
+
+use std::fmt;
+use std::time::Duration;
+
+use reqwest::{Method, StatusCode};
+use serde::{Deserialize, Deserializer, Serialize};
+
+/// `Result` with this crate's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong when calling the API.
+///
+/// `Display` is always a single line. Neither `Display` nor `Debug` ever
+/// contains the API key.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The server replied with a non-2xx status (after any retries).
+    #[error("{}", ApiLine { status: *status, body: body.as_deref(), raw, request_id: request_id.as_deref() })]
+    Api {
+        /// The HTTP status.
+        status: StatusCode,
+        /// The `x-request-id` header, to quote in support requests.
+        request_id: Option<String>,
+        /// The request's method, e.g. `POST`.
+        method: Method,
+        /// The request's path relative to the base URL, as sent,
+        /// e.g. `/uploads/upload_x/cancel`.
+        path: String,
+        /// The OpenAI error object, when the body holds one
+        /// (boxed to keep `Error` small).
+        body: Option<Box<ApiErrorBody>>,
+        /// The raw body, kept even when it is not JSON (a proxy's HTML page).
+        raw: String,
+    },
+    /// No complete reply arrived within the per-attempt timeout.
+    #[error("no reply within {timeout:?}")]
+    Timeout {
+        /// The request's method.
+        method: Method,
+        /// The request's path relative to the base URL.
+        path: String,
+        /// The per-attempt timeout that ran out.
+        timeout: Duration,
+    },
+    /// The connection could not be made, or broke before the reply was read.
+    #[error(
+        "{}{host}{}: {message}",
+        if *connect { "could not connect to " } else { "connection to " },
+        if *connect { "" } else { " failed" }
+    )]
+    Connection {
+        /// The request's method.
+        method: Method,
+        /// The request's path relative to the base URL.
+        path: String,
+        /// `host:port` of the server.
+        host: String,
+        /// True when no connection was made at all (refused, DNS, TLS).
+        connect: bool,
+        /// The innermost cause, e.g. `Connection refused (os error 111)`.
+        message: String,
+        /// The underlying error (without the URL).
+        #[source]
+        source: reqwest::Error,
+    },
+    /// A 2xx reply whose body does not decode into the expected type.
+    #[error(
+        "could not decode the {status} reply: {source}; body: {}{}",
+        one_line(snippet, 200),
+        RequestIdSuffix(request_id.as_deref())
+    )]
+    Decode {
+        /// The serde error, with line and column.
+        #[source]
+        source: serde_json::Error,
+        /// The start of the body (at most 512 bytes, lossy UTF-8).
+        snippet: String,
+        /// The `x-request-id` header.
+        request_id: Option<String>,
+        /// The HTTP status.
+        status: StatusCode,
+    },
+    /// An argument was rejected before anything was sent.
+    #[error("invalid {name}: {reason}")]
+    InvalidArgument {
+        /// The parameter's name, e.g. `upload_id`.
+        name: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The client is misconfigured (missing API key, bad base URL, ...).
+    #[error("configuration error: {0}")]
+    Config(String),
+}
+
+impl Error {
+    /// The HTTP status, for `Api` and `Decode` errors.
+    pub fn status(&self) -> Option<StatusCode> {
+        match self {
+            Self::Api { status, .. } | Self::Decode { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// The `x-request-id` of the reply, when there was one.
+    pub fn request_id(&self) -> Option<&str> {
+        match self {
+            Self::Api { request_id, .. } | Self::Decode { request_id, .. } => request_id.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The request's method, when a request was attempted.
+    pub fn method(&self) -> Option<&Method> {
+        match self {
+            Self::Api { method, .. }
+            | Self::Timeout { method, .. }
+            | Self::Connection { method, .. } => Some(method),
+            _ => None,
+        }
+    }
+
+    /// The request's path relative to the base URL, when a request was attempted.
+    pub fn path(&self) -> Option<&str> {
+        match self {
+            Self::Api { path, .. } | Self::Timeout { path, .. } | Self::Connection { path, .. } => {
+                Some(path)
+            }
+            _ => None,
+        }
+    }
+
+    /// Whether trying again could help: timeouts, connection errors,
+    /// and 408, 409, 429 and 5xx replies.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Self::Api { status, .. } => super::retry::retryable_status(*status),
+            Self::Timeout { .. } | Self::Connection { .. } => true,
+            _ => false,
+        }
+    }
+
+    pub(crate) fn invalid_argument(name: impl Into<String>, reason: impl Into<String>) -> Self {
+        Self::InvalidArgument {
+            name: name.into(),
+            reason: reason.into(),
+        }
+    }
+}
+
+/// The `error` object of an OpenAI error reply.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiErrorBody {
+    /// A human-readable message.
+    #[serde(default, deserialize_with = "lenient_string")]
+    pub message: String,
+    /// The error type, e.g. `invalid_request_error`.
+    #[serde(
+        rename = "type",
+        default,
+        deserialize_with = "lenient",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub type_: Option<String>,
+    /// The parameter the error is about.
+    #[serde(
+        default,
+        deserialize_with = "lenient",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub param: Option<String>,
+    /// A machine-readable code, e.g. `rate_limit_exceeded`.
+    #[serde(
+        default,
+        deserialize_with = "lenient",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub code: Option<String>,
+}
+
+impl ApiErrorBody {
+    /// Finds the error object in a reply body: `{"error": {...}}`,
+    /// `{"error": "text"}` or a bare `{"message": ...}`.
+    pub(crate) fn parse(raw: &[u8]) -> Option<Self> {
+        let value: serde_json::Value = serde_json::from_slice(raw).ok()?;
+        let object = value.as_object()?;
+        match object.get("error") {
+            Some(serde_json::Value::String(message)) => Some(Self {
+                message: message.clone(),
+                ..Self::default()
+            }),
+            Some(error @ serde_json::Value::Object(_)) => Self::deserialize(error).ok(),
+            _ if object.get("message").is_some_and(|m| m.is_string()) => {
+                Self::deserialize(&value).ok()
+            }
+            _ => None,
+        }
+    }
+}
+
+/// Accepts any JSON value: strings as they are, numbers and booleans as text.
+fn lenient<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
+    Ok(match serde_json::Value::deserialize(deserializer)? {
+        serde_json::Value::Null => None,
+        serde_json::Value::String(text) => Some(text),
+        other => Some(other.to_string()),
+    })
+}
+
+fn lenient_string<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
+    lenient(deserializer).map(Option::unwrap_or_default)
+}
+
+/// `404 Not Found: message (request id req_123)`.
+struct ApiLine<'a> {
+    status: StatusCode,
+    body: Option<&'a ApiErrorBody>,
+    raw: &'a str,
+    request_id: Option<&'a str>,
+}
+
+impl fmt::Display for ApiLine<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.status.as_u16())?;
+        if let Some(reason) = self.status.canonical_reason() {
+            write!(f, " {reason}")?;
+        }
+        let detail = match self.body {
+            Some(body) if !body.message.trim().is_empty() => one_line(&body.message, 500),
+            _ => one_line(self.raw, 200),
+        };
+        if !detail.is_empty() {
+            write!(f, ": {detail}")?;
+        }
+        write!(f, "{}", RequestIdSuffix(self.request_id))
+    }
+}
+
+struct RequestIdSuffix<'a>(Option<&'a str>);
+
+impl fmt::Display for RequestIdSuffix<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(id) => write!(f, " (request id {})", one_line(id, 100)),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Squeezes text onto one line: control characters and runs of whitespace
+/// become one space (no terminal escapes from a hostile server), and the
+/// result is cut to `max` characters with a trailing `…`.
+pub(crate) fn one_line(text: &str, max: usize) -> String {
+    let mut out = String::with_capacity(text.len().min(max + 4));
+    let mut chars = 0;
+    let mut pending_space = false;
+    for c in text.chars() {
+        if c.is_whitespace() || c.is_control() {
+            pending_space = !out.is_empty();
+            continue;
+        }
+        if chars + usize::from(pending_space) >= max {
+            out.push('…');
+            return out;
+        }
+        if pending_space {
+            out.push(' ');
+            chars += 1;
+            pending_space = false;
+        }
+        out.push(c);
+        chars += 1;
+    }
+    out
+}
+
+/// The first `max` bytes of a body as text, cut on a character boundary.
+pub(crate) fn snippet(body: &[u8], max: usize) -> String {
+    // Look a few bytes past `max` so a character cut by the slice is not
+    // turned into U+FFFD when the whole character would have fit.
+    let head = &body[..body.len().min(max + 3)];
+    let mut text = String::from_utf8_lossy(head).into_owned();
+    if text.len() > max {
+        let mut end = max;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        text.truncate(end);
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn api(status: u16, raw: &str, request_id: Option<&str>) -> Error {
+        Error::Api {
+            status: StatusCode::from_u16(status).unwrap(),
+            request_id: request_id.map(str::to_owned),
+            method: Method::POST,
+            path: "/uploads/upload_x/cancel".into(),
+            body: ApiErrorBody::parse(raw.as_bytes()).map(Box::new),
+            raw: raw.into(),
+        }
+    }
+
+    #[test]
+    fn api_display_is_one_line() {
+        let raw = r#"{"error":{"message":"No such upload: 'upload_x'","type":"invalid_request_error","param":null,"code":null}}"#;
+        assert_eq!(
+            api(404, raw, Some("req_123")).to_string(),
+            "404 Not Found: No such upload: 'upload_x' (request id req_123)"
+        );
+        let html =
+            "<html>\r\n<head><title>502 Bad Gateway</title></head>\n<body>\x1b[31m</body></html>";
+        assert_eq!(
+            api(502, html, None).to_string(),
+            "502 Bad Gateway: <html> <head><title>502 Bad Gateway</title></head> <body> [31m</body></html>"
+        );
+        assert_eq!(api(500, "", None).to_string(), "500 Internal Server Error");
+        assert_eq!(api(599, "x", None).to_string(), "599: x");
+        let long = "y".repeat(10_000);
+        let line = api(503, &long, None).to_string();
+        assert!(line.len() < 300, "{}", line.len());
+        assert!(line.ends_with('…'));
+    }
+
+    #[test]
+    fn parses_error_bodies_leniently() {
+        let body =
+            ApiErrorBody::parse(br#"{"error":{"message":"m","type":"t","param":"p","code":429}}"#)
+                .unwrap();
+        assert_eq!(body.message, "m");
+        assert_eq!(body.type_.as_deref(), Some("t"));
+        assert_eq!(body.param.as_deref(), Some("p"));
+        assert_eq!(body.code.as_deref(), Some("429"));
+        let body = ApiErrorBody::parse(br#"{"error":"plain"}"#).unwrap();
+        assert_eq!(body.message, "plain");
+        let body = ApiErrorBody::parse(br#"{"message":"top","code":"c"}"#).unwrap();
+        assert_eq!(
+            (body.message.as_str(), body.code.as_deref()),
+            ("top", Some("c"))
+        );
+        assert_eq!(ApiErrorBody::parse(b"<html>"), None);
+        assert_eq!(ApiErrorBody::parse(b"[1]"), None);
+        assert_eq!(ApiErrorBody::parse(br#"{"other":1}"#), None);
+    }
+
+    #[test]
+    fn one_line_collapses_and_bounds() {
+        assert_eq!(one_line("  a \n\t b  ", 10), "a b");
+        assert_eq!(one_line("abcdef", 3), "abc…");
+        assert_eq!(one_line("ééé", 2), "éé…");
+        assert_eq!(one_line("", 3), "");
+    }
+
+    #[test]
+    fn snippet_cuts_on_char_boundary() {
+        assert_eq!(snippet(b"abc", 512), "abc");
+        assert_eq!(snippet("aé".as_bytes(), 2), "a");
+        assert_eq!(snippet("aéb".as_bytes(), 3), "aé");
+        assert_eq!(snippet(&[b'a', 0xff, b'b'], 512), "a\u{fffd}b");
+        assert_eq!(snippet(&[b'x'; 2000], 512).len(), 512);
+    }
+
+    #[test]
+    fn error_stays_small() {
+        // Large errors make every `Result` expensive to move (clippy::result_large_err).
+        assert!(
+            std::mem::size_of::<Error>() <= 128,
+            "{}",
+            std::mem::size_of::<Error>()
+        );
+    }
+
+    #[test]
+    fn retryable() {
+        assert!(api(429, "", None).is_retryable());
+        assert!(api(500, "", None).is_retryable());
+        assert!(!api(400, "", None).is_retryable());
+        assert!(!Error::Config("x".into()).is_retryable());
+        assert_eq!(api(404, "", Some("r")).request_id(), Some("r"));
+        assert_eq!(api(404, "", None).status(), Some(StatusCode::NOT_FOUND));
+    }
+}

@@ -1,0 +1,114 @@
+//! A request as the generated code describes it, before it is sent.
+
+use bytes::Bytes;
+use reqwest::Method;
+use serde::Serialize;
+
+use super::{Error, Result};
+
+/// One API call: method, path relative to the base URL, optional query and body.
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub(super) method: Method,
+    pub(super) path: String,
+    pub(super) query: Option<String>,
+    pub(super) body: Option<Bytes>,
+}
+
+impl Request {
+    /// A request for `path`, which is relative to the base URL and starts
+    /// with `/`; path parameters must already be passed through
+    /// [`encode_path`](super::encode_path).
+    pub fn new(method: Method, path: String) -> Self {
+        Self {
+            method,
+            path,
+            query: None,
+            body: None,
+        }
+    }
+
+    /// Adds URL query parameters, serialized as `application/x-www-form-urlencoded`.
+    pub fn query<Q: Serialize + ?Sized>(mut self, query: &Q) -> Result<Self> {
+        let encoded = serde_urlencoded::to_string(query)
+            .map_err(|err| Error::invalid_argument("query", err.to_string()))?;
+        if !encoded.is_empty() {
+            match &mut self.query {
+                Some(existing) => {
+                    existing.push('&');
+                    existing.push_str(&encoded);
+                }
+                None => self.query = Some(encoded),
+            }
+        }
+        Ok(self)
+    }
+
+    /// Sets a JSON body.
+    pub fn json<B: Serialize + ?Sized>(mut self, body: &B) -> Result<Self> {
+        let bytes = serde_json::to_vec(body)
+            .map_err(|err| Error::invalid_argument("body", err.to_string()))?;
+        self.body = Some(Bytes::from(bytes));
+        Ok(self)
+    }
+
+    /// The method.
+    pub fn method(&self) -> &Method {
+        &self.method
+    }
+
+    /// The path (and query, if any) relative to the base URL, as sent.
+    pub fn path_and_query(&self) -> String {
+        match &self.query {
+            Some(query) => format!("{}?{query}", self.path),
+            None => self.path.clone(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_appends_and_encodes() {
+        let request = Request::new(Method::GET, "/uploads".into())
+            .query(&[("a", "x y"), ("b", "&")])
+            .unwrap()
+            .query(&[("c", "1")])
+            .unwrap()
+            .query(&Vec::<(String, String)>::new())
+            .unwrap();
+        assert_eq!(request.path_and_query(), "/uploads?a=x+y&b=%26&c=1");
+    }
+
+    #[test]
+    fn unserializable_input_is_invalid_argument() {
+        let nested = [("a", [1, 2])];
+        let err = Request::new(Method::GET, "/x".into())
+            .query(&nested)
+            .unwrap_err();
+        assert!(
+            matches!(&err, Error::InvalidArgument { name, .. } if name == "query"),
+            "{err:?}"
+        );
+
+        let mut map = std::collections::HashMap::new();
+        map.insert(vec![1u8], 1);
+        let err = Request::new(Method::POST, "/x".into())
+            .json(&map)
+            .unwrap_err();
+        assert!(
+            matches!(&err, Error::InvalidArgument { name, .. } if name == "body"),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn json_sets_the_body() {
+        let request = Request::new(Method::POST, "/x".into())
+            .json(&serde_json::json!({"a": 1}))
+            .unwrap();
+        assert_eq!(request.body.as_deref(), Some(&br#"{"a":1}"#[..]));
+    }
+}
