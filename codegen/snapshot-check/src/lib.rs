@@ -18,13 +18,25 @@ macro_rules! fixture {
             pub use models::*;
 
             pub mod models {
-                include!(concat!("../../tests/snapshots/", stringify!($name), "/models.rs"));
+                include!(concat!(
+                    "../../tests/snapshots/",
+                    stringify!($name),
+                    "/models.rs"
+                ));
             }
             pub mod resources {
-                include!(concat!("../../tests/snapshots/", stringify!($name), "/resources.rs"));
+                include!(concat!(
+                    "../../tests/snapshots/",
+                    stringify!($name),
+                    "/resources.rs"
+                ));
             }
             pub mod commands {
-                include!(concat!("../../tests/snapshots/", stringify!($name), "/commands.rs"));
+                include!(concat!(
+                    "../../tests/snapshots/",
+                    stringify!($name),
+                    "/commands.rs"
+                ));
             }
         }
     };
