@@ -52,7 +52,11 @@ fn ensure_file_contents(
     check: bool,
     problems: &mut Vec<String>,
 ) -> Result<(), String> {
-    let shown = path.strip_prefix(project_root()).unwrap_or(path).display().to_string();
+    let shown = path
+        .strip_prefix(project_root())
+        .unwrap_or(path)
+        .display()
+        .to_string();
     match fs::read_to_string(path) {
         Ok(old) if old == text => return Ok(()),
         Ok(_) if check => problems.push(format!("{shown}: stale")),
@@ -70,11 +74,17 @@ fn ensure_file_contents(
 
 /// Files in a generated folder that the generator did not produce.
 fn extra_files(dir: &Path, files: &[(String, &str)], root: &Path) -> Result<Vec<String>, String> {
-    let Ok(entries) = fs::read_dir(dir) else { return Ok(Vec::new()) };
+    let Ok(entries) = fs::read_dir(dir) else {
+        return Ok(Vec::new());
+    };
     let mut extra = Vec::new();
     for entry in entries {
         let path = entry.map_err(|e| format!("{}: {e}", dir.display()))?.path();
-        let relative = path.strip_prefix(root).unwrap_or(&path).display().to_string();
+        let relative = path
+            .strip_prefix(root)
+            .unwrap_or(&path)
+            .display()
+            .to_string();
         if !files.iter().any(|(p, _)| *p == relative) {
             extra.push(relative);
         }
