@@ -3,7 +3,6 @@
 //! Cancels the seeded pending upload (success), then cancels it again (the
 //! error path), and stops the fake by its PID whatever happens.
 
-use std::io::Write;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
@@ -82,9 +81,12 @@ fn cancel(base_url: &str) -> Result<Finished, String> {
     command.args(args);
     util::without_openai_env(&mut command);
     let finished = util::output_within(&mut command, CALL_TIMEOUT)?;
+    // Both streams go to our stdout, in order, so a saved demo log shows the error too.
     print!("{}", finished.stdout);
-    let _ = std::io::stdout().flush();
-    eprint!("{}", finished.stderr);
+    if !finished.stderr.is_empty() {
+        println!("[stderr]");
+        print!("{}", finished.stderr);
+    }
     match finished.status.code() {
         Some(code) => println!("(exit status {code})"),
         None => println!("({})", finished.status),
