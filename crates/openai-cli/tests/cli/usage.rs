@@ -156,3 +156,25 @@ async fn no_arguments_prints_usage() {
     assert_eq!(run.stdout, "");
     assert!(run.stderr.contains("Usage: openai"), "{}", run.stderr);
 }
+
+/// With no root certificates an https client cannot be set up: a configuration error,
+/// reported before anything is sent.
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn https_without_any_root_certificate_is_a_configuration_error() {
+    let run = run(
+        &[
+            "uploads",
+            "cancel",
+            "u",
+            "--base-url",
+            "https://127.0.0.1:9/v1",
+        ],
+        &[("SSL_CERT_FILE", "/dev/null"), ("OPENAI_API_KEY", SECRET)],
+    )
+    .await;
+    assert_eq!(run.code, 2, "{run:?}");
+    assert_eq!(run.stdout, "");
+    assert!(run.stderr.contains("TLS"), "{}", run.stderr);
+    run.assert_no_secret();
+}
