@@ -159,6 +159,7 @@ fn arguments(
     cli_chain: &[&str],
 ) -> TokenStream {
     let mut fields = Vec::new();
+    let mut groups = Vec::new();
     let mut setup = Vec::new();
     let mut call = Vec::new();
     for param in op.params.iter().filter(|p| p.kind == ParamKind::Path) {
@@ -168,14 +169,26 @@ fn arguments(
         let value_name = param.api_name.to_shouty_snake_case();
         let ty = type_tokens(&param.ty, None);
         let doc = doc_attrs(param.doc.as_deref());
-        let positional_doc = format!(" The same as --{flag}.");
+        let summary = param
+            .doc
+            .as_deref()
+            .and_then(|d| d.lines().next())
+            .map(|line| line.trim_end_matches('.').to_owned())
+            .unwrap_or_else(|| format!("The {}", param.api_name));
+        let positional_doc = format!(" {summary} (the same as --{flag}).");
         let (positional_id, name_id) = (positional.to_string(), name.to_string());
+        let group = format!("{}_group", param.name);
+        // One group per path parameter: exactly one of the two forms, and
+        // clap's usage line shows both (`<--upload-id <ID>|ID>`).
+        groups.push(quote! {
+            #[command(group(clap::ArgGroup::new(#group).required(true).args([#name_id, #positional_id])))]
+        });
         fields.push(quote! {
             #doc
-            #[arg(long = #flag, value_name = #value_name, required_unless_present = #positional_id)]
+            #[arg(long = #flag, value_name = #value_name)]
             pub #name: Option<#ty>,
             #[doc = #positional_doc]
-            #[arg(value_name = #value_name, conflicts_with = #name_id)]
+            #[arg(value_name = #value_name)]
             pub #positional: Option<#ty>,
         });
         let value = match param.ty {
@@ -237,6 +250,7 @@ fn arguments(
     quote! {
         #[doc = #doc]
         #[derive(Debug, clap::Args)]
+        #(#groups)*
         pub struct #args_ty {
             #(#fields)*
         }

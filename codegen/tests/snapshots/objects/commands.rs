@@ -39,16 +39,19 @@ impl ObjectsCommand {
 
 /// Arguments of `openai objects retrieve`.
 #[derive(Debug, clap::Args)]
+#[command(
+    group(
+        clap::ArgGroup::new(
+            "object_id_group"
+        ).required(true).args(["object_id", "object_id_arg"])
+    )
+)]
 pub struct ObjectsRetrieveArgs {
     /// The object's ID.
-    #[arg(
-        long = "object-id",
-        value_name = "OBJECT_ID",
-        required_unless_present = "object_id_arg"
-    )]
+    #[arg(long = "object-id", value_name = "OBJECT_ID")]
     pub object_id: Option<String>,
-    /// The same as --object-id.
-    #[arg(value_name = "OBJECT_ID", conflicts_with = "object_id")]
+    /// The object's ID (the same as --object-id).
+    #[arg(value_name = "OBJECT_ID")]
     pub object_id_arg: Option<String>,
 }
 

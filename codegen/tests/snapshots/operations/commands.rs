@@ -133,26 +133,32 @@ impl StoresFileBatchesCommand {
 
 /// Arguments of `openai stores file-batches cancel`.
 #[derive(Debug, clap::Args)]
+#[command(
+    group(
+        clap::ArgGroup::new(
+            "store_id_group"
+        ).required(true).args(["store_id", "store_id_arg"])
+    )
+)]
+#[command(
+    group(
+        clap::ArgGroup::new(
+            "batch_id_group"
+        ).required(true).args(["batch_id", "batch_id_arg"])
+    )
+)]
 pub struct StoresFileBatchesCancelArgs {
     /// The store.
-    #[arg(
-        long = "store-id",
-        value_name = "STORE_ID",
-        required_unless_present = "store_id_arg"
-    )]
+    #[arg(long = "store-id", value_name = "STORE_ID")]
     pub store_id: Option<String>,
-    /// The same as --store-id.
-    #[arg(value_name = "STORE_ID", conflicts_with = "store_id")]
+    /// The store (the same as --store-id).
+    #[arg(value_name = "STORE_ID")]
     pub store_id_arg: Option<String>,
     /// The batch.
-    #[arg(
-        long = "batch-id",
-        value_name = "BATCH_ID",
-        required_unless_present = "batch_id_arg"
-    )]
+    #[arg(long = "batch-id", value_name = "BATCH_ID")]
     pub batch_id: Option<String>,
-    /// The same as --batch-id.
-    #[arg(value_name = "BATCH_ID", conflicts_with = "batch_id")]
+    /// The batch (the same as --batch-id).
+    #[arg(value_name = "BATCH_ID")]
     pub batch_id_arg: Option<String>,
 }
 
@@ -172,16 +178,19 @@ impl StoresFileBatchesCancelArgs {
 
 /// Arguments of `openai stores file-batches list`.
 #[derive(Debug, clap::Args)]
+#[command(
+    group(
+        clap::ArgGroup::new(
+            "store_id_group"
+        ).required(true).args(["store_id", "store_id_arg"])
+    )
+)]
 pub struct StoresFileBatchesListArgs {
     /// The store.
-    #[arg(
-        long = "store-id",
-        value_name = "STORE_ID",
-        required_unless_present = "store_id_arg"
-    )]
+    #[arg(long = "store-id", value_name = "STORE_ID")]
     pub store_id: Option<String>,
-    /// The same as --store-id.
-    #[arg(value_name = "STORE_ID", conflicts_with = "store_id")]
+    /// The store (the same as --store-id).
+    #[arg(value_name = "STORE_ID")]
     pub store_id_arg: Option<String>,
     /// At most this many.
     #[arg(long = "limit", value_name = "LIMIT")]

@@ -43,16 +43,19 @@ impl UploadsCommand {
 
 /// Arguments of `openai uploads cancel`.
 #[derive(Debug, clap::Args)]
+#[command(
+    group(
+        clap::ArgGroup::new(
+            "upload_id_group"
+        ).required(true).args(["upload_id", "upload_id_arg"])
+    )
+)]
 pub struct UploadsCancelArgs {
     /// The ID of the Upload.
-    #[arg(
-        long = "upload-id",
-        value_name = "UPLOAD_ID",
-        required_unless_present = "upload_id_arg"
-    )]
+    #[arg(long = "upload-id", value_name = "UPLOAD_ID")]
     pub upload_id: Option<String>,
-    /// The same as --upload-id.
-    #[arg(value_name = "UPLOAD_ID", conflicts_with = "upload_id")]
+    /// The ID of the Upload (the same as --upload-id).
+    #[arg(value_name = "UPLOAD_ID")]
     pub upload_id_arg: Option<String>,
 }
 
