@@ -1,46 +1,23 @@
 //! The fake's HTTP behaviour, driven over real sockets.
 
+mod common;
+
+use std::net::TcpStream;
 use std::time::Duration;
 
+use common::{Reply, send};
 use openai_fake::{Config, Fake, SEED_UPLOAD_ID, Upload, UploadStatus};
 use serde_json::{Value, json};
 
 const KEY: &str = "sk-test-key";
+const BEARER: (&str, &str) = ("Authorization", "Bearer sk-test-key");
 
-fn client() -> reqwest::Client {
-    // No proxy: the machine's proxy settings must not see loopback traffic.
-    reqwest::Client::builder()
-        .no_proxy()
-        .timeout(Duration::from_secs(30))
-        .build()
-        .expect("client")
+fn cancel_path(raw_id: &str) -> String {
+    format!("/v1/uploads/{raw_id}/cancel")
 }
 
-struct Reply {
-    status: u16,
-    request_id: Option<String>,
-    body: Value,
-}
-
-async fn send(request: reqwest::RequestBuilder) -> Reply {
-    let response = request.send().await.expect("request");
-    let status = response.status().as_u16();
-    let request_id = response
-        .headers()
-        .get("x-request-id")
-        .map(|v| v.to_str().expect("ascii request id").to_owned());
-    let text = response.text().await.expect("body");
-    let body = serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"));
-    Reply {
-        status,
-        request_id,
-        body,
-    }
-}
-
-async fn cancel(fake: &Fake, raw_id: &str) -> Reply {
-    let url = format!("{}/uploads/{raw_id}/cancel", fake.base_url());
-    send(client().post(url).bearer_auth(KEY)).await
+fn cancel(fake: &Fake, raw_id: &str) -> Reply {
+    send(fake.addr(), "POST", &cancel_path(raw_id), &[BEARER])
 }
 
 fn error_body(message: &str) -> Value {
@@ -51,13 +28,13 @@ fn start() -> Fake {
     Fake::start(Config::default()).expect("fake starts")
 }
 
-#[tokio::test]
-async fn cancelling_the_seeded_pending_upload_returns_it_cancelled() {
+#[test]
+fn cancelling_the_seeded_pending_upload_returns_it_cancelled() {
     let fake = start();
     let before = fake.upload(SEED_UPLOAD_ID).expect("seeded");
     assert_eq!(before.status, UploadStatus::Pending);
 
-    let reply = cancel(&fake, SEED_UPLOAD_ID).await;
+    let reply = cancel(&fake, SEED_UPLOAD_ID);
     assert_eq!(reply.status, 200, "{}", reply.body);
     let body = reply.body;
     assert_eq!(body["id"], SEED_UPLOAD_ID);
@@ -75,11 +52,11 @@ async fn cancelling_the_seeded_pending_upload_returns_it_cancelled() {
     assert_eq!(fake.upload(SEED_UPLOAD_ID), Some(upload));
 }
 
-#[tokio::test]
-async fn cancelling_twice_is_a_400_error_body() {
+#[test]
+fn cancelling_twice_is_a_400_error_body() {
     let fake = start();
-    assert_eq!(cancel(&fake, SEED_UPLOAD_ID).await.status, 200);
-    let reply = cancel(&fake, SEED_UPLOAD_ID).await;
+    assert_eq!(cancel(&fake, SEED_UPLOAD_ID).status, 200);
+    let reply = cancel(&fake, SEED_UPLOAD_ID);
     assert_eq!(reply.status, 400);
     assert_eq!(
         reply.body,
@@ -93,14 +70,14 @@ async fn cancelling_twice_is_a_400_error_body() {
     );
 }
 
-#[tokio::test]
-async fn a_completed_upload_cannot_be_cancelled() {
+#[test]
+fn a_completed_upload_cannot_be_cancelled() {
     let fake = start();
     let mut done = Upload::pending("upload_done", "a.jsonl", "batch", 10, 1, 3600);
     done.status = UploadStatus::Completed;
     fake.state().insert_upload(done.clone());
     // Far in the past, yet completed uploads never expire.
-    let reply = cancel(&fake, "upload_done").await;
+    let reply = cancel(&fake, "upload_done");
     assert_eq!(reply.status, 400);
     assert_eq!(
         reply.body,
@@ -109,14 +86,14 @@ async fn a_completed_upload_cannot_be_cancelled() {
     assert_eq!(fake.upload("upload_done"), Some(done));
 }
 
-#[tokio::test]
-async fn an_expired_upload_cannot_be_cancelled() {
+#[test]
+fn an_expired_upload_cannot_be_cancelled() {
     let fake = Fake::start(Config {
         upload_ttl: Duration::ZERO,
         ..Config::default()
     })
     .expect("fake starts");
-    let reply = cancel(&fake, SEED_UPLOAD_ID).await;
+    let reply = cancel(&fake, SEED_UPLOAD_ID);
     assert_eq!(reply.status, 400);
     assert_eq!(
         reply.body,
@@ -128,76 +105,75 @@ async fn an_expired_upload_cannot_be_cancelled() {
     );
 }
 
-#[tokio::test]
-async fn an_unknown_id_is_a_404_error_body() {
+#[test]
+fn an_unknown_id_is_a_404_error_body() {
     let fake = start();
-    let reply = cancel(&fake, "upload_missing").await;
+    let reply = cancel(&fake, "upload_missing");
     assert_eq!(reply.status, 404);
     assert_eq!(reply.body, error_body("No such upload: 'upload_missing'"));
 }
 
-#[tokio::test]
-async fn without_seed_even_the_example_id_is_unknown() {
+#[test]
+fn without_seed_even_the_example_id_is_unknown() {
     let fake = Fake::start(Config {
         seed: false,
         ..Config::default()
     })
     .expect("fake starts");
-    assert_eq!(cancel(&fake, SEED_UPLOAD_ID).await.status, 404);
+    assert_eq!(cancel(&fake, SEED_UPLOAD_ID).status, 404);
     assert_eq!(fake.upload(SEED_UPLOAD_ID), None);
 }
 
-#[tokio::test]
-async fn path_ids_are_percent_decoded() {
+#[test]
+fn path_ids_are_percent_decoded() {
     let fake = start();
     // `%5F` is `_`: the same upload.
-    let reply = cancel(&fake, "upload%5Fabc123").await;
+    let reply = cancel(&fake, "upload%5Fabc123");
     assert_eq!(reply.status, 200, "{}", reply.body);
     assert_eq!(reply.body["id"], SEED_UPLOAD_ID);
 
     // An encoded slash stays inside the one segment.
-    let reply = cancel(&fake, "a%2Fb%20c").await;
+    let reply = cancel(&fake, "a%2Fb%20c");
     assert_eq!(reply.status, 404);
     assert_eq!(reply.body, error_body("No such upload: 'a/b c'"));
 
     // Unicode survives the round trip.
-    let reply = cancel(&fake, "upload_%C3%A9t%C3%A9").await;
+    let reply = cancel(&fake, "upload_%C3%A9t%C3%A9");
     assert_eq!(reply.body, error_body("No such upload: 'upload_été'"));
 }
 
-#[tokio::test]
-async fn an_id_that_is_not_utf8_is_a_400_error_body() {
+#[test]
+fn an_id_that_is_not_utf8_is_a_400_error_body() {
     let fake = start();
-    let reply = cancel(&fake, "upload_%FF").await;
+    let reply = cancel(&fake, "upload_%FF");
     assert_eq!(reply.status, 400);
     assert_eq!(reply.body["error"]["type"], "invalid_request_error");
     let message = reply.body["error"]["message"].as_str().unwrap();
     assert!(message.starts_with("Invalid path parameter"), "{message}");
 }
 
-#[tokio::test]
-async fn a_missing_bearer_is_a_401_and_changes_nothing() {
+#[test]
+fn a_missing_bearer_is_a_401_and_changes_nothing() {
     let fake = start();
-    let url = format!("{}/uploads/{SEED_UPLOAD_ID}/cancel", fake.base_url());
-    let reply = send(client().post(url)).await;
+    let reply = send(fake.addr(), "POST", &cancel_path(SEED_UPLOAD_ID), &[]);
     assert_eq!(reply.status, 401);
     assert_eq!(reply.body["error"]["type"], "invalid_request_error");
     assert_eq!(reply.body["error"]["param"], Value::Null);
     let message = reply.body["error"]["message"].as_str().unwrap();
     assert!(message.contains("Authorization"), "{message}");
-    assert!(reply.request_id.is_some());
+    assert!(reply.header("x-request-id").is_some());
     assert_eq!(
         fake.upload(SEED_UPLOAD_ID).unwrap().status,
         UploadStatus::Pending
     );
 }
 
-#[tokio::test]
-async fn a_malformed_authorization_header_is_a_401() {
+#[test]
+fn a_malformed_authorization_header_is_a_401() {
     let fake = start();
-    let url = format!("{}/uploads/{SEED_UPLOAD_ID}/cancel", fake.base_url());
+    let path = cancel_path(SEED_UPLOAD_ID);
     for header in ["Basic dXNlcjpwYXNz", "Bearer", "Bearer   ", "sk-no-scheme"] {
-        let reply = send(client().post(&url).header("authorization", header)).await;
+        let reply = send(fake.addr(), "POST", &path, &[("Authorization", header)]);
         assert_eq!(reply.status, 401, "{header:?}");
         assert_eq!(
             reply.body,
@@ -206,39 +182,49 @@ async fn a_malformed_authorization_header_is_a_401() {
         );
     }
     // The scheme is case-insensitive.
-    let reply = send(client().post(&url).header("authorization", "bearer sk-x")).await;
+    let reply = send(
+        fake.addr(),
+        "POST",
+        &path,
+        &[("Authorization", "bearer sk-x")],
+    );
     assert_eq!(reply.status, 200);
 }
 
-#[tokio::test]
-async fn a_configured_key_rejects_others_without_echoing_them() {
+#[test]
+fn a_configured_key_rejects_others_without_echoing_them() {
     let fake = Fake::start(Config {
         api_key: Some(KEY.to_owned()),
         ..Config::default()
     })
     .expect("fake starts");
-    let url = format!("{}/uploads/{SEED_UPLOAD_ID}/cancel", fake.base_url());
-    let reply = send(client().post(&url).bearer_auth("sk-wrong-secret")).await;
+    let path = cancel_path(SEED_UPLOAD_ID);
+    let wrong = ("Authorization", "Bearer sk-wrong-secret");
+    let reply = send(fake.addr(), "POST", &path, &[wrong]);
     assert_eq!(reply.status, 401);
     assert_eq!(reply.body["error"]["code"], "invalid_api_key");
     assert!(!reply.body.to_string().contains("sk-wrong-secret"));
-    assert_eq!(send(client().post(&url).bearer_auth(KEY)).await.status, 200);
+    assert_eq!(
+        fake.upload(SEED_UPLOAD_ID).unwrap().status,
+        UploadStatus::Pending
+    );
+    assert_eq!(send(fake.addr(), "POST", &path, &[BEARER]).status, 200);
 }
 
-#[tokio::test]
-async fn every_reply_carries_a_fresh_request_id() {
+#[test]
+fn every_reply_carries_a_fresh_request_id() {
     let fake = start();
-    let base = fake.base_url();
+    let addr = fake.addr();
     let replies = [
-        cancel(&fake, SEED_UPLOAD_ID).await,
-        cancel(&fake, SEED_UPLOAD_ID).await,
-        cancel(&fake, "upload_missing").await,
-        send(client().post(format!("{base}/uploads/x/cancel"))).await,
-        send(client().get(format!("{base}/nowhere")).bearer_auth(KEY)).await,
+        cancel(&fake, SEED_UPLOAD_ID),
+        cancel(&fake, SEED_UPLOAD_ID),
+        cancel(&fake, "upload_missing"),
+        send(addr, "POST", &cancel_path("x"), &[]),
+        send(addr, "GET", "/v1/nowhere", &[BEARER]),
     ];
     let ids: Vec<String> = replies
         .iter()
-        .map(|r| r.request_id.clone().expect("x-request-id"))
+        .map(|r| r.header("x-request-id").expect("x-request-id").to_owned())
         .collect();
     for id in &ids {
         assert!(id.starts_with("req_") && id.len() > 8, "{id}");
@@ -249,16 +235,11 @@ async fn every_reply_carries_a_fresh_request_id() {
     assert_eq!(unique.len(), ids.len(), "{ids:?}");
 }
 
-#[tokio::test]
-async fn unknown_routes_and_methods_get_error_bodies() {
+#[test]
+fn unknown_routes_and_methods_get_error_bodies() {
     let fake = start();
-    let base = fake.base_url();
-    let reply = send(
-        client()
-            .post(format!("{base}/uploads/cancel"))
-            .bearer_auth(KEY),
-    )
-    .await;
+    let addr = fake.addr();
+    let reply = send(addr, "POST", "/v1/uploads/cancel", &[BEARER]);
     assert_eq!(reply.status, 404);
     assert_eq!(
         reply.body,
@@ -266,12 +247,10 @@ async fn unknown_routes_and_methods_get_error_bodies() {
     );
 
     // Without the /v1 prefix.
-    let url = format!("http://{}/uploads/{SEED_UPLOAD_ID}/cancel", fake.addr());
-    let reply = send(client().post(url).bearer_auth(KEY)).await;
-    assert_eq!(reply.status, 404);
+    let path = format!("/uploads/{SEED_UPLOAD_ID}/cancel");
+    assert_eq!(send(addr, "POST", &path, &[BEARER]).status, 404);
 
-    let url = format!("{base}/uploads/{SEED_UPLOAD_ID}/cancel");
-    let reply = send(client().get(&url).bearer_auth(KEY)).await;
+    let reply = send(addr, "GET", &cancel_path(SEED_UPLOAD_ID), &[BEARER]);
     assert_eq!(reply.status, 405);
     assert_eq!(
         reply.body,
@@ -283,40 +262,55 @@ async fn unknown_routes_and_methods_get_error_bodies() {
     );
 }
 
-#[tokio::test]
-async fn concurrent_cancels_succeed_exactly_once() {
+#[test]
+fn concurrent_cancels_succeed_exactly_once() {
     let fake = start();
-    let url = format!("{}/uploads/{SEED_UPLOAD_ID}/cancel", fake.base_url());
-    let client = client();
-    let mut tasks = Vec::new();
-    for _ in 0..8 {
-        let request = client.post(&url).bearer_auth(KEY);
-        tasks.push(tokio::spawn(async move { send(request).await.status }));
-    }
-    let mut statuses = Vec::new();
-    for task in tasks {
-        statuses.push(task.await.expect("task"));
-    }
+    let addr = fake.addr();
+    let threads: Vec<_> = (0..8)
+        .map(|_| {
+            std::thread::spawn(move || {
+                send(addr, "POST", &cancel_path(SEED_UPLOAD_ID), &[BEARER]).status
+            })
+        })
+        .collect();
+    let mut statuses: Vec<u16> = threads
+        .into_iter()
+        .map(|t| t.join().expect("thread"))
+        .collect();
     statuses.sort_unstable();
     assert_eq!(statuses, [200, 400, 400, 400, 400, 400, 400, 400]);
 }
 
-#[tokio::test]
-async fn stop_closes_the_port() {
+#[test]
+fn stop_closes_the_port() {
     let fake = start();
-    let url = format!("{}/uploads/{SEED_UPLOAD_ID}/cancel", fake.base_url());
-    assert_eq!(send(client().post(&url).bearer_auth(KEY)).await.status, 200);
+    let addr = fake.addr();
+    assert_eq!(cancel(&fake, SEED_UPLOAD_ID).status, 200);
     fake.stop().expect("clean stop");
-    let result = client().post(&url).bearer_auth(KEY).send().await;
-    assert!(result.is_err(), "still answering after stop");
+    assert!(
+        TcpStream::connect(addr).is_err(),
+        "still accepting after stop"
+    );
 }
 
-#[tokio::test]
-async fn drop_closes_the_port() {
+#[test]
+fn drop_closes_the_port() {
     let fake = start();
-    let url = format!("{}/uploads/{SEED_UPLOAD_ID}/cancel", fake.base_url());
+    let addr = fake.addr();
     drop(fake);
-    assert!(client().post(&url).bearer_auth(KEY).send().await.is_err());
+    assert!(
+        TcpStream::connect(addr).is_err(),
+        "still accepting after drop"
+    );
+}
+
+#[test]
+fn stop_waits_for_an_idle_keep_alive_connection_without_hanging() {
+    let fake = start();
+    // A client that keeps its connection open and never sends anything.
+    let idle = TcpStream::connect(fake.addr()).expect("connect");
+    fake.stop().expect("clean stop");
+    drop(idle);
 }
 
 #[test]

@@ -1,9 +1,13 @@
 //! The `openai-fake` binary: prints its URL, serves, stops cleanly on signals.
 
+mod common;
+
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
+
+use common::send;
 
 const BIN: &str = env!("CARGO_BIN_EXE_openai-fake");
 
@@ -56,21 +60,13 @@ fn signal(child: &Child, name: &str) {
     assert!(status.success());
 }
 
-async fn cancel(base_url: &str) -> (u16, serde_json::Value) {
-    let client = reqwest::Client::builder()
-        .no_proxy()
-        .timeout(Duration::from_secs(30))
-        .build()
-        .unwrap();
-    let response = client
-        .post(format!("{base_url}/uploads/upload_abc123/cancel"))
-        .bearer_auth("sk-test")
-        .send()
-        .await
-        .expect("request");
-    let status = response.status().as_u16();
-    let body = serde_json::from_str(&response.text().await.unwrap()).expect("JSON");
-    (status, body)
+fn cancel(base_url: &str) -> (u16, serde_json::Value) {
+    let rest = base_url.strip_prefix("http://").expect("http URL");
+    let (addr, prefix) = rest.split_once('/').expect("a path");
+    let addr = addr.parse().expect("a socket address");
+    let path = format!("/{prefix}/uploads/upload_abc123/cancel");
+    let reply = send(addr, "POST", &path, &[("Authorization", "Bearer sk-test")]);
+    (reply.status, reply.body)
 }
 
 fn base_url(lines: &mpsc::Receiver<String>) -> String {
@@ -84,14 +80,14 @@ fn base_url(lines: &mpsc::Receiver<String>) -> String {
 }
 
 #[cfg(unix)]
-#[tokio::test]
-async fn serves_on_a_free_port_and_stops_on_sigterm() {
+#[test]
+fn serves_on_a_free_port_and_stops_on_sigterm() {
     let (mut fake, lines) = spawn(&[]);
     let url = base_url(&lines);
-    let (status, body) = cancel(&url).await;
+    let (status, body) = cancel(&url);
     assert_eq!(status, 200);
     assert_eq!(body["status"], "cancelled");
-    let (status, _) = cancel(&url).await;
+    let (status, _) = cancel(&url);
     assert_eq!(status, 400);
 
     signal(&fake.0, "TERM");
@@ -99,12 +95,12 @@ async fn serves_on_a_free_port_and_stops_on_sigterm() {
 }
 
 #[cfg(unix)]
-#[tokio::test]
-async fn stops_cleanly_on_sigint() {
+#[test]
+fn stops_cleanly_on_sigint() {
     let (mut fake, lines) = spawn(&["--upload-ttl", "0"]);
     let url = base_url(&lines);
     // TTL 0: the seeded upload is already expired.
-    let (status, body) = cancel(&url).await;
+    let (status, body) = cancel(&url);
     assert_eq!(status, 400, "{body}");
     signal(&fake.0, "INT");
     assert!(wait_exit(&mut fake.0).success());
