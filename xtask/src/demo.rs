@@ -14,7 +14,7 @@ const UPLOAD_ID: &str = "upload_abc123";
 const CALL_TIMEOUT: Duration = Duration::from_secs(60);
 
 pub fn run() -> Result<(), String> {
-    println!("==> building openai and openai-fake");
+    println!("==> building openai and openai-fake (a first build takes a few minutes)");
     util::run(&mut util::cargo([
         "build",
         "--quiet",
@@ -40,7 +40,7 @@ fn calls(base_url: &str) -> Result<(), String> {
     println!();
     println!("==> 1. cancel the pending upload (expect exit 0 and the cancelled Upload)");
     let first = cancel(base_url)?;
-    if !first.status.success() || !first.stdout.contains("\"cancelled\"") {
+    if !first.status.success() || !first.stdout.contains("cancelled") {
         return Err(format!(
             "the first cancel should print the cancelled Upload and exit 0, but it exited with {}",
             first.status
