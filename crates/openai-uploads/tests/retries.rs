@@ -322,3 +322,16 @@ async fn a_body_that_stalls_times_out() {
     let err = bounded(client.uploads().cancel("u")).await.unwrap_err();
     assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
 }
+
+#[tokio::test]
+async fn own_http_client_timeout_is_a_timeout() {
+    let server = RawServer::start(vec![Act::Hang]).await;
+    let builder = builder(&server.uri()).max_retries(0);
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_millis(200))
+        .build()
+        .unwrap();
+    let client = builder.http_client(http).build().unwrap();
+    let err = bounded(client.uploads().cancel("u")).await.unwrap_err();
+    assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
+}

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
-use reqwest::header::HeaderMap;
+use reqwest::header::{HeaderMap, HeaderName};
 use reqwest::{StatusCode, Url};
 use serde::de::DeserializeOwned;
 
@@ -158,18 +158,25 @@ impl Client {
             );
         }
         *http_request.headers_mut() = headers;
-        *http_request.timeout_mut() = Some(inner.timeout);
 
-        let transport = |err| inner.transport_error(err, request, url);
-        let mut response = inner.http.execute(http_request).await.map_err(transport)?;
-        let status = response.status();
-        let headers = std::mem::take(response.headers_mut());
-        let body = response.bytes().await.map_err(transport)?;
-        Ok(Reply {
-            status,
-            headers,
-            body,
-        })
+        // One timer around the whole exchange, body included. Cheaper than
+        // reqwest's per-request timeout, which boxes a timer and wraps the body.
+        let exchange = async {
+            let transport = |err| inner.transport_error(err, request, url);
+            let mut response = inner.http.execute(http_request).await.map_err(transport)?;
+            let status = response.status();
+            let headers = std::mem::take(response.headers_mut());
+            let body = response.bytes().await.map_err(transport)?;
+            Ok(Reply {
+                status,
+                headers,
+                body,
+            })
+        };
+        match tokio::time::timeout(inner.timeout, exchange).await {
+            Ok(reply) => reply,
+            Err(_) => Err(inner.timeout_error(request)),
+        }
     }
 }
 
@@ -187,18 +194,23 @@ impl Inner {
         url
     }
 
+    fn timeout_error(&self, request: &Request) -> Error {
+        Error::Timeout {
+            method: request.method.clone(),
+            path: request.path_and_query(),
+            timeout: self.timeout,
+        }
+    }
+
     /// Maps a reqwest failure; the key is never part of it (reqwest errors
     /// carry the URL at most, and that is dropped too).
     fn transport_error(&self, err: reqwest::Error, request: &Request, url: &Url) -> Error {
+        if err.is_timeout() {
+            // Only from a caller's own `http_client` with its own timeout.
+            return self.timeout_error(request);
+        }
         let method = request.method.clone();
         let path = request.path_and_query();
-        if err.is_timeout() {
-            return Error::Timeout {
-                method,
-                path,
-                timeout: self.timeout,
-            };
-        }
         let host = match (url.host_str(), url.port_or_known_default()) {
             (Some(host), Some(port)) => format!("{host}:{port}"),
             (Some(host), None) => host.to_owned(),
@@ -220,8 +232,9 @@ impl Inner {
 }
 
 fn request_id(headers: &HeaderMap) -> Option<String> {
+    const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
     headers
-        .get("x-request-id")
+        .get(&REQUEST_ID)
         .and_then(|value| value.to_str().ok())
         .map(str::to_owned)
 }
