@@ -153,8 +153,18 @@ pub struct StructDef {
     pub name: String,
     pub doc: Option<String>,
     pub fields: Vec<Field>,
-    /// Serialized to a query string rather than JSON.
-    pub is_query: bool,
+    pub kind: StructKind,
+}
+
+/// How a struct travels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StructKind {
+    /// A JSON object.
+    Json,
+    /// Query parameters.
+    Query,
+    /// A multipart/form-data body; may hold `Binary` fields.
+    Multipart,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -58,6 +58,7 @@ pub fn lower(spec: &Value, config: &Config) -> Result<Api> {
         types: BTreeMap::new(),
         components: BTreeMap::new(),
         in_progress: BTreeSet::new(),
+        in_multipart: false,
     };
     let root = Pointer::root(&format!("{}#/resources", config::FILE));
     let mut resources = Vec::new();
@@ -113,6 +114,8 @@ struct Lowerer<'s> {
     components: BTreeMap<String, TypeRef>,
     /// Component schemas being lowered: a reference to one is a cycle.
     in_progress: BTreeSet<String>,
+    /// Set while lowering a multipart body, where `format: binary` is a file.
+    in_multipart: bool,
 }
 
 impl<'s> Lowerer<'s> {
@@ -236,7 +239,7 @@ impl<'s> Lowerer<'s> {
                     method.constant()
                 )),
                 fields,
-                is_query: true,
+                kind: StructKind::Query,
             });
             self.register(def, &at.join("parameters"))?;
             params.extend(query.iter().map(|(_, p)| p.clone()));
@@ -380,20 +383,32 @@ impl<'s> Lowerer<'s> {
         let schema = get(&content[media], "schema")
             .ok_or_else(|| media_at.error("a request body needs a `schema`"))?;
         let schema_at = media_at.join("schema");
+        self.in_multipart = kind == BodyKind::Multipart;
+        let lowered = self.schema(schema, &schema_at, &format!("{prefix}Params"));
+        self.in_multipart = false;
+        let TypeRef::Named(name) = lowered? else {
+            return Err(schema_at.error("a request body must be an object with `properties`"));
+        };
+        let Some((TypeDef::Struct(def), _)) = self.types.get_mut(&name) else {
+            return Err(schema_at.error("a request body must be an object with `properties`"));
+        };
         if kind == BodyKind::Multipart {
-            return Err(media_at.error("multipart/form-data bodies are not supported yet"));
-        }
-        match self.schema(schema, &schema_at, &format!("{prefix}Params"))? {
-            TypeRef::Named(name)
-                if matches!(self.types.get(&name), Some((TypeDef::Struct(_), _))) =>
-            {
-                Ok(Body {
-                    kind,
-                    type_name: name,
-                })
+            def.kind = StructKind::Multipart;
+            if let Some(field) = def.fields.iter().find(|f| nested_binary(&f.ty)) {
+                return Err(schema_at.error(format!(
+                    "multipart field `{}` nests a file; only top-level file fields are supported",
+                    field.api_name
+                )));
             }
-            _ => Err(schema_at.error("a request body must be an object with `properties`")),
+        } else if def.kind == StructKind::Multipart {
+            return Err(schema_at.error(format!(
+                "`{name}` is already a multipart body and cannot also be a JSON body"
+            )));
         }
+        Ok(Body {
+            kind,
+            type_name: name,
+        })
     }
 
     fn response(&mut self, op: &Value, at: &Pointer, prefix: &str) -> Result<TypeRef> {
@@ -505,6 +520,7 @@ impl<'s> Lowerer<'s> {
         } else {
             match ty {
                 Some("string") => match get(schema, "format").and_then(Value::as_str) {
+                    Some("binary") if self.in_multipart => TypeRef::Binary,
                     Some("binary") => {
                         return Err(at.join("format").error(
                             "`format: binary` is only supported in multipart/form-data bodies",
@@ -770,7 +786,7 @@ impl<'s> Lowerer<'s> {
             name: hint.to_owned(),
             doc: text(schema, "description"),
             fields,
-            is_query: false,
+            kind: StructKind::Json,
         });
         self.register(def, at)
     }
@@ -787,6 +803,25 @@ impl<'s> Lowerer<'s> {
         self.types
             .insert(name.clone(), (def, at.as_str().to_owned()));
         Ok(TypeRef::Named(name))
+    }
+}
+
+/// Whether a file hides below the top level of a multipart field.
+fn nested_binary(ty: &TypeRef) -> bool {
+    fn contains(ty: &TypeRef) -> bool {
+        match ty {
+            TypeRef::Binary => true,
+            TypeRef::Array(inner)
+            | TypeRef::Map(inner)
+            | TypeRef::Nullable(inner)
+            | TypeRef::Boxed(inner) => contains(inner),
+            _ => false,
+        }
+    }
+    match ty {
+        TypeRef::Binary => false,
+        TypeRef::Nullable(inner) => nested_binary(inner),
+        other => contains(other),
     }
 }
 

@@ -107,7 +107,10 @@ pub fn type_tokens(ty: &TypeRef, models: Option<&TokenStream>) -> TokenStream {
         TypeRef::Integer => quote!(i64),
         TypeRef::Number => quote!(f64),
         TypeRef::Boolean => quote!(bool),
-        TypeRef::Binary => quote!(Vec<u8>),
+        TypeRef::Binary => match models {
+            Some(path) => quote!(#path::FilePart),
+            None => quote!(crate::runtime::FilePart),
+        },
         TypeRef::Any => quote!(serde_json::Value),
         TypeRef::Named(name) => {
             let name = ident(name);

@@ -27,25 +27,29 @@ fn model_struct(def: &StructDef, types: &BTreeMap<String, TypeDef>) -> TokenStre
         .iter()
         .all(|f| !f.required || matches!(f.ty, TypeRef::Nullable(_)));
     let default = all_optional.then(|| quote!(Default,));
-    let derives = if def.is_query {
-        quote!(#[derive(Debug, Clone, #default PartialEq, serde::Serialize)])
-    } else {
-        quote!(#[derive(Debug, Clone, #default PartialEq, serde::Serialize, serde::Deserialize)])
+    let derives = match def.kind {
+        StructKind::Json => {
+            quote!(#[derive(Debug, Clone, #default PartialEq, serde::Serialize, serde::Deserialize)])
+        }
+        StructKind::Query => quote!(#[derive(Debug, Clone, #default PartialEq, serde::Serialize)]),
+        StructKind::Multipart => quote!(#[derive(Debug, Clone)]),
     };
+    let serde = def.kind != StructKind::Multipart;
     let fields = def.fields.iter().map(|field| {
         let doc = doc_attrs(field.doc.as_deref());
         let name = ident(&field.name);
-        let rename = (field.name != field.api_name).then(|| {
+        let rename = (serde && field.name != field.api_name).then(|| {
             let api = &field.api_name;
             quote!(#[serde(rename = #api)])
         });
-        let (ty, attr) = if field.required {
-            (type_tokens(&field.ty, None), None)
-        } else if is_const(&field.ty) {
+        let (ty, attr) = if is_const(&field.ty) {
+            // A constant is never worth failing a decode over.
             (
                 type_tokens(&field.ty, None),
                 Some(quote!(#[serde(default)])),
             )
+        } else if field.required {
+            (type_tokens(&field.ty, None), None)
         } else {
             let inner = match &field.ty {
                 TypeRef::Nullable(inner) => inner,
@@ -57,6 +61,7 @@ fn model_struct(def: &StructDef, types: &BTreeMap<String, TypeDef>) -> TokenStre
                 Some(quote!(#[serde(default, skip_serializing_if = "Option::is_none")])),
             )
         };
+        let attr = attr.filter(|_| serde);
         quote! {
             #doc
             #rename
@@ -64,11 +69,68 @@ fn model_struct(def: &StructDef, types: &BTreeMap<String, TypeDef>) -> TokenStre
             pub #name: #ty,
         }
     });
+    let multipart = (def.kind == StructKind::Multipart).then(|| multipart_form(def, types));
     quote! {
         #doc
         #derives
         pub struct #name {
             #(#fields)*
+        }
+
+        #multipart
+    }
+}
+
+/// `to_multipart`: files as file parts, everything else as text.
+fn multipart_form(def: &StructDef, types: &BTreeMap<String, TypeDef>) -> TokenStream {
+    let name = ident(&def.name);
+    let parts = def.fields.iter().map(|field| {
+        let api = &field.api_name;
+        let member = ident(&field.name);
+        let inner = match &field.ty {
+            TypeRef::Nullable(inner) => inner.as_ref(),
+            other => other,
+        };
+        let optional = !field.required || matches!(field.ty, TypeRef::Nullable(_));
+        let value = if optional {
+            quote!(value)
+        } else {
+            quote!(self.#member)
+        };
+        let add = match inner {
+            TypeRef::Binary => quote!(form.file(#api, #value.clone())),
+            TypeRef::String => quote!(form.text(#api, #value.clone())),
+            TypeRef::Integer | TypeRef::Number | TypeRef::Boolean => {
+                quote!(form.text(#api, #value.to_string()))
+            }
+            TypeRef::Named(n) if matches!(types.get(n), Some(TypeDef::Const(_))) => {
+                let ty = ident(n);
+                return quote!(let form = form.text(#api, #ty::VALUE););
+            }
+            TypeRef::Named(n) if matches!(types.get(n), Some(TypeDef::Enum(_))) => {
+                quote!(form.text(#api, #value.as_str()))
+            }
+            _ => quote!(form.text(#api, serde_json::json!(#value).to_string())),
+        };
+        if optional {
+            quote! {
+                let form = match &self.#member {
+                    Some(value) => #add,
+                    None => form,
+                };
+            }
+        } else {
+            quote!(let form = #add;)
+        }
+    });
+    quote! {
+        impl #name {
+            /// This body as a multipart form.
+            pub(crate) fn to_multipart(&self) -> crate::runtime::Multipart {
+                let form = crate::runtime::Multipart::new();
+                #(#parts)*
+                form
+            }
         }
     }
 }
@@ -297,7 +359,10 @@ fn operation(resource: &Resource, op: &Operation) -> TokenStream {
     let path = path_expr(op);
     let method = format_ident!("{}", op.method.constant());
     let query = op.query_type.as_ref().map(|_| quote!(.query(query)?));
-    let body = op.body.as_ref().map(|_| quote!(.json(params)?));
+    let body = op.body.as_ref().map(|body| match body.kind {
+        BodyKind::Json => quote!(.json(params)?),
+        BodyKind::Multipart => quote!(.multipart(params.to_multipart())),
+    });
     let request = if query.is_some() || body.is_some() {
         quote!(let request = Request::new(Method::#method, path)#query #body;)
     } else {

@@ -12,6 +12,7 @@ const FIXTURES: &[&str] = &[
     "enums",
     "inline",
     "maps",
+    "multipart",
     "nullables",
     "objects",
     "operations",
@@ -68,7 +69,7 @@ macro_rules! snapshot_tests {
 }
 
 snapshot_tests!(
-    arrays, enums, inline, maps, nullables, objects, operations, refs
+    arrays, enums, inline, maps, multipart, nullables, objects, operations, refs
 );
 
 #[test]

@@ -7,14 +7,14 @@
 #[path = "../../../crates/openai-uploads/src/runtime/mod.rs"]
 pub mod runtime;
 
-pub use runtime::{ApiResponse, Client, Error, Result};
+pub use runtime::{ApiResponse, Client, Error, FilePart, Result};
 
 /// One fixture's library and CLI output, as a module with the same shape as
 /// the crates they are generated for.
 macro_rules! fixture {
     ($name:ident) => {
         pub mod $name {
-            pub use crate::{ApiResponse, Client, Error, Result};
+            pub use crate::{ApiResponse, Client, Error, FilePart, Result};
             pub use models::*;
 
             pub mod models {
@@ -46,6 +46,7 @@ fixture!(arrays);
 fixture!(enums);
 fixture!(inline);
 fixture!(maps);
+fixture!(multipart);
 fixture!(nullables);
 fixture!(objects);
 fixture!(operations);

@@ -12,10 +12,20 @@ pub enum Resource {
 }
 
 impl Resource {
-    /// Sends the request this command names and returns the decoded reply as JSON.
-    pub async fn run(self, client: &Client) -> Result<ApiResponse<serde_json::Value>> {
+    /// Whether this command sends a JSON body, which may then come from stdin.
+    pub fn takes_body(&self) -> bool {
         match self {
-            Self::Arrays(command) => command.run(client).await,
+            Self::Arrays(command) => command.takes_body(),
+        }
+    }
+    /// Sends the request this command names and returns the decoded reply as JSON. `body` is a JSON body read from stdin, for commands that take one.
+    pub async fn run(
+        self,
+        client: &Client,
+        body: Option<serde_json::Value>,
+    ) -> Result<ApiResponse<serde_json::Value>> {
+        match self {
+            Self::Arrays(command) => command.run(client, body).await,
         }
     }
 }
@@ -29,10 +39,20 @@ pub enum ArraysCommand {
 }
 
 impl ArraysCommand {
-    /// Sends the request this command names and returns the decoded reply as JSON.
-    pub async fn run(self, client: &Client) -> Result<ApiResponse<serde_json::Value>> {
+    /// Whether this command sends a JSON body, which may then come from stdin.
+    pub fn takes_body(&self) -> bool {
         match self {
-            Self::List(args) => args.run(client).await,
+            Self::List(command) => command.takes_body(),
+        }
+    }
+    /// Sends the request this command names and returns the decoded reply as JSON. `body` is a JSON body read from stdin, for commands that take one.
+    pub async fn run(
+        self,
+        client: &Client,
+        body: Option<serde_json::Value>,
+    ) -> Result<ApiResponse<serde_json::Value>> {
+        match self {
+            Self::List(command) => command.run(client, body).await,
         }
     }
 }
@@ -42,8 +62,16 @@ impl ArraysCommand {
 pub struct ArraysListArgs {}
 
 impl ArraysListArgs {
-    /// Sends the request and returns the decoded reply as JSON.
-    pub async fn run(self, client: &Client) -> Result<ApiResponse<serde_json::Value>> {
+    /// Whether this command sends a JSON body, which may then come from stdin.
+    pub fn takes_body(&self) -> bool {
+        false
+    }
+    /// Sends the request this command names and returns the decoded reply as JSON. `body` is a JSON body read from stdin, for commands that take one.
+    pub async fn run(
+        self,
+        client: &Client,
+        _body: Option<serde_json::Value>,
+    ) -> Result<ApiResponse<serde_json::Value>> {
         client
             .arrays()
             .list_with_response()

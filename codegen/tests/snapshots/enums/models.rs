@@ -4,6 +4,7 @@
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Job {
     /// Always `job`.
+    #[serde(default)]
     pub object: JobObject,
     #[serde(default)]
     pub kind: JobKind,

@@ -10,6 +10,7 @@ pub struct Outer {
 /// When it expires.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct OuterExpiresAfter {
+    #[serde(default)]
     pub anchor: OuterExpiresAfterAnchor,
     pub seconds: i64,
     #[serde(default, skip_serializing_if = "Option::is_none")]

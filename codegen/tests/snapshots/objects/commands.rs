@@ -12,10 +12,20 @@ pub enum Resource {
 }
 
 impl Resource {
-    /// Sends the request this command names and returns the decoded reply as JSON.
-    pub async fn run(self, client: &Client) -> Result<ApiResponse<serde_json::Value>> {
+    /// Whether this command sends a JSON body, which may then come from stdin.
+    pub fn takes_body(&self) -> bool {
         match self {
-            Self::Objects(command) => command.run(client).await,
+            Self::Objects(command) => command.takes_body(),
+        }
+    }
+    /// Sends the request this command names and returns the decoded reply as JSON. `body` is a JSON body read from stdin, for commands that take one.
+    pub async fn run(
+        self,
+        client: &Client,
+        body: Option<serde_json::Value>,
+    ) -> Result<ApiResponse<serde_json::Value>> {
+        match self {
+            Self::Objects(command) => command.run(client, body).await,
         }
     }
 }
@@ -29,10 +39,20 @@ pub enum ObjectsCommand {
 }
 
 impl ObjectsCommand {
-    /// Sends the request this command names and returns the decoded reply as JSON.
-    pub async fn run(self, client: &Client) -> Result<ApiResponse<serde_json::Value>> {
+    /// Whether this command sends a JSON body, which may then come from stdin.
+    pub fn takes_body(&self) -> bool {
         match self {
-            Self::Retrieve(args) => args.run(client).await,
+            Self::Retrieve(command) => command.takes_body(),
+        }
+    }
+    /// Sends the request this command names and returns the decoded reply as JSON. `body` is a JSON body read from stdin, for commands that take one.
+    pub async fn run(
+        self,
+        client: &Client,
+        body: Option<serde_json::Value>,
+    ) -> Result<ApiResponse<serde_json::Value>> {
+        match self {
+            Self::Retrieve(command) => command.run(client, body).await,
         }
     }
 }
@@ -56,8 +76,16 @@ pub struct ObjectsRetrieveArgs {
 }
 
 impl ObjectsRetrieveArgs {
-    /// Sends the request and returns the decoded reply as JSON.
-    pub async fn run(self, client: &Client) -> Result<ApiResponse<serde_json::Value>> {
+    /// Whether this command sends a JSON body, which may then come from stdin.
+    pub fn takes_body(&self) -> bool {
+        false
+    }
+    /// Sends the request this command names and returns the decoded reply as JSON. `body` is a JSON body read from stdin, for commands that take one.
+    pub async fn run(
+        self,
+        client: &Client,
+        _body: Option<serde_json::Value>,
+    ) -> Result<ApiResponse<serde_json::Value>> {
         let object_id = self.object_id.or(self.object_id_arg).unwrap_or_default();
         client
             .objects()

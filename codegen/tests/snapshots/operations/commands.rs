@@ -12,10 +12,20 @@ pub enum Resource {
 }
 
 impl Resource {
-    /// Sends the request this command names and returns the decoded reply as JSON.
-    pub async fn run(self, client: &Client) -> Result<ApiResponse<serde_json::Value>> {
+    /// Whether this command sends a JSON body, which may then come from stdin.
+    pub fn takes_body(&self) -> bool {
         match self {
-            Self::Stores(command) => command.run(client).await,
+            Self::Stores(command) => command.takes_body(),
+        }
+    }
+    /// Sends the request this command names and returns the decoded reply as JSON. `body` is a JSON body read from stdin, for commands that take one.
+    pub async fn run(
+        self,
+        client: &Client,
+        body: Option<serde_json::Value>,
+    ) -> Result<ApiResponse<serde_json::Value>> {
+        match self {
+            Self::Stores(command) => command.run(client, body).await,
         }
     }
 }
@@ -32,11 +42,22 @@ pub enum StoresCommand {
 }
 
 impl StoresCommand {
-    /// Sends the request this command names and returns the decoded reply as JSON.
-    pub async fn run(self, client: &Client) -> Result<ApiResponse<serde_json::Value>> {
+    /// Whether this command sends a JSON body, which may then come from stdin.
+    pub fn takes_body(&self) -> bool {
         match self {
-            Self::Create(args) => args.run(client).await,
-            Self::FileBatches(command) => command.run(client).await,
+            Self::Create(command) => command.takes_body(),
+            Self::FileBatches(command) => command.takes_body(),
+        }
+    }
+    /// Sends the request this command names and returns the decoded reply as JSON. `body` is a JSON body read from stdin, for commands that take one.
+    pub async fn run(
+        self,
+        client: &Client,
+        body: Option<serde_json::Value>,
+    ) -> Result<ApiResponse<serde_json::Value>> {
+        match self {
+            Self::Create(command) => command.run(client, body).await,
+            Self::FileBatches(command) => command.run(client, body).await,
         }
     }
 }
@@ -54,6 +75,12 @@ pub struct StoresCreateArgs {
     /// Files to add.
     #[arg(long = "file-id", value_name = "FILE_ID")]
     pub file_ids: Vec<String>,
+    #[arg(
+        long = "expires-after.anchor",
+        value_name = "ANCHOR",
+        value_parser = ["last_active_at"]
+    )]
+    pub expires_after_anchor: Option<String>,
     #[arg(long = "expires-after.days", value_name = "DAYS")]
     pub expires_after_days: Option<i64>,
     #[arg(
@@ -67,9 +94,26 @@ pub struct StoresCreateArgs {
 }
 
 impl StoresCreateArgs {
-    /// Sends the request and returns the decoded reply as JSON.
-    pub async fn run(self, client: &Client) -> Result<ApiResponse<serde_json::Value>> {
-        let mut body = serde_json::Map::new();
+    /// Whether this command sends a JSON body, which may then come from stdin.
+    pub fn takes_body(&self) -> bool {
+        true
+    }
+    /// Sends the request this command names and returns the decoded reply as JSON. `body` is a JSON body read from stdin, for commands that take one.
+    pub async fn run(
+        self,
+        client: &Client,
+        body: Option<serde_json::Value>,
+    ) -> Result<ApiResponse<serde_json::Value>> {
+        let mut body = match body {
+            None => serde_json::Map::new(),
+            Some(serde_json::Value::Object(map)) => map,
+            Some(_) => {
+                return Err(crate::operations::Error::InvalidArgument {
+                    name: "body".to_owned(),
+                    reason: "the body on stdin must be a JSON or YAML object".to_owned(),
+                });
+            }
+        };
         if let Some(value) = self.name {
             body.insert("name".to_owned(), serde_json::json!(value));
         }
@@ -82,11 +126,17 @@ impl StoresCreateArgs {
         if !self.file_ids.is_empty() {
             body.insert("file_ids".to_owned(), serde_json::json!(self.file_ids));
         }
-        let mut object = serde_json::Map::new();
-        if let Some(value) = self.expires_after_days {
-            object.insert("days".to_owned(), serde_json::json!(value));
-        }
-        if !object.is_empty() {
+        if self.expires_after_anchor.is_some() || self.expires_after_days.is_some() {
+            let mut object = match body.remove("expires_after") {
+                Some(serde_json::Value::Object(object)) => object,
+                _ => serde_json::Map::new(),
+            };
+            if let Some(value) = self.expires_after_anchor {
+                object.insert("anchor".to_owned(), serde_json::json!(value));
+            }
+            if let Some(value) = self.expires_after_days {
+                object.insert("days".to_owned(), serde_json::json!(value));
+            }
             body.insert(
                 "expires_after".to_owned(),
                 serde_json::Value::Object(object),
@@ -99,7 +149,7 @@ impl StoresCreateArgs {
             serde_json::from_value(serde_json::Value::Object(body)).map_err(|e| {
                 crate::operations::Error::InvalidArgument {
                     name: "body".to_owned(),
-                    reason: e.to_string(),
+                    reason: format!("{e}; give it as a flag or in a JSON or YAML body on stdin"),
                 }
             })?;
         client
@@ -122,11 +172,22 @@ pub enum StoresFileBatchesCommand {
 }
 
 impl StoresFileBatchesCommand {
-    /// Sends the request this command names and returns the decoded reply as JSON.
-    pub async fn run(self, client: &Client) -> Result<ApiResponse<serde_json::Value>> {
+    /// Whether this command sends a JSON body, which may then come from stdin.
+    pub fn takes_body(&self) -> bool {
         match self {
-            Self::Cancel(args) => args.run(client).await,
-            Self::List(args) => args.run(client).await,
+            Self::Cancel(command) => command.takes_body(),
+            Self::List(command) => command.takes_body(),
+        }
+    }
+    /// Sends the request this command names and returns the decoded reply as JSON. `body` is a JSON body read from stdin, for commands that take one.
+    pub async fn run(
+        self,
+        client: &Client,
+        body: Option<serde_json::Value>,
+    ) -> Result<ApiResponse<serde_json::Value>> {
+        match self {
+            Self::Cancel(command) => command.run(client, body).await,
+            Self::List(command) => command.run(client, body).await,
         }
     }
 }
@@ -163,8 +224,16 @@ pub struct StoresFileBatchesCancelArgs {
 }
 
 impl StoresFileBatchesCancelArgs {
-    /// Sends the request and returns the decoded reply as JSON.
-    pub async fn run(self, client: &Client) -> Result<ApiResponse<serde_json::Value>> {
+    /// Whether this command sends a JSON body, which may then come from stdin.
+    pub fn takes_body(&self) -> bool {
+        false
+    }
+    /// Sends the request this command names and returns the decoded reply as JSON. `body` is a JSON body read from stdin, for commands that take one.
+    pub async fn run(
+        self,
+        client: &Client,
+        _body: Option<serde_json::Value>,
+    ) -> Result<ApiResponse<serde_json::Value>> {
         let store_id = self.store_id.or(self.store_id_arg).unwrap_or_default();
         let batch_id = self.batch_id.or(self.batch_id_arg).unwrap_or_default();
         client
@@ -202,8 +271,16 @@ pub struct StoresFileBatchesListArgs {
 }
 
 impl StoresFileBatchesListArgs {
-    /// Sends the request and returns the decoded reply as JSON.
-    pub async fn run(self, client: &Client) -> Result<ApiResponse<serde_json::Value>> {
+    /// Whether this command sends a JSON body, which may then come from stdin.
+    pub fn takes_body(&self) -> bool {
+        false
+    }
+    /// Sends the request this command names and returns the decoded reply as JSON. `body` is a JSON body read from stdin, for commands that take one.
+    pub async fn run(
+        self,
+        client: &Client,
+        _body: Option<serde_json::Value>,
+    ) -> Result<ApiResponse<serde_json::Value>> {
         let store_id = self.store_id.or(self.store_id_arg).unwrap_or_default();
         let query = crate::operations::StoresFileBatchesListQuery {
             limit: self.limit,

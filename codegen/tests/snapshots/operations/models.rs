@@ -81,6 +81,7 @@ pub struct StoresCreateParams {
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct StoresCreateParamsExpiresAfter {
+    #[serde(default)]
     pub anchor: StoresCreateParamsExpiresAfterAnchor,
     pub days: i64,
 }
