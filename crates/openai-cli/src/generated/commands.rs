@@ -13,16 +13,25 @@ pub enum Resource {
 }
 
 impl Resource {
-    /// Sends the request this command names and returns the decoded reply as JSON.
-    pub async fn run(self, client: &Client) -> Result<ApiResponse<serde_json::Value>> {
+    /// Whether this command sends a JSON body, which may then come from stdin.
+    pub fn takes_body(&self) -> bool {
         match self {
-            Self::Uploads(command) => command.run(client).await,
+            Self::Uploads(command) => command.takes_body(),
+        }
+    }
+    /// Sends the request this command names and returns the decoded reply as JSON. `body` is a JSON body read from stdin, for commands that take one.
+    pub async fn run(
+        self,
+        client: &Client,
+        body: Option<serde_json::Value>,
+    ) -> Result<ApiResponse<serde_json::Value>> {
+        match self {
+            Self::Uploads(command) => command.run(client, body).await,
         }
     }
 }
 
-/// Upload a large file in parts: create an Upload, add Parts to it, then complete
-/// or cancel it.
+/// Upload a large file in parts: create an Upload, add Parts to it, then complete or cancel it.
 #[derive(Debug, clap::Subcommand)]
 pub enum UploadsCommand {
     /// Cancels the Upload. No Parts may be added after an Upload is cancelled.
@@ -33,10 +42,20 @@ pub enum UploadsCommand {
 }
 
 impl UploadsCommand {
-    /// Sends the request this command names and returns the decoded reply as JSON.
-    pub async fn run(self, client: &Client) -> Result<ApiResponse<serde_json::Value>> {
+    /// Whether this command sends a JSON body, which may then come from stdin.
+    pub fn takes_body(&self) -> bool {
         match self {
-            Self::Cancel(args) => args.run(client).await,
+            Self::Cancel(command) => command.takes_body(),
+        }
+    }
+    /// Sends the request this command names and returns the decoded reply as JSON. `body` is a JSON body read from stdin, for commands that take one.
+    pub async fn run(
+        self,
+        client: &Client,
+        body: Option<serde_json::Value>,
+    ) -> Result<ApiResponse<serde_json::Value>> {
+        match self {
+            Self::Cancel(command) => command.run(client, body).await,
         }
     }
 }
@@ -60,8 +79,16 @@ pub struct UploadsCancelArgs {
 }
 
 impl UploadsCancelArgs {
-    /// Sends the request and returns the decoded reply as JSON.
-    pub async fn run(self, client: &Client) -> Result<ApiResponse<serde_json::Value>> {
+    /// Whether this command sends a JSON body, which may then come from stdin.
+    pub fn takes_body(&self) -> bool {
+        false
+    }
+    /// Sends the request this command names and returns the decoded reply as JSON. `body` is a JSON body read from stdin, for commands that take one.
+    pub async fn run(
+        self,
+        client: &Client,
+        _body: Option<serde_json::Value>,
+    ) -> Result<ApiResponse<serde_json::Value>> {
         let upload_id = self.upload_id.or(self.upload_id_arg).unwrap_or_default();
         client
             .uploads()

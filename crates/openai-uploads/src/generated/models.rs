@@ -13,6 +13,7 @@ pub struct OpenAiFile {
     /// The name of the file.
     pub filename: String,
     /// The object type, which is always `file`.
+    #[serde(default)]
     pub object: OpenAiFileObject,
     /// The intended purpose of the file. Supported values are `assistants`,
     /// `assistants_output`, `batch`, `batch_output`, `fine-tune`, `fine-tune-results`,
