@@ -51,7 +51,10 @@
 //! - `native-tls`: the platform's TLS library instead (OpenSSL on Linux).
 //!   If both are on, rustls is used.
 //!
-//! The library needs only a current-thread tokio runtime (it uses `tokio::time`).
+//! # Runtime
+//! Calls run on tokio; a current-thread runtime is enough. Timers must be
+//! enabled (`Builder::enable_all()`, as `#[tokio::main]` does), since each
+//! attempt has a timeout and retries sleep.
 //!
 //! `runtime/` is written by hand; `generated/` comes from `spec/` through
 //! `cargo xtask gen` and is never edited by hand.

@@ -132,7 +132,7 @@ impl Client {
                 log::retry(wait);
             }
             tokio::time::sleep(wait).await;
-            retry += 1;
+            retry = retry.saturating_add(1);
         }
     }
 
@@ -153,7 +153,7 @@ impl Client {
                 url,
                 &headers,
                 request.body.as_deref(),
-                retry + 1,
+                retry.saturating_add(1),
                 inner.max_retries.saturating_add(1),
             );
         }
