@@ -85,6 +85,72 @@ impl ApiError {
         )
     }
 
+    /// A 400 about one request parameter.
+    pub fn bad_param(param: &'static str, code: &'static str, message: String) -> Self {
+        Self {
+            param: Some(param),
+            code: Some(code),
+            ..Self::invalid_request(StatusCode::BAD_REQUEST, message)
+        }
+    }
+
+    pub fn missing_param(param: &'static str) -> Self {
+        Self::bad_param(
+            param,
+            "missing_required_parameter",
+            format!("Missing required parameter: '{param}'."),
+        )
+    }
+
+    pub fn invalid_type(param: &'static str, expected: &str, got: &str) -> Self {
+        Self::bad_param(
+            param,
+            "invalid_type",
+            format!("Invalid type for '{param}': expected {expected}, but got {got} instead."),
+        )
+    }
+
+    pub fn invalid_value(param: &'static str, message: String) -> Self {
+        Self::bad_param(param, "invalid_value", message)
+    }
+
+    pub fn unknown_param(name: &str) -> Self {
+        Self {
+            code: Some("unknown_parameter"),
+            ..Self::invalid_request(
+                StatusCode::BAD_REQUEST,
+                format!("Unrecognized request argument supplied: {name}"),
+            )
+        }
+    }
+
+    /// A request that breaks a rule of the Upload it names.
+    pub fn bad_request(message: String) -> Self {
+        Self::invalid_request(StatusCode::BAD_REQUEST, message)
+    }
+
+    pub fn too_large(message: String) -> Self {
+        Self::invalid_request(StatusCode::PAYLOAD_TOO_LARGE, message)
+    }
+
+    pub fn internal(message: String) -> Self {
+        Self {
+            kind: "server_error",
+            ..Self::invalid_request(StatusCode::INTERNAL_SERVER_ERROR, message)
+        }
+    }
+
+    /// The failure `Config::fail_part` injects.
+    pub fn injected(status: StatusCode, n: usize) -> Self {
+        Self {
+            kind: "server_error",
+            ..Self::invalid_request(
+                status,
+                format!("The fake failed part request #{n} on purpose (fail_part)."),
+            )
+        }
+    }
+
     /// The JSON body of this error.
     pub fn body(&self) -> serde_json::Value {
         json!({

@@ -1,9 +1,12 @@
 //! A small stateful stand-in for the OpenAI Uploads API.
 //!
-//! It keeps Uploads in memory, serves the operations in `spec/` under `/v1`,
-//! checks the bearer header and tags every reply with `x-request-id`. Tests
-//! start it in-process with [`Fake::start`]; the `openai-fake` binary serves
-//! it on the command line for the demo.
+//! It keeps Uploads and their Parts in memory and serves the whole flow under
+//! `/v1`: create, add parts (multipart), complete (byte count and md5
+//! checked, parts assembled into a File) and cancel, with expiry after a
+//! TTL. It checks the bearer header, tags every reply with `x-request-id`,
+//! logs every request ([`Fake::requests`]) and can fail a chosen part
+//! ([`Config::fail_part`]). Tests start it in-process with [`Fake::start`];
+//! the `openai-fake` binary serves it on the command line.
 //!
 //! ```no_run
 //! let fake = openai_fake::Fake::start(openai_fake::Config::default())?;
@@ -12,20 +15,31 @@
 //! ```
 
 mod error;
+mod log;
 mod model;
+mod params;
+mod parts;
 mod routes;
 mod store;
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::future::{Future, IntoFuture};
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use axum::http::StatusCode;
+use bytes::{Bytes, BytesMut};
+
 pub use error::ApiError;
-pub use model::{FileObject, Upload, UploadStatus};
+pub use log::{RequestRecord, Route};
+pub use model::{FileObject, Upload, UploadPart, UploadStatus};
+pub use params::{EXPIRES_AFTER_SECONDS, MAX_UPLOAD_BYTES, NewUpload};
+pub use parts::{MAX_PART_BYTES, PART_BODY_LIMIT};
 pub use routes::router;
 pub use store::{SEED_UPLOAD_ID, Store};
 
@@ -43,6 +57,19 @@ pub struct Config {
     pub upload_ttl: Duration,
     /// Start with the seeded uploads (`upload_abc123`, pending).
     pub seed: bool,
+    /// Fail the Nth request to the parts route (1-based, counting every
+    /// one, refused or not) with [`Config::fail_part_status`], after its
+    /// body is read and before the Part is stored.
+    pub fail_part: Option<usize>,
+    /// The status of that failure, 400..=599; default 500. The reply says
+    /// `x-should-retry: false`, except for 408 and 429 (`true`).
+    pub fail_part_status: u16,
+    /// Wait this long after reading each Part's body before answering, so
+    /// a test can interrupt a client with Parts in flight.
+    pub part_delay: Duration,
+    /// Keep each completed File's bytes for [`Fake::file_bytes`]; `false`
+    /// drops them at completion (for long benchmarks).
+    pub keep_file_bytes: bool,
 }
 
 impl Default for Config {
@@ -52,6 +79,10 @@ impl Default for Config {
             api_key: None,
             upload_ttl: Duration::from_secs(3600),
             seed: true,
+            fail_part: None,
+            fail_part_status: 500,
+            part_delay: Duration::ZERO,
+            keep_file_bytes: true,
         }
     }
 }
@@ -63,6 +94,10 @@ impl fmt::Debug for Config {
             .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
             .field("upload_ttl", &self.upload_ttl)
             .field("seed", &self.seed)
+            .field("fail_part", &self.fail_part)
+            .field("fail_part_status", &self.fail_part_status)
+            .field("part_delay", &self.part_delay)
+            .field("keep_file_bytes", &self.keep_file_bytes)
             .finish()
     }
 }
@@ -75,27 +110,49 @@ pub struct FakeState {
 
 struct Inner {
     store: Mutex<Store>,
+    log: log::RequestLog,
     api_key: Option<String>,
     upload_ttl: Duration,
+    fail_part: Option<usize>,
+    fail_part_status: StatusCode,
+    part_delay: Duration,
+    keep_file_bytes: bool,
+    /// Requests to the parts route so far.
+    part_requests: AtomicUsize,
+    /// Seconds added to the wall clock by [`FakeState::advance_time`].
+    clock_offset: AtomicU64,
 }
 
 impl FakeState {
+    /// The state for `config`. A `fail_part_status` outside 400..=599
+    /// becomes 500 ([`Fake::start`] refuses it instead).
     pub fn new(config: &Config) -> Self {
         let store = if config.seed {
             Store::seeded(unix_now(), config.upload_ttl.as_secs())
         } else {
             Store::default()
         };
+        let fail_part_status = StatusCode::from_u16(config.fail_part_status)
+            .ok()
+            .filter(|s| s.is_client_error() || s.is_server_error())
+            .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         Self {
             inner: Arc::new(Inner {
                 store: Mutex::new(store),
+                log: log::RequestLog::default(),
                 api_key: config.api_key.clone(),
                 upload_ttl: config.upload_ttl,
+                fail_part: config.fail_part,
+                fail_part_status,
+                part_delay: config.part_delay,
+                keep_file_bytes: config.keep_file_bytes,
+                part_requests: AtomicUsize::new(0),
+                clock_offset: AtomicU64::new(0),
             }),
         }
     }
 
-    /// Runs `f` with the store locked and the current Unix time.
+    /// Runs `f` with the store locked and the fake's current Unix time.
     pub fn with_store<T>(&self, f: impl FnOnce(&mut Store, u64) -> T) -> T {
         // A handler that panicked cannot leave the map half-written, so a
         // poisoned lock is still safe to use.
@@ -104,7 +161,56 @@ impl FakeState {
             .store
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        f(&mut store, unix_now())
+        f(&mut store, self.now())
+    }
+
+    /// The fake's clock: Unix seconds, plus any [`FakeState::advance_time`].
+    pub fn now(&self) -> u64 {
+        unix_now().saturating_add(self.inner.clock_offset.load(Ordering::Relaxed))
+    }
+
+    /// Moves the fake's clock forward (whole seconds), e.g. past an
+    /// Upload's `expires_at` without sleeping.
+    pub fn advance_time(&self, by: Duration) {
+        self.inner
+            .clock_offset
+            .fetch_add(by.as_secs(), Ordering::Relaxed);
+    }
+
+    /// Every request received so far, in arrival order.
+    pub fn requests(&self) -> Vec<RequestRecord> {
+        self.inner.log.records()
+    }
+
+    /// How many requests each route received (routes with none are absent).
+    pub fn request_counts(&self) -> BTreeMap<Route, usize> {
+        self.inner.log.counts()
+    }
+
+    /// How many requests `route` received.
+    pub fn count(&self, route: Route) -> usize {
+        self.request_counts().get(&route).copied().unwrap_or(0)
+    }
+
+    /// The bytes of the File a completed Upload made, assembled in the
+    /// order the completion listed its Parts. `None` before completion, for
+    /// unknown ids, and when [`Config::keep_file_bytes`] is off.
+    pub fn file_bytes(&self, upload_id: &str) -> Option<Bytes> {
+        let parts = self.with_store(|store, _| store.file_data(upload_id))?;
+        if let [only] = parts.as_slice() {
+            return Some(only.clone());
+        }
+        let mut whole = BytesMut::with_capacity(parts.iter().map(Bytes::len).sum());
+        for part in &parts {
+            whole.extend_from_slice(part);
+        }
+        Some(whole.freeze())
+    }
+
+    /// How many Parts an Upload was sent and stored, and their total bytes
+    /// (listed at completion or not).
+    pub fn parts_received(&self, upload_id: &str) -> Option<(usize, u64)> {
+        self.with_store(|store, _| store.parts_received(upload_id))
     }
 
     /// The Upload with this id as a client would see it now.
@@ -123,6 +229,28 @@ impl FakeState {
 
     fn api_key(&self) -> Option<&str> {
         self.inner.api_key.as_deref()
+    }
+
+    pub(crate) fn log(&self) -> &log::RequestLog {
+        &self.inner.log
+    }
+
+    /// Counts a request to the parts route; returns its number (1-based).
+    pub(crate) fn count_part_request(&self) -> usize {
+        self.inner.part_requests.fetch_add(1, Ordering::Relaxed) + 1
+    }
+
+    /// The status to fail part request `n` with, if it is the chosen one.
+    pub(crate) fn injected_failure(&self, n: usize) -> Option<StatusCode> {
+        (self.inner.fail_part == Some(n)).then_some(self.inner.fail_part_status)
+    }
+
+    pub(crate) fn part_delay(&self) -> Duration {
+        self.inner.part_delay
+    }
+
+    pub(crate) fn keep_file_bytes(&self) -> bool {
+        self.inner.keep_file_bytes
     }
 
     fn next_request_id(&self) -> String {
@@ -166,6 +294,21 @@ impl Fake {
     /// Binds 127.0.0.1 on `config.port` and starts serving. Works inside or
     /// outside a Tokio runtime: the server has a runtime of its own.
     pub fn start(config: Config) -> io::Result<Self> {
+        if !(400..=599).contains(&config.fail_part_status) {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!(
+                    "fail_part_status must be an error status (400..=599), not {}",
+                    config.fail_part_status
+                ),
+            ));
+        }
+        if config.fail_part == Some(0) {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "fail_part counts from 1",
+            ));
+        }
         let listener = std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, config.port))?;
         listener.set_nonblocking(true)?;
         let addr = listener.local_addr()?;
@@ -176,7 +319,10 @@ impl Fake {
         let thread = std::thread::Builder::new()
             .name(format!("openai-fake-{}", addr.port()))
             .spawn(move || {
-                let runtime = match tokio::runtime::Builder::new_current_thread()
+                // Two workers: a benchmark sends several Parts at once.
+                let runtime = match tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(2)
+                    .thread_name("openai-fake-worker")
                     .enable_all()
                     .build()
                 {
@@ -239,6 +385,31 @@ impl Fake {
     /// The Upload with this id as a client would see it now.
     pub fn upload(&self, id: &str) -> Option<Upload> {
         self.state.upload(id)
+    }
+
+    /// See [`FakeState::requests`].
+    pub fn requests(&self) -> Vec<RequestRecord> {
+        self.state.requests()
+    }
+
+    /// See [`FakeState::count`].
+    pub fn count(&self, route: Route) -> usize {
+        self.state.count(route)
+    }
+
+    /// See [`FakeState::file_bytes`].
+    pub fn file_bytes(&self, upload_id: &str) -> Option<Bytes> {
+        self.state.file_bytes(upload_id)
+    }
+
+    /// See [`FakeState::parts_received`].
+    pub fn parts_received(&self, upload_id: &str) -> Option<(usize, u64)> {
+        self.state.parts_received(upload_id)
+    }
+
+    /// See [`FakeState::advance_time`].
+    pub fn advance_time(&self, by: Duration) {
+        self.state.advance_time(by);
     }
 
     /// Stops accepting, waits (bounded) for requests in flight and joins the

@@ -10,8 +10,9 @@ use openai_fake::{Config, FakeState};
 
 /// A stateful stand-in for the OpenAI Uploads API, on 127.0.0.1.
 ///
-/// Prints `listening on http://127.0.0.1:PORT/v1` once it accepts requests,
-/// and stops on SIGTERM or Ctrl-C. Starts with `upload_abc123` pending.
+/// Serves create, parts, complete and cancel under /v1. Prints
+/// `listening on http://127.0.0.1:PORT/v1` once it accepts requests, and
+/// stops on SIGTERM or Ctrl-C. Starts with `upload_abc123` pending.
 #[derive(Debug, Parser)]
 #[command(name = "openai-fake", version)]
 struct Args {
@@ -24,6 +25,24 @@ struct Args {
     /// Seconds a new Upload stays pending before it expires.
     #[arg(long, default_value_t = 3600, value_name = "SECONDS")]
     upload_ttl: u64,
+    /// Fail the Nth part request (1-based, counting every request to
+    /// /uploads/{id}/parts) after reading its body, with --fail-part-status
+    /// and `x-should-retry: false`.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    fail_part: Option<u64>,
+    /// The status of the --fail-part failure (408 and 429 say
+    /// `x-should-retry: true`).
+    #[arg(long, default_value_t = 500, value_name = "CODE", value_parser = clap::value_parser!(u16).range(400..=599))]
+    fail_part_status: u16,
+    /// Wait this long after reading each part's body before answering.
+    #[arg(long, default_value_t = 0, value_name = "MILLISECONDS")]
+    part_delay_ms: u64,
+    /// Drop each completed File's bytes instead of keeping them in memory.
+    #[arg(long)]
+    discard_files: bool,
+    /// Start without the seeded `upload_abc123`.
+    #[arg(long)]
+    no_seed: bool,
 }
 
 fn main() -> ExitCode {
@@ -52,7 +71,13 @@ async fn run(args: Args) -> Result<(), String> {
         port: args.port,
         api_key: args.api_key,
         upload_ttl: Duration::from_secs(args.upload_ttl),
-        ..Config::default()
+        seed: !args.no_seed,
+        fail_part: args
+            .fail_part
+            .map(|n| usize::try_from(n).unwrap_or(usize::MAX)),
+        fail_part_status: args.fail_part_status,
+        part_delay: Duration::from_millis(args.part_delay_ms),
+        keep_file_bytes: !args.discard_files,
     };
     let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, config.port))
         .await

@@ -81,3 +81,13 @@ pub struct FileObject {
     pub purpose: String,
     pub status: String,
 }
+
+/// A Part added to an Upload.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UploadPart {
+    pub id: String,
+    /// Always `"upload.part"`.
+    pub object: String,
+    pub created_at: u64,
+    pub upload_id: String,
+}

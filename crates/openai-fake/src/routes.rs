@@ -1,25 +1,84 @@
 //! The HTTP surface: routes under `/v1`, the bearer check and `x-request-id`.
 
 use axum::Router;
-use axum::extract::rejection::PathRejection;
-use axum::extract::{Path, Request, State};
+use axum::body::Bytes;
+use axum::extract::rejection::{BytesRejection, PathRejection};
+use axum::extract::{DefaultBodyLimit, Path, Request, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
+use md5::{Digest, Md5};
 
 use crate::FakeState;
 use crate::error::ApiError;
 use crate::model::Upload;
+use crate::params;
+use crate::parts::{self, PART_BODY_LIMIT};
 
-/// The fake's routes, wrapped in the auth and request-id middleware.
+/// The fake's routes, wrapped in the auth, request-id and logging middleware.
 pub fn router(state: FakeState) -> Router {
     Router::new()
+        .route("/v1/uploads", post(create_upload))
+        .route(
+            "/v1/uploads/{upload_id}/parts",
+            post(parts::add_part).layer(DefaultBodyLimit::max(PART_BODY_LIMIT)),
+        )
+        .route("/v1/uploads/{upload_id}/complete", post(complete_upload))
         .route("/v1/uploads/{upload_id}/cancel", post(cancel_upload))
         .fallback(invalid_url)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(state.clone(), gate))
         .with_state(state)
+}
+
+async fn create_upload(
+    State(state): State<FakeState>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<axum::Json<Upload>, ApiError> {
+    let new = params::parse_create(&body.map_err(body_error)?)?;
+    let ttl = state.upload_ttl().as_secs();
+    Ok(axum::Json(
+        state.with_store(|store, now| store.create(new, now, ttl)),
+    ))
+}
+
+async fn complete_upload(
+    State(state): State<FakeState>,
+    upload_id: Result<Path<String>, PathRejection>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<axum::Json<Upload>, ApiError> {
+    let Path(upload_id) = upload_id.map_err(|e| ApiError::invalid_path(&e.body_text()))?;
+    let completion = params::parse_complete(&body.map_err(body_error)?)?;
+    let data = state
+        .with_store(|store, now| store.parts_to_complete(&upload_id, &completion.part_ids, now))?;
+    // Hashed outside the lock and off the async workers: a big Upload takes
+    // seconds, and other requests must not wait for it.
+    let data = match completion.md5 {
+        None => data,
+        Some(expected) => {
+            let (data, actual) = tokio::task::spawn_blocking(move || {
+                let actual = md5_hex(&data);
+                (data, actual)
+            })
+            .await
+            .map_err(|e| ApiError::internal(format!("hashing the parts failed: {e}")))?;
+            if actual != expected {
+                return Err(ApiError::invalid_value(
+                    "md5",
+                    format!(
+                        "The md5 you sent ({expected}) does not match the md5 of the \
+                         assembled parts ({actual})."
+                    ),
+                ));
+            }
+            data
+        }
+    };
+    let keep = state.keep_file_bytes();
+    state
+        .with_store(|store, now| store.finish_complete(&upload_id, data, keep, now))
+        .map(axum::Json)
 }
 
 async fn cancel_upload(
@@ -30,6 +89,30 @@ async fn cancel_upload(
     state.with_store(|store, now| store.cancel(&upload_id, now).map(axum::Json))
 }
 
+/// Lowercase hex md5 of the parts, in order.
+pub(crate) fn md5_hex(parts: &[Bytes]) -> String {
+    let mut hasher = Md5::new();
+    for part in parts {
+        hasher.update(part);
+    }
+    hasher
+        .finalize()
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
+}
+
+fn body_error(rejection: BytesRejection) -> ApiError {
+    if rejection.status().as_u16() == 413 {
+        ApiError::too_large("The request body is too large.".to_owned())
+    } else {
+        ApiError::bad_request(format!(
+            "The request body could not be read: {}",
+            rejection.body_text()
+        ))
+    }
+}
+
 async fn invalid_url(request: Request) -> ApiError {
     ApiError::invalid_url(request.method().as_str(), request.uri().path())
 }
@@ -38,8 +121,12 @@ async fn method_not_allowed(request: Request) -> ApiError {
     ApiError::method_not_allowed(request.method().as_str(), request.uri().path())
 }
 
-/// Checks the bearer token, then tags the reply (whatever it is) with a request id.
+/// Logs the request, checks the bearer token, then tags the reply (whatever
+/// it is) with a request id.
 async fn gate(State(state): State<FakeState>, request: Request, next: Next) -> Response {
+    let entry = state
+        .log()
+        .start(request.method().as_str(), request.uri().path());
     let mut response = match check_bearer(&state, request.headers()) {
         Ok(()) => next.run(request).await,
         Err(error) => error.into_response(),
@@ -47,6 +134,7 @@ async fn gate(State(state): State<FakeState>, request: Request, next: Next) -> R
     if let Ok(value) = HeaderValue::from_str(&state.next_request_id()) {
         response.headers_mut().insert("x-request-id", value);
     }
+    state.log().finish(entry, response.status().as_u16());
     response
 }
 

@@ -1,17 +1,50 @@
 //! The in-memory Uploads and the rules for changing them.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use bytes::Bytes;
 
 use crate::error::ApiError;
-use crate::model::{Upload, UploadStatus};
+use crate::model::{FileObject, Upload, UploadPart, UploadStatus};
+use crate::params::{MAX_UPLOAD_BYTES, NewUpload};
 
 /// The seed page's example id, pending at start.
 pub const SEED_UPLOAD_ID: &str = "upload_abc123";
 
-/// Every Upload the fake knows, by id.
+/// Every Upload the fake knows, by id, with its Parts.
+///
+/// Part data is reference-counted [`Bytes`]: handing it out for hashing or
+/// assembly copies nothing.
 #[derive(Debug, Default)]
 pub struct Store {
-    uploads: BTreeMap<String, Upload>,
+    uploads: BTreeMap<String, Entry>,
+}
+
+#[derive(Debug)]
+struct Entry {
+    upload: Upload,
+    /// Parts by id; emptied once the Upload is no longer pending.
+    parts: HashMap<String, Bytes>,
+    /// Parts received and their bytes, listed at completion or not.
+    parts_added: usize,
+    received: u64,
+    /// `expires_after.seconds` from create, for the File.
+    file_ttl_secs: Option<u64>,
+    /// The File's contents, in order, once completed (unless discarded).
+    file_data: Option<Vec<Bytes>>,
+}
+
+impl Entry {
+    fn new(upload: Upload) -> Self {
+        Self {
+            upload,
+            parts: HashMap::new(),
+            parts_added: 0,
+            received: 0,
+            file_ttl_secs: None,
+            file_data: None,
+        }
+    }
 }
 
 impl Store {
@@ -29,13 +62,29 @@ impl Store {
         store
     }
 
+    /// Adds or replaces an Upload (without Parts).
     pub fn insert(&mut self, upload: Upload) {
-        self.uploads.insert(upload.id.clone(), upload);
+        self.uploads.insert(upload.id.clone(), Entry::new(upload));
     }
 
     /// The Upload as a client would see it at `now`.
     pub fn get(&mut self, id: &str, now: u64) -> Option<Upload> {
-        self.live(id, now).ok().cloned()
+        self.live(id, now).ok().map(|entry| entry.upload.clone())
+    }
+
+    /// A new pending Upload that expires `ttl_secs` after `now`.
+    pub fn create(&mut self, new: NewUpload, now: u64, ttl_secs: u64) -> Upload {
+        let id = loop {
+            let id = new_id("upload_");
+            if !self.uploads.contains_key(&id) {
+                break id;
+            }
+        };
+        let upload = Upload::pending(&id, &new.filename, &new.purpose, new.bytes, now, ttl_secs);
+        let mut entry = Entry::new(upload.clone());
+        entry.file_ttl_secs = new.file_ttl_secs;
+        self.uploads.insert(id, entry);
+        upload
     }
 
     /// Moves a pending Upload to `cancelled`.
@@ -44,25 +93,159 @@ impl Store {
     /// or expired) is refused with a 400. The API reference does not say what
     /// happens then: this is our assumption about the API.
     pub fn cancel(&mut self, id: &str, now: u64) -> Result<Upload, ApiError> {
-        let upload = self.live(id, now)?;
-        if upload.status != UploadStatus::Pending {
-            return Err(ApiError::not_pending(id, "cancel", upload.status.as_str()));
+        let entry = self.pending(id, now, "cancel")?;
+        entry.upload.status = UploadStatus::Cancelled;
+        entry.parts = HashMap::new();
+        Ok(entry.upload.clone())
+    }
+
+    /// Fails unless the Upload exists and is pending: checked before a
+    /// Part's body is read, and again when it is stored.
+    pub fn ensure_pending(&mut self, id: &str, now: u64, action: &str) -> Result<(), ApiError> {
+        self.pending(id, now, action).map(|_| ())
+    }
+
+    /// Stores a Part of a pending Upload.
+    ///
+    /// The running total is checked against the 8 GiB limit only, not
+    /// against the Upload's `bytes`: a client may send a Part again and list
+    /// only one copy, and the API checks `bytes` at completion.
+    pub fn add_part(&mut self, id: &str, data: Bytes, now: u64) -> Result<UploadPart, ApiError> {
+        let entry = self.pending(id, now, "add a part to")?;
+        let len = data.len() as u64;
+        if entry.received.saturating_add(len) > MAX_UPLOAD_BYTES {
+            return Err(ApiError::bad_request(format!(
+                "Upload '{id}' already holds {} bytes in parts; this part of {len} bytes \
+                 would exceed the limit of {MAX_UPLOAD_BYTES} bytes (8 GiB).",
+                entry.received
+            )));
         }
-        upload.status = UploadStatus::Cancelled;
-        Ok(upload.clone())
+        let part_id = loop {
+            let part_id = new_id("part_");
+            if !entry.parts.contains_key(&part_id) {
+                break part_id;
+            }
+        };
+        entry.received += len;
+        entry.parts_added += 1;
+        entry.parts.insert(part_id.clone(), data);
+        Ok(UploadPart {
+            id: part_id,
+            object: "upload.part".to_owned(),
+            created_at: now,
+            upload_id: id.to_owned(),
+        })
+    }
+
+    /// Checks a completion request and hands out the listed Parts' data, in
+    /// order, for hashing outside the lock. Changes nothing.
+    pub fn parts_to_complete(
+        &mut self,
+        id: &str,
+        part_ids: &[String],
+        now: u64,
+    ) -> Result<Vec<Bytes>, ApiError> {
+        let entry = self.pending(id, now, "complete")?;
+        let mut seen = HashSet::with_capacity(part_ids.len());
+        let mut data = Vec::with_capacity(part_ids.len());
+        for part_id in part_ids {
+            if !seen.insert(part_id.as_str()) {
+                return Err(ApiError::invalid_value(
+                    "part_ids",
+                    format!("Part '{part_id}' is listed more than once in 'part_ids'."),
+                ));
+            }
+            let part = entry.parts.get(part_id).ok_or_else(|| {
+                ApiError::invalid_value(
+                    "part_ids",
+                    format!("Part '{part_id}' does not belong to upload '{id}'."),
+                )
+            })?;
+            data.push(part.clone());
+        }
+        let total: u64 = data.iter().map(|part| part.len() as u64).sum();
+        if total != entry.upload.bytes {
+            return Err(ApiError::invalid_value(
+                "part_ids",
+                format!(
+                    "The parts listed hold {total} bytes, but upload '{id}' was created \
+                     with bytes={}.",
+                    entry.upload.bytes
+                ),
+            ));
+        }
+        Ok(data)
+    }
+
+    /// Completes a pending Upload whose Parts [`Store::parts_to_complete`]
+    /// accepted: makes the File, drops the Part buffers, and keeps `data` as
+    /// the File's contents when `keep` is set. Fails if the Upload left
+    /// `pending` meanwhile (a cancel that won the race, or expiry).
+    pub fn finish_complete(
+        &mut self,
+        id: &str,
+        data: Vec<Bytes>,
+        keep: bool,
+        now: u64,
+    ) -> Result<Upload, ApiError> {
+        let entry = self.pending(id, now, "complete")?;
+        let upload = &mut entry.upload;
+        upload.status = UploadStatus::Completed;
+        upload.file = Some(FileObject {
+            id: new_id("file-"),
+            object: "file".to_owned(),
+            bytes: upload.bytes,
+            created_at: now,
+            expires_at: entry.file_ttl_secs.map(|ttl| now.saturating_add(ttl)),
+            filename: upload.filename.clone(),
+            purpose: upload.purpose.clone(),
+            status: "processed".to_owned(),
+        });
+        entry.parts = HashMap::new();
+        entry.file_data = keep.then_some(data);
+        Ok(entry.upload.clone())
+    }
+
+    /// The completed Upload's File contents, as the Parts it was made of.
+    pub fn file_data(&self, id: &str) -> Option<Vec<Bytes>> {
+        self.uploads.get(id)?.file_data.clone()
+    }
+
+    /// How many Parts the Upload was sent (and stored), and their bytes.
+    pub fn parts_received(&self, id: &str) -> Option<(usize, u64)> {
+        let entry = self.uploads.get(id)?;
+        Some((entry.parts_added, entry.received))
+    }
+
+    fn pending(&mut self, id: &str, now: u64, action: &str) -> Result<&mut Entry, ApiError> {
+        let entry = self.live(id, now)?;
+        if entry.upload.status != UploadStatus::Pending {
+            return Err(ApiError::not_pending(
+                id,
+                action,
+                entry.upload.status.as_str(),
+            ));
+        }
+        Ok(entry)
     }
 
     /// Looks up an Upload, expiring it first if its time has passed.
-    fn live(&mut self, id: &str, now: u64) -> Result<&mut Upload, ApiError> {
-        let upload = self
+    fn live(&mut self, id: &str, now: u64) -> Result<&mut Entry, ApiError> {
+        let entry = self
             .uploads
             .get_mut(id)
             .ok_or_else(|| ApiError::no_such_upload(id))?;
-        if upload.status == UploadStatus::Pending && now >= upload.expires_at {
-            upload.status = UploadStatus::Expired;
+        if entry.upload.status == UploadStatus::Pending && now >= entry.upload.expires_at {
+            entry.upload.status = UploadStatus::Expired;
+            entry.parts = HashMap::new();
         }
-        Ok(upload)
+        Ok(entry)
     }
+}
+
+/// `prefix` and 24 random hex digits.
+fn new_id(prefix: &str) -> String {
+    format!("{prefix}{:024x}", fastrand::u128(..) >> 32)
 }
 
 #[cfg(test)]
@@ -119,5 +302,191 @@ mod tests {
         let err = store.cancel("upload_nope", 1_000).unwrap_err();
         assert_eq!(err.status.as_u16(), 404);
         assert_eq!(err.message, "No such upload: 'upload_nope'");
+    }
+}
+
+#[cfg(test)]
+mod lifecycle_tests {
+    use super::*;
+
+    fn new_upload(bytes: u64) -> NewUpload {
+        NewUpload {
+            filename: "a.jsonl".into(),
+            purpose: "fine-tune".into(),
+            bytes,
+            mime_type: "text/jsonl".into(),
+            file_ttl_secs: None,
+        }
+    }
+
+    fn part(store: &mut Store, id: &str, data: &'static [u8]) -> String {
+        store
+            .add_part(id, Bytes::from_static(data), 1_000)
+            .expect("part")
+            .id
+    }
+
+    #[test]
+    fn create_makes_a_pending_upload_with_fresh_ids() {
+        let mut store = Store::default();
+        let one = store.create(new_upload(10), 1_000, 3_600);
+        let two = store.create(new_upload(10), 1_000, 3_600);
+        assert_ne!(one.id, two.id);
+        assert!(
+            one.id.starts_with("upload_") && one.id.len() == 7 + 24,
+            "{}",
+            one.id
+        );
+        assert_eq!(one.status, UploadStatus::Pending);
+        assert_eq!((one.created_at, one.expires_at), (1_000, 4_600));
+        assert_eq!(one.file, None);
+        assert_eq!(store.get(&one.id, 1_000), Some(one.clone()));
+        assert_eq!(
+            store.get(&one.id, 4_600).unwrap().status,
+            UploadStatus::Expired
+        );
+    }
+
+    #[test]
+    fn complete_assembles_in_the_listed_order_and_makes_a_file() {
+        let mut store = Store::default();
+        let mut new = new_upload(6);
+        new.file_ttl_secs = Some(7_200);
+        let id = store.create(new, 1_000, 3_600).id;
+        let a = part(&mut store, &id, b"abc");
+        let b = part(&mut store, &id, b"def");
+        assert!(a.starts_with("part_") && a != b);
+        assert_eq!(store.parts_received(&id), Some((2, 6)));
+        let order = [b.clone(), a.clone()];
+        let data = store.parts_to_complete(&id, &order, 1_001).unwrap();
+        let done = store.finish_complete(&id, data, true, 1_002).unwrap();
+        assert_eq!(done.status, UploadStatus::Completed);
+        let file = done.file.expect("a File");
+        assert!(file.id.starts_with("file-"), "{}", file.id);
+        assert_eq!(
+            (file.bytes, file.created_at, file.expires_at),
+            (6, 1_002, Some(8_202))
+        );
+        assert_eq!(
+            (file.filename.as_str(), file.purpose.as_str()),
+            ("a.jsonl", "fine-tune")
+        );
+        assert_eq!(file.status, "processed");
+        assert_eq!(store.file_data(&id).unwrap().concat(), b"defabc");
+        // Part buffers are gone; a second completion is refused.
+        assert!(store.uploads[&id].parts.is_empty());
+        let err = store.parts_to_complete(&id, &order, 1_003).unwrap_err();
+        assert!(err.message.contains("'completed'"), "{}", err.message);
+        // Completed uploads never expire.
+        assert_eq!(
+            store.get(&id, 99_999).unwrap().status,
+            UploadStatus::Completed
+        );
+    }
+
+    #[test]
+    fn completion_checks_the_listed_parts() {
+        let mut store = Store::default();
+        let id = store.create(new_upload(6), 1_000, 3_600).id;
+        let other = store.create(new_upload(3), 1_000, 3_600).id;
+        let a = part(&mut store, &id, b"abc");
+        let b = part(&mut store, &id, b"def");
+        let foreign = part(&mut store, &other, b"xyz");
+
+        let err = store
+            .parts_to_complete(&id, std::slice::from_ref(&a), 1_000)
+            .unwrap_err();
+        assert_eq!(err.param, Some("part_ids"));
+        assert!(
+            err.message.contains("hold 3 bytes") && err.message.contains("bytes=6"),
+            "{}",
+            err.message
+        );
+
+        let err = store
+            .parts_to_complete(&id, &[a.clone(), foreign.clone()], 1_000)
+            .unwrap_err();
+        assert!(
+            err.message
+                .contains(&format!("'{foreign}' does not belong to upload '{id}'"))
+        );
+
+        let err = store
+            .parts_to_complete(&id, &[a.clone(), a.clone()], 1_000)
+            .unwrap_err();
+        assert!(err.message.contains("more than once"), "{}", err.message);
+
+        // A part sent twice may be listed once: the total is what counts.
+        let again = part(&mut store, &id, b"abc");
+        assert_eq!(store.parts_received(&id), Some((3, 9)));
+        store.parts_to_complete(&id, &[again, b], 1_000).unwrap();
+    }
+
+    #[test]
+    fn cancel_and_expiry_refuse_parts_and_completion() {
+        let mut store = Store::default();
+        let id = store.create(new_upload(3), 1_000, 10).id;
+        let a = part(&mut store, &id, b"abc");
+        store.cancel(&id, 1_001).unwrap();
+        let err = store
+            .add_part(&id, Bytes::from_static(b"x"), 1_001)
+            .unwrap_err();
+        assert_eq!(err.status.as_u16(), 400);
+        assert!(
+            err.message.contains("Cannot add a part to upload")
+                && err.message.contains("'cancelled'")
+        );
+        let err = store.parts_to_complete(&id, &[a], 1_001).unwrap_err();
+        assert!(err.message.contains("Cannot complete") && err.message.contains("'cancelled'"));
+
+        let id = store.create(new_upload(3), 1_000, 10).id;
+        let a = part(&mut store, &id, b"abc");
+        let err = store
+            .add_part(&id, Bytes::from_static(b"x"), 1_010)
+            .unwrap_err();
+        assert!(err.message.contains("'expired'"), "{}", err.message);
+        assert!(store.parts_to_complete(&id, &[a], 1_010).is_err());
+        assert!(store.uploads[&id].parts.is_empty());
+        assert!(store.cancel(&id, 1_010).is_err());
+    }
+
+    #[test]
+    fn a_cancel_between_the_checks_and_the_finish_wins() {
+        let mut store = Store::default();
+        let id = store.create(new_upload(3), 1_000, 3_600).id;
+        let a = part(&mut store, &id, b"abc");
+        let data = store.parts_to_complete(&id, &[a], 1_000).unwrap();
+        store.cancel(&id, 1_000).unwrap();
+        let err = store.finish_complete(&id, data, true, 1_000).unwrap_err();
+        assert!(err.message.contains("'cancelled'"), "{}", err.message);
+        assert_eq!(store.file_data(&id), None);
+    }
+
+    #[test]
+    fn discarded_files_keep_no_bytes() {
+        let mut store = Store::default();
+        let id = store.create(new_upload(3), 1_000, 3_600).id;
+        let a = part(&mut store, &id, b"abc");
+        let data = store.parts_to_complete(&id, &[a], 1_000).unwrap();
+        let done = store.finish_complete(&id, data, false, 1_000).unwrap();
+        assert_eq!(done.status, UploadStatus::Completed);
+        assert_eq!(store.file_data(&id), None);
+    }
+
+    #[test]
+    fn the_total_of_parts_is_capped_at_8_gib() {
+        let mut store = Store::default();
+        let id = store.create(new_upload(MAX_UPLOAD_BYTES), 1_000, 3_600).id;
+        store.uploads.get_mut(&id).unwrap().received = MAX_UPLOAD_BYTES - 2;
+        part(&mut store, &id, b"ab");
+        let err = store
+            .add_part(&id, Bytes::from_static(b"c"), 1_000)
+            .unwrap_err();
+        assert!(
+            err.message
+                .contains("would exceed the limit of 8589934592 bytes"),
+            "{}",
+            err.message
+        );
     }
 }

@@ -7,7 +7,7 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use common::send;
+use common::{multipart, multipart_type, send, send_body};
 
 const BIN: &str = env!("CARGO_BIN_EXE_openai-fake");
 
@@ -67,6 +67,15 @@ fn cancel(base_url: &str) -> (u16, serde_json::Value) {
     let path = format!("/{prefix}/uploads/upload_abc123/cancel");
     let reply = send(addr, "POST", &path, &[("Authorization", "Bearer sk-test")]);
     (reply.status, reply.body)
+}
+
+fn addr_of(base_url: &str) -> std::net::SocketAddr {
+    let rest = base_url.strip_prefix("http://").expect("http URL");
+    rest.split_once('/')
+        .expect("a path")
+        .0
+        .parse()
+        .expect("an address")
 }
 
 fn base_url(lines: &mpsc::Receiver<String>) -> String {
@@ -133,4 +142,64 @@ fn a_bad_port_is_a_usage_error() {
         .expect("run");
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("--port"));
+}
+
+#[test]
+fn fault_flags_fail_the_chosen_part() {
+    let (_fake, lines) = spawn(&["--no-seed", "--fail-part", "1", "--fail-part-status", "503"]);
+    let addr = addr_of(&base_url(&lines));
+    let auth = ("Authorization", "Bearer sk-test");
+    assert_eq!(
+        send(addr, "POST", "/v1/uploads/upload_abc123/cancel", &[auth]).status,
+        404
+    );
+    let body = r#"{"filename":"a.txt","purpose":"batch","bytes":3,"mime_type":"text/plain"}"#;
+    let reply = send_body(addr, "POST", "/v1/uploads", &[auth], body.as_bytes());
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let path = format!("/v1/uploads/{}/parts", reply.body["id"].as_str().unwrap());
+    let content_type = multipart_type();
+    let headers = [auth, ("Content-Type", content_type.as_str())];
+    let part = multipart(&[("data", Some("a.txt"), b"abc")]);
+    let reply = send_body(addr, "POST", &path, &headers, &part);
+    assert_eq!(reply.status, 503, "{}", reply.body);
+    assert_eq!(reply.header("x-should-retry"), Some("false"));
+    let reply = send_body(addr, "POST", &path, &headers, &part);
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(reply.body["object"], "upload.part");
+}
+
+#[test]
+fn help_documents_the_test_flags() {
+    let output = Command::new(BIN).arg("--help").output().expect("run");
+    assert!(output.status.success());
+    let help = String::from_utf8_lossy(&output.stdout);
+    for flag in [
+        "--fail-part <N>",
+        "--fail-part-status <CODE>",
+        "--part-delay-ms <MILLISECONDS>",
+        "--upload-ttl <SECONDS>",
+        "--discard-files",
+        "--no-seed",
+    ] {
+        assert!(help.contains(flag), "--help lacks {flag}:\n{help}");
+    }
+}
+
+#[test]
+fn bad_fault_flags_are_usage_errors() {
+    for args in [
+        ["--fail-part", "0"],
+        ["--fail-part", "x"],
+        ["--fail-part-status", "200"],
+        ["--part-delay-ms", "soon"],
+    ] {
+        let output = Command::new(BIN)
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .expect("run");
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(args[0]), "{args:?}: {stderr}");
+    }
 }

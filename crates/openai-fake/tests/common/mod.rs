@@ -3,6 +3,9 @@
 //! Plain sockets on purpose: the workspace builds reqwest with rustls and no
 //! default crypto provider, and a test client should not need TLS anyway.
 
+// Each test binary uses a different subset.
+#![allow(dead_code)]
+
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
@@ -27,19 +30,100 @@ impl Reply {
 /// Sends one request with `Connection: close` and reads the whole reply,
 /// whose body must be JSON.
 pub fn send(addr: SocketAddr, method: &str, path: &str, headers: &[(&str, &str)]) -> Reply {
-    let mut stream = TcpStream::connect(addr).expect("connect");
+    send_body(addr, method, path, headers, b"")
+}
+
+/// [`send`] with a body (and its `Content-Length`).
+pub fn send_body(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> Reply {
+    let mut stream = connect(addr);
     stream
-        .set_read_timeout(Some(Duration::from_secs(30)))
+        .write_all(&head(addr, method, path, headers, Some(body.len())))
+        .expect("write");
+    stream.write_all(body).expect("write body");
+    read_reply(stream)
+}
+
+/// Sends only a request head, declaring `Content-Length: declared`, and
+/// reads the reply the server gives without waiting for the body.
+pub fn send_head_only(
+    addr: SocketAddr,
+    path: &str,
+    headers: &[(&str, &str)],
+    declared: usize,
+) -> Reply {
+    let mut stream = connect(addr);
+    stream
+        .write_all(&head(addr, "POST", path, headers, Some(declared)))
+        .expect("write");
+    read_reply(stream)
+}
+
+fn connect(addr: SocketAddr) -> TcpStream {
+    let stream = TcpStream::connect(addr).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(60)))
         .unwrap();
+    stream
+}
+
+fn head(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    length: Option<usize>,
+) -> Vec<u8> {
     let mut request = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
     for (name, value) in headers {
         request.push_str(&format!("{name}: {value}\r\n"));
     }
-    request.push_str("Content-Length: 0\r\n\r\n");
-    stream.write_all(request.as_bytes()).expect("write");
+    if let Some(length) = length {
+        request.push_str(&format!("Content-Length: {length}\r\n"));
+    }
+    request.push_str("\r\n");
+    request.into_bytes()
+}
+
+fn read_reply(mut stream: TcpStream) -> Reply {
     let mut raw = Vec::new();
     stream.read_to_end(&mut raw).expect("read");
     parse(&raw)
+}
+
+pub const BOUNDARY: &str = "fake-test-boundary-7MA4YWxkTrZu0gW";
+
+/// One multipart field: name, filename (a file field) or `None` (text).
+pub type Field<'a> = (&'a str, Option<&'a str>, &'a [u8]);
+
+/// A `multipart/form-data` body with [`BOUNDARY`], built by hand.
+pub fn multipart(fields: &[Field<'_>]) -> Vec<u8> {
+    let mut body = Vec::new();
+    for (name, filename, data) in fields {
+        body.extend_from_slice(format!("--{BOUNDARY}\r\n").as_bytes());
+        let disposition = match filename {
+            Some(file) => format!("form-data; name=\"{name}\"; filename=\"{file}\""),
+            None => format!("form-data; name=\"{name}\""),
+        };
+        body.extend_from_slice(format!("Content-Disposition: {disposition}\r\n").as_bytes());
+        if filename.is_some() {
+            body.extend_from_slice(b"Content-Type: application/octet-stream\r\n");
+        }
+        body.extend_from_slice(b"\r\n");
+        body.extend_from_slice(data);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
+    body
+}
+
+pub fn multipart_type() -> String {
+    format!("multipart/form-data; boundary={BOUNDARY}")
 }
 
 fn parse(raw: &[u8]) -> Reply {

@@ -1,0 +1,192 @@
+//! `POST /v1/uploads/{upload_id}/parts`: a multipart body with one file
+//! field, `data`, of at most 64 MiB.
+
+use axum::extract::multipart::{Field, MultipartError, MultipartRejection};
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Multipart, Path, State};
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use bytes::{Bytes, BytesMut};
+
+use crate::FakeState;
+use crate::error::ApiError;
+
+/// The largest Part. The API says "64 MB"; like the client library we read
+/// it as 64 MiB.
+pub const MAX_PART_BYTES: u64 = 64 * 1024 * 1024;
+
+/// The route's body limit: a Part plus room for the multipart framing.
+pub const PART_BODY_LIMIT: usize = MAX_PART_BYTES as usize + 1024 * 1024;
+
+pub(crate) async fn add_part(
+    State(state): State<FakeState>,
+    upload_id: Result<Path<String>, PathRejection>,
+    headers: HeaderMap,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Response {
+    let n = state.count_part_request();
+    match receive(&state, n, upload_id, &headers, multipart).await {
+        Ok(response) => response,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn receive(
+    state: &FakeState,
+    n: usize,
+    upload_id: Result<Path<String>, PathRejection>,
+    headers: &HeaderMap,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Result<Response, ApiError> {
+    let Path(upload_id) = upload_id.map_err(|e| ApiError::invalid_path(&e.body_text()))?;
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    // Refused before a byte of the body is read.
+    if declared.is_some_and(|len| len > PART_BODY_LIMIT as u64) {
+        return Err(body_too_large());
+    }
+    let mut multipart = multipart.map_err(|e| {
+        ApiError::bad_request(format!(
+            "A part must be sent as multipart/form-data with a file field 'data' ({}).",
+            e.body_text()
+        ))
+    })?;
+    if let Err(error) =
+        state.with_store(|store, now| store.ensure_pending(&upload_id, now, "add a part to"))
+    {
+        // Read the body anyway, so the client sees this reply rather than
+        // a connection reset.
+        drain(&mut multipart).await;
+        return Err(error);
+    }
+    let data = read_data(&mut multipart, declared).await?;
+    let delay = state.part_delay();
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
+    if let Some(status) = state.injected_failure(n) {
+        let mut response = ApiError::injected(status, n).into_response();
+        let retry = if matches!(status.as_u16(), 408 | 429) {
+            "true"
+        } else {
+            "false"
+        };
+        response
+            .headers_mut()
+            .insert("x-should-retry", HeaderValue::from_static(retry));
+        return Ok(response);
+    }
+    let part = state.with_store(|store, now| store.add_part(&upload_id, data, now))?;
+    Ok(axum::Json(part).into_response())
+}
+
+/// The `data` field's bytes. Reads the whole body even when it finds a
+/// problem, then reports the first one.
+async fn read_data(multipart: &mut Multipart, declared: Option<u64>) -> Result<Bytes, ApiError> {
+    let mut data: Option<Bytes> = None;
+    let mut problem: Option<ApiError> = None;
+    while let Some(mut field) = multipart.next_field().await.map_err(malformed)? {
+        let refusal = match field.name() {
+            Some("data") if data.is_some() => Some(ApiError::invalid_value(
+                "data",
+                "The field 'data' is sent more than once.".to_owned(),
+            )),
+            // A file field has a filename; a plain text field does not.
+            Some("data") if field.file_name().is_none() => Some(ApiError::invalid_type(
+                "data",
+                "a file (a part with a filename)",
+                "a text field",
+            )),
+            Some("data") => None,
+            Some(name) => Some(ApiError::unknown_param(name)),
+            None => Some(ApiError::bad_request(
+                "A multipart field has no name.".to_owned(),
+            )),
+        };
+        if let Some(refusal) = refusal {
+            problem.get_or_insert(refusal);
+            drain_field(&mut field).await?;
+            continue;
+        }
+        match read_field(&mut field, declared).await? {
+            Some(bytes) => data = Some(bytes),
+            None => {
+                problem.get_or_insert(part_too_large());
+            }
+        }
+    }
+    if let Some(problem) = problem {
+        return Err(problem);
+    }
+    let data = data.ok_or_else(|| ApiError::missing_param("data"))?;
+    // The API's behaviour for an empty Part is not documented; an empty
+    // Part is surely a client bug, so the fake refuses it.
+    if data.is_empty() {
+        return Err(ApiError::invalid_value(
+            "data",
+            "The part is empty: 'data' holds no bytes.".to_owned(),
+        ));
+    }
+    Ok(data)
+}
+
+/// The field's bytes in one buffer sized from `Content-Length`; `None`
+/// (after reading it all) when it is over the limit.
+async fn read_field(
+    field: &mut Field<'_>,
+    declared: Option<u64>,
+) -> Result<Option<Bytes>, ApiError> {
+    let capacity = declared.unwrap_or(0).min(MAX_PART_BYTES) as usize;
+    let mut buffer = BytesMut::with_capacity(capacity);
+    let mut too_large = false;
+    while let Some(chunk) = field.chunk().await.map_err(malformed)? {
+        if too_large {
+            continue;
+        }
+        if (buffer.len() + chunk.len()) as u64 > MAX_PART_BYTES {
+            too_large = true;
+            buffer = BytesMut::new();
+            continue;
+        }
+        buffer.extend_from_slice(&chunk);
+    }
+    Ok((!too_large).then(|| buffer.freeze()))
+}
+
+async fn drain_field(field: &mut Field<'_>) -> Result<(), ApiError> {
+    while field.chunk().await.map_err(malformed)?.is_some() {}
+    Ok(())
+}
+
+async fn drain(multipart: &mut Multipart) {
+    while let Ok(Some(mut field)) = multipart.next_field().await {
+        if drain_field(&mut field).await.is_err() {
+            return;
+        }
+    }
+}
+
+fn malformed(error: MultipartError) -> ApiError {
+    if error.status().as_u16() == 413 {
+        body_too_large()
+    } else {
+        ApiError::bad_request(format!(
+            "The multipart body is malformed: {}.",
+            error.body_text()
+        ))
+    }
+}
+
+fn part_too_large() -> ApiError {
+    ApiError::too_large(format!(
+        "A part can hold at most {MAX_PART_BYTES} bytes (64 MiB)."
+    ))
+}
+
+fn body_too_large() -> ApiError {
+    ApiError::too_large(format!(
+        "The request body is too large: a part can hold at most {MAX_PART_BYTES} bytes (64 MiB)."
+    ))
+}
