@@ -779,7 +779,7 @@ impl<'s> Lowerer<'s> {
                 required: required.contains(&api_name),
                 api_name,
                 ty,
-                doc: description(property),
+                doc: description(property).or_else(|| self.referenced_description(property)),
             });
         }
         let def = TypeDef::Struct(StructDef {
@@ -789,6 +789,20 @@ impl<'s> Lowerer<'s> {
             kind: StructKind::Json,
         });
         self.register(def, at)
+    }
+
+    /// The description of the schema a property refers to, for a property
+    /// that has none of its own.
+    fn referenced_description(&self, property: &Value) -> Option<String> {
+        let reference = get(property, "$ref").or_else(|| {
+            get(property, "allOf")?
+                .as_sequence()?
+                .iter()
+                .find_map(|item| get(item, "$ref"))
+        })?;
+        let name = unescape(reference.as_str()?.strip_prefix(SCHEMA_REF)?);
+        let target = get(get(get(self.spec, "components")?, "schemas")?, &name)?;
+        text(target, "description")
     }
 
     fn register(&mut self, def: TypeDef, at: &Pointer) -> Result<TypeRef> {

@@ -105,7 +105,7 @@ fn multipart_form(def: &StructDef, types: &BTreeMap<String, TypeDef>) -> TokenSt
             }
             TypeRef::Named(n) if matches!(types.get(n), Some(TypeDef::Const(_))) => {
                 let ty = ident(n);
-                return quote!(let form = form.text(#api, #ty::VALUE););
+                return quote!(form = form.text(#api, #ty::VALUE););
             }
             TypeRef::Named(n) if matches!(types.get(n), Some(TypeDef::Enum(_))) => {
                 quote!(form.text(#api, #value.as_str()))
@@ -114,20 +114,19 @@ fn multipart_form(def: &StructDef, types: &BTreeMap<String, TypeDef>) -> TokenSt
         };
         if optional {
             quote! {
-                let form = match &self.#member {
-                    Some(value) => #add,
-                    None => form,
-                };
+                if let Some(value) = &self.#member {
+                    form = #add;
+                }
             }
         } else {
-            quote!(let form = #add;)
+            quote!(form = #add;)
         }
     });
     quote! {
         impl #name {
             /// This body as a multipart form.
             pub(crate) fn to_multipart(&self) -> crate::runtime::Multipart {
-                let form = crate::runtime::Multipart::new();
+                let mut form = crate::runtime::Multipart::new();
                 #(#parts)*
                 form
             }

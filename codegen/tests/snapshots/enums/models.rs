@@ -10,6 +10,7 @@ pub struct Job {
     pub kind: JobKind,
     /// Where the job is.
     pub status: JobStatus,
+    /// A named enum.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub level: Option<Level>,
 }

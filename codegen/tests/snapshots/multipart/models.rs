@@ -84,22 +84,19 @@ pub struct DocumentsPagesCreateParams {
 impl DocumentsPagesCreateParams {
     /// This body as a multipart form.
     pub(crate) fn to_multipart(&self) -> crate::runtime::Multipart {
-        let form = crate::runtime::Multipart::new();
-        let form = form.file("data", self.data.clone());
-        let form = match &self.thumbnail {
-            Some(value) => form.file("thumbnail", value.clone()),
-            None => form,
-        };
-        let form = match &self.kind {
-            Some(value) => form.text("kind", value.as_str()),
-            None => form,
-        };
-        let form = form.text("number", self.number.to_string());
-        let form = match &self.label {
-            Some(value) => form.text("label", value.clone()),
-            None => form,
-        };
-        let form = form.text("object", DocumentsPagesCreateParamsObject::VALUE);
+        let mut form = crate::runtime::Multipart::new();
+        form = form.file("data", self.data.clone());
+        if let Some(value) = &self.thumbnail {
+            form = form.file("thumbnail", value.clone());
+        }
+        if let Some(value) = &self.kind {
+            form = form.text("kind", value.as_str());
+        }
+        form = form.text("number", self.number.to_string());
+        if let Some(value) = &self.label {
+            form = form.text("label", value.clone());
+        }
+        form = form.text("object", DocumentsPagesCreateParamsObject::VALUE);
         form
     }
 }

@@ -6,6 +6,7 @@ pub struct Holder {
     /// The file, once there is one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file: Option<OpenAiFile>,
+    /// Has `properties` but no `type`.
     pub backup: OpenAiFile,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent: Option<Box<Holder>>,
