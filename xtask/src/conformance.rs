@@ -4,6 +4,12 @@
 //! Steady (`@stdy/cli`, pinned by `conformance/package-lock.json`) is
 //! installed with `npm ci` under `target/conformance`. Every method in
 //! `spec/generate.yaml` must have a case in `conformance/cases.yaml`.
+//!
+//! Steady checks each request against the schema. It logs the bodies it
+//! received (`--log-bodies`), so we also check what it cannot: that a
+//! multipart `format: binary` field went as a file rather than a text
+//! field, that an operation without a body got none, and that the body
+//! equals the case's `body`, when it gives one.
 
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -61,11 +67,22 @@ pub fn run() -> Result<(), String> {
     let openai = util::debug_bin("openai");
     let (mut passed, mut failed) = (0, 0);
     for (key, endpoint) in &methods {
-        let response = response_schema(&spec, endpoint)
-            .map_err(|e| format!("{key} ({} {}): {e}", endpoint.method, endpoint.path))?;
-        for case in &cases[key] {
-            let problems = run_case(&openai, &base_url, &server, endpoint, &response, case);
-            let shown = format!("openai {}", case.args.join(" "));
+        let context = |e: String| format!("{key} ({} {}): {e}", endpoint.method, endpoint.path);
+        let response = response_schema(&spec, endpoint).map_err(context)?;
+        let request = request_shape(&spec, endpoint).map_err(context)?;
+        let shapes = Shapes { request, response };
+        for (index, case) in cases[key].iter().enumerate() {
+            let dir = util::target_dir()
+                .join("conformance/cases")
+                .join(format!("{key}-{index}"));
+            let problems = match case.materialize(&dir) {
+                Ok(args) => run_case(&openai, &args, &base_url, &server, endpoint, &shapes, case),
+                Err(e) => vec![e],
+            };
+            let mut shown = format!("openai {}", case.args.join(" "));
+            if case.stdin.is_some() {
+                shown.push_str(" < stdin");
+            }
             if problems.is_empty() {
                 passed += 1;
                 println!("  ok    {key}: {shown}");
@@ -99,10 +116,108 @@ struct Endpoint {
     path: String,
 }
 
+/// One call of the `openai` binary; see `conformance/cases.yaml`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Case {
     args: Vec<String>,
+    /// Piped to the command's stdin (otherwise stdin is `/dev/null`).
+    #[serde(default)]
+    stdin: Option<String>,
+    /// Small files written for the case, by name; `{file:NAME}` in `args`
+    /// becomes the file's path.
+    #[serde(default)]
+    files: BTreeMap<String, String>,
+    /// The request body Steady must have received, exactly.
+    #[serde(default)]
+    body: Option<Json>,
+}
+
+const FILE_REF: &str = "{file:";
+
+impl Case {
+    /// Checks what can be checked without running anything.
+    fn check(&self) -> Result<(), String> {
+        if self.args.is_empty() {
+            return Err("a case has no `args`".into());
+        }
+        for name in self.files.keys() {
+            if name.is_empty()
+                || name == "."
+                || name == ".."
+                || name.contains(['/', '\\', '{', '}'])
+            {
+                return Err(format!("`{name}` is not a plain file name"));
+            }
+        }
+        let mut used = std::collections::BTreeSet::new();
+        for arg in &self.args {
+            for name in file_refs(arg)? {
+                if !self.files.contains_key(name) {
+                    return Err(format!(
+                        "`{arg}` names `{name}`, which the case's `files` lacks"
+                    ));
+                }
+                used.insert(name);
+            }
+        }
+        if let Some(unused) = self.files.keys().find(|name| !used.contains(name.as_str())) {
+            return Err(format!("file `{unused}` is never named in `args`"));
+        }
+        Ok(())
+    }
+
+    /// Writes the case's files under `dir` (emptied first) and returns the
+    /// arguments with each `{file:NAME}` replaced by that file's path.
+    fn materialize(&self, dir: &Path) -> Result<Vec<String>, String> {
+        if dir.exists() {
+            std::fs::remove_dir_all(dir)
+                .map_err(|e| format!("cannot empty {}: {e}", dir.display()))?;
+        }
+        if !self.files.is_empty() {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        }
+        for (name, contents) in &self.files {
+            write_bytes(&dir.join(name), contents.as_bytes())?;
+        }
+        Ok(self
+            .args
+            .iter()
+            .map(|arg| substitute_files(arg, dir))
+            .collect())
+    }
+}
+
+/// The names in an argument's `{file:NAME}` references.
+fn file_refs(arg: &str) -> Result<Vec<&str>, String> {
+    let mut names = Vec::new();
+    let mut rest = arg;
+    while let Some(at) = rest.find(FILE_REF) {
+        let after = &rest[at + FILE_REF.len()..];
+        let end = after
+            .find('}')
+            .ok_or_else(|| format!("`{arg}` has an unclosed `{FILE_REF}`"))?;
+        names.push(&after[..end]);
+        rest = &after[end + 1..];
+    }
+    Ok(names)
+}
+
+fn substitute_files(arg: &str, dir: &Path) -> String {
+    let mut out = String::new();
+    let mut rest = arg;
+    while let Some(at) = rest.find(FILE_REF) {
+        let after = &rest[at + FILE_REF.len()..];
+        let Some(end) = after.find('}') else {
+            break;
+        };
+        out.push_str(&rest[..at]);
+        out.push_str(&dir.join(&after[..end]).to_string_lossy());
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    out
 }
 
 fn read_yaml(path: &Path) -> Result<Yaml, String> {
@@ -185,8 +300,14 @@ fn read_cases(path: &Path) -> Result<BTreeMap<String, Vec<Case>>, String> {
 fn parse_cases(text: &str) -> Result<BTreeMap<String, Vec<Case>>, String> {
     let cases: BTreeMap<String, Vec<Case>> =
         serde_yaml::from_str(text).map_err(|e| e.to_string())?;
-    if let Some((key, _)) = cases.iter().find(|(_, cases)| cases.is_empty()) {
-        return Err(format!("`{key}` has no cases"));
+    for (key, list) in &cases {
+        if list.is_empty() {
+            return Err(format!("`{key}` has no cases"));
+        }
+        for (index, case) in list.iter().enumerate() {
+            case.check()
+                .map_err(|e| format!("`{key}` case {}: {e}", index + 1))?;
+        }
     }
     Ok(cases)
 }
@@ -226,12 +347,122 @@ struct ResponseShape {
     required: Vec<String>,
 }
 
-fn response_schema(spec: &Yaml, endpoint: &Endpoint) -> Result<Option<ResponseShape>, String> {
-    let operation = spec
-        .get("paths")
+/// What an operation accepts as a request body.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct RequestShape {
+    /// `requestBody.required`.
+    required: bool,
+    /// The body's media types; empty when the operation takes no body.
+    media_types: Vec<String>,
+    /// Multipart fields that must be files (`format: binary`).
+    file_fields: Vec<String>,
+}
+
+/// Both ends of one operation.
+struct Shapes {
+    request: RequestShape,
+    response: Option<ResponseShape>,
+}
+
+fn operation<'a>(spec: &'a Yaml, endpoint: &Endpoint) -> Result<&'a Yaml, String> {
+    spec.get("paths")
         .and_then(|paths| paths.get(endpoint.path.as_str()))
         .and_then(|item| item.get(endpoint.method.to_ascii_lowercase().as_str()))
-        .ok_or("spec/openapi.yaml has no such operation")?;
+        .ok_or_else(|| "spec/openapi.yaml has no such operation".to_owned())
+}
+
+/// Follows a `$ref` to `#/components/...` (once; refs of refs are not used).
+fn resolve<'a>(spec: &'a Yaml, node: &'a Yaml) -> Result<&'a Yaml, String> {
+    let Some(reference) = node.get("$ref").and_then(Yaml::as_str) else {
+        return Ok(node);
+    };
+    let path = reference
+        .strip_prefix("#/")
+        .ok_or_else(|| format!("cannot follow `{reference}`"))?;
+    path.split('/')
+        .try_fold(spec, |node, key| node.get(key))
+        .ok_or_else(|| format!("`{reference}` points nowhere"))
+}
+
+fn request_shape(spec: &Yaml, endpoint: &Endpoint) -> Result<RequestShape, String> {
+    let Some(body) = operation(spec, endpoint)?.get("requestBody") else {
+        return Ok(RequestShape::default());
+    };
+    let body = resolve(spec, body)?;
+    let content = body
+        .get("content")
+        .and_then(Yaml::as_mapping)
+        .ok_or("`requestBody` has no `content`")?;
+    let mut shape = RequestShape {
+        required: body.get("required").and_then(Yaml::as_bool) == Some(true),
+        ..RequestShape::default()
+    };
+    for (media_type, media) in content {
+        let media_type = media_type
+            .as_str()
+            .ok_or("a `requestBody` media type is not a string")?;
+        shape.media_types.push(media_type.to_owned());
+        if media_type != "multipart/form-data" {
+            continue;
+        }
+        let Some(schema) = media.get("schema") else {
+            continue;
+        };
+        let properties = resolve(spec, schema)?
+            .get("properties")
+            .and_then(Yaml::as_mapping);
+        for (name, property) in properties.into_iter().flatten() {
+            let property = resolve(spec, property)?;
+            if property.get("format").and_then(Yaml::as_str) == Some("binary") {
+                let name = name.as_str().ok_or("a property name is not a string")?;
+                shape.file_fields.push(name.to_owned());
+            }
+        }
+    }
+    Ok(shape)
+}
+
+/// What is wrong with the body Steady logged for one request.
+fn body_problems(
+    logged: Option<&Json>,
+    shape: &RequestShape,
+    expected: Option<&Json>,
+) -> Vec<String> {
+    let mut problems = Vec::new();
+    let logged = logged.filter(|body| !body.is_null());
+    match logged {
+        Some(body) if shape.media_types.is_empty() => {
+            problems.push(format!("sent a body, but the operation takes none: {body}"));
+        }
+        None if shape.required => problems.push(format!(
+            "sent no body, but the operation requires one ({})",
+            shape.media_types.join(" or ")
+        )),
+        _ => {}
+    }
+    if let Some(body) = logged {
+        for field in &shape.file_fields {
+            // Steady logs a file part as "[File]" and a text part as its text.
+            if let Some(value) = body.get(field)
+                && value != "[File]"
+            {
+                problems.push(format!(
+                    "multipart field `{field}` was sent as a text field ({value}), not as a file"
+                ));
+            }
+        }
+    }
+    if let Some(expected) = expected
+        && logged != Some(expected)
+    {
+        let shown = logged.map_or_else(|| "no body".to_owned(), Json::to_string);
+        problems.push(format!("sent {shown}, but the case expects {expected}"));
+    }
+    problems
+}
+
+fn response_schema(spec: &Yaml, endpoint: &Endpoint) -> Result<Option<ResponseShape>, String> {
+    let operation = operation(spec, endpoint)?;
     let Some(responses) = operation.get("responses").and_then(Yaml::as_mapping) else {
         return Ok(None);
     };
@@ -281,25 +512,28 @@ fn yaml_key(key: &Yaml) -> Option<String> {
     }
 }
 
-/// Runs one case; returns what went wrong (nothing when it passed).
+/// Runs one case with `args` (its own, files substituted); returns what
+/// went wrong (nothing when it passed).
 fn run_case(
     openai: &Path,
+    args: &[String],
     base_url: &str,
     server: &Steady,
     endpoint: &Endpoint,
-    response: &Option<ResponseShape>,
+    shapes: &Shapes,
     case: &Case,
 ) -> Vec<String> {
     let mut problems = Vec::new();
     let logged_before = server.requests().len();
     let mut command = Command::new(openai);
     command
-        .args(&case.args)
+        .args(args)
         .args(["--base-url", base_url, "--api-key", API_KEY])
         .args(["--debug", "--format", "json"])
         .env("NO_COLOR", "1");
     util::without_openai_env(&mut command);
-    let finished = match util::output_within(&mut command, CALL_TIMEOUT) {
+    let stdin = case.stdin.as_deref().map(str::as_bytes);
+    let finished = match util::output_with_input(&mut command, stdin, CALL_TIMEOUT) {
         Ok(finished) => finished,
         Err(e) => return vec![e],
     };
@@ -333,12 +567,17 @@ fn run_case(
         for diagnostic in &request.diagnostics {
             problems.push(format!("Steady: {diagnostic}"));
         }
+        problems.extend(body_problems(
+            request.body.as_ref(),
+            &shapes.request,
+            case.body.as_ref(),
+        ));
     }
 
     if finished.status.success() {
         match serde_json::from_str::<Json>(&finished.stdout) {
             Ok(output) => {
-                if let Some(shape) = response {
+                if let Some(shape) = &shapes.response {
                     problems.extend(missing_fields(&output, shape));
                 }
             }
@@ -469,6 +708,9 @@ struct LoggedRequest {
     path: String,
     path_pattern: String,
     diagnostics: Vec<String>,
+    /// The body as Steady logged it: JSON as sent; multipart as an object
+    /// of fields, a file field as `"[File]"`.
+    body: Option<Json>,
 }
 
 impl Steady {
@@ -487,7 +729,7 @@ impl Steady {
             let mut command = Command::new(launcher);
             command
                 .args(["--host", "127.0.0.1", "--port", &port.to_string()])
-                .args(["--log-format", "json", "--no-color"])
+                .args(["--log-format", "json", "--log-bodies", "--no-color"])
                 .arg(spec)
                 .env("NO_COLOR", "1")
                 .stdin(Stdio::null())
@@ -559,6 +801,7 @@ fn parse_log(text: &str) -> Vec<LoggedRequest> {
                 path: text(&request["path"]),
                 path_pattern: text(&request["pathPattern"]),
                 diagnostics,
+                body: request.get("body").cloned(),
             }
         })
         .filter(|request| !request.path.starts_with("/_x-steady/"))
@@ -651,7 +894,153 @@ mod tests {
         let spec = read_yaml(&root.join("spec/openapi.yaml")).unwrap();
         for endpoint in methods.values() {
             response_schema(&spec, endpoint).unwrap();
+            request_shape(&spec, endpoint).unwrap();
         }
+    }
+
+    #[test]
+    fn case_files_must_be_named_and_used() {
+        let ok = parse_cases(
+            "uploads.parts.create:\n  - files: {a.bin: hello}\n    args: [x, '--data={file:a.bin}']\n",
+        )
+        .unwrap();
+        assert_eq!(ok["uploads.parts.create"][0].files["a.bin"], "hello");
+        for (text, needle) in [
+            ("k:\n  - args: ['{file:b}']\n", "lacks"),
+            ("k:\n  - args: ['{file:b']\n    files: {b: x}\n", "unclosed"),
+            ("k:\n  - args: [a]\n    files: {b: x}\n", "never named"),
+            (
+                "k:\n  - args: ['{file:../b}']\n    files: {../b: x}\n",
+                "plain file name",
+            ),
+            (
+                "k:\n  - args: ['{file:}']\n    files: {'': x}\n",
+                "plain file name",
+            ),
+            ("k:\n  - args: []\n", "no `args`"),
+            (
+                "k:\n  - args: [a]\n    body: {x: 1}\n    stdin: '{}'\n    extra: 1\n",
+                "extra",
+            ),
+        ] {
+            let error = parse_cases(text).unwrap_err();
+            assert!(error.contains(needle), "{text}: {error}");
+        }
+    }
+
+    #[test]
+    fn materialize_writes_files_and_substitutes_paths() {
+        let case = parse_cases(
+            "k:\n  - files: {a.bin: hello, b.txt: ''}\n    args: [p, '{file:a.bin}', '--x={file:b.txt}!', '{plain}']\n",
+        )
+        .unwrap()
+        .remove("k")
+        .unwrap()
+        .remove(0);
+        let dir = util::target_dir().join(format!("conformance/unit-test-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("stale")).unwrap();
+        let args = case.materialize(&dir).unwrap();
+        let a = dir.join("a.bin");
+        let b = dir.join("b.txt");
+        assert_eq!(
+            args,
+            [
+                "p".to_owned(),
+                a.display().to_string(),
+                format!("--x={}!", b.display()),
+                "{plain}".to_owned(),
+            ]
+        );
+        assert_eq!(std::fs::read(&a).unwrap(), b"hello");
+        assert_eq!(std::fs::read(&b).unwrap(), b"");
+        assert!(!dir.join("stale").exists(), "the case dir was not emptied");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    const SHAPES_SPEC: &str = "\
+paths:
+  /uploads:
+    post:
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: { $ref: '#/components/schemas/Create' }
+  /uploads/{id}/parts:
+    post:
+      requestBody:
+        required: true
+        content:
+          multipart/form-data:
+            schema: { $ref: '#/components/schemas/Part' }
+  /uploads/{id}/cancel:
+    post:
+      responses: {}
+components:
+  schemas:
+    Create:
+      properties: { bytes: { type: integer } }
+    Part:
+      properties:
+        data: { type: string, format: binary }
+        note: { type: string }
+";
+
+    #[test]
+    fn request_shapes_come_from_the_spec() {
+        let spec: Yaml = serde_yaml::from_str(SHAPES_SPEC).unwrap();
+        let create = request_shape(&spec, &endpoint("POST", "/uploads")).unwrap();
+        assert_eq!(
+            create,
+            RequestShape {
+                required: true,
+                media_types: vec!["application/json".into()],
+                file_fields: vec![],
+            }
+        );
+        let part = request_shape(&spec, &endpoint("POST", "/uploads/{id}/parts")).unwrap();
+        assert_eq!(part.media_types, ["multipart/form-data"]);
+        assert_eq!(part.file_fields, ["data"]);
+        let cancel = request_shape(&spec, &endpoint("POST", "/uploads/{id}/cancel")).unwrap();
+        assert_eq!(cancel, RequestShape::default());
+        assert!(request_shape(&spec, &endpoint("GET", "/uploads")).is_err());
+    }
+
+    #[test]
+    fn logged_bodies_are_checked_against_the_shape_and_the_case() {
+        let spec: Yaml = serde_yaml::from_str(SHAPES_SPEC).unwrap();
+        let part = request_shape(&spec, &endpoint("POST", "/uploads/{id}/parts")).unwrap();
+        let cancel = RequestShape::default();
+        let file = serde_json::json!({"data": "[File]"});
+        let text = serde_json::json!({"data": "hello"});
+
+        assert!(body_problems(Some(&file), &part, Some(&file)).is_empty());
+        assert!(body_problems(Some(&file), &part, None).is_empty());
+        let problems = body_problems(Some(&text), &part, None);
+        assert_eq!(problems.len(), 1);
+        assert!(
+            problems[0].contains("`data` was sent as a text field"),
+            "{problems:?}"
+        );
+        let problems = body_problems(None, &part, None);
+        assert!(
+            problems[0].contains("requires one (multipart/form-data)"),
+            "{problems:?}"
+        );
+
+        assert!(body_problems(None, &cancel, None).is_empty());
+        assert!(body_problems(Some(&Json::Null), &cancel, None).is_empty());
+        let problems = body_problems(Some(&text), &cancel, None);
+        assert!(problems[0].contains("takes none"), "{problems:?}");
+
+        let expected = serde_json::json!({"data": "[File]", "note": "x"});
+        let problems = body_problems(Some(&file), &part, Some(&expected));
+        assert_eq!(
+            problems,
+            [r#"sent {"data":"[File]"}, but the case expects {"data":"[File]","note":"x"}"#]
+        );
+        let problems = body_problems(None, &cancel, Some(&expected));
+        assert!(problems[0].starts_with("sent no body"), "{problems:?}");
     }
 
     #[test]
@@ -694,12 +1083,18 @@ mod tests {
 not json
 {"type":"request","request":{"method":"GET","path":"/_x-steady/health","pathPattern":"/_x-steady/health"},"diagnostics":[]}
 {"type":"request","request":{"method":"POST","path":"/uploads/u/cancel","pathPattern":"/uploads/{upload_id}/cancel"},"diagnostics":[]}
+{"type":"request","request":{"method":"POST","path":"/uploads/u/parts","pathPattern":"/uploads/{upload_id}/parts","body":{"data":"[File]"}},"diagnostics":[]}
 {"type":"request","request":{"method":"GET","path":"/uploads/u/cancel","pathPattern":"/uploads/u/cancel"},"diagnostics":[{"code":"E2002","message":"Method GET not allowed"}]}
 "#;
         let requests = parse_log(log);
-        assert_eq!(requests.len(), 2);
+        assert_eq!(requests.len(), 3);
         assert_eq!(requests[0].path_pattern, "/uploads/{upload_id}/cancel");
         assert!(requests[0].diagnostics.is_empty());
-        assert_eq!(requests[1].diagnostics, ["E2002 Method GET not allowed"]);
+        assert_eq!(requests[0].body, None);
+        assert_eq!(
+            requests[1].body,
+            Some(serde_json::json!({"data": "[File]"}))
+        );
+        assert_eq!(requests[2].diagnostics, ["E2002 Method GET not allowed"]);
     }
 }

@@ -217,13 +217,36 @@ pub struct Finished {
 /// Runs `command` with stdin closed and its output captured, killing it if
 /// it outlives `timeout`.
 pub fn output_within(command: &mut Command, timeout: Duration) -> Result<Finished, String> {
+    output_with_input(command, None, timeout)
+}
+
+/// [`output_within`], with `input` (when given) written to the command's
+/// stdin through a pipe that is then closed.
+pub fn output_with_input(
+    command: &mut Command,
+    input: Option<&[u8]>,
+    timeout: Duration,
+) -> Result<Finished, String> {
     let shown = show(command);
+    let stdin = if input.is_some() {
+        Stdio::piped()
+    } else {
+        Stdio::null()
+    };
     let mut child = command
-        .stdin(Stdio::null())
+        .stdin(stdin)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .map_err(|e| format!("cannot run `{shown}`: {e}"))?;
+    if let (Some(input), Some(mut pipe)) = (input, child.stdin.take()) {
+        let input = input.to_vec();
+        // On a thread, so a child that never reads cannot block us; a child
+        // that exits early just makes the write fail.
+        std::thread::spawn(move || {
+            let _ = pipe.write_all(&input);
+        });
+    }
     let stdout = collect(child.stdout.take());
     let stderr = collect(child.stderr.take());
     let deadline = Instant::now() + timeout;
@@ -254,4 +277,35 @@ fn collect(pipe: Option<impl Read + Send + 'static>) -> std::thread::JoinHandle<
         }
         String::from_utf8_lossy(&bytes).into_owned()
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn input_reaches_stdin_and_no_input_is_an_empty_stdin() {
+        let timeout = Duration::from_secs(30);
+        let finished =
+            output_with_input(&mut Command::new("cat"), Some(b"a body\n"), timeout).unwrap();
+        assert!(finished.status.success());
+        assert_eq!(finished.stdout, "a body\n");
+        let finished = output_within(&mut Command::new("cat"), timeout).unwrap();
+        assert!(finished.status.success());
+        assert_eq!(finished.stdout, "");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_child_that_ignores_its_input_does_not_block() {
+        let big = vec![b'x'; 1 << 20];
+        let finished = output_with_input(
+            Command::new("sh").args(["-c", "exit 3"]),
+            Some(&big),
+            Duration::from_secs(30),
+        )
+        .unwrap();
+        assert_eq!(finished.status.code(), Some(3));
+    }
 }
