@@ -373,12 +373,12 @@ fn operation(resource: &Resource, op: &Operation) -> TokenStream {
     );
     quote! {
         #doc
-        pub async fn #name(&self, #(#args),*) -> Result<#response> {
+        pub async fn #name(self, #(#args),*) -> Result<#response> {
             self.#with_response(#(#call),*).await.map(ApiResponse::into_data)
         }
 
         #[doc = #see]
-        pub async fn #with_response(&self, #(#args),*) -> Result<ApiResponse<#response>> {
+        pub async fn #with_response(self, #(#args),*) -> Result<ApiResponse<#response>> {
             #path
             #request
             self.client.execute(request).await

@@ -20,11 +20,11 @@ pub struct Arrays<'c> {
 
 impl Arrays<'_> {
     /// Lists things.
-    pub async fn list(&self) -> Result<ArraysListResponse> {
+    pub async fn list(self) -> Result<ArraysListResponse> {
         self.list_with_response().await.map(ApiResponse::into_data)
     }
     /// Like [`Arrays::list`], and also returns the status, headers and request id.
-    pub async fn list_with_response(&self) -> Result<ApiResponse<ArraysListResponse>> {
+    pub async fn list_with_response(self) -> Result<ApiResponse<ArraysListResponse>> {
         let path = String::from("/arrays");
         let request = Request::new(Method::GET, path);
         self.client.execute(request).await

@@ -20,11 +20,11 @@ pub struct Enums<'c> {
 
 impl Enums<'_> {
     /// An object with open enums and constants.
-    pub async fn get(&self) -> Result<Job> {
+    pub async fn get(self) -> Result<Job> {
         self.get_with_response().await.map(ApiResponse::into_data)
     }
     /// Like [`Enums::get`], and also returns the status, headers and request id.
-    pub async fn get_with_response(&self) -> Result<ApiResponse<Job>> {
+    pub async fn get_with_response(self) -> Result<ApiResponse<Job>> {
         let path = String::from("/enums");
         let request = Request::new(Method::GET, path);
         self.client.execute(request).await

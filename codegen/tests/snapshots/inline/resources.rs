@@ -20,11 +20,11 @@ pub struct Inline<'c> {
 
 impl Inline<'_> {
     /// Inline objects become named nested structs.
-    pub async fn get(&self) -> Result<Outer> {
+    pub async fn get(self) -> Result<Outer> {
         self.get_with_response().await.map(ApiResponse::into_data)
     }
     /// Like [`Inline::get`], and also returns the status, headers and request id.
-    pub async fn get_with_response(&self) -> Result<ApiResponse<Outer>> {
+    pub async fn get_with_response(self) -> Result<ApiResponse<Outer>> {
         let path = String::from("/inline");
         let request = Request::new(Method::GET, path);
         self.client.execute(request).await

@@ -20,11 +20,11 @@ pub struct Maps<'c> {
 
 impl Maps<'_> {
     /// `additionalProperties` maps.
-    pub async fn get(&self) -> Result<MapsGetResponse> {
+    pub async fn get(self) -> Result<MapsGetResponse> {
         self.get_with_response().await.map(ApiResponse::into_data)
     }
     /// Like [`Maps::get`], and also returns the status, headers and request id.
-    pub async fn get_with_response(&self) -> Result<ApiResponse<MapsGetResponse>> {
+    pub async fn get_with_response(self) -> Result<ApiResponse<MapsGetResponse>> {
         let path = String::from("/maps");
         let request = Request::new(Method::GET, path);
         self.client.execute(request).await

@@ -26,14 +26,14 @@ impl<'c> Documents<'c> {
         }
     }
     /// Creates a document from a JSON body, which the CLI also reads from stdin.
-    pub async fn create(&self, params: &CreateDocument) -> Result<Document> {
+    pub async fn create(self, params: &CreateDocument) -> Result<Document> {
         self.create_with_response(params)
             .await
             .map(ApiResponse::into_data)
     }
     /// Like [`Documents::create`], and also returns the status, headers and request id.
     pub async fn create_with_response(
-        &self,
+        self,
         params: &CreateDocument,
     ) -> Result<ApiResponse<Document>> {
         let path = String::from("/documents");
@@ -53,7 +53,7 @@ impl DocumentsPages<'_> {
     ///
     /// - `document_id`: The document.
     pub async fn create(
-        &self,
+        self,
         document_id: &str,
         params: &DocumentsPagesCreateParams,
     ) -> Result<Document> {
@@ -63,7 +63,7 @@ impl DocumentsPages<'_> {
     }
     /// Like [`DocumentsPages::create`], and also returns the status, headers and request id.
     pub async fn create_with_response(
-        &self,
+        self,
         document_id: &str,
         params: &DocumentsPagesCreateParams,
     ) -> Result<ApiResponse<Document>> {

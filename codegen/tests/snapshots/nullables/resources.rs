@@ -20,11 +20,11 @@ pub struct Nullables<'c> {
 
 impl Nullables<'_> {
     /// The ways to say null.
-    pub async fn get(&self) -> Result<NullablesGetResponse> {
+    pub async fn get(self) -> Result<NullablesGetResponse> {
         self.get_with_response().await.map(ApiResponse::into_data)
     }
     /// Like [`Nullables::get`], and also returns the status, headers and request id.
-    pub async fn get_with_response(&self) -> Result<ApiResponse<NullablesGetResponse>> {
+    pub async fn get_with_response(self) -> Result<ApiResponse<NullablesGetResponse>> {
         let path = String::from("/nullables");
         let request = Request::new(Method::GET, path);
         self.client.execute(request).await

@@ -22,13 +22,13 @@ impl Objects<'_> {
     /// Returns one object.
     ///
     /// - `object_id`: The object's ID.
-    pub async fn retrieve(&self, object_id: &str) -> Result<Thing> {
+    pub async fn retrieve(self, object_id: &str) -> Result<Thing> {
         self.retrieve_with_response(object_id)
             .await
             .map(ApiResponse::into_data)
     }
     /// Like [`Objects::retrieve`], and also returns the status, headers and request id.
-    pub async fn retrieve_with_response(&self, object_id: &str) -> Result<ApiResponse<Thing>> {
+    pub async fn retrieve_with_response(self, object_id: &str) -> Result<ApiResponse<Thing>> {
         let path = format!("/objects/{}", encode_path("object_id", object_id)?);
         let request = Request::new(Method::GET, path);
         self.client.execute(request).await

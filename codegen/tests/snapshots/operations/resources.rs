@@ -26,14 +26,14 @@ impl<'c> Stores<'c> {
         }
     }
     /// Creates a store from a JSON body.
-    pub async fn create(&self, params: &StoresCreateParams) -> Result<Store> {
+    pub async fn create(self, params: &StoresCreateParams) -> Result<Store> {
         self.create_with_response(params)
             .await
             .map(ApiResponse::into_data)
     }
     /// Like [`Stores::create`], and also returns the status, headers and request id.
     pub async fn create_with_response(
-        &self,
+        self,
         params: &StoresCreateParams,
     ) -> Result<ApiResponse<Store>> {
         let path = String::from("/stores");
@@ -53,14 +53,14 @@ impl StoresFileBatches<'_> {
     ///
     /// - `store_id`: The store.
     /// - `batch_id`: The batch.
-    pub async fn cancel(&self, store_id: &str, batch_id: &str) -> Result<Batch> {
+    pub async fn cancel(self, store_id: &str, batch_id: &str) -> Result<Batch> {
         self.cancel_with_response(store_id, batch_id)
             .await
             .map(ApiResponse::into_data)
     }
     /// Like [`StoresFileBatches::cancel`], and also returns the status, headers and request id.
     pub async fn cancel_with_response(
-        &self,
+        self,
         store_id: &str,
         batch_id: &str,
     ) -> Result<ApiResponse<Batch>> {
@@ -76,7 +76,7 @@ impl StoresFileBatches<'_> {
     ///
     /// - `store_id`: The store.
     pub async fn list(
-        &self,
+        self,
         store_id: &str,
         query: &StoresFileBatchesListQuery,
     ) -> Result<Vec<Batch>> {
@@ -86,7 +86,7 @@ impl StoresFileBatches<'_> {
     }
     /// Like [`StoresFileBatches::list`], and also returns the status, headers and request id.
     pub async fn list_with_response(
-        &self,
+        self,
         store_id: &str,
         query: &StoresFileBatchesListQuery,
     ) -> Result<ApiResponse<Vec<Batch>>> {

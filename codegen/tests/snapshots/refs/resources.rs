@@ -20,11 +20,11 @@ pub struct Refs<'c> {
 
 impl Refs<'_> {
     /// References, and `allOf` of one reference plus `nullable`.
-    pub async fn get(&self) -> Result<Holder> {
+    pub async fn get(self) -> Result<Holder> {
         self.get_with_response().await.map(ApiResponse::into_data)
     }
     /// Like [`Refs::get`], and also returns the status, headers and request id.
-    pub async fn get_with_response(&self) -> Result<ApiResponse<Holder>> {
+    pub async fn get_with_response(self) -> Result<ApiResponse<Holder>> {
         let path = String::from("/refs");
         let request = Request::new(Method::GET, path);
         self.client.execute(request).await

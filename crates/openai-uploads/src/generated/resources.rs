@@ -26,13 +26,13 @@ impl Uploads<'_> {
     /// Returns the Upload object with status `cancelled`.
     ///
     /// - `upload_id`: The ID of the Upload.
-    pub async fn cancel(&self, upload_id: &str) -> Result<Upload> {
+    pub async fn cancel(self, upload_id: &str) -> Result<Upload> {
         self.cancel_with_response(upload_id)
             .await
             .map(ApiResponse::into_data)
     }
     /// Like [`Uploads::cancel`], and also returns the status, headers and request id.
-    pub async fn cancel_with_response(&self, upload_id: &str) -> Result<ApiResponse<Upload>> {
+    pub async fn cancel_with_response(self, upload_id: &str) -> Result<ApiResponse<Upload>> {
         let path = format!("/uploads/{}/cancel", encode_path("upload_id", upload_id)?);
         let request = Request::new(Method::POST, path);
         self.client.execute(request).await
