@@ -41,7 +41,7 @@ pub use model::{FileObject, Upload, UploadPart, UploadStatus};
 pub use params::{EXPIRES_AFTER_SECONDS, MAX_UPLOAD_BYTES, NewUpload};
 pub use parts::{MAX_PART_BYTES, PART_BODY_LIMIT};
 pub use routes::router;
-pub use store::{SEED_UPLOAD_ID, Store};
+pub use store::{PartBody, SEED_UPLOAD_ID, Store};
 
 /// How long a stopping server waits for requests in flight.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
@@ -70,6 +70,11 @@ pub struct Config {
     /// Keep each completed File's bytes for [`Fake::file_bytes`]; `false`
     /// drops them at completion (for long benchmarks).
     pub keep_file_bytes: bool,
+    /// Check the `md5` a completion sends; `false` accepts any well-formed
+    /// md5 without hashing. For benchmarks on one machine, where the fake's
+    /// hashing would compete with the client for CPU. With this off and
+    /// `keep_file_bytes` off, the fake keeps no Part data at all, only sizes.
+    pub verify_md5: bool,
 }
 
 impl Default for Config {
@@ -83,6 +88,7 @@ impl Default for Config {
             fail_part_status: 500,
             part_delay: Duration::ZERO,
             keep_file_bytes: true,
+            verify_md5: true,
         }
     }
 }
@@ -98,6 +104,7 @@ impl fmt::Debug for Config {
             .field("fail_part_status", &self.fail_part_status)
             .field("part_delay", &self.part_delay)
             .field("keep_file_bytes", &self.keep_file_bytes)
+            .field("verify_md5", &self.verify_md5)
             .finish()
     }
 }
@@ -117,6 +124,7 @@ struct Inner {
     fail_part_status: StatusCode,
     part_delay: Duration,
     keep_file_bytes: bool,
+    verify_md5: bool,
     /// Requests to the parts route so far.
     part_requests: AtomicUsize,
     /// Seconds added to the wall clock by [`FakeState::advance_time`].
@@ -146,6 +154,7 @@ impl FakeState {
                 fail_part_status,
                 part_delay: config.part_delay,
                 keep_file_bytes: config.keep_file_bytes,
+                verify_md5: config.verify_md5,
                 part_requests: AtomicUsize::new(0),
                 clock_offset: AtomicU64::new(0),
             }),
@@ -251,6 +260,15 @@ impl FakeState {
 
     pub(crate) fn keep_file_bytes(&self) -> bool {
         self.inner.keep_file_bytes
+    }
+
+    pub(crate) fn verifies_md5(&self) -> bool {
+        self.inner.verify_md5
+    }
+
+    /// Whether Parts are kept as bytes (else only counted).
+    pub(crate) fn keeps_part_data(&self) -> bool {
+        self.inner.keep_file_bytes || self.inner.verify_md5
     }
 
     fn next_request_id(&self) -> String {

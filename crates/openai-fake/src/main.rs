@@ -40,6 +40,11 @@ struct Args {
     /// Drop each completed File's bytes instead of keeping them in memory.
     #[arg(long)]
     discard_files: bool,
+    /// Accept any well-formed md5 at completion without hashing the parts
+    /// (for benchmarks, where hashing here would take CPU from the client).
+    /// With --discard-files too, parts are counted, not kept.
+    #[arg(long)]
+    skip_md5_check: bool,
     /// Start without the seeded `upload_abc123`.
     #[arg(long)]
     no_seed: bool,
@@ -78,6 +83,7 @@ async fn run(args: Args) -> Result<(), String> {
         fail_part_status: args.fail_part_status,
         part_delay: Duration::from_millis(args.part_delay_ms),
         keep_file_bytes: !args.discard_files,
+        verify_md5: !args.skip_md5_check,
     };
     let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, config.port))
         .await

@@ -6,10 +6,11 @@ use axum::extract::rejection::PathRejection;
 use axum::extract::{Multipart, Path, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use bytes::{Bytes, BytesMut};
+use bytes::BytesMut;
 
 use crate::FakeState;
 use crate::error::ApiError;
+use crate::store::PartBody;
 
 /// The largest Part. The API says "64 MB"; like the client library we read
 /// it as 64 MiB.
@@ -61,7 +62,7 @@ async fn receive(
         drain(&mut multipart).await;
         return Err(error);
     }
-    let data = read_data(&mut multipart, declared).await?;
+    let data = read_data(&mut multipart, declared, state.keeps_part_data()).await?;
     let delay = state.part_delay();
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;
@@ -82,10 +83,14 @@ async fn receive(
     Ok(axum::Json(part).into_response())
 }
 
-/// The `data` field's bytes. Reads the whole body even when it finds a
-/// problem, then reports the first one.
-async fn read_data(multipart: &mut Multipart, declared: Option<u64>) -> Result<Bytes, ApiError> {
-    let mut data: Option<Bytes> = None;
+/// The `data` field's bytes (or only their count, unless `keep`). Reads
+/// the whole body even when it finds a problem, then reports the first one.
+async fn read_data(
+    multipart: &mut Multipart,
+    declared: Option<u64>,
+    keep: bool,
+) -> Result<PartBody, ApiError> {
+    let mut data: Option<PartBody> = None;
     let mut problem: Option<ApiError> = None;
     while let Some(mut field) = multipart.next_field().await.map_err(malformed)? {
         let refusal = match field.name() {
@@ -110,7 +115,7 @@ async fn read_data(multipart: &mut Multipart, declared: Option<u64>) -> Result<B
             drain_field(&mut field).await?;
             continue;
         }
-        match read_field(&mut field, declared).await? {
+        match read_field(&mut field, declared, keep).await? {
             Some(bytes) => data = Some(bytes),
             None => {
                 problem.get_or_insert(part_too_large());
@@ -132,27 +137,34 @@ async fn read_data(multipart: &mut Multipart, declared: Option<u64>) -> Result<B
     Ok(data)
 }
 
-/// The field's bytes in one buffer sized from `Content-Length`; `None`
-/// (after reading it all) when it is over the limit.
+/// The field's bytes in one buffer sized from `Content-Length` (or just
+/// their count, unless `keep`); `None` (after reading it all) when it is
+/// over the limit.
 async fn read_field(
     field: &mut Field<'_>,
     declared: Option<u64>,
-) -> Result<Option<Bytes>, ApiError> {
-    let capacity = declared.unwrap_or(0).min(MAX_PART_BYTES) as usize;
+    keep: bool,
+) -> Result<Option<PartBody>, ApiError> {
+    let capacity = if keep {
+        declared.unwrap_or(0).min(MAX_PART_BYTES) as usize
+    } else {
+        0
+    };
     let mut buffer = BytesMut::with_capacity(capacity);
-    let mut too_large = false;
+    let mut len: u64 = 0;
     while let Some(chunk) = field.chunk().await.map_err(malformed)? {
-        if too_large {
-            continue;
-        }
-        if (buffer.len() + chunk.len()) as u64 > MAX_PART_BYTES {
-            too_large = true;
+        len += chunk.len() as u64;
+        if len > MAX_PART_BYTES {
             buffer = BytesMut::new();
-            continue;
+        } else if keep {
+            buffer.extend_from_slice(&chunk);
         }
-        buffer.extend_from_slice(&chunk);
     }
-    Ok((!too_large).then(|| buffer.freeze()))
+    Ok(match (len > MAX_PART_BYTES, keep) {
+        (true, _) => None,
+        (false, true) => Some(PartBody::Bytes(buffer.freeze())),
+        (false, false) => Some(PartBody::Counted(len)),
+    })
 }
 
 async fn drain_field(field: &mut Field<'_>) -> Result<(), ApiError> {

@@ -11,6 +11,34 @@ use crate::params::{MAX_UPLOAD_BYTES, NewUpload};
 /// The seed page's example id, pending at start.
 pub const SEED_UPLOAD_ID: &str = "upload_abc123";
 
+/// A Part's bytes, or just their count when the fake keeps no data (no
+/// md5 check and no File bytes wanted).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PartBody {
+    Bytes(Bytes),
+    Counted(u64),
+}
+
+impl PartBody {
+    pub fn len(&self) -> u64 {
+        match self {
+            Self::Bytes(bytes) => bytes.len() as u64,
+            Self::Counted(len) => *len,
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn bytes(&self) -> Option<&Bytes> {
+        match self {
+            Self::Bytes(bytes) => Some(bytes),
+            Self::Counted(_) => None,
+        }
+    }
+}
+
 /// Every Upload the fake knows, by id, with its Parts.
 ///
 /// Part data is reference-counted [`Bytes`]: handing it out for hashing or
@@ -24,7 +52,7 @@ pub struct Store {
 struct Entry {
     upload: Upload,
     /// Parts by id; emptied once the Upload is no longer pending.
-    parts: HashMap<String, Bytes>,
+    parts: HashMap<String, PartBody>,
     /// Parts received and their bytes, listed at completion or not.
     parts_added: usize,
     received: u64,
@@ -110,9 +138,9 @@ impl Store {
     /// The running total is checked against the 8 GiB limit only, not
     /// against the Upload's `bytes`: a client may send a Part again and list
     /// only one copy, and the API checks `bytes` at completion.
-    pub fn add_part(&mut self, id: &str, data: Bytes, now: u64) -> Result<UploadPart, ApiError> {
+    pub fn add_part(&mut self, id: &str, data: PartBody, now: u64) -> Result<UploadPart, ApiError> {
         let entry = self.pending(id, now, "add a part to")?;
-        let len = data.len() as u64;
+        let len = data.len();
         if entry.received.saturating_add(len) > MAX_UPLOAD_BYTES {
             return Err(ApiError::bad_request(format!(
                 "Upload '{id}' already holds {} bytes in parts; this part of {len} bytes \
@@ -144,7 +172,7 @@ impl Store {
         id: &str,
         part_ids: &[String],
         now: u64,
-    ) -> Result<Vec<Bytes>, ApiError> {
+    ) -> Result<Vec<PartBody>, ApiError> {
         let entry = self.pending(id, now, "complete")?;
         let mut seen = HashSet::with_capacity(part_ids.len());
         let mut data = Vec::with_capacity(part_ids.len());
@@ -163,7 +191,7 @@ impl Store {
             })?;
             data.push(part.clone());
         }
-        let total: u64 = data.iter().map(|part| part.len() as u64).sum();
+        let total: u64 = data.iter().map(PartBody::len).sum();
         if total != entry.upload.bytes {
             return Err(ApiError::invalid_value(
                 "part_ids",
@@ -179,12 +207,13 @@ impl Store {
 
     /// Completes a pending Upload whose Parts [`Store::parts_to_complete`]
     /// accepted: makes the File, drops the Part buffers, and keeps `data` as
-    /// the File's contents when `keep` is set. Fails if the Upload left
-    /// `pending` meanwhile (a cancel that won the race, or expiry).
+    /// the File's contents when `keep` is set (and the data was kept). Fails
+    /// if the Upload left `pending` meanwhile (a cancel that won the race,
+    /// or expiry).
     pub fn finish_complete(
         &mut self,
         id: &str,
-        data: Vec<Bytes>,
+        data: Vec<PartBody>,
         keep: bool,
         now: u64,
     ) -> Result<Upload, ApiError> {
@@ -202,7 +231,13 @@ impl Store {
             status: "processed".to_owned(),
         });
         entry.parts = HashMap::new();
-        entry.file_data = keep.then_some(data);
+        entry.file_data = if keep {
+            data.iter()
+                .map(|part| part.bytes().cloned())
+                .collect::<Option<Vec<Bytes>>>()
+        } else {
+            None
+        };
         Ok(entry.upload.clone())
     }
 
@@ -321,7 +356,7 @@ mod lifecycle_tests {
 
     fn part(store: &mut Store, id: &str, data: &'static [u8]) -> String {
         store
-            .add_part(id, Bytes::from_static(data), 1_000)
+            .add_part(id, PartBody::Bytes(Bytes::from_static(data)), 1_000)
             .expect("part")
             .id
     }
@@ -429,7 +464,7 @@ mod lifecycle_tests {
         let a = part(&mut store, &id, b"abc");
         store.cancel(&id, 1_001).unwrap();
         let err = store
-            .add_part(&id, Bytes::from_static(b"x"), 1_001)
+            .add_part(&id, PartBody::Counted(1), 1_001)
             .unwrap_err();
         assert_eq!(err.status.as_u16(), 400);
         assert!(
@@ -442,7 +477,7 @@ mod lifecycle_tests {
         let id = store.create(new_upload(3), 1_000, 10).id;
         let a = part(&mut store, &id, b"abc");
         let err = store
-            .add_part(&id, Bytes::from_static(b"x"), 1_010)
+            .add_part(&id, PartBody::Counted(1), 1_010)
             .unwrap_err();
         assert!(err.message.contains("'expired'"), "{}", err.message);
         assert!(store.parts_to_complete(&id, &[a], 1_010).is_err());
@@ -459,6 +494,23 @@ mod lifecycle_tests {
         store.cancel(&id, 1_000).unwrap();
         let err = store.finish_complete(&id, data, true, 1_000).unwrap_err();
         assert!(err.message.contains("'cancelled'"), "{}", err.message);
+        assert_eq!(store.file_data(&id), None);
+    }
+
+    #[test]
+    fn counted_parts_check_the_total_but_keep_no_file() {
+        let mut store = Store::default();
+        let id = store.create(new_upload(5), 1_000, 3_600).id;
+        let a = store.add_part(&id, PartBody::Counted(2), 1_000).unwrap().id;
+        let b = store.add_part(&id, PartBody::Counted(2), 1_000).unwrap().id;
+        let err = store
+            .parts_to_complete(&id, &[a.clone(), b.clone()], 1_000)
+            .unwrap_err();
+        assert!(err.message.contains("hold 4 bytes"), "{}", err.message);
+        let c = store.add_part(&id, PartBody::Counted(1), 1_000).unwrap().id;
+        let data = store.parts_to_complete(&id, &[a, b, c], 1_000).unwrap();
+        let done = store.finish_complete(&id, data, true, 1_000).unwrap();
+        assert_eq!(done.file.unwrap().bytes, 5);
         assert_eq!(store.file_data(&id), None);
     }
 
@@ -480,7 +532,7 @@ mod lifecycle_tests {
         store.uploads.get_mut(&id).unwrap().received = MAX_UPLOAD_BYTES - 2;
         part(&mut store, &id, b"ab");
         let err = store
-            .add_part(&id, Bytes::from_static(b"c"), 1_000)
+            .add_part(&id, PartBody::Counted(1), 1_000)
             .unwrap_err();
         assert!(
             err.message

@@ -179,6 +179,7 @@ fn help_documents_the_test_flags() {
         "--part-delay-ms <MILLISECONDS>",
         "--upload-ttl <SECONDS>",
         "--discard-files",
+        "--skip-md5-check",
         "--no-seed",
     ] {
         assert!(help.contains(flag), "--help lacks {flag}:\n{help}");

@@ -677,3 +677,26 @@ fn discarded_files_are_completed_but_not_kept() {
     assert_eq!(reply.status, 200, "{}", reply.body);
     assert_eq!(fake.file_bytes(&upload.id), None);
 }
+
+#[test]
+fn without_md5_checks_any_well_formed_md5_is_accepted() {
+    for keep_file_bytes in [true, false] {
+        let fake = Fake::start(Config {
+            seed: false,
+            verify_md5: false,
+            keep_file_bytes,
+            ..Config::default()
+        })
+        .unwrap();
+        let upload = create(&fake, 3);
+        let a = part_id(add_part(&fake, &upload.id, b"abc"));
+        let reply = complete(&fake, &upload.id, &json!({"part_ids": [a], "md5": "nope"}));
+        assert_error(&reply, 400, "32 hexadecimal digits");
+        let wrong = md5_hex(b"xyz");
+        let reply = complete(&fake, &upload.id, &json!({"part_ids": [a], "md5": wrong}));
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        let kept = fake.file_bytes(&upload.id);
+        assert_eq!(kept.is_some(), keep_file_bytes);
+        assert_eq!(fake.parts_received(&upload.id), Some((1, 3)));
+    }
+}
