@@ -69,5 +69,5 @@ pub use generated::resources::*;
 pub use reqwest;
 pub use runtime::{
     ApiErrorBody, ApiResponse, Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_MAX_RETRIES,
-    DEFAULT_TIMEOUT, Error, Result,
+    DEFAULT_TIMEOUT, Error, FilePart, Result,
 };

@@ -10,6 +10,8 @@ use reqwest::{StatusCode, Url};
 use serde::de::DeserializeOwned;
 
 use super::error::{ApiErrorBody, snippet};
+use super::multipart::ReadErrors;
+use super::request::Body;
 use super::{ApiResponse, ClientBuilder, Error, Request, Result, log, retry};
 
 /// Bytes of a bad 2xx body kept in [`Error::Decode`].
@@ -110,9 +112,12 @@ impl Client {
                     if reply.status.is_success() {
                         return decode(reply);
                     }
-                    if !retry::should_retry(reply.status, &reply.headers)
-                        || retry >= inner.max_retries
-                    {
+                    let again = if request.is_idempotent() {
+                        retry::should_retry(reply.status, &reply.headers)
+                    } else {
+                        retry::should_retry_refused(reply.status, &reply.headers)
+                    };
+                    if !again || retry >= inner.max_retries {
                         return Err(api_error(&request, &reply));
                     }
                     Some(reply.headers)
@@ -121,7 +126,13 @@ impl Client {
                     if inner.debug {
                         log::failure(&error, started.elapsed());
                     }
-                    if !error.is_retryable() || retry >= inner.max_retries {
+                    let again = if request.is_idempotent() {
+                        error.is_retryable()
+                    } else {
+                        // Only when the request cannot have reached the server.
+                        matches!(error, Error::Connection { connect: true, .. })
+                    };
+                    if !again || retry >= inner.max_retries {
                         return Err(error);
                     }
                     None
@@ -138,21 +149,44 @@ impl Client {
 
     async fn attempt(&self, request: &Request, url: &Url, retry: u32) -> Result<Reply> {
         let inner = &*self.inner;
-        let mut http_request = reqwest::Request::new(request.method.clone(), url.clone());
         let mut headers = inner.headers.clone();
-        if let Some(body) = &request.body {
-            headers.insert(
-                reqwest::header::CONTENT_TYPE,
-                reqwest::header::HeaderValue::from_static("application/json"),
-            );
-            *http_request.body_mut() = Some(body.clone().into());
-        }
+        let read_errors = ReadErrors::default();
+        let (mut http_request, logged_body) = match &request.body {
+            None => (
+                reqwest::Request::new(request.method.clone(), url.clone()),
+                None,
+            ),
+            Some(Body::Json(body)) => {
+                let mut http_request = reqwest::Request::new(request.method.clone(), url.clone());
+                headers.insert(
+                    reqwest::header::CONTENT_TYPE,
+                    reqwest::header::HeaderValue::from_static("application/json"),
+                );
+                *http_request.body_mut() = Some(body.clone().into());
+                (http_request, inner.debug.then(|| body.clone()))
+            }
+            Some(Body::Multipart(form)) => {
+                // A fresh form per attempt: the bytes are re-sent, files re-read.
+                let mut http_request = inner
+                    .http
+                    .request(request.method.clone(), url.clone())
+                    .multipart(form.to_form(&read_errors)?)
+                    .build()
+                    .map_err(|err| Error::Config(format!("could not build the request: {err}")))?;
+                // Content type with the boundary, and the length.
+                headers.extend(http_request.headers_mut().drain());
+                (
+                    http_request,
+                    inner.debug.then(|| Bytes::from(form.describe())),
+                )
+            }
+        };
         if inner.debug {
             log::request(
                 &request.method,
                 url,
                 &headers,
-                request.body.as_deref(),
+                logged_body.as_deref(),
                 retry.saturating_add(1),
                 inner.max_retries.saturating_add(1),
             );
@@ -162,7 +196,12 @@ impl Client {
         // One timer around the whole exchange, body included. Cheaper than
         // reqwest's per-request timeout, which boxes a timer and wraps the body.
         let exchange = async {
-            let transport = |err| inner.transport_error(err, request, url);
+            // A file that could not be read explains the broken request best.
+            let transport = |err| {
+                read_errors
+                    .take()
+                    .unwrap_or_else(|| inner.transport_error(err, request, url))
+            };
             let mut response = inner.http.execute(http_request).await.map_err(transport)?;
             let status = response.status();
             let headers = std::mem::take(response.headers_mut());

@@ -4,7 +4,7 @@ use bytes::Bytes;
 use reqwest::Method;
 use serde::Serialize;
 
-use super::{Error, Result};
+use super::{Error, Multipart, Result};
 
 /// One API call: method, path relative to the base URL, optional query and body.
 #[derive(Debug, Clone)]
@@ -12,7 +12,13 @@ pub struct Request {
     pub(super) method: Method,
     pub(super) path: String,
     pub(super) query: Option<String>,
-    pub(super) body: Option<Bytes>,
+    pub(super) body: Option<Body>,
+}
+
+#[derive(Debug, Clone)]
+pub(super) enum Body {
+    Json(Bytes),
+    Multipart(Multipart),
 }
 
 impl Request {
@@ -48,8 +54,23 @@ impl Request {
     pub fn json<B: Serialize + ?Sized>(mut self, body: &B) -> Result<Self> {
         let bytes = serde_json::to_vec(body)
             .map_err(|err| Error::invalid_argument("body", err.to_string()))?;
-        self.body = Some(Bytes::from(bytes));
+        self.body = Some(Body::Json(Bytes::from(bytes)));
         Ok(self)
+    }
+
+    /// Sets a `multipart/form-data` body.
+    ///
+    /// Such a request is not idempotent (a part sent twice may be stored
+    /// twice), so it is retried only when it surely did not reach the server:
+    /// when no connection could be made, and on 408 and 429 replies.
+    pub fn multipart(mut self, form: Multipart) -> Self {
+        self.body = Some(Body::Multipart(form));
+        self
+    }
+
+    /// Whether sending this request twice is harmless; decides what is retried.
+    pub(super) fn is_idempotent(&self) -> bool {
+        !matches!(self.body, Some(Body::Multipart(_)))
     }
 
     /// The method.
@@ -109,6 +130,11 @@ mod tests {
         let request = Request::new(Method::POST, "/x".into())
             .json(&serde_json::json!({"a": 1}))
             .unwrap();
-        assert_eq!(request.body.as_deref(), Some(&br#"{"a":1}"#[..]));
+        assert!(
+            matches!(&request.body, Some(Body::Json(json)) if json == &br#"{"a":1}"#[..]),
+            "{request:?}"
+        );
+        assert!(request.is_idempotent());
+        assert!(!request.multipart(Multipart::new()).is_idempotent());
     }
 }

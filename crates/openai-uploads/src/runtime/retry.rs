@@ -17,14 +17,31 @@ pub(crate) fn retryable_status(status: StatusCode) -> bool {
 
 /// Whether a non-2xx reply should be retried; `x-should-retry` wins.
 pub(crate) fn should_retry(status: StatusCode, headers: &HeaderMap) -> bool {
+    match hint(headers) {
+        Some(hint) => hint,
+        None => retryable_status(status),
+    }
+}
+
+/// Whether a reply to a request that must not run twice should be retried:
+/// only 408 and 429, where the server refused to process it. A 5xx may come
+/// after the work was done, so not even `x-should-retry: true` retries it.
+pub(crate) fn should_retry_refused(status: StatusCode, headers: &HeaderMap) -> bool {
+    matches!(status.as_u16(), 408 | 429) && hint(headers) != Some(false)
+}
+
+/// The `x-should-retry` header, when it says `true` or `false`.
+fn hint(headers: &HeaderMap) -> Option<bool> {
     let hint = headers
         .get("x-should-retry")
         .and_then(|value| value.to_str().ok())
-        .map(str::trim);
-    match hint {
-        Some(hint) if hint.eq_ignore_ascii_case("true") => true,
-        Some(hint) if hint.eq_ignore_ascii_case("false") => false,
-        _ => retryable_status(status),
+        .map(str::trim)?;
+    if hint.eq_ignore_ascii_case("true") {
+        Some(true)
+    } else if hint.eq_ignore_ascii_case("false") {
+        Some(false)
+    } else {
+        None
     }
 }
 
@@ -173,6 +190,14 @@ mod tests {
         let yes = headers(&[("x-should-retry", "TRUE")]);
         assert!(should_retry(StatusCode::BAD_REQUEST, &yes));
         let junk = headers(&[("x-should-retry", "maybe")]);
+        assert!(should_retry_refused(StatusCode::TOO_MANY_REQUESTS, &junk));
+        assert!(should_retry_refused(StatusCode::REQUEST_TIMEOUT, &none));
+        assert!(!should_retry_refused(StatusCode::TOO_MANY_REQUESTS, &no));
+        for code in [409, 500, 502, 503, 504] {
+            let status = StatusCode::from_u16(code).unwrap();
+            assert!(!should_retry_refused(status, &none), "{code}");
+            assert!(!should_retry_refused(status, &yes), "{code}");
+        }
         assert!(should_retry(StatusCode::TOO_MANY_REQUESTS, &junk));
         assert!(!should_retry(StatusCode::NOT_FOUND, &junk));
     }

@@ -1,0 +1,397 @@
+//! `multipart/form-data` bodies: [`FilePart`] and [`Multipart`].
+//!
+//! A form is a description, not a byte stream: each attempt builds a fresh
+//! `reqwest` form from it, so a retry re-sends the same bytes or re-reads the
+//! same file range.
+
+use std::fmt;
+use std::io::{self, Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use bytes::Bytes;
+use reqwest::multipart::{Form, Part};
+
+use super::{Error, Result};
+
+/// The filename sent for a part made from bytes, when none is set.
+const DEFAULT_FILENAME: &str = "upload";
+/// The content type sent for a file part, when none is set.
+const DEFAULT_MIME_TYPE: &str = "application/octet-stream";
+/// Bytes read from disk per chunk of a file part's stream.
+const READ_CHUNK: u64 = 1024 * 1024;
+
+/// Binary data for a `multipart/form-data` field: bytes in memory, a whole
+/// file, or a range of a file.
+///
+/// Files are streamed from disk each time the request is sent, never loaded
+/// whole. Cheap to clone: bytes are reference-counted and a file part is a
+/// path and a range.
+///
+/// ```
+/// # fn main() -> std::io::Result<()> {
+/// use openai_uploads::FilePart;
+///
+/// let part = FilePart::from_bytes(&b"{\"prompt\": \"hi\"}\n"[..])
+///     .filename("train.jsonl")
+///     .mime_type("text/jsonl");
+/// assert_eq!(part.len(), 17);
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct FilePart {
+    source: Source,
+    filename: Option<String>,
+    mime_type: Option<String>,
+}
+
+#[derive(Clone)]
+enum Source {
+    Bytes(Bytes),
+    File {
+        path: Arc<Path>,
+        offset: u64,
+        len: u64,
+    },
+}
+
+impl FilePart {
+    /// A part holding these bytes, sent with the filename `upload` unless
+    /// [`FilePart::filename`] sets another.
+    pub fn from_bytes(bytes: impl Into<Bytes>) -> Self {
+        Self {
+            source: Source::Bytes(bytes.into()),
+            filename: None,
+            mime_type: None,
+        }
+    }
+
+    /// The whole file at `path`, which must be a regular file (symbolic links
+    /// are followed). Its length is taken now; the bytes are read when the
+    /// request is sent, and sending fails if the file has become shorter by
+    /// then. The filename sent is the path's last component.
+    pub fn from_path(path: impl AsRef<Path>) -> io::Result<Self> {
+        let path = path.as_ref();
+        let len = regular_file_len(path)?;
+        Ok(Self::file(path, 0, len))
+    }
+
+    /// `len` bytes of the file at `path` starting at byte `offset`. The file
+    /// must be a regular file holding the whole range.
+    pub fn from_file_range(path: impl AsRef<Path>, offset: u64, len: u64) -> io::Result<Self> {
+        let path = path.as_ref();
+        let size = regular_file_len(path)?;
+        match offset.checked_add(len) {
+            Some(end) if end <= size => Ok(Self::file(path, offset, len)),
+            _ => Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!(
+                    "the range of {len} bytes at offset {offset} is past the end of the file ({size} bytes)"
+                ),
+            )),
+        }
+    }
+
+    fn file(path: &Path, offset: u64, len: u64) -> Self {
+        let filename = path
+            .file_name()
+            .map(|name| name.to_string_lossy().into_owned());
+        Self {
+            source: Source::File {
+                path: Arc::from(path),
+                offset,
+                len,
+            },
+            filename,
+            mime_type: None,
+        }
+    }
+
+    /// Sets the filename sent with the part.
+    pub fn filename(mut self, filename: impl Into<String>) -> Self {
+        self.filename = Some(filename.into());
+        self
+    }
+
+    /// Sets the part's content type; `application/octet-stream` by default.
+    /// A value that is not a MIME type fails the request with
+    /// [`Error::InvalidArgument`] before anything is sent.
+    pub fn mime_type(mut self, mime_type: impl Into<String>) -> Self {
+        self.mime_type = Some(mime_type.into());
+        self
+    }
+
+    /// The number of bytes the part sends.
+    pub fn len(&self) -> u64 {
+        match &self.source {
+            Source::Bytes(bytes) => bytes.len() as u64,
+            Source::File { len, .. } => *len,
+        }
+    }
+
+    /// Whether the part sends no bytes.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The filename sent with the part.
+    pub fn file_name(&self) -> &str {
+        self.filename.as_deref().unwrap_or(DEFAULT_FILENAME)
+    }
+
+    /// The part's content type.
+    pub fn content_type(&self) -> &str {
+        self.mime_type.as_deref().unwrap_or(DEFAULT_MIME_TYPE)
+    }
+
+    /// One attempt's `reqwest` part; file read errors land in `errors`.
+    fn to_part(&self, name: &str, errors: &ReadErrors) -> Result<Part> {
+        let part = match &self.source {
+            Source::Bytes(bytes) => Part::stream_with_length(bytes.clone(), bytes.len() as u64),
+            Source::File { path, offset, len } => {
+                let stream = file_stream(path.clone(), *offset, *len, errors.clone());
+                Part::stream_with_length(reqwest::Body::wrap_stream(stream), *len)
+            }
+        };
+        part.file_name(header_safe(self.file_name()))
+            .mime_str(self.content_type())
+            .map_err(|_| {
+                Error::invalid_argument(
+                    name,
+                    format!("`{}` is not a MIME type", self.content_type()),
+                )
+            })
+    }
+}
+
+impl fmt::Debug for FilePart {
+    // Never the bytes themselves: a part can be 64 MiB.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut out = f.debug_struct("FilePart");
+        match &self.source {
+            Source::Bytes(bytes) => out.field("bytes", &bytes.len()),
+            Source::File { path, offset, len } => out
+                .field("path", path)
+                .field("offset", offset)
+                .field("len", len),
+        };
+        out.field("filename", &self.file_name())
+            .field("mime_type", &self.content_type())
+            .finish()
+    }
+}
+
+/// A `multipart/form-data` body: named text and file fields, in order.
+#[derive(Clone, Debug, Default)]
+pub struct Multipart {
+    fields: Vec<(&'static str, Field)>,
+}
+
+#[derive(Clone, Debug)]
+enum Field {
+    Text(String),
+    File(FilePart),
+}
+
+impl Multipart {
+    /// An empty form.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a file field.
+    pub fn file(mut self, name: &'static str, part: FilePart) -> Self {
+        self.fields.push((name, Field::File(part)));
+        self
+    }
+
+    /// Adds a text field.
+    pub fn text(mut self, name: &'static str, value: impl Into<String>) -> Self {
+        self.fields.push((name, Field::Text(value.into())));
+        self
+    }
+
+    /// A fresh `reqwest` form for one attempt.
+    pub(super) fn to_form(&self, errors: &ReadErrors) -> Result<Form> {
+        let mut form = Form::new();
+        for (name, field) in &self.fields {
+            form = match field {
+                Field::Text(value) => form.text(*name, value.clone()),
+                Field::File(part) => form.part(*name, part.to_part(name, errors)?),
+            };
+        }
+        Ok(form)
+    }
+
+    /// One line per field for the debug log, never the file bytes.
+    pub(super) fn describe(&self) -> String {
+        let mut out = String::from("multipart/form-data");
+        for (name, field) in &self.fields {
+            match field {
+                Field::Text(value) => out.push_str(&format!("\n{name}: {value}")),
+                Field::File(part) => out.push_str(&format!(
+                    "\n{name}: <{} bytes, filename {:?}, {}>",
+                    part.len(),
+                    part.file_name(),
+                    part.content_type()
+                )),
+            }
+        }
+        out
+    }
+}
+
+/// The first error reading a file part during one attempt, so the attempt
+/// can report it instead of the broken connection it causes.
+#[derive(Clone, Default)]
+pub(super) struct ReadErrors(Arc<Mutex<Option<(PathBuf, io::Error)>>>);
+
+impl ReadErrors {
+    fn record(&self, path: &Path, error: io::Error) {
+        let mut slot = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        slot.get_or_insert_with(|| (path.to_path_buf(), error));
+    }
+
+    /// The recorded error as [`Error::File`], if any.
+    pub(super) fn take(&self) -> Option<Error> {
+        let mut slot = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        slot.take()
+            .map(|(path, source)| Error::File { path, source })
+    }
+}
+
+fn regular_file_len(path: &Path) -> io::Result<u64> {
+    let metadata = std::fs::metadata(path)?;
+    if !metadata.is_file() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "not a regular file",
+        ));
+    }
+    Ok(metadata.len())
+}
+
+/// A filename safe inside a quoted header parameter: control characters
+/// (a CR/LF would end the header) become `_`.
+fn header_safe(name: &str) -> String {
+    name.chars()
+        .map(|c| if c.is_control() { '_' } else { c })
+        .collect()
+}
+
+struct FileReader {
+    path: Arc<Path>,
+    file: Option<std::fs::File>,
+    offset: u64,
+    remaining: u64,
+}
+
+impl FileReader {
+    /// The next chunk, opening the file on the first call. Blocking.
+    fn next_chunk(&mut self) -> io::Result<Bytes> {
+        let file = match &mut self.file {
+            Some(file) => file,
+            None => {
+                let mut file = std::fs::File::open(&self.path)?;
+                file.seek(SeekFrom::Start(self.offset))?;
+                self.file.insert(file)
+            }
+        };
+        let want = usize::try_from(self.remaining.min(READ_CHUNK)).unwrap_or(usize::MAX);
+        let mut buffer = vec![0u8; want];
+        let mut filled = 0;
+        while filled < want {
+            match file.read(&mut buffer[filled..]) {
+                Ok(0) => {
+                    return Err(io::Error::new(
+                        io::ErrorKind::UnexpectedEof,
+                        "the file is shorter than when the request was made",
+                    ));
+                }
+                Ok(n) => filled += n,
+                Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+                Err(err) => return Err(err),
+            }
+        }
+        self.remaining -= want as u64;
+        Ok(Bytes::from(buffer))
+    }
+}
+
+/// `len` bytes of the file from `offset`, read off the async threads.
+fn file_stream(
+    path: Arc<Path>,
+    offset: u64,
+    len: u64,
+    errors: ReadErrors,
+) -> impl futures_util::Stream<Item = io::Result<Bytes>> + Send + 'static {
+    let reader = FileReader {
+        path,
+        file: None,
+        offset,
+        remaining: len,
+    };
+    futures_util::stream::unfold(Some(reader), move |reader| {
+        let errors = errors.clone();
+        async move {
+            let mut reader = reader?;
+            if reader.remaining == 0 {
+                return None;
+            }
+            let outcome = tokio::task::spawn_blocking(move || {
+                let chunk = reader.next_chunk();
+                (reader, chunk)
+            })
+            .await;
+            match outcome {
+                Ok((reader, Ok(chunk))) => Some((Ok(chunk), Some(reader))),
+                Ok((reader, Err(error))) => {
+                    let kind = error.kind();
+                    errors.record(&reader.path, error);
+                    Some((Err(io::Error::from(kind)), None))
+                }
+                Err(join) => Some((Err(io::Error::other(join.to_string())), None)),
+            }
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_safe_replaces_control_characters() {
+        assert_eq!(header_safe("a\r\nb\"c.txt"), "a__b\"c.txt");
+        assert_eq!(header_safe("é.jsonl"), "é.jsonl");
+    }
+
+    #[test]
+    fn debug_never_shows_bytes() {
+        let part = FilePart::from_bytes(vec![b'z'; 100]);
+        let text = format!("{part:?}");
+        assert!(!text.contains("zzz"), "{text}");
+        assert!(text.contains("100"), "{text}");
+    }
+
+    #[test]
+    fn bad_mime_type_is_invalid_argument() {
+        let form = Multipart::new().file("data", FilePart::from_bytes("x").mime_type("not a type"));
+        let err = form.to_form(&ReadErrors::default()).unwrap_err();
+        assert!(
+            matches!(&err, Error::InvalidArgument { name, .. } if name == "data"),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn describe_lists_fields() {
+        let form = Multipart::new()
+            .text("purpose", "batch")
+            .file("data", FilePart::from_bytes("abc").filename("a.txt"));
+        assert_eq!(
+            form.describe(),
+            "multipart/form-data\npurpose: batch\ndata: <3 bytes, filename \"a.txt\", application/octet-stream>"
+        );
+    }
+}
