@@ -6,7 +6,6 @@ use axum::extract::rejection::PathRejection;
 use axum::extract::{Multipart, Path, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use bytes::BytesMut;
 
 use crate::FakeState;
 use crate::error::ApiError;
@@ -62,7 +61,7 @@ async fn receive(
         drain(&mut multipart).await;
         return Err(error);
     }
-    let data = read_data(&mut multipart, declared, state.keeps_part_data()).await?;
+    let data = read_data(&mut multipart, state.keeps_part_data()).await?;
     let delay = state.part_delay();
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;
@@ -85,11 +84,7 @@ async fn receive(
 
 /// The `data` field's bytes (or only their count, unless `keep`). Reads
 /// the whole body even when it finds a problem, then reports the first one.
-async fn read_data(
-    multipart: &mut Multipart,
-    declared: Option<u64>,
-    keep: bool,
-) -> Result<PartBody, ApiError> {
+async fn read_data(multipart: &mut Multipart, keep: bool) -> Result<PartBody, ApiError> {
     let mut data: Option<PartBody> = None;
     let mut problem: Option<ApiError> = None;
     while let Some(mut field) = multipart.next_field().await.map_err(malformed)? {
@@ -115,7 +110,7 @@ async fn read_data(
             drain_field(&mut field).await?;
             continue;
         }
-        match read_field(&mut field, declared, keep).await? {
+        match read_field(&mut field, keep).await? {
             Some(bytes) => data = Some(bytes),
             None => {
                 problem.get_or_insert(part_too_large());
@@ -137,32 +132,23 @@ async fn read_data(
     Ok(data)
 }
 
-/// The field's bytes in one buffer sized from `Content-Length` (or just
-/// their count, unless `keep`); `None` (after reading it all) when it is
-/// over the limit.
-async fn read_field(
-    field: &mut Field<'_>,
-    declared: Option<u64>,
-    keep: bool,
-) -> Result<Option<PartBody>, ApiError> {
-    let capacity = if keep {
-        declared.unwrap_or(0).min(MAX_PART_BYTES) as usize
-    } else {
-        0
-    };
-    let mut buffer = BytesMut::with_capacity(capacity);
+/// The field's bytes, kept as the chunks the multipart parser hands out
+/// (slices of its buffer: no copy), or just their count unless `keep`;
+/// `None` (after reading it all) when it is over the limit.
+async fn read_field(field: &mut Field<'_>, keep: bool) -> Result<Option<PartBody>, ApiError> {
+    let mut chunks = Vec::new();
     let mut len: u64 = 0;
     while let Some(chunk) = field.chunk().await.map_err(malformed)? {
         len += chunk.len() as u64;
         if len > MAX_PART_BYTES {
-            buffer = BytesMut::new();
-        } else if keep {
-            buffer.extend_from_slice(&chunk);
+            chunks = Vec::new();
+        } else if keep && !chunk.is_empty() {
+            chunks.push(chunk);
         }
     }
     Ok(match (len > MAX_PART_BYTES, keep) {
         (true, _) => None,
-        (false, true) => Some(PartBody::Bytes(buffer.freeze())),
+        (false, true) => Some(PartBody::Chunks(chunks)),
         (false, false) => Some(PartBody::Counted(len)),
     })
 }

@@ -93,10 +93,12 @@ async fn cancel_upload(
 fn md5_hex(parts: &[PartBody]) -> Result<String, ApiError> {
     let mut hasher = Md5::new();
     for part in parts {
-        let bytes = part
-            .bytes()
+        let chunks = part
+            .chunks()
             .ok_or_else(|| ApiError::internal("a part's bytes were not kept".to_owned()))?;
-        hasher.update(bytes);
+        for chunk in chunks {
+            hasher.update(chunk);
+        }
     }
     Ok(hasher
         .finalize()

@@ -11,18 +11,19 @@ use crate::params::{MAX_UPLOAD_BYTES, NewUpload};
 /// The seed page's example id, pending at start.
 pub const SEED_UPLOAD_ID: &str = "upload_abc123";
 
-/// A Part's bytes, or just their count when the fake keeps no data (no
-/// md5 check and no File bytes wanted).
+/// A Part's bytes, as the chunks they arrived in (kept as received, not
+/// copied into one buffer), or just their count when the fake keeps no
+/// data (no md5 check and no File bytes wanted).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PartBody {
-    Bytes(Bytes),
+    Chunks(Vec<Bytes>),
     Counted(u64),
 }
 
 impl PartBody {
     pub fn len(&self) -> u64 {
         match self {
-            Self::Bytes(bytes) => bytes.len() as u64,
+            Self::Chunks(chunks) => chunks.iter().map(|c| c.len() as u64).sum(),
             Self::Counted(len) => *len,
         }
     }
@@ -31,9 +32,10 @@ impl PartBody {
         self.len() == 0
     }
 
-    pub fn bytes(&self) -> Option<&Bytes> {
+    /// The chunks, unless only the size was kept.
+    pub fn chunks(&self) -> Option<&[Bytes]> {
         match self {
-            Self::Bytes(bytes) => Some(bytes),
+            Self::Chunks(chunks) => Some(chunks),
             Self::Counted(_) => None,
         }
     }
@@ -233,8 +235,9 @@ impl Store {
         entry.parts = HashMap::new();
         entry.file_data = if keep {
             data.iter()
-                .map(|part| part.bytes().cloned())
-                .collect::<Option<Vec<Bytes>>>()
+                .map(|part| part.chunks().map(<[Bytes]>::to_vec))
+                .collect::<Option<Vec<Vec<Bytes>>>>()
+                .map(|parts| parts.concat())
         } else {
             None
         };
@@ -356,7 +359,11 @@ mod lifecycle_tests {
 
     fn part(store: &mut Store, id: &str, data: &'static [u8]) -> String {
         store
-            .add_part(id, PartBody::Bytes(Bytes::from_static(data)), 1_000)
+            .add_part(
+                id,
+                PartBody::Chunks(data.chunks(2).map(Bytes::from_static).collect()),
+                1_000,
+            )
             .expect("part")
             .id
     }
