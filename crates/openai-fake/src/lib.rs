@@ -58,8 +58,9 @@ pub struct Config {
     /// Start with the seeded uploads (`upload_abc123`, pending).
     pub seed: bool,
     /// Fail the Nth request to the parts route (1-based, counting every
-    /// one, refused or not) with [`Config::fail_part_status`], after its
-    /// body is read and before the Part is stored.
+    /// authenticated one, refused or not) with
+    /// [`Config::fail_part_status`], after its body is read and before the
+    /// Part is stored. Only that one request fails.
     pub fail_part: Option<usize>,
     /// The status of that failure, 400..=599; default 500. The reply says
     /// `x-should-retry: false`, except for 408 and 429 (`true`).
