@@ -453,3 +453,47 @@ async fn connection_refused_is_retried() {
     assert_eq!(dns.calls.load(Ordering::SeqCst), 3);
     assert_eq!(server.requests(), 1);
 }
+
+const CHILD: &str = "OPENAI_UPLOADS_MULTIPART_CHILD";
+
+#[tokio::test]
+async fn debug_log_describes_multipart_bodies_without_their_bytes() {
+    if let Ok(uri) = std::env::var(CHILD) {
+        let client = builder(&uri).debug(true).build().unwrap();
+        let form = Multipart::new().text("purpose", "batch").file(
+            "data",
+            FilePart::from_bytes(vec![b'Z'; 5000]).filename("x.bin"),
+        );
+        bounded(send(&client, form)).await.unwrap();
+        return;
+    }
+    let server = ok_server().await;
+    let output = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "debug_log_describes_multipart_bodies_without_their_bytes",
+            "--exact",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(CHILD, server.uri())
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let log = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        log.contains("content-type: multipart/form-data; boundary="),
+        "{log}"
+    );
+    assert!(
+        log.contains("[openai-uploads]     purpose: batch\n"),
+        "{log}"
+    );
+    assert!(
+        log.contains(
+            "[openai-uploads]     data: <5000 bytes, filename \"x.bin\", application/octet-stream>\n"
+        ),
+        "{log}"
+    );
+    assert!(!log.contains("ZZZZ"), "{log}");
+    assert!(!log.contains(KEY), "{log}");
+}
