@@ -39,6 +39,24 @@ pub enum UploadsCommand {
     /// Returns the Upload object with status `cancelled`.
     #[command(name = "cancel")]
     Cancel(UploadsCancelArgs),
+    /// Completes the Upload. The Parts are assembled in the order given, and
+    /// their total size must equal the `bytes` the Upload was created with.
+    /// No Parts may be added after an Upload is completed.
+    ///
+    /// Returns the Upload object with status `completed` and a `file` that
+    /// is ready to use.
+    #[command(name = "complete")]
+    Complete(UploadsCompleteArgs),
+    /// Creates an Upload: a container that accepts the bytes of one file as
+    /// Parts. An Upload holds at most 8 GB and expires an hour after it is
+    /// created unless `expires_after` says otherwise.
+    ///
+    /// Returns the Upload object with status `pending`.
+    #[command(name = "create")]
+    Create(UploadsCreateArgs),
+    /// Operations on parts.
+    #[command(name = "parts", subcommand)]
+    Parts(UploadsPartsCommand),
 }
 
 impl UploadsCommand {
@@ -46,6 +64,9 @@ impl UploadsCommand {
     pub fn takes_body(&self) -> bool {
         match self {
             Self::Cancel(command) => command.takes_body(),
+            Self::Complete(command) => command.takes_body(),
+            Self::Create(command) => command.takes_body(),
+            Self::Parts(command) => command.takes_body(),
         }
     }
     /// Sends the request this command names and returns the decoded reply as JSON. `body` is a JSON body read from stdin, for commands that take one.
@@ -56,6 +77,9 @@ impl UploadsCommand {
     ) -> Result<ApiResponse<serde_json::Value>> {
         match self {
             Self::Cancel(command) => command.run(client, body).await,
+            Self::Complete(command) => command.run(client, body).await,
+            Self::Create(command) => command.run(client, body).await,
+            Self::Parts(command) => command.run(client, body).await,
         }
     }
 }
@@ -93,6 +117,250 @@ impl UploadsCancelArgs {
         client
             .uploads()
             .cancel_with_response(&upload_id)
+            .await
+            .map(ApiResponse::into_json)
+    }
+}
+
+/// Arguments of `openai uploads complete`.
+#[derive(Debug, clap::Args)]
+#[command(
+    group(
+        clap::ArgGroup::new(
+            "upload_id_group"
+        ).required(true).args(["upload_id", "upload_id_arg"])
+    )
+)]
+pub struct UploadsCompleteArgs {
+    /// The ID of the Upload.
+    #[arg(long = "upload-id", value_name = "UPLOAD_ID")]
+    pub upload_id: Option<String>,
+    /// The ID of the Upload (the same as --upload-id).
+    #[arg(value_name = "UPLOAD_ID")]
+    pub upload_id_arg: Option<String>,
+    /// The IDs of the Parts, in the order they make up the file.
+    #[arg(long = "part-id", value_name = "PART_ID")]
+    pub part_ids: Vec<String>,
+    /// The md5 checksum of the whole file, to check that the bytes uploaded are the
+    /// bytes you expect.
+    #[arg(long = "md5", value_name = "MD5")]
+    pub md5: Option<String>,
+}
+
+impl UploadsCompleteArgs {
+    /// Whether this command sends a JSON body, which may then come from stdin.
+    pub fn takes_body(&self) -> bool {
+        true
+    }
+    /// Sends the request this command names and returns the decoded reply as JSON. `body` is a JSON body read from stdin, for commands that take one.
+    pub async fn run(
+        self,
+        client: &Client,
+        body: Option<serde_json::Value>,
+    ) -> Result<ApiResponse<serde_json::Value>> {
+        let upload_id = self.upload_id.or(self.upload_id_arg).unwrap_or_default();
+        let mut body = match body {
+            None => serde_json::Map::new(),
+            Some(serde_json::Value::Object(map)) => map,
+            Some(_) => {
+                return Err(openai_uploads::Error::InvalidArgument {
+                    name: "body".to_owned(),
+                    reason: "the body on stdin must be a JSON or YAML object".to_owned(),
+                });
+            }
+        };
+        if !self.part_ids.is_empty() {
+            body.insert("part_ids".to_owned(), serde_json::json!(self.part_ids));
+        }
+        if let Some(value) = self.md5 {
+            body.insert("md5".to_owned(), serde_json::json!(value));
+        }
+        let params: openai_uploads::CompleteUploadRequest =
+            serde_json::from_value(serde_json::Value::Object(body)).map_err(|e| {
+                openai_uploads::Error::InvalidArgument {
+                    name: "body".to_owned(),
+                    reason: format!("{e}; give it as a flag or in a JSON or YAML body on stdin"),
+                }
+            })?;
+        client
+            .uploads()
+            .complete_with_response(&upload_id, &params)
+            .await
+            .map(ApiResponse::into_json)
+    }
+}
+
+/// Arguments of `openai uploads create`.
+#[derive(Debug, clap::Args)]
+pub struct UploadsCreateArgs {
+    /// The name of the file to upload.
+    #[arg(long = "filename", value_name = "FILENAME")]
+    pub filename: Option<String>,
+    /// The intended purpose of the uploaded file.
+    #[arg(long = "purpose", value_name = "PURPOSE")]
+    pub purpose: Option<String>,
+    /// The number of bytes in the file you are uploading.
+    #[arg(long = "bytes", value_name = "BYTES")]
+    pub bytes: Option<i64>,
+    /// The MIME type of the file. It must be one of the types supported for the file's
+    /// purpose.
+    #[arg(long = "mime-type", value_name = "MIME_TYPE")]
+    pub mime_type: Option<String>,
+    /// The timestamp the expiration counts from. Supported anchors: `created_at`.
+    #[arg(
+        long = "expires-after.anchor",
+        value_name = "ANCHOR",
+        value_parser = ["created_at"]
+    )]
+    pub expires_after_anchor: Option<String>,
+    /// Seconds after the anchor at which the file expires, between 3600 (1 hour) and
+    /// 2592000 (30 days).
+    #[arg(long = "expires-after.seconds", value_name = "SECONDS")]
+    pub expires_after_seconds: Option<i64>,
+}
+
+impl UploadsCreateArgs {
+    /// Whether this command sends a JSON body, which may then come from stdin.
+    pub fn takes_body(&self) -> bool {
+        true
+    }
+    /// Sends the request this command names and returns the decoded reply as JSON. `body` is a JSON body read from stdin, for commands that take one.
+    pub async fn run(
+        self,
+        client: &Client,
+        body: Option<serde_json::Value>,
+    ) -> Result<ApiResponse<serde_json::Value>> {
+        let mut body = match body {
+            None => serde_json::Map::new(),
+            Some(serde_json::Value::Object(map)) => map,
+            Some(_) => {
+                return Err(openai_uploads::Error::InvalidArgument {
+                    name: "body".to_owned(),
+                    reason: "the body on stdin must be a JSON or YAML object".to_owned(),
+                });
+            }
+        };
+        if let Some(value) = self.filename {
+            body.insert("filename".to_owned(), serde_json::json!(value));
+        }
+        if let Some(value) = self.purpose {
+            body.insert("purpose".to_owned(), serde_json::json!(value));
+        }
+        if let Some(value) = self.bytes {
+            body.insert("bytes".to_owned(), serde_json::json!(value));
+        }
+        if let Some(value) = self.mime_type {
+            body.insert("mime_type".to_owned(), serde_json::json!(value));
+        }
+        if self.expires_after_anchor.is_some() || self.expires_after_seconds.is_some() {
+            let mut object = match body.remove("expires_after") {
+                Some(serde_json::Value::Object(object)) => object,
+                _ => serde_json::Map::new(),
+            };
+            if let Some(value) = self.expires_after_anchor {
+                object.insert("anchor".to_owned(), serde_json::json!(value));
+            }
+            if let Some(value) = self.expires_after_seconds {
+                object.insert("seconds".to_owned(), serde_json::json!(value));
+            }
+            body.insert(
+                "expires_after".to_owned(),
+                serde_json::Value::Object(object),
+            );
+        }
+        let params: openai_uploads::CreateUploadRequest =
+            serde_json::from_value(serde_json::Value::Object(body)).map_err(|e| {
+                openai_uploads::Error::InvalidArgument {
+                    name: "body".to_owned(),
+                    reason: format!("{e}; give it as a flag or in a JSON or YAML body on stdin"),
+                }
+            })?;
+        client
+            .uploads()
+            .create_with_response(&params)
+            .await
+            .map(ApiResponse::into_json)
+    }
+}
+
+/// Operations on parts.
+#[derive(Debug, clap::Subcommand)]
+pub enum UploadsPartsCommand {
+    /// Adds a Part, a chunk of at most 64 MB of the file, to an Upload.
+    /// Parts may be added in parallel; their order is given when the Upload
+    /// is completed.
+    ///
+    /// Returns the Upload Part object.
+    #[command(name = "create")]
+    Create(UploadsPartsCreateArgs),
+}
+
+impl UploadsPartsCommand {
+    /// Whether this command sends a JSON body, which may then come from stdin.
+    pub fn takes_body(&self) -> bool {
+        match self {
+            Self::Create(command) => command.takes_body(),
+        }
+    }
+    /// Sends the request this command names and returns the decoded reply as JSON. `body` is a JSON body read from stdin, for commands that take one.
+    pub async fn run(
+        self,
+        client: &Client,
+        body: Option<serde_json::Value>,
+    ) -> Result<ApiResponse<serde_json::Value>> {
+        match self {
+            Self::Create(command) => command.run(client, body).await,
+        }
+    }
+}
+
+/// Arguments of `openai uploads parts create`.
+#[derive(Debug, clap::Args)]
+#[command(
+    group(
+        clap::ArgGroup::new(
+            "upload_id_group"
+        ).required(true).args(["upload_id", "upload_id_arg"])
+    )
+)]
+pub struct UploadsPartsCreateArgs {
+    /// The ID of the Upload.
+    #[arg(long = "upload-id", value_name = "UPLOAD_ID")]
+    pub upload_id: Option<String>,
+    /// The ID of the Upload (the same as --upload-id).
+    #[arg(value_name = "UPLOAD_ID")]
+    pub upload_id_arg: Option<String>,
+    /// The chunk of bytes for this Part.
+    #[arg(long = "data", value_name = "PATH", required = true)]
+    pub data: Option<std::path::PathBuf>,
+}
+
+impl UploadsPartsCreateArgs {
+    /// Whether this command sends a JSON body, which may then come from stdin.
+    pub fn takes_body(&self) -> bool {
+        false
+    }
+    /// Sends the request this command names and returns the decoded reply as JSON. `body` is a JSON body read from stdin, for commands that take one.
+    pub async fn run(
+        self,
+        client: &Client,
+        _body: Option<serde_json::Value>,
+    ) -> Result<ApiResponse<serde_json::Value>> {
+        let upload_id = self.upload_id.or(self.upload_id_arg).unwrap_or_default();
+        let data = {
+            let v = self.data.unwrap_or_default();
+            openai_uploads::FilePart::from_path(&v).map_err(|e| {
+                openai_uploads::Error::InvalidArgument {
+                    name: "data".to_owned(),
+                    reason: format!("{}: {e}", v.display()),
+                }
+            })?
+        };
+        let params = openai_uploads::AddUploadPartRequest { data };
+        client
+            .uploads()
+            .parts()
+            .create_with_response(&upload_id, &params)
             .await
             .map(ApiResponse::into_json)
     }
