@@ -33,6 +33,33 @@
 //! # Ok(()) }
 //! ```
 //!
+//! # Uploading a file
+//! [`Uploads::upload_file`] does the whole flow: it creates an Upload, sends
+//! the file in parts (up to 64 MiB each, several at once, in bounded
+//! memory), and completes it with the parts in order and the file's md5. On
+//! any failure, or when [`Uploads::upload_file_with`]'s `interrupt` fires,
+//! it cancels the Upload before returning ([`Error::Upload`],
+//! [`Error::Interrupted`]).
+//!
+//! ```no_run
+//! # async fn run(client: openai_uploads::Client) -> openai_uploads::Result<()> {
+//! use openai_uploads::UploadOptions;
+//!
+//! // Sending on `stop` (from a Ctrl-C handler, say) stops the upload.
+//! let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+//! # drop(stop);
+//! let options = UploadOptions::new("fine-tune").concurrency(8);
+//! let progress = |bytes: u64| eprintln!("{bytes} bytes sent");
+//! let upload = client
+//!     .uploads()
+//!     .upload_file_with("train.jsonl", &options, &progress, async {
+//!         let _ = stopped.await;
+//!     })
+//!     .await?;
+//! println!("{:?}", upload.file);
+//! # Ok(()) }
+//! ```
+//!
 //! # Behaviour
 //! - Path parameters are percent-encoded as one segment; empty, `.` and `..`
 //!   are rejected with [`Error::InvalidArgument`] before anything is sent.
@@ -40,6 +67,11 @@
 //!   ([`ClientBuilder::max_retries`], default 2), honouring `x-should-retry`,
 //!   `retry-after-ms` and `retry-after` (up to 60 s), else exponential backoff
 //!   from 0.5 s to 8 s with jitter.
+//! - Requests with a multipart body (a part's bytes, [`FilePart`]) are not
+//!   idempotent: they are retried only when they cannot have reached the
+//!   server (no connection could be made) and on 408 and 429 replies, never
+//!   after a timeout, a broken connection or a 5xx. Each retry re-sends the
+//!   same bytes or re-reads the same file range.
 //! - The API key never appears in `Debug` output, errors or debug logs.
 //!
 //! # Features
@@ -62,6 +94,7 @@
 mod generated;
 #[doc(hidden)]
 pub mod runtime;
+mod upload;
 
 pub use generated::models::*;
 pub use generated::resources::*;
@@ -70,4 +103,7 @@ pub use reqwest;
 pub use runtime::{
     ApiErrorBody, ApiResponse, Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_MAX_RETRIES,
     DEFAULT_TIMEOUT, Error, FilePart, Result,
+};
+pub use upload::{
+    DEFAULT_CONCURRENCY, DEFAULT_PART_SIZE, MAX_PART_SIZE, MAX_UPLOAD_SIZE, UploadOptions,
 };

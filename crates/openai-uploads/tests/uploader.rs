@@ -1,0 +1,441 @@
+//! The chunked uploader against the stateful fake: whole uploads, failing
+//! parts, interrupts, files that change while they are read.
+
+mod common;
+
+use std::io::Write as _;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, SystemTime};
+
+use common::{KEY, assert_no_key, bounded};
+use openai_fake::{Config, Fake, Route, UploadStatus as FakeStatus};
+use openai_uploads::{Client, Error, UploadOptions, UploadStatus};
+
+const KIB: u64 = 1024;
+
+fn client(fake: &Fake) -> Client {
+    Client::builder()
+        .api_key(KEY)
+        .base_url(fake.base_url())
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap()
+}
+
+fn fake(config: Config) -> Fake {
+    Fake::start(Config {
+        seed: false,
+        ..config
+    })
+    .unwrap()
+}
+
+/// Bytes that differ from part to part, so order mistakes show.
+fn pattern(len: u64) -> Vec<u8> {
+    (0..len)
+        .map(|i| (i * 131 + i / 1021) as u8)
+        .collect::<Vec<_>>()
+}
+
+fn temp_file(bytes: &[u8]) -> tempfile::NamedTempFile {
+    let mut file = tempfile::Builder::new()
+        .prefix("train")
+        .suffix(".jsonl")
+        .tempfile()
+        .unwrap();
+    file.write_all(bytes).unwrap();
+    file.flush().unwrap();
+    file
+}
+
+/// The one Upload the fake saw created.
+fn created_id(fake: &Fake) -> String {
+    let creates: Vec<_> = fake
+        .requests()
+        .into_iter()
+        .filter(|r| r.route == Route::CreateUpload)
+        .collect();
+    assert_eq!(creates.len(), 1, "{creates:?}");
+    let parts = fake.requests();
+    parts
+        .iter()
+        .find_map(|r| r.upload_id.clone())
+        .expect("a request named the upload")
+}
+
+#[tokio::test]
+async fn a_multi_part_upload_arrives_byte_for_byte() {
+    let fake = fake(Config::default());
+    // 7 parts of 64 KiB and a short last one.
+    let data = pattern(7 * 64 * KIB + 1234);
+    let file = temp_file(&data);
+    let options = UploadOptions::new("fine-tune")
+        .part_size(64 * KIB)
+        .concurrency(3);
+    let seen = Mutex::new(Vec::new());
+    let progress = |bytes: u64| seen.lock().unwrap().push(bytes);
+    let upload = bounded(client(&fake).uploads().upload_file_with(
+        file.path(),
+        &options,
+        &progress,
+        std::future::pending(),
+    ))
+    .await
+    .unwrap();
+
+    assert_eq!(upload.status, UploadStatus::Completed);
+    assert_eq!(upload.bytes, data.len() as i64);
+    let name = file.path().file_name().unwrap().to_str().unwrap();
+    assert_eq!(upload.filename, name);
+    let made = upload
+        .file
+        .as_ref()
+        .expect("the completed Upload has a File");
+    assert_eq!(made.bytes, data.len() as i64);
+    let stored = fake.file_bytes(&upload.id).expect("the fake kept the File");
+    assert!(stored == data, "the fake's File differs from the file");
+
+    assert_eq!(fake.count(Route::AddPart), 8);
+    assert_eq!(fake.count(Route::CompleteUpload), 1);
+    assert_eq!(fake.count(Route::CancelUpload), 0);
+    let seen = seen.into_inner().unwrap();
+    assert_eq!(seen.len(), 8, "{seen:?}");
+    assert!(seen.windows(2).all(|w| w[0] < w[1]), "{seen:?}");
+    assert_eq!(seen.last(), Some(&(data.len() as u64)));
+}
+
+#[tokio::test]
+async fn one_part_files_and_defaults_work() {
+    let fake = fake(Config::default());
+    let data = pattern(1000);
+    let file = temp_file(&data);
+    let upload = bounded(
+        client(&fake)
+            .uploads()
+            .upload_file(file.path(), &UploadOptions::new("batch")),
+    )
+    .await
+    .unwrap();
+    assert_eq!(upload.status, UploadStatus::Completed);
+    assert_eq!(fake.file_bytes(&upload.id).unwrap(), data);
+    assert_eq!(fake.count(Route::AddPart), 1);
+}
+
+#[tokio::test]
+async fn the_upload_future_is_send() {
+    let fake = fake(Config::default());
+    let file = temp_file(&pattern(300 * KIB));
+    let client = client(&fake);
+    let path = file.path().to_path_buf();
+    // Spawning needs a Send future.
+    let task = tokio::spawn(async move {
+        let options = UploadOptions::new("assistants").part_size(100 * KIB);
+        client.uploads().upload_file(path, &options).await
+    });
+    let upload = bounded(task).await.unwrap().unwrap();
+    assert_eq!(fake.count(Route::AddPart), 3);
+    assert_eq!(upload.status, UploadStatus::Completed);
+}
+
+#[tokio::test]
+async fn a_failing_part_cancels_the_upload() {
+    let fake = fake(Config {
+        fail_part: Some(2),
+        ..Config::default()
+    });
+    let file = temp_file(&pattern(10 * 32 * KIB));
+    let options = UploadOptions::new("fine-tune")
+        .part_size(32 * KIB)
+        .concurrency(3);
+    let err = bounded(client(&fake).uploads().upload_file(file.path(), &options))
+        .await
+        .unwrap_err();
+    assert_no_key(&err);
+    let id = created_id(&fake);
+    match &err {
+        Error::Upload {
+            upload_id,
+            cancelled,
+            cancel_error,
+            source,
+        } => {
+            assert_eq!(upload_id, &id);
+            assert!(cancelled);
+            assert!(cancel_error.is_none());
+            assert_eq!(source.status().map(|s| s.as_u16()), Some(500));
+        }
+        other => panic!("{other:?}"),
+    }
+    let text = err.to_string();
+    assert!(
+        text.starts_with(&format!("upload {id} failed: 500")),
+        "{text}"
+    );
+    assert!(
+        text.ends_with(&format!("; cancelled upload {id}")),
+        "{text}"
+    );
+
+    assert_eq!(fake.upload(&id).unwrap().status, FakeStatus::Cancelled);
+    assert_eq!(fake.count(Route::CompleteUpload), 0);
+    assert_eq!(fake.count(Route::CancelUpload), 1);
+    // Not replayed: exactly one request got the 500.
+    let failed: Vec<_> = fake
+        .requests()
+        .into_iter()
+        .filter(|r| r.route == Route::AddPart && r.status == Some(500))
+        .collect();
+    assert_eq!(failed.len(), 1, "{failed:?}");
+    // Stopped: at most the parts already in flight followed the failure.
+    assert!(fake.count(Route::AddPart) < 10);
+}
+
+#[tokio::test]
+async fn a_rate_limited_part_is_retried_and_the_upload_completes() {
+    let fake = fake(Config {
+        fail_part: Some(2),
+        fail_part_status: 429,
+        ..Config::default()
+    });
+    let data = pattern(4 * 32 * KIB);
+    let file = temp_file(&data);
+    let options = UploadOptions::new("fine-tune")
+        .part_size(32 * KIB)
+        .concurrency(2);
+    let upload = bounded(client(&fake).uploads().upload_file(file.path(), &options))
+        .await
+        .unwrap();
+    assert_eq!(fake.file_bytes(&upload.id).unwrap(), data);
+    assert_eq!(fake.count(Route::AddPart), 5);
+}
+
+#[tokio::test]
+async fn an_interrupt_aborts_parts_in_flight_and_cancels() {
+    // Parts hang in the fake, so the interrupt finds three in flight.
+    let fake = fake(Config {
+        part_delay: Duration::from_secs(60),
+        ..Config::default()
+    });
+    let file = temp_file(&pattern(8 * 16 * KIB));
+    let options = UploadOptions::new("fine-tune")
+        .part_size(16 * KIB)
+        .concurrency(3);
+    let interrupted = AtomicBool::new(false);
+    let interrupt = async {
+        while fake.count(Route::AddPart) < 3 {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        interrupted.store(true, Ordering::SeqCst);
+    };
+    let err = bounded(client(&fake).uploads().upload_file_with(
+        file.path(),
+        &options,
+        &|_| {},
+        interrupt,
+    ))
+    .await
+    .unwrap_err();
+    assert!(interrupted.load(Ordering::SeqCst));
+    let id = created_id(&fake);
+    match &err {
+        Error::Interrupted {
+            upload_id,
+            cancelled,
+            cancel_error,
+        } => {
+            assert_eq!(upload_id.as_deref(), Some(id.as_str()));
+            assert!(cancelled);
+            assert!(cancel_error.is_none(), "{cancel_error:?}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        err.to_string(),
+        format!("interrupted; cancelled upload {id}")
+    );
+    assert_eq!(fake.upload(&id).unwrap().status, FakeStatus::Cancelled);
+
+    // No part was sent after the interrupt, and none in flight was answered.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let parts: Vec<_> = fake
+        .requests()
+        .into_iter()
+        .filter(|r| r.route == Route::AddPart)
+        .collect();
+    assert_eq!(parts.len(), 3, "{parts:?}");
+    assert!(parts.iter().all(|r| r.status.is_none()), "{parts:?}");
+    assert_eq!(fake.count(Route::CompleteUpload), 0);
+}
+
+#[tokio::test]
+async fn an_interrupt_before_any_part_still_cancels() {
+    let fake = fake(Config::default());
+    let file = temp_file(&pattern(100));
+    let err = bounded(client(&fake).uploads().upload_file_with(
+        file.path(),
+        &UploadOptions::new("fine-tune"),
+        &|_| {},
+        std::future::ready(()),
+    ))
+    .await
+    .unwrap_err();
+    let id = created_id(&fake);
+    assert!(
+        matches!(&err, Error::Interrupted { upload_id: Some(got), cancelled: true, .. } if got == &id),
+        "{err:?}"
+    );
+    assert_eq!(fake.upload(&id).unwrap().status, FakeStatus::Cancelled);
+    assert_eq!(fake.count(Route::AddPart), 0);
+}
+
+/// Uploads `file` one 16 KiB part at a time, calling `after_first_part`
+/// once the first part is acknowledged; expects a file error.
+async fn upload_changing_file(
+    file: &tempfile::NamedTempFile,
+    after_first_part: impl Fn() + Send + Sync,
+) -> (Fake, String, std::io::Error) {
+    let fake = fake(Config::default());
+    let options = UploadOptions::new("fine-tune")
+        .part_size(16 * KIB)
+        .concurrency(1);
+    let first = AtomicBool::new(true);
+    let progress = |_| {
+        if first.swap(false, Ordering::SeqCst) {
+            after_first_part();
+        }
+    };
+    let err = bounded(client(&fake).uploads().upload_file_with(
+        file.path(),
+        &options,
+        &progress,
+        std::future::pending(),
+    ))
+    .await
+    .unwrap_err();
+    let id = created_id(&fake);
+    assert_eq!(fake.upload(&id).unwrap().status, FakeStatus::Cancelled);
+    assert_eq!(fake.count(Route::CompleteUpload), 0);
+    let text = err.to_string();
+    assert!(
+        text.ends_with(&format!("; cancelled upload {id}")),
+        "{text}"
+    );
+    match err {
+        Error::Upload {
+            upload_id,
+            cancelled: true,
+            source,
+            ..
+        } => {
+            assert_eq!(upload_id, id);
+            match *source {
+                Error::File { path, source } => {
+                    assert_eq!(path, file.path());
+                    (fake, text, source)
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_file_that_grows_fails_and_cancels() {
+    let file = temp_file(&pattern(4 * 16 * KIB));
+    let path = file.path().to_path_buf();
+    let (_fake, text, source) = upload_changing_file(&file, move || {
+        let mut f = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap();
+        f.write_all(b"more").unwrap();
+    })
+    .await;
+    assert_eq!(source.kind(), std::io::ErrorKind::InvalidData);
+    assert!(
+        text.contains("the file grew while it was read (it had 65536 bytes at the start)"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn a_file_that_shrinks_fails_and_cancels() {
+    let file = temp_file(&pattern(4 * 16 * KIB));
+    let path = file.path().to_path_buf();
+    let (fake, text, source) = upload_changing_file(&file, move || {
+        let f = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+        f.set_len(40 * KIB).unwrap();
+    })
+    .await;
+    assert_eq!(source.kind(), std::io::ErrorKind::UnexpectedEof);
+    assert!(text.contains("the file shrank while it was read"), "{text}");
+    // The short part was never sent.
+    assert!(fake.count(Route::AddPart) <= 3);
+}
+
+#[tokio::test]
+async fn a_file_modified_in_place_fails_and_cancels() {
+    let file = temp_file(&pattern(4 * 16 * KIB));
+    let path = file.path().to_path_buf();
+    let (_fake, text, _) = upload_changing_file(&file, move || {
+        let f = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+        f.set_modified(SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000))
+            .unwrap();
+    })
+    .await;
+    assert!(
+        text.contains("the file was modified while it was read"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn when_the_cancel_fails_too_the_error_says_what_to_run() {
+    // The Upload expires behind the uploader's back after part 1: part 2
+    // is refused, and so is the cancel.
+    let fake = fake(Config::default());
+    let file = temp_file(&pattern(3 * 16 * KIB));
+    let options = UploadOptions::new("fine-tune")
+        .part_size(16 * KIB)
+        .concurrency(1);
+    let first = AtomicBool::new(true);
+    let progress = |_| {
+        if first.swap(false, Ordering::SeqCst) {
+            fake.state().advance_time(Duration::from_secs(7200));
+        }
+    };
+    let err = bounded(client(&fake).uploads().upload_file_with(
+        file.path(),
+        &options,
+        &progress,
+        std::future::pending(),
+    ))
+    .await
+    .unwrap_err();
+    let id = created_id(&fake);
+    assert_eq!(fake.upload(&id).unwrap().status, FakeStatus::Expired);
+    match &err {
+        Error::Upload {
+            cancelled: false,
+            cancel_error: Some(cancel_error),
+            source,
+            ..
+        } => {
+            assert_eq!(source.status().map(|s| s.as_u16()), Some(400));
+            assert_eq!(cancel_error.status().map(|s| s.as_u16()), Some(400));
+        }
+        other => panic!("{other:?}"),
+    }
+    let text = err.to_string();
+    assert!(
+        text.contains(&format!("; cancelling upload {id} failed too: 400")),
+        "{text}"
+    );
+    assert!(
+        text.ends_with(&format!("; run `openai uploads cancel {id}`")),
+        "{text}"
+    );
+    assert_eq!(fake.count(Route::AddPart), 2);
+}

@@ -1,0 +1,495 @@
+//! The chunked uploader against wiremock: exact requests, checks made
+//! before any request, completion errors, interrupts around create and
+//! complete.
+
+mod common;
+
+use std::io::Write as _;
+use std::time::Duration;
+
+use common::{bounded, client};
+use md5::{Digest as _, Md5};
+use openai_uploads::{
+    Error, FileExpirationAfter, FileExpirationAfterAnchor, MAX_PART_SIZE, MAX_UPLOAD_SIZE,
+    UploadOptions,
+};
+use serde_json::{Value, json};
+use wiremock::matchers::{any, method, path, path_regex};
+use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+
+const KIB: usize = 1024;
+const ID: &str = "upload_abc123";
+
+fn upload_json(status: &str) -> Value {
+    let file = (status == "completed").then(|| {
+        json!({
+            "id": "file-xyz", "bytes": 3, "created_at": 1, "filename": "a.jsonl",
+            "object": "file", "purpose": "fine-tune", "status": "uploaded"
+        })
+    });
+    json!({
+        "id": ID, "bytes": 3, "created_at": 1, "expires_at": 3601,
+        "filename": "a.jsonl", "object": "upload", "purpose": "fine-tune",
+        "status": status, "file": file
+    })
+}
+
+fn reply(status: &str) -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_json(upload_json(status))
+}
+
+/// Answers a part with an id naming its first byte, the later parts first.
+struct PartById;
+
+impl Respond for PartById {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        let first = data_of(request)[0];
+        ResponseTemplate::new(200)
+            .set_body_json(json!({
+                "id": format!("part_{first}"), "created_at": 1,
+                "upload_id": ID, "object": "upload.part"
+            }))
+            .set_delay(Duration::from_millis(40 * u64::from(8 - first.min(8))))
+    }
+}
+
+/// The bytes of the `data` field of a multipart request.
+fn data_of(request: &Request) -> Vec<u8> {
+    let body = &request.body;
+    let start = find(body, b"\r\n\r\n").expect("field headers") + 4;
+    let content_type = request.headers["content-type"].to_str().unwrap();
+    let boundary = content_type.split("boundary=").nth(1).unwrap();
+    let end = find(body, format!("\r\n--{boundary}--").as_bytes()).expect("closing delimiter");
+    let head = String::from_utf8_lossy(&body[..start]);
+    assert!(head.contains("name=\"data\""), "{head}");
+    body[start..end].to_vec()
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+async fn happy_server() -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v1/uploads"))
+        .respond_with(reply("pending"))
+        .mount(&server)
+        .await;
+    Mock::given(path_regex("^/v1/uploads/[^/]+/parts$"))
+        .respond_with(PartById)
+        .mount(&server)
+        .await;
+    Mock::given(path_regex("^/v1/uploads/[^/]+/complete$"))
+        .respond_with(reply("completed"))
+        .mount(&server)
+        .await;
+    Mock::given(path_regex("^/v1/uploads/[^/]+/cancel$"))
+        .respond_with(reply("cancelled"))
+        .mount(&server)
+        .await;
+    server
+}
+
+async fn requests_to(server: &MockServer, suffix: &str) -> Vec<Request> {
+    server
+        .received_requests()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.url.path().ends_with(suffix))
+        .collect()
+}
+
+fn json_of(request: &Request) -> Value {
+    serde_json::from_slice(&request.body).unwrap()
+}
+
+fn named_file(suffix: &str, bytes: &[u8]) -> tempfile::NamedTempFile {
+    let mut file = tempfile::Builder::new()
+        .prefix("data")
+        .suffix(suffix)
+        .tempfile()
+        .unwrap();
+    file.write_all(bytes).unwrap();
+    file.flush().unwrap();
+    file
+}
+
+/// Part `i` of `parts` parts of `size` bytes is filled with byte `i`.
+fn striped(parts: usize, size: usize) -> Vec<u8> {
+    (0..parts)
+        .flat_map(|i| std::iter::repeat_n(i as u8, size))
+        .collect()
+}
+
+fn md5_hex(bytes: &[u8]) -> String {
+    Md5::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+#[tokio::test]
+async fn requests_carry_the_file_its_parts_in_order_and_its_md5() {
+    let server = happy_server().await;
+    let data = striped(5, 8 * KIB);
+    let file = named_file(".jsonl", &data);
+    let options = UploadOptions::new("fine-tune")
+        .part_size(8 * KIB as u64)
+        .concurrency(5)
+        .expires_after(FileExpirationAfter {
+            anchor: FileExpirationAfterAnchor,
+            seconds: 7200,
+        });
+    let upload = bounded(
+        client(&server.uri())
+            .uploads()
+            .upload_file(file.path(), &options),
+    )
+    .await
+    .unwrap();
+    assert_eq!(upload.file.unwrap().id, "file-xyz");
+
+    let creates = requests_to(&server, "/uploads").await;
+    assert_eq!(creates.len(), 1);
+    let name = file.path().file_name().unwrap().to_str().unwrap();
+    assert_eq!(
+        json_of(&creates[0]),
+        json!({
+            "filename": name, "purpose": "fine-tune", "bytes": data.len(),
+            "mime_type": "text/jsonl",
+            "expires_after": {"anchor": "created_at", "seconds": 7200}
+        })
+    );
+    assert_eq!(
+        creates[0].headers["content-type"].to_str().unwrap(),
+        "application/json"
+    );
+
+    let parts = requests_to(&server, "/parts").await;
+    assert_eq!(parts.len(), 5);
+    let mut sent: Vec<Vec<u8>> = parts.iter().map(data_of).collect();
+    sent.sort();
+    for (i, part) in sent.iter().enumerate() {
+        assert!(*part == vec![i as u8; 8 * KIB], "part {i}");
+    }
+    for part in &parts {
+        assert_eq!(part.url.path(), format!("/v1/uploads/{ID}/parts"));
+    }
+
+    // Parts finished last-first, yet complete lists them in file order.
+    let completes = requests_to(&server, "/complete").await;
+    assert_eq!(completes.len(), 1);
+    assert_eq!(
+        json_of(&completes[0]),
+        json!({
+            "part_ids": ["part_0", "part_1", "part_2", "part_3", "part_4"],
+            "md5": md5_hex(&data)
+        })
+    );
+    assert!(requests_to(&server, "/cancel").await.is_empty());
+}
+
+#[tokio::test]
+async fn explicit_filename_and_mime_type_win() {
+    let server = happy_server().await;
+    let file = named_file(".bin", b"abc");
+    let options = UploadOptions::new("assistants")
+        .filename("report.pdf")
+        .mime_type("application/pdf");
+    bounded(
+        client(&server.uri())
+            .uploads()
+            .upload_file(file.path(), &options),
+    )
+    .await
+    .unwrap();
+    let create = json_of(&requests_to(&server, "/uploads").await[0]);
+    assert_eq!(create["filename"], "report.pdf");
+    assert_eq!(create["mime_type"], "application/pdf");
+    assert_eq!(create["purpose"], "assistants");
+    assert_eq!(create.get("expires_after"), None);
+
+    // Unknown extensions are octet streams.
+    let server = happy_server().await;
+    let file = named_file(".zzzz", b"abc");
+    bounded(
+        client(&server.uri())
+            .uploads()
+            .upload_file(file.path(), &UploadOptions::new("batch")),
+    )
+    .await
+    .unwrap();
+    let create = json_of(&requests_to(&server, "/uploads").await[0]);
+    assert_eq!(create["mime_type"], "application/octet-stream");
+}
+
+/// A server where completion fails with `status` and `message`.
+async fn failing_complete(status: u16, message: &str, cancel: ResponseTemplate) -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(path("/v1/uploads"))
+        .respond_with(reply("pending"))
+        .mount(&server)
+        .await;
+    Mock::given(path_regex("/parts$"))
+        .respond_with(PartById)
+        .mount(&server)
+        .await;
+    Mock::given(path_regex("/complete$"))
+        .respond_with(
+            ResponseTemplate::new(status).set_body_json(
+                json!({"error": {"message": message, "type": "invalid_request_error"}}),
+            ),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(path_regex("/cancel$"))
+        .respond_with(cancel)
+        .mount(&server)
+        .await;
+    server
+}
+
+#[tokio::test]
+async fn a_rejected_md5_or_byte_count_cancels_the_upload() {
+    for message in [
+        "The md5 checksum of the Parts does not match the md5 given.",
+        "The Parts add up to 24576 bytes, not the 24577 bytes the Upload was created with.",
+    ] {
+        let server = failing_complete(400, message, reply("cancelled")).await;
+        let file = named_file(".jsonl", &striped(3, 8 * KIB));
+        let options = UploadOptions::new("fine-tune").part_size(8 * KIB as u64);
+        let err = bounded(
+            client(&server.uri())
+                .uploads()
+                .upload_file(file.path(), &options),
+        )
+        .await
+        .unwrap_err();
+        assert!(
+            matches!(&err, Error::Upload { cancelled: true, source, .. } if source.status().map(|s| s.as_u16()) == Some(400)),
+            "{err:?}"
+        );
+        assert_eq!(
+            err.to_string(),
+            format!("upload {ID} failed: 400 Bad Request: {message}; cancelled upload {ID}")
+        );
+        assert_eq!(requests_to(&server, "/complete").await.len(), 1);
+        assert_eq!(requests_to(&server, "/cancel").await.len(), 1);
+    }
+}
+
+#[tokio::test]
+async fn a_failed_create_leaves_nothing_to_cancel() {
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(400).set_body_json(
+            json!({"error": {"message": "Invalid mime type for purpose fine-tune."}}),
+        ))
+        .mount(&server)
+        .await;
+    let file = named_file(".exe", b"MZ");
+    let err = bounded(
+        client(&server.uri())
+            .uploads()
+            .upload_file(file.path(), &UploadOptions::new("fine-tune")),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(&err, Error::Api { status, .. } if status.as_u16() == 400),
+        "{err:?}"
+    );
+    assert_eq!(server.received_requests().await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn an_interrupt_during_create_cancels_the_new_upload() {
+    let server = MockServer::start().await;
+    Mock::given(path("/v1/uploads"))
+        .respond_with(reply("pending").set_delay(Duration::from_millis(300)))
+        .mount(&server)
+        .await;
+    Mock::given(path_regex("/cancel$"))
+        .respond_with(reply("cancelled"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(path_regex("/(parts|complete)$"))
+        .respond_with(reply("pending"))
+        .expect(0)
+        .mount(&server)
+        .await;
+    let file = named_file(".jsonl", b"{}\n");
+    let err = bounded(client(&server.uri()).uploads().upload_file_with(
+        file.path(),
+        &UploadOptions::new("fine-tune"),
+        &|_| {},
+        std::future::ready(()),
+    ))
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(&err, Error::Interrupted { upload_id: Some(id), cancelled: true, .. } if id == ID),
+        "{err:?}"
+    );
+    server.verify().await;
+}
+
+#[tokio::test]
+async fn an_interrupt_during_complete_lets_it_finish() {
+    let server = MockServer::start().await;
+    Mock::given(path("/v1/uploads"))
+        .respond_with(reply("pending"))
+        .mount(&server)
+        .await;
+    Mock::given(path_regex("/parts$"))
+        .respond_with(PartById)
+        .mount(&server)
+        .await;
+    Mock::given(path_regex("/complete$"))
+        .respond_with(reply("completed").set_delay(Duration::from_millis(300)))
+        .mount(&server)
+        .await;
+    Mock::given(path_regex("/cancel$"))
+        .respond_with(reply("cancelled"))
+        .expect(0)
+        .mount(&server)
+        .await;
+    let file = named_file(".jsonl", b"{}\n");
+    let interrupt = async {
+        while requests_to(&server, "/complete").await.is_empty() {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    };
+    let upload = bounded(client(&server.uri()).uploads().upload_file_with(
+        file.path(),
+        &UploadOptions::new("fine-tune"),
+        &|_| {},
+        interrupt,
+    ))
+    .await
+    .unwrap();
+    assert_eq!(upload.file.unwrap().id, "file-xyz");
+    server.verify().await;
+}
+
+/// A server that must see no request at all.
+async fn untouchable() -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(500))
+        .expect(0)
+        .mount(&server)
+        .await;
+    server
+}
+
+async fn rejected(path: &std::path::Path, options: &UploadOptions) -> (String, String) {
+    let server = untouchable().await;
+    let err = bounded(client(&server.uri()).uploads().upload_file(path, options))
+        .await
+        .unwrap_err();
+    server.verify().await;
+    match err {
+        Error::InvalidArgument { name, reason } => (name, reason),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn bad_files_are_rejected_before_any_request() {
+    let options = UploadOptions::new("fine-tune");
+    let dir = tempfile::tempdir().unwrap();
+
+    let (name, reason) = rejected(dir.path(), &options).await;
+    assert_eq!(name, "path");
+    assert!(reason.ends_with("is not a regular file"), "{reason}");
+
+    let missing = dir.path().join("missing.jsonl");
+    let (name, reason) = rejected(&missing, &options).await;
+    assert_eq!(name, "path");
+    assert!(reason.contains("missing.jsonl: "), "{reason}");
+
+    let empty = named_file(".jsonl", b"");
+    let (_, reason) = rejected(empty.path(), &options).await;
+    assert!(
+        reason.ends_with("is empty; an Upload needs at least one byte"),
+        "{reason}"
+    );
+
+    // Sparse: no disk space used.
+    let huge = named_file(".jsonl", b"");
+    huge.as_file().set_len(MAX_UPLOAD_SIZE + 1).unwrap();
+    let (_, reason) = rejected(huge.path(), &options).await;
+    assert!(
+        reason.ends_with("is 8589934593 bytes, over the limit of 8589934592 bytes (8 GiB)"),
+        "{reason}"
+    );
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn special_files_are_rejected_without_blocking() {
+    let options = UploadOptions::new("fine-tune");
+    let (_, reason) = rejected(std::path::Path::new("/dev/null"), &options).await;
+    assert!(reason.ends_with("is not a regular file"), "{reason}");
+
+    // Opening a FIFO for reading would wait for a writer forever.
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("pipe");
+    let c_path = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0);
+    let (_, reason) = rejected(&fifo, &options).await;
+    assert!(reason.ends_with("is not a regular file"), "{reason}");
+}
+
+#[tokio::test]
+async fn bad_options_are_rejected_before_any_request() {
+    let file = named_file(".jsonl", b"{}\n");
+    let base = || UploadOptions::new("fine-tune");
+    let cases = [
+        (
+            base().part_size(0),
+            "part_size",
+            "0 bytes is not between 1 byte and 67108864 bytes (64 MiB)",
+        ),
+        (
+            base().part_size(MAX_PART_SIZE + 1),
+            "part_size",
+            "67108865 bytes is not between 1 byte and 67108864 bytes (64 MiB)",
+        ),
+        (
+            base().concurrency(0),
+            "concurrency",
+            "at least one part must be in flight",
+        ),
+        (base().filename(" "), "filename", "must not be empty"),
+        (base().mime_type(""), "mime_type", "must not be empty"),
+        (
+            base().expires_after(FileExpirationAfter {
+                anchor: FileExpirationAfterAnchor,
+                seconds: 3599,
+            }),
+            "expires_after.seconds",
+            "3599 is not between 3600 (1 hour) and 2592000 (30 days)",
+        ),
+        (
+            base().expires_after(FileExpirationAfter {
+                anchor: FileExpirationAfterAnchor,
+                seconds: 2_592_001,
+            }),
+            "expires_after.seconds",
+            "2592001 is not between 3600 (1 hour) and 2592000 (30 days)",
+        ),
+    ];
+    for (options, want_name, want_reason) in cases {
+        let (name, reason) = rejected(file.path(), &options).await;
+        assert_eq!((name.as_str(), reason.as_str()), (want_name, want_reason));
+    }
+    // Options are checked before the file, so a bad path and a bad option
+    // report the option.
+    let (name, _) = rejected(std::path::Path::new("/nonexistent"), &base().concurrency(0)).await;
+    assert_eq!(name, "concurrency");
+}
