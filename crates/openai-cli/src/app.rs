@@ -63,7 +63,7 @@ fn read_body(
         .map_err(|err| format!("the request body on stdin is neither JSON nor YAML: {err}"))
 }
 
-fn build_client(global: &Global) -> Result<Client, ExitCode> {
+pub fn build_client(global: &Global) -> Result<Client, ExitCode> {
     let key = match global.api_key.as_deref() {
         Some(key) if !key.trim().is_empty() => key,
         _ => {
@@ -100,7 +100,7 @@ fn non_empty(value: &Option<String>) -> Option<&str> {
     value.as_deref().filter(|v| !v.is_empty())
 }
 
-fn print_result(global: &Global, body: &Doc) -> ExitCode {
+pub fn print_result(global: &Global, body: &Doc) -> ExitCode {
     let doc = match &global.transform {
         None => body.clone(),
         Some(path) => match body.transform(path) {
@@ -128,16 +128,23 @@ fn print_result(global: &Global, body: &Doc) -> ExitCode {
 }
 
 /// Prints an error to stderr (stdout stays empty) and returns its exit status.
-fn print_error(global: &Global, err: &Error) -> ExitCode {
+pub fn print_error(global: &Global, err: &Error) -> ExitCode {
+    let (code, text) = error_text(global, err);
+    let _ = write(&mut std::io::stderr().lock(), &text);
+    ExitCode::from(code)
+}
+
+/// The exit status for an error and the text to print for it on stderr: `Error: ...`, then,
+/// for an API error, the error object in `--format-error` with `--transform-error`.
+pub fn error_text(global: &Global, err: &Error) -> (u8, String) {
     let code = match err {
         Error::InvalidArgument { .. } | Error::Config { .. } => USAGE,
         _ => FAILURE,
     };
-    let line = summary(err, base_url(global));
+    let mut text = format!("Error: {}\n", summary(err, global));
     let Error::Api { raw, .. } = err else {
-        return fail(code, &line);
+        return (code, text);
     };
-    let mut text = format!("Error: {line}\n");
     let body = Doc::from_bytes(raw.as_bytes());
     let doc = match &global.transform_error {
         None => Some(body),
@@ -151,21 +158,24 @@ fn print_error(global: &Global, err: &Error) -> ExitCode {
             found
         }
     };
-    let stderr = std::io::stderr();
     if let Some(doc) = doc.filter(|d| !d.raw.trim().is_empty()) {
         let style = Style {
             format: global.format_error,
             raw_output: global.raw_output,
-            colour: color::enabled(stderr.is_terminal()),
+            colour: color::enabled(std::io::stderr().is_terminal()),
         };
         text.push_str(&output::render(&doc, style));
     }
-    let _ = write(&mut stderr.lock(), &text);
-    ExitCode::from(code)
+    (code, text)
+}
+
+/// [`summary_for`] with the base URL the client uses.
+pub fn summary(err: &Error, global: &Global) -> String {
+    summary_for(err, base_url(global))
 }
 
 /// One line naming the request and, for network failures, the host.
-fn summary(err: &Error, base_url: &str) -> String {
+fn summary_for(err: &Error, base_url: &str) -> String {
     let request = match (err.method(), err.path()) {
         (Some(method), Some(path)) => format!("{method} {path}: "),
         _ => String::new(),

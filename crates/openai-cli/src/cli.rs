@@ -2,9 +2,10 @@
 
 use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 
 use crate::generated::commands::Resource;
+use crate::upload;
 
 const GLOBAL: &str = "Global options";
 
@@ -196,6 +197,19 @@ pub enum Format {
     Raw,
 }
 
+/// The whole command line: the derived [`Cli`] plus the hand-written `uploads upload`, which
+/// joins the generated `uploads` group here.
+pub fn command() -> clap::Command {
+    Cli::command().mut_subcommand("uploads", |uploads| {
+        // The texts go on after `augment_args`, which would put the struct's doc comment there.
+        let upload = <upload::UploadArgs as Args>::augment_args(clap::Command::new("upload"))
+            .about(upload::ABOUT)
+            .long_about(upload::LONG_ABOUT)
+            .after_help(upload::AFTER_HELP);
+        uploads.subcommand(upload)
+    })
+}
+
 fn parse_seconds(text: &str) -> Result<Duration, String> {
     let seconds: f64 = text
         .trim()
@@ -210,11 +224,10 @@ fn parse_seconds(text: &str) -> Result<Duration, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::CommandFactory;
 
     #[test]
     fn command_definition_is_valid() {
-        Cli::command().debug_assert();
+        command().debug_assert();
     }
 
     #[test]

@@ -8,20 +8,38 @@ mod color;
 mod generated;
 mod output;
 mod pretty;
+mod size;
+mod upload;
 
 use std::process::ExitCode;
 
-use clap::{CommandFactory, Parser};
+use clap::{ArgMatches, FromArgMatches};
 
-use cli::{Cli, Command, Shell};
+use cli::{Cli, Command, Global, Shell};
 
 fn main() -> ExitCode {
     // Usage errors exit with 2 here, and --help / --version with 0, before any runtime or TLS work.
-    let cli = Cli::parse();
+    let matches = cli::command().get_matches();
+    if let Some(args) = upload_args(&matches) {
+        let global = Global::from_arg_matches(&matches).unwrap_or_else(|err| err.exit());
+        return upload::run(&global, args);
+    }
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|err| err.exit());
     match cli.command {
         Command::Completion { shell } => completion(shell),
         Command::Api(resource) => app::run(&cli.global, resource),
     }
+}
+
+/// The flags of `uploads upload`, which the derived [`Cli`] does not know.
+fn upload_args(matches: &ArgMatches) -> Option<upload::UploadArgs> {
+    let ("uploads", uploads) = matches.subcommand()? else {
+        return None;
+    };
+    let ("upload", args) = uploads.subcommand()? else {
+        return None;
+    };
+    Some(upload::UploadArgs::from_arg_matches(args).unwrap_or_else(|err| err.exit()))
 }
 
 fn completion(shell: Shell) -> ExitCode {
@@ -32,7 +50,7 @@ fn completion(shell: Shell) -> ExitCode {
         Shell::Powershell => clap_complete::Shell::PowerShell,
     };
     let mut script = Vec::new();
-    clap_complete::generate(generator, &mut Cli::command(), "openai", &mut script);
+    clap_complete::generate(generator, &mut cli::command(), "openai", &mut script);
     let text = String::from_utf8_lossy(&script);
     match app::write(&mut std::io::stdout().lock(), &text) {
         Err(err) if err.kind() != std::io::ErrorKind::BrokenPipe => {

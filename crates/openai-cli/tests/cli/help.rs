@@ -68,11 +68,20 @@ async fn resource_help() {
         "{}",
         run.stdout
     );
-    assert!(
-        run.stdout.contains("cancel  Cancels the Upload."),
-        "{}",
-        run.stdout
-    );
+    let flat = run.stdout.split_whitespace().collect::<Vec<_>>().join(" ");
+    for needle in [
+        "cancel Cancels the Upload.",
+        "complete Completes the Upload.",
+        "create Creates an Upload",
+        "parts Operations on parts",
+        "upload Upload a file: create an Upload, send its Parts in parallel, and complete it",
+    ] {
+        assert!(
+            flat.contains(needle),
+            "{needle:?} missing in:\n{}",
+            run.stdout
+        );
+    }
 }
 
 #[tokio::test]

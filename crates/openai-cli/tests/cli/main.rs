@@ -3,6 +3,8 @@
 mod config;
 mod errors;
 mod formats;
+mod generated;
 mod help;
 mod support;
+mod upload;
 mod usage;

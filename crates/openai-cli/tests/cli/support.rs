@@ -65,17 +65,33 @@ impl Run {
     }
 }
 
+/// Removes the variables the developer's environment could leak into a test.
+pub fn clean_env(cmd: &mut std::process::Command) {
+    for var in CLEARED {
+        cmd.env_remove(var);
+    }
+}
+
 /// Runs `openai` with a clean environment plus `env`.
 pub async fn run(args: &[&str], env: &[(&str, &str)]) -> Run {
+    run_with_stdin(args, env, None).await
+}
+
+/// [`run`] with `stdin` on stdin (`None`: inherited).
+pub async fn run_with_stdin(args: &[&str], env: &[(&str, &str)], stdin: Option<&[u8]>) -> Run {
     let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
     let env: Vec<(String, String)> = env
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
+    let stdin = stdin.map(<[u8]>::to_vec);
     tokio::task::spawn_blocking(move || {
         let mut cmd = assert_cmd::cargo::cargo_bin_cmd!("openai");
         for var in CLEARED {
             cmd.env_remove(var);
+        }
+        if let Some(stdin) = stdin {
+            cmd.write_stdin(stdin);
         }
         let output = cmd
             .args(&args)

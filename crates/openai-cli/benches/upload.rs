@@ -1,0 +1,447 @@
+//! Uploading 1 GiB to the fake on loopback, in one run:
+//!
+//! - `openai uploads upload FILE --purpose fine-tune` with the defaults (64 MiB Parts, 4 at once);
+//! - openai-python's `client.uploads.upload_file_chunked(...)` against the same fake, from a venv
+//!   in `target/bench-venv` (`pip install openai`; skipped with a message if that fails);
+//! - the floor: reading the file and md5-hashing it, in this process.
+//!
+//! ```text
+//! cargo bench -p openai-cli --bench upload        # BENCH_ROUNDS=N (default 3)
+//! ```
+//!
+//! The file is `target/bench-upload-1GiB.bin`, real pseudo-random bytes written once and reused.
+//! The fake runs in this process (built with the bench profile), keeps no Part bytes and does
+//! not check the md5, so that it takes as little CPU from the clients as it can. Reported: MiB/s of each (median wall time), CPU seconds and peak RSS of the child
+//! processes (`wait4`), and the ratios against the goals. Under `cargo test --all-targets` this
+//! only uploads a few KiB to check that everything works.
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use md5::{Digest, Md5};
+use openai_fake::{Config, Fake, UploadStatus};
+
+const SIZE: u64 = 1 << 30;
+const PART_SIZE: u64 = 64 << 20;
+const CONCURRENCY: u64 = 4;
+const MIB: f64 = 1024.0 * 1024.0;
+
+const PYTHON: &str = r#"
+import pathlib, sys
+import openai
+client = openai.OpenAI(api_key="bench", base_url=sys.argv[1], max_retries=0)
+upload = client.uploads.upload_file_chunked(
+    file=pathlib.Path(sys.argv[2]), mime_type="application/octet-stream", purpose="fine-tune"
+)
+print(upload.id, upload.status)
+"#;
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if args.iter().any(|a| a == "--list") {
+        return;
+    }
+    let bin = Path::new(env!("CARGO_BIN_EXE_openai"));
+    // `cargo bench` passes --bench; under `cargo test --all-targets` only check that it works.
+    if !args.iter().any(|a| a == "--bench") {
+        smoke(bin);
+        return;
+    }
+    let rounds: usize = std::env::var("BENCH_ROUNDS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(3)
+        .max(1);
+    let target = target_dir();
+    let file = target.join("bench-upload-1GiB.bin");
+    ensure_file(&file, SIZE);
+    // Keeping and hashing 1 GiB would compete with the clients for the CPU; the tests check
+    // the bytes and the md5.
+    let fake = Fake::start(Config {
+        seed: false,
+        keep_file_bytes: false,
+        verify_md5: false,
+        ..Config::default()
+    })
+    .expect("the fake starts");
+    let python = python(&target);
+
+    println!("file: {} ({} MiB)", file.display(), SIZE >> 20);
+    println!("openai: {}", bin.display());
+    println!("fake: {} (in this process)", fake.base_url());
+    println!(
+        "rounds: {rounds}, interleaved; machine: {} CPUs\n",
+        std::thread::available_parallelism().map_or(0, |n| n.get())
+    );
+
+    // Into the page cache, so that every case reads from memory.
+    read_and_hash(&file);
+    let (mut floor, mut ours, mut theirs) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..rounds {
+        floor.push(floor_sample(&file));
+        ours.push(upload_with_openai(bin, &fake, &file));
+        if let Ok(python) = &python {
+            theirs.push(upload_with_python(python, &fake, &file));
+        }
+    }
+
+    let floor = Stats::of(&floor);
+    let ours = Stats::of(&ours);
+    floor.print("read + md5 alone (this process)");
+    ours.print("openai uploads upload (defaults)");
+    let theirs = match &python {
+        Ok(_) => {
+            let stats = Stats::of(&theirs);
+            stats.print("openai-python upload_file_chunked");
+            Some(stats)
+        }
+        Err(why) => {
+            println!("openai-python: skipped: {why}");
+            None
+        }
+    };
+    println!();
+    let rss_goal = (CONCURRENCY * PART_SIZE) as f64 / MIB + 32.0;
+    println!(
+        "our peak RSS: {:.1} MiB (goal <= {rss_goal:.0} MiB = {CONCURRENCY} x {} MiB + 32 MiB): {}",
+        ours.max_rss_mib,
+        PART_SIZE >> 20,
+        verdict(ours.max_rss_mib <= rss_goal)
+    );
+    println!(
+        "our CPU: {:.2} s per GiB (read + md5 alone: {:.2} s)",
+        ours.cpu_s, floor.cpu_s
+    );
+    let vs_floor = ours.mib_s / floor.mib_s;
+    println!(
+        "ours / read+md5 throughput: {vs_floor:.2} (goal >= 0.83, within 20%): {}",
+        verdict(ours.wall_s <= floor.wall_s * 1.2)
+    );
+    if let Some(theirs) = theirs {
+        let ratio = ours.mib_s / theirs.mib_s;
+        println!(
+            "ours / openai-python throughput: {ratio:.2}x (goal >= 4x): {}",
+            verdict(ratio >= 4.0)
+        );
+        println!(
+            "openai-python: {:.2} CPU s, peak RSS {:.1} MiB",
+            theirs.cpu_s, theirs.max_rss_mib
+        );
+    }
+}
+
+fn verdict(met: bool) -> &'static str {
+    if met { "met" } else { "NOT met" }
+}
+
+/// A few KiB in several Parts, checked byte for byte: the bench's code paths without the cost.
+fn smoke(bin: &Path) {
+    let fake = Fake::start(Config {
+        seed: false,
+        ..Config::default()
+    })
+    .expect("the fake starts");
+    let dir = std::env::temp_dir().join(format!("openai-upload-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("smoke.bin");
+    ensure_file(&file, 20_000);
+    let out = Command::new(bin)
+        .args(openai_args(&fake, &file))
+        .args(["--part-size", "4KiB"])
+        .env_remove("OPENAI_API_KEY")
+        .output()
+        .expect("run openai");
+    assert!(read_and_hash(&file).is_some());
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(
+        out.status.success(),
+        "openai failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let id = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+    let expected = pseudo_random_bytes(20_000);
+    assert!(fake.file_bytes(&id).is_some_and(|b| b[..] == expected[..]));
+    println!("upload bench: smoke test passed (run `cargo bench --bench upload` to measure)");
+}
+
+fn openai_args(fake: &Fake, file: &Path) -> Vec<String> {
+    [
+        "--base-url",
+        &fake.base_url(),
+        "--api-key",
+        "bench",
+        "uploads",
+        "upload",
+        file.to_str().expect("a UTF-8 path"),
+        "--purpose",
+        "fine-tune",
+        "--transform",
+        "id",
+        "-r",
+    ]
+    .map(String::from)
+    .to_vec()
+}
+
+/// `target/`: CARGO_TARGET_DIR, else the workspace's.
+fn target_dir() -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) => PathBuf::from(dir),
+        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target"),
+    }
+}
+
+/// Writes `size` pseudo-random bytes to `path` unless a file of that size is there already.
+fn ensure_file(path: &Path, size: u64) {
+    if std::fs::metadata(path).is_ok_and(|m| m.len() == size) {
+        return;
+    }
+    let partial = path.with_extension("partial");
+    let mut out = std::io::BufWriter::with_capacity(
+        8 << 20,
+        std::fs::File::create(&partial).expect("create the bench file"),
+    );
+    let mut rng = Xorshift::new();
+    let mut chunk = vec![0u8; 1 << 20];
+    let mut left = size;
+    while left > 0 {
+        let n = left.min(chunk.len() as u64) as usize;
+        rng.fill(&mut chunk[..n]);
+        out.write_all(&chunk[..n]).expect("write the bench file");
+        left -= n as u64;
+    }
+    out.into_inner()
+        .expect("flush")
+        .sync_all()
+        .expect("sync the bench file");
+    std::fs::rename(&partial, path).expect("rename the bench file");
+}
+
+fn pseudo_random_bytes(size: usize) -> Vec<u8> {
+    let mut bytes = vec![0; size];
+    let mut rng = Xorshift::new();
+    // The same chunking as `ensure_file`, so that both give the same bytes.
+    for chunk in bytes.chunks_mut(1 << 20) {
+        rng.fill(chunk);
+    }
+    bytes
+}
+
+/// xorshift64*: fast, and random enough that nothing compresses or dedupes it.
+struct Xorshift(u64);
+
+impl Xorshift {
+    fn new() -> Self {
+        Self(0x9E37_79B9_7F4A_7C15)
+    }
+
+    fn fill(&mut self, out: &mut [u8]) {
+        for chunk in out.chunks_mut(8) {
+            self.0 ^= self.0 >> 12;
+            self.0 ^= self.0 << 25;
+            self.0 ^= self.0 >> 27;
+            let word = self.0.wrapping_mul(0x2545_F491_4F6C_DD1D).to_le_bytes();
+            chunk.copy_from_slice(&word[..chunk.len()]);
+        }
+    }
+}
+
+/// The md5 of a file, read in 8 MiB blocks; `None` if it cannot be read.
+fn read_and_hash(path: &Path) -> Option<String> {
+    let mut file = std::fs::File::open(path).ok()?;
+    let mut buf = vec![0u8; 8 << 20];
+    let mut hash = Md5::new();
+    loop {
+        let n = file.read(&mut buf).ok()?;
+        if n == 0 {
+            break;
+        }
+        hash.update(&buf[..n]);
+    }
+    Some(hash.finalize().iter().map(|b| format!("{b:02x}")).collect())
+}
+
+struct Sample {
+    wall: Duration,
+    cpu: Duration,
+    max_rss_kib: i64,
+}
+
+fn floor_sample(file: &Path) -> Sample {
+    let cpu_before = self_cpu();
+    let start = Instant::now();
+    read_and_hash(file).expect("read the bench file");
+    Sample {
+        wall: start.elapsed(),
+        cpu: self_cpu().saturating_sub(cpu_before),
+        max_rss_kib: 0,
+    }
+}
+
+fn upload_with_openai(bin: &Path, fake: &Fake, file: &Path) -> Sample {
+    let mut command = Command::new(bin);
+    command.args(openai_args(fake, file));
+    let (sample, stdout) = measure(command);
+    let id = stdout.trim();
+    let upload = fake
+        .upload(id)
+        .unwrap_or_else(|| panic!("no Upload {id:?}"));
+    assert_eq!(upload.status, UploadStatus::Completed, "openai: {id}");
+    assert_eq!(fake.parts_received(id), Some((16, SIZE)));
+    sample
+}
+
+fn upload_with_python(python: &Path, fake: &Fake, file: &Path) -> Sample {
+    let mut command = Command::new(python);
+    command.args(["-c", PYTHON, &fake.base_url()]).arg(file);
+    let (sample, stdout) = measure(command);
+    let id = stdout.split_whitespace().next().unwrap_or_default();
+    let upload = fake
+        .upload(id)
+        .unwrap_or_else(|| panic!("python: {stdout}"));
+    assert_eq!(upload.status, UploadStatus::Completed, "python: {stdout}");
+    sample
+}
+
+/// Runs `command` to the end and returns its wall time, CPU time and peak RSS, and its stdout.
+// Reaped by `wait4`, which std's `Child::wait` cannot replace (no rusage).
+#[allow(clippy::zombie_processes)]
+fn measure(mut command: Command) -> (Sample, String) {
+    let start = Instant::now();
+    let mut child: Child = command
+        .env_remove("OPENAI_API_KEY")
+        .env_remove("OPENAI_BASE_URL")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let (ok, cpu, max_rss_kib) = wait(child.id());
+    let wall = start.elapsed();
+    let mut stdout = String::new();
+    let mut stderr = String::new();
+    let _ = child.stdout.take().unwrap().read_to_string(&mut stdout);
+    let _ = child.stderr.take().unwrap().read_to_string(&mut stderr);
+    assert!(ok, "{command:?} failed: {stderr}");
+    (
+        Sample {
+            wall,
+            cpu,
+            max_rss_kib,
+        },
+        stdout,
+    )
+}
+
+/// A venv with openai-python, made once; `Err` says why there is none.
+fn python(target: &Path) -> Result<PathBuf, String> {
+    let venv = target.join("bench-venv");
+    let python = venv.join("bin/python");
+    let has_openai = |python: &Path| {
+        Command::new(python)
+            .args(["-c", "import openai; print(openai.__version__)"])
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+    };
+    if has_openai(&python).is_none() {
+        println!("installing openai-python into {} ...", venv.display());
+        let made = Command::new("python3")
+            .args(["-m", "venv"])
+            .arg(&venv)
+            .status()
+            .map_err(|e| format!("python3 -m venv: {e}"))?;
+        if !made.success() {
+            return Err("python3 -m venv failed".into());
+        }
+        let installed = Command::new(venv.join("bin/pip"))
+            .args(["install", "--quiet", "openai"])
+            .status()
+            .map_err(|e| format!("pip: {e}"))?;
+        if !installed.success() {
+            return Err("`pip install openai` failed".into());
+        }
+    }
+    let version = has_openai(&python).ok_or("openai-python does not import")?;
+    println!("openai-python {version} ({})", python.display());
+    Ok(python)
+}
+
+struct Stats {
+    wall_s: f64,
+    cpu_s: f64,
+    mib_s: f64,
+    max_rss_mib: f64,
+}
+
+impl Stats {
+    fn of(samples: &[Sample]) -> Self {
+        let mut wall: Vec<f64> = samples.iter().map(|s| s.wall.as_secs_f64()).collect();
+        let mut cpu: Vec<f64> = samples.iter().map(|s| s.cpu.as_secs_f64()).collect();
+        let wall_s = median(&mut wall);
+        Self {
+            wall_s,
+            cpu_s: median(&mut cpu),
+            mib_s: SIZE as f64 / MIB / wall_s,
+            max_rss_mib: samples.iter().map(|s| s.max_rss_kib).max().unwrap_or(0) as f64 / 1024.0,
+        }
+    }
+
+    fn print(&self, name: &str) {
+        let rss = if self.max_rss_mib > 0.0 {
+            format!(", peak RSS {:>6.1} MiB", self.max_rss_mib)
+        } else {
+            String::new()
+        };
+        println!(
+            "{name:<36} {:>7.1} MiB/s  ({:>6.2} s wall, {:>6.2} s CPU{rss})",
+            self.mib_s, self.wall_s, self.cpu_s
+        );
+    }
+}
+
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
+
+#[cfg(unix)]
+fn wait(pid: u32) -> (bool, Duration, i64) {
+    let mut status = 0;
+    // SAFETY: an all-zero rusage is valid, and both pointers outlive the call.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: `pid` is our child and has not been waited for.
+    let reaped = unsafe { libc::wait4(pid as libc::pid_t, &mut status, 0, &mut usage) };
+    assert_eq!(reaped, pid as libc::pid_t, "wait4 failed");
+    let ok = libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0;
+    (ok, cpu(&usage), usage.ru_maxrss)
+}
+
+/// This thread's CPU time: RUSAGE_SELF would count the fake's threads too.
+#[cfg(target_os = "linux")]
+fn self_cpu() -> Duration {
+    // SAFETY: an all-zero rusage is valid, and the pointer outlives the call.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: a valid `who` and a valid pointer.
+    unsafe { libc::getrusage(libc::RUSAGE_THREAD, &mut usage) };
+    cpu(&usage)
+}
+
+#[cfg(unix)]
+fn cpu(usage: &libc::rusage) -> Duration {
+    let time = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
+    time(usage.ru_utime) + time(usage.ru_stime)
+}
+
+#[cfg(not(unix))]
+fn wait(_pid: u32) -> (bool, Duration, i64) {
+    panic!("this benchmark needs wait4 (Unix)");
+}
+
+#[cfg(not(target_os = "linux"))]
+fn self_cpu() -> Duration {
+    Duration::ZERO
+}

@@ -1,0 +1,86 @@
+//! Ctrl-C and SIGTERM while uploading: the first one asks the uploader to stop and cancel;
+//! a second one exits at once, without waiting for the cancel.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU8, Ordering};
+
+/// Exit status after SIGINT (128 + 2), as shells report it.
+pub const SIGINT_EXIT: u8 = 130;
+/// Exit status after SIGTERM (128 + 15).
+pub const SIGTERM_EXIT: u8 = 143;
+
+/// Which signal arrived, as the exit status it calls for; 0 while none has.
+#[derive(Debug, Clone, Default)]
+pub struct Caught(Arc<AtomicU8>);
+
+impl Caught {
+    pub fn exit_code(&self) -> Option<u8> {
+        match self.0.load(Ordering::SeqCst) {
+            0 => None,
+            code => Some(code),
+        }
+    }
+}
+
+/// Installs the handlers now (so a signal from here on is never fatal) and returns a future
+/// that completes on the first signal. Must be called inside the Tokio runtime.
+pub fn interrupt() -> std::io::Result<(Caught, impl Future<Output = ()> + Send + 'static)> {
+    let caught = Caught::default();
+    let mut signals = Signals::install()?;
+    let record = caught.clone();
+    let future = async move {
+        let code = signals.next().await;
+        record.0.store(code, Ordering::SeqCst);
+        tokio::spawn(async move {
+            let again = signals.next().await;
+            let _ = crate::app::write(
+                &mut std::io::stderr().lock(),
+                "\nInterrupted again: exiting without waiting for the cancel; the Upload may still be pending.\n",
+            );
+            std::process::exit(i32::from(again));
+        });
+    };
+    Ok((caught, future))
+}
+
+#[cfg(unix)]
+struct Signals {
+    int: tokio::signal::unix::Signal,
+    term: tokio::signal::unix::Signal,
+}
+
+#[cfg(unix)]
+impl Signals {
+    fn install() -> std::io::Result<Self> {
+        use tokio::signal::unix::{SignalKind, signal};
+        Ok(Self {
+            int: signal(SignalKind::interrupt())?,
+            term: signal(SignalKind::terminate())?,
+        })
+    }
+
+    async fn next(&mut self) -> u8 {
+        tokio::select! {
+            _ = self.int.recv() => SIGINT_EXIT,
+            _ = self.term.recv() => SIGTERM_EXIT,
+        }
+    }
+}
+
+#[cfg(not(unix))]
+struct Signals;
+
+#[cfg(not(unix))]
+impl Signals {
+    fn install() -> std::io::Result<Self> {
+        Ok(Self)
+    }
+
+    async fn next(&mut self) -> u8 {
+        match tokio::signal::ctrl_c().await {
+            Ok(()) => SIGINT_EXIT,
+            // No handler: never fire, rather than cancel at once.
+            Err(_) => std::future::pending().await,
+        }
+    }
+}

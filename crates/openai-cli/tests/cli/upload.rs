@@ -1,0 +1,636 @@
+//! `openai uploads upload` end to end, against the fake server.
+
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use openai_fake::{Config, Fake, RequestRecord, Route, UploadStatus};
+use serde_json::Value;
+
+use crate::support::{SECRET, clean_env};
+
+/// A fake with no seeded Uploads.
+fn fake(config: Config) -> Fake {
+    Fake::start(Config {
+        seed: false,
+        api_key: Some(SECRET.to_owned()),
+        ..config
+    })
+    .expect("the fake starts")
+}
+
+/// `openai --base-url FAKE uploads upload ARGS...` with the key in the environment.
+fn upload_cmd(fake: &Fake, args: &[&str]) -> Command {
+    let mut cmd = Command::new(assert_cmd::cargo::cargo_bin!("openai"));
+    clean_env(&mut cmd);
+    cmd.env("OPENAI_API_KEY", SECRET)
+        .args(["--base-url", &fake.base_url(), "uploads", "upload"])
+        .args(args)
+        .stdin(Stdio::null());
+    cmd
+}
+
+fn output(mut cmd: Command) -> Output {
+    let child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    wait(child, Duration::from_secs(120))
+}
+
+/// Waits for `child`, killing it (and failing) after `limit`: a hang is a bug, not a timeout.
+fn wait(mut child: Child, limit: Duration) -> Output {
+    let start = Instant::now();
+    while child.try_wait().expect("wait works").is_none() {
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            let out = child.wait_with_output().unwrap();
+            panic!(
+                "the CLI hung; stderr: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.wait_with_output().unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8(bytes.to_vec()).expect("utf-8")
+}
+
+/// Bytes that do not repeat with any period a bug could hide behind.
+fn pseudo_random(len: usize, seed: u64) -> Vec<u8> {
+    let mut state = seed | 1;
+    (0..len)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 32) as u8
+        })
+        .collect()
+}
+
+fn write_file(dir: &Path, name: &str, bytes: &[u8]) -> String {
+    let path = dir.join(name);
+    std::fs::write(&path, bytes).unwrap();
+    path.to_str().unwrap().to_owned()
+}
+
+/// The Upload the CLI created (the fake logs the id on every route but create).
+fn upload_id(requests: &[RequestRecord]) -> String {
+    requests
+        .iter()
+        .find_map(|r| r.upload_id.clone())
+        .expect("a request named the Upload")
+}
+
+fn routes(requests: &[RequestRecord]) -> Vec<Route> {
+    requests.iter().map(|r| r.route).collect()
+}
+
+/// Asserts that no Part request arrived after the cancel request.
+fn no_part_after_cancel(requests: &[RequestRecord]) {
+    let cancel = requests
+        .iter()
+        .position(|r| r.route == Route::CancelUpload)
+        .expect("a cancel request");
+    let late: Vec<_> = requests[cancel..]
+        .iter()
+        .filter(|r| r.route == Route::AddPart)
+        .collect();
+    assert!(late.is_empty(), "parts after the cancel: {requests:#?}");
+    assert_eq!(requests.len(), cancel + 1, "{requests:#?}");
+}
+
+#[test]
+fn a_multi_part_upload_arrives_byte_for_byte() {
+    let fake = fake(Config::default());
+    let dir = tempfile::tempdir().unwrap();
+    // 10 parts of 1 KiB and a short last one.
+    let bytes = pseudo_random(10 * 1024 + 123, 7);
+    let path = write_file(dir.path(), "train.jsonl", &bytes);
+
+    let out = output(upload_cmd(
+        &fake,
+        &[
+            &path,
+            "--purpose",
+            "fine-tune",
+            "--part-size",
+            "1KiB",
+            "--concurrency",
+            "3",
+        ],
+    ));
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert_eq!(
+        stderr, "",
+        "no bar and no chatter when stderr is not a terminal"
+    );
+
+    let upload: Value = serde_json::from_slice(&out.stdout).expect("stdout is JSON");
+    assert_eq!(upload["object"], "upload");
+    assert_eq!(upload["status"], "completed");
+    assert_eq!(upload["filename"], "train.jsonl");
+    assert_eq!(upload["purpose"], "fine-tune");
+    assert_eq!(upload["bytes"], bytes.len());
+    let file = &upload["file"];
+    assert_eq!(file["object"], "file");
+    assert_eq!(file["bytes"], bytes.len());
+    assert!(file["id"].as_str().is_some_and(|id| !id.is_empty()));
+
+    let id = upload["id"].as_str().unwrap();
+    let stored = fake.file_bytes(id).expect("the fake assembled a File");
+    assert!(stored[..] == bytes[..], "the File differs from the file");
+    assert_eq!(fake.parts_received(id), Some((11, bytes.len() as u64)));
+
+    let requests = fake.requests();
+    let routes = routes(&requests);
+    assert_eq!(routes.first(), Some(&Route::CreateUpload));
+    assert_eq!(routes.last(), Some(&Route::CompleteUpload));
+    assert_eq!(routes.iter().filter(|r| **r == Route::AddPart).count(), 11);
+    assert!(!routes.contains(&Route::CancelUpload));
+    assert!(
+        requests.iter().all(|r| r.status == Some(200)),
+        "{requests:#?}"
+    );
+}
+
+#[test]
+fn one_part_with_the_defaults_and_a_transform() {
+    let fake = fake(Config::default());
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_file(dir.path(), "notes.txt", b"hello, uploads\n");
+    let out = output(upload_cmd(
+        &fake,
+        &[
+            &path,
+            "--purpose",
+            "assistants",
+            "--filename",
+            "renamed.txt",
+            "--transform",
+            "file.filename",
+            "-r",
+        ],
+    ));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "renamed.txt\n");
+    let requests = fake.requests();
+    assert_eq!(
+        routes(&requests),
+        [Route::CreateUpload, Route::AddPart, Route::CompleteUpload]
+    );
+    let id = upload_id(&requests);
+    assert_eq!(fake.file_bytes(&id).unwrap(), &b"hello, uploads\n"[..]);
+}
+
+#[test]
+fn formats_and_expiry_flags() {
+    let fake = fake(Config::default());
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_file(dir.path(), "data.jsonl", b"{}\n");
+    let out = output(upload_cmd(
+        &fake,
+        &[
+            &path,
+            "--purpose",
+            "batch",
+            "--mime-type",
+            "application/jsonl",
+            "--expires-after.anchor",
+            "created_at",
+            "--expires-after.seconds",
+            "7200",
+            "--format",
+            "yaml",
+        ],
+    ));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let yaml: Value = serde_yaml::from_slice(&out.stdout).expect("YAML");
+    assert_eq!(yaml["status"], "completed");
+    let file = &yaml["file"];
+    let lifetime = file["expires_at"].as_u64().unwrap() - file["created_at"].as_u64().unwrap();
+    assert_eq!(lifetime, 7200);
+}
+
+#[test]
+fn a_failed_part_cancels_the_upload() {
+    let fake = fake(Config {
+        fail_part: Some(3),
+        ..Config::default()
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let bytes = pseudo_random(8 * 1024, 11);
+    let path = write_file(dir.path(), "train.jsonl", &bytes);
+    let out = output(upload_cmd(
+        &fake,
+        &[
+            &path,
+            "--purpose",
+            "fine-tune",
+            "--part-size",
+            "1KiB",
+            "--concurrency",
+            "2",
+            "--format-error",
+            "jsonl",
+        ],
+    ));
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(text(&out.stdout), "", "stdout only ever holds a result");
+
+    let requests = fake.requests();
+    let id = upload_id(&requests);
+    assert_eq!(fake.upload(&id).unwrap().status, UploadStatus::Cancelled);
+    assert!(
+        stderr.contains(&format!("POST /uploads/{id}/parts: 500")),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!("Cancelled Upload {id}.")),
+        "{stderr}"
+    );
+    assert!(!stderr.contains(SECRET));
+    let routes = routes(&requests);
+    assert!(!routes.contains(&Route::CompleteUpload), "{routes:?}");
+    no_part_after_cancel(&requests);
+    assert!(fake.file_bytes(&id).is_none());
+}
+
+#[test]
+fn a_rejected_part_is_not_replayed() {
+    // A 500 after the body was read: the Part may have been stored, so it is not sent again.
+    let fake = fake(Config {
+        fail_part: Some(1),
+        ..Config::default()
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_file(dir.path(), "one.jsonl", b"{\"a\":1}\n");
+    let out = output(upload_cmd(&fake, &[&path, "--purpose", "fine-tune"]));
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert_eq!(fake.count(Route::AddPart), 1);
+    assert_eq!(fake.count(Route::CancelUpload), 1);
+}
+
+/// Starts an upload of 16 Parts that the fake holds for a long time each, waits until the
+/// first Part arrived, and sends `signal`.
+fn interrupt_mid_upload(signal: libc::c_int) -> (Fake, Output) {
+    let fake = fake(Config {
+        part_delay: Duration::from_secs(30),
+        ..Config::default()
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_file(dir.path(), "train.jsonl", &pseudo_random(16 * 1024, 3));
+    let mut cmd = upload_cmd(
+        &fake,
+        &[
+            &path,
+            "--purpose",
+            "fine-tune",
+            "--part-size",
+            "1KiB",
+            "--concurrency",
+            "2",
+        ],
+    );
+    let child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while fake.count(Route::AddPart) == 0 {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "no Part arrived: {:#?}",
+            fake.requests()
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let pid = libc::pid_t::try_from(child.id()).unwrap();
+    // SAFETY: kill(2) with the pid of our own child and a valid signal number.
+    assert_eq!(unsafe { libc::kill(pid, signal) }, 0);
+    // Well under the fake's 30 s delay: the Parts in flight are abandoned, not awaited.
+    let out = wait(child, Duration::from_secs(25));
+    (fake, out)
+}
+
+#[test]
+fn ctrl_c_mid_upload_cancels_and_exits_130() {
+    let (fake, out) = interrupt_mid_upload(libc::SIGINT);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    assert_eq!(text(&out.stdout), "");
+    let requests = fake.requests();
+    let id = upload_id(&requests);
+    assert_eq!(fake.upload(&id).unwrap().status, UploadStatus::Cancelled);
+    assert!(
+        stderr.contains(&format!("Interrupted: cancelled Upload {id}")),
+        "{stderr}"
+    );
+    assert_eq!(requests[0].route, Route::CreateUpload);
+    assert!(!routes(&requests).contains(&Route::CompleteUpload));
+    no_part_after_cancel(&requests);
+    // Only the Parts in flight when the signal came were sent.
+    assert!(fake.count(Route::AddPart) <= 2, "{requests:#?}");
+}
+
+#[test]
+fn sigterm_mid_upload_cancels_and_exits_143() {
+    let (fake, out) = interrupt_mid_upload(libc::SIGTERM);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(143), "{stderr}");
+    let requests = fake.requests();
+    let id = upload_id(&requests);
+    assert_eq!(fake.upload(&id).unwrap().status, UploadStatus::Cancelled);
+    assert!(
+        stderr.contains(&format!("cancelled Upload {id}")),
+        "{stderr}"
+    );
+    no_part_after_cancel(&requests);
+}
+
+/// Runs the CLI against a fake that must receive nothing, and expects exit 2 with `needle`
+/// on stderr.
+fn rejected(args: &[&str], needle: &str) {
+    let fake = fake(Config::default());
+    let out = output(upload_cmd(&fake, args));
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+    assert!(
+        stderr.contains(needle),
+        "{args:?}: {needle:?} not in {stderr}"
+    );
+    assert_eq!(text(&out.stdout), "");
+    assert!(fake.requests().is_empty(), "{args:?} sent a request");
+}
+
+#[test]
+fn limits_are_checked_before_any_request() {
+    let dir = tempfile::tempdir().unwrap();
+    let ok = write_file(dir.path(), "ok.jsonl", b"{}\n");
+    let empty = write_file(dir.path(), "empty.jsonl", b"");
+    let missing = dir.path().join("missing.jsonl");
+    let missing = missing.to_str().unwrap();
+    let folder = dir.path().to_str().unwrap();
+    // Sparse: only its size matters here.
+    let huge = dir.path().join("huge.jsonl");
+    std::fs::File::create(&huge)
+        .unwrap()
+        .set_len((8 << 30) + 1)
+        .unwrap();
+    let huge = huge.to_str().unwrap();
+
+    for (args, needle) in [
+        (vec![empty.as_str(), "--purpose", "fine-tune"], "empty"),
+        (vec![huge, "--purpose", "fine-tune"], "8"),
+        (vec![folder, "--purpose", "fine-tune"], "regular file"),
+        (vec![missing, "--purpose", "fine-tune"], "missing.jsonl"),
+        (
+            vec![&ok, "--purpose", "fine-tune", "--part-size", "65MiB"],
+            "65 MiB is over the API's limit of 64 MiB",
+        ),
+        (
+            vec![&ok, "--purpose", "fine-tune", "--part-size", "67108865"],
+            "over the API's limit",
+        ),
+        (
+            vec![&ok, "--purpose", "fine-tune", "--part-size", "0"],
+            "at least 1 byte",
+        ),
+        (
+            vec![&ok, "--purpose", "fine-tune", "--part-size", "big"],
+            "not a size",
+        ),
+        (
+            vec![&ok, "--purpose", "fine-tune", "--concurrency", "0"],
+            "--concurrency",
+        ),
+        (
+            vec![&ok, "--purpose", "fine-tune", "--concurrency", "65"],
+            "--concurrency",
+        ),
+        (vec![&ok], "--purpose"),
+        (vec![&ok, "--purpose", ""], "--purpose"),
+        (vec!["--purpose", "fine-tune"], "<PATH>"),
+        (
+            vec![
+                &ok,
+                "--purpose",
+                "fine-tune",
+                "--expires-after.anchor",
+                "created_at",
+            ],
+            "--expires-after.seconds",
+        ),
+        (
+            vec![
+                &ok,
+                "--purpose",
+                "fine-tune",
+                "--expires-after.anchor",
+                "now",
+                "--expires-after.seconds",
+                "3600",
+            ],
+            "created_at",
+        ),
+    ] {
+        rejected(&args, needle);
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_fifo_is_not_a_regular_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("pipe");
+    let c_path = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    // SAFETY: a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0);
+    rejected(
+        &[fifo.to_str().unwrap(), "--purpose", "fine-tune"],
+        "regular file",
+    );
+}
+
+#[test]
+fn no_api_key_is_a_usage_error() {
+    let fake = fake(Config::default());
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_file(dir.path(), "a.jsonl", b"{}\n");
+    let mut cmd = upload_cmd(&fake, &[&path, "--purpose", "fine-tune"]);
+    cmd.env_remove("OPENAI_API_KEY");
+    let out = output(cmd);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("no API key"));
+    assert!(fake.requests().is_empty());
+}
+
+#[test]
+fn help_and_completion_know_the_command() {
+    let fake = fake(Config::default());
+    let run = |args: &[&str]| {
+        let mut cmd = Command::new(assert_cmd::cargo::cargo_bin!("openai"));
+        clean_env(&mut cmd);
+        let out = cmd.args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{args:?}");
+        text(&out.stdout)
+    };
+    let group = run(&["uploads", "--help"]);
+    let flat = group.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(flat.contains("upload Upload a file"), "{group}");
+    assert!(flat.contains("cancel Cancels the Upload."), "{group}");
+
+    let help = run(&["uploads", "upload", "--help"]);
+    for needle in [
+        "Usage: openai uploads upload [OPTIONS] --purpose <PURPOSE> <PATH>",
+        "--part-size <SIZE>",
+        "[default: 64MiB]",
+        "--concurrency <N>",
+        "[default: 4]",
+        "--mime-type <TYPE>",
+        "--filename <NAME>",
+        "--quiet",
+        "--expires-after.seconds <SECONDS>",
+        "--format <FORMAT>",
+        "130 on Ctrl-C",
+    ] {
+        assert!(help.contains(needle), "{needle:?} missing in:\n{help}");
+    }
+    assert_eq!(run(&["help", "uploads", "upload"]), help);
+
+    for shell in ["bash", "zsh", "fish", "powershell"] {
+        let script = run(&["completion", shell]);
+        assert!(script.contains("upload"), "{shell}");
+        assert!(script.contains("part-size"), "{shell}");
+        assert!(script.contains("concurrency"), "{shell}");
+    }
+    assert!(fake.requests().is_empty());
+}
+
+mod against_wiremock {
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    use crate::support::{base, requests, run};
+
+    const PENDING: &str = r#"{"id":"upload_w","object":"upload","bytes":3,"created_at":1719184911,"filename":"a.jsonl","purpose":"fine-tune","status":"pending","expires_at":1719188511,"file":null}"#;
+    const PART: &str =
+        r#"{"id":"part_1","object":"upload.part","created_at":1719184911,"upload_id":"upload_w"}"#;
+    const CANCELLED: &str = r#"{"id":"upload_w","object":"upload","bytes":3,"created_at":1719184911,"filename":"a.jsonl","purpose":"fine-tune","status":"cancelled","expires_at":1719188511,"file":null}"#;
+    const MD5_ERROR: &str = r#"{"error":{"message":"The md5 does not match.","type":"invalid_request_error","param":"md5","code":null}}"#;
+
+    async fn reply(server: &MockServer, route: &str, status: u16, body: &str) {
+        Mock::given(method("POST"))
+            .and(path(route))
+            .respond_with(
+                ResponseTemplate::new(status)
+                    .insert_header("content-type", "application/json")
+                    .set_body_string(body),
+            )
+            .mount(server)
+            .await;
+    }
+
+    async fn upload(server: &MockServer, extra: &[&str]) -> crate::support::Run {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("a.jsonl");
+        std::fs::write(&file, b"{}\n").unwrap();
+        let url = base(server);
+        let mut args = vec![
+            "--base-url",
+            url.as_str(),
+            "--api-key",
+            "k",
+            "--max-retries",
+            "0",
+            "uploads",
+            "upload",
+            file.to_str().unwrap(),
+            "--purpose",
+            "fine-tune",
+        ];
+        args.extend_from_slice(extra);
+        run(&args, &[]).await
+    }
+
+    #[tokio::test]
+    async fn when_the_cancel_fails_too_it_says_what_to_run() {
+        let server = MockServer::start().await;
+        reply(&server, "/v1/uploads", 200, PENDING).await;
+        reply(&server, "/v1/uploads/upload_w/parts", 500, "{}").await;
+        reply(&server, "/v1/uploads/upload_w/cancel", 503, "{}").await;
+        let run = upload(&server, &[]).await;
+        assert_eq!(run.code, 1, "{run:?}");
+        assert_eq!(run.stdout, "");
+        let stderr = &run.stderr;
+        assert!(
+            stderr.contains("Error: POST /uploads/upload_w/parts: 500"),
+            "{stderr}"
+        );
+        assert!(
+            stderr.contains(
+                "Error: cancelling Upload upload_w failed: POST /uploads/upload_w/cancel: 503"
+            ),
+            "{stderr}"
+        );
+        assert!(
+            stderr.contains("run `openai uploads cancel upload_w` to cancel it"),
+            "{stderr}"
+        );
+        let paths: Vec<String> = requests(&server)
+            .await
+            .iter()
+            .map(|r| r.url.path().to_owned())
+            .collect();
+        assert_eq!(
+            paths,
+            [
+                "/v1/uploads",
+                "/v1/uploads/upload_w/parts",
+                "/v1/uploads/upload_w/cancel"
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn a_refused_completion_shows_the_error_object_and_cancels() {
+        let server = MockServer::start().await;
+        reply(&server, "/v1/uploads", 200, PENDING).await;
+        reply(&server, "/v1/uploads/upload_w/parts", 200, PART).await;
+        reply(&server, "/v1/uploads/upload_w/complete", 400, MD5_ERROR).await;
+        reply(&server, "/v1/uploads/upload_w/cancel", 200, CANCELLED).await;
+        let run = upload(
+            &server,
+            &[
+                "--format-error",
+                "jsonl",
+                "--transform-error",
+                "error.param",
+                "-r",
+            ],
+        )
+        .await;
+        assert_eq!(run.code, 1, "{run:?}");
+        assert_eq!(
+            run.stderr,
+            "Error: POST /uploads/upload_w/complete: 400 Bad Request: The md5 does not match.\nmd5\nCancelled Upload upload_w.\n"
+        );
+        let complete = requests(&server)
+            .await
+            .into_iter()
+            .find(|r| r.url.path() == "/v1/uploads/upload_w/complete")
+            .unwrap();
+        let body: serde_json::Value = serde_json::from_slice(&complete.body).unwrap();
+        assert_eq!(body["part_ids"], serde_json::json!(["part_1"]));
+        // md5 of "{}\n".
+        assert_eq!(body["md5"], "8a80554c91d9fca8acb82f023de02f11");
+    }
+}
