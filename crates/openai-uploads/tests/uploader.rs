@@ -64,7 +64,8 @@ fn created_id(fake: &Fake) -> String {
         .expect("a request named the upload")
 }
 
-#[tokio::test]
+// Multi-threaded, as the CLI runs it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_multi_part_upload_arrives_byte_for_byte() {
     let fake = fake(Config::default());
     // 7 parts of 64 KiB and a short last one.
@@ -138,7 +139,8 @@ async fn the_upload_future_is_send() {
     assert_eq!(upload.status, UploadStatus::Completed);
 }
 
-#[tokio::test]
+// Multi-threaded, as the CLI runs it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failing_part_cancels_the_upload() {
     let fake = fake(Config {
         fail_part: Some(2),
@@ -210,7 +212,8 @@ async fn a_rate_limited_part_is_retried_and_the_upload_completes() {
     assert_eq!(fake.count(Route::AddPart), 5);
 }
 
-#[tokio::test]
+// Multi-threaded, as the CLI runs it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_interrupt_aborts_parts_in_flight_and_cancels() {
     // Parts hang in the fake, so the interrupt finds three in flight.
     let fake = fake(Config {
@@ -265,6 +268,56 @@ async fn an_interrupt_aborts_parts_in_flight_and_cancels() {
         .collect();
     assert_eq!(parts.len(), 3, "{parts:?}");
     assert!(parts.iter().all(|r| r.status.is_none()), "{parts:?}");
+    assert_eq!(fake.count(Route::CompleteUpload), 0);
+}
+
+// Multi-threaded, as the CLI runs it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_interrupt_while_parts_flow_stops_them() {
+    // Parts complete steadily; the interrupt comes mid-stream.
+    let fake = fake(Config {
+        part_delay: Duration::from_millis(20),
+        ..Config::default()
+    });
+    let file = temp_file(&pattern(60 * 4 * KIB));
+    let options = UploadOptions::new("fine-tune")
+        .part_size(4 * KIB)
+        .concurrency(2);
+    let at_interrupt = Mutex::new(0);
+    let interrupt = async {
+        while fake.count(Route::AddPart) < 6 {
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        *at_interrupt.lock().unwrap() = fake.count(Route::AddPart);
+    };
+    let err = bounded(client(&fake).uploads().upload_file_with(
+        file.path(),
+        &options,
+        &|_| {},
+        interrupt,
+    ))
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Interrupted {
+                cancelled: true,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    let id = created_id(&fake);
+    assert_eq!(fake.upload(&id).unwrap().status, FakeStatus::Cancelled);
+    // At most the two parts already on their way arrive after it.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let seen = *at_interrupt.lock().unwrap();
+    let parts = fake.count(Route::AddPart);
+    assert!(
+        parts <= seen + 2,
+        "{parts} part requests, {seen} at the interrupt"
+    );
     assert_eq!(fake.count(Route::CompleteUpload), 0);
 }
 
