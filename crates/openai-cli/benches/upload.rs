@@ -6,8 +6,16 @@
 //! - the floor: reading the file and md5-hashing it, in this process.
 //!
 //! ```text
-//! cargo bench -p openai-cli --bench upload        # BENCH_ROUNDS=N (default 3)
+//! cargo bench -p openai-cli --bench upload
 //! ```
+//!
+//! BENCH_ROUNDS=N (default 3), BENCH_PART_DELAY_MS=N (default 500), BENCH_PYTHON=0 to skip
+//! openai-python.
+//!
+//! Two scenarios: loopback with the fake answering each Part at once, where CPU is the limit
+//! (md5 is serial, and the fake shares the machine), and the fake waiting BENCH_PART_DELAY_MS
+//! before answering each Part, as a remote server and network would, where sending Parts in
+//! parallel pays off.
 //!
 //! The file is `target/bench-upload-1GiB.bin`, real pseudo-random bytes written once and reused.
 //! The fake runs in this process (built with the bench profile), keeps no Part bytes and does
@@ -49,60 +57,32 @@ fn main() {
         smoke(bin);
         return;
     }
-    let rounds: usize = std::env::var("BENCH_ROUNDS")
-        .ok()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(3)
-        .max(1);
+    let rounds = env_number("BENCH_ROUNDS", 3).max(1);
+    let delay = Duration::from_millis(env_number("BENCH_PART_DELAY_MS", 500) as u64);
     let target = target_dir();
     let file = target.join("bench-upload-1GiB.bin");
     ensure_file(&file, SIZE);
-    // Keeping and hashing 1 GiB would compete with the clients for the CPU; the tests check
-    // the bytes and the md5.
-    let fake = Fake::start(Config {
-        seed: false,
-        keep_file_bytes: false,
-        verify_md5: false,
-        ..Config::default()
-    })
-    .expect("the fake starts");
-    let python = python(&target);
-
+    let python = if std::env::var_os("BENCH_PYTHON").is_some_and(|v| v == "0") {
+        Err("BENCH_PYTHON=0".to_owned())
+    } else {
+        python(&target)
+    };
     println!("file: {} ({} MiB)", file.display(), SIZE >> 20);
     println!("openai: {}", bin.display());
-    println!("fake: {} (in this process)", fake.base_url());
     println!(
-        "rounds: {rounds}, interleaved; machine: {} CPUs\n",
+        "rounds: {rounds}, interleaved; machine: {} CPUs",
         std::thread::available_parallelism().map_or(0, |n| n.get())
     );
-
+    if let Err(why) = &python {
+        println!("openai-python: skipped: {why}");
+    }
     // Into the page cache, so that every case reads from memory.
     read_and_hash(&file);
-    let (mut floor, mut ours, mut theirs) = (Vec::new(), Vec::new(), Vec::new());
-    for _ in 0..rounds {
-        floor.push(floor_sample(&file));
-        ours.push(upload_with_openai(bin, &fake, &file));
-        if let Ok(python) = &python {
-            theirs.push(upload_with_python(python, &fake, &file));
-        }
-    }
 
-    let floor = Stats::of(&floor);
-    let ours = Stats::of(&ours);
-    floor.print("read + md5 alone (this process)");
-    ours.print("openai uploads upload (defaults)");
-    let theirs = match &python {
-        Ok(_) => {
-            let stats = Stats::of(&theirs);
-            stats.print("openai-python upload_file_chunked");
-            Some(stats)
-        }
-        Err(why) => {
-            println!("openai-python: skipped: {why}");
-            None
-        }
-    };
-    println!();
+    println!("\n== loopback, the fake answering each Part at once ==");
+    let loopback = run_scenario(bin, python.as_ref().ok(), &file, rounds, Duration::ZERO);
+    let floor = loopback.floor.as_ref().expect("measured");
+    let ours = &loopback.ours;
     let rss_goal = (CONCURRENCY * PART_SIZE) as f64 / MIB + 32.0;
     println!(
         "our peak RSS: {:.1} MiB (goal <= {rss_goal:.0} MiB = {CONCURRENCY} x {} MiB + 32 MiB): {}",
@@ -111,25 +91,90 @@ fn main() {
         verdict(ours.max_rss_mib <= rss_goal)
     );
     println!(
-        "our CPU: {:.2} s per GiB (read + md5 alone: {:.2} s)",
-        ours.cpu_s, floor.cpu_s
-    );
-    let vs_floor = ours.mib_s / floor.mib_s;
-    println!(
-        "ours / read+md5 throughput: {vs_floor:.2} (goal >= 0.83, within 20%): {}",
+        "ours / read+md5 alone: {:.2} of its throughput (goal: within 20%, >= 0.83): {}",
+        ours.mib_s / floor.mib_s,
         verdict(ours.wall_s <= floor.wall_s * 1.2)
     );
-    if let Some(theirs) = theirs {
+    if let Some(theirs) = &loopback.python {
         let ratio = ours.mib_s / theirs.mib_s;
         println!(
-            "ours / openai-python throughput: {ratio:.2}x (goal >= 4x): {}",
+            "ours / openai-python: {ratio:.2}x the throughput (goal >= 4x): {}",
             verdict(ratio >= 4.0)
         );
+    }
+
+    println!(
+        "\n== the fake waiting {} ms before answering each Part (server or network latency) ==",
+        delay.as_millis()
+    );
+    let slow = run_scenario(bin, python.as_ref().ok(), &file, rounds, delay);
+    if let Some(theirs) = &slow.python {
+        let ratio = slow.ours.mib_s / theirs.mib_s;
         println!(
-            "openai-python: {:.2} CPU s, peak RSS {:.1} MiB",
-            theirs.cpu_s, theirs.max_rss_mib
+            "ours / openai-python: {ratio:.2}x the throughput (goal >= 4x): {}",
+            verdict(ratio >= 4.0)
         );
     }
+}
+
+struct Scenario {
+    floor: Option<Stats>,
+    ours: Stats,
+    python: Option<Stats>,
+}
+
+/// Every client, `rounds` times, interleaved, against a fake of its own.
+fn run_scenario(
+    bin: &Path,
+    python: Option<&PathBuf>,
+    file: &Path,
+    rounds: usize,
+    part_delay: Duration,
+) -> Scenario {
+    // Keeping and hashing 1 GiB would compete with the clients for the CPU; the tests check
+    // the bytes and the md5.
+    let fake = Fake::start(Config {
+        seed: false,
+        keep_file_bytes: false,
+        verify_md5: false,
+        part_delay,
+        ..Config::default()
+    })
+    .expect("the fake starts");
+    let with_floor = part_delay.is_zero();
+    let (mut floor, mut ours, mut theirs) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..rounds {
+        if with_floor {
+            floor.push(floor_sample(file));
+        }
+        ours.push(upload_with_openai(bin, &fake, file));
+        if let Some(python) = python {
+            theirs.push(upload_with_python(python, &fake, file));
+        }
+    }
+    let floor = with_floor.then(|| Stats::of(&floor));
+    if let Some(floor) = &floor {
+        floor.print("read + md5 alone (in the bench)");
+    }
+    let ours = Stats::of(&ours);
+    ours.print("openai uploads upload (defaults)");
+    let python = python.map(|_| {
+        let stats = Stats::of(&theirs);
+        stats.print("openai-python upload_file_chunked");
+        stats
+    });
+    Scenario {
+        floor,
+        ours,
+        python,
+    }
+}
+
+fn env_number(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(default)
 }
 
 fn verdict(met: bool) -> &'static str {
@@ -267,6 +312,8 @@ struct Sample {
     wall: Duration,
     cpu: Duration,
     max_rss_kib: i64,
+    /// CPU time of this process meanwhile: the fake's.
+    server_cpu: Duration,
 }
 
 fn floor_sample(file: &Path) -> Sample {
@@ -277,6 +324,7 @@ fn floor_sample(file: &Path) -> Sample {
         wall: start.elapsed(),
         cpu: self_cpu().saturating_sub(cpu_before),
         max_rss_kib: 0,
+        server_cpu: Duration::ZERO,
     }
 }
 
@@ -309,6 +357,7 @@ fn upload_with_python(python: &Path, fake: &Fake, file: &Path) -> Sample {
 // Reaped by `wait4`, which std's `Child::wait` cannot replace (no rusage).
 #[allow(clippy::zombie_processes)]
 fn measure(mut command: Command) -> (Sample, String) {
+    let server_before = process_cpu();
     let start = Instant::now();
     let mut child: Child = command
         .env_remove("OPENAI_API_KEY")
@@ -320,6 +369,7 @@ fn measure(mut command: Command) -> (Sample, String) {
         .expect("spawn");
     let (ok, cpu, max_rss_kib) = wait(child.id());
     let wall = start.elapsed();
+    let server_cpu = process_cpu().saturating_sub(server_before);
     let mut stdout = String::new();
     let mut stderr = String::new();
     let _ = child.stdout.take().unwrap().read_to_string(&mut stdout);
@@ -330,6 +380,7 @@ fn measure(mut command: Command) -> (Sample, String) {
             wall,
             cpu,
             max_rss_kib,
+            server_cpu,
         },
         stdout,
     )
@@ -373,6 +424,7 @@ fn python(target: &Path) -> Result<PathBuf, String> {
 struct Stats {
     wall_s: f64,
     cpu_s: f64,
+    server_cpu_s: f64,
     mib_s: f64,
     max_rss_mib: f64,
 }
@@ -381,10 +433,12 @@ impl Stats {
     fn of(samples: &[Sample]) -> Self {
         let mut wall: Vec<f64> = samples.iter().map(|s| s.wall.as_secs_f64()).collect();
         let mut cpu: Vec<f64> = samples.iter().map(|s| s.cpu.as_secs_f64()).collect();
+        let mut server: Vec<f64> = samples.iter().map(|s| s.server_cpu.as_secs_f64()).collect();
         let wall_s = median(&mut wall);
         Self {
             wall_s,
             cpu_s: median(&mut cpu),
+            server_cpu_s: median(&mut server),
             mib_s: SIZE as f64 / MIB / wall_s,
             max_rss_mib: samples.iter().map(|s| s.max_rss_kib).max().unwrap_or(0) as f64 / 1024.0,
         }
@@ -392,7 +446,10 @@ impl Stats {
 
     fn print(&self, name: &str) {
         let rss = if self.max_rss_mib > 0.0 {
-            format!(", peak RSS {:>6.1} MiB", self.max_rss_mib)
+            format!(
+                ", peak RSS {:>6.1} MiB; fake {:.2} s CPU",
+                self.max_rss_mib, self.server_cpu_s
+            )
         } else {
             String::new()
         };
@@ -439,6 +496,21 @@ fn cpu(usage: &libc::rusage) -> Duration {
 #[cfg(not(unix))]
 fn wait(_pid: u32) -> (bool, Duration, i64) {
     panic!("this benchmark needs wait4 (Unix)");
+}
+
+/// This process's CPU time, all threads.
+#[cfg(unix)]
+fn process_cpu() -> Duration {
+    // SAFETY: an all-zero rusage is valid, and the pointer outlives the call.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: a valid `who` and a valid pointer.
+    unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) };
+    cpu(&usage)
+}
+
+#[cfg(not(unix))]
+fn process_cpu() -> Duration {
+    Duration::ZERO
 }
 
 #[cfg(not(target_os = "linux"))]
