@@ -28,10 +28,12 @@ Exit status:
   1  API error, connection failure or timeout, undecodable reply,
      or a --transform path that matched nothing
   2  usage or configuration error (no request is sent)
+  130, 143  `uploads upload` stopped by Ctrl-C or SIGTERM (the Upload was cancelled)
 
 Results go to stdout; errors go to stderr, so a script reading stdout only ever sees results.
 
 Examples:
+  openai uploads upload train.jsonl --purpose fine-tune
   openai uploads cancel upload_abc123
   openai uploads cancel --upload-id upload_abc123 --format yaml
   openai uploads cancel upload_abc123 --transform status -r";

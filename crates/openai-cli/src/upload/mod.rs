@@ -88,7 +88,7 @@ fn report(global: &Global, err: &Error, signal: Option<u8>) -> ExitCode {
         } => {
             let text = match upload_id {
                 None => {
-                    "Interrupted before the Upload was created; nothing to cancel.\n".to_owned()
+                    "Interrupted before the Upload's creation was confirmed; nothing was cancelled.\n".to_owned()
                 }
                 Some(id) => interrupted(id, *cancelled, cancel_error.as_deref(), global),
             };

@@ -561,6 +561,86 @@ mod against_wiremock {
         run(&args, &[]).await
     }
 
+    async fn count(server: &MockServer, route: &str) -> usize {
+        requests(server)
+            .await
+            .iter()
+            .filter(|r| r.url.path() == route)
+            .count()
+    }
+
+    /// Polls until `server` has seen a request to `route`.
+    async fn wait_for(server: &MockServer, route: &str) {
+        let start = std::time::Instant::now();
+        while count(server, route).await == 0 {
+            assert!(
+                start.elapsed() < std::time::Duration::from_secs(60),
+                "no request to {route}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_second_ctrl_c_does_not_wait_for_the_cancel() {
+        let server = MockServer::start().await;
+        reply(&server, "/v1/uploads", 200, PENDING).await;
+        let slow = |body: &str| {
+            ResponseTemplate::new(200)
+                .insert_header("content-type", "application/json")
+                .set_body_string(body)
+                .set_delay(std::time::Duration::from_secs(60))
+        };
+        for (route, body) in [
+            ("/v1/uploads/upload_w/parts", PART),
+            ("/v1/uploads/upload_w/cancel", CANCELLED),
+        ] {
+            Mock::given(method("POST"))
+                .and(path(route))
+                .respond_with(slow(body))
+                .mount(&server)
+                .await;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("a.jsonl");
+        std::fs::write(&file, b"{}\n").unwrap();
+        let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin!("openai"));
+        crate::support::clean_env(&mut cmd);
+        let child = cmd
+            .args([
+                "--base-url",
+                &base(&server),
+                "--api-key",
+                "k",
+                "uploads",
+                "upload",
+            ])
+            .arg(&file)
+            .args(["--purpose", "fine-tune"])
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let pid = libc::pid_t::try_from(child.id()).unwrap();
+        wait_for(&server, "/v1/uploads/upload_w/parts").await;
+        // SAFETY: kill(2) with the pid of our own child and a valid signal number.
+        assert_eq!(unsafe { libc::kill(pid, libc::SIGINT) }, 0);
+        wait_for(&server, "/v1/uploads/upload_w/cancel").await;
+        // SAFETY: as above.
+        assert_eq!(unsafe { libc::kill(pid, libc::SIGINT) }, 0);
+        // Well under the server's 60 s delay.
+        let out = tokio::task::spawn_blocking(move || {
+            super::wait(child, std::time::Duration::from_secs(30))
+        })
+        .await
+        .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(130), "{stderr}");
+        assert!(stderr.contains("Interrupted again"), "{stderr}");
+        assert!(stderr.contains("may still be pending"), "{stderr}");
+    }
+
     #[tokio::test]
     async fn when_the_cancel_fails_too_it_says_what_to_run() {
         let server = MockServer::start().await;
