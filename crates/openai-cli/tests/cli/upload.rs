@@ -714,3 +714,87 @@ mod against_wiremock {
         assert_eq!(body["md5"], "8a80554c91d9fca8acb82f023de02f11");
     }
 }
+
+/// Runs `cmd` with stderr on a new pseudo-terminal; returns the exit status and what the
+/// terminal showed.
+#[cfg(target_os = "linux")]
+fn with_stderr_on_a_terminal(mut cmd: Command) -> (Option<i32>, String) {
+    use std::io::Read;
+    use std::os::fd::FromRawFd;
+    let (mut master, mut slave) = (0, 0);
+    // SAFETY: valid out-pointers; null name, termios and window size are allowed.
+    let opened = unsafe {
+        libc::openpty(
+            &mut master,
+            &mut slave,
+            std::ptr::null_mut(),
+            std::ptr::null(),
+            std::ptr::null(),
+        )
+    };
+    assert_eq!(opened, 0, "openpty");
+    // SAFETY: both descriptors were just opened and are owned by nothing else.
+    let (mut master, slave) = unsafe {
+        (
+            std::fs::File::from_raw_fd(master),
+            std::fs::File::from_raw_fd(slave),
+        )
+    };
+    let child = cmd
+        .env("TERM", "xterm")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::from(slave))
+        .spawn()
+        .unwrap();
+    // The parent's copy of the slave end goes with `cmd`, so reads end when the child exits.
+    drop(cmd);
+    let reader = std::thread::spawn(move || {
+        let mut shown = Vec::new();
+        let mut buf = [0u8; 4096];
+        // EIO once the child's end is closed.
+        while let Ok(n) = master.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            shown.extend_from_slice(&buf[..n]);
+        }
+        String::from_utf8_lossy(&shown).into_owned()
+    });
+    let out = wait(child, Duration::from_secs(60));
+    (out.status.code(), reader.join().unwrap())
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_progress_bar_on_a_terminal_unless_quiet() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_file(dir.path(), "train.jsonl", &pseudo_random(5 * 1024, 5));
+    for quiet in [false, true] {
+        // Slow enough for the bar to be drawn a few times.
+        let fake = fake(Config {
+            part_delay: Duration::from_millis(250),
+            ..Config::default()
+        });
+        let mut args = vec![
+            path.as_str(),
+            "--purpose",
+            "fine-tune",
+            "--part-size",
+            "1KiB",
+            "--concurrency",
+            "1",
+        ];
+        if quiet {
+            args.push("--quiet");
+        }
+        let (code, shown) = with_stderr_on_a_terminal(upload_cmd(&fake, &args));
+        assert_eq!(code, Some(0), "{shown}");
+        if quiet {
+            assert_eq!(shown, "", "--quiet draws nothing");
+        } else {
+            assert!(shown.contains("/5.00 KiB"), "no bar: {shown:?}");
+            assert!(shown.contains("B/s"), "no rate: {shown:?}");
+            assert!(shown.contains("ETA"), "no ETA: {shown:?}");
+        }
+    }
+}
