@@ -581,40 +581,36 @@ mod against_wiremock {
         }
     }
 
-    #[tokio::test(flavor = "multi_thread")]
-    async fn a_second_ctrl_c_does_not_wait_for_the_cancel() {
+    /// A server whose Parts never answer (within a test) and whose cancel answers `cancel`.
+    async fn stuck_parts(cancel: ResponseTemplate) -> MockServer {
         let server = MockServer::start().await;
         reply(&server, "/v1/uploads", 200, PENDING).await;
-        let slow = |body: &str| {
-            ResponseTemplate::new(200)
-                .insert_header("content-type", "application/json")
-                .set_body_string(body)
-                .set_delay(std::time::Duration::from_secs(60))
-        };
-        for (route, body) in [
-            ("/v1/uploads/upload_w/parts", PART),
-            ("/v1/uploads/upload_w/cancel", CANCELLED),
+        let stuck = ResponseTemplate::new(200)
+            .insert_header("content-type", "application/json")
+            .set_body_string(PART)
+            .set_delay(std::time::Duration::from_secs(60));
+        for (route, response) in [
+            ("/v1/uploads/upload_w/parts", stuck),
+            ("/v1/uploads/upload_w/cancel", cancel),
         ] {
             Mock::given(method("POST"))
                 .and(path(route))
-                .respond_with(slow(body))
+                .respond_with(response)
                 .mount(&server)
                 .await;
         }
-        let dir = tempfile::tempdir().unwrap();
-        let file = dir.path().join("a.jsonl");
+        server
+    }
+
+    /// Starts `openai uploads upload` against `server` and returns it with its pid.
+    fn spawn_upload(server: &MockServer, dir: &std::path::Path) -> (std::process::Child, i32) {
+        let file = dir.join("a.jsonl");
         std::fs::write(&file, b"{}\n").unwrap();
         let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin!("openai"));
         crate::support::clean_env(&mut cmd);
         let child = cmd
-            .args([
-                "--base-url",
-                &base(&server),
-                "--api-key",
-                "k",
-                "uploads",
-                "upload",
-            ])
+            .args(["--base-url", &base(server), "--api-key", "k"])
+            .args(["--max-retries", "0", "uploads", "upload"])
             .arg(&file)
             .args(["--purpose", "fine-tune"])
             .stdin(std::process::Stdio::null())
@@ -623,22 +619,67 @@ mod against_wiremock {
             .spawn()
             .unwrap();
         let pid = libc::pid_t::try_from(child.id()).unwrap();
-        wait_for(&server, "/v1/uploads/upload_w/parts").await;
+        (child, pid)
+    }
+
+    fn interrupt(pid: i32) {
         // SAFETY: kill(2) with the pid of our own child and a valid signal number.
         assert_eq!(unsafe { libc::kill(pid, libc::SIGINT) }, 0);
-        wait_for(&server, "/v1/uploads/upload_w/cancel").await;
-        // SAFETY: as above.
-        assert_eq!(unsafe { libc::kill(pid, libc::SIGINT) }, 0);
-        // Well under the server's 60 s delay.
+    }
+
+    /// Waits for the child, far less long than the server's 60 s delays.
+    async fn finish(child: std::process::Child) -> (Option<i32>, String) {
         let out = tokio::task::spawn_blocking(move || {
             super::wait(child, std::time::Duration::from_secs(30))
         })
         .await
         .unwrap();
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(130), "{stderr}");
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_second_ctrl_c_does_not_wait_for_the_cancel() {
+        let cancel = ResponseTemplate::new(200)
+            .insert_header("content-type", "application/json")
+            .set_body_string(CANCELLED)
+            .set_delay(std::time::Duration::from_secs(60));
+        let server = stuck_parts(cancel).await;
+        let dir = tempfile::tempdir().unwrap();
+        let (child, pid) = spawn_upload(&server, dir.path());
+        wait_for(&server, "/v1/uploads/upload_w/parts").await;
+        interrupt(pid);
+        wait_for(&server, "/v1/uploads/upload_w/cancel").await;
+        interrupt(pid);
+        let (code, stderr) = finish(child).await;
+        assert_eq!(code, Some(130), "{stderr}");
         assert!(stderr.contains("Interrupted again"), "{stderr}");
         assert!(stderr.contains("may still be pending"), "{stderr}");
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn ctrl_c_when_the_cancel_fails_says_what_to_run() {
+        let server = stuck_parts(ResponseTemplate::new(500).set_body_string("{}")).await;
+        let dir = tempfile::tempdir().unwrap();
+        let (child, pid) = spawn_upload(&server, dir.path());
+        wait_for(&server, "/v1/uploads/upload_w/parts").await;
+        interrupt(pid);
+        let (code, stderr) = finish(child).await;
+        assert_eq!(code, Some(130), "{stderr}");
+        assert!(
+            stderr.starts_with(
+                "Interrupted.\nError: cancelling Upload upload_w failed: POST /uploads/upload_w/cancel: 500"
+            ),
+            "{stderr}"
+        );
+        assert!(
+            stderr.ends_with(
+                "It may still be pending; run `openai uploads cancel upload_w` to cancel it.\n"
+            ),
+            "{stderr}"
+        );
     }
 
     #[tokio::test]
