@@ -47,7 +47,10 @@ pub struct Operation {
     pub query_type: Option<String>,
     pub body: Option<Body>,
     pub response: TypeRef,
+    /// The description, or else the summary.
     pub doc: Option<String>,
+    /// A one-line summary, e.g. `Cancel upload`.
+    pub summary: Option<String>,
 }
 
 /// A piece of a path template.

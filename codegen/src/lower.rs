@@ -252,6 +252,7 @@ impl<'s> Lowerer<'s> {
         };
         let response = self.response(op, &at, &prefix)?;
         let doc = text(op, "description").or_else(|| text(op, "summary"));
+        let summary = text(op, "summary").filter(|s| !s.contains('\n'));
         let tag = get(op, "tags")
             .and_then(Value::as_sequence)
             .and_then(|tags| tags.first())
@@ -269,6 +270,7 @@ impl<'s> Lowerer<'s> {
                 body,
                 response,
                 doc,
+                summary,
             },
             tag,
         ))

@@ -119,10 +119,13 @@ impl Gen<'_> {
             let name = variant(&op.name);
             let args = format_ident!("{}{}Args", resource.type_name, name);
             let cli = &op.cli_name;
+            // The summary is the short help in command lists; the whole
+            // description stays the long help (`--help`).
+            let about = op.summary.as_ref().map(|s| quote!(, about = #s));
             variants.push((
                 quote! {
                     #doc
-                    #[command(name = #cli)]
+                    #[command(name = #cli #about)]
                     #name(#args),
                 },
                 name,

@@ -34,7 +34,7 @@ impl Resource {
 #[derive(Debug, clap::Subcommand)]
 pub enum ArraysCommand {
     /// Lists things.
-    #[command(name = "list")]
+    #[command(name = "list", about = "Lists things.")]
     List(ArraysListArgs),
 }
 

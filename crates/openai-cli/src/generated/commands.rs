@@ -37,7 +37,7 @@ pub enum UploadsCommand {
     /// Cancels the Upload. No Parts may be added after an Upload is cancelled.
     ///
     /// Returns the Upload object with status `cancelled`.
-    #[command(name = "cancel")]
+    #[command(name = "cancel", about = "Cancel upload")]
     Cancel(UploadsCancelArgs),
     /// Completes the Upload. The Parts are assembled in the order given, and
     /// their total size must equal the `bytes` the Upload was created with.
@@ -45,14 +45,14 @@ pub enum UploadsCommand {
     ///
     /// Returns the Upload object with status `completed` and a `file` that
     /// is ready to use.
-    #[command(name = "complete")]
+    #[command(name = "complete", about = "Complete upload")]
     Complete(UploadsCompleteArgs),
     /// Creates an Upload: a container that accepts the bytes of one file as
     /// Parts. An Upload holds at most 8 GB and expires an hour after it is
     /// created unless `expires_after` says otherwise.
     ///
     /// Returns the Upload object with status `pending`.
-    #[command(name = "create")]
+    #[command(name = "create", about = "Create upload")]
     Create(UploadsCreateArgs),
     /// Operations on parts.
     #[command(name = "parts", subcommand)]
@@ -291,7 +291,7 @@ pub enum UploadsPartsCommand {
     /// is completed.
     ///
     /// Returns the Upload Part object.
-    #[command(name = "create")]
+    #[command(name = "create", about = "Add upload part")]
     Create(UploadsPartsCreateArgs),
 }
 
