@@ -70,9 +70,9 @@ async fn resource_help() {
     );
     let flat = run.stdout.split_whitespace().collect::<Vec<_>>().join(" ");
     for needle in [
-        "cancel Cancels the Upload.",
-        "complete Completes the Upload.",
-        "create Creates an Upload",
+        "cancel Cancel upload",
+        "complete Complete upload",
+        "create Create upload",
         "parts Operations on parts",
         "upload Upload a file: create an Upload, send its Parts in parallel, and complete it",
     ] {
