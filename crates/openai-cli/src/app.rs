@@ -28,18 +28,25 @@ pub fn run(global: &Global, resource: Resource) -> ExitCode {
         Ok(client) => client,
         Err(code) => return code,
     };
-    // Built only now, so that --help, --version and usage errors never pay for it.
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match runtime() {
         Ok(runtime) => runtime,
-        Err(err) => return fail(FAILURE, &format!("cannot start the async runtime: {err}")),
+        Err(code) => return code,
     };
     match runtime.block_on(resource.run(&client, body)) {
         Ok(response) => print_result(global, &Doc::from_bytes(&response.body)),
         Err(err) => print_error(global, &err),
     }
+}
+
+/// The async runtime, built only once a request is certain, so that --help,
+/// --version and usage errors never pay for it. One thread is enough: the
+/// work is waiting on sockets (and the uploader hashes on tokio's blocking
+/// pool; two workers measured no faster).
+pub fn runtime() -> Result<tokio::runtime::Runtime, ExitCode> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|err| fail(FAILURE, &format!("cannot start the async runtime: {err}")))
 }
 
 /// A whole request body, JSON or YAML, from stdin when it is not a terminal.

@@ -25,14 +25,9 @@ pub fn run(global: &Global, args: UploadArgs) -> ExitCode {
         Ok(client) => client,
         Err(code) => return code,
     };
-    // One thread is enough for the sockets: the uploader reads and hashes on tokio's blocking
-    // pool (measured: no faster with two workers).
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match app::runtime() {
         Ok(runtime) => runtime,
-        Err(err) => return app::fail(FAILURE, &format!("cannot start the async runtime: {err}")),
+        Err(code) => return code,
     };
     // Only for the bar; the uploader checks the file itself.
     let total = std::fs::metadata(&args.path).map_or(0, |m| m.len());
