@@ -1,7 +1,8 @@
 //! `cargo xtask demo`: the `openai` binary against the fake, no key needed.
 //!
 //! Cancels the seeded pending upload (success), then cancels it again (the
-//! error path), and stops the fake by its PID whatever happens.
+//! error path), then uploads a small file in parts (the whole flow), and
+//! stops the fake by its PID whatever happens.
 
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -32,7 +33,9 @@ pub fn run() -> Result<(), String> {
     fake.stop();
     println!("==> stopped openai-fake (pid {pid})");
     result?;
-    println!("demo: the upload was cancelled, and cancelling it again failed as it should");
+    println!(
+        "demo: the upload was cancelled, cancelling it again failed as it should, and a file went up in parts"
+    );
     Ok(())
 }
 
@@ -61,21 +64,64 @@ fn calls(base_url: &str) -> Result<(), String> {
     if !second.stdout.is_empty() {
         return Err("the second cancel printed to stdout; errors belong on stderr".into());
     }
+
+    println!();
+    println!(
+        "==> 3. upload a 2.5 MiB file in 1 MiB parts, two at a time (expect a completed Upload)"
+    );
+    let path = demo_file()?;
+    let path = path.to_string_lossy();
+    let upload = openai(
+        base_url,
+        &[
+            "uploads",
+            "upload",
+            &path,
+            "--purpose",
+            "fine-tune",
+            "--part-size",
+            "1MiB",
+            "--concurrency",
+            "2",
+            "--quiet",
+        ],
+    )?;
+    if !upload.status.success() || !upload.stdout.contains("completed") {
+        return Err(format!(
+            "the upload should print the completed Upload and exit 0, but it exited with {}",
+            upload.status
+        ));
+    }
     println!();
     Ok(())
 }
 
+/// A small JSONL training file under target/demo, made on every run.
+fn demo_file() -> Result<std::path::PathBuf, String> {
+    let dir = crate::gen_cmd::project_root().join("target/demo");
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let path = dir.join("training_examples.jsonl");
+    let mut text = String::new();
+    let mut n = 0;
+    while text.len() < 5 << 19 {
+        n += 1;
+        text.push_str(&format!(
+            "{{\"messages\": [{{\"role\": \"user\", \"content\": \"What is {n} + {n}?\"}}, {{\"role\": \"assistant\", \"content\": \"{}\"}}]}}\n",
+            2 * n
+        ));
+    }
+    std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(path)
+}
+
 /// Runs `openai uploads cancel` against the fake and shows what it printed.
 fn cancel(base_url: &str) -> Result<Finished, String> {
-    let args = [
-        "uploads",
-        "cancel",
-        UPLOAD_ID,
-        "--base-url",
-        base_url,
-        "--api-key",
-        DEMO_KEY,
-    ];
+    openai(base_url, &["uploads", "cancel", UPLOAD_ID])
+}
+
+/// Runs `openai ARGS` against the fake and shows what it printed.
+fn openai(base_url: &str, args: &[&str]) -> Result<Finished, String> {
+    let args = [args, &["--base-url", base_url, "--api-key", DEMO_KEY]].concat();
     println!("$ openai {}", args.join(" "));
     let mut command = Command::new(util::debug_bin("openai"));
     command.args(args);
