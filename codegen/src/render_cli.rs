@@ -470,7 +470,11 @@ impl Gen<'_> {
             let value = match (&convert, optional) {
                 (None, true) => quote!(self.#name),
                 (None, false) => quote!(self.#name.unwrap_or_default()),
-                (Some(c), true) => quote!(match self.#name { Some(v) => Some(#c), None => None }),
+                // A file conversion can fail (`?`), which a closure cannot pass on.
+                (Some(c), true) if matches!(inner, TypeRef::Binary) => {
+                    quote!(match self.#name { Some(v) => Some(#c), None => None })
+                }
+                (Some(c), true) => quote!(self.#name.map(|v| #c)),
                 (Some(c), false) => quote!({ let v = self.#name.unwrap_or_default(); #c }),
             };
             setup.push(quote!(let #name = #value;));

@@ -244,12 +244,9 @@ impl DocumentsPagesCreateArgs {
             })?),
             None => None,
         };
-        let kind = match self.kind {
-            Some(v) => Some(crate::multipart::DocumentsPagesCreateParamsKind::from(
-                v.as_str(),
-            )),
-            None => None,
-        };
+        let kind = self
+            .kind
+            .map(|v| crate::multipart::DocumentsPagesCreateParamsKind::from(v.as_str()));
         let number = self.number.unwrap_or_default();
         let label = self.label;
         let params = crate::multipart::DocumentsPagesCreateParams {
