@@ -307,7 +307,7 @@ fn handle(resource: &Resource) -> TokenStream {
         #doc
         #[derive(Debug, Clone, Copy)]
         pub struct #name<'c> {
-            client: &'c Client,
+            pub(crate) client: &'c Client,
         }
 
         #impl_head {

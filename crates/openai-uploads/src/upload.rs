@@ -21,7 +21,7 @@ use futures_util::stream::FuturesUnordered;
 use md5::{Digest as _, Md5};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 
-use crate::runtime::{Error, FilePart, Result};
+use crate::runtime::{Client, Error, FilePart, Result};
 use crate::{
     AddUploadPartRequest, CompleteUploadRequest, CreateUploadRequest, CreateUploadRequestPurpose,
     FileExpirationAfter, Upload, UploadPart, Uploads,
@@ -165,8 +165,9 @@ impl<'c> Uploads<'c> {
     /// being created or completed lets that request finish for up to 10 s,
     /// so a new Upload can be cancelled and a completed one is returned.
     ///
-    /// Dropping the returned future instead leaves the Upload pending until
-    /// it expires.
+    /// Dropping the returned future once the Upload exists spawns its
+    /// cancel on the current Tokio runtime (best effort: a runtime that is
+    /// shutting down may never run it).
     pub async fn upload_file_with<F: Future<Output = ()>>(
         self,
         path: impl AsRef<Path>,
@@ -183,9 +184,27 @@ impl<'c> Uploads<'c> {
             () = &mut interrupt => return Err(self.interrupted_create(create).await),
         };
         let upload_id = upload.id;
+        let guard = CancelOnDrop(Some((self.client.clone(), upload_id.clone())));
+        let result = self
+            .finish(&upload_id, plan.reader, progress, &mut interrupt)
+            .await;
+        // Every way out of `finish` has completed or cancelled the Upload.
+        guard.disarm();
+        result
+    }
 
+    /// Everything after the Upload exists: parts, then complete; on any
+    /// failure or interrupt, the cancel.
+    async fn finish(
+        self,
+        upload_id: &str,
+        reader: PartReader,
+        progress: &(dyn Fn(u64) + Send + Sync),
+        interrupt: &mut (impl Future<Output = ()> + Unpin),
+    ) -> Result<Upload> {
+        let upload_id = upload_id.to_owned();
         let sent = self
-            .send_parts(&upload_id, plan.reader, progress, &mut interrupt)
+            .send_parts(&upload_id, reader, progress, interrupt)
             .await;
         let (part_ids, md5) = match sent {
             Ok(done) => done,
@@ -200,7 +219,7 @@ impl<'c> Uploads<'c> {
         let mut complete = pin!(self.complete(&upload_id, &request));
         let completed = tokio::select! {
             completed = &mut complete => completed,
-            () = &mut interrupt => match tokio::time::timeout(INTERRUPT_GRACE, complete).await {
+            () = &mut *interrupt => match tokio::time::timeout(INTERRUPT_GRACE, complete).await {
                 Ok(Ok(upload)) => Ok(upload),
                 _ => return Err(self.interrupted(&upload_id).await),
             },
@@ -667,6 +686,28 @@ async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) 
 }
 
 /// Aborts a task when dropped.
+/// Cancels the Upload if the uploader's future is dropped before it is done.
+struct CancelOnDrop(Option<(Client, String)>);
+
+impl CancelOnDrop {
+    fn disarm(mut self) {
+        self.0 = None;
+    }
+}
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        let Some((client, upload_id)) = self.0.take() else {
+            return;
+        };
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(async move {
+                let _ = client.uploads().cancel(&upload_id).await;
+            });
+        }
+    }
+}
+
 struct AbortOnDrop(tokio::task::JoinHandle<()>);
 
 impl Drop for AbortOnDrop {

@@ -271,6 +271,53 @@ async fn an_interrupt_aborts_parts_in_flight_and_cancels() {
     assert_eq!(fake.count(Route::CompleteUpload), 0);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dropping_the_upload_future_cancels_the_upload() {
+    // Parts hang in the fake; the caller gives up (a select!, a timeout).
+    let fake = fake(Config {
+        part_delay: Duration::from_secs(60),
+        ..Config::default()
+    });
+    let file = temp_file(&pattern(4 * 16 * KIB));
+    let options = UploadOptions::new("fine-tune")
+        .part_size(16 * KIB)
+        .concurrency(2);
+    let client = client(&fake);
+    let upload = client.uploads().upload_file(file.path(), &options);
+    let gave_up = async {
+        while fake.count(Route::AddPart) < 2 {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    };
+    tokio::select! {
+        result = upload => panic!("the upload should hang, not end: {result:?}"),
+        () = bounded(gave_up) => {}
+    }
+    // The future is dropped now; its guard spawned the cancel.
+    let id = created_id(&fake);
+    bounded(async {
+        while fake.upload(&id).unwrap().status != FakeStatus::Cancelled {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await;
+    assert_eq!(fake.count(Route::CancelUpload), 1);
+    assert_eq!(fake.count(Route::CompleteUpload), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_finished_upload_is_not_cancelled_afterwards() {
+    let fake = fake(Config::default());
+    let file = temp_file(&pattern(3 * 16 * KIB));
+    let options = UploadOptions::new("fine-tune").part_size(16 * KIB);
+    let upload = bounded(client(&fake).uploads().upload_file(file.path(), &options))
+        .await
+        .unwrap();
+    assert_eq!(upload.status, UploadStatus::Completed);
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(fake.count(Route::CancelUpload), 0);
+}
+
 // Multi-threaded, as the CLI runs it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_interrupt_while_parts_flow_stops_them() {

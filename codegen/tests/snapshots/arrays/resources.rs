@@ -15,7 +15,7 @@ impl Client {
 /// Operations on arrays.
 #[derive(Debug, Clone, Copy)]
 pub struct Arrays<'c> {
-    client: &'c Client,
+    pub(crate) client: &'c Client,
 }
 
 impl Arrays<'_> {

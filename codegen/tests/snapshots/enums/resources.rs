@@ -15,7 +15,7 @@ impl Client {
 /// Operations on enums.
 #[derive(Debug, Clone, Copy)]
 pub struct Enums<'c> {
-    client: &'c Client,
+    pub(crate) client: &'c Client,
 }
 
 impl Enums<'_> {

@@ -15,7 +15,7 @@ impl Client {
 /// Operations on inline.
 #[derive(Debug, Clone, Copy)]
 pub struct Inline<'c> {
-    client: &'c Client,
+    pub(crate) client: &'c Client,
 }
 
 impl Inline<'_> {

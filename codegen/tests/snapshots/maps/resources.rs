@@ -15,7 +15,7 @@ impl Client {
 /// Operations on maps.
 #[derive(Debug, Clone, Copy)]
 pub struct Maps<'c> {
-    client: &'c Client,
+    pub(crate) client: &'c Client,
 }
 
 impl Maps<'_> {

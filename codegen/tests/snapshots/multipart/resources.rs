@@ -15,7 +15,7 @@ impl Client {
 /// Operations on documents.
 #[derive(Debug, Clone, Copy)]
 pub struct Documents<'c> {
-    client: &'c Client,
+    pub(crate) client: &'c Client,
 }
 
 impl<'c> Documents<'c> {
@@ -45,7 +45,7 @@ impl<'c> Documents<'c> {
 /// Operations on pages.
 #[derive(Debug, Clone, Copy)]
 pub struct DocumentsPages<'c> {
-    client: &'c Client,
+    pub(crate) client: &'c Client,
 }
 
 impl DocumentsPages<'_> {

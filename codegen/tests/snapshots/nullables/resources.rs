@@ -15,7 +15,7 @@ impl Client {
 /// Operations on nullables.
 #[derive(Debug, Clone, Copy)]
 pub struct Nullables<'c> {
-    client: &'c Client,
+    pub(crate) client: &'c Client,
 }
 
 impl Nullables<'_> {

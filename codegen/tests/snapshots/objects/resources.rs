@@ -15,7 +15,7 @@ impl Client {
 /// Operations on objects.
 #[derive(Debug, Clone, Copy)]
 pub struct Objects<'c> {
-    client: &'c Client,
+    pub(crate) client: &'c Client,
 }
 
 impl Objects<'_> {

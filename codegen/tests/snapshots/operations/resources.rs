@@ -15,7 +15,7 @@ impl Client {
 /// Stores of files.
 #[derive(Debug, Clone, Copy)]
 pub struct Stores<'c> {
-    client: &'c Client,
+    pub(crate) client: &'c Client,
 }
 
 impl<'c> Stores<'c> {
@@ -45,7 +45,7 @@ impl<'c> Stores<'c> {
 /// Operations on file batches.
 #[derive(Debug, Clone, Copy)]
 pub struct StoresFileBatches<'c> {
-    client: &'c Client,
+    pub(crate) client: &'c Client,
 }
 
 impl StoresFileBatches<'_> {

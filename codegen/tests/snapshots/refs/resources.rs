@@ -15,7 +15,7 @@ impl Client {
 /// Operations on refs.
 #[derive(Debug, Clone, Copy)]
 pub struct Refs<'c> {
-    client: &'c Client,
+    pub(crate) client: &'c Client,
 }
 
 impl Refs<'_> {

@@ -19,7 +19,7 @@ impl Client {
 /// or cancel it.
 #[derive(Debug, Clone, Copy)]
 pub struct Uploads<'c> {
-    client: &'c Client,
+    pub(crate) client: &'c Client,
 }
 
 impl<'c> Uploads<'c> {
@@ -92,7 +92,7 @@ impl<'c> Uploads<'c> {
 /// Operations on parts.
 #[derive(Debug, Clone, Copy)]
 pub struct UploadsParts<'c> {
-    client: &'c Client,
+    pub(crate) client: &'c Client,
 }
 
 impl UploadsParts<'_> {
