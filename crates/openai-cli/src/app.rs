@@ -16,6 +16,11 @@ pub const FAILURE: u8 = 1;
 pub const USAGE: u8 = 2;
 
 pub fn run(global: &Global, resource: Resource) -> ExitCode {
+    // Configuration first: a missing key must not wait on stdin.
+    let client = match build_client(global) {
+        Ok(client) => client,
+        Err(code) => return code,
+    };
     let body = if resource.takes_body() {
         match read_body(&mut std::io::stdin().lock()) {
             Ok(body) => body,
@@ -23,10 +28,6 @@ pub fn run(global: &Global, resource: Resource) -> ExitCode {
         }
     } else {
         None
-    };
-    let client = match build_client(global) {
-        Ok(client) => client,
-        Err(code) => return code,
     };
     let runtime = match runtime() {
         Ok(runtime) => runtime,

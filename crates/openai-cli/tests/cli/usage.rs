@@ -127,6 +127,31 @@ async fn base_url_without_a_scheme() {
 }
 
 #[tokio::test]
+async fn a_secret_in_the_base_url_is_never_echoed() {
+    // Swapped arguments (the key given as the base URL) and credentials in
+    // the URL both end in exit 2 without the secret on screen.
+    let swapped = format!("http://user:{SECRET}@127.0.0.1:9/v1");
+    for url in [SECRET, swapped.as_str()] {
+        let run = run(
+            &[
+                "uploads",
+                "cancel",
+                "u",
+                "--base-url",
+                url,
+                "--api-key",
+                "k",
+            ],
+            &[],
+        )
+        .await;
+        assert_eq!(run.code, 2, "{url}: {run:?}");
+        assert!(run.stderr.contains("invalid base URL"), "{}", run.stderr);
+        run.assert_no_secret();
+    }
+}
+
+#[tokio::test]
 async fn a_key_that_cannot_be_a_header_is_rejected_without_echoing_it() {
     let key = format!("{SECRET}\nInjected: yes");
     let server = silent().await;

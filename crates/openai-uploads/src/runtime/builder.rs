@@ -230,7 +230,8 @@ impl ClientBuilder {
 
 /// Parses and checks the base URL; returns it with its path minus trailing slashes.
 fn parse_base_url(text: &str) -> Result<(Url, String)> {
-    let invalid = |why: &str| Error::Config(format!("invalid base URL {text:?}: {why}"));
+    let shown = redacted_url(text);
+    let invalid = |why: &str| Error::Config(format!("invalid base URL{shown}: {why}"));
     // URL parsers forgive `http:host` and `https:///host`; we do not.
     let lower = text.get(..8).unwrap_or(text).to_ascii_lowercase();
     let rest = ["http://", "https://"]
@@ -249,7 +250,7 @@ fn parse_base_url(text: &str) -> Result<(Url, String)> {
     }
     if !url.username().is_empty() || url.password().is_some() {
         return Err(invalid(
-            "it must not contain credentials; use ClientBuilder::api_key",
+            "it must not contain credentials; give the API key on its own",
         ));
     }
     if url.query().is_some() || url.fragment().is_some() {
@@ -257,6 +258,27 @@ fn parse_base_url(text: &str) -> Result<(Url, String)> {
     }
     let base_path = url.path().trim_end_matches('/').to_owned();
     Ok((url, base_path))
+}
+
+/// The base URL as it may appear in an error: ` "http://<REDACTED>@host/v1"`
+/// with any credentials hidden, or nothing at all when it has no http(s)
+/// scheme, since a value in the wrong place may well be the API key.
+fn redacted_url(text: &str) -> String {
+    let lower = text.get(..8).unwrap_or(text).to_ascii_lowercase();
+    let Some(scheme) = ["http://", "https://"]
+        .into_iter()
+        .find(|s| lower.starts_with(s))
+    else {
+        return String::new();
+    };
+    let rest = &text[scheme.len()..];
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(authority_end);
+    let host = match authority.rfind('@') {
+        Some(at) => format!("<REDACTED>@{}", &authority[at + 1..]),
+        None => authority.to_owned(),
+    };
+    format!(" {:?}", format!("{}{host}{tail}", &text[..scheme.len()]))
 }
 
 fn shown_base_url(base: &Url, base_path: &str) -> String {
@@ -285,6 +307,28 @@ fn optional_header(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn base_url_errors_never_show_credentials_or_scheme_less_values() {
+        let cases = [
+            ("http://user:sk-SECRETPW@h/v1", "sk-SECRETPW"),
+            ("https://sk-SECRETKEY@h", "sk-SECRETKEY"),
+            ("sk-proj-SECRETKEY", "sk-proj-SECRETKEY"),
+            ("ftp://sk-SECRETKEY@h", "sk-SECRETKEY"),
+        ];
+        for (url, secret) in cases {
+            let err = super::parse_base_url(url).unwrap_err().to_string();
+            assert!(!err.contains(secret), "{err}");
+            assert!(
+                err.starts_with("configuration error: invalid base URL"),
+                "{err}"
+            );
+        }
+        let err = super::parse_base_url("http://u:p@example.com/v1")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("http://<REDACTED>@example.com/v1"), "{err}");
+    }
+
     use super::*;
 
     #[test]
