@@ -42,6 +42,8 @@ const EXPIRY_SECONDS: std::ops::RangeInclusive<i64> = 3600..=2_592_000;
 /// After an interrupt, how long a create or complete already sent may still
 /// finish: a created Upload can then be cancelled, a completed one returned.
 const INTERRUPT_GRACE: Duration = Duration::from_secs(10);
+/// How long the cleanup cancel may take, retries included.
+const CANCEL_LIMIT: Duration = Duration::from_secs(30);
 /// Bytes read (and hashed while still in cache) per read call.
 const READ_BLOCK: usize = 1024 * 1024;
 
@@ -321,10 +323,20 @@ impl<'c> Uploads<'c> {
         }
     }
 
+    /// The cleanup cancel, bounded: with the client's own timeout and
+    /// retries it could otherwise keep a Ctrl-C waiting for many minutes.
     async fn cancel_quietly(self, upload_id: &str) -> (bool, Option<Box<Error>>) {
-        match self.cancel(upload_id).await {
-            Ok(_) => (true, None),
-            Err(error) => (false, Some(Box::new(error))),
+        match tokio::time::timeout(CANCEL_LIMIT, self.cancel(upload_id)).await {
+            Ok(Ok(_)) => (true, None),
+            Ok(Err(error)) => (false, Some(Box::new(error))),
+            Err(_) => {
+                let error = Error::Timeout {
+                    method: reqwest::Method::POST,
+                    path: format!("/uploads/{upload_id}/cancel"),
+                    timeout: CANCEL_LIMIT,
+                };
+                (false, Some(Box::new(error)))
+            }
         }
     }
 }
@@ -685,7 +697,6 @@ async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) 
         .map_err(|err| io::Error::other(format!("the file reader failed: {err}")))
 }
 
-/// Aborts a task when dropped.
 /// Cancels the Upload if the uploader's future is dropped before it is done.
 struct CancelOnDrop(Option<(Client, String)>);
 
@@ -708,6 +719,7 @@ impl Drop for CancelOnDrop {
     }
 }
 
+/// Aborts a task when dropped.
 struct AbortOnDrop(tokio::task::JoinHandle<()>);
 
 impl Drop for AbortOnDrop {
