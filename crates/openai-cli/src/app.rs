@@ -153,7 +153,7 @@ pub fn error_text(global: &Global, err: &Error) -> (u8, String) {
     let Error::Api { raw, .. } = err else {
         return (code, text);
     };
-    let body = Doc::from_bytes(raw.as_bytes());
+    let body = Doc::from_bytes(raw.as_bytes()).printable();
     let doc = match &global.transform_error {
         None => Some(body),
         Some(path) => {

@@ -21,6 +21,24 @@ impl Doc {
         Self { raw, json }
     }
 
+    /// A body that is not JSON, with control characters other than newline
+    /// and tab escaped, so a server cannot drive the terminal through it.
+    pub fn printable(self) -> Self {
+        if self.json.is_some() {
+            return self;
+        }
+        let raw = self
+            .raw
+            .chars()
+            .map(|c| match c {
+                '\n' | '\t' => c.to_string(),
+                c if c.is_control() => c.escape_unicode().to_string(),
+                c => c.to_string(),
+            })
+            .collect();
+        Self { raw, json: None }
+    }
+
     /// Applies a GJSON path; `None` when the path matches nothing (or the body is not JSON).
     pub fn transform(&self, path: &str) -> Option<Self> {
         self.json.as_ref()?;
@@ -75,6 +93,14 @@ fn yaml(value: &Value) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn non_json_bodies_lose_their_terminal_escapes() {
+        let doc = Doc::from_bytes(b"<h1>Bad\x1b[2J gateway</h1>\n\tend\x07").printable();
+        assert_eq!(doc.raw, "<h1>Bad\\u{1b}[2J gateway</h1>\n\tend\\u{7}");
+        let json = Doc::from_bytes(b"{\"a\": \"\\u001b\"}");
+        assert_eq!(json.clone().printable(), json);
+    }
+
     use super::*;
 
     const SEED: &str = r#"{"id":"upload_1","bytes":5,"object":"upload","status":"cancelled","zeta":1,"alpha":{"b":[1,2]},"file":null}"#;
