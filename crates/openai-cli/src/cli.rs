@@ -10,7 +10,7 @@ use crate::upload;
 const GLOBAL: &str = "Global options";
 
 /// Used when neither --base-url nor a non-empty OPENAI_BASE_URL is given.
-pub const DEFAULT_BASE_URL: &str = "https://api.openai.com/v1";
+pub use openai_uploads::DEFAULT_BASE_URL;
 
 const AFTER_HELP: &str = "\
 Formats (--format, --format-error):
@@ -165,7 +165,7 @@ pub struct Global {
     #[arg(
         long,
         value_name = "N",
-        default_value_t = 2,
+        default_value_t = openai_uploads::DEFAULT_MAX_RETRIES,
         global = true,
         help_heading = GLOBAL
     )]

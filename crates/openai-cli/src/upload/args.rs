@@ -7,7 +7,7 @@ use clap::builder::{NonEmptyStringValueParser, RangedU64ValueParser};
 use crate::size;
 
 /// The largest Part the API accepts, and the default part size.
-pub const MAX_PART_SIZE: u64 = 64 << 20;
+pub use openai_uploads::MAX_PART_SIZE;
 /// More parallel Parts than this gains nothing and costs `concurrency × part size` of memory.
 pub const MAX_CONCURRENCY: u64 = 64;
 
@@ -66,7 +66,7 @@ pub struct UploadArgs {
     #[arg(
         long,
         value_name = "N",
-        default_value_t = 4,
+        default_value_t = openai_uploads::DEFAULT_CONCURRENCY,
         value_parser = RangedU64ValueParser::<usize>::new().range(1..=MAX_CONCURRENCY)
     )]
     pub concurrency: usize,
