@@ -28,10 +28,43 @@ pub fn file(tokens: TokenStream) -> Result<String, String> {
             text.push('\n');
         }
         previous_was_use = is_use;
-        let file: syn::File = syn::parse_quote!(#item);
-        text.push_str(&prettyplease::unparse(&file));
+        text.push_str(&unparse(item));
     }
     rustfmt(&text)
+}
+
+/// One item, with a blank line between the members of an `impl`, which
+/// prettyplease packs together.
+fn unparse(item: syn::Item) -> String {
+    let one = |item: syn::Item| {
+        let file: syn::File = syn::parse_quote!(#item);
+        prettyplease::unparse(&file)
+    };
+    let syn::Item::Impl(mut block) = item else {
+        return one(item);
+    };
+    if block.items.len() < 2 {
+        return one(syn::Item::Impl(block));
+    }
+    let members = std::mem::take(&mut block.items);
+    let mut head = None;
+    let mut bodies = Vec::new();
+    for member in members {
+        let mut single = block.clone();
+        single.items = vec![member];
+        let text = one(syn::Item::Impl(single));
+        let lines: Vec<&str> = text.lines().collect();
+        // The header ends at the first line that opens the block; the last
+        // line closes it.
+        let open = lines.iter().position(|l| l.ends_with('{')).unwrap_or(0);
+        head.get_or_insert_with(|| lines[..=open].join("\n"));
+        bodies.push(lines[open + 1..lines.len().saturating_sub(1)].join("\n"));
+    }
+    format!(
+        "{}\n{}\n}}\n",
+        head.unwrap_or_default(),
+        bodies.join("\n\n")
+    )
 }
 
 fn rustfmt(text: &str) -> Result<String, String> {

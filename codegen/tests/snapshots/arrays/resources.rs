@@ -23,6 +23,7 @@ impl Arrays<'_> {
     pub async fn list(self) -> Result<ArraysListResponse> {
         self.list_with_response().await.map(ApiResponse::into_data)
     }
+
     /// Like [`Arrays::list`], and also returns the status, headers and request id.
     pub async fn list_with_response(self) -> Result<ApiResponse<ArraysListResponse>> {
         let path = String::from("/arrays");

@@ -23,6 +23,7 @@ impl Enums<'_> {
     pub async fn get(self) -> Result<Job> {
         self.get_with_response().await.map(ApiResponse::into_data)
     }
+
     /// Like [`Enums::get`], and also returns the status, headers and request id.
     pub async fn get_with_response(self) -> Result<ApiResponse<Job>> {
         let path = String::from("/enums");

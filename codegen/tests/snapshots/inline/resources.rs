@@ -23,6 +23,7 @@ impl Inline<'_> {
     pub async fn get(self) -> Result<Outer> {
         self.get_with_response().await.map(ApiResponse::into_data)
     }
+
     /// Like [`Inline::get`], and also returns the status, headers and request id.
     pub async fn get_with_response(self) -> Result<ApiResponse<Outer>> {
         let path = String::from("/inline");

@@ -23,6 +23,7 @@ impl Maps<'_> {
     pub async fn get(self) -> Result<MapsGetResponse> {
         self.get_with_response().await.map(ApiResponse::into_data)
     }
+
     /// Like [`Maps::get`], and also returns the status, headers and request id.
     pub async fn get_with_response(self) -> Result<ApiResponse<MapsGetResponse>> {
         let path = String::from("/maps");

@@ -18,6 +18,7 @@ impl Resource {
             Self::Documents(command) => command.takes_body(),
         }
     }
+
     /// Sends the request this command names and returns the decoded reply as JSON. `body` is a JSON body read from stdin, for commands that take one.
     pub async fn run(
         self,
@@ -49,6 +50,7 @@ impl DocumentsCommand {
             Self::Pages(command) => command.takes_body(),
         }
     }
+
     /// Sends the request this command names and returns the decoded reply as JSON. `body` is a JSON body read from stdin, for commands that take one.
     pub async fn run(
         self,
@@ -95,6 +97,7 @@ impl DocumentsCreateArgs {
     pub fn takes_body(&self) -> bool {
         true
     }
+
     /// Sends the request this command names and returns the decoded reply as JSON. `body` is a JSON body read from stdin, for commands that take one.
     pub async fn run(
         self,
@@ -169,6 +172,7 @@ impl DocumentsPagesCommand {
             Self::Create(command) => command.takes_body(),
         }
     }
+
     /// Sends the request this command names and returns the decoded reply as JSON. `body` is a JSON body read from stdin, for commands that take one.
     pub async fn run(
         self,
@@ -216,6 +220,7 @@ impl DocumentsPagesCreateArgs {
     pub fn takes_body(&self) -> bool {
         false
     }
+
     /// Sends the request this command names and returns the decoded reply as JSON. `body` is a JSON body read from stdin, for commands that take one.
     pub async fn run(
         self,

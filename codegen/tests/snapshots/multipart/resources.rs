@@ -25,12 +25,14 @@ impl<'c> Documents<'c> {
             client: self.client,
         }
     }
+
     /// Creates a document from a JSON body, which the CLI also reads from stdin.
     pub async fn create(self, params: &CreateDocument) -> Result<Document> {
         self.create_with_response(params)
             .await
             .map(ApiResponse::into_data)
     }
+
     /// Like [`Documents::create`], and also returns the status, headers and request id.
     pub async fn create_with_response(
         self,
@@ -61,6 +63,7 @@ impl DocumentsPages<'_> {
             .await
             .map(ApiResponse::into_data)
     }
+
     /// Like [`DocumentsPages::create`], and also returns the status, headers and request id.
     pub async fn create_with_response(
         self,

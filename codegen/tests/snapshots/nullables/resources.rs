@@ -23,6 +23,7 @@ impl Nullables<'_> {
     pub async fn get(self) -> Result<NullablesGetResponse> {
         self.get_with_response().await.map(ApiResponse::into_data)
     }
+
     /// Like [`Nullables::get`], and also returns the status, headers and request id.
     pub async fn get_with_response(self) -> Result<ApiResponse<NullablesGetResponse>> {
         let path = String::from("/nullables");

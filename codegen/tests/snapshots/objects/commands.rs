@@ -18,6 +18,7 @@ impl Resource {
             Self::Objects(command) => command.takes_body(),
         }
     }
+
     /// Sends the request this command names and returns the decoded reply as JSON. `body` is a JSON body read from stdin, for commands that take one.
     pub async fn run(
         self,
@@ -45,6 +46,7 @@ impl ObjectsCommand {
             Self::Retrieve(command) => command.takes_body(),
         }
     }
+
     /// Sends the request this command names and returns the decoded reply as JSON. `body` is a JSON body read from stdin, for commands that take one.
     pub async fn run(
         self,
@@ -80,6 +82,7 @@ impl ObjectsRetrieveArgs {
     pub fn takes_body(&self) -> bool {
         false
     }
+
     /// Sends the request this command names and returns the decoded reply as JSON. `body` is a JSON body read from stdin, for commands that take one.
     pub async fn run(
         self,

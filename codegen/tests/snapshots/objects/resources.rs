@@ -27,6 +27,7 @@ impl Objects<'_> {
             .await
             .map(ApiResponse::into_data)
     }
+
     /// Like [`Objects::retrieve`], and also returns the status, headers and request id.
     pub async fn retrieve_with_response(self, object_id: &str) -> Result<ApiResponse<Thing>> {
         let path = format!("/objects/{}", encode_path("object_id", object_id)?);

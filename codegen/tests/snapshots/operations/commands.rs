@@ -18,6 +18,7 @@ impl Resource {
             Self::Stores(command) => command.takes_body(),
         }
     }
+
     /// Sends the request this command names and returns the decoded reply as JSON. `body` is a JSON body read from stdin, for commands that take one.
     pub async fn run(
         self,
@@ -49,6 +50,7 @@ impl StoresCommand {
             Self::FileBatches(command) => command.takes_body(),
         }
     }
+
     /// Sends the request this command names and returns the decoded reply as JSON. `body` is a JSON body read from stdin, for commands that take one.
     pub async fn run(
         self,
@@ -98,6 +100,7 @@ impl StoresCreateArgs {
     pub fn takes_body(&self) -> bool {
         true
     }
+
     /// Sends the request this command names and returns the decoded reply as JSON. `body` is a JSON body read from stdin, for commands that take one.
     pub async fn run(
         self,
@@ -179,6 +182,7 @@ impl StoresFileBatchesCommand {
             Self::List(command) => command.takes_body(),
         }
     }
+
     /// Sends the request this command names and returns the decoded reply as JSON. `body` is a JSON body read from stdin, for commands that take one.
     pub async fn run(
         self,
@@ -228,6 +232,7 @@ impl StoresFileBatchesCancelArgs {
     pub fn takes_body(&self) -> bool {
         false
     }
+
     /// Sends the request this command names and returns the decoded reply as JSON. `body` is a JSON body read from stdin, for commands that take one.
     pub async fn run(
         self,
@@ -275,6 +280,7 @@ impl StoresFileBatchesListArgs {
     pub fn takes_body(&self) -> bool {
         false
     }
+
     /// Sends the request this command names and returns the decoded reply as JSON. `body` is a JSON body read from stdin, for commands that take one.
     pub async fn run(
         self,

@@ -25,12 +25,14 @@ impl<'c> Stores<'c> {
             client: self.client,
         }
     }
+
     /// Creates a store from a JSON body.
     pub async fn create(self, params: &StoresCreateParams) -> Result<Store> {
         self.create_with_response(params)
             .await
             .map(ApiResponse::into_data)
     }
+
     /// Like [`Stores::create`], and also returns the status, headers and request id.
     pub async fn create_with_response(
         self,
@@ -58,6 +60,7 @@ impl StoresFileBatches<'_> {
             .await
             .map(ApiResponse::into_data)
     }
+
     /// Like [`StoresFileBatches::cancel`], and also returns the status, headers and request id.
     pub async fn cancel_with_response(
         self,
@@ -72,6 +75,7 @@ impl StoresFileBatches<'_> {
         let request = Request::new(Method::POST, path);
         self.client.execute(request).await
     }
+
     /// Lists batches, a page at a time.
     ///
     /// - `store_id`: The store.
@@ -84,6 +88,7 @@ impl StoresFileBatches<'_> {
             .await
             .map(ApiResponse::into_data)
     }
+
     /// Like [`StoresFileBatches::list`], and also returns the status, headers and request id.
     pub async fn list_with_response(
         self,

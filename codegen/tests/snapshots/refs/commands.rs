@@ -18,6 +18,7 @@ impl Resource {
             Self::Refs(command) => command.takes_body(),
         }
     }
+
     /// Sends the request this command names and returns the decoded reply as JSON. `body` is a JSON body read from stdin, for commands that take one.
     pub async fn run(
         self,
@@ -45,6 +46,7 @@ impl RefsCommand {
             Self::Get(command) => command.takes_body(),
         }
     }
+
     /// Sends the request this command names and returns the decoded reply as JSON. `body` is a JSON body read from stdin, for commands that take one.
     pub async fn run(
         self,
@@ -66,6 +68,7 @@ impl RefsGetArgs {
     pub fn takes_body(&self) -> bool {
         false
     }
+
     /// Sends the request this command names and returns the decoded reply as JSON. `body` is a JSON body read from stdin, for commands that take one.
     pub async fn run(
         self,

@@ -23,6 +23,7 @@ impl Refs<'_> {
     pub async fn get(self) -> Result<Holder> {
         self.get_with_response().await.map(ApiResponse::into_data)
     }
+
     /// Like [`Refs::get`], and also returns the status, headers and request id.
     pub async fn get_with_response(self) -> Result<ApiResponse<Holder>> {
         let path = String::from("/refs");

@@ -19,6 +19,7 @@ impl Resource {
             Self::Uploads(command) => command.takes_body(),
         }
     }
+
     /// Sends the request this command names and returns the decoded reply as JSON. `body` is a JSON body read from stdin, for commands that take one.
     pub async fn run(
         self,
@@ -69,6 +70,7 @@ impl UploadsCommand {
             Self::Parts(command) => command.takes_body(),
         }
     }
+
     /// Sends the request this command names and returns the decoded reply as JSON. `body` is a JSON body read from stdin, for commands that take one.
     pub async fn run(
         self,
@@ -107,6 +109,7 @@ impl UploadsCancelArgs {
     pub fn takes_body(&self) -> bool {
         false
     }
+
     /// Sends the request this command names and returns the decoded reply as JSON. `body` is a JSON body read from stdin, for commands that take one.
     pub async fn run(
         self,
@@ -152,6 +155,7 @@ impl UploadsCompleteArgs {
     pub fn takes_body(&self) -> bool {
         true
     }
+
     /// Sends the request this command names and returns the decoded reply as JSON. `body` is a JSON body read from stdin, for commands that take one.
     pub async fn run(
         self,
@@ -224,6 +228,7 @@ impl UploadsCreateArgs {
     pub fn takes_body(&self) -> bool {
         true
     }
+
     /// Sends the request this command names and returns the decoded reply as JSON. `body` is a JSON body read from stdin, for commands that take one.
     pub async fn run(
         self,
@@ -302,6 +307,7 @@ impl UploadsPartsCommand {
             Self::Create(command) => command.takes_body(),
         }
     }
+
     /// Sends the request this command names and returns the decoded reply as JSON. `body` is a JSON body read from stdin, for commands that take one.
     pub async fn run(
         self,
@@ -340,6 +346,7 @@ impl UploadsPartsCreateArgs {
     pub fn takes_body(&self) -> bool {
         false
     }
+
     /// Sends the request this command names and returns the decoded reply as JSON. `body` is a JSON body read from stdin, for commands that take one.
     pub async fn run(
         self,

@@ -29,6 +29,7 @@ impl<'c> Uploads<'c> {
             client: self.client,
         }
     }
+
     /// Cancels the Upload. No Parts may be added after an Upload is cancelled.
     ///
     /// Returns the Upload object with status `cancelled`.
@@ -39,12 +40,14 @@ impl<'c> Uploads<'c> {
             .await
             .map(ApiResponse::into_data)
     }
+
     /// Like [`Uploads::cancel`], and also returns the status, headers and request id.
     pub async fn cancel_with_response(self, upload_id: &str) -> Result<ApiResponse<Upload>> {
         let path = format!("/uploads/{}/cancel", encode_path("upload_id", upload_id)?);
         let request = Request::new(Method::POST, path);
         self.client.execute(request).await
     }
+
     /// Completes the Upload. The Parts are assembled in the order given, and
     /// their total size must equal the `bytes` the Upload was created with.
     /// No Parts may be added after an Upload is completed.
@@ -58,6 +61,7 @@ impl<'c> Uploads<'c> {
             .await
             .map(ApiResponse::into_data)
     }
+
     /// Like [`Uploads::complete`], and also returns the status, headers and request id.
     pub async fn complete_with_response(
         self,
@@ -68,6 +72,7 @@ impl<'c> Uploads<'c> {
         let request = Request::new(Method::POST, path).json(params)?;
         self.client.execute(request).await
     }
+
     /// Creates an Upload: a container that accepts the bytes of one file as
     /// Parts. An Upload holds at most 8 GB and expires an hour after it is
     /// created unless `expires_after` says otherwise.
@@ -78,6 +83,7 @@ impl<'c> Uploads<'c> {
             .await
             .map(ApiResponse::into_data)
     }
+
     /// Like [`Uploads::create`], and also returns the status, headers and request id.
     pub async fn create_with_response(
         self,
@@ -112,6 +118,7 @@ impl UploadsParts<'_> {
             .await
             .map(ApiResponse::into_data)
     }
+
     /// Like [`UploadsParts::create`], and also returns the status, headers and request id.
     pub async fn create_with_response(
         self,
