@@ -96,9 +96,9 @@ fn calls(base_url: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// A small JSONL training file under target/demo, made on every run.
+/// A small JSONL training file in the target directory's `demo/`, made on every run.
 fn demo_file() -> Result<std::path::PathBuf, String> {
-    let dir = crate::gen_cmd::project_root().join("target/demo");
+    let dir = util::target_dir().join("demo");
     std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let path = dir.join("training_examples.jsonl");
     let mut text = String::new();

@@ -1,20 +1,12 @@
 //! `cargo xtask gen [--check]`: regenerates the checked-in code from `spec/`.
 
 use std::fs;
-use std::path::{Path, PathBuf};
-
-/// The repository root, found from this crate's manifest directory.
-pub fn project_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("xtask lives one level below the root")
-        .to_path_buf()
-}
+use std::path::Path;
 
 /// Generates every file; with `check`, writes nothing and fails listing every
 /// stale, missing or extra file.
 pub fn run(check: bool) -> Result<(), String> {
-    let root = project_root();
+    let root = crate::util::root();
     let spec = read(&root.join("spec/openapi.yaml"))?;
     let config = read(&root.join("spec/generate.yaml"))?;
     let generated = codegen::generate(&spec, &config, "openai_uploads")
@@ -53,7 +45,7 @@ fn ensure_file_contents(
     problems: &mut Vec<String>,
 ) -> Result<(), String> {
     let shown = path
-        .strip_prefix(project_root())
+        .strip_prefix(crate::util::root())
         .unwrap_or(path)
         .display()
         .to_string();
