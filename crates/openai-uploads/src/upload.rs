@@ -666,19 +666,13 @@ fn changed(message: String) -> io::Error {
 }
 
 fn read_exact(file: &mut File, buffer: &mut [u8], size: u64) -> io::Result<()> {
-    let mut filled = 0;
-    while filled < buffer.len() {
-        match read_some(file, &mut buffer[filled..])? {
-            0 => {
-                return Err(io::Error::new(
-                    io::ErrorKind::UnexpectedEof,
-                    format!("the file shrank while it was read (it had {size} bytes at the start)"),
-                ));
-            }
-            n => filled += n,
-        }
-    }
-    Ok(())
+    file.read_exact(buffer).map_err(|err| match err.kind() {
+        io::ErrorKind::UnexpectedEof => io::Error::new(
+            io::ErrorKind::UnexpectedEof,
+            format!("the file shrank while it was read (it had {size} bytes at the start)"),
+        ),
+        _ => err,
+    })
 }
 
 fn read_some(file: &mut File, buffer: &mut [u8]) -> io::Result<usize> {
