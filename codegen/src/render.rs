@@ -142,7 +142,7 @@ pub fn type_tokens(ty: &TypeRef, models: Option<&TokenStream>) -> TokenStream {
         TypeRef::Boolean => quote!(bool),
         TypeRef::Binary => match models {
             Some(path) => quote!(#path::FilePart),
-            None => quote!(crate::runtime::FilePart),
+            None => quote!(openai_runtime::FilePart),
         },
         TypeRef::Any => quote!(serde_json::Value),
         TypeRef::Named(name) => {

@@ -125,8 +125,8 @@ fn multipart_form(def: &StructDef, types: &BTreeMap<String, TypeDef>) -> TokenSt
     quote! {
         impl #name {
             /// This body as a multipart form.
-            pub(crate) fn to_multipart(&self) -> crate::runtime::Multipart {
-                let mut form = crate::runtime::Multipart::new();
+            pub(crate) fn to_multipart(&self) -> openai_runtime::Multipart {
+                let mut form = openai_runtime::Multipart::new();
                 #(#parts)*
                 form
             }
@@ -247,7 +247,7 @@ pub fn resources(api: &Api) -> TokenStream {
     let handles = api.resources.iter().map(handle);
     quote! {
         #model_use
-        use crate::runtime::{#encode Method, Request};
+        use openai_runtime::{#encode Method, Request};
         use crate::{ApiResponse, Client, Result};
 
         impl Client {

@@ -102,29 +102,3 @@ fn output_is_deterministic() {
         assert_eq!(codegen::generate(&spec, &config, "x").unwrap(), first);
     }
 }
-
-/// The dependency names in a manifest's `[dependencies]` table.
-fn dependencies(manifest: &Path) -> Vec<String> {
-    let text = fs::read_to_string(manifest).unwrap();
-    let table = text.split("\n[dependencies]\n").nth(1).unwrap_or_default();
-    let table = table.split("\n[").next().unwrap_or_default();
-    table
-        .lines()
-        .filter_map(|line| line.split(['.', ' ', '=']).next())
-        .filter(|name| !name.is_empty() && !name.starts_with('#'))
-        .map(str::to_owned)
-        .collect()
-}
-
-#[test]
-fn snapshot_check_has_the_runtime_dependencies() {
-    let library = dependencies(&dir().join("../../crates/openai-uploads/Cargo.toml"));
-    let check = dependencies(&dir().join("../snapshot-check/Cargo.toml"));
-    assert!(library.contains(&"reqwest".to_owned()), "{library:?}");
-    for name in &library {
-        assert!(
-            check.contains(name),
-            "snapshot-check/Cargo.toml lacks `{name}`, which the runtime it compiles uses"
-        );
-    }
-}

@@ -1,13 +1,28 @@
 //! Compiles every snapshot in `codegen/tests/snapshots/` against the real
-//! runtime of `openai-uploads`, so a snapshot that would not build fails
+//! runtime crate, `openai-runtime`, so a snapshot that would not build fails
 //! `cargo test` and `cargo clippy` like any other code.
 
-// Some runtime helpers are only used by the real crate's hand-written code.
-#[allow(dead_code)]
-#[path = "../../../crates/openai-uploads/src/runtime/mod.rs"]
-pub mod runtime;
+pub use openai_runtime::{ApiResponse, Error, FilePart, Result};
 
-pub use runtime::{ApiResponse, Client, Error, FilePart, Result};
+/// The library's client type, as a generated library's hand-written part
+/// defines it: the runtime's client under a local type that the generated
+/// resources can add methods to.
+#[derive(Clone, Debug)]
+pub struct Client(openai_runtime::Client);
+
+impl From<openai_runtime::Client> for Client {
+    fn from(client: openai_runtime::Client) -> Self {
+        Self(client)
+    }
+}
+
+impl std::ops::Deref for Client {
+    type Target = openai_runtime::Client;
+
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
 
 /// One fixture's library and CLI output, as a module with the same shape as
 /// the crates they are generated for.

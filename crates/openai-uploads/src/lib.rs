@@ -38,8 +38,8 @@
 //! the file in parts (up to 64 MiB each, several at once, in bounded
 //! memory), and completes it with the parts in order and the file's md5. On
 //! any failure, or when [`Uploads::upload_file_with`]'s `interrupt` fires,
-//! it cancels the Upload before returning ([`Error::Upload`],
-//! [`Error::Interrupted`]).
+//! it cancels the Upload before returning ([`UploadError::Failed`],
+//! [`UploadError::Interrupted`]).
 //!
 //! ```no_run
 //! # async fn run(client: openai_uploads::Client) -> openai_uploads::Result<()> {
@@ -88,22 +88,26 @@
 //! enabled (`Builder::enable_all()`, as `#[tokio::main]` does), since each
 //! attempt has a timeout and retries sleep.
 //!
-//! `runtime/` is written by hand; `generated/` comes from `spec/` through
-//! `cargo xtask gen` and is never edited by hand.
+//! The client, errors, retries and TLS come from the hand-written
+//! [`openai_runtime`] crate, re-exported here; `generated/` comes from
+//! `spec/` through `cargo xtask gen` and is never edited by hand.
 
+mod client;
 mod generated;
-#[doc(hidden)]
-pub mod runtime;
 mod upload;
 
+pub use client::{Client, ClientBuilder};
 pub use generated::models::*;
 pub use generated::resources::*;
+/// The runtime the generated code runs on (requests, multipart bodies).
+pub use openai_runtime as runtime;
+pub use openai_runtime::{
+    ApiErrorBody, ApiResponse, DEFAULT_BASE_URL, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, Error,
+    FilePart, Result,
+};
 /// The `reqwest` this crate is built on, for [`ClientBuilder::http_client`].
 pub use reqwest;
-pub use runtime::{
-    ApiErrorBody, ApiResponse, Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_MAX_RETRIES,
-    DEFAULT_TIMEOUT, Error, FilePart, Result,
-};
 pub use upload::{
-    DEFAULT_CONCURRENCY, DEFAULT_PART_SIZE, MAX_PART_SIZE, MAX_UPLOAD_SIZE, UploadOptions,
+    DEFAULT_CONCURRENCY, DEFAULT_PART_SIZE, MAX_PART_SIZE, MAX_UPLOAD_SIZE, UploadError,
+    UploadOptions,
 };

@@ -10,7 +10,7 @@ use std::time::{Duration, SystemTime};
 
 use common::{KEY, assert_no_key, bounded};
 use openai_fake::{Config, Fake, Route, UploadStatus as FakeStatus};
-use openai_uploads::{Client, Error, UploadOptions, UploadStatus};
+use openai_uploads::{Client, Error, UploadError, UploadOptions, UploadStatus};
 
 const KIB: u64 = 1024;
 
@@ -156,7 +156,7 @@ async fn a_failing_part_cancels_the_upload() {
     assert_no_key(&err);
     let id = created_id(&fake);
     match &err {
-        Error::Upload {
+        UploadError::Failed {
             upload_id,
             cancelled,
             cancel_error,
@@ -242,7 +242,7 @@ async fn an_interrupt_aborts_parts_in_flight_and_cancels() {
     assert!(interrupted.load(Ordering::SeqCst));
     let id = created_id(&fake);
     match &err {
-        Error::Interrupted {
+        UploadError::Interrupted {
             upload_id,
             cancelled,
             cancel_error,
@@ -348,7 +348,7 @@ async fn an_interrupt_while_parts_flow_stops_them() {
     assert!(
         matches!(
             err,
-            Error::Interrupted {
+            UploadError::Interrupted {
                 cancelled: true,
                 ..
             }
@@ -382,7 +382,7 @@ async fn an_interrupt_before_any_part_still_cancels() {
     .unwrap_err();
     let id = created_id(&fake);
     assert!(
-        matches!(&err, Error::Interrupted { upload_id: Some(got), cancelled: true, .. } if got == &id),
+        matches!(&err, UploadError::Interrupted { upload_id: Some(got), cancelled: true, .. } if got == &id),
         "{err:?}"
     );
     assert_eq!(fake.upload(&id).unwrap().status, FakeStatus::Cancelled);
@@ -422,7 +422,7 @@ async fn upload_changing_file(
         "{text}"
     );
     match err {
-        Error::Upload {
+        UploadError::Failed {
             upload_id,
             cancelled: true,
             source,
@@ -492,7 +492,7 @@ async fn a_file_modified_in_place_fails_and_cancels() {
 }
 
 #[tokio::test]
-async fn when_the_cancel_fails_too_the_error_says_what_to_run() {
+async fn when_the_cancel_fails_too_the_error_says_so() {
     // The Upload expires behind the uploader's back after part 1: part 2
     // is refused, and so is the cancel.
     let fake = fake(Config::default());
@@ -517,7 +517,7 @@ async fn when_the_cancel_fails_too_the_error_says_what_to_run() {
     let id = created_id(&fake);
     assert_eq!(fake.upload(&id).unwrap().status, FakeStatus::Expired);
     match &err {
-        Error::Upload {
+        UploadError::Failed {
             cancelled: false,
             cancel_error: Some(cancel_error),
             source,
@@ -533,9 +533,11 @@ async fn when_the_cancel_fails_too_the_error_says_what_to_run() {
         text.contains(&format!("; cancelling upload {id} failed too: 400")),
         "{text}"
     );
+    // The library names no CLI command; the CLI adds its own hint.
     assert!(
-        text.ends_with(&format!("; run `openai uploads cancel {id}`")),
+        text.ends_with("; it may stay pending until it expires"),
         "{text}"
     );
+    assert_eq!(err.pending_upload_id(), Some(id.as_str()));
     assert_eq!(fake.count(Route::AddPart), 2);
 }

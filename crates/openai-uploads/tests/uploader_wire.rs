@@ -11,7 +11,7 @@ use common::{bounded, client};
 use md5::{Digest as _, Md5};
 use openai_uploads::{
     Error, FileExpirationAfter, FileExpirationAfterAnchor, MAX_PART_SIZE, MAX_UPLOAD_SIZE,
-    UploadOptions,
+    UploadError, UploadOptions,
 };
 use serde_json::{Value, json};
 use wiremock::matchers::{any, method, path, path_regex};
@@ -268,7 +268,7 @@ async fn a_rejected_md5_or_byte_count_cancels_the_upload() {
         .await
         .unwrap_err();
         assert!(
-            matches!(&err, Error::Upload { cancelled: true, source, .. } if source.status().map(|s| s.as_u16()) == Some(400)),
+            matches!(&err, UploadError::Failed { cancelled: true, source, .. } if source.status().map(|s| s.as_u16()) == Some(400)),
             "{err:?}"
         );
         assert_eq!(
@@ -298,7 +298,7 @@ async fn a_failed_create_leaves_nothing_to_cancel() {
     .await
     .unwrap_err();
     assert!(
-        matches!(&err, Error::Api { status, .. } if status.as_u16() == 400),
+        matches!(&err, UploadError::NotStarted(Error::Api { status, .. }) if status.as_u16() == 400),
         "{err:?}"
     );
     assert_eq!(server.received_requests().await.unwrap().len(), 1);
@@ -331,7 +331,7 @@ async fn an_interrupt_during_create_cancels_the_new_upload() {
     .await
     .unwrap_err();
     assert!(
-        matches!(&err, Error::Interrupted { upload_id: Some(id), cancelled: true, .. } if id == ID),
+        matches!(&err, UploadError::Interrupted { upload_id: Some(id), cancelled: true, .. } if id == ID),
         "{err:?}"
     );
     server.verify().await;
@@ -393,7 +393,7 @@ async fn rejected(path: &std::path::Path, options: &UploadOptions) -> (String, S
         .unwrap_err();
     server.verify().await;
     match err {
-        Error::InvalidArgument { name, reason } => (name, reason),
+        UploadError::NotStarted(Error::InvalidArgument { name, reason }) => (name, reason),
         other => panic!("{other:?}"),
     }
 }

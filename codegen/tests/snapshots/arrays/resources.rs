@@ -2,8 +2,8 @@
 // Do not edit by hand: edit the spec and run `cargo xtask gen`.
 
 use super::models::ArraysListResponse;
-use crate::runtime::{Method, Request};
 use crate::{ApiResponse, Client, Result};
+use openai_runtime::{Method, Request};
 
 impl Client {
     /// Operations on arrays.

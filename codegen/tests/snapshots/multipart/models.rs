@@ -72,8 +72,8 @@ pub struct Document {
 #[derive(Debug, Clone)]
 pub struct DocumentsPagesCreateParams {
     /// The page's bytes.
-    pub data: crate::runtime::FilePart,
-    pub thumbnail: Option<crate::runtime::FilePart>,
+    pub data: openai_runtime::FilePart,
+    pub thumbnail: Option<openai_runtime::FilePart>,
     pub kind: Option<DocumentsPagesCreateParamsKind>,
     /// Page number.
     pub number: i64,
@@ -83,8 +83,8 @@ pub struct DocumentsPagesCreateParams {
 
 impl DocumentsPagesCreateParams {
     /// This body as a multipart form.
-    pub(crate) fn to_multipart(&self) -> crate::runtime::Multipart {
-        let mut form = crate::runtime::Multipart::new();
+    pub(crate) fn to_multipart(&self) -> openai_runtime::Multipart {
+        let mut form = openai_runtime::Multipart::new();
         form = form.file("data", self.data.clone());
         if let Some(value) = &self.thumbnail {
             form = form.file("thumbnail", value.clone());

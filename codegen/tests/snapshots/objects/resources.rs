@@ -2,8 +2,8 @@
 // Do not edit by hand: edit the spec and run `cargo xtask gen`.
 
 use super::models::Thing;
-use crate::runtime::{Method, Request, encode_path};
 use crate::{ApiResponse, Client, Result};
+use openai_runtime::{Method, Request, encode_path};
 
 impl Client {
     /// Operations on objects.

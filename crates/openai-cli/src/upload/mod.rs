@@ -10,7 +10,7 @@ use std::process::ExitCode;
 
 use openai_uploads::{
     CreateUploadRequestPurpose, Error, FileExpirationAfter, FileExpirationAfterAnchor, Upload,
-    UploadOptions,
+    UploadError, UploadOptions,
 };
 
 use crate::app::{self, FAILURE};
@@ -74,9 +74,9 @@ fn print_upload(global: &Global, upload: &Upload) -> ExitCode {
 }
 
 /// Says what failed and what became of the Upload, and picks the exit status.
-fn report(global: &Global, err: &Error, signal: Option<u8>) -> ExitCode {
+fn report(global: &Global, err: &UploadError, signal: Option<u8>) -> ExitCode {
     match err {
-        Error::Interrupted {
+        UploadError::Interrupted {
             upload_id,
             cancelled,
             cancel_error,
@@ -90,7 +90,7 @@ fn report(global: &Global, err: &Error, signal: Option<u8>) -> ExitCode {
             let _ = app::write(&mut std::io::stderr().lock(), &text);
             ExitCode::from(signal.unwrap_or(signal::SIGINT_EXIT))
         }
-        Error::Upload {
+        UploadError::Failed {
             upload_id,
             cancelled,
             cancel_error,
@@ -106,7 +106,8 @@ fn report(global: &Global, err: &Error, signal: Option<u8>) -> ExitCode {
             let _ = app::write(&mut std::io::stderr().lock(), &text);
             ExitCode::from(FAILURE)
         }
-        other => app::print_error(global, other),
+        UploadError::NotStarted(other) => app::print_error(global, other),
+        other => app::fail(FAILURE, &other.to_string()),
     }
 }
 

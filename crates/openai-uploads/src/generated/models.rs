@@ -4,13 +4,13 @@
 #[derive(Debug, Clone)]
 pub struct AddUploadPartRequest {
     /// The chunk of bytes for this Part.
-    pub data: crate::runtime::FilePart,
+    pub data: openai_runtime::FilePart,
 }
 
 impl AddUploadPartRequest {
     /// This body as a multipart form.
-    pub(crate) fn to_multipart(&self) -> crate::runtime::Multipart {
-        let mut form = crate::runtime::Multipart::new();
+    pub(crate) fn to_multipart(&self) -> openai_runtime::Multipart {
+        let mut form = openai_runtime::Multipart::new();
         form = form.file("data", self.data.clone());
         form
     }

@@ -4,8 +4,8 @@
 use super::models::{
     AddUploadPartRequest, CompleteUploadRequest, CreateUploadRequest, Upload, UploadPart,
 };
-use crate::runtime::{Method, Request, encode_path};
 use crate::{ApiResponse, Client, Result};
+use openai_runtime::{Method, Request, encode_path};
 
 impl Client {
     /// Upload a large file in parts: create an Upload, add Parts to it, then complete

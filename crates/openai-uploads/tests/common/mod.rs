@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use openai_uploads::{Client, ClientBuilder, Error};
+use openai_uploads::{Client, ClientBuilder};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -59,7 +59,7 @@ pub fn upload_reply() -> wiremock::ResponseTemplate {
 }
 
 /// Fails if the key appears in the error's Display or Debug text.
-pub fn assert_no_key(error: &Error) {
+pub fn assert_no_key(error: &(impl std::fmt::Display + std::fmt::Debug)) {
     let display = error.to_string();
     let debug = format!("{error:?}");
     assert!(!display.contains(KEY), "key in Display: {display}");

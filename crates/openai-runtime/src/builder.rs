@@ -1,6 +1,7 @@
 //! Configuration: [`ClientBuilder`] and the environment.
 
 use std::fmt;
+use std::marker::PhantomData;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -22,16 +23,20 @@ const USER_AGENT_VALUE: &str = concat!("openai-uploads-rs/", env!("CARGO_PKG_VER
 /// Configures and builds a [`Client`].
 ///
 /// ```
-/// # fn main() -> Result<(), openai_uploads::Error> {
-/// let client = openai_uploads::Client::builder()
+/// # fn main() -> Result<(), openai_runtime::Error> {
+/// let client = openai_runtime::Client::builder()
 ///     .api_key("sk-...")
 ///     .base_url("http://127.0.0.1:4010/v1")
 ///     .max_retries(0)
 ///     .build()?;
 /// # Ok(()) }
 /// ```
-#[derive(Clone)]
-pub struct ClientBuilder {
+///
+/// `C` is the type [`build`](Self::build) returns. A generated library
+/// wraps [`Client`] in its own type, to give it resource methods, and
+/// exports `type ClientBuilder = openai_runtime::ClientBuilder<MyClient>`,
+/// so its users build their client type directly.
+pub struct ClientBuilder<C = Client> {
     api_key: Option<String>,
     base_url: Option<String>,
     organization: Option<String>,
@@ -41,15 +46,34 @@ pub struct ClientBuilder {
     http_client: Option<reqwest::Client>,
     debug: bool,
     env_error: Option<String>,
+    client: PhantomData<fn() -> C>,
 }
 
-impl Default for ClientBuilder {
+impl<C: From<Client>> Default for ClientBuilder<C> {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl fmt::Debug for ClientBuilder {
+// By hand: a derive would ask for `C: Clone`.
+impl<C> Clone for ClientBuilder<C> {
+    fn clone(&self) -> Self {
+        Self {
+            api_key: self.api_key.clone(),
+            base_url: self.base_url.clone(),
+            organization: self.organization.clone(),
+            project: self.project.clone(),
+            max_retries: self.max_retries,
+            timeout: self.timeout,
+            http_client: self.http_client.clone(),
+            debug: self.debug,
+            env_error: self.env_error.clone(),
+            client: PhantomData,
+        }
+    }
+}
+
+impl<C> fmt::Debug for ClientBuilder<C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientBuilder")
             .field("api_key", &self.api_key.as_ref().map(|_| "<REDACTED>"))
@@ -64,7 +88,7 @@ impl fmt::Debug for ClientBuilder {
     }
 }
 
-impl ClientBuilder {
+impl<C: From<Client>> ClientBuilder<C> {
     /// A builder with nothing set: no API key, the default base URL,
     /// 2 retries and a 600 s timeout. The environment is not read.
     pub fn new() -> Self {
@@ -79,6 +103,7 @@ impl ClientBuilder {
             http_client: None,
             debug: false,
             env_error: None,
+            client: PhantomData,
         }
     }
 
@@ -160,7 +185,7 @@ impl ClientBuilder {
     /// Fails with [`Error::Config`] when the API key is missing or not a valid
     /// header value, the base URL is not an absolute `http(s)://` URL, or the
     /// timeout is zero.
-    pub fn build(self) -> Result<Client> {
+    pub fn build(self) -> Result<C> {
         if let Some(message) = self.env_error {
             return Err(Error::Config(message));
         }
@@ -211,7 +236,7 @@ impl ClientBuilder {
             Some(http) => http,
             None => tls::http_client(base.scheme() == "https")?,
         };
-        Ok(Client {
+        let client = Client {
             inner: Arc::new(Inner {
                 http,
                 base_url: shown_base_url(&base, &base_path),
@@ -224,7 +249,8 @@ impl ClientBuilder {
                 timeout: self.timeout,
                 debug: self.debug,
             }),
-        })
+        };
+        Ok(C::from(client))
     }
 }
 

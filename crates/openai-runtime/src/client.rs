@@ -20,8 +20,9 @@ const DECODE_SNIPPET: usize = 512;
 /// An OpenAI API client. Cheap to clone: clones share one configuration and
 /// one connection pool.
 ///
-/// Build one with [`Client::from_env`] or [`Client::builder`], then call the
-/// API through the resource methods, e.g. [`Client::uploads`].
+/// Build one with [`Client::from_env`] or [`Client::builder`]. A generated
+/// library wraps it in its own client type, which adds the resource methods
+/// and dereferences to this one.
 #[derive(Clone)]
 pub struct Client {
     pub(super) inner: Arc<Inner>,

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 /// A decoded 2xx reply, with its status, headers, request id and raw body.
 ///
-/// Returned by the `*_with_response` methods, for example
+/// Returned by the generated `*_with_response` methods, for example
 /// `client.uploads().cancel_with_response(id)`.
 #[derive(Debug, Clone)]
 pub struct ApiResponse<T> {

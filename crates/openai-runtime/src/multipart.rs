@@ -30,7 +30,7 @@ const READ_CHUNK: u64 = 1024 * 1024;
 ///
 /// ```
 /// # fn main() -> std::io::Result<()> {
-/// use openai_uploads::FilePart;
+/// use openai_runtime::FilePart;
 ///
 /// let part = FilePart::from_bytes(&b"{\"prompt\": \"hi\"}\n"[..])
 ///     .filename("train.jsonl")

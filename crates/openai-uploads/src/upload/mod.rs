@@ -21,7 +21,13 @@ use futures_util::stream::FuturesUnordered;
 use md5::{Digest as _, Md5};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 
-use crate::runtime::{Client, Error, FilePart, Result};
+use openai_runtime::{Error, FilePart, Result};
+
+use crate::Client;
+mod error;
+
+pub use error::UploadError;
+
 use crate::{
     AddUploadPartRequest, CompleteUploadRequest, CreateUploadRequest, CreateUploadRequestPurpose,
     FileExpirationAfter, Upload, UploadPart, Uploads,
@@ -134,12 +140,12 @@ impl<'c> Uploads<'c> {
     /// Once the Upload exists, any failure (a part or the completion
     /// failing, the file changing while it is read) stops sending, aborts
     /// the parts in flight and cancels the Upload; the error is
-    /// [`Error::Upload`], which says whether the cancel worked. A part is
+    /// [`UploadError::Failed`], which says whether the cancel worked. A part is
     /// never sent twice unless the first try surely did not reach the
     /// server.
     ///
     /// ```no_run
-    /// # async fn run(client: openai_uploads::Client) -> openai_uploads::Result<()> {
+    /// # async fn run(client: openai_uploads::Client) -> Result<(), openai_uploads::UploadError> {
     /// use openai_uploads::UploadOptions;
     ///
     /// let upload = client
@@ -153,7 +159,7 @@ impl<'c> Uploads<'c> {
         self,
         path: impl AsRef<Path>,
         options: &UploadOptions,
-    ) -> Result<Upload> {
+    ) -> Result<Upload, UploadError> {
         self.upload_file_with(path, options, &|_| {}, std::future::pending())
             .await
     }
@@ -163,7 +169,7 @@ impl<'c> Uploads<'c> {
     /// `progress` is called with the total bytes acknowledged so far, after
     /// each part. When `interrupt` completes (say, on Ctrl-C), the upload
     /// stops sending parts, aborts the parts in flight, cancels the Upload
-    /// and returns [`Error::Interrupted`]. An interrupt while the Upload is
+    /// and returns [`UploadError::Interrupted`]. An interrupt while the Upload is
     /// being created or completed lets that request finish for up to 10 s,
     /// so a new Upload can be cancelled and a completed one is returned.
     ///
@@ -176,7 +182,7 @@ impl<'c> Uploads<'c> {
         options: &UploadOptions,
         progress: &(dyn Fn(u64) + Send + Sync),
         interrupt: F,
-    ) -> Result<Upload> {
+    ) -> Result<Upload, UploadError> {
         let plan = Plan::new(path.as_ref(), options)?;
         let mut interrupt = pin!(interrupt);
 
@@ -203,7 +209,7 @@ impl<'c> Uploads<'c> {
         reader: PartReader,
         progress: &(dyn Fn(u64) + Send + Sync),
         interrupt: &mut (impl Future<Output = ()> + Unpin),
-    ) -> Result<Upload> {
+    ) -> Result<Upload, UploadError> {
         let upload_id = upload_id.to_owned();
         let sent = self
             .send_parts(&upload_id, reader, progress, interrupt)
@@ -293,10 +299,10 @@ impl<'c> Uploads<'c> {
 
     /// After an interrupt during create: wait briefly for the Upload, so it
     /// can be cancelled rather than left pending.
-    async fn interrupted_create(self, create: impl Future<Output = Result<Upload>>) -> Error {
+    async fn interrupted_create(self, create: impl Future<Output = Result<Upload>>) -> UploadError {
         match tokio::time::timeout(INTERRUPT_GRACE, create).await {
             Ok(Ok(upload)) => self.interrupted(&upload.id).await,
-            _ => Error::Interrupted {
+            _ => UploadError::Interrupted {
                 upload_id: None,
                 cancelled: false,
                 cancel_error: None,
@@ -304,18 +310,18 @@ impl<'c> Uploads<'c> {
         }
     }
 
-    async fn interrupted(self, upload_id: &str) -> Error {
+    async fn interrupted(self, upload_id: &str) -> UploadError {
         let (cancelled, cancel_error) = self.cancel_quietly(upload_id).await;
-        Error::Interrupted {
+        UploadError::Interrupted {
             upload_id: Some(upload_id.to_owned()),
             cancelled,
             cancel_error,
         }
     }
 
-    async fn failed(self, upload_id: &str, source: Error) -> Error {
+    async fn failed(self, upload_id: &str, source: Error) -> UploadError {
         let (cancelled, cancel_error) = self.cancel_quietly(upload_id).await;
-        Error::Upload {
+        UploadError::Failed {
             upload_id: upload_id.to_owned(),
             cancelled,
             cancel_error,

@@ -103,38 +103,6 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
-    /// An upload failed after its Upload was created; the Upload was
-    /// cancelled unless `cancelled` is false.
-    #[error(
-        "upload {} failed: {source}; {}",
-        one_line(upload_id, 100),
-        CancelOutcome { upload_id, cancelled: *cancelled, cancel_error: cancel_error.as_deref() }
-    )]
-    Upload {
-        /// The Upload's id.
-        upload_id: String,
-        /// Whether cancelling the Upload worked.
-        cancelled: bool,
-        /// Why cancelling it failed, when it did.
-        cancel_error: Option<Box<Error>>,
-        /// What made the upload fail.
-        #[source]
-        source: Box<Error>,
-    },
-    /// The upload was interrupted; its Upload, if one was created, was
-    /// cancelled unless `cancelled` is false.
-    #[error("interrupted; {}", match upload_id {
-        Some(upload_id) => CancelOutcome { upload_id, cancelled: *cancelled, cancel_error: cancel_error.as_deref() }.to_string(),
-        None => "no upload was created".to_owned(),
-    })]
-    Interrupted {
-        /// The Upload's id, when one was created.
-        upload_id: Option<String>,
-        /// Whether cancelling the Upload worked.
-        cancelled: bool,
-        /// Why cancelling it failed, when it did.
-        cancel_error: Option<Box<Error>>,
-    },
 }
 
 impl Error {
@@ -184,7 +152,8 @@ impl Error {
         }
     }
 
-    pub(crate) fn invalid_argument(name: impl Into<String>, reason: impl Into<String>) -> Self {
+    /// An [`Error::InvalidArgument`] for the parameter `name`.
+    pub fn invalid_argument(name: impl Into<String>, reason: impl Into<String>) -> Self {
         Self::InvalidArgument {
             name: name.into(),
             reason: reason.into(),
@@ -280,30 +249,6 @@ impl fmt::Display for ApiLine<'_> {
     }
 }
 
-/// `cancelled upload_x`, or how cancelling it failed and what to run instead.
-struct CancelOutcome<'a> {
-    upload_id: &'a str,
-    cancelled: bool,
-    cancel_error: Option<&'a Error>,
-}
-
-impl fmt::Display for CancelOutcome<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let id = one_line(self.upload_id, 100);
-        match (self.cancelled, self.cancel_error) {
-            (true, _) => write!(f, "cancelled upload {id}"),
-            (false, Some(error)) => write!(
-                f,
-                "cancelling upload {id} failed too: {error}; run `openai uploads cancel {id}`"
-            ),
-            (false, None) => write!(
-                f,
-                "upload {id} was not cancelled; run `openai uploads cancel {id}`"
-            ),
-        }
-    }
-}
-
 struct RequestIdSuffix<'a>(Option<&'a str>);
 
 impl fmt::Display for RequestIdSuffix<'_> {
@@ -318,7 +263,11 @@ impl fmt::Display for RequestIdSuffix<'_> {
 /// Squeezes text onto one line: control characters and runs of whitespace
 /// become one space (no terminal escapes from a hostile server), and the
 /// result is cut to `max` characters with a trailing `…`.
-pub(crate) fn one_line(text: &str, max: usize) -> String {
+///
+/// ```
+/// assert_eq!(openai_runtime::one_line("a\x1b]0;title\x07 \n b", 20), "a ]0;title b");
+/// ```
+pub fn one_line(text: &str, max: usize) -> String {
     let mut out = String::with_capacity(text.len().min(max + 4));
     let mut chars = 0;
     let mut pending_space = false;
@@ -443,44 +392,7 @@ mod tests {
     }
 
     #[test]
-    fn upload_errors_say_what_happened_to_the_upload() {
-        let source = || Box::new(api(500, r#"{"error":{"message":"boom"}}"#, None));
-        let cancelled = Error::Upload {
-            upload_id: "upload_x".into(),
-            cancelled: true,
-            cancel_error: None,
-            source: source(),
-        };
-        assert_eq!(
-            cancelled.to_string(),
-            "upload upload_x failed: 500 Internal Server Error: boom; cancelled upload upload_x"
-        );
-        let stuck = Error::Upload {
-            upload_id: "upload_x".into(),
-            cancelled: false,
-            cancel_error: Some(Box::new(api(404, r#"{"error":"gone"}"#, None))),
-            source: source(),
-        };
-        assert_eq!(
-            stuck.to_string(),
-            "upload upload_x failed: 500 Internal Server Error: boom; cancelling upload upload_x \
-             failed too: 404 Not Found: gone; run `openai uploads cancel upload_x`"
-        );
-        let interrupted = Error::Interrupted {
-            upload_id: Some("upload_x".into()),
-            cancelled: true,
-            cancel_error: None,
-        };
-        assert_eq!(
-            interrupted.to_string(),
-            "interrupted; cancelled upload upload_x"
-        );
-        let early = Error::Interrupted {
-            upload_id: None,
-            cancelled: false,
-            cancel_error: None,
-        };
-        assert_eq!(early.to_string(), "interrupted; no upload was created");
+    fn file_errors_name_the_file() {
         let file = Error::File {
             path: "a/b.jsonl".into(),
             source: std::io::Error::other("it changed"),

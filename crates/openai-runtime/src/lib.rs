@@ -1,0 +1,38 @@
+//! The hand-written runtime that generated OpenAI clients run on.
+//!
+//! It holds what every operation shares: the [`Client`] with its
+//! configuration ([`ClientBuilder`]), the [`Request`] a generated method
+//! describes, sending with retries and timeouts, decoding into
+//! [`ApiResponse`], the one [`Error`] type, path encoding, multipart bodies
+//! ([`FilePart`], [`Multipart`]) and TLS.
+//!
+//! It knows nothing about any particular resource. A generated library
+//! wraps [`Client`] in a type of its own (so it can add resource methods to
+//! it) and names that type in [`ClientBuilder`]'s parameter; see
+//! [`ClientBuilder`].
+//!
+//! # Features
+//! - `rustls` (default): rustls with the ring provider and the platform's
+//!   certificate verifier; no OpenSSL.
+//! - `native-tls`: the platform's TLS library (OpenSSL on Linux). If both are
+//!   on, rustls is used.
+
+mod builder;
+mod client;
+mod error;
+mod log;
+mod multipart;
+mod path;
+mod request;
+mod response;
+mod retry;
+mod tls;
+
+pub use builder::{ClientBuilder, DEFAULT_BASE_URL, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT};
+pub use client::Client;
+pub use error::{ApiErrorBody, Error, Result, one_line};
+pub use multipart::{FilePart, Multipart};
+pub use path::encode_path;
+pub use request::Request;
+pub use reqwest::Method;
+pub use response::ApiResponse;
