@@ -4,8 +4,11 @@
 
 mod app;
 mod cli;
+mod client;
 mod color;
+mod exit;
 mod generated;
+mod options;
 mod output;
 mod pretty;
 mod size;
@@ -15,7 +18,8 @@ use std::process::ExitCode;
 
 use clap::{ArgMatches, FromArgMatches};
 
-use cli::{Cli, Command, Global, Shell};
+use cli::{Cli, Command, Shell};
+use options::Global;
 
 fn main() -> ExitCode {
     // Usage errors exit with 2 here, and --help / --version with 0, before any runtime or TLS work.
@@ -52,9 +56,9 @@ fn completion(shell: Shell) -> ExitCode {
     let mut script = Vec::new();
     clap_complete::generate(generator, &mut cli::command(), "openai", &mut script);
     let text = String::from_utf8_lossy(&script);
-    match app::write(&mut std::io::stdout().lock(), &text) {
+    match exit::write(&mut std::io::stdout().lock(), &text) {
         Err(err) if err.kind() != std::io::ErrorKind::BrokenPipe => {
-            app::fail(app::FAILURE, &format!("cannot write to stdout: {err}"))
+            exit::fail(exit::FAILURE, &format!("cannot write to stdout: {err}"))
         }
         _ => ExitCode::SUCCESS,
     }

@@ -1,9 +1,15 @@
 //! Turning a reply body into the text printed for `--format`, `--transform` and `-r`.
 
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+use openai_uploads::Error;
 use serde_json::Value;
 
-use crate::cli::Format;
-use crate::{color, pretty};
+use crate::color;
+use crate::exit::{FAILURE, USAGE, fail, write};
+use crate::options::{Format, Global};
+use crate::pretty;
 
 /// A reply body, or the part of it a `--transform` path selected.
 #[derive(Debug, Clone, PartialEq)]
@@ -91,8 +97,116 @@ fn yaml(value: &Value) -> String {
     serde_yaml::to_string(value).unwrap_or_else(|_| pretty_json(value))
 }
 
+pub fn print_result(global: &Global, body: &Doc) -> ExitCode {
+    let doc = match &global.transform {
+        None => body.clone(),
+        Some(path) => match body.transform(path) {
+            Some(doc) => doc,
+            None => {
+                return fail(
+                    FAILURE,
+                    &format!("--transform path `{path}` matched nothing in the result"),
+                );
+            }
+        },
+    };
+    let stdout = std::io::stdout();
+    let style = Style {
+        format: global.format,
+        raw_output: global.raw_output,
+        colour: color::enabled(stdout.is_terminal()),
+    };
+    match write(&mut stdout.lock(), &render(&doc, style)) {
+        Err(err) if err.kind() != std::io::ErrorKind::BrokenPipe => {
+            fail(FAILURE, &format!("cannot write to stdout: {err}"))
+        }
+        _ => ExitCode::SUCCESS,
+    }
+}
+
+/// Prints an error to stderr (stdout stays empty) and returns its exit status.
+pub fn print_error(global: &Global, err: &Error) -> ExitCode {
+    let (code, text) = error_text(global, err);
+    let _ = write(&mut std::io::stderr().lock(), &text);
+    ExitCode::from(code)
+}
+
+/// The exit status for an error and the text to print for it on stderr: `Error: ...`, then,
+/// for an API error, the error object in `--format-error` with `--transform-error`.
+pub fn error_text(global: &Global, err: &Error) -> (u8, String) {
+    let code = match err {
+        Error::InvalidArgument { .. } | Error::Config { .. } => USAGE,
+        _ => FAILURE,
+    };
+    let mut text = format!("Error: {}\n", summary(err, global));
+    let Error::Api { raw, .. } = err else {
+        return (code, text);
+    };
+    let body = Doc::from_bytes(raw.as_bytes()).printable();
+    let doc = match &global.transform_error {
+        None => Some(body),
+        Some(path) => {
+            let found = body.transform(path);
+            if found.is_none() {
+                text.push_str(&format!(
+                    "Error: --transform-error path `{path}` matched nothing in the error object\n"
+                ));
+            }
+            found
+        }
+    };
+    if let Some(doc) = doc.filter(|d| !d.raw.trim().is_empty()) {
+        let style = Style {
+            format: global.format_error,
+            raw_output: global.raw_output,
+            colour: color::enabled(std::io::stderr().is_terminal()),
+        };
+        text.push_str(&render(&doc, style));
+    }
+    (code, text)
+}
+
+/// [`summary_for`] with the base URL the client uses.
+pub fn summary(err: &Error, global: &Global) -> String {
+    summary_for(err, global.base_url())
+}
+
+/// One line naming the request and, for network failures, the host.
+fn summary_for(err: &Error, base_url: &str) -> String {
+    let request = match (err.method(), err.path()) {
+        (Some(method), Some(path)) => format!("{method} {path}: "),
+        _ => String::new(),
+    };
+    match err {
+        Error::Timeout { timeout, .. } => format!(
+            "{request}no reply from {} within {timeout:?}",
+            host(base_url)
+        ),
+        // `Api` reads `404 Not Found: No such upload (request id req_123)`;
+        // `Connection` reads `could not connect to host:port: ...`.
+        _ => format!("{request}{err}"),
+    }
+}
+
+/// `host[:port]` of a URL, without any `user:password@`.
+fn host(url: &str) -> &str {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or(rest);
+    authority.rsplit('@').next().unwrap_or(authority)
+}
+
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    #[test]
+    fn host_of_url() {
+        assert_eq!(host("https://api.openai.com/v1"), "api.openai.com");
+        assert_eq!(host("http://127.0.0.1:8080/v1?x#y"), "127.0.0.1:8080");
+        assert_eq!(host("http://user:secret@proxy:3128/v1"), "proxy:3128");
+        assert_eq!(host("https://[::1]:443"), "[::1]:443");
+    }
+
     #[test]
     fn non_json_bodies_lose_their_terminal_escapes() {
         let doc = Doc::from_bytes(b"<h1>Bad\x1b[2J gateway</h1>\n\tend\x07").printable();
@@ -100,8 +214,6 @@ mod tests {
         let json = Doc::from_bytes(b"{\"a\": \"\\u001b\"}");
         assert_eq!(json.clone().printable(), json);
     }
-
-    use super::*;
 
     const SEED: &str = r#"{"id":"upload_1","bytes":5,"object":"upload","status":"cancelled","zeta":1,"alpha":{"b":[1,2]},"file":null}"#;
 

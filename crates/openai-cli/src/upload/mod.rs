@@ -13,19 +13,20 @@ use openai_uploads::{
     UploadError, UploadOptions,
 };
 
-use crate::app::{self, FAILURE};
-use crate::cli::Global;
-use crate::output::Doc;
+use crate::client::{build_client, runtime};
+use crate::exit::{self, FAILURE};
+use crate::options::Global;
+use crate::output::{self, Doc};
 
 pub use args::{ABOUT, AFTER_HELP, LONG_ABOUT, UploadArgs};
 
 pub fn run(global: &Global, args: UploadArgs) -> ExitCode {
     let options = options(&args);
-    let client = match app::build_client(global) {
+    let client = match build_client(global) {
         Ok(client) => client,
         Err(code) => return code,
     };
-    let runtime = match app::runtime() {
+    let runtime = match runtime() {
         Ok(runtime) => runtime,
         Err(code) => return code,
     };
@@ -45,7 +46,7 @@ pub fn run(global: &Global, args: UploadArgs) -> ExitCode {
     // Parts still being aborted must not hold the exit.
     runtime.shutdown_background();
     match result {
-        Err(err) => app::fail(FAILURE, &format!("cannot handle Ctrl-C: {err}")),
+        Err(err) => exit::fail(FAILURE, &format!("cannot handle Ctrl-C: {err}")),
         Ok((_, Ok(upload))) => print_upload(global, &upload),
         Ok((caught, Err(err))) => report(global, &err, caught.exit_code()),
     }
@@ -68,8 +69,8 @@ fn options(args: &UploadArgs) -> UploadOptions {
 
 fn print_upload(global: &Global, upload: &Upload) -> ExitCode {
     match serde_json::to_vec(upload) {
-        Ok(bytes) => app::print_result(global, &Doc::from_bytes(&bytes)),
-        Err(err) => app::fail(FAILURE, &format!("cannot print the Upload: {err}")),
+        Ok(bytes) => output::print_result(global, &Doc::from_bytes(&bytes)),
+        Err(err) => exit::fail(FAILURE, &format!("cannot print the Upload: {err}")),
     }
 }
 
@@ -87,7 +88,7 @@ fn report(global: &Global, err: &UploadError, signal: Option<u8>) -> ExitCode {
                 }
                 Some(id) => interrupted(id, *cancelled, cancel_error.as_deref(), global),
             };
-            let _ = app::write(&mut std::io::stderr().lock(), &text);
+            let _ = exit::write(&mut std::io::stderr().lock(), &text);
             ExitCode::from(signal.unwrap_or(signal::SIGINT_EXIT))
         }
         UploadError::Failed {
@@ -96,18 +97,18 @@ fn report(global: &Global, err: &UploadError, signal: Option<u8>) -> ExitCode {
             cancel_error,
             source,
         } => {
-            let (_, mut text) = app::error_text(global, source);
+            let (_, mut text) = output::error_text(global, source);
             text.push_str(&outcome(
                 upload_id,
                 *cancelled,
                 cancel_error.as_deref(),
                 global,
             ));
-            let _ = app::write(&mut std::io::stderr().lock(), &text);
+            let _ = exit::write(&mut std::io::stderr().lock(), &text);
             ExitCode::from(FAILURE)
         }
-        UploadError::NotStarted(other) => app::print_error(global, other),
-        other => app::fail(FAILURE, &other.to_string()),
+        UploadError::NotStarted(other) => output::print_error(global, other),
+        other => exit::fail(FAILURE, &other.to_string()),
     }
 }
 
@@ -128,7 +129,7 @@ fn outcome(id: &str, cancelled: bool, cancel_error: Option<&Error>, global: &Glo
         return format!("Cancelled Upload {id}.\n");
     }
     let why = match cancel_error {
-        Some(err) => format!(": {}", app::summary(err, global)),
+        Some(err) => format!(": {}", output::summary(err, global)),
         None => String::new(),
     };
     format!(

@@ -33,7 +33,7 @@ pub fn interrupt() -> std::io::Result<(Caught, impl Future<Output = ()> + Send +
         record.0.store(code, Ordering::SeqCst);
         tokio::spawn(async move {
             let again = signals.next().await;
-            let _ = crate::app::write(
+            let _ = crate::exit::write(
                 &mut std::io::stderr().lock(),
                 "\nInterrupted again: exiting without waiting for the cancel; the Upload may still be pending.\n",
             );
