@@ -29,11 +29,16 @@ impl ApiError {
         Self::invalid_request(StatusCode::NOT_FOUND, format!("No such upload: '{id}'"))
     }
 
-    /// An operation that needs a pending Upload met one in another state.
+    /// An operation that needs a pending Upload met one in another state,
+    /// e.g. "Cannot cancel upload 'upload_1': Upload is already completed."
+    ///
+    /// The API reference does not document this error. The 400, the
+    /// `invalid_request_error` type and the wording are our assumption;
+    /// clients should rely on the status and type, not the message.
     pub fn not_pending(id: &str, action: &str, status: &str) -> Self {
         Self::invalid_request(
             StatusCode::BAD_REQUEST,
-            format!("Cannot {action} upload '{id}': its status is '{status}', not 'pending'."),
+            format!("Cannot {action} upload '{id}': Upload is already {status}."),
         )
     }
 

@@ -313,7 +313,11 @@ mod tests {
         assert_eq!(upload.status, UploadStatus::Cancelled);
         let again = store.cancel(SEED_UPLOAD_ID, 1_002).unwrap_err();
         assert_eq!(again.status.as_u16(), 400);
-        assert!(again.message.contains("'cancelled'"), "{}", again.message);
+        assert!(
+            again.message.contains("already cancelled"),
+            "{}",
+            again.message
+        );
     }
 
     #[test]
@@ -321,7 +325,7 @@ mod tests {
         let mut store = Store::seeded(1_000, 10);
         let err = store.cancel(SEED_UPLOAD_ID, 1_010).unwrap_err();
         assert_eq!(err.status.as_u16(), 400);
-        assert!(err.message.contains("'expired'"), "{}", err.message);
+        assert!(err.message.contains("already expired"), "{}", err.message);
     }
 
     #[test]
@@ -418,7 +422,7 @@ mod lifecycle_tests {
         // Part buffers are gone; a second completion is refused.
         assert!(store.uploads[&id].parts.is_empty());
         let err = store.parts_to_complete(&id, &order, 1_003).unwrap_err();
-        assert!(err.message.contains("'completed'"), "{}", err.message);
+        assert!(err.message.contains("already completed"), "{}", err.message);
         // Completed uploads never expire.
         assert_eq!(
             store.get(&id, 99_999).unwrap().status,
@@ -476,17 +480,19 @@ mod lifecycle_tests {
         assert_eq!(err.status.as_u16(), 400);
         assert!(
             err.message.contains("Cannot add a part to upload")
-                && err.message.contains("'cancelled'")
+                && err.message.contains("already cancelled")
         );
         let err = store.parts_to_complete(&id, &[a], 1_001).unwrap_err();
-        assert!(err.message.contains("Cannot complete") && err.message.contains("'cancelled'"));
+        assert!(
+            err.message.contains("Cannot complete") && err.message.contains("already cancelled")
+        );
 
         let id = store.create(new_upload(3), 1_000, 10).id;
         let a = part(&mut store, &id, b"abc");
         let err = store
             .add_part(&id, PartBody::Counted(1), 1_010)
             .unwrap_err();
-        assert!(err.message.contains("'expired'"), "{}", err.message);
+        assert!(err.message.contains("already expired"), "{}", err.message);
         assert!(store.parts_to_complete(&id, &[a], 1_010).is_err());
         assert!(store.uploads[&id].parts.is_empty());
         assert!(store.cancel(&id, 1_010).is_err());
@@ -500,7 +506,7 @@ mod lifecycle_tests {
         let data = store.parts_to_complete(&id, &[a], 1_000).unwrap();
         store.cancel(&id, 1_000).unwrap();
         let err = store.finish_complete(&id, data, true, 1_000).unwrap_err();
-        assert!(err.message.contains("'cancelled'"), "{}", err.message);
+        assert!(err.message.contains("already cancelled"), "{}", err.message);
         assert_eq!(store.file_data(&id), None);
     }
 

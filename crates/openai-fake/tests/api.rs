@@ -60,9 +60,7 @@ fn cancelling_twice_is_a_400_error_body() {
     assert_eq!(reply.status, 400);
     assert_eq!(
         reply.body,
-        error_body(
-            "Cannot cancel upload 'upload_abc123': its status is 'cancelled', not 'pending'."
-        )
+        error_body("Cannot cancel upload 'upload_abc123': Upload is already cancelled.")
     );
     assert_eq!(
         fake.upload(SEED_UPLOAD_ID).unwrap().status,
@@ -81,7 +79,7 @@ fn a_completed_upload_cannot_be_cancelled() {
     assert_eq!(reply.status, 400);
     assert_eq!(
         reply.body,
-        error_body("Cannot cancel upload 'upload_done': its status is 'completed', not 'pending'.")
+        error_body("Cannot cancel upload 'upload_done': Upload is already completed.")
     );
     assert_eq!(fake.upload("upload_done"), Some(done));
 }
@@ -97,7 +95,7 @@ fn an_expired_upload_cannot_be_cancelled() {
     assert_eq!(reply.status, 400);
     assert_eq!(
         reply.body,
-        error_body("Cannot cancel upload 'upload_abc123': its status is 'expired', not 'pending'.")
+        error_body("Cannot cancel upload 'upload_abc123': Upload is already expired.")
     );
     assert_eq!(
         fake.upload(SEED_UPLOAD_ID).unwrap().status,

@@ -254,13 +254,13 @@ fn a_multi_part_upload_is_assembled_in_the_listed_order() {
     assert_eq!(fake.file_bytes(&upload.id).unwrap(), whole);
 
     // Completed: no more parts, completions or cancels.
-    assert_error(&add_part(&fake, &upload.id, b"x"), 400, "'completed'");
+    assert_error(&add_part(&fake, &upload.id, b"x"), 400, "already completed");
     assert_error(
         &complete(&fake, &upload.id, &json!({"part_ids": ids})),
         400,
-        "'completed'",
+        "already completed",
     );
-    assert_error(&cancel(&fake, &upload.id), 400, "'completed'");
+    assert_error(&cancel(&fake, &upload.id), 400, "already completed");
 }
 
 #[test]
@@ -372,7 +372,7 @@ fn after_cancel_parts_and_completion_are_refused() {
         &add_part(&fake, &upload.id, b"def"),
         400,
         &format!(
-            "Cannot add a part to upload '{}': its status is 'cancelled'",
+            "Cannot add a part to upload '{}': Upload is already cancelled.",
             upload.id
         ),
     );
@@ -396,13 +396,13 @@ fn after_the_ttl_everything_is_refused_and_the_upload_shows_expired() {
     assert_eq!(status(&fake, &upload.id), UploadStatus::Pending);
     fake.advance_time(Duration::from_secs(1));
     assert_eq!(status(&fake, &upload.id), UploadStatus::Expired);
-    assert_error(&add_part(&fake, &upload.id, b"x"), 400, "'expired'");
+    assert_error(&add_part(&fake, &upload.id, b"x"), 400, "already expired");
     assert_error(
         &complete(&fake, &upload.id, &json!({"part_ids": [a]})),
         400,
-        "'expired'",
+        "already expired",
     );
-    assert_error(&cancel(&fake, &upload.id), 400, "'expired'");
+    assert_error(&cancel(&fake, &upload.id), 400, "already expired");
     // New uploads get a fresh hour on the advanced clock.
     let fresh = create(&fake, 1);
     assert_eq!(fresh.expires_at, fresh.created_at + 3600);
