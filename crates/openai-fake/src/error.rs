@@ -145,6 +145,22 @@ impl ApiError {
         }
     }
 
+    /// The error a [`crate::FaultKind::Status`] injects: a `server_error`
+    /// for 5xx, an `invalid_request_error` for 4xx.
+    pub fn fault(status: StatusCode, what: &str) -> Self {
+        Self {
+            kind: if status.is_server_error() {
+                "server_error"
+            } else {
+                "invalid_request_error"
+            },
+            ..Self::invalid_request(
+                status,
+                format!("The fake failed this {what} on purpose (fault injection)."),
+            )
+        }
+    }
+
     /// The failure `Config::fail_part` injects.
     pub fn injected(status: StatusCode, n: usize) -> Self {
         Self {

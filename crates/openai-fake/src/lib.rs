@@ -3,10 +3,19 @@
 //! It keeps Uploads and their Parts in memory and serves the whole flow under
 //! `/v1`: create, add parts (multipart), complete (byte count and md5
 //! checked, parts assembled into a File) and cancel, with expiry after a
-//! TTL. It checks the bearer header, tags every reply with `x-request-id`,
-//! logs every request ([`Fake::requests`]) and can fail a chosen part
-//! ([`Config::fail_part`]). Tests start it in-process with [`Fake::start`];
+//! TTL. It checks the bearer header, tags every reply with `x-request-id`
+//! and logs every request ([`Fake::requests`]: route, status, and for Parts
+//! their size, md5 and id). Tests start it in-process with [`Fake::start`];
 //! the `openai-fake` binary serves it on the command line.
+//!
+//! For resilience tests it can sabotage requests ([`FaultKind`]: an error
+//! status, a dropped connection, a request that never answers, work done
+//! but the reply lost, an endless body), aimed by request number
+//! ([`Config::part_faults`], [`Config::fail_part`]), by Part
+//! ([`Config::flaky_parts`]: "3 Parts each fail twice, then succeed") or at
+//! the completion ([`Config::complete_fault`]); and it expires Uploads on
+//! demand ([`Fake::expire`], [`Fake::set_expires_at`],
+//! [`Fake::advance_time`]) so no test waits for a clock.
 //!
 //! ```no_run
 //! let fake = openai_fake::Fake::start(openai_fake::Config::default())?;
@@ -14,11 +23,15 @@
 //! # Ok::<(), std::io::Error>(())
 //! ```
 
+mod config;
+mod digest;
 mod error;
+mod faults;
 mod log;
 mod model;
 mod params;
 mod parts;
+mod replies;
 mod routes;
 mod store;
 
@@ -35,8 +48,10 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use axum::http::StatusCode;
 use bytes::{Bytes, BytesMut};
 
+pub use config::Config;
 pub use error::ApiError;
-pub use log::{RequestRecord, Route};
+pub use faults::{FaultKind, FlakyParts, PartFault};
+pub use log::{PartInfo, RequestRecord, Route};
 pub use model::{FileObject, Upload, UploadPart, UploadStatus};
 pub use params::{EXPIRES_AFTER_SECONDS, MAX_UPLOAD_BYTES, NewUpload};
 pub use parts::{MAX_PART_BYTES, PART_BODY_LIMIT};
@@ -45,70 +60,6 @@ pub use store::{PartBody, SEED_UPLOAD_ID, Store};
 
 /// How long a stopping server waits for requests in flight.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
-
-/// How to run the fake.
-#[derive(Clone)]
-pub struct Config {
-    /// Port on 127.0.0.1; 0 picks a free one.
-    pub port: u16,
-    /// The only bearer token accepted; `None` accepts any non-empty token.
-    pub api_key: Option<String>,
-    /// How long a new Upload stays pending before it expires.
-    pub upload_ttl: Duration,
-    /// Start with the seeded uploads (`upload_abc123`, pending).
-    pub seed: bool,
-    /// Fail the Nth request to the parts route (1-based, counting every
-    /// authenticated one, refused or not) with
-    /// [`Config::fail_part_status`], after its body is read and before the
-    /// Part is stored. Only that one request fails.
-    pub fail_part: Option<usize>,
-    /// The status of that failure, 400..=599; default 500. The reply says
-    /// `x-should-retry: false`, except for 408 and 429 (`true`).
-    pub fail_part_status: u16,
-    /// Wait this long after reading each Part's body before answering, so
-    /// a test can interrupt a client with Parts in flight.
-    pub part_delay: Duration,
-    /// Keep each completed File's bytes for [`Fake::file_bytes`]; `false`
-    /// drops them at completion (for long benchmarks).
-    pub keep_file_bytes: bool,
-    /// Check the `md5` a completion sends; `false` accepts any well-formed
-    /// md5 without hashing. For benchmarks on one machine, where the fake's
-    /// hashing would compete with the client for CPU. With this off and
-    /// `keep_file_bytes` off, the fake keeps no Part data at all, only sizes.
-    pub verify_md5: bool,
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Self {
-            port: 0,
-            api_key: None,
-            upload_ttl: Duration::from_secs(3600),
-            seed: true,
-            fail_part: None,
-            fail_part_status: 500,
-            part_delay: Duration::ZERO,
-            keep_file_bytes: true,
-            verify_md5: true,
-        }
-    }
-}
-
-impl fmt::Debug for Config {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Config")
-            .field("port", &self.port)
-            .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
-            .field("upload_ttl", &self.upload_ttl)
-            .field("seed", &self.seed)
-            .field("fail_part", &self.fail_part)
-            .field("fail_part_status", &self.fail_part_status)
-            .field("part_delay", &self.part_delay)
-            .field("keep_file_bytes", &self.keep_file_bytes)
-            .field("verify_md5", &self.verify_md5)
-            .finish()
-    }
-}
 
 /// The server's shared state: the store plus the settings handlers need.
 #[derive(Clone)]
@@ -121,6 +72,8 @@ struct Inner {
     log: log::RequestLog,
     api_key: Option<String>,
     upload_ttl: Duration,
+    /// `upload_ttl` in whole seconds, rounded up.
+    ttl_secs: u64,
     fail_part: Option<usize>,
     fail_part_status: StatusCode,
     part_delay: Duration,
@@ -130,6 +83,10 @@ struct Inner {
     part_requests: AtomicUsize,
     /// Seconds added to the wall clock by [`FakeState::advance_time`].
     clock_offset: AtomicU64,
+    faults: faults::Faults,
+    /// Becomes `true` when the server starts to stop: hung requests and
+    /// endless bodies end then, so stopping never waits for them.
+    closing: tokio::sync::watch::Sender<bool>,
 }
 
 impl FakeState {
@@ -137,7 +94,7 @@ impl FakeState {
     /// becomes 500 ([`Fake::start`] refuses it instead).
     pub fn new(config: &Config) -> Self {
         let store = if config.seed {
-            Store::seeded(unix_now(), config.upload_ttl.as_secs())
+            Store::seeded(unix_now(), config.ttl_secs())
         } else {
             Store::default()
         };
@@ -151,6 +108,7 @@ impl FakeState {
                 log: log::RequestLog::default(),
                 api_key: config.api_key.clone(),
                 upload_ttl: config.upload_ttl,
+                ttl_secs: config.ttl_secs(),
                 fail_part: config.fail_part,
                 fail_part_status,
                 part_delay: config.part_delay,
@@ -158,6 +116,12 @@ impl FakeState {
                 verify_md5: config.verify_md5,
                 part_requests: AtomicUsize::new(0),
                 clock_offset: AtomicU64::new(0),
+                faults: faults::Faults::new(
+                    &config.part_faults,
+                    config.flaky_parts.clone(),
+                    config.complete_fault,
+                ),
+                closing: tokio::sync::watch::Sender::new(false),
             }),
         }
     }
@@ -228,13 +192,38 @@ impl FakeState {
         self.with_store(|store, now| store.get(id, now))
     }
 
+    /// Every Upload, as a client would see it now, in id order.
+    pub fn uploads(&self) -> Vec<Upload> {
+        self.with_store(|store, now| store.all(now))
+    }
+
     /// Adds or replaces an Upload, e.g. to set up a state for a test.
     pub fn insert_upload(&self, upload: Upload) {
         self.with_store(|store, _| store.insert(upload));
     }
 
+    /// Sets the `expires_at` an Upload reports. A pending Upload expires
+    /// once the fake's clock ([`FakeState::now`]) reaches it, so a time in
+    /// the past expires it now, and a later one keeps it pending however
+    /// long a test runs. Returns the Upload as it is now; `None` for an
+    /// unknown id.
+    pub fn set_expires_at(&self, id: &str, expires_at: u64) -> Option<Upload> {
+        self.with_store(|store, now| store.set_expires_at(id, expires_at, now))
+    }
+
+    /// Expires a pending Upload now, without waiting (its `expires_at`
+    /// becomes the fake's current time). Other states are left alone.
+    /// Returns the Upload as it is now; `None` for an unknown id.
+    pub fn expire(&self, id: &str) -> Option<Upload> {
+        self.with_store(|store, now| store.expire(id, now))
+    }
+
     pub fn upload_ttl(&self) -> Duration {
         self.inner.upload_ttl
+    }
+
+    pub(crate) fn ttl_secs(&self) -> u64 {
+        self.inner.ttl_secs
     }
 
     fn api_key(&self) -> Option<&str> {
@@ -272,6 +261,29 @@ impl FakeState {
         self.inner.keep_file_bytes || self.inner.verify_md5
     }
 
+    /// Whether each Part's md5 is taken as it is read: for the log and for
+    /// [`Config::flaky_parts`], unless the fake keeps no Part data (a
+    /// benchmark, where the hashing would take CPU from the client).
+    pub(crate) fn hashes_parts(&self) -> bool {
+        self.keeps_part_data() || self.inner.faults.needs_part_identity()
+    }
+
+    pub(crate) fn faults(&self) -> &faults::Faults {
+        &self.inner.faults
+    }
+
+    /// Tells hung requests and endless bodies that the server is stopping.
+    fn begin_shutdown(&self) {
+        self.inner.closing.send_replace(true);
+    }
+
+    /// Completes once the server starts to stop.
+    pub(crate) async fn closing(&self) {
+        let mut closing = self.inner.closing.subscribe();
+        // The sender lives as long as `self`, so this cannot fail.
+        let _ = closing.wait_for(|closing| *closing).await;
+    }
+
     fn next_request_id(&self) -> String {
         format!("req_{:032x}", fastrand::u128(..))
     }
@@ -285,6 +297,7 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> io::Result<()> {
     let (stop_tx, mut stop_rx) = tokio::sync::watch::channel(false);
+    let state_for_stop = state.clone();
     let server = axum::serve(listener, router(state))
         .with_graceful_shutdown(async move {
             let _ = stop_rx.wait_for(|stop| *stop).await;
@@ -295,6 +308,7 @@ pub async fn serve(
         result = &mut server => return result,
         () = shutdown => {}
     }
+    state_for_stop.begin_shutdown();
     let _ = stop_tx.send(true);
     tokio::time::timeout(SHUTDOWN_GRACE, server)
         .await
@@ -311,23 +325,12 @@ pub struct Fake {
 
 impl Fake {
     /// Binds 127.0.0.1 on `config.port` and starts serving. Works inside or
-    /// outside a Tokio runtime: the server has a runtime of its own.
+    /// outside a Tokio runtime: the server has a runtime of its own. Refuses
+    /// (`InvalidInput`) a config that [`Config::check`] refuses.
     pub fn start(config: Config) -> io::Result<Self> {
-        if !(400..=599).contains(&config.fail_part_status) {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                format!(
-                    "fail_part_status must be an error status (400..=599), not {}",
-                    config.fail_part_status
-                ),
-            ));
-        }
-        if config.fail_part == Some(0) {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                "fail_part counts from 1",
-            ));
-        }
+        config
+            .check()
+            .map_err(|message| io::Error::new(io::ErrorKind::InvalidInput, message))?;
         let listener = std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, config.port))?;
         listener.set_nonblocking(true)?;
         let addr = listener.local_addr()?;
@@ -404,6 +407,26 @@ impl Fake {
     /// The Upload with this id as a client would see it now.
     pub fn upload(&self, id: &str) -> Option<Upload> {
         self.state.upload(id)
+    }
+
+    /// See [`FakeState::uploads`].
+    pub fn uploads(&self) -> Vec<Upload> {
+        self.state.uploads()
+    }
+
+    /// See [`FakeState::expire`].
+    pub fn expire(&self, id: &str) -> Option<Upload> {
+        self.state.expire(id)
+    }
+
+    /// See [`FakeState::set_expires_at`].
+    pub fn set_expires_at(&self, id: &str, expires_at: u64) -> Option<Upload> {
+        self.state.set_expires_at(id, expires_at)
+    }
+
+    /// See [`FakeState::now`].
+    pub fn now(&self) -> u64 {
+        self.state.now()
     }
 
     /// See [`FakeState::requests`].

@@ -5,8 +5,8 @@ use std::net::Ipv4Addr;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::Parser;
-use openai_fake::{Config, FakeState};
+use clap::{CommandFactory, Parser};
+use openai_fake::{Config, FakeState, FaultKind, FlakyParts, PartFault};
 
 /// A stateful stand-in for the OpenAI Uploads API, on 127.0.0.1.
 ///
@@ -48,10 +48,33 @@ struct Args {
     /// Start without the seeded `upload_abc123`.
     #[arg(long)]
     no_seed: bool,
+    /// Sabotage the Nth part request (1-based, as for --fail-part) with
+    /// FAULT; repeat for more requests. FAULT is a status (e.g. 502: an
+    /// error reply without x-should-retry), `reset` (close the connection
+    /// without a reply), `hang` (never reply), `store-then-drop` (store
+    /// the part, then close without a reply) or `endless-body[:STATUS]`
+    /// (a reply whose body never ends).
+    #[arg(long, value_name = "N=FAULT")]
+    part_fault: Vec<PartFault>,
+    /// The first PARTS distinct parts (told apart by upload, size and
+    /// md5) each meet these faults on their first attempts, then succeed.
+    /// `3:2*502` = three parts each fail twice with a 502; `1:reset,hang`.
+    #[arg(long, value_name = "PARTS:FAULT[,FAULT...]")]
+    flaky_parts: Option<FlakyParts>,
+    /// Sabotage the first completion that would succeed with FAULT (as for
+    /// --part-fault; with `store-then-drop` the upload is completed but
+    /// the reply is lost).
+    #[arg(long, value_name = "FAULT")]
+    complete_fault: Option<FaultKind>,
 }
 
 fn main() -> ExitCode {
-    let args = Args::parse();
+    let config = config(Args::parse());
+    if let Err(message) = config.check() {
+        Args::command()
+            .error(clap::error::ErrorKind::ArgumentConflict, message)
+            .exit();
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -62,7 +85,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run(args)) {
+    match runtime.block_on(run(config)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             eprintln!("openai-fake: {message}");
@@ -71,8 +94,8 @@ fn main() -> ExitCode {
     }
 }
 
-async fn run(args: Args) -> Result<(), String> {
-    let config = Config {
+fn config(args: Args) -> Config {
+    Config {
         port: args.port,
         api_key: args.api_key,
         upload_ttl: Duration::from_secs(args.upload_ttl),
@@ -84,7 +107,13 @@ async fn run(args: Args) -> Result<(), String> {
         part_delay: Duration::from_millis(args.part_delay_ms),
         keep_file_bytes: !args.discard_files,
         verify_md5: !args.skip_md5_check,
-    };
+        part_faults: args.part_fault,
+        flaky_parts: args.flaky_parts,
+        complete_fault: args.complete_fault,
+    }
+}
+
+async fn run(config: Config) -> Result<(), String> {
     let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, config.port))
         .await
         .map_err(|e| format!("cannot listen on 127.0.0.1:{}: {e}", config.port))?;

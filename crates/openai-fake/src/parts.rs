@@ -3,12 +3,16 @@
 
 use axum::extract::multipart::{Field, MultipartError, MultipartRejection};
 use axum::extract::rejection::PathRejection;
-use axum::extract::{Multipart, Path, State};
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum::extract::{Extension, Multipart, Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use crate::FakeState;
+use crate::digest::Md5Hex;
 use crate::error::ApiError;
+use crate::faults::{FaultKind, PartIdentity};
+use crate::log::{LogEntry, PartInfo};
+use crate::replies;
 use crate::store::PartBody;
 
 /// The largest Part. The API says "64 MB"; like the client library we read
@@ -18,14 +22,22 @@ pub const MAX_PART_BYTES: u64 = 64 * 1024 * 1024;
 /// The route's body limit: a Part plus room for the multipart framing.
 pub const PART_BODY_LIMIT: usize = MAX_PART_BYTES as usize + 1024 * 1024;
 
+/// A Part as read from a request: its bytes (or only their count) and,
+/// when the fake hashes Parts, their md5.
+struct Received {
+    body: PartBody,
+    md5: Option<String>,
+}
+
 pub(crate) async fn add_part(
     State(state): State<FakeState>,
+    Extension(entry): Extension<LogEntry>,
     upload_id: Result<Path<String>, PathRejection>,
     headers: HeaderMap,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Response {
     let n = state.count_part_request();
-    match receive(&state, n, upload_id, &headers, multipart).await {
+    match receive(&state, entry, n, upload_id, &headers, multipart).await {
         Ok(response) => response,
         Err(error) => error.into_response(),
     }
@@ -33,6 +45,7 @@ pub(crate) async fn add_part(
 
 async fn receive(
     state: &FakeState,
+    entry: LogEntry,
     n: usize,
     upload_id: Result<Path<String>, PathRejection>,
     headers: &HeaderMap,
@@ -61,31 +74,84 @@ async fn receive(
         drain(&mut multipart).await;
         return Err(error);
     }
-    let data = read_data(&mut multipart, state.keeps_part_data()).await?;
+    let received = read_data(
+        &mut multipart,
+        state.keeps_part_data(),
+        state.hashes_parts(),
+    )
+    .await?;
+    let info = PartInfo {
+        bytes: received.body.len(),
+        md5: received.md5.clone(),
+        id: None,
+    };
+    state.log().set_part(entry, info);
     let delay = state.part_delay();
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;
     }
     if let Some(status) = state.injected_failure(n) {
-        let mut response = ApiError::injected(status, n).into_response();
-        let retry = if matches!(status.as_u16(), 408 | 429) {
-            "true"
-        } else {
-            "false"
-        };
-        response
-            .headers_mut()
-            .insert("x-should-retry", HeaderValue::from_static(retry));
-        return Ok(response);
+        state
+            .log()
+            .set_fault(entry, FaultKind::Status(status.as_u16()));
+        return Ok(fail_part_reply(status, n));
     }
-    let part = state.with_store(|store, now| store.add_part(&upload_id, data, now))?;
+    store(state, entry, n, &upload_id, received).await
+}
+
+/// The reply [`crate::Config::fail_part`] asks for: an error that tells
+/// the client whether to retry.
+fn fail_part_reply(status: StatusCode, n: usize) -> Response {
+    let mut response = ApiError::injected(status, n).into_response();
+    let retry = if matches!(status.as_u16(), 408 | 429) {
+        "true"
+    } else {
+        "false"
+    };
+    response
+        .headers_mut()
+        .insert("x-should-retry", HeaderValue::from_static(retry));
+    response
+}
+
+/// Stores a Part that passed every check, unless a fault for request `n`
+/// or for this Part says otherwise.
+async fn store(
+    state: &FakeState,
+    entry: LogEntry,
+    n: usize,
+    upload_id: &str,
+    Received { body, md5 }: Received,
+) -> Result<Response, ApiError> {
+    let identity = md5.map(|md5| PartIdentity {
+        upload_id: upload_id.to_owned(),
+        bytes: body.len(),
+        md5,
+    });
+    let fault = state.faults().for_part(n, identity);
+    if let Some(kind) = fault.filter(|kind| *kind != FaultKind::StoreThenDrop) {
+        state.log().set_fault(entry, kind);
+        return Ok(replies::sabotage(state, kind, "part request").await);
+    }
+    let part = state.with_store(|store, now| store.add_part(upload_id, body, now))?;
+    state.log().set_part_id(entry, &part.id);
+    if let Some(kind) = fault {
+        // Stored, and the client will never hear of it.
+        state.log().set_fault(entry, kind);
+        return Ok(replies::dropped());
+    }
     Ok(axum::Json(part).into_response())
 }
 
-/// The `data` field's bytes (or only their count, unless `keep`). Reads
-/// the whole body even when it finds a problem, then reports the first one.
-async fn read_data(multipart: &mut Multipart, keep: bool) -> Result<PartBody, ApiError> {
-    let mut data: Option<PartBody> = None;
+/// The `data` field's bytes (or only their count, unless `keep`), and
+/// their md5 if `hash`. Reads the whole body even when it finds a problem,
+/// then reports the first one.
+async fn read_data(
+    multipart: &mut Multipart,
+    keep: bool,
+    hash: bool,
+) -> Result<Received, ApiError> {
+    let mut data: Option<Received> = None;
     let mut problem: Option<ApiError> = None;
     while let Some(mut field) = multipart.next_field().await.map_err(malformed)? {
         let refusal = match field.name() {
@@ -110,7 +176,7 @@ async fn read_data(multipart: &mut Multipart, keep: bool) -> Result<PartBody, Ap
             drain_field(&mut field).await?;
             continue;
         }
-        match read_field(&mut field, keep).await? {
+        match read_field(&mut field, keep, hash).await? {
             Some(bytes) => data = Some(bytes),
             None => {
                 problem.get_or_insert(part_too_large());
@@ -123,7 +189,7 @@ async fn read_data(multipart: &mut Multipart, keep: bool) -> Result<PartBody, Ap
     let data = data.ok_or_else(|| ApiError::missing_param("data"))?;
     // The API's behaviour for an empty Part is not documented; an empty
     // Part is surely a client bug, so the fake refuses it.
-    if data.is_empty() {
+    if data.body.is_empty() {
         return Err(ApiError::invalid_value(
             "data",
             "The part is empty: 'data' holds no bytes.".to_owned(),
@@ -133,24 +199,43 @@ async fn read_data(multipart: &mut Multipart, keep: bool) -> Result<PartBody, Ap
 }
 
 /// The field's bytes, kept as the chunks the multipart parser hands out
-/// (slices of its buffer: no copy), or just their count unless `keep`;
-/// `None` (after reading it all) when it is over the limit.
-async fn read_field(field: &mut Field<'_>, keep: bool) -> Result<Option<PartBody>, ApiError> {
+/// (slices of its buffer: no copy), or just their count unless `keep`,
+/// hashed as they arrive if `hash`; `None` (after reading it all) when it
+/// is over the limit.
+async fn read_field(
+    field: &mut Field<'_>,
+    keep: bool,
+    hash: bool,
+) -> Result<Option<Received>, ApiError> {
     let mut chunks = Vec::new();
     let mut len: u64 = 0;
+    let mut md5 = hash.then(Md5Hex::default);
     while let Some(chunk) = field.chunk().await.map_err(malformed)? {
         len += chunk.len() as u64;
         if len > MAX_PART_BYTES {
             chunks = Vec::new();
-        } else if keep && !chunk.is_empty() {
-            chunks.push(chunk);
+            md5 = None;
+        } else {
+            if let Some(md5) = &mut md5 {
+                md5.update(&chunk);
+            }
+            if keep && !chunk.is_empty() {
+                chunks.push(chunk);
+            }
         }
     }
-    Ok(match (len > MAX_PART_BYTES, keep) {
-        (true, _) => None,
-        (false, true) => Some(PartBody::Chunks(chunks)),
-        (false, false) => Some(PartBody::Counted(len)),
-    })
+    if len > MAX_PART_BYTES {
+        return Ok(None);
+    }
+    let body = if keep {
+        PartBody::Chunks(chunks)
+    } else {
+        PartBody::Counted(len)
+    };
+    Ok(Some(Received {
+        body,
+        md5: md5.map(Md5Hex::finish),
+    }))
 }
 
 async fn drain_field(field: &mut Field<'_>) -> Result<(), ApiError> {

@@ -3,18 +3,21 @@
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, PathRejection};
-use axum::extract::{DefaultBodyLimit, Path, Request, State};
+use axum::extract::{DefaultBodyLimit, Extension, Path, Request, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
-use md5::{Digest, Md5};
 
 use crate::FakeState;
+use crate::digest::Md5Hex;
 use crate::error::ApiError;
+use crate::faults::FaultKind;
+use crate::log::LogEntry;
 use crate::model::Upload;
 use crate::params;
 use crate::parts::{self, PART_BODY_LIMIT};
+use crate::replies;
 use crate::store::PartBody;
 
 /// The fake's routes, wrapped in the auth, request-id and logging middleware.
@@ -38,7 +41,7 @@ async fn create_upload(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<axum::Json<Upload>, ApiError> {
     let new = params::parse_create(&body.map_err(body_error)?)?;
-    let ttl = state.upload_ttl().as_secs();
+    let ttl = state.ttl_secs();
     Ok(axum::Json(
         state.with_store(|store, now| store.create(new, now, ttl)),
     ))
@@ -46,9 +49,10 @@ async fn create_upload(
 
 async fn complete_upload(
     State(state): State<FakeState>,
+    Extension(entry): Extension<LogEntry>,
     upload_id: Result<Path<String>, PathRejection>,
     body: Result<Bytes, BytesRejection>,
-) -> Result<axum::Json<Upload>, ApiError> {
+) -> Result<Response, ApiError> {
     let Path(upload_id) = upload_id.map_err(|e| ApiError::invalid_path(&e.body_text()))?;
     let completion = params::parse_complete(&body.map_err(body_error)?)?;
     let data = state
@@ -74,10 +78,20 @@ async fn complete_upload(
         }
         _ => data,
     };
+    // Every check passed: this is where a completion fault fires.
+    let fault = state.faults().take_complete();
+    if let Some(kind) = fault.filter(|kind| *kind != FaultKind::StoreThenDrop) {
+        state.log().set_fault(entry, kind);
+        return Ok(replies::sabotage(&state, kind, "completion").await);
+    }
     let keep = state.keep_file_bytes();
-    state
-        .with_store(|store, now| store.finish_complete(&upload_id, data, keep, now))
-        .map(axum::Json)
+    let done = state.with_store(|store, now| store.finish_complete(&upload_id, data, keep, now))?;
+    if let Some(kind) = fault {
+        // Completed, and the client will never hear of it.
+        state.log().set_fault(entry, kind);
+        return Ok(replies::dropped());
+    }
+    Ok(axum::Json(done).into_response())
 }
 
 async fn cancel_upload(
@@ -91,20 +105,16 @@ async fn cancel_upload(
 /// Lowercase hex md5 of the parts, in order. Parts kept only as a count
 /// cannot be hashed (the fake keeps data whenever it checks md5).
 fn md5_hex(parts: &[PartBody]) -> Result<String, ApiError> {
-    let mut hasher = Md5::new();
+    let mut md5 = Md5Hex::default();
     for part in parts {
         let chunks = part
             .chunks()
             .ok_or_else(|| ApiError::internal("a part's bytes were not kept".to_owned()))?;
         for chunk in chunks {
-            hasher.update(chunk);
+            md5.update(chunk);
         }
     }
-    Ok(hasher
-        .finalize()
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect())
+    Ok(md5.finish())
 }
 
 fn body_error(rejection: BytesRejection) -> ApiError {
@@ -128,10 +138,11 @@ async fn method_not_allowed(request: Request) -> ApiError {
 
 /// Logs the request, checks the bearer token, then tags the reply (whatever
 /// it is) with a request id.
-async fn gate(State(state): State<FakeState>, request: Request, next: Next) -> Response {
+async fn gate(State(state): State<FakeState>, mut request: Request, next: Next) -> Response {
     let entry = state
         .log()
         .start(request.method().as_str(), request.uri().path());
+    request.extensions_mut().insert(LogEntry(entry));
     let mut response = match check_bearer(&state, request.headers()) {
         Ok(()) => next.run(request).await,
         Err(error) => error.into_response(),

@@ -75,6 +75,15 @@ impl Entry {
             file_data: None,
         }
     }
+
+    /// A pending Upload whose time has come becomes expired and drops its
+    /// Parts; other states never change with time.
+    fn expire_if_due(&mut self, now: u64) {
+        if self.upload.status == UploadStatus::Pending && now >= self.upload.expires_at {
+            self.upload.status = UploadStatus::Expired;
+            self.parts = HashMap::new();
+        }
+    }
 }
 
 impl Store {
@@ -100,6 +109,37 @@ impl Store {
     /// The Upload as a client would see it at `now`.
     pub fn get(&mut self, id: &str, now: u64) -> Option<Upload> {
         self.live(id, now).ok().map(|entry| entry.upload.clone())
+    }
+
+    /// Every Upload as a client would see it at `now`, in id order.
+    pub fn all(&mut self, now: u64) -> Vec<Upload> {
+        self.uploads
+            .values_mut()
+            .map(|entry| {
+                entry.expire_if_due(now);
+                entry.upload.clone()
+            })
+            .collect()
+    }
+
+    /// Sets the `expires_at` an Upload reports; a pending Upload whose
+    /// new time has come expires (and drops its Parts) at once. Returns the
+    /// Upload as seen at `now`.
+    pub fn set_expires_at(&mut self, id: &str, expires_at: u64, now: u64) -> Option<Upload> {
+        let entry = self.uploads.get_mut(id)?;
+        entry.upload.expires_at = expires_at;
+        entry.expire_if_due(now);
+        Some(entry.upload.clone())
+    }
+
+    /// Expires a pending Upload at `now`; leaves other states alone.
+    pub fn expire(&mut self, id: &str, now: u64) -> Option<Upload> {
+        let entry = self.uploads.get_mut(id)?;
+        if entry.upload.status == UploadStatus::Pending {
+            entry.upload.expires_at = now;
+            entry.expire_if_due(now);
+        }
+        Some(entry.upload.clone())
     }
 
     /// A new pending Upload that expires `ttl_secs` after `now`.
@@ -273,10 +313,7 @@ impl Store {
             .uploads
             .get_mut(id)
             .ok_or_else(|| ApiError::no_such_upload(id))?;
-        if entry.upload.status == UploadStatus::Pending && now >= entry.upload.expires_at {
-            entry.upload.status = UploadStatus::Expired;
-            entry.parts = HashMap::new();
-        }
+        entry.expire_if_due(now);
         Ok(entry)
     }
 }
@@ -336,6 +373,33 @@ mod tests {
             store.get(SEED_UPLOAD_ID, 9_999).unwrap().status,
             UploadStatus::Cancelled
         );
+    }
+
+    #[test]
+    fn expiry_can_be_set_or_forced_without_waiting() {
+        let mut store = Store::seeded(1_000, 3_600);
+        let later = store.set_expires_at(SEED_UPLOAD_ID, 9_000, 1_001).unwrap();
+        assert_eq!(
+            (later.status, later.expires_at),
+            (UploadStatus::Pending, 9_000)
+        );
+        let gone = store.expire(SEED_UPLOAD_ID, 1_002).unwrap();
+        assert_eq!(
+            (gone.status, gone.expires_at),
+            (UploadStatus::Expired, 1_002)
+        );
+        // Expired for good: a later `expires_at` does not revive it.
+        let still = store.set_expires_at(SEED_UPLOAD_ID, 9_000, 1_003).unwrap();
+        assert_eq!(still.status, UploadStatus::Expired);
+        assert_eq!(store.all(1_003), [still]);
+
+        store.insert(Upload::pending("upload_x", "a", "batch", 1, 1_000, 3_600));
+        store.cancel("upload_x", 1_000).unwrap();
+        let cancelled = store.expire("upload_x", 1_004).unwrap();
+        assert_eq!(cancelled.status, UploadStatus::Cancelled);
+        assert_eq!(cancelled.expires_at, 4_600);
+        assert_eq!(store.expire("upload_nope", 1_004), None);
+        assert_eq!(store.set_expires_at("upload_nope", 1, 1_004), None);
     }
 
     #[test]

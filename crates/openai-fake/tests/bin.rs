@@ -7,7 +7,7 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use common::{multipart, multipart_type, send, send_body};
+use common::{multipart, multipart_type, send, send_body, send_raw};
 
 const BIN: &str = env!("CARGO_BIN_EXE_openai-fake");
 
@@ -169,6 +169,44 @@ fn fault_flags_fail_the_chosen_part() {
 }
 
 #[test]
+fn fault_flags_aim_parts_and_the_completion() {
+    let (_fake, lines) = spawn(&[
+        "--no-seed",
+        "--part-fault",
+        "1=reset",
+        "--flaky-parts",
+        "1:503",
+        "--complete-fault",
+        "502",
+    ]);
+    let addr = addr_of(&base_url(&lines));
+    let auth = ("Authorization", "Bearer sk-test");
+    let body = r#"{"filename":"a.txt","purpose":"batch","bytes":3,"mime_type":"text/plain"}"#;
+    let reply = send_body(addr, "POST", "/v1/uploads", &[auth], body.as_bytes());
+    let id = reply.body["id"].as_str().unwrap().to_owned();
+    let path = format!("/v1/uploads/{id}/parts");
+    let content_type = multipart_type();
+    let headers = [auth, ("Content-Type", content_type.as_str())];
+    let part = multipart(&[("data", Some("a.txt"), b"abc")]);
+    // Request 1 is reset; the Part's first counted attempt is a 503.
+    assert_eq!(send_raw(addr, &path, &headers, &part), b"");
+    let reply = send_body(addr, "POST", &path, &headers, &part);
+    assert_eq!(reply.status, 503, "{}", reply.body);
+    assert_eq!(reply.header("x-should-retry"), None);
+    let reply = send_body(addr, "POST", &path, &headers, &part);
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let done = format!(
+        r#"{{"part_ids":["{}"]}}"#,
+        reply.body["id"].as_str().unwrap()
+    );
+    let complete = format!("/v1/uploads/{id}/complete");
+    let reply = send_body(addr, "POST", &complete, &[auth], done.as_bytes());
+    assert_eq!(reply.status, 502, "{}", reply.body);
+    let reply = send_body(addr, "POST", &complete, &[auth], done.as_bytes());
+    assert_eq!(reply.status, 200, "{}", reply.body);
+}
+
+#[test]
 fn help_documents_the_test_flags() {
     let output = Command::new(BIN).arg("--help").output().expect("run");
     assert!(output.status.success());
@@ -181,6 +219,9 @@ fn help_documents_the_test_flags() {
         "--discard-files",
         "--skip-md5-check",
         "--no-seed",
+        "--part-fault <N=FAULT>",
+        "--flaky-parts <PARTS:FAULT[,FAULT...]>",
+        "--complete-fault <FAULT>",
     ] {
         assert!(help.contains(flag), "--help lacks {flag}:\n{help}");
     }
@@ -193,6 +234,10 @@ fn bad_fault_flags_are_usage_errors() {
         ["--fail-part", "x"],
         ["--fail-part-status", "200"],
         ["--part-delay-ms", "soon"],
+        ["--part-fault", "0=reset"],
+        ["--part-fault", "1=boom"],
+        ["--flaky-parts", "3"],
+        ["--complete-fault", "200"],
     ] {
         let output = Command::new(BIN)
             .args(args)
@@ -203,4 +248,13 @@ fn bad_fault_flags_are_usage_errors() {
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert!(stderr.contains(args[0]), "{args:?}: {stderr}");
     }
+    // Two rules for one request.
+    let output = Command::new(BIN)
+        .args(["--fail-part", "1", "--part-fault", "1=reset"])
+        .stdin(Stdio::null())
+        .output()
+        .expect("run");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("more than one fault rule"), "{stderr}");
 }

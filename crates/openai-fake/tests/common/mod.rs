@@ -1,10 +1,14 @@
 //! A tiny blocking HTTP/1.1 client for the tests.
 //!
-//! Plain sockets on purpose: the workspace builds reqwest with rustls and no
-//! default crypto provider, and a test client should not need TLS anyway.
+//! Plain sockets on purpose: they show exactly which bytes came back (or
+//! that none did), and a test client should not need TLS anyway. The
+//! `client` module is a reqwest client, to see faults as a real HTTP
+//! client does.
 
 // Each test binary uses a different subset.
 #![allow(dead_code)]
+
+pub mod client;
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -62,6 +66,22 @@ pub fn send_head_only(
         .write_all(&head(addr, "POST", path, headers, Some(declared)))
         .expect("write");
     read_reply(stream)
+}
+
+/// Sends one request and returns every byte that came back before the
+/// connection ended (a reset counts as an end): empty when the server
+/// dropped the request without a reply.
+pub fn send_raw(addr: SocketAddr, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Vec<u8> {
+    let mut stream = connect(addr);
+    stream
+        .write_all(&head(addr, "POST", path, headers, Some(body.len())))
+        .expect("write");
+    stream.write_all(body).expect("write body");
+    let mut raw = Vec::new();
+    if let Err(e) = stream.read_to_end(&mut raw) {
+        assert_eq!(e.kind(), std::io::ErrorKind::ConnectionReset, "{e}");
+    }
+    raw
 }
 
 fn connect(addr: SocketAddr) -> TcpStream {
