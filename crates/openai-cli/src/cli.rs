@@ -1,6 +1,6 @@
 //! The command line: global flags and the top-level subcommands.
 
-use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
+use clap::{Arg, ArgAction, Args, CommandFactory, Parser, Subcommand, ValueEnum};
 
 use crate::generated::commands::Resource;
 use crate::options::Global;
@@ -16,6 +16,8 @@ Formats (--format, --format-error):
           by indentation, `*_at` Unix timestamps followed by their UTC date
   yaml    YAML
   raw     the reply body exactly as received
+  explore accepted for the official CLI's scripts: JSON, as `auto` (there is no
+          interactive viewer); off a terminal it warns and falls back to `json`
 
 Exit status:
   0  success
@@ -32,20 +34,29 @@ Examples:
   openai uploads cancel --upload-id upload_abc123 --format yaml
   openai uploads cancel upload_abc123 --transform status -r";
 
+/// What `-v` / `--version` print after the name, as the official CLI does:
+/// `openai version 0.1.0`.
+const VERSION: &str = concat!("version ", env!("CARGO_PKG_VERSION"));
+
+/// Ends the help of every subcommand, in place of the global options it leaves out.
+const GLOBALS_POINTER: &str =
+    "Global options (--api-key, --format, --debug, ...) work here too: see `openai --help`.";
+
 /// The OpenAI Uploads API from your terminal.
 #[derive(Debug, Parser)]
 #[command(
     name = "openai",
-    version,
-    arg_required_else_help = true,
+    version = VERSION,
+    disable_version_flag = true,
     after_help = AFTER_HELP
 )]
 pub struct Cli {
     #[command(flatten)]
     pub global: Global,
 
+    /// `None` for a bare `openai` (global flags only): the help is printed.
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
 }
 
 /// Top-level subcommands: the API's resources, plus hand-written ones.
@@ -62,6 +73,13 @@ pub enum Command {
         /// The shell to write the script for.
         shell: Shell,
     },
+
+    /// The official CLI's spelling of `completion`.
+    #[command(name = "@completion", hide = true)]
+    AtCompletion {
+        /// The shell to write the script for.
+        shell: Shell,
+    },
 }
 
 /// Shells that `openai completion` writes scripts for.
@@ -70,30 +88,98 @@ pub enum Shell {
     Bash,
     Zsh,
     Fish,
+    #[value(alias = "pwsh")]
     Powershell,
 }
 
-/// The whole command line: the derived [`Cli`] plus the hand-written `uploads upload`, which
-/// joins the generated `uploads` group here.
-pub fn command() -> clap::Command {
-    Cli::command().mut_subcommand("uploads", |uploads| {
-        // The texts go on after `augment_args`, which would put the struct's doc comment there.
-        let upload = <upload::UploadArgs as Args>::augment_args(clap::Command::new("upload"))
-            .about(upload::ABOUT)
-            .long_about(upload::LONG_ABOUT)
-            .after_help(upload::AFTER_HELP);
-        uploads.subcommand(upload)
+/// The command line that parses `openai`'s arguments: [`command`], with the global options
+/// left out of every subcommand's help (they are still accepted there).
+pub fn parser() -> clap::Command {
+    let root = command();
+    let globals: Vec<Arg> = root
+        .get_arguments()
+        .filter(|arg| arg.is_global_set())
+        .cloned()
+        .collect();
+    let names: Vec<String> = root
+        .get_subcommands()
+        .map(|sub| sub.get_name().to_owned())
+        .collect();
+    names.iter().fold(root, |root, name| {
+        root.mut_subcommand(name, |sub| hide_globals(sub, &globals))
     })
+}
+
+/// Adds hidden copies of the global options to `command` and its subcommands (clap then
+/// does not add visible ones), and ends their help with a pointer to `openai --help`.
+fn hide_globals(command: clap::Command, globals: &[Arg]) -> clap::Command {
+    let after = match command.get_after_help() {
+        Some(text) => format!("{text}\n\n{GLOBALS_POINTER}"),
+        None => GLOBALS_POINTER.to_owned(),
+    };
+    let names: Vec<String> = command
+        .get_subcommands()
+        .map(|sub| sub.get_name().to_owned())
+        .collect();
+    let command = globals
+        .iter()
+        .fold(command, |command, arg| command.arg(arg.clone().hide(true)))
+        .after_help(after);
+    names.iter().fold(command, |command, name| {
+        command.mut_subcommand(name, |sub| hide_globals(sub, globals))
+    })
+}
+
+/// The whole command line: the derived [`Cli`], `-v` / `--version`, and the hand-written
+/// `uploads upload`, which joins the generated `uploads` group here. Shell completions are
+/// written from this one, so they offer the global options everywhere.
+pub fn command() -> clap::Command {
+    let version = Arg::new("version")
+        .short('v')
+        .long("version")
+        .short_alias('V')
+        .action(ArgAction::Version)
+        .help("Print the version");
+    Cli::command()
+        .arg(version)
+        .mut_subcommand("uploads", |uploads| {
+            // The texts go on after `augment_args`, which would put the struct's doc comment there.
+            let upload = <upload::UploadArgs as Args>::augment_args(clap::Command::new("upload"))
+                .about(upload::ABOUT)
+                .long_about(upload::LONG_ABOUT)
+                .after_help(upload::AFTER_HELP);
+            uploads.subcommand(upload)
+        })
 }
 
 #[cfg(test)]
 mod tests {
+    use clap::FromArgMatches;
+
     use super::*;
     use crate::options::Format;
 
     #[test]
     fn command_definition_is_valid() {
         command().debug_assert();
+        parser().debug_assert();
+    }
+
+    #[test]
+    fn global_flags_are_hidden_but_accepted_in_subcommands() {
+        let mut parser = parser();
+        let cancel = parser
+            .find_subcommand_mut("uploads")
+            .and_then(|uploads| uploads.find_subcommand_mut("cancel"))
+            .expect("uploads cancel");
+        let help = cancel.render_long_help().to_string();
+        assert!(!help.contains("--api-key <KEY>"), "{help}");
+        assert!(help.contains("openai --help"), "{help}");
+        let matches = parser
+            .try_get_matches_from(["openai", "uploads", "cancel", "u", "--format", "YAML"])
+            .unwrap();
+        let cli = Cli::from_arg_matches(&matches).unwrap();
+        assert_eq!(cli.global.format, Format::Yaml);
     }
 
     #[test]

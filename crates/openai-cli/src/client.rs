@@ -1,5 +1,6 @@
 //! Building the API client from the global flags, and the async runtime it runs on.
 
+use std::path::Path;
 use std::process::ExitCode;
 
 use openai_uploads::Client;
@@ -19,16 +20,20 @@ pub fn runtime() -> Result<tokio::runtime::Runtime, ExitCode> {
         .map_err(|err| fail(FAILURE, &format!("cannot start the async runtime: {err}")))
 }
 
+/// The client the global flags describe; a configuration error is printed and gives
+/// exit status 2 before anything is sent.
 pub fn build_client(global: &Global) -> Result<Client, ExitCode> {
     let key = match global.api_key.as_deref() {
         Some(key) if !key.trim().is_empty() => key,
         _ => {
             return Err(fail(
                 USAGE,
-                "no API key: pass --api-key KEY or set OPENAI_API_KEY",
+                "no API key: pass --api-key KEY or set OPENAI_API_KEY \
+                 (an admin key is only for admin endpoints)",
             ));
         }
     };
+    let _mtls = mtls_files(global).map_err(|message| fail(USAGE, &message))?;
     let mut builder = Client::builder()
         .api_key(key)
         .base_url(global.base_url())
@@ -42,6 +47,34 @@ pub fn build_client(global: &Global) -> Result<Client, ExitCode> {
         builder = builder.project(project);
     }
     builder.build().map_err(|err| print_error(global, &err))
+}
+
+/// The mTLS certificate and key files, checked: both or neither, an https:// base URL,
+/// and files that can be read.
+fn mtls_files(global: &Global) -> Result<Option<(&Path, &Path)>, String> {
+    let Some((cert, key)) = global.mtls_files()? else {
+        return Ok(None);
+    };
+    let base_url = global.base_url();
+    if !base_url
+        .get(..8)
+        .is_some_and(|scheme| scheme.eq_ignore_ascii_case("https://"))
+    {
+        return Err(
+            "mTLS (--mtls-client-cert-file) needs an https:// base URL (--base-url or \
+             OPENAI_BASE_URL): a client certificate is only presented over TLS"
+                .into(),
+        );
+    }
+    for (path, what) in [(cert, "certificate"), (key, "key")] {
+        if let Err(err) = std::fs::File::open(path) {
+            return Err(format!(
+                "cannot read the mTLS client {what} file {}: {err}",
+                path.display()
+            ));
+        }
+    }
+    Ok(Some((cert, key)))
 }
 
 fn non_empty(value: &Option<String>) -> Option<&str> {

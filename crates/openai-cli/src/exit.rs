@@ -23,3 +23,14 @@ pub fn write(stream: &mut impl Write, text: &str) -> std::io::Result<()> {
     stream.write_all(text.as_bytes())?;
     stream.flush()
 }
+
+/// Writes `text` to stdout. Output that is lost is an error: a closed pipe or a full disk
+/// gives `Err` with the exit status, after a message on stderr.
+pub fn print_stdout(text: &str) -> Result<(), ExitCode> {
+    write(&mut std::io::stdout().lock(), text).map_err(|err| {
+        fail(
+            FAILURE,
+            &format!("cannot write to stdout: {err}; the output is lost"),
+        )
+    })
+}

@@ -1,6 +1,8 @@
 //! `openai`: the OpenAI Uploads API from the command line.
 //!
 //! `generated/` comes from the spec through `cargo xtask gen`; everything else is hand-written.
+//! Dependencies run one way: `main` → `cli` / `app` / `upload` → `client` → `output` →
+//! `options`, `exit`, `stdin` (leaves).
 
 mod app;
 mod cli;
@@ -12,8 +14,10 @@ mod options;
 mod output;
 mod pretty;
 mod size;
+mod stdin;
 mod upload;
 
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use clap::{ArgMatches, FromArgMatches};
@@ -23,15 +27,26 @@ use options::Global;
 
 fn main() -> ExitCode {
     // Usage errors exit with 2 here, and --help / --version with 0, before any runtime or TLS work.
-    let matches = cli::command().get_matches();
+    let matches = match cli::parser().try_get_matches() {
+        Ok(matches) => matches,
+        Err(err) => return clap_exit(&err),
+    };
     if let Some(args) = upload_args(&matches) {
-        let global = Global::from_arg_matches(&matches).unwrap_or_else(|err| err.exit());
+        let global = match Global::from_arg_matches(&matches) {
+            Ok(global) => global,
+            Err(err) => return clap_exit(&err),
+        };
         return upload::run(&global, args);
     }
-    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|err| err.exit());
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(err) => return clap_exit(&err),
+    };
     match cli.command {
-        Command::Completion { shell } => completion(shell),
-        Command::Api(resource) => app::run(&cli.global, resource),
+        // A bare `openai`, as the official CLI: the help, on stdout, and success.
+        None => help(),
+        Some(Command::Completion { shell } | Command::AtCompletion { shell }) => completion(shell),
+        Some(Command::Api(resource)) => app::run(&cli.global, resource),
     }
 }
 
@@ -46,6 +61,30 @@ fn upload_args(matches: &ArgMatches) -> Option<upload::UploadArgs> {
     Some(upload::UploadArgs::from_arg_matches(args).unwrap_or_else(|err| err.exit()))
 }
 
+/// Prints what clap has to say: help and the version on stdout (a failed write is an
+/// error, as for results), usage errors on stderr.
+fn clap_exit(err: &clap::Error) -> ExitCode {
+    if err.use_stderr() {
+        let _ = err.print();
+        return ExitCode::from(u8::try_from(err.exit_code()).unwrap_or(exit::USAGE));
+    }
+    let styled = err.render();
+    let text = if color::enabled(std::io::stdout().is_terminal()) {
+        styled.ansi().to_string()
+    } else {
+        styled.to_string()
+    };
+    print_stdout(&text)
+}
+
+/// The root help, exactly as `openai --help` prints it.
+fn help() -> ExitCode {
+    match cli::parser().try_get_matches_from(["openai", "--help"]) {
+        Err(help) => clap_exit(&help),
+        Ok(_) => ExitCode::SUCCESS,
+    }
+}
+
 fn completion(shell: Shell) -> ExitCode {
     let generator = match shell {
         Shell::Bash => clap_complete::Shell::Bash,
@@ -55,11 +94,12 @@ fn completion(shell: Shell) -> ExitCode {
     };
     let mut script = Vec::new();
     clap_complete::generate(generator, &mut cli::command(), "openai", &mut script);
-    let text = String::from_utf8_lossy(&script);
-    match exit::write(&mut std::io::stdout().lock(), &text) {
-        Err(err) if err.kind() != std::io::ErrorKind::BrokenPipe => {
-            exit::fail(exit::FAILURE, &format!("cannot write to stdout: {err}"))
-        }
-        _ => ExitCode::SUCCESS,
+    print_stdout(&String::from_utf8_lossy(&script))
+}
+
+fn print_stdout(text: &str) -> ExitCode {
+    match exit::print_stdout(text) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(code) => code,
     }
 }

@@ -1,6 +1,8 @@
 //! The global flags every command shares, and the output formats. A leaf: it imports
 //! nothing else from the crate, so every other module can use it.
 
+use std::fmt;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use clap::{Args, ValueEnum};
@@ -11,8 +13,8 @@ pub const GLOBAL: &str = "Global options";
 /// Used when neither --base-url nor a non-empty OPENAI_BASE_URL is given.
 pub use openai_uploads::DEFAULT_BASE_URL;
 
-/// Flags accepted before or after the subcommand.
-#[derive(Debug, Args)]
+/// Flags accepted before or after the subcommand. `Debug` never shows the keys.
+#[derive(Args)]
 pub struct Global {
     /// API key, sent as `Authorization: Bearer <key>`. Never printed.
     #[arg(
@@ -24,6 +26,53 @@ pub struct Global {
         help_heading = GLOBAL
     )]
     pub api_key: Option<String>,
+
+    /// Admin API key, for the organization's admin endpoints only: never sent with
+    /// uploads requests. Never printed.
+    #[arg(
+        long,
+        env = "OPENAI_ADMIN_KEY",
+        hide_env_values = true,
+        value_name = "KEY",
+        global = true,
+        help_heading = GLOBAL
+    )]
+    pub admin_api_key: Option<String>,
+
+    /// Webhook signing secret, for verifying webhooks; no uploads command sends it.
+    /// Never printed.
+    #[arg(
+        long,
+        env = "OPENAI_WEBHOOK_SECRET",
+        hide_env_values = true,
+        value_name = "SECRET",
+        global = true,
+        help_heading = GLOBAL
+    )]
+    pub webhook_secret: Option<String>,
+
+    /// PEM client certificate chain for mutual TLS (leaf first, then intermediates).
+    /// Needs --mtls-client-key-file and an https:// base URL.
+    #[arg(
+        long,
+        env = "OPENAI_MTLS_CLIENT_CERT_FILE",
+        hide_env_values = true,
+        value_name = "PATH",
+        global = true,
+        help_heading = GLOBAL
+    )]
+    pub mtls_client_cert_file: Option<PathBuf>,
+
+    /// PEM private key of the --mtls-client-cert-file certificate.
+    #[arg(
+        long,
+        env = "OPENAI_MTLS_CLIENT_KEY_FILE",
+        hide_env_values = true,
+        value_name = "PATH",
+        global = true,
+        help_heading = GLOBAL
+    )]
+    pub mtls_client_key_file: Option<PathBuf>,
 
     /// Base URL of the API, with an http:// or https:// scheme.
     #[arg(
@@ -59,10 +108,11 @@ pub struct Global {
     )]
     pub project: Option<String>,
 
-    /// How to print the result (see "Formats" in `openai --help`).
+    /// How to print the result (see "Formats" in `openai --help`); any case.
     #[arg(
         long,
         value_enum,
+        ignore_case = true,
         default_value_t = Format::Auto,
         value_name = "FORMAT",
         global = true,
@@ -70,10 +120,11 @@ pub struct Global {
     )]
     pub format: Format,
 
-    /// How to print an API error object (on stderr).
+    /// How to print an API error object (on stderr); any case.
     #[arg(
         long,
         value_enum,
+        ignore_case = true,
         default_value_t = Format::Auto,
         value_name = "FORMAT",
         global = true,
@@ -120,6 +171,27 @@ pub struct Global {
 }
 
 impl Global {
+    /// The mTLS certificate and key files, when both are given (empty variables count
+    /// as unset); an error names what is missing.
+    pub fn mtls_files(&self) -> Result<Option<(&Path, &Path)>, String> {
+        fn set(path: &Option<PathBuf>) -> Option<&Path> {
+            path.as_deref().filter(|p| !p.as_os_str().is_empty())
+        }
+        match (
+            set(&self.mtls_client_cert_file),
+            set(&self.mtls_client_key_file),
+        ) {
+            (None, None) => Ok(None),
+            (Some(cert), Some(key)) => Ok(Some((cert, key))),
+            (Some(_), None) => Err("--mtls-client-cert-file needs --mtls-client-key-file \
+                 (or OPENAI_MTLS_CLIENT_KEY_FILE): the certificate and its key go together"
+                .into()),
+            (None, Some(_)) => Err("--mtls-client-key-file needs --mtls-client-cert-file \
+                 (or OPENAI_MTLS_CLIENT_CERT_FILE): the certificate and its key go together"
+                .into()),
+        }
+    }
+
     /// The base URL to use: an empty OPENAI_BASE_URL counts as unset, as it does for the
     /// other variables.
     pub fn base_url(&self) -> &str {
@@ -140,6 +212,31 @@ pub enum Format {
     Pretty,
     Yaml,
     Raw,
+    Explore,
+}
+
+impl fmt::Debug for Global {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let redacted = |secret: &Option<String>| secret.as_ref().map(|_| "<REDACTED>");
+        f.debug_struct("Global")
+            .field("api_key", &redacted(&self.api_key))
+            .field("admin_api_key", &redacted(&self.admin_api_key))
+            .field("webhook_secret", &redacted(&self.webhook_secret))
+            .field("mtls_client_cert_file", &self.mtls_client_cert_file)
+            .field("mtls_client_key_file", &self.mtls_client_key_file)
+            .field("base_url", &"<not shown>")
+            .field("organization", &self.organization)
+            .field("project", &self.project)
+            .field("format", &self.format)
+            .field("format_error", &self.format_error)
+            .field("transform", &self.transform)
+            .field("transform_error", &self.transform_error)
+            .field("raw_output", &self.raw_output)
+            .field("max_retries", &self.max_retries)
+            .field("timeout", &self.timeout)
+            .field("debug", &self.debug)
+            .finish()
+    }
 }
 
 pub fn parse_seconds(text: &str) -> Result<Duration, String> {
@@ -156,6 +253,30 @@ pub fn parse_seconds(text: &str) -> Result<Duration, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn debug_hides_the_secrets() {
+        #[derive(clap::Parser)]
+        struct Cli {
+            #[command(flatten)]
+            global: Global,
+        }
+        let cli = <Cli as clap::Parser>::parse_from([
+            "openai",
+            "--api-key",
+            "sk-one",
+            "--admin-api-key",
+            "sk-admin-two",
+            "--webhook-secret",
+            "whsec_three",
+            "--base-url",
+            "https://user:pw@example.com/v1",
+        ]);
+        let shown = format!("{:?}", cli.global);
+        for secret in ["sk-one", "sk-admin-two", "whsec_three", "pw@"] {
+            assert!(!shown.contains(secret), "{shown}");
+        }
+    }
 
     #[test]
     fn seconds_parse() {

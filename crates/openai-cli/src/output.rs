@@ -7,7 +7,7 @@ use openai_uploads::Error;
 use serde_json::Value;
 
 use crate::color;
-use crate::exit::{FAILURE, USAGE, fail, write};
+use crate::exit::{FAILURE, USAGE, fail, print_stdout, write};
 use crate::options::{Format, Global};
 use crate::pretty;
 
@@ -33,15 +33,7 @@ impl Doc {
         if self.json.is_some() {
             return self;
         }
-        let raw = self
-            .raw
-            .chars()
-            .map(|c| match c {
-                '\n' | '\t' => c.to_string(),
-                c if c.is_control() => c.escape_unicode().to_string(),
-                c => c.to_string(),
-            })
-            .collect();
+        let raw = escape(&self.raw, true);
         Self { raw, json: None }
     }
 
@@ -66,22 +58,49 @@ pub struct Style {
     pub raw_output: bool,
     /// Whether the target stream gets colours (see [`color::enabled`]).
     pub colour: bool,
+    /// Whether the target stream is a terminal: text printed as it came (`raw`, `-r`, a body
+    /// that is not JSON) then has its control characters escaped.
+    pub terminal: bool,
+}
+
+/// `text` with its control characters escaped (`\u{1b}`), so that text a server chose
+/// cannot move the cursor, retitle the window or forge lines. `keep_lines` keeps newline
+/// and tab (for a multi-line body); without it the result is one line.
+pub fn escape(text: &str, keep_lines: bool) -> String {
+    if !text.chars().any(char::is_control) {
+        return text.to_owned();
+    }
+    text.chars()
+        .map(|c| match c {
+            '\n' | '\t' if keep_lines => c.to_string(),
+            c if c.is_control() => c.escape_unicode().to_string(),
+            c => c.to_string(),
+        })
+        .collect()
 }
 
 /// The text to print, always ending in a newline.
 pub fn render(doc: &Doc, style: Style) -> String {
+    let as_received = |text: &str| {
+        if style.terminal {
+            escape(text, true)
+        } else {
+            text.to_owned()
+        }
+    };
     let mut text = match &doc.json {
-        Some(Value::String(s)) if style.raw_output => s.clone(),
+        Some(Value::String(s)) if style.raw_output => as_received(s),
         Some(value) => match style.format {
-            Format::Raw => doc.raw.clone(),
-            Format::Auto if style.colour => color::json(value),
-            Format::Auto | Format::Json => pretty_json(value),
+            Format::Raw => as_received(&doc.raw),
+            // There is no interactive viewer: `explore` is `auto`.
+            Format::Auto | Format::Explore if style.colour => color::json(value),
+            Format::Auto | Format::Explore | Format::Json => pretty_json(value),
             Format::Jsonl => value.to_string(),
             Format::Pretty => pretty::render(value, style.colour),
             Format::Yaml => yaml(value),
         },
         // Not JSON (an HTML error page from a proxy, say): shown as received in every format.
-        None => doc.raw.clone(),
+        None => as_received(&doc.raw),
     };
     if !text.ends_with('\n') {
         text.push('\n');
@@ -110,17 +129,28 @@ pub fn print_result(global: &Global, body: &Doc) -> ExitCode {
             }
         },
     };
-    let stdout = std::io::stdout();
+    let terminal = std::io::stdout().is_terminal();
+    explore_warning(global.format, terminal);
     let style = Style {
         format: global.format,
         raw_output: global.raw_output,
-        colour: color::enabled(stdout.is_terminal()),
+        colour: color::enabled(terminal),
+        terminal,
     };
-    match write(&mut stdout.lock(), &render(&doc, style)) {
-        Err(err) if err.kind() != std::io::ErrorKind::BrokenPipe => {
-            fail(FAILURE, &format!("cannot write to stdout: {err}"))
-        }
-        _ => ExitCode::SUCCESS,
+    match print_stdout(&render(&doc, style)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(code) => code,
+    }
+}
+
+/// The official CLI's warning when `explore` cannot be shown (its text, for scripts that
+/// look for it).
+fn explore_warning(format: Format, terminal: bool) {
+    if format == Format::Explore && !terminal {
+        let _ = write(
+            &mut std::io::stderr().lock(),
+            "Warning: Output format 'explore' not supported for non-terminal output; falling back to 'json'\n",
+        );
     }
 }
 
@@ -156,19 +186,23 @@ pub fn error_text(global: &Global, err: &Error) -> (u8, String) {
         }
     };
     if let Some(doc) = doc.filter(|d| !d.raw.trim().is_empty()) {
+        let terminal = std::io::stderr().is_terminal();
+        explore_warning(global.format_error, terminal);
         let style = Style {
             format: global.format_error,
             raw_output: global.raw_output,
-            colour: color::enabled(std::io::stderr().is_terminal()),
+            colour: color::enabled(terminal),
+            terminal,
         };
         text.push_str(&render(&doc, style));
     }
     (code, text)
 }
 
-/// [`summary_for`] with the base URL the client uses.
+/// [`summary_for`] with the base URL the client uses, on one line and with control
+/// characters escaped: the server chose part of it (an error message, an id).
 pub fn summary(err: &Error, global: &Global) -> String {
-    summary_for(err, global.base_url())
+    escape(&summary_for(err, global.base_url()), false)
 }
 
 /// One line naming the request and, for network failures, the host.
@@ -222,7 +256,48 @@ mod tests {
             format,
             raw_output: false,
             colour: false,
+            terminal: false,
         }
+    }
+
+    #[test]
+    fn text_as_received_is_escaped_on_a_terminal_only() {
+        let doc = Doc::from_bytes(b"\"\\u001b]0;x\\u0007\"");
+        let raw = Style {
+            raw_output: true,
+            ..style(Format::Json)
+        };
+        assert_eq!(render(&doc, raw), "\u{1b}]0;x\u{7}\n");
+        let on_terminal = Style {
+            terminal: true,
+            ..raw
+        };
+        assert_eq!(render(&doc, on_terminal), "\\u{1b}]0;x\\u{7}\n");
+        let html = Doc::from_bytes(b"<p>\x1b[2J\r\n</p>");
+        let shown = render(
+            &html,
+            Style {
+                terminal: true,
+                ..style(Format::Raw)
+            },
+        );
+        assert_eq!(shown, "<p>\\u{1b}[2J\\u{d}\n</p>\n");
+    }
+
+    #[test]
+    fn explore_is_json() {
+        let doc = Doc::from_bytes(br#"{"a":1}"#);
+        assert_eq!(
+            render(&doc, style(Format::Explore)),
+            render(&doc, style(Format::Json))
+        );
+    }
+
+    #[test]
+    fn escape_keeps_lines_only_when_asked() {
+        assert_eq!(escape("a\nb\tc\x1b", true), "a\nb\tc\\u{1b}");
+        assert_eq!(escape("a\nb\r", false), "a\\u{a}b\\u{d}");
+        assert_eq!(escape("plain é", false), "plain é");
     }
 
     #[test]

@@ -20,10 +20,19 @@ pub fn render(value: &Value, colour: bool) -> String {
 }
 
 fn object(lines: &mut Vec<String>, map: &Map<String, Value>, depth: usize, colour: bool) {
-    let width = map.keys().map(|k| k.chars().count()).max().unwrap_or(0);
+    let width = map
+        .keys()
+        .map(|k| key(k).chars().count())
+        .max()
+        .unwrap_or(0);
     let pad = " ".repeat(depth * 2);
     for (k, v) in map {
-        let name = if colour { color::key(k) } else { k.clone() };
+        let shown = key(k);
+        let name = if colour {
+            color::key(&shown)
+        } else {
+            shown.clone()
+        };
         match v {
             Value::Object(inner) if !inner.is_empty() => {
                 lines.push(format!("{pad}{name}:"));
@@ -40,7 +49,7 @@ fn object(lines: &mut Vec<String>, map: &Map<String, Value>, depth: usize, colou
                 }
             }
             scalar => {
-                let gap = " ".repeat(width - k.chars().count());
+                let gap = " ".repeat(width - shown.chars().count());
                 lines.push(format!("{pad}{name}:{gap} {}", inline(scalar, Some(k))));
             }
         }
@@ -69,6 +78,16 @@ fn array(lines: &mut Vec<String>, items: &[Value], depth: usize, colour: bool) {
 fn mark_item(line: &mut String, pad: &str) {
     let rest = line.split_off(pad.len() + 2);
     *line = format!("{pad}- {rest}");
+}
+
+/// A key as shown: quoted like a JSON string when it holds control characters (a server
+/// chose it).
+fn key(k: &str) -> String {
+    if has_control(k, false) {
+        serde_json::to_string(k).unwrap_or_default()
+    } else {
+        k.to_owned()
+    }
 }
 
 /// A scalar (or an empty container) on one line.
@@ -178,6 +197,12 @@ file:
   id: file_1
   ok: true";
         assert_eq!(render(&value, false), expected);
+    }
+
+    #[test]
+    fn keys_with_control_characters_are_quoted() {
+        let out = render(&json!({"a\u{1b}]0;x\u{7}": 1, "b": 2}), false);
+        assert_eq!(out, "\"a\\u001b]0;x\\u0007\": 1\nb:                   2");
     }
 
     #[test]

@@ -19,14 +19,18 @@ async fn offline(args: &[&str]) -> Run {
     run
 }
 
+/// `openai version X.Y.Z`, the official CLI's format, for `-v`, `--version` and clap's `-V`.
 #[tokio::test]
 async fn version() {
-    let run = offline(&["--version"]).await;
-    assert_eq!(run.code, 0);
-    assert_eq!(
-        run.stdout,
-        format!("openai {}\n", env!("CARGO_PKG_VERSION"))
-    );
+    for flag in ["--version", "-v", "-V"] {
+        let run = offline(&[flag]).await;
+        assert_eq!(run.code, 0, "{flag}");
+        assert_eq!(
+            run.stdout,
+            format!("openai version {}\n", env!("CARGO_PKG_VERSION")),
+            "{flag}"
+        );
+    }
 }
 
 #[tokio::test]
@@ -37,7 +41,7 @@ async fn top_level_help() {
     // Wrapped lines are joined, so a needle may span a line break.
     let flat = help.split_whitespace().collect::<Vec<_>>().join(" ");
     for needle in [
-        "Usage: openai [OPTIONS] <COMMAND>",
+        "Usage: openai [OPTIONS] [COMMAND]",
         "uploads",
         "completion",
         "--api-key <KEY>",
@@ -45,6 +49,16 @@ async fn top_level_help() {
         "[env: OPENAI_BASE_URL]",
         "[env: OPENAI_ORG_ID]",
         "[env: OPENAI_PROJECT_ID]",
+        "--admin-api-key <KEY>",
+        "[env: OPENAI_ADMIN_KEY]",
+        "--webhook-secret <SECRET>",
+        "[env: OPENAI_WEBHOOK_SECRET]",
+        "--mtls-client-cert-file <PATH>",
+        "[env: OPENAI_MTLS_CLIENT_CERT_FILE]",
+        "--mtls-client-key-file <PATH>",
+        "[env: OPENAI_MTLS_CLIENT_KEY_FILE]",
+        "-v, --version",
+        "explore",
         "[default: https://api.openai.com/v1]",
         "--format <FORMAT>",
         "--transform <PATH>",
@@ -63,8 +77,7 @@ async fn resource_help() {
     let run = offline(&["uploads", "--help"]).await;
     assert_eq!(run.code, 0, "{run:?}");
     assert!(
-        run.stdout
-            .contains("Usage: openai uploads [OPTIONS] <COMMAND>"),
+        run.stdout.contains("Usage: openai uploads <COMMAND>"),
         "{}",
         run.stdout
     );
@@ -90,30 +103,71 @@ async fn method_help_comes_from_the_spec() {
     assert_eq!(run.code, 0, "{run:?}");
     let help = run.stdout;
     assert!(help.starts_with("Cancels the Upload. No Parts may be added after an Upload is cancelled.\n\nReturns the Upload object with status `cancelled`.\n"), "{help}");
-    assert!(
-        help.contains("Usage: openai uploads cancel [OPTIONS]"),
-        "{help}"
-    );
+    assert!(help.contains("Usage: openai uploads cancel "), "{help}");
     assert!(help.contains("--upload-id <UPLOAD_ID>"), "{help}");
     assert!(help.contains("[UPLOAD_ID]"), "{help}");
     assert!(help.contains("The ID of the Upload"), "{help}");
-    assert!(
-        help.contains("--format <FORMAT>"),
-        "global flags are listed too: {help}"
-    );
+}
+
+/// The ~40 lines of global options are in `openai --help` only; a subcommand's help points
+/// there, and the options still work after the subcommand.
+#[tokio::test]
+async fn subcommand_help_points_to_the_global_options() {
+    for args in [
+        &["uploads", "--help"][..],
+        &["uploads", "cancel", "--help"],
+        &["uploads", "create", "--help"],
+        &["uploads", "upload", "--help"],
+        &["completion", "--help"],
+    ] {
+        let run = offline(args).await;
+        assert_eq!(run.code, 0, "{args:?}: {run:?}");
+        for global in [
+            "--api-key <KEY>",
+            "--format <FORMAT>",
+            "Print each request",
+            "OPENAI_API_KEY",
+        ] {
+            assert!(
+                !run.stdout.contains(global),
+                "{args:?} lists {global}:\n{}",
+                run.stdout
+            );
+        }
+        assert!(
+            run.stdout.contains("work here too: see `openai --help`"),
+            "{args:?}:\n{}",
+            run.stdout
+        );
+    }
 }
 
 #[tokio::test]
 async fn completion_scripts() {
-    for shell in ["bash", "zsh", "fish", "powershell"] {
-        let run = offline(&["completion", shell]).await;
+    let scripts = [
+        ["completion", "bash"],
+        ["completion", "zsh"],
+        ["completion", "fish"],
+        ["completion", "powershell"],
+        ["@completion", "bash"],
+        ["@completion", "pwsh"],
+    ];
+    for args in scripts {
+        let shell = args[1];
+        let run = offline(&args).await;
         assert_eq!(run.code, 0, "{shell}: {run:?}");
         assert!(run.stdout.len() > 200, "{shell}: script too short");
         assert!(run.stdout.contains("uploads"), "{shell}");
         assert!(run.stdout.contains("cancel"), "{shell}");
         assert!(run.stdout.contains("upload-id"), "{shell}");
+        // Global options are offered after the subcommand too.
+        assert!(run.stdout.contains("admin-api-key"), "{shell}");
         assert_eq!(run.stderr, "");
     }
+    assert_eq!(
+        offline(&["@completion", "pwsh"]).await.stdout,
+        offline(&["completion", "powershell"]).await.stdout
+    );
     let bad = offline(&["completion", "tcsh"]).await;
     assert_eq!(bad.code, 2);
     assert_eq!(bad.stdout, "");

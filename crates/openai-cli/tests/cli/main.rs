@@ -1,10 +1,12 @@
 //! The `openai` binary end to end, against wiremock.
 
 mod config;
+mod dropin;
 mod errors;
 mod formats;
 mod generated;
 mod help;
+mod stdin;
 mod support;
 mod upload;
 mod usage;

@@ -72,41 +72,84 @@ pub fn clean_env(cmd: &mut std::process::Command) {
     }
 }
 
-/// Runs `openai` with a clean environment plus `env`.
+/// Runs `openai` with a clean environment plus `env`, and an empty stdin.
 pub async fn run(args: &[&str], env: &[(&str, &str)]) -> Run {
     run_with_stdin(args, env, None).await
 }
 
-/// [`run`] with `stdin` on stdin (`None`: inherited).
+/// [`run`] with `stdin` on stdin (`None`: an empty pipe that is closed at once), through
+/// a pipe that holds the bytes before the binary starts ([`filled_pipe`]).
 pub async fn run_with_stdin(args: &[&str], env: &[(&str, &str)], stdin: Option<&[u8]>) -> Run {
-    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
-    let env: Vec<(String, String)> = env
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    let stdin = stdin.map(<[u8]>::to_vec);
-    tokio::task::spawn_blocking(move || {
-        let mut cmd = assert_cmd::cargo::cargo_bin_cmd!("openai");
-        for var in CLEARED {
-            cmd.env_remove(var);
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_openai"));
+    clean_env(&mut cmd);
+    cmd.args(args)
+        .envs(env.iter().copied())
+        .stdin(filled_pipe(stdin.unwrap_or_default().to_vec()));
+    let output = tokio::task::spawn_blocking(move || output_within(cmd, HANG_GUARD))
+        .await
+        .unwrap()
+        .expect("the binary ends before the hang guard");
+    Run {
+        code: output.status.code().expect("exited, not killed"),
+        stdout: String::from_utf8(output.stdout).expect("utf-8 stdout"),
+        stderr: String::from_utf8(output.stderr).expect("utf-8 stderr"),
+    }
+}
+
+/// A generous limit for a run: only a hang guard, never a test's verdict.
+pub const HANG_GUARD: Duration = Duration::from_secs(60);
+
+/// Runs `cmd` (its stdin as set; stdout and stderr captured) and returns its output, or
+/// `None` if it is still running after `guard` (it is then killed).
+pub fn output_within(
+    mut cmd: std::process::Command,
+    guard: Duration,
+) -> Option<std::process::Output> {
+    use std::process::Stdio;
+    let child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary starts");
+    wait_within(child, guard)
+}
+
+/// Waits for `child` (stdout and stderr piped) up to `guard`; `None` if it is still
+/// running then (it is killed).
+pub fn wait_within(child: std::process::Child, guard: Duration) -> Option<std::process::Output> {
+    let pid = child.id();
+    let (done, outcome) = std::sync::mpsc::channel();
+    std::thread::spawn(move || done.send(child.wait_with_output()));
+    match outcome.recv_timeout(guard) {
+        Ok(output) => Some(output.expect("output")),
+        Err(_) => {
+            // Not reaped yet, so the pid is still this child's.
+            #[cfg(unix)]
+            unsafe {
+                libc::kill(pid as libc::pid_t, libc::SIGKILL);
+            }
+            let _ = pid;
+            None
         }
-        if let Some(stdin) = stdin {
-            cmd.write_stdin(stdin);
-        }
-        let output = cmd
-            .args(&args)
-            .envs(env)
-            .timeout(Duration::from_secs(60))
-            .output()
-            .expect("the binary runs");
-        Run {
-            code: output.status.code().expect("exited, not killed"),
-            stdout: String::from_utf8(output.stdout).expect("utf-8 stdout"),
-            stderr: String::from_utf8(output.stderr).expect("utf-8 stderr"),
-        }
-    })
-    .await
-    .unwrap()
+    }
+}
+
+/// The read end of a pipe that already holds `bytes` and whose write end is closed (or
+/// closes once a thread has written them, for more than fits in the pipe). The binary
+/// reads a pipe only if data is there within a short wait, so a test must not depend on
+/// a writer thread being scheduled in time.
+pub fn filled_pipe(bytes: Vec<u8>) -> std::io::PipeReader {
+    use std::io::Write;
+    /// Less than any pipe buffer (Linux: 64 KiB), so the write cannot block.
+    const FITS: usize = 16 * 1024;
+    let (reader, mut writer) = std::io::pipe().expect("a pipe");
+    if bytes.len() <= FITS {
+        writer.write_all(&bytes).expect("the pipe takes the bytes");
+    } else {
+        // A failed write means the binary stopped reading, which the test checks.
+        std::thread::spawn(move || writer.write_all(&bytes));
+    }
+    reader
 }
 
 /// A server answering `POST /v1/uploads/{id}/cancel` with `body`.

@@ -501,7 +501,7 @@ fn help_and_completion_know_the_command() {
         "--filename <NAME>",
         "--quiet",
         "--expires-after.seconds <SECONDS>",
-        "--format <FORMAT>",
+        "see `openai --help`",
         "130 on Ctrl-C",
     ] {
         assert!(help.contains(needle), "{needle:?} missing in:\n{help}");

@@ -174,12 +174,20 @@ async fn a_key_that_cannot_be_a_header_is_rejected_without_echoing_it() {
     assert!(requests(&server).await.is_empty());
 }
 
+/// A bare `openai` prints the help on stdout and succeeds, as the official CLI does, even
+/// when the environment provides a key (which once made it "require a subcommand").
 #[tokio::test]
-async fn no_arguments_prints_usage() {
-    let run = run(&[], &[]).await;
-    assert_eq!(run.code, 2);
-    assert_eq!(run.stdout, "");
-    assert!(run.stderr.contains("Usage: openai"), "{}", run.stderr);
+async fn no_arguments_prints_the_help() {
+    let help = run(&["--help"], &[]).await.stdout;
+    for env in [&[][..], &[("OPENAI_API_KEY", SECRET)][..]] {
+        let run = run(&[], env).await;
+        assert_eq!(run.code, 0, "{run:?}");
+        assert_eq!(run.stderr, "");
+        assert_eq!(run.stdout, help);
+        run.assert_no_secret();
+    }
+    let globals_only = run(&["--format", "yaml"], &[]).await;
+    assert_eq!((globals_only.code, globals_only.stdout), (0, help));
 }
 
 /// With no root certificates an https client cannot be set up: a configuration error,
