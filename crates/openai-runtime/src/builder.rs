@@ -2,11 +2,12 @@
 
 use std::fmt;
 use std::marker::PhantomData;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::Url;
-use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderMap, HeaderValue, USER_AGENT};
+use reqwest::header::{ACCEPT, HeaderMap, HeaderValue, USER_AGENT};
 
 use super::client::{Client, Inner};
 use super::{Error, Result, tls};
@@ -17,7 +18,13 @@ pub const DEFAULT_BASE_URL: &str = "https://api.openai.com/v1";
 pub const DEFAULT_MAX_RETRIES: u32 = 2;
 /// The per-attempt timeout, by default.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(600);
+/// The connect timeout (TCP connect and TLS handshake), by default.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// The largest JSON reply read, by default: 64 MiB.
+pub const DEFAULT_MAX_RESPONSE_SIZE: u64 = 64 * 1024 * 1024;
 
+/// `User-Agent` when the library sends the request on its own behalf;
+/// [`ClientBuilder::user_agent_product`] adds the program that uses it.
 const USER_AGENT_VALUE: &str = concat!("openai-uploads-rs/", env!("CARGO_PKG_VERSION"));
 
 /// Configures and builds a [`Client`].
@@ -38,15 +45,34 @@ const USER_AGENT_VALUE: &str = concat!("openai-uploads-rs/", env!("CARGO_PKG_VER
 /// so its users build their client type directly.
 pub struct ClientBuilder<C = Client> {
     api_key: Option<String>,
+    admin_api_key: Option<String>,
     base_url: Option<String>,
     organization: Option<String>,
     project: Option<String>,
     max_retries: u32,
     timeout: Duration,
+    connect_timeout: Duration,
+    max_response_size: u64,
+    max_download_size: Option<u64>,
+    root_certificates: Vec<Vec<u8>>,
+    client_identity: Option<(Vec<u8>, Secret)>,
+    mtls_cert_file: Option<PathBuf>,
+    mtls_key_file: Option<PathBuf>,
+    user_agent_product: Option<String>,
     http_client: Option<reqwest::Client>,
     debug: bool,
     env_error: Option<String>,
     client: PhantomData<fn() -> C>,
+}
+
+/// Bytes that are never shown: `Debug` prints `<REDACTED>`.
+#[derive(Clone)]
+struct Secret(Vec<u8>);
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<REDACTED>")
+    }
 }
 
 impl<C: From<Client>> Default for ClientBuilder<C> {
@@ -60,11 +86,20 @@ impl<C> Clone for ClientBuilder<C> {
     fn clone(&self) -> Self {
         Self {
             api_key: self.api_key.clone(),
+            admin_api_key: self.admin_api_key.clone(),
             base_url: self.base_url.clone(),
             organization: self.organization.clone(),
             project: self.project.clone(),
             max_retries: self.max_retries,
             timeout: self.timeout,
+            connect_timeout: self.connect_timeout,
+            max_response_size: self.max_response_size,
+            max_download_size: self.max_download_size,
+            root_certificates: self.root_certificates.clone(),
+            client_identity: self.client_identity.clone(),
+            mtls_cert_file: self.mtls_cert_file.clone(),
+            mtls_key_file: self.mtls_key_file.clone(),
+            user_agent_product: self.user_agent_product.clone(),
             http_client: self.http_client.clone(),
             debug: self.debug,
             env_error: self.env_error.clone(),
@@ -75,13 +110,23 @@ impl<C> Clone for ClientBuilder<C> {
 
 impl<C> fmt::Debug for ClientBuilder<C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let redacted = |set: bool| set.then_some("<REDACTED>");
         f.debug_struct("ClientBuilder")
-            .field("api_key", &self.api_key.as_ref().map(|_| "<REDACTED>"))
-            .field("base_url", &self.base_url)
+            .field("api_key", &redacted(self.api_key.is_some()))
+            .field("admin_api_key", &redacted(self.admin_api_key.is_some()))
+            .field("base_url", &self.base_url.as_deref().map(redacted_url))
             .field("organization", &self.organization)
             .field("project", &self.project)
             .field("max_retries", &self.max_retries)
             .field("timeout", &self.timeout)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("max_response_size", &self.max_response_size)
+            .field("max_download_size", &self.max_download_size)
+            .field("root_certificates", &self.root_certificates.len())
+            .field("client_identity", &redacted(self.client_identity.is_some()))
+            .field("mtls_cert_file", &self.mtls_cert_file)
+            .field("mtls_key_file", &self.mtls_key_file)
+            .field("user_agent_product", &self.user_agent_product)
             .field("http_client", &self.http_client.is_some())
             .field("debug", &self.debug)
             .finish()
@@ -90,16 +135,26 @@ impl<C> fmt::Debug for ClientBuilder<C> {
 
 impl<C: From<Client>> ClientBuilder<C> {
     /// A builder with nothing set: no API key, the default base URL,
-    /// 2 retries and a 600 s timeout. The environment is not read.
+    /// 2 retries, a 600 s timeout and a 10 s connect timeout. The environment
+    /// is not read.
     pub fn new() -> Self {
         tls::install_default_provider();
         Self {
             api_key: None,
+            admin_api_key: None,
             base_url: None,
             organization: None,
             project: None,
             max_retries: DEFAULT_MAX_RETRIES,
             timeout: DEFAULT_TIMEOUT,
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            max_response_size: DEFAULT_MAX_RESPONSE_SIZE,
+            max_download_size: None,
+            root_certificates: Vec::new(),
+            client_identity: None,
+            mtls_cert_file: None,
+            mtls_key_file: None,
+            user_agent_product: None,
             http_client: None,
             debug: false,
             env_error: None,
@@ -107,9 +162,9 @@ impl<C: From<Client>> ClientBuilder<C> {
         }
     }
 
-    /// A builder preset from `OPENAI_API_KEY`, `OPENAI_BASE_URL`,
-    /// `OPENAI_ORG_ID` and `OPENAI_PROJECT_ID`; empty variables count as unset.
-    /// Later calls override these.
+    /// A builder preset from `OPENAI_API_KEY`, `OPENAI_ADMIN_KEY`,
+    /// `OPENAI_BASE_URL`, `OPENAI_ORG_ID` and `OPENAI_PROJECT_ID`; empty
+    /// variables count as unset. Later calls override these.
     pub fn from_env() -> Self {
         let mut builder = Self::new();
         let mut env_error = None;
@@ -122,6 +177,7 @@ impl<C: From<Client>> ClientBuilder<C> {
             _ => None,
         };
         builder.api_key = read("OPENAI_API_KEY");
+        builder.admin_api_key = read("OPENAI_ADMIN_KEY");
         builder.base_url = read("OPENAI_BASE_URL");
         builder.organization = read("OPENAI_ORG_ID");
         builder.project = read("OPENAI_PROJECT_ID");
@@ -129,9 +185,21 @@ impl<C: From<Client>> ClientBuilder<C> {
         builder
     }
 
-    /// The API key, sent as `Authorization: Bearer <key>`. Required.
+    /// The API key, sent as `Authorization: Bearer <key>` with every request
+    /// that is not an admin request. It must be visible ASCII (no spaces,
+    /// no accented letters); leading and trailing white space is ignored.
     pub fn api_key(mut self, api_key: impl Into<String>) -> Self {
         self.api_key = Some(api_key.into());
+        self
+    }
+
+    /// The admin API key, sent as `Authorization: Bearer <admin key>` with
+    /// admin requests ([`Request::admin`](crate::Request::admin)) only, never
+    /// with the others (uploads, files, ...). Same rules as
+    /// [`api_key`](Self::api_key); never shown in `Debug`, errors or the
+    /// debug log. A client needs at least one of the two keys.
+    pub fn admin_api_key(mut self, admin_api_key: impl Into<String>) -> Self {
+        self.admin_api_key = Some(admin_api_key.into());
         self
     }
 
@@ -160,21 +228,98 @@ impl<C: From<Client>> ClientBuilder<C> {
         self
     }
 
-    /// Time allowed for each attempt, until the whole reply is read (default 600 s).
+    /// Time allowed for each attempt, until the whole reply is read (default
+    /// 600 s). It includes the connect timeout. Past it:
+    /// [`Error::Timeout`].
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
     }
 
+    /// Time allowed to open a connection: the TCP connect and the TLS
+    /// handshake together, or the connection to the proxy and its tunnel
+    /// (default 10 s). Past it: [`Error::ConnectTimeout`]; nothing was sent,
+    /// so even an upload's part is retried. Not applied to a client given
+    /// to [`http_client`](Self::http_client).
+    pub fn connect_timeout(mut self, connect_timeout: Duration) -> Self {
+        self.connect_timeout = connect_timeout;
+        self
+    }
+
+    /// The largest reply body read into memory (default 64 MiB): JSON replies.
+    /// Error replies are read up to 1 MiB or this, whichever is smaller.
+    /// A longer body stops the read with [`Error::ResponseTooLarge`].
+    pub fn max_response_size(mut self, bytes: u64) -> Self {
+        self.max_response_size = bytes;
+        self
+    }
+
+    /// The largest body a streamed download
+    /// ([`Client::execute_bytes_stream`]) may have; past it the stream ends
+    /// with [`Error::ResponseTooLarge`]. Unlimited by default: a download is
+    /// never held in memory whole, so its consumer decides where it goes.
+    pub fn max_download_size(mut self, bytes: u64) -> Self {
+        self.max_download_size = Some(bytes);
+        self
+    }
+
+    /// Trusts the certificates in this PEM text as roots, besides the
+    /// platform's (e.g. a company's TLS-inspecting proxy, or a test server).
+    /// Checked by [`build`](Self::build).
+    pub fn add_root_certificate(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.root_certificates.push(pem.into());
+        self
+    }
+
+    /// Presents this client certificate (mutual TLS): `cert_chain_pem` holds
+    /// the certificate, then any intermediates; `key_pem` its private key
+    /// (PKCS#8, PKCS#1 or SEC1). Needs an `https://` base URL. The key is
+    /// never shown.
+    pub fn client_identity(
+        mut self,
+        cert_chain_pem: impl Into<Vec<u8>>,
+        key_pem: impl Into<Vec<u8>>,
+    ) -> Self {
+        self.client_identity = Some((cert_chain_pem.into(), Secret(key_pem.into())));
+        self
+    }
+
+    /// [`client_identity`](Self::client_identity) from a PEM file holding the
+    /// certificate chain (leaf first). Needs
+    /// [`mtls_client_key_file`](Self::mtls_client_key_file) too; both files
+    /// are read by [`build`](Self::build).
+    pub fn mtls_client_cert_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.mtls_cert_file = Some(path.into());
+        self
+    }
+
+    /// The PEM private key for
+    /// [`mtls_client_cert_file`](Self::mtls_client_cert_file).
+    pub fn mtls_client_key_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.mtls_key_file = Some(path.into());
+        self
+    }
+
+    /// Names the program on whose behalf the library sends requests, e.g.
+    /// `openai-cli/0.1.0`: the `User-Agent` becomes
+    /// `openai-uploads-rs/0.1.0 (openai-cli/0.1.0)`. Without it the
+    /// `User-Agent` is `openai-uploads-rs/0.1.0`: the library alone.
+    pub fn user_agent_product(mut self, product: impl Into<String>) -> Self {
+        self.user_agent_product = Some(product.into());
+        self
+    }
+
     /// Uses this `reqwest::Client` (proxies, custom TLS, ...) instead of making one.
     /// Its connection pool is shared by all clones of the built [`Client`].
+    /// Its own settings apply: the connect timeout, redirect rules, root
+    /// certificates and client identity of this builder do not.
     pub fn http_client(mut self, http_client: reqwest::Client) -> Self {
         self.http_client = Some(http_client);
         self
     }
 
     /// Writes every request and reply (method, URL, headers, the first 4 KiB
-    /// of bodies) to stderr. The API key is shown as `Bearer <REDACTED>`.
+    /// of bodies) to stderr. The API keys are shown as `Bearer <REDACTED>`.
     pub fn debug(mut self, debug: bool) -> Self {
         self.debug = debug;
         self
@@ -182,24 +327,20 @@ impl<C: From<Client>> ClientBuilder<C> {
 
     /// Checks the configuration and builds the client.
     ///
-    /// Fails with [`Error::Config`] when the API key is missing or not a valid
-    /// header value, the base URL is not an absolute `http(s)://` URL, or the
-    /// timeout is zero.
+    /// Fails with [`Error::Config`] when both API keys are missing, a key is
+    /// not visible ASCII, the base URL is not an absolute `http(s)://` URL,
+    /// a timeout or size limit is zero, a certificate or key does not parse,
+    /// or a client certificate is set without its key or without an
+    /// `https://` base URL.
     pub fn build(self) -> Result<C> {
         if let Some(message) = self.env_error {
             return Err(Error::Config(message));
         }
-        let api_key = self
-            .api_key
-            .as_deref()
-            .map(str::trim)
-            .filter(|key| !key.is_empty())
-            .ok_or_else(|| {
-                Error::Config(
-                    "missing API key: pass it to ClientBuilder::api_key or set OPENAI_API_KEY"
-                        .into(),
-                )
-            })?;
+        let api_key = bearer(self.api_key.as_deref(), "API key")?;
+        let admin_api_key = bearer(self.admin_api_key.as_deref(), "admin API key")?;
+        if api_key.is_none() && admin_api_key.is_none() {
+            return Err(Error::Config(MISSING_API_KEY.into()));
+        }
         let base_url = self
             .base_url
             .as_deref()
@@ -207,23 +348,34 @@ impl<C: From<Client>> ClientBuilder<C> {
             .filter(|url| !url.is_empty())
             .unwrap_or(DEFAULT_BASE_URL);
         let (base, base_path) = parse_base_url(base_url)?;
+        let https = base.scheme() == "https";
         if self.timeout.is_zero() {
             return Err(Error::Config(
                 "the timeout must be greater than zero".into(),
             ));
         }
+        if self.connect_timeout.is_zero() {
+            return Err(Error::Config(
+                "the connect timeout must be greater than zero".into(),
+            ));
+        }
+        if self.max_response_size == 0 || self.max_download_size == Some(0) {
+            return Err(Error::Config(
+                "a reply size limit must be greater than zero".into(),
+            ));
+        }
+        let identity = client_identity(
+            self.client_identity,
+            self.mtls_cert_file,
+            self.mtls_key_file,
+        )?;
+        if identity.is_some() && !https {
+            return Err(Error::Config("mTLS requires an https:// base URL".into()));
+        }
 
         let mut headers = HeaderMap::with_capacity(5);
-        let mut authorization =
-            HeaderValue::try_from(format!("Bearer {api_key}")).map_err(|_| {
-                Error::Config(
-                    "the API key contains characters not allowed in an HTTP header".into(),
-                )
-            })?;
-        authorization.set_sensitive(true);
-        headers.insert(AUTHORIZATION, authorization);
         headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
-        headers.insert(USER_AGENT, HeaderValue::from_static(USER_AGENT_VALUE));
+        headers.insert(USER_AGENT, user_agent(self.user_agent_product.as_deref())?);
         let organization = optional_header(
             &mut headers,
             "openai-organization",
@@ -232,9 +384,26 @@ impl<C: From<Client>> ClientBuilder<C> {
         )?;
         let project = optional_header(&mut headers, "openai-project", "project", self.project)?;
 
-        let http = match self.http_client {
-            Some(http) => http,
-            None => tls::http_client(base.scheme() == "https")?,
+        let (http, proxy) = match self.http_client {
+            Some(_) if identity.is_some() || !self.root_certificates.is_empty() => {
+                return Err(Error::Config(
+                    "root certificates and a client certificate cannot be added to a client \
+                     given with http_client; configure that client instead"
+                        .into(),
+                ));
+            }
+            Some(http) => (http, None),
+            None => {
+                let settings = tls::Settings {
+                    https,
+                    root_certificates: &self.root_certificates,
+                    identity: identity
+                        .as_ref()
+                        .map(|(cert, key)| (cert.as_slice(), key.0.as_slice())),
+                    connect_timeout: self.connect_timeout,
+                };
+                (tls::http_client(&settings)?, tls::proxy_for(&base))
+            }
         };
         let client = Client {
             inner: Arc::new(Inner {
@@ -243,14 +412,91 @@ impl<C: From<Client>> ClientBuilder<C> {
                 base,
                 base_path,
                 headers,
+                api_key,
+                admin_api_key,
                 organization,
                 project,
                 max_retries: self.max_retries,
                 timeout: self.timeout,
+                connect_timeout: self.connect_timeout,
+                max_response_size: self.max_response_size,
+                max_download_size: self.max_download_size,
+                proxy,
                 debug: self.debug,
             }),
         };
         Ok(C::from(client))
+    }
+}
+
+pub(super) const MISSING_API_KEY: &str =
+    "missing API key: pass it to ClientBuilder::api_key or set OPENAI_API_KEY";
+
+/// `Bearer <key>` as a sensitive header value, or `None` for no key.
+/// A key must be visible ASCII: anything else is a typo or a paste accident
+/// (a quote, a space, a non-breaking space), and would be sent as raw bytes.
+fn bearer(key: Option<&str>, what: &str) -> Result<Option<HeaderValue>> {
+    let Some(key) = key.map(str::trim).filter(|key| !key.is_empty()) else {
+        return Ok(None);
+    };
+    if let Some(position) = key.chars().position(|c| !c.is_ascii_graphic()) {
+        // The position, never the character: it is part of a secret.
+        return Err(Error::Config(format!(
+            "the {what} must be visible ASCII, but character {} is not (a space, a quote \
+             mark or a non-ASCII letter?)",
+            position + 1
+        )));
+    }
+    let mut value = HeaderValue::try_from(format!("Bearer {key}"))
+        .map_err(|_| Error::Config(format!("the {what} is not a valid HTTP header value")))?;
+    value.set_sensitive(true);
+    Ok(Some(value))
+}
+
+fn user_agent(product: Option<&str>) -> Result<HeaderValue> {
+    let Some(product) = product.map(str::trim).filter(|p| !p.is_empty()) else {
+        return Ok(HeaderValue::from_static(USER_AGENT_VALUE));
+    };
+    if !product
+        .chars()
+        .all(|c| (c.is_ascii_graphic() && c != '(' && c != ')') || c == ' ')
+    {
+        return Err(Error::Config(
+            "the User-Agent product must be visible ASCII without parentheses".into(),
+        ));
+    }
+    HeaderValue::try_from(format!("{USER_AGENT_VALUE} ({product})"))
+        .map_err(|_| Error::Config("the User-Agent product is not a valid header value".into()))
+}
+
+/// The client certificate chain and key (PEM), from bytes or files.
+fn client_identity(
+    pem: Option<(Vec<u8>, Secret)>,
+    cert_file: Option<PathBuf>,
+    key_file: Option<PathBuf>,
+) -> Result<Option<(Vec<u8>, Secret)>> {
+    let read = |path: &PathBuf, what: &str| {
+        std::fs::read(path).map_err(|err| {
+            let why = match err.kind() {
+                std::io::ErrorKind::NotFound => "does not exist".to_owned(),
+                std::io::ErrorKind::PermissionDenied => "is not readable".to_owned(),
+                _ => format!("cannot be read: {err}"),
+            };
+            Error::Config(format!(
+                "the mTLS client {what} file {} {why}",
+                path.display()
+            ))
+        })
+    };
+    match (cert_file, key_file) {
+        (None, None) => Ok(pem),
+        (Some(cert), Some(key)) => Ok(Some((
+            read(&cert, "certificate")?,
+            Secret(read(&key, "key")?),
+        ))),
+        _ => Err(Error::Config(
+            "the mTLS client certificate and key files must be configured together".into(),
+        )),
     }
 }
 
@@ -289,7 +535,7 @@ fn parse_base_url(text: &str) -> Result<(Url, String)> {
 /// The base URL as it may appear in an error: ` "http://<REDACTED>@host/v1"`
 /// with any credentials hidden, or nothing at all when it has no http(s)
 /// scheme, since a value in the wrong place may well be the API key.
-fn redacted_url(text: &str) -> String {
+pub(super) fn redacted_url(text: &str) -> String {
     let lower = text.get(..8).unwrap_or(text).to_ascii_lowercase();
     let Some(scheme) = ["http://", "https://"]
         .into_iter()

@@ -5,10 +5,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
-use reqwest::header::{HeaderMap, HeaderName};
-use reqwest::{StatusCode, Url};
+use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderName, HeaderValue};
+use reqwest::{Method, StatusCode, Url};
 use serde::de::DeserializeOwned;
 
+use super::body::{self, ByteStream, StreamContext};
 use super::error::{ApiErrorBody, snippet};
 use super::multipart::ReadErrors;
 use super::request::Body;
@@ -36,25 +37,41 @@ pub(super) struct Inner {
     pub(super) base_path: String,
     /// The base URL as shown, without a trailing slash.
     pub(super) base_url: String,
-    /// Authorization (marked sensitive), Accept, User-Agent, org and project.
+    /// Accept, User-Agent, org and project.
     pub(super) headers: HeaderMap,
+    /// `Bearer <key>`, marked sensitive; for requests that are not admin requests.
+    pub(super) api_key: Option<HeaderValue>,
+    /// `Bearer <admin key>`, marked sensitive; for admin requests only.
+    pub(super) admin_api_key: Option<HeaderValue>,
     pub(super) organization: Option<String>,
     pub(super) project: Option<String>,
     pub(super) max_retries: u32,
     pub(super) timeout: Duration,
+    pub(super) connect_timeout: Duration,
+    pub(super) max_response_size: u64,
+    pub(super) max_download_size: Option<u64>,
+    /// The proxy the environment sets for the base URL (`host:port`), to
+    /// name in errors; `None` for none, or for a caller's own `http_client`.
+    pub(super) proxy: Option<String>,
     pub(super) debug: bool,
 }
 
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let inner = &*self.inner;
+        let redacted = |key: &Option<HeaderValue>| key.as_ref().map(|_| "<REDACTED>");
         f.debug_struct("Client")
             .field("base_url", &self.base_url())
-            .field("api_key", &"<REDACTED>")
+            .field("api_key", &redacted(&inner.api_key))
+            .field("admin_api_key", &redacted(&inner.admin_api_key))
             .field("organization", &inner.organization)
             .field("project", &inner.project)
             .field("max_retries", &inner.max_retries)
             .field("timeout", &inner.timeout)
+            .field("connect_timeout", &inner.connect_timeout)
+            .field("max_response_size", &inner.max_response_size)
+            .field("max_download_size", &inner.max_download_size)
+            .field("proxy", &inner.proxy)
             .field("debug", &inner.debug)
             .finish()
     }
@@ -67,14 +84,24 @@ struct Reply {
     body: Bytes,
 }
 
+/// How an attempt ended: a reply read whole, or a 2xx whose body is streamed.
+enum Outcome {
+    Read(Reply),
+    Streaming {
+        status: StatusCode,
+        headers: HeaderMap,
+        response: reqwest::Response,
+    },
+}
+
 impl Client {
     /// A [`ClientBuilder`] with nothing set (the environment is not read).
     pub fn builder() -> ClientBuilder {
         ClientBuilder::new()
     }
 
-    /// A client configured from `OPENAI_API_KEY` (required), `OPENAI_BASE_URL`,
-    /// `OPENAI_ORG_ID` and `OPENAI_PROJECT_ID`.
+    /// A client configured from `OPENAI_API_KEY`, `OPENAI_ADMIN_KEY` (one of
+    /// them required), `OPENAI_BASE_URL`, `OPENAI_ORG_ID` and `OPENAI_PROJECT_ID`.
     pub fn from_env() -> Result<Self> {
         ClientBuilder::from_env().build()
     }
@@ -94,34 +121,111 @@ impl Client {
         self.inner.timeout
     }
 
+    /// The connect timeout (TCP connect and TLS handshake).
+    pub fn connect_timeout(&self) -> Duration {
+        self.inner.connect_timeout
+    }
+
     /// Sends `request`, retrying as configured, and decodes a 2xx body as `T`.
     ///
     /// This is the one place that talks to the network; the generated
-    /// resource methods call it.
+    /// resource methods call it. The body is read up to
+    /// [`ClientBuilder::max_response_size`].
     #[doc(hidden)]
     pub async fn execute<T: DeserializeOwned>(&self, request: Request) -> Result<ApiResponse<T>> {
-        let inner = &*self.inner;
+        match self.send(&request, false).await? {
+            Outcome::Read(reply) => decode(reply),
+            Outcome::Streaming { .. } => Err(internal_error()),
+        }
+    }
+
+    /// Sends `request`, retrying as configured until a 2xx reply's headers
+    /// arrive, and returns its body as a [`ByteStream`], for binary downloads:
+    /// it is never held in memory whole. `body` in the returned
+    /// [`ApiResponse`] is empty. A non-2xx reply is an [`Error::Api`] as for
+    /// [`execute`](Self::execute).
+    ///
+    /// The per-attempt timeout covers the wait for the headers, then each
+    /// chunk; [`ClientBuilder::max_download_size`] bounds the body.
+    #[doc(hidden)]
+    pub async fn execute_bytes_stream(&self, request: Request) -> Result<ApiResponse<ByteStream>> {
+        let Outcome::Streaming {
+            status,
+            headers,
+            response,
+        } = self.send(&request, true).await?
+        else {
+            return Err(internal_error());
+        };
+        let inner = self.inner.clone();
         let url = inner.url(&request);
+        let (method, path) = (request.method.clone(), request.path_and_query());
+        let context = StreamContext {
+            method: method.clone(),
+            path: path.clone(),
+            status,
+            idle_timeout: inner.timeout,
+            limit: inner.max_download_size,
+        };
+        let stream = ByteStream::new(response, context, move |err| {
+            inner.transport_error(err, &method, &path, &url)
+        });
+        Ok(ApiResponse {
+            data: stream,
+            status,
+            request_id: request_id(&headers),
+            headers,
+            body: Bytes::new(),
+        })
+    }
+
+    /// Sends with retries; `stream` leaves a 2xx body unread.
+    async fn send(&self, request: &Request, stream: bool) -> Result<Outcome> {
+        let inner = &*self.inner;
+        let authorization = inner.authorization(request)?;
+        let url = inner.url(request);
         let mut retry = 0;
         loop {
             let started = Instant::now();
-            let headers = match self.attempt(&request, &url, retry).await {
-                Ok(reply) => {
+            let result = self
+                .attempt(request, &url, authorization, retry, stream)
+                .await;
+            let headers = match result {
+                Ok(Outcome::Read(reply)) => {
                     if inner.debug {
-                        log::response(reply.status, &reply.headers, &reply.body, started.elapsed());
+                        log::response(
+                            reply.status,
+                            &reply.headers,
+                            Some(&reply.body),
+                            started.elapsed(),
+                        );
                     }
                     if reply.status.is_success() {
-                        return decode(reply);
+                        return Ok(Outcome::Read(reply));
                     }
-                    let again = if request.is_idempotent() {
-                        retry::should_retry(reply.status, &reply.headers)
-                    } else {
+                    let again = if !request.is_idempotent() {
                         retry::should_retry_refused(reply.status, &reply.headers)
+                    } else if reply.status == StatusCode::CONFLICT && !request.retry_conflicts {
+                        false
+                    } else {
+                        retry::should_retry(reply.status, &reply.headers)
                     };
                     if !again || retry >= inner.max_retries {
-                        return Err(api_error(&request, &reply));
+                        return Err(api_error(request, &reply));
                     }
                     Some(reply.headers)
+                }
+                Ok(streaming @ Outcome::Streaming { .. }) => {
+                    if let (
+                        true,
+                        Outcome::Streaming {
+                            status, headers, ..
+                        },
+                    ) = (inner.debug, &streaming)
+                    {
+                        log::response(*status, headers, None, started.elapsed());
+                    }
+                    return Ok(streaming);
                 }
                 Err(error) => {
                     if inner.debug {
@@ -131,7 +235,7 @@ impl Client {
                         error.is_retryable()
                     } else {
                         // Only when the request cannot have reached the server.
-                        matches!(error, Error::Connection { connect: true, .. })
+                        error.surely_not_sent()
                     };
                     if !again || retry >= inner.max_retries {
                         return Err(error);
@@ -148,9 +252,17 @@ impl Client {
         }
     }
 
-    async fn attempt(&self, request: &Request, url: &Url, retry: u32) -> Result<Reply> {
+    async fn attempt(
+        &self,
+        request: &Request,
+        url: &Url,
+        authorization: &HeaderValue,
+        retry: u32,
+        stream: bool,
+    ) -> Result<Outcome> {
         let inner = &*self.inner;
         let mut headers = inner.headers.clone();
+        headers.insert(AUTHORIZATION, authorization.clone());
         let read_errors = ReadErrors::default();
         let (mut http_request, logged_body) = match &request.body {
             None => (
@@ -199,25 +311,57 @@ impl Client {
         let exchange = async {
             // A file that could not be read explains the broken request best.
             let transport = |err| {
-                read_errors
-                    .take()
-                    .unwrap_or_else(|| inner.transport_error(err, request, url))
+                read_errors.take().unwrap_or_else(|| {
+                    inner.transport_error(err, &request.method, &request.path_and_query(), url)
+                })
             };
             let mut response = inner.http.execute(http_request).await.map_err(transport)?;
             let status = response.status();
             let headers = std::mem::take(response.headers_mut());
-            let body = response.bytes().await.map_err(transport)?;
-            Ok(Reply {
+            if stream && status.is_success() {
+                return Ok(Outcome::Streaming {
+                    status,
+                    headers,
+                    response,
+                });
+            }
+            let (limit, kind) = if status.is_success() {
+                (inner.max_response_size, body::JSON_LIMIT)
+            } else {
+                (
+                    inner.max_response_size.min(body::MAX_ERROR_BODY),
+                    body::ERROR_LIMIT,
+                )
+            };
+            let Some(body) = body::read_bounded(&mut response, limit)
+                .await
+                .map_err(transport)?
+            else {
+                return Err(Error::ResponseTooLarge {
+                    method: request.method.clone(),
+                    path: request.path_and_query(),
+                    status,
+                    limit,
+                    kind,
+                });
+            };
+            Ok(Outcome::Read(Reply {
                 status,
                 headers,
                 body,
-            })
+            }))
         };
         match tokio::time::timeout(inner.timeout, exchange).await {
-            Ok(reply) => reply,
+            Ok(outcome) => outcome,
             Err(_) => Err(inner.timeout_error(request)),
         }
     }
+}
+
+/// `send` streams a 2xx body exactly when asked to, so the other outcome is
+/// a bug; say so rather than panic.
+fn internal_error() -> Error {
+    Error::Config("internal error: a reply was streamed or read against the caller's wish".into())
 }
 
 impl Inner {
@@ -234,6 +378,24 @@ impl Inner {
         url
     }
 
+    /// The `Authorization` value for `request`: the admin key for admin
+    /// requests, the API key for the others; never the other one.
+    fn authorization(&self, request: &Request) -> Result<&HeaderValue> {
+        if request.admin {
+            self.admin_api_key.as_ref().ok_or_else(|| {
+                Error::Config(
+                    "this is an admin endpoint: it needs an admin API key \
+                     (ClientBuilder::admin_api_key or OPENAI_ADMIN_KEY)"
+                        .into(),
+                )
+            })
+        } else {
+            self.api_key
+                .as_ref()
+                .ok_or_else(|| Error::Config(super::builder::MISSING_API_KEY.into()))
+        }
+    }
+
     fn timeout_error(&self, request: &Request) -> Error {
         Error::Timeout {
             method: request.method.clone(),
@@ -242,33 +404,145 @@ impl Inner {
         }
     }
 
-    /// Maps a reqwest failure; the key is never part of it (reqwest errors
-    /// carry the URL at most, and that is dropped too).
-    fn transport_error(&self, err: reqwest::Error, request: &Request, url: &Url) -> Error {
-        if err.is_timeout() {
-            // Only from a caller's own `http_client` with its own timeout.
-            return self.timeout_error(request);
-        }
-        let method = request.method.clone();
-        let path = request.path_and_query();
+    /// Maps a reqwest failure to the error that names the right party: the
+    /// proxy, TLS, a redirect, the connect timeout, or the connection. The
+    /// key is never part of it (reqwest errors carry the URL at most, and
+    /// that is dropped too).
+    pub(super) fn transport_error(
+        &self,
+        err: reqwest::Error,
+        method: &Method,
+        path: &str,
+        url: &Url,
+    ) -> Error {
+        let method = method.clone();
+        let path = path.to_owned();
         let host = match (url.host_str(), url.port_or_known_default()) {
             (Some(host), Some(port)) => format!("{host}:{port}"),
             (Some(host), None) => host.to_owned(),
             _ => String::new(),
         };
-        let mut cause: &dyn std::error::Error = &err;
-        while let Some(source) = cause.source() {
-            cause = source;
+        if err.is_redirect() {
+            let message = find::<super::tls::RedirectRefused>(&err)
+                .map(|refused| refused.0.clone())
+                .unwrap_or_else(|| format!("redirect failed: {}", innermost(&err)));
+            return Error::Redirect {
+                method,
+                path,
+                message,
+            };
+        }
+        if err.is_timeout() {
+            // reqwest's connect timeout is ours unless the caller gave their
+            // own client (`proxy` is only known for ours; without a proxy
+            // both look alike, and a caller's timeout is reported as such).
+            return if err.is_connect() {
+                Error::ConnectTimeout {
+                    method,
+                    path,
+                    host: self.proxy.clone().unwrap_or(host),
+                    timeout: self.connect_timeout,
+                }
+            } else {
+                Error::Timeout {
+                    method,
+                    path,
+                    timeout: self.timeout,
+                }
+            };
+        }
+        if let Some(message) = tls_failure(&err, url) {
+            return Error::Tls {
+                method,
+                path,
+                host,
+                message,
+                source: err.without_url(),
+            };
+        }
+        let mut message = innermost(&err);
+        if err.is_connect()
+            && let Some(proxy) = &self.proxy
+        {
+            return Error::Proxy {
+                method,
+                path,
+                proxy: proxy.clone(),
+                message,
+                source: err.without_url(),
+            };
+        }
+        // A TLS server's alert where an HTTP status line should be parses as
+        // "invalid HTTP version" (hyper names the kind only in its text).
+        if url.scheme() == "http"
+            && find::<hyper::Error>(&err)
+                .is_some_and(|e| e.is_parse() && e.to_string().contains("version"))
+        {
+            message.push_str(
+                "; the reply is not HTTP: if the server expects TLS, use an https:// base URL",
+            );
         }
         Error::Connection {
             method,
             path,
             host,
             connect: err.is_connect(),
-            message: cause.to_string(),
+            message,
             source: err.without_url(),
         }
     }
+}
+
+/// The innermost cause's text, e.g. `Connection refused (os error 111)`.
+fn innermost(err: &reqwest::Error) -> String {
+    let mut cause: &dyn std::error::Error = err;
+    while let Some(source) = cause.source() {
+        cause = source;
+    }
+    cause.to_string()
+}
+
+/// The first error of type `E` in the chain, looking inside `io::Error`s too
+/// (their `source` skips the error they wrap).
+fn find<E: std::error::Error + 'static>(err: &reqwest::Error) -> Option<&E> {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(current) = cause {
+        if let Some(found) = current.downcast_ref::<E>() {
+            return Some(found);
+        }
+        if let Some(found) = current
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+            .and_then(|inner| inner.downcast_ref::<E>())
+        {
+            return Some(found);
+        }
+        cause = current.source();
+    }
+    None
+}
+
+/// The message for a TLS failure, with a hint when the cause is likely.
+#[cfg(feature = "rustls")]
+fn tls_failure(err: &reqwest::Error, url: &Url) -> Option<String> {
+    let tls = find::<rustls::Error>(err)?;
+    let mut message = tls.to_string();
+    match tls {
+        rustls::Error::InvalidMessage(_) if url.scheme() == "https" => message.push_str(
+            "; the server does not seem to speak TLS: if it is plain HTTP, use an http:// base URL",
+        ),
+        rustls::Error::InvalidCertificate(_) => message
+            .push_str("; to trust a private CA, set SSL_CERT_FILE to a PEM bundle that holds it"),
+        _ => {}
+    }
+    Some(message)
+}
+
+#[cfg(not(feature = "rustls"))]
+fn tls_failure(err: &reqwest::Error, _url: &Url) -> Option<String> {
+    // native-tls: OpenSSL's verification failures, by their text.
+    let text = innermost(err);
+    text.contains("certificate verify failed").then_some(text)
 }
 
 fn request_id(headers: &HeaderMap) -> Option<String> {

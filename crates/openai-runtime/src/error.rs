@@ -35,8 +35,9 @@ pub enum Error {
         /// The raw body, kept even when it is not JSON (a proxy's HTML page).
         raw: String,
     },
-    /// No complete reply arrived within the per-attempt timeout.
-    #[error("no reply within {timeout:?}")]
+    /// No complete reply arrived within the per-attempt timeout
+    /// ([`ClientBuilder::timeout`](crate::ClientBuilder::timeout)).
+    #[error("no complete reply within {timeout:?} (the per-attempt timeout)")]
     Timeout {
         /// The request's method.
         method: Method,
@@ -65,6 +66,86 @@ pub enum Error {
         /// The underlying error (without the URL).
         #[source]
         source: reqwest::Error,
+    },
+    /// No connection, TLS handshake included, within the connect timeout
+    /// ([`ClientBuilder::connect_timeout`](crate::ClientBuilder::connect_timeout)).
+    /// Nothing was sent.
+    #[error(
+        "could not connect to {host} within {timeout:?} (the connect timeout, TLS handshake included)"
+    )]
+    ConnectTimeout {
+        /// The request's method.
+        method: Method,
+        /// The request's path relative to the base URL.
+        path: String,
+        /// `host:port` of the server (or of the proxy, when one is used).
+        host: String,
+        /// The connect timeout that ran out.
+        timeout: Duration,
+    },
+    /// The proxy (from `HTTPS_PROXY`, `HTTP_PROXY` or `ALL_PROXY`) could not
+    /// be reached, or refused to open a tunnel to the server.
+    #[error("could not connect through the proxy {proxy}: {message}")]
+    Proxy {
+        /// The request's method.
+        method: Method,
+        /// The request's path relative to the base URL.
+        path: String,
+        /// The proxy's `host:port`, never its credentials.
+        proxy: String,
+        /// The innermost cause, e.g. `Connection refused (os error 111)`.
+        message: String,
+        /// The underlying error (without the URL).
+        #[source]
+        source: reqwest::Error,
+    },
+    /// The TLS handshake failed: an untrusted or invalid certificate, a
+    /// server that does not speak TLS, a refused client certificate.
+    /// Never retried: trying again cannot help.
+    #[error("TLS handshake with {host} failed: {message}")]
+    Tls {
+        /// The request's method.
+        method: Method,
+        /// The request's path relative to the base URL.
+        path: String,
+        /// `host:port` of the server.
+        host: String,
+        /// What went wrong, with a hint when the cause is likely
+        /// (e.g. a plain-HTTP server behind an `https://` URL).
+        message: String,
+        /// The underlying error (without the URL).
+        #[source]
+        source: reqwest::Error,
+    },
+    /// A redirect was refused: too many of them, or one from `https://`
+    /// to `http://`. Never retried.
+    #[error("{message}")]
+    Redirect {
+        /// The request's method.
+        method: Method,
+        /// The request's path relative to the base URL.
+        path: String,
+        /// What was refused.
+        message: String,
+    },
+    /// A reply body was larger than the limit for its kind; reading
+    /// stopped there. Never retried.
+    #[error(
+        "the {status} reply is larger than the {} limit for {kind}; reading stopped there",
+        Size(*limit)
+    )]
+    ResponseTooLarge {
+        /// The request's method.
+        method: Method,
+        /// The request's path relative to the base URL.
+        path: String,
+        /// The HTTP status of the reply.
+        status: StatusCode,
+        /// The limit, in bytes.
+        limit: u64,
+        /// Which limit: `JSON replies (ClientBuilder::max_response_size)`,
+        /// `error replies`, or `downloads (ClientBuilder::max_download_size)`.
+        kind: &'static str,
     },
     /// A 2xx reply whose body does not decode into the expected type.
     #[error(
@@ -127,7 +208,12 @@ impl Error {
         match self {
             Self::Api { method, .. }
             | Self::Timeout { method, .. }
-            | Self::Connection { method, .. } => Some(method),
+            | Self::Connection { method, .. }
+            | Self::ConnectTimeout { method, .. }
+            | Self::Proxy { method, .. }
+            | Self::Tls { method, .. }
+            | Self::Redirect { method, .. }
+            | Self::ResponseTooLarge { method, .. } => Some(method),
             _ => None,
         }
     }
@@ -135,21 +221,41 @@ impl Error {
     /// The request's path relative to the base URL, when a request was attempted.
     pub fn path(&self) -> Option<&str> {
         match self {
-            Self::Api { path, .. } | Self::Timeout { path, .. } | Self::Connection { path, .. } => {
-                Some(path)
-            }
+            Self::Api { path, .. }
+            | Self::Timeout { path, .. }
+            | Self::Connection { path, .. }
+            | Self::ConnectTimeout { path, .. }
+            | Self::Proxy { path, .. }
+            | Self::Tls { path, .. }
+            | Self::Redirect { path, .. }
+            | Self::ResponseTooLarge { path, .. } => Some(path),
             _ => None,
         }
     }
 
-    /// Whether trying again could help: timeouts, connection errors,
-    /// and 408, 409, 429 and 5xx replies.
+    /// Whether trying again could help: timeouts, connection and proxy
+    /// errors, and 408, 409, 429 and 5xx replies. TLS and redirect errors
+    /// and oversized replies never heal, so they are not retryable.
     pub fn is_retryable(&self) -> bool {
         match self {
             Self::Api { status, .. } => super::retry::retryable_status(*status),
-            Self::Timeout { .. } | Self::Connection { .. } => true,
+            Self::Timeout { .. }
+            | Self::Connection { .. }
+            | Self::ConnectTimeout { .. }
+            | Self::Proxy { .. } => true,
             _ => false,
         }
+    }
+
+    /// Whether the request surely never reached the server, so that even a
+    /// request that must not run twice can be sent again.
+    pub(crate) fn surely_not_sent(&self) -> bool {
+        matches!(
+            self,
+            Self::Connection { connect: true, .. }
+                | Self::ConnectTimeout { .. }
+                | Self::Proxy { .. }
+        )
     }
 
     /// An [`Error::InvalidArgument`] for the parameter `name`.
@@ -246,6 +352,29 @@ impl fmt::Display for ApiLine<'_> {
             write!(f, ": {detail}")?;
         }
         write!(f, "{}", RequestIdSuffix(self.request_id))
+    }
+}
+
+/// A byte count as people write it: `64 MiB`, `1.5 GiB`, `100 bytes`.
+pub(crate) struct Size(pub(crate) u64);
+
+impl fmt::Display for Size {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
+        if self.0 < 1024 {
+            return write!(f, "{} bytes", self.0);
+        }
+        let mut value = self.0 as f64 / 1024.0;
+        let mut unit = 0;
+        while value >= 1024.0 && unit + 1 < UNITS.len() {
+            value /= 1024.0;
+            unit += 1;
+        }
+        if value.fract() == 0.0 {
+            write!(f, "{value} {}", UNITS[unit])
+        } else {
+            write!(f, "{value:.1} {}", UNITS[unit])
+        }
     }
 }
 
@@ -389,6 +518,14 @@ mod tests {
             "{}",
             std::mem::size_of::<Error>()
         );
+    }
+
+    #[test]
+    fn sizes_read_naturally() {
+        assert_eq!(Size(100).to_string(), "100 bytes");
+        assert_eq!(Size(64 << 20).to_string(), "64 MiB");
+        assert_eq!(Size(1536 << 20).to_string(), "1.5 GiB");
+        assert_eq!(Size(1 << 10).to_string(), "1 KiB");
     }
 
     #[test]

@@ -17,6 +17,7 @@
 //! - `native-tls`: the platform's TLS library (OpenSSL on Linux). If both are
 //!   on, rustls is used.
 
+mod body;
 mod builder;
 mod client;
 mod error;
@@ -26,9 +27,15 @@ mod path;
 mod request;
 mod response;
 mod retry;
+#[cfg(feature = "rustls")]
+mod roots;
 mod tls;
 
-pub use builder::{ClientBuilder, DEFAULT_BASE_URL, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT};
+pub use body::ByteStream;
+pub use builder::{
+    ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_SIZE,
+    DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT,
+};
 pub use client::Client;
 pub use error::{ApiErrorBody, Error, Result, one_line};
 pub use multipart::{FilePart, Multipart};

@@ -25,10 +25,21 @@ pub(super) fn request(
     emit(&out);
 }
 
-pub(super) fn response(status: StatusCode, headers: &HeaderMap, body: &[u8], elapsed: Duration) {
+/// A reply; `body` is `None` when it is streamed to the caller, unread.
+pub(super) fn response(
+    status: StatusCode,
+    headers: &HeaderMap,
+    body: Option<&[u8]>,
+    elapsed: Duration,
+) {
     let mut out = format!("{PREFIX} <-- {status} after {elapsed:.1?}\n");
     write_headers(&mut out, headers);
-    write_body(&mut out, body);
+    match body {
+        Some(body) => write_body(&mut out, body),
+        None => {
+            let _ = writeln!(out, "{PREFIX}     (body streamed to the caller)");
+        }
+    }
     emit(&out);
 }
 

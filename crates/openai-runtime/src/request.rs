@@ -13,6 +13,10 @@ pub struct Request {
     pub(super) path: String,
     pub(super) query: Option<String>,
     pub(super) body: Option<Body>,
+    /// Sent with the admin API key instead of the API key.
+    pub(super) admin: bool,
+    /// Whether a 409 reply is retried (for an idempotent request).
+    pub(super) retry_conflicts: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -31,7 +35,28 @@ impl Request {
             path,
             query: None,
             body: None,
+            admin: false,
+            retry_conflicts: true,
         }
+    }
+
+    /// Marks an admin endpoint: it is sent with `Authorization: Bearer <admin
+    /// key>` ([`ClientBuilder::admin_api_key`](super::ClientBuilder::admin_api_key))
+    /// instead of the API key, and fails with [`Error::Config`] before
+    /// anything is sent when no admin key is configured. Other requests never
+    /// carry the admin key.
+    pub fn admin(mut self) -> Self {
+        self.admin = true;
+        self
+    }
+
+    /// Whether a `409 Conflict` reply is retried (it is by default, as for
+    /// OpenAI's SDKs). Pass `false` where a conflict means a state that
+    /// retrying cannot change, e.g. cancelling an Upload that is already
+    /// completed. Then a 409 is never retried, whatever `x-should-retry` says.
+    pub fn retry_conflicts(mut self, retry: bool) -> Self {
+        self.retry_conflicts = retry;
+        self
     }
 
     /// Adds URL query parameters, serialized as `application/x-www-form-urlencoded`.
@@ -71,6 +96,11 @@ impl Request {
     /// Whether sending this request twice is harmless; decides what is retried.
     pub(super) fn is_idempotent(&self) -> bool {
         !matches!(self.body, Some(Body::Multipart(_)))
+    }
+
+    /// Whether this is an admin request ([`Request::admin`]).
+    pub fn is_admin(&self) -> bool {
+        self.admin
     }
 
     /// The method.

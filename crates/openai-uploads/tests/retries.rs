@@ -293,7 +293,10 @@ async fn slow_reply_times_out() {
         other => panic!("{other:?}"),
     }
     assert!(err.is_retryable());
-    assert_eq!(err.to_string(), "no reply within 200ms");
+    assert_eq!(
+        err.to_string(),
+        "no complete reply within 200ms (the per-attempt timeout)"
+    );
     assert_eq!(server.requests(), 1);
 }
 
