@@ -5,6 +5,7 @@
 mod conformance;
 mod demo;
 mod gen_cmd;
+mod official;
 mod test_cmd;
 mod util;
 
@@ -19,6 +20,7 @@ fn main() -> ExitCode {
         ["demo"] => demo::run(),
         ["test"] => test_cmd::run(),
         ["conformance"] => conformance::run(),
+        ["official", url] => official::run_against(url),
         ["help" | "--help" | "-h"] => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;
@@ -46,6 +48,9 @@ commands:
   test           everything CI runs: fmt, clippy, native-tls check, gen --check,
                  cargo test, conformance; stops at the first failure
   conformance    run `openai` against Steady (npm @stdy/cli, installed under
-                 target/conformance) for every method in spec/generate.yaml
+                 target/conformance) for every method in spec/generate.yaml,
+                 then the official CLI's eight uploads tests, unchanged
+  official URL   the official CLI's uploads tests against a Steady already running
+                 at URL (http://127.0.0.1:PORT), e.g. one serving another spec
   gen            regenerate the checked-in code from spec/
   gen --check    write nothing; fail if generated code is stale";

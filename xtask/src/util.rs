@@ -222,16 +222,34 @@ pub fn output_within(command: &mut Command, timeout: Duration) -> Result<Finishe
 
 /// [`output_within`], with `input` (when given) written to the command's
 /// stdin through a pipe that is then closed.
+/// The read end of a pipe holding `input`, its write end closed once all is written. The
+/// bytes are in the pipe before the child starts (as far as they fit; the rest follows
+/// from a thread): `openai` reads a pipe only if data comes within a short wait.
+pub fn filled_pipe(input: &[u8]) -> io::Result<io::PipeReader> {
+    /// Less than any pipe buffer (Linux: 64 KiB), so the write cannot block.
+    const FITS: usize = 16 * 1024;
+    let (reader, mut writer) = io::pipe()?;
+    if input.len() <= FITS {
+        writer.write_all(input)?;
+    } else {
+        let input = input.to_vec();
+        // A child that exits early just makes the write fail.
+        std::thread::spawn(move || writer.write_all(&input));
+    }
+    Ok(reader)
+}
+
 pub fn output_with_input(
     command: &mut Command,
     input: Option<&[u8]>,
     timeout: Duration,
 ) -> Result<Finished, String> {
     let shown = show(command);
-    let stdin = if input.is_some() {
-        Stdio::piped()
-    } else {
-        Stdio::null()
+    let stdin = match input {
+        Some(input) => Stdio::from(
+            filled_pipe(input).map_err(|e| format!("cannot make a pipe for `{shown}`: {e}"))?,
+        ),
+        None => Stdio::null(),
     };
     let mut child = command
         .stdin(stdin)
@@ -239,14 +257,6 @@ pub fn output_with_input(
         .stderr(Stdio::piped())
         .spawn()
         .map_err(|e| format!("cannot run `{shown}`: {e}"))?;
-    if let (Some(input), Some(mut pipe)) = (input, child.stdin.take()) {
-        let input = input.to_vec();
-        // On a thread, so a child that never reads cannot block us; a child
-        // that exits early just makes the write fail.
-        std::thread::spawn(move || {
-            let _ = pipe.write_all(&input);
-        });
-    }
     let stdout = collect(child.stdout.take());
     let stderr = collect(child.stderr.take());
     let deadline = Instant::now() + timeout;
