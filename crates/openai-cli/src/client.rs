@@ -9,6 +9,10 @@ use crate::exit::{FAILURE, USAGE, fail};
 use crate::options::Global;
 use crate::output::print_error;
 
+/// Names the CLI in the `User-Agent`, after the library:
+/// `openai-uploads-rs/0.1.0 (openai-cli/0.1.0)`.
+const USER_AGENT_PRODUCT: &str = concat!("openai-cli/", env!("CARGO_PKG_VERSION"));
+
 /// The async runtime, built only once a request is certain, so that --help,
 /// --version and usage errors never pay for it. One thread is enough: the
 /// work is waiting on sockets (and the uploader hashes on tokio's blocking
@@ -33,13 +37,24 @@ pub fn build_client(global: &Global) -> Result<Client, ExitCode> {
             ));
         }
     };
-    let _mtls = mtls_files(global).map_err(|message| fail(USAGE, &message))?;
+    let mtls = mtls_files(global).map_err(|message| fail(USAGE, &message))?;
     let mut builder = Client::builder()
         .api_key(key)
         .base_url(global.base_url())
         .max_retries(global.max_retries)
         .timeout(global.timeout)
+        .connect_timeout(global.connect_timeout)
+        .user_agent_product(USER_AGENT_PRODUCT)
         .debug(global.debug);
+    // Kept for admin endpoints; the runtime never sends it with any other request.
+    if let Some(admin_key) = non_empty(&global.admin_api_key) {
+        builder = builder.admin_api_key(admin_key);
+    }
+    if let Some((cert, key)) = mtls {
+        builder = builder
+            .mtls_client_cert_file(cert)
+            .mtls_client_key_file(key);
+    }
     if let Some(org) = non_empty(&global.organization) {
         builder = builder.organization(org);
     }

@@ -165,6 +165,18 @@ pub struct Global {
     )]
     pub timeout: Duration,
 
+    /// Time allowed to connect, TLS handshake included, in seconds; separate from
+    /// --timeout, which bounds each whole attempt.
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value = "10",
+        value_parser = parse_seconds,
+        global = true,
+        help_heading = GLOBAL
+    )]
+    pub connect_timeout: Duration,
+
     /// Print each request and response, headers and bodies, to stderr (the key is redacted).
     #[arg(long, global = true, help_heading = GLOBAL)]
     pub debug: bool,
@@ -234,6 +246,7 @@ impl fmt::Debug for Global {
             .field("raw_output", &self.raw_output)
             .field("max_retries", &self.max_retries)
             .field("timeout", &self.timeout)
+            .field("connect_timeout", &self.connect_timeout)
             .field("debug", &self.debug)
             .finish()
     }
@@ -276,6 +289,21 @@ mod tests {
         for secret in ["sk-one", "sk-admin-two", "whsec_three", "pw@"] {
             assert!(!shown.contains(secret), "{shown}");
         }
+    }
+
+    #[test]
+    fn default_timeouts_are_the_runtimes() {
+        #[derive(clap::Parser)]
+        struct Cli {
+            #[command(flatten)]
+            global: Global,
+        }
+        let cli = <Cli as clap::Parser>::parse_from(["openai"]);
+        assert_eq!(cli.global.timeout, openai_uploads::DEFAULT_TIMEOUT);
+        assert_eq!(
+            cli.global.connect_timeout,
+            openai_uploads::runtime::DEFAULT_CONNECT_TIMEOUT
+        );
     }
 
     #[test]

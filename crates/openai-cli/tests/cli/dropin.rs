@@ -59,6 +59,12 @@ async fn admin_key_and_webhook_secret_are_never_shown_nor_sent() {
             sent[0].headers.get("authorization").unwrap(),
             &format!("Bearer {SECRET}")
         );
+        // The User-Agent names the project and says the CLI sent it.
+        let version = env!("CARGO_PKG_VERSION");
+        assert_eq!(
+            sent[0].headers.get("user-agent").unwrap(),
+            &format!("openai-uploads-rs/{version} (openai-cli/{version})")
+        );
     }
     // Also when the command fails: an API error, and a usage error.
     let server = serve("u", 404, r#"{"error":{"message":"No such upload"}}"#).await;

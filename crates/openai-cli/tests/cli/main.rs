@@ -6,6 +6,7 @@ mod errors;
 mod formats;
 mod generated;
 mod help;
+mod mtls;
 mod stdin;
 mod support;
 mod upload;
