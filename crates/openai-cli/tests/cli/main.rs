@@ -7,6 +7,7 @@ mod formats;
 mod generated;
 mod help;
 mod mtls;
+mod readme;
 mod stdin;
 mod support;
 mod upload;
