@@ -510,14 +510,13 @@ fn find<E: std::error::Error + 'static>(err: &reqwest::Error) -> Option<&E> {
         if let Some(found) = current.downcast_ref::<E>() {
             return Some(found);
         }
-        if let Some(found) = current
+        cause = match current
             .downcast_ref::<std::io::Error>()
             .and_then(|io| io.get_ref())
-            .and_then(|inner| inner.downcast_ref::<E>())
         {
-            return Some(found);
-        }
-        cause = current.source();
+            Some(wrapped) => Some(wrapped),
+            None => current.source(),
+        };
     }
     None
 }

@@ -8,7 +8,7 @@
 //! from the same source as the bundle), read and decoded on every start.
 //!
 //! Here, with neither variable set, only the bundle is loaded up front, and
-//! the directory is read only if a server's chain does not lead to a root in
+//! the directory is read only if a server's chain does not verify against
 //! the bundle (then verification is tried again with bundle and directory,
 //! which is exactly the platform verifier's set). That is also how OpenSSL
 //! (so curl) treats them: the file eagerly, the directory on demand. The
@@ -57,7 +57,7 @@ mod unix {
     use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
     use rustls::crypto::CryptoProvider;
     use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
-    use rustls::{CertificateError, DigitallySignedStruct, RootCertStore, SignatureScheme};
+    use rustls::{DigitallySignedStruct, RootCertStore, SignatureScheme};
 
     use super::{Result, tls_error};
 
@@ -77,6 +77,16 @@ mod unix {
             let roots = rustls_native_certs::load_native_certs().certs;
             return Ok(webpki(&extra, roots, &provider)?);
         };
+        bundle_first(file, dirs, extra, provider)
+    }
+
+    /// The bundle `file` now, the `dirs` only when needed.
+    fn bundle_first(
+        file: PathBuf,
+        dirs: Vec<PathBuf>,
+        extra: Vec<CertificateDer<'static>>,
+        provider: Arc<CryptoProvider>,
+    ) -> Result<Arc<dyn ServerCertVerifier>> {
         let bundle = rustls_native_certs::load_certs_from_paths(Some(&file), None).certs;
         if bundle.is_empty() {
             let roots = load(Some(file), &dirs);
@@ -92,8 +102,8 @@ mod unix {
         }))
     }
 
-    /// Verifies against the bundle; on an unknown issuer, against the bundle
-    /// and the certificate directories (loaded then, once).
+    /// Verifies against the bundle; when that fails, against the bundle and
+    /// the certificate directories (loaded then, once).
     #[derive(Debug)]
     struct BundleFirst {
         bundle: Arc<WebPkiServerVerifier>,
@@ -133,17 +143,15 @@ mod unix {
                     now,
                 )
             };
+            // Any failure, not only an unknown issuer: a root in the
+            // directory may share its name with one in the bundle. The
+            // answer is then the one for the whole set, as the platform
+            // verifier would give it.
             match verify(&self.bundle) {
-                Err(rustls::Error::InvalidCertificate(CertificateError::UnknownIssuer))
-                    if !self.dirs.is_empty() =>
-                {
-                    match self.everything() {
-                        Some(everything) => verify(everything),
-                        None => Err(rustls::Error::InvalidCertificate(
-                            CertificateError::UnknownIssuer,
-                        )),
-                    }
-                }
+                Err(err) if !self.dirs.is_empty() => match self.everything() {
+                    Some(everything) => verify(everything),
+                    None => Err(err),
+                },
                 other => other,
             }
         }
@@ -199,5 +207,83 @@ mod unix {
         WebPkiServerVerifier::builder_with_provider(Arc::new(store), provider.clone())
             .build()
             .map_err(tls_error)
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+        use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair};
+
+        /// A CA (PEM) and a server certificate for 127.0.0.1 that it signed.
+        fn ca_and_server() -> (String, CertificateDer<'static>) {
+            let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
+            params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+            params
+                .distinguished_name
+                .push(DnType::CommonName, "test CA");
+            let ca = CertifiedIssuer::self_signed(params, KeyPair::generate().unwrap()).unwrap();
+            let server = CertificateParams::new(vec!["127.0.0.1".to_owned()])
+                .unwrap()
+                .signed_by(&KeyPair::generate().unwrap(), &ca)
+                .unwrap();
+            (ca.pem(), server.der().clone())
+        }
+
+        fn verify(verifier: &dyn ServerCertVerifier, cert: &CertificateDer<'_>) -> bool {
+            let name = ServerName::try_from("127.0.0.1").unwrap();
+            verifier
+                .verify_server_cert(cert, &[], &name, &[], UnixTime::now())
+                .is_ok()
+        }
+
+        #[test]
+        fn the_directory_is_read_only_for_an_issuer_the_bundle_lacks() {
+            let provider = Arc::new(rustls::crypto::ring::default_provider());
+            let (bundle_ca, bundle_server) = ca_and_server();
+            let (dir_ca, dir_server) = ca_and_server();
+            let (_, unknown_server) = ca_and_server();
+            let tmp = tempfile::tempdir().unwrap();
+            let file = tmp.path().join("bundle.crt");
+            std::fs::write(&file, bundle_ca).unwrap();
+            let dir = tmp.path().join("certs");
+            std::fs::create_dir(&dir).unwrap();
+            std::fs::write(dir.join("extra.pem"), dir_ca).unwrap();
+
+            let make = || BundleFirst {
+                bundle: webpki(
+                    &[],
+                    rustls_native_certs::load_certs_from_paths(Some(&file), None).certs,
+                    &provider,
+                )
+                .unwrap(),
+                file: file.clone(),
+                dirs: vec![dir.clone()],
+                extra: Vec::new(),
+                provider: provider.clone(),
+                everything: OnceLock::new(),
+            };
+            let verifier = make();
+            assert!(verify(&verifier, &bundle_server));
+            assert!(
+                verifier.everything.get().is_none(),
+                "the directory was read"
+            );
+            assert!(
+                verify(&verifier, &dir_server),
+                "a root only in the directory"
+            );
+            assert!(verifier.everything.get().is_some());
+            let verifier = make();
+            assert!(!verify(&verifier, &unknown_server));
+            // Through the public path too.
+            let verifier = bundle_first(
+                file.clone(),
+                vec![dir.clone()],
+                Vec::new(),
+                provider.clone(),
+            )
+            .unwrap();
+            assert!(verify(&*verifier, &dir_server));
+        }
     }
 }
