@@ -131,7 +131,8 @@ pub enum Error {
     /// A reply body was larger than the limit for its kind; reading
     /// stopped there. Never retried.
     #[error(
-        "the {status} reply is larger than the {} limit for {kind}; reading stopped there",
+        "the {} reply is larger than the {} limit for {kind}; reading stopped there",
+        status.as_u16(),
         Size(*limit)
     )]
     ResponseTooLarge {

@@ -6,6 +6,7 @@ mod errors;
 mod formats;
 mod generated;
 mod help;
+mod hostile;
 mod mtls;
 mod readme;
 mod stdin;

@@ -14,7 +14,7 @@ use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 
 /// An endless body stops after this much, a hang guard for a client that keeps reading.
-const ENDLESS_GUARD: u64 = 4 << 30;
+const ENDLESS_GUARD: u64 = 1 << 30;
 
 /// A test CA, a server certificate for 127.0.0.1 and localhost, and a
 /// client certificate, all PEM.
