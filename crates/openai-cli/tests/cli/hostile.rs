@@ -14,6 +14,8 @@ use crate::support::{self, SECRET};
 /// Runs `openai ARGS` (clean environment plus `env`) and returns its exit
 /// code, stderr and peak resident memory in KiB (from `wait4`).
 #[cfg(unix)]
+// Reaped by `wait4`, which std's `Child::wait` cannot replace (no rusage).
+#[allow(clippy::zombie_processes)]
 fn run_measured(args: &[&str], env: &[(&str, &str)]) -> (i32, String, i64) {
     use std::io::Read;
 
@@ -54,7 +56,15 @@ fn an_endless_200_body_is_a_bounded_error() {
     let server = Server::plain(Behaviour::Endless { status: 200 });
     let base = server.url("http");
     let (code, stderr, peak_kib) = run_measured(
-        &["--base-url", &base, "--api-key", "k", "uploads", "cancel", "u"],
+        &[
+            "--base-url",
+            &base,
+            "--api-key",
+            "k",
+            "uploads",
+            "cancel",
+            "u",
+        ],
         &[],
     );
     assert_eq!(code, 1, "{stderr}");
@@ -73,12 +83,23 @@ fn an_endless_500_body_is_a_bounded_error() {
     let server = Server::plain(Behaviour::Endless { status: 500 });
     let base = server.url("http");
     let (code, stderr, peak_kib) = run_measured(
-        &["--base-url", &base, "--api-key", "k", "uploads", "cancel", "u"],
+        &[
+            "--base-url",
+            &base,
+            "--api-key",
+            "k",
+            "uploads",
+            "cancel",
+            "u",
+        ],
         &[],
     );
     assert_eq!(code, 1, "{stderr}");
     eprintln!("peak RSS with an endless 500 body: {peak_kib} KiB");
-    assert!(stderr.contains("500 reply is larger than the 1 MiB limit"), "{stderr}");
+    assert!(
+        stderr.contains("500 reply is larger than the 1 MiB limit"),
+        "{stderr}"
+    );
     assert!(
         peak_kib < 1024 + MARGIN_KIB,
         "peak RSS {peak_kib} KiB for a 1 MiB limit"
@@ -92,13 +113,27 @@ async fn a_dead_proxy_is_named() {
     let base = support::base(&server);
     // Port 1 on loopback: nothing listens there.
     let run = support::run(
-        &["--base-url", &base, "--api-key", SECRET, "--max-retries", "0", "uploads", "cancel", "u"],
-        &[("HTTP_PROXY", "http://user:proxypw@127.0.0.1:1"), ("NO_PROXY", "")],
+        &[
+            "--base-url",
+            &base,
+            "--api-key",
+            SECRET,
+            "--max-retries",
+            "0",
+            "uploads",
+            "cancel",
+            "u",
+        ],
+        &[
+            ("HTTP_PROXY", "http://user:proxypw@127.0.0.1:1"),
+            ("NO_PROXY", ""),
+        ],
     )
     .await;
     assert_eq!(run.code, 1, "{run:?}");
     assert!(
-        run.stderr.contains("could not connect through the proxy 127.0.0.1:1"),
+        run.stderr
+            .contains("could not connect through the proxy 127.0.0.1:1"),
         "{run:?}"
     );
     assert!(!run.stderr.contains("proxypw"), "{run:?}");
@@ -110,8 +145,19 @@ async fn a_key_that_is_not_visible_ascii_sends_nothing() {
     let server = support::silent().await;
     let base = support::base(&server);
     let key = format!("{SECRET}\u{e9}");
-    let run = support::run(&["--base-url", &base, "--api-key", &key, "uploads", "cancel", "u"], &[])
-        .await;
+    let run = support::run(
+        &[
+            "--base-url",
+            &base,
+            "--api-key",
+            &key,
+            "uploads",
+            "cancel",
+            "u",
+        ],
+        &[],
+    )
+    .await;
     assert_eq!(run.code, 2, "{run:?}");
     assert!(run.stderr.contains("visible ASCII"), "{run:?}");
     run.assert_no_secret();
@@ -135,11 +181,23 @@ fn trust(pki: &Pki) -> tempfile::NamedTempFile {
 #[tokio::test]
 async fn https_works_with_a_ca_from_ssl_cert_file() {
     let pki = Pki::new();
-    let server = Server::tls(&pki, Behaviour::Reply(json_reply("200 OK", CANCELLED)), false);
+    let server = Server::tls(
+        &pki,
+        Behaviour::Reply(json_reply("200 OK", CANCELLED)),
+        false,
+    );
     let bundle = trust(&pki);
     let base = server.url("https");
     let run = support::run(
-        &["--base-url", &base, "--api-key", "k", "uploads", "cancel", "u"],
+        &[
+            "--base-url",
+            &base,
+            "--api-key",
+            "k",
+            "uploads",
+            "cancel",
+            "u",
+        ],
         &[("SSL_CERT_FILE", bundle.path().to_str().unwrap())],
     )
     .await;
@@ -160,12 +218,23 @@ async fn an_https_redirect_to_http_is_refused() {
     let bundle = trust(&pki);
     let base = server.url("https");
     let run = support::run(
-        &["--base-url", &base, "--api-key", SECRET, "uploads", "cancel", "u"],
+        &[
+            "--base-url",
+            &base,
+            "--api-key",
+            SECRET,
+            "uploads",
+            "cancel",
+            "u",
+        ],
         &[("SSL_CERT_FILE", bundle.path().to_str().unwrap())],
     )
     .await;
     assert_eq!(run.code, 1, "{run:?}");
-    assert!(run.stderr.contains("refused a redirect from https://"), "{run:?}");
+    assert!(
+        run.stderr.contains("refused a redirect from https://"),
+        "{run:?}"
+    );
     assert_eq!(clear.connections(), 0, "nothing sent in clear text");
     assert_eq!(server.requests(), 1, "not retried");
     run.assert_no_secret();
@@ -174,11 +243,23 @@ async fn an_https_redirect_to_http_is_refused() {
 #[tokio::test]
 async fn a_certificate_error_is_one_attempt() {
     let pki = Pki::new();
-    let server = Server::tls(&pki, Behaviour::Reply(json_reply("200 OK", CANCELLED)), false);
+    let server = Server::tls(
+        &pki,
+        Behaviour::Reply(json_reply("200 OK", CANCELLED)),
+        false,
+    );
     let base = server.url("https");
     // The test CA is not trusted; retries are on (2 by default).
     let run = support::run(
-        &["--base-url", &base, "--api-key", SECRET, "uploads", "cancel", "u"],
+        &[
+            "--base-url",
+            &base,
+            "--api-key",
+            SECRET,
+            "uploads",
+            "cancel",
+            "u",
+        ],
         &[],
     )
     .await;
@@ -193,7 +274,15 @@ async fn https_against_plain_http_suggests_http() {
     let server = Server::plain(Behaviour::Reply(json_reply("400 Bad Request", "{}")));
     let base = server.url("https");
     let run = support::run(
-        &["--base-url", &base, "--api-key", "k", "uploads", "cancel", "u"],
+        &[
+            "--base-url",
+            &base,
+            "--api-key",
+            "k",
+            "uploads",
+            "cancel",
+            "u",
+        ],
         &[],
     )
     .await;
