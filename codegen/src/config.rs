@@ -16,11 +16,12 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 
 use crate::error::{Error, Result};
+use crate::ir::HttpMethod;
 
 pub const FILE: &str = "generate.yaml";
 
 /// The whole generation config.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
     pub resources: BTreeMap<String, ResourceConfig>,
@@ -45,51 +46,6 @@ impl Config {
                 .unwrap_or_default();
             Error::new(format!("{FILE}#"), format!("cannot parse{at}: {e}"))
         })
-    }
-}
-
-/// An HTTP method the generator knows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum HttpMethod {
-    Get,
-    Post,
-    Put,
-    Patch,
-    Delete,
-}
-
-impl HttpMethod {
-    pub fn parse(text: &str) -> Option<Self> {
-        Some(match text {
-            "get" => HttpMethod::Get,
-            "post" => HttpMethod::Post,
-            "put" => HttpMethod::Put,
-            "patch" => HttpMethod::Patch,
-            "delete" => HttpMethod::Delete,
-            _ => return None,
-        })
-    }
-
-    /// The key of this method in an OpenAPI path item.
-    pub fn key(self) -> &'static str {
-        match self {
-            HttpMethod::Get => "get",
-            HttpMethod::Post => "post",
-            HttpMethod::Put => "put",
-            HttpMethod::Patch => "patch",
-            HttpMethod::Delete => "delete",
-        }
-    }
-
-    /// The `reqwest::Method` constant.
-    pub fn constant(self) -> &'static str {
-        match self {
-            HttpMethod::Get => "GET",
-            HttpMethod::Post => "POST",
-            HttpMethod::Put => "PUT",
-            HttpMethod::Patch => "PATCH",
-            HttpMethod::Delete => "DELETE",
-        }
     }
 }
 

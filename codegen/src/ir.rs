@@ -1,8 +1,8 @@
-//! The typed intermediate form. Rendering reads only this, never the spec.
+//! The typed intermediate form. It carries every decision the generator
+//! makes (names, modules, imports, the CLI's flags), so that rendering only
+//! prints it; rendering reads only this, never the spec.
 
 use std::collections::BTreeMap;
-
-pub use crate::config::HttpMethod;
 
 /// Everything the generator emits, for one spec and config.
 #[derive(Debug, Clone, PartialEq)]
@@ -12,6 +12,50 @@ pub struct Api {
     /// Every model, by Rust name: the `$ref` closure of the operations plus
     /// the inline types and parameter structs they need.
     pub types: BTreeMap<String, TypeDef>,
+    /// Where the models go: one module per top-level resource with models of
+    /// its own, then [`SHARED_MODULE`] for those several resources use.
+    pub model_modules: Vec<ModelModule>,
+}
+
+/// The module of the models that more than one top-level resource uses.
+pub const SHARED_MODULE: &str = "shared";
+
+impl Api {
+    /// Every operation, depth first: a resource's own operations, then its
+    /// subresources', resources in name order.
+    pub fn operations(&self) -> impl Iterator<Item = &Operation> {
+        self.all_resources().flat_map(|r| r.operations.iter())
+    }
+
+    /// Every resource, depth first, each before its subresources.
+    pub fn all_resources(&self) -> impl Iterator<Item = &Resource> {
+        let mut stack: Vec<&Resource> = self.resources.iter().rev().collect();
+        std::iter::from_fn(move || {
+            let resource = stack.pop()?;
+            stack.extend(resource.subresources.iter().rev());
+            Some(resource)
+        })
+    }
+
+    /// The model module that holds the type `name`.
+    pub fn module_of(&self, name: &str) -> Option<&str> {
+        self.model_modules
+            .iter()
+            .find(|m| m.types.iter().any(|t| t == name))
+            .map(|m| m.name.as_str())
+    }
+}
+
+/// One file of models.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModelModule {
+    /// Module name: a top-level resource's `name`, or [`SHARED_MODULE`].
+    pub name: String,
+    pub doc: String,
+    /// The types it defines, in name order.
+    pub types: Vec<String>,
+    /// Types it uses from other model modules, by module.
+    pub imports: BTreeMap<String, Vec<String>>,
 }
 
 /// A resource: a handle in the library, a subcommand group in the CLI.
@@ -23,20 +67,47 @@ pub struct Resource {
     pub name: String,
     /// Handle type, e.g. `VectorStoresFileBatches`.
     pub type_name: String,
-    /// Subcommand, e.g. `file-batches`.
-    pub cli_name: String,
     pub doc: String,
+    /// The module of its top-level resource, e.g. `vector_stores`.
+    pub module: String,
+    /// Accessors from the client, e.g. `["vector_stores", "file_batches"]`.
+    pub chain: Vec<String>,
+    /// For a top-level resource: every model its module (subresources
+    /// included) names, in name order. Empty for a subresource.
+    pub uses: Vec<String>,
+    pub cli: CliGroup,
     pub operations: Vec<Operation>,
     pub subresources: Vec<Resource>,
+}
+
+/// A resource as a CLI subcommand group.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CliGroup {
+    /// Subcommand under its parent, e.g. `file-batches`.
+    pub name: String,
+    /// Variant in its parent's enum, e.g. `FileBatches`.
+    pub variant: String,
+    /// The official CLI's top-level spelling, e.g. `vector-stores:file-batches`
+    /// (the same as `name` for a top-level resource).
+    pub official_name: String,
+    /// Variant of the top-level enum for `official_name`, e.g.
+    /// `VectorStoresFileBatches`.
+    pub official_variant: String,
+    /// The subcommand enum, e.g. `VectorStoresFileBatchesCommand`.
+    pub command_type: String,
 }
 
 /// One API call.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Operation {
+    /// The method in `generate.yaml`, e.g. `vector_stores.file_batches.cancel`.
+    pub key: String,
     /// Method name, e.g. `cancel`.
     pub name: String,
-    /// Subcommand, e.g. `cancel`.
-    pub cli_name: String,
+    /// The handle type it is a method of, e.g. `VectorStoresFileBatches`.
+    pub resource_type: String,
+    /// Accessors from the client to that handle.
+    pub chain: Vec<String>,
     pub method: HttpMethod,
     /// The path template, e.g. `/uploads/{upload_id}/cancel`.
     pub path: String,
@@ -46,11 +117,65 @@ pub struct Operation {
     /// The struct that carries the query parameters, when there are any.
     pub query_type: Option<String>,
     pub body: Option<Body>,
-    pub response: TypeRef,
+    pub response: Response,
     /// The description, or else the summary.
     pub doc: Option<String>,
     /// A one-line summary, e.g. `Cancel upload`.
     pub summary: Option<String>,
+    pub cli: CliCommand,
+}
+
+impl Operation {
+    /// The parameters of one kind, in order.
+    pub fn params_of(&self, kind: ParamKind) -> impl Iterator<Item = &Parameter> {
+        self.params.iter().filter(move |p| p.kind == kind)
+    }
+}
+
+/// An HTTP method the generator knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum HttpMethod {
+    Get,
+    Post,
+    Put,
+    Patch,
+    Delete,
+}
+
+impl HttpMethod {
+    pub const ALL: [HttpMethod; 5] = [
+        HttpMethod::Get,
+        HttpMethod::Post,
+        HttpMethod::Put,
+        HttpMethod::Patch,
+        HttpMethod::Delete,
+    ];
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|m| m.key() == text)
+    }
+
+    /// The key of this method in an OpenAPI path item.
+    pub fn key(self) -> &'static str {
+        match self {
+            HttpMethod::Get => "get",
+            HttpMethod::Post => "post",
+            HttpMethod::Put => "put",
+            HttpMethod::Patch => "patch",
+            HttpMethod::Delete => "delete",
+        }
+    }
+
+    /// The `reqwest::Method` constant, also the method as sent.
+    pub fn constant(self) -> &'static str {
+        match self {
+            HttpMethod::Get => "GET",
+            HttpMethod::Post => "POST",
+            HttpMethod::Put => "PUT",
+            HttpMethod::Patch => "PATCH",
+            HttpMethod::Delete => "DELETE",
+        }
+    }
 }
 
 /// A piece of a path template.
@@ -61,10 +186,14 @@ pub enum Segment {
     Param(String),
 }
 
+/// Where a parameter travels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ParamKind {
     Path,
     Query,
+    /// A request header. The lowering rejects `in: header` until the runtime
+    /// can send one per request, so no operation holds one yet.
+    Header,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -93,6 +222,20 @@ pub struct Body {
     pub kind: BodyKind,
     /// The struct's Rust name.
     pub type_name: String,
+    /// `requestBody.required`.
+    pub required: bool,
+}
+
+/// What a successful reply carries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Response {
+    /// A JSON body of this type.
+    Json(TypeRef),
+    /// No body. The lowering rejects it until the runtime returns `()`.
+    NoBody,
+    /// Bytes that are not JSON (a file download). The lowering rejects it
+    /// until the runtime can stream a reply.
+    Binary,
 }
 
 /// A use of a type.
@@ -129,6 +272,26 @@ impl TypeRef {
         match self {
             TypeRef::Boxed(inner) => *inner,
             other => other,
+        }
+    }
+
+    /// The type without an outer `Nullable`.
+    pub fn non_null(&self) -> &TypeRef {
+        match self {
+            TypeRef::Nullable(inner) => inner,
+            other => other,
+        }
+    }
+
+    /// Every named type this use mentions.
+    pub fn names(&self) -> Vec<&str> {
+        match self {
+            TypeRef::Named(name) => vec![name.as_str()],
+            TypeRef::Array(inner)
+            | TypeRef::Map(inner)
+            | TypeRef::Nullable(inner)
+            | TypeRef::Boxed(inner) => inner.names(),
+            _ => Vec::new(),
         }
     }
 }
@@ -179,12 +342,21 @@ pub struct Field {
     pub doc: Option<String>,
 }
 
+impl Field {
+    /// Whether the Rust field is an `Option`: not required, or nullable.
+    pub fn optional(&self) -> bool {
+        !self.required || matches!(self.ty, TypeRef::Nullable(_))
+    }
+}
+
 /// An open string enum: unknown values are kept, not rejected.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EnumDef {
     pub name: String,
     pub doc: Option<String>,
     pub variants: Vec<Variant>,
+    /// The variant that keeps values the spec does not list.
+    pub other: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -199,4 +371,91 @@ pub struct ConstDef {
     pub name: String,
     pub doc: Option<String>,
     pub value: String,
+}
+
+/// One operation as a CLI command: its name and its flags.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CliCommand {
+    /// Subcommand, e.g. `cancel`.
+    pub name: String,
+    /// Variant in its resource's enum, e.g. `Cancel`.
+    pub variant: String,
+    /// The struct of its arguments, e.g. `UploadsCancelArgs`.
+    pub args_type: String,
+    /// How it is called, e.g. `openai uploads parts create`.
+    pub usage: String,
+    /// Its flags, in order: path parameters, query parameters, body fields.
+    pub flags: Vec<Flag>,
+    /// Whether it reads a JSON or YAML object from stdin: any command with
+    /// parameters or a body does, and stdin keys fill what flags leave out.
+    pub reads_stdin: bool,
+}
+
+/// One command-line flag (and, for a path parameter, its positional twin).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Flag {
+    /// The Rust field in the arguments struct, e.g. `expires_after_anchor`.
+    pub field: String,
+    /// The long name without dashes, e.g. `expires-after.anchor`.
+    pub long: String,
+    /// The placeholder in help, e.g. `ANCHOR`.
+    pub value_name: String,
+    pub doc: Option<String>,
+    pub value: FlagValue,
+    /// Given more than once, collecting a list (`--part-id a --part-id b`).
+    pub repeated: bool,
+    /// Must be given, as the flag or on stdin. Checked after the merge with
+    /// stdin, never by clap, so that stdin can supply it.
+    pub required: bool,
+    /// An environment variable that supplies the value. No spec construct
+    /// sets one yet.
+    pub env: Option<String>,
+    /// Whether the stdin object's `key` may supply the value instead.
+    pub from_stdin: bool,
+    /// Also taken as a positional argument (path parameters), in template
+    /// order; the flag and the positional exclude each other.
+    pub positional: bool,
+    /// Where the value goes.
+    pub target: FlagTarget,
+    /// The wire name the value goes under, e.g. `upload_id`, `expires_after`,
+    /// `anchor` (a field of the object flag it belongs to).
+    pub key: String,
+}
+
+impl Flag {
+    /// The field of the positional twin of a path parameter's flag.
+    pub fn positional_field(&self) -> String {
+        format!("{}_arg", self.field)
+    }
+}
+
+/// Where a flag's value goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FlagTarget {
+    Param(ParamKind),
+    Body(BodyKind),
+    /// A field of an object-valued body flag (`--expires-after.anchor`).
+    ObjectField,
+}
+
+/// How a flag's value is written.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FlagValue {
+    /// Parsed by clap as a string, integer, number or boolean.
+    Scalar(TypeRef),
+    /// An open enum, parsed with its `From<&str>`: `values` are listed in the
+    /// help, and any other value passes as given.
+    Enum {
+        type_name: String,
+        values: Vec<String>,
+    },
+    /// A one-value string: only that value is accepted.
+    Const(String),
+    /// A path to a file, streamed when the request is sent.
+    File,
+    /// JSON or YAML text, for any other shape.
+    Document,
+    /// An object as JSON or YAML text, with a dotted flag for each field of
+    /// plain value; those win over the fields of the object.
+    Object { fields: Vec<Flag> },
 }

@@ -1,13 +1,18 @@
 //! The generator: `spec/openapi.yaml` + `spec/generate.yaml` -> Rust.
 //!
-//! parse -> [`lower`](lower::lower) (checks everything, builds the [`ir`]) ->
-//! render with `quote` -> `prettyplease`. The front end is `cargo xtask gen`.
+//! parse -> [`lower`] (checks everything and builds the [`ir`], which holds
+//! every decision: names, the module of each model, the CLI's flags) ->
+//! [`tokens`] (one token stream per file; renderers only print the IR) ->
+//! [`render`] (`prettyplease`, then `rustfmt`). The front end is
+//! `cargo xtask gen`; `cargo xtask census` drives it over a whole document.
 
 pub mod config;
 pub mod error;
 pub mod ir;
 mod lower;
 pub mod names;
+mod plan_cli;
+mod plan_modules;
 mod render;
 mod render_cli;
 mod render_lib;
@@ -16,20 +21,23 @@ use std::collections::BTreeMap;
 
 use proc_macro2::TokenStream;
 
+pub use config::Config;
 pub use error::{Error, Result};
-pub use render::HEADER;
+pub use plan_cli::RESERVED_FLAGS;
+pub use render::{HEADER, Unit};
 
 /// Where generated files go, relative to the repository root.
 pub const LIBRARY_DIR: &str = "crates/openai-uploads/src/generated";
 pub const CLI_DIR: &str = "crates/openai-cli/src/generated";
 
-/// Generated files by name, per crate.
+/// Generated files by path relative to their crate's generated folder
+/// (`mod.rs`, `models/uploads.rs`, ...).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Generated {
-    /// `mod.rs`, `models.rs`, `resources.rs` of the library.
-    pub library: BTreeMap<&'static str, String>,
-    /// `mod.rs`, `commands.rs` of the CLI.
-    pub cli: BTreeMap<&'static str, String>,
+    /// The library's files (under [`LIBRARY_DIR`]).
+    pub library: BTreeMap<String, String>,
+    /// The CLI's files (under [`CLI_DIR`]).
+    pub cli: BTreeMap<String, String>,
 }
 
 impl Generated {
@@ -47,51 +55,75 @@ impl Generated {
     }
 }
 
-/// Reads the spec (YAML or JSON).
-pub fn parse_spec(text: &str) -> Result<serde_yaml::Value> {
-    serde_yaml::from_str(text).map_err(|e| {
-        let at = e
-            .location()
-            .map(|l| format!(" (line {}, column {})", l.line(), l.column()))
-            .unwrap_or_default();
-        Error::new("#", format!("cannot parse the spec{at}: {e}"))
-    })
+/// A parsed OpenAPI document, read once and lowered as often as needed.
+#[derive(Debug, Clone)]
+pub struct Spec(serde_yaml::Value);
+
+impl Spec {
+    /// Reads the spec (YAML or JSON).
+    pub fn parse(text: &str) -> Result<Self> {
+        serde_yaml::from_str(text).map(Spec).map_err(|e| {
+            let at = e
+                .location()
+                .map(|l| format!(" (line {}, column {})", l.line(), l.column()))
+                .unwrap_or_default();
+            Error::new("#", format!("cannot parse the spec{at}: {e}"))
+        })
+    }
+
+    /// The document.
+    pub fn value(&self) -> &serde_yaml::Value {
+        &self.0
+    }
 }
 
-/// Checks the spec and config and lowers them to the IR.
+/// Checks the spec and config text and lowers them to the IR.
 pub fn lower(spec: &str, config: &str) -> Result<ir::Api> {
-    let spec = parse_spec(spec)?;
-    let config = config::Config::parse(config)?;
-    lower::lower(&spec, &config)
+    lower_spec(&Spec::parse(spec)?, &Config::parse(config)?)
 }
 
-/// Generates every file. `library` is the path the CLI uses to reach the
-/// library crate (`openai_uploads` in this workspace).
-pub fn generate(spec: &str, config: &str, library: &str) -> Result<Generated> {
-    let api = lower(spec, config)?;
+/// [`lower`] for a spec and config already parsed.
+pub fn lower_spec(spec: &Spec, config: &Config) -> Result<ir::Api> {
+    lower::lower(spec.value(), config)
+}
+
+/// One token stream per file, library files first, then the CLI's.
+/// `library` is the path the CLI uses to reach the library crate
+/// (`openai_uploads` in this workspace).
+pub fn tokens(api: &ir::Api, library: &str) -> Result<(Vec<Unit>, Vec<Unit>)> {
     let library: TokenStream = library
         .parse()
         .map_err(|_| Error::new("#", format!("`{library}` is not a Rust path")))?;
-    let file =
-        |tokens: TokenStream| render::file(tokens).map_err(|message| Error::new("#", message));
-    let module = |names: &[&str]| {
-        let mut text = format!("{HEADER}\n");
-        for name in names {
-            text.push_str(&format!("pub mod {name};\n"));
-        }
-        text
+    Ok((render_lib::files(api), render_cli::files(api, &library)))
+}
+
+/// Formats the files of [`tokens`].
+pub fn render(api: &ir::Api, library: &str) -> Result<Generated> {
+    let (library, cli) = tokens(api, library)?;
+    // One batch, so the formatting spreads over the cores once.
+    let tag = |prefix: &'static str, units: Vec<Unit>| {
+        units.into_iter().map(move |mut unit| {
+            unit.path = format!("{prefix}/{}", unit.path);
+            unit
+        })
     };
-    let library_files = BTreeMap::from([
-        ("mod.rs", module(&["models", "resources"])),
-        ("models.rs", file(render_lib::models(&api))?),
-        ("resources.rs", file(render_lib::resources(&api))?),
-    ]);
-    let cli_files = BTreeMap::from([
-        ("mod.rs", module(&["commands"])),
-        ("commands.rs", file(render_cli::commands(&api, &library))?),
-    ]);
-    Ok(Generated {
-        library: library_files,
-        cli: cli_files,
-    })
+    let units = tag("library", library).chain(tag("cli", cli)).collect();
+    let formatted = render::files(units).map_err(|message| Error::new("#", message))?;
+    let mut generated = Generated {
+        library: BTreeMap::new(),
+        cli: BTreeMap::new(),
+    };
+    for (path, text) in formatted {
+        match path.split_once('/') {
+            Some(("library", path)) => generated.library.insert(path.to_owned(), text),
+            Some((_, path)) => generated.cli.insert(path.to_owned(), text),
+            None => unreachable!("every path was tagged"),
+        };
+    }
+    Ok(generated)
+}
+
+/// Generates every file from the spec and config text.
+pub fn generate(spec: &str, config: &str, library: &str) -> Result<Generated> {
+    render(&lower(spec, config)?, library)
 }

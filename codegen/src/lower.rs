@@ -63,7 +63,12 @@ pub fn lower(spec: &Value, config: &Config) -> Result<Api> {
     let root = Pointer::root(&format!("{}#/resources", config::FILE));
     let mut resources = Vec::new();
     for (name, resource) in &config.resources {
-        resources.push(lowerer.resource(name, resource, None, &root.join(name))?);
+        if snake(name) == SHARED_MODULE {
+            return Err(root.join(name).error(format!(
+                "a top-level resource cannot be named `{SHARED_MODULE}`: that module holds the models several resources share"
+            )));
+        }
+        resources.push(lowerer.resource(name, resource, None, None, &root.join(name))?);
     }
     let types: BTreeMap<String, TypeDef> = lowerer
         .types
@@ -71,7 +76,31 @@ pub fn lower(spec: &Value, config: &Config) -> Result<Api> {
         .map(|(name, (def, _))| (name, def))
         .collect();
     check_handle_names(&resources, &types, &root)?;
-    Ok(Api { resources, types })
+    let mut api = Api {
+        resources,
+        types,
+        model_modules: Vec::new(),
+    };
+    crate::plan_cli::plan(&mut api)?;
+    crate::plan_modules::plan(&mut api);
+    Ok(api)
+}
+
+/// The pointer into `generate.yaml` of the method `key`
+/// (`uploads.parts.create`).
+pub(crate) fn method_pointer(key: &str) -> Pointer {
+    let mut at = Pointer::root(&format!("{}#/resources", config::FILE));
+    let words: Vec<&str> = key.split('.').collect();
+    if let [resources @ .., method] = &words[..] {
+        for (i, resource) in resources.iter().enumerate() {
+            if i > 0 {
+                at = at.join("subresources");
+            }
+            at = at.join(resource);
+        }
+        at = at.join("methods").join(method);
+    }
+    at
 }
 
 /// Handles and models share the crate root, so their names must not meet.
@@ -123,7 +152,8 @@ impl<'s> Lowerer<'s> {
         &mut self,
         api_name: &str,
         config: &ResourceConfig,
-        parent: Option<&str>,
+        parent: Option<&Resource>,
+        parent_key: Option<&str>,
         pointer: &Pointer,
     ) -> Result<Resource> {
         if api_name.is_empty()
@@ -136,9 +166,41 @@ impl<'s> Lowerer<'s> {
             )));
         }
         let name = snake(api_name);
-        let type_name = format!("{}{}", parent.unwrap_or(""), camel(api_name));
+        let type_name = format!(
+            "{}{}",
+            parent.map_or("", |p| p.type_name.as_str()),
+            camel(api_name)
+        );
+        let cli_name = kebab(api_name);
+        let official_name = match parent {
+            Some(p) => format!("{}:{cli_name}", p.cli.official_name),
+            None => cli_name.clone(),
+        };
+        let mut chain = parent.map(|p| p.chain.clone()).unwrap_or_default();
+        chain.push(name.clone());
+        let mut resource = Resource {
+            api_name: api_name.to_owned(),
+            name: name.clone(),
+            doc: String::new(),
+            module: parent.map_or_else(|| name.clone(), |p| p.module.clone()),
+            chain,
+            uses: Vec::new(),
+            cli: CliGroup {
+                variant: camel(api_name),
+                official_variant: type_name.clone(),
+                command_type: format!("{type_name}Command"),
+                name: cli_name,
+                official_name,
+            },
+            type_name,
+            operations: Vec::new(),
+            subresources: Vec::new(),
+        };
+        let key = match parent_key {
+            Some(parent_key) => format!("{parent_key}.{api_name}"),
+            None => api_name.to_owned(),
+        };
         let mut members: BTreeMap<String, String> = BTreeMap::new();
-        let mut operations = Vec::new();
         let mut tag_doc = None;
         for (method_name, endpoint) in &config.methods {
             let at = pointer.join("methods").join(method_name);
@@ -148,11 +210,16 @@ impl<'s> Lowerer<'s> {
                     "method `{method_name}` and `{other}` are both `{rust}` in Rust"
                 )));
             }
-            let (operation, tag) = self.operation(method_name, endpoint, &type_name, &at)?;
+            let (operation, tag) = self.operation(
+                method_name,
+                endpoint,
+                &resource,
+                &format!("{key}.{method_name}"),
+                &at,
+            )?;
             tag_doc = tag_doc.or(tag);
-            operations.push(operation);
+            resource.operations.push(operation);
         }
-        let mut subresources = Vec::new();
         for (sub_name, sub) in &config.subresources {
             let at = pointer.join("subresources").join(sub_name);
             let rust = snake(sub_name);
@@ -161,22 +228,15 @@ impl<'s> Lowerer<'s> {
                     "subresource `{sub_name}` and `{other}` are both `{rust}` in Rust"
                 )));
             }
-            subresources.push(self.resource(sub_name, sub, Some(&type_name), &at)?);
+            let sub = self.resource(sub_name, sub, Some(&resource), Some(&key), &at)?;
+            resource.subresources.push(sub);
         }
         let words = api_name.replace('_', " ");
-        let doc = match (parent, tag_doc) {
+        resource.doc = match (parent, tag_doc) {
             (None, Some(doc)) => doc,
             _ => format!("Operations on {words}."),
         };
-        Ok(Resource {
-            api_name: api_name.to_owned(),
-            name,
-            type_name,
-            cli_name: kebab(api_name),
-            doc,
-            operations,
-            subresources,
-        })
+        Ok(resource)
     }
 
     /// One configured method. Also returns the description of its first tag.
@@ -184,9 +244,11 @@ impl<'s> Lowerer<'s> {
         &mut self,
         method_name: &str,
         endpoint: &str,
-        resource_type: &str,
+        resource: &Resource,
+        key: &str,
         config_at: &Pointer,
     ) -> Result<(Operation, Option<String>)> {
+        let resource_type = resource.type_name.as_str();
         let (method, path) = config::parse_endpoint(endpoint, config_at.as_str())?;
         let spec = self.spec;
         let path_item = get(spec, "paths")
@@ -258,10 +320,25 @@ impl<'s> Lowerer<'s> {
             .and_then(|tags| tags.first())
             .and_then(Value::as_str)
             .and_then(|tag| self.tag_description(tag));
+        let mut usage: Vec<&str> = vec!["openai"];
+        usage.extend(resource.cli.official_name.split(':'));
+        let cli_name = kebab(method_name);
+        usage.push(&cli_name);
+        let cli = CliCommand {
+            variant: camel(method_name),
+            args_type: format!("{resource_type}{}Args", camel(method_name)),
+            usage: usage.join(" "),
+            name: cli_name.clone(),
+            // Filled in by `plan_cli` once every type is known.
+            flags: Vec::new(),
+            reads_stdin: false,
+        };
         Ok((
             Operation {
+                key: key.to_owned(),
                 name: snake(method_name),
-                cli_name: kebab(method_name),
+                resource_type: resource_type.to_owned(),
+                chain: resource.chain.clone(),
                 method,
                 path,
                 segments,
@@ -271,6 +348,7 @@ impl<'s> Lowerer<'s> {
                 response,
                 doc,
                 summary,
+                cli,
             },
             tag,
         ))
@@ -328,6 +406,7 @@ impl<'s> Lowerer<'s> {
         let kind = match location {
             "path" => ParamKind::Path,
             "query" => ParamKind::Query,
+            // `ParamKind::Header` waits for the runtime to send per-request headers.
             other => {
                 return Err(at.join("in").error(format!(
                     "`in: {other}` parameters are not supported; only `path` and `query`"
@@ -410,10 +489,11 @@ impl<'s> Lowerer<'s> {
         Ok(Body {
             kind,
             type_name: name,
+            required: get(body, "required").and_then(Value::as_bool) == Some(true),
         })
     }
 
-    fn response(&mut self, op: &Value, at: &Pointer, prefix: &str) -> Result<TypeRef> {
+    fn response(&mut self, op: &Value, at: &Pointer, prefix: &str) -> Result<Response> {
         let responses_at = at.join("responses");
         let responses = get(op, "responses")
             .and_then(Value::as_mapping)
@@ -426,15 +506,26 @@ impl<'s> Lowerer<'s> {
             return Err(responses_at.error("an operation needs a 2xx response"));
         };
         let reply_at = responses_at.join(&code);
-        let json = get(reply, "content").and_then(|c| get(c, "application/json"));
-        let schema = json.and_then(|j| get(j, "schema")).ok_or_else(|| {
-            reply_at.error("only responses with an application/json schema are supported")
-        })?;
-        let schema_at = reply_at
-            .join("content")
-            .join("application/json")
-            .join("schema");
-        self.schema(schema, &schema_at, &format!("{prefix}Response"))
+        let content = get(reply, "content").and_then(Value::as_mapping);
+        let json = content.and_then(|c| c.get("application/json"));
+        let response = match (content, json.and_then(|j| get(j, "schema"))) {
+            (_, Some(schema)) => {
+                let schema_at = reply_at
+                    .join("content")
+                    .join("application/json")
+                    .join("schema");
+                Response::Json(self.schema(schema, &schema_at, &format!("{prefix}Response"))?)
+            }
+            (Some(content), None) if !content.is_empty() && json.is_none() => Response::Binary,
+            _ => Response::NoBody,
+        };
+        match response {
+            Response::Json(_) => Ok(response),
+            // Both wait for the runtime (a reply without a body, a streamed download).
+            Response::NoBody | Response::Binary => {
+                Err(reply_at.error("only responses with an application/json schema are supported"))
+            }
+        }
     }
 
     /// Follows a `$ref` to `#/components/<kind>/X`, if `value` is one.
@@ -700,6 +791,7 @@ impl<'s> Lowerer<'s> {
                     name: hint.to_owned(),
                     doc: text(schema, "description"),
                     variants,
+                    other: "Unknown".to_owned(),
                 });
                 self.register(def, at)?
             }

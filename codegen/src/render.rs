@@ -1,7 +1,9 @@
 //! Pieces shared by both renderers, and the file wrapper.
 
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::process::{Command, Stdio};
+use std::sync::Mutex;
 
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
@@ -14,20 +16,87 @@ pub const HEADER: &str = "\
 // Do not edit by hand: edit the spec and run `cargo xtask gen`.
 ";
 
-/// Formats a token stream as a file, with the header: prettyplease for the
-/// layout, a blank line between items, then rustfmt so that
-/// `cargo fmt --check` agrees with the result.
-pub fn file(tokens: TokenStream) -> Result<String, String> {
-    let syntax: syn::File =
-        syn::parse2(tokens).map_err(|e| format!("generated code does not parse: {e}"))?;
+/// One generated file, before formatting.
+pub struct Unit {
+    /// Path relative to the generated folder, e.g. `models/uploads.rs`.
+    pub path: String,
+    /// The module's own doc comment (`//!`).
+    pub doc: Option<String>,
+    pub tokens: TokenStream,
+}
+
+impl Unit {
+    pub fn new(path: impl Into<String>, doc: Option<&str>, tokens: TokenStream) -> Self {
+        Self {
+            path: path.into(),
+            doc: doc.map(str::to_owned),
+            tokens,
+        }
+    }
+}
+
+/// Formats every unit, spread over the machine's cores: prettyplease and
+/// rustfmt are most of the generator's time. (Token streams cannot cross
+/// threads, so each goes as text and is parsed again there.)
+pub fn files(units: Vec<Unit>) -> Result<BTreeMap<String, String>, String> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .clamp(1, 8);
+    let mut work: Vec<(String, Option<String>, String)> = units
+        .into_iter()
+        .map(|u| (u.path, u.doc, u.tokens.to_string()))
+        .collect();
+    // Biggest first, so that no thread is left with a large file at the end.
+    work.sort_by_key(|(_, _, source)| std::cmp::Reverse(source.len()));
+    let next = Mutex::new(work.into_iter());
+    let results = Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| {
+                loop {
+                    let Some((path, doc, source)) = next.lock().expect("not poisoned").next()
+                    else {
+                        break;
+                    };
+                    let text = file(doc.as_deref(), &source).map_err(|e| format!("{path}: {e}"));
+                    results.lock().expect("not poisoned").push((path, text));
+                }
+            });
+        }
+    });
+    results
+        .into_inner()
+        .expect("not poisoned")
+        .into_iter()
+        .map(|(path, text)| Ok((path, text?)))
+        .collect()
+}
+
+/// Formats one file from its source, with the header and the module's doc:
+/// prettyplease for the layout, a blank line between items (but not between
+/// `use`s or between `mod`s), then rustfmt so that `cargo fmt --check`
+/// agrees with the result.
+pub fn file(doc: Option<&str>, source: &str) -> Result<String, String> {
+    let syntax =
+        syn::parse_file(source).map_err(|e| format!("generated code does not parse: {e}"))?;
     let mut text = format!("{HEADER}\n");
-    let mut previous_was_use = false;
-    for item in syntax.items {
-        let is_use = matches!(item, syn::Item::Use(_));
-        if !(is_use && previous_was_use) {
+    if let Some(doc) = doc {
+        for line in doc_lines(doc) {
+            text.push_str(&format!("//!{line}\n"));
+        }
+        text.push('\n');
+    }
+    let mut previous = None;
+    for (index, item) in syntax.items.into_iter().enumerate() {
+        let kind = match item {
+            syn::Item::Use(_) => Some("use"),
+            syn::Item::Mod(_) => Some("mod"),
+            _ => None,
+        };
+        if index > 0 && (kind.is_none() || kind != previous) {
             text.push('\n');
         }
-        previous_was_use = is_use;
+        previous = kind;
         text.push_str(&unparse(item));
     }
     rustfmt(&text)
@@ -104,24 +173,87 @@ pub fn doc_attrs(text: Option<&str>) -> TokenStream {
     let Some(text) = text else {
         return TokenStream::new();
     };
+    let lines = doc_lines(text);
+    quote! { #(#[doc = #lines])* }
+}
+
+/// The lines of a doc comment, each with its leading space: paragraphs
+/// wrapped at [`DOC_WIDTH`], code fences kept as they are, and the lines
+/// that continue a list item indented under its text, as Markdown (and
+/// clippy's `doc_lazy_continuation`) wants.
+pub fn doc_lines(text: &str) -> Vec<String> {
     let mut lines = Vec::new();
+    let mut in_fence = false;
+    // The indentation of the list item being continued, if any.
+    let mut item: Option<usize> = None;
     for line in text.trim().lines() {
         let line = line.trim_end();
+        if line.trim_start().starts_with("```") {
+            in_fence = !in_fence;
+            lines.push(format!(" {line}"));
+            continue;
+        }
+        if in_fence {
+            lines.push(format!(" {line}"));
+            continue;
+        }
         if line.is_empty() {
+            item = None;
             lines.push(String::new());
             continue;
         }
-        let mut current = String::new();
-        for word in line.split(' ') {
-            if !current.is_empty() && current.len() + 1 + word.len() > DOC_WIDTH {
-                lines.push(std::mem::take(&mut current));
+        let (indent, body) = match list_marker(line) {
+            Some(width) => {
+                item = Some(width);
+                (line.len() - line.trim_start().len(), line.trim_start())
             }
-            current.push(' ');
+            None => match item {
+                Some(width) => (width, line.trim_start()),
+                None => (line.len() - line.trim_start().len(), line.trim_start()),
+            },
+        };
+        // Wrapped lines of a list item line up under its text.
+        let continuation = match list_marker(line) {
+            Some(width) => width,
+            None => indent,
+        };
+        let mut current = " ".repeat(indent);
+        let mut has_words = false;
+        for word in body.split(' ') {
+            // The comment's own leading space counts, as it did before.
+            if has_words && 1 + current.len() + 1 + word.len() > DOC_WIDTH {
+                lines.push(format!(" {current}"));
+                current = " ".repeat(continuation);
+                has_words = false;
+            }
+            if has_words {
+                current.push(' ');
+            }
             current.push_str(word);
+            has_words = true;
         }
-        lines.push(current);
+        lines.push(format!(" {current}"));
     }
-    quote! { #(#[doc = #lines])* }
+    lines
+}
+
+/// The width of a list item's marker with its indentation and the space
+/// after it (`- ` is 2, `  10. ` is 6), when the line starts one.
+fn list_marker(line: &str) -> Option<usize> {
+    let indent = line.len() - line.trim_start().len();
+    let rest = &line[indent..];
+    let marker = if rest.starts_with("- ") || rest.starts_with("* ") || rest.starts_with("+ ") {
+        1
+    } else {
+        let digits = rest.chars().take_while(char::is_ascii_digit).count();
+        let after = &rest[digits..];
+        if digits > 0 && digits < 10 && (after.starts_with(". ") || after.starts_with(") ")) {
+            digits + 1
+        } else {
+            return None;
+        }
+    };
+    Some(indent + marker + 1)
 }
 
 /// Doc comment text width, before indentation.

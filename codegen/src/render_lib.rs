@@ -1,37 +1,100 @@
-//! IR -> the library's `models.rs` and `resources.rs`.
-
-use std::collections::{BTreeMap, BTreeSet};
+//! IR -> the library's files: `models/` (one module per model module of the
+//! IR) and `resources/` (one module per top-level resource), each re-exported
+//! flat by its `mod.rs`.
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use crate::ir::*;
-use crate::render::{doc_attrs, ident, type_tokens};
+use crate::render::{Unit, doc_attrs, ident, type_tokens};
 
-/// `models.rs`: every type, in name order.
-pub fn models(api: &Api) -> TokenStream {
-    let items = api.types.values().map(|def| match def {
-        TypeDef::Struct(s) => model_struct(s, &api.types),
+/// Every file of the library's generated folder.
+pub fn files(api: &Api) -> Vec<Unit> {
+    let mut units = vec![Unit::new(
+        "mod.rs",
+        None,
+        mods(&["models", "resources"], false),
+    )];
+    let models: Vec<&str> = api.model_modules.iter().map(|m| m.name.as_str()).collect();
+    units.push(Unit::new(
+        "models/mod.rs",
+        Some("The API's models: one module per resource, plus `shared` for those\nseveral resources use. All re-exported here."),
+        mods(&models, true),
+    ));
+    for module in &api.model_modules {
+        units.push(Unit::new(
+            format!("models/{}.rs", module.name),
+            Some(&module.doc),
+            models_module(api, module),
+        ));
+    }
+    let resources: Vec<&str> = api.resources.iter().map(|r| r.module.as_str()).collect();
+    units.push(Unit::new(
+        "resources/mod.rs",
+        Some("The client's resource handles and their methods: one module per resource.\nAll re-exported here."),
+        mods(&resources, true),
+    ));
+    for resource in &api.resources {
+        units.push(Unit::new(
+            format!("resources/{}.rs", resource.module),
+            Some(&format!(
+                "The {} resource: `client.{}()`.",
+                resource.api_name.replace('_', " "),
+                resource.name
+            )),
+            resources_module(resource),
+        ));
+    }
+    units
+}
+
+/// `mod a; mod b;` (`pub mod` unless `flat`), and with `flat`, `pub use a::*;`.
+fn mods(names: &[&str], flat: bool) -> TokenStream {
+    let idents: Vec<_> = names.iter().map(|n| ident(n)).collect();
+    if flat {
+        quote! {
+            #(mod #idents;)*
+            #(pub use #idents::*;)*
+        }
+    } else {
+        quote! { #(pub mod #idents;)* }
+    }
+}
+
+fn models_module(api: &Api, module: &ModelModule) -> TokenStream {
+    let imports = module.imports.iter().map(|(from, names)| {
+        let from = ident(from);
+        let names = names.iter().map(|n| ident(n));
+        quote!(use super::#from::{#(#names),*};)
+    });
+    let items = module.types.iter().map(|name| match &api.types[name] {
+        TypeDef::Struct(s) => model_struct(s, api),
         TypeDef::Enum(e) => model_enum(e),
         TypeDef::Const(c) => model_const(c),
     });
-    quote! { #(#items)* }
+    quote! {
+        #(#imports)*
+        #(#items)*
+    }
 }
 
-fn model_struct(def: &StructDef, types: &BTreeMap<String, TypeDef>) -> TokenStream {
+fn is_const(api: &Api, ty: &TypeRef) -> bool {
+    matches!(ty, TypeRef::Named(n) if matches!(api.types.get(n), Some(TypeDef::Const(_))))
+}
+
+fn model_struct(def: &StructDef, api: &Api) -> TokenStream {
     let name = ident(&def.name);
     let doc = doc_attrs(def.doc.as_deref());
-    let is_const = |ty: &TypeRef| matches!(ty, TypeRef::Named(n) if matches!(types.get(n), Some(TypeDef::Const(_))));
-    let all_optional = def
-        .fields
-        .iter()
-        .all(|f| !f.required || matches!(f.ty, TypeRef::Nullable(_)));
+    let all_optional = def.fields.iter().all(Field::optional);
     let default = all_optional.then(|| quote!(Default,));
     let derives = match def.kind {
         StructKind::Json => {
             quote!(#[derive(Debug, Clone, #default PartialEq, serde::Serialize, serde::Deserialize)])
         }
-        StructKind::Query => quote!(#[derive(Debug, Clone, #default PartialEq, serde::Serialize)]),
+        // Deserialize too: the CLI builds one from flags and stdin.
+        StructKind::Query => {
+            quote!(#[derive(Debug, Clone, #default PartialEq, serde::Serialize, serde::Deserialize)])
+        }
         StructKind::Multipart => quote!(#[derive(Debug, Clone)]),
     };
     let serde = def.kind != StructKind::Multipart;
@@ -42,7 +105,7 @@ fn model_struct(def: &StructDef, types: &BTreeMap<String, TypeDef>) -> TokenStre
             let api = &field.api_name;
             quote!(#[serde(rename = #api)])
         });
-        let (ty, attr) = if is_const(&field.ty) {
+        let (ty, attr) = if is_const(api, &field.ty) {
             // A constant is never worth failing a decode over.
             (
                 type_tokens(&field.ty, None),
@@ -51,11 +114,7 @@ fn model_struct(def: &StructDef, types: &BTreeMap<String, TypeDef>) -> TokenStre
         } else if field.required {
             (type_tokens(&field.ty, None), None)
         } else {
-            let inner = match &field.ty {
-                TypeRef::Nullable(inner) => inner,
-                other => other,
-            };
-            let inner = type_tokens(inner, None);
+            let inner = type_tokens(field.ty.non_null(), None);
             (
                 quote!(Option<#inner>),
                 Some(quote!(#[serde(default, skip_serializing_if = "Option::is_none")])),
@@ -69,7 +128,7 @@ fn model_struct(def: &StructDef, types: &BTreeMap<String, TypeDef>) -> TokenStre
             pub #name: #ty,
         }
     });
-    let multipart = (def.kind == StructKind::Multipart).then(|| multipart_form(def, types));
+    let multipart = (def.kind == StructKind::Multipart).then(|| multipart_form(def, api));
     quote! {
         #doc
         #derives
@@ -82,35 +141,31 @@ fn model_struct(def: &StructDef, types: &BTreeMap<String, TypeDef>) -> TokenStre
 }
 
 /// `to_multipart`: files as file parts, everything else as text.
-fn multipart_form(def: &StructDef, types: &BTreeMap<String, TypeDef>) -> TokenStream {
+fn multipart_form(def: &StructDef, api: &Api) -> TokenStream {
     let name = ident(&def.name);
     let parts = def.fields.iter().map(|field| {
-        let api = &field.api_name;
+        let api_name = &field.api_name;
         let member = ident(&field.name);
-        let inner = match &field.ty {
-            TypeRef::Nullable(inner) => inner.as_ref(),
-            other => other,
-        };
-        let optional = !field.required || matches!(field.ty, TypeRef::Nullable(_));
+        let optional = field.optional();
         let value = if optional {
             quote!(value)
         } else {
             quote!(self.#member)
         };
-        let add = match inner {
-            TypeRef::Binary => quote!(form.file(#api, #value.clone())),
-            TypeRef::String => quote!(form.text(#api, #value.clone())),
+        let add = match field.ty.non_null() {
+            TypeRef::Binary => quote!(form.file(#api_name, #value.clone())),
+            TypeRef::String => quote!(form.text(#api_name, #value.clone())),
             TypeRef::Integer | TypeRef::Number | TypeRef::Boolean => {
-                quote!(form.text(#api, #value.to_string()))
+                quote!(form.text(#api_name, #value.to_string()))
             }
-            TypeRef::Named(n) if matches!(types.get(n), Some(TypeDef::Const(_))) => {
+            TypeRef::Named(n) if matches!(api.types.get(n), Some(TypeDef::Const(_))) => {
                 let ty = ident(n);
-                return quote!(form = form.text(#api, #ty::VALUE););
+                return quote!(form = form.text(#api_name, #ty::VALUE););
             }
-            TypeRef::Named(n) if matches!(types.get(n), Some(TypeDef::Enum(_))) => {
-                quote!(form.text(#api, #value.as_str()))
+            TypeRef::Named(n) if matches!(api.types.get(n), Some(TypeDef::Enum(_))) => {
+                quote!(form.text(#api_name, #value.as_str()))
             }
-            _ => quote!(form.text(#api, serde_json::json!(#value).to_string())),
+            _ => quote!(form.text(#api_name, serde_json::json!(#value).to_string())),
         };
         if optional {
             quote! {
@@ -137,6 +192,7 @@ fn multipart_form(def: &StructDef, types: &BTreeMap<String, TypeDef>) -> TokenSt
 fn model_enum(def: &EnumDef) -> TokenStream {
     let name = ident(&def.name);
     let doc = doc_attrs(def.doc.as_deref());
+    let other = ident(&def.other);
     let variants: Vec<_> = def.variants.iter().map(|v| ident(&v.name)).collect();
     let values: Vec<&str> = def.variants.iter().map(|v| v.value.as_str()).collect();
     let variant_docs = values.iter().map(|v| doc_attrs(Some(&format!("`{v}`"))));
@@ -146,46 +202,10 @@ fn model_enum(def: &EnumDef) -> TokenStream {
         pub enum #name {
             #(#variant_docs #variants,)*
             /// A value this version of the spec does not list, kept as sent.
-            Unknown(String),
+            #other(String),
         }
 
-        impl #name {
-            /// The value on the wire.
-            pub fn as_str(&self) -> &str {
-                match self {
-                    #(Self::#variants => #values,)*
-                    Self::Unknown(value) => value,
-                }
-            }
-        }
-
-        impl From<&str> for #name {
-            fn from(value: &str) -> Self {
-                match value {
-                    #(#values => Self::#variants,)*
-                    _ => Self::Unknown(value.to_owned()),
-                }
-            }
-        }
-
-        impl std::fmt::Display for #name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        impl serde::Serialize for #name {
-            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                serializer.serialize_str(self.as_str())
-            }
-        }
-
-        impl<'de> serde::Deserialize<'de> for #name {
-            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                let value = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
-                Ok(Self::from(&*value))
-            }
-        }
+        openai_runtime::open_enum!(#name, #other, [#(#variants = #values),*]);
     }
 }
 
@@ -193,81 +213,43 @@ fn model_const(def: &ConstDef) -> TokenStream {
     let name = ident(&def.name);
     let doc = doc_attrs(def.doc.as_deref());
     let value = &def.value;
-    let expected = format!("\"{value}\"");
     quote! {
         #doc
         #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
         pub struct #name;
 
-        impl #name {
-            /// The one value on the wire.
-            pub const VALUE: &'static str = #value;
-        }
-
-        impl serde::Serialize for #name {
-            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                serializer.serialize_str(Self::VALUE)
-            }
-        }
-
-        impl<'de> serde::Deserialize<'de> for #name {
-            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                let value = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
-                if value == Self::VALUE {
-                    Ok(Self)
-                } else {
-                    Err(serde::de::Error::invalid_value(
-                        serde::de::Unexpected::Str(&value),
-                        &#expected,
-                    ))
-                }
-            }
-        }
+        openai_runtime::constant!(#name = #value);
     }
 }
 
-/// `resources.rs`: a handle type per resource, with its methods.
-pub fn resources(api: &Api) -> TokenStream {
-    let mut used = BTreeSet::new();
+/// One top-level resource's module: its client accessor, its handle and
+/// its subresources' handles, with their methods.
+fn resources_module(resource: &Resource) -> TokenStream {
+    let models = resource.uses.iter().map(|n| ident(n));
+    let model_use =
+        (!resource.uses.is_empty()).then(|| quote!(use super::super::models::{#(#models),*};));
     let mut any_path_param = false;
-    let mut stack: Vec<&Resource> = api.resources.iter().collect();
-    while let Some(resource) = stack.pop() {
-        for op in &resource.operations {
-            collect_named(&op.response, &mut used);
-            used.extend(op.query_type.iter().cloned());
-            used.extend(op.body.iter().map(|b| b.type_name.clone()));
-            any_path_param |= op.params.iter().any(|p| p.kind == ParamKind::Path);
-        }
-        stack.extend(&resource.subresources);
+    let mut stack = vec![resource];
+    while let Some(r) = stack.pop() {
+        any_path_param |= r
+            .operations
+            .iter()
+            .any(|op| op.params_of(ParamKind::Path).next().is_some());
+        stack.extend(&r.subresources);
     }
-    let models = used.iter().map(|n| ident(n));
-    let model_use = (!used.is_empty()).then(|| quote!(use super::models::{#(#models),*};));
     let encode = any_path_param.then(|| quote!(encode_path,));
-    let accessors = api.resources.iter().map(|r| accessor(r, quote!(self)));
-    let handles = api.resources.iter().map(handle);
+    let accessor = accessor(resource, quote!(self));
+    let handles = handle(resource);
     quote! {
         #model_use
         use openai_runtime::{#encode Method, Request};
         use crate::{ApiResponse, Client, Result};
 
         impl Client {
-            #(#accessors)*
+            #accessor
         }
 
-        #(#handles)*
-    }
-}
-
-fn collect_named(ty: &TypeRef, out: &mut BTreeSet<String>) {
-    match ty {
-        TypeRef::Named(name) => {
-            out.insert(name.clone());
-        }
-        TypeRef::Array(inner)
-        | TypeRef::Map(inner)
-        | TypeRef::Nullable(inner)
-        | TypeRef::Boxed(inner) => collect_named(inner, out),
-        _ => {}
+        #handles
     }
 }
 
@@ -296,7 +278,7 @@ fn handle(resource: &Resource) -> TokenStream {
         .subresources
         .iter()
         .map(|s| accessor(s, quote!(self.client)));
-    let methods = resource.operations.iter().map(|op| operation(resource, op));
+    let methods = resource.operations.iter().map(operation);
     let impl_head = if resource.subresources.is_empty() {
         quote!(impl #name<'_>)
     } else {
@@ -319,12 +301,10 @@ fn handle(resource: &Resource) -> TokenStream {
     }
 }
 
-fn operation(resource: &Resource, op: &Operation) -> TokenStream {
+fn operation(op: &Operation) -> TokenStream {
     let mut text = op.doc.clone().unwrap_or_default();
     let params: Vec<String> = op
-        .params
-        .iter()
-        .filter(|p| p.kind == ParamKind::Path)
+        .params_of(ParamKind::Path)
         .filter_map(|p| Some(format!("- `{}`: {}", p.name, p.doc.as_deref()?)))
         .collect();
     if !params.is_empty() {
@@ -333,10 +313,15 @@ fn operation(resource: &Resource, op: &Operation) -> TokenStream {
     let doc = doc_attrs(Some(&text));
     let name = ident(&op.name);
     let with_response = format_ident!("{}_with_response", op.name);
-    let response = type_tokens(&op.response, None);
+    let response = match &op.response {
+        Response::Json(ty) => type_tokens(ty, None),
+        Response::NoBody | Response::Binary => {
+            unreachable!("the lowering rejects replies that are not JSON")
+        }
+    };
     let mut args = Vec::new();
     let mut call = Vec::new();
-    for param in op.params.iter().filter(|p| p.kind == ParamKind::Path) {
+    for param in op.params_of(ParamKind::Path) {
         let arg = ident(&param.name);
         let ty = match param.ty {
             TypeRef::String => quote!(&str),
@@ -369,7 +354,7 @@ fn operation(resource: &Resource, op: &Operation) -> TokenStream {
     };
     let see = format!(
         " Like [`{}::{}`], and also returns the status, headers and request id.",
-        resource.type_name, op.name
+        op.resource_type, op.name
     );
     quote! {
         #doc

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 const FIXTURES: &[&str] = &[
     "arrays",
+    "docs",
     "enums",
     "inline",
     "maps",
@@ -17,6 +18,7 @@ const FIXTURES: &[&str] = &[
     "objects",
     "operations",
     "refs",
+    "shared",
 ];
 
 fn dir() -> PathBuf {
@@ -30,29 +32,47 @@ fn check(name: &str) {
     let library = format!("crate::{name}");
     let generated = codegen::generate(&spec, &config, &library)
         .unwrap_or_else(|e| panic!("fixture {name}: {e}"));
-    let files = [
-        ("models.rs", &generated.library["models.rs"]),
-        ("resources.rs", &generated.library["resources.rs"]),
-        ("commands.rs", &generated.cli["commands.rs"]),
-    ];
+    let root = dir().join("snapshots").join(name);
+    let mut files: Vec<(PathBuf, &String)> = Vec::new();
+    files.extend(
+        generated
+            .library
+            .iter()
+            .map(|(p, t)| (root.join("library").join(p), t)),
+    );
+    files.extend(
+        generated
+            .cli
+            .iter()
+            .map(|(p, t)| (root.join("cli").join(p), t)),
+    );
     let update = std::env::var_os("UPDATE_SNAPSHOTS").is_some();
     let mut stale = Vec::new();
-    for (file, text) in files {
-        let path = dir().join("snapshots").join(name).join(file);
-        let old = fs::read_to_string(&path).unwrap_or_default();
-        if old == *text {
+    for (path, text) in &files {
+        let old = fs::read_to_string(path).unwrap_or_default();
+        if old == **text {
             continue;
         }
         if update {
             fs::create_dir_all(path.parent().unwrap()).unwrap();
-            fs::write(&path, text).unwrap();
+            fs::write(path, text).unwrap();
         } else {
-            let diff = similar::TextDiff::from_lines(&old, text);
+            let diff = similar::TextDiff::from_lines(&old, text.as_str());
             stale.push(format!(
                 "{}\n{}",
                 path.display(),
                 diff.unified_diff().context_radius(2)
             ));
+        }
+    }
+    for extra in files_under(&root) {
+        if files.iter().any(|(path, _)| *path == extra) {
+            continue;
+        }
+        if update {
+            fs::remove_file(&extra).unwrap();
+        } else {
+            stale.push(format!("{}: not generated any more", extra.display()));
         }
     }
     assert!(
@@ -62,6 +82,26 @@ fn check(name: &str) {
     );
 }
 
+/// Every file below `dir`.
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                files.push(path);
+            }
+        }
+    }
+    files
+}
+
 macro_rules! snapshot_tests {
     ($($name:ident),*) => {
         $(#[test] fn $name() { check(stringify!($name)); })*
@@ -69,7 +109,7 @@ macro_rules! snapshot_tests {
 }
 
 snapshot_tests!(
-    arrays, enums, inline, maps, multipart, nullables, objects, operations, refs
+    arrays, docs, enums, inline, maps, multipart, nullables, objects, operations, refs, shared
 );
 
 #[test]
@@ -86,7 +126,8 @@ fn every_fixture_is_compiled() {
             "fixture {name} has no snapshot test"
         );
         assert!(
-            text.contains(&format!("fixture!({name});")),
+            text.contains(&format!("\"../../tests/snapshots/{name}/library/mod.rs\""))
+                && text.contains(&format!("\"../../tests/snapshots/{name}/cli/mod.rs\"")),
             "snapshot-check does not compile the {name} snapshots"
         );
     }

@@ -15,7 +15,7 @@ pub fn run(global: &Global, resource: Resource) -> ExitCode {
         Ok(client) => client,
         Err(code) => return code,
     };
-    let body = if resource.takes_body() {
+    let body = if resource.reads_stdin() {
         match stdin::document() {
             Ok(body) => body,
             Err(message) => return fail(USAGE, &message),

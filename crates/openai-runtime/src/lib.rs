@@ -16,10 +16,15 @@
 //!   certificate verifier; no OpenSSL.
 //! - `native-tls`: the platform's TLS library (OpenSSL on Linux). If both are
 //!   on, rustls is used.
+//! - `cli`: [`cli`], what generated command-line code shares (merging flags
+//!   with a JSON or YAML object on stdin).
 
 mod body;
 mod builder;
+#[cfg(feature = "cli")]
+pub mod cli;
 mod client;
+mod enums;
 mod error;
 mod log;
 mod multipart;
@@ -43,3 +48,7 @@ pub use path::encode_path;
 pub use request::Request;
 pub use reqwest::Method;
 pub use response::ApiResponse;
+
+/// For the macros [`open_enum!`] and [`constant!`].
+#[doc(hidden)]
+pub use serde as __serde;

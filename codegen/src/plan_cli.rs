@@ -1,0 +1,249 @@
+//! The CLI's flag plan: for every operation, its flags, decided once here so
+//! that the renderer only prints them.
+//!
+//! - A path parameter is `--flag` or positional, in template order.
+//! - A query parameter or body field is a flag: a plain value as itself, an
+//!   open enum by its values, a list of plain values as a repeated singular
+//!   flag (`--part-id`), an object as JSON or YAML text plus a dotted flag
+//!   per plain field (`--expires-after.anchor`), a multipart file as a path,
+//!   anything else as JSON or YAML text. Constants are no flags: the model
+//!   fills them in.
+//! - Every value may also come from the object on stdin, under its wire
+//!   name; so nothing is required by clap, and required values are checked
+//!   after the merge.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use heck::ToShoutySnakeCase;
+
+use crate::error::Result;
+use crate::ir::*;
+use crate::lower::method_pointer;
+use crate::names::{kebab, singular};
+
+/// Flags the hand-written CLI defines on every command (its global flags,
+/// and clap's own); a generated flag must not take one of these names.
+pub const RESERVED_FLAGS: &[&str] = &[
+    "help",
+    "version",
+    "api-key",
+    "admin-api-key",
+    "base-url",
+    "organization",
+    "project",
+    "webhook-secret",
+    "mtls-client-cert-file",
+    "mtls-client-key-file",
+    "format",
+    "format-error",
+    "transform",
+    "transform-error",
+    "raw-output",
+    "max-retries",
+    "timeout",
+    "debug",
+];
+
+pub fn plan(api: &mut Api) -> Result<()> {
+    let Api {
+        resources, types, ..
+    } = api;
+    let mut stack: Vec<&mut Resource> = resources.iter_mut().collect();
+    while let Some(resource) = stack.pop() {
+        for op in &mut resource.operations {
+            let flags = Planner { types }.flags(op);
+            check(op, &flags)?;
+            op.cli.reads_stdin = !flags.is_empty();
+            op.cli.flags = flags;
+        }
+        stack.extend(resource.subresources.iter_mut());
+    }
+    Ok(())
+}
+
+struct Planner<'a> {
+    types: &'a BTreeMap<String, TypeDef>,
+}
+
+/// How a value of some type is written on the command line.
+enum Shape {
+    Value(FlagValue),
+    /// A list of plain values: a repeated flag.
+    List(FlagValue),
+    /// A constant: no flag.
+    Constant(String),
+    /// A struct: an object flag, with dotted flags for these fields.
+    Struct(Vec<Field>),
+}
+
+impl Planner<'_> {
+    fn flags(&self, op: &Operation) -> Vec<Flag> {
+        let mut flags = Vec::new();
+        for param in op.params_of(ParamKind::Path) {
+            flags.push(Flag {
+                field: param.name.clone(),
+                long: kebab(&param.api_name),
+                value_name: param.api_name.to_shouty_snake_case(),
+                doc: param.doc.clone(),
+                value: FlagValue::Scalar(param.ty.clone()),
+                repeated: false,
+                required: true,
+                env: None,
+                from_stdin: true,
+                positional: true,
+                target: FlagTarget::Param(ParamKind::Path),
+                key: param.api_name.clone(),
+            });
+        }
+        for param in op.params_of(ParamKind::Query) {
+            let field = Field {
+                name: param.name.clone(),
+                api_name: param.api_name.clone(),
+                ty: param.ty.clone(),
+                required: param.required,
+                doc: param.doc.clone(),
+            };
+            flags.extend(self.field_flag(&field, FlagTarget::Param(ParamKind::Query)));
+        }
+        if let Some(body) = &op.body
+            && let Some(TypeDef::Struct(def)) = self.types.get(&body.type_name)
+        {
+            for field in &def.fields {
+                flags.extend(self.field_flag(field, FlagTarget::Body(body.kind)));
+            }
+        }
+        flags
+    }
+
+    /// The flag of one query parameter or body field, if it has one.
+    fn field_flag(&self, field: &Field, target: FlagTarget) -> Option<Flag> {
+        let api = &field.api_name;
+        let mut flag = Flag {
+            field: field.name.clone(),
+            long: kebab(api),
+            value_name: api.to_shouty_snake_case(),
+            doc: field.doc.clone(),
+            value: FlagValue::Document,
+            repeated: false,
+            required: field.required,
+            env: None,
+            from_stdin: true,
+            positional: false,
+            target,
+            key: api.clone(),
+        };
+        match self.shape(&field.ty) {
+            Shape::Constant(_) => return None,
+            Shape::Value(value) => flag.value = value,
+            Shape::List(item) => {
+                flag.long = kebab(&singular(api));
+                flag.value_name = singular(api).to_shouty_snake_case();
+                flag.value = item;
+                flag.repeated = true;
+            }
+            Shape::Struct(fields) => {
+                let fields = fields
+                    .iter()
+                    .filter_map(|sub| self.dotted_flag(field, sub))
+                    .collect();
+                flag.value = FlagValue::Object { fields };
+            }
+        }
+        if flag.value == FlagValue::File {
+            flag.value_name = "PATH".to_owned();
+        }
+        Some(flag)
+    }
+
+    /// `--object.field` for one plain field of an object flag.
+    fn dotted_flag(&self, object: &Field, sub: &Field) -> Option<Flag> {
+        let value = match self.shape(&sub.ty) {
+            Shape::Value(value @ (FlagValue::Scalar(_) | FlagValue::Enum { .. })) => value,
+            Shape::Constant(value) => FlagValue::Const(value),
+            _ => return None,
+        };
+        Some(Flag {
+            field: format!("{}_{}", object.name, sub.name),
+            long: format!("{}.{}", kebab(&object.api_name), kebab(&sub.api_name)),
+            value_name: sub.api_name.to_shouty_snake_case(),
+            doc: sub.doc.clone(),
+            value,
+            repeated: false,
+            required: false,
+            env: None,
+            from_stdin: true,
+            positional: false,
+            target: FlagTarget::ObjectField,
+            key: sub.api_name.clone(),
+        })
+    }
+
+    fn shape(&self, ty: &TypeRef) -> Shape {
+        match ty {
+            TypeRef::String | TypeRef::Integer | TypeRef::Number | TypeRef::Boolean => {
+                Shape::Value(FlagValue::Scalar(ty.clone()))
+            }
+            TypeRef::Binary => Shape::Value(FlagValue::File),
+            TypeRef::Nullable(inner) | TypeRef::Boxed(inner) => self.shape(inner),
+            TypeRef::Named(name) => match self.types.get(name) {
+                Some(TypeDef::Enum(def)) => Shape::Value(FlagValue::Enum {
+                    type_name: def.name.clone(),
+                    values: def.variants.iter().map(|v| v.value.clone()).collect(),
+                }),
+                Some(TypeDef::Const(def)) => Shape::Constant(def.value.clone()),
+                Some(TypeDef::Struct(def)) => Shape::Struct(def.fields.clone()),
+                None => Shape::Value(FlagValue::Document),
+            },
+            TypeRef::Array(item) => match self.shape(item) {
+                Shape::Value(value @ (FlagValue::Scalar(_) | FlagValue::Enum { .. })) => {
+                    Shape::List(value)
+                }
+                _ => Shape::Value(FlagValue::Document),
+            },
+            TypeRef::Map(_) => Shape::Struct(Vec::new()),
+            TypeRef::Any => Shape::Value(FlagValue::Document),
+        }
+    }
+}
+
+/// Flag names and Rust fields must be unique within a command, and no flag
+/// may take the name of a global one.
+fn check(op: &Operation, flags: &[Flag]) -> Result<()> {
+    let at = method_pointer(&op.key);
+    let mut longs = BTreeSet::new();
+    let mut fields = BTreeSet::new();
+    let all = flags.iter().flat_map(|flag| {
+        let nested = match &flag.value {
+            FlagValue::Object { fields } => fields.as_slice(),
+            _ => &[],
+        };
+        std::iter::once(flag).chain(nested)
+    });
+    for flag in all {
+        if RESERVED_FLAGS.contains(&flag.long.as_str()) {
+            return Err(at.error(format!(
+                "`{}` would be the flag --{}, which the CLI already has for every command",
+                flag.key, flag.long
+            )));
+        }
+        if !longs.insert(flag.long.as_str()) {
+            return Err(at.error(format!(
+                "two parameters or body fields would both be the flag --{}",
+                flag.long
+            )));
+        }
+        let mut names = vec![flag.field.clone()];
+        if flag.positional {
+            names.push(flag.positional_field());
+        }
+        for name in names {
+            if !fields.insert(name.clone()) {
+                return Err(at.error(format!(
+                    "two parameters or body fields would both be the field `{name}` of {}",
+                    op.cli.args_type
+                )));
+            }
+        }
+    }
+    Ok(())
+}
