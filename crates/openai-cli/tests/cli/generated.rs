@@ -138,16 +138,20 @@ async fn create_from_yaml_on_stdin() {
 #[tokio::test]
 async fn bad_create_bodies_send_nothing() {
     for (args, stdin, needle) in [
-        (vec!["uploads", "create"], &b""[..], "missing field"),
+        (
+            vec!["uploads", "create"],
+            &b""[..],
+            "missing --filename, --purpose, --bytes and --mime-type",
+        ),
         (
             vec!["uploads", "create", "--filename", "a"],
-            &b""[..],
-            "missing field",
+            &b"bytes: 1\n"[..],
+            "missing --purpose and --mime-type",
         ),
         (
             vec!["uploads", "create"],
             &b"[1, 2]"[..],
-            "must be a JSON or YAML object",
+            "expected a JSON object or YAML mapping",
         ),
         (
             vec!["uploads", "create"],
@@ -317,7 +321,7 @@ async fn parts_create_needs_a_readable_file() {
             vec!["uploads", "parts", "create", "u", "--data", &folder],
             "data",
         ),
-        (vec!["uploads", "parts", "create", "u"], "--data <PATH>"),
+        (vec!["uploads", "parts", "create", "u"], "missing --data"),
     ] {
         let server = silent().await;
         let run = openai(&server, &args, b"").await;

@@ -3,6 +3,7 @@
 mod config;
 mod dropin;
 mod errors;
+mod flag_plan;
 mod formats;
 mod generated;
 mod help;
