@@ -14,15 +14,24 @@ const RUN_DOC: &str = "\
 Sends the request the chosen command names, and returns the reply with its
 body as JSON.
 
-`stdin` is the JSON or YAML object read from stdin, if any (only when
-`reads_stdin` says so): its keys fill the path parameters, query
-parameters and body fields whose flags are not given, flags winning; keys
-of parameters never reach the body. Required values are checked after
-that merge, and every missing one is named in one `InvalidArgument` error.";
+`input` starts as the JSON or YAML object read from stdin, if any (read
+only when `reads_stdin` says so), and says how file flags are opened:
+the command's flags go over it, flags winning; keys of path and query
+parameters fill those parameters and never reach the body. Required values
+are checked after that merge, and every missing one is named in one
+`InvalidArgument` error.";
 
 const READS_STDIN_DOC: &str = "\
 Whether the chosen command reads a JSON or YAML object from stdin (any
-command with parameters or a body does); pass it to `run`.";
+command with parameters or a body does), to start the `input` of `run`.";
+
+/// The module doc of `commands/mod.rs`.
+const ROOT_DOC: &str = "\
+The `openai` subcommands of the API's resources: one module per resource.
+
+Every command enum and arguments struct has `reads_stdin` and `run`; the
+caller reads stdin when told to, builds an `openai_runtime::cli::Input`
+from it, and passes that to `run` (see [`Resource::run`]).";
 
 /// Every file of the CLI's generated folder. `library` is the path of the
 /// library crate, e.g. `openai_uploads`.
@@ -35,11 +44,7 @@ pub fn files(api: &Api, library: &TokenStream) -> Vec<Unit> {
             pub mod commands;
         ),
     )];
-    units.push(Unit::new(
-        "commands/mod.rs",
-        Some("The `openai` subcommands of the API's resources: one module per resource."),
-        printer.root(),
-    ));
+    units.push(Unit::new("commands/mod.rs", Some(ROOT_DOC), printer.root()));
     for resource in &api.resources {
         units.push(Unit::new(
             format!("commands/{}.rs", resource.module),
@@ -98,6 +103,7 @@ impl Printer<'_> {
             true,
         );
         quote! {
+            use openai_runtime::cli::Input;
             use #library::{ApiResponse, Client, Result};
 
             #(pub mod #modules;)*
@@ -108,20 +114,9 @@ impl Printer<'_> {
 
     fn resource_module(&self, resource: &Resource) -> TokenStream {
         let library = self.library;
-        let mut stack = vec![resource];
-        let mut reads_stdin = false;
-        while let Some(r) = stack.pop() {
-            reads_stdin |= r.operations.iter().any(|op| op.cli.reads_stdin);
-            stack.extend(&r.subresources);
-        }
-        let input = reads_stdin.then(|| {
-            quote!(
-                use openai_runtime::cli::Input;
-            )
-        });
         let items = self.resource(resource);
         quote! {
-            #input
+            use openai_runtime::cli::Input;
             use #library::{ApiResponse, Client, Result};
 
             #items
@@ -201,10 +196,23 @@ impl Printer<'_> {
             }
         }
         let reads_stdin = op.cli.reads_stdin;
-        let stdin_arg = if reads_stdin {
-            quote!(stdin)
+        // A file flag that names stdin (`--data -`) takes stdin for itself.
+        let stdin_files: Vec<Ident> = op
+            .cli
+            .flags
+            .iter()
+            .filter(|f| f.value == FlagValue::File)
+            .map(|f| ident(&f.field))
+            .collect();
+        let reads_stdin_body = if reads_stdin && !stdin_files.is_empty() {
+            quote!(!(#(self.#stdin_files.as_deref().is_some_and(openai_runtime::cli::is_stdin))||*))
         } else {
-            quote!(_stdin)
+            quote!(#reads_stdin)
+        };
+        let input_arg = if reads_stdin {
+            quote!(mut input)
+        } else {
+            quote!(_input)
         };
         let body = if reads_stdin {
             self.input_steps(op)
@@ -239,14 +247,14 @@ impl Printer<'_> {
             impl #ty {
                 /// Whether this command reads stdin; see [`Resource::reads_stdin`](super::Resource::reads_stdin).
                 pub fn reads_stdin(&self) -> bool {
-                    #reads_stdin
+                    #reads_stdin_body
                 }
 
                 /// Runs this command; see [`Resource::run`](super::Resource::run).
                 pub async fn run(
                     self,
                     client: &Client,
-                    #stdin_arg: Option<serde_json::Value>,
+                    #input_arg: Input,
                 ) -> Result<ApiResponse<serde_json::Value>> {
                     #body
                     client #(.#accessors())* .#method(#(#call),*).await.map(ApiResponse::into_json)
@@ -259,7 +267,7 @@ impl Printer<'_> {
     /// result apart into the method's arguments.
     fn input_steps(&self, op: &Operation) -> TokenStream {
         let library = self.library;
-        let mut steps = vec![quote!(let mut input = Input::new(stdin)?;)];
+        let mut steps = Vec::new();
         let mut required = Vec::new();
         for flag in &op.cli.flags {
             let key = &flag.key;
@@ -403,10 +411,10 @@ fn group(ty: &Ident, doc: &str, variants: Vec<Variant>, root: bool) -> TokenStre
             pub async fn run(
                 self,
                 client: &Client,
-                stdin: Option<serde_json::Value>,
+                input: Input,
             ) -> Result<ApiResponse<serde_json::Value>> {
                 match self {
-                    #(Self::#names(command) => command.run(client, stdin).await,)*
+                    #(Self::#names(command) => command.run(client, input).await,)*
                 }
             }
         }

@@ -2,6 +2,8 @@
 
 use std::process::ExitCode;
 
+use openai_runtime::cli::Input;
+
 use crate::client::{build_client, runtime};
 use crate::exit::{USAGE, fail};
 use crate::generated::commands::Resource;
@@ -15,19 +17,24 @@ pub fn run(global: &Global, resource: Resource) -> ExitCode {
         Ok(client) => client,
         Err(code) => return code,
     };
-    let body = if resource.reads_stdin() {
+    let document = if resource.reads_stdin() {
         match stdin::document() {
-            Ok(body) => body,
+            Ok(document) => document,
             Err(message) => return fail(USAGE, &message),
         }
     } else {
         None
     };
+    // File flags (`--data PATH`) open their file, or read stdin for `-`.
+    let input = match Input::new(document) {
+        Ok(input) => input.open_files_with(stdin::file_part),
+        Err(err) => return print_error(global, &err),
+    };
     let runtime = match runtime() {
         Ok(runtime) => runtime,
         Err(code) => return code,
     };
-    match runtime.block_on(resource.run(&client, body)) {
+    match runtime.block_on(resource.run(&client, input)) {
         Ok(response) => print_result(global, &Doc::from_bytes(&response.body)),
         Err(err) => print_error(global, &err),
     }

@@ -24,10 +24,8 @@ pub const WAIT: Duration = Duration::from_millis(10);
 /// The largest request document read from stdin: far more than any request body needs.
 pub const MAX_DOCUMENT: u64 = 16 << 20;
 /// The largest part read from stdin (`--data -`): the largest Part the API accepts.
-#[allow(dead_code, reason = "until the generated commands call file_part")]
 pub const MAX_PART: u64 = openai_uploads::MAX_PART_SIZE;
 /// The filename sent for a part read from stdin, as the official CLI sends it.
-#[allow(dead_code, reason = "until the generated commands call file_part")]
 pub const STDIN_FILENAME: &str = "anonymous_file";
 
 /// Set once a document has been taken from stdin.
@@ -48,7 +46,6 @@ pub fn document() -> Result<Option<Value>, String> {
 }
 
 /// Whether `path` names stdin for a file flag: `-`, `/dev/stdin` or `/dev/fd/0`.
-#[allow(dead_code, reason = "until the generated commands call file_part")]
 pub fn is_stdin_path(path: &Path) -> bool {
     path.as_os_str() == "-" || path == Path::new("/dev/stdin") || path == Path::new("/dev/fd/0")
 }
@@ -57,7 +54,6 @@ pub fn is_stdin_path(path: &Path) -> bool {
 /// names stdin ([`is_stdin_path`]), stdin's bytes up to [`MAX_PART`], read to its end
 /// (an explicit `-` waits for its writer) and sent as `anonymous_file`. The bytes are held
 /// in memory, so that a retry sends them again.
-#[allow(dead_code, reason = "the generated file flags are to call it")]
 pub fn file_part(path: &Path) -> io::Result<FilePart> {
     if !is_stdin_path(path) {
         return FilePart::from_path(path);

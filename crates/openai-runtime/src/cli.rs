@@ -14,7 +14,7 @@
 //! Only with the `cli` feature.
 
 use std::collections::BTreeSet;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -43,6 +43,8 @@ use crate::{Error, FilePart, Result};
 #[derive(Debug, Default)]
 pub struct Input {
     fields: Map<String, Value>,
+    /// How file flags are opened; [`FilePart::from_path`] when `None`.
+    open: Option<OpenFile>,
     /// Keys whose value came from a flag, to say where a bad value came from.
     from_flags: BTreeSet<String>,
     /// The first flag value that could not be turned into JSON; reported by
@@ -71,6 +73,14 @@ impl Input {
             fields,
             ..Self::default()
         })
+    }
+
+    /// Opens the paths of file flags (and of file keys on stdin) with `open`
+    /// instead of [`FilePart::from_path`]; a CLI uses it to read `--data -`
+    /// from stdin.
+    pub fn open_files_with(mut self, open: OpenFile) -> Self {
+        self.open = Some(open);
+        self
     }
 
     /// Sets `key` from its flag, when the flag was given; it wins over stdin.
@@ -155,7 +165,8 @@ impl Input {
         let Some(path) = self.take_optional::<PathBuf>(key)? else {
             return Ok(None);
         };
-        FilePart::from_path(&path)
+        let open = self.open.unwrap_or(|path| FilePart::from_path(path));
+        open(&path)
             .map(Some)
             .map_err(|err| Error::invalid_argument(key, format!("{}: {err}", path.display())))
     }
@@ -224,6 +235,9 @@ impl Input {
     }
 }
 
+/// Opens the file a file flag names, as a part streamed when sent.
+pub type OpenFile = fn(&Path) -> std::io::Result<FilePart>;
+
 /// The fields of one object-valued flag; see [`Input::object`].
 #[derive(Debug)]
 pub struct Object<'a> {
@@ -261,6 +275,12 @@ impl Object<'_> {
         self.input.from_flags.insert(self.key.clone());
         self
     }
+}
+
+/// Whether a file flag's path names stdin: `-`, `/dev/stdin` or `/dev/fd/0`.
+/// A command given one leaves stdin to that file, unread as its input.
+pub fn is_stdin(path: &Path) -> bool {
+    path.as_os_str() == "-" || path == Path::new("/dev/stdin") || path == Path::new("/dev/fd/0")
 }
 
 /// Parses a flag value given as JSON or YAML (YAML is a superset of JSON),
@@ -457,6 +477,14 @@ mod tests {
                 .unwrap()
                 .is_none()
         );
+
+        let mut input = Input::new(Some(json!({"data": "-"})))
+            .unwrap()
+            .open_files_with(|path| {
+                assert_eq!(path, Path::new("-"));
+                Ok(FilePart::from_bytes(&b"from stdin"[..]))
+            });
+        assert_eq!(input.take_file("data").unwrap().len(), 10);
     }
 
     #[test]

@@ -207,3 +207,21 @@ async fn open_enums_list_their_values_and_pass_others() {
     );
     assert!(help.stdout.contains("[required]"), "{}", help.stdout);
 }
+
+#[tokio::test]
+async fn data_dash_streams_the_part_from_stdin() {
+    let server = serve("/v1/uploads/upload_abc123/parts", PART).await;
+    let run = openai(
+        &server,
+        &["uploads:parts", "create", "upload_abc123", "--data", "-"],
+        b"Example data",
+    )
+    .await;
+    assert_eq!(run.code, 0, "{run:?}");
+    let (_, body) = only_request(&server).await;
+    let body = body.as_str().unwrap().to_owned();
+    assert!(
+        body.contains(r#"name="data"; filename="anonymous_file""#) && body.contains("Example data"),
+        "{body}"
+    );
+}

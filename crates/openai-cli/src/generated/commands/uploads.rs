@@ -62,13 +62,13 @@ impl UploadsCommand {
     pub async fn run(
         self,
         client: &Client,
-        stdin: Option<serde_json::Value>,
+        input: Input,
     ) -> Result<ApiResponse<serde_json::Value>> {
         match self {
-            Self::Cancel(command) => command.run(client, stdin).await,
-            Self::Complete(command) => command.run(client, stdin).await,
-            Self::Create(command) => command.run(client, stdin).await,
-            Self::Parts(command) => command.run(client, stdin).await,
+            Self::Cancel(command) => command.run(client, input).await,
+            Self::Complete(command) => command.run(client, input).await,
+            Self::Create(command) => command.run(client, input).await,
+            Self::Parts(command) => command.run(client, input).await,
         }
     }
 }
@@ -97,9 +97,8 @@ impl UploadsCancelArgs {
     pub async fn run(
         self,
         client: &Client,
-        stdin: Option<serde_json::Value>,
+        mut input: Input,
     ) -> Result<ApiResponse<serde_json::Value>> {
-        let mut input = Input::new(stdin)?;
         input.set("upload_id", self.upload_id.or(self.upload_id_arg));
         input.require(&[("upload_id", "--upload-id")])?;
         let upload_id: String = input.take("upload_id")?;
@@ -144,9 +143,8 @@ impl UploadsCompleteArgs {
     pub async fn run(
         self,
         client: &Client,
-        stdin: Option<serde_json::Value>,
+        mut input: Input,
     ) -> Result<ApiResponse<serde_json::Value>> {
-        let mut input = Input::new(stdin)?;
         input.set("upload_id", self.upload_id.or(self.upload_id_arg));
         input.set("part_ids", self.part_ids);
         input.set("md5", self.md5);
@@ -210,9 +208,8 @@ impl UploadsCreateArgs {
     pub async fn run(
         self,
         client: &Client,
-        stdin: Option<serde_json::Value>,
+        mut input: Input,
     ) -> Result<ApiResponse<serde_json::Value>> {
-        let mut input = Input::new(stdin)?;
         input.set("filename", self.filename);
         input.set("purpose", self.purpose);
         input.set("bytes", self.bytes);
@@ -264,10 +261,10 @@ impl UploadsPartsCommand {
     pub async fn run(
         self,
         client: &Client,
-        stdin: Option<serde_json::Value>,
+        input: Input,
     ) -> Result<ApiResponse<serde_json::Value>> {
         match self {
-            Self::Create(command) => command.run(client, stdin).await,
+            Self::Create(command) => command.run(client, input).await,
         }
     }
 }
@@ -292,16 +289,18 @@ pub struct UploadsPartsCreateArgs {
 impl UploadsPartsCreateArgs {
     /// Whether this command reads stdin; see [`Resource::reads_stdin`](super::Resource::reads_stdin).
     pub fn reads_stdin(&self) -> bool {
-        true
+        !(self
+            .data
+            .as_deref()
+            .is_some_and(openai_runtime::cli::is_stdin))
     }
 
     /// Runs this command; see [`Resource::run`](super::Resource::run).
     pub async fn run(
         self,
         client: &Client,
-        stdin: Option<serde_json::Value>,
+        mut input: Input,
     ) -> Result<ApiResponse<serde_json::Value>> {
-        let mut input = Input::new(stdin)?;
         input.set("upload_id", self.upload_id.or(self.upload_id_arg));
         input.set("data", self.data);
         input.require(&[("upload_id", "--upload-id"), ("data", "--data")])?;

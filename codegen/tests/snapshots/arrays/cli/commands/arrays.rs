@@ -4,6 +4,7 @@
 //! `openai arrays`.
 
 use crate::arrays::{ApiResponse, Client, Result};
+use openai_runtime::cli::Input;
 
 /// Operations on arrays.
 #[derive(Debug, clap::Subcommand)]
@@ -25,10 +26,10 @@ impl ArraysCommand {
     pub async fn run(
         self,
         client: &Client,
-        stdin: Option<serde_json::Value>,
+        input: Input,
     ) -> Result<ApiResponse<serde_json::Value>> {
         match self {
-            Self::List(command) => command.run(client, stdin).await,
+            Self::List(command) => command.run(client, input).await,
         }
     }
 }
@@ -47,7 +48,7 @@ impl ArraysListArgs {
     pub async fn run(
         self,
         client: &Client,
-        _stdin: Option<serde_json::Value>,
+        _input: Input,
     ) -> Result<ApiResponse<serde_json::Value>> {
         client
             .arrays()

@@ -44,10 +44,10 @@ impl NotesCommand {
     pub async fn run(
         self,
         client: &Client,
-        stdin: Option<serde_json::Value>,
+        input: Input,
     ) -> Result<ApiResponse<serde_json::Value>> {
         match self {
-            Self::Create(command) => command.run(client, stdin).await,
+            Self::Create(command) => command.run(client, input).await,
         }
     }
 }
@@ -77,9 +77,8 @@ impl NotesCreateArgs {
     pub async fn run(
         self,
         client: &Client,
-        stdin: Option<serde_json::Value>,
+        mut input: Input,
     ) -> Result<ApiResponse<serde_json::Value>> {
-        let mut input = Input::new(stdin)?;
         input.set("kind", self.kind);
         input.set("body", self.body);
         input.require(&[("kind", "--kind"), ("body", "--body")])?;

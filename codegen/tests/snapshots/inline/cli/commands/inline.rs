@@ -4,6 +4,7 @@
 //! `openai inline`.
 
 use crate::inline::{ApiResponse, Client, Result};
+use openai_runtime::cli::Input;
 
 /// Operations on inline.
 #[derive(Debug, clap::Subcommand)]
@@ -25,10 +26,10 @@ impl InlineCommand {
     pub async fn run(
         self,
         client: &Client,
-        stdin: Option<serde_json::Value>,
+        input: Input,
     ) -> Result<ApiResponse<serde_json::Value>> {
         match self {
-            Self::Get(command) => command.run(client, stdin).await,
+            Self::Get(command) => command.run(client, input).await,
         }
     }
 }
@@ -47,7 +48,7 @@ impl InlineGetArgs {
     pub async fn run(
         self,
         client: &Client,
-        _stdin: Option<serde_json::Value>,
+        _input: Input,
     ) -> Result<ApiResponse<serde_json::Value>> {
         client
             .inline()

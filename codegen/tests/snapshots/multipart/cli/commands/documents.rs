@@ -33,11 +33,11 @@ impl DocumentsCommand {
     pub async fn run(
         self,
         client: &Client,
-        stdin: Option<serde_json::Value>,
+        input: Input,
     ) -> Result<ApiResponse<serde_json::Value>> {
         match self {
-            Self::Create(command) => command.run(client, stdin).await,
-            Self::Pages(command) => command.run(client, stdin).await,
+            Self::Create(command) => command.run(client, input).await,
+            Self::Pages(command) => command.run(client, input).await,
         }
     }
 }
@@ -88,9 +88,8 @@ impl DocumentsCreateArgs {
     pub async fn run(
         self,
         client: &Client,
-        stdin: Option<serde_json::Value>,
+        mut input: Input,
     ) -> Result<ApiResponse<serde_json::Value>> {
-        let mut input = Input::new(stdin)?;
         input.set("title", self.title);
         input.set("purpose", self.purpose);
         input.set("tags", self.tags);
@@ -132,10 +131,10 @@ impl DocumentsPagesCommand {
     pub async fn run(
         self,
         client: &Client,
-        stdin: Option<serde_json::Value>,
+        input: Input,
     ) -> Result<ApiResponse<serde_json::Value>> {
         match self {
-            Self::Create(command) => command.run(client, stdin).await,
+            Self::Create(command) => command.run(client, input).await,
         }
     }
 }
@@ -172,16 +171,22 @@ pub struct DocumentsPagesCreateArgs {
 impl DocumentsPagesCreateArgs {
     /// Whether this command reads stdin; see [`Resource::reads_stdin`](super::Resource::reads_stdin).
     pub fn reads_stdin(&self) -> bool {
-        true
+        !(self
+            .data
+            .as_deref()
+            .is_some_and(openai_runtime::cli::is_stdin)
+            || self
+                .thumbnail
+                .as_deref()
+                .is_some_and(openai_runtime::cli::is_stdin))
     }
 
     /// Runs this command; see [`Resource::run`](super::Resource::run).
     pub async fn run(
         self,
         client: &Client,
-        stdin: Option<serde_json::Value>,
+        mut input: Input,
     ) -> Result<ApiResponse<serde_json::Value>> {
-        let mut input = Input::new(stdin)?;
         input.set("document_id", self.document_id.or(self.document_id_arg));
         input.set("data", self.data);
         input.set("thumbnail", self.thumbnail);

@@ -29,10 +29,10 @@ impl ObjectsCommand {
     pub async fn run(
         self,
         client: &Client,
-        stdin: Option<serde_json::Value>,
+        input: Input,
     ) -> Result<ApiResponse<serde_json::Value>> {
         match self {
-            Self::Retrieve(command) => command.run(client, stdin).await,
+            Self::Retrieve(command) => command.run(client, input).await,
         }
     }
 }
@@ -61,9 +61,8 @@ impl ObjectsRetrieveArgs {
     pub async fn run(
         self,
         client: &Client,
-        stdin: Option<serde_json::Value>,
+        mut input: Input,
     ) -> Result<ApiResponse<serde_json::Value>> {
-        let mut input = Input::new(stdin)?;
         input.set("object_id", self.object_id.or(self.object_id_arg));
         input.require(&[("object_id", "--object-id")])?;
         let object_id: String = input.take("object_id")?;

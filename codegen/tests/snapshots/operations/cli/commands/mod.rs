@@ -2,8 +2,13 @@
 // Do not edit by hand: edit the spec and run `cargo xtask gen`.
 
 //! The `openai` subcommands of the API's resources: one module per resource.
+//!
+//! Every command enum and arguments struct has `reads_stdin` and `run`; the
+//! caller reads stdin when told to, builds an `openai_runtime::cli::Input`
+//! from it, and passes that to `run` (see [`Resource::run`]).
 
 use crate::operations::{ApiResponse, Client, Result};
+use openai_runtime::cli::Input;
 
 pub mod stores;
 
@@ -22,7 +27,7 @@ pub enum Resource {
 
 impl Resource {
     /// Whether the chosen command reads a JSON or YAML object from stdin (any
-    /// command with parameters or a body does); pass it to `run`.
+    /// command with parameters or a body does), to start the `input` of `run`.
     pub fn reads_stdin(&self) -> bool {
         match self {
             Self::Stores(command) => command.reads_stdin(),
@@ -33,19 +38,20 @@ impl Resource {
     /// Sends the request the chosen command names, and returns the reply with its
     /// body as JSON.
     ///
-    /// `stdin` is the JSON or YAML object read from stdin, if any (only when
-    /// `reads_stdin` says so): its keys fill the path parameters, query
-    /// parameters and body fields whose flags are not given, flags winning; keys
-    /// of parameters never reach the body. Required values are checked after
-    /// that merge, and every missing one is named in one `InvalidArgument` error.
+    /// `input` starts as the JSON or YAML object read from stdin, if any (read
+    /// only when `reads_stdin` says so), and says how file flags are opened:
+    /// the command's flags go over it, flags winning; keys of path and query
+    /// parameters fill those parameters and never reach the body. Required values
+    /// are checked after that merge, and every missing one is named in one
+    /// `InvalidArgument` error.
     pub async fn run(
         self,
         client: &Client,
-        stdin: Option<serde_json::Value>,
+        input: Input,
     ) -> Result<ApiResponse<serde_json::Value>> {
         match self {
-            Self::Stores(command) => command.run(client, stdin).await,
-            Self::StoresFileBatches(command) => command.run(client, stdin).await,
+            Self::Stores(command) => command.run(client, input).await,
+            Self::StoresFileBatches(command) => command.run(client, input).await,
         }
     }
 }

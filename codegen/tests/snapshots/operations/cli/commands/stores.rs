@@ -33,11 +33,11 @@ impl StoresCommand {
     pub async fn run(
         self,
         client: &Client,
-        stdin: Option<serde_json::Value>,
+        input: Input,
     ) -> Result<ApiResponse<serde_json::Value>> {
         match self {
-            Self::Create(command) => command.run(client, stdin).await,
-            Self::FileBatches(command) => command.run(client, stdin).await,
+            Self::Create(command) => command.run(client, input).await,
+            Self::FileBatches(command) => command.run(client, input).await,
         }
     }
 }
@@ -90,9 +90,8 @@ impl StoresCreateArgs {
     pub async fn run(
         self,
         client: &Client,
-        stdin: Option<serde_json::Value>,
+        mut input: Input,
     ) -> Result<ApiResponse<serde_json::Value>> {
-        let mut input = Input::new(stdin)?;
         input.set("name", self.name);
         input.set("size", self.size);
         input.set("mode", self.mode);
@@ -142,11 +141,11 @@ impl StoresFileBatchesCommand {
     pub async fn run(
         self,
         client: &Client,
-        stdin: Option<serde_json::Value>,
+        input: Input,
     ) -> Result<ApiResponse<serde_json::Value>> {
         match self {
-            Self::Cancel(command) => command.run(client, stdin).await,
-            Self::List(command) => command.run(client, stdin).await,
+            Self::Cancel(command) => command.run(client, input).await,
+            Self::List(command) => command.run(client, input).await,
         }
     }
 }
@@ -184,9 +183,8 @@ impl StoresFileBatchesCancelArgs {
     pub async fn run(
         self,
         client: &Client,
-        stdin: Option<serde_json::Value>,
+        mut input: Input,
     ) -> Result<ApiResponse<serde_json::Value>> {
-        let mut input = Input::new(stdin)?;
         input.set("store_id", self.store_id.or(self.store_id_arg));
         input.set("batch_id", self.batch_id.or(self.batch_id_arg));
         input.require(&[("store_id", "--store-id"), ("batch_id", "--batch-id")])?;
@@ -235,9 +233,8 @@ impl StoresFileBatchesListArgs {
     pub async fn run(
         self,
         client: &Client,
-        stdin: Option<serde_json::Value>,
+        mut input: Input,
     ) -> Result<ApiResponse<serde_json::Value>> {
-        let mut input = Input::new(stdin)?;
         input.set("store_id", self.store_id.or(self.store_id_arg));
         input.set("limit", self.limit);
         input.set("order", self.order);

@@ -34,11 +34,11 @@ impl BatchesCommand {
     pub async fn run(
         self,
         client: &Client,
-        stdin: Option<serde_json::Value>,
+        input: Input,
     ) -> Result<ApiResponse<serde_json::Value>> {
         match self {
-            Self::Create(command) => command.run(client, stdin).await,
-            Self::Results(command) => command.run(client, stdin).await,
+            Self::Create(command) => command.run(client, input).await,
+            Self::Results(command) => command.run(client, input).await,
         }
     }
 }
@@ -64,9 +64,8 @@ impl BatchesCreateArgs {
     pub async fn run(
         self,
         client: &Client,
-        stdin: Option<serde_json::Value>,
+        mut input: Input,
     ) -> Result<ApiResponse<serde_json::Value>> {
-        let mut input = Input::new(stdin)?;
         input.set("input_file_id", self.input_file_id);
         input.set("priority", self.priority);
         input.require(&[("input_file_id", "--input-file-id")])?;
@@ -103,10 +102,10 @@ impl BatchesResultsCommand {
     pub async fn run(
         self,
         client: &Client,
-        stdin: Option<serde_json::Value>,
+        input: Input,
     ) -> Result<ApiResponse<serde_json::Value>> {
         match self {
-            Self::List(command) => command.run(client, stdin).await,
+            Self::List(command) => command.run(client, input).await,
         }
     }
 }
@@ -135,9 +134,8 @@ impl BatchesResultsListArgs {
     pub async fn run(
         self,
         client: &Client,
-        stdin: Option<serde_json::Value>,
+        mut input: Input,
     ) -> Result<ApiResponse<serde_json::Value>> {
-        let mut input = Input::new(stdin)?;
         input.set("batch_id", self.batch_id.or(self.batch_id_arg));
         input.require(&[("batch_id", "--batch-id")])?;
         let batch_id: String = input.take("batch_id")?;

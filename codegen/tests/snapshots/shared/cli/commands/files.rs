@@ -30,10 +30,10 @@ impl FilesCommand {
     pub async fn run(
         self,
         client: &Client,
-        stdin: Option<serde_json::Value>,
+        input: Input,
     ) -> Result<ApiResponse<serde_json::Value>> {
         match self {
-            Self::Retrieve(command) => command.run(client, stdin).await,
+            Self::Retrieve(command) => command.run(client, input).await,
         }
     }
 }
@@ -60,9 +60,8 @@ impl FilesRetrieveArgs {
     pub async fn run(
         self,
         client: &Client,
-        stdin: Option<serde_json::Value>,
+        mut input: Input,
     ) -> Result<ApiResponse<serde_json::Value>> {
-        let mut input = Input::new(stdin)?;
         input.set("file_id", self.file_id.or(self.file_id_arg));
         input.require(&[("file_id", "--file-id")])?;
         let file_id: String = input.take("file_id")?;
