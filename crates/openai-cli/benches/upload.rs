@@ -193,6 +193,7 @@ fn smoke(bin: &Path) {
     let file = dir.join("smoke.bin");
     ensure_file(&file, 20_000);
     let out = Command::new(bin)
+        .env("OPENAI_UPLOAD_JOURNAL_DIR", dir.join("journals"))
         .args(openai_args(&fake, &file))
         .args(["--part-size", "4KiB"])
         .env_remove("OPENAI_API_KEY")
@@ -330,7 +331,12 @@ fn floor_sample(file: &Path) -> Sample {
 
 fn upload_with_openai(bin: &Path, fake: &Fake, file: &Path) -> Sample {
     let mut command = Command::new(bin);
-    command.args(openai_args(fake, file));
+    command
+        .env(
+            "OPENAI_UPLOAD_JOURNAL_DIR",
+            target_dir().join("bench-journals"),
+        )
+        .args(openai_args(fake, file));
     let (sample, stdout) = measure(command);
     let id = stdout.trim();
     let upload = fake

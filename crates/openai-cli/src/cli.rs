@@ -1,6 +1,6 @@
 //! The command line: global flags and the top-level subcommands.
 
-use clap::{Arg, ArgAction, Args, CommandFactory, Parser, Subcommand, ValueEnum};
+use clap::{Arg, ArgAction, CommandFactory, Parser, Subcommand, ValueEnum};
 
 use crate::generated::commands::Resource;
 use crate::options::Global;
@@ -131,7 +131,8 @@ fn hide_globals(command: clap::Command, globals: &[Arg]) -> clap::Command {
 }
 
 /// The whole command line: the derived [`Cli`], `-v` / `--version`, and the hand-written
-/// `uploads upload`, which joins the generated `uploads` group here. Shell completions are
+/// `uploads upload`, `uploads pending` and `uploads prune`, which join the generated `uploads`
+/// group here. Shell completions are
 /// written from this one, so they offer the global options everywhere.
 pub fn command() -> clap::Command {
     let version = Arg::new("version")
@@ -142,14 +143,7 @@ pub fn command() -> clap::Command {
         .help("Print the version");
     Cli::command()
         .arg(version)
-        .mut_subcommand("uploads", |uploads| {
-            // The texts go on after `augment_args`, which would put the struct's doc comment there.
-            let upload = <upload::UploadArgs as Args>::augment_args(clap::Command::new("upload"))
-                .about(upload::ABOUT)
-                .long_about(upload::LONG_ABOUT)
-                .after_help(upload::AFTER_HELP);
-            uploads.subcommand(upload)
-        })
+        .mut_subcommand("uploads", upload::subcommands)
 }
 
 #[cfg(test)]

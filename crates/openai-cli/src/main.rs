@@ -20,7 +20,7 @@ mod upload;
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
-use clap::{ArgMatches, FromArgMatches};
+use clap::FromArgMatches;
 
 use cli::{Cli, Command, Shell};
 use options::Global;
@@ -31,12 +31,13 @@ fn main() -> ExitCode {
         Ok(matches) => matches,
         Err(err) => return clap_exit(&err),
     };
-    if let Some(args) = upload_args(&matches) {
-        let global = match Global::from_arg_matches(&matches) {
-            Ok(global) => global,
-            Err(err) => return clap_exit(&err),
-        };
-        return upload::run(&global, args);
+    if let Some(command) = upload::command(&matches) {
+        let (global, command) =
+            match Global::from_arg_matches(&matches).and_then(|global| Ok((global, command?))) {
+                Ok(parsed) => parsed,
+                Err(err) => return clap_exit(&err),
+            };
+        return upload::run(&global, command);
     }
     let cli = match Cli::from_arg_matches(&matches) {
         Ok(cli) => cli,
@@ -48,17 +49,6 @@ fn main() -> ExitCode {
         Some(Command::Completion { shell } | Command::AtCompletion { shell }) => completion(shell),
         Some(Command::Api(resource)) => app::run(&cli.global, resource),
     }
-}
-
-/// The flags of `uploads upload`, which the derived [`Cli`] does not know.
-fn upload_args(matches: &ArgMatches) -> Option<upload::UploadArgs> {
-    let ("uploads", uploads) = matches.subcommand()? else {
-        return None;
-    };
-    let ("upload", args) = uploads.subcommand()? else {
-        return None;
-    };
-    Some(upload::UploadArgs::from_arg_matches(args).unwrap_or_else(|err| err.exit()))
 }
 
 /// Prints what clap has to say: help and the version on stdout (a failed write is an

@@ -252,6 +252,69 @@ impl Client {
         }
     }
 
+    /// Sends `request` once, without the client's retries, for a caller
+    /// that retries on terms of its own (the uploader retries each Part,
+    /// whose replay is harmless). `retry` is how many attempts came before.
+    ///
+    /// On failure, [`FailedAttempt::retry_after`] says whether trying again
+    /// could help, judged as for a request that may be replayed (connection
+    /// errors, timeouts, 408, 429 and 5xx replies, 409 unless the request
+    /// says otherwise, or what `x-should-retry` says), and how long to wait
+    /// first: the server's `retry-after-ms` or `retry-after` (up to 60 s),
+    /// else the client's backoff with jitter for retry number `retry + 1`.
+    #[doc(hidden)]
+    pub async fn execute_once<T: DeserializeOwned>(
+        &self,
+        request: &Request,
+        retry: u32,
+    ) -> std::result::Result<ApiResponse<T>, FailedAttempt> {
+        let inner = &*self.inner;
+        let failed = |error| FailedAttempt::new(error, None);
+        let authorization = inner.authorization(request).map_err(failed)?;
+        let url = inner.url(request);
+        let started = Instant::now();
+        let result = self
+            .attempt(request, &url, authorization, retry, false)
+            .await;
+        let (error, headers) = match result {
+            Ok(Outcome::Read(reply)) => {
+                if inner.debug {
+                    log::response(
+                        reply.status,
+                        &reply.headers,
+                        Some(&reply.body),
+                        started.elapsed(),
+                    );
+                }
+                if reply.status.is_success() {
+                    return decode(reply).map_err(failed);
+                }
+                let again = if reply.status == StatusCode::CONFLICT && !request.retry_conflicts {
+                    false
+                } else {
+                    retry::should_retry(reply.status, &reply.headers)
+                };
+                let error = api_error(request, &reply);
+                if !again {
+                    return Err(failed(error));
+                }
+                (error, Some(reply.headers))
+            }
+            Ok(Outcome::Streaming { .. }) => return Err(failed(internal_error())),
+            Err(error) => {
+                if inner.debug {
+                    log::failure(&error, started.elapsed());
+                }
+                if !error.is_retryable() {
+                    return Err(failed(error));
+                }
+                (error, None)
+            }
+        };
+        let wait = retry::wait(retry, headers.as_ref(), SystemTime::now(), fastrand::f64());
+        Err(FailedAttempt::new(error, Some(wait)))
+    }
+
     async fn attempt(
         &self,
         request: &Request,
@@ -542,6 +605,25 @@ fn tls_failure(err: &reqwest::Error, _url: &Url) -> Option<String> {
     // native-tls: OpenSSL's verification failures, by their text.
     let text = innermost(err);
     text.contains("certificate verify failed").then_some(text)
+}
+
+/// How one attempt of [`Client::execute_once`] failed.
+#[derive(Debug)]
+pub struct FailedAttempt {
+    /// What went wrong, as [`Client::execute`] would report it (boxed to
+    /// keep results small).
+    pub error: Box<Error>,
+    /// When a retry could help, the wait before it; `None` when it cannot.
+    pub retry_after: Option<Duration>,
+}
+
+impl FailedAttempt {
+    fn new(error: Error, retry_after: Option<Duration>) -> Self {
+        Self {
+            error: Box::new(error),
+            retry_after,
+        }
+    }
 }
 
 fn request_id(headers: &HeaderMap) -> Option<String> {

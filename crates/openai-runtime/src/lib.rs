@@ -41,7 +41,7 @@ pub use builder::{
     ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_SIZE,
     DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT,
 };
-pub use client::Client;
+pub use client::{Client, FailedAttempt};
 pub use error::{ApiErrorBody, Error, Result, one_line};
 pub use multipart::{FilePart, Multipart};
 pub use path::encode_path;

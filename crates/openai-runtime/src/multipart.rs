@@ -20,6 +20,13 @@ const DEFAULT_FILENAME: &str = "upload";
 const DEFAULT_MIME_TYPE: &str = "application/octet-stream";
 /// Bytes read from disk per chunk of a file part's stream.
 const READ_CHUNK: u64 = 1024 * 1024;
+/// Bytes per chunk of a part in memory whose progress is followed
+/// ([`FilePart::on_progress`]): small enough that progress moves smoothly,
+/// large enough to cost nothing per chunk.
+const PROGRESS_CHUNK: usize = 128 * 1024;
+
+/// Told the length of each chunk of a part as the connection takes it.
+type Progress = Arc<dyn Fn(u64) + Send + Sync>;
 
 /// Binary data for a `multipart/form-data` field: bytes in memory, a whole
 /// file, or a range of a file.
@@ -43,6 +50,7 @@ pub struct FilePart {
     source: Source,
     filename: Option<String>,
     mime_type: Option<String>,
+    progress: Option<Progress>,
 }
 
 #[derive(Clone)]
@@ -63,6 +71,7 @@ impl FilePart {
             source: Source::Bytes(bytes.into()),
             filename: None,
             mime_type: None,
+            progress: None,
         }
     }
 
@@ -104,6 +113,7 @@ impl FilePart {
             },
             filename,
             mime_type: None,
+            progress: None,
         }
     }
 
@@ -118,6 +128,16 @@ impl FilePart {
     /// [`Error::InvalidArgument`] before anything is sent.
     pub fn mime_type(mut self, mime_type: impl Into<String>) -> Self {
         self.mime_type = Some(mime_type.into());
+        self
+    }
+
+    /// Calls `progress` with the length of each chunk of the part as the
+    /// connection takes it to send (chunks of at most 1 MiB), so a caller
+    /// can follow the bytes going out rather than wait for the reply. A
+    /// retried request sends the part again from its first byte, calling
+    /// `progress` again.
+    pub fn on_progress(mut self, progress: impl Fn(u64) + Send + Sync + 'static) -> Self {
+        self.progress = Some(Arc::new(progress));
         self
     }
 
@@ -146,11 +166,23 @@ impl FilePart {
 
     /// One attempt's `reqwest` part; file read errors land in `errors`.
     fn to_part(&self, name: &str, errors: &ReadErrors) -> Result<Part> {
-        let part = match &self.source {
-            Source::Bytes(bytes) => Part::stream_with_length(bytes.clone(), bytes.len() as u64),
-            Source::File { path, offset, len } => {
+        let part = match (&self.source, &self.progress) {
+            (Source::Bytes(bytes), None) => {
+                Part::stream_with_length(bytes.clone(), bytes.len() as u64)
+            }
+            (Source::Bytes(bytes), Some(progress)) => {
+                let stream = reported(chunks(bytes.clone()), progress.clone());
+                Part::stream_with_length(reqwest::Body::wrap_stream(stream), bytes.len() as u64)
+            }
+            (Source::File { path, offset, len }, progress) => {
                 let stream = file_stream(path.clone(), *offset, *len, errors.clone());
-                Part::stream_with_length(reqwest::Body::wrap_stream(stream), *len)
+                let body = match progress {
+                    Some(progress) => {
+                        reqwest::Body::wrap_stream(reported(stream, progress.clone()))
+                    }
+                    None => reqwest::Body::wrap_stream(stream),
+                };
+                Part::stream_with_length(body, *len)
             }
         };
         part.file_name(header_safe(self.file_name()))
@@ -316,6 +348,28 @@ impl FileReader {
         self.remaining -= want as u64;
         Ok(Bytes::from(buffer))
     }
+}
+
+/// `bytes` in chunks of [`PROGRESS_CHUNK`], without copying.
+fn chunks(bytes: Bytes) -> impl futures_util::Stream<Item = io::Result<Bytes>> + Send + 'static {
+    let len = bytes.len();
+    let starts = (0..len).step_by(PROGRESS_CHUNK);
+    futures_util::stream::iter(
+        starts.map(move |start| Ok(bytes.slice(start..len.min(start + PROGRESS_CHUNK)))),
+    )
+}
+
+/// `stream`, telling `progress` the length of each chunk as it is taken.
+fn reported(
+    stream: impl futures_util::Stream<Item = io::Result<Bytes>> + Send + 'static,
+    progress: Progress,
+) -> impl futures_util::Stream<Item = io::Result<Bytes>> + Send + 'static {
+    use futures_util::StreamExt as _;
+    stream.inspect(move |chunk| {
+        if let Ok(chunk) = chunk {
+            progress(chunk.len() as u64);
+        }
+    })
 }
 
 /// `len` bytes of the file from `offset`, read off the async threads.

@@ -36,27 +36,48 @@
 //! # Uploading a file
 //! [`Uploads::upload_file`] does the whole flow: it creates an Upload, sends
 //! the file in parts (up to 64 MiB each, several at once, in bounded
-//! memory), and completes it with the parts in order and the file's md5. On
-//! any failure, or when [`Uploads::upload_file_with`]'s `interrupt` fires,
-//! it cancels the Upload before returning ([`UploadError::Failed`],
-//! [`UploadError::Interrupted`]).
+//! memory), and completes it with the parts in order and the file's md5.
+//!
+//! - A part that fails on a connection error, a timeout, 408, 429 or a 5xx
+//!   reply is sent again on its own ([`UploadOptions::part_retries`]), after
+//!   the wait the server asks for or a jittered backoff.
+//! - While the Upload is pending, a journal in [`default_journal_dir`] (or
+//!   [`UploadOptions::journal_dir`]) records it and each part sent; after a
+//!   crash, the same call resumes the Upload and sends only the missing
+//!   parts. [`pending_uploads`] lists the journaled Uploads and
+//!   [`Uploads::prune_pending`] cancels those no run is working on.
+//! - An Upload expires an hour after it is created: parts that cannot be
+//!   sent in time are not sent ([`UploadError::Expiring`], the journal kept).
+//!   [`UploadOptions::expires_after`] sets the File's expiry, not the
+//!   Upload's.
+//! - On any other failure, or when [`Uploads::upload_file_with`]'s
+//!   `interrupt` fires, it cancels the Upload before returning
+//!   ([`UploadError::Failed`], [`UploadError::Interrupted`]).
+//! - [`UploadEvent`]s report what happens: the Upload created or resumed,
+//!   bytes as they go out, each part sent or retried, warnings, the end.
+//! - The result keeps the server's reply to `complete` as received
+//!   ([`CompletedUpload::body`]).
 //!
 //! ```no_run
-//! # async fn run(client: openai_uploads::Client) -> openai_uploads::Result<()> {
-//! use openai_uploads::UploadOptions;
+//! # async fn run(client: openai_uploads::Client) -> Result<(), openai_uploads::UploadError> {
+//! use openai_uploads::{UploadEvent, UploadOptions};
 //!
 //! // Sending on `stop` (from a Ctrl-C handler, say) stops the upload.
 //! let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
 //! # drop(stop);
 //! let options = UploadOptions::new("fine-tune").concurrency(8);
-//! let progress = |bytes: u64| eprintln!("{bytes} bytes sent");
-//! let upload = client
+//! let events = |event: &UploadEvent| {
+//!     if let UploadEvent::Progress { sent, total, .. } = event {
+//!         eprintln!("{sent} of {total} bytes sent");
+//!     }
+//! };
+//! let done = client
 //!     .uploads()
-//!     .upload_file_with("train.jsonl", &options, &progress, async {
+//!     .upload_file_with("train.jsonl", &options, &events, async {
 //!         let _ = stopped.await;
 //!     })
 //!     .await?;
-//! println!("{:?}", upload.file);
+//! println!("{:?}", done.file_id());
 //! # Ok(()) }
 //! ```
 //!
@@ -108,6 +129,7 @@ pub use openai_runtime::{
 /// The `reqwest` this crate is built on, for [`ClientBuilder::http_client`].
 pub use reqwest;
 pub use upload::{
-    DEFAULT_CONCURRENCY, DEFAULT_PART_SIZE, MAX_PART_SIZE, MAX_UPLOAD_SIZE, UploadError,
-    UploadOptions,
+    CompletedUpload, DEFAULT_CONCURRENCY, DEFAULT_PART_RETRIES, DEFAULT_PART_SIZE, MAX_CONCURRENCY,
+    MAX_PART_RETRIES, MAX_PART_SIZE, MAX_PARTS, MAX_UPLOAD_SIZE, PendingUpload, PruneOutcome,
+    PrunedUpload, UploadError, UploadEvent, UploadOptions, default_journal_dir, pending_uploads,
 };

@@ -10,8 +10,8 @@ use std::time::Duration;
 use common::{bounded, client};
 use md5::{Digest as _, Md5};
 use openai_uploads::{
-    Error, FileExpirationAfter, FileExpirationAfterAnchor, MAX_PART_SIZE, MAX_UPLOAD_SIZE,
-    UploadError, UploadOptions,
+    Error, FileExpirationAfter, FileExpirationAfterAnchor, MAX_CONCURRENCY, MAX_PART_SIZE,
+    MAX_UPLOAD_SIZE, UploadError, UploadEvent, UploadOptions,
 };
 use serde_json::{Value, json};
 use wiremock::matchers::{any, method, path, path_regex};
@@ -19,6 +19,11 @@ use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 const KIB: usize = 1024;
 const ID: &str = "upload_abc123";
+
+/// Options whose journals go to the test target's scratch directory, never the user's.
+fn options(purpose: &str) -> UploadOptions {
+    UploadOptions::new(purpose).journal_dir(concat!(env!("CARGO_TARGET_TMPDIR"), "/journals"))
+}
 
 fn upload_json(status: &str) -> Value {
     let file = (status == "completed").then(|| {
@@ -135,7 +140,7 @@ async fn requests_carry_the_file_its_parts_in_order_and_its_md5() {
     let server = happy_server().await;
     let data = striped(5, 8 * KIB);
     let file = named_file(".jsonl", &data);
-    let options = UploadOptions::new("fine-tune")
+    let options = options("fine-tune")
         .part_size(8 * KIB as u64)
         .concurrency(5)
         .expires_after(FileExpirationAfter {
@@ -149,7 +154,7 @@ async fn requests_carry_the_file_its_parts_in_order_and_its_md5() {
     )
     .await
     .unwrap();
-    assert_eq!(upload.file.unwrap().id, "file-xyz");
+    assert_eq!(upload.file_id().as_deref(), Some("file-xyz"));
 
     let creates = requests_to(&server, "/uploads").await;
     assert_eq!(creates.len(), 1);
@@ -195,13 +200,13 @@ async fn requests_carry_the_file_its_parts_in_order_and_its_md5() {
 async fn explicit_filename_and_mime_type_win() {
     let server = happy_server().await;
     let file = named_file(".bin", b"abc");
-    let options = UploadOptions::new("assistants")
+    let named = options("assistants")
         .filename("report.pdf")
         .mime_type("application/pdf");
     bounded(
         client(&server.uri())
             .uploads()
-            .upload_file(file.path(), &options),
+            .upload_file(file.path(), &named),
     )
     .await
     .unwrap();
@@ -217,7 +222,7 @@ async fn explicit_filename_and_mime_type_win() {
     bounded(
         client(&server.uri())
             .uploads()
-            .upload_file(file.path(), &UploadOptions::new("batch")),
+            .upload_file(file.path(), &options("batch")),
     )
     .await
     .unwrap();
@@ -259,7 +264,7 @@ async fn a_rejected_md5_or_byte_count_cancels_the_upload() {
     ] {
         let server = failing_complete(400, message, reply("cancelled")).await;
         let file = named_file(".jsonl", &striped(3, 8 * KIB));
-        let options = UploadOptions::new("fine-tune").part_size(8 * KIB as u64);
+        let options = options("fine-tune").part_size(8 * KIB as u64);
         let err = bounded(
             client(&server.uri())
                 .uploads()
@@ -293,7 +298,7 @@ async fn a_failed_create_leaves_nothing_to_cancel() {
     let err = bounded(
         client(&server.uri())
             .uploads()
-            .upload_file(file.path(), &UploadOptions::new("fine-tune")),
+            .upload_file(file.path(), &options("fine-tune")),
     )
     .await
     .unwrap_err();
@@ -324,7 +329,7 @@ async fn an_interrupt_during_create_cancels_the_new_upload() {
     let file = named_file(".jsonl", b"{}\n");
     let err = bounded(client(&server.uri()).uploads().upload_file_with(
         file.path(),
-        &UploadOptions::new("fine-tune"),
+        &options("fine-tune"),
         &|_| {},
         std::future::ready(()),
     ))
@@ -365,13 +370,13 @@ async fn an_interrupt_during_complete_lets_it_finish() {
     };
     let upload = bounded(client(&server.uri()).uploads().upload_file_with(
         file.path(),
-        &UploadOptions::new("fine-tune"),
+        &options("fine-tune"),
         &|_| {},
         interrupt,
     ))
     .await
     .unwrap();
-    assert_eq!(upload.file.unwrap().id, "file-xyz");
+    assert_eq!(upload.file_id().as_deref(), Some("file-xyz"));
     server.verify().await;
 }
 
@@ -400,7 +405,7 @@ async fn rejected(path: &std::path::Path, options: &UploadOptions) -> (String, S
 
 #[tokio::test]
 async fn bad_files_are_rejected_before_any_request() {
-    let options = UploadOptions::new("fine-tune");
+    let options = options("fine-tune");
     let dir = tempfile::tempdir().unwrap();
 
     let (name, reason) = rejected(dir.path(), &options).await;
@@ -432,7 +437,7 @@ async fn bad_files_are_rejected_before_any_request() {
 #[cfg(unix)]
 #[tokio::test]
 async fn special_files_are_rejected_without_blocking() {
-    let options = UploadOptions::new("fine-tune");
+    let options = options("fine-tune");
     let (_, reason) = rejected(std::path::Path::new("/dev/null"), &options).await;
     assert!(reason.ends_with("is not a regular file"), "{reason}");
 
@@ -448,7 +453,7 @@ async fn special_files_are_rejected_without_blocking() {
 #[tokio::test]
 async fn bad_options_are_rejected_before_any_request() {
     let file = named_file(".jsonl", b"{}\n");
-    let base = || UploadOptions::new("fine-tune");
+    let base = || options("fine-tune");
     let cases = [
         (
             base().part_size(0),
@@ -463,7 +468,22 @@ async fn bad_options_are_rejected_before_any_request() {
         (
             base().concurrency(0),
             "concurrency",
-            "at least one part must be in flight",
+            "0 is not between 1 and 64 parts in flight",
+        ),
+        (
+            base().concurrency(MAX_CONCURRENCY + 1),
+            "concurrency",
+            "65 is not between 1 and 64 parts in flight",
+        ),
+        (
+            base().concurrency(usize::MAX),
+            "concurrency",
+            &format!("{} is not between 1 and 64 parts in flight", usize::MAX),
+        ),
+        (
+            base().part_retries(101),
+            "part_retries",
+            "101 is over the limit of 100",
         ),
         (base().filename(" "), "filename", "must not be empty"),
         (base().mime_type(""), "mime_type", "must not be empty"),
@@ -486,10 +506,386 @@ async fn bad_options_are_rejected_before_any_request() {
     ];
     for (options, want_name, want_reason) in cases {
         let (name, reason) = rejected(file.path(), &options).await;
-        assert_eq!((name.as_str(), reason.as_str()), (want_name, want_reason));
+        assert_eq!(
+            (name.as_str(), reason),
+            (want_name, want_reason.to_string())
+        );
     }
     // Options are checked before the file, so a bad path and a bad option
     // report the option.
     let (name, _) = rejected(std::path::Path::new("/nonexistent"), &base().concurrency(0)).await;
     assert_eq!(name, "concurrency");
+}
+
+/// A server whose create, parts and cancel answer as given, and whose
+/// complete answers `complete`.
+async fn server_with(complete: ResponseTemplate, cancel: ResponseTemplate) -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(path("/v1/uploads"))
+        .respond_with(reply("pending"))
+        .mount(&server)
+        .await;
+    Mock::given(path_regex("/parts$"))
+        .respond_with(PartById)
+        .mount(&server)
+        .await;
+    Mock::given(path_regex("/complete$"))
+        .respond_with(complete)
+        .mount(&server)
+        .await;
+    Mock::given(path_regex("/cancel$"))
+        .respond_with(cancel)
+        .mount(&server)
+        .await;
+    server
+}
+
+fn error_reply(status: u16, message: &str) -> ResponseTemplate {
+    ResponseTemplate::new(status)
+        .set_body_json(json!({"error": {"message": message, "type": "invalid_request_error"}}))
+}
+
+#[tokio::test]
+async fn the_completed_reply_is_kept_as_received() {
+    // Unknown fields, in an order our types would not write, and a `status`
+    // our enum does not know: the upload succeeds and the bytes survive.
+    let body = r#"{"status":"completed_with_flair","id":"upload_abc123","zz_new":{"b":1,"a":[2]},"file":{"id":"file-xyz","zz":true},"bytes":"3"}"#;
+    let server = server_with(
+        ResponseTemplate::new(200).set_body_raw(body, "application/json"),
+        reply("cancelled"),
+    )
+    .await;
+    let file = named_file(".jsonl", b"{}\n");
+    let done = bounded(
+        client(&server.uri())
+            .uploads()
+            .upload_file(file.path(), &options("fine-tune")),
+    )
+    .await
+    .unwrap();
+    assert_eq!(done.body, body.as_bytes());
+    assert_eq!(done.upload_id, ID);
+    assert!(!done.reply_lost());
+    // `bytes` as a string does not decode as an Upload; the id is still found.
+    assert!(done.upload.is_none());
+    assert_eq!(done.file_id().as_deref(), Some("file-xyz"));
+    assert!(requests_to(&server, "/cancel").await.is_empty());
+}
+
+#[tokio::test]
+async fn a_complete_whose_retry_finds_it_completed_succeeds() {
+    // The first reply was lost (the client's retry is what we see here):
+    // the server now says the Upload is completed. Never cancelled.
+    let server = server_with(
+        error_reply(
+            400,
+            "Cannot complete upload 'upload_abc123': Upload is already completed.",
+        ),
+        reply("cancelled"),
+    )
+    .await;
+    let file = named_file(".jsonl", b"{}\n");
+    let events = std::sync::Mutex::new(Vec::new());
+    let record = |event: &UploadEvent| {
+        if !matches!(event, UploadEvent::Progress { .. }) {
+            events.lock().unwrap().push(event.clone());
+        }
+    };
+    let done = bounded(client(&server.uri()).uploads().upload_file_with(
+        file.path(),
+        &options("fine-tune"),
+        &record,
+        std::future::pending(),
+    ))
+    .await
+    .unwrap();
+    assert!(done.reply_lost());
+    assert_eq!(done.upload_id, ID);
+    assert_eq!(done.file_id(), None);
+    assert!(requests_to(&server, "/cancel").await.is_empty());
+    let events = events.into_inner().unwrap();
+    assert!(
+        matches!(events.last(), Some(UploadEvent::Completed { upload_id, file_id: None }) if upload_id == ID),
+        "{events:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_failed_complete_whose_cancel_finds_it_completed_succeeds() {
+    let server = server_with(
+        ResponseTemplate::new(502).set_body_string("<html>bad gateway</html>"),
+        error_reply(400, "Upload is completed"),
+    )
+    .await;
+    let file = named_file(".jsonl", b"{}\n");
+    let client = common::builder(&server.uri())
+        .max_retries(0)
+        .build()
+        .unwrap();
+    let done = bounded(
+        client
+            .uploads()
+            .upload_file(file.path(), &options("fine-tune")),
+    )
+    .await
+    .unwrap();
+    assert!(done.reply_lost());
+    assert_eq!(requests_to(&server, "/cancel").await.len(), 1);
+}
+
+#[tokio::test]
+async fn an_interrupt_during_create_that_then_fails_creates_nothing() {
+    let server = MockServer::start().await;
+    Mock::given(path("/v1/uploads"))
+        .respond_with(error_reply(500, "boom").set_delay(Duration::from_millis(200)))
+        .mount(&server)
+        .await;
+    let file = named_file(".jsonl", b"{}\n");
+    let client = common::builder(&server.uri())
+        .max_retries(0)
+        .build()
+        .unwrap();
+    let err = bounded(client.uploads().upload_file_with(
+        file.path(),
+        &options("fine-tune"),
+        &|_| {},
+        std::future::ready(()),
+    ))
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            UploadError::Interrupted {
+                upload_id: None,
+                cancelled: false,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(err.to_string(), "interrupted; no upload was created");
+    // The create was waited for (it was answered), and nothing else was sent.
+    assert_eq!(server.received_requests().await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn an_interrupt_during_a_create_that_outlasts_the_grace_gives_up_on_it() {
+    let server = MockServer::start().await;
+    // Far longer than the hang guard: waiting for it would fail the test.
+    Mock::given(path("/v1/uploads"))
+        .respond_with(reply("pending").set_delay(Duration::from_secs(120)))
+        .mount(&server)
+        .await;
+    let file = named_file(".jsonl", b"{}\n");
+    let options = options("fine-tune").interrupt_grace(Duration::from_millis(100));
+    let err = bounded(client(&server.uri()).uploads().upload_file_with(
+        file.path(),
+        &options,
+        &|_| {},
+        std::future::ready(()),
+    ))
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            UploadError::Interrupted {
+                upload_id: None,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn an_interrupt_during_a_complete_that_fails_cancels() {
+    let server = server_with(
+        error_reply(500, "boom").set_delay(Duration::from_millis(300)),
+        reply("cancelled"),
+    )
+    .await;
+    let file = named_file(".jsonl", b"{}\n");
+    let interrupt = async {
+        while requests_to(&server, "/complete").await.is_empty() {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    };
+    let client = common::builder(&server.uri())
+        .max_retries(0)
+        .build()
+        .unwrap();
+    let err = bounded(client.uploads().upload_file_with(
+        file.path(),
+        &options("fine-tune"),
+        &|_| {},
+        interrupt,
+    ))
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(&err, UploadError::Interrupted { upload_id: Some(id), cancelled: true, journal: None, .. } if id == ID),
+        "{err:?}"
+    );
+    assert_eq!(requests_to(&server, "/cancel").await.len(), 1);
+}
+
+#[tokio::test]
+async fn a_cleanup_cancel_that_outlasts_its_limit_keeps_the_journal() {
+    let server = MockServer::start().await;
+    Mock::given(path("/v1/uploads"))
+        .respond_with(reply("pending"))
+        .mount(&server)
+        .await;
+    Mock::given(path_regex("/parts$"))
+        .respond_with(error_reply(400, "no"))
+        .mount(&server)
+        .await;
+    // Far longer than the hang guard: waiting for it would fail the test.
+    Mock::given(path_regex("/cancel$"))
+        .respond_with(reply("cancelled").set_delay(Duration::from_secs(120)))
+        .mount(&server)
+        .await;
+    let file = named_file(".jsonl", b"{}\n");
+    let journals = tempfile::tempdir().unwrap();
+    let options = UploadOptions::new("fine-tune")
+        .journal_dir(journals.path())
+        .cancel_timeout(Duration::from_millis(200));
+    let err = bounded(
+        client(&server.uri())
+            .uploads()
+            .upload_file(file.path(), &options),
+    )
+    .await
+    .unwrap_err();
+    match &err {
+        UploadError::Failed {
+            cancelled: false,
+            cancel_error: Some(cancel_error),
+            journal: Some(journal),
+            ..
+        } => {
+            assert!(
+                matches!(**cancel_error, Error::Timeout { timeout, .. } if timeout == Duration::from_millis(200)),
+                "{cancel_error:?}"
+            );
+            assert!(journal.starts_with(journals.path()));
+            let kept: Value = serde_json::from_slice(&std::fs::read(journal).unwrap()).unwrap();
+            assert_eq!(kept["upload_id"], ID);
+            assert_eq!(kept["parts"], json!([]));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(err.pending_upload_id(), Some(ID));
+    assert!(err.to_string().ends_with("; its journal is kept"), "{err}");
+}
+
+/// Fails the first attempt at each part with 503 and `retry-after-ms: 20`.
+struct FlakyOnce(std::sync::Mutex<std::collections::HashSet<u8>>);
+
+impl Respond for FlakyOnce {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        let first = data_of(request)[0];
+        if self.0.lock().unwrap().insert(first) {
+            return error_reply(503, "busy").insert_header("retry-after-ms", "20");
+        }
+        ResponseTemplate::new(200).set_body_json(json!({
+            "id": format!("part_{first}"), "created_at": 1, "upload_id": ID, "object": "upload.part"
+        }))
+    }
+}
+
+#[tokio::test]
+async fn each_part_is_retried_on_its_own_as_the_server_asks() {
+    let server = happy_server().await;
+    server.reset().await;
+    Mock::given(path("/v1/uploads"))
+        .respond_with(reply("pending"))
+        .mount(&server)
+        .await;
+    Mock::given(path_regex("/parts$"))
+        .respond_with(FlakyOnce(Default::default()))
+        .mount(&server)
+        .await;
+    Mock::given(path_regex("/complete$"))
+        .respond_with(reply("completed"))
+        .mount(&server)
+        .await;
+    let data = striped(3, 4 * KIB);
+    let file = named_file(".jsonl", &data);
+    let retried = std::sync::Mutex::new(Vec::new());
+    let record = |event: &UploadEvent| {
+        if let UploadEvent::PartRetried {
+            index,
+            attempt,
+            wait,
+            error,
+        } = event
+        {
+            assert!(error.contains("503"), "{error}");
+            retried.lock().unwrap().push((*index, *attempt, *wait));
+        }
+    };
+    let done = bounded(client(&server.uri()).uploads().upload_file_with(
+        file.path(),
+        &options("fine-tune").part_size(4 * KIB as u64),
+        &record,
+        std::future::pending(),
+    ))
+    .await
+    .unwrap();
+    assert_eq!(done.file_id().as_deref(), Some("file-xyz"));
+    let mut retried = retried.into_inner().unwrap();
+    retried.sort();
+    let wait = Duration::from_millis(20);
+    assert_eq!(retried, [(0, 2, wait), (1, 2, wait), (2, 2, wait)]);
+    assert_eq!(requests_to(&server, "/parts").await.len(), 6);
+    let complete = json_of(&requests_to(&server, "/complete").await[0]);
+    assert_eq!(complete["part_ids"], json!(["part_0", "part_1", "part_2"]));
+    assert_eq!(complete["md5"], md5_hex(&data));
+}
+
+#[tokio::test]
+async fn a_part_that_keeps_failing_stops_after_its_retries() {
+    let server = MockServer::start().await;
+    Mock::given(path("/v1/uploads"))
+        .respond_with(reply("pending"))
+        .mount(&server)
+        .await;
+    Mock::given(path_regex("/parts$"))
+        .respond_with(error_reply(500, "down").insert_header("retry-after-ms", "1"))
+        .mount(&server)
+        .await;
+    Mock::given(path_regex("/cancel$"))
+        .respond_with(reply("cancelled"))
+        .mount(&server)
+        .await;
+    let file = named_file(".jsonl", b"{}\n");
+    let err = bounded(
+        client(&server.uri())
+            .uploads()
+            .upload_file(file.path(), &options("fine-tune").part_retries(3)),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(&err, UploadError::Failed { cancelled: true, source, .. } if source.status().map(|s| s.as_u16()) == Some(500)),
+        "{err:?}"
+    );
+    assert_eq!(requests_to(&server, "/parts").await.len(), 4);
+}
+
+#[tokio::test]
+async fn absurd_part_counts_are_refused_before_any_request() {
+    // Sparse: no disk space used. One byte per part would make a billion.
+    let huge = named_file(".jsonl", b"");
+    huge.as_file().set_len(1 << 30).unwrap();
+    let (name, reason) = rejected(huge.path(), &options("fine-tune").part_size(1)).await;
+    assert_eq!(name, "part_size");
+    assert_eq!(
+        reason,
+        "1 bytes per part would split the file's 1073741824 bytes into 1073741824 parts, over \
+         the limit of 10000; use parts of at least 107375 bytes"
+    );
 }

@@ -1,63 +1,117 @@
 //! `openai uploads upload PATH`: the whole flow in one command, on top of the library's
-//! uploader, with a progress bar and Ctrl-C / SIGTERM handling.
+//! uploader, with progress on stderr and Ctrl-C / SIGTERM / SIGHUP handling; and
+//! `uploads pending` / `uploads prune` for the Uploads its journal keeps.
 
 mod args;
+mod pending;
 mod progress;
+mod shell;
 mod signal;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
+use clap::{ArgMatches, Args, FromArgMatches};
 use openai_uploads::{
-    CreateUploadRequestPurpose, Error, FileExpirationAfter, FileExpirationAfterAnchor, Upload,
-    UploadError, UploadOptions,
+    CompletedUpload, CreateUploadRequestPurpose, Error, FileExpirationAfter,
+    FileExpirationAfterAnchor, UploadError, UploadOptions,
 };
 
-use crate::client::{build_client, runtime};
+use crate::client;
 use crate::exit::{self, FAILURE};
 use crate::options::Global;
 use crate::output::{self, Doc};
 
-pub use args::{ABOUT, AFTER_HELP, LONG_ABOUT, UploadArgs};
+pub use args::UploadArgs;
+use args::{JournalArgs, ProgressMode};
+use progress::Display;
+use shell::{escape, quote};
 
-pub fn run(global: &Global, args: UploadArgs) -> ExitCode {
+/// The hand-written commands of the `uploads` group.
+#[derive(Debug)]
+pub enum Command {
+    Upload(UploadArgs),
+    Pending(JournalArgs),
+    Prune(JournalArgs),
+}
+
+/// Adds `upload`, `pending` and `prune` to the generated `uploads` group.
+pub fn subcommands(uploads: clap::Command) -> clap::Command {
+    // The texts go on after `augment_args`, which would put the struct's doc comment there.
+    let upload = UploadArgs::augment_args(clap::Command::new("upload"))
+        .about(args::ABOUT)
+        .long_about(args::LONG_ABOUT)
+        .after_help(args::AFTER_HELP);
+    let pending = JournalArgs::augment_args(clap::Command::new("pending"))
+        .about(args::PENDING_ABOUT)
+        .long_about(args::PENDING_LONG_ABOUT);
+    let prune = JournalArgs::augment_args(clap::Command::new("prune"))
+        .about(args::PRUNE_ABOUT)
+        .long_about(args::PRUNE_LONG_ABOUT);
+    uploads.subcommands([upload, pending, prune])
+}
+
+/// The hand-written command `matches` names, if it names one.
+pub fn command(matches: &ArgMatches) -> Option<Result<Command, clap::Error>> {
+    let ("uploads", uploads) = matches.subcommand()? else {
+        return None;
+    };
+    let parsed = match uploads.subcommand()? {
+        ("upload", args) => UploadArgs::from_arg_matches(args).map(Command::Upload),
+        ("pending", args) => JournalArgs::from_arg_matches(args).map(Command::Pending),
+        ("prune", args) => JournalArgs::from_arg_matches(args).map(Command::Prune),
+        _ => return None,
+    };
+    Some(parsed)
+}
+
+pub fn run(global: &Global, command: Command) -> ExitCode {
+    match command {
+        Command::Upload(args) => upload(global, args),
+        Command::Pending(args) => pending::list(global, &args),
+        Command::Prune(args) => pending::prune(global, &args),
+    }
+}
+
+fn upload(global: &Global, args: UploadArgs) -> ExitCode {
     let options = options(&args);
-    let client = match build_client(global) {
+    let client = match client::build_client(global) {
         Ok(client) => client,
         Err(code) => return code,
     };
-    let runtime = match runtime() {
+    let runtime = match client::runtime() {
         Ok(runtime) => runtime,
         Err(code) => return code,
     };
-    // Only for the bar; the uploader checks the file itself.
-    let total = std::fs::metadata(&args.path).map_or(0, |m| m.len());
-    let bar = progress::bar(total, !args.quiet && std::io::stderr().is_terminal());
+    let display = display(&args);
     let result = runtime.block_on(async {
         let (caught, interrupt) = signal::interrupt()?;
-        let on_progress = |bytes: u64| bar.set_position(bytes);
+        let on_event = |event: &openai_uploads::UploadEvent| display.show(event);
         let result = client
             .uploads()
-            .upload_file_with(&args.path, &options, &on_progress, interrupt)
+            .upload_file_with(&args.path, &options, &on_event, interrupt)
             .await;
         Ok::<_, std::io::Error>((caught, result))
     });
-    bar.finish_and_clear();
+    display.finish();
     // Parts still being aborted must not hold the exit.
     runtime.shutdown_background();
     match result {
-        Err(err) => exit::fail(FAILURE, &format!("cannot handle Ctrl-C: {err}")),
-        Ok((_, Ok(upload))) => print_upload(global, &upload),
-        Ok((caught, Err(err))) => report(global, &err, caught.exit_code()),
+        Err(err) => exit::fail(FAILURE, &format!("cannot handle signals: {err}")),
+        Ok((_, Ok(done))) => print_completed(global, &done),
+        Ok((caught, Err(err))) => report(global, &args, &err, caught.exit_code()),
     }
 }
 
 fn options(args: &UploadArgs) -> UploadOptions {
-    let mut options = UploadOptions::new(CreateUploadRequestPurpose::from(args.purpose.as_str()));
+    let mut options = UploadOptions::new(CreateUploadRequestPurpose::from(args.purpose.as_str()))
+        .part_size(args.part_size)
+        .concurrency(args.concurrency)
+        .part_retries(args.part_retries)
+        .resume(!args.no_resume);
     options.mime_type = args.mime_type.clone();
     options.filename = args.filename.clone();
-    options.part_size = args.part_size;
-    options.concurrency = args.concurrency;
+    options.journal_dir = args.journal.journal_dir.clone();
     options.expires_after = args
         .expires_after_seconds
         .map(|seconds| FileExpirationAfter {
@@ -67,72 +121,194 @@ fn options(args: &UploadArgs) -> UploadOptions {
     options
 }
 
-fn print_upload(global: &Global, upload: &Upload) -> ExitCode {
-    match serde_json::to_vec(upload) {
-        Ok(bytes) => output::print_result(global, &Doc::from_bytes(&bytes)),
-        Err(err) => exit::fail(FAILURE, &format!("cannot print the Upload: {err}")),
+fn display(args: &UploadArgs) -> Display {
+    match (args.progress, args.quiet) {
+        (ProgressMode::Json, _) => Display::Json,
+        (ProgressMode::None, _) | (_, true) => Display::Quiet,
+        (ProgressMode::Auto, false) if std::io::stderr().is_terminal() => {
+            // Only for the bar; the uploader checks the file itself.
+            Display::bar(std::fs::metadata(&args.path).map_or(0, |m| m.len()))
+        }
+        (ProgressMode::Auto, false) => Display::Notes,
     }
 }
 
+/// The server's reply to `complete`, as received; when it was lost, a message that the Upload
+/// was completed all the same.
+fn print_completed(global: &Global, done: &CompletedUpload) -> ExitCode {
+    if done.reply_lost() {
+        let _ = exit::write(
+            &mut std::io::stderr().lock(),
+            &format!(
+                "Upload {} was completed, but the reply to `complete` was lost and the API has \
+                 no way to fetch an Upload, so its File is not shown here; it is among your \
+                 Files.\n",
+                escape(&done.upload_id)
+            ),
+        );
+        return ExitCode::SUCCESS;
+    }
+    output::print_result(global, &Doc::from_bytes(&done.body))
+}
+
 /// Says what failed and what became of the Upload, and picks the exit status.
-fn report(global: &Global, err: &UploadError, signal: Option<u8>) -> ExitCode {
-    match err {
+fn report(global: &Global, args: &UploadArgs, err: &UploadError, signal: Option<u8>) -> ExitCode {
+    let hint = Hint { args };
+    let (code, text) = match err {
         UploadError::Interrupted {
             upload_id,
             cancelled,
             cancel_error,
+            journal,
         } => {
             let text = match upload_id {
-                None => {
-                    "Interrupted before the Upload's creation was confirmed; nothing was cancelled.\n".to_owned()
-                }
-                Some(id) => interrupted(id, *cancelled, cancel_error.as_deref(), global),
+                None => "Interrupted before the Upload's creation was confirmed; nothing was \
+                         cancelled.\n"
+                    .to_owned(),
+                Some(id) if *cancelled => format!(
+                    "Interrupted: cancelled Upload {}; no more Parts were sent.\n",
+                    escape(id)
+                ),
+                Some(id) => format!(
+                    "Interrupted.\n{}",
+                    not_cancelled(
+                        id,
+                        cancel_error.as_deref(),
+                        journal.is_some(),
+                        &hint,
+                        global
+                    )
+                ),
             };
-            let _ = exit::write(&mut std::io::stderr().lock(), &text);
-            ExitCode::from(signal.unwrap_or(signal::SIGINT_EXIT))
+            (signal.unwrap_or(signal::SIGINT_EXIT), text)
         }
         UploadError::Failed {
             upload_id,
             cancelled,
             cancel_error,
+            journal,
             source,
         } => {
             let (_, mut text) = output::error_text(global, source);
-            text.push_str(&outcome(
-                upload_id,
-                *cancelled,
-                cancel_error.as_deref(),
-                global,
-            ));
-            let _ = exit::write(&mut std::io::stderr().lock(), &text);
-            ExitCode::from(FAILURE)
+            if *cancelled {
+                text.push_str(&format!("Cancelled Upload {}.\n", escape(upload_id)));
+            } else {
+                text.push_str(&not_cancelled(
+                    upload_id,
+                    cancel_error.as_deref(),
+                    journal.is_some(),
+                    &hint,
+                    global,
+                ));
+            }
+            (FAILURE, text)
         }
-        UploadError::NotStarted(other) => output::print_error(global, other),
-        other => exit::fail(FAILURE, &other.to_string()),
-    }
+        UploadError::Expiring {
+            upload_id,
+            expires_in,
+            needed,
+            journal,
+        } => {
+            let mut text = format!(
+                "Error: stopped: Upload {} expires in {} s, too soon to send the next Part \
+                 (about {} s at the measured rate, and the completion).\n",
+                escape(upload_id),
+                expires_in.as_secs(),
+                needed.as_secs()
+            );
+            text.push_str(&match journal {
+                Some(_) => format!(
+                    "Its journal is kept: on a faster connection, run `{}` to resume it before it \
+                     expires, or `{}` to cancel it.\n",
+                    hint.resume(),
+                    hint.prune()
+                ),
+                None => format!(
+                    "It stays pending until it expires; run `openai uploads cancel {}` to cancel \
+                     it.\n",
+                    quote(upload_id)
+                ),
+            });
+            (FAILURE, text)
+        }
+        UploadError::NotStarted(other) => return output::print_error(global, other),
+        other => (FAILURE, format!("Error: {}\n", escape(&other.to_string()))),
+    };
+    let _ = exit::write(&mut std::io::stderr().lock(), &text);
+    ExitCode::from(code)
 }
 
-fn interrupted(id: &str, cancelled: bool, cancel_error: Option<&Error>, global: &Global) -> String {
-    if cancelled {
-        format!("Interrupted: cancelled Upload {id}; no more Parts were sent.\n")
-    } else {
-        format!(
-            "Interrupted.\n{}",
-            outcome(id, cancelled, cancel_error, global)
-        )
-    }
-}
-
-/// `Cancelled Upload upload_x.`, or how cancelling it failed and what to run instead.
-fn outcome(id: &str, cancelled: bool, cancel_error: Option<&Error>, global: &Global) -> String {
-    if cancelled {
-        return format!("Cancelled Upload {id}.\n");
-    }
+/// How cancelling failed, and what to run instead.
+fn not_cancelled(
+    id: &str,
+    cancel_error: Option<&Error>,
+    journal: bool,
+    hint: &Hint<'_>,
+    global: &Global,
+) -> String {
     let why = match cancel_error {
         Some(err) => format!(": {}", output::summary(err, global)),
         None => String::new(),
     };
+    let next = if journal {
+        format!(
+            "its journal is kept: run `{}` to resume it, or `{}` to cancel it.",
+            hint.resume(),
+            hint.prune()
+        )
+    } else {
+        format!("run `openai uploads cancel {}` to cancel it.", quote(id))
+    };
     format!(
-        "Error: cancelling Upload {id} failed{why}\nIt may still be pending; run `openai uploads cancel {id}` to cancel it.\n"
+        "Error: cancelling Upload {} failed{why}\nIt may still be pending; {next}\n",
+        escape(id)
     )
+}
+
+/// Commands to suggest, quoted for the shell.
+struct Hint<'a> {
+    args: &'a UploadArgs,
+}
+
+impl Hint<'_> {
+    /// The same upload again: the arguments that find its journal.
+    fn resume(&self) -> String {
+        let args = self.args;
+        let mut words = vec![
+            "openai".to_owned(),
+            "uploads".to_owned(),
+            "upload".to_owned(),
+            quote(&args.path.to_string_lossy()),
+            "--purpose".to_owned(),
+            quote(&args.purpose),
+        ];
+        for (flag, value) in [
+            ("--filename", args.filename.as_deref()),
+            ("--mime-type", args.mime_type.as_deref()),
+        ] {
+            if let Some(value) = value {
+                words.extend([flag.to_owned(), quote(value)]);
+            }
+        }
+        if let Some(seconds) = args.expires_after_seconds {
+            words.extend(["--expires-after.seconds".to_owned(), seconds.to_string()]);
+        }
+        words.extend(self.journal_dir());
+        words.join(" ")
+    }
+
+    fn prune(&self) -> String {
+        let mut words = vec![
+            "openai".to_owned(),
+            "uploads".to_owned(),
+            "prune".to_owned(),
+        ];
+        words.extend(self.journal_dir());
+        words.join(" ")
+    }
+
+    fn journal_dir(&self) -> Option<String> {
+        let dir = self.args.journal.journal_dir.as_ref()?;
+        Some(format!("--journal-dir {}", quote(&dir.to_string_lossy())))
+    }
 }

@@ -1,25 +1,247 @@
-//! The progress bar on stderr: bytes, rate and ETA, only when stderr is a terminal.
+//! What the upload shows on stderr as it goes: a bar (bytes, rate, ETA and the time left before
+//! the Upload expires) when stderr is a terminal, one JSON object per event with
+//! `--progress json`, and short notes (resumed, retried, warnings) otherwise.
 
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use openai_uploads::UploadEvent;
+use serde_json::json;
+
+use super::shell::escape;
+use crate::size;
 
 const TEMPLATE: &str =
-    "{bar:30.cyan/blue} {bytes}/{total_bytes} {binary_bytes_per_sec} ETA {eta} ({elapsed})";
+    "{bar:30.cyan/blue} {bytes}/{total_bytes} {binary_bytes_per_sec} ETA {eta} {msg}";
 
-/// A bar for `total` bytes, or a hidden one when `visible` is false.
-pub fn bar(total: u64, visible: bool) -> ProgressBar {
-    if !visible {
-        return ProgressBar::hidden();
+/// How events are shown.
+pub enum Display {
+    /// The bar, and notes above it.
+    Bar(ProgressBar),
+    /// One JSON object per line.
+    Json,
+    /// Notes only (stderr is not a terminal).
+    Notes,
+    /// Warnings only (--quiet, --progress none).
+    Quiet,
+}
+
+impl Display {
+    /// A bar for `total` bytes, drawn on stderr.
+    pub fn bar(total: u64) -> Self {
+        let style = ProgressStyle::with_template(TEMPLATE)
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> ");
+        let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr())
+            .with_style(style);
+        // Redraws between events too, so the rate and ETA keep moving on a stalled link.
+        bar.enable_steady_tick(Duration::from_millis(200));
+        Self::Bar(bar)
     }
-    let style = ProgressStyle::with_template(TEMPLATE)
-        .unwrap_or_else(|_| ProgressStyle::default_bar())
-        .progress_chars("=> ");
-    let bar =
-        ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr()).with_style(style);
-    // Parts are acknowledged whole, so redraw between them to keep the rate and ETA moving.
-    bar.enable_steady_tick(Duration::from_millis(200));
-    bar
+
+    pub fn show(&self, event: &UploadEvent) {
+        match self {
+            Self::Json => {
+                if let Some(line) = json_line(event) {
+                    write_line(&line);
+                }
+            }
+            Self::Bar(bar) => {
+                match event {
+                    UploadEvent::Progress {
+                        sent, expires_in, ..
+                    } => {
+                        bar.set_position(*sent);
+                        if let Some(left) = expires_in {
+                            bar.set_message(format!("(expires in {})", clock(*left)));
+                        }
+                    }
+                    UploadEvent::Resumed { bytes_done, .. } => {
+                        bar.set_position(*bytes_done);
+                        bar.reset_eta();
+                    }
+                    _ => {}
+                }
+                if let Some(note) = note(event) {
+                    bar.suspend(|| write_line(&note));
+                }
+            }
+            Self::Notes => {
+                if let Some(note) = note(event) {
+                    write_line(&note);
+                }
+            }
+            Self::Quiet => {
+                if is_warning(event)
+                    && let Some(note) = note(event)
+                {
+                    write_line(&note);
+                }
+            }
+        }
+    }
+
+    /// Removes the bar before the result and any message.
+    pub fn finish(&self) {
+        if let Self::Bar(bar) = self {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+fn write_line(line: &str) {
+    let _ = crate::exit::write(&mut std::io::stderr().lock(), &format!("{line}\n"));
+}
+
+fn is_warning(event: &UploadEvent) -> bool {
+    matches!(
+        event,
+        UploadEvent::ExpiryWarning { .. }
+            | UploadEvent::JournalWarning { .. }
+            | UploadEvent::Discarded { .. }
+    )
+}
+
+/// A line for people, for the events worth one.
+fn note(event: &UploadEvent) -> Option<String> {
+    Some(match event {
+        UploadEvent::Resumed {
+            upload_id,
+            parts,
+            parts_done,
+            bytes_done,
+            ..
+        } => format!(
+            "Resuming Upload {}: {parts_done} of {parts} Parts ({}) were sent by an earlier run.",
+            escape(upload_id),
+            size::display(*bytes_done)
+        ),
+        UploadEvent::Discarded {
+            upload_id,
+            reason,
+            cancelled,
+        } => format!(
+            "Not resuming Upload {} from an earlier run: {}; {}. Starting a new Upload.",
+            escape(upload_id),
+            escape(reason),
+            if *cancelled {
+                "it was cancelled"
+            } else {
+                "it was not cancelled and stays pending until it expires"
+            }
+        ),
+        UploadEvent::PartRetried {
+            index,
+            attempt,
+            error,
+            wait,
+        } => format!(
+            "Part {} failed ({}); sending it again in {:.1} s (attempt {attempt}).",
+            index + 1,
+            escape(error),
+            wait.as_secs_f64()
+        ),
+        UploadEvent::ExpiryWarning {
+            bytes_left,
+            rate,
+            needed,
+            expires_in,
+        } => format!(
+            "Warning: at {}/s, the {} left need about {}, but the Upload expires in {}. Parts \
+             that cannot be sent in time will not be; on a faster connection, the same command \
+             resumes the Upload.",
+            size::display(rate.max(0.0) as u64),
+            size::display(*bytes_left),
+            clock(*needed),
+            clock(*expires_in)
+        ),
+        UploadEvent::JournalWarning { message } => format!("Warning: {}", escape(message)),
+        _ => return None,
+    })
+}
+
+/// The JSON line for an event; none for progress, which the bar shows.
+fn json_line(event: &UploadEvent) -> Option<String> {
+    let value = match event {
+        UploadEvent::Created {
+            upload_id,
+            bytes,
+            parts,
+            part_size,
+            expires_at,
+        } => json!({
+            "event": "created", "upload_id": upload_id, "bytes": bytes, "parts": parts,
+            "part_size": part_size, "expires_at": expires_at,
+        }),
+        UploadEvent::Resumed {
+            upload_id,
+            bytes,
+            parts,
+            part_size,
+            parts_done,
+            bytes_done,
+            expires_at,
+        } => json!({
+            "event": "resumed", "upload_id": upload_id, "bytes": bytes, "parts": parts,
+            "part_size": part_size, "parts_done": parts_done, "bytes_done": bytes_done,
+            "expires_at": expires_at,
+        }),
+        UploadEvent::Discarded {
+            upload_id,
+            reason,
+            cancelled,
+        } => json!({
+            "event": "discarded", "upload_id": upload_id, "reason": reason, "cancelled": cancelled,
+        }),
+        UploadEvent::PartSent {
+            index,
+            part_id,
+            bytes,
+            attempts,
+        } => json!({
+            "event": "part_sent", "index": index, "part_id": part_id, "bytes": bytes,
+            "attempts": attempts,
+        }),
+        UploadEvent::PartRetried {
+            index,
+            attempt,
+            error,
+            wait,
+        } => json!({
+            "event": "part_retried", "index": index, "attempt": attempt, "error": error,
+            "wait_seconds": wait.as_secs_f64(),
+        }),
+        UploadEvent::ExpiryWarning {
+            bytes_left,
+            rate,
+            needed,
+            expires_in,
+        } => json!({
+            "event": "expiry_warning", "bytes_left": bytes_left, "bytes_per_second": rate,
+            "seconds_needed": needed.as_secs(), "seconds_left": expires_in.as_secs(),
+        }),
+        UploadEvent::JournalWarning { message } => {
+            json!({ "event": "journal_warning", "message": message })
+        }
+        UploadEvent::Completed { upload_id, file_id } => {
+            json!({ "event": "completed", "upload_id": upload_id, "file_id": file_id })
+        }
+        UploadEvent::Cancelled { upload_id } => {
+            json!({ "event": "cancelled", "upload_id": upload_id })
+        }
+        _ => return None,
+    };
+    Some(value.to_string())
+}
+
+/// `1h05m`, `12m30s`, `45s`.
+fn clock(duration: Duration) -> String {
+    let seconds = duration.as_secs();
+    match (seconds / 3600, seconds / 60 % 60, seconds % 60) {
+        (0, 0, s) => format!("{s}s"),
+        (0, m, s) => format!("{m}m{s:02}s"),
+        (h, m, _) => format!("{h}h{m:02}m"),
+    }
 }
 
 #[cfg(test)]
@@ -32,10 +254,38 @@ mod tests {
     }
 
     #[test]
-    fn a_hidden_bar_takes_updates() {
-        let bar = bar(10, false);
-        assert!(bar.is_hidden());
-        bar.set_position(5);
-        assert_eq!(bar.position(), 5);
+    fn clocks() {
+        assert_eq!(clock(Duration::from_secs(45)), "45s");
+        assert_eq!(clock(Duration::from_secs(750)), "12m30s");
+        assert_eq!(clock(Duration::from_secs(3900)), "1h05m");
+        assert!(clock(Duration::MAX).ends_with('m'));
+    }
+
+    #[test]
+    fn json_lines_escape_what_the_server_chose() {
+        let line = json_line(&UploadEvent::Cancelled {
+            upload_id: "upload_\x1b]0;x\x07".into(),
+        })
+        .unwrap();
+        assert_eq!(
+            line,
+            r#"{"event":"cancelled","upload_id":"upload_\u001b]0;x\u0007"}"#
+        );
+        assert!(!line.chars().any(char::is_control));
+    }
+
+    #[test]
+    fn notes_escape_what_the_server_chose() {
+        let note = note(&UploadEvent::PartRetried {
+            index: 2,
+            attempt: 2,
+            error: "502 Bad Gateway: \x1b[2J".into(),
+            wait: Duration::from_millis(500),
+        })
+        .unwrap();
+        assert_eq!(
+            note,
+            r"Part 3 failed (502 Bad Gateway: \u{1b}[2J); sending it again in 0.5 s (attempt 2)."
+        );
     }
 }

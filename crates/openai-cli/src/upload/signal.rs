@@ -1,10 +1,13 @@
-//! Ctrl-C and SIGTERM while uploading: the first one asks the uploader to stop and cancel;
-//! a second one exits at once, without waiting for the cancel.
+//! Ctrl-C, SIGTERM and SIGHUP (a closed terminal, a dropped SSH session) while uploading: the
+//! first one asks the uploader to stop and cancel; a second one exits at once, without waiting
+//! for the cancel.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, Ordering};
 
-/// Exit status after SIGINT (128 + 2), as shells report it.
+/// Exit status after SIGHUP (128 + 1), as shells report it.
+pub const SIGHUP_EXIT: u8 = 129;
+/// Exit status after SIGINT (128 + 2).
 pub const SIGINT_EXIT: u8 = 130;
 /// Exit status after SIGTERM (128 + 15).
 pub const SIGTERM_EXIT: u8 = 143;
@@ -45,6 +48,7 @@ pub fn interrupt() -> std::io::Result<(Caught, impl Future<Output = ()> + Send +
 
 #[cfg(unix)]
 struct Signals {
+    hup: tokio::signal::unix::Signal,
     int: tokio::signal::unix::Signal,
     term: tokio::signal::unix::Signal,
 }
@@ -54,6 +58,7 @@ impl Signals {
     fn install() -> std::io::Result<Self> {
         use tokio::signal::unix::{SignalKind, signal};
         Ok(Self {
+            hup: signal(SignalKind::hangup())?,
             int: signal(SignalKind::interrupt())?,
             term: signal(SignalKind::terminate())?,
         })
@@ -61,6 +66,7 @@ impl Signals {
 
     async fn next(&mut self) -> u8 {
         tokio::select! {
+            _ = self.hup.recv() => SIGHUP_EXIT,
             _ = self.int.recv() => SIGINT_EXIT,
             _ = self.term.recv() => SIGTERM_EXIT,
         }

@@ -19,11 +19,15 @@ fn fake(config: Config) -> Fake {
     .expect("the fake starts")
 }
 
+/// Journals go to the test target's scratch directory, never the user's.
+const JOURNALS: &str = concat!(env!("CARGO_TARGET_TMPDIR"), "/journals");
+
 /// `openai --base-url FAKE uploads upload ARGS...` with the key in the environment.
 fn upload_cmd(fake: &Fake, args: &[&str]) -> Command {
     let mut cmd = Command::new(assert_cmd::cargo::cargo_bin!("openai"));
     clean_env(&mut cmd);
     cmd.env("OPENAI_API_KEY", SECRET)
+        .env("OPENAI_UPLOAD_JOURNAL_DIR", JOURNALS)
         .args(["--base-url", &fake.base_url(), "uploads", "upload"])
         .args(args)
         .stdin(Stdio::null());
@@ -560,7 +564,7 @@ mod against_wiremock {
             "fine-tune",
         ];
         args.extend_from_slice(extra);
-        run(&args, &[]).await
+        run(&args, &[("OPENAI_UPLOAD_JOURNAL_DIR", super::JOURNALS)]).await
     }
 
     async fn count(server: &MockServer, route: &str) -> usize {
@@ -611,6 +615,7 @@ mod against_wiremock {
         let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin!("openai"));
         crate::support::clean_env(&mut cmd);
         let child = cmd
+            .env("OPENAI_UPLOAD_JOURNAL_DIR", dir)
             .args(["--base-url", &base(server), "--api-key", "k"])
             .args(["--max-retries", "0", "uploads", "upload"])
             .arg(&file)
@@ -676,10 +681,13 @@ mod against_wiremock {
             ),
             "{stderr}"
         );
+        let dir = dir.path().to_str().unwrap();
         assert!(
-            stderr.ends_with(
-                "It may still be pending; run `openai uploads cancel upload_w` to cancel it.\n"
-            ),
+            stderr.ends_with(&format!(
+                "It may still be pending; its journal is kept: run `openai uploads upload \
+                 {dir}/a.jsonl --purpose fine-tune --journal-dir {dir}` to resume it, or \
+                 `openai uploads prune --journal-dir {dir}` to cancel it.\n"
+            )),
             "{stderr}"
         );
     }
@@ -690,7 +698,7 @@ mod against_wiremock {
         reply(&server, "/v1/uploads", 200, PENDING).await;
         reply(&server, "/v1/uploads/upload_w/parts", 500, "{}").await;
         reply(&server, "/v1/uploads/upload_w/cancel", 503, "{}").await;
-        let run = upload(&server, &[]).await;
+        let run = upload(&server, &["--part-retries", "0"]).await;
         assert_eq!(run.code, 1, "{run:?}");
         assert_eq!(run.stdout, "");
         let stderr = &run.stderr;
@@ -705,7 +713,17 @@ mod against_wiremock {
             "{stderr}"
         );
         assert!(
-            stderr.contains("run `openai uploads cancel upload_w` to cancel it"),
+            stderr.contains(
+                "It may still be pending; its journal is kept: run `openai uploads upload /"
+            ),
+            "{stderr}"
+        );
+        assert!(
+            stderr.contains(&format!(
+                "/a.jsonl --purpose fine-tune --journal-dir {journals}` to resume it, or `openai \
+                 uploads prune --journal-dir {journals}` to cancel it.\n",
+                journals = super::JOURNALS,
+            )),
             "{stderr}"
         );
         let paths: Vec<String> = requests(&server)

@@ -1,0 +1,565 @@
+//! The journal: what a later run needs to resume a pending Upload after a
+//! crash, kept in the user's state directory while the Upload is pending.
+//!
+//! One journal per file and set of create parameters (the same command run
+//! again finds it): `<dir>/<key>.json`, where the key is an md5 of the API's
+//! base URL, the file's absolute path and the create parameters. It records
+//! the Upload's id and expiry, the create parameters and part size, the
+//! file's identity (size, modification time, inode), and each acknowledged
+//! part's index and id. It is written whole, to a temporary file that is
+//! then renamed over it, so a crash leaves the old or the new journal,
+//! never half of one.
+//!
+//! A run holds `<key>.lock` (an advisory lock, released by the system
+//! however the process ends) while it works on the Upload, so that another
+//! run, or `prune`, leaves it alone.
+
+use std::fs::{File, OpenOptions};
+use std::io::{self, Write as _};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use md5::{Digest as _, Md5};
+use serde::{Deserialize, Serialize};
+use tokio::sync::{Notify, watch};
+
+use super::source::Identity;
+
+/// The journal format this build writes and reads.
+pub(super) const VERSION: u64 = 1;
+
+/// What a journal records.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(super) struct Record {
+    pub version: u64,
+    pub upload_id: String,
+    /// The API's base URL, without credentials.
+    pub base_url: String,
+    /// When the Upload expires, as the server said (Unix seconds).
+    pub expires_at: Option<i64>,
+    /// The same moment on this machine's clock (Unix seconds).
+    pub deadline: Option<i64>,
+    pub create: CreateParams,
+    pub part_size: u64,
+    pub source: Identity,
+    /// Acknowledged parts: index in the file (from 0) and id.
+    pub parts: Vec<(usize, String)>,
+}
+
+/// The parameters the Upload was created with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(super) struct CreateParams {
+    pub filename: String,
+    pub purpose: String,
+    pub bytes: u64,
+    pub mime_type: String,
+    pub expires_after_seconds: Option<i64>,
+}
+
+impl CreateParams {
+    /// The journal's key for this file and these parameters.
+    pub fn key(&self, base_url: &str, path: &Path) -> String {
+        let mut hasher = Md5::new();
+        for field in [
+            base_url,
+            &path.to_string_lossy(),
+            &self.purpose,
+            &self.filename,
+            &self.mime_type,
+            &self
+                .expires_after_seconds
+                .map(|seconds| seconds.to_string())
+                .unwrap_or_default(),
+        ] {
+            hasher.update(field.as_bytes());
+            hasher.update([0]);
+        }
+        hasher
+            .finalize()
+            .iter()
+            .map(|byte| format!("{byte:02x}"))
+            .collect()
+    }
+}
+
+impl Record {
+    /// Bytes in the acknowledged parts.
+    pub fn bytes_done(&self) -> u64 {
+        let last = self.source.size.div_ceil(self.part_size.max(1));
+        self.parts
+            .iter()
+            .map(|(index, _)| {
+                let index = *index as u64;
+                if index + 1 == last {
+                    self.source.size - index * self.part_size
+                } else {
+                    self.part_size
+                }
+            })
+            .sum()
+    }
+}
+
+/// What a journal file holds.
+pub(super) enum Loaded {
+    Missing,
+    Found(Box<Record>),
+    /// Unreadable: why.
+    Unreadable(String),
+    /// Written by a newer version of this program, which may still want it.
+    Newer(String),
+}
+
+/// Reads a journal; never fails, says why it cannot be used instead.
+pub(super) fn load(path: &Path) -> Loaded {
+    match std::fs::read(path) {
+        Ok(bytes) => match parse(&bytes) {
+            Ok(record) => Loaded::Found(Box::new(record)),
+            Err(why) if why.contains(NEWER) => Loaded::Newer(why),
+            Err(why) => Loaded::Unreadable(why),
+        },
+        Err(err) if err.kind() == io::ErrorKind::NotFound => Loaded::Missing,
+        Err(err) => Loaded::Unreadable(err.to_string()),
+    }
+}
+
+const NEWER: &str = "written by a newer version";
+
+fn parse(bytes: &[u8]) -> Result<Record, String> {
+    let value: serde_json::Value =
+        serde_json::from_slice(bytes).map_err(|err| format!("it is not valid JSON ({err})"))?;
+    let version = value
+        .get("version")
+        .and_then(serde_json::Value::as_u64)
+        .ok_or("it has no version")?;
+    if version > VERSION {
+        return Err(format!(
+            "it was {NEWER} of this program (journal version {version}, this one reads \
+             {VERSION})"
+        ));
+    }
+    serde_json::from_value(value).map_err(|err| format!("it is not a journal ({err})"))
+}
+
+/// The journal file and lock of one key in a directory.
+#[derive(Debug, Clone)]
+pub(super) struct Slot {
+    pub json: PathBuf,
+    lock: PathBuf,
+}
+
+impl Slot {
+    pub fn new(dir: &Path, key: &str) -> Self {
+        Self {
+            json: dir.join(format!("{key}.json")),
+            lock: dir.join(format!("{key}.lock")),
+        }
+    }
+
+    /// The slot of a journal file found in a directory.
+    pub fn of_json(json: &Path) -> Self {
+        Self {
+            json: json.to_path_buf(),
+            lock: json.with_extension("lock"),
+        }
+    }
+
+    /// Takes the lock; `None` when another run holds it.
+    pub fn lock(&self) -> io::Result<Option<Lock>> {
+        loop {
+            let file = OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create(true)
+                .truncate(false)
+                .open(&self.lock)?;
+            if !try_lock(&file)? {
+                return Ok(None);
+            }
+            // A run that finished may have removed the file between our
+            // open and our lock: a lock on it would keep nobody out.
+            if same_file(&file, &self.lock) {
+                return Ok(Some(Lock {
+                    _file: file,
+                    path: self.lock.clone(),
+                }));
+            }
+        }
+    }
+
+    /// Whether a run holds the lock now.
+    pub fn is_locked(&self) -> bool {
+        match File::open(&self.lock) {
+            Ok(file) => !matches!(try_lock(&file), Ok(true)),
+            Err(_) => false,
+        }
+    }
+
+    /// Writes the journal whole: to a temporary file, synced, then renamed.
+    pub fn write(&self, bytes: &[u8]) -> io::Result<()> {
+        let temporary = self.json.with_extension("json.tmp");
+        let mut file = private_file(&temporary)?;
+        file.write_all(bytes)?;
+        file.sync_data()?;
+        drop(file);
+        std::fs::rename(&temporary, &self.json)
+    }
+
+    /// Removes the journal (not the lock, which its holder removes).
+    pub fn remove(&self) -> io::Result<()> {
+        match std::fs::remove_file(&self.json) {
+            Err(err) if err.kind() != io::ErrorKind::NotFound => Err(err),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// A held lock; dropping it releases it.
+#[derive(Debug)]
+pub(super) struct Lock {
+    _file: File,
+    path: PathBuf,
+}
+
+impl Lock {
+    /// Releases the lock and removes its file, once the journal is gone.
+    pub fn remove(self) {
+        // Removed while still held, so no other run can take a lock that
+        // keeps nobody out (see `Slot::lock`).
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+fn private_file(path: &Path) -> io::Result<File> {
+    let mut options = OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)
+}
+
+/// Creates the journal directory (private to the user where that exists).
+pub(super) fn create_dir(dir: &Path) -> io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)
+}
+
+#[cfg(unix)]
+fn try_lock(file: &File) -> io::Result<bool> {
+    use std::os::fd::AsRawFd as _;
+    // SAFETY: flock on a descriptor this `File` owns and keeps open.
+    let done = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
+    if done == 0 {
+        return Ok(true);
+    }
+    let err = io::Error::last_os_error();
+    if err.kind() == io::ErrorKind::WouldBlock {
+        Ok(false)
+    } else {
+        Err(err)
+    }
+}
+
+/// Without advisory locks, every journal counts as free.
+#[cfg(not(unix))]
+fn try_lock(_: &File) -> io::Result<bool> {
+    Ok(true)
+}
+
+#[cfg(unix)]
+fn same_file(file: &File, path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt as _;
+    match (file.metadata(), std::fs::metadata(path)) {
+        (Ok(open), Ok(named)) => open.dev() == named.dev() && open.ino() == named.ino(),
+        _ => false,
+    }
+}
+
+#[cfg(not(unix))]
+fn same_file(_: &File, path: &Path) -> bool {
+    path.exists()
+}
+
+/// Where journals are kept unless
+/// [`UploadOptions::journal_dir`](crate::UploadOptions::journal_dir) says
+/// otherwise: `openai/uploads` in the user's state directory,
+/// `$XDG_STATE_HOME` (when set to an absolute path), else
+/// `~/.local/state` on Linux and other Unix systems,
+/// `~/Library/Application Support` on macOS and `%LOCALAPPDATA%` on
+/// Windows. `None` when there is no home directory to put it in.
+pub fn default_journal_dir() -> Option<PathBuf> {
+    Some(state_home()?.join("openai").join("uploads"))
+}
+
+fn state_home() -> Option<PathBuf> {
+    if let Some(dir) = absolute_env("XDG_STATE_HOME") {
+        return Some(dir);
+    }
+    if cfg!(windows) {
+        return absolute_env("LOCALAPPDATA");
+    }
+    let home = absolute_env("HOME")?;
+    if cfg!(target_os = "macos") {
+        Some(home.join("Library").join("Application Support"))
+    } else {
+        Some(home.join(".local").join("state"))
+    }
+}
+
+fn absolute_env(name: &str) -> Option<PathBuf> {
+    let dir = PathBuf::from(std::env::var_os(name)?);
+    dir.is_absolute().then_some(dir)
+}
+
+/// The journal of the Upload being worked on: updated after each
+/// acknowledged part and written by a task of its own, which coalesces
+/// updates that arrive while a write is under way.
+pub(super) struct Keeper {
+    shared: Arc<Shared>,
+    written: watch::Receiver<u64>,
+    task: tokio::task::JoinHandle<()>,
+    lock: Lock,
+}
+
+struct Shared {
+    slot: Slot,
+    state: Mutex<State>,
+    changed: Notify,
+    written: watch::Sender<u64>,
+}
+
+struct State {
+    record: Record,
+    /// Bumped by every change.
+    version: u64,
+    /// The first write that failed; later ones are not tried.
+    error: Option<String>,
+    /// Reported to the caller already.
+    reported: bool,
+}
+
+impl Keeper {
+    /// Writes `record` now (so a crash right after creating the Upload
+    /// leaves a journal), then keeps it up to date.
+    pub async fn start(slot: Slot, lock: Lock, record: Record) -> io::Result<Self> {
+        let bytes = serialize(&record)?;
+        let first = slot.clone();
+        tokio::task::spawn_blocking(move || first.write(&bytes))
+            .await
+            .map_err(io::Error::other)??;
+        let (written_tx, written) = watch::channel(0);
+        let shared = Arc::new(Shared {
+            slot,
+            state: Mutex::new(State {
+                record,
+                version: 0,
+                error: None,
+                reported: false,
+            }),
+            changed: Notify::new(),
+            written: written_tx,
+        });
+        let task = tokio::spawn(write_changes(shared.clone()));
+        Ok(Self {
+            shared,
+            written,
+            task,
+            lock,
+        })
+    }
+
+    /// Records an acknowledged part.
+    pub fn acknowledge(&self, index: usize, part_id: &str) {
+        let mut state = self.shared.state();
+        state.record.parts.push((index, part_id.to_owned()));
+        state.version += 1;
+        drop(state);
+        self.shared.changed.notify_one();
+    }
+
+    /// A write that failed, once.
+    pub fn take_error(&self) -> Option<String> {
+        let mut state = self.shared.state();
+        if state.reported {
+            return None;
+        }
+        let error = state.error.clone()?;
+        state.reported = true;
+        Some(error)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.shared.slot.json
+    }
+
+    /// Waits until every change is on disk (or writing failed); keeps the
+    /// journal for a later run. Whether it is complete.
+    pub async fn keep(mut self) -> bool {
+        let version = self.shared.state().version;
+        let _ = self.written.wait_for(|&written| written >= version).await;
+        self.task.abort();
+        self.shared.state().error.is_none()
+    }
+
+    /// Removes the journal: the Upload is completed or cancelled.
+    pub async fn remove(self) {
+        self.task.abort();
+        let slot = self.shared.slot.clone();
+        let lock = self.lock;
+        let _ = tokio::task::spawn_blocking(move || {
+            if slot.remove().is_ok() {
+                lock.remove();
+            }
+        })
+        .await;
+    }
+}
+
+impl Shared {
+    fn state(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+async fn write_changes(shared: Arc<Shared>) {
+    loop {
+        shared.changed.notified().await;
+        let (version, bytes) = {
+            let state = shared.state();
+            if state.error.is_some() {
+                // Let `keep` return.
+                shared.written.send_replace(u64::MAX);
+                return;
+            }
+            (state.version, serialize(&state.record))
+        };
+        let slot = shared.slot.clone();
+        let written = match bytes {
+            Ok(bytes) => tokio::task::spawn_blocking(move || slot.write(&bytes))
+                .await
+                .unwrap_or_else(|err| Err(io::Error::other(err))),
+            Err(err) => Err(err),
+        };
+        match written {
+            Ok(()) => {
+                shared.written.send_replace(version);
+            }
+            Err(err) => {
+                shared.state().error = Some(format!(
+                    "cannot write the journal {}: {err}",
+                    shared.slot.json.display()
+                ));
+                shared.written.send_replace(u64::MAX);
+                return;
+            }
+        }
+    }
+}
+
+fn serialize(record: &Record) -> io::Result<Vec<u8>> {
+    serde_json::to_vec_pretty(record).map_err(io::Error::other)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record() -> Record {
+        Record {
+            version: VERSION,
+            upload_id: "upload_1".into(),
+            base_url: "http://127.0.0.1:1/v1".into(),
+            expires_at: Some(2000),
+            deadline: Some(2001),
+            create: CreateParams {
+                filename: "a.jsonl".into(),
+                purpose: "batch".into(),
+                bytes: 25,
+                mime_type: "text/jsonl".into(),
+                expires_after_seconds: None,
+            },
+            part_size: 10,
+            source: Identity {
+                path: "/tmp/a.jsonl".into(),
+                size: 25,
+                modified: Some((1, 2)),
+                inode: Some((3, 4)),
+            },
+            parts: vec![(2, "part_c".into()), (0, "part_a".into())],
+        }
+    }
+
+    #[test]
+    fn round_trips_and_counts_bytes() {
+        let record = record();
+        assert_eq!(record.bytes_done(), 5 + 10);
+        let bytes = serialize(&record).unwrap();
+        assert_eq!(parse(&bytes).unwrap(), record);
+    }
+
+    #[test]
+    fn bad_journals_say_why() {
+        assert!(
+            parse(b"{\"version\":1,")
+                .unwrap_err()
+                .contains("not valid JSON")
+        );
+        assert!(parse(b"{}").unwrap_err().contains("no version"));
+        assert!(
+            parse(b"{\"version\":2}")
+                .unwrap_err()
+                .contains("newer version")
+        );
+        assert!(
+            parse(b"{\"version\":1}")
+                .unwrap_err()
+                .contains("not a journal")
+        );
+    }
+
+    #[test]
+    fn keys_differ_by_file_and_parameters() {
+        let create = record().create;
+        let key = create.key("http://a/v1", Path::new("/x"));
+        assert_eq!(key.len(), 32);
+        assert_eq!(key, create.key("http://a/v1", Path::new("/x")));
+        assert_ne!(key, create.key("http://b/v1", Path::new("/x")));
+        assert_ne!(key, create.key("http://a/v1", Path::new("/y")));
+        let other = CreateParams {
+            purpose: "fine-tune".into(),
+            ..create.clone()
+        };
+        assert_ne!(key, other.key("http://a/v1", Path::new("/x")));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_lock_keeps_others_out_until_released() {
+        let dir = tempfile::tempdir().unwrap();
+        let slot = Slot::new(dir.path(), "k");
+        let lock = slot.lock().unwrap().expect("free");
+        assert!(slot.is_locked());
+        assert!(slot.lock().unwrap().is_none());
+        drop(lock);
+        assert!(!slot.is_locked());
+        let lock = slot.lock().unwrap().expect("free again");
+        lock.remove();
+        assert!(!dir.path().join("k.lock").exists());
+    }
+
+    #[test]
+    fn writes_replace_the_journal_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let slot = Slot::new(dir.path(), "k");
+        slot.write(b"{\"version\":1}").unwrap();
+        slot.write(&serialize(&record()).unwrap()).unwrap();
+        assert!(matches!(load(&slot.json), Loaded::Found(found) if *found == record()));
+        assert!(!dir.path().join("k.json.tmp").exists());
+        slot.remove().unwrap();
+        assert!(matches!(load(&slot.json), Loaded::Missing));
+        slot.remove().unwrap();
+    }
+}
