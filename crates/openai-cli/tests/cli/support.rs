@@ -65,11 +65,17 @@ impl Run {
     }
 }
 
-/// Removes the variables the developer's environment could leak into a test.
+/// Where `uploads upload` keeps its journals in tests: the test target's scratch directory,
+/// never the user's state directory.
+pub const JOURNALS: &str = concat!(env!("CARGO_TARGET_TMPDIR"), "/journals");
+
+/// Removes the variables the developer's environment could leak into a test, and keeps upload
+/// journals out of the user's state directory.
 pub fn clean_env(cmd: &mut std::process::Command) {
     for var in CLEARED {
         cmd.env_remove(var);
     }
+    cmd.env("OPENAI_UPLOAD_JOURNAL_DIR", JOURNALS);
 }
 
 /// Runs `openai` with a clean environment plus `env`, and an empty stdin.

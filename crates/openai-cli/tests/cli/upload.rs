@@ -19,15 +19,11 @@ fn fake(config: Config) -> Fake {
     .expect("the fake starts")
 }
 
-/// Journals go to the test target's scratch directory, never the user's.
-const JOURNALS: &str = concat!(env!("CARGO_TARGET_TMPDIR"), "/journals");
-
 /// `openai --base-url FAKE uploads upload ARGS...` with the key in the environment.
 fn upload_cmd(fake: &Fake, args: &[&str]) -> Command {
     let mut cmd = Command::new(assert_cmd::cargo::cargo_bin!("openai"));
     clean_env(&mut cmd);
     cmd.env("OPENAI_API_KEY", SECRET)
-        .env("OPENAI_UPLOAD_JOURNAL_DIR", JOURNALS)
         .args(["--base-url", &fake.base_url(), "uploads", "upload"])
         .args(args)
         .stdin(Stdio::null());
@@ -564,7 +560,7 @@ mod against_wiremock {
             "fine-tune",
         ];
         args.extend_from_slice(extra);
-        run(&args, &[("OPENAI_UPLOAD_JOURNAL_DIR", super::JOURNALS)]).await
+        run(&args, &[]).await
     }
 
     async fn count(server: &MockServer, route: &str) -> usize {
@@ -722,7 +718,7 @@ mod against_wiremock {
             stderr.contains(&format!(
                 "/a.jsonl --purpose fine-tune --journal-dir {journals}` to resume it, or `openai \
                  uploads prune --journal-dir {journals}` to cancel it.\n",
-                journals = super::JOURNALS,
+                journals = crate::support::JOURNALS,
             )),
             "{stderr}"
         );
