@@ -3,7 +3,9 @@
 //!
 //! Steady (`@stdy/cli`, pinned by `conformance/package-lock.json`) is
 //! installed with `npm ci` under `target/conformance`. Every method in
-//! `spec/generate.yaml` must have a case in `conformance/cases.yaml`.
+//! `spec/generate.yaml` must have a case in `conformance/cases.yaml`. The
+//! methods, their bodies and replies come from the generator's IR
+//! (`codegen::lower`), so the spec has one reader.
 //!
 //! Steady checks each request against the schema. It logs the bodies it
 //! received (`--log-bodies`), so we also check what it cannot: that a
@@ -17,9 +19,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use codegen::ir::{Api, BodyKind, Operation, Response, TypeDef, TypeRef};
 use serde::Deserialize;
 use serde_json::Value as Json;
-use serde_yaml::Value as Yaml;
 
 use crate::util::{self, ChildGuard};
 
@@ -32,11 +34,10 @@ const VALID_HEADER: &str = "x-steady-request-valid";
 
 pub fn run() -> Result<(), String> {
     let root = util::root();
-    let methods = read_methods(&read_yaml(&root.join("spec/generate.yaml"))?)?;
+    let spec_path = root.join("spec/openapi.yaml");
+    let methods = read_methods(&spec_path, &root.join("spec/generate.yaml"))?;
     let cases = read_cases(&root.join("conformance/cases.yaml"))?;
     check_coverage(&methods, &cases)?;
-    let spec_path = root.join("spec/openapi.yaml");
-    let spec = read_yaml(&spec_path)?;
 
     println!("==> building openai");
     util::run(&mut util::cargo(["build", "--quiet", "-p", "openai-cli"]))?;
@@ -67,16 +68,12 @@ pub fn run() -> Result<(), String> {
     let openai = util::debug_bin("openai");
     let (mut passed, mut failed) = (0, 0);
     for (key, endpoint) in &methods {
-        let context = |e: String| format!("{key} ({} {}): {e}", endpoint.method, endpoint.path);
-        let response = response_schema(&spec, endpoint).map_err(context)?;
-        let request = request_shape(&spec, endpoint).map_err(context)?;
-        let shapes = Shapes { request, response };
         for (index, case) in cases[key].iter().enumerate() {
             let dir = util::target_dir()
                 .join("conformance/cases")
                 .join(format!("{key}-{index}"));
             let problems = match case.materialize(&dir) {
-                Ok(args) => run_case(&openai, &args, &base_url, &server, endpoint, &shapes, case),
+                Ok(args) => run_case(&openai, &args, &base_url, &server, endpoint, case),
                 Err(e) => vec![e],
             };
             let mut shown = format!("openai {}", case.args.join(" "));
@@ -109,11 +106,15 @@ pub fn run() -> Result<(), String> {
     Ok(())
 }
 
-/// One operation, as `generate.yaml` names it: `post /uploads/{upload_id}/cancel`.
+/// One method of `generate.yaml`, as the generator lowered it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Endpoint {
+    /// `POST`.
     method: String,
+    /// `/uploads/{upload_id}/cancel`.
     path: String,
+    request: RequestShape,
+    response: Option<ResponseShape>,
 }
 
 /// One call of the `openai` binary; see `conformance/cases.yaml`.
@@ -220,75 +221,32 @@ fn substitute_files(arg: &str, dir: &Path) -> String {
     out
 }
 
-fn read_yaml(path: &Path) -> Result<Yaml, String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    serde_yaml::from_str(&text).map_err(|e| format!("{} is not valid YAML: {e}", path.display()))
-}
-
-/// Every method in `generate.yaml`, keyed `resource[.subresource].method`.
-fn read_methods(generate: &Yaml) -> Result<BTreeMap<String, Endpoint>, String> {
-    let resources = generate
-        .get("resources")
-        .ok_or("spec/generate.yaml has no `resources`")?;
-    let mut methods = BTreeMap::new();
-    collect_methods("", resources, &mut methods)?;
+/// Every method of `generate.yaml`, keyed `resource[.subresource].method`,
+/// from the generator's IR.
+fn read_methods(spec: &Path, config: &Path) -> Result<BTreeMap<String, Endpoint>, String> {
+    let read =
+        |path: &Path| std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()));
+    let api = codegen::lower(&read(spec)?, &read(config)?)
+        .map_err(|e| format!("spec/openapi.yaml or spec/generate.yaml: {e}"))?;
+    let methods = endpoints(&api);
     if methods.is_empty() {
         return Err("spec/generate.yaml names no methods".into());
     }
     Ok(methods)
 }
 
-fn collect_methods(
-    prefix: &str,
-    resources: &Yaml,
-    out: &mut BTreeMap<String, Endpoint>,
-) -> Result<(), String> {
-    let resources = resources
-        .as_mapping()
-        .ok_or_else(|| format!("spec/generate.yaml: `{prefix}` resources are not a map"))?;
-    for (name, resource) in resources {
-        let name = name
-            .as_str()
-            .ok_or("spec/generate.yaml: a resource name is not a string")?;
-        let key = format!("{prefix}{name}");
-        if let Some(methods) = resource.get("methods") {
-            let methods = methods
-                .as_mapping()
-                .ok_or_else(|| format!("spec/generate.yaml: `{key}.methods` is not a map"))?;
-            for (method, value) in methods {
-                let method = method.as_str().ok_or_else(|| {
-                    format!("spec/generate.yaml: a method of `{key}` is not named")
-                })?;
-                let key = format!("{key}.{method}");
-                let endpoint = parse_endpoint(value)
-                    .ok_or_else(|| format!("spec/generate.yaml: `{key}` is not `verb /path`"))?;
-                out.insert(key, endpoint);
-            }
-        }
-        if let Some(subresources) = resource.get("subresources") {
-            collect_methods(&format!("{key}."), subresources, out)?;
-        }
-    }
-    Ok(())
-}
-
-/// `post /path`, or a map whose `endpoint` is that.
-fn parse_endpoint(value: &Yaml) -> Option<Endpoint> {
-    let text = match value {
-        Yaml::String(text) => text.as_str(),
-        Yaml::Mapping(_) => value.get("endpoint")?.as_str()?,
-        _ => return None,
-    };
-    let (method, path) = text.trim().split_once(char::is_whitespace)?;
-    let path = path.trim();
-    if method.is_empty() || !path.starts_with('/') {
-        return None;
-    }
-    Some(Endpoint {
-        method: method.to_ascii_uppercase(),
-        path: path.to_owned(),
-    })
+fn endpoints(api: &Api) -> BTreeMap<String, Endpoint> {
+    api.operations()
+        .map(|op| {
+            let endpoint = Endpoint {
+                method: op.method.constant().to_owned(),
+                path: op.path.clone(),
+                request: request_shape(api, op),
+                response: response_shape(api, op),
+            };
+            (op.key.clone(), endpoint)
+        })
+        .collect()
 }
 
 fn read_cases(path: &Path) -> Result<BTreeMap<String, Vec<Case>>, String> {
@@ -341,14 +299,14 @@ fn check_coverage(
 }
 
 /// The object a successful call returns: its schema name and required fields.
-#[derive(Debug, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 struct ResponseShape {
     name: String,
     required: Vec<String>,
 }
 
 /// What an operation accepts as a request body.
-#[derive(Debug, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 struct RequestShape {
     /// `requestBody.required`.
     required: bool,
@@ -358,68 +316,49 @@ struct RequestShape {
     file_fields: Vec<String>,
 }
 
-/// Both ends of one operation.
-struct Shapes {
-    request: RequestShape,
-    response: Option<ResponseShape>,
-}
-
-fn operation<'a>(spec: &'a Yaml, endpoint: &Endpoint) -> Result<&'a Yaml, String> {
-    spec.get("paths")
-        .and_then(|paths| paths.get(endpoint.path.as_str()))
-        .and_then(|item| item.get(endpoint.method.to_ascii_lowercase().as_str()))
-        .ok_or_else(|| "spec/openapi.yaml has no such operation".to_owned())
-}
-
-/// Follows a `$ref` to `#/components/...` (once; refs of refs are not used).
-fn resolve<'a>(spec: &'a Yaml, node: &'a Yaml) -> Result<&'a Yaml, String> {
-    let Some(reference) = node.get("$ref").and_then(Yaml::as_str) else {
-        return Ok(node);
+fn request_shape(api: &Api, op: &Operation) -> RequestShape {
+    let Some(body) = &op.body else {
+        return RequestShape::default();
     };
-    let path = reference
-        .strip_prefix("#/")
-        .ok_or_else(|| format!("cannot follow `{reference}`"))?;
-    path.split('/')
-        .try_fold(spec, |node, key| node.get(key))
-        .ok_or_else(|| format!("`{reference}` points nowhere"))
-}
-
-fn request_shape(spec: &Yaml, endpoint: &Endpoint) -> Result<RequestShape, String> {
-    let Some(body) = operation(spec, endpoint)?.get("requestBody") else {
-        return Ok(RequestShape::default());
-    };
-    let body = resolve(spec, body)?;
-    let content = body
-        .get("content")
-        .and_then(Yaml::as_mapping)
-        .ok_or("`requestBody` has no `content`")?;
-    let mut shape = RequestShape {
-        required: body.get("required").and_then(Yaml::as_bool) == Some(true),
-        ..RequestShape::default()
-    };
-    for (media_type, media) in content {
-        let media_type = media_type
-            .as_str()
-            .ok_or("a `requestBody` media type is not a string")?;
-        shape.media_types.push(media_type.to_owned());
-        if media_type != "multipart/form-data" {
-            continue;
+    let (media_type, file_fields) = match body.kind {
+        BodyKind::Json => ("application/json", Vec::new()),
+        BodyKind::Multipart => {
+            let files = match api.types.get(&body.type_name) {
+                Some(TypeDef::Struct(def)) => def
+                    .fields
+                    .iter()
+                    .filter(|f| *f.ty.non_null() == TypeRef::Binary)
+                    .map(|f| f.api_name.clone())
+                    .collect(),
+                _ => Vec::new(),
+            };
+            ("multipart/form-data", files)
         }
-        let Some(schema) = media.get("schema") else {
-            continue;
-        };
-        let properties = resolve(spec, schema)?
-            .get("properties")
-            .and_then(Yaml::as_mapping);
-        for (name, property) in properties.into_iter().flatten() {
-            let property = resolve(spec, property)?;
-            if property.get("format").and_then(Yaml::as_str) == Some("binary") {
-                let name = name.as_str().ok_or("a property name is not a string")?;
-                shape.file_fields.push(name.to_owned());
-            }
-        }
+    };
+    RequestShape {
+        required: body.required,
+        media_types: vec![media_type.to_owned()],
+        file_fields,
     }
-    Ok(shape)
+}
+
+/// The object a successful call returns, when it is a named object.
+fn response_shape(api: &Api, op: &Operation) -> Option<ResponseShape> {
+    let Response::Json(TypeRef::Named(name)) = &op.response else {
+        return None;
+    };
+    let Some(TypeDef::Struct(def)) = api.types.get(name) else {
+        return None;
+    };
+    Some(ResponseShape {
+        name: name.clone(),
+        required: def
+            .fields
+            .iter()
+            .filter(|f| f.required)
+            .map(|f| f.api_name.clone())
+            .collect(),
+    })
 }
 
 /// What is wrong with the body Steady logged for one request.
@@ -461,57 +400,6 @@ fn body_problems(
     problems
 }
 
-fn response_schema(spec: &Yaml, endpoint: &Endpoint) -> Result<Option<ResponseShape>, String> {
-    let operation = operation(spec, endpoint)?;
-    let Some(responses) = operation.get("responses").and_then(Yaml::as_mapping) else {
-        return Ok(None);
-    };
-    let success = responses
-        .iter()
-        .filter_map(|(code, response)| Some((yaml_key(code)?, response)))
-        .filter(|(code, _)| code.starts_with('2'))
-        .min_by(|a, b| a.0.cmp(&b.0));
-    let Some(mut schema) = success.and_then(|(_, response)| {
-        response
-            .get("content")?
-            .get("application/json")?
-            .get("schema")
-    }) else {
-        return Ok(None);
-    };
-    let mut name = String::from("response");
-    if let Some(reference) = schema.get("$ref").and_then(Yaml::as_str) {
-        let target = reference
-            .strip_prefix("#/components/schemas/")
-            .ok_or_else(|| format!("cannot follow `{reference}`"))?;
-        schema = spec
-            .get("components")
-            .and_then(|c| c.get("schemas"))
-            .and_then(|s| s.get(target))
-            .ok_or_else(|| format!("`{reference}` points nowhere"))?;
-        name = target.to_owned();
-    }
-    let required = schema
-        .get("required")
-        .and_then(Yaml::as_sequence)
-        .map(|fields| {
-            fields
-                .iter()
-                .filter_map(|f| f.as_str().map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default();
-    Ok(Some(ResponseShape { name, required }))
-}
-
-fn yaml_key(key: &Yaml) -> Option<String> {
-    match key {
-        Yaml::String(text) => Some(text.clone()),
-        Yaml::Number(number) => Some(number.to_string()),
-        _ => None,
-    }
-}
-
 /// Runs one case with `args` (its own, files substituted); returns what
 /// went wrong (nothing when it passed).
 fn run_case(
@@ -520,7 +408,6 @@ fn run_case(
     base_url: &str,
     server: &Steady,
     endpoint: &Endpoint,
-    shapes: &Shapes,
     case: &Case,
 ) -> Vec<String> {
     let mut problems = Vec::new();
@@ -569,7 +456,7 @@ fn run_case(
         }
         problems.extend(body_problems(
             request.body.as_ref(),
-            &shapes.request,
+            &endpoint.request,
             case.body.as_ref(),
         ));
     }
@@ -577,7 +464,7 @@ fn run_case(
     if finished.status.success() {
         match serde_json::from_str::<Json>(&finished.stdout) {
             Ok(output) => {
-                if let Some(shape) = &shapes.response {
+                if let Some(shape) = &endpoint.response {
                     problems.extend(missing_fields(&output, shape));
                 }
             }
@@ -816,42 +703,14 @@ mod tests {
         Endpoint {
             method: method.into(),
             path: path.into(),
+            request: RequestShape::default(),
+            response: None,
         }
     }
 
-    #[test]
-    fn methods_include_subresources_and_read_the_endpoint() {
-        let generate: Yaml = serde_yaml::from_str(
-            "resources:\n  uploads:\n    methods:\n      cancel: post /uploads/{upload_id}/cancel\n      \
-             create: { endpoint: 'post /uploads' }\n    subresources:\n      parts:\n        methods:\n          \
-             create: post /uploads/{upload_id}/parts\n",
-        )
-        .unwrap();
-        let methods = read_methods(&generate).unwrap();
-        let keys: Vec<&str> = methods.keys().map(String::as_str).collect();
-        assert_eq!(
-            keys,
-            ["uploads.cancel", "uploads.create", "uploads.parts.create"]
-        );
-        assert_eq!(
-            methods["uploads.cancel"],
-            endpoint("POST", "/uploads/{upload_id}/cancel")
-        );
-        assert_eq!(methods["uploads.create"], endpoint("POST", "/uploads"));
-    }
-
-    #[test]
-    fn malformed_generate_yaml_is_an_error() {
-        for text in [
-            "{}",
-            "resources: {}",
-            "resources:\n  uploads:\n    methods:\n      cancel: post\n",
-            "resources:\n  uploads:\n    methods:\n      cancel: [1]\n",
-            "resources: [uploads]",
-        ] {
-            let yaml: Yaml = serde_yaml::from_str(text).unwrap();
-            assert!(read_methods(&yaml).is_err(), "{text}");
-        }
+    /// The endpoints the generator makes of `spec` and `config`.
+    fn lowered(spec: &str, config: &str) -> BTreeMap<String, Endpoint> {
+        endpoints(&codegen::lower(spec, config).unwrap())
     }
 
     #[test]
@@ -887,15 +746,36 @@ mod tests {
     #[test]
     fn the_committed_cases_cover_the_committed_spec() {
         let root = util::root();
-        let generate = read_yaml(&root.join("spec/generate.yaml")).unwrap();
-        let methods = read_methods(&generate).unwrap();
+        let methods = read_methods(
+            &root.join("spec/openapi.yaml"),
+            &root.join("spec/generate.yaml"),
+        )
+        .unwrap();
         let cases = read_cases(&root.join("conformance/cases.yaml")).unwrap();
         check_coverage(&methods, &cases).unwrap();
-        let spec = read_yaml(&root.join("spec/openapi.yaml")).unwrap();
-        for endpoint in methods.values() {
-            response_schema(&spec, endpoint).unwrap();
-            request_shape(&spec, endpoint).unwrap();
-        }
+        let keys: Vec<&str> = methods.keys().map(String::as_str).collect();
+        assert_eq!(
+            keys,
+            [
+                "uploads.cancel",
+                "uploads.complete",
+                "uploads.create",
+                "uploads.parts.create"
+            ]
+        );
+        let cancel = &methods["uploads.cancel"];
+        assert_eq!(
+            (cancel.method.as_str(), cancel.path.as_str()),
+            ("POST", "/uploads/{upload_id}/cancel")
+        );
+        assert!(
+            cancel
+                .response
+                .as_ref()
+                .unwrap()
+                .required
+                .contains(&"status".to_owned())
+        );
     }
 
     #[test]
@@ -958,6 +838,8 @@ mod tests {
     }
 
     const SHAPES_SPEC: &str = "\
+openapi: 3.1.0
+info: {title: t, version: '1'}
 paths:
   /uploads:
     post:
@@ -966,16 +848,23 @@ paths:
         content:
           application/json:
             schema: { $ref: '#/components/schemas/Create' }
+      responses:
+        '200': {description: OK, content: {application/json: {schema: { $ref: '#/components/schemas/Thing' }}}}
   /uploads/{id}/parts:
     post:
+      parameters: [{name: id, in: path, required: true, schema: {type: string}}]
       requestBody:
         required: true
         content:
           multipart/form-data:
             schema: { $ref: '#/components/schemas/Part' }
+      responses:
+        '200': {description: OK, content: {application/json: {schema: {type: array, items: {type: string}}}}}
   /uploads/{id}/cancel:
     post:
-      responses: {}
+      parameters: [{name: id, in: path, required: true, schema: {type: string}}]
+      responses:
+        '200': {description: OK, content: {application/json: {schema: { $ref: '#/components/schemas/Thing' }}}}
 components:
   schemas:
     Create:
@@ -984,32 +873,83 @@ components:
       properties:
         data: { type: string, format: binary }
         note: { type: string }
+    Thing:
+      properties: { id: {type: string}, status: {type: string}, note: {type: string} }
+      required: [id, status]
+";
+
+    const SHAPES_CONFIG: &str = "\
+resources:
+  uploads:
+    methods:
+      create: post /uploads
+      cancel: post /uploads/{id}/cancel
+    subresources:
+      parts:
+        methods:
+          create: post /uploads/{id}/parts
 ";
 
     #[test]
-    fn request_shapes_come_from_the_spec() {
-        let spec: Yaml = serde_yaml::from_str(SHAPES_SPEC).unwrap();
-        let create = request_shape(&spec, &endpoint("POST", "/uploads")).unwrap();
+    fn shapes_come_from_the_generators_ir() {
+        let methods = lowered(SHAPES_SPEC, SHAPES_CONFIG);
+        let keys: Vec<&str> = methods.keys().map(String::as_str).collect();
         assert_eq!(
-            create,
+            keys,
+            ["uploads.cancel", "uploads.create", "uploads.parts.create"]
+        );
+        let create = &methods["uploads.create"];
+        assert_eq!(
+            (create.method.as_str(), create.path.as_str()),
+            ("POST", "/uploads")
+        );
+        assert_eq!(
+            create.request,
             RequestShape {
                 required: true,
                 media_types: vec!["application/json".into()],
                 file_fields: vec![],
             }
         );
-        let part = request_shape(&spec, &endpoint("POST", "/uploads/{id}/parts")).unwrap();
-        assert_eq!(part.media_types, ["multipart/form-data"]);
-        assert_eq!(part.file_fields, ["data"]);
-        let cancel = request_shape(&spec, &endpoint("POST", "/uploads/{id}/cancel")).unwrap();
-        assert_eq!(cancel, RequestShape::default());
-        assert!(request_shape(&spec, &endpoint("GET", "/uploads")).is_err());
+        let part = &methods["uploads.parts.create"];
+        assert_eq!(part.request.media_types, ["multipart/form-data"]);
+        assert_eq!(part.request.file_fields, ["data"]);
+        assert_eq!(part.response, None, "an array is not an object");
+        let cancel = &methods["uploads.cancel"];
+        assert_eq!(cancel.request, RequestShape::default());
+        assert_eq!(
+            cancel.response,
+            Some(ResponseShape {
+                name: "Thing".into(),
+                required: vec!["id".into(), "status".into()],
+            })
+        );
+    }
+
+    #[test]
+    fn a_form_the_generator_rejects_is_rejected_here_too() {
+        let root = util::target_dir().join(format!("conformance-unit-{}", std::process::id()));
+        std::fs::create_dir_all(&root).unwrap();
+        let spec = root.join("openapi.yaml");
+        let config = root.join("generate.yaml");
+        std::fs::write(&spec, SHAPES_SPEC).unwrap();
+        std::fs::write(
+            &config,
+            "resources:\n  uploads:\n    methods:\n      create: { endpoint: 'post /uploads' }\n",
+        )
+        .unwrap();
+        let error = read_methods(&spec, &config).unwrap_err();
+        assert!(error.contains("generate.yaml"), "{error}");
+        std::fs::write(&config, SHAPES_CONFIG).unwrap();
+        assert!(read_methods(&spec, &config).is_ok());
+        std::fs::remove_dir_all(&root).unwrap();
     }
 
     #[test]
     fn logged_bodies_are_checked_against_the_shape_and_the_case() {
-        let spec: Yaml = serde_yaml::from_str(SHAPES_SPEC).unwrap();
-        let part = request_shape(&spec, &endpoint("POST", "/uploads/{id}/parts")).unwrap();
+        let part = lowered(SHAPES_SPEC, SHAPES_CONFIG)["uploads.parts.create"]
+            .request
+            .clone();
         let cancel = RequestShape::default();
         let file = serde_json::json!({"data": "[File]"});
         let text = serde_json::json!({"data": "hello"});
@@ -1044,20 +984,11 @@ components:
     }
 
     #[test]
-    fn response_shape_follows_the_ref() {
-        let spec: Yaml = serde_yaml::from_str(
-            "paths:\n  /a/{id}:\n    post:\n      responses:\n        '200':\n          content:\n            \
-             application/json:\n              schema: { $ref: '#/components/schemas/Thing' }\n\
-             components:\n  schemas:\n    Thing:\n      required: [id, status]\n",
-        )
-        .unwrap();
-        let shape = response_schema(&spec, &endpoint("POST", "/a/{id}"))
-            .unwrap()
-            .unwrap();
-        assert_eq!(shape.name, "Thing");
-        assert_eq!(shape.required, ["id", "status"]);
-        assert!(response_schema(&spec, &endpoint("GET", "/a/{id}")).is_err());
-
+    fn missing_fields_are_named() {
+        let shape = ResponseShape {
+            name: "Thing".into(),
+            required: vec!["id".into(), "status".into()],
+        };
         let output: Json = serde_json::json!({"id": "x"});
         assert_eq!(
             missing_fields(&output, &shape),
