@@ -92,6 +92,9 @@ pub fn run() -> Result<(), String> {
             }
         }
     }
+    // The official CLI's own uploads tests, unchanged, against the same Steady.
+    let (official_passed, official_failed) = crate::official::run(&openai, server.port)?;
+    (passed, failed) = (passed + official_passed, failed + official_failed);
     let pid = server.guard.id();
     let log = server.log.clone();
     server.guard.stop();
