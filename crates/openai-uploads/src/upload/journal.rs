@@ -321,14 +321,19 @@ pub(super) struct Keeper {
     shared: Arc<Shared>,
     written: watch::Receiver<u64>,
     task: tokio::task::JoinHandle<()>,
-    lock: Lock,
+    /// Held while this run works on the Upload.
+    lock: Option<Lock>,
 }
 
 struct Shared {
     slot: Slot,
     state: Mutex<State>,
     changed: Notify,
+    /// The last version on disk; `u64::MAX` once writing stopped.
     written: watch::Sender<u64>,
+    /// Held while the file is written or removed; true once removed, after
+    /// which nothing writes it again.
+    disk: Mutex<bool>,
 }
 
 struct State {
@@ -361,13 +366,14 @@ impl Keeper {
             }),
             changed: Notify::new(),
             written: written_tx,
+            disk: Mutex::new(false),
         });
         let task = tokio::spawn(write_changes(shared.clone()));
         Ok(Self {
             shared,
             written,
             task,
-            lock,
+            lock: Some(lock),
         })
     }
 
@@ -395,22 +401,28 @@ impl Keeper {
         &self.shared.slot.json
     }
 
-    /// Waits until every change is on disk (or writing failed); keeps the
-    /// journal for a later run. Whether it is complete.
+    /// Waits until every change is on disk (or writing failed), and keeps
+    /// the journal for a later run. Whether it is complete.
     pub async fn keep(mut self) -> bool {
         let version = self.shared.state().version;
-        let _ = self.written.wait_for(|&written| written >= version).await;
-        self.task.abort();
+        let _ = self
+            .written
+            .wait_for(|&written| written >= version)
+            .await;
         self.shared.state().error.is_none()
     }
 
     /// Removes the journal: the Upload is completed or cancelled.
-    pub async fn remove(self) {
+    pub async fn remove(mut self) {
         self.task.abort();
-        let slot = self.shared.slot.clone();
-        let lock = self.lock;
+        let shared = self.shared.clone();
+        let lock = self.lock.take();
         let _ = tokio::task::spawn_blocking(move || {
-            if slot.remove().is_ok() {
+            let mut removed = lock_ignoring_poison(&shared.disk);
+            *removed = true;
+            if shared.slot.remove().is_ok()
+                && let Some(lock) = lock
+            {
                 lock.remove();
             }
         })
@@ -418,10 +430,29 @@ impl Keeper {
     }
 }
 
+impl Drop for Keeper {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
 impl Shared {
     fn state(&self) -> std::sync::MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+        lock_ignoring_poison(&self.state)
     }
+
+    /// Writes the journal unless it was removed meanwhile.
+    fn write(&self, bytes: &[u8]) -> io::Result<()> {
+        let removed = lock_ignoring_poison(&self.disk);
+        if *removed {
+            return Ok(());
+        }
+        self.slot.write(bytes)
+    }
+}
+
+fn lock_ignoring_poison<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 async fn write_changes(shared: Arc<Shared>) {
@@ -429,16 +460,11 @@ async fn write_changes(shared: Arc<Shared>) {
         shared.changed.notified().await;
         let (version, bytes) = {
             let state = shared.state();
-            if state.error.is_some() {
-                // Let `keep` return.
-                shared.written.send_replace(u64::MAX);
-                return;
-            }
             (state.version, serialize(&state.record))
         };
-        let slot = shared.slot.clone();
+        let writer = shared.clone();
         let written = match bytes {
-            Ok(bytes) => tokio::task::spawn_blocking(move || slot.write(&bytes))
+            Ok(bytes) => tokio::task::spawn_blocking(move || writer.write(&bytes))
                 .await
                 .unwrap_or_else(|err| Err(io::Error::other(err))),
             Err(err) => Err(err),
@@ -452,6 +478,7 @@ async fn write_changes(shared: Arc<Shared>) {
                     "cannot write the journal {}: {err}",
                     shared.slot.json.display()
                 ));
+                // Let `keep` return.
                 shared.written.send_replace(u64::MAX);
                 return;
             }

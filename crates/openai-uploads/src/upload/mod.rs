@@ -443,11 +443,11 @@ fn resumable(
     base_url: &str,
     source: &Source,
 ) -> Option<String> {
-    if record.base_url != base_url || record.create != *params {
-        return Some("it was created with other parameters".to_owned());
-    }
     if let Some(change) = record.source.changed(&source.identity) {
         return Some(format!("the file changed since ({change})"));
+    }
+    if record.base_url != base_url || record.create != *params {
+        return Some("it was created with other parameters".to_owned());
     }
     let fits = (1..=options::MAX_PART_SIZE).contains(&record.part_size)
         && source.size().div_ceil(record.part_size) <= options::MAX_PARTS;

@@ -1,0 +1,593 @@
+//! The uploader against what real uploads meet, on the fake with its fault
+//! injection: transient part failures, replies lost after the work was done,
+//! runs that end with their Upload pending and are resumed, journals that
+//! cannot be used, and an Upload too close to its expiry.
+
+mod common;
+
+use std::io::Write as _;
+use std::path::Path;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use common::{KEY, bounded};
+use md5::{Digest as _, Md5};
+use openai_fake::{Config, Fake, FaultKind, FlakyParts, PartFault, Route, UploadStatus};
+use openai_uploads::{Client, UploadError, UploadEvent, UploadOptions, pending_uploads};
+
+const KIB: u64 = 1024;
+
+fn fake(config: Config) -> Fake {
+    Fake::start(Config {
+        seed: false,
+        ..config
+    })
+    .unwrap()
+}
+
+fn client(fake: &Fake, timeout: Duration) -> Client {
+    Client::builder()
+        .api_key(KEY)
+        .base_url(fake.base_url())
+        .timeout(timeout)
+        .build()
+        .unwrap()
+}
+
+/// Bytes that differ from part to part (the fake tells flaky Parts apart by
+/// their md5).
+fn pattern(len: u64) -> Vec<u8> {
+    (0..len)
+        .map(|i| (i * 131 + i / 1021) as u8)
+        .collect::<Vec<_>>()
+}
+
+fn temp_file(dir: &Path, bytes: &[u8]) -> std::path::PathBuf {
+    let path = dir.join("train.jsonl");
+    let mut file = std::fs::File::create(&path).unwrap();
+    file.write_all(bytes).unwrap();
+    path
+}
+
+fn md5_hex(bytes: &[u8]) -> String {
+    Md5::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Every event but progress, in order.
+#[derive(Default)]
+struct Recorded(Mutex<Vec<UploadEvent>>);
+
+impl Recorded {
+    fn record(&self, event: &UploadEvent) {
+        if !matches!(event, UploadEvent::Progress { .. }) {
+            self.0.lock().unwrap().push(event.clone());
+        }
+    }
+
+    fn take(&self) -> Vec<UploadEvent> {
+        std::mem::take(&mut *self.0.lock().unwrap())
+    }
+}
+
+/// Uploads `path`, recording events.
+async fn upload(
+    client: &Client,
+    path: &Path,
+    options: &UploadOptions,
+    events: &Recorded,
+) -> Result<openai_uploads::CompletedUpload, UploadError> {
+    let record = |event: &UploadEvent| events.record(event);
+    bounded(
+        client
+            .uploads()
+            .upload_file_with(path, options, &record, std::future::pending()),
+    )
+    .await
+}
+
+/// The ids of the Parts the fake stored for the Upload, by request.
+fn stored_parts(fake: &Fake) -> Vec<(Option<FaultKind>, String, String)> {
+    fake.requests()
+        .into_iter()
+        .filter(|r| r.route == Route::AddPart)
+        .filter_map(|r| {
+            let part = r.part?;
+            Some((r.fault, part.md5?, part.id?))
+        })
+        .collect()
+}
+
+async fn transient_failures_heal(faults: Vec<FaultKind>, timeout: Duration) {
+    let fake = fake(Config {
+        flaky_parts: Some(FlakyParts { parts: 3, faults }),
+        ..Config::default()
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let data = pattern(5 * 16 * KIB + 100);
+    let path = temp_file(dir.path(), &data);
+    let options = UploadOptions::new("fine-tune")
+        .journal_dir(dir.path().join("journals"))
+        .part_size(16 * KIB)
+        .concurrency(3);
+    let events = Recorded::default();
+    let done = upload(&client(&fake, timeout), &path, &options, &events)
+        .await
+        .unwrap();
+    assert_eq!(fake.file_bytes(&done.upload_id).unwrap(), data);
+    let events = events.take();
+    let retried: Vec<_> = events
+        .iter()
+        .filter_map(|event| match event {
+            UploadEvent::PartRetried { index, attempt, .. } => Some((*index, *attempt)),
+            _ => None,
+        })
+        .collect();
+    // Three parts, each sent twice more.
+    assert_eq!(retried.len(), 6, "{events:?}");
+    let sent: Vec<_> = events
+        .iter()
+        .filter_map(|event| match event {
+            UploadEvent::PartSent { attempts, .. } => Some(*attempts),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(sent.iter().filter(|&&attempts| attempts == 3).count(), 3);
+    assert_eq!(sent.len(), 6);
+    assert_eq!(fake.count(Route::AddPart), 6 + 6);
+    assert_eq!(fake.count(Route::CancelUpload), 0);
+    // Done and clean: no journal left.
+    assert_eq!(pending_uploads(Some(&dir.path().join("journals"))).unwrap(), []);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn parts_that_fail_twice_with_502_or_a_reset_are_retried() {
+    transient_failures_heal(
+        vec![FaultKind::Status(502), FaultKind::Reset],
+        Duration::from_secs(10),
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn parts_that_time_out_twice_are_retried() {
+    transient_failures_heal(
+        vec![FaultKind::Hang, FaultKind::Hang],
+        Duration::from_millis(500),
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_part_whose_reply_was_lost_is_completed_with_the_retrys_id() {
+    let fake = fake(Config {
+        part_faults: vec![PartFault {
+            nth: 2,
+            kind: FaultKind::StoreThenDrop,
+        }],
+        ..Config::default()
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let data = pattern(4 * 16 * KIB);
+    let path = temp_file(dir.path(), &data);
+    let options = UploadOptions::new("fine-tune")
+        .journal_dir(dir.path().join("journals"))
+        .part_size(16 * KIB)
+        .concurrency(1);
+    let events = Recorded::default();
+    let done = upload(&client(&fake, Duration::from_secs(10)), &path, &options, &events)
+        .await
+        .unwrap();
+    assert_eq!(fake.file_bytes(&done.upload_id).unwrap(), data);
+
+    let stored = stored_parts(&fake);
+    let (orphan_md5, orphan_id) = stored
+        .iter()
+        .find(|(fault, ..)| *fault == Some(FaultKind::StoreThenDrop))
+        .map(|(_, md5, id)| (md5.clone(), id.clone()))
+        .expect("the fake stored the part whose reply it dropped");
+    let retry_id = stored
+        .iter()
+        .find(|(fault, md5, _)| fault.is_none() && *md5 == orphan_md5)
+        .map(|(.., id)| id.clone())
+        .expect("the part was sent again");
+    assert_ne!(retry_id, orphan_id);
+    let used: Vec<String> = events
+        .take()
+        .into_iter()
+        .filter_map(|event| match event {
+            UploadEvent::PartSent { part_id, .. } => Some(part_id),
+            _ => None,
+        })
+        .collect();
+    assert!(used.contains(&retry_id), "{used:?}");
+    assert!(!used.contains(&orphan_id), "{used:?}");
+}
+
+/// A fake whose parts request number `after + 1` never answers: an upload
+/// sending one part at a time stalls after `after` parts, and cannot finish
+/// before [`leave_pending`] "crashes" it. Later runs' requests are not
+/// affected.
+fn stalling_fake(after: usize) -> Fake {
+    fake(Config {
+        part_faults: vec![PartFault {
+            nth: after + 1,
+            kind: FaultKind::Hang,
+        }],
+        ..Config::default()
+    })
+}
+
+/// Uploads `path` one 16 KiB part at a time and "crashes" once the journal
+/// records `after` parts: the upload's future is dropped on a thread with
+/// no Tokio runtime, so nothing cancels the Upload, and the journal stays,
+/// as after `kill -9`.
+async fn leave_pending(fake: &Fake, path: &Path, journals: &Path, after: usize) -> String {
+    let base_url = fake.base_url();
+    let (path, journals) = (path.to_path_buf(), journals.to_path_buf());
+    let thread = std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let client = Client::builder()
+            .api_key(KEY)
+            .base_url(base_url)
+            .build()
+            .unwrap();
+        let options = UploadOptions::new("fine-tune")
+            .journal_dir(&journals)
+            .part_size(16 * KIB)
+            .concurrency(1);
+        let acknowledged = tokio::sync::Notify::new();
+        let (count, id) = (Mutex::new(0), Mutex::new(String::new()));
+        let events = |event: &UploadEvent| match event {
+            UploadEvent::Created { upload_id, .. } => *id.lock().unwrap() = upload_id.clone(),
+            UploadEvent::PartSent { .. } => {
+                let mut count = count.lock().unwrap();
+                *count += 1;
+                if *count == after {
+                    acknowledged.notify_one();
+                }
+            }
+            _ => {}
+        };
+        let mut upload = Box::pin(client.uploads().upload_file_with(
+            &path,
+            &options,
+            &events,
+            std::future::pending(),
+        ));
+        let journaled = async {
+            acknowledged.notified().await;
+            while pending_uploads(Some(&journals)).unwrap()[0].parts_sent < after {
+                tokio::time::sleep(Duration::from_millis(2)).await;
+            }
+        };
+        runtime.block_on(async {
+            tokio::select! {
+                result = &mut upload => panic!("the upload should not end: {result:?}"),
+                () = bounded(journaled) => {}
+            }
+        });
+        // Outside the runtime: no cancel can be spawned.
+        drop(upload);
+        drop(runtime);
+        let id = id.into_inner().unwrap();
+        assert!(!id.is_empty());
+        id
+    });
+    tokio::task::spawn_blocking(move || thread.join().unwrap())
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pending_upload_is_resumed_with_only_its_missing_parts() {
+    let fake = stalling_fake(3);
+    let dir = tempfile::tempdir().unwrap();
+    let journals = dir.path().join("journals");
+    let data = pattern(8 * 16 * KIB - 7);
+    let path = temp_file(dir.path(), &data);
+    let id = leave_pending(&fake, &path, &journals, 3).await;
+    assert_eq!(fake.upload(&id).unwrap().status, UploadStatus::Pending);
+
+    let pending = pending_uploads(Some(&journals)).unwrap();
+    assert_eq!(pending.len(), 1);
+    let listed = &pending[0];
+    assert_eq!(listed.upload_id, id);
+    assert_eq!(listed.path, std::fs::canonicalize(&path).unwrap());
+    assert_eq!(listed.parts, 8);
+    let sent_before = listed.parts_sent;
+    assert!(sent_before >= 3, "{listed:?}");
+    assert_eq!(listed.bytes_sent, sent_before as u64 * 16 * KIB);
+    assert!(!listed.active);
+    assert!(!listed.expired());
+
+    let first_run: Vec<String> = stored_parts(&fake).into_iter().map(|(_, md5, _)| md5).collect();
+    let options = UploadOptions::new("fine-tune").journal_dir(&journals);
+    let events = Recorded::default();
+    let done = upload(&client(&fake, Duration::from_secs(10)), &path, &options, &events)
+        .await
+        .unwrap();
+    assert_eq!(done.upload_id, id);
+    assert_eq!(fake.file_bytes(&id).unwrap(), data);
+    assert_eq!(fake.upload(&id).unwrap().status, UploadStatus::Completed);
+    let events = events.take();
+    assert!(
+        matches!(&events[0], UploadEvent::Resumed { upload_id, parts: 8, parts_done, part_size, .. }
+            if *upload_id == id && *parts_done == sent_before && *part_size == 16 * KIB),
+        "{events:?}"
+    );
+    // The second run sent exactly the parts the journal lacked.
+    let all: Vec<String> = stored_parts(&fake).into_iter().map(|(_, md5, _)| md5).collect();
+    let second_run = &all[first_run.len()..];
+    assert_eq!(second_run.len(), 8 - sent_before);
+    let expected: Vec<String> = data
+        .chunks(16 * KIB as usize)
+        .map(md5_hex)
+        .filter(|md5| !first_run[..sent_before].contains(md5))
+        .collect();
+    let mut second_sorted = second_run.to_vec();
+    second_sorted.sort();
+    let mut expected_sorted = expected;
+    expected_sorted.sort();
+    assert_eq!(second_sorted, expected_sorted);
+    assert_eq!(fake.count(Route::CreateUpload), 1);
+    assert_eq!(pending_uploads(Some(&journals)).unwrap(), []);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_changed_file_cancels_the_stale_upload_and_starts_afresh() {
+    let fake = stalling_fake(2);
+    let dir = tempfile::tempdir().unwrap();
+    let journals = dir.path().join("journals");
+    let path = temp_file(dir.path(), &pattern(8 * 16 * KIB));
+    let stale = leave_pending(&fake, &path, &journals, 2).await;
+    let data = pattern(8 * 16 * KIB + 1);
+    std::fs::write(&path, &data).unwrap();
+
+    let options = UploadOptions::new("fine-tune").journal_dir(&journals);
+    let events = Recorded::default();
+    let done = upload(&client(&fake, Duration::from_secs(10)), &path, &options, &events)
+        .await
+        .unwrap();
+    assert_ne!(done.upload_id, stale);
+    assert_eq!(fake.upload(&stale).unwrap().status, UploadStatus::Cancelled);
+    assert_eq!(fake.file_bytes(&done.upload_id).unwrap(), data);
+    let events = events.take();
+    assert!(
+        matches!(&events[0], UploadEvent::Discarded { upload_id, reason, cancelled: true }
+            if *upload_id == stale && reason.contains("the file changed since")),
+        "{events:?}"
+    );
+    assert!(matches!(&events[1], UploadEvent::Created { .. }), "{events:?}");
+    assert_eq!(pending_uploads(Some(&journals)).unwrap(), []);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_resume_off_the_journaled_upload_is_cancelled() {
+    let fake = stalling_fake(2);
+    let dir = tempfile::tempdir().unwrap();
+    let journals = dir.path().join("journals");
+    let data = pattern(8 * 16 * KIB);
+    let path = temp_file(dir.path(), &data);
+    let stale = leave_pending(&fake, &path, &journals, 2).await;
+    let options = UploadOptions::new("fine-tune")
+        .journal_dir(&journals)
+        .resume(false);
+    let events = Recorded::default();
+    let done = upload(&client(&fake, Duration::from_secs(10)), &path, &options, &events)
+        .await
+        .unwrap();
+    assert_ne!(done.upload_id, stale);
+    assert_eq!(fake.upload(&stale).unwrap().status, UploadStatus::Cancelled);
+    assert_eq!(fake.file_bytes(&done.upload_id).unwrap(), data);
+    let events = events.take();
+    assert!(
+        matches!(&events[0], UploadEvent::Discarded { upload_id, reason, cancelled: true }
+            if *upload_id == stale && reason == "resuming is turned off"),
+        "{events:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_expired_upload_is_dropped_without_a_cancel() {
+    let fake = stalling_fake(2);
+    let dir = tempfile::tempdir().unwrap();
+    let journals = dir.path().join("journals");
+    let data = pattern(8 * 16 * KIB);
+    let path = temp_file(dir.path(), &data);
+    let stale = leave_pending(&fake, &path, &journals, 2).await;
+    // Expired by the journal's clock (the fake need not agree).
+    let journal = pending_uploads(Some(&journals)).unwrap()[0].journal.clone();
+    let mut record: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&journal).unwrap()).unwrap();
+    record["deadline"] = 1.into();
+    std::fs::write(&journal, serde_json::to_vec(&record).unwrap()).unwrap();
+    assert!(pending_uploads(Some(&journals)).unwrap()[0].expired());
+
+    let options = UploadOptions::new("fine-tune").journal_dir(&journals);
+    let events = Recorded::default();
+    let done = upload(&client(&fake, Duration::from_secs(10)), &path, &options, &events)
+        .await
+        .unwrap();
+    assert_ne!(done.upload_id, stale);
+    assert_eq!(fake.count(Route::CancelUpload), 0);
+    assert_eq!(fake.file_bytes(&done.upload_id).unwrap(), data);
+    let events = events.take();
+    assert!(
+        matches!(&events[0], UploadEvent::Discarded { upload_id, reason, cancelled: false }
+            if *upload_id == stale && reason == "it expired"),
+        "{events:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn prune_cancels_what_no_run_works_on() {
+    let fake = stalling_fake(1);
+    let dir = tempfile::tempdir().unwrap();
+    let journals = dir.path().join("journals");
+    let path = temp_file(dir.path(), &pattern(8 * 16 * KIB));
+    let id = leave_pending(&fake, &path, &journals, 1).await;
+    let pruned = bounded(
+        client(&fake, Duration::from_secs(10))
+            .uploads()
+            .prune_pending(Some(&journals)),
+    )
+    .await
+    .unwrap();
+    assert_eq!(pruned.len(), 1);
+    assert_eq!(pruned[0].pending.upload_id, id);
+    assert!(
+        matches!(pruned[0].outcome, openai_uploads::PruneOutcome::Cancelled),
+        "{pruned:?}"
+    );
+    assert_eq!(fake.upload(&id).unwrap().status, UploadStatus::Cancelled);
+    assert_eq!(pending_uploads(Some(&journals)).unwrap(), []);
+    // Nothing left: no lock files either.
+    assert_eq!(std::fs::read_dir(&journals).unwrap().count(), 0);
+}
+
+/// Uploads with the journal at `journal_bytes`, expecting a fresh start.
+async fn fresh_start_despite(journal_bytes: &[u8], want: &str) {
+    let fake = stalling_fake(1);
+    let dir = tempfile::tempdir().unwrap();
+    let journals = dir.path().join("journals");
+    let data = pattern(3 * 16 * KIB);
+    let path = temp_file(dir.path(), &data);
+    let client = client(&fake, Duration::from_secs(10));
+    // Find the journal's name: leave one pending, then spoil it.
+    let stale = leave_pending(&fake, &path, &journals, 1).await;
+    let journal = pending_uploads(Some(&journals)).unwrap()[0].journal.clone();
+    std::fs::write(&journal, journal_bytes).unwrap();
+    let listed = &pending_uploads(Some(&journals)).unwrap()[0];
+    assert!(
+        listed.unreadable.as_deref().is_some_and(|why| why.contains(want)),
+        "{listed:?}"
+    );
+
+    let options = UploadOptions::new("fine-tune").journal_dir(&journals);
+    let events = Recorded::default();
+    let done = upload(&client, &path, &options, &events).await.unwrap();
+    assert_ne!(done.upload_id, stale);
+    assert_eq!(fake.file_bytes(&done.upload_id).unwrap(), data);
+    let events = events.take();
+    assert!(
+        matches!(&events[0], UploadEvent::JournalWarning { message }
+            if message.contains("cannot be used") && message.contains(want)),
+        "{events:?}"
+    );
+    assert!(matches!(&events[1], UploadEvent::Created { .. }), "{events:?}");
+    assert_eq!(pending_uploads(Some(&journals)).unwrap(), []);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_corrupt_journal_means_a_fresh_start() {
+    fresh_start_despite(b"\x00\xff not json", "not valid JSON").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_truncated_journal_means_a_fresh_start() {
+    fresh_start_despite(br#"{"version": 1, "upload_id": "upl"#, "not valid JSON").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_journal_from_a_future_version_means_a_fresh_start() {
+    fresh_start_despite(br#"{"version": 99, "upload_id": "upload_x"}"#, "newer version").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_journal_that_does_not_fit_the_file_is_not_trusted() {
+    // Well-formed, but its parts point past the file's end.
+    let fake = stalling_fake(1);
+    let dir = tempfile::tempdir().unwrap();
+    let journals = dir.path().join("journals");
+    let data = pattern(3 * 16 * KIB);
+    let path = temp_file(dir.path(), &data);
+    let stale = leave_pending(&fake, &path, &journals, 1).await;
+    let journal = pending_uploads(Some(&journals)).unwrap()[0].journal.clone();
+    let mut record: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&journal).unwrap()).unwrap();
+    record["parts"] = serde_json::json!([[0, "part_a"], [99, "part_b"]]);
+    std::fs::write(&journal, serde_json::to_vec(&record).unwrap()).unwrap();
+
+    let events = Recorded::default();
+    let options = UploadOptions::new("fine-tune").journal_dir(&journals);
+    let done = upload(&client(&fake, Duration::from_secs(10)), &path, &options, &events)
+        .await
+        .unwrap();
+    assert_ne!(done.upload_id, stale);
+    assert_eq!(fake.upload(&stale).unwrap().status, UploadStatus::Cancelled);
+    assert_eq!(fake.file_bytes(&done.upload_id).unwrap(), data);
+    assert!(
+        matches!(&events.take()[0], UploadEvent::Discarded { reason, .. }
+            if reason == "its journal does not fit the file")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unwritable_journal_directory_does_not_stop_the_upload() {
+    let fake = fake(Config::default());
+    let dir = tempfile::tempdir().unwrap();
+    let data = pattern(2 * 16 * KIB);
+    let path = temp_file(dir.path(), &data);
+    // A directory under a regular file cannot be made, even by root.
+    let options = UploadOptions::new("fine-tune")
+        .journal_dir(path.join("journals"))
+        .part_size(16 * KIB);
+    let events = Recorded::default();
+    let done = upload(&client(&fake, Duration::from_secs(10)), &path, &options, &events)
+        .await
+        .unwrap();
+    assert_eq!(fake.file_bytes(&done.upload_id).unwrap(), data);
+    let events = events.take();
+    assert!(
+        matches!(&events[0], UploadEvent::JournalWarning { message }
+            if message.starts_with("cannot create the journal directory")),
+        "{events:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_upload_too_close_to_its_expiry_stops_with_its_journal() {
+    // The fake's Uploads live 5 s: too little to finish before they expire.
+    let fake = fake(Config {
+        upload_ttl: Duration::from_secs(5),
+        ..Config::default()
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let journals = dir.path().join("journals");
+    let path = temp_file(dir.path(), &pattern(3 * 16 * KIB));
+    let options = UploadOptions::new("fine-tune")
+        .journal_dir(&journals)
+        .part_size(16 * KIB);
+    let events = Recorded::default();
+    let err = upload(&client(&fake, Duration::from_secs(10)), &path, &options, &events)
+        .await
+        .unwrap_err();
+    let UploadError::Expiring {
+        upload_id,
+        expires_in,
+        journal: Some(journal),
+        ..
+    } = &err
+    else {
+        panic!("{err:?}");
+    };
+    assert!(*expires_in <= Duration::from_secs(5), "{err:?}");
+    assert!(journal.exists());
+    assert_eq!(fake.count(Route::AddPart), 0);
+    assert_eq!(fake.count(Route::CancelUpload), 0);
+    assert_eq!(fake.upload(upload_id).unwrap().status, UploadStatus::Pending);
+    let text = err.to_string();
+    assert!(
+        text.starts_with(&format!("upload {upload_id} stopped: it expires in ")),
+        "{text}"
+    );
+    assert!(text.ends_with("; its journal is kept, to resume it"), "{text}");
+    let pending = pending_uploads(Some(&journals)).unwrap();
+    assert_eq!(pending[0].upload_id, *upload_id);
+}
