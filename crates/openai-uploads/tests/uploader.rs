@@ -539,3 +539,53 @@ async fn an_upload_that_expires_meanwhile_is_not_reported_pending() {
     assert_eq!(fake.count(Route::AddPart), 2);
     assert_eq!(fake.count(Route::CancelUpload), 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn progress_counts_bytes_as_they_go_out_not_when_acknowledged() {
+    // The fake holds each part's reply: the bytes are out long before the ack.
+    let fake = fake(Config {
+        part_delay: Duration::from_millis(600),
+        ..Config::default()
+    });
+    let data = pattern(2 * 256 * KIB);
+    let file = temp_file(&data);
+    let options = options("fine-tune").part_size(256 * KIB).concurrency(1);
+    let events = Mutex::new(Vec::new());
+    let record = |event: &UploadEvent| events.lock().unwrap().push(event.clone());
+    bounded(client(&fake).uploads().upload_file_with(
+        file.path(),
+        &options,
+        &record,
+        std::future::pending(),
+    ))
+    .await
+    .unwrap();
+    let events = events.into_inner().unwrap();
+    let first_ack = events
+        .iter()
+        .position(|event| matches!(event, UploadEvent::PartSent { .. }))
+        .unwrap();
+    let before_ack: Vec<u64> = events[..first_ack]
+        .iter()
+        .filter_map(|event| match event {
+            UploadEvent::Progress {
+                sent,
+                total,
+                expires_in,
+                ..
+            } => {
+                assert_eq!(*total, 512 * KIB);
+                assert!(expires_in.is_some_and(|left| left > Duration::from_secs(3000)));
+                Some(*sent)
+            }
+            _ => None,
+        })
+        .collect();
+    assert!(before_ack.contains(&(256 * KIB)), "{before_ack:?}");
+    // Never more than the file, and it ends at the whole file.
+    let last = events.iter().rev().find_map(|event| match event {
+        UploadEvent::Progress { sent, .. } => Some(*sent),
+        _ => None,
+    });
+    assert_eq!(last, Some(512 * KIB));
+}

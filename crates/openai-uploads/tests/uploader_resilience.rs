@@ -139,7 +139,10 @@ async fn transient_failures_heal(faults: Vec<FaultKind>, timeout: Duration) {
     assert_eq!(fake.count(Route::AddPart), 6 + 6);
     assert_eq!(fake.count(Route::CancelUpload), 0);
     // Done and clean: no journal left.
-    assert_eq!(pending_uploads(Some(&dir.path().join("journals"))).unwrap(), []);
+    assert_eq!(
+        pending_uploads(Some(&dir.path().join("journals"))).unwrap(),
+        []
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -177,9 +180,14 @@ async fn a_part_whose_reply_was_lost_is_completed_with_the_retrys_id() {
         .part_size(16 * KIB)
         .concurrency(1);
     let events = Recorded::default();
-    let done = upload(&client(&fake, Duration::from_secs(10)), &path, &options, &events)
-        .await
-        .unwrap();
+    let done = upload(
+        &client(&fake, Duration::from_secs(10)),
+        &path,
+        &options,
+        &events,
+    )
+    .await
+    .unwrap();
     assert_eq!(fake.file_bytes(&done.upload_id).unwrap(), data);
 
     let stored = stored_parts(&fake);
@@ -306,12 +314,20 @@ async fn a_pending_upload_is_resumed_with_only_its_missing_parts() {
     assert!(!listed.active);
     assert!(!listed.expired());
 
-    let first_run: Vec<String> = stored_parts(&fake).into_iter().map(|(_, md5, _)| md5).collect();
+    let first_run: Vec<String> = stored_parts(&fake)
+        .into_iter()
+        .map(|(_, md5, _)| md5)
+        .collect();
     let options = UploadOptions::new("fine-tune").journal_dir(&journals);
     let events = Recorded::default();
-    let done = upload(&client(&fake, Duration::from_secs(10)), &path, &options, &events)
-        .await
-        .unwrap();
+    let done = upload(
+        &client(&fake, Duration::from_secs(10)),
+        &path,
+        &options,
+        &events,
+    )
+    .await
+    .unwrap();
     assert_eq!(done.upload_id, id);
     assert_eq!(fake.file_bytes(&id).unwrap(), data);
     assert_eq!(fake.upload(&id).unwrap().status, UploadStatus::Completed);
@@ -322,7 +338,10 @@ async fn a_pending_upload_is_resumed_with_only_its_missing_parts() {
         "{events:?}"
     );
     // The second run sent exactly the parts the journal lacked.
-    let all: Vec<String> = stored_parts(&fake).into_iter().map(|(_, md5, _)| md5).collect();
+    let all: Vec<String> = stored_parts(&fake)
+        .into_iter()
+        .map(|(_, md5, _)| md5)
+        .collect();
     let second_run = &all[first_run.len()..];
     assert_eq!(second_run.len(), 8 - sent_before);
     let expected: Vec<String> = data
@@ -351,9 +370,14 @@ async fn a_changed_file_cancels_the_stale_upload_and_starts_afresh() {
 
     let options = UploadOptions::new("fine-tune").journal_dir(&journals);
     let events = Recorded::default();
-    let done = upload(&client(&fake, Duration::from_secs(10)), &path, &options, &events)
-        .await
-        .unwrap();
+    let done = upload(
+        &client(&fake, Duration::from_secs(10)),
+        &path,
+        &options,
+        &events,
+    )
+    .await
+    .unwrap();
     assert_ne!(done.upload_id, stale);
     assert_eq!(fake.upload(&stale).unwrap().status, UploadStatus::Cancelled);
     assert_eq!(fake.file_bytes(&done.upload_id).unwrap(), data);
@@ -363,7 +387,10 @@ async fn a_changed_file_cancels_the_stale_upload_and_starts_afresh() {
             if *upload_id == stale && reason.contains("the file changed since")),
         "{events:?}"
     );
-    assert!(matches!(&events[1], UploadEvent::Created { .. }), "{events:?}");
+    assert!(
+        matches!(&events[1], UploadEvent::Created { .. }),
+        "{events:?}"
+    );
     assert_eq!(pending_uploads(Some(&journals)).unwrap(), []);
 }
 
@@ -379,9 +406,14 @@ async fn with_resume_off_the_journaled_upload_is_cancelled() {
         .journal_dir(&journals)
         .resume(false);
     let events = Recorded::default();
-    let done = upload(&client(&fake, Duration::from_secs(10)), &path, &options, &events)
-        .await
-        .unwrap();
+    let done = upload(
+        &client(&fake, Duration::from_secs(10)),
+        &path,
+        &options,
+        &events,
+    )
+    .await
+    .unwrap();
     assert_ne!(done.upload_id, stale);
     assert_eq!(fake.upload(&stale).unwrap().status, UploadStatus::Cancelled);
     assert_eq!(fake.file_bytes(&done.upload_id).unwrap(), data);
@@ -411,9 +443,14 @@ async fn an_expired_upload_is_dropped_without_a_cancel() {
 
     let options = UploadOptions::new("fine-tune").journal_dir(&journals);
     let events = Recorded::default();
-    let done = upload(&client(&fake, Duration::from_secs(10)), &path, &options, &events)
-        .await
-        .unwrap();
+    let done = upload(
+        &client(&fake, Duration::from_secs(10)),
+        &path,
+        &options,
+        &events,
+    )
+    .await
+    .unwrap();
     assert_ne!(done.upload_id, stale);
     assert_eq!(fake.count(Route::CancelUpload), 0);
     assert_eq!(fake.file_bytes(&done.upload_id).unwrap(), data);
@@ -465,7 +502,10 @@ async fn fresh_start_despite(journal_bytes: &[u8], want: &str) {
     std::fs::write(&journal, journal_bytes).unwrap();
     let listed = &pending_uploads(Some(&journals)).unwrap()[0];
     assert!(
-        listed.unreadable.as_deref().is_some_and(|why| why.contains(want)),
+        listed
+            .unreadable
+            .as_deref()
+            .is_some_and(|why| why.contains(want)),
         "{listed:?}"
     );
 
@@ -480,7 +520,10 @@ async fn fresh_start_despite(journal_bytes: &[u8], want: &str) {
             if message.contains("cannot be used") && message.contains(want)),
         "{events:?}"
     );
-    assert!(matches!(&events[1], UploadEvent::Created { .. }), "{events:?}");
+    assert!(
+        matches!(&events[1], UploadEvent::Created { .. }),
+        "{events:?}"
+    );
     assert_eq!(pending_uploads(Some(&journals)).unwrap(), []);
 }
 
@@ -496,7 +539,11 @@ async fn a_truncated_journal_means_a_fresh_start() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_journal_from_a_future_version_means_a_fresh_start() {
-    fresh_start_despite(br#"{"version": 99, "upload_id": "upload_x"}"#, "newer version").await;
+    fresh_start_despite(
+        br#"{"version": 99, "upload_id": "upload_x"}"#,
+        "newer version",
+    )
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -516,9 +563,14 @@ async fn a_journal_that_does_not_fit_the_file_is_not_trusted() {
 
     let events = Recorded::default();
     let options = UploadOptions::new("fine-tune").journal_dir(&journals);
-    let done = upload(&client(&fake, Duration::from_secs(10)), &path, &options, &events)
-        .await
-        .unwrap();
+    let done = upload(
+        &client(&fake, Duration::from_secs(10)),
+        &path,
+        &options,
+        &events,
+    )
+    .await
+    .unwrap();
     assert_ne!(done.upload_id, stale);
     assert_eq!(fake.upload(&stale).unwrap().status, UploadStatus::Cancelled);
     assert_eq!(fake.file_bytes(&done.upload_id).unwrap(), data);
@@ -539,9 +591,14 @@ async fn an_unwritable_journal_directory_does_not_stop_the_upload() {
         .journal_dir(path.join("journals"))
         .part_size(16 * KIB);
     let events = Recorded::default();
-    let done = upload(&client(&fake, Duration::from_secs(10)), &path, &options, &events)
-        .await
-        .unwrap();
+    let done = upload(
+        &client(&fake, Duration::from_secs(10)),
+        &path,
+        &options,
+        &events,
+    )
+    .await
+    .unwrap();
     assert_eq!(fake.file_bytes(&done.upload_id).unwrap(), data);
     let events = events.take();
     assert!(
@@ -565,9 +622,14 @@ async fn an_upload_too_close_to_its_expiry_stops_with_its_journal() {
         .journal_dir(&journals)
         .part_size(16 * KIB);
     let events = Recorded::default();
-    let err = upload(&client(&fake, Duration::from_secs(10)), &path, &options, &events)
-        .await
-        .unwrap_err();
+    let err = upload(
+        &client(&fake, Duration::from_secs(10)),
+        &path,
+        &options,
+        &events,
+    )
+    .await
+    .unwrap_err();
     let UploadError::Expiring {
         upload_id,
         expires_in,
@@ -581,13 +643,19 @@ async fn an_upload_too_close_to_its_expiry_stops_with_its_journal() {
     assert!(journal.exists());
     assert_eq!(fake.count(Route::AddPart), 0);
     assert_eq!(fake.count(Route::CancelUpload), 0);
-    assert_eq!(fake.upload(upload_id).unwrap().status, UploadStatus::Pending);
+    assert_eq!(
+        fake.upload(upload_id).unwrap().status,
+        UploadStatus::Pending
+    );
     let text = err.to_string();
     assert!(
         text.starts_with(&format!("upload {upload_id} stopped: it expires in ")),
         "{text}"
     );
-    assert!(text.ends_with("; its journal is kept, to resume it"), "{text}");
+    assert!(
+        text.ends_with("; its journal is kept, to resume it"),
+        "{text}"
+    );
     let pending = pending_uploads(Some(&journals)).unwrap();
     assert_eq!(pending[0].upload_id, *upload_id);
 }

@@ -13,4 +13,5 @@ mod readme;
 mod stdin;
 mod support;
 mod upload;
+mod upload_resume;
 mod usage;

@@ -358,6 +358,116 @@ fn sigterm_mid_upload_cancels_and_exits_143() {
     no_part_after_cancel(&requests);
 }
 
+#[test]
+fn sighup_mid_upload_cancels_and_exits_129() {
+    // A closed terminal or a dropped SSH session.
+    let (fake, out) = interrupt_mid_upload(libc::SIGHUP);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(129), "{stderr}");
+    let requests = fake.requests();
+    let id = upload_id(&requests);
+    assert_eq!(fake.upload(&id).unwrap().status, UploadStatus::Cancelled);
+    assert!(
+        stderr.contains(&format!("Interrupted: cancelled Upload {id}")),
+        "{stderr}"
+    );
+    no_part_after_cancel(&requests);
+}
+
+#[test]
+fn a_complete_whose_reply_is_lost_is_reported_completed() {
+    // The fake completes the Upload and drops the reply; the client's retry of `complete`
+    // then meets "Upload is already completed".
+    let fake = fake(Config {
+        complete_fault: Some(openai_fake::FaultKind::StoreThenDrop),
+        ..Config::default()
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let data = pseudo_random(3000, 12);
+    let path = write_file(dir.path(), "train.jsonl", &data);
+    let out = output(upload_cmd(
+        &fake,
+        &[&path, "--purpose", "fine-tune", "--part-size", "1KiB"],
+    ));
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let requests = fake.requests();
+    let id = upload_id(&requests);
+    assert_eq!(fake.upload(&id).unwrap().status, UploadStatus::Completed);
+    assert_eq!(fake.file_bytes(&id).unwrap(), data);
+    assert_eq!(fake.count(Route::CompleteUpload), 2, "{requests:#?}");
+    assert_eq!(fake.count(Route::CancelUpload), 0, "never cancelled");
+    assert_eq!(text(&out.stdout), "");
+    assert!(
+        stderr.starts_with(&format!(
+            "Upload {id} was completed, but the reply to `complete` was lost"
+        )),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("pending"), "{stderr}");
+}
+
+/// Runs `cmd` to the end; its exit code, stderr and peak resident memory in KiB.
+#[cfg(unix)]
+// Reaped by `wait4`, which std's `Child::wait` cannot replace (no rusage).
+#[allow(clippy::zombie_processes)]
+fn run_measured(mut cmd: Command) -> (i32, String, i64) {
+    use std::io::Read;
+    let mut child = cmd
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    let mut status = 0;
+    // SAFETY: an all-zero rusage is valid, and both pointers outlive the call.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: the child is ours and has not been waited for.
+    let pid = unsafe { libc::wait4(child.id() as libc::pid_t, &mut status, 0, &mut usage) };
+    assert_eq!(pid, child.id() as libc::pid_t, "wait4");
+    assert!(libc::WIFEXITED(status), "exited, not killed: {stderr}");
+    (libc::WEXITSTATUS(status), stderr, usage.ru_maxrss)
+}
+
+#[cfg(unix)]
+#[test]
+fn a_part_size_that_makes_millions_of_parts_is_refused_in_bounded_memory() {
+    let fake = fake(Config::default());
+    let dir = tempfile::tempdir().unwrap();
+    // Sparse: 1 GiB in one-byte parts would be a billion parts.
+    let huge = dir.path().join("huge.jsonl");
+    std::fs::File::create(&huge)
+        .unwrap()
+        .set_len(1 << 30)
+        .unwrap();
+    let cmd = upload_cmd(
+        &fake,
+        &[
+            huge.to_str().unwrap(),
+            "--purpose",
+            "fine-tune",
+            "--part-size",
+            "1",
+        ],
+    );
+    let (code, stderr, peak_kib) = run_measured(cmd);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains(
+            "into 1073741824 parts, over the limit of 10000; use parts of at least 107375 bytes"
+        ),
+        "{stderr}"
+    );
+    assert!(fake.requests().is_empty(), "nothing is sent");
+    assert!(peak_kib < 64 * 1024, "peak RSS {peak_kib} KiB");
+}
+
 /// Runs the CLI against a fake that must receive nothing, and expects exit 2 with `needle`
 /// on stderr.
 fn rejected(args: &[&str], needle: &str) {
@@ -738,6 +848,110 @@ mod against_wiremock {
     }
 
     #[tokio::test]
+    async fn the_completed_upload_is_printed_as_the_server_sent_it() {
+        // A field our types do not know, keys in an unusual order, a `bytes` our types would
+        // not decode: printed byte for byte with --format raw, and kept by the JSON formats.
+        let completed = r#"{"status":"completed","zz_unknown":{"nested":[1,"two"]},"id":"upload_w","object":"upload","bytes":"3","file":{"id":"file-1","later_field":true}}"#;
+        let server = MockServer::start().await;
+        reply(&server, "/v1/uploads", 200, PENDING).await;
+        reply(&server, "/v1/uploads/upload_w/parts", 200, PART).await;
+        reply(&server, "/v1/uploads/upload_w/complete", 200, completed).await;
+        let run_raw = upload(&server, &["--format", "raw"]).await;
+        assert_eq!(run_raw.code, 0, "{run_raw:?}");
+        assert_eq!(run_raw.stdout.trim_end_matches('\n'), completed);
+        let run_json = upload(&server, &["--format", "jsonl"]).await;
+        assert_eq!(run_json.code, 0, "{run_json:?}");
+        assert_eq!(run_json.stdout.trim_end(), completed);
+        let run_id = upload(&server, &["--transform", "file.id", "-r"]).await;
+        assert_eq!(run_id.stdout, "file-1\n");
+        assert_eq!(count(&server, "/v1/uploads/upload_w/cancel").await, 0);
+    }
+
+    /// An Upload id a hostile server chose: terminal escapes, a bell, a forged line and shell
+    /// code.
+    const HOSTILE_ID: &str = "upload_x\u{1b}]0;owned\u{7}\r\nError: forged; touch PWNED #";
+
+    #[tokio::test]
+    async fn a_hostile_upload_id_is_escaped_on_screen_and_quoted_for_the_shell() {
+        let server = MockServer::start().await;
+        let created = serde_json::json!({
+            "id": HOSTILE_ID, "object": "upload", "bytes": 3, "created_at": 1719184911,
+            "filename": "a.jsonl", "purpose": "fine-tune", "status": "pending",
+            "expires_at": 1719188511
+        });
+        Mock::given(method("POST"))
+            .and(path("/v1/uploads"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(created))
+            .mount(&server)
+            .await;
+        // Parts fail for good, and so does the cancel: the CLI suggests a command.
+        Mock::given(method("POST"))
+            .and(wiremock::matchers::path_regex("/parts$"))
+            .respond_with(ResponseTemplate::new(400).set_body_string("{}"))
+            .mount(&server)
+            .await;
+        Mock::given(method("POST"))
+            .and(wiremock::matchers::path_regex("/cancel$"))
+            .respond_with(ResponseTemplate::new(503).set_body_string("{}"))
+            .mount(&server)
+            .await;
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("a.jsonl");
+        std::fs::write(&file, b"{}\n").unwrap();
+        // No journal can be kept (its directory would be under a file), so the suggestion is
+        // a cancel naming the id.
+        let journals = file.join("journals");
+        let url = base(&server);
+        let run = run(
+            &[
+                "--base-url",
+                url.as_str(),
+                "--api-key",
+                "k",
+                "--max-retries",
+                "0",
+                "uploads",
+                "upload",
+                file.to_str().unwrap(),
+                "--purpose",
+                "fine-tune",
+                "--journal-dir",
+                journals.to_str().unwrap(),
+            ],
+            &[],
+        )
+        .await;
+        assert_eq!(run.code, 1, "{run:?}");
+        let stderr = &run.stderr;
+        // Nothing the server chose drives the terminal: no ESC, BEL or CR, and no forged line.
+        assert!(
+            !stderr.contains(['\u{1b}', '\u{7}', '\r']),
+            "control characters reached the terminal: {stderr:?}"
+        );
+        assert!(
+            !stderr.lines().any(|line| line.starts_with("Error: forged")),
+            "a forged line: {stderr}"
+        );
+        let shown = r"upload_x\u{1b}]0;owned\u{7}\r\nError: forged; touch PWNED #";
+        assert!(
+            stderr.contains(&format!("Error: cancelling Upload {shown} failed")),
+            "{stderr}"
+        );
+        // The suggested command quotes the id, so pasting it runs no shell code.
+        let quoted = r"$'upload_x\x1b]0;owned\x07\x0d\x0aError: forged; touch PWNED #'";
+        let suggestion = format!("run `openai uploads cancel {quoted}` to cancel it.");
+        assert!(stderr.contains(&suggestion), "{stderr}");
+        if let Ok(out) = std::process::Command::new("bash")
+            .args(["-c", &format!("printf %s {quoted}")])
+            .current_dir(dir.path())
+            .output()
+        {
+            assert_eq!(String::from_utf8_lossy(&out.stdout), HOSTILE_ID);
+            assert!(!dir.path().join("PWNED").exists());
+        }
+    }
+
+    #[tokio::test]
     async fn a_refused_completion_shows_the_error_object_and_cancels() {
         let server = MockServer::start().await;
         reply(&server, "/v1/uploads", 200, PENDING).await;
@@ -852,6 +1066,7 @@ fn a_progress_bar_on_a_terminal_unless_quiet() {
             assert!(shown.contains("/5.00 KiB"), "no bar: {shown:?}");
             assert!(shown.contains("B/s"), "no rate: {shown:?}");
             assert!(shown.contains("ETA"), "no ETA: {shown:?}");
+            assert!(shown.contains("(expires in 59m"), "no time left: {shown:?}");
         }
     }
 }

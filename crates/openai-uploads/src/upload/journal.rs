@@ -405,10 +405,7 @@ impl Keeper {
     /// the journal for a later run. Whether it is complete.
     pub async fn keep(mut self) -> bool {
         let version = self.shared.state().version;
-        let _ = self
-            .written
-            .wait_for(|&written| written >= version)
-            .await;
+        let _ = self.written.wait_for(|&written| written >= version).await;
         self.shared.state().error.is_none()
     }
 
