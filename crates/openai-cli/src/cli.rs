@@ -22,11 +22,14 @@ Formats (--format, --format-error):
 Exit status:
   0  success
   1  API error, connection failure or timeout, undecodable reply,
-     or a --transform path that matched nothing
+     a --transform path that matched nothing, or stdout that could not be written
   2  usage or configuration error (no request is sent)
   130, 143  `uploads upload` stopped by Ctrl-C or SIGTERM (the Upload was cancelled)
 
 Results go to stdout; errors go to stderr, so a script reading stdout only ever sees results.
+
+Stdin: API commands also read a JSON or YAML object of fields from a pipe that has data
+within 10 ms, or from a non-empty file; never from a terminal or an idle pipe.
 
 Examples:
   openai uploads upload train.jsonl --purpose fine-tune
