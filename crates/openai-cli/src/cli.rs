@@ -24,7 +24,8 @@ Exit status:
   1  API error, connection failure or timeout, undecodable reply,
      a --transform path that matched nothing, or stdout that could not be written
   2  usage or configuration error (no request is sent)
-  130, 143  `uploads upload` stopped by Ctrl-C or SIGTERM (the Upload was cancelled)
+  129, 130, 143  `uploads upload` stopped by SIGHUP, Ctrl-C or SIGTERM (the Upload was
+                 cancelled, or its journal kept)
 
 Results go to stdout; errors go to stderr, so a script reading stdout only ever sees results.
 

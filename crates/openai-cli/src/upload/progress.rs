@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{HumanBytes, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use openai_uploads::UploadEvent;
 use serde_json::json;
 
@@ -150,8 +150,8 @@ fn note(event: &UploadEvent) -> Option<String> {
             "Warning: at {}/s, the {} left need about {}, but the Upload expires in {}. Parts \
              that cannot be sent in time will not be; on a faster connection, the same command \
              resumes the Upload.",
-            size::display(rate.max(0.0) as u64),
-            size::display(*bytes_left),
+            HumanBytes(rate.max(0.0) as u64),
+            HumanBytes(*bytes_left),
             clock(*needed),
             clock(*expires_in)
         ),
@@ -272,6 +272,29 @@ mod tests {
             r#"{"event":"cancelled","upload_id":"upload_\u001b]0;x\u0007"}"#
         );
         assert!(!line.chars().any(char::is_control));
+    }
+
+    #[test]
+    fn the_expiry_warning_gives_the_numbers() {
+        let note = note(&UploadEvent::ExpiryWarning {
+            bytes_left: 6 << 30,
+            rate: 1.5 * 1024.0 * 1024.0,
+            needed: Duration::from_secs(4096),
+            expires_in: Duration::from_secs(3000),
+        })
+        .unwrap();
+        assert_eq!(
+            note,
+            "Warning: at 1.50 MiB/s, the 6.00 GiB left need about 1h08m, but the Upload expires \
+             in 50m00s. Parts that cannot be sent in time will not be; on a faster connection, \
+             the same command resumes the Upload."
+        );
+        assert!(is_warning(&UploadEvent::ExpiryWarning {
+            bytes_left: 1,
+            rate: 1.0,
+            needed: Duration::ZERO,
+            expires_in: Duration::ZERO,
+        }));
     }
 
     #[test]

@@ -174,7 +174,11 @@ const RATE_AFTER: Duration = Duration::from_secs(2);
 
 impl Clock {
     pub fn new(expires_in: Option<Duration>, sent_before: u64) -> Self {
-        let now = Instant::now();
+        Self::starting(Instant::now(), expires_in, sent_before)
+    }
+
+    /// A clock whose run started at `now`.
+    fn starting(now: Instant, expires_in: Option<Duration>, sent_before: u64) -> Self {
         Self {
             deadline: expires_in.map(|left| now + left),
             started: now,
@@ -284,6 +288,49 @@ mod tests {
         sent.add(10);
         sent.take_back(100);
         assert_eq!(sent.get(), 0);
+    }
+
+    /// A clock 10 s into a run that sent `sent` bytes since, its Upload
+    /// expiring 60 s after the run started.
+    fn ten_seconds_in() -> Clock {
+        let started = Instant::now() - Duration::from_secs(10);
+        Clock::starting(started, Some(Duration::from_secs(60)), 1000)
+    }
+
+    #[test]
+    fn the_expiry_warning_comes_once_with_the_numbers() {
+        let mut clock = ten_seconds_in();
+        let sent = 1000 + 10_000_000; // 1 MB/s
+        // 10 MB more: 10 s, in time.
+        assert_eq!(clock.warning(10_000_000, sent), None);
+        // 100 MB more: 100 s, past the 50 s left.
+        let Some(UploadEvent::ExpiryWarning {
+            bytes_left,
+            rate,
+            needed,
+            expires_in,
+        }) = clock.warning(100_000_000, sent)
+        else {
+            panic!("no warning");
+        };
+        assert_eq!(bytes_left, 100_000_000);
+        assert!((rate - 1e6).abs() < 2e4, "{rate}");
+        assert!(needed.as_secs().abs_diff(100) <= 2, "{needed:?}");
+        assert!(expires_in.as_secs().abs_diff(50) <= 1, "{expires_in:?}");
+        assert_eq!(clock.warning(100_000_000, sent), None, "only once");
+    }
+
+    #[test]
+    fn a_part_that_cannot_go_out_in_time_is_late() {
+        let clock = ten_seconds_in();
+        let sent = 1000 + 10_000_000; // 1 MB/s, 50 s left, 10 s of margin
+        assert!(clock.too_late(1_000_000, sent).is_none());
+        let late = clock.too_late(45_000_000, sent).expect("late");
+        assert!(late.needed.as_secs().abs_diff(45) <= 1, "{late:?}");
+        assert!(late.left.as_secs().abs_diff(50) <= 1, "{late:?}");
+        // Before anything was measured, only the margin counts.
+        let fresh = Clock::new(Some(Duration::from_secs(60)), 0);
+        assert!(fresh.too_late(u64::MAX, 0).is_none());
     }
 
     #[test]
