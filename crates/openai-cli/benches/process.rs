@@ -16,12 +16,19 @@
 //! the bundle file plus every file in /etc/ssl/certs), `SSL_CERT_FILE` set to the bundle, and
 //! `SSL_CERT_FILE` set to a single certificate. SSL_CERT_FILE and SSL_CERT_DIR are cleared
 //! for every process this bench starts, except where a case sets one.
+//!
+//! Last, an https one-shot: the same cancel against a local TLS server (a test CA made
+//! with rcgen), trusted as a user would trust a private CA: a bundle of the system's roots
+//! plus that CA, given to `openai` as `SSL_CERT_FILE` and to curl as `--cacert`.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
+
+#[path = "../../openai-runtime/tests/support/hostile.rs"]
+mod servers;
 
 const UPLOAD: &str = r#"{"id":"upload_abc123","object":"upload","bytes":2147483648,"created_at":1719184911,"filename":"training_examples.jsonl","purpose":"fine-tune","status":"cancelled","expires_at":1719127296,"file":null}"#;
 
@@ -66,7 +73,9 @@ fn main() {
     .map(String::from)
     .to_vec();
 
-    check_output(bin, &ours);
+    check_output(bin, &ours, &[]);
+    let tls = HttpsCase::new();
+    check_output(bin, &tls.ours, &tls.env());
     if smoke {
         println!("process bench: smoke test passed (run `cargo bench` to measure)");
         return;
@@ -134,6 +143,107 @@ fn main() {
     println!();
 
     https_startup(bin, runs);
+    println!();
+    https_one_shot(bin, runs, &tls, has_curl);
+}
+
+/// `openai uploads cancel` and curl over https to a local TLS server whose CA is in a
+/// bundle with the system's roots.
+struct HttpsCase {
+    ours: Vec<String>,
+    curl: Vec<String>,
+    bundle: std::path::PathBuf,
+    _server: servers::Server,
+    _dir: tempfile::TempDir,
+}
+
+impl HttpsCase {
+    fn new() -> Self {
+        let pki = servers::Pki::new();
+        let server = servers::Server::tls(
+            &pki,
+            servers::Behaviour::Reply(servers::json_reply("200 OK", UPLOAD)),
+            false,
+        );
+        let dir = tempfile::tempdir().expect("temp dir");
+        let bundle = dir.path().join("bundle.crt");
+        let mut roots =
+            std::fs::read_to_string("/etc/ssl/certs/ca-certificates.crt").unwrap_or_default();
+        roots.push_str(&pki.ca_pem);
+        std::fs::write(&bundle, roots).expect("write the bundle");
+        let base = server.url("https");
+        let ours = [
+            "uploads",
+            "cancel",
+            "upload_abc123",
+            "--base-url",
+            &base,
+            "--api-key",
+            "k",
+        ]
+        .map(String::from)
+        .to_vec();
+        let url = format!("{base}/uploads/upload_abc123/cancel");
+        let curl = [
+            "-s",
+            "-X",
+            "POST",
+            "--cacert",
+            bundle.to_str().expect("UTF-8 temp path"),
+            "-H",
+            "Authorization: Bearer k",
+            "-H",
+            "Accept: application/json",
+            &url,
+        ]
+        .map(String::from)
+        .to_vec();
+        Self {
+            ours,
+            curl,
+            bundle,
+            _server: server,
+            _dir: dir,
+        }
+    }
+
+    fn env(&self) -> Vec<(&str, &str)> {
+        vec![(
+            "SSL_CERT_FILE",
+            self.bundle.to_str().expect("UTF-8 temp path"),
+        )]
+    }
+}
+
+fn https_one_shot(bin: &Path, runs: usize, case: &HttpsCase, has_curl: bool) {
+    let certs = std::fs::read_to_string(&case.bundle)
+        .map(|t| t.matches("BEGIN CERTIFICATE").count())
+        .unwrap_or(0);
+    println!("https one-shot (local TLS server, CA in a bundle of {certs} certificates):");
+    let env = case.env();
+    let (mut ours, mut curl) = (Vec::new(), Vec::new());
+    for _ in 0..3 {
+        spawn(bin, &case.ours, &env);
+        if has_curl {
+            spawn(Path::new("curl"), &case.curl, &[]);
+        }
+    }
+    for _ in 0..runs {
+        ours.push(spawn(bin, &case.ours, &env));
+        if has_curl {
+            curl.push(spawn(Path::new("curl"), &case.curl, &[]));
+        }
+    }
+    let ours = Stats::of(&ours);
+    ours.print("openai uploads cancel (https)");
+    if has_curl {
+        let curl = Stats::of(&curl);
+        curl.print("curl -s -X POST --cacert (https)");
+        println!(
+            "ratio openai / curl (median wall): {:.2}x  (goal <= 0.50x)",
+            ours.wall_ms / curl.wall_ms
+        );
+    }
 }
 
 /// http vs https to a closed port: both fail at connect, after the client is built.
@@ -167,6 +277,15 @@ fn https_startup(bin: &Path, runs: usize) {
         cases.push((
             "https:// (SSL_CERT_FILE = bundle)".into(),
             vec![("SSL_CERT_FILE", bundle.to_owned())],
+        ));
+        // What the platform verifier loads by default on Debian, so what this
+        // client loaded before it read the directory only on demand.
+        cases.push((
+            "https:// (bundle + dir, as before)".into(),
+            vec![
+                ("SSL_CERT_FILE", bundle.to_owned()),
+                ("SSL_CERT_DIR", "/etc/ssl/certs".to_owned()),
+            ],
         ));
     }
     if let Some(cert) = &one_cert {
@@ -217,10 +336,13 @@ fn single_certificate() -> Option<String> {
 }
 
 /// Runs `openai` once with its output captured and checks it is the Upload.
-fn check_output(bin: &Path, args: &[String]) {
+fn check_output(bin: &Path, args: &[String], env: &[(&str, &str)]) {
     let out = Command::new(bin)
         .args(args)
         .env_remove("OPENAI_API_KEY")
+        .env_remove("SSL_CERT_FILE")
+        .env_remove("SSL_CERT_DIR")
+        .envs(env.iter().copied())
         .output()
         .expect("run openai");
     assert!(

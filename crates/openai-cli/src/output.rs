@@ -212,8 +212,9 @@ fn summary_for(err: &Error, base_url: &str) -> String {
         _ => String::new(),
     };
     match err {
+        // Which of the two timeouts fired: this one, or `ConnectTimeout`.
         Error::Timeout { timeout, .. } => format!(
-            "{request}no reply from {} within {timeout:?}",
+            "{request}no complete reply from {} within {timeout:?} (--timeout)",
             host(base_url)
         ),
         // `Api` reads `404 Not Found: No such upload (request id req_123)`;

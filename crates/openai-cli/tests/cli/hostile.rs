@@ -322,3 +322,58 @@ async fn the_debug_log_shows_no_key() {
         "uploads never carry the admin key"
     );
 }
+
+#[tokio::test]
+async fn a_silent_tls_handshake_is_the_connect_timeout() {
+    // Accepts TCP, never answers the TLS hello.
+    let server = Server::plain(Behaviour::Hang);
+    let base = server.url("https");
+    let run = support::run(
+        &[
+            "--base-url",
+            &base,
+            "--api-key",
+            "k",
+            "--connect-timeout",
+            "0.3",
+            "--max-retries",
+            "0",
+            "uploads",
+            "cancel",
+            "u",
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(
+        run.stderr
+            .contains("(the connect timeout, TLS handshake included)"),
+        "{run:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_silent_server_is_the_per_attempt_timeout() {
+    let server = Server::plain(Behaviour::Hang);
+    let base = server.url("http");
+    let run = support::run(
+        &[
+            "--base-url",
+            &base,
+            "--api-key",
+            "k",
+            "--timeout",
+            "0.3",
+            "--max-retries",
+            "0",
+            "uploads",
+            "cancel",
+            "u",
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(run.stderr.contains("(--timeout)"), "{run:?}");
+}
