@@ -29,6 +29,9 @@ impl Client {
     /// A client that gives up on a parts request after `part_timeout`
     /// (other requests get 30 s).
     pub fn new(fake: &Fake, part_timeout: Duration) -> Self {
+        // Building a reqwest client needs a rustls provider even for plain HTTP; an
+        // error only means one is installed already.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         Self {
             http: reqwest::Client::builder()
                 .no_proxy()
