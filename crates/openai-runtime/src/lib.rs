@@ -3,8 +3,9 @@
 //! It holds what every operation shares: the [`Client`] with its
 //! configuration ([`ClientBuilder`]), the [`Request`] a generated method
 //! describes, sending with retries and timeouts, decoding into
-//! [`ApiResponse`], the one [`Error`] type, path encoding, multipart bodies
-//! ([`FilePart`], [`Multipart`]) and TLS.
+//! [`ApiResponse`] within a size limit (or streaming a download as a
+//! [`ByteStream`]), the one [`Error`] type, path encoding, multipart bodies
+//! ([`FilePart`], [`Multipart`]) and TLS (extra roots, mutual TLS).
 //!
 //! It knows nothing about any particular resource. A generated library
 //! wraps [`Client`] in a type of its own (so it can add resource methods to
@@ -13,7 +14,7 @@
 //!
 //! # Features
 //! - `rustls` (default): rustls with the ring provider and the platform's
-//!   certificate verifier; no OpenSSL.
+//!   root certificates (on Linux loaded once, see the README); no OpenSSL.
 //! - `native-tls`: the platform's TLS library (OpenSSL on Linux). If both are
 //!   on, rustls is used.
 //! - `cli`: [`cli`], what generated command-line code shares (merging flags
