@@ -12,8 +12,9 @@ pub struct Api {
     /// Every model, by Rust name: the `$ref` closure of the operations plus
     /// the inline types and parameter structs they need.
     pub types: BTreeMap<String, TypeDef>,
-    /// Where the models go: one module per top-level resource with models of
-    /// its own, then [`SHARED_MODULE`] for those several resources use.
+    /// Where the models go: a module per resource whose subtree holds
+    /// models (nested like the resources), then [`SHARED_MODULE`] for those
+    /// several top-level resources use.
     pub model_modules: Vec<ModelModule>,
 }
 
@@ -38,24 +39,27 @@ impl Api {
     }
 
     /// The model module that holds the type `name`.
-    pub fn module_of(&self, name: &str) -> Option<&str> {
+    pub fn module_of(&self, name: &str) -> Option<&ModelModule> {
         self.model_modules
             .iter()
             .find(|m| m.types.iter().any(|t| t == name))
-            .map(|m| m.name.as_str())
     }
 }
 
 /// One file of models.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ModelModule {
-    /// Module name: a top-level resource's `name`, or [`SHARED_MODULE`].
-    pub name: String,
+    /// Module path below `models`: a resource's `chain`, or
+    /// `[SHARED_MODULE]`.
+    pub path: Vec<String>,
     pub doc: String,
     /// The types it defines, in name order.
     pub types: Vec<String>,
-    /// Types it uses from other model modules, by module.
-    pub imports: BTreeMap<String, Vec<String>>,
+    /// Types it uses from other model modules, imported from the models'
+    /// root, which re-exports them all.
+    pub imports: Vec<String>,
+    /// Its child modules (subresources with models), re-exported flat.
+    pub submodules: Vec<String>,
 }
 
 /// A resource: a handle in the library, a subcommand group in the CLI.
@@ -68,12 +72,17 @@ pub struct Resource {
     /// Handle type, e.g. `VectorStoresFileBatches`.
     pub type_name: String,
     pub doc: String,
-    /// The module of its top-level resource, e.g. `vector_stores`.
-    pub module: String,
     /// Accessors from the client, e.g. `["vector_stores", "file_batches"]`.
     pub chain: Vec<String>,
-    /// For a top-level resource: every model its module (subresources
-    /// included) names, in name order. Empty for a subresource.
+    /// Its module: each resource is a module of its own, nested like the
+    /// resources, in the library and in the CLI. The same as `name`, unless
+    /// that would repeat the name of the module around it (`models`,
+    /// `resources` or `commands` at the top, its parent's below), which
+    /// clippy rightly calls confusing: then `<name>_resource`.
+    pub module: String,
+    /// The modules from the top, e.g. `["vector_stores", "file_batches"]`.
+    pub module_path: Vec<String>,
+    /// The models its own operations name, in name order.
     pub uses: Vec<String>,
     pub cli: CliGroup,
     pub operations: Vec<Operation>,

@@ -75,7 +75,7 @@ pub fn lower(spec: &Value, config: &Config) -> Result<Api> {
         .into_iter()
         .map(|(name, (def, _))| (name, def))
         .collect();
-    check_handle_names(&resources, &types, &root)?;
+    name_handles(&mut resources, &types, &root)?;
     let mut api = Api {
         resources,
         types,
@@ -103,32 +103,43 @@ pub(crate) fn method_pointer(key: &str) -> Pointer {
     at
 }
 
-/// Handles and models share the crate root, so their names must not meet.
-fn check_handle_names(
-    resources: &[Resource],
+/// Handles and models share the crate root, so their names must not meet:
+/// a handle named like a model becomes `<Name>Handle`
+/// (`client.organization().data_retention()` is an
+/// `OrganizationDataRetentionHandle` beside the `OrganizationDataRetention`
+/// model). Two handles with one name are an error.
+fn name_handles(
+    resources: &mut [Resource],
     types: &BTreeMap<String, TypeDef>,
     root: &Pointer,
 ) -> Result<()> {
     let mut seen = BTreeSet::new();
-    let mut stack: Vec<(&Resource, Pointer)> = resources
-        .iter()
-        .map(|r| (r, root.join(&r.api_name)))
+    let mut stack: Vec<(&mut Resource, Pointer)> = resources
+        .iter_mut()
+        .map(|r| {
+            let at = root.join(&r.api_name);
+            (r, at)
+        })
         .collect();
     while let Some((resource, pointer)) = stack.pop() {
         if types.contains_key(&resource.type_name) {
+            let name = format!("{}Handle", resource.type_name);
+            resource.cli.command_type = format!("{name}Command");
+            resource.cli.official_variant = name.clone();
+            for op in &mut resource.operations {
+                op.resource_type = name.clone();
+            }
+            resource.type_name = name;
+        }
+        if types.contains_key(&resource.type_name) || !seen.insert(resource.type_name.clone()) {
             return Err(pointer.error(format!(
-                "the resource handle `{}` has the same Rust name as a model; rename the resource",
+                "two resources or a resource and a model are all named `{}` in Rust; rename the resource",
                 resource.type_name
             )));
         }
-        if !seen.insert(resource.type_name.clone()) {
-            return Err(pointer.error(format!(
-                "two resources are both named `{}` in Rust; rename one of them",
-                resource.type_name
-            )));
-        }
-        for sub in &resource.subresources {
-            stack.push((sub, pointer.join("subresources").join(&sub.api_name)));
+        for sub in &mut resource.subresources {
+            let at = pointer.join("subresources").join(&sub.api_name);
+            stack.push((sub, at));
         }
     }
     Ok(())
@@ -178,12 +189,24 @@ impl<'s> Lowerer<'s> {
         };
         let mut chain = parent.map(|p| p.chain.clone()).unwrap_or_default();
         chain.push(name.clone());
+        let repeats = match parent {
+            None => ["models", "resources", "commands"].contains(&name.as_str()),
+            Some(p) => p.module == name,
+        };
+        let module = if repeats {
+            format!("{name}_resource")
+        } else {
+            name.clone()
+        };
+        let mut module_path = parent.map(|p| p.module_path.clone()).unwrap_or_default();
+        module_path.push(module.clone());
         let mut resource = Resource {
             api_name: api_name.to_owned(),
             name: name.clone(),
             doc: String::new(),
-            module: parent.map_or_else(|| name.clone(), |p| p.module.clone()),
             chain,
+            module,
+            module_path,
             uses: Vec::new(),
             cli: CliGroup {
                 variant: camel(api_name),

@@ -22,10 +22,10 @@ use crate::lower::method_pointer;
 use crate::names::{kebab, singular};
 
 /// Flags the hand-written CLI defines on every command (its global flags,
-/// and clap's own); a generated flag must not take one of these names.
+/// and clap's `--help`); a generated flag must not take one of these names.
+/// (`--version` is the root command's alone, so a command may have one.)
 pub const RESERVED_FLAGS: &[&str] = &[
     "help",
-    "version",
     "api-key",
     "admin-api-key",
     "base-url",
@@ -41,6 +41,7 @@ pub const RESERVED_FLAGS: &[&str] = &[
     "raw-output",
     "max-retries",
     "timeout",
+    "connect-timeout",
     "debug",
 ];
 

@@ -1,92 +1,116 @@
 //! Which module each model goes in, and what each module imports.
 //!
-//! A model used by one top-level resource (through its operations'
-//! parameters, bodies and replies, directly or nested) goes in that
-//! resource's module; a model several use goes in [`SHARED_MODULE`]. What a
-//! shared model refers to is used at least as widely, so it is shared too,
-//! and a resource's models refer only to their own module and the shared one.
+//! Model modules nest like the resources. A model goes in the module of the
+//! deepest resource whose subtree holds every operation that uses it
+//! (through parameters, bodies and replies, directly or nested): a model of
+//! `uploads parts` alone is in `uploads::parts`, one that `uploads` and
+//! `uploads parts` both use is in `uploads`. A model that several top-level
+//! resources use goes in [`SHARED_MODULE`]. What a model refers to is used
+//! at least as widely, so it sits in the same module, an ancestor, or the
+//! shared one; every module imports what it needs from the models' root,
+//! which re-exports everything flat.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::ir::*;
 
 pub fn plan(api: &mut Api) {
-    let mut users: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    for resource in &mut api.resources {
+    // The resources (by module path) whose own operations use each model.
+    let mut users: BTreeMap<String, BTreeSet<Vec<String>>> = BTreeMap::new();
+    let mut stack: Vec<&mut Resource> = api.resources.iter_mut().collect();
+    while let Some(resource) = stack.pop() {
         let mut roots = BTreeSet::new();
-        let mut stack: Vec<&Resource> = vec![resource];
-        while let Some(r) = stack.pop() {
-            for op in &r.operations {
-                if let Response::Json(ty) = &op.response {
-                    roots.extend(ty.names().into_iter().map(str::to_owned));
-                }
-                roots.extend(op.query_type.iter().cloned());
-                roots.extend(op.body.iter().map(|b| b.type_name.clone()));
+        for op in &resource.operations {
+            if let Response::Json(ty) = &op.response {
+                roots.extend(ty.names().into_iter().map(str::to_owned));
             }
-            stack.extend(&r.subresources);
+            roots.extend(op.query_type.iter().cloned());
+            roots.extend(op.body.iter().map(|b| b.type_name.clone()));
         }
         for name in closure(&api.types, &roots) {
             users
                 .entry(name)
                 .or_default()
-                .insert(resource.module.clone());
+                .insert(resource.module_path.clone());
         }
         resource.uses = roots.into_iter().collect();
+        stack.extend(resource.subresources.iter_mut());
     }
 
-    let mut members: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let shared = vec![SHARED_MODULE.to_owned()];
+    let mut members: BTreeMap<Vec<String>, Vec<String>> = BTreeMap::new();
     for name in api.types.keys() {
-        let module = match users.get(name) {
-            Some(users) if users.len() == 1 => users.first().expect("one").clone(),
-            _ => SHARED_MODULE.to_owned(),
-        };
-        members.entry(module).or_default().push(name.clone());
+        let path = users
+            .get(name)
+            .map(common_prefix)
+            .filter(|path| !path.is_empty())
+            .unwrap_or_else(|| shared.clone());
+        members.entry(path).or_default().push(name.clone());
     }
-    let home: BTreeMap<&str, &str> = members
+    let home: BTreeMap<&str, &Vec<String>> = members
         .iter()
-        .flat_map(|(module, names)| names.iter().map(move |n| (n.as_str(), module.as_str())))
+        .flat_map(|(path, names)| names.iter().map(move |n| (n.as_str(), path)))
         .collect();
 
-    let mut order: Vec<String> = api.resources.iter().map(|r| r.module.clone()).collect();
-    order.push(SHARED_MODULE.to_owned());
+    // Every resource whose subtree holds models has a module, in resource
+    // order; then the shared one.
+    let mut paths: Vec<Vec<String>> = Vec::new();
+    for resource in api.all_resources() {
+        let has_models = members
+            .keys()
+            .any(|path| path.starts_with(&resource.module_path));
+        if has_models {
+            paths.push(resource.module_path.clone());
+        }
+    }
+    if members.contains_key(&shared) {
+        paths.push(shared.clone());
+    }
     let mut modules = Vec::new();
-    for module in order {
-        let Some(types) = members.get(&module) else {
-            continue;
-        };
-        let mut imports: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-        for name in types {
+    for path in &paths {
+        let types = members.get(path).cloned().unwrap_or_default();
+        let mut imports = BTreeSet::new();
+        for name in &types {
             for used in referenced(&api.types[name]) {
-                let there = home[used];
-                if there != module {
-                    imports
-                        .entry(there.to_owned())
-                        .or_default()
-                        .insert(used.to_owned());
+                if home[used] != path {
+                    imports.insert(used.to_owned());
                 }
             }
         }
-        let doc = if module == SHARED_MODULE {
+        let submodules = paths
+            .iter()
+            .filter(|p| p.len() == path.len() + 1 && p.starts_with(path))
+            .map(|p| p[path.len()].clone())
+            .collect();
+        let doc = if *path == shared {
             "Models that more than one resource uses.".to_owned()
         } else {
-            let words = api
-                .resources
-                .iter()
-                .find(|r| r.module == module)
-                .map_or(module.replace('_', " "), |r| r.api_name.replace('_', " "));
+            let words = path.join(" ").replace('_', " ");
             format!("Models of the {words} resource.")
         };
         modules.push(ModelModule {
-            name: module,
+            path: path.clone(),
             doc,
-            types: types.clone(),
-            imports: imports
-                .into_iter()
-                .map(|(module, names)| (module, names.into_iter().collect()))
-                .collect(),
+            types,
+            imports: imports.into_iter().collect(),
+            submodules,
         });
     }
     api.model_modules = modules;
+}
+
+/// The longest path every chain starts with.
+fn common_prefix(chains: &BTreeSet<Vec<String>>) -> Vec<String> {
+    let mut chains = chains.iter();
+    let Some(first) = chains.next() else {
+        return Vec::new();
+    };
+    let mut prefix = first.clone();
+    for chain in chains {
+        let same = prefix.iter().zip(chain).take_while(|(a, b)| a == b).count();
+        prefix.truncate(same);
+    }
+    prefix
 }
 
 /// `roots` and every type they refer to, transitively.
@@ -109,5 +133,28 @@ fn referenced(def: &TypeDef) -> Vec<&str> {
     match def {
         TypeDef::Struct(s) => s.fields.iter().flat_map(|f| f.ty.names()).collect(),
         TypeDef::Enum(_) | TypeDef::Const(_) => Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_common_prefix_of_chains() {
+        let chains = |list: &[&[&str]]| -> BTreeSet<Vec<String>> {
+            list.iter()
+                .map(|c| c.iter().map(|s| (*s).to_owned()).collect())
+                .collect()
+        };
+        assert_eq!(
+            common_prefix(&chains(&[&["uploads", "parts"], &["uploads"]])),
+            ["uploads"]
+        );
+        assert_eq!(
+            common_prefix(&chains(&[&["uploads", "parts"]])),
+            ["uploads", "parts"]
+        );
+        assert!(common_prefix(&chains(&[&["uploads"], &["files"]])).is_empty());
     }
 }

@@ -16,76 +16,130 @@ pub const HEADER: &str = "\
 // Do not edit by hand: edit the spec and run `cargo xtask gen`.
 ";
 
-/// One generated file, before formatting.
-pub struct Unit {
+/// One generated file: where it goes, its module doc, and how to print
+/// its tokens. Printing runs on a worker thread (token streams cannot cross
+/// threads, so each is made where it is formatted).
+pub struct Unit<'a> {
     /// Path relative to the generated folder, e.g. `models/uploads.rs`.
     pub path: String,
     /// The module's own doc comment (`//!`).
     pub doc: Option<String>,
-    pub tokens: TokenStream,
+    print: Box<dyn Fn() -> TokenStream + Send + Sync + 'a>,
 }
 
-impl Unit {
-    pub fn new(path: impl Into<String>, doc: Option<&str>, tokens: TokenStream) -> Self {
+impl<'a> Unit<'a> {
+    pub fn new(
+        path: impl Into<String>,
+        doc: Option<&str>,
+        print: impl Fn() -> TokenStream + Send + Sync + 'a,
+    ) -> Self {
         Self {
             path: path.into(),
             doc: doc.map(str::to_owned),
-            tokens,
+            print: Box::new(print),
         }
+    }
+
+    /// The file's tokens.
+    pub fn tokens(&self) -> TokenStream {
+        (self.print)()
     }
 }
 
-/// Formats every unit, spread over the machine's cores: prettyplease and
-/// rustfmt are most of the generator's time. (Token streams cannot cross
-/// threads, so each goes as text and is parsed again there.)
-pub fn files(units: Vec<Unit>) -> Result<BTreeMap<String, String>, String> {
-    let threads = std::thread::available_parallelism()
+/// Formats every unit, spread over the cores: each worker prints its units,
+/// lays each out with prettyplease, then runs rustfmt once over all of them
+/// (a process per file would cost more than the rest of the generator), so
+/// that `cargo fmt --check` agrees with the result.
+pub fn files(units: Vec<Unit<'_>>) -> Result<BTreeMap<String, String>, String> {
+    let workers = std::thread::available_parallelism()
         .map_or(1, usize::from)
-        .clamp(1, 8);
-    let mut work: Vec<(String, Option<String>, String)> = units
-        .into_iter()
-        .map(|u| (u.path, u.doc, u.tokens.to_string()))
-        .collect();
-    // Biggest first, so that no thread is left with a large file at the end.
-    work.sort_by_key(|(_, _, source)| std::cmp::Reverse(source.len()));
-    let next = Mutex::new(work.into_iter());
-    let results = Mutex::new(Vec::new());
-    std::thread::scope(|scope| {
-        for _ in 0..threads {
-            scope.spawn(|| {
-                loop {
-                    let Some((path, doc, source)) = next.lock().expect("not poisoned").next()
-                    else {
-                        break;
-                    };
-                    let text = file(doc.as_deref(), &source).map_err(|e| format!("{path}: {e}"));
-                    results.lock().expect("not poisoned").push((path, text));
-                }
-            });
-        }
+        .clamp(1, 8)
+        .min(units.len().max(1));
+    let queue = Mutex::new(units.iter().enumerate());
+    let done: Vec<Result<Vec<(usize, String)>, String>> = std::thread::scope(|scope| {
+        let running: Vec<_> = (0..workers)
+            .map(|_| scope.spawn(|| worker(&queue)))
+            .collect();
+        running
+            .into_iter()
+            .map(|w| {
+                w.join()
+                    .unwrap_or_else(|_| Err("a worker panicked".to_owned()))
+            })
+            .collect()
     });
-    results
-        .into_inner()
-        .expect("not poisoned")
-        .into_iter()
-        .map(|(path, text)| Ok((path, text?)))
+    let mut bodies: Vec<Option<String>> = vec![None; units.len()];
+    for result in done {
+        for (index, body) in result? {
+            bodies[index] = Some(body);
+        }
+    }
+    units
+        .iter()
+        .zip(bodies)
+        .map(|(unit, body)| {
+            let body = body.ok_or_else(|| format!("{}: rustfmt lost the file", unit.path))?;
+            let mut text = format!("{HEADER}\n");
+            if let Some(doc) = &unit.doc {
+                for line in doc_lines(doc) {
+                    text.push_str(&format!("//!{line}\n"));
+                }
+                text.push('\n');
+            }
+            if !body.is_empty() {
+                text.push_str(&body);
+                text.push('\n');
+            }
+            Ok((unit.path.clone(), text))
+        })
         .collect()
 }
 
-/// Formats one file from its source, with the header and the module's doc:
-/// prettyplease for the layout, a blank line between items (but not between
-/// `use`s or between `mod`s), then rustfmt so that `cargo fmt --check`
-/// agrees with the result.
-pub fn file(doc: Option<&str>, source: &str) -> Result<String, String> {
-    let syntax =
-        syn::parse_file(source).map_err(|e| format!("generated code does not parse: {e}"))?;
-    let mut text = format!("{HEADER}\n");
-    if let Some(doc) = doc {
-        for line in doc_lines(doc) {
-            text.push_str(&format!("//!{line}\n"));
-        }
-        text.push('\n');
+/// One worker of [`files`]: prints and lays out units from `queue` until it
+/// is empty, then formats them with one rustfmt. Returns each unit's index
+/// with its formatted items.
+fn worker<'u, 'a: 'u>(
+    queue: &Mutex<impl Iterator<Item = (usize, &'u Unit<'a>)>>,
+) -> Result<Vec<(usize, String)>, String> {
+    let mut batch = String::new();
+    loop {
+        let next = queue.lock().map_err(|_| "a worker panicked")?.next();
+        let Some((index, unit)) = next else {
+            break;
+        };
+        let syntax: syn::File = syn::parse2(unit.tokens())
+            .map_err(|e| format!("{}: generated code does not parse: {e}", unit.path))?;
+        // Each file's items follow a marker line, with blank lines around it
+        // so that rustfmt's reordering of `use`s and `mod`s stays within one
+        // file.
+        batch.push_str(&format!("\n{MARKER}{index}\n\n{}", items(syntax)));
     }
+    if batch.is_empty() {
+        return Ok(Vec::new());
+    }
+    let formatted = rustfmt(&batch)?;
+    formatted
+        .split(MARKER)
+        .skip(1)
+        .map(|part| {
+            // The part starts with the file's index, on the marker's line.
+            let (index, body) = part.split_once('\n').unwrap_or((part, ""));
+            let index = index
+                .trim()
+                .parse()
+                .map_err(|_| format!("rustfmt changed a marker: {index}"))?;
+            Ok((index, body.trim_matches('\n').to_owned()))
+        })
+        .collect()
+}
+
+/// The comment line that starts each file in the batch given to rustfmt.
+const MARKER: &str = "// @codegen-file ";
+
+/// The items of a file, laid out by prettyplease: a blank line between
+/// items, but not between `use`s or between `mod`s.
+fn items(syntax: syn::File) -> String {
+    let mut text = String::new();
     let mut previous = None;
     for (index, item) in syntax.items.into_iter().enumerate() {
         let kind = match item {
@@ -99,15 +153,19 @@ pub fn file(doc: Option<&str>, source: &str) -> Result<String, String> {
         previous = kind;
         text.push_str(&unparse(item));
     }
-    rustfmt(&text)
+    text
 }
 
 /// One item, with a blank line between the members of an `impl`, which
 /// prettyplease packs together.
 fn unparse(item: syn::Item) -> String {
     let one = |item: syn::Item| {
-        let file: syn::File = syn::parse_quote!(#item);
-        prettyplease::unparse(&file)
+        prettyplease::unparse(&syn::File {
+            shebang: None,
+            frontmatter: None,
+            attrs: Vec::new(),
+            items: vec![item],
+        })
     };
     let syn::Item::Impl(mut block) = item else {
         return one(item);

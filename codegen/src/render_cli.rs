@@ -34,30 +34,34 @@ caller reads stdin when told to, builds an `openai_runtime::cli::Input`
 from it, and passes that to `run` (see [`Resource::run`]).";
 
 /// Every file of the CLI's generated folder. `library` is the path of the
-/// library crate, e.g. `openai_uploads`.
-pub fn files(api: &Api, library: &TokenStream) -> Vec<Unit> {
+/// library crate, e.g. `openai_uploads`, already checked to parse.
+pub fn files<'a>(api: &'a Api, library: &'a str) -> Vec<Unit<'a>> {
     let printer = Printer { api, library };
-    let mut units = vec![Unit::new(
-        "mod.rs",
-        None,
+    let mut units = vec![Unit::new("mod.rs", None, || {
         quote!(
             pub mod commands;
-        ),
-    )];
-    units.push(Unit::new("commands/mod.rs", Some(ROOT_DOC), printer.root()));
-    for resource in &api.resources {
+        )
+    })];
+    units.push(Unit::new("commands/mod.rs", Some(ROOT_DOC), move || {
+        printer.root()
+    }));
+    for resource in api.all_resources() {
+        let words = resource.cli.official_name.replace(':', " ");
         units.push(Unit::new(
-            format!("commands/{}.rs", resource.module),
-            Some(&format!("`openai {}`.", resource.cli.name)),
-            printer.resource_module(resource),
+            format!("commands/{}.rs", resource.module_path.join("/")),
+            Some(&format!("`openai {words}`.")),
+            move || printer.resource_module(resource),
         ));
     }
     units
 }
 
+#[derive(Clone, Copy)]
 struct Printer<'a> {
     api: &'a Api,
-    library: &'a TokenStream,
+    /// The library crate's path, as text: tokens are made on the thread
+    /// that prints.
+    library: &'a str,
 }
 
 /// A variant of a subcommand enum.
@@ -67,14 +71,18 @@ struct Variant {
 }
 
 impl Printer<'_> {
+    fn library(&self) -> TokenStream {
+        self.library.parse().expect("checked by `codegen::tokens`")
+    }
+
     /// `commands/mod.rs`: the top-level enum, with every subresource also
     /// under its official name (`uploads:parts`).
     fn root(&self) -> TokenStream {
-        let library = self.library;
+        let library = self.library();
         let modules = self.api.resources.iter().map(|r| ident(&r.module));
         let mut variants = Vec::new();
         for resource in self.api.all_resources() {
-            let module = ident(&resource.module);
+            let module = resource.module_path.iter().map(|m| ident(m));
             let ty = ident(&resource.cli.command_type);
             let cli = &resource.cli.official_name;
             let name = ident(&resource.cli.official_variant);
@@ -91,7 +99,7 @@ impl Printer<'_> {
                 decl: quote! {
                     #doc
                     #[command(name = #cli, subcommand)]
-                    #name(#module::#ty),
+                    #name(#(#module::)*#ty),
                 },
                 name,
             });
@@ -100,7 +108,7 @@ impl Printer<'_> {
             &format_ident!("Resource"),
             "The API's resources, one subcommand group each.",
             variants,
-            true,
+            None,
         );
         quote! {
             use openai_runtime::cli::Input;
@@ -112,10 +120,15 @@ impl Printer<'_> {
         }
     }
 
+    /// One resource's module: its subcommand enum and its commands; its
+    /// subresources' modules are its children.
     fn resource_module(&self, resource: &Resource) -> TokenStream {
-        let library = self.library;
+        let library = self.library();
+        let children = resource.subresources.iter().map(|s| ident(&s.module));
         let items = self.resource(resource);
         quote! {
+            #(pub mod #children;)*
+
             use openai_runtime::cli::Input;
             use #library::{ApiResponse, Client, Result};
 
@@ -123,9 +136,9 @@ impl Printer<'_> {
         }
     }
 
-    /// One resource's subcommand enum and its commands, then its
-    /// subresources'.
+    /// One resource's subcommand enum and its commands.
     fn resource(&self, resource: &Resource) -> TokenStream {
+        let root = root_path(resource.module_path.len());
         let mut variants = Vec::new();
         let mut items = Vec::new();
         for op in &resource.operations {
@@ -145,28 +158,28 @@ impl Printer<'_> {
                 },
                 name,
             });
-            items.push(self.arguments(op));
+            items.push(self.arguments(op, &root));
         }
         for sub in &resource.subresources {
             let doc = doc_attrs(Some(&sub.doc));
             let name = ident(&sub.cli.variant);
             let ty = ident(&sub.cli.command_type);
+            let module = ident(&sub.module);
             let cli = &sub.cli.name;
             variants.push(Variant {
                 decl: quote! {
                     #doc
                     #[command(name = #cli, subcommand)]
-                    #name(#ty),
+                    #name(#module::#ty),
                 },
                 name,
             });
-            items.push(self.resource(sub));
         }
         let group = group(
             &ident(&resource.cli.command_type),
             &resource.doc,
             variants,
-            false,
+            Some(&root),
         );
         quote! {
             #group
@@ -176,7 +189,7 @@ impl Printer<'_> {
     }
 
     /// The arguments struct of one command, with its `reads_stdin` and `run`.
-    fn arguments(&self, op: &Operation) -> TokenStream {
+    fn arguments(&self, op: &Operation, root: &str) -> TokenStream {
         let ty = ident(&op.cli.args_type);
         let mut fields = Vec::new();
         let mut groups = Vec::new();
@@ -236,6 +249,10 @@ impl Printer<'_> {
         let accessors = op.chain.iter().map(|a| ident(a));
         let method = format_ident!("{}_with_response", op.name);
         let doc = format!(" Arguments of `{}`.", op.cli.usage);
+        let reads_doc = format!(
+            " Whether this command reads stdin; see [`Resource::reads_stdin`]({root}::Resource::reads_stdin)."
+        );
+        let run_doc = format!(" Runs this command; see [`Resource::run`]({root}::Resource::run).");
         quote! {
             #[doc = #doc]
             #[derive(Debug, clap::Args)]
@@ -245,12 +262,12 @@ impl Printer<'_> {
             }
 
             impl #ty {
-                /// Whether this command reads stdin; see [`Resource::reads_stdin`](super::Resource::reads_stdin).
+                #[doc = #reads_doc]
                 pub fn reads_stdin(&self) -> bool {
                     #reads_stdin_body
                 }
 
-                /// Runs this command; see [`Resource::run`](super::Resource::run).
+                #[doc = #run_doc]
                 pub async fn run(
                     self,
                     client: &Client,
@@ -266,7 +283,7 @@ impl Printer<'_> {
     /// The statements of `run` that merge the flags with stdin and take the
     /// result apart into the method's arguments.
     fn input_steps(&self, op: &Operation) -> TokenStream {
-        let library = self.library;
+        let library = self.library();
         let mut steps = Vec::new();
         let mut required = Vec::new();
         for flag in &op.cli.flags {
@@ -342,7 +359,7 @@ impl Printer<'_> {
 
     /// One flag's field in the arguments struct.
     fn flag_field(&self, flag: &Flag) -> TokenStream {
-        let library = self.library;
+        let library = self.library();
         let name = ident(&flag.field);
         let long = &flag.long;
         let value_name = &flag.value_name;
@@ -381,16 +398,21 @@ impl Printer<'_> {
 
 /// A subcommand enum with `reads_stdin` and `run`, which delegate to the
 /// chosen variant. `root` gets the full documentation of both.
-fn group(ty: &Ident, doc: &str, variants: Vec<Variant>, root: bool) -> TokenStream {
+/// `root` is the path to `commands` from the enum's module (`None`: it is
+/// the top-level enum).
+fn group(ty: &Ident, doc: &str, variants: Vec<Variant>, root: Option<&str>) -> TokenStream {
     let doc = doc_attrs(Some(doc));
     let (decls, names): (Vec<_>, Vec<_>) = variants.into_iter().map(|v| (v.decl, v.name)).unzip();
-    let (reads_doc, run_doc) = if root {
-        (doc_attrs(Some(READS_STDIN_DOC)), doc_attrs(Some(RUN_DOC)))
-    } else {
-        (
-            quote!(#[doc = " Whether the chosen command reads stdin; see [`Resource::reads_stdin`](super::Resource::reads_stdin)."]),
-            quote!(#[doc = " Runs the chosen command; see [`Resource::run`](super::Resource::run)."]),
-        )
+    let (reads_doc, run_doc) = match root {
+        None => (doc_attrs(Some(READS_STDIN_DOC)), doc_attrs(Some(RUN_DOC))),
+        Some(root) => {
+            let reads = format!(
+                " Whether the chosen command reads stdin; see [`Resource::reads_stdin`]({root}::Resource::reads_stdin)."
+            );
+            let run =
+                format!(" Runs the chosen command; see [`Resource::run`]({root}::Resource::run).");
+            (quote!(#[doc = #reads]), quote!(#[doc = #run]))
+        }
     };
     quote! {
         #doc
@@ -419,6 +441,11 @@ fn group(ty: &Ident, doc: &str, variants: Vec<Variant>, root: bool) -> TokenStre
             }
         }
     }
+}
+
+/// The path from a resource's module to `commands` (`super::super`).
+fn root_path(depth: usize) -> String {
+    vec!["super"; depth].join("::")
 }
 
 /// The positional twin of a path parameter's flag.

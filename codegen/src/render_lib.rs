@@ -9,63 +9,75 @@ use crate::ir::*;
 use crate::render::{Unit, doc_attrs, ident, type_tokens};
 
 /// Every file of the library's generated folder.
-pub fn files(api: &Api) -> Vec<Unit> {
-    let mut units = vec![Unit::new(
-        "mod.rs",
-        None,
-        mods(&["models", "resources"], false),
-    )];
-    let models: Vec<&str> = api.model_modules.iter().map(|m| m.name.as_str()).collect();
+pub fn files(api: &Api) -> Vec<Unit<'_>> {
+    let mut units = vec![Unit::new("mod.rs", None, || {
+        quote!(
+            pub mod models;
+            pub mod resources;
+        )
+    })];
+    let top: Vec<&str> = api
+        .model_modules
+        .iter()
+        .filter(|m| m.path.len() == 1)
+        .map(|m| m.path[0].as_str())
+        .collect();
     units.push(Unit::new(
         "models/mod.rs",
-        Some("The API's models: one module per resource, plus `shared` for those\nseveral resources use. All re-exported here."),
-        mods(&models, true),
+        Some("The API's models: a module per resource (nested like the resources), plus\n`shared` for those several resources use. All re-exported here."),
+        move || flat_mods(&top),
     ));
     for module in &api.model_modules {
         units.push(Unit::new(
-            format!("models/{}.rs", module.name),
+            format!("models/{}.rs", module.path.join("/")),
             Some(&module.doc),
-            models_module(api, module),
+            move || models_module(api, module),
         ));
     }
-    let resources: Vec<&str> = api.resources.iter().map(|r| r.module.as_str()).collect();
+    let top: Vec<&str> = api.resources.iter().map(|r| r.module.as_str()).collect();
     units.push(Unit::new(
         "resources/mod.rs",
-        Some("The client's resource handles and their methods: one module per resource.\nAll re-exported here."),
-        mods(&resources, true),
+        Some("The client's resource handles and their methods: a module per resource,\nnested like the resources. All re-exported here."),
+        move || flat_mods(&top),
     ));
-    for resource in &api.resources {
+    for resource in api.all_resources() {
+        let words = resource.chain.join(" ").replace('_', " ");
+        let call = resource
+            .chain
+            .iter()
+            .map(|a| format!(".{a}()"))
+            .collect::<String>();
         units.push(Unit::new(
-            format!("resources/{}.rs", resource.module),
-            Some(&format!(
-                "The {} resource: `client.{}()`.",
-                resource.api_name.replace('_', " "),
-                resource.name
-            )),
-            resources_module(resource),
+            format!("resources/{}.rs", resource.module_path.join("/")),
+            Some(&format!("The {words} resource: `client{call}`.")),
+            move || resources_module(resource),
         ));
     }
     units
 }
 
-/// `mod a; mod b;` (`pub mod` unless `flat`), and with `flat`, `pub use a::*;`.
-fn mods(names: &[&str], flat: bool) -> TokenStream {
+/// `mod a; mod b; pub use a::*; pub use b::*;`.
+fn flat_mods(names: &[&str]) -> TokenStream {
     let idents: Vec<_> = names.iter().map(|n| ident(n)).collect();
-    if flat {
-        quote! {
-            #(mod #idents;)*
-            #(pub use #idents::*;)*
-        }
-    } else {
-        quote! { #(pub mod #idents;)* }
+    quote! {
+        #(mod #idents;)*
+        #(pub use #idents::*;)*
     }
 }
 
+/// `super::super` for a module `depth` levels below the one wanted.
+fn supers(depth: usize) -> TokenStream {
+    let supers = (0..depth).map(|_| quote!(super));
+    quote!(#(#supers)::*)
+}
+
 fn models_module(api: &Api, module: &ModelModule) -> TokenStream {
-    let imports = module.imports.iter().map(|(from, names)| {
-        let from = ident(from);
-        let names = names.iter().map(|n| ident(n));
-        quote!(use super::#from::{#(#names),*};)
+    let children: Vec<&str> = module.submodules.iter().map(String::as_str).collect();
+    let children = flat_mods(&children);
+    let imports = (!module.imports.is_empty()).then(|| {
+        let root = supers(module.path.len());
+        let names = module.imports.iter().map(|n| ident(n));
+        quote!(use #root::{#(#names),*};)
     });
     let items = module.types.iter().map(|name| match &api.types[name] {
         TypeDef::Struct(s) => model_struct(s, api),
@@ -73,7 +85,8 @@ fn models_module(api: &Api, module: &ModelModule) -> TokenStream {
         TypeDef::Const(c) => model_const(c),
     });
     quote! {
-        #(#imports)*
+        #children
+        #imports
         #(#items)*
     }
 }
@@ -222,34 +235,53 @@ fn model_const(def: &ConstDef) -> TokenStream {
     }
 }
 
-/// One top-level resource's module: its client accessor, its handle and
-/// its subresources' handles, with their methods.
+/// One resource's module: its handle, with its methods and the accessors of
+/// its subresources (whose modules it holds); a top-level resource's also
+/// adds its accessor to the client.
 fn resources_module(resource: &Resource) -> TokenStream {
-    let models = resource.uses.iter().map(|n| ident(n));
-    let model_use =
-        (!resource.uses.is_empty()).then(|| quote!(use super::super::models::{#(#models),*};));
-    let mut any_path_param = false;
-    let mut stack = vec![resource];
-    while let Some(r) = stack.pop() {
-        any_path_param |= r
+    let children: Vec<&str> = resource
+        .subresources
+        .iter()
+        .map(|s| s.module.as_str())
+        .collect();
+    let children = flat_mods(&children);
+    let models = (!resource.uses.is_empty()).then(|| {
+        let root = supers(resource.module_path.len() + 1);
+        let names = resource.uses.iter().map(|n| ident(n));
+        quote!(use #root::models::{#(#names),*};)
+    });
+    let uses = if resource.operations.is_empty() {
+        quote!(
+            use crate::Client;
+        )
+    } else {
+        let any_path_param = resource
             .operations
             .iter()
             .any(|op| op.params_of(ParamKind::Path).next().is_some());
-        stack.extend(&r.subresources);
-    }
-    let encode = any_path_param.then(|| quote!(encode_path,));
-    let accessor = accessor(resource, quote!(self));
-    let handles = handle(resource);
-    quote! {
-        #model_use
-        use openai_runtime::{#encode Method, Request};
-        use crate::{ApiResponse, Client, Result};
-
-        impl Client {
-            #accessor
+        let encode = any_path_param.then(|| quote!(encode_path,));
+        quote! {
+            use openai_runtime::{#encode Method, Request};
+            use crate::{ApiResponse, Client, Result};
         }
+    };
+    let client_accessor = (resource.chain.len() == 1).then(|| {
+        let accessor = accessor(resource, quote!(self));
+        quote! {
+            impl Client {
+                #accessor
+            }
+        }
+    });
+    let handle = handle(resource);
+    quote! {
+        #children
+        #models
+        #uses
 
-        #handles
+        #client_accessor
+
+        #handle
     }
 }
 
@@ -284,7 +316,6 @@ fn handle(resource: &Resource) -> TokenStream {
     } else {
         quote!(impl<'c> #name<'c>)
     };
-    let nested = resource.subresources.iter().map(handle);
     quote! {
         #doc
         #[derive(Debug, Clone, Copy)]
@@ -296,8 +327,6 @@ fn handle(resource: &Resource) -> TokenStream {
             #(#subs)*
             #(#methods)*
         }
-
-        #(#nested)*
     }
 }
 

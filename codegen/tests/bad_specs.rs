@@ -279,15 +279,23 @@ fn config_method_and_subresource_collide() {
 }
 
 #[test]
-fn resource_handle_collides_with_a_model() {
+fn a_resource_handle_named_like_a_model_gets_a_suffix() {
     let spec = spec_with("      type: object\n      properties:\n        id: {type: string}");
     let config = "resources:\n  thing:\n    methods:\n      get: get /things/{thing_id}\n";
-    assert_error(
-        &spec,
-        config,
-        "generate.yaml#/resources/thing",
-        "same Rust name as a model",
-    );
+    let api = codegen::lower(&spec, config).unwrap();
+    assert_eq!(api.resources[0].type_name, "ThingHandle");
+    assert_eq!(api.resources[0].cli.command_type, "ThingHandleCommand");
+    assert_eq!(api.resources[0].operations[0].resource_type, "ThingHandle");
+}
+
+#[test]
+fn two_resource_handles_with_one_name() {
+    let spec = spec_with("      type: object\n      properties:\n        id: {type: string}");
+    let config = "resources:\n  a_b:\n    methods:\n      get: get /things/{thing_id}\n  \
+                  a:\n    subresources:\n      b:\n        methods:\n          get: get /things/{thing_id}\n";
+    let e = error(&spec, config);
+    assert!(e.pointer.starts_with("generate.yaml#/resources/a"), "{e}");
+    assert!(e.message.contains("all named `AB` in Rust"), "{e}");
 }
 
 fn path_spec(template: &str, params: &str) -> String {
@@ -411,4 +419,21 @@ fn the_real_spec_generates() {
         "{:?}",
         api.types.keys()
     );
+}
+
+#[test]
+fn a_module_never_repeats_the_name_around_it() {
+    let spec = spec_with("      type: object\n      properties:\n        id: {type: string}");
+    let config = "resources:\n  models:\n    methods:\n      get: get /things/{thing_id}\n    \
+                  subresources:\n      models:\n        methods:\n          get: get /things/{thing_id}\n";
+    let api = codegen::lower(&spec, config).unwrap();
+    let top = &api.resources[0];
+    assert_eq!(
+        (top.name.as_str(), top.module.as_str()),
+        ("models", "models_resource")
+    );
+    let sub = &top.subresources[0];
+    assert_eq!(sub.module, "models");
+    assert_eq!(sub.module_path, ["models_resource", "models"]);
+    assert_eq!(sub.chain, ["models", "models"]);
 }

@@ -2,6 +2,7 @@
 //!
 //! Kept thin: each subcommand lives in its own module.
 
+mod census;
 mod conformance;
 mod demo;
 mod gen_cmd;
@@ -20,6 +21,7 @@ fn main() -> ExitCode {
         ["demo"] => demo::run(),
         ["test"] => test_cmd::run(),
         ["conformance"] => conformance::run(),
+        ["census", rest @ ..] => census::run(rest),
         ["official", url] => official::run_against(url),
         ["help" | "--help" | "-h"] => {
             println!("{USAGE}");
@@ -52,5 +54,10 @@ commands:
                  then the official CLI's eight uploads tests, unchanged
   official URL   the official CLI's uploads tests against a Steady already running
                  at URL (http://127.0.0.1:PORT), e.g. one serving another spec
+  census PATH [--compile]
+                 generate every operation of an OpenAPI document alone, then
+                 together into target/census/ (never the checked-in crates);
+                 print counts per stage and each failure; --compile runs
+                 cargo clippy -D warnings on the result
   gen            regenerate the checked-in code from spec/
   gen --check    write nothing; fail if generated code is stale";

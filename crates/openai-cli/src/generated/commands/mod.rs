@@ -23,7 +23,7 @@ pub enum Resource {
     ///
     /// The same as `openai uploads parts`.
     #[command(name = "uploads:parts", subcommand)]
-    UploadsParts(uploads::UploadsPartsCommand),
+    UploadsParts(uploads::parts::UploadsPartsCommand),
 }
 
 impl Resource {

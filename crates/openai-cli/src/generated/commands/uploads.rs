@@ -3,6 +3,8 @@
 
 //! `openai uploads`.
 
+pub mod parts;
+
 use openai_runtime::cli::Input;
 use openai_uploads::{ApiResponse, Client, Result};
 
@@ -44,7 +46,7 @@ pub enum UploadsCommand {
     Create(Box<UploadsCreateArgs>),
     /// Operations on parts.
     #[command(name = "parts", subcommand)]
-    Parts(UploadsPartsCommand),
+    Parts(parts::UploadsPartsCommand),
 }
 
 impl UploadsCommand {
@@ -228,91 +230,6 @@ impl UploadsCreateArgs {
         client
             .uploads()
             .create_with_response(&params)
-            .await
-            .map(ApiResponse::into_json)
-    }
-}
-
-/// Operations on parts.
-#[derive(Debug, clap::Subcommand)]
-pub enum UploadsPartsCommand {
-    /// Adds a Part, a chunk of at most 64 MB of the file, to an Upload.
-    /// Parts may be added in parallel; their order is given when the Upload
-    /// is completed.
-    ///
-    /// Returns the Upload Part object.
-    #[command(
-        name = "create",
-        about = "Add upload part",
-        after_help = "Also reads its flags from a JSON or YAML object on stdin, by field name (upload_id, data); flags win."
-    )]
-    Create(Box<UploadsPartsCreateArgs>),
-}
-
-impl UploadsPartsCommand {
-    /// Whether the chosen command reads stdin; see [`Resource::reads_stdin`](super::Resource::reads_stdin).
-    pub fn reads_stdin(&self) -> bool {
-        match self {
-            Self::Create(command) => command.reads_stdin(),
-        }
-    }
-
-    /// Runs the chosen command; see [`Resource::run`](super::Resource::run).
-    pub async fn run(
-        self,
-        client: &Client,
-        input: Input,
-    ) -> Result<ApiResponse<serde_json::Value>> {
-        match self {
-            Self::Create(command) => command.run(client, input).await,
-        }
-    }
-}
-
-/// Arguments of `openai uploads parts create`.
-#[derive(Debug, clap::Args)]
-#[command(
-    group(clap::ArgGroup::new("upload_id_group").args(["upload_id", "upload_id_arg"]))
-)]
-pub struct UploadsPartsCreateArgs {
-    /// The ID of the Upload. [required]
-    #[arg(long = "upload-id", value_name = "UPLOAD_ID")]
-    pub upload_id: Option<String>,
-    /// The ID of the Upload (the same as --upload-id).
-    #[arg(value_name = "UPLOAD_ID")]
-    pub upload_id_arg: Option<String>,
-    /// The chunk of bytes for this Part. [required]
-    #[arg(long = "data", value_name = "PATH")]
-    pub data: Option<std::path::PathBuf>,
-}
-
-impl UploadsPartsCreateArgs {
-    /// Whether this command reads stdin; see [`Resource::reads_stdin`](super::Resource::reads_stdin).
-    pub fn reads_stdin(&self) -> bool {
-        !(self
-            .data
-            .as_deref()
-            .is_some_and(openai_runtime::cli::is_stdin))
-    }
-
-    /// Runs this command; see [`Resource::run`](super::Resource::run).
-    pub async fn run(
-        self,
-        client: &Client,
-        mut input: Input,
-    ) -> Result<ApiResponse<serde_json::Value>> {
-        input.set("upload_id", self.upload_id.or(self.upload_id_arg));
-        input.set("data", self.data);
-        input.require(&[("upload_id", "--upload-id"), ("data", "--data")])?;
-        let upload_id: String = input.take("upload_id")?;
-        let params = openai_uploads::AddUploadPartRequest {
-            data: input.take_file("data")?,
-        };
-        input.finish()?;
-        client
-            .uploads()
-            .parts()
-            .create_with_response(&upload_id, &params)
             .await
             .map(ApiResponse::into_json)
     }

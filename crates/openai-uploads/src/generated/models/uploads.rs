@@ -3,20 +3,9 @@
 
 //! Models of the uploads resource.
 
-#[derive(Debug, Clone)]
-pub struct AddUploadPartRequest {
-    /// The chunk of bytes for this Part.
-    pub data: openai_runtime::FilePart,
-}
+mod parts;
 
-impl AddUploadPartRequest {
-    /// This body as a multipart form.
-    pub(crate) fn to_multipart(&self) -> openai_runtime::Multipart {
-        let mut form = openai_runtime::Multipart::new();
-        form = form.file("data", self.data.clone());
-        form
-    }
-}
+pub use parts::*;
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CompleteUploadRequest {
@@ -221,26 +210,6 @@ pub struct Upload {
 pub struct UploadObject;
 
 openai_runtime::constant!(UploadObject = "upload");
-
-/// A Part is a chunk of bytes added to an Upload.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct UploadPart {
-    /// The Upload Part unique identifier, which can be referenced in API endpoints.
-    pub id: String,
-    /// The Unix timestamp (in seconds) for when the Part was created.
-    pub created_at: i64,
-    /// The ID of the Upload object that this Part was added to.
-    pub upload_id: String,
-    /// The object type, which is always `upload.part`.
-    #[serde(default)]
-    pub object: UploadPartObject,
-}
-
-/// The object type, which is always `upload.part`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
-pub struct UploadPartObject;
-
-openai_runtime::constant!(UploadPartObject = "upload.part");
 
 /// The status of the Upload.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

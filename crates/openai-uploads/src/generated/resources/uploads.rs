@@ -3,11 +3,12 @@
 
 //! The uploads resource: `client.uploads()`.
 
-use super::super::models::{
-    AddUploadPartRequest, CompleteUploadRequest, CreateUploadRequest, Upload, UploadPart,
-};
+mod parts;
+
+use super::super::models::{CompleteUploadRequest, CreateUploadRequest, Upload};
 use crate::{ApiResponse, Client, Result};
 use openai_runtime::{Method, Request, encode_path};
+pub use parts::*;
 
 impl Client {
     /// Upload a large file in parts: create an Upload, add Parts to it, then complete
@@ -93,42 +94,6 @@ impl<'c> Uploads<'c> {
     ) -> Result<ApiResponse<Upload>> {
         let path = String::from("/uploads");
         let request = Request::new(Method::POST, path).json(params)?;
-        self.client.execute(request).await
-    }
-}
-
-/// Operations on parts.
-#[derive(Debug, Clone, Copy)]
-pub struct UploadsParts<'c> {
-    pub(crate) client: &'c Client,
-}
-
-impl UploadsParts<'_> {
-    /// Adds a Part, a chunk of at most 64 MB of the file, to an Upload.
-    /// Parts may be added in parallel; their order is given when the Upload
-    /// is completed.
-    ///
-    /// Returns the Upload Part object.
-    ///
-    /// - `upload_id`: The ID of the Upload.
-    pub async fn create(
-        self,
-        upload_id: &str,
-        params: &AddUploadPartRequest,
-    ) -> Result<UploadPart> {
-        self.create_with_response(upload_id, params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`UploadsParts::create`], and also returns the status, headers and request id.
-    pub async fn create_with_response(
-        self,
-        upload_id: &str,
-        params: &AddUploadPartRequest,
-    ) -> Result<ApiResponse<UploadPart>> {
-        let path = format!("/uploads/{}/parts", encode_path("upload_id", upload_id)?);
-        let request = Request::new(Method::POST, path).multipart(params.to_multipart());
         self.client.execute(request).await
     }
 }

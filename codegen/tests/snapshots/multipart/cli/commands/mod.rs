@@ -22,7 +22,7 @@ pub enum Resource {
     ///
     /// The same as `openai documents pages`.
     #[command(name = "documents:pages", subcommand)]
-    DocumentsPages(documents::DocumentsPagesCommand),
+    DocumentsPages(documents::pages::DocumentsPagesCommand),
 }
 
 impl Resource {

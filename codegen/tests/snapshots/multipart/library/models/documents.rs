@@ -3,6 +3,10 @@
 
 //! Models of the documents resource.
 
+mod pages;
+
+pub use pages::*;
+
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateDocument {
     /// The title.
@@ -36,59 +40,6 @@ openai_runtime::open_enum!(
 pub struct Document {
     pub id: String,
 }
-
-#[derive(Debug, Clone)]
-pub struct DocumentsPagesCreateParams {
-    /// The page's bytes.
-    pub data: openai_runtime::FilePart,
-    pub thumbnail: Option<openai_runtime::FilePart>,
-    pub kind: Option<DocumentsPagesCreateParamsKind>,
-    /// Page number.
-    pub number: i64,
-    pub label: Option<String>,
-    pub object: DocumentsPagesCreateParamsObject,
-}
-
-impl DocumentsPagesCreateParams {
-    /// This body as a multipart form.
-    pub(crate) fn to_multipart(&self) -> openai_runtime::Multipart {
-        let mut form = openai_runtime::Multipart::new();
-        form = form.file("data", self.data.clone());
-        if let Some(value) = &self.thumbnail {
-            form = form.file("thumbnail", value.clone());
-        }
-        if let Some(value) = &self.kind {
-            form = form.text("kind", value.as_str());
-        }
-        form = form.text("number", self.number.to_string());
-        if let Some(value) = &self.label {
-            form = form.text("label", value.clone());
-        }
-        form = form.text("object", DocumentsPagesCreateParamsObject::VALUE);
-        form
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum DocumentsPagesCreateParamsKind {
-    /// `text`
-    Text,
-    /// `image`
-    Image,
-    /// A value this version of the spec does not list, kept as sent.
-    Unknown(String),
-}
-
-openai_runtime::open_enum!(
-    DocumentsPagesCreateParamsKind,
-    Unknown,
-    [Text = "text", Image = "image"]
-);
-
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
-pub struct DocumentsPagesCreateParamsObject;
-
-openai_runtime::constant!(DocumentsPagesCreateParamsObject = "page");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Expiry {

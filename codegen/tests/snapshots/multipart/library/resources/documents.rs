@@ -3,9 +3,12 @@
 
 //! The documents resource: `client.documents()`.
 
-use super::super::models::{CreateDocument, Document, DocumentsPagesCreateParams};
+mod pages;
+
+use super::super::models::{CreateDocument, Document};
 use crate::{ApiResponse, Client, Result};
-use openai_runtime::{Method, Request, encode_path};
+use openai_runtime::{Method, Request};
+pub use pages::*;
 
 impl Client {
     /// Operations on documents.
@@ -42,41 +45,6 @@ impl<'c> Documents<'c> {
     ) -> Result<ApiResponse<Document>> {
         let path = String::from("/documents");
         let request = Request::new(Method::POST, path).json(params)?;
-        self.client.execute(request).await
-    }
-}
-
-/// Operations on pages.
-#[derive(Debug, Clone, Copy)]
-pub struct DocumentsPages<'c> {
-    pub(crate) client: &'c Client,
-}
-
-impl DocumentsPages<'_> {
-    /// Adds a page as multipart/form-data.
-    ///
-    /// - `document_id`: The document.
-    pub async fn create(
-        self,
-        document_id: &str,
-        params: &DocumentsPagesCreateParams,
-    ) -> Result<Document> {
-        self.create_with_response(document_id, params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`DocumentsPages::create`], and also returns the status, headers and request id.
-    pub async fn create_with_response(
-        self,
-        document_id: &str,
-        params: &DocumentsPagesCreateParams,
-    ) -> Result<ApiResponse<Document>> {
-        let path = format!(
-            "/documents/{}/pages",
-            encode_path("document_id", document_id)?
-        );
-        let request = Request::new(Method::POST, path).multipart(params.to_multipart());
         self.client.execute(request).await
     }
 }

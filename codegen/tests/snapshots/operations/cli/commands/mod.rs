@@ -22,7 +22,7 @@ pub enum Resource {
     ///
     /// The same as `openai stores file-batches`.
     #[command(name = "stores:file-batches", subcommand)]
-    StoresFileBatches(stores::StoresFileBatchesCommand),
+    StoresFileBatches(stores::file_batches::StoresFileBatchesCommand),
 }
 
 impl Resource {

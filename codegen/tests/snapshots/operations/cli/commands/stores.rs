@@ -3,6 +3,8 @@
 
 //! `openai stores`.
 
+pub mod file_batches;
+
 use crate::operations::{ApiResponse, Client, Result};
 use openai_runtime::cli::Input;
 
@@ -17,7 +19,7 @@ pub enum StoresCommand {
     Create(Box<StoresCreateArgs>),
     /// Operations on file batches.
     #[command(name = "file-batches", subcommand)]
-    FileBatches(StoresFileBatchesCommand),
+    FileBatches(file_batches::StoresFileBatchesCommand),
 }
 
 impl StoresCommand {
@@ -106,148 +108,6 @@ impl StoresCreateArgs {
         client
             .stores()
             .create_with_response(&params)
-            .await
-            .map(ApiResponse::into_json)
-    }
-}
-
-/// Operations on file batches.
-#[derive(Debug, clap::Subcommand)]
-pub enum StoresFileBatchesCommand {
-    /// Cancels a batch.
-    #[command(
-        name = "cancel",
-        after_help = "Also reads its flags from a JSON or YAML object on stdin, by field name (store_id, batch_id); flags win."
-    )]
-    Cancel(Box<StoresFileBatchesCancelArgs>),
-    /// Lists batches, a page at a time.
-    #[command(
-        name = "list",
-        after_help = "Also reads its flags from a JSON or YAML object on stdin, by field name (store_id, limit, order, after); flags win."
-    )]
-    List(Box<StoresFileBatchesListArgs>),
-}
-
-impl StoresFileBatchesCommand {
-    /// Whether the chosen command reads stdin; see [`Resource::reads_stdin`](super::Resource::reads_stdin).
-    pub fn reads_stdin(&self) -> bool {
-        match self {
-            Self::Cancel(command) => command.reads_stdin(),
-            Self::List(command) => command.reads_stdin(),
-        }
-    }
-
-    /// Runs the chosen command; see [`Resource::run`](super::Resource::run).
-    pub async fn run(
-        self,
-        client: &Client,
-        input: Input,
-    ) -> Result<ApiResponse<serde_json::Value>> {
-        match self {
-            Self::Cancel(command) => command.run(client, input).await,
-            Self::List(command) => command.run(client, input).await,
-        }
-    }
-}
-
-/// Arguments of `openai stores file-batches cancel`.
-#[derive(Debug, clap::Args)]
-#[command(
-    group(clap::ArgGroup::new("store_id_group").args(["store_id", "store_id_arg"]))
-)]
-#[command(
-    group(clap::ArgGroup::new("batch_id_group").args(["batch_id", "batch_id_arg"]))
-)]
-pub struct StoresFileBatchesCancelArgs {
-    /// The store. [required]
-    #[arg(long = "store-id", value_name = "STORE_ID")]
-    pub store_id: Option<String>,
-    /// The store (the same as --store-id).
-    #[arg(value_name = "STORE_ID")]
-    pub store_id_arg: Option<String>,
-    /// The batch. [required]
-    #[arg(long = "batch-id", value_name = "BATCH_ID")]
-    pub batch_id: Option<String>,
-    /// The batch (the same as --batch-id).
-    #[arg(value_name = "BATCH_ID")]
-    pub batch_id_arg: Option<String>,
-}
-
-impl StoresFileBatchesCancelArgs {
-    /// Whether this command reads stdin; see [`Resource::reads_stdin`](super::Resource::reads_stdin).
-    pub fn reads_stdin(&self) -> bool {
-        true
-    }
-
-    /// Runs this command; see [`Resource::run`](super::Resource::run).
-    pub async fn run(
-        self,
-        client: &Client,
-        mut input: Input,
-    ) -> Result<ApiResponse<serde_json::Value>> {
-        input.set("store_id", self.store_id.or(self.store_id_arg));
-        input.set("batch_id", self.batch_id.or(self.batch_id_arg));
-        input.require(&[("store_id", "--store-id"), ("batch_id", "--batch-id")])?;
-        let store_id: String = input.take("store_id")?;
-        let batch_id: String = input.take("batch_id")?;
-        input.finish()?;
-        client
-            .stores()
-            .file_batches()
-            .cancel_with_response(&store_id, &batch_id)
-            .await
-            .map(ApiResponse::into_json)
-    }
-}
-
-/// Arguments of `openai stores file-batches list`.
-#[derive(Debug, clap::Args)]
-#[command(
-    group(clap::ArgGroup::new("store_id_group").args(["store_id", "store_id_arg"]))
-)]
-pub struct StoresFileBatchesListArgs {
-    /// The store. [required]
-    #[arg(long = "store-id", value_name = "STORE_ID")]
-    pub store_id: Option<String>,
-    /// The store (the same as --store-id).
-    #[arg(value_name = "STORE_ID")]
-    pub store_id_arg: Option<String>,
-    /// At most this many.
-    #[arg(long = "limit", value_name = "LIMIT")]
-    pub limit: Option<i64>,
-    /// [values: asc, desc; others pass as given]
-    #[arg(long = "order", value_name = "ORDER")]
-    pub order: Option<crate::operations::StoresFileBatchesListOrder>,
-    /// [required]
-    #[arg(long = "after", value_name = "AFTER")]
-    pub after: Option<String>,
-}
-
-impl StoresFileBatchesListArgs {
-    /// Whether this command reads stdin; see [`Resource::reads_stdin`](super::Resource::reads_stdin).
-    pub fn reads_stdin(&self) -> bool {
-        true
-    }
-
-    /// Runs this command; see [`Resource::run`](super::Resource::run).
-    pub async fn run(
-        self,
-        client: &Client,
-        mut input: Input,
-    ) -> Result<ApiResponse<serde_json::Value>> {
-        input.set("store_id", self.store_id.or(self.store_id_arg));
-        input.set("limit", self.limit);
-        input.set("order", self.order);
-        input.set("after", self.after);
-        input.require(&[("store_id", "--store-id"), ("after", "--after")])?;
-        let store_id: String = input.take("store_id")?;
-        let query: crate::operations::StoresFileBatchesListQuery =
-            input.take_all(&["limit", "order", "after"])?;
-        input.finish()?;
-        client
-            .stores()
-            .file_batches()
-            .list_with_response(&store_id, &query)
             .await
             .map(ApiResponse::into_json)
     }

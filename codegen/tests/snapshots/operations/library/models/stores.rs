@@ -3,27 +3,9 @@
 
 //! Models of the stores resource.
 
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct Batch {
-    pub id: String,
-    pub status: BatchStatus,
-}
+mod file_batches;
 
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum BatchStatus {
-    /// `in_progress`
-    InProgress,
-    /// `cancelled`
-    Cancelled,
-    /// A value this version of the spec does not list, kept as sent.
-    Unknown(String),
-}
-
-openai_runtime::open_enum!(
-    BatchStatus,
-    Unknown,
-    [InProgress = "in_progress", Cancelled = "cancelled"]
-);
+pub use file_batches::*;
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Store {
@@ -74,30 +56,3 @@ openai_runtime::open_enum!(
     Unknown,
     [Fast = "fast", Safe = "safe"]
 );
-
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum StoresFileBatchesListOrder {
-    /// `asc`
-    Asc,
-    /// `desc`
-    Desc,
-    /// A value this version of the spec does not list, kept as sent.
-    Unknown(String),
-}
-
-openai_runtime::open_enum!(
-    StoresFileBatchesListOrder,
-    Unknown,
-    [Asc = "asc", Desc = "desc"]
-);
-
-/// Query parameters of `GET /stores/{store_id}/file_batches`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct StoresFileBatchesListQuery {
-    /// At most this many.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub limit: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub order: Option<StoresFileBatchesListOrder>,
-    pub after: String,
-}

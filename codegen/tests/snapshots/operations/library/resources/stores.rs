@@ -3,9 +3,12 @@
 
 //! The stores resource: `client.stores()`.
 
-use super::super::models::{Batch, Store, StoresCreateParams, StoresFileBatchesListQuery};
+mod file_batches;
+
+use super::super::models::{Store, StoresCreateParams};
 use crate::{ApiResponse, Client, Result};
-use openai_runtime::{Method, Request, encode_path};
+pub use file_batches::*;
+use openai_runtime::{Method, Request};
 
 impl Client {
     /// Stores of files.
@@ -42,66 +45,6 @@ impl<'c> Stores<'c> {
     ) -> Result<ApiResponse<Store>> {
         let path = String::from("/stores");
         let request = Request::new(Method::POST, path).json(params)?;
-        self.client.execute(request).await
-    }
-}
-
-/// Operations on file batches.
-#[derive(Debug, Clone, Copy)]
-pub struct StoresFileBatches<'c> {
-    pub(crate) client: &'c Client,
-}
-
-impl StoresFileBatches<'_> {
-    /// Cancels a batch.
-    ///
-    /// - `store_id`: The store.
-    /// - `batch_id`: The batch.
-    pub async fn cancel(self, store_id: &str, batch_id: &str) -> Result<Batch> {
-        self.cancel_with_response(store_id, batch_id)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`StoresFileBatches::cancel`], and also returns the status, headers and request id.
-    pub async fn cancel_with_response(
-        self,
-        store_id: &str,
-        batch_id: &str,
-    ) -> Result<ApiResponse<Batch>> {
-        let path = format!(
-            "/stores/{}/file_batches/{}/cancel",
-            encode_path("store_id", store_id)?,
-            encode_path("batch_id", batch_id)?
-        );
-        let request = Request::new(Method::POST, path);
-        self.client.execute(request).await
-    }
-
-    /// Lists batches, a page at a time.
-    ///
-    /// - `store_id`: The store.
-    pub async fn list(
-        self,
-        store_id: &str,
-        query: &StoresFileBatchesListQuery,
-    ) -> Result<Vec<Batch>> {
-        self.list_with_response(store_id, query)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`StoresFileBatches::list`], and also returns the status, headers and request id.
-    pub async fn list_with_response(
-        self,
-        store_id: &str,
-        query: &StoresFileBatchesListQuery,
-    ) -> Result<ApiResponse<Vec<Batch>>> {
-        let path = format!(
-            "/stores/{}/file_batches",
-            encode_path("store_id", store_id)?
-        );
-        let request = Request::new(Method::GET, path).query(query)?;
         self.client.execute(request).await
     }
 }

@@ -3,6 +3,8 @@
 
 //! `openai batches`.
 
+pub mod results;
+
 use crate::shared::{ApiResponse, Client, Result};
 use openai_runtime::cli::Input;
 
@@ -18,7 +20,7 @@ pub enum BatchesCommand {
     Create(Box<BatchesCreateArgs>),
     /// Operations on results.
     #[command(name = "results", subcommand)]
-    Results(BatchesResultsCommand),
+    Results(results::BatchesResultsCommand),
 }
 
 impl BatchesCommand {
@@ -73,77 +75,6 @@ impl BatchesCreateArgs {
         client
             .batches()
             .create_with_response(&params)
-            .await
-            .map(ApiResponse::into_json)
-    }
-}
-
-/// Operations on results.
-#[derive(Debug, clap::Subcommand)]
-pub enum BatchesResultsCommand {
-    /// Lists the files a batch wrote.
-    #[command(
-        name = "list",
-        about = "List results",
-        after_help = "Also reads its flags from a JSON or YAML object on stdin, by field name (batch_id); flags win."
-    )]
-    List(Box<BatchesResultsListArgs>),
-}
-
-impl BatchesResultsCommand {
-    /// Whether the chosen command reads stdin; see [`Resource::reads_stdin`](super::Resource::reads_stdin).
-    pub fn reads_stdin(&self) -> bool {
-        match self {
-            Self::List(command) => command.reads_stdin(),
-        }
-    }
-
-    /// Runs the chosen command; see [`Resource::run`](super::Resource::run).
-    pub async fn run(
-        self,
-        client: &Client,
-        input: Input,
-    ) -> Result<ApiResponse<serde_json::Value>> {
-        match self {
-            Self::List(command) => command.run(client, input).await,
-        }
-    }
-}
-
-/// Arguments of `openai batches results list`.
-#[derive(Debug, clap::Args)]
-#[command(
-    group(clap::ArgGroup::new("batch_id_group").args(["batch_id", "batch_id_arg"]))
-)]
-pub struct BatchesResultsListArgs {
-    /// The batch. [required]
-    #[arg(long = "batch-id", value_name = "BATCH_ID")]
-    pub batch_id: Option<String>,
-    /// The batch (the same as --batch-id).
-    #[arg(value_name = "BATCH_ID")]
-    pub batch_id_arg: Option<String>,
-}
-
-impl BatchesResultsListArgs {
-    /// Whether this command reads stdin; see [`Resource::reads_stdin`](super::Resource::reads_stdin).
-    pub fn reads_stdin(&self) -> bool {
-        true
-    }
-
-    /// Runs this command; see [`Resource::run`](super::Resource::run).
-    pub async fn run(
-        self,
-        client: &Client,
-        mut input: Input,
-    ) -> Result<ApiResponse<serde_json::Value>> {
-        input.set("batch_id", self.batch_id.or(self.batch_id_arg));
-        input.require(&[("batch_id", "--batch-id")])?;
-        let batch_id: String = input.take("batch_id")?;
-        input.finish()?;
-        client
-            .batches()
-            .results()
-            .list_with_response(&batch_id)
             .await
             .map(ApiResponse::into_json)
     }

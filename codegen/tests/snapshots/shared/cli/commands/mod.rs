@@ -23,7 +23,7 @@ pub enum Resource {
     ///
     /// The same as `openai batches results`.
     #[command(name = "batches:results", subcommand)]
-    BatchesResults(batches::BatchesResultsCommand),
+    BatchesResults(batches::results::BatchesResultsCommand),
     /// Operations on files.
     #[command(name = "files", subcommand)]
     Files(files::FilesCommand),

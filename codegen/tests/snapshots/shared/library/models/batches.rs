@@ -3,7 +3,7 @@
 
 //! Models of the batches resource.
 
-use super::shared::File;
+use super::File;
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Batch {

@@ -3,9 +3,12 @@
 
 //! The batches resource: `client.batches()`.
 
-use super::super::models::{Batch, BatchesCreateParams, File};
+mod results;
+
+use super::super::models::{Batch, BatchesCreateParams};
 use crate::{ApiResponse, Client, Result};
-use openai_runtime::{Method, Request, encode_path};
+use openai_runtime::{Method, Request};
+pub use results::*;
 
 impl Client {
     /// Operations on batches.
@@ -42,30 +45,6 @@ impl<'c> Batches<'c> {
     ) -> Result<ApiResponse<Batch>> {
         let path = String::from("/batches");
         let request = Request::new(Method::POST, path).json(params)?;
-        self.client.execute(request).await
-    }
-}
-
-/// Operations on results.
-#[derive(Debug, Clone, Copy)]
-pub struct BatchesResults<'c> {
-    pub(crate) client: &'c Client,
-}
-
-impl BatchesResults<'_> {
-    /// Lists the files a batch wrote.
-    ///
-    /// - `batch_id`: The batch.
-    pub async fn list(self, batch_id: &str) -> Result<Vec<File>> {
-        self.list_with_response(batch_id)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`BatchesResults::list`], and also returns the status, headers and request id.
-    pub async fn list_with_response(self, batch_id: &str) -> Result<ApiResponse<Vec<File>>> {
-        let path = format!("/batches/{}/results", encode_path("batch_id", batch_id)?);
-        let request = Request::new(Method::GET, path);
         self.client.execute(request).await
     }
 }
