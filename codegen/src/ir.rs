@@ -46,6 +46,28 @@ impl Api {
     }
 }
 
+/// Every operation of `resources`, mutably, in the order of
+/// [`Api::operations`]; for the planning passes, which also read
+/// [`Api::types`].
+pub fn operations_mut(resources: &mut [Resource]) -> impl Iterator<Item = &mut Operation> {
+    let mut stack: Vec<&mut Resource> = resources.iter_mut().rev().collect();
+    let mut current = [].iter_mut();
+    std::iter::from_fn(move || {
+        loop {
+            if let Some(op) = current.next() {
+                return Some(op);
+            }
+            let Resource {
+                operations,
+                subresources,
+                ..
+            } = stack.pop()?;
+            stack.extend(subresources.iter_mut().rev());
+            current = operations.iter_mut();
+        }
+    })
+}
+
 /// One file of models.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ModelModule {

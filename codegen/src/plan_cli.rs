@@ -49,15 +49,11 @@ pub fn plan(api: &mut Api) -> Result<()> {
     let Api {
         resources, types, ..
     } = api;
-    let mut stack: Vec<&mut Resource> = resources.iter_mut().collect();
-    while let Some(resource) = stack.pop() {
-        for op in &mut resource.operations {
-            let flags = Planner { types }.flags(op);
-            check(op, &flags)?;
-            op.cli.reads_stdin = !flags.is_empty();
-            op.cli.flags = flags;
-        }
-        stack.extend(resource.subresources.iter_mut());
+    for op in operations_mut(resources) {
+        let flags = Planner { types }.flags(op);
+        check(op, &flags)?;
+        op.cli.reads_stdin = !flags.is_empty();
+        op.cli.flags = flags;
     }
     Ok(())
 }

@@ -143,3 +143,85 @@ fn output_is_deterministic() {
         assert_eq!(codegen::generate(&spec, &config, "x").unwrap(), first);
     }
 }
+
+fn lower_fixture(name: &str) -> codegen::ir::Api {
+    let fixture = dir().join("fixtures").join(name);
+    let spec = fs::read_to_string(fixture.join("openapi.yaml")).unwrap();
+    let config = fs::read_to_string(fixture.join("generate.yaml")).unwrap();
+    codegen::lower(&spec, &config).unwrap()
+}
+
+#[test]
+fn a_schema_two_resources_share_lands_in_the_shared_module_once() {
+    let api = lower_fixture("shared");
+    let holding_file: Vec<&codegen::ir::ModelModule> = api
+        .model_modules
+        .iter()
+        .filter(|m| m.types.iter().any(|t| t == "File"))
+        .collect();
+    assert_eq!(holding_file.len(), 1, "{:#?}", api.model_modules);
+    assert_eq!(holding_file[0].path, ["shared"]);
+    assert_eq!(api.module_of("FileStatus").unwrap().path, ["shared"]);
+    // Used by batches alone (its body and its reply): the batches module.
+    assert_eq!(api.module_of("Priority").unwrap().path, ["batches"]);
+    let batches = api.module_of("Batch").unwrap();
+    assert_eq!(batches.imports, ["File"]);
+    let generated = codegen::generate(
+        &fs::read_to_string(dir().join("fixtures/shared/openapi.yaml")).unwrap(),
+        &fs::read_to_string(dir().join("fixtures/shared/generate.yaml")).unwrap(),
+        "crate::shared",
+    )
+    .unwrap();
+    let defined = generated
+        .library
+        .values()
+        .filter(|text| text.contains("pub struct File {"))
+        .count();
+    assert_eq!(defined, 1);
+}
+
+#[test]
+fn the_flag_plan_is_in_the_ir() {
+    use codegen::ir::{FlagTarget, FlagValue, ParamKind};
+    let api = lower_fixture("operations");
+    let create = api
+        .operations()
+        .find(|op| op.key == "stores.create")
+        .unwrap();
+    let flag = |long: &str| {
+        create
+            .cli
+            .flags
+            .iter()
+            .find(|f| f.long == long)
+            .unwrap_or_else(|| panic!("no --{long}"))
+    };
+    assert!(flag("name").required && flag("name").from_stdin);
+    assert!(!flag("size").required);
+    assert!(flag("file-id").repeated);
+    let FlagValue::Enum { values, .. } = &flag("mode").value else {
+        panic!("--mode is an open enum")
+    };
+    assert_eq!(values, &["fast", "safe"]);
+    let FlagValue::Object { fields } = &flag("expires-after").value else {
+        panic!("--expires-after is an object")
+    };
+    let dotted: Vec<&str> = fields.iter().map(|f| f.long.as_str()).collect();
+    assert_eq!(dotted, ["expires-after.anchor", "expires-after.days"]);
+    assert!(matches!(flag("metadata").value, FlagValue::Object { .. }));
+
+    let cancel = api
+        .operations()
+        .find(|op| op.key == "stores.file_batches.cancel")
+        .unwrap();
+    let ids: Vec<(&str, bool, FlagTarget)> = cancel
+        .cli
+        .flags
+        .iter()
+        .map(|f| (f.long.as_str(), f.positional, f.target))
+        .collect();
+    let path = FlagTarget::Param(ParamKind::Path);
+    assert_eq!(ids, [("store-id", true, path), ("batch-id", true, path)]);
+    assert!(cancel.cli.reads_stdin);
+    assert_eq!(cancel.cli.usage, "openai stores file-batches cancel");
+}
