@@ -16,7 +16,7 @@ pub fn run(check: bool) -> Result<(), String> {
     let problems = sync(&root, &generated, check)?;
     if !check {
         eprintln!(
-            "generated {} files in {:.0?}",
+            "generated {} files in {:.2?}",
             generated.library.len() + generated.cli.len(),
             elapsed
         );
