@@ -254,6 +254,11 @@ impl<'s> Lowerer<'s> {
             let sub = self.resource(sub_name, sub, Some(&resource), Some(&key), &at)?;
             resource.subresources.push(sub);
         }
+        if resource.operations.is_empty() && resource.subresources.is_empty() {
+            return Err(pointer.error(format!(
+                "resource `{api_name}` has no methods and no subresources"
+            )));
+        }
         let words = api_name.replace('_', " ");
         resource.doc = match (parent, tag_doc) {
             (None, Some(doc)) => doc,

@@ -437,3 +437,15 @@ fn a_module_never_repeats_the_name_around_it() {
     assert_eq!(sub.module_path, ["models_resource", "models"]);
     assert_eq!(sub.chain, ["models", "models"]);
 }
+
+#[test]
+fn an_empty_resource() {
+    let spec = spec_with("      type: object\n      properties:\n        id: {type: string}");
+    let config = "resources:\n  things:\n    methods:\n      get: get /things/{thing_id}\n    subresources:\n      parts: {}\n";
+    assert_error(
+        &spec,
+        config,
+        "generate.yaml#/resources/things/subresources/parts",
+        "has no methods and no subresources",
+    );
+}
