@@ -646,6 +646,7 @@ fn decode<T: DeserializeOwned>(reply: Reply) -> Result<ApiResponse<T>> {
         Err(source) => Err(Error::Decode {
             source,
             snippet: snippet(&reply.body, DECODE_SNIPPET),
+            body: reply.body,
             request_id: request_id(&reply.headers),
             status: reply.status,
         }),

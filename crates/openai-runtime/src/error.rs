@@ -160,6 +160,10 @@ pub enum Error {
         source: serde_json::Error,
         /// The start of the body (at most 512 bytes, lossy UTF-8).
         snippet: String,
+        /// The whole body as received (never more than
+        /// `ClientBuilder::max_response_size`), so a caller that only
+        /// relays the reply, like the CLI, can still show it.
+        body: bytes::Bytes,
         /// The `x-request-id` header.
         request_id: Option<String>,
         /// The HTTP status.
