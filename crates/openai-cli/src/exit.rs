@@ -27,10 +27,44 @@ pub fn write(stream: &mut impl Write, text: &str) -> std::io::Result<()> {
 /// Writes `text` to stdout. Output that is lost is an error: a closed pipe or a full disk
 /// gives `Err` with the exit status, after a message on stderr.
 pub fn print_stdout(text: &str) -> Result<(), ExitCode> {
-    write(&mut std::io::stdout().lock(), text).map_err(|err| {
+    let lost = |why: &dyn std::fmt::Display| {
         fail(
             FAILURE,
-            &format!("cannot write to stdout: {err}; the output is lost"),
+            &format!("cannot write to stdout: {why}; the output is lost"),
         )
-    })
+    };
+    if stdout_was_closed() {
+        return Err(lost(&"it is closed"));
+    }
+    write(&mut std::io::stdout().lock(), text).map_err(|err| lost(&err))
+}
+
+/// Whether the process started with stdout closed (`openai ... >&-`).
+///
+/// Rust's runtime puts `/dev/null` on a closed standard descriptor, so writes
+/// would "succeed" into nothing. It opens it read-write, unlike a shell's
+/// `>/dev/null` (write-only), which tells the two apart.
+#[cfg(unix)]
+fn stdout_was_closed() -> bool {
+    use std::os::fd::{AsRawFd, FromRawFd};
+    use std::os::unix::fs::{FileTypeExt, MetadataExt};
+
+    let fd = std::io::stdout().as_raw_fd();
+    // SAFETY: F_GETFL only reads the descriptor's status flags.
+    let flags = unsafe { libc::fcntl(fd, libc::F_GETFL) };
+    if flags < 0 || flags & libc::O_ACCMODE != libc::O_RDWR {
+        return false;
+    }
+    // SAFETY: the descriptor stays open (ManuallyDrop never closes it); the
+    // File only serves to fstat it.
+    let stdout = std::mem::ManuallyDrop::new(unsafe { std::fs::File::from_raw_fd(fd) });
+    match (stdout.metadata(), std::fs::metadata("/dev/null")) {
+        (Ok(out), Ok(null)) => out.file_type().is_char_device() && out.rdev() == null.rdev(),
+        _ => false,
+    }
+}
+
+#[cfg(not(unix))]
+fn stdout_was_closed() -> bool {
+    false
 }

@@ -232,6 +232,46 @@ async fn a_closed_stdout_is_an_error() {
     }
 }
 
+/// A stdout closed outright (`>&-`) loses the result too: exit 1 and a message, while
+/// a stdout sent to `/dev/null` on purpose is a success.
+#[cfg(unix)]
+#[tokio::test]
+async fn a_stdout_closed_outright_is_an_error_but_dev_null_is_not() {
+    let server = serve("u", 200, CANCELLED).await;
+    let url = base(&server);
+    for (redirect, code) in [(">&-", 1), (">/dev/null", 0)] {
+        let mut cmd = Command::new("sh");
+        clean_env(&mut cmd);
+        cmd.arg("-c")
+            .arg(format!("exec \"$0\" \"$@\" {redirect}"))
+            .arg(env!("CARGO_BIN_EXE_openai"))
+            .args([
+                "--base-url",
+                &url,
+                "--api-key",
+                "k",
+                "uploads",
+                "cancel",
+                "u",
+            ])
+            .stdin(Stdio::null())
+            .stderr(Stdio::piped());
+        let output = tokio::task::spawn_blocking(move || cmd.output().expect("runs"))
+            .await
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(code), "{redirect}: {stderr}");
+        if code == 1 {
+            assert!(
+                stderr.contains("cannot write to stdout: it is closed"),
+                "{stderr}"
+            );
+        } else {
+            assert_eq!(stderr, "");
+        }
+    }
+}
+
 /// The summary of an API error quotes the server's message on one line, and nothing the
 /// server chose reaches the terminal raw: it cannot retitle the window or forge lines.
 #[tokio::test]
