@@ -16,6 +16,24 @@ pub struct Api {
     /// models (nested like the resources), then [`SHARED_MODULE`] for those
     /// several top-level resources use.
     pub model_modules: Vec<ModelModule>,
+    /// The spec's bugs the lowering tolerated, each once, by pointer.
+    pub warnings: Vec<Warning>,
+}
+
+/// A spec bug the generator worked around: generation goes on, and the
+/// choice it made is said here.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Warning {
+    /// A JSON pointer into the spec, e.g. `#/components/schemas/X/required/1`.
+    pub pointer: String,
+    /// What was wrong and what the generator did, in one sentence.
+    pub message: String,
+}
+
+impl std::fmt::Display for Warning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.pointer, self.message)
+    }
 }
 
 /// The module of the models that more than one top-level resource uses.
@@ -143,10 +161,16 @@ pub struct Operation {
     /// The path template, e.g. `/uploads/{upload_id}/cancel`.
     pub path: String,
     pub segments: Vec<Segment>,
-    /// Path parameters in template order, then query parameters.
+    /// Path parameters in template order, then query parameters, then
+    /// header parameters.
     pub params: Vec<Parameter>,
     /// The struct that carries the query parameters, when there are any.
     pub query_type: Option<String>,
+    /// Query pairs the path key itself carries (`/responses?beta=true`),
+    /// sent before the query parameters.
+    pub fixed_query: Vec<(String, String)>,
+    /// The struct that carries the header parameters, when there are any.
+    pub headers_type: Option<String>,
     pub body: Option<Body>,
     pub response: Response,
     /// The description, or else the summary.
@@ -222,8 +246,7 @@ pub enum Segment {
 pub enum ParamKind {
     Path,
     Query,
-    /// A request header. The lowering rejects `in: header` until the runtime
-    /// can send one per request, so no operation holds one yet.
+    /// A request header.
     Header,
 }
 
@@ -262,11 +285,18 @@ pub struct Body {
 pub enum Response {
     /// A JSON body of this type.
     Json(TypeRef),
-    /// No body. The lowering rejects it until the runtime returns `()`.
+    /// No body (`()`); whatever the server sends is dropped.
     NoBody,
-    /// Bytes that are not JSON (a file download). The lowering rejects it
-    /// until the runtime can stream a reply.
-    Binary,
+    /// Bytes (a file download), streamed, never held whole.
+    Binary {
+        /// The `Accept` header to send: the media types offered.
+        accept: String,
+    },
+    /// Text that is not JSON, e.g. `application/sdp`.
+    Text {
+        /// The `Accept` header to send: the media types offered.
+        accept: String,
+    },
 }
 
 /// A use of a type.
@@ -333,6 +363,7 @@ pub enum TypeDef {
     Struct(StructDef),
     Enum(EnumDef),
     Const(ConstDef),
+    Union(UnionDef),
 }
 
 impl TypeDef {
@@ -341,6 +372,23 @@ impl TypeDef {
             TypeDef::Struct(s) => &s.name,
             TypeDef::Enum(e) => &e.name,
             TypeDef::Const(c) => &c.name,
+            TypeDef::Union(u) => &u.name,
+        }
+    }
+
+    /// The named types it refers to.
+    pub fn referenced(&self) -> Vec<&str> {
+        match self {
+            TypeDef::Struct(s) => s.fields.iter().flat_map(|f| f.ty.names()).collect(),
+            TypeDef::Union(u) => u
+                .variants
+                .iter()
+                .flat_map(|v| match &v.payload {
+                    Payload::Type(ty) => ty.names(),
+                    Payload::Keyword(_) => Vec::new(),
+                })
+                .collect(),
+            TypeDef::Enum(_) | TypeDef::Const(_) => Vec::new(),
         }
     }
 }
@@ -360,6 +408,8 @@ pub enum StructKind {
     Json,
     /// Query parameters.
     Query,
+    /// Header parameters.
+    Headers,
     /// A multipart/form-data body; may hold `Binary` fields.
     Multipart,
 }
@@ -369,8 +419,13 @@ pub struct Field {
     pub name: String,
     pub api_name: String,
     pub ty: TypeRef,
+    /// Required in the model. A property the spec marks `deprecated` never
+    /// is, even when the spec lists it as required: a reply without it must
+    /// still decode.
     pub required: bool,
     pub doc: Option<String>,
+    /// Marked `deprecated` in the spec.
+    pub deprecated: bool,
 }
 
 impl Field {
@@ -380,20 +435,126 @@ impl Field {
     }
 }
 
-/// An open string enum: unknown values are kept, not rejected.
+/// An open enum: unknown values are kept, not rejected.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EnumDef {
     pub name: String,
     pub doc: Option<String>,
+    /// What the values are on the wire.
+    pub repr: EnumRepr,
     pub variants: Vec<Variant>,
-    /// The variant that keeps values the spec does not list.
+    /// The variant that keeps values the spec does not list: `Unknown`,
+    /// unless a listed value takes that name (see [`catch_all`]).
     pub other: String,
+}
+
+/// The wire type of an enum's values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EnumRepr {
+    String,
+    /// JSON integers; each [`Variant::value`] is the decimal text of an `i64`.
+    Integer,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Variant {
     pub name: String,
+    /// The value as the spec lists it (for integer enums, its decimal text).
     pub value: String,
+}
+
+/// The name of the variant that keeps unlisted values (of an enum or a
+/// union): the first of `Unknown`, `Other`, `UnknownValue`,
+/// `UnknownValue2`, ... that no listed variant takes, so it cannot clash.
+pub fn catch_all(taken: impl Fn(&str) -> bool) -> String {
+    ["Unknown", "Other", "UnknownValue"]
+        .into_iter()
+        .map(str::to_owned)
+        .chain((2..).map(|n| format!("UnknownValue{n}")))
+        .find(|name| !taken(name))
+        .expect("finitely many variants")
+}
+
+/// A value of one of several shapes (`oneOf`/`anyOf`): a Rust enum with one
+/// variant per shape and a catch-all that keeps any other value as the raw
+/// JSON it came as. Decoding goes through the runtime's `union` module.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnionDef {
+    pub name: String,
+    pub doc: Option<String>,
+    /// How a value picks its variant.
+    pub dispatch: UnionDispatch,
+    /// In declaration order, which is also the order they are tried in:
+    /// most specific first.
+    pub variants: Vec<UnionVariant>,
+    /// The variant that keeps what no listed variant takes (see [`catch_all`]).
+    pub catch_all: String,
+    /// A field of a multipart body that may hold files: written as form
+    /// parts, never as JSON.
+    pub multipart: bool,
+}
+
+/// How a union value picks its variant.
+#[derive(Debug, Clone, PartialEq)]
+pub enum UnionDispatch {
+    /// By the string value of one property, present in every variant.
+    Tagged {
+        /// The wire name of the property, e.g. `type`.
+        property: String,
+        /// Each listed value with the variants (indices) to try, in order.
+        values: Vec<(String, Vec<usize>)>,
+        /// The variants to try when the property is missing or null.
+        absent: Vec<usize>,
+    },
+    /// By the shape of the value: every variant whose shape matches is
+    /// tried, in order.
+    Untagged,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnionVariant {
+    pub name: String,
+    pub doc: Option<String>,
+    pub payload: Payload,
+    /// What values this variant may take, judged from their top level.
+    pub shape: ShapeDef,
+    /// The payload is itself a union: a value it keeps only in its own
+    /// catch-all does not count as decoded.
+    pub nested_union: bool,
+}
+
+/// What a union variant holds.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Payload {
+    /// A value of this type.
+    Type(TypeRef),
+    /// Nothing: the variant stands for this one string (`"auto"`).
+    Keyword(String),
+}
+
+/// What values a union variant may take, from their top level only (the
+/// runtime's `union::Shape`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ShapeDef {
+    Null,
+    Boolean,
+    /// A number that is an `i64`.
+    Integer,
+    /// Any number.
+    Number,
+    /// Any string.
+    String,
+    /// One of these strings.
+    StringIn(Vec<String>),
+    Array,
+    /// An object with these keys, whose string values, where listed, are
+    /// among the listed ones.
+    Object {
+        required: Vec<String>,
+        closed: Vec<(String, Vec<String>)>,
+    },
+    /// Anything.
+    Any,
 }
 
 /// A string that always has one value, like `object: "upload"`.

@@ -39,6 +39,8 @@ pub struct Generated {
     pub library: BTreeMap<String, String>,
     /// The CLI's files (under [`CLI_DIR`]).
     pub cli: BTreeMap<String, String>,
+    /// The spec's bugs the generator worked around (see [`ir::Warning`]).
+    pub warnings: Vec<ir::Warning>,
 }
 
 impl Generated {
@@ -61,7 +63,8 @@ impl Generated {
 pub struct Spec(serde_yaml::Value);
 
 impl Spec {
-    /// Reads the spec (YAML or JSON).
+    /// Reads the spec (YAML or JSON). Integers beyond 64 bits, which some
+    /// documents have as bounds, are read as floats rather than refused.
     pub fn parse(text: &str) -> Result<Self> {
         serde_yaml::from_str(text)
             .map(|yaml::Lenient(value)| Spec(value))
@@ -130,6 +133,7 @@ pub fn render<'a>(api: &'a ir::Api, library: &'a str) -> Result<Generated> {
     let mut generated = Generated {
         library: BTreeMap::new(),
         cli: BTreeMap::new(),
+        warnings: api.warnings.clone(),
     };
     for (path, text) in formatted {
         match path.split_once('/') {

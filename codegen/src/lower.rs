@@ -1,9 +1,12 @@
 //! Spec + config -> IR. Every check on the input happens here, so rendering
 //! can trust the IR.
 
+mod schema;
+mod union;
+
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde_yaml::{Mapping, Value};
+use serde_yaml::Value;
 
 use crate::config::{self, Config, ResourceConfig};
 use crate::error::{Error, Pointer, Result};
@@ -16,7 +19,6 @@ const BODY_REF: &str = "#/components/requestBodies/";
 
 /// Keywords whose meaning the generator would silently lose.
 const UNSUPPORTED_KEYWORDS: &[&str] = &[
-    "not",
     "if",
     "then",
     "else",
@@ -24,6 +26,18 @@ const UNSUPPORTED_KEYWORDS: &[&str] = &[
     "patternProperties",
     "dependentSchemas",
     "unevaluatedProperties",
+];
+
+/// Headers the client sets itself; no parameter may take one over.
+const OWN_HEADERS: &[&str] = &[
+    "authorization",
+    "openai-organization",
+    "openai-project",
+    "content-type",
+    "content-length",
+    "accept",
+    "user-agent",
+    "host",
 ];
 
 /// Keys that may sit next to a `$ref` in an `allOf` without adding a schema.
@@ -57,8 +71,9 @@ pub fn lower(spec: &Value, config: &Config) -> Result<Api> {
         spec,
         types: BTreeMap::new(),
         components: BTreeMap::new(),
-        in_progress: BTreeSet::new(),
+        in_progress: Vec::new(),
         in_multipart: false,
+        warnings: BTreeSet::new(),
     };
     let root = Pointer::root(&format!("{}#/resources", config::FILE));
     let mut resources = Vec::new();
@@ -70,6 +85,7 @@ pub fn lower(spec: &Value, config: &Config) -> Result<Api> {
         }
         resources.push(lowerer.resource(name, resource, None, None, &root.join(name))?);
     }
+    let warnings = std::mem::take(&mut lowerer.warnings).into_iter().collect();
     let types: BTreeMap<String, TypeDef> = lowerer
         .types
         .into_iter()
@@ -80,6 +96,7 @@ pub fn lower(spec: &Value, config: &Config) -> Result<Api> {
         resources,
         types,
         model_modules: Vec::new(),
+        warnings,
     };
     crate::plan_cli::plan(&mut api)?;
     crate::plan_modules::plan(&mut api);
@@ -152,10 +169,13 @@ struct Lowerer<'s> {
     types: BTreeMap<String, (TypeDef, String)>,
     /// Component schemas already lowered, by spec name.
     components: BTreeMap<String, TypeRef>,
-    /// Component schemas being lowered: a reference to one is a cycle.
-    in_progress: BTreeSet<String>,
+    /// Component schemas being lowered, outermost first: a reference to one
+    /// is a cycle.
+    in_progress: Vec<String>,
     /// Set while lowering a multipart body, where `format: binary` is a file.
     in_multipart: bool,
+    /// Spec bugs worked around, each once.
+    warnings: BTreeSet<Warning>,
 }
 
 impl<'s> Lowerer<'s> {
@@ -291,9 +311,15 @@ impl<'s> Lowerer<'s> {
         })?;
         let at = item_at.join(method.key());
         let prefix = format!("{resource_type}{}", camel(method_name));
+        // A path key may carry a fixed query (`/responses?beta=true`): the
+        // template is what comes before it.
+        let (template, fixed_query) = match path.split_once('?') {
+            Some((template, query)) => (template.to_owned(), fixed_query(query)),
+            None => (path.clone(), Vec::new()),
+        };
 
         let declared = self.parameters(path_item, &item_at, op, &at, &prefix)?;
-        let segments = parse_template(&path, &declared, &at)?;
+        let segments = parse_template(&template, &declared, &at)?;
         let mut params: Vec<Parameter> = Vec::new();
         for segment in &segments {
             if let Segment::Param(name) = segment {
@@ -304,15 +330,28 @@ impl<'s> Lowerer<'s> {
                 params.push(param.clone());
             }
         }
-        let query: Vec<&(Pointer, Parameter)> = declared
-            .iter()
-            .filter(|(_, p)| p.kind == ParamKind::Query)
-            .collect();
-        let query_type = if query.is_empty() {
-            None
-        } else {
-            let name = format!("{prefix}Query");
-            let fields = query
+        for (param_at, param) in &declared {
+            if param.kind == ParamKind::Query
+                && fixed_query.iter().any(|(key, _)| *key == param.api_name)
+            {
+                return Err(param_at.error(format!(
+                    "query parameter `{}` is also fixed by the path key `{path}`",
+                    param.api_name
+                )));
+            }
+        }
+        let mut struct_of = |kind: ParamKind| -> Result<Option<String>> {
+            let members: Vec<&(Pointer, Parameter)> =
+                declared.iter().filter(|(_, p)| p.kind == kind).collect();
+            if members.is_empty() {
+                return Ok(None);
+            }
+            let (suffix, what, struct_kind) = match kind {
+                ParamKind::Query => ("Query", "Query", StructKind::Query),
+                _ => ("Headers", "Header", StructKind::Headers),
+            };
+            let name = format!("{prefix}{suffix}");
+            let fields = members
                 .iter()
                 .map(|(_, p)| Field {
                     name: p.name.clone(),
@@ -320,21 +359,24 @@ impl<'s> Lowerer<'s> {
                     ty: p.ty.clone(),
                     required: p.required,
                     doc: p.doc.clone(),
+                    deprecated: false,
                 })
                 .collect();
             let def = TypeDef::Struct(StructDef {
                 name: name.clone(),
                 doc: Some(format!(
-                    "Query parameters of `{} {path}`.",
+                    "{what} parameters of `{} {template}`.",
                     method.constant()
                 )),
                 fields,
-                kind: StructKind::Query,
+                kind: struct_kind,
             });
             self.register(def, &at.join("parameters"))?;
-            params.extend(query.iter().map(|(_, p)| p.clone()));
-            Some(name)
+            params.extend(members.iter().map(|(_, p)| p.clone()));
+            Ok(Some(name))
         };
+        let query_type = struct_of(ParamKind::Query)?;
+        let headers_type = struct_of(ParamKind::Header)?;
 
         let body = match get(op, "requestBody") {
             Some(body) => Some(self.body(body, &at.join("requestBody"), &prefix)?),
@@ -368,10 +410,12 @@ impl<'s> Lowerer<'s> {
                 resource_type: resource_type.to_owned(),
                 chain: resource.chain.clone(),
                 method,
-                path,
+                path: template,
                 segments,
                 params,
                 query_type,
+                fixed_query,
+                headers_type,
                 body,
                 response,
                 doc,
@@ -394,9 +438,9 @@ impl<'s> Lowerer<'s> {
     /// clash, in declaration order.
     fn parameters(
         &mut self,
-        path_item: &Value,
+        path_item: &'s Value,
         item_at: &Pointer,
-        op: &Value,
+        op: &'s Value,
         op_at: &Pointer,
         prefix: &str,
     ) -> Result<Vec<(Pointer, Parameter)>> {
@@ -426,7 +470,7 @@ impl<'s> Lowerer<'s> {
         Ok(all)
     }
 
-    fn parameter(&mut self, param: &Value, at: &Pointer, prefix: &str) -> Result<Parameter> {
+    fn parameter(&mut self, param: &'s Value, at: &Pointer, prefix: &str) -> Result<Parameter> {
         let api_name = get(param, "name")
             .and_then(Value::as_str)
             .ok_or_else(|| at.error("a parameter needs a `name`"))?;
@@ -434,25 +478,56 @@ impl<'s> Lowerer<'s> {
         let kind = match location {
             "path" => ParamKind::Path,
             "query" => ParamKind::Query,
-            // `ParamKind::Header` waits for the runtime to send per-request headers.
+            "header" => ParamKind::Header,
             other => {
                 return Err(at.join("in").error(format!(
-                    "`in: {other}` parameters are not supported; only `path` and `query`"
+                    "`in: {other}` parameters are not supported; only `path`, `query` and `header`"
                 )));
             }
         };
         let schema =
             get(param, "schema").ok_or_else(|| at.error("a parameter needs a `schema`"))?;
         let schema_at = at.join("schema");
-        let ty = self.schema(schema, &schema_at, &format!("{prefix}{}", camel(api_name)))?;
-        let scalar = matches!(
-            ty,
-            TypeRef::String | TypeRef::Integer | TypeRef::Number | TypeRef::Boolean
-        );
-        if kind == ParamKind::Path && !scalar {
+        // A header's Rust name: the SDKs' (`x-stainless-param: betas` for
+        // `openai-beta`), else the header's own.
+        let rust_name = get(param, "x-stainless-param")
+            .or_else(|| get(schema, "x-stainless-param"))
+            .and_then(Value::as_str)
+            .filter(|_| kind == ParamKind::Header)
+            .unwrap_or(api_name);
+        if kind == ParamKind::Header {
+            self.check_header(param, api_name, at)?;
+        }
+        let ty = self.schema(schema, &schema_at, &format!("{prefix}{}", camel(rust_name)))?;
+        let scalar = |ty: &TypeRef| {
+            matches!(
+                ty,
+                TypeRef::String | TypeRef::Integer | TypeRef::Number | TypeRef::Boolean
+            ) || matches!(ty, TypeRef::Named(n) if matches!(
+                self.types.get(n),
+                Some((TypeDef::Enum(_) | TypeDef::Const(_), _))
+            ))
+        };
+        if kind == ParamKind::Path
+            && !matches!(
+                ty,
+                TypeRef::String | TypeRef::Integer | TypeRef::Number | TypeRef::Boolean
+            )
+        {
             return Err(
                 schema_at.error("a path parameter must be a string, integer, number or boolean")
             );
+        }
+        if kind == ParamKind::Header {
+            let plain = match ty.non_null() {
+                TypeRef::Array(item) => scalar(item),
+                other => scalar(other),
+            };
+            if !plain {
+                return Err(schema_at.error(
+                    "a header parameter must be a string, number, boolean, enum or a list of those",
+                ));
+            }
         }
         let required = kind == ParamKind::Path
             || get(param, "required")
@@ -462,7 +537,7 @@ impl<'s> Lowerer<'s> {
             .or_else(|| get(schema, "example"))
             .and_then(scalar_text);
         Ok(Parameter {
-            name: snake(api_name),
+            name: snake(rust_name),
             api_name: api_name.to_owned(),
             kind,
             required,
@@ -472,13 +547,52 @@ impl<'s> Lowerer<'s> {
         })
     }
 
-    fn body(&mut self, body: &Value, at: &Pointer, prefix: &str) -> Result<Body> {
+    /// A header parameter must be one the client leaves to the caller, sent
+    /// the plain way (`style: simple`, lists joined by commas).
+    fn check_header(&self, param: &Value, name: &str, at: &Pointer) -> Result<()> {
+        if OWN_HEADERS.contains(&name.to_ascii_lowercase().as_str()) {
+            return Err(at.join("name").error(format!(
+                "the header `{name}` is set by the client itself and cannot be a parameter"
+            )));
+        }
+        if reqwest_header_name(name).is_none() {
+            return Err(at
+                .join("name")
+                .error(format!("`{name}` is not a valid header name")));
+        }
+        match get(param, "style").and_then(Value::as_str) {
+            None | Some("simple") => {}
+            Some(other) => {
+                return Err(at.join("style").error(format!(
+                    "header parameters of `style: {other}` are not supported; only `simple`"
+                )));
+            }
+        }
+        if get(param, "explode").and_then(Value::as_bool) == Some(true) {
+            return Err(at
+                .join("explode")
+                .error("`explode: true` header parameters are not supported"));
+        }
+        Ok(())
+    }
+
+    fn body(&mut self, body: &'s Value, at: &Pointer, prefix: &str) -> Result<Body> {
         let (body, at) = self.resolve(body, at.clone(), BODY_REF, "requestBodies")?;
         let content_at = at.join("content");
         let content = get(body, "content")
             .and_then(Value::as_mapping)
             .ok_or_else(|| content_at.error("a request body needs `content`"))?;
-        let (media, kind) = if content.contains_key("application/json") {
+        let schema_of = |media: &str| content.get(media).and_then(|m| get(m, "schema"));
+        let multipart_at = content_at.join("multipart/form-data").join("schema");
+        let multipart_file = match schema_of("multipart/form-data") {
+            Some(schema) => self.carries_file(schema, &multipart_at)?,
+            None => false,
+        };
+        // Multipart when it carries a file (the JSON form then takes URLs or
+        // ids instead); else JSON when offered.
+        let (media, kind) = if multipart_file {
+            ("multipart/form-data", BodyKind::Multipart)
+        } else if content.contains_key("application/json") {
             ("application/json", BodyKind::Json)
         } else if content.contains_key("multipart/form-data") {
             ("multipart/form-data", BodyKind::Multipart)
@@ -489,8 +603,8 @@ impl<'s> Lowerer<'s> {
             )));
         };
         let media_at = content_at.join(media);
-        let schema = get(&content[media], "schema")
-            .ok_or_else(|| media_at.error("a request body needs a `schema`"))?;
+        let schema =
+            schema_of(media).ok_or_else(|| media_at.error("a request body needs a `schema`"))?;
         let schema_at = media_at.join("schema");
         self.in_multipart = kind == BodyKind::Multipart;
         let lowered = self.schema(schema, &schema_at, &format!("{prefix}Params"));
@@ -505,7 +619,7 @@ impl<'s> Lowerer<'s> {
             def.kind = StructKind::Multipart;
             if let Some(field) = def.fields.iter().find(|f| nested_binary(&f.ty)) {
                 return Err(schema_at.error(format!(
-                    "multipart field `{}` nests a file; only top-level file fields are supported",
+                    "multipart field `{}` nests a file; only top-level file fields, lists of files and unions with a file are supported",
                     field.api_name
                 )));
             }
@@ -521,7 +635,42 @@ impl<'s> Lowerer<'s> {
         })
     }
 
-    fn response(&mut self, op: &Value, at: &Pointer, prefix: &str) -> Result<Response> {
+    /// Whether a multipart schema has a file: `format: binary` in a
+    /// property, its items, or a branch of its union.
+    fn carries_file(&self, schema: &'s Value, at: &Pointer) -> Result<bool> {
+        let (schema, at, _) = self.deref(schema, at)?;
+        let merged = self.merge_one(schema, &at)?;
+        for prop in &merged.props {
+            let (decl, decl_at) = prop.last();
+            if self.has_file(decl, decl_at, 0)? {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    fn has_file(&self, schema: &'s Value, at: &Pointer, depth: usize) -> Result<bool> {
+        if depth > 4 {
+            return Ok(false);
+        }
+        let (schema, at, _) = self.deref(schema, at)?;
+        if get(schema, "format").and_then(Value::as_str) == Some("binary") {
+            return Ok(true);
+        }
+        if let Some(items) = get(schema, "items")
+            && self.has_file(items, &at.join("items"), depth + 1)?
+        {
+            return Ok(true);
+        }
+        for (i, branch) in self.real_branches(schema) {
+            if self.has_file(branch, &at.join("anyOf").join(&i.to_string()), depth + 1)? {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    fn response(&mut self, op: &'s Value, at: &Pointer, prefix: &str) -> Result<Response> {
         let responses_at = at.join("responses");
         let responses = get(op, "responses")
             .and_then(Value::as_mapping)
@@ -534,39 +683,68 @@ impl<'s> Lowerer<'s> {
             return Err(responses_at.error("an operation needs a 2xx response"));
         };
         let reply_at = responses_at.join(&code);
-        let content = get(reply, "content").and_then(Value::as_mapping);
-        let json = content.and_then(|c| c.get("application/json"));
-        let response = match (content, json.and_then(|j| get(j, "schema"))) {
-            (_, Some(schema)) => {
-                let schema_at = reply_at
-                    .join("content")
-                    .join("application/json")
-                    .join("schema");
-                Response::Json(self.schema(schema, &schema_at, &format!("{prefix}Response"))?)
-            }
-            (Some(content), None) if !content.is_empty() && json.is_none() => Response::Binary,
-            _ => Response::NoBody,
+        let content_at = reply_at.join("content");
+        let Some(content) = get(reply, "content")
+            .and_then(Value::as_mapping)
+            .filter(|c| !c.is_empty())
+        else {
+            return Ok(Response::NoBody);
         };
-        match response {
-            Response::Json(_) => Ok(response),
-            // Both wait for the runtime (a reply without a body, a streamed download).
-            Response::NoBody | Response::Binary => {
-                Err(reply_at.error("only responses with an application/json schema are supported"))
-            }
+        let media: Vec<&str> = content.keys().filter_map(Value::as_str).collect();
+        let accept = media
+            .iter()
+            .filter(|m| !m.starts_with("text/event-stream"))
+            .copied()
+            .collect::<Vec<_>>()
+            .join(", ");
+        let json = content
+            .get("application/json")
+            .and_then(|j| get(j, "schema"));
+        let json_at = content_at.join("application/json").join("schema");
+        if let Some(schema) = json
+            && !bare_string(schema)
+        {
+            // Any `text/event-stream` beside it waits for streaming support.
+            let hint = format!("{prefix}Response");
+            return Ok(Response::Json(self.schema(schema, &json_at, &hint)?));
         }
+        let binary = content.iter().any(|(media, value)| {
+            let media = media.as_str().unwrap_or_default();
+            let file = get(value, "schema")
+                .and_then(|s| get(s, "format"))
+                .and_then(Value::as_str)
+                == Some("binary");
+            file || !(is_json(media) || is_text(media) || media.starts_with("text/event-stream"))
+        });
+        if binary {
+            return Ok(Response::Binary { accept });
+        }
+        if json.is_some() {
+            self.warn(
+                &json_at,
+                "a JSON reply whose schema is a bare string is taken as a file download",
+            );
+            return Ok(Response::Binary { accept });
+        }
+        if media.iter().any(|m| is_text(m)) {
+            return Ok(Response::Text { accept });
+        }
+        if media.iter().any(|m| m.starts_with("text/event-stream")) {
+            return Err(
+                content_at.error("streaming replies (`text/event-stream`) are not supported yet")
+            );
+        }
+        Ok(Response::Binary { accept })
     }
 
     /// Follows a `$ref` to `#/components/<kind>/X`, if `value` is one.
-    fn resolve<'v>(
+    fn resolve(
         &self,
-        value: &'v Value,
+        value: &'s Value,
         at: Pointer,
         prefix: &str,
         kind: &str,
-    ) -> Result<(&'v Value, Pointer)>
-    where
-        's: 'v,
-    {
+    ) -> Result<(&'s Value, Pointer)> {
         let Some(reference) = get(value, "$ref") else {
             return Ok((value, at));
         };
@@ -590,341 +768,12 @@ impl<'s> Lowerer<'s> {
         ))
     }
 
-    /// A schema where it is used. `hint` names the type if it is an inline
-    /// struct, enum or constant.
-    fn schema(&mut self, schema: &Value, at: &Pointer, hint: &str) -> Result<TypeRef> {
-        if schema.as_bool() == Some(true) {
-            return Ok(TypeRef::Any);
-        }
-        let Some(map) = schema.as_mapping() else {
-            return Err(at.error("expected a schema (a mapping)"));
-        };
-        for keyword in UNSUPPORTED_KEYWORDS {
-            if map.contains_key(*keyword) {
-                return Err(at
-                    .join(keyword)
-                    .error(format!("`{keyword}` is not supported")));
-            }
-        }
-        let nullable = get(schema, "nullable").and_then(Value::as_bool) == Some(true);
-        let ty = self.schema_inner(schema, map, at, hint)?;
-        Ok(if nullable { ty.nullable() } else { ty })
-    }
-
-    fn schema_inner(
-        &mut self,
-        schema: &Value,
-        map: &Mapping,
-        at: &Pointer,
-        hint: &str,
-    ) -> Result<TypeRef> {
-        if let Some(reference) = map.get("$ref") {
-            return self.reference(reference, &at.join("$ref"));
-        }
-        if let Some(all) = map.get("allOf") {
-            return self.all_of(all, &at.join("allOf"), hint);
-        }
-        for keyword in ["anyOf", "oneOf"] {
-            if let Some(any) = map.get(keyword) {
-                return self.any_of(any, &at.join(keyword), keyword, hint);
-            }
-        }
-        let (ty, nullable) = schema_type(schema, at)?;
-        let lowered = if let Some(value) = map.get("const") {
-            let value = value.as_str().ok_or_else(|| {
-                at.join("const")
-                    .error("only string constants are supported")
-            })?;
-            self.constant(value, schema, at, hint)?
-        } else if let Some(values) = map.get("enum") {
-            self.enumeration(values, ty, schema, &at.join("enum"), at, hint)?
-        } else {
-            match ty {
-                Some("string") => match get(schema, "format").and_then(Value::as_str) {
-                    Some("binary") if self.in_multipart => TypeRef::Binary,
-                    Some("binary") => {
-                        return Err(at.join("format").error(
-                            "`format: binary` is only supported in multipart/form-data bodies",
-                        ));
-                    }
-                    _ => TypeRef::String,
-                },
-                Some("integer") => TypeRef::Integer,
-                Some("number") => TypeRef::Number,
-                Some("boolean") => TypeRef::Boolean,
-                Some("array") => match map.get("items") {
-                    Some(items) => TypeRef::Array(Box::new(
-                        self.schema(items, &at.join("items"), &format!("{hint}Item"))?
-                            .unboxed(),
-                    )),
-                    None => TypeRef::Array(Box::new(TypeRef::Any)),
-                },
-                Some("object") => self.object(schema, map, at, hint)?,
-                None if map.contains_key("properties")
-                    || map.contains_key("additionalProperties") =>
-                {
-                    self.object(schema, map, at, hint)?
-                }
-                None => TypeRef::Any,
-                Some(other) => {
-                    return Err(at
-                        .join("type")
-                        .error(format!("type `{other}` is not supported")));
-                }
-            }
-        };
-        Ok(if nullable {
-            lowered.nullable()
-        } else {
-            lowered
-        })
-    }
-
-    fn reference(&mut self, reference: &Value, at: &Pointer) -> Result<TypeRef> {
-        let text = reference
-            .as_str()
-            .ok_or_else(|| at.error("`$ref` must be a string"))?;
-        let name = text.strip_prefix(SCHEMA_REF).ok_or_else(|| {
-            at.error(format!(
-                "only references to `{SCHEMA_REF}...` are supported, not `{text}`"
-            ))
-        })?;
-        let name = unescape(name);
-        if let Some(ty) = self.components.get(&name) {
-            return Ok(ty.clone());
-        }
-        let rust = camel(&name);
-        if self.in_progress.contains(&name) {
-            return Ok(TypeRef::Boxed(Box::new(TypeRef::Named(rust))));
-        }
-        let target = get(self.spec, "components")
-            .and_then(|c| get(c, "schemas"))
-            .and_then(|s| get(s, &name))
-            .ok_or_else(|| at.error(format!("`{text}` does not exist")))?;
-        let target_at = Pointer::root("#")
-            .join("components")
-            .join("schemas")
-            .join(&name);
-        self.in_progress.insert(name.clone());
-        let ty = self.schema(target, &target_at, &rust);
-        self.in_progress.remove(&name);
-        let ty = ty?;
-        self.components.insert(name, ty.clone());
-        Ok(ty)
-    }
-
-    fn all_of(&mut self, all: &Value, at: &Pointer, hint: &str) -> Result<TypeRef> {
-        let items = all
-            .as_sequence()
-            .ok_or_else(|| at.error("`allOf` must be a list"))?;
-        let mut nullable = false;
-        let mut schemas = Vec::new();
-        for (i, item) in items.iter().enumerate() {
-            match item.as_mapping() {
-                Some(m)
-                    if m.keys()
-                        .all(|k| k.as_str().is_some_and(|k| MODIFIER_KEYS.contains(&k))) =>
-                {
-                    nullable |= get(item, "nullable").and_then(Value::as_bool) == Some(true);
-                }
-                _ => schemas.push((i, item)),
-            }
-        }
-        let [(i, item)] = schemas[..] else {
-            return Err(at.error(format!(
-                "`allOf` is supported only as one schema plus `nullable`; this one merges {} schemas",
-                schemas.len()
-            )));
-        };
-        let ty = self.schema(item, &at.join(&i.to_string()), hint)?;
-        Ok(if nullable { ty.nullable() } else { ty })
-    }
-
-    fn any_of(&mut self, any: &Value, at: &Pointer, keyword: &str, hint: &str) -> Result<TypeRef> {
-        let items = any
-            .as_sequence()
-            .ok_or_else(|| at.error(format!("`{keyword}` must be a list")))?;
-        let is_null = |s: &Value| get(s, "type").and_then(Value::as_str) == Some("null");
-        let others: Vec<(usize, &Value)> = items
-            .iter()
-            .enumerate()
-            .filter(|(_, s)| !is_null(s))
-            .collect();
-        let [(i, item)] = others[..] else {
-            return Err(at.error(format!(
-                "`{keyword}` of {} schemas is not supported; only `{keyword}: [X, {{type: \"null\"}}]`",
-                others.len()
-            )));
-        };
-        let ty = self.schema(item, &at.join(&i.to_string()), hint)?;
-        Ok(if others.len() < items.len() {
-            ty.nullable()
-        } else {
-            ty
-        })
-    }
-
-    fn enumeration(
-        &mut self,
-        values: &Value,
-        ty: Option<&str>,
-        schema: &Value,
-        enum_at: &Pointer,
-        at: &Pointer,
-        hint: &str,
-    ) -> Result<TypeRef> {
-        if !matches!(ty, None | Some("string")) {
-            return Err(enum_at.error("only string enums are supported"));
-        }
-        let list = values
-            .as_sequence()
-            .ok_or_else(|| enum_at.error("`enum` must be a list"))?;
-        let mut strings = Vec::new();
-        let mut nullable = false;
-        for (i, value) in list.iter().enumerate() {
-            match value {
-                Value::Null => nullable = true,
-                Value::String(s) => strings.push(s.clone()),
-                _ => {
-                    return Err(enum_at
-                        .join(&i.to_string())
-                        .error("only string enum values are supported"));
-                }
-            }
-        }
-        let lowered = match &strings[..] {
-            [] => return Err(enum_at.error("`enum` lists no values")),
-            [one] => self.constant(one, schema, at, hint)?,
-            _ => {
-                let mut variants: Vec<Variant> = Vec::new();
-                for (i, value) in strings.iter().enumerate() {
-                    let name = camel(value);
-                    if name == "Unknown" {
-                        return Err(enum_at.join(&i.to_string()).error(
-                            "the value `unknown` collides with the variant that keeps unlisted values",
-                        ));
-                    }
-                    if let Some(other) = variants.iter().find(|v| v.name == name) {
-                        return Err(enum_at.join(&i.to_string()).error(format!(
-                            "values `{}` and `{value}` are both the variant `{name}`",
-                            other.value
-                        )));
-                    }
-                    variants.push(Variant {
-                        name,
-                        value: value.clone(),
-                    });
-                }
-                let def = TypeDef::Enum(EnumDef {
-                    name: hint.to_owned(),
-                    doc: text(schema, "description"),
-                    variants,
-                    other: "Unknown".to_owned(),
-                });
-                self.register(def, at)?
-            }
-        };
-        Ok(if nullable {
-            lowered.nullable()
-        } else {
-            lowered
-        })
-    }
-
-    fn constant(
-        &mut self,
-        value: &str,
-        schema: &Value,
-        at: &Pointer,
-        hint: &str,
-    ) -> Result<TypeRef> {
-        let def = TypeDef::Const(ConstDef {
-            name: hint.to_owned(),
-            doc: text(schema, "description"),
-            value: value.to_owned(),
+    /// Notes a spec bug the lowering worked around.
+    fn warn(&mut self, at: &Pointer, message: impl Into<String>) {
+        self.warnings.insert(Warning {
+            pointer: at.as_str().to_owned(),
+            message: message.into(),
         });
-        self.register(def, at)
-    }
-
-    fn object(
-        &mut self,
-        schema: &Value,
-        map: &Mapping,
-        at: &Pointer,
-        hint: &str,
-    ) -> Result<TypeRef> {
-        let extra = map.get("additionalProperties");
-        let extra_schema = extra.filter(|e| e.is_mapping());
-        let properties = match map.get("properties") {
-            Some(p) => Some(p.as_mapping().ok_or_else(|| {
-                at.join("properties")
-                    .error("`properties` must be a mapping")
-            })?),
-            None => None,
-        };
-        let Some(properties) = properties.filter(|p| !p.is_empty()) else {
-            return Ok(match extra_schema {
-                Some(value) => TypeRef::Map(Box::new(
-                    self.schema(
-                        value,
-                        &at.join("additionalProperties"),
-                        &format!("{hint}Value"),
-                    )?
-                    .unboxed(),
-                )),
-                None => TypeRef::Map(Box::new(TypeRef::Any)),
-            });
-        };
-        if extra_schema.is_some_and(|e| !e.as_mapping().is_some_and(Mapping::is_empty)) {
-            return Err(at
-                .join("additionalProperties")
-                .error("`additionalProperties` next to `properties` is not supported"));
-        }
-        let required = required_names(map, properties, at)?;
-        let mut fields: Vec<Field> = Vec::new();
-        for (key, property) in properties {
-            let api_name = key_text(key).ok_or_else(|| {
-                at.join("properties")
-                    .error("property names must be strings")
-            })?;
-            let field_at = at.join("properties").join(&api_name);
-            let name = snake(&api_name);
-            if let Some(other) = fields.iter().find(|f| f.name == name) {
-                return Err(field_at.error(format!(
-                    "properties `{}` and `{api_name}` are both the field `{name}`",
-                    other.api_name
-                )));
-            }
-            let ty = self.schema(property, &field_at, &format!("{hint}{}", camel(&api_name)))?;
-            fields.push(Field {
-                name,
-                required: required.contains(&api_name),
-                api_name,
-                ty,
-                doc: description(property).or_else(|| self.referenced_description(property)),
-            });
-        }
-        let def = TypeDef::Struct(StructDef {
-            name: hint.to_owned(),
-            doc: text(schema, "description"),
-            fields,
-            kind: StructKind::Json,
-        });
-        self.register(def, at)
-    }
-
-    /// The description of the schema a property refers to, for a property
-    /// that has none of its own.
-    fn referenced_description(&self, property: &Value) -> Option<String> {
-        let reference = get(property, "$ref").or_else(|| {
-            get(property, "allOf")?
-                .as_sequence()?
-                .iter()
-                .find_map(|item| get(item, "$ref"))
-        })?;
-        let name = unescape(reference.as_str()?.strip_prefix(SCHEMA_REF)?);
-        let target = get(get(get(self.spec, "components")?, "schemas")?, &name)?;
-        text(target, "description")
     }
 
     fn register(&mut self, def: TypeDef, at: &Pointer) -> Result<TypeRef> {
@@ -1009,29 +858,6 @@ fn parse_template(
     Ok(segments)
 }
 
-fn required_names(map: &Mapping, properties: &Mapping, at: &Pointer) -> Result<BTreeSet<String>> {
-    let Some(list) = map.get("required") else {
-        return Ok(BTreeSet::new());
-    };
-    let list = list
-        .as_sequence()
-        .ok_or_else(|| at.join("required").error("`required` must be a list"))?;
-    let mut names = BTreeSet::new();
-    for (i, name) in list.iter().enumerate() {
-        let name = name
-            .as_str()
-            .filter(|n| properties.contains_key(*n))
-            .ok_or_else(|| {
-                at.join("required").join(&i.to_string()).error(format!(
-                    "required property {} is not in `properties`",
-                    scalar_text(name).unwrap_or_default()
-                ))
-            })?;
-        names.insert(name.to_owned());
-    }
-    Ok(names)
-}
-
 /// The `type` keyword: one type name, or `[X, "null"]`.
 fn schema_type<'v>(schema: &'v Value, at: &Pointer) -> Result<(Option<&'v str>, bool)> {
     match get(schema, "type") {
@@ -1091,4 +917,43 @@ fn scalar_text(value: &Value) -> Option<String> {
 /// Undoes JSON-pointer escaping in a `$ref` token.
 fn unescape(token: &str) -> String {
     token.replace("~1", "/").replace("~0", "~")
+}
+
+/// `k=v&k2=v2` (a path key's fixed query) as pairs, in order.
+fn fixed_query(query: &str) -> Vec<(String, String)> {
+    query
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| match pair.split_once('=') {
+            Some((key, value)) => (key.to_owned(), value.to_owned()),
+            None => (pair.to_owned(), String::new()),
+        })
+        .collect()
+}
+
+/// A header name as HTTP allows it: visible ASCII token characters.
+fn reqwest_header_name(name: &str) -> Option<&str> {
+    let token = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c);
+    (!name.is_empty() && name.chars().all(token)).then_some(name)
+}
+
+/// `{type: string}` and nothing that makes it a typed string: what the
+/// document says of a download it calls JSON.
+fn bare_string(schema: &Value) -> bool {
+    schema.as_mapping().is_some_and(|m| {
+        m.get("type").and_then(Value::as_str) == Some("string")
+            && !m.contains_key("enum")
+            && !m.contains_key("const")
+            && !m.contains_key("format")
+    })
+}
+
+fn is_json(media: &str) -> bool {
+    media == "application/json" || media.ends_with("+json")
+}
+
+/// Text that is not JSON or an event stream (`text/plain`, `application/sdp`).
+fn is_text(media: &str) -> bool {
+    (media.starts_with("text/") && !media.starts_with("text/event-stream"))
+        || media == "application/sdp"
 }

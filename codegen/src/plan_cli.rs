@@ -45,6 +45,9 @@ pub const RESERVED_FLAGS: &[&str] = &[
     "debug",
 ];
 
+/// The flag of a command that downloads a file: where to write it.
+pub const OUTPUT_FLAG: &str = "output";
+
 pub fn plan(api: &mut Api) -> Result<()> {
     let Api {
         resources, types, ..
@@ -99,8 +102,33 @@ impl Planner<'_> {
                 ty: param.ty.clone(),
                 required: param.required,
                 doc: param.doc.clone(),
+                deprecated: false,
             };
             flags.extend(self.field_flag(&field, FlagTarget::Param(ParamKind::Query)));
+        }
+        for param in op.params_of(ParamKind::Header) {
+            let field = Field {
+                name: param.name.clone(),
+                api_name: param.api_name.clone(),
+                ty: param.ty.clone(),
+                required: param.required,
+                doc: param.doc.clone(),
+                deprecated: false,
+            };
+            // Named like its Rust field (`--beta` for `betas`, the SDKs'
+            // name of `openai-beta`), keyed by the header's own name.
+            if let Some(mut flag) = self.field_flag(&field, FlagTarget::Param(ParamKind::Header)) {
+                let word = if flag.repeated {
+                    singular(&param.name)
+                } else {
+                    param.name.clone()
+                };
+                flag.long = kebab(&word);
+                if flag.value != FlagValue::File {
+                    flag.value_name = word.to_shouty_snake_case();
+                }
+                flags.push(flag);
+            }
         }
         if let Some(body) = &op.body
             && let Some(TypeDef::Struct(def)) = self.types.get(&body.type_name)
@@ -189,7 +217,10 @@ impl Planner<'_> {
                 }),
                 Some(TypeDef::Const(def)) => Shape::Constant(def.value.clone()),
                 Some(TypeDef::Struct(def)) => Shape::Struct(def.fields.clone()),
-                None => Shape::Value(FlagValue::Document),
+                // A multipart union of files: paths (one per flag).
+                Some(TypeDef::Union(def)) if def.multipart => Shape::List(FlagValue::File),
+                // JSON or YAML text; a word that is not either is a string.
+                Some(TypeDef::Union(_)) | None => Shape::Value(FlagValue::Document),
             },
             TypeRef::Array(item) => match self.shape(item) {
                 Shape::Value(value @ (FlagValue::Scalar(_) | FlagValue::Enum { .. })) => {
@@ -217,6 +248,12 @@ fn check(op: &Operation, flags: &[Flag]) -> Result<()> {
         std::iter::once(flag).chain(nested)
     });
     for flag in all {
+        if matches!(op.response, Response::Binary { .. }) && flag.long == OUTPUT_FLAG {
+            return Err(at.error(format!(
+                "`{}` would be the flag --{OUTPUT_FLAG}, which a command that downloads a file has for where to write it",
+                flag.key
+            )));
+        }
         if RESERVED_FLAGS.contains(&flag.long.as_str()) {
             return Err(at.error(format!(
                 "`{}` would be the flag --{}, which the CLI already has for every command",

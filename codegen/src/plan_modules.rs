@@ -25,6 +25,7 @@ pub fn plan(api: &mut Api) {
                 roots.extend(ty.names().into_iter().map(str::to_owned));
             }
             roots.extend(op.query_type.iter().cloned());
+            roots.extend(op.headers_type.iter().cloned());
             roots.extend(op.body.iter().map(|b| b.type_name.clone()));
         }
         for name in closure(&api.types, &roots) {
@@ -128,12 +129,9 @@ fn closure(types: &BTreeMap<String, TypeDef>, roots: &BTreeSet<String>) -> BTree
     seen
 }
 
-/// The types a model's fields name.
+/// The types a model names.
 fn referenced(def: &TypeDef) -> Vec<&str> {
-    match def {
-        TypeDef::Struct(s) => s.fields.iter().flat_map(|f| f.ty.names()).collect(),
-        TypeDef::Enum(_) | TypeDef::Const(_) => Vec::new(),
-    }
+    def.referenced()
 }
 
 #[cfg(test)]

@@ -11,8 +11,8 @@ use crate::render::{Unit, doc_attrs, ident, type_tokens};
 
 /// The contract of `run`, documented once on the top-level enum.
 const RUN_DOC: &str = "\
-Sends the request the chosen command names, and returns the reply with its
-body as JSON.
+Sends the request the chosen command names, and returns the reply: a body
+to print, none, or a download to write.
 
 `input` starts as the JSON or YAML object read from stdin, if any (read
 only when `reads_stdin` says so), and says how file flags are opened:
@@ -111,8 +111,8 @@ impl Printer<'_> {
             None,
         );
         quote! {
-            use openai_runtime::cli::Input;
-            use #library::{ApiResponse, Client, Result};
+            use #library::{Client, Result};
+            use openai_runtime::cli::{Input, Reply};
 
             #(pub mod #modules;)*
 
@@ -125,12 +125,22 @@ impl Printer<'_> {
     fn resource_module(&self, resource: &Resource) -> TokenStream {
         let library = self.library();
         let children = resource.subresources.iter().map(|s| ident(&s.module));
+        // `ApiResponse` only where a command prints a body.
+        let bodies = resource
+            .operations
+            .iter()
+            .any(|op| matches!(op.response, Response::Json(_) | Response::Text { .. }));
+        let library_use = if bodies {
+            quote!(use #library::{ApiResponse, Client, Result};)
+        } else {
+            quote!(use #library::{Client, Result};)
+        };
         let items = self.resource(resource);
         quote! {
             #(pub mod #children;)*
 
-            use openai_runtime::cli::Input;
-            use #library::{ApiResponse, Client, Result};
+            use openai_runtime::cli::{Input, Reply};
+            #library_use
 
             #items
         }
@@ -243,6 +253,9 @@ impl Printer<'_> {
         if op.query_type.is_some() {
             call.push(quote!(&query));
         }
+        if op.headers_type.is_some() {
+            call.push(quote!(&headers));
+        }
         if op.body.is_some() {
             call.push(quote!(&params));
         }
@@ -253,6 +266,24 @@ impl Printer<'_> {
             " Whether this command reads stdin; see [`Resource::reads_stdin`]({root}::Resource::reads_stdin)."
         );
         let run_doc = format!(" Runs this command; see [`Resource::run`]({root}::Resource::run).");
+        let reply = match &op.response {
+            Response::Json(_) | Response::Text { .. } => {
+                quote!(.map(ApiResponse::into_json).map(Reply::Body))
+            }
+            Response::NoBody => quote!(.map(Reply::Empty)),
+            Response::Binary { .. } => {
+                quote!(.map(|response| Reply::Download { response, output: self.output }))
+            }
+        };
+        if matches!(op.response, Response::Binary { .. }) {
+            let long = crate::plan_cli::OUTPUT_FLAG;
+            fields.push(quote! {
+                /// Where to write the file: a path (written whole or not at all), or `-` for
+                /// stdout, the default. Bytes that are not text are not written to a terminal.
+                #[arg(long = #long, short = 'o', value_name = "PATH")]
+                pub output: Option<std::path::PathBuf>,
+            });
+        }
         quote! {
             #[doc = #doc]
             #[derive(Debug, clap::Args)]
@@ -272,9 +303,9 @@ impl Printer<'_> {
                     self,
                     client: &Client,
                     #input_arg: Input,
-                ) -> Result<ApiResponse<serde_json::Value>> {
+                ) -> Result<Reply> {
                     #body
-                    client #(.#accessors())* .#method(#(#call),*).await.map(ApiResponse::into_json)
+                    client #(.#accessors())* .#method(#(#call),*).await #reply
                 }
             }
         }
@@ -325,6 +356,11 @@ impl Printer<'_> {
             let keys = op.params_of(ParamKind::Query).map(|p| &p.api_name);
             steps.push(quote!(let query: #library::#ty = input.take_all(&[#(#keys),*])?;));
         }
+        if let Some(headers) = &op.headers_type {
+            let ty = ident(headers);
+            let keys = op.params_of(ParamKind::Header).map(|p| &p.api_name);
+            steps.push(quote!(let headers: #library::#ty = input.take_all(&[#(#keys),*])?;));
+        }
         match &op.body {
             Some(body) if body.kind == BodyKind::Json => {
                 let ty = ident(&body.type_name);
@@ -340,8 +376,26 @@ impl Printer<'_> {
                     let key = &field.api_name;
                     let is_const = matches!(&field.ty, TypeRef::Named(n)
                         if matches!(self.api.types.get(n), Some(TypeDef::Const(_))));
+                    let union = match field.ty.non_null() {
+                        TypeRef::Named(n) if matches!(self.api.types.get(n),
+                            Some(TypeDef::Union(u)) if u.multipart) => Some(ident(n)),
+                        _ => None,
+                    };
                     let value = match (field.ty.non_null(), field.optional()) {
                         _ if is_const => quote!(Default::default()),
+                        _ if union.is_some() => {
+                            let ty = union.expect("checked");
+                            if field.optional() {
+                                quote! {
+                                    input
+                                        .take_optional::<Vec<std::path::PathBuf>>(#key)?
+                                        .map(|paths| #library::#ty::from_paths(#key, &paths))
+                                        .transpose()?
+                                }
+                            } else {
+                                quote!(#library::#ty::from_paths(#key, &input.take::<Vec<std::path::PathBuf>>(#key)?)?)
+                            }
+                        }
                         (TypeRef::Binary, false) => quote!(input.take_file(#key)?),
                         (TypeRef::Binary, true) => quote!(input.take_optional_file(#key)?),
                         (_, false) => quote!(input.take(#key)?),
@@ -434,7 +488,7 @@ fn group(ty: &Ident, doc: &str, variants: Vec<Variant>, root: Option<&str>) -> T
                 self,
                 client: &Client,
                 input: Input,
-            ) -> Result<ApiResponse<serde_json::Value>> {
+            ) -> Result<Reply> {
                 match self {
                     #(Self::#names(command) => command.run(client, input).await,)*
                 }

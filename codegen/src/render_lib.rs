@@ -83,9 +83,22 @@ fn models_module(api: &Api, module: &ModelModule) -> TokenStream {
         TypeDef::Struct(s) => model_struct(s, api),
         TypeDef::Enum(e) => model_enum(e),
         TypeDef::Const(c) => model_const(c),
+        TypeDef::Union(u) if u.multipart => multipart_union(u, api),
+        TypeDef::Union(u) => model_union(u),
+    });
+    let unions = module
+        .types
+        .iter()
+        .any(|name| matches!(&api.types[name], TypeDef::Union(u) if !u.multipart));
+    // `u::` keeps the runtime's names (`Shape`, ...) apart from models'.
+    let union_use = unions.then(|| {
+        quote!(
+            use openai_runtime::union as u;
+        )
     });
     quote! {
         #children
+        #union_use
         #imports
         #(#items)*
     }
@@ -106,6 +119,9 @@ fn model_struct(def: &StructDef, api: &Api) -> TokenStream {
         }
         // Deserialize too: the CLI builds one from flags and stdin.
         StructKind::Query => {
+            quote!(#[derive(Debug, Clone, #default PartialEq, serde::Serialize, serde::Deserialize)])
+        }
+        StructKind::Headers => {
             quote!(#[derive(Debug, Clone, #default PartialEq, serde::Serialize, serde::Deserialize)])
         }
         StructKind::Multipart => quote!(#[derive(Debug, Clone)]),
@@ -141,7 +157,11 @@ fn model_struct(def: &StructDef, api: &Api) -> TokenStream {
             pub #name: #ty,
         }
     });
-    let multipart = (def.kind == StructKind::Multipart).then(|| multipart_form(def, api));
+    let extra = match def.kind {
+        StructKind::Multipart => Some(multipart_form(def, api)),
+        StructKind::Headers => Some(header_pairs(def)),
+        StructKind::Json | StructKind::Query => None,
+    };
     quote! {
         #doc
         #derives
@@ -149,7 +169,7 @@ fn model_struct(def: &StructDef, api: &Api) -> TokenStream {
             #(#fields)*
         }
 
-        #multipart
+        #extra
     }
 }
 
@@ -175,8 +195,15 @@ fn multipart_form(def: &StructDef, api: &Api) -> TokenStream {
                 let ty = ident(n);
                 return quote!(form = form.text(#api_name, #ty::VALUE););
             }
+            TypeRef::Named(n) if matches!(api.types.get(n), Some(TypeDef::Enum(e)) if e.repr == EnumRepr::Integer) => {
+                quote!(form.text(#api_name, #value.to_string()))
+            }
             TypeRef::Named(n) if matches!(api.types.get(n), Some(TypeDef::Enum(_))) => {
                 quote!(form.text(#api_name, #value.as_str()))
+            }
+            TypeRef::Named(n) if matches!(api.types.get(n), Some(TypeDef::Union(u)) if u.multipart) => {
+                let list_name = format!("{api_name}[]");
+                quote!(#value.add_to(form, #api_name, #list_name))
             }
             _ => quote!(form.text(#api_name, serde_json::json!(#value).to_string())),
         };
@@ -209,6 +236,23 @@ fn model_enum(def: &EnumDef) -> TokenStream {
     let variants: Vec<_> = def.variants.iter().map(|v| ident(&v.name)).collect();
     let values: Vec<&str> = def.variants.iter().map(|v| v.value.as_str()).collect();
     let variant_docs = values.iter().map(|v| doc_attrs(Some(&format!("`{v}`"))));
+    if def.repr == EnumRepr::Integer {
+        let numbers = values.iter().map(|v| {
+            let n: i64 = v.parse().expect("the lowering checks integer values");
+            proc_macro2::Literal::i64_unsuffixed(n)
+        });
+        return quote! {
+            #doc
+            #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+            pub enum #name {
+                #(#variant_docs #variants,)*
+                /// A value this version of the spec does not list, kept as sent.
+                #other(i64),
+            }
+
+            openai_runtime::open_int_enum!(#name, #other, [#(#variants = #numbers),*]);
+        };
+    }
     quote! {
         #doc
         #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -219,6 +263,260 @@ fn model_enum(def: &EnumDef) -> TokenStream {
         }
 
         openai_runtime::open_enum!(#name, #other, [#(#variants = #values),*]);
+    }
+}
+
+/// A union: the enum, its [`Union`] table for the runtime's decoder, and
+/// `Serialize` (each variant as its payload; the catch-all as received).
+///
+/// [`Union`]: https://docs.rs/openai-runtime (openai_runtime::union::Union)
+fn model_union(def: &UnionDef) -> TokenStream {
+    let name = ident(&def.name);
+    let doc = doc_attrs(def.doc.as_deref());
+    let catch_all = ident(&def.catch_all);
+    let type_name = &def.name;
+    let mut variants = Vec::new();
+    let mut decode = Vec::new();
+    let mut serialize = Vec::new();
+    let mut shapes = Vec::new();
+    for (index, variant) in def.variants.iter().enumerate() {
+        let index = unsuffixed(index);
+        let vname = ident(&variant.name);
+        let vdoc = doc_attrs(variant.doc.as_deref());
+        match &variant.payload {
+            Payload::Keyword(keyword) => {
+                variants.push(quote!(#vdoc #vname,));
+                decode.push(quote!(#index => Self::#vname,));
+                serialize.push(quote!(Self::#vname => serializer.serialize_str(#keyword),));
+            }
+            Payload::Type(ty) => {
+                let ty = type_tokens(ty, None);
+                variants.push(quote!(#vdoc #vname(#ty),));
+                let parse = if variant.nested_union {
+                    quote!(u::parse_known(raw)?)
+                } else {
+                    quote!(u::parse(raw)?)
+                };
+                decode.push(quote!(#index => Self::#vname(#parse),));
+                serialize.push(quote!(Self::#vname(value) => value.serialize(serializer),));
+            }
+        }
+        shapes.push(shape_tokens(&variant.shape));
+    }
+    let dispatch = match &def.dispatch {
+        UnionDispatch::Tagged {
+            property,
+            values,
+            absent,
+        } => {
+            let values = values
+                .iter()
+                .map(|(value, indices)| quote!((#value, &[#(#indices),*])));
+            quote!(u::Dispatch::Tagged {
+                tag: #property,
+                values: &[#(#values),*],
+                absent: &[#(#absent),*],
+            })
+        }
+        UnionDispatch::Untagged => quote!(u::Dispatch::Untagged),
+    };
+    quote! {
+        #doc
+        #[derive(Debug, Clone, PartialEq)]
+        #[allow(clippy::large_enum_variant)]
+        pub enum #name {
+            #(#variants)*
+            /// A variant this version of the spec does not list, kept as sent.
+            #catch_all(u::RawJson),
+        }
+
+        impl u::Union for #name {
+            const NAME: &'static str = #type_name;
+            const DISPATCH: u::Dispatch = #dispatch;
+            const SHAPES: &'static [u::Shape] = &[#(#shapes),*];
+
+            fn decode(index: usize, raw: &u::RawValue) -> Result<Self, String> {
+                Ok(match index {
+                    #(#decode)*
+                    _ => return Err(u::no_variant(Self::NAME, index)),
+                })
+            }
+
+            fn unknown(raw: u::RawJson) -> Self {
+                Self::#catch_all(raw)
+            }
+
+            fn is_unknown(&self) -> bool {
+                matches!(self, Self::#catch_all(_))
+            }
+        }
+
+        openai_runtime::union_serde!(#name);
+
+        impl serde::Serialize for #name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                match self {
+                    #(#serialize)*
+                    Self::#catch_all(raw) => raw.serialize(serializer),
+                }
+            }
+        }
+    }
+}
+
+/// `3`, not `3usize`.
+fn unsuffixed(index: usize) -> proc_macro2::Literal {
+    proc_macro2::Literal::usize_unsuffixed(index)
+}
+
+/// A runtime `union::Shape`.
+fn shape_tokens(shape: &ShapeDef) -> TokenStream {
+    match shape {
+        ShapeDef::Null => quote!(u::Shape::Null),
+        ShapeDef::Boolean => quote!(u::Shape::Boolean),
+        ShapeDef::Integer => quote!(u::Shape::Integer),
+        ShapeDef::Number => quote!(u::Shape::Number),
+        ShapeDef::String => quote!(u::Shape::String),
+        ShapeDef::StringIn(values) => quote!(u::Shape::StringIn(&[#(#values),*])),
+        ShapeDef::Array => quote!(u::Shape::Array),
+        ShapeDef::Object { required, closed } => {
+            let closed = closed
+                .iter()
+                .map(|(key, values)| quote!((#key, &[#(#values),*])));
+            quote!(u::Shape::Object {
+                required: &[#(#required),*],
+                closed: &[#(#closed),*],
+            })
+        }
+        ShapeDef::Any => quote!(u::Shape::Any),
+    }
+}
+
+/// A union in a multipart body (a file, files, or an object): written as
+/// form parts, never decoded.
+fn multipart_union(def: &UnionDef, api: &Api) -> TokenStream {
+    let name = ident(&def.name);
+    let doc = doc_attrs(def.doc.as_deref());
+    let mut variants = Vec::new();
+    let mut parts = Vec::new();
+    for variant in &def.variants {
+        let vname = ident(&variant.name);
+        let vdoc = doc_attrs(variant.doc.as_deref());
+        match &variant.payload {
+            Payload::Keyword(keyword) => {
+                variants.push(quote!(#vdoc #vname,));
+                parts.push(quote!(Self::#vname => form.text(name, #keyword),));
+            }
+            Payload::Type(ty) => {
+                let tokens = type_tokens(ty, None);
+                variants.push(quote!(#vdoc #vname(#tokens),));
+                let add = match ty {
+                    TypeRef::Binary => quote!(form.file(name, value.clone())),
+                    TypeRef::Array(item) if **item == TypeRef::Binary => quote! {
+                        value.iter().fold(form, |form, file| form.file(list_name, file.clone()))
+                    },
+                    TypeRef::String => quote!(form.text(name, value.clone())),
+                    TypeRef::Named(n) if matches!(api.types.get(n), Some(TypeDef::Enum(_))) => {
+                        quote!(form.text(name, value.to_string()))
+                    }
+                    _ => quote!(form.text(name, serde_json::json!(value).to_string())),
+                };
+                parts.push(quote!(Self::#vname(value) => #add,));
+            }
+        }
+    }
+    let variant_of = |wanted: &TypeRef| {
+        def.variants.iter().find_map(|v| match &v.payload {
+            Payload::Type(ty) if ty == wanted => Some(ident(&v.name)),
+            _ => None,
+        })
+    };
+    let one = variant_of(&TypeRef::Binary)
+        .map(|v| quote!(if files.len() == 1 { return Ok(Self::#v(files.remove(0))); }));
+    let list_name = match variant_of(&TypeRef::Array(Box::new(TypeRef::Binary))) {
+        Some(_) => quote!(list_name),
+        None => quote!(_list_name),
+    };
+    let many = match variant_of(&TypeRef::Array(Box::new(TypeRef::Binary))) {
+        Some(v) => quote!(Ok(Self::#v(files))),
+        None => quote!(Err(openai_runtime::Error::invalid_argument(
+            name,
+            "takes one file"
+        ))),
+    };
+    quote! {
+        #doc
+        #[derive(Debug, Clone)]
+        pub enum #name {
+            #(#variants)*
+        }
+
+        impl #name {
+            /// The files at `paths` (read when the request is sent), as the
+            /// field `name`: one file, or several where the field takes a list.
+            pub fn from_paths(name: &str, paths: &[std::path::PathBuf]) -> openai_runtime::Result<Self> {
+                let mut files = Vec::new();
+                for path in paths {
+                    let file = openai_runtime::FilePart::from_path(path).map_err(|err| {
+                        openai_runtime::Error::invalid_argument(name, format!("{}: {err}", path.display()))
+                    })?;
+                    files.push(file);
+                }
+                #one
+                #many
+            }
+
+            /// Adds this value to `form` as the field `name`; a list of
+            /// files goes as one part per file, each named `list_name`
+            /// (`name[]`).
+            pub(crate) fn add_to(
+                &self,
+                form: openai_runtime::Multipart,
+                name: &'static str,
+                #list_name: &'static str,
+            ) -> openai_runtime::Multipart {
+                match self {
+                    #(#parts)*
+                }
+            }
+        }
+    }
+}
+
+/// `to_pairs`: each header set, as sent (lists joined by commas).
+fn header_pairs(def: &StructDef) -> TokenStream {
+    let name = ident(&def.name);
+    let pairs = def.fields.iter().map(|field| {
+        let member = ident(&field.name);
+        let header = &field.api_name;
+        let text = match field.ty.non_null() {
+            TypeRef::Array(_) => quote! {
+                value.iter().map(ToString::to_string).collect::<Vec<_>>().join(",")
+            },
+            _ => quote!(value.to_string()),
+        };
+        if field.optional() {
+            quote! {
+                if let Some(value) = &self.#member {
+                    pairs.push((#header, #text));
+                }
+            }
+        } else {
+            quote! {
+                let value = &self.#member;
+                pairs.push((#header, #text));
+            }
+        }
+    });
+    quote! {
+        impl #name {
+            /// These headers as sent: name and value, lists joined by commas.
+            pub(crate) fn to_pairs(&self) -> Vec<(&'static str, String)> {
+                let mut pairs = Vec::new();
+                #(#pairs)*
+                pairs
+            }
+        }
     }
 }
 
@@ -342,11 +640,14 @@ fn operation(op: &Operation) -> TokenStream {
     let doc = doc_attrs(Some(&text));
     let name = ident(&op.name);
     let with_response = format_ident!("{}_with_response", op.name);
-    let response = match &op.response {
-        Response::Json(ty) => type_tokens(ty, None),
-        Response::NoBody | Response::Binary => {
-            unreachable!("the lowering rejects replies that are not JSON")
-        }
+    let (response, execute) = match &op.response {
+        Response::Json(ty) => (type_tokens(ty, None), quote!(execute_json)),
+        Response::NoBody => (quote!(()), quote!(execute_empty)),
+        Response::Binary { .. } => (
+            quote!(openai_runtime::ByteStream),
+            quote!(execute_bytes_stream),
+        ),
+        Response::Text { .. } => (quote!(String), quote!(execute_text)),
     };
     let mut args = Vec::new();
     let mut call = Vec::new();
@@ -364,6 +665,11 @@ fn operation(op: &Operation) -> TokenStream {
         args.push(quote!(query: &#ty));
         call.push(quote!(query));
     }
+    if let Some(headers) = &op.headers_type {
+        let ty = ident(headers);
+        args.push(quote!(headers: &#ty));
+        call.push(quote!(headers));
+    }
     if let Some(body) = &op.body {
         let ty = ident(&body.type_name);
         args.push(quote!(params: &#ty));
@@ -371,15 +677,34 @@ fn operation(op: &Operation) -> TokenStream {
     }
     let path = path_expr(op);
     let method = format_ident!("{}", op.method.constant());
+    let fixed = (!op.fixed_query.is_empty()).then(|| {
+        let pairs = op
+            .fixed_query
+            .iter()
+            .map(|(key, value)| quote!((#key, #value)));
+        quote!(.query(&[#(#pairs),*])?)
+    });
     let query = op.query_type.as_ref().map(|_| quote!(.query(query)?));
+    let accept = match &op.response {
+        Response::Binary { accept } | Response::Text { accept } => {
+            Some(quote!(.header("accept", #accept)?))
+        }
+        Response::Json(_) | Response::NoBody => None,
+    };
     let body = op.body.as_ref().map(|body| match body.kind {
         BodyKind::Json => quote!(.json(params)?),
         BodyKind::Multipart => quote!(.multipart(params.to_multipart())),
     });
-    let request = if query.is_some() || body.is_some() {
-        quote!(let request = Request::new(Method::#method, path)#query #body;)
-    } else {
-        quote!(let request = Request::new(Method::#method, path);)
+    let chain = quote!(#fixed #query #accept #body);
+    let request = match (&op.headers_type, chain.is_empty()) {
+        (Some(_), _) => quote! {
+            let mut request = Request::new(Method::#method, path) #chain;
+            for (name, value) in headers.to_pairs() {
+                request = request.header(name, &value)?;
+            }
+        },
+        (None, false) => quote!(let request = Request::new(Method::#method, path) #chain;),
+        (None, true) => quote!(let request = Request::new(Method::#method, path);),
     };
     let see = format!(
         " Like [`{}::{}`], and also returns the status, headers and request id.",
@@ -395,7 +720,7 @@ fn operation(op: &Operation) -> TokenStream {
         pub async fn #with_response(self, #(#args),*) -> Result<ApiResponse<#response>> {
             #path
             #request
-            self.client.execute(request).await
+            self.client.#execute(request).await
         }
     }
 }

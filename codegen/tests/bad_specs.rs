@@ -73,52 +73,52 @@ fn external_ref() {
 }
 
 #[test]
-fn union_is_unsupported() {
+fn all_of_with_a_union_member() {
     let spec = spec_with(
-        "      type: object\n      properties:\n        v:\n          oneOf: [{type: string}, {type: integer}]",
+        "      allOf:\n        - {type: object, properties: {a: {type: string}}}\n        - oneOf: [{type: object, properties: {b: {type: string}}}, {type: object, properties: {c: {type: string}}}]",
     );
     assert_error(
         &spec,
         CONFIG,
-        &format!("{THING_PTR}/properties/v/oneOf"),
-        "`oneOf` of 2 schemas is not supported",
+        &format!("{THING_PTR}/allOf/1"),
+        "`allOf` with a union member is not supported",
     );
 }
 
 #[test]
-fn all_of_merge_is_unsupported() {
+fn all_of_with_a_scalar_member() {
     let spec = spec_with(
-        "      allOf:\n        - {type: object, properties: {a: {type: string}}}\n        - {type: object, properties: {b: {type: string}}}",
+        "      allOf:\n        - {type: object, properties: {a: {type: string}}}\n        - {type: string}",
     );
     assert_error(
         &spec,
         CONFIG,
-        &format!("{THING_PTR}/allOf"),
-        "merges 2 schemas",
+        &format!("{THING_PTR}/allOf/1"),
+        "`allOf` merges objects only",
     );
 }
 
 #[test]
-fn not_keyword_is_unsupported() {
+fn not_around_a_schema() {
     let spec = spec_with("      not: {type: string}");
     assert_error(
         &spec,
         CONFIG,
         &format!("{THING_PTR}/not"),
-        "`not` is not supported",
+        "`not` is supported only around `required`",
     );
 }
 
 #[test]
-fn integer_enum_is_unsupported() {
+fn mixed_enum() {
     let spec = spec_with(
-        "      type: object\n      properties:\n        n: {type: integer, enum: [1, 2]}",
+        "      type: object\n      properties:\n        n: {type: integer, enum: [1, two]}",
     );
     assert_error(
         &spec,
         CONFIG,
-        &format!("{THING_PTR}/properties/n/enum"),
-        "only string enums",
+        &format!("{THING_PTR}/properties/n/enum/1"),
+        "mixed enums are not supported",
     );
 }
 
@@ -147,15 +147,17 @@ fn binary_outside_multipart() {
 }
 
 #[test]
-fn required_property_that_does_not_exist() {
+fn required_property_that_does_not_exist_is_a_warning() {
     let spec = spec_with(
         "      type: object\n      properties:\n        id: {type: string}\n      required: [id, nope]",
     );
-    assert_error(
-        &spec,
-        CONFIG,
-        &format!("{THING_PTR}/required/1"),
-        "required property nope is not in `properties`",
+    let api = codegen::lower(&spec, CONFIG).unwrap();
+    let warnings: Vec<String> = api.warnings.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        warnings,
+        [format!(
+            "{THING_PTR}/required/1: required property `nope` is not in `properties`; ignored"
+        )]
     );
 }
 
@@ -365,29 +367,60 @@ fn unclosed_brace_in_template() {
 }
 
 #[test]
-fn header_parameters_are_unsupported() {
+fn header_parameter_the_client_sets() {
     let spec = path_spec(
         "/things/{thing_id}",
-        "        - {name: thing_id, in: path, required: true, schema: {type: string}}\n        - {name: X-Trace, in: header, schema: {type: string}}",
+        "        - {name: thing_id, in: path, required: true, schema: {type: string}}\n        - {name: Authorization, in: header, schema: {type: string}}",
     );
     let config = "resources:\n  things:\n    methods:\n      cancel: post /things/{thing_id}\n";
     assert_error(
         &spec,
         config,
-        "#/paths/~1things~1{thing_id}/post/parameters/1/in",
-        "`in: header` parameters are not supported",
+        "#/paths/~1things~1{thing_id}/post/parameters/1/name",
+        "set by the client itself",
     );
 }
 
 #[test]
-fn operation_without_json_response() {
-    let spec = "openapi: 3.1.0\ninfo: {title: t, version: '1'}\npaths:\n  /things:\n    delete:\n      responses:\n        '204': {description: gone}\n";
-    let config = "resources:\n  things:\n    methods:\n      delete: delete /things\n";
+fn header_parameter_of_form_style() {
+    let spec = path_spec(
+        "/things/{thing_id}",
+        "        - {name: thing_id, in: path, required: true, schema: {type: string}}\n        - {name: X-Trace, in: header, style: form, schema: {type: string}}",
+    );
+    let config = "resources:\n  things:\n    methods:\n      cancel: post /things/{thing_id}\n";
+    assert_error(
+        &spec,
+        config,
+        "#/paths/~1things~1{thing_id}/post/parameters/1/style",
+        "`style: form` are not supported",
+    );
+}
+
+#[test]
+fn fixed_query_key_also_declared() {
+    let spec = path_spec(
+        "/things/{thing_id}?beta=true",
+        "        - {name: thing_id, in: path, required: true, schema: {type: string}}\n        - {name: beta, in: query, schema: {type: boolean}}",
+    );
+    let config =
+        "resources:\n  things:\n    methods:\n      cancel: post /things/{thing_id}?beta=true\n";
+    assert_error(
+        &spec,
+        config,
+        "#/paths/~1things~1{thing_id}?beta=true/post/parameters/1",
+        "also fixed by the path key",
+    );
+}
+
+#[test]
+fn streaming_only_reply() {
+    let spec = "openapi: 3.1.0\ninfo: {title: t, version: '1'}\npaths:\n  /things:\n    post:\n      responses:\n        '200':\n          description: events\n          content:\n            text/event-stream: {schema: {type: string}}\n";
+    let config = "resources:\n  things:\n    methods:\n      watch: post /things\n";
     assert_error(
         spec,
         config,
-        "#/paths/~1things/delete/responses/204",
-        "application/json",
+        "#/paths/~1things/post/responses/200/content",
+        "streaming replies",
     );
 }
 

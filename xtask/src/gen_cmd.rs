@@ -13,6 +13,9 @@ pub fn run(check: bool) -> Result<(), String> {
     let started = Instant::now();
     let generated = generate(&root)?;
     let elapsed = started.elapsed();
+    for warning in &generated.warnings {
+        eprintln!("warning: {warning}");
+    }
     let problems = sync(&root, &generated, check)?;
     if !check {
         eprintln!(

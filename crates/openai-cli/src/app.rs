@@ -3,14 +3,14 @@
 use std::process::ExitCode;
 
 use openai_runtime::Error;
-use openai_runtime::cli::Input;
+use openai_runtime::cli::{Input, Reply};
 
 use crate::client::{build_client, runtime};
 use crate::exit::{USAGE, fail};
 use crate::generated::commands::Resource;
 use crate::options::Global;
 use crate::output::{Doc, print_error, print_result};
-use crate::stdin;
+use crate::{download, stdin};
 
 pub fn run(global: &Global, resource: Resource) -> ExitCode {
     // Configuration first: a missing key must not wait on stdin.
@@ -36,7 +36,12 @@ pub fn run(global: &Global, resource: Resource) -> ExitCode {
         Err(code) => return code,
     };
     match runtime.block_on(resource.run(&client, input)) {
-        Ok(response) => print_result(global, &Doc::from_bytes(&response.body)),
+        Ok(Reply::Body(response)) => print_result(global, &Doc::from_bytes(&response.body)),
+        // A reply without a body prints nothing.
+        Ok(Reply::Empty(_)) => ExitCode::SUCCESS,
+        Ok(Reply::Download { response, output }) => {
+            runtime.block_on(download::save(global, response, output))
+        }
         // The call succeeded; only our types disagree with the reply (a
         // field renamed or phased out). The CLI relays the server's bytes,
         // so it prints them and does not report a failure.

@@ -1,13 +1,14 @@
 //! `openai`: the OpenAI Uploads API from the command line.
 //!
 //! `generated/` comes from the spec through `cargo xtask gen`; everything else is hand-written.
-//! Dependencies run one way: `main` → `cli` / `app` / `upload` → `client` → `output` →
+//! Dependencies run one way: `main` → `cli` / `app` / `upload` → `client` / `download` → `output` →
 //! `options`, `exit`, `stdin` (leaves).
 
 mod app;
 mod cli;
 mod client;
 mod color;
+mod download;
 mod exit;
 mod generated;
 mod options;

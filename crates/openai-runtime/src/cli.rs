@@ -22,6 +22,8 @@ use serde_json::{Map, Value};
 
 use crate::{Error, FilePart, Result};
 
+pub use crate::cli_reply::Reply;
+
 /// One command's input: flag values over the object from stdin, taken apart
 /// into path parameters, query, and body.
 ///

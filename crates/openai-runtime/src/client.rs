@@ -325,6 +325,9 @@ impl Client {
     ) -> Result<Outcome> {
         let inner = &*self.inner;
         let mut headers = inner.headers.clone();
+        for (name, value) in &request.headers {
+            headers.insert(name.clone(), value.clone());
+        }
         headers.insert(AUTHORIZATION, authorization.clone());
         let read_errors = ReadErrors::default();
         let (mut http_request, logged_body) = match &request.body {

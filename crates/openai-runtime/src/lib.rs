@@ -24,18 +24,23 @@ mod body;
 mod builder;
 #[cfg(feature = "cli")]
 pub mod cli;
+#[cfg(feature = "cli")]
+mod cli_reply;
 mod client;
 mod enums;
 mod error;
+mod int_enum;
 mod log;
 mod multipart;
 mod path;
+mod reply;
 mod request;
 mod response;
 mod retry;
 #[cfg(feature = "rustls")]
 mod roots;
 mod tls;
+pub mod union;
 
 pub use body::ByteStream;
 pub use builder::{

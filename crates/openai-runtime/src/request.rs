@@ -2,6 +2,7 @@
 
 use bytes::Bytes;
 use reqwest::Method;
+use reqwest::header::{HeaderName, HeaderValue};
 use serde::Serialize;
 
 use super::{Error, Multipart, Result};
@@ -17,6 +18,8 @@ pub struct Request {
     pub(super) admin: bool,
     /// Whether a 409 reply is retried (for an idempotent request).
     pub(super) retry_conflicts: bool,
+    /// Headers of this request alone ([`Request::header`]).
+    pub(super) headers: Vec<(HeaderName, HeaderValue)>,
 }
 
 #[derive(Debug, Clone)]
@@ -37,7 +40,23 @@ impl Request {
             body: None,
             admin: false,
             retry_conflicts: true,
+            headers: Vec::new(),
         }
+    }
+
+    /// Adds a header to this request: a header parameter, or the `Accept` of
+    /// a download. It replaces the client's own header of that name, except
+    /// `Authorization`, which the client always sets. A value with a control
+    /// character (CR, LF, ...) is refused with [`Error::InvalidArgument`],
+    /// never sent.
+    pub fn header(mut self, name: &str, value: &str) -> Result<Self> {
+        let header = HeaderName::from_bytes(name.as_bytes())
+            .map_err(|_| Error::invalid_argument(name, "not a valid header name"))?;
+        let value = HeaderValue::from_str(value).map_err(|_| {
+            Error::invalid_argument(name, "a header value must be visible ASCII or spaces")
+        })?;
+        self.headers.push((header, value));
+        Ok(self)
     }
 
     /// Marks an admin endpoint: it is sent with `Authorization: Bearer <admin

@@ -5,7 +5,7 @@
 
 pub mod parts;
 
-use openai_runtime::cli::Input;
+use openai_runtime::cli::{Input, Reply};
 use openai_uploads::{ApiResponse, Client, Result};
 
 /// Upload a large file in parts: create an Upload, add Parts to it, then complete
@@ -61,11 +61,7 @@ impl UploadsCommand {
     }
 
     /// Runs the chosen command; see [`Resource::run`](super::Resource::run).
-    pub async fn run(
-        self,
-        client: &Client,
-        input: Input,
-    ) -> Result<ApiResponse<serde_json::Value>> {
+    pub async fn run(self, client: &Client, input: Input) -> Result<Reply> {
         match self {
             Self::Cancel(command) => command.run(client, input).await,
             Self::Complete(command) => command.run(client, input).await,
@@ -96,11 +92,7 @@ impl UploadsCancelArgs {
     }
 
     /// Runs this command; see [`Resource::run`](super::Resource::run).
-    pub async fn run(
-        self,
-        client: &Client,
-        mut input: Input,
-    ) -> Result<ApiResponse<serde_json::Value>> {
+    pub async fn run(self, client: &Client, mut input: Input) -> Result<Reply> {
         input.set("upload_id", self.upload_id.or(self.upload_id_arg));
         input.require(&[("upload_id", "--upload-id")])?;
         let upload_id: String = input.take("upload_id")?;
@@ -110,6 +102,7 @@ impl UploadsCancelArgs {
             .cancel_with_response(&upload_id)
             .await
             .map(ApiResponse::into_json)
+            .map(Reply::Body)
     }
 }
 
@@ -142,11 +135,7 @@ impl UploadsCompleteArgs {
     }
 
     /// Runs this command; see [`Resource::run`](super::Resource::run).
-    pub async fn run(
-        self,
-        client: &Client,
-        mut input: Input,
-    ) -> Result<ApiResponse<serde_json::Value>> {
+    pub async fn run(self, client: &Client, mut input: Input) -> Result<Reply> {
         input.set("upload_id", self.upload_id.or(self.upload_id_arg));
         input.set("part_ids", self.part_ids);
         input.set("md5", self.md5);
@@ -158,6 +147,7 @@ impl UploadsCompleteArgs {
             .complete_with_response(&upload_id, &params)
             .await
             .map(ApiResponse::into_json)
+            .map(Reply::Body)
     }
 }
 
@@ -207,11 +197,7 @@ impl UploadsCreateArgs {
     }
 
     /// Runs this command; see [`Resource::run`](super::Resource::run).
-    pub async fn run(
-        self,
-        client: &Client,
-        mut input: Input,
-    ) -> Result<ApiResponse<serde_json::Value>> {
+    pub async fn run(self, client: &Client, mut input: Input) -> Result<Reply> {
         input.set("filename", self.filename);
         input.set("purpose", self.purpose);
         input.set("bytes", self.bytes);
@@ -232,5 +218,6 @@ impl UploadsCreateArgs {
             .create_with_response(&params)
             .await
             .map(ApiResponse::into_json)
+            .map(Reply::Body)
     }
 }

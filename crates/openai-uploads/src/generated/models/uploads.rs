@@ -98,7 +98,8 @@ pub struct OpenAiFile {
     pub purpose: OpenAiFilePurpose,
     /// Deprecated. The current status of the file, which can be either `uploaded`,
     /// `processed`, or `error`.
-    pub status: OpenAiFileStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<OpenAiFileStatus>,
     /// The Unix timestamp (in seconds) for when the file will expire.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<i64>,

@@ -48,7 +48,7 @@ impl<'c> Uploads<'c> {
     pub async fn cancel_with_response(self, upload_id: &str) -> Result<ApiResponse<Upload>> {
         let path = format!("/uploads/{}/cancel", encode_path("upload_id", upload_id)?);
         let request = Request::new(Method::POST, path);
-        self.client.execute(request).await
+        self.client.execute_json(request).await
     }
 
     /// Completes the Upload. The Parts are assembled in the order given, and
@@ -73,7 +73,7 @@ impl<'c> Uploads<'c> {
     ) -> Result<ApiResponse<Upload>> {
         let path = format!("/uploads/{}/complete", encode_path("upload_id", upload_id)?);
         let request = Request::new(Method::POST, path).json(params)?;
-        self.client.execute(request).await
+        self.client.execute_json(request).await
     }
 
     /// Creates an Upload: a container that accepts the bytes of one file as
@@ -94,6 +94,6 @@ impl<'c> Uploads<'c> {
     ) -> Result<ApiResponse<Upload>> {
         let path = String::from("/uploads");
         let request = Request::new(Method::POST, path).json(params)?;
-        self.client.execute(request).await
+        self.client.execute_json(request).await
     }
 }

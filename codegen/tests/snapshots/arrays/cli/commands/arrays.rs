@@ -4,7 +4,7 @@
 //! `openai arrays`.
 
 use crate::arrays::{ApiResponse, Client, Result};
-use openai_runtime::cli::Input;
+use openai_runtime::cli::{Input, Reply};
 
 /// Operations on arrays.
 #[derive(Debug, clap::Subcommand)]
@@ -23,11 +23,7 @@ impl ArraysCommand {
     }
 
     /// Runs the chosen command; see [`Resource::run`](super::Resource::run).
-    pub async fn run(
-        self,
-        client: &Client,
-        input: Input,
-    ) -> Result<ApiResponse<serde_json::Value>> {
+    pub async fn run(self, client: &Client, input: Input) -> Result<Reply> {
         match self {
             Self::List(command) => command.run(client, input).await,
         }
@@ -45,15 +41,12 @@ impl ArraysListArgs {
     }
 
     /// Runs this command; see [`Resource::run`](super::Resource::run).
-    pub async fn run(
-        self,
-        client: &Client,
-        _input: Input,
-    ) -> Result<ApiResponse<serde_json::Value>> {
+    pub async fn run(self, client: &Client, _input: Input) -> Result<Reply> {
         client
             .arrays()
             .list_with_response()
             .await
             .map(ApiResponse::into_json)
+            .map(Reply::Body)
     }
 }

@@ -30,6 +30,6 @@ impl Arrays<'_> {
     pub async fn list_with_response(self) -> Result<ApiResponse<ArraysListResponse>> {
         let path = String::from("/arrays");
         let request = Request::new(Method::GET, path);
-        self.client.execute(request).await
+        self.client.execute_json(request).await
     }
 }

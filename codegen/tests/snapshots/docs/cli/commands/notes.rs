@@ -4,7 +4,7 @@
 //! `openai notes`.
 
 use crate::docs::{ApiResponse, Client, Result};
-use openai_runtime::cli::Input;
+use openai_runtime::cli::{Input, Reply};
 
 /// Operations on notes.
 #[derive(Debug, clap::Subcommand)]
@@ -41,11 +41,7 @@ impl NotesCommand {
     }
 
     /// Runs the chosen command; see [`Resource::run`](super::Resource::run).
-    pub async fn run(
-        self,
-        client: &Client,
-        input: Input,
-    ) -> Result<ApiResponse<serde_json::Value>> {
+    pub async fn run(self, client: &Client, input: Input) -> Result<Reply> {
         match self {
             Self::Create(command) => command.run(client, input).await,
         }
@@ -74,11 +70,7 @@ impl NotesCreateArgs {
     }
 
     /// Runs this command; see [`Resource::run`](super::Resource::run).
-    pub async fn run(
-        self,
-        client: &Client,
-        mut input: Input,
-    ) -> Result<ApiResponse<serde_json::Value>> {
+    pub async fn run(self, client: &Client, mut input: Input) -> Result<Reply> {
         input.set("kind", self.kind);
         input.set("body", self.body);
         input.require(&[("kind", "--kind"), ("body", "--body")])?;
@@ -88,5 +80,6 @@ impl NotesCreateArgs {
             .create_with_response(&params)
             .await
             .map(ApiResponse::into_json)
+            .map(Reply::Body)
     }
 }

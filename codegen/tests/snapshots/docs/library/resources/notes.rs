@@ -49,6 +49,6 @@ impl Notes<'_> {
     ) -> Result<ApiResponse<NotesCreateResponse>> {
         let path = String::from("/notes");
         let request = Request::new(Method::POST, path).json(params)?;
-        self.client.execute(request).await
+        self.client.execute_json(request).await
     }
 }

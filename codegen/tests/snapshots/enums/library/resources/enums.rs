@@ -30,6 +30,6 @@ impl Enums<'_> {
     pub async fn get_with_response(self) -> Result<ApiResponse<Job>> {
         let path = String::from("/enums");
         let request = Request::new(Method::GET, path);
-        self.client.execute(request).await
+        self.client.execute_json(request).await
     }
 }

@@ -12,17 +12,21 @@ pub struct Outer {
 /// When it expires.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct OuterExpiresAfter {
-    #[serde(default)]
     pub anchor: OuterExpiresAfterAnchor,
     pub seconds: i64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub window: Option<OuterExpiresAfterWindow>,
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
-pub struct OuterExpiresAfterAnchor;
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum OuterExpiresAfterAnchor {
+    /// `created_at`
+    CreatedAt,
+    /// A value this version of the spec does not list, kept as sent.
+    Unknown(String),
+}
 
-openai_runtime::constant!(OuterExpiresAfterAnchor = "created_at");
+openai_runtime::open_enum!(OuterExpiresAfterAnchor, Unknown, [CreatedAt = "created_at"]);
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct OuterExpiresAfterWindow {

@@ -30,6 +30,6 @@ impl Inline<'_> {
     pub async fn get_with_response(self) -> Result<ApiResponse<Outer>> {
         let path = String::from("/inline");
         let request = Request::new(Method::GET, path);
-        self.client.execute(request).await
+        self.client.execute_json(request).await
     }
 }

@@ -30,6 +30,6 @@ impl Maps<'_> {
     pub async fn get_with_response(self) -> Result<ApiResponse<MapsGetResponse>> {
         let path = String::from("/maps");
         let request = Request::new(Method::GET, path);
-        self.client.execute(request).await
+        self.client.execute_json(request).await
     }
 }

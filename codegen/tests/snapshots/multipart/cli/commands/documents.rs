@@ -6,7 +6,7 @@
 pub mod pages;
 
 use crate::multipart::{ApiResponse, Client, Result};
-use openai_runtime::cli::Input;
+use openai_runtime::cli::{Input, Reply};
 
 /// Operations on documents.
 #[derive(Debug, clap::Subcommand)]
@@ -32,11 +32,7 @@ impl DocumentsCommand {
     }
 
     /// Runs the chosen command; see [`Resource::run`](super::Resource::run).
-    pub async fn run(
-        self,
-        client: &Client,
-        input: Input,
-    ) -> Result<ApiResponse<serde_json::Value>> {
+    pub async fn run(self, client: &Client, input: Input) -> Result<Reply> {
         match self {
             Self::Create(command) => command.run(client, input).await,
             Self::Pages(command) => command.run(client, input).await,
@@ -87,11 +83,7 @@ impl DocumentsCreateArgs {
     }
 
     /// Runs this command; see [`Resource::run`](super::Resource::run).
-    pub async fn run(
-        self,
-        client: &Client,
-        mut input: Input,
-    ) -> Result<ApiResponse<serde_json::Value>> {
+    pub async fn run(self, client: &Client, mut input: Input) -> Result<Reply> {
         input.set("title", self.title);
         input.set("purpose", self.purpose);
         input.set("tags", self.tags);
@@ -107,5 +99,6 @@ impl DocumentsCreateArgs {
             .create_with_response(&params)
             .await
             .map(ApiResponse::into_json)
+            .map(Reply::Body)
     }
 }

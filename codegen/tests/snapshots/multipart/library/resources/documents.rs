@@ -45,6 +45,6 @@ impl<'c> Documents<'c> {
     ) -> Result<ApiResponse<Document>> {
         let path = String::from("/documents");
         let request = Request::new(Method::POST, path).json(params)?;
-        self.client.execute(request).await
+        self.client.execute_json(request).await
     }
 }

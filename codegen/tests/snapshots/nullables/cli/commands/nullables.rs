@@ -4,7 +4,7 @@
 //! `openai nullables`.
 
 use crate::nullables::{ApiResponse, Client, Result};
-use openai_runtime::cli::Input;
+use openai_runtime::cli::{Input, Reply};
 
 /// Operations on nullables.
 #[derive(Debug, clap::Subcommand)]
@@ -23,11 +23,7 @@ impl NullablesCommand {
     }
 
     /// Runs the chosen command; see [`Resource::run`](super::Resource::run).
-    pub async fn run(
-        self,
-        client: &Client,
-        input: Input,
-    ) -> Result<ApiResponse<serde_json::Value>> {
+    pub async fn run(self, client: &Client, input: Input) -> Result<Reply> {
         match self {
             Self::Get(command) => command.run(client, input).await,
         }
@@ -45,15 +41,12 @@ impl NullablesGetArgs {
     }
 
     /// Runs this command; see [`Resource::run`](super::Resource::run).
-    pub async fn run(
-        self,
-        client: &Client,
-        _input: Input,
-    ) -> Result<ApiResponse<serde_json::Value>> {
+    pub async fn run(self, client: &Client, _input: Input) -> Result<Reply> {
         client
             .nullables()
             .get_with_response()
             .await
             .map(ApiResponse::into_json)
+            .map(Reply::Body)
     }
 }

@@ -30,6 +30,6 @@ impl Nullables<'_> {
     pub async fn get_with_response(self) -> Result<ApiResponse<NullablesGetResponse>> {
         let path = String::from("/nullables");
         let request = Request::new(Method::GET, path);
-        self.client.execute(request).await
+        self.client.execute_json(request).await
     }
 }

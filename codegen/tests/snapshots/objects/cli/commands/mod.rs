@@ -7,8 +7,8 @@
 //! caller reads stdin when told to, builds an `openai_runtime::cli::Input`
 //! from it, and passes that to `run` (see [`Resource::run`]).
 
-use crate::objects::{ApiResponse, Client, Result};
-use openai_runtime::cli::Input;
+use crate::objects::{Client, Result};
+use openai_runtime::cli::{Input, Reply};
 
 pub mod objects;
 
@@ -29,8 +29,8 @@ impl Resource {
         }
     }
 
-    /// Sends the request the chosen command names, and returns the reply with its
-    /// body as JSON.
+    /// Sends the request the chosen command names, and returns the reply: a body
+    /// to print, none, or a download to write.
     ///
     /// `input` starts as the JSON or YAML object read from stdin, if any (read
     /// only when `reads_stdin` says so), and says how file flags are opened:
@@ -38,11 +38,7 @@ impl Resource {
     /// parameters fill those parameters and never reach the body. Required values
     /// are checked after that merge, and every missing one is named in one
     /// `InvalidArgument` error.
-    pub async fn run(
-        self,
-        client: &Client,
-        input: Input,
-    ) -> Result<ApiResponse<serde_json::Value>> {
+    pub async fn run(self, client: &Client, input: Input) -> Result<Reply> {
         match self {
             Self::Objects(command) => command.run(client, input).await,
         }

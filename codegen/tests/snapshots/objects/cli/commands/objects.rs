@@ -4,7 +4,7 @@
 //! `openai objects`.
 
 use crate::objects::{ApiResponse, Client, Result};
-use openai_runtime::cli::Input;
+use openai_runtime::cli::{Input, Reply};
 
 /// Operations on objects.
 #[derive(Debug, clap::Subcommand)]
@@ -26,11 +26,7 @@ impl ObjectsCommand {
     }
 
     /// Runs the chosen command; see [`Resource::run`](super::Resource::run).
-    pub async fn run(
-        self,
-        client: &Client,
-        input: Input,
-    ) -> Result<ApiResponse<serde_json::Value>> {
+    pub async fn run(self, client: &Client, input: Input) -> Result<Reply> {
         match self {
             Self::Retrieve(command) => command.run(client, input).await,
         }
@@ -58,11 +54,7 @@ impl ObjectsRetrieveArgs {
     }
 
     /// Runs this command; see [`Resource::run`](super::Resource::run).
-    pub async fn run(
-        self,
-        client: &Client,
-        mut input: Input,
-    ) -> Result<ApiResponse<serde_json::Value>> {
+    pub async fn run(self, client: &Client, mut input: Input) -> Result<Reply> {
         input.set("object_id", self.object_id.or(self.object_id_arg));
         input.require(&[("object_id", "--object-id")])?;
         let object_id: String = input.take("object_id")?;
@@ -72,5 +64,6 @@ impl ObjectsRetrieveArgs {
             .retrieve_with_response(&object_id)
             .await
             .map(ApiResponse::into_json)
+            .map(Reply::Body)
     }
 }

@@ -34,6 +34,6 @@ impl Objects<'_> {
     pub async fn retrieve_with_response(self, object_id: &str) -> Result<ApiResponse<Thing>> {
         let path = format!("/objects/{}", encode_path("object_id", object_id)?);
         let request = Request::new(Method::GET, path);
-        self.client.execute(request).await
+        self.client.execute_json(request).await
     }
 }

@@ -6,7 +6,7 @@
 pub mod file_batches;
 
 use crate::operations::{ApiResponse, Client, Result};
-use openai_runtime::cli::Input;
+use openai_runtime::cli::{Input, Reply};
 
 /// Stores of files.
 #[derive(Debug, clap::Subcommand)]
@@ -32,11 +32,7 @@ impl StoresCommand {
     }
 
     /// Runs the chosen command; see [`Resource::run`](super::Resource::run).
-    pub async fn run(
-        self,
-        client: &Client,
-        input: Input,
-    ) -> Result<ApiResponse<serde_json::Value>> {
+    pub async fn run(self, client: &Client, input: Input) -> Result<Reply> {
         match self {
             Self::Create(command) => command.run(client, input).await,
             Self::FileBatches(command) => command.run(client, input).await,
@@ -65,12 +61,9 @@ pub struct StoresCreateArgs {
         value_parser = openai_runtime::cli::parse_object
     )]
     pub expires_after: Option<serde_json::Value>,
-    #[arg(
-        long = "expires-after.anchor",
-        value_name = "ANCHOR",
-        value_parser = ["last_active_at"]
-    )]
-    pub expires_after_anchor: Option<String>,
+    /// [values: last_active_at; others pass as given]
+    #[arg(long = "expires-after.anchor", value_name = "ANCHOR")]
+    pub expires_after_anchor: Option<crate::operations::StoresCreateParamsExpiresAfterAnchor>,
     #[arg(long = "expires-after.days", value_name = "DAYS")]
     pub expires_after_days: Option<i64>,
     /// [JSON or YAML object]
@@ -89,11 +82,7 @@ impl StoresCreateArgs {
     }
 
     /// Runs this command; see [`Resource::run`](super::Resource::run).
-    pub async fn run(
-        self,
-        client: &Client,
-        mut input: Input,
-    ) -> Result<ApiResponse<serde_json::Value>> {
+    pub async fn run(self, client: &Client, mut input: Input) -> Result<Reply> {
         input.set("name", self.name);
         input.set("size", self.size);
         input.set("mode", self.mode);
@@ -110,5 +99,6 @@ impl StoresCreateArgs {
             .create_with_response(&params)
             .await
             .map(ApiResponse::into_json)
+            .map(Reply::Body)
     }
 }

@@ -31,15 +31,23 @@ pub struct StoresCreateParams {
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct StoresCreateParamsExpiresAfter {
-    #[serde(default)]
     pub anchor: StoresCreateParamsExpiresAfterAnchor,
     pub days: i64,
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
-pub struct StoresCreateParamsExpiresAfterAnchor;
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum StoresCreateParamsExpiresAfterAnchor {
+    /// `last_active_at`
+    LastActiveAt,
+    /// A value this version of the spec does not list, kept as sent.
+    Unknown(String),
+}
 
-openai_runtime::constant!(StoresCreateParamsExpiresAfterAnchor = "last_active_at");
+openai_runtime::open_enum!(
+    StoresCreateParamsExpiresAfterAnchor,
+    Unknown,
+    [LastActiveAt = "last_active_at"]
+);
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum StoresCreateParamsMode {

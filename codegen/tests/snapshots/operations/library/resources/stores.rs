@@ -45,6 +45,6 @@ impl<'c> Stores<'c> {
     ) -> Result<ApiResponse<Store>> {
         let path = String::from("/stores");
         let request = Request::new(Method::POST, path).json(params)?;
-        self.client.execute(request).await
+        self.client.execute_json(request).await
     }
 }

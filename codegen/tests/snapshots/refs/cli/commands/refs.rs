@@ -4,7 +4,7 @@
 //! `openai refs`.
 
 use crate::refs::{ApiResponse, Client, Result};
-use openai_runtime::cli::Input;
+use openai_runtime::cli::{Input, Reply};
 
 /// Operations on refs.
 #[derive(Debug, clap::Subcommand)]
@@ -23,11 +23,7 @@ impl RefsCommand {
     }
 
     /// Runs the chosen command; see [`Resource::run`](super::Resource::run).
-    pub async fn run(
-        self,
-        client: &Client,
-        input: Input,
-    ) -> Result<ApiResponse<serde_json::Value>> {
+    pub async fn run(self, client: &Client, input: Input) -> Result<Reply> {
         match self {
             Self::Get(command) => command.run(client, input).await,
         }
@@ -45,15 +41,12 @@ impl RefsGetArgs {
     }
 
     /// Runs this command; see [`Resource::run`](super::Resource::run).
-    pub async fn run(
-        self,
-        client: &Client,
-        _input: Input,
-    ) -> Result<ApiResponse<serde_json::Value>> {
+    pub async fn run(self, client: &Client, _input: Input) -> Result<Reply> {
         client
             .refs()
             .get_with_response()
             .await
             .map(ApiResponse::into_json)
+            .map(Reply::Body)
     }
 }

@@ -30,6 +30,6 @@ impl Refs<'_> {
     pub async fn get_with_response(self) -> Result<ApiResponse<Holder>> {
         let path = String::from("/refs");
         let request = Request::new(Method::GET, path);
-        self.client.execute(request).await
+        self.client.execute_json(request).await
     }
 }

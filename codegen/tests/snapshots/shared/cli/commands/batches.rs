@@ -6,7 +6,7 @@
 pub mod results;
 
 use crate::shared::{ApiResponse, Client, Result};
-use openai_runtime::cli::Input;
+use openai_runtime::cli::{Input, Reply};
 
 /// Operations on batches.
 #[derive(Debug, clap::Subcommand)]
@@ -33,11 +33,7 @@ impl BatchesCommand {
     }
 
     /// Runs the chosen command; see [`Resource::run`](super::Resource::run).
-    pub async fn run(
-        self,
-        client: &Client,
-        input: Input,
-    ) -> Result<ApiResponse<serde_json::Value>> {
+    pub async fn run(self, client: &Client, input: Input) -> Result<Reply> {
         match self {
             Self::Create(command) => command.run(client, input).await,
             Self::Results(command) => command.run(client, input).await,
@@ -63,11 +59,7 @@ impl BatchesCreateArgs {
     }
 
     /// Runs this command; see [`Resource::run`](super::Resource::run).
-    pub async fn run(
-        self,
-        client: &Client,
-        mut input: Input,
-    ) -> Result<ApiResponse<serde_json::Value>> {
+    pub async fn run(self, client: &Client, mut input: Input) -> Result<Reply> {
         input.set("input_file_id", self.input_file_id);
         input.set("priority", self.priority);
         input.require(&[("input_file_id", "--input-file-id")])?;
@@ -77,5 +69,6 @@ impl BatchesCreateArgs {
             .create_with_response(&params)
             .await
             .map(ApiResponse::into_json)
+            .map(Reply::Body)
     }
 }

@@ -4,7 +4,7 @@
 //! `openai files`.
 
 use crate::shared::{ApiResponse, Client, Result};
-use openai_runtime::cli::Input;
+use openai_runtime::cli::{Input, Reply};
 
 /// Operations on files.
 #[derive(Debug, clap::Subcommand)]
@@ -27,11 +27,7 @@ impl FilesCommand {
     }
 
     /// Runs the chosen command; see [`Resource::run`](super::Resource::run).
-    pub async fn run(
-        self,
-        client: &Client,
-        input: Input,
-    ) -> Result<ApiResponse<serde_json::Value>> {
+    pub async fn run(self, client: &Client, input: Input) -> Result<Reply> {
         match self {
             Self::Retrieve(command) => command.run(client, input).await,
         }
@@ -57,11 +53,7 @@ impl FilesRetrieveArgs {
     }
 
     /// Runs this command; see [`Resource::run`](super::Resource::run).
-    pub async fn run(
-        self,
-        client: &Client,
-        mut input: Input,
-    ) -> Result<ApiResponse<serde_json::Value>> {
+    pub async fn run(self, client: &Client, mut input: Input) -> Result<Reply> {
         input.set("file_id", self.file_id.or(self.file_id_arg));
         input.require(&[("file_id", "--file-id")])?;
         let file_id: String = input.take("file_id")?;
@@ -71,5 +63,6 @@ impl FilesRetrieveArgs {
             .retrieve_with_response(&file_id)
             .await
             .map(ApiResponse::into_json)
+            .map(Reply::Body)
     }
 }

@@ -7,8 +7,8 @@
 //! caller reads stdin when told to, builds an `openai_runtime::cli::Input`
 //! from it, and passes that to `run` (see [`Resource::run`]).
 
-use crate::shared::{ApiResponse, Client, Result};
-use openai_runtime::cli::Input;
+use crate::shared::{Client, Result};
+use openai_runtime::cli::{Input, Reply};
 
 pub mod batches;
 pub mod files;
@@ -40,8 +40,8 @@ impl Resource {
         }
     }
 
-    /// Sends the request the chosen command names, and returns the reply with its
-    /// body as JSON.
+    /// Sends the request the chosen command names, and returns the reply: a body
+    /// to print, none, or a download to write.
     ///
     /// `input` starts as the JSON or YAML object read from stdin, if any (read
     /// only when `reads_stdin` says so), and says how file flags are opened:
@@ -49,11 +49,7 @@ impl Resource {
     /// parameters fill those parameters and never reach the body. Required values
     /// are checked after that merge, and every missing one is named in one
     /// `InvalidArgument` error.
-    pub async fn run(
-        self,
-        client: &Client,
-        input: Input,
-    ) -> Result<ApiResponse<serde_json::Value>> {
+    pub async fn run(self, client: &Client, input: Input) -> Result<Reply> {
         match self {
             Self::Batches(command) => command.run(client, input).await,
             Self::BatchesResults(command) => command.run(client, input).await,

@@ -45,6 +45,6 @@ impl<'c> Batches<'c> {
     ) -> Result<ApiResponse<Batch>> {
         let path = String::from("/batches");
         let request = Request::new(Method::POST, path).json(params)?;
-        self.client.execute(request).await
+        self.client.execute_json(request).await
     }
 }

@@ -34,6 +34,6 @@ impl Files<'_> {
     pub async fn retrieve_with_response(self, file_id: &str) -> Result<ApiResponse<File>> {
         let path = format!("/files/{}", encode_path("file_id", file_id)?);
         let request = Request::new(Method::GET, path);
-        self.client.execute(request).await
+        self.client.execute_json(request).await
     }
 }

@@ -3,7 +3,7 @@
 
 //! `openai uploads parts`.
 
-use openai_runtime::cli::Input;
+use openai_runtime::cli::{Input, Reply};
 use openai_uploads::{ApiResponse, Client, Result};
 
 /// Operations on parts.
@@ -31,11 +31,7 @@ impl UploadsPartsCommand {
     }
 
     /// Runs the chosen command; see [`Resource::run`](super::super::Resource::run).
-    pub async fn run(
-        self,
-        client: &Client,
-        input: Input,
-    ) -> Result<ApiResponse<serde_json::Value>> {
+    pub async fn run(self, client: &Client, input: Input) -> Result<Reply> {
         match self {
             Self::Create(command) => command.run(client, input).await,
         }
@@ -69,11 +65,7 @@ impl UploadsPartsCreateArgs {
     }
 
     /// Runs this command; see [`Resource::run`](super::super::Resource::run).
-    pub async fn run(
-        self,
-        client: &Client,
-        mut input: Input,
-    ) -> Result<ApiResponse<serde_json::Value>> {
+    pub async fn run(self, client: &Client, mut input: Input) -> Result<Reply> {
         input.set("upload_id", self.upload_id.or(self.upload_id_arg));
         input.set("data", self.data);
         input.require(&[("upload_id", "--upload-id"), ("data", "--data")])?;
@@ -88,5 +80,6 @@ impl UploadsPartsCreateArgs {
             .create_with_response(&upload_id, &params)
             .await
             .map(ApiResponse::into_json)
+            .map(Reply::Body)
     }
 }

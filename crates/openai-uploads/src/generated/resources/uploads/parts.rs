@@ -39,6 +39,6 @@ impl UploadsParts<'_> {
     ) -> Result<ApiResponse<UploadPart>> {
         let path = format!("/uploads/{}/parts", encode_path("upload_id", upload_id)?);
         let request = Request::new(Method::POST, path).multipart(params.to_multipart());
-        self.client.execute(request).await
+        self.client.execute_json(request).await
     }
 }

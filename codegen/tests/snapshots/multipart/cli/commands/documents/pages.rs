@@ -4,7 +4,7 @@
 //! `openai documents pages`.
 
 use crate::multipart::{ApiResponse, Client, Result};
-use openai_runtime::cli::Input;
+use openai_runtime::cli::{Input, Reply};
 
 /// Operations on pages.
 #[derive(Debug, clap::Subcommand)]
@@ -26,11 +26,7 @@ impl DocumentsPagesCommand {
     }
 
     /// Runs the chosen command; see [`Resource::run`](super::super::Resource::run).
-    pub async fn run(
-        self,
-        client: &Client,
-        input: Input,
-    ) -> Result<ApiResponse<serde_json::Value>> {
+    pub async fn run(self, client: &Client, input: Input) -> Result<Reply> {
         match self {
             Self::Create(command) => command.run(client, input).await,
         }
@@ -80,11 +76,7 @@ impl DocumentsPagesCreateArgs {
     }
 
     /// Runs this command; see [`Resource::run`](super::super::Resource::run).
-    pub async fn run(
-        self,
-        client: &Client,
-        mut input: Input,
-    ) -> Result<ApiResponse<serde_json::Value>> {
+    pub async fn run(self, client: &Client, mut input: Input) -> Result<Reply> {
         input.set("document_id", self.document_id.or(self.document_id_arg));
         input.set("data", self.data);
         input.set("thumbnail", self.thumbnail);
@@ -112,5 +104,6 @@ impl DocumentsPagesCreateArgs {
             .create_with_response(&document_id, &params)
             .await
             .map(ApiResponse::into_json)
+            .map(Reply::Body)
     }
 }

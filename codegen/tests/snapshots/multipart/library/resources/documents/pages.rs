@@ -38,6 +38,6 @@ impl DocumentsPages<'_> {
             encode_path("document_id", document_id)?
         );
         let request = Request::new(Method::POST, path).multipart(params.to_multipart());
-        self.client.execute(request).await
+        self.client.execute_json(request).await
     }
 }

@@ -4,7 +4,7 @@
 //! `openai stores file-batches`.
 
 use crate::operations::{ApiResponse, Client, Result};
-use openai_runtime::cli::Input;
+use openai_runtime::cli::{Input, Reply};
 
 /// Operations on file batches.
 #[derive(Debug, clap::Subcommand)]
@@ -33,11 +33,7 @@ impl StoresFileBatchesCommand {
     }
 
     /// Runs the chosen command; see [`Resource::run`](super::super::Resource::run).
-    pub async fn run(
-        self,
-        client: &Client,
-        input: Input,
-    ) -> Result<ApiResponse<serde_json::Value>> {
+    pub async fn run(self, client: &Client, input: Input) -> Result<Reply> {
         match self {
             Self::Cancel(command) => command.run(client, input).await,
             Self::List(command) => command.run(client, input).await,
@@ -75,11 +71,7 @@ impl StoresFileBatchesCancelArgs {
     }
 
     /// Runs this command; see [`Resource::run`](super::super::Resource::run).
-    pub async fn run(
-        self,
-        client: &Client,
-        mut input: Input,
-    ) -> Result<ApiResponse<serde_json::Value>> {
+    pub async fn run(self, client: &Client, mut input: Input) -> Result<Reply> {
         input.set("store_id", self.store_id.or(self.store_id_arg));
         input.set("batch_id", self.batch_id.or(self.batch_id_arg));
         input.require(&[("store_id", "--store-id"), ("batch_id", "--batch-id")])?;
@@ -92,6 +84,7 @@ impl StoresFileBatchesCancelArgs {
             .cancel_with_response(&store_id, &batch_id)
             .await
             .map(ApiResponse::into_json)
+            .map(Reply::Body)
     }
 }
 
@@ -125,11 +118,7 @@ impl StoresFileBatchesListArgs {
     }
 
     /// Runs this command; see [`Resource::run`](super::super::Resource::run).
-    pub async fn run(
-        self,
-        client: &Client,
-        mut input: Input,
-    ) -> Result<ApiResponse<serde_json::Value>> {
+    pub async fn run(self, client: &Client, mut input: Input) -> Result<Reply> {
         input.set("store_id", self.store_id.or(self.store_id_arg));
         input.set("limit", self.limit);
         input.set("order", self.order);
@@ -145,5 +134,6 @@ impl StoresFileBatchesListArgs {
             .list_with_response(&store_id, &query)
             .await
             .map(ApiResponse::into_json)
+            .map(Reply::Body)
     }
 }

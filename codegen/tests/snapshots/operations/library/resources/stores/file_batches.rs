@@ -36,7 +36,7 @@ impl StoresFileBatches<'_> {
             encode_path("batch_id", batch_id)?
         );
         let request = Request::new(Method::POST, path);
-        self.client.execute(request).await
+        self.client.execute_json(request).await
     }
 
     /// Lists batches, a page at a time.
@@ -63,6 +63,6 @@ impl StoresFileBatches<'_> {
             encode_path("store_id", store_id)?
         );
         let request = Request::new(Method::GET, path).query(query)?;
-        self.client.execute(request).await
+        self.client.execute_json(request).await
     }
 }

@@ -4,7 +4,7 @@
 //! `openai batches results`.
 
 use crate::shared::{ApiResponse, Client, Result};
-use openai_runtime::cli::Input;
+use openai_runtime::cli::{Input, Reply};
 
 /// Operations on results.
 #[derive(Debug, clap::Subcommand)]
@@ -27,11 +27,7 @@ impl BatchesResultsCommand {
     }
 
     /// Runs the chosen command; see [`Resource::run`](super::super::Resource::run).
-    pub async fn run(
-        self,
-        client: &Client,
-        input: Input,
-    ) -> Result<ApiResponse<serde_json::Value>> {
+    pub async fn run(self, client: &Client, input: Input) -> Result<Reply> {
         match self {
             Self::List(command) => command.run(client, input).await,
         }
@@ -59,11 +55,7 @@ impl BatchesResultsListArgs {
     }
 
     /// Runs this command; see [`Resource::run`](super::super::Resource::run).
-    pub async fn run(
-        self,
-        client: &Client,
-        mut input: Input,
-    ) -> Result<ApiResponse<serde_json::Value>> {
+    pub async fn run(self, client: &Client, mut input: Input) -> Result<Reply> {
         input.set("batch_id", self.batch_id.or(self.batch_id_arg));
         input.require(&[("batch_id", "--batch-id")])?;
         let batch_id: String = input.take("batch_id")?;
@@ -74,5 +66,6 @@ impl BatchesResultsListArgs {
             .list_with_response(&batch_id)
             .await
             .map(ApiResponse::into_json)
+            .map(Reply::Body)
     }
 }

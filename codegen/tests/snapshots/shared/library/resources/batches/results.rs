@@ -27,6 +27,6 @@ impl BatchesResults<'_> {
     pub async fn list_with_response(self, batch_id: &str) -> Result<ApiResponse<Vec<File>>> {
         let path = format!("/batches/{}/results", encode_path("batch_id", batch_id)?);
         let request = Request::new(Method::GET, path);
-        self.client.execute(request).await
+        self.client.execute_json(request).await
     }
 }

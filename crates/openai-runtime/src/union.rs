@@ -1,0 +1,527 @@
+//! Decoding the API's unions (`oneOf`/`anyOf`): the one hand-written
+//! decoder every generated union enum uses.
+//!
+//! serde's derives cannot do it: an internally tagged enum strips its tag
+//! and has no catch-all that keeps the raw JSON; an untagged one tries
+//! variants blindly, says "data did not match any variant" without a place,
+//! and buffers through serde's private `Content`, which loses the exact
+//! bytes. Here a generated enum implements [`Union`] (a table: how a value
+//! picks its variant, and how to decode each), and [`union_serde!`] turns
+//! that into `Deserialize`:
+//!
+//! 1. The value is read as its exact JSON text ([`RawValue`]).
+//! 2. Its top level is peeked at: the JSON kind and, for an object, each key
+//!    with its value when that is a string. Nothing nested is built.
+//! 3. The candidates: for a tagged union, those listed for the tag's value
+//!    (a value not listed is an unknown variant, kept); for an untagged one,
+//!    all variants. With several candidates, only those whose [`Shape`]
+//!    matches the peek stay, in order (most specific first).
+//! 4. They are tried in order; the first that decodes wins. If none is left,
+//!    the value is kept as [`RawJson`] in the catch-all; if all fail, the
+//!    first one's error is the error, with the JSON pointer of the bad value.
+//!
+//! The catch-all serializes back the bytes it got, so a variant the spec
+//! does not list yet survives a round trip unchanged.
+//!
+//! A type holding a union must not use `#[serde(flatten)]`, or serde's own
+//! untagged or internally tagged enums, above it: those buffer the input,
+//! and [`RawValue`] needs serde_json's own deserializer. The generator never
+//! emits them.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::de::{self, DeserializeOwned, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+pub use serde_json::value::RawValue;
+
+/// JSON text kept exactly as received; serializes back byte for byte.
+#[derive(Clone)]
+pub struct RawJson(Box<RawValue>);
+
+impl RawJson {
+    /// The JSON text.
+    pub fn get(&self) -> &str {
+        self.0.get()
+    }
+
+    /// The text parsed, to look inside.
+    pub fn to_value(&self) -> serde_json::Value {
+        // A RawValue holds valid JSON; `Null` can only come from a bug there.
+        serde_json::from_str(self.0.get()).unwrap_or(serde_json::Value::Null)
+    }
+
+    /// A value's compact JSON text, e.g. to send a variant the spec does not
+    /// list yet.
+    pub fn from_value(value: &serde_json::Value) -> Self {
+        match serde_json::value::to_raw_value(value) {
+            Ok(raw) => Self(raw),
+            // A `Value` always serializes; keep `null` rather than panic.
+            Err(_) => Self(RawValue::NULL.to_owned()),
+        }
+    }
+}
+
+impl PartialEq for RawJson {
+    fn eq(&self, other: &Self) -> bool {
+        self.get() == other.get()
+    }
+}
+
+impl fmt::Debug for RawJson {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "RawJson({})", self.get())
+    }
+}
+
+impl Serialize for RawJson {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for RawJson {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Box::<RawValue>::deserialize(deserializer).map(Self)
+    }
+}
+
+/// What values a variant may take, judged from their top level only.
+#[derive(Debug, Clone, Copy)]
+pub enum Shape {
+    Null,
+    Boolean,
+    /// A number that is an `i64` (no fraction, no exponent, in range).
+    Integer,
+    /// Any number.
+    Number,
+    /// Any string.
+    String,
+    /// One of these strings (a constant, or a closed list).
+    StringIn(&'static [&'static str]),
+    Array,
+    Object {
+        /// Keys that must be present.
+        required: &'static [&'static str],
+        /// Keys whose value, when it is a string, must be one of these.
+        closed: &'static [(&'static str, &'static [&'static str])],
+    },
+    /// Anything.
+    Any,
+}
+
+/// How a union picks its variant.
+#[derive(Debug, Clone, Copy)]
+pub enum Dispatch {
+    /// By the string value of the property `tag`: `values` maps each listed
+    /// value to the variants to try, most specific first; `absent` lists
+    /// those to try when the property is missing or `null`.
+    Tagged {
+        tag: &'static str,
+        values: &'static [(&'static str, &'static [usize])],
+        absent: &'static [usize],
+    },
+    /// By shape: every variant whose [`Shape`] matches is tried, in order.
+    Untagged,
+}
+
+/// Implemented by each generated union enum; [`union_serde!`] turns it into
+/// `Deserialize`.
+pub trait Union: Sized {
+    /// The type's name, for errors.
+    const NAME: &'static str;
+    const DISPATCH: Dispatch;
+    /// One per variant, the catch-all excepted, in declaration order.
+    const SHAPES: &'static [Shape];
+
+    /// Decodes `raw` as the variant `index`; the error names the place with
+    /// a JSON pointer ([`parse`] does that).
+    fn decode(index: usize, raw: &RawValue) -> Result<Self, String>;
+
+    /// The catch-all, keeping `raw` as sent.
+    fn unknown(raw: RawJson) -> Self;
+
+    /// Whether this is the catch-all.
+    fn is_unknown(&self) -> bool;
+}
+
+/// The `Deserialize` of every union: see the [module docs](self).
+pub fn deserialize<'de, U: Union, D: Deserializer<'de>>(deserializer: D) -> Result<U, D::Error> {
+    let raw = Box::<RawValue>::deserialize(deserializer)?;
+    decode_raw(raw).map_err(de::Error::custom)
+}
+
+fn decode_raw<U: Union>(raw: Box<RawValue>) -> Result<U, String> {
+    let peek: Peek = serde_json::from_str(raw.get()).map_err(|e| e.to_string())?;
+    let (candidates, tagged) = match U::DISPATCH {
+        Dispatch::Tagged {
+            tag,
+            values,
+            absent,
+        } => {
+            if !matches!(peek, Peek::Object(_)) {
+                return Err(format!(
+                    "at /: expected an object for {}, found {}",
+                    U::NAME,
+                    peek.kind()
+                ));
+            }
+            let candidates = match peek.field(tag) {
+                Some(Field::Str(value)) => match values.iter().find(|(v, _)| *v == value) {
+                    Some((_, indices)) => indices.to_vec(),
+                    None => return Ok(U::unknown(RawJson(raw))),
+                },
+                // A `null` tag is an absent one (tags may be nullable).
+                Some(Field::Null) | None if !absent.is_empty() => absent.to_vec(),
+                Some(Field::Other) => {
+                    return Err(format!(
+                        "at /{}: expected a string tag for {}",
+                        escape_token(tag),
+                        U::NAME
+                    ));
+                }
+                Some(Field::Null) | None => {
+                    return Err(format!("at /: missing field `{tag}` for {}", U::NAME));
+                }
+            };
+            (candidates, true)
+        }
+        Dispatch::Untagged => ((0..U::SHAPES.len()).collect(), false),
+    };
+    // With one tagged candidate, its own decode explains a mismatch best.
+    let candidates: Vec<usize> = if tagged && candidates.len() == 1 {
+        candidates
+    } else {
+        candidates
+            .into_iter()
+            .filter(|&i| U::SHAPES.get(i).is_some_and(|shape| peek.matches(shape)))
+            .collect()
+    };
+    let mut first_error = None;
+    for index in &candidates {
+        match U::decode(*index, &raw) {
+            Ok(value) => return Ok(value),
+            Err(error) => {
+                first_error.get_or_insert(error);
+            }
+        }
+    }
+    match first_error {
+        Some(error) => Err(error),
+        // No variant has this shape: a value the spec does not list yet.
+        None => Ok(U::unknown(RawJson(raw))),
+    }
+}
+
+/// Parses `raw` as `T`; an error names the place inside `raw` as a JSON
+/// pointer: `at /content/0/text: invalid type: ...`.
+pub fn parse<T: DeserializeOwned>(raw: &RawValue) -> Result<T, String> {
+    let mut deserializer = serde_json::Deserializer::from_str(raw.get());
+    serde_path_to_error::deserialize(&mut deserializer)
+        .map_err(|e| at(e.path(), &e.inner().to_string()))
+}
+
+/// [`parse`] for a nested union: a value it keeps only in its catch-all
+/// does not count (the enclosing union then tries its next candidate).
+pub fn parse_known<U: Union + DeserializeOwned>(raw: &RawValue) -> Result<U, String> {
+    let value: U = parse(raw)?;
+    if value.is_unknown() {
+        return Err(format!("at /: not a listed variant of {}", U::NAME));
+    }
+    Ok(value)
+}
+
+/// `at <pointer>: <message>`: the path serde walked, joined with the pointer
+/// a nested union already put in front of its message.
+fn at(path: &serde_path_to_error::Path, message: &str) -> String {
+    let mut pointer = String::new();
+    for segment in path.iter() {
+        use serde_path_to_error::Segment;
+        let token = match segment {
+            Segment::Seq { index } => index.to_string(),
+            Segment::Map { key } => escape_token(key),
+            Segment::Enum { variant } => escape_token(variant),
+            Segment::Unknown => continue,
+        };
+        pointer.push('/');
+        pointer.push_str(&token);
+    }
+    let message = strip_position(message);
+    let message = match message.strip_prefix("at /") {
+        Some(rest) => match rest.split_once(": ") {
+            Some((inner, rest)) => {
+                if !inner.is_empty() {
+                    pointer.push('/');
+                    pointer.push_str(inner);
+                }
+                rest
+            }
+            None => message,
+        },
+        None => message,
+    };
+    if pointer.is_empty() {
+        pointer.push('/');
+    }
+    format!("at {pointer}: {message}")
+}
+
+/// serde_json appends ` at line L column C`, which is relative to the
+/// fragment being parsed, so misleading once nested.
+fn strip_position(message: &str) -> &str {
+    match message.rfind(" at line ") {
+        Some(i) if message[i..].contains(" column ") => &message[..i],
+        _ => message,
+    }
+}
+
+/// A JSON pointer reference token (RFC 6901).
+fn escape_token(token: &str) -> String {
+    token.replace('~', "~0").replace('/', "~1")
+}
+
+/// A value whose decoding error names the place of the bad value as a JSON
+/// pointer from the top: `at /output/3/content/0/text: invalid type: ...`.
+/// The client decodes JSON replies through it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Located<T>(pub T);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Located<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        serde_path_to_error::deserialize(deserializer)
+            .map(Located)
+            .map_err(|e| de::Error::custom(at(e.path(), &e.inner().to_string())))
+    }
+}
+
+/// `Deserialize` for a type implementing [`Union`].
+///
+/// ```
+/// use openai_runtime::union::{self as u, Dispatch, RawJson, RawValue, Shape, Union};
+///
+/// #[derive(Debug, PartialEq)]
+/// enum Limit {
+///     Auto,
+///     Integer(i64),
+///     Unknown(RawJson),
+/// }
+///
+/// impl Union for Limit {
+///     const NAME: &'static str = "Limit";
+///     const DISPATCH: Dispatch = Dispatch::Untagged;
+///     const SHAPES: &'static [Shape] = &[Shape::StringIn(&["auto"]), Shape::Integer];
+///     fn decode(index: usize, raw: &RawValue) -> Result<Self, String> {
+///         Ok(match index {
+///             0 => Self::Auto,
+///             _ => Self::Integer(u::parse(raw)?),
+///         })
+///     }
+///     fn unknown(raw: RawJson) -> Self {
+///         Self::Unknown(raw)
+///     }
+///     fn is_unknown(&self) -> bool {
+///         matches!(self, Self::Unknown(_))
+///     }
+/// }
+///
+/// openai_runtime::union_serde!(Limit);
+///
+/// assert_eq!(serde_json::from_str::<Limit>(r#""auto""#).unwrap(), Limit::Auto);
+/// assert_eq!(serde_json::from_str::<Limit>("3").unwrap(), Limit::Integer(3));
+/// assert!(matches!(serde_json::from_str::<Limit>("2.5").unwrap(), Limit::Unknown(_)));
+/// ```
+#[macro_export]
+macro_rules! union_serde {
+    ($ty:ty) => {
+        impl<'de> $crate::__serde::Deserialize<'de> for $ty {
+            fn deserialize<D: $crate::__serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> ::std::result::Result<Self, D::Error> {
+                $crate::union::deserialize(deserializer)
+            }
+        }
+    };
+}
+
+/// The top level of a JSON value: its kind, and for an object each key with
+/// its value when that is a string. Nested values are skipped, not built.
+enum Peek<'a> {
+    Null,
+    Boolean,
+    Integer,
+    Number,
+    String(Cow<'a, str>),
+    Array,
+    Object(Vec<(Cow<'a, str>, Field<'a>)>),
+}
+
+/// An object's value, as far as shapes and tags look at it.
+enum Field<'a> {
+    Str(Cow<'a, str>),
+    Null,
+    Other,
+}
+
+impl Peek<'_> {
+    fn field(&self, key: &str) -> Option<&Field<'_>> {
+        match self {
+            Peek::Object(entries) => entries.iter().find(|(k, _)| k == key).map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
+    fn matches(&self, shape: &Shape) -> bool {
+        match (shape, self) {
+            (Shape::Any, _)
+            | (Shape::Null, Peek::Null)
+            | (Shape::Boolean, Peek::Boolean)
+            | (Shape::Integer, Peek::Integer)
+            | (Shape::Number, Peek::Integer | Peek::Number)
+            | (Shape::String, Peek::String(_))
+            | (Shape::Array, Peek::Array) => true,
+            (Shape::StringIn(values), Peek::String(s)) => values.contains(&s.as_ref()),
+            (Shape::Object { required, closed }, Peek::Object(_)) => {
+                required.iter().all(|k| self.field(k).is_some())
+                    && closed.iter().all(|(k, values)| match self.field(k) {
+                        Some(Field::Str(s)) => values.contains(&s.as_ref()),
+                        _ => true,
+                    })
+            }
+            _ => false,
+        }
+    }
+
+    fn kind(&self) -> &'static str {
+        match self {
+            Peek::Null => "null",
+            Peek::Boolean => "a boolean",
+            Peek::Integer | Peek::Number => "a number",
+            Peek::String(_) => "a string",
+            Peek::Array => "an array",
+            Peek::Object(_) => "an object",
+        }
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Peek<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct PeekVisitor;
+
+        impl<'de> Visitor<'de> for PeekVisitor {
+            type Value = Peek<'de>;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+
+            fn visit_unit<E>(self) -> Result<Self::Value, E> {
+                Ok(Peek::Null)
+            }
+
+            fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+                Ok(Peek::Boolean)
+            }
+
+            fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+                Ok(Peek::Integer)
+            }
+
+            fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
+                Ok(if i64::try_from(v).is_ok() {
+                    Peek::Integer
+                } else {
+                    Peek::Number
+                })
+            }
+
+            fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+                Ok(Peek::Number)
+            }
+
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Peek::String(Cow::Borrowed(v)))
+            }
+
+            fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Peek::String(Cow::Owned(v.to_owned())))
+            }
+
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(Peek::Array)
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut entries = Vec::new();
+                while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+                    let value: Field<'de> = map.next_value()?;
+                    entries.push((key, value));
+                }
+                Ok(Peek::Object(entries))
+            }
+        }
+
+        deserializer.deserialize_any(PeekVisitor)
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Field<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct FieldVisitor;
+
+        impl<'de> Visitor<'de> for FieldVisitor {
+            type Value = Field<'de>;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Field::Str(Cow::Borrowed(v)))
+            }
+
+            fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Field::Str(Cow::Owned(v.to_owned())))
+            }
+
+            fn visit_unit<E>(self) -> Result<Self::Value, E> {
+                Ok(Field::Null)
+            }
+
+            fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+                Ok(Field::Other)
+            }
+
+            fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+                Ok(Field::Other)
+            }
+
+            fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+                Ok(Field::Other)
+            }
+
+            fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+                Ok(Field::Other)
+            }
+
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(Field::Other)
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(Field::Other)
+            }
+        }
+
+        deserializer.deserialize_any(FieldVisitor)
+    }
+}
+
+/// The error for a variant index a union's own table does not have: a bug
+/// in generated code, reported rather than panicking.
+pub fn no_variant(name: &str, index: usize) -> String {
+    format!("at /: {name} has no variant {index}")
+}
