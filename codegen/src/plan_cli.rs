@@ -137,6 +137,23 @@ impl Planner<'_> {
                 flags.extend(self.field_flag(field, FlagTarget::Body(body.kind)));
             }
         }
+        // A list flag is named in the singular (`--language` for
+        // `languages`) unless another flag has that name already.
+        for i in 0..flags.len() {
+            let taken = |long: &str| {
+                flags
+                    .iter()
+                    .enumerate()
+                    .any(|(j, f)| j != i && f.long == long)
+            };
+            if flags[i].repeated && taken(&flags[i].long) {
+                let plural = kebab(&flags[i].key);
+                if !taken(&plural) {
+                    flags[i].value_name = flags[i].key.to_shouty_snake_case();
+                    flags[i].long = plural;
+                }
+            }
+        }
         flags
     }
 

@@ -6,7 +6,8 @@ use openai_runtime::Error;
 use openai_runtime::cli::{Input, Reply};
 
 use crate::client::{build_client, runtime};
-use crate::exit::{USAGE, fail};
+use crate::download::Failure;
+use crate::exit::{FAILURE, USAGE, fail};
 use crate::generated::commands::Resource;
 use crate::options::Global;
 use crate::output::{Doc, print_error, print_result};
@@ -40,7 +41,12 @@ pub fn run(global: &Global, resource: Resource) -> ExitCode {
         // A reply without a body prints nothing.
         Ok(Reply::Empty(_)) => ExitCode::SUCCESS,
         Ok(Reply::Download { response, output }) => {
-            runtime.block_on(download::save(global, response, output))
+            match runtime.block_on(download::save(response, output)) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(Failure::Api(err)) => print_error(global, &err),
+                Err(Failure::Usage(message)) => fail(USAGE, &message),
+                Err(Failure::Io(message)) => fail(FAILURE, &message),
+            }
         }
         // The call succeeded; only our types disagree with the reply (a
         // field renamed or phased out). The CLI relays the server's bytes,

@@ -136,3 +136,34 @@ fn wrong_constant_or_missing_required_field_is_an_error() {
     value["bytes"] = json!("many");
     assert!(serde_json::from_value::<Upload>(value).is_err());
 }
+
+/// A completed Upload whose File leaves out the deprecated `status`, as the
+/// API's own reference example does: it must decode (the field is optional in
+/// the model), or `openai uploads upload` would take a success for a failure.
+#[test]
+fn completed_upload_without_the_deprecated_file_status_decodes() {
+    let value = json!({
+        "id": "upload_abc123",
+        "object": "upload",
+        "bytes": 2147483648_i64,
+        "created_at": 1719184911,
+        "filename": "training_examples.jsonl",
+        "purpose": "fine-tune",
+        "status": "completed",
+        "expires_at": 1719127296,
+        "file": {
+            "id": "file-xyz321",
+            "object": "file",
+            "bytes": 2147483648_i64,
+            "created_at": 1719186911,
+            "expires_at": 1719127296,
+            "filename": "training_examples.jsonl",
+            "purpose": "fine-tune"
+        }
+    });
+    let upload = decode(&value);
+    assert_eq!(upload.status, UploadStatus::Completed);
+    let file = upload.file.as_ref().expect("file");
+    assert_eq!(file.status, None);
+    assert_eq!(serde_json::to_value(&upload).unwrap(), value);
+}
