@@ -220,11 +220,12 @@ impl Printer<'_> {
         }
         let reads_stdin = op.cli.reads_stdin;
         // A file flag that names stdin (`--data -`) takes stdin for itself.
+        // (A list of files, `--image a.png --image b.png`, names files only.)
         let stdin_files: Vec<Ident> = op
             .cli
             .flags
             .iter()
-            .filter(|f| f.value == FlagValue::File)
+            .filter(|f| f.value == FlagValue::File && !f.repeated)
             .map(|f| ident(&f.field))
             .collect();
         let reads_stdin_body = if reads_stdin && !stdin_files.is_empty() {

@@ -4,7 +4,7 @@
 //! The `openai` binary prints these (see its `tests/cli/constructs.rs`).
 
 use clap::Parser;
-use openai_runtime::cli::Reply;
+use openai_runtime::cli::{Input, Reply};
 use snapshot_check::Client;
 use wiremock::matchers::{header, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -46,7 +46,11 @@ async fn a_bodiless_reply_is_empty_even_when_the_server_sends_bytes() {
         .mount(&server)
         .await;
     let cli = Bodiless::try_parse_from(["openai", "sessions", "delete", "s1"]).unwrap();
-    let reply = cli.resource.run(&client(&server), None).await.unwrap();
+    let reply = cli
+        .resource
+        .run(&client(&server), Input::new(None).unwrap())
+        .await
+        .unwrap();
     let Reply::Empty(response) = reply else {
         panic!("expected no body: {reply:?}");
     };
@@ -65,7 +69,11 @@ async fn a_204_is_empty() {
         .await;
     let cli =
         Bodiless::try_parse_from(["openai", "sessions", "ping", "s1", "--seconds", "30"]).unwrap();
-    let reply = cli.resource.run(&client(&server), None).await.unwrap();
+    let reply = cli
+        .resource
+        .run(&client(&server), Input::new(None).unwrap())
+        .await
+        .unwrap();
     assert!(matches!(reply, Reply::Empty(_)), "{reply:?}");
 }
 
@@ -88,7 +96,11 @@ async fn a_binary_reply_streams_with_the_offered_media_types_as_accept() {
         "openai", "assets", "preview", "a1", "--kind", "video", "-o", "out.mp4",
     ])
     .unwrap();
-    let reply = cli.resource.run(&client(&server), None).await.unwrap();
+    let reply = cli
+        .resource
+        .run(&client(&server), Input::new(None).unwrap())
+        .await
+        .unwrap();
     let Reply::Download { response, output } = reply else {
         panic!("expected a download: {reply:?}");
     };
@@ -125,7 +137,11 @@ async fn a_file_the_document_calls_a_json_string_is_a_download() {
         .mount(&server)
         .await;
     let cli = Binary::try_parse_from(["openai", "assets", "content", "a1"]).unwrap();
-    let reply = cli.resource.run(&client(&server), None).await.unwrap();
+    let reply = cli
+        .resource
+        .run(&client(&server), Input::new(None).unwrap())
+        .await
+        .unwrap();
     let Reply::Download { response, output } = reply else {
         panic!("expected a download: {reply:?}");
     };
@@ -163,7 +179,11 @@ async fn header_parameters_and_a_fixed_query_are_sent() {
         "true",
     ])
     .unwrap();
-    let reply = cli.resource.run(&client(&server), None).await.unwrap();
+    let reply = cli
+        .resource
+        .run(&client(&server), Input::new(None).unwrap())
+        .await
+        .unwrap();
     let Reply::Body(response) = reply else {
         panic!("expected a body: {reply:?}");
     };
@@ -186,7 +206,11 @@ async fn a_header_value_with_a_line_break_is_never_sent() {
         "t-1\r\nx-evil: 1",
     ])
     .unwrap();
-    let err = cli.resource.run(&client(&server), None).await.unwrap_err();
+    let err = cli
+        .resource
+        .run(&client(&server), Input::new(None).unwrap())
+        .await
+        .unwrap_err();
     assert!(
         matches!(&err, openai_runtime::Error::InvalidArgument { name, .. } if name == "x-trace-id"),
         "{err:?}"

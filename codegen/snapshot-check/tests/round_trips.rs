@@ -3,11 +3,10 @@
 //! input giving an error with a JSON pointer), integer enums, and a
 //! deprecated required field left out. The types are the snapshots
 //! themselves, compiled by this crate, decoded the way the client decodes a
-//! reply (`openai_runtime::union::Located`, which names the pointer).
+//! reply (`openai_runtime::union::from_slice`, which names the pointer).
 
 use std::fmt::Debug;
 
-use openai_runtime::union::Located;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use snapshot_check::{
@@ -18,9 +17,7 @@ use snapshot_check::{
 
 /// Decodes as a reply is decoded.
 fn decode<T: DeserializeOwned>(json: &str) -> Result<T, String> {
-    serde_json::from_str::<Located<T>>(json)
-        .map(|Located(value)| value)
-        .map_err(|e| e.to_string())
+    openai_runtime::union::from_slice(json.as_bytes()).map_err(|e| e.to_string())
 }
 
 /// Decodes `json` and checks that it encodes back to the same bytes.

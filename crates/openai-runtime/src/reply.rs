@@ -6,8 +6,11 @@
 use bytes::Bytes;
 use serde::de::DeserializeOwned;
 
-use super::union::Located;
+use super::error::snippet;
 use super::{ApiResponse, ByteStream, Client, Error, Request, Result};
+
+/// Bytes of a bad body kept in [`Error::Decode`] (as for `execute`).
+const SNIPPET: usize = 512;
 
 /// Bytes of an unexpected body read (and dropped) after a bodiless reply,
 /// so that the connection can be reused; past this it is just closed.
@@ -21,8 +24,18 @@ impl Client {
         &self,
         request: Request,
     ) -> Result<ApiResponse<T>> {
-        let response = self.execute::<Located<T>>(request).await?;
-        Ok(response.map(|Located(data)| data))
+        // Syntax errors and a cut-off body are found here, as for `execute`.
+        let response = self.execute::<serde::de::IgnoredAny>(request).await?;
+        match super::union::from_slice(&response.body) {
+            Ok(data) => Ok(response.map(|_| data)),
+            Err(source) => Err(Error::Decode {
+                source,
+                snippet: snippet(&response.body, SNIPPET),
+                body: response.body,
+                request_id: response.request_id,
+                status: response.status,
+            }),
+        }
     }
 
     /// Sends `request` for a reply without a body: `()`. Whatever the server
@@ -66,7 +79,7 @@ impl Client {
                 ));
                 Err(Error::Decode {
                     source,
-                    snippet: String::from_utf8_lossy(&body[..body.len().min(512)]).into_owned(),
+                    snippet: snippet(&body, SNIPPET),
                     body,
                     request_id: response.request_id,
                     status: response.status,

@@ -219,7 +219,7 @@ fn decode_raw<U: Union>(raw: Box<RawValue>) -> Result<U, String> {
 pub fn parse<T: DeserializeOwned>(raw: &RawValue) -> Result<T, String> {
     let mut deserializer = serde_json::Deserializer::from_str(raw.get());
     serde_path_to_error::deserialize(&mut deserializer)
-        .map_err(|e| at(e.path(), &e.inner().to_string()))
+        .map_err(|e| at(e.path(), strip_position(&e.inner().to_string())))
 }
 
 /// [`parse`] for a nested union: a value it keeps only in its catch-all
@@ -233,7 +233,9 @@ pub fn parse_known<U: Union + DeserializeOwned>(raw: &RawValue) -> Result<U, Str
 }
 
 /// `at <pointer>: <message>`: the path serde walked, joined with the pointer
-/// a nested union already put in front of its message.
+/// a nested union already put in front of its message. A nested message's
+/// own position is not wanted (it would be the fragment's), a top-level one
+/// is: the caller says so by stripping it or not.
 fn at(path: &serde_path_to_error::Path, message: &str) -> String {
     let mut pointer = String::new();
     for segment in path.iter() {
@@ -247,7 +249,6 @@ fn at(path: &serde_path_to_error::Path, message: &str) -> String {
         pointer.push('/');
         pointer.push_str(&token);
     }
-    let message = strip_position(message);
     let message = match message.strip_prefix("at /") {
         Some(rest) => match rest.split_once(": ") {
             Some((inner, rest)) => {
@@ -281,18 +282,22 @@ fn escape_token(token: &str) -> String {
     token.replace('~', "~0").replace('/', "~1")
 }
 
-/// A value whose decoding error names the place of the bad value as a JSON
-/// pointer from the top: `at /output/3/content/0/text: invalid type: ...`.
-/// The client decodes JSON replies through it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Located<T>(pub T);
-
-impl<'de, T: Deserialize<'de>> Deserialize<'de> for Located<T> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        serde_path_to_error::deserialize(deserializer)
-            .map(Located)
-            .map_err(|e| de::Error::custom(at(e.path(), &e.inner().to_string())))
-    }
+/// Decodes a whole JSON reply as `T`, as the client does: a value of the
+/// wrong type is named by its JSON pointer from the top
+/// (`at /output/3/content/0/text: invalid type: ... at line 1 column 80`);
+/// syntax errors and a cut-off body are serde_json's own.
+pub fn from_slice<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, serde_json::Error> {
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
+        if !e.inner().is_data() {
+            return e.into_inner();
+        }
+        // The position is the whole body's here, so it stays.
+        let message = at(e.path(), &e.inner().to_string());
+        <serde_json::Error as de::Error>::custom(message)
+    })?;
+    deserializer.end()?;
+    Ok(value)
 }
 
 /// `Deserialize` for a type implementing [`Union`].
@@ -524,4 +529,82 @@ impl<'de: 'a, 'a> Deserialize<'de> for Field<'a> {
 /// in generated code, reported rather than panicking.
 pub fn no_variant(name: &str, index: usize) -> String {
     format!("at /: {name} has no variant {index}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn peek_sees_the_top_level_only() {
+        let peek: Peek =
+            serde_json::from_str(r#"{"type":"a","n":1,"x":null,"o":{"type":"b"}}"#).unwrap();
+        assert!(matches!(peek.field("type"), Some(Field::Str(s)) if s == "a"));
+        assert!(matches!(peek.field("n"), Some(Field::Other)));
+        assert!(matches!(peek.field("x"), Some(Field::Null)));
+        assert!(matches!(peek.field("o"), Some(Field::Other)));
+        assert!(peek.field("missing").is_none());
+        let big: Peek = serde_json::from_str("18446744073709551615").unwrap();
+        assert!(big.matches(&Shape::Number) && !big.matches(&Shape::Integer));
+        let small: Peek = serde_json::from_str("-3").unwrap();
+        assert!(small.matches(&Shape::Integer) && small.matches(&Shape::Number));
+    }
+
+    #[test]
+    fn object_shapes_check_required_keys_and_closed_values() {
+        let shape = Shape::Object {
+            required: &["name"],
+            closed: &[("role", &["host", "guest"])],
+        };
+        let matches = |json: &str| serde_json::from_str::<Peek>(json).unwrap().matches(&shape);
+        assert!(matches(r#"{"name":"a","role":"host"}"#));
+        assert!(matches(r#"{"name":"a"}"#), "a closed key may be absent");
+        assert!(
+            matches(r#"{"name":"a","role":7}"#),
+            "only strings are checked"
+        );
+        assert!(!matches(r#"{"name":"a","role":"critic"}"#));
+        assert!(!matches(r#"{"role":"host"}"#));
+        assert!(!matches(r#"["name"]"#));
+    }
+
+    #[test]
+    fn top_level_errors_keep_their_kind_and_name_the_place() {
+        #[derive(Debug, serde::Deserialize)]
+        struct Thing {
+            #[allow(dead_code)]
+            items: Vec<u8>,
+        }
+        let err = from_slice::<Thing>(br#"{"items":[1,"x"]}"#).unwrap_err();
+        assert!(err.is_data());
+        assert!(
+            err.to_string()
+                .starts_with("at /items/1: invalid type: string \"x\""),
+            "{err}"
+        );
+        assert!(from_slice::<Thing>(br#"{"items":[1"#).unwrap_err().is_eof());
+        assert!(
+            from_slice::<Thing>(br#"{"items":[1]} x"#)
+                .unwrap_err()
+                .is_syntax()
+        );
+        let err = from_slice::<Thing>(b"{}").unwrap_err();
+        assert!(
+            err.to_string().starts_with("at /: missing field `items`"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn raw_json_keeps_text_and_compares_by_it() {
+        let raw: RawJson = serde_json::from_str("{ \"a\" : 1 }").unwrap();
+        assert_eq!(raw.get(), "{ \"a\" : 1 }");
+        assert_eq!(serde_json::to_string(&raw).unwrap(), "{ \"a\" : 1 }");
+        assert_eq!(raw.to_value(), serde_json::json!({"a": 1}));
+        assert_eq!(
+            RawJson::from_value(&serde_json::json!({"a": 1})).get(),
+            r#"{"a":1}"#
+        );
+        assert_ne!(raw, RawJson::from_value(&serde_json::json!({"a": 1})));
+    }
 }

@@ -177,6 +177,8 @@ async fn wrong_types_and_missing_fields_are_decode_errors() {
     };
     assert!(source.is_data(), "{source}");
     assert!(err.to_string().contains("invalid type"), "{err}");
+    // The bad value is named by its JSON pointer.
+    assert!(err.to_string().contains("at /bytes: invalid type"), "{err}");
 
     let err = decode_error(r#"{"id":"upload_abc123"}"#).await;
     assert!(err.to_string().contains("missing field"), "{err}");

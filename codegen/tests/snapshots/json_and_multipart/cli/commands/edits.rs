@@ -50,14 +50,7 @@ pub struct EditsCreateArgs {
 impl EditsCreateArgs {
     /// Whether this command reads stdin; see [`Resource::reads_stdin`](super::Resource::reads_stdin).
     pub fn reads_stdin(&self) -> bool {
-        !(self
-            .image
-            .as_deref()
-            .is_some_and(openai_runtime::cli::is_stdin)
-            || self
-                .reference
-                .as_deref()
-                .is_some_and(openai_runtime::cli::is_stdin))
+        true
     }
 
     /// Runs this command; see [`Resource::run`](super::Resource::run).
