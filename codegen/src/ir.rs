@@ -173,6 +173,10 @@ pub struct Operation {
     pub headers_type: Option<String>,
     pub body: Option<Body>,
     pub response: Response,
+    /// Whether a 409 reply is retried. False for state transitions
+    /// (`.../cancel`, `.../complete`): there a conflict means the object has
+    /// already moved on, and asking again cannot change that.
+    pub retry_conflicts: bool,
     /// The description, or else the summary.
     pub doc: Option<String>,
     /// A one-line summary, e.g. `Cancel upload`.

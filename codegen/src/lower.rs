@@ -403,6 +403,7 @@ impl<'s> Lowerer<'s> {
             flags: Vec::new(),
             reads_stdin: false,
         };
+        let retry_conflicts = !is_state_transition(method, &segments);
         Ok((
             Operation {
                 key: key.to_owned(),
@@ -418,6 +419,7 @@ impl<'s> Lowerer<'s> {
                 headers_type,
                 body,
                 response,
+                retry_conflicts,
                 doc,
                 summary,
                 cli,
@@ -956,4 +958,40 @@ fn is_json(media: &str) -> bool {
 fn is_text(media: &str) -> bool {
     (media.starts_with("text/") && !media.starts_with("text/event-stream"))
         || media == "application/sdp"
+}
+
+/// A `POST` to a path ending in the literal `cancel` or `complete`: it moves
+/// an object to a final state, so a 409 (the object is not in the state the
+/// call needs) never heals and is not retried.
+fn is_state_transition(method: HttpMethod, segments: &[Segment]) -> bool {
+    let last_word = match segments.last() {
+        Some(Segment::Literal(text)) => text.trim_end_matches('/').rsplit('/').next(),
+        _ => None,
+    };
+    method == HttpMethod::Post && matches!(last_word, Some("cancel" | "complete"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{HttpMethod, Segment, is_state_transition};
+
+    #[test]
+    fn cancel_and_complete_are_state_transitions() {
+        let path = |last: &str| {
+            vec![
+                Segment::Literal("/uploads/".into()),
+                Segment::Param("upload_id".into()),
+                Segment::Literal(last.into()),
+            ]
+        };
+        assert!(is_state_transition(HttpMethod::Post, &path("/cancel")));
+        assert!(is_state_transition(HttpMethod::Post, &path("/complete")));
+        assert!(!is_state_transition(HttpMethod::Post, &path("/parts")));
+        assert!(!is_state_transition(HttpMethod::Get, &path("/cancel")));
+        assert!(!is_state_transition(HttpMethod::Post, &path("/cancelled_jobs")));
+        assert!(!is_state_transition(
+            HttpMethod::Post,
+            &[Segment::Literal("/uploads".into())]
+        ));
+    }
 }

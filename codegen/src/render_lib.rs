@@ -695,7 +695,8 @@ fn operation(op: &Operation) -> TokenStream {
         BodyKind::Json => quote!(.json(params)?),
         BodyKind::Multipart => quote!(.multipart(params.to_multipart())),
     });
-    let chain = quote!(#fixed #query #accept #body);
+    let conflicts = (!op.retry_conflicts).then(|| quote!(.retry_conflicts(false)));
+    let chain = quote!(#fixed #query #accept #body #conflicts);
     let request = match (&op.headers_type, chain.is_empty()) {
         (Some(_), _) => quote! {
             let mut request = Request::new(Method::#method, path) #chain;

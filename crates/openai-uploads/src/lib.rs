@@ -87,7 +87,8 @@
 //! - Connection errors, timeouts, 408, 409, 429 and 5xx replies are retried
 //!   ([`ClientBuilder::max_retries`], default 2), honouring `x-should-retry`,
 //!   `retry-after-ms` and `retry-after` (up to 60 s), else exponential backoff
-//!   from 0.5 s to 8 s with jitter.
+//!   from 0.5 s to 8 s with jitter. A 409 on `cancel` or `complete` is final:
+//!   the Upload has already moved on, and asking again cannot change that.
 //! - Requests with a multipart body (a part's bytes, [`FilePart`]) are not
 //!   idempotent: they are retried only when they cannot have reached the
 //!   server (no connection could be made) and on 408 and 429 replies, never

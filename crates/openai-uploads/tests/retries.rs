@@ -85,13 +85,52 @@ async fn server_errors_are_retried_twice_then_reported() {
 
 #[tokio::test]
 async fn every_retryable_status_is_retried() {
-    for status in [408, 409, 429, 500, 502, 503, 504, 529] {
+    // 409 too, except on state transitions (below).
+    for status in [408, 429, 500, 502, 503, 504, 529] {
         let server = mock(fast(status), 1).await;
         bounded(client(&server.uri()).uploads().cancel("u"))
             .await
             .unwrap();
         assert_eq!(requests(&server).await, 2, "{status}");
     }
+}
+
+/// A 409 on `cancel` or `complete` means the Upload has already moved on
+/// (completed, cancelled, expired): one attempt, whatever `x-should-retry`
+/// says. Elsewhere a 409 (a lock held elsewhere) is retried, as the SDKs do.
+#[tokio::test]
+async fn conflicts_are_final_on_cancel_and_complete_only() {
+    let conflict = || fast(409).insert_header("x-should-retry", "true");
+    let server = mock(conflict(), 100).await;
+    let err = bounded(client(&server.uri()).uploads().cancel("u"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(409));
+    assert_eq!(requests(&server).await, 1, "cancel");
+
+    let server = mock(conflict(), 100).await;
+    let done = openai_uploads::CompleteUploadRequest {
+        part_ids: vec!["part_a".into()],
+        md5: None,
+    };
+    let err = bounded(client(&server.uri()).uploads().complete("u", &done))
+        .await
+        .unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(409));
+    assert_eq!(requests(&server).await, 1, "complete");
+
+    let server = mock(conflict(), 1).await;
+    let create = openai_uploads::CreateUploadRequest {
+        filename: "a.jsonl".into(),
+        purpose: "fine-tune".into(),
+        bytes: 1,
+        mime_type: "text/jsonl".into(),
+        expires_after: None,
+    };
+    bounded(client(&server.uri()).uploads().create(&create))
+        .await
+        .unwrap();
+    assert_eq!(requests(&server).await, 2, "create");
 }
 
 #[tokio::test]

@@ -47,7 +47,7 @@ impl<'c> Uploads<'c> {
     /// Like [`Uploads::cancel`], and also returns the status, headers and request id.
     pub async fn cancel_with_response(self, upload_id: &str) -> Result<ApiResponse<Upload>> {
         let path = format!("/uploads/{}/cancel", encode_path("upload_id", upload_id)?);
-        let request = Request::new(Method::POST, path);
+        let request = Request::new(Method::POST, path).retry_conflicts(false);
         self.client.execute_json(request).await
     }
 
@@ -72,7 +72,9 @@ impl<'c> Uploads<'c> {
         params: &CompleteUploadRequest,
     ) -> Result<ApiResponse<Upload>> {
         let path = format!("/uploads/{}/complete", encode_path("upload_id", upload_id)?);
-        let request = Request::new(Method::POST, path).json(params)?;
+        let request = Request::new(Method::POST, path)
+            .json(params)?
+            .retry_conflicts(false);
         self.client.execute_json(request).await
     }
 

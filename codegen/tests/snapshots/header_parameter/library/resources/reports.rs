@@ -41,7 +41,7 @@ impl<'c> Reports<'c> {
     /// Like [`Reports::cancel`], and also returns the status, headers and request id.
     pub async fn cancel_with_response(self, report_id: &str) -> Result<ApiResponse<Report>> {
         let path = format!("/reports/{}/cancel", encode_path("report_id", report_id)?);
-        let request = Request::new(Method::POST, path);
+        let request = Request::new(Method::POST, path).retry_conflicts(false);
         self.client.execute_json(request).await
     }
 }

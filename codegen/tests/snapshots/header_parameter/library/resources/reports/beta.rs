@@ -36,7 +36,8 @@ impl ReportsBeta<'_> {
         let path = format!("/reports/{}/cancel", encode_path("report_id", report_id)?);
         let mut request = Request::new(Method::POST, path)
             .query(&[("beta", "true")])?
-            .query(query)?;
+            .query(query)?
+            .retry_conflicts(false);
         for (name, value) in headers.to_pairs() {
             request = request.header(name, &value)?;
         }

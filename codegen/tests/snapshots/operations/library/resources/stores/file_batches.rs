@@ -35,7 +35,7 @@ impl StoresFileBatches<'_> {
             encode_path("store_id", store_id)?,
             encode_path("batch_id", batch_id)?
         );
-        let request = Request::new(Method::POST, path);
+        let request = Request::new(Method::POST, path).retry_conflicts(false);
         self.client.execute_json(request).await
     }
 
