@@ -988,7 +988,10 @@ mod tests {
         assert!(is_state_transition(HttpMethod::Post, &path("/complete")));
         assert!(!is_state_transition(HttpMethod::Post, &path("/parts")));
         assert!(!is_state_transition(HttpMethod::Get, &path("/cancel")));
-        assert!(!is_state_transition(HttpMethod::Post, &path("/cancelled_jobs")));
+        assert!(!is_state_transition(
+            HttpMethod::Post,
+            &path("/cancelled_jobs")
+        ));
         assert!(!is_state_transition(
             HttpMethod::Post,
             &[Segment::Literal("/uploads".into())]
