@@ -3,8 +3,9 @@
 //!
 //! The whole flow is [`Uploads::upload_file_with`]:
 //! 1. check the options and the file ([`source`]);
-//! 2. look for the file's journal ([`journal`]): resume the Upload it
-//!    records while that is still valid, or cancel it and start afresh;
+//! 2. look for the file's journal ([`journal`], [`resume`]): resume the
+//!    Upload it records while that is still valid, or cancel it and start
+//!    afresh;
 //! 3. create the Upload (unless resumed) and journal it;
 //! 4. read and hash the file ([`read`]) while sending the parts the Upload
 //!    lacks, each retried on its own ([`send`]), journaling each one
@@ -14,16 +15,18 @@
 //!
 //! Whatever goes wrong once the Upload exists, it is cancelled and its
 //! journal removed; when the cancel fails, the journal is kept so that a
-//! later run can resume or prune it. [`events`] tell the caller what
-//! happens, as it happens.
+//! later run can resume or prune it ([`end`]). [`events`] tell the caller
+//! what happens, as it happens; [`api`] makes the four calls.
 
 mod api;
+mod end;
 mod error;
 mod events;
 mod journal;
 mod options;
 mod pending;
 mod read;
+mod resume;
 mod send;
 mod source;
 
@@ -32,10 +35,7 @@ use std::path::Path;
 use std::pin::pin;
 use std::time::Duration;
 
-use bytes::Bytes;
-
-use openai_runtime::Error;
-
+pub use end::CompletedUpload;
 pub use error::UploadError;
 pub use events::UploadEvent;
 pub use journal::default_journal_dir;
@@ -46,57 +46,14 @@ pub use options::{
 pub use pending::{PendingUpload, PruneOutcome, PrunedUpload, pending_uploads};
 
 use api::Cancel;
+use end::{CancelOnDrop, End, cancel};
 use events::{Clock, Events, Sent};
-use journal::{CreateParams, Keeper, Loaded, Lock, Record, Slot};
+use journal::{CreateParams, Keeper, Record};
 use read::Reader;
 use send::{Sender, Stop};
 use source::Source;
 
-use crate::{Client, CompleteUploadRequest, CreateUploadRequest, Upload, Uploads};
-
-/// A completed upload: the server's reply to `complete`, as received and
-/// as far as it decodes.
-#[derive(Debug, Clone)]
-#[non_exhaustive]
-pub struct CompletedUpload {
-    /// The Upload's id.
-    pub upload_id: String,
-    /// The completed Upload, whose `file` is the new File; `None` when the
-    /// reply was lost (see [`CompletedUpload::reply_lost`]) or does not
-    /// decode as an [`Upload`] (`body` has it as received).
-    pub upload: Option<Upload>,
-    /// The reply's body, exactly as received; empty when it was lost.
-    pub body: Bytes,
-    /// The reply's `x-request-id`.
-    pub request_id: Option<String>,
-}
-
-impl CompletedUpload {
-    /// Whether the reply to `complete` was lost: the Upload is completed
-    /// (the server said so when the call was tried again, or when cancelling
-    /// it), but the API has no way to fetch it, so its File is not known.
-    pub fn reply_lost(&self) -> bool {
-        self.body.is_empty()
-    }
-
-    /// The new File's id, when the reply names it.
-    pub fn file_id(&self) -> Option<String> {
-        if let Some(file) = self.upload.as_ref().and_then(|upload| upload.file.as_ref()) {
-            return Some(file.id.clone());
-        }
-        let value: serde_json::Value = serde_json::from_slice(&self.body).ok()?;
-        value.pointer("/file/id")?.as_str().map(str::to_owned)
-    }
-
-    fn lost(upload_id: &str) -> Self {
-        Self {
-            upload_id: upload_id.to_owned(),
-            upload: None,
-            body: Bytes::new(),
-            request_id: None,
-        }
-    }
-}
+use crate::{CompleteUploadRequest, CreateUploadRequest, Uploads};
 
 impl<'c> Uploads<'c> {
     /// Uploads a file in parts: creates an Upload, sends the parts (several at
@@ -179,7 +136,7 @@ impl<'c> Uploads<'c> {
 
         // The journal: resume what an earlier run left, or make way.
         let slot = match options.journal {
-            true => open_journal(
+            true => resume::open_journal(
                 options,
                 &params.key(&base_url, &source.identity.path),
                 events,
@@ -188,8 +145,16 @@ impl<'c> Uploads<'c> {
         };
         let resumed = match &slot {
             Some((slot, _)) => {
-                self.take_over(slot, &params, &base_url, &source, options, events)
-                    .await
+                resume::take_over(
+                    self.client,
+                    slot,
+                    &params,
+                    &base_url,
+                    &source,
+                    options,
+                    events,
+                )
+                .await
             }
             None => None,
         };
@@ -263,7 +228,9 @@ impl<'c> Uploads<'c> {
         let parts = part_count(source.size(), record.part_size);
         let mut part_ids = vec![None; parts];
         for (index, part_id) in &record.parts {
-            part_ids[*index] = Some(part_id.clone());
+            if let Some(slot) = part_ids.get_mut(*index) {
+                *slot = Some(part_id.clone());
+            }
         }
         let done = part_ids.iter().map(Option::is_some).collect();
         let expires_in = record
@@ -372,303 +339,6 @@ impl<'c> Uploads<'c> {
             }
         }
     }
-
-    /// The journaled Upload for this file, when it can be resumed; when it
-    /// cannot, it is cancelled (if still pending), said so, and dropped.
-    async fn take_over(
-        self,
-        slot: &Slot,
-        params: &CreateParams,
-        base_url: &str,
-        source: &Source,
-        options: &UploadOptions,
-        events: Events<'_>,
-    ) -> Option<Record> {
-        let record = match journal::load(&slot.json) {
-            Loaded::Missing => return None,
-            Loaded::Found(record) => record,
-            Loaded::Unreadable(why) | Loaded::Newer(why) => {
-                (events)(&UploadEvent::JournalWarning {
-                    message: format!(
-                        "the journal {} cannot be used: {why}; starting a new Upload",
-                        slot.json.display()
-                    ),
-                });
-                return None;
-            }
-        };
-        let expired = record
-            .deadline
-            .is_some_and(|deadline| deadline <= events::unix_now());
-        let why = if !options.resume {
-            Some("resuming is turned off".to_owned())
-        } else if expired {
-            Some("it expired".to_owned())
-        } else {
-            resumable(&record, params, base_url, source)
-        };
-        let Some(reason) = why else {
-            let parts = part_count(source.size(), record.part_size);
-            (events)(&UploadEvent::Resumed {
-                upload_id: record.upload_id.clone(),
-                bytes: source.size(),
-                parts,
-                part_size: record.part_size,
-                parts_done: record.parts.len(),
-                bytes_done: record.bytes_done(),
-                expires_at: record.expires_at.unwrap_or_default(),
-            });
-            return Some(*record);
-        };
-        let cancelled = !expired
-            && !matches!(
-                cancel(self.client, &record.upload_id, options.cancel_timeout).await,
-                Cancel::Failed(_)
-            );
-        (events)(&UploadEvent::Discarded {
-            upload_id: record.upload_id.clone(),
-            reason,
-            cancelled,
-        });
-        let slot = slot.clone();
-        let _ = tokio::task::spawn_blocking(move || slot.remove()).await;
-        None
-    }
-}
-
-/// Why a journaled Upload cannot be resumed, if it cannot.
-fn resumable(
-    record: &Record,
-    params: &CreateParams,
-    base_url: &str,
-    source: &Source,
-) -> Option<String> {
-    if let Some(change) = record.source.changed(&source.identity) {
-        return Some(format!("the file changed since ({change})"));
-    }
-    if record.base_url != base_url || record.create != *params {
-        return Some("it was created with other parameters".to_owned());
-    }
-    let fits = (1..=options::MAX_PART_SIZE).contains(&record.part_size)
-        && source.size().div_ceil(record.part_size) <= options::MAX_PARTS;
-    let parts = part_count(source.size(), record.part_size);
-    let mut seen = vec![false; if fits { parts } else { 0 }];
-    let consistent = fits
-        && !record.upload_id.is_empty()
-        && record.parts.iter().all(|(index, part_id)| {
-            !part_id.is_empty()
-                && seen
-                    .get_mut(*index)
-                    .is_some_and(|seen| !std::mem::replace(seen, true))
-        });
-    (!consistent).then(|| "its journal does not fit the file".to_owned())
-}
-
-/// The journal's slot for `key`, locked for this run; `None` (said why)
-/// when there is no place for it or another run holds it.
-fn open_journal(options: &UploadOptions, key: &str, events: Events<'_>) -> Option<(Slot, Lock)> {
-    let warn = |message: String| (events)(&UploadEvent::JournalWarning { message });
-    let Some(dir) = options.journal_dir.clone().or_else(default_journal_dir) else {
-        warn("no state directory to keep a journal in (no home directory)".to_owned());
-        return None;
-    };
-    if let Err(err) = journal::create_dir(&dir) {
-        warn(format!(
-            "cannot create the journal directory {}: {err}",
-            dir.display()
-        ));
-        return None;
-    }
-    let slot = Slot::new(&dir, key);
-    match slot.lock() {
-        Ok(Some(lock)) => Some((slot, lock)),
-        Ok(None) => {
-            warn(format!(
-                "another run is uploading this file (its journal is {}); this one keeps no journal",
-                slot.json.display()
-            ));
-            None
-        }
-        Err(err) => {
-            warn(format!(
-                "cannot lock the journal {}: {err}",
-                slot.json.display()
-            ));
-            None
-        }
-    }
-}
-
-/// How an upload ends once its Upload exists: completed, or cancelled (or
-/// kept with its journal) after a failure, an interrupt or the clock.
-struct End<'a, 'c> {
-    uploads: Uploads<'c>,
-    upload_id: &'a str,
-    options: &'a UploadOptions,
-    journal: Option<Keeper>,
-    events: Events<'a>,
-}
-
-impl<'a, 'c> End<'a, 'c> {
-    fn new(
-        uploads: Uploads<'c>,
-        upload_id: &'a str,
-        options: &'a UploadOptions,
-        journal: Option<Keeper>,
-        events: Events<'a>,
-    ) -> Self {
-        Self {
-            uploads,
-            upload_id,
-            options,
-            journal,
-            events,
-        }
-    }
-
-    async fn completed(self, done: CompletedUpload) -> CompletedUpload {
-        if let Some(journal) = self.journal {
-            journal.remove().await;
-        }
-        (self.events)(&UploadEvent::Completed {
-            upload_id: self.upload_id.to_owned(),
-            file_id: done.file_id(),
-        });
-        done
-    }
-
-    /// Cancels the Upload: whether that worked, why not, and the journal
-    /// kept when it did not.
-    async fn cancel(self) -> Cancelled {
-        let outcome = cancel(
-            self.uploads.client,
-            self.upload_id,
-            self.options.cancel_timeout,
-        )
-        .await;
-        let completed = matches!(outcome, Cancel::AlreadyCompleted);
-        let (cancelled, error) = match outcome {
-            Cancel::Cancelled | Cancel::Gone => (true, None),
-            Cancel::AlreadyCompleted => (false, None),
-            Cancel::Failed(err) => (false, Some(Box::new(err))),
-        };
-        let journal = match (cancelled || completed, self.journal) {
-            (true, Some(journal)) => {
-                journal.remove().await;
-                None
-            }
-            (false, Some(journal)) => {
-                let path = journal.path().to_path_buf();
-                journal.keep().await.then_some(path)
-            }
-            (_, None) => None,
-        };
-        if cancelled {
-            (self.events)(&UploadEvent::Cancelled {
-                upload_id: self.upload_id.to_owned(),
-            });
-        }
-        Cancelled {
-            cancelled,
-            completed,
-            error,
-            journal,
-        }
-    }
-
-    /// After a failure. When completing failed but the Upload turns out to
-    /// be completed, the upload succeeded.
-    async fn failed(self, source: Error, completing: bool) -> Result<CompletedUpload, UploadError> {
-        let upload_id = self.upload_id.to_owned();
-        let events = self.events;
-        let outcome = self.cancel().await;
-        if outcome.completed && completing {
-            (events)(&UploadEvent::Completed {
-                upload_id: upload_id.clone(),
-                file_id: None,
-            });
-            return Ok(CompletedUpload::lost(&upload_id));
-        }
-        Err(UploadError::Failed {
-            upload_id,
-            cancelled: outcome.cancelled,
-            cancel_error: outcome.error,
-            journal: outcome.journal,
-            source: Box::new(source),
-        })
-    }
-
-    async fn interrupted(self) -> UploadError {
-        let upload_id = self.upload_id.to_owned();
-        let outcome = self.cancel().await;
-        UploadError::Interrupted {
-            upload_id: Some(upload_id),
-            cancelled: outcome.cancelled,
-            cancel_error: outcome.error,
-            journal: outcome.journal,
-        }
-    }
-
-    /// An interrupt while completing, and the complete did not finish in
-    /// time: cancelled, unless it turns out completed.
-    async fn interrupted_completing(self) -> Result<CompletedUpload, UploadError> {
-        let upload_id = self.upload_id.to_owned();
-        let events = self.events;
-        let outcome = self.cancel().await;
-        if outcome.completed {
-            (events)(&UploadEvent::Completed {
-                upload_id: upload_id.clone(),
-                file_id: None,
-            });
-            return Ok(CompletedUpload::lost(&upload_id));
-        }
-        Err(UploadError::Interrupted {
-            upload_id: Some(upload_id),
-            cancelled: outcome.cancelled,
-            cancel_error: outcome.error,
-            journal: outcome.journal,
-        })
-    }
-
-    /// The Upload cannot be finished in time: stop, keep the journal, and
-    /// leave the Upload pending for a run on a faster link.
-    async fn expiring(self, late: events::Late) -> UploadError {
-        let journal = match self.journal {
-            Some(journal) => {
-                let path = journal.path().to_path_buf();
-                journal.keep().await.then_some(path)
-            }
-            None => None,
-        };
-        UploadError::Expiring {
-            upload_id: self.upload_id.to_owned(),
-            expires_in: late.left,
-            needed: late.needed,
-            journal,
-        }
-    }
-}
-
-/// What a cancel came to.
-struct Cancelled {
-    cancelled: bool,
-    /// The server says the Upload is completed.
-    completed: bool,
-    error: Option<Box<Error>>,
-    journal: Option<std::path::PathBuf>,
-}
-
-/// The cleanup cancel, bounded: with the client's own timeout and retries
-/// it could otherwise keep a Ctrl-C waiting for many minutes.
-async fn cancel(client: &Client, upload_id: &str, limit: Duration) -> Cancel {
-    match tokio::time::timeout(limit, api::cancel(client, upload_id)).await {
-        Ok(outcome) => outcome,
-        Err(_) => Cancel::Failed(Error::Timeout {
-            method: reqwest::Method::POST,
-            path: format!("/uploads/{upload_id}/cancel"),
-            timeout: limit,
-        }),
-    }
 }
 
 /// How many parts of `part_size` make `size` bytes (checked to be at most
@@ -697,32 +367,6 @@ fn public_base_url(base_url: &str) -> String {
     }
 }
 
-/// Cancels the Upload if the uploader's future is dropped before it is
-/// done, and removes its journal once it is cancelled.
-struct CancelOnDrop(Option<(Client, String, Option<std::path::PathBuf>)>);
-
-impl CancelOnDrop {
-    fn disarm(mut self) {
-        self.0 = None;
-    }
-}
-
-impl Drop for CancelOnDrop {
-    fn drop(&mut self) {
-        let Some((client, upload_id, journal)) = self.0.take() else {
-            return;
-        };
-        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
-            runtime.spawn(async move {
-                let cancelled = api::cancel(&client, &upload_id).await;
-                if let (Cancel::Cancelled | Cancel::Gone, Some(journal)) = (cancelled, journal) {
-                    let _ = std::fs::remove_file(journal);
-                }
-            });
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -737,18 +381,5 @@ mod tests {
             public_base_url("http://127.0.0.1:9/v1"),
             "http://127.0.0.1:9/v1"
         );
-    }
-
-    #[test]
-    fn a_lost_reply_is_still_a_completed_upload() {
-        let done = CompletedUpload::lost("upload_1");
-        assert!(done.reply_lost());
-        assert_eq!(done.file_id(), None);
-        let done = CompletedUpload {
-            body: Bytes::from_static(br#"{"id":"upload_1","file":{"id":"file_9"},"new":1}"#),
-            ..done
-        };
-        assert!(!done.reply_lost());
-        assert_eq!(done.file_id().as_deref(), Some("file_9"));
     }
 }
