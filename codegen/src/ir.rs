@@ -100,6 +100,21 @@ pub struct ModelModule {
     pub imports: Vec<String>,
     /// Its child modules (subresources with models), re-exported flat.
     pub submodules: Vec<String>,
+    /// When its models are too many for one file: the files they go in
+    /// instead, re-exported flat (see `plan_parts`). Empty otherwise.
+    pub parts: Vec<ModelPart>,
+}
+
+/// A run of a model module's models, in a file of its own.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModelPart {
+    /// Module name, e.g. `part1`.
+    pub name: String,
+    /// The models it defines, in name order.
+    pub types: Vec<String>,
+    /// The models it names from elsewhere (other modules and other parts),
+    /// imported from the models' root.
+    pub imports: Vec<String>,
 }
 
 /// A resource: a handle in the library, a subcommand group in the CLI.

@@ -13,6 +13,7 @@ mod lower;
 pub mod names;
 mod plan_cli;
 mod plan_modules;
+mod plan_parts;
 mod render;
 mod render_cli;
 mod render_lib;

@@ -100,6 +100,7 @@ pub fn lower(spec: &Value, config: &Config) -> Result<Api> {
     };
     crate::plan_cli::plan(&mut api)?;
     crate::plan_modules::plan(&mut api);
+    crate::plan_parts::plan(&mut api);
     Ok(api)
 }
 

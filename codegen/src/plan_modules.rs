@@ -95,6 +95,8 @@ pub fn plan(api: &mut Api) {
             types,
             imports: imports.into_iter().collect(),
             submodules,
+            // Decided by `plan_parts`.
+            parts: Vec::new(),
         });
     }
     api.model_modules = modules;

@@ -33,6 +33,20 @@ pub fn files(api: &Api) -> Vec<Unit<'_>> {
             Some(&module.doc),
             move || models_module(api, module),
         ));
+        let path = module.path.join("/");
+        for (index, part) in module.parts.iter().enumerate() {
+            let (first, last) = (&part.types[0], &part.types[part.types.len() - 1]);
+            let doc = format!(
+                "Models of `{path}`, part {} of {}: `{first}` to `{last}`.",
+                index + 1,
+                module.parts.len()
+            );
+            units.push(Unit::new(
+                format!("models/{path}/{}.rs", part.name),
+                Some(&doc),
+                move || models_file(api, &part.types, &part.imports, module.path.len() + 1, &[]),
+            ));
+        }
     }
     let top: Vec<&str> = api.resources.iter().map(|r| r.module.as_str()).collect();
     units.push(Unit::new(
@@ -72,22 +86,43 @@ fn supers(depth: usize) -> TokenStream {
 }
 
 fn models_module(api: &Api, module: &ModelModule) -> TokenStream {
-    let children: Vec<&str> = module.submodules.iter().map(String::as_str).collect();
-    let children = flat_mods(&children);
-    let imports = (!module.imports.is_empty()).then(|| {
-        let root = supers(module.path.len());
-        let names = module.imports.iter().map(|n| ident(n));
+    let mut children: Vec<&str> = module.submodules.iter().map(String::as_str).collect();
+    if !module.parts.is_empty() {
+        children.extend(module.parts.iter().map(|p| p.name.as_str()));
+        return flat_mods(&children);
+    }
+    models_file(
+        api,
+        &module.types,
+        &module.imports,
+        module.path.len(),
+        &children,
+    )
+}
+
+/// A file of models: its child modules, its imports (from the models' root,
+/// `depth` levels up), then the models.
+fn models_file(
+    api: &Api,
+    types: &[String],
+    imports: &[String],
+    depth: usize,
+    children: &[&str],
+) -> TokenStream {
+    let children = flat_mods(children);
+    let imports = (!imports.is_empty()).then(|| {
+        let root = supers(depth);
+        let names = imports.iter().map(|n| ident(n));
         quote!(use #root::{#(#names),*};)
     });
-    let items = module.types.iter().map(|name| match &api.types[name] {
+    let items = types.iter().map(|name| match &api.types[name] {
         TypeDef::Struct(s) => model_struct(s, api),
         TypeDef::Enum(e) => model_enum(e),
         TypeDef::Const(c) => model_const(c),
         TypeDef::Union(u) if u.multipart => multipart_union(u, api),
         TypeDef::Union(u) => model_union(u),
     });
-    let unions = module
-        .types
+    let unions = types
         .iter()
         .any(|name| matches!(&api.types[name], TypeDef::Union(u) if !u.multipart));
     // `u::` keeps the runtime's names (`Shape`, ...) apart from models'.
