@@ -176,7 +176,15 @@ fn model_struct(def: &StructDef, api: &Api) -> TokenStream {
                 Some(quote!(#[serde(default)])),
             )
         } else if field.required {
-            (type_tokens(&field.ty, None), None)
+            // A required list or map that is absent decodes as empty: the
+            // API's own examples leave some out, and an empty list says
+            // the same.
+            let lenient = matches!(field.ty, TypeRef::Array(_) | TypeRef::Map(_))
+                && def.kind == StructKind::Json;
+            (
+                type_tokens(&field.ty, None),
+                lenient.then(|| quote!(#[serde(default)])),
+            )
         } else {
             let inner = type_tokens(field.ty.non_null(), None);
             (

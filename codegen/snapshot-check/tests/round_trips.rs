@@ -374,3 +374,12 @@ fn unions_decode_from_values_as_the_cli_builds_them() {
         Shape::Circle(_)
     ));
 }
+
+#[test]
+fn a_required_list_left_out_is_empty() {
+    // The API's own examples leave out required lists (`logprobs`).
+    let drawing: drawing::Drawing = decode(r#"{"id":"d1","last_event":null}"#).unwrap();
+    assert!(drawing.shapes.is_empty());
+    // Other required fields are still required.
+    error::<drawing::Drawing>(r#"{"shapes":[],"last_event":null}"#, "at /: missing field `id`");
+}

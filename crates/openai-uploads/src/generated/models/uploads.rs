@@ -10,6 +10,7 @@ pub use parts::*;
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CompleteUploadRequest {
     /// The IDs of the Parts, in the order they make up the file.
+    #[serde(default)]
     pub part_ids: Vec<String>,
     /// The md5 checksum of the whole file, to check that the bytes uploaded are the
     /// bytes you expect.

@@ -15,6 +15,7 @@ pub struct Invoice {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub currency: Option<String>,
     pub status: InvoiceStatus,
+    #[serde(default)]
     pub lines: Vec<InvoiceLine>,
     /// Amount in cents.
     pub total: i64,

@@ -6,6 +6,7 @@
 /// A page of things.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ArraysListResponse {
+    #[serde(default)]
     pub data: Vec<Item>,
     /// Free-form tags.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -6,6 +6,7 @@
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct MapsGetResponse {
     /// Up to 16 key-value pairs.
+    #[serde(default)]
     pub metadata: std::collections::BTreeMap<String, String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub counts: Option<std::collections::BTreeMap<String, i64>>,

@@ -85,6 +85,7 @@ impl serde::Serialize for ComparisonValue {
 pub struct Compound {
     #[serde(rename = "type")]
     pub type_: CompoundType,
+    #[serde(default)]
     pub filters: Vec<CompoundFiltersItem>,
 }
 
@@ -239,5 +240,6 @@ pub struct SearchCreateParams {
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SearchCreateResponse {
+    #[serde(default)]
     pub hits: Vec<String>,
 }

@@ -73,6 +73,7 @@ impl serde::Serialize for EmbedRequestInput {
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EmbeddingsCreateResponse {
+    #[serde(default)]
     pub vectors: Vec<Vec<f64>>,
 }
 

@@ -25,6 +25,7 @@ openai_runtime::constant!(CircleType = "circle");
 pub struct Drawing {
     pub id: String,
     /// Shapes in paint order.
+    #[serde(default)]
     pub shapes: Vec<Shape>,
     /// The most recent signal, if any.
     pub last_event: Option<SignalEvent>,

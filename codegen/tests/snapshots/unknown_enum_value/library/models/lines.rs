@@ -5,6 +5,7 @@
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LinesListResponse {
+    #[serde(default)]
     pub lines: Vec<LinesListResponseLinesItem>,
 }
 

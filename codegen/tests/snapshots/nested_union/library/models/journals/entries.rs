@@ -138,11 +138,13 @@ impl serde::Serialize for Item {
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct JournalsEntriesCreateParams {
+    #[serde(default)]
     pub entries: Vec<Entry>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct JournalsEntriesCreateResponse {
+    #[serde(default)]
     pub entries: Vec<Entry>,
 }
 
