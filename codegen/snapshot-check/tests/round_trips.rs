@@ -381,5 +381,8 @@ fn a_required_list_left_out_is_empty() {
     let drawing: drawing::Drawing = decode(r#"{"id":"d1","last_event":null}"#).unwrap();
     assert!(drawing.shapes.is_empty());
     // Other required fields are still required.
-    error::<drawing::Drawing>(r#"{"shapes":[],"last_event":null}"#, "at /: missing field `id`");
+    error::<drawing::Drawing>(
+        r#"{"shapes":[],"last_event":null}"#,
+        "at /: missing field `id`",
+    );
 }
