@@ -573,6 +573,48 @@ async fn the_completed_reply_is_kept_as_received() {
 }
 
 #[tokio::test]
+async fn a_completed_reply_that_is_not_json_is_kept_whole() {
+    // Longer than the 512-byte snippet a decode error carries, with a
+    // multi-byte character straddling that boundary.
+    let mut body = "x".repeat(511).into_bytes();
+    body.extend_from_slice("é and then some more text".repeat(40).as_bytes());
+    let server = server_with(
+        ResponseTemplate::new(200).set_body_raw(body.clone(), "text/plain"),
+        reply("cancelled"),
+    )
+    .await;
+    let file = named_file(".jsonl", b"{}\n");
+    let done = bounded(
+        client(&server.uri())
+            .uploads()
+            .upload_file(file.path(), &options("fine-tune")),
+    )
+    .await
+    .unwrap();
+    assert_eq!(done.body, body);
+    assert!(done.upload.is_none());
+    assert!(!done.reply_lost());
+    assert!(requests_to(&server, "/cancel").await.is_empty());
+}
+
+#[tokio::test]
+async fn an_empty_completed_reply_is_not_a_lost_one() {
+    let server = server_with(ResponseTemplate::new(200), reply("cancelled")).await;
+    let file = named_file(".jsonl", b"{}\n");
+    let done = bounded(
+        client(&server.uri())
+            .uploads()
+            .upload_file(file.path(), &options("fine-tune")),
+    )
+    .await
+    .unwrap();
+    assert!(done.body.is_empty());
+    assert!(!done.reply_lost());
+    assert_eq!(done.file_id(), None);
+    assert!(requests_to(&server, "/cancel").await.is_empty());
+}
+
+#[tokio::test]
 async fn a_complete_whose_retry_finds_it_completed_succeeds() {
     // The first reply was lost (the client's retry is what we see here):
     // the server now says the Upload is completed. Never cancelled.

@@ -133,8 +133,8 @@ fn display(args: &UploadArgs) -> Display {
     }
 }
 
-/// The server's reply to `complete`, as received; when it was lost, a message that the Upload
-/// was completed all the same.
+/// The server's reply to `complete`, as received; when it was lost or empty, a message that
+/// the Upload was completed all the same.
 fn print_completed(global: &Global, done: &CompletedUpload) -> ExitCode {
     if done.reply_lost() {
         let _ = exit::write(
@@ -143,6 +143,17 @@ fn print_completed(global: &Global, done: &CompletedUpload) -> ExitCode {
                 "Upload {} was completed, but the reply to `complete` was lost and the API has \
                  no way to fetch an Upload, so its File is not shown here; it is among your \
                  Files.\n",
+                escape(&done.upload_id)
+            ),
+        );
+        return ExitCode::SUCCESS;
+    }
+    if done.body.is_empty() {
+        let _ = exit::write(
+            &mut std::io::stderr().lock(),
+            &format!(
+                "Upload {} was completed, but the server's reply to `complete` was empty, so its \
+                 File is not shown here; it is among your Files.\n",
                 escape(&done.upload_id)
             ),
         );

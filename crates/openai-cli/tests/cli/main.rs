@@ -13,5 +13,6 @@ mod readme;
 mod stdin;
 mod support;
 mod upload;
+mod upload_replies;
 mod upload_resume;
 mod usage;

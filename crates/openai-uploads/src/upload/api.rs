@@ -91,14 +91,15 @@ pub(super) async fn complete(
             request_id: reply.request_id,
         }),
         // A 2xx reply that is not even JSON: the server still completed it.
+        // Its whole body, as received (the error's snippet is only its start).
         Err(Error::Decode {
-            snippet,
+            body,
             request_id,
             status,
             ..
         }) if status.is_success() => Ok(CompletedReply {
             upload: None,
-            body: Bytes::from(snippet),
+            body,
             request_id,
         }),
         Err(err) => Err(err),

@@ -25,18 +25,23 @@ pub struct CompletedUpload {
     /// reply was lost (see [`CompletedUpload::reply_lost`]) or does not
     /// decode as an [`Upload`] (`body` has it as received).
     pub upload: Option<Upload>,
-    /// The reply's body, exactly as received; empty when it was lost.
+    /// The reply's body, exactly as received; empty when it was lost (or
+    /// when the server sent an empty one).
     pub body: Bytes,
     /// The reply's `x-request-id`.
     pub request_id: Option<String>,
+    /// Whether there was no reply to keep (see [`CompletedUpload::reply_lost`]).
+    lost: bool,
 }
 
 impl CompletedUpload {
     /// Whether the reply to `complete` was lost: the Upload is completed
     /// (the server said so when the call was tried again, or when cancelling
     /// it), but the API has no way to fetch it, so its File is not known.
+    /// A 2xx reply with an empty body is not a lost one: the server
+    /// answered, with nothing ([`CompletedUpload::body`] is empty).
     pub fn reply_lost(&self) -> bool {
-        self.body.is_empty()
+        self.lost
     }
 
     /// The new File's id, when the reply names it.
@@ -48,12 +53,23 @@ impl CompletedUpload {
         value.pointer("/file/id")?.as_str().map(str::to_owned)
     }
 
+    pub(super) fn received(upload_id: &str, reply: api::CompletedReply) -> Self {
+        Self {
+            upload_id: upload_id.to_owned(),
+            upload: reply.upload,
+            body: reply.body,
+            request_id: reply.request_id,
+            lost: false,
+        }
+    }
+
     pub(super) fn lost(upload_id: &str) -> Self {
         Self {
             upload_id: upload_id.to_owned(),
             upload: None,
             body: Bytes::new(),
             request_id: None,
+            lost: true,
         }
     }
 }
@@ -271,6 +287,7 @@ mod tests {
         assert_eq!(done.file_id(), None);
         let done = CompletedUpload {
             body: Bytes::from_static(br#"{"id":"upload_1","file":{"id":"file_9"},"new":1}"#),
+            lost: false,
             ..done
         };
         assert!(!done.reply_lost());

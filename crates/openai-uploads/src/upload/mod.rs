@@ -281,12 +281,7 @@ impl<'c> Uploads<'c> {
         let end = End::new(self, upload_id, options, journal, events);
         match completed {
             Ok(reply) => Ok(end
-                .completed(CompletedUpload {
-                    upload_id: upload_id.to_owned(),
-                    upload: reply.upload,
-                    body: reply.body,
-                    request_id: reply.request_id,
-                })
+                .completed(CompletedUpload::received(upload_id, reply))
                 .await),
             // A retry of a `complete` whose reply was lost.
             Err(err) if api::is_already(&err, "completed") => {

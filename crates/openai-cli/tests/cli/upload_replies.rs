@@ -1,0 +1,80 @@
+//! What `openai uploads upload` prints of an unusual reply to `complete`:
+//! one that is not JSON, and an empty one.
+
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+use crate::support::{Run, base, run};
+
+const PENDING: &str = r#"{"id":"upload_r","object":"upload","bytes":3,"created_at":1719184911,"filename":"a.jsonl","purpose":"fine-tune","status":"pending","expires_at":1719188511,"file":null}"#;
+const PART: &str =
+    r#"{"id":"part_1","object":"upload.part","created_at":1719184911,"upload_id":"upload_r"}"#;
+
+async fn server(completed: ResponseTemplate) -> MockServer {
+    let server = MockServer::start().await;
+    for (route, body) in [
+        ("/v1/uploads", PENDING),
+        ("/v1/uploads/upload_r/parts", PART),
+    ] {
+        Mock::given(method("POST"))
+            .and(path(route))
+            .respond_with(ResponseTemplate::new(200).set_body_raw(body, "application/json"))
+            .mount(&server)
+            .await;
+    }
+    Mock::given(method("POST"))
+        .and(path("/v1/uploads/upload_r/complete"))
+        .respond_with(completed)
+        .mount(&server)
+        .await;
+    server
+}
+
+async fn upload(server: &MockServer, extra: &[&str]) -> Run {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("a.jsonl");
+    std::fs::write(&file, b"{}\n").unwrap();
+    let url = base(server);
+    let journals = dir.path().join("journals");
+    let mut args = vec![
+        "--base-url",
+        url.as_str(),
+        "--api-key",
+        "k",
+        "--max-retries",
+        "0",
+        "uploads",
+        "upload",
+        file.to_str().unwrap(),
+        "--purpose",
+        "fine-tune",
+        "--journal-dir",
+        journals.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    run(&args, &[]).await
+}
+
+#[tokio::test]
+async fn a_completed_reply_that_is_not_json_is_printed_whole() {
+    // Far longer than the 512 bytes of a decode error's snippet.
+    let body = format!("OK {} END", "completed, ".repeat(100));
+    let server = server(ResponseTemplate::new(200).set_body_raw(body.clone(), "text/plain")).await;
+    let done = upload(&server, &["--format", "raw"]).await;
+    assert_eq!(done.code, 0, "{done:?}");
+    assert_eq!(done.stdout.trim_end_matches('\n'), body);
+}
+
+#[tokio::test]
+async fn an_empty_completed_reply_says_the_upload_was_completed() {
+    let server = server(ResponseTemplate::new(200)).await;
+    let done = upload(&server, &[]).await;
+    assert_eq!(done.code, 0, "{done:?}");
+    assert!(
+        done.stderr.contains(
+            "Upload upload_r was completed, but the server's reply to `complete` was empty"
+        ),
+        "{done:?}"
+    );
+    assert!(!done.stderr.contains("lost"), "{done:?}");
+}
