@@ -45,17 +45,12 @@ pub fn document() -> Result<Option<Value>, String> {
     Ok(document)
 }
 
-/// Whether `path` names stdin for a file flag: `-`, `/dev/stdin` or `/dev/fd/0`.
-pub fn is_stdin_path(path: &Path) -> bool {
-    path.as_os_str() == "-" || path == Path::new("/dev/stdin") || path == Path::new("/dev/fd/0")
-}
-
 /// The part a file flag such as `--data PATH` sends: the file at `path`, or, when `path`
-/// names stdin ([`is_stdin_path`]), stdin's bytes up to [`MAX_PART`], read to its end
+/// names stdin ([`openai_runtime::cli::is_stdin`]), stdin's bytes up to [`MAX_PART`], read to its end
 /// (an explicit `-` waits for its writer) and sent as `anonymous_file`. The bytes are held
 /// in memory, so that a retry sends them again.
 pub fn file_part(path: &Path) -> io::Result<FilePart> {
-    if !is_stdin_path(path) {
+    if !openai_runtime::cli::is_stdin(path) {
         return FilePart::from_path(path);
     }
     if CONSUMED.load(Ordering::Relaxed) {
@@ -185,15 +180,5 @@ mod tests {
         );
         let exact = read_capped(&mut io::repeat(b'a').take(1 << 20), 1 << 20, "x").unwrap();
         assert_eq!(exact.len(), 1 << 20);
-    }
-
-    #[test]
-    fn stdin_paths() {
-        for path in ["-", "/dev/stdin", "/dev/fd/0"] {
-            assert!(is_stdin_path(Path::new(path)), "{path}");
-        }
-        for path in ["./-", "/dev/stdout", "-x", "data.bin"] {
-            assert!(!is_stdin_path(Path::new(path)), "{path}");
-        }
     }
 }

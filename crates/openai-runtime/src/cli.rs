@@ -334,6 +334,16 @@ mod tests {
     use super::*;
 
     #[test]
+    fn stdin_paths() {
+        for path in ["-", "/dev/stdin", "/dev/fd/0"] {
+            assert!(is_stdin(Path::new(path)), "{path}");
+        }
+        for path in ["./-", "/dev/stdout", "-x", "data.bin"] {
+            assert!(!is_stdin(Path::new(path)), "{path}");
+        }
+    }
+
+    #[test]
     fn flags_win_over_stdin_and_path_keys_leave_the_body() {
         let mut input = Input::new(Some(json!({
             "upload_id": "from_stdin",
