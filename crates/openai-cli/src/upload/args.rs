@@ -22,8 +22,9 @@ so memory stays near concurrency × part size whatever the file's size. Its md5 
 reading and checked by the server on completion. Prints the completed Upload, with its File, as \
 the server sent it.
 
-A Part that fails on a connection error, a timeout, 408, 409, 429 or a 5xx reply is sent again \
-(--part-retries times at most), after the wait the server asks for or a growing, jittered one. \
+A Part that fails on a connection error, a timeout, 408, 429 or a 5xx reply is sent again \
+(--part-retries times at most), after the wait the server asks for or a growing, jittered one; \
+a 409 is not, as it says the Upload is no longer pending. \
 Anything else that fails, and Ctrl-C, SIGTERM or SIGHUP, stop the upload: no more Parts are sent \
 and the Upload is cancelled, so nothing is left pending; stderr says which Upload was cancelled.
 
@@ -111,8 +112,8 @@ pub struct UploadArgs {
     )]
     pub concurrency: usize,
 
-    /// How many times a Part that failed on a connection error, a timeout, 408, 409, 429 or 5xx
-    /// is sent again.
+    /// How many times a Part that failed on a connection error, a timeout, 408, 429 or 5xx is
+    /// sent again (never after a 409: the Upload is no longer pending).
     #[arg(
         long,
         value_name = "N",

@@ -78,3 +78,40 @@ async fn an_empty_completed_reply_says_the_upload_was_completed() {
     );
     assert!(!done.stderr.contains("lost"), "{done:?}");
 }
+
+#[tokio::test]
+async fn a_part_refused_with_409_is_not_sent_again_as_the_help_says() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v1/uploads"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(PENDING, "application/json"))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/v1/uploads/upload_r/parts"))
+        .respond_with(ResponseTemplate::new(409).set_body_raw(
+            r#"{"error":{"message":"Upload is not pending.","type":"invalid_request_error"}}"#,
+            "application/json",
+        ))
+        .mount(&server)
+        .await;
+    let done = upload(&server, &["--part-retries", "3"]).await;
+    assert_eq!(done.code, 1, "{done:?}");
+    let parts = crate::support::requests(&server)
+        .await
+        .iter()
+        .filter(|r| r.url.path() == "/v1/uploads/upload_r/parts")
+        .count();
+    assert_eq!(parts, 1);
+
+    let help = run(&["uploads", "upload", "--help"], &[]).await;
+    assert_eq!(help.code, 0, "{help:?}");
+    let flag = help
+        .stdout
+        .split("--part-retries <N>")
+        .nth(1)
+        .expect("--part-retries in the help");
+    let flag = flag.split("\n\n").next().unwrap();
+    assert!(flag.contains("never after a 409"), "{flag}");
+    assert!(!help.stdout.contains("408, 409"), "{}", help.stdout);
+}

@@ -66,9 +66,10 @@ pub struct UploadOptions {
     /// an Upload always expires an hour after it is created.
     pub expires_after: Option<FileExpirationAfter>,
     /// How many times a part that failed on a connection error, a timeout,
-    /// a 408, 409, 429 or 5xx reply is sent again, up to
-    /// [`MAX_PART_RETRIES`]; default [`DEFAULT_PART_RETRIES`]. The client's
-    /// own retries do not apply to parts.
+    /// a 408, 429 or 5xx reply is sent again, up to [`MAX_PART_RETRIES`];
+    /// default [`DEFAULT_PART_RETRIES`]. A 409 is not retried: it says the
+    /// Upload is no longer pending. The client's own retries do not apply
+    /// to parts.
     pub part_retries: u32,
     /// Keep a journal of the pending Upload, so that a later run can resume
     /// it after a crash; default `true`.
