@@ -202,17 +202,10 @@ impl Printer<'_> {
     fn arguments(&self, op: &Operation, root: &str) -> TokenStream {
         let ty = ident(&op.cli.args_type);
         let mut fields = Vec::new();
-        let mut groups = Vec::new();
         for flag in &op.cli.flags {
             fields.push(self.flag_field(flag));
             if flag.positional {
                 fields.push(positional_field(flag));
-                let group_id = format!("{}_group", flag.field);
-                let (flag_id, positional_id) = (flag.field.clone(), flag.positional_field());
-                // The flag or the positional, not both.
-                groups.push(quote! {
-                    #[command(group(clap::ArgGroup::new(#group_id).args([#flag_id, #positional_id])))]
-                });
             }
             if let FlagValue::Object { fields: dotted } = &flag.value {
                 fields.extend(dotted.iter().map(|d| self.flag_field(d)));
@@ -288,7 +281,6 @@ impl Printer<'_> {
         quote! {
             #[doc = #doc]
             #[derive(Debug, clap::Args)]
-            #(#groups)*
             pub struct #ty {
                 #(#fields)*
             }
@@ -518,9 +510,11 @@ fn positional_field(flag: &Flag) -> TokenStream {
         .map(|line| line.trim_end_matches('.').to_owned())
         .unwrap_or_else(|| format!("The {}", flag.key));
     let doc = format!(" {summary} (the same as --{}).", flag.long);
+    // The flag or the positional, not both.
+    let flag_id = &flag.field;
     quote! {
         #[doc = #doc]
-        #[arg(value_name = #value_name)]
+        #[arg(value_name = #value_name, conflicts_with = #flag_id)]
         pub #name: Option<#ty>,
     }
 }

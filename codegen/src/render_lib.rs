@@ -309,42 +309,35 @@ fn model_enum(def: &EnumDef) -> TokenStream {
     }
 }
 
-/// A union: the enum, its [`Union`] table for the runtime's decoder, and
-/// `Serialize` (each variant as its payload; the catch-all as received).
-///
-/// [`Union`]: https://docs.rs/openai-runtime (openai_runtime::union::Union)
+/// A union: the enum, and `openai_runtime::union!` with its table for the
+/// runtime's decoder (how a value picks its variant, and each variant's
+/// decoder and shape).
 fn model_union(def: &UnionDef) -> TokenStream {
     let name = ident(&def.name);
     let doc = doc_attrs(def.doc.as_deref());
     let catch_all = ident(&def.catch_all);
-    let type_name = &def.name;
     let mut variants = Vec::new();
-    let mut decode = Vec::new();
-    let mut serialize = Vec::new();
-    let mut shapes = Vec::new();
-    for (index, variant) in def.variants.iter().enumerate() {
-        let index = unsuffixed(index);
+    let mut table = Vec::new();
+    for variant in &def.variants {
         let vname = ident(&variant.name);
         let vdoc = doc_attrs(variant.doc.as_deref());
+        let shape = shape_tokens(&variant.shape);
         match &variant.payload {
             Payload::Keyword(keyword) => {
                 variants.push(quote!(#vdoc #vname,));
-                decode.push(quote!(#index => Self::#vname,));
-                serialize.push(quote!(Self::#vname => serializer.serialize_str(#keyword),));
+                table.push(quote!((#vname, #keyword, #shape)));
             }
             Payload::Type(ty) => {
                 let ty = type_tokens(ty, None);
                 variants.push(quote!(#vdoc #vname(#ty),));
-                let parse = if variant.nested_union {
-                    quote!(u::parse_known(raw)?)
+                let decode = if variant.nested_union {
+                    quote!(parse_known)
                 } else {
-                    quote!(u::parse(raw)?)
+                    quote!(parse)
                 };
-                decode.push(quote!(#index => Self::#vname(#parse),));
-                serialize.push(quote!(Self::#vname(value) => value.serialize(serializer),));
+                table.push(quote!((#vname, #decode, #shape)));
             }
         }
-        shapes.push(shape_tokens(&variant.shape));
     }
     let dispatch = match &def.dispatch {
         UnionDispatch::Tagged {
@@ -352,9 +345,11 @@ fn model_union(def: &UnionDef) -> TokenStream {
             values,
             absent,
         } => {
-            let values = values
-                .iter()
-                .map(|(value, indices)| quote!((#value, &[#(#indices),*])));
+            let values = values.iter().map(|(value, indices)| {
+                let indices = indices.iter().copied().map(unsuffixed);
+                quote!((#value, &[#(#indices),*]))
+            });
+            let absent = absent.iter().copied().map(unsuffixed);
             quote!(u::Dispatch::Tagged {
                 tag: #property,
                 values: &[#(#values),*],
@@ -373,37 +368,7 @@ fn model_union(def: &UnionDef) -> TokenStream {
             #catch_all(u::RawJson),
         }
 
-        impl u::Union for #name {
-            const NAME: &'static str = #type_name;
-            const DISPATCH: u::Dispatch = #dispatch;
-            const SHAPES: &'static [u::Shape] = &[#(#shapes),*];
-
-            fn decode(index: usize, raw: &u::RawValue) -> Result<Self, String> {
-                Ok(match index {
-                    #(#decode)*
-                    _ => return Err(u::no_variant(Self::NAME, index)),
-                })
-            }
-
-            fn unknown(raw: u::RawJson) -> Self {
-                Self::#catch_all(raw)
-            }
-
-            fn is_unknown(&self) -> bool {
-                matches!(self, Self::#catch_all(_))
-            }
-        }
-
-        openai_runtime::union_serde!(#name);
-
-        impl serde::Serialize for #name {
-            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                match self {
-                    #(#serialize)*
-                    Self::#catch_all(raw) => raw.serialize(serializer),
-                }
-            }
-        }
+        openai_runtime::union!(#name, #catch_all, #dispatch, [#(#table),*]);
     }
 }
 

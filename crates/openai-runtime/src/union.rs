@@ -5,9 +5,9 @@
 //! and has no catch-all that keeps the raw JSON; an untagged one tries
 //! variants blindly, says "data did not match any variant" without a place,
 //! and buffers through serde's private `Content`, which loses the exact
-//! bytes. Here a generated enum implements [`Union`] (a table: how a value
-//! picks its variant, and how to decode each), and [`union_serde!`] turns
-//! that into `Deserialize`:
+//! bytes. Here [`union!`] gives a generated enum [`Union`] (a table: how a
+//! value picks its variant, and how to decode each), `Deserialize` through
+//! that table, and `Serialize`:
 //!
 //! 1. The value is read as its exact JSON text ([`RawValue`]).
 //! 2. Its top level is peeked at: the JSON kind and, for an object, each key
@@ -126,8 +126,7 @@ pub enum Dispatch {
     Untagged,
 }
 
-/// Implemented by each generated union enum; [`union_serde!`] turns it into
-/// `Deserialize`.
+/// Implemented by each generated union enum, through [`union!`].
 pub trait Union: Sized {
     /// The type's name, for errors.
     const NAME: &'static str;
@@ -300,10 +299,19 @@ pub fn from_slice<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, serde_json::Er
     Ok(value)
 }
 
-/// `Deserialize` for a type implementing [`Union`].
+/// Makes a generated enum a union: implements [`Union`], `Deserialize`
+/// (through [`deserialize`]) and `Serialize` (each variant as its payload,
+/// a keyword as its string, the catch-all as the bytes it got).
+///
+/// The arguments: the enum; its catch-all variant (holding [`RawJson`]);
+/// its [`Dispatch`]; then one `(Variant, decode, Shape)` per other variant,
+/// in declaration order, where `decode` is `parse` (a payload, read with
+/// [`parse`]), `parse_known` (a payload that is itself a union, read with
+/// [`parse_known`]) or a string literal (a unit variant standing for that
+/// string).
 ///
 /// ```
-/// use openai_runtime::union::{self as u, Dispatch, RawJson, RawValue, Shape, Union};
+/// use openai_runtime::union::{Dispatch, RawJson, Shape};
 ///
 /// #[derive(Debug, PartialEq)]
 /// enum Limit {
@@ -312,33 +320,58 @@ pub fn from_slice<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, serde_json::Er
 ///     Unknown(RawJson),
 /// }
 ///
-/// impl Union for Limit {
-///     const NAME: &'static str = "Limit";
-///     const DISPATCH: Dispatch = Dispatch::Untagged;
-///     const SHAPES: &'static [Shape] = &[Shape::StringIn(&["auto"]), Shape::Integer];
-///     fn decode(index: usize, raw: &RawValue) -> Result<Self, String> {
-///         Ok(match index {
-///             0 => Self::Auto,
-///             _ => Self::Integer(u::parse(raw)?),
-///         })
-///     }
-///     fn unknown(raw: RawJson) -> Self {
-///         Self::Unknown(raw)
-///     }
-///     fn is_unknown(&self) -> bool {
-///         matches!(self, Self::Unknown(_))
-///     }
-/// }
-///
-/// openai_runtime::union_serde!(Limit);
+/// openai_runtime::union!(
+///     Limit,
+///     Unknown,
+///     Dispatch::Untagged,
+///     [
+///         (Auto, "auto", Shape::StringIn(&["auto"])),
+///         (Integer, parse, Shape::Integer),
+///     ],
+/// );
 ///
 /// assert_eq!(serde_json::from_str::<Limit>(r#""auto""#).unwrap(), Limit::Auto);
 /// assert_eq!(serde_json::from_str::<Limit>("3").unwrap(), Limit::Integer(3));
 /// assert!(matches!(serde_json::from_str::<Limit>("2.5").unwrap(), Limit::Unknown(_)));
+/// assert_eq!(serde_json::to_string(&Limit::Auto).unwrap(), r#""auto""#);
 /// ```
 #[macro_export]
-macro_rules! union_serde {
-    ($ty:ty) => {
+macro_rules! union {
+    (
+        $ty:ident,
+        $catch_all:ident,
+        $dispatch:expr,
+        [$(($variant:ident, $decode:tt, $shape:expr)),* $(,)?] $(,)?
+    ) => {
+        impl $crate::union::Union for $ty {
+            const NAME: &'static str = ::std::stringify!($ty);
+            const DISPATCH: $crate::union::Dispatch = $dispatch;
+            const SHAPES: &'static [$crate::union::Shape] = &[$($shape),*];
+
+            fn decode(
+                index: usize,
+                raw: &$crate::union::RawValue,
+            ) -> ::std::result::Result<Self, ::std::string::String> {
+                type Decode<T> =
+                    fn(&$crate::union::RawValue) -> ::std::result::Result<T, ::std::string::String>;
+                let variants: &[Decode<Self>] = &[$($crate::__union_decode!($variant, $decode)),*];
+                match variants.get(index) {
+                    ::std::option::Option::Some(decode) => decode(raw),
+                    ::std::option::Option::None => ::std::result::Result::Err(
+                        $crate::union::no_variant(Self::NAME, index),
+                    ),
+                }
+            }
+
+            fn unknown(raw: $crate::union::RawJson) -> Self {
+                Self::$catch_all(raw)
+            }
+
+            fn is_unknown(&self) -> bool {
+                ::std::matches!(self, Self::$catch_all(_))
+            }
+        }
+
         impl<'de> $crate::__serde::Deserialize<'de> for $ty {
             fn deserialize<D: $crate::__serde::Deserializer<'de>>(
                 deserializer: D,
@@ -346,6 +379,60 @@ macro_rules! union_serde {
                 $crate::union::deserialize(deserializer)
             }
         }
+
+        impl $crate::__serde::Serialize for $ty {
+            fn serialize<S: $crate::__serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                $crate::__union_serialize!(self, serializer, $catch_all, [] $(($variant, $decode))*)
+            }
+        }
+    };
+}
+
+/// One variant's decoder, for [`union!`].
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __union_decode {
+    ($variant:ident, parse) => {
+        |raw| ::std::result::Result::Ok(Self::$variant($crate::union::parse(raw)?))
+    };
+    ($variant:ident, parse_known) => {
+        |raw| ::std::result::Result::Ok(Self::$variant($crate::union::parse_known(raw)?))
+    };
+    ($variant:ident, $keyword:literal) => {
+        |_| ::std::result::Result::Ok(Self::$variant)
+    };
+}
+
+/// The `match` of a union's `Serialize`, one arm a variant, for [`union!`].
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __union_serialize {
+    ($self:ident, $serializer:ident, $catch_all:ident, [$($arms:tt)*]) => {
+        match $self {
+            $($arms)*
+            Self::$catch_all(raw) => $crate::__serde::Serialize::serialize(raw, $serializer),
+        }
+    };
+    (
+        $self:ident, $serializer:ident, $catch_all:ident, [$($arms:tt)*]
+        ($variant:ident, $keyword:literal) $($rest:tt)*
+    ) => {
+        $crate::__union_serialize!($self, $serializer, $catch_all, [
+            $($arms)*
+            Self::$variant => $crate::__serde::Serializer::serialize_str($serializer, $keyword),
+        ] $($rest)*)
+    };
+    (
+        $self:ident, $serializer:ident, $catch_all:ident, [$($arms:tt)*]
+        ($variant:ident, $decode:ident) $($rest:tt)*
+    ) => {
+        $crate::__union_serialize!($self, $serializer, $catch_all, [
+            $($arms)*
+            Self::$variant(value) => $crate::__serde::Serialize::serialize(value, $serializer),
+        ] $($rest)*)
     };
 }
 

@@ -73,15 +73,12 @@ impl UploadsCommand {
 
 /// Arguments of `openai uploads cancel`.
 #[derive(Debug, clap::Args)]
-#[command(
-    group(clap::ArgGroup::new("upload_id_group").args(["upload_id", "upload_id_arg"]))
-)]
 pub struct UploadsCancelArgs {
     /// The ID of the Upload. [required]
     #[arg(long = "upload-id", value_name = "UPLOAD_ID")]
     pub upload_id: Option<String>,
     /// The ID of the Upload (the same as --upload-id).
-    #[arg(value_name = "UPLOAD_ID")]
+    #[arg(value_name = "UPLOAD_ID", conflicts_with = "upload_id")]
     pub upload_id_arg: Option<String>,
 }
 
@@ -108,15 +105,12 @@ impl UploadsCancelArgs {
 
 /// Arguments of `openai uploads complete`.
 #[derive(Debug, clap::Args)]
-#[command(
-    group(clap::ArgGroup::new("upload_id_group").args(["upload_id", "upload_id_arg"]))
-)]
 pub struct UploadsCompleteArgs {
     /// The ID of the Upload. [required]
     #[arg(long = "upload-id", value_name = "UPLOAD_ID")]
     pub upload_id: Option<String>,
     /// The ID of the Upload (the same as --upload-id).
-    #[arg(value_name = "UPLOAD_ID")]
+    #[arg(value_name = "UPLOAD_ID", conflicts_with = "upload_id")]
     pub upload_id_arg: Option<String>,
     /// The IDs of the Parts, in the order they make up the file. [repeatable]
     /// [required]

@@ -42,15 +42,12 @@ impl InvoicesCommand {
 
 /// Arguments of `openai invoices retrieve`.
 #[derive(Debug, clap::Args)]
-#[command(
-    group(clap::ArgGroup::new("invoice_id_group").args(["invoice_id", "invoice_id_arg"]))
-)]
 pub struct InvoicesRetrieveArgs {
     /// [required]
     #[arg(long = "invoice-id", value_name = "INVOICE_ID")]
     pub invoice_id: Option<String>,
     /// The invoice_id (the same as --invoice-id).
-    #[arg(value_name = "INVOICE_ID")]
+    #[arg(value_name = "INVOICE_ID", conflicts_with = "invoice_id")]
     pub invoice_id_arg: Option<String>,
 }
 

@@ -52,15 +52,12 @@ impl AssetsCommand {
 
 /// Arguments of `openai assets archive`.
 #[derive(Debug, clap::Args)]
-#[command(
-    group(clap::ArgGroup::new("asset_id_group").args(["asset_id", "asset_id_arg"]))
-)]
 pub struct AssetsArchiveArgs {
     /// [required]
     #[arg(long = "asset-id", value_name = "ASSET_ID")]
     pub asset_id: Option<String>,
     /// The asset_id (the same as --asset-id).
-    #[arg(value_name = "ASSET_ID")]
+    #[arg(value_name = "ASSET_ID", conflicts_with = "asset_id")]
     pub asset_id_arg: Option<String>,
     /// Where to write the file: a path (written whole or not at all), or `-` for
     /// stdout, the default. Bytes that are not text are not written to a terminal.
@@ -93,15 +90,12 @@ impl AssetsArchiveArgs {
 
 /// Arguments of `openai assets content`.
 #[derive(Debug, clap::Args)]
-#[command(
-    group(clap::ArgGroup::new("asset_id_group").args(["asset_id", "asset_id_arg"]))
-)]
 pub struct AssetsContentArgs {
     /// [required]
     #[arg(long = "asset-id", value_name = "ASSET_ID")]
     pub asset_id: Option<String>,
     /// The asset_id (the same as --asset-id).
-    #[arg(value_name = "ASSET_ID")]
+    #[arg(value_name = "ASSET_ID", conflicts_with = "asset_id")]
     pub asset_id_arg: Option<String>,
     /// Where to write the file: a path (written whole or not at all), or `-` for
     /// stdout, the default. Bytes that are not text are not written to a terminal.
@@ -134,15 +128,12 @@ impl AssetsContentArgs {
 
 /// Arguments of `openai assets preview`.
 #[derive(Debug, clap::Args)]
-#[command(
-    group(clap::ArgGroup::new("asset_id_group").args(["asset_id", "asset_id_arg"]))
-)]
 pub struct AssetsPreviewArgs {
     /// [required]
     #[arg(long = "asset-id", value_name = "ASSET_ID")]
     pub asset_id: Option<String>,
     /// The asset_id (the same as --asset-id).
-    #[arg(value_name = "ASSET_ID")]
+    #[arg(value_name = "ASSET_ID", conflicts_with = "asset_id")]
     pub asset_id_arg: Option<String>,
     /// [values: video, thumbnail; others pass as given]
     #[arg(long = "kind", value_name = "KIND")]

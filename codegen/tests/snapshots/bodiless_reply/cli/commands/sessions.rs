@@ -51,15 +51,12 @@ impl SessionsCommand {
 
 /// Arguments of `openai sessions delete`.
 #[derive(Debug, clap::Args)]
-#[command(
-    group(clap::ArgGroup::new("session_id_group").args(["session_id", "session_id_arg"]))
-)]
 pub struct SessionsDeleteArgs {
     /// [required]
     #[arg(long = "session-id", value_name = "SESSION_ID")]
     pub session_id: Option<String>,
     /// The session_id (the same as --session-id).
-    #[arg(value_name = "SESSION_ID")]
+    #[arg(value_name = "SESSION_ID", conflicts_with = "session_id")]
     pub session_id_arg: Option<String>,
 }
 
@@ -85,15 +82,12 @@ impl SessionsDeleteArgs {
 
 /// Arguments of `openai sessions ping`.
 #[derive(Debug, clap::Args)]
-#[command(
-    group(clap::ArgGroup::new("session_id_group").args(["session_id", "session_id_arg"]))
-)]
 pub struct SessionsPingArgs {
     /// [required]
     #[arg(long = "session-id", value_name = "SESSION_ID")]
     pub session_id: Option<String>,
     /// The session_id (the same as --session-id).
-    #[arg(value_name = "SESSION_ID")]
+    #[arg(value_name = "SESSION_ID", conflicts_with = "session_id")]
     pub session_id_arg: Option<String>,
     /// How much longer to keep it. [required]
     #[arg(long = "seconds", value_name = "SECONDS")]
@@ -123,15 +117,12 @@ impl SessionsPingArgs {
 
 /// Arguments of `openai sessions touch`.
 #[derive(Debug, clap::Args)]
-#[command(
-    group(clap::ArgGroup::new("session_id_group").args(["session_id", "session_id_arg"]))
-)]
 pub struct SessionsTouchArgs {
     /// [required]
     #[arg(long = "session-id", value_name = "SESSION_ID")]
     pub session_id: Option<String>,
     /// The session_id (the same as --session-id).
-    #[arg(value_name = "SESSION_ID")]
+    #[arg(value_name = "SESSION_ID", conflicts_with = "session_id")]
     pub session_id_arg: Option<String>,
 }
 

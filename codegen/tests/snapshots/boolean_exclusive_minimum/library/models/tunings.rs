@@ -23,38 +23,12 @@ pub enum TuningRate {
     Unknown(u::RawJson),
 }
 
-impl u::Union for TuningRate {
-    const NAME: &'static str = "TuningRate";
-
-    const DISPATCH: u::Dispatch = u::Dispatch::Untagged;
-
-    const SHAPES: &'static [u::Shape] = &[u::Shape::StringIn(&["auto"]), u::Shape::Number];
-
-    fn decode(index: usize, raw: &u::RawValue) -> Result<Self, String> {
-        Ok(match index {
-            0 => Self::Auto,
-            1 => Self::Number(u::parse(raw)?),
-            _ => return Err(u::no_variant(Self::NAME, index)),
-        })
-    }
-
-    fn unknown(raw: u::RawJson) -> Self {
-        Self::Unknown(raw)
-    }
-
-    fn is_unknown(&self) -> bool {
-        matches!(self, Self::Unknown(_))
-    }
-}
-
-openai_runtime::union_serde!(TuningRate);
-
-impl serde::Serialize for TuningRate {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::Auto => serializer.serialize_str("auto"),
-            Self::Number(value) => value.serialize(serializer),
-            Self::Unknown(raw) => raw.serialize(serializer),
-        }
-    }
-}
+openai_runtime::union!(
+    TuningRate,
+    Unknown,
+    u::Dispatch::Untagged,
+    [
+        (Auto, "auto", u::Shape::StringIn(&["auto"])),
+        (Number, parse, u::Shape::Number)
+    ]
+);

@@ -35,15 +35,12 @@ impl RecordsCommand {
 
 /// Arguments of `openai records retrieve`.
 #[derive(Debug, clap::Args)]
-#[command(
-    group(clap::ArgGroup::new("stored_id_group").args(["stored_id", "stored_id_arg"]))
-)]
 pub struct RecordsRetrieveArgs {
     /// [required]
     #[arg(long = "stored-id", value_name = "STORED_ID")]
     pub stored_id: Option<String>,
     /// The stored_id (the same as --stored-id).
-    #[arg(value_name = "STORED_ID")]
+    #[arg(value_name = "STORED_ID", conflicts_with = "stored_id")]
     pub stored_id_arg: Option<String>,
 }
 

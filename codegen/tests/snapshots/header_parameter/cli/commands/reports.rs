@@ -42,15 +42,12 @@ impl ReportsCommand {
 
 /// Arguments of `openai reports cancel`.
 #[derive(Debug, clap::Args)]
-#[command(
-    group(clap::ArgGroup::new("report_id_group").args(["report_id", "report_id_arg"]))
-)]
 pub struct ReportsCancelArgs {
     /// [required]
     #[arg(long = "report-id", value_name = "REPORT_ID")]
     pub report_id: Option<String>,
     /// The report_id (the same as --report-id).
-    #[arg(value_name = "REPORT_ID")]
+    #[arg(value_name = "REPORT_ID", conflicts_with = "report_id")]
     pub report_id_arg: Option<String>,
 }
 

@@ -81,15 +81,12 @@ impl BundlesCreateArgs {
 
 /// Arguments of `openai bundles rename`.
 #[derive(Debug, clap::Args)]
-#[command(
-    group(clap::ArgGroup::new("bundle_id_group").args(["bundle_id", "bundle_id_arg"]))
-)]
 pub struct BundlesRenameArgs {
     /// [required]
     #[arg(long = "bundle-id", value_name = "BUNDLE_ID")]
     pub bundle_id: Option<String>,
     /// The bundle_id (the same as --bundle-id).
-    #[arg(value_name = "BUNDLE_ID")]
+    #[arg(value_name = "BUNDLE_ID", conflicts_with = "bundle_id")]
     pub bundle_id_arg: Option<String>,
     /// [required]
     #[arg(long = "name", value_name = "NAME")]

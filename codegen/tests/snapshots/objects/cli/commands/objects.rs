@@ -35,15 +35,12 @@ impl ObjectsCommand {
 
 /// Arguments of `openai objects retrieve`.
 #[derive(Debug, clap::Args)]
-#[command(
-    group(clap::ArgGroup::new("object_id_group").args(["object_id", "object_id_arg"]))
-)]
 pub struct ObjectsRetrieveArgs {
     /// The object's ID. [required]
     #[arg(long = "object-id", value_name = "OBJECT_ID")]
     pub object_id: Option<String>,
     /// The object's ID (the same as --object-id).
-    #[arg(value_name = "OBJECT_ID")]
+    #[arg(value_name = "OBJECT_ID", conflicts_with = "object_id")]
     pub object_id_arg: Option<String>,
 }
 

@@ -43,43 +43,16 @@ pub enum ComparisonValue {
     Unknown(u::RawJson),
 }
 
-impl u::Union for ComparisonValue {
-    const NAME: &'static str = "ComparisonValue";
-
-    const DISPATCH: u::Dispatch = u::Dispatch::Untagged;
-
-    const SHAPES: &'static [u::Shape] = &[u::Shape::Number, u::Shape::Boolean, u::Shape::String];
-
-    fn decode(index: usize, raw: &u::RawValue) -> Result<Self, String> {
-        Ok(match index {
-            0 => Self::Number(u::parse(raw)?),
-            1 => Self::Boolean(u::parse(raw)?),
-            2 => Self::String(u::parse(raw)?),
-            _ => return Err(u::no_variant(Self::NAME, index)),
-        })
-    }
-
-    fn unknown(raw: u::RawJson) -> Self {
-        Self::Unknown(raw)
-    }
-
-    fn is_unknown(&self) -> bool {
-        matches!(self, Self::Unknown(_))
-    }
-}
-
-openai_runtime::union_serde!(ComparisonValue);
-
-impl serde::Serialize for ComparisonValue {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::Number(value) => value.serialize(serializer),
-            Self::Boolean(value) => value.serialize(serializer),
-            Self::String(value) => value.serialize(serializer),
-            Self::Unknown(raw) => raw.serialize(serializer),
-        }
-    }
-}
+openai_runtime::union!(
+    ComparisonValue,
+    Unknown,
+    u::Dispatch::Untagged,
+    [
+        (Number, parse, u::Shape::Number),
+        (Boolean, parse, u::Shape::Boolean),
+        (String, parse, u::Shape::String)
+    ]
+);
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Compound {
@@ -98,61 +71,40 @@ pub enum CompoundFiltersItem {
     Unknown(u::RawJson),
 }
 
-impl u::Union for CompoundFiltersItem {
-    const NAME: &'static str = "CompoundFiltersItem";
-
-    const DISPATCH: u::Dispatch = u::Dispatch::Tagged {
+openai_runtime::union!(
+    CompoundFiltersItem,
+    Unknown,
+    u::Dispatch::Tagged {
         tag: "type",
         values: &[
-            ("eq", &[0usize]),
-            ("ne", &[0usize]),
-            ("gt", &[0usize]),
-            ("lt", &[0usize]),
-            ("and", &[1usize]),
-            ("or", &[1usize]),
+            ("eq", &[0]),
+            ("ne", &[0]),
+            ("gt", &[0]),
+            ("lt", &[0]),
+            ("and", &[1]),
+            ("or", &[1])
         ],
         absent: &[],
-    };
-
-    const SHAPES: &'static [u::Shape] = &[
-        u::Shape::Object {
-            required: &["type", "key", "value"],
-            closed: &[("type", &["eq", "ne", "gt", "lt"])],
-        },
-        u::Shape::Object {
-            required: &["type", "filters"],
-            closed: &[("type", &["and", "or"])],
-        },
-    ];
-
-    fn decode(index: usize, raw: &u::RawValue) -> Result<Self, String> {
-        Ok(match index {
-            0 => Self::Comparison(u::parse(raw)?),
-            1 => Self::Compound(u::parse(raw)?),
-            _ => return Err(u::no_variant(Self::NAME, index)),
-        })
-    }
-
-    fn unknown(raw: u::RawJson) -> Self {
-        Self::Unknown(raw)
-    }
-
-    fn is_unknown(&self) -> bool {
-        matches!(self, Self::Unknown(_))
-    }
-}
-
-openai_runtime::union_serde!(CompoundFiltersItem);
-
-impl serde::Serialize for CompoundFiltersItem {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::Comparison(value) => value.serialize(serializer),
-            Self::Compound(value) => value.serialize(serializer),
-            Self::Unknown(raw) => raw.serialize(serializer),
-        }
-    }
-}
+    },
+    [
+        (
+            Comparison,
+            parse,
+            u::Shape::Object {
+                required: &["type", "key", "value"],
+                closed: &[("type", &["eq", "ne", "gt", "lt"])],
+            }
+        ),
+        (
+            Compound,
+            parse,
+            u::Shape::Object {
+                required: &["type", "filters"],
+                closed: &[("type", &["and", "or"])],
+            }
+        )
+    ]
+);
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum CompoundType {
@@ -175,61 +127,40 @@ pub enum Filter {
     Unknown(u::RawJson),
 }
 
-impl u::Union for Filter {
-    const NAME: &'static str = "Filter";
-
-    const DISPATCH: u::Dispatch = u::Dispatch::Tagged {
+openai_runtime::union!(
+    Filter,
+    Unknown,
+    u::Dispatch::Tagged {
         tag: "type",
         values: &[
-            ("eq", &[0usize]),
-            ("ne", &[0usize]),
-            ("gt", &[0usize]),
-            ("lt", &[0usize]),
-            ("and", &[1usize]),
-            ("or", &[1usize]),
+            ("eq", &[0]),
+            ("ne", &[0]),
+            ("gt", &[0]),
+            ("lt", &[0]),
+            ("and", &[1]),
+            ("or", &[1])
         ],
         absent: &[],
-    };
-
-    const SHAPES: &'static [u::Shape] = &[
-        u::Shape::Object {
-            required: &["type", "key", "value"],
-            closed: &[("type", &["eq", "ne", "gt", "lt"])],
-        },
-        u::Shape::Object {
-            required: &["type", "filters"],
-            closed: &[("type", &["and", "or"])],
-        },
-    ];
-
-    fn decode(index: usize, raw: &u::RawValue) -> Result<Self, String> {
-        Ok(match index {
-            0 => Self::Comparison(u::parse(raw)?),
-            1 => Self::Compound(u::parse(raw)?),
-            _ => return Err(u::no_variant(Self::NAME, index)),
-        })
-    }
-
-    fn unknown(raw: u::RawJson) -> Self {
-        Self::Unknown(raw)
-    }
-
-    fn is_unknown(&self) -> bool {
-        matches!(self, Self::Unknown(_))
-    }
-}
-
-openai_runtime::union_serde!(Filter);
-
-impl serde::Serialize for Filter {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::Comparison(value) => value.serialize(serializer),
-            Self::Compound(value) => value.serialize(serializer),
-            Self::Unknown(raw) => raw.serialize(serializer),
-        }
-    }
-}
+    },
+    [
+        (
+            Comparison,
+            parse,
+            u::Shape::Object {
+                required: &["type", "key", "value"],
+                closed: &[("type", &["eq", "ne", "gt", "lt"])],
+            }
+        ),
+        (
+            Compound,
+            parse,
+            u::Shape::Object {
+                required: &["type", "filters"],
+                closed: &[("type", &["and", "or"])],
+            }
+        )
+    ]
+);
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SearchCreateParams {

@@ -26,50 +26,17 @@ pub enum EmbedRequestInput {
     Unknown(u::RawJson),
 }
 
-impl u::Union for EmbedRequestInput {
-    const NAME: &'static str = "EmbedRequestInput";
-
-    const DISPATCH: u::Dispatch = u::Dispatch::Untagged;
-
-    const SHAPES: &'static [u::Shape] = &[
-        u::Shape::String,
-        u::Shape::Array,
-        u::Shape::Array,
-        u::Shape::Array,
-    ];
-
-    fn decode(index: usize, raw: &u::RawValue) -> Result<Self, String> {
-        Ok(match index {
-            0 => Self::String(u::parse(raw)?),
-            1 => Self::StringArray(u::parse(raw)?),
-            2 => Self::IntegerArray(u::parse(raw)?),
-            3 => Self::IntegerArrayArray(u::parse(raw)?),
-            _ => return Err(u::no_variant(Self::NAME, index)),
-        })
-    }
-
-    fn unknown(raw: u::RawJson) -> Self {
-        Self::Unknown(raw)
-    }
-
-    fn is_unknown(&self) -> bool {
-        matches!(self, Self::Unknown(_))
-    }
-}
-
-openai_runtime::union_serde!(EmbedRequestInput);
-
-impl serde::Serialize for EmbedRequestInput {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::String(value) => value.serialize(serializer),
-            Self::StringArray(value) => value.serialize(serializer),
-            Self::IntegerArray(value) => value.serialize(serializer),
-            Self::IntegerArrayArray(value) => value.serialize(serializer),
-            Self::Unknown(raw) => raw.serialize(serializer),
-        }
-    }
-}
+openai_runtime::union!(
+    EmbedRequestInput,
+    Unknown,
+    u::Dispatch::Untagged,
+    [
+        (String, parse, u::Shape::String),
+        (StringArray, parse, u::Shape::Array),
+        (IntegerArray, parse, u::Shape::Array),
+        (IntegerArrayArray, parse, u::Shape::Array)
+    ]
+);
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EmbeddingsCreateResponse {
@@ -87,38 +54,12 @@ pub enum StopSequences {
     Unknown(u::RawJson),
 }
 
-impl u::Union for StopSequences {
-    const NAME: &'static str = "StopSequences";
-
-    const DISPATCH: u::Dispatch = u::Dispatch::Untagged;
-
-    const SHAPES: &'static [u::Shape] = &[u::Shape::String, u::Shape::Array];
-
-    fn decode(index: usize, raw: &u::RawValue) -> Result<Self, String> {
-        Ok(match index {
-            0 => Self::String(u::parse(raw)?),
-            1 => Self::StringArray(u::parse(raw)?),
-            _ => return Err(u::no_variant(Self::NAME, index)),
-        })
-    }
-
-    fn unknown(raw: u::RawJson) -> Self {
-        Self::Unknown(raw)
-    }
-
-    fn is_unknown(&self) -> bool {
-        matches!(self, Self::Unknown(_))
-    }
-}
-
-openai_runtime::union_serde!(StopSequences);
-
-impl serde::Serialize for StopSequences {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::String(value) => value.serialize(serializer),
-            Self::StringArray(value) => value.serialize(serializer),
-            Self::Unknown(raw) => raw.serialize(serializer),
-        }
-    }
-}
+openai_runtime::union!(
+    StopSequences,
+    Unknown,
+    u::Dispatch::Untagged,
+    [
+        (String, parse, u::Shape::String),
+        (StringArray, parse, u::Shape::Array)
+    ]
+);

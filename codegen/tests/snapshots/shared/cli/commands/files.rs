@@ -36,13 +36,12 @@ impl FilesCommand {
 
 /// Arguments of `openai files retrieve`.
 #[derive(Debug, clap::Args)]
-#[command(group(clap::ArgGroup::new("file_id_group").args(["file_id", "file_id_arg"])))]
 pub struct FilesRetrieveArgs {
     /// The file. [required]
     #[arg(long = "file-id", value_name = "FILE_ID")]
     pub file_id: Option<String>,
     /// The file (the same as --file-id).
-    #[arg(value_name = "FILE_ID")]
+    #[arg(value_name = "FILE_ID", conflicts_with = "file_id")]
     pub file_id_arg: Option<String>,
 }
 

@@ -22,47 +22,22 @@ pub enum AllowedToolsTools {
     Unknown(u::RawJson),
 }
 
-impl u::Union for AllowedToolsTools {
-    const NAME: &'static str = "AllowedToolsTools";
-
-    const DISPATCH: u::Dispatch = u::Dispatch::Untagged;
-
-    const SHAPES: &'static [u::Shape] = &[
-        u::Shape::Array,
-        u::Shape::Object {
-            required: &[],
-            closed: &[],
-        },
-    ];
-
-    fn decode(index: usize, raw: &u::RawValue) -> Result<Self, String> {
-        Ok(match index {
-            0 => Self::StringArray(u::parse(raw)?),
-            1 => Self::ToolFilter(u::parse(raw)?),
-            _ => return Err(u::no_variant(Self::NAME, index)),
-        })
-    }
-
-    fn unknown(raw: u::RawJson) -> Self {
-        Self::Unknown(raw)
-    }
-
-    fn is_unknown(&self) -> bool {
-        matches!(self, Self::Unknown(_))
-    }
-}
-
-openai_runtime::union_serde!(AllowedToolsTools);
-
-impl serde::Serialize for AllowedToolsTools {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::StringArray(value) => value.serialize(serializer),
-            Self::ToolFilter(value) => value.serialize(serializer),
-            Self::Unknown(raw) => raw.serialize(serializer),
-        }
-    }
-}
+openai_runtime::union!(
+    AllowedToolsTools,
+    Unknown,
+    u::Dispatch::Untagged,
+    [
+        (StringArray, parse, u::Shape::Array),
+        (
+            ToolFilter,
+            parse,
+            u::Shape::Object {
+                required: &[],
+                closed: &[],
+            }
+        )
+    ]
+);
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub struct AllowedToolsType;
@@ -109,41 +84,15 @@ pub enum SettingsAttempts {
     Unknown(u::RawJson),
 }
 
-impl u::Union for SettingsAttempts {
-    const NAME: &'static str = "SettingsAttempts";
-
-    const DISPATCH: u::Dispatch = u::Dispatch::Untagged;
-
-    const SHAPES: &'static [u::Shape] = &[u::Shape::StringIn(&["auto"]), u::Shape::Integer];
-
-    fn decode(index: usize, raw: &u::RawValue) -> Result<Self, String> {
-        Ok(match index {
-            0 => Self::Auto,
-            1 => Self::Integer(u::parse(raw)?),
-            _ => return Err(u::no_variant(Self::NAME, index)),
-        })
-    }
-
-    fn unknown(raw: u::RawJson) -> Self {
-        Self::Unknown(raw)
-    }
-
-    fn is_unknown(&self) -> bool {
-        matches!(self, Self::Unknown(_))
-    }
-}
-
-openai_runtime::union_serde!(SettingsAttempts);
-
-impl serde::Serialize for SettingsAttempts {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::Auto => serializer.serialize_str("auto"),
-            Self::Integer(value) => value.serialize(serializer),
-            Self::Unknown(raw) => raw.serialize(serializer),
-        }
-    }
-}
+openai_runtime::union!(
+    SettingsAttempts,
+    Unknown,
+    u::Dispatch::Untagged,
+    [
+        (Auto, "auto", u::Shape::StringIn(&["auto"])),
+        (Integer, parse, u::Shape::Integer)
+    ]
+);
 
 #[derive(Debug, Clone, PartialEq)]
 #[allow(clippy::large_enum_variant)]
@@ -156,50 +105,17 @@ pub enum SettingsLabelsValue {
     Unknown(u::RawJson),
 }
 
-impl u::Union for SettingsLabelsValue {
-    const NAME: &'static str = "SettingsLabelsValue";
-
-    const DISPATCH: u::Dispatch = u::Dispatch::Untagged;
-
-    const SHAPES: &'static [u::Shape] = &[
-        u::Shape::Integer,
-        u::Shape::Number,
-        u::Shape::Boolean,
-        u::Shape::String,
-    ];
-
-    fn decode(index: usize, raw: &u::RawValue) -> Result<Self, String> {
-        Ok(match index {
-            0 => Self::Integer(u::parse(raw)?),
-            1 => Self::Number(u::parse(raw)?),
-            2 => Self::Boolean(u::parse(raw)?),
-            3 => Self::String(u::parse(raw)?),
-            _ => return Err(u::no_variant(Self::NAME, index)),
-        })
-    }
-
-    fn unknown(raw: u::RawJson) -> Self {
-        Self::Unknown(raw)
-    }
-
-    fn is_unknown(&self) -> bool {
-        matches!(self, Self::Unknown(_))
-    }
-}
-
-openai_runtime::union_serde!(SettingsLabelsValue);
-
-impl serde::Serialize for SettingsLabelsValue {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::Integer(value) => value.serialize(serializer),
-            Self::Number(value) => value.serialize(serializer),
-            Self::Boolean(value) => value.serialize(serializer),
-            Self::String(value) => value.serialize(serializer),
-            Self::Unknown(raw) => raw.serialize(serializer),
-        }
-    }
-}
+openai_runtime::union!(
+    SettingsLabelsValue,
+    Unknown,
+    u::Dispatch::Untagged,
+    [
+        (Integer, parse, u::Shape::Integer),
+        (Number, parse, u::Shape::Number),
+        (Boolean, parse, u::Shape::Boolean),
+        (String, parse, u::Shape::String)
+    ]
+);
 
 #[derive(Debug, Clone, PartialEq)]
 #[allow(clippy::large_enum_variant)]
@@ -211,41 +127,15 @@ pub enum SettingsScale {
     Unknown(u::RawJson),
 }
 
-impl u::Union for SettingsScale {
-    const NAME: &'static str = "SettingsScale";
-
-    const DISPATCH: u::Dispatch = u::Dispatch::Untagged;
-
-    const SHAPES: &'static [u::Shape] = &[u::Shape::StringIn(&["auto"]), u::Shape::Number];
-
-    fn decode(index: usize, raw: &u::RawValue) -> Result<Self, String> {
-        Ok(match index {
-            0 => Self::Auto,
-            1 => Self::Number(u::parse(raw)?),
-            _ => return Err(u::no_variant(Self::NAME, index)),
-        })
-    }
-
-    fn unknown(raw: u::RawJson) -> Self {
-        Self::Unknown(raw)
-    }
-
-    fn is_unknown(&self) -> bool {
-        matches!(self, Self::Unknown(_))
-    }
-}
-
-openai_runtime::union_serde!(SettingsScale);
-
-impl serde::Serialize for SettingsScale {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::Auto => serializer.serialize_str("auto"),
-            Self::Number(value) => value.serialize(serializer),
-            Self::Unknown(raw) => raw.serialize(serializer),
-        }
-    }
-}
+openai_runtime::union!(
+    SettingsScale,
+    Unknown,
+    u::Dispatch::Untagged,
+    [
+        (Auto, "auto", u::Shape::StringIn(&["auto"])),
+        (Number, parse, u::Shape::Number)
+    ]
+);
 
 #[derive(Debug, Clone, PartialEq)]
 #[allow(clippy::large_enum_variant)]
@@ -257,53 +147,30 @@ pub enum ToolChoice {
     Unknown(u::RawJson),
 }
 
-impl u::Union for ToolChoice {
-    const NAME: &'static str = "ToolChoice";
-
-    const DISPATCH: u::Dispatch = u::Dispatch::Untagged;
-
-    const SHAPES: &'static [u::Shape] = &[
-        u::Shape::String,
-        u::Shape::Object {
-            required: &["type", "name"],
-            closed: &[("type", &["named"])],
-        },
-        u::Shape::Object {
-            required: &["type", "tools"],
-            closed: &[("type", &["allowed"])],
-        },
-    ];
-
-    fn decode(index: usize, raw: &u::RawValue) -> Result<Self, String> {
-        Ok(match index {
-            0 => Self::Mode(u::parse(raw)?),
-            1 => Self::NamedTool(u::parse(raw)?),
-            2 => Self::AllowedTools(u::parse(raw)?),
-            _ => return Err(u::no_variant(Self::NAME, index)),
-        })
-    }
-
-    fn unknown(raw: u::RawJson) -> Self {
-        Self::Unknown(raw)
-    }
-
-    fn is_unknown(&self) -> bool {
-        matches!(self, Self::Unknown(_))
-    }
-}
-
-openai_runtime::union_serde!(ToolChoice);
-
-impl serde::Serialize for ToolChoice {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::Mode(value) => value.serialize(serializer),
-            Self::NamedTool(value) => value.serialize(serializer),
-            Self::AllowedTools(value) => value.serialize(serializer),
-            Self::Unknown(raw) => raw.serialize(serializer),
-        }
-    }
-}
+openai_runtime::union!(
+    ToolChoice,
+    Unknown,
+    u::Dispatch::Untagged,
+    [
+        (Mode, parse, u::Shape::String),
+        (
+            NamedTool,
+            parse,
+            u::Shape::Object {
+                required: &["type", "name"],
+                closed: &[("type", &["named"])],
+            }
+        ),
+        (
+            AllowedTools,
+            parse,
+            u::Shape::Object {
+                required: &["type", "tools"],
+                closed: &[("type", &["allowed"])],
+            }
+        )
+    ]
+);
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ToolChoiceMode {

@@ -35,15 +35,12 @@ impl DrawingsCommand {
 
 /// Arguments of `openai drawings retrieve`.
 #[derive(Debug, clap::Args)]
-#[command(
-    group(clap::ArgGroup::new("drawing_id_group").args(["drawing_id", "drawing_id_arg"]))
-)]
 pub struct DrawingsRetrieveArgs {
     /// The drawing. [required]
     #[arg(long = "drawing-id", value_name = "DRAWING_ID")]
     pub drawing_id: Option<String>,
     /// The drawing (the same as --drawing-id).
-    #[arg(value_name = "DRAWING_ID")]
+    #[arg(value_name = "DRAWING_ID", conflicts_with = "drawing_id")]
     pub drawing_id_arg: Option<String>,
 }
 

@@ -66,58 +66,33 @@ pub enum Shape {
     Unknown(u::RawJson),
 }
 
-impl u::Union for Shape {
-    const NAME: &'static str = "Shape";
-
-    const DISPATCH: u::Dispatch = u::Dispatch::Tagged {
+openai_runtime::union!(
+    Shape,
+    Unknown,
+    u::Dispatch::Tagged {
         tag: "type",
-        values: &[
-            ("circle", &[0usize]),
-            ("triangle", &[1usize]),
-            ("square", &[1usize]),
-        ],
+        values: &[("circle", &[0]), ("triangle", &[1]), ("square", &[1])],
         absent: &[],
-    };
-
-    const SHAPES: &'static [u::Shape] = &[
-        u::Shape::Object {
-            required: &["type", "radius"],
-            closed: &[("type", &["circle"])],
-        },
-        u::Shape::Object {
-            required: &["type", "side"],
-            closed: &[("type", &["triangle", "square"])],
-        },
-    ];
-
-    fn decode(index: usize, raw: &u::RawValue) -> Result<Self, String> {
-        Ok(match index {
-            0 => Self::Circle(u::parse(raw)?),
-            1 => Self::Polygon(u::parse(raw)?),
-            _ => return Err(u::no_variant(Self::NAME, index)),
-        })
-    }
-
-    fn unknown(raw: u::RawJson) -> Self {
-        Self::Unknown(raw)
-    }
-
-    fn is_unknown(&self) -> bool {
-        matches!(self, Self::Unknown(_))
-    }
-}
-
-openai_runtime::union_serde!(Shape);
-
-impl serde::Serialize for Shape {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::Circle(value) => value.serialize(serializer),
-            Self::Polygon(value) => value.serialize(serializer),
-            Self::Unknown(raw) => raw.serialize(serializer),
-        }
-    }
-}
+    },
+    [
+        (
+            Circle,
+            parse,
+            u::Shape::Object {
+                required: &["type", "radius"],
+                closed: &[("type", &["circle"])],
+            }
+        ),
+        (
+            Polygon,
+            parse,
+            u::Shape::Object {
+                required: &["type", "side"],
+                closed: &[("type", &["triangle", "square"])],
+            }
+        )
+    ]
+);
 
 /// A start or stop signal, told apart by `kind`.
 #[derive(Debug, Clone, PartialEq)]
@@ -129,54 +104,33 @@ pub enum SignalEvent {
     Unknown(u::RawJson),
 }
 
-impl u::Union for SignalEvent {
-    const NAME: &'static str = "SignalEvent";
-
-    const DISPATCH: u::Dispatch = u::Dispatch::Tagged {
+openai_runtime::union!(
+    SignalEvent,
+    Unknown,
+    u::Dispatch::Tagged {
         tag: "kind",
-        values: &[("started", &[0usize]), ("stopped", &[1usize])],
+        values: &[("started", &[0]), ("stopped", &[1])],
         absent: &[],
-    };
-
-    const SHAPES: &'static [u::Shape] = &[
-        u::Shape::Object {
-            required: &["kind", "at"],
-            closed: &[("kind", &["started"])],
-        },
-        u::Shape::Object {
-            required: &["kind"],
-            closed: &[("kind", &["stopped"])],
-        },
-    ];
-
-    fn decode(index: usize, raw: &u::RawValue) -> Result<Self, String> {
-        Ok(match index {
-            0 => Self::Started(u::parse(raw)?),
-            1 => Self::Stopped(u::parse(raw)?),
-            _ => return Err(u::no_variant(Self::NAME, index)),
-        })
-    }
-
-    fn unknown(raw: u::RawJson) -> Self {
-        Self::Unknown(raw)
-    }
-
-    fn is_unknown(&self) -> bool {
-        matches!(self, Self::Unknown(_))
-    }
-}
-
-openai_runtime::union_serde!(SignalEvent);
-
-impl serde::Serialize for SignalEvent {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::Started(value) => value.serialize(serializer),
-            Self::Stopped(value) => value.serialize(serializer),
-            Self::Unknown(raw) => raw.serialize(serializer),
-        }
-    }
-}
+    },
+    [
+        (
+            Started,
+            parse,
+            u::Shape::Object {
+                required: &["kind", "at"],
+                closed: &[("kind", &["started"])],
+            }
+        ),
+        (
+            Stopped,
+            parse,
+            u::Shape::Object {
+                required: &["kind"],
+                closed: &[("kind", &["stopped"])],
+            }
+        )
+    ]
+);
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SignalEventStarted {

@@ -43,13 +43,12 @@ impl CallsCommand {
 
 /// Arguments of `openai calls answer`.
 #[derive(Debug, clap::Args)]
-#[command(group(clap::ArgGroup::new("call_id_group").args(["call_id", "call_id_arg"])))]
 pub struct CallsAnswerArgs {
     /// [required]
     #[arg(long = "call-id", value_name = "CALL_ID")]
     pub call_id: Option<String>,
     /// The call_id (the same as --call-id).
-    #[arg(value_name = "CALL_ID")]
+    #[arg(value_name = "CALL_ID", conflicts_with = "call_id")]
     pub call_id_arg: Option<String>,
 }
 

@@ -24,50 +24,29 @@ pub enum DetailedTranscriptSpeakersItem {
     Unknown(u::RawJson),
 }
 
-impl u::Union for DetailedTranscriptSpeakersItem {
-    const NAME: &'static str = "DetailedTranscriptSpeakersItem";
-
-    const DISPATCH: u::Dispatch = u::Dispatch::Untagged;
-
-    const SHAPES: &'static [u::Shape] = &[
-        u::Shape::Object {
-            required: &["name", "role"],
-            closed: &[("role", &["host", "guest"])],
-        },
-        u::Shape::Object {
-            required: &["name", "role"],
-            closed: &[],
-        },
-    ];
-
-    fn decode(index: usize, raw: &u::RawValue) -> Result<Self, String> {
-        Ok(match index {
-            0 => Self::KnownSpeaker(u::parse(raw)?),
-            1 => Self::GuestSpeaker(u::parse(raw)?),
-            _ => return Err(u::no_variant(Self::NAME, index)),
-        })
-    }
-
-    fn unknown(raw: u::RawJson) -> Self {
-        Self::Unknown(raw)
-    }
-
-    fn is_unknown(&self) -> bool {
-        matches!(self, Self::Unknown(_))
-    }
-}
-
-openai_runtime::union_serde!(DetailedTranscriptSpeakersItem);
-
-impl serde::Serialize for DetailedTranscriptSpeakersItem {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::KnownSpeaker(value) => value.serialize(serializer),
-            Self::GuestSpeaker(value) => value.serialize(serializer),
-            Self::Unknown(raw) => raw.serialize(serializer),
-        }
-    }
-}
+openai_runtime::union!(
+    DetailedTranscriptSpeakersItem,
+    Unknown,
+    u::Dispatch::Untagged,
+    [
+        (
+            KnownSpeaker,
+            parse,
+            u::Shape::Object {
+                required: &["name", "role"],
+                closed: &[("role", &["host", "guest"])],
+            }
+        ),
+        (
+            GuestSpeaker,
+            parse,
+            u::Shape::Object {
+                required: &["name", "role"],
+                closed: &[],
+            }
+        )
+    ]
+);
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct GuestSpeaker {
@@ -134,47 +113,26 @@ pub enum TranscriptsCreateResponse {
     Unknown(u::RawJson),
 }
 
-impl u::Union for TranscriptsCreateResponse {
-    const NAME: &'static str = "TranscriptsCreateResponse";
-
-    const DISPATCH: u::Dispatch = u::Dispatch::Untagged;
-
-    const SHAPES: &'static [u::Shape] = &[
-        u::Shape::Object {
-            required: &["text", "language", "seconds"],
-            closed: &[],
-        },
-        u::Shape::Object {
-            required: &["text"],
-            closed: &[],
-        },
-    ];
-
-    fn decode(index: usize, raw: &u::RawValue) -> Result<Self, String> {
-        Ok(match index {
-            0 => Self::DetailedTranscript(u::parse(raw)?),
-            1 => Self::PlainTranscript(u::parse(raw)?),
-            _ => return Err(u::no_variant(Self::NAME, index)),
-        })
-    }
-
-    fn unknown(raw: u::RawJson) -> Self {
-        Self::Unknown(raw)
-    }
-
-    fn is_unknown(&self) -> bool {
-        matches!(self, Self::Unknown(_))
-    }
-}
-
-openai_runtime::union_serde!(TranscriptsCreateResponse);
-
-impl serde::Serialize for TranscriptsCreateResponse {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::DetailedTranscript(value) => value.serialize(serializer),
-            Self::PlainTranscript(value) => value.serialize(serializer),
-            Self::Unknown(raw) => raw.serialize(serializer),
-        }
-    }
-}
+openai_runtime::union!(
+    TranscriptsCreateResponse,
+    Unknown,
+    u::Dispatch::Untagged,
+    [
+        (
+            DetailedTranscript,
+            parse,
+            u::Shape::Object {
+                required: &["text", "language", "seconds"],
+                closed: &[],
+            }
+        ),
+        (
+            PlainTranscript,
+            parse,
+            u::Shape::Object {
+                required: &["text"],
+                closed: &[],
+            }
+        )
+    ]
+);

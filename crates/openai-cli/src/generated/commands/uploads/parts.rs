@@ -40,15 +40,12 @@ impl UploadsPartsCommand {
 
 /// Arguments of `openai uploads parts create`.
 #[derive(Debug, clap::Args)]
-#[command(
-    group(clap::ArgGroup::new("upload_id_group").args(["upload_id", "upload_id_arg"]))
-)]
 pub struct UploadsPartsCreateArgs {
     /// The ID of the Upload. [required]
     #[arg(long = "upload-id", value_name = "UPLOAD_ID")]
     pub upload_id: Option<String>,
     /// The ID of the Upload (the same as --upload-id).
-    #[arg(value_name = "UPLOAD_ID")]
+    #[arg(value_name = "UPLOAD_ID", conflicts_with = "upload_id")]
     pub upload_id_arg: Option<String>,
     /// The chunk of bytes for this Part. [required]
     #[arg(long = "data", value_name = "PATH")]

@@ -35,15 +35,12 @@ impl ReportsBetaCommand {
 
 /// Arguments of `openai reports beta cancel`.
 #[derive(Debug, clap::Args)]
-#[command(
-    group(clap::ArgGroup::new("report_id_group").args(["report_id", "report_id_arg"]))
-)]
 pub struct ReportsBetaCancelArgs {
     /// [required]
     #[arg(long = "report-id", value_name = "REPORT_ID")]
     pub report_id: Option<String>,
     /// The report_id (the same as --report-id).
-    #[arg(value_name = "REPORT_ID")]
+    #[arg(value_name = "REPORT_ID", conflicts_with = "report_id")]
     pub report_id_arg: Option<String>,
     #[arg(long = "verbose", value_name = "VERBOSE")]
     pub verbose: Option<bool>,

@@ -35,17 +35,12 @@ impl DocumentsPagesCommand {
 
 /// Arguments of `openai documents pages create`.
 #[derive(Debug, clap::Args)]
-#[command(
-    group(
-        clap::ArgGroup::new("document_id_group").args(["document_id", "document_id_arg"])
-    )
-)]
 pub struct DocumentsPagesCreateArgs {
     /// The document. [required]
     #[arg(long = "document-id", value_name = "DOCUMENT_ID")]
     pub document_id: Option<String>,
     /// The document (the same as --document-id).
-    #[arg(value_name = "DOCUMENT_ID")]
+    #[arg(value_name = "DOCUMENT_ID", conflicts_with = "document_id")]
     pub document_id_arg: Option<String>,
     /// The page's bytes. [required]
     #[arg(long = "data", value_name = "PATH")]

@@ -35,15 +35,12 @@ impl JournalsEntriesCommand {
 
 /// Arguments of `openai journals entries create`.
 #[derive(Debug, clap::Args)]
-#[command(
-    group(clap::ArgGroup::new("journal_id_group").args(["journal_id", "journal_id_arg"]))
-)]
 pub struct JournalsEntriesCreateArgs {
     /// [required]
     #[arg(long = "journal-id", value_name = "JOURNAL_ID")]
     pub journal_id: Option<String>,
     /// The journal_id (the same as --journal-id).
-    #[arg(value_name = "JOURNAL_ID")]
+    #[arg(value_name = "JOURNAL_ID", conflicts_with = "journal_id")]
     pub journal_id_arg: Option<String>,
     /// [JSON or YAML] [required]
     #[arg(

@@ -18,64 +18,41 @@ pub enum Entry {
     Unknown(u::RawJson),
 }
 
-impl u::Union for Entry {
-    const NAME: &'static str = "Entry";
-
-    const DISPATCH: u::Dispatch = u::Dispatch::Tagged {
+openai_runtime::union!(
+    Entry,
+    Unknown,
+    u::Dispatch::Tagged {
         tag: "type",
-        values: &[
-            ("note", &[0usize, 1usize]),
-            ("task", &[0usize]),
-            ("ref", &[2usize]),
-        ],
-        absent: &[1usize, 2usize],
-    };
-
-    const SHAPES: &'static [u::Shape] = &[
-        u::Shape::Object {
-            required: &["type", "id"],
-            closed: &[("type", &["note", "task"])],
-        },
-        u::Shape::Object {
-            required: &["text"],
-            closed: &[("type", &["note"])],
-        },
-        u::Shape::Object {
-            required: &["id"],
-            closed: &[("type", &["ref"])],
-        },
-    ];
-
-    fn decode(index: usize, raw: &u::RawValue) -> Result<Self, String> {
-        Ok(match index {
-            0 => Self::Item(u::parse_known(raw)?),
-            1 => Self::QuickNote(u::parse(raw)?),
-            2 => Self::Reference(u::parse(raw)?),
-            _ => return Err(u::no_variant(Self::NAME, index)),
-        })
-    }
-
-    fn unknown(raw: u::RawJson) -> Self {
-        Self::Unknown(raw)
-    }
-
-    fn is_unknown(&self) -> bool {
-        matches!(self, Self::Unknown(_))
-    }
-}
-
-openai_runtime::union_serde!(Entry);
-
-impl serde::Serialize for Entry {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::Item(value) => value.serialize(serializer),
-            Self::QuickNote(value) => value.serialize(serializer),
-            Self::Reference(value) => value.serialize(serializer),
-            Self::Unknown(raw) => raw.serialize(serializer),
-        }
-    }
-}
+        values: &[("note", &[0, 1]), ("task", &[0]), ("ref", &[2])],
+        absent: &[1, 2],
+    },
+    [
+        (
+            Item,
+            parse_known,
+            u::Shape::Object {
+                required: &["type", "id"],
+                closed: &[("type", &["note", "task"])],
+            }
+        ),
+        (
+            QuickNote,
+            parse,
+            u::Shape::Object {
+                required: &["text"],
+                closed: &[("type", &["note"])],
+            }
+        ),
+        (
+            Reference,
+            parse,
+            u::Shape::Object {
+                required: &["id"],
+                closed: &[("type", &["ref"])],
+            }
+        )
+    ]
+);
 
 /// A stored journal item.
 #[derive(Debug, Clone, PartialEq)]
@@ -87,54 +64,33 @@ pub enum Item {
     Unknown(u::RawJson),
 }
 
-impl u::Union for Item {
-    const NAME: &'static str = "Item";
-
-    const DISPATCH: u::Dispatch = u::Dispatch::Tagged {
+openai_runtime::union!(
+    Item,
+    Unknown,
+    u::Dispatch::Tagged {
         tag: "type",
-        values: &[("note", &[0usize]), ("task", &[1usize])],
+        values: &[("note", &[0]), ("task", &[1])],
         absent: &[],
-    };
-
-    const SHAPES: &'static [u::Shape] = &[
-        u::Shape::Object {
-            required: &["type", "id", "text"],
-            closed: &[("type", &["note"])],
-        },
-        u::Shape::Object {
-            required: &["type", "id", "done"],
-            closed: &[("type", &["task"])],
-        },
-    ];
-
-    fn decode(index: usize, raw: &u::RawValue) -> Result<Self, String> {
-        Ok(match index {
-            0 => Self::Note(u::parse(raw)?),
-            1 => Self::Task(u::parse(raw)?),
-            _ => return Err(u::no_variant(Self::NAME, index)),
-        })
-    }
-
-    fn unknown(raw: u::RawJson) -> Self {
-        Self::Unknown(raw)
-    }
-
-    fn is_unknown(&self) -> bool {
-        matches!(self, Self::Unknown(_))
-    }
-}
-
-openai_runtime::union_serde!(Item);
-
-impl serde::Serialize for Item {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::Note(value) => value.serialize(serializer),
-            Self::Task(value) => value.serialize(serializer),
-            Self::Unknown(raw) => raw.serialize(serializer),
-        }
-    }
-}
+    },
+    [
+        (
+            Note,
+            parse,
+            u::Shape::Object {
+                required: &["type", "id", "text"],
+                closed: &[("type", &["note"])],
+            }
+        ),
+        (
+            Task,
+            parse,
+            u::Shape::Object {
+                required: &["type", "id", "done"],
+                closed: &[("type", &["task"])],
+            }
+        )
+    ]
+);
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct JournalsEntriesCreateParams {

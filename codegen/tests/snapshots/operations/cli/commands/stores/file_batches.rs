@@ -43,24 +43,18 @@ impl StoresFileBatchesCommand {
 
 /// Arguments of `openai stores file-batches cancel`.
 #[derive(Debug, clap::Args)]
-#[command(
-    group(clap::ArgGroup::new("store_id_group").args(["store_id", "store_id_arg"]))
-)]
-#[command(
-    group(clap::ArgGroup::new("batch_id_group").args(["batch_id", "batch_id_arg"]))
-)]
 pub struct StoresFileBatchesCancelArgs {
     /// The store. [required]
     #[arg(long = "store-id", value_name = "STORE_ID")]
     pub store_id: Option<String>,
     /// The store (the same as --store-id).
-    #[arg(value_name = "STORE_ID")]
+    #[arg(value_name = "STORE_ID", conflicts_with = "store_id")]
     pub store_id_arg: Option<String>,
     /// The batch. [required]
     #[arg(long = "batch-id", value_name = "BATCH_ID")]
     pub batch_id: Option<String>,
     /// The batch (the same as --batch-id).
-    #[arg(value_name = "BATCH_ID")]
+    #[arg(value_name = "BATCH_ID", conflicts_with = "batch_id")]
     pub batch_id_arg: Option<String>,
 }
 
@@ -90,15 +84,12 @@ impl StoresFileBatchesCancelArgs {
 
 /// Arguments of `openai stores file-batches list`.
 #[derive(Debug, clap::Args)]
-#[command(
-    group(clap::ArgGroup::new("store_id_group").args(["store_id", "store_id_arg"]))
-)]
 pub struct StoresFileBatchesListArgs {
     /// The store. [required]
     #[arg(long = "store-id", value_name = "STORE_ID")]
     pub store_id: Option<String>,
     /// The store (the same as --store-id).
-    #[arg(value_name = "STORE_ID")]
+    #[arg(value_name = "STORE_ID", conflicts_with = "store_id")]
     pub store_id_arg: Option<String>,
     /// At most this many.
     #[arg(long = "limit", value_name = "LIMIT")]

@@ -36,15 +36,12 @@ impl BatchesResultsCommand {
 
 /// Arguments of `openai batches results list`.
 #[derive(Debug, clap::Args)]
-#[command(
-    group(clap::ArgGroup::new("batch_id_group").args(["batch_id", "batch_id_arg"]))
-)]
 pub struct BatchesResultsListArgs {
     /// The batch. [required]
     #[arg(long = "batch-id", value_name = "BATCH_ID")]
     pub batch_id: Option<String>,
     /// The batch (the same as --batch-id).
-    #[arg(value_name = "BATCH_ID")]
+    #[arg(value_name = "BATCH_ID", conflicts_with = "batch_id")]
     pub batch_id_arg: Option<String>,
 }
 
