@@ -117,9 +117,11 @@ fn worker<'u, 'a: 'u>(
     if batch.is_empty() {
         return Ok(Vec::new());
     }
-    let formatted = rustfmt(&batch)?;
+    // A marker counts only at the start of a line: a description may quote
+    // it, but only inside a `///` line.
+    let formatted = format!("\n{}", rustfmt(&batch)?);
     formatted
-        .split(MARKER)
+        .split(&format!("\n{MARKER}"))
         .skip(1)
         .map(|part| {
             // The part starts with the file's index, on the marker's line.

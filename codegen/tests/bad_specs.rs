@@ -482,3 +482,22 @@ fn an_empty_resource() {
         "has no methods and no subresources",
     );
 }
+
+#[test]
+fn a_description_may_quote_the_formatter_marker() {
+    // Files are formatted in batches split at a marker comment; a description
+    // that quotes it stays a doc line of its own file.
+    let spec = spec_with(
+        "      type: object\n      description: \"see // @codegen-file 0 here\"\n      \
+         properties:\n        id: {type: string, description: \"// @codegen-file 1\"}",
+    );
+    let generated = codegen::generate(&spec, CONFIG, "openai_uploads").unwrap();
+    let models = generated
+        .library
+        .iter()
+        .find(|(_, text)| text.contains("pub struct Thing"))
+        .map(|(_, text)| text.as_str())
+        .expect("the model file");
+    assert!(models.contains("/// see // @codegen-file 0 here"), "{models}");
+    assert!(models.contains("/// // @codegen-file 1"), "{models}");
+}
