@@ -149,14 +149,9 @@ fn model_struct(def: &StructDef, api: &Api) -> TokenStream {
     let all_optional = def.fields.iter().all(Field::optional);
     let default = all_optional.then(|| quote!(Default,));
     let derives = match def.kind {
-        StructKind::Json => {
-            quote!(#[derive(Debug, Clone, #default PartialEq, serde::Serialize, serde::Deserialize)])
-        }
-        // Deserialize too: the CLI builds one from flags and stdin.
-        StructKind::Query => {
-            quote!(#[derive(Debug, Clone, #default PartialEq, serde::Serialize, serde::Deserialize)])
-        }
-        StructKind::Headers => {
+        // Query and header structs deserialize too: the CLI builds them from
+        // flags and stdin.
+        StructKind::Json | StructKind::Query | StructKind::Headers => {
             quote!(#[derive(Debug, Clone, #default PartialEq, serde::Serialize, serde::Deserialize)])
         }
         StructKind::Multipart => quote!(#[derive(Debug, Clone)]),
@@ -165,16 +160,13 @@ fn model_struct(def: &StructDef, api: &Api) -> TokenStream {
     let fields = def.fields.iter().map(|field| {
         let doc = doc_attrs(field.doc.as_deref());
         let name = ident(&field.name);
-        let rename = (serde && field.name != field.api_name).then(|| {
+        let rename = (field.name != field.api_name).then(|| {
             let api = &field.api_name;
-            quote!(#[serde(rename = #api)])
+            quote!(rename = #api)
         });
-        let (ty, attr) = if is_const(api, &field.ty) {
+        let (ty, default) = if is_const(api, &field.ty) {
             // A constant is never worth failing a decode over.
-            (
-                type_tokens(&field.ty, None),
-                Some(quote!(#[serde(default)])),
-            )
+            (type_tokens(&field.ty, None), Some(quote!(default)))
         } else if field.required {
             // A required list or map that is absent decodes as empty: the
             // API's own examples leave some out, and an empty list says
@@ -183,19 +175,19 @@ fn model_struct(def: &StructDef, api: &Api) -> TokenStream {
                 && def.kind == StructKind::Json;
             (
                 type_tokens(&field.ty, None),
-                lenient.then(|| quote!(#[serde(default)])),
+                lenient.then(|| quote!(default)),
             )
         } else {
             let inner = type_tokens(field.ty.non_null(), None);
             (
                 quote!(Option<#inner>),
-                Some(quote!(#[serde(default, skip_serializing_if = "Option::is_none")])),
+                Some(quote!(default, skip_serializing_if = "Option::is_none")),
             )
         };
-        let attr = attr.filter(|_| serde);
+        let args: Vec<TokenStream> = [rename, default].into_iter().flatten().collect();
+        let attr = (serde && !args.is_empty()).then(|| quote!(#[serde(#(#args),*)]));
         quote! {
             #doc
-            #rename
             #attr
             pub #name: #ty,
         }
@@ -685,13 +677,11 @@ fn operation(op: &Operation) -> TokenStream {
     }
     let path = path_expr(op);
     let method = format_ident!("{}", op.method.constant());
-    let fixed = (!op.fixed_query.is_empty()).then(|| {
-        let pairs = op
-            .fixed_query
-            .iter()
-            .map(|(key, value)| quote!((#key, #value)));
-        quote!(.query(&[#(#pairs),*])?)
-    });
+    let fixed = op
+        .fixed_query
+        .iter()
+        .map(|(key, value)| quote!(.query_pair(#key, #value)));
+    let fixed = quote!(#(#fixed)*);
     let query = op.query_type.as_ref().map(|_| quote!(.query(query)?));
     let accept = match &op.response {
         Response::Binary { accept } | Response::Text { accept } => {

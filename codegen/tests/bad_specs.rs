@@ -498,6 +498,9 @@ fn a_description_may_quote_the_formatter_marker() {
         .find(|(_, text)| text.contains("pub struct Thing"))
         .map(|(_, text)| text.as_str())
         .expect("the model file");
-    assert!(models.contains("/// see // @codegen-file 0 here"), "{models}");
+    assert!(
+        models.contains("/// see // @codegen-file 0 here"),
+        "{models}"
+    );
     assert!(models.contains("/// // @codegen-file 1"), "{models}");
 }

@@ -620,6 +620,13 @@ impl Steady {
             command
                 .args(["--host", "127.0.0.1", "--port", &port.to_string()])
                 .args(["--log-format", "json", "--log-bodies", "--no-color"])
+                // How OpenAI's API reads lists and objects in queries and
+                // forms, and how the official CLI's own tests run Steady.
+                .args([
+                    "--validator-query-array-format=brackets",
+                    "--validator-query-object-format=brackets",
+                    "--validator-form-array-format=brackets",
+                ])
                 .arg(spec)
                 .env("NO_COLOR", "1")
                 .stdin(Stdio::null())

@@ -217,3 +217,49 @@ async fn a_header_value_with_a_line_break_is_never_sent() {
     );
     assert!(server.received_requests().await.unwrap().is_empty());
 }
+
+#[derive(Parser)]
+struct Operations {
+    #[command(subcommand)]
+    resource: snapshot_check::operations_cli::commands::Resource,
+}
+
+#[tokio::test]
+async fn list_and_object_query_flags_go_in_brackets() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/stores/s1/file_batches"))
+        .respond_with(ResponseTemplate::new(200).set_body_string("[]"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let cli = Operations::try_parse_from([
+        "openai",
+        "stores",
+        "file-batches",
+        "list",
+        "--store-id",
+        "s1",
+        "--after",
+        "b 1",
+        "--include",
+        "file_counts",
+        "--include",
+        "usage",
+        "--metadata",
+        "{team: ml, \"a&b\": \"[x]\"}",
+    ])
+    .unwrap();
+    cli.resource
+        .run(&client(&server), Input::new(None).unwrap())
+        .await
+        .unwrap();
+    let requests = server.received_requests().await.unwrap();
+    assert_eq!(
+        requests[0].url.query(),
+        Some(
+            "after=b+1&include%5B%5D=file_counts&include%5B%5D=usage\
+             &metadata%5Ba%26b%5D=%5Bx%5D&metadata%5Bteam%5D=ml"
+        )
+    );
+}

@@ -33,6 +33,7 @@ mod int_enum;
 mod log;
 mod multipart;
 mod path;
+mod query;
 mod reply;
 mod request;
 mod response;

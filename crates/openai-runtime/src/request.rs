@@ -78,10 +78,28 @@ impl Request {
         self
     }
 
-    /// Adds URL query parameters, serialized as `application/x-www-form-urlencoded`.
-    pub fn query<Q: Serialize + ?Sized>(mut self, query: &Q) -> Result<Self> {
-        let encoded = serde_urlencoded::to_string(query)
-            .map_err(|err| Error::invalid_argument("query", err.to_string()))?;
+    /// Adds URL query parameters from an object (a generated `...Query`
+    /// struct): scalars as `key=value`, lists and objects in brackets
+    /// (`include[]=a`, `metadata[team]=ml`), as OpenAI's API reads them.
+    /// Anything but an object is refused with [`Error::InvalidArgument`].
+    pub fn query<Q: Serialize + ?Sized>(self, query: &Q) -> Result<Self> {
+        let pairs = crate::query::pairs(query).map_err(|e| Error::invalid_argument("query", e))?;
+        Ok(self.append_query(&pairs))
+    }
+
+    /// Adds one fixed `key=value` pair to the query (`?beta=true` on some
+    /// paths).
+    pub fn query_pair(self, key: &str, value: &str) -> Self {
+        self.append_query(&[(key, value)])
+    }
+
+    fn append_query<K: AsRef<str>, V: AsRef<str>>(mut self, pairs: &[(K, V)]) -> Self {
+        let pairs: Vec<(&str, &str)> = pairs
+            .iter()
+            .map(|(k, v)| (k.as_ref(), v.as_ref()))
+            .collect();
+        // Pairs of strings always encode.
+        let encoded = serde_urlencoded::to_string(&pairs).unwrap_or_default();
         if !encoded.is_empty() {
             match &mut self.query {
                 Some(existing) => {
@@ -91,7 +109,7 @@ impl Request {
                 None => self.query = Some(encoded),
             }
         }
-        Ok(self)
+        self
     }
 
     /// Sets a JSON body.
@@ -142,21 +160,30 @@ mod tests {
 
     #[test]
     fn query_appends_and_encodes() {
+        let first: std::collections::BTreeMap<&str, &str> = [("a", "x y"), ("b", "&")].into();
         let request = Request::new(Method::GET, "/uploads".into())
-            .query(&[("a", "x y"), ("b", "&")])
+            .query_pair("beta", "true")
+            .query(&first)
             .unwrap()
-            .query(&[("c", "1")])
+            .query(&std::collections::BTreeMap::<String, String>::new())
             .unwrap()
-            .query(&Vec::<(String, String)>::new())
+            .query(
+                &[("include", ["x", "y[]"])]
+                    .into_iter()
+                    .collect::<std::collections::BTreeMap<_, _>>(),
+            )
             .unwrap();
-        assert_eq!(request.path_and_query(), "/uploads?a=x+y&b=%26&c=1");
+        assert_eq!(
+            request.path_and_query(),
+            "/uploads?beta=true&a=x+y&b=%26&include%5B%5D=x&include%5B%5D=y%5B%5D"
+        );
     }
 
     #[test]
     fn unserializable_input_is_invalid_argument() {
-        let nested = [("a", [1, 2])];
+        let not_an_object = [("a", [1, 2])];
         let err = Request::new(Method::GET, "/x".into())
-            .query(&nested)
+            .query(&not_an_object)
             .unwrap_err();
         assert!(
             matches!(&err, Error::InvalidArgument { name, .. } if name == "query"),

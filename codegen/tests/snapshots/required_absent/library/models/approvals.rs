@@ -5,8 +5,7 @@
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Approval {
-    #[serde(rename = "type")]
-    #[serde(default)]
+    #[serde(rename = "type", default)]
     pub type_: ApprovalType,
     /// The request being answered.
     pub approval_id: String,

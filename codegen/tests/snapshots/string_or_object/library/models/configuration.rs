@@ -7,8 +7,7 @@ use openai_runtime::union as u;
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AllowedTools {
-    #[serde(rename = "type")]
-    #[serde(default)]
+    #[serde(rename = "type", default)]
     pub type_: AllowedToolsType,
     pub tools: AllowedToolsTools,
 }
@@ -46,8 +45,7 @@ openai_runtime::constant!(AllowedToolsType = "allowed");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct NamedTool {
-    #[serde(rename = "type")]
-    #[serde(default)]
+    #[serde(rename = "type", default)]
     pub type_: NamedToolType,
     pub name: String,
 }

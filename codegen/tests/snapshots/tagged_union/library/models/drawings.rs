@@ -8,8 +8,7 @@ use openai_runtime::union as u;
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Circle {
     /// Always `circle`.
-    #[serde(rename = "type")]
-    #[serde(default)]
+    #[serde(rename = "type", default)]
     pub type_: CircleType,
     /// Radius in pixels.
     pub radius: f64,

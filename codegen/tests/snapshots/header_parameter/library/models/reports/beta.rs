@@ -26,12 +26,18 @@ openai_runtime::open_enum!(
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ReportsBetaCancelHeaders {
     /// Preview features to turn on for this call.
-    #[serde(rename = "openai-beta")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "openai-beta",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub betas: Option<Vec<ReportsBetaCancelBetasItem>>,
     /// Echoed back in logs.
-    #[serde(rename = "x-trace-id")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "x-trace-id",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub x_trace_id: Option<String>,
 }
 

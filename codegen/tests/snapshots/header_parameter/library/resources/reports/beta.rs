@@ -35,7 +35,7 @@ impl ReportsBeta<'_> {
     ) -> Result<ApiResponse<Report>> {
         let path = format!("/reports/{}/cancel", encode_path("report_id", report_id)?);
         let mut request = Request::new(Method::POST, path)
-            .query(&[("beta", "true")])?
+            .query_pair("beta", "true")
             .query(query)?
             .retry_conflicts(false);
         for (name, value) in headers.to_pairs() {

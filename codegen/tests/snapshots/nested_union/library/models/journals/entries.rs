@@ -106,8 +106,7 @@ pub struct JournalsEntriesCreateResponse {
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Note {
-    #[serde(rename = "type")]
-    #[serde(default)]
+    #[serde(rename = "type", default)]
     pub type_: NoteType,
     pub id: String,
     pub text: String,
@@ -121,8 +120,7 @@ openai_runtime::constant!(NoteType = "note");
 /// The short form; `type` may be left out.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct QuickNote {
-    #[serde(rename = "type")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<QuickNoteType>,
     pub text: String,
 }
@@ -139,8 +137,7 @@ openai_runtime::open_enum!(QuickNoteType, Unknown, [Note = "note"]);
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Reference {
-    #[serde(rename = "type")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<ReferenceType>,
     /// The entry referred to.
     pub id: String,
@@ -153,8 +150,7 @@ openai_runtime::constant!(ReferenceType = "ref");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Task {
-    #[serde(rename = "type")]
-    #[serde(default)]
+    #[serde(rename = "type", default)]
     pub type_: TaskType,
     pub id: String,
     pub done: bool,

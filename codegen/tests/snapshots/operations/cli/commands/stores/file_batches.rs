@@ -18,7 +18,7 @@ pub enum StoresFileBatchesCommand {
     /// Lists batches, a page at a time.
     #[command(
         name = "list",
-        after_help = "Also reads its flags from a JSON or YAML object on stdin, by field name (store_id, limit, order, after); flags win."
+        after_help = "Also reads its flags from a JSON or YAML object on stdin, by field name (store_id, limit, order, after, include, metadata); flags win."
     )]
     List(Box<StoresFileBatchesListArgs>),
 }
@@ -100,6 +100,17 @@ pub struct StoresFileBatchesListArgs {
     /// [required]
     #[arg(long = "after", value_name = "AFTER")]
     pub after: Option<String>,
+    /// Extra fields to include. [values: file_counts, usage; others pass as given]
+    /// [repeatable]
+    #[arg(long = "include", value_name = "INCLUDE")]
+    pub include: Option<Vec<crate::operations::StoresFileBatchesListIncludeItem>>,
+    /// Only batches with this metadata. [JSON or YAML object]
+    #[arg(
+        long = "metadata",
+        value_name = "METADATA",
+        value_parser = openai_runtime::cli::parse_object
+    )]
+    pub metadata: Option<serde_json::Value>,
 }
 
 impl StoresFileBatchesListArgs {
@@ -114,10 +125,12 @@ impl StoresFileBatchesListArgs {
         input.set("limit", self.limit);
         input.set("order", self.order);
         input.set("after", self.after);
+        input.set("include", self.include);
+        input.object("metadata", self.metadata);
         input.require(&[("store_id", "--store-id"), ("after", "--after")])?;
         let store_id: String = input.take("store_id")?;
         let query: crate::operations::StoresFileBatchesListQuery =
-            input.take_all(&["limit", "order", "after"])?;
+            input.take_all(&["limit", "order", "after", "include", "metadata"])?;
         input.finish()?;
         client
             .stores()

@@ -26,6 +26,22 @@ openai_runtime::open_enum!(
 );
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum StoresFileBatchesListIncludeItem {
+    /// `file_counts`
+    FileCounts,
+    /// `usage`
+    Usage,
+    /// A value this version of the spec does not list, kept as sent.
+    Unknown(String),
+}
+
+openai_runtime::open_enum!(
+    StoresFileBatchesListIncludeItem,
+    Unknown,
+    [FileCounts = "file_counts", Usage = "usage"]
+);
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum StoresFileBatchesListOrder {
     /// `asc`
     Asc,
@@ -50,4 +66,10 @@ pub struct StoresFileBatchesListQuery {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub order: Option<StoresFileBatchesListOrder>,
     pub after: String,
+    /// Extra fields to include.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub include: Option<Vec<StoresFileBatchesListIncludeItem>>,
+    /// Only batches with this metadata.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<std::collections::BTreeMap<String, String>>,
 }
