@@ -81,9 +81,34 @@ fn indent(out: &mut String, depth: usize) {
     }
 }
 
-/// A JSON string literal, escaped as serde_json does (so control characters never reach the terminal).
-fn quote(s: &str) -> String {
-    serde_json::to_string(s).unwrap_or_else(|_| String::from("\"\""))
+/// A JSON string literal, escaped as serde_json does, and with the rest of what must not
+/// reach a terminal ([`openai_runtime::text::is_unsafe`]) as JSON escapes too.
+pub fn quote(s: &str) -> String {
+    json_safe(&serde_json::to_string(s).unwrap_or_else(|_| String::from("\"\"")))
+}
+
+/// JSON text with every character unsafe on a terminal, other than a newline between
+/// tokens, written as a `\uXXXX` escape. serde_json escapes only C0 controls, so what is
+/// left (DEL, C1 and bidi controls) can only be inside strings, where the escape means
+/// the same character: the JSON is unchanged.
+pub fn json_safe(json: &str) -> String {
+    use std::fmt::Write as _;
+    if !json
+        .chars()
+        .any(|c| c != '\n' && openai_runtime::text::is_unsafe(c))
+    {
+        return json.to_owned();
+    }
+    let mut out = String::with_capacity(json.len() + 16);
+    for c in json.chars() {
+        if c != '\n' && openai_runtime::text::is_unsafe(c) {
+            // All of them are in the Basic Multilingual Plane.
+            let _ = write!(out, "\\u{:04x}", u32::from(c));
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -132,6 +157,24 @@ mod tests {
         let coloured = json(&json!({"k": "\u{1b}]0;pwned\u{7}"}));
         let stripped = strip(&coloured);
         assert!(stripped.contains(r"\u001b]0;pwned\u0007"), "{stripped}");
+    }
+
+    #[test]
+    fn escapes_bidi_and_c1_controls_as_json_does() {
+        let value = json!({"name\u{202e}": "txt.\u{202e}exe \u{2066}\u{9b}2J"});
+        let stripped = strip(&json(&value));
+        assert!(
+            !stripped.contains(['\u{202e}', '\u{2066}', '\u{9b}']),
+            "{stripped}"
+        );
+        assert!(
+            stripped.contains(r"txt.\u202eexe \u2066\u009b2J"),
+            "{stripped}"
+        );
+        // The escapes are JSON: the text is the same value again.
+        let back: Value = serde_json::from_str(&stripped).unwrap();
+        assert_eq!(back, value);
+        assert_eq!(json_safe("{\n  \"a\": 1\n}"), "{\n  \"a\": 1\n}");
     }
 
     #[test]

@@ -63,24 +63,24 @@ pub struct Style {
     pub terminal: bool,
 }
 
-/// `text` with its control characters escaped (`\u{1b}`), so that text a server chose
-/// cannot move the cursor, retitle the window or forge lines. `keep_lines` keeps newline
-/// and tab (for a multi-line body); without it the result is one line.
+/// `text` with what a server could use to drive the terminal escaped (see
+/// [`openai_runtime::text::printable`]). `keep_lines` keeps newline and tab (for a
+/// multi-line body); without it the result is one line.
 pub fn escape(text: &str, keep_lines: bool) -> String {
-    if !text.chars().any(char::is_control) {
-        return text.to_owned();
-    }
-    text.chars()
-        .map(|c| match c {
-            '\n' | '\t' if keep_lines => c.to_string(),
-            c if c.is_control() => c.escape_unicode().to_string(),
-            c => c.to_string(),
-        })
-        .collect()
+    openai_runtime::text::printable(text, keep_lines)
 }
 
 /// The text to print, always ending in a newline.
 pub fn render(doc: &Doc, style: Style) -> String {
+    // JSON escapes only C0 controls: on a terminal, the rest of what is unsafe there
+    // (C1 controls, bidi controls, all inside strings) as JSON escapes too.
+    let on_terminal = |text: String| {
+        if style.terminal {
+            color::json_safe(&text)
+        } else {
+            text
+        }
+    };
     let as_received = |text: &str| {
         if style.terminal {
             escape(text, true)
@@ -94,9 +94,10 @@ pub fn render(doc: &Doc, style: Style) -> String {
             Format::Raw => as_received(&doc.raw),
             // There is no interactive viewer: `explore` is `auto`.
             Format::Auto | Format::Explore if style.colour => color::json(value),
-            Format::Auto | Format::Explore | Format::Json => pretty_json(value),
-            Format::Jsonl => value.to_string(),
+            Format::Auto | Format::Explore | Format::Json => on_terminal(pretty_json(value)),
+            Format::Jsonl => on_terminal(value.to_string()),
             Format::Pretty => pretty::render(value, style.colour),
+            Format::Yaml if style.terminal => escape(&yaml(value), true),
             Format::Yaml => yaml(value),
         },
         // Not JSON (an HTML error page from a proxy, say): shown as received in every format.
@@ -282,7 +283,46 @@ mod tests {
                 ..style(Format::Raw)
             },
         );
-        assert_eq!(shown, "<p>\\u{1b}[2J\\u{d}\n</p>\n");
+        assert_eq!(shown, "<p>\\u{1b}[2J\\r\n</p>\n");
+    }
+
+    #[test]
+    fn bidi_controls_reach_a_terminal_in_no_format() {
+        let body = "{\"name\":\"invoice\u{202e}fdp.exe\",\"c1\":\"\u{9b}2J\"}";
+        let doc = Doc::from_bytes(body.as_bytes());
+        for format in [
+            Format::Json,
+            Format::Jsonl,
+            Format::Raw,
+            Format::Yaml,
+            Format::Pretty,
+        ] {
+            let on_terminal = Style {
+                terminal: true,
+                ..style(format)
+            };
+            let shown = render(&doc, on_terminal);
+            assert!(
+                !shown.contains(['\u{202e}', '\u{9b}']),
+                "{format:?}: {shown}"
+            );
+        }
+        // JSON formats stay JSON that means the same.
+        let shown = render(
+            &doc,
+            Style {
+                terminal: true,
+                ..style(Format::Jsonl)
+            },
+        );
+        assert_eq!(
+            serde_json::from_str::<Value>(&shown).unwrap(),
+            serde_json::from_str::<Value>(body).unwrap()
+        );
+        // Not on a terminal: the bytes as received.
+        assert_eq!(render(&doc, style(Format::Raw)), format!("{body}\n"));
+        let text = Doc::from_bytes("a\u{202e}b".as_bytes()).printable();
+        assert_eq!(text.raw, "a\\u{202e}b");
     }
 
     #[test]
@@ -297,7 +337,8 @@ mod tests {
     #[test]
     fn escape_keeps_lines_only_when_asked() {
         assert_eq!(escape("a\nb\tc\x1b", true), "a\nb\tc\\u{1b}");
-        assert_eq!(escape("a\nb\r", false), "a\\u{a}b\\u{d}");
+        assert_eq!(escape("a\nb\r", false), "a\\nb\\r");
+        assert_eq!(escape("abc.\u{202e}txt", false), "abc.\\u{202e}txt");
         assert_eq!(escape("plain é", false), "plain é");
     }
 

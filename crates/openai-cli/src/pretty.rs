@@ -84,7 +84,7 @@ fn mark_item(line: &mut String, pad: &str) {
 /// chose it).
 fn key(k: &str) -> String {
     if has_control(k, false) {
-        serde_json::to_string(k).unwrap_or_default()
+        color::quote(k)
     } else {
         k.to_owned()
     }
@@ -94,7 +94,7 @@ fn key(k: &str) -> String {
 fn inline(value: &Value, key: Option<&str>) -> String {
     match value {
         Value::String(s) if s.is_empty() || s.trim() != s || has_control(s, false) => {
-            serde_json::to_string(s).unwrap_or_default()
+            color::quote(s)
         }
         Value::String(s) => s.clone(),
         Value::Number(n) => match (key, n.as_i64()) {
@@ -108,10 +108,11 @@ fn inline(value: &Value, key: Option<&str>) -> String {
     }
 }
 
-/// Control characters would let a server rewrite the user's terminal; such strings are quoted.
+/// Control characters would let a server rewrite the user's terminal, and bidi controls
+/// reorder what it shows ([`openai_runtime::text::is_unsafe`]); such strings are quoted.
 fn has_control(s: &str, allow_newline: bool) -> bool {
     s.chars()
-        .any(|c| c.is_control() && !(allow_newline && c == '\n'))
+        .any(|c| openai_runtime::text::is_unsafe(c) && !(allow_newline && c == '\n'))
 }
 
 /// `YYYY-MM-DDTHH:MM:SSZ` for Unix seconds in years 1970..=9999.
@@ -203,6 +204,17 @@ file:
     fn keys_with_control_characters_are_quoted() {
         let out = render(&json!({"a\u{1b}]0;x\u{7}": 1, "b": 2}), false);
         assert_eq!(out, "\"a\\u001b]0;x\\u0007\": 1\nb:                   2");
+    }
+
+    #[test]
+    fn strings_with_bidi_controls_are_quoted_and_escaped() {
+        let out = render(
+            &json!({"name": "invoice\u{202e}fdp.exe", "k\u{2067}": "two\nlines\u{200f}"}),
+            false,
+        );
+        assert!(!out.contains(['\u{202e}', '\u{2067}', '\u{200f}']), "{out}");
+        assert!(out.contains(r#""invoice\u202efdp.exe""#), "{out}");
+        assert!(out.contains(r#""two\nlines\u200f""#), "{out}");
     }
 
     #[test]

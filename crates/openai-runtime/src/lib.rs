@@ -5,7 +5,8 @@
 //! describes, sending with retries and timeouts, decoding into
 //! [`ApiResponse`] within a size limit (or streaming a download as a
 //! [`ByteStream`]), the one [`Error`] type, path encoding, multipart bodies
-//! ([`FilePart`], [`Multipart`]) and TLS (extra roots, mutual TLS).
+//! ([`FilePart`], [`Multipart`]), TLS (extra roots, mutual TLS), and
+//! [`text`]: server-chosen text made safe for a terminal.
 //!
 //! It knows nothing about any particular resource. A generated library
 //! wraps [`Client`] in a type of its own (so it can add resource methods to
@@ -40,6 +41,7 @@ mod response;
 mod retry;
 #[cfg(feature = "rustls")]
 mod roots;
+pub mod text;
 mod tls;
 pub mod union;
 

@@ -7,6 +7,8 @@ use std::time::Duration;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use reqwest::{Method, StatusCode, Url};
 
+use crate::text::printable;
+
 const PREFIX: &str = "[openai-uploads]";
 /// Bodies are shown up to this many bytes.
 const MAX_BODY: usize = 4096;
@@ -72,7 +74,7 @@ fn shown_value(name: &HeaderName, value: &HeaderValue) -> String {
                 | "x-api-key"
         );
     if !secret {
-        return printable(&String::from_utf8_lossy(value.as_bytes()));
+        return printable(&String::from_utf8_lossy(value.as_bytes()), true);
     }
     let bytes = value.as_bytes();
     if bytes.len() >= 7 && bytes[..7].eq_ignore_ascii_case(b"bearer ") {
@@ -89,25 +91,12 @@ fn write_body(out: &mut String, body: &[u8]) {
     }
     let shown = super::error::snippet(body, MAX_BODY);
     for line in shown.lines() {
-        let _ = writeln!(out, "{PREFIX}     {}", printable(line));
+        let _ = writeln!(out, "{PREFIX}     {}", printable(line, true));
     }
     if shown.len() < body.len() {
         let more = body.len() - shown.len();
         let _ = writeln!(out, "{PREFIX}     ... ({more} more bytes)");
     }
-}
-
-/// Escapes control characters so a reply cannot drive the terminal.
-fn printable(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if c.is_control() && c != '\t' {
-            out.extend(c.escape_default());
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
 
 fn emit(text: &str) {
@@ -143,5 +132,9 @@ mod tests {
         assert!(!out.contains('\x1b'), "{out}");
         assert!(out.contains(r#""\u{1b}[2J"}"#), "{out}");
         assert_eq!(out.lines().count(), 2, "{out}");
+        let mut out = String::new();
+        write_body(&mut out, "{\"message\":\"txt.\u{202e}exe\"}".as_bytes());
+        assert!(!out.contains('\u{202e}'), "{out}");
+        assert!(out.contains(r"txt.\u{202e}exe"), "{out}");
     }
 }

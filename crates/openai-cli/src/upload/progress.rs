@@ -231,7 +231,8 @@ fn json_line(event: &UploadEvent) -> Option<String> {
         }
         _ => return None,
     };
-    Some(value.to_string())
+    // Stderr may be a terminal: C1 and bidi controls as JSON escapes too.
+    Some(crate::color::json_safe(&value.to_string()))
 }
 
 /// `1h05m`, `12m30s`, `45s`.
@@ -272,6 +273,14 @@ mod tests {
             r#"{"event":"cancelled","upload_id":"upload_\u001b]0;x\u0007"}"#
         );
         assert!(!line.chars().any(char::is_control));
+        let line = json_line(&UploadEvent::Cancelled {
+            upload_id: "upload_\u{202e}x".into(),
+        })
+        .unwrap();
+        assert_eq!(
+            line,
+            r#"{"event":"cancelled","upload_id":"upload_\u202ex"}"#
+        );
     }
 
     #[test]

@@ -3,19 +3,13 @@
 
 use std::fmt::Write as _;
 
-/// `text` with control characters (and the characters that reorder text on
-/// a terminal) shown as escapes, e.g. ESC as `\u{1b}` and LF as `\n`, so a
-/// server cannot retitle the window or forge lines.
+use openai_runtime::text::is_unsafe as unsafe_on_a_terminal;
+
+/// `text` on one line with everything unsafe on a terminal shown as escapes, e.g. ESC as
+/// `\u{1b}` and LF as `\n` ([`openai_runtime::text::printable`]), so a server cannot
+/// retitle the window, forge lines or reorder them.
 pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if unsafe_on_a_terminal(c) {
-            out.extend(c.escape_default());
-        } else {
-            out.push(c);
-        }
-    }
-    out
+    openai_runtime::text::printable(text, false)
 }
 
 /// `text` as one shell word: unchanged when it holds only characters no
@@ -51,11 +45,6 @@ pub fn quote(text: &str) -> String {
 
 fn is_plain(c: char) -> bool {
     c.is_ascii_alphanumeric() || "_-./:@%+=,".contains(c)
-}
-
-fn unsafe_on_a_terminal(c: char) -> bool {
-    c.is_control()
-        || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
 //! The `openai` binary end to end, against wiremock.
 
+mod bidi;
 mod config;
 mod dropin;
 mod errors;
