@@ -1,6 +1,6 @@
 //! Building the API client from the global flags, and the async runtime it runs on.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use openai_uploads::Client;
@@ -37,7 +37,6 @@ pub fn build_client(global: &Global) -> Result<Client, ExitCode> {
             ));
         }
     };
-    let mtls = mtls_files(global).map_err(|message| fail(USAGE, &message))?;
     let mut builder = Client::builder()
         .api_key(key)
         .base_url(global.base_url())
@@ -50,10 +49,13 @@ pub fn build_client(global: &Global) -> Result<Client, ExitCode> {
     if let Some(admin_key) = non_empty(&global.admin_api_key) {
         builder = builder.admin_api_key(admin_key);
     }
-    if let Some((cert, key)) = mtls {
-        builder = builder
-            .mtls_client_cert_file(cert)
-            .mtls_client_key_file(key);
+    // The builder checks the pair (both or neither, https://, readable, matching) and
+    // its error is a configuration error: exit status 2, like the checks above.
+    if let Some(cert) = given(&global.mtls_client_cert_file) {
+        builder = builder.mtls_client_cert_file(cert);
+    }
+    if let Some(key) = given(&global.mtls_client_key_file) {
+        builder = builder.mtls_client_key_file(key);
     }
     if let Some(org) = non_empty(&global.organization) {
         builder = builder.organization(org);
@@ -64,32 +66,9 @@ pub fn build_client(global: &Global) -> Result<Client, ExitCode> {
     builder.build().map_err(|err| print_error(global, &err))
 }
 
-/// The mTLS certificate and key files, checked: both or neither, an https:// base URL,
-/// and files that can be read.
-fn mtls_files(global: &Global) -> Result<Option<(&Path, &Path)>, String> {
-    let Some((cert, key)) = global.mtls_files()? else {
-        return Ok(None);
-    };
-    let base_url = global.base_url();
-    if !base_url
-        .get(..8)
-        .is_some_and(|scheme| scheme.eq_ignore_ascii_case("https://"))
-    {
-        return Err(
-            "mTLS (--mtls-client-cert-file) needs an https:// base URL (--base-url or \
-             OPENAI_BASE_URL): a client certificate is only presented over TLS"
-                .into(),
-        );
-    }
-    for (path, what) in [(cert, "certificate"), (key, "key")] {
-        if let Err(err) = std::fs::File::open(path) {
-            return Err(format!(
-                "cannot read the mTLS client {what} file {}: {err}",
-                path.display()
-            ));
-        }
-    }
-    Ok(Some((cert, key)))
+/// A path flag's value; an empty one (an empty variable) counts as unset.
+fn given(path: &Option<PathBuf>) -> Option<&Path> {
+    path.as_deref().filter(|p| !p.as_os_str().is_empty())
 }
 
 fn non_empty(value: &Option<String>) -> Option<&str> {

@@ -2,7 +2,7 @@
 //! nothing else from the crate, so every other module can use it.
 
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, ValueEnum};
@@ -183,27 +183,6 @@ pub struct Global {
 }
 
 impl Global {
-    /// The mTLS certificate and key files, when both are given (empty variables count
-    /// as unset); an error names what is missing.
-    pub fn mtls_files(&self) -> Result<Option<(&Path, &Path)>, String> {
-        fn set(path: &Option<PathBuf>) -> Option<&Path> {
-            path.as_deref().filter(|p| !p.as_os_str().is_empty())
-        }
-        match (
-            set(&self.mtls_client_cert_file),
-            set(&self.mtls_client_key_file),
-        ) {
-            (None, None) => Ok(None),
-            (Some(cert), Some(key)) => Ok(Some((cert, key))),
-            (Some(_), None) => Err("--mtls-client-cert-file needs --mtls-client-key-file \
-                 (or OPENAI_MTLS_CLIENT_KEY_FILE): the certificate and its key go together"
-                .into()),
-            (None, Some(_)) => Err("--mtls-client-key-file needs --mtls-client-cert-file \
-                 (or OPENAI_MTLS_CLIENT_CERT_FILE): the certificate and its key go together"
-                .into()),
-        }
-    }
-
     /// The base URL to use: an empty OPENAI_BASE_URL counts as unset, as it does for the
     /// other variables.
     pub fn base_url(&self) -> &str {

@@ -370,7 +370,11 @@ impl<C: From<Client>> ClientBuilder<C> {
             self.mtls_key_file,
         )?;
         if identity.is_some() && !https {
-            return Err(Error::Config("mTLS requires an https:// base URL".into()));
+            return Err(Error::Config(
+                "mTLS requires an https:// base URL: a client certificate is only presented \
+                 over TLS"
+                    .into(),
+            ));
         }
 
         let mut headers = HeaderMap::with_capacity(5);
@@ -494,8 +498,15 @@ fn client_identity(
             read(&cert, "certificate")?,
             Secret(read(&key, "key")?),
         ))),
-        _ => Err(Error::Config(
-            "the mTLS client certificate and key files must be configured together".into(),
+        (Some(_), None) => Err(Error::Config(
+            "the mTLS client certificate file needs its key file: the two must be configured \
+             together"
+                .into(),
+        )),
+        (None, Some(_)) => Err(Error::Config(
+            "the mTLS client key file needs its certificate file: the two must be configured \
+             together"
+                .into(),
         )),
     }
 }

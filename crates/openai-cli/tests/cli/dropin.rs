@@ -95,6 +95,8 @@ async fn mtls_flags_are_checked_before_sending() {
         key.to_str().unwrap(),
         missing.to_str().unwrap(),
     );
+    let key_missing = format!("the mTLS client key file {missing} does not exist");
+    let cert_missing = format!("the mTLS client certificate file {missing} does not exist");
     let server = silent().await;
     let http = base(&server);
     // (flags, environment, what the message says)
@@ -103,12 +105,12 @@ async fn mtls_flags_are_checked_before_sending() {
         (
             &["--mtls-client-cert-file", cert],
             &[],
-            "needs --mtls-client-key-file",
+            "the mTLS client certificate file needs its key file",
         ),
         (
             &[],
             &[("OPENAI_MTLS_CLIENT_KEY_FILE", key)],
-            "needs --mtls-client-cert-file",
+            "the mTLS client key file needs its certificate file",
         ),
         (
             &[
@@ -118,7 +120,7 @@ async fn mtls_flags_are_checked_before_sending() {
                 key,
             ],
             &[],
-            "needs an https:// base URL",
+            "mTLS requires an https:// base URL",
         ),
         (
             &["--mtls-client-cert-file", cert],
@@ -126,7 +128,7 @@ async fn mtls_flags_are_checked_before_sending() {
                 ("OPENAI_MTLS_CLIENT_KEY_FILE", missing),
                 ("OPENAI_BASE_URL", "https://127.0.0.1:9/v1"),
             ],
-            "cannot read the mTLS client key file",
+            &key_missing,
         ),
         (
             &[
@@ -136,7 +138,7 @@ async fn mtls_flags_are_checked_before_sending() {
                 key,
             ],
             &[("OPENAI_BASE_URL", "https://127.0.0.1:9/v1")],
-            "cannot read the mTLS client certificate file",
+            &cert_missing,
         ),
     ];
     for (flags, env, needle) in cases {
