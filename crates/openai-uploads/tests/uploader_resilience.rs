@@ -5,15 +5,16 @@
 
 mod common;
 
-use std::io::Write as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::Duration;
 
-use common::{KEY, bounded};
-use md5::{Digest as _, Md5};
+use common::{KEY, Recorded, bounded, md5_hex};
 use openai_fake::{Config, Fake, FaultKind, FlakyParts, PartFault, Route, UploadStatus};
-use openai_uploads::{Client, UploadError, UploadEvent, UploadOptions, pending_uploads};
+use openai_uploads::{
+    Client, CompletedUpload, UploadError, UploadEvent, UploadOptions, pending_uploads,
+};
+use tempfile::TempDir;
 
 const KIB: u64 = 1024;
 
@@ -25,13 +26,18 @@ fn fake(config: Config) -> Fake {
     .unwrap()
 }
 
-fn client(fake: &Fake, timeout: Duration) -> Client {
+fn client_with_timeout(fake: &Fake, timeout: Duration) -> Client {
     Client::builder()
         .api_key(KEY)
         .base_url(fake.base_url())
         .timeout(timeout)
         .build()
         .unwrap()
+}
+
+/// A client whose timeout no fault here comes near: only a hang hits it.
+fn client(fake: &Fake) -> Client {
+    client_with_timeout(fake, Duration::from_secs(10))
 }
 
 /// Bytes that differ from part to part (the fake tells flaky Parts apart by
@@ -42,50 +48,50 @@ fn pattern(len: u64) -> Vec<u8> {
         .collect::<Vec<_>>()
 }
 
-fn temp_file(dir: &Path, bytes: &[u8]) -> std::path::PathBuf {
-    let path = dir.join("train.jsonl");
-    let mut file = std::fs::File::create(&path).unwrap();
-    file.write_all(bytes).unwrap();
-    path
+/// A temporary directory holding `train.jsonl` (`len` patterned bytes) and
+/// room for a `journals` directory; both go when it is dropped.
+struct Scratch {
+    _dir: TempDir,
+    path: PathBuf,
+    journals: PathBuf,
+    data: Vec<u8>,
 }
 
-fn md5_hex(bytes: &[u8]) -> String {
-    Md5::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
-/// Every event but progress, in order.
-#[derive(Default)]
-struct Recorded(Mutex<Vec<UploadEvent>>);
-
-impl Recorded {
-    fn record(&self, event: &UploadEvent) {
-        if !matches!(event, UploadEvent::Progress { .. }) {
-            self.0.lock().unwrap().push(event.clone());
-        }
-    }
-
-    fn take(&self) -> Vec<UploadEvent> {
-        std::mem::take(&mut *self.0.lock().unwrap())
+fn scratch(len: u64) -> Scratch {
+    let dir = tempfile::tempdir().unwrap();
+    let data = pattern(len);
+    let path = dir.path().join("train.jsonl");
+    std::fs::write(&path, &data).unwrap();
+    let journals = dir.path().join("journals");
+    Scratch {
+        _dir: dir,
+        path,
+        journals,
+        data,
     }
 }
 
-/// Uploads `path`, recording events.
+/// Options with the journals in `journals` and everything else the default.
+fn journaled(journals: &Path) -> UploadOptions {
+    UploadOptions::new("fine-tune").journal_dir(journals)
+}
+
+/// Uploads `path`, returning the outcome and the events but progress.
 async fn upload(
     client: &Client,
     path: &Path,
     options: &UploadOptions,
-    events: &Recorded,
-) -> Result<openai_uploads::CompletedUpload, UploadError> {
+) -> (Result<CompletedUpload, UploadError>, Vec<UploadEvent>) {
+    let events = Recorded::default();
     let record = |event: &UploadEvent| events.record(event);
-    bounded(
-        client
-            .uploads()
-            .upload_file_with(path, options, &record, std::future::pending()),
-    )
-    .await
+    let result = bounded(client.uploads().upload_file_with(
+        path,
+        options,
+        &record,
+        std::future::pending(),
+    ))
+    .await;
+    (result, events.take())
 }
 
 /// The ids of the Parts the fake stored for the Upload, by request.
@@ -100,24 +106,49 @@ fn stored_parts(fake: &Fake) -> Vec<(Option<FaultKind>, String, String)> {
         .collect()
 }
 
+/// The md5s of the Parts the fake stored, by request.
+fn stored_md5s(fake: &Fake) -> Vec<String> {
+    stored_parts(fake)
+        .into_iter()
+        .map(|(_, md5, _)| md5)
+        .collect()
+}
+
+/// Asserts that `done` is a new Upload, not `stale`, and holds `data`.
+fn assert_uploaded_afresh(fake: &Fake, done: &CompletedUpload, stale: &str, data: &[u8]) {
+    assert_ne!(done.upload_id, stale);
+    assert_eq!(fake.file_bytes(&done.upload_id).unwrap(), data);
+}
+
+/// The path of the one journal in `journals`.
+fn the_journal(journals: &Path) -> PathBuf {
+    pending_uploads(Some(journals)).unwrap()[0].journal.clone()
+}
+
+/// Rewrites the one journal in `journals` through `edit` on its JSON.
+fn edit_journal(journals: &Path, edit: impl FnOnce(&mut serde_json::Value)) {
+    let journal = the_journal(journals);
+    let mut record: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&journal).unwrap()).unwrap();
+    edit(&mut record);
+    std::fs::write(&journal, serde_json::to_vec(&record).unwrap()).unwrap();
+}
+
 async fn transient_failures_heal(faults: Vec<FaultKind>, timeout: Duration) {
     let fake = fake(Config {
         flaky_parts: Some(FlakyParts { parts: 3, faults }),
         ..Config::default()
     });
-    let dir = tempfile::tempdir().unwrap();
-    let data = pattern(5 * 16 * KIB + 100);
-    let path = temp_file(dir.path(), &data);
-    let options = UploadOptions::new("fine-tune")
-        .journal_dir(dir.path().join("journals"))
+    let scratch = scratch(5 * 16 * KIB + 100);
+    let options = journaled(&scratch.journals)
         .part_size(16 * KIB)
         .concurrency(3);
-    let events = Recorded::default();
-    let done = upload(&client(&fake, timeout), &path, &options, &events)
-        .await
-        .unwrap();
-    assert_eq!(fake.file_bytes(&done.upload_id).unwrap(), data);
-    let events = events.take();
+    let client = client_with_timeout(&fake, timeout);
+    let (done, events) = upload(&client, &scratch.path, &options).await;
+    assert_eq!(
+        fake.file_bytes(&done.unwrap().upload_id).unwrap(),
+        scratch.data
+    );
     let retried: Vec<_> = events
         .iter()
         .filter_map(|event| match event {
@@ -139,10 +170,7 @@ async fn transient_failures_heal(faults: Vec<FaultKind>, timeout: Duration) {
     assert_eq!(fake.count(Route::AddPart), 6 + 6);
     assert_eq!(fake.count(Route::CancelUpload), 0);
     // Done and clean: no journal left.
-    assert_eq!(
-        pending_uploads(Some(&dir.path().join("journals"))).unwrap(),
-        []
-    );
+    assert_eq!(pending_uploads(Some(&scratch.journals)).unwrap(), []);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -172,23 +200,15 @@ async fn a_part_whose_reply_was_lost_is_completed_with_the_retrys_id() {
         }],
         ..Config::default()
     });
-    let dir = tempfile::tempdir().unwrap();
-    let data = pattern(4 * 16 * KIB);
-    let path = temp_file(dir.path(), &data);
-    let options = UploadOptions::new("fine-tune")
-        .journal_dir(dir.path().join("journals"))
+    let scratch = scratch(4 * 16 * KIB);
+    let options = journaled(&scratch.journals)
         .part_size(16 * KIB)
         .concurrency(1);
-    let events = Recorded::default();
-    let done = upload(
-        &client(&fake, Duration::from_secs(10)),
-        &path,
-        &options,
-        &events,
-    )
-    .await
-    .unwrap();
-    assert_eq!(fake.file_bytes(&done.upload_id).unwrap(), data);
+    let (done, events) = upload(&client(&fake), &scratch.path, &options).await;
+    assert_eq!(
+        fake.file_bytes(&done.unwrap().upload_id).unwrap(),
+        scratch.data
+    );
 
     let stored = stored_parts(&fake);
     let (orphan_md5, orphan_id) = stored
@@ -203,7 +223,6 @@ async fn a_part_whose_reply_was_lost_is_completed_with_the_retrys_id() {
         .expect("the part was sent again");
     assert_ne!(retry_id, orphan_id);
     let used: Vec<String> = events
-        .take()
         .into_iter()
         .filter_map(|event| match event {
             UploadEvent::PartSent { part_id, .. } => Some(part_id),
@@ -292,21 +311,26 @@ async fn leave_pending(fake: &Fake, path: &Path, journals: &Path, after: usize) 
         .unwrap()
 }
 
+/// A stalling fake, a scratch file of `len` bytes, and the Upload that a
+/// run "crashed" after `after` parts left pending there (its id).
+async fn a_pending_upload(after: usize, len: u64) -> (Fake, Scratch, String) {
+    let fake = stalling_fake(after);
+    let scratch = scratch(len);
+    let id = leave_pending(&fake, &scratch.path, &scratch.journals, after).await;
+    (fake, scratch, id)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_pending_upload_is_resumed_with_only_its_missing_parts() {
-    let fake = stalling_fake(3);
-    let dir = tempfile::tempdir().unwrap();
-    let journals = dir.path().join("journals");
-    let data = pattern(8 * 16 * KIB - 7);
-    let path = temp_file(dir.path(), &data);
-    let id = leave_pending(&fake, &path, &journals, 3).await;
+    let (fake, scratch, id) = a_pending_upload(3, 8 * 16 * KIB - 7).await;
+    let (path, journals, data) = (&scratch.path, &scratch.journals, &scratch.data);
     assert_eq!(fake.upload(&id).unwrap().status, UploadStatus::Pending);
 
-    let pending = pending_uploads(Some(&journals)).unwrap();
+    let pending = pending_uploads(Some(journals)).unwrap();
     assert_eq!(pending.len(), 1);
     let listed = &pending[0];
     assert_eq!(listed.upload_id, id);
-    assert_eq!(listed.path, std::fs::canonicalize(&path).unwrap());
+    assert_eq!(listed.path, std::fs::canonicalize(path).unwrap());
     assert_eq!(listed.parts, 8);
     let sent_before = listed.parts_sent;
     assert!(sent_before >= 3, "{listed:?}");
@@ -314,34 +338,18 @@ async fn a_pending_upload_is_resumed_with_only_its_missing_parts() {
     assert!(!listed.active);
     assert!(!listed.expired());
 
-    let first_run: Vec<String> = stored_parts(&fake)
-        .into_iter()
-        .map(|(_, md5, _)| md5)
-        .collect();
-    let options = UploadOptions::new("fine-tune").journal_dir(&journals);
-    let events = Recorded::default();
-    let done = upload(
-        &client(&fake, Duration::from_secs(10)),
-        &path,
-        &options,
-        &events,
-    )
-    .await
-    .unwrap();
-    assert_eq!(done.upload_id, id);
-    assert_eq!(fake.file_bytes(&id).unwrap(), data);
+    let first_run = stored_md5s(&fake);
+    let (done, events) = upload(&client(&fake), path, &journaled(journals)).await;
+    assert_eq!(done.unwrap().upload_id, id);
+    assert_eq!(fake.file_bytes(&id).unwrap(), *data);
     assert_eq!(fake.upload(&id).unwrap().status, UploadStatus::Completed);
-    let events = events.take();
     assert!(
         matches!(&events[0], UploadEvent::Resumed { upload_id, parts: 8, parts_done, part_size, .. }
             if *upload_id == id && *parts_done == sent_before && *part_size == 16 * KIB),
         "{events:?}"
     );
     // The second run sent exactly the parts the journal lacked.
-    let all: Vec<String> = stored_parts(&fake)
-        .into_iter()
-        .map(|(_, md5, _)| md5)
-        .collect();
+    let all = stored_md5s(&fake);
     let second_run = &all[first_run.len()..];
     assert_eq!(second_run.len(), 8 - sent_before);
     let expected: Vec<String> = data
@@ -355,33 +363,18 @@ async fn a_pending_upload_is_resumed_with_only_its_missing_parts() {
     expected_sorted.sort();
     assert_eq!(second_sorted, expected_sorted);
     assert_eq!(fake.count(Route::CreateUpload), 1);
-    assert_eq!(pending_uploads(Some(&journals)).unwrap(), []);
+    assert_eq!(pending_uploads(Some(journals)).unwrap(), []);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_changed_file_cancels_the_stale_upload_and_starts_afresh() {
-    let fake = stalling_fake(2);
-    let dir = tempfile::tempdir().unwrap();
-    let journals = dir.path().join("journals");
-    let path = temp_file(dir.path(), &pattern(8 * 16 * KIB));
-    let stale = leave_pending(&fake, &path, &journals, 2).await;
+    let (fake, scratch, stale) = a_pending_upload(2, 8 * 16 * KIB).await;
     let data = pattern(8 * 16 * KIB + 1);
-    std::fs::write(&path, &data).unwrap();
+    std::fs::write(&scratch.path, &data).unwrap();
 
-    let options = UploadOptions::new("fine-tune").journal_dir(&journals);
-    let events = Recorded::default();
-    let done = upload(
-        &client(&fake, Duration::from_secs(10)),
-        &path,
-        &options,
-        &events,
-    )
-    .await
-    .unwrap();
-    assert_ne!(done.upload_id, stale);
+    let (done, events) = upload(&client(&fake), &scratch.path, &journaled(&scratch.journals)).await;
+    assert_uploaded_afresh(&fake, &done.unwrap(), &stale, &data);
     assert_eq!(fake.upload(&stale).unwrap().status, UploadStatus::Cancelled);
-    assert_eq!(fake.file_bytes(&done.upload_id).unwrap(), data);
-    let events = events.take();
     assert!(
         matches!(&events[0], UploadEvent::Discarded { upload_id, reason, cancelled: true }
             if *upload_id == stale && reason.contains("the file changed since")),
@@ -391,33 +384,16 @@ async fn a_changed_file_cancels_the_stale_upload_and_starts_afresh() {
         matches!(&events[1], UploadEvent::Created { .. }),
         "{events:?}"
     );
-    assert_eq!(pending_uploads(Some(&journals)).unwrap(), []);
+    assert_eq!(pending_uploads(Some(&scratch.journals)).unwrap(), []);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn with_resume_off_the_journaled_upload_is_cancelled() {
-    let fake = stalling_fake(2);
-    let dir = tempfile::tempdir().unwrap();
-    let journals = dir.path().join("journals");
-    let data = pattern(8 * 16 * KIB);
-    let path = temp_file(dir.path(), &data);
-    let stale = leave_pending(&fake, &path, &journals, 2).await;
-    let options = UploadOptions::new("fine-tune")
-        .journal_dir(&journals)
-        .resume(false);
-    let events = Recorded::default();
-    let done = upload(
-        &client(&fake, Duration::from_secs(10)),
-        &path,
-        &options,
-        &events,
-    )
-    .await
-    .unwrap();
-    assert_ne!(done.upload_id, stale);
+    let (fake, scratch, stale) = a_pending_upload(2, 8 * 16 * KIB).await;
+    let options = journaled(&scratch.journals).resume(false);
+    let (done, events) = upload(&client(&fake), &scratch.path, &options).await;
+    assert_uploaded_afresh(&fake, &done.unwrap(), &stale, &scratch.data);
     assert_eq!(fake.upload(&stale).unwrap().status, UploadStatus::Cancelled);
-    assert_eq!(fake.file_bytes(&done.upload_id).unwrap(), data);
-    let events = events.take();
     assert!(
         matches!(&events[0], UploadEvent::Discarded { upload_id, reason, cancelled: true }
             if *upload_id == stale && reason == "resuming is turned off"),
@@ -427,34 +403,15 @@ async fn with_resume_off_the_journaled_upload_is_cancelled() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_expired_upload_is_dropped_without_a_cancel() {
-    let fake = stalling_fake(2);
-    let dir = tempfile::tempdir().unwrap();
-    let journals = dir.path().join("journals");
-    let data = pattern(8 * 16 * KIB);
-    let path = temp_file(dir.path(), &data);
-    let stale = leave_pending(&fake, &path, &journals, 2).await;
+    let (fake, scratch, stale) = a_pending_upload(2, 8 * 16 * KIB).await;
+    let journals = &scratch.journals;
     // Expired by the journal's clock (the fake need not agree).
-    let journal = pending_uploads(Some(&journals)).unwrap()[0].journal.clone();
-    let mut record: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(&journal).unwrap()).unwrap();
-    record["deadline"] = 1.into();
-    std::fs::write(&journal, serde_json::to_vec(&record).unwrap()).unwrap();
-    assert!(pending_uploads(Some(&journals)).unwrap()[0].expired());
+    edit_journal(journals, |record| record["deadline"] = 1.into());
+    assert!(pending_uploads(Some(journals)).unwrap()[0].expired());
 
-    let options = UploadOptions::new("fine-tune").journal_dir(&journals);
-    let events = Recorded::default();
-    let done = upload(
-        &client(&fake, Duration::from_secs(10)),
-        &path,
-        &options,
-        &events,
-    )
-    .await
-    .unwrap();
-    assert_ne!(done.upload_id, stale);
+    let (done, events) = upload(&client(&fake), &scratch.path, &journaled(journals)).await;
+    assert_uploaded_afresh(&fake, &done.unwrap(), &stale, &scratch.data);
     assert_eq!(fake.count(Route::CancelUpload), 0);
-    assert_eq!(fake.file_bytes(&done.upload_id).unwrap(), data);
-    let events = events.take();
     assert!(
         matches!(&events[0], UploadEvent::Discarded { upload_id, reason, cancelled: false }
             if *upload_id == stale && reason == "it expired"),
@@ -464,18 +421,11 @@ async fn an_expired_upload_is_dropped_without_a_cancel() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn prune_cancels_what_no_run_works_on() {
-    let fake = stalling_fake(1);
-    let dir = tempfile::tempdir().unwrap();
-    let journals = dir.path().join("journals");
-    let path = temp_file(dir.path(), &pattern(8 * 16 * KIB));
-    let id = leave_pending(&fake, &path, &journals, 1).await;
-    let pruned = bounded(
-        client(&fake, Duration::from_secs(10))
-            .uploads()
-            .prune_pending(Some(&journals)),
-    )
-    .await
-    .unwrap();
+    let (fake, scratch, id) = a_pending_upload(1, 8 * 16 * KIB).await;
+    let journals = &scratch.journals;
+    let pruned = bounded(client(&fake).uploads().prune_pending(Some(journals)))
+        .await
+        .unwrap();
     assert_eq!(pruned.len(), 1);
     assert_eq!(pruned[0].pending.upload_id, id);
     assert!(
@@ -483,24 +433,18 @@ async fn prune_cancels_what_no_run_works_on() {
         "{pruned:?}"
     );
     assert_eq!(fake.upload(&id).unwrap().status, UploadStatus::Cancelled);
-    assert_eq!(pending_uploads(Some(&journals)).unwrap(), []);
+    assert_eq!(pending_uploads(Some(journals)).unwrap(), []);
     // Nothing left: no lock files either.
-    assert_eq!(std::fs::read_dir(&journals).unwrap().count(), 0);
+    assert_eq!(std::fs::read_dir(journals).unwrap().count(), 0);
 }
 
 /// Uploads with the journal at `journal_bytes`, expecting a fresh start.
 async fn fresh_start_despite(journal_bytes: &[u8], want: &str) {
-    let fake = stalling_fake(1);
-    let dir = tempfile::tempdir().unwrap();
-    let journals = dir.path().join("journals");
-    let data = pattern(3 * 16 * KIB);
-    let path = temp_file(dir.path(), &data);
-    let client = client(&fake, Duration::from_secs(10));
     // Find the journal's name: leave one pending, then spoil it.
-    let stale = leave_pending(&fake, &path, &journals, 1).await;
-    let journal = pending_uploads(Some(&journals)).unwrap()[0].journal.clone();
-    std::fs::write(&journal, journal_bytes).unwrap();
-    let listed = &pending_uploads(Some(&journals)).unwrap()[0];
+    let (fake, scratch, stale) = a_pending_upload(1, 3 * 16 * KIB).await;
+    let journals = &scratch.journals;
+    std::fs::write(the_journal(journals), journal_bytes).unwrap();
+    let listed = &pending_uploads(Some(journals)).unwrap()[0];
     assert!(
         listed
             .unreadable
@@ -509,12 +453,8 @@ async fn fresh_start_despite(journal_bytes: &[u8], want: &str) {
         "{listed:?}"
     );
 
-    let options = UploadOptions::new("fine-tune").journal_dir(&journals);
-    let events = Recorded::default();
-    let done = upload(&client, &path, &options, &events).await.unwrap();
-    assert_ne!(done.upload_id, stale);
-    assert_eq!(fake.file_bytes(&done.upload_id).unwrap(), data);
-    let events = events.take();
+    let (done, events) = upload(&client(&fake), &scratch.path, &journaled(journals)).await;
+    assert_uploaded_afresh(&fake, &done.unwrap(), &stale, &scratch.data);
     assert!(
         matches!(&events[0], UploadEvent::JournalWarning { message }
             if message.contains("cannot be used") && message.contains(want)),
@@ -524,7 +464,7 @@ async fn fresh_start_despite(journal_bytes: &[u8], want: &str) {
         matches!(&events[1], UploadEvent::Created { .. }),
         "{events:?}"
     );
-    assert_eq!(pending_uploads(Some(&journals)).unwrap(), []);
+    assert_eq!(pending_uploads(Some(journals)).unwrap(), []);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -549,58 +489,29 @@ async fn a_journal_from_a_future_version_means_a_fresh_start() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_journal_that_does_not_fit_the_file_is_not_trusted() {
     // Well-formed, but its parts point past the file's end.
-    let fake = stalling_fake(1);
-    let dir = tempfile::tempdir().unwrap();
-    let journals = dir.path().join("journals");
-    let data = pattern(3 * 16 * KIB);
-    let path = temp_file(dir.path(), &data);
-    let stale = leave_pending(&fake, &path, &journals, 1).await;
-    let journal = pending_uploads(Some(&journals)).unwrap()[0].journal.clone();
-    let mut record: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(&journal).unwrap()).unwrap();
-    record["parts"] = serde_json::json!([[0, "part_a"], [99, "part_b"]]);
-    std::fs::write(&journal, serde_json::to_vec(&record).unwrap()).unwrap();
+    let (fake, scratch, stale) = a_pending_upload(1, 3 * 16 * KIB).await;
+    edit_journal(&scratch.journals, |record| {
+        record["parts"] = serde_json::json!([[0, "part_a"], [99, "part_b"]]);
+    });
 
-    let events = Recorded::default();
-    let options = UploadOptions::new("fine-tune").journal_dir(&journals);
-    let done = upload(
-        &client(&fake, Duration::from_secs(10)),
-        &path,
-        &options,
-        &events,
-    )
-    .await
-    .unwrap();
-    assert_ne!(done.upload_id, stale);
+    let (done, events) = upload(&client(&fake), &scratch.path, &journaled(&scratch.journals)).await;
+    assert_uploaded_afresh(&fake, &done.unwrap(), &stale, &scratch.data);
     assert_eq!(fake.upload(&stale).unwrap().status, UploadStatus::Cancelled);
-    assert_eq!(fake.file_bytes(&done.upload_id).unwrap(), data);
-    assert!(
-        matches!(&events.take()[0], UploadEvent::Discarded { reason, .. }
-            if reason == "its journal does not fit the file")
-    );
+    assert!(matches!(&events[0], UploadEvent::Discarded { reason, .. }
+            if reason == "its journal does not fit the file"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unwritable_journal_directory_does_not_stop_the_upload() {
     let fake = fake(Config::default());
-    let dir = tempfile::tempdir().unwrap();
-    let data = pattern(2 * 16 * KIB);
-    let path = temp_file(dir.path(), &data);
+    let scratch = scratch(2 * 16 * KIB);
     // A directory under a regular file cannot be made, even by root.
-    let options = UploadOptions::new("fine-tune")
-        .journal_dir(path.join("journals"))
-        .part_size(16 * KIB);
-    let events = Recorded::default();
-    let done = upload(
-        &client(&fake, Duration::from_secs(10)),
-        &path,
-        &options,
-        &events,
-    )
-    .await
-    .unwrap();
-    assert_eq!(fake.file_bytes(&done.upload_id).unwrap(), data);
-    let events = events.take();
+    let options = journaled(&scratch.path.join("journals")).part_size(16 * KIB);
+    let (done, events) = upload(&client(&fake), &scratch.path, &options).await;
+    assert_eq!(
+        fake.file_bytes(&done.unwrap().upload_id).unwrap(),
+        scratch.data
+    );
     assert!(
         matches!(&events[0], UploadEvent::JournalWarning { message }
             if message.starts_with("cannot create the journal directory")),
@@ -615,21 +526,11 @@ async fn an_upload_too_close_to_its_expiry_stops_with_its_journal() {
         upload_ttl: Duration::from_secs(5),
         ..Config::default()
     });
-    let dir = tempfile::tempdir().unwrap();
-    let journals = dir.path().join("journals");
-    let path = temp_file(dir.path(), &pattern(3 * 16 * KIB));
-    let options = UploadOptions::new("fine-tune")
-        .journal_dir(&journals)
-        .part_size(16 * KIB);
-    let events = Recorded::default();
-    let err = upload(
-        &client(&fake, Duration::from_secs(10)),
-        &path,
-        &options,
-        &events,
-    )
-    .await
-    .unwrap_err();
+    let scratch = scratch(3 * 16 * KIB);
+    let journals = &scratch.journals;
+    let options = journaled(journals).part_size(16 * KIB);
+    let (result, _) = upload(&client(&fake), &scratch.path, &options).await;
+    let err = result.unwrap_err();
     let UploadError::Expiring {
         upload_id,
         expires_in,
@@ -656,6 +557,6 @@ async fn an_upload_too_close_to_its_expiry_stops_with_its_journal() {
         text.ends_with("; its journal is kept, to resume it"),
         "{text}"
     );
-    let pending = pending_uploads(Some(&journals)).unwrap();
+    let pending = pending_uploads(Some(journals)).unwrap();
     assert_eq!(pending[0].upload_id, *upload_id);
 }

@@ -3,11 +3,12 @@
 #![allow(dead_code)]
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use openai_uploads::{Client, ClientBuilder};
+use md5::{Digest as _, Md5};
+use openai_uploads::{Client, ClientBuilder, UploadEvent};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -176,4 +177,29 @@ pub async fn bounded<F: std::future::Future>(future: F) -> F::Output {
     tokio::time::timeout(Duration::from_secs(20), future)
         .await
         .expect("call finished in time")
+}
+
+/// The md5 of `bytes` in lower-case hex, as the uploader sends it.
+pub fn md5_hex(bytes: &[u8]) -> String {
+    Md5::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Every uploader event but progress, in order (progress is too timing
+/// dependent to assert).
+#[derive(Default)]
+pub struct Recorded(Mutex<Vec<UploadEvent>>);
+
+impl Recorded {
+    pub fn record(&self, event: &UploadEvent) {
+        if !matches!(event, UploadEvent::Progress { .. }) {
+            self.0.lock().unwrap().push(event.clone());
+        }
+    }
+
+    pub fn take(&self) -> Vec<UploadEvent> {
+        std::mem::take(&mut *self.0.lock().unwrap())
+    }
 }
