@@ -88,9 +88,9 @@ fn missing_file_and_object_are_fine() {
     assert_eq!(serde_json::to_value(&upload).unwrap()["object"], "upload");
 }
 
-#[test]
-fn full_file_decodes() {
-    let upload = decode(&json!({
+/// A completed Upload of 2 GiB, with its File.
+fn completed_example() -> Value {
+    json!({
         "id": "upload_abc123",
         "object": "upload",
         "bytes": 2147483648_i64,
@@ -108,7 +108,12 @@ fn full_file_decodes() {
             "purpose": "fine-tune",
             "status": "processed"
         }
-    }));
+    })
+}
+
+#[test]
+fn full_file_decodes() {
+    let upload = decode(&completed_example());
     assert_eq!(upload.bytes, 2_147_483_648);
     assert_eq!(upload.status, UploadStatus::Completed);
     let file = upload.file.unwrap();
@@ -142,25 +147,10 @@ fn wrong_constant_or_missing_required_field_is_an_error() {
 /// the model), or `openai uploads upload` would take a success for a failure.
 #[test]
 fn completed_upload_without_the_deprecated_file_status_decodes() {
-    let value = json!({
-        "id": "upload_abc123",
-        "object": "upload",
-        "bytes": 2147483648_i64,
-        "created_at": 1719184911,
-        "filename": "training_examples.jsonl",
-        "purpose": "fine-tune",
-        "status": "completed",
-        "expires_at": 1719127296,
-        "file": {
-            "id": "file-xyz321",
-            "object": "file",
-            "bytes": 2147483648_i64,
-            "created_at": 1719186911,
-            "expires_at": 1719127296,
-            "filename": "training_examples.jsonl",
-            "purpose": "fine-tune"
-        }
-    });
+    let mut value = completed_example();
+    let file = value["file"].as_object_mut().unwrap();
+    file.remove("status");
+    file.insert("expires_at".into(), json!(1719127296));
     let upload = decode(&value);
     assert_eq!(upload.status, UploadStatus::Completed);
     let file = upload.file.as_ref().expect("file");

@@ -5,16 +5,16 @@
 mod common;
 
 use std::io::Write as _;
+use std::path::Path;
 use std::time::Duration;
 
-use common::{bounded, client};
-use md5::{Digest as _, Md5};
+use common::{Recorded, bounded, client, md5_hex};
 use openai_uploads::{
-    Error, FileExpirationAfter, FileExpirationAfterAnchor, MAX_CONCURRENCY, MAX_PART_SIZE,
-    MAX_UPLOAD_SIZE, UploadError, UploadEvent, UploadOptions,
+    Client, CompletedUpload, Error, FileExpirationAfter, FileExpirationAfterAnchor,
+    MAX_CONCURRENCY, MAX_PART_SIZE, MAX_UPLOAD_SIZE, UploadError, UploadEvent, UploadOptions,
 };
 use serde_json::{Value, json};
-use wiremock::matchers::{any, method, path, path_regex};
+use wiremock::matchers::{any, method, path_regex};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 const KIB: usize = 1024;
@@ -43,18 +43,26 @@ fn reply(status: &str) -> ResponseTemplate {
     ResponseTemplate::new(200).set_body_json(upload_json(status))
 }
 
+fn error_reply(status: u16, message: &str) -> ResponseTemplate {
+    ResponseTemplate::new(status)
+        .set_body_json(json!({"error": {"message": message, "type": "invalid_request_error"}}))
+}
+
+/// The reply to a part whose first byte is `first`: its id names that byte,
+/// so a test can tell which part a complete lists where.
+fn part_reply(first: u8) -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_json(json!({
+        "id": format!("part_{first}"), "created_at": 1, "upload_id": ID, "object": "upload.part"
+    }))
+}
+
 /// Answers a part with an id naming its first byte, the later parts first.
 struct PartById;
 
 impl Respond for PartById {
     fn respond(&self, request: &Request) -> ResponseTemplate {
         let first = data_of(request)[0];
-        ResponseTemplate::new(200)
-            .set_body_json(json!({
-                "id": format!("part_{first}"), "created_at": 1,
-                "upload_id": ID, "object": "upload.part"
-            }))
-            .set_delay(Duration::from_millis(40 * u64::from(8 - first.min(8))))
+        part_reply(first).set_delay(Duration::from_millis(40 * u64::from(8 - first.min(8))))
     }
 }
 
@@ -74,26 +82,37 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
 }
 
-async fn happy_server() -> MockServer {
+/// The paths of the four Uploads calls, as regexes (anchored: a request to
+/// any other path gets wiremock's 404, so a wrong path fails the test).
+const CREATE: &str = "^/v1/uploads$";
+const PARTS: &str = "^/v1/uploads/[^/]+/parts$";
+const COMPLETE: &str = "^/v1/uploads/[^/]+/complete$";
+const CANCEL: &str = "^/v1/uploads/[^/]+/cancel$";
+
+/// A mock answering requests to `route` (a path regex) with `answer`; the
+/// caller adds `expect` where the count matters, then mounts it.
+fn on(route: &str, answer: impl Respond + 'static) -> Mock {
+    Mock::given(path_regex(route)).respond_with(answer)
+}
+
+/// A server whose create (a POST) and parts answer as a real one does, and
+/// whose complete and cancel answer as given.
+async fn server_with(complete: ResponseTemplate, cancel: ResponseTemplate) -> MockServer {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
-        .and(path("/v1/uploads"))
+        .and(path_regex(CREATE))
         .respond_with(reply("pending"))
         .mount(&server)
         .await;
-    Mock::given(path_regex("^/v1/uploads/[^/]+/parts$"))
-        .respond_with(PartById)
-        .mount(&server)
-        .await;
-    Mock::given(path_regex("^/v1/uploads/[^/]+/complete$"))
-        .respond_with(reply("completed"))
-        .mount(&server)
-        .await;
-    Mock::given(path_regex("^/v1/uploads/[^/]+/cancel$"))
-        .respond_with(reply("cancelled"))
-        .mount(&server)
-        .await;
+    on(PARTS, PartById).mount(&server).await;
+    on(COMPLETE, complete).mount(&server).await;
+    on(CANCEL, cancel).mount(&server).await;
     server
+}
+
+/// A server where every call succeeds.
+async fn happy_server() -> MockServer {
+    server_with(reply("completed"), reply("cancelled")).await
 }
 
 async fn requests_to(server: &MockServer, suffix: &str) -> Vec<Request> {
@@ -128,11 +147,44 @@ fn striped(parts: usize, size: usize) -> Vec<u8> {
         .collect()
 }
 
-fn md5_hex(bytes: &[u8]) -> String {
-    Md5::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+/// Uploads `file` with `client`, hang-guarded.
+async fn upload(
+    client: &Client,
+    file: &Path,
+    options: &UploadOptions,
+) -> Result<CompletedUpload, UploadError> {
+    bounded(client.uploads().upload_file(file, options)).await
+}
+
+/// Uploads `file` with `client`, interrupted once `interrupt` resolves.
+async fn upload_until(
+    client: &Client,
+    file: &Path,
+    options: &UploadOptions,
+    interrupt: impl Future<Output = ()>,
+) -> Result<CompletedUpload, UploadError> {
+    bounded(
+        client
+            .uploads()
+            .upload_file_with(file, options, &|_| {}, interrupt),
+    )
+    .await
+}
+
+/// A client for `server` that does not retry, so a test's one failing reply
+/// is the one the uploader acts on.
+fn no_retries(server: &MockServer) -> Client {
+    common::builder(&server.uri())
+        .max_retries(0)
+        .build()
+        .unwrap()
+}
+
+/// Resolves once the server has seen a complete: an interrupt during it.
+async fn complete_requested(server: &MockServer) {
+    while requests_to(server, "/complete").await.is_empty() {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
 }
 
 #[tokio::test]
@@ -147,13 +199,9 @@ async fn requests_carry_the_file_its_parts_in_order_and_its_md5() {
             anchor: FileExpirationAfterAnchor,
             seconds: 7200,
         });
-    let upload = bounded(
-        client(&server.uri())
-            .uploads()
-            .upload_file(file.path(), &options),
-    )
-    .await
-    .unwrap();
+    let upload = upload(&client(&server.uri()), file.path(), &options)
+        .await
+        .unwrap();
     assert_eq!(upload.file_id().as_deref(), Some("file-xyz"));
 
     let creates = requests_to(&server, "/uploads").await;
@@ -203,13 +251,9 @@ async fn explicit_filename_and_mime_type_win() {
     let named = options("assistants")
         .filename("report.pdf")
         .mime_type("application/pdf");
-    bounded(
-        client(&server.uri())
-            .uploads()
-            .upload_file(file.path(), &named),
-    )
-    .await
-    .unwrap();
+    upload(&client(&server.uri()), file.path(), &named)
+        .await
+        .unwrap();
     let create = json_of(&requests_to(&server, "/uploads").await[0]);
     assert_eq!(create["filename"], "report.pdf");
     assert_eq!(create["mime_type"], "application/pdf");
@@ -219,41 +263,11 @@ async fn explicit_filename_and_mime_type_win() {
     // Unknown extensions are octet streams.
     let server = happy_server().await;
     let file = named_file(".zzzz", b"abc");
-    bounded(
-        client(&server.uri())
-            .uploads()
-            .upload_file(file.path(), &options("batch")),
-    )
-    .await
-    .unwrap();
+    upload(&client(&server.uri()), file.path(), &options("batch"))
+        .await
+        .unwrap();
     let create = json_of(&requests_to(&server, "/uploads").await[0]);
     assert_eq!(create["mime_type"], "application/octet-stream");
-}
-
-/// A server where completion fails with `status` and `message`.
-async fn failing_complete(status: u16, message: &str, cancel: ResponseTemplate) -> MockServer {
-    let server = MockServer::start().await;
-    Mock::given(path("/v1/uploads"))
-        .respond_with(reply("pending"))
-        .mount(&server)
-        .await;
-    Mock::given(path_regex("/parts$"))
-        .respond_with(PartById)
-        .mount(&server)
-        .await;
-    Mock::given(path_regex("/complete$"))
-        .respond_with(
-            ResponseTemplate::new(status).set_body_json(
-                json!({"error": {"message": message, "type": "invalid_request_error"}}),
-            ),
-        )
-        .mount(&server)
-        .await;
-    Mock::given(path_regex("/cancel$"))
-        .respond_with(cancel)
-        .mount(&server)
-        .await;
-    server
 }
 
 #[tokio::test]
@@ -262,16 +276,12 @@ async fn a_rejected_md5_or_byte_count_cancels_the_upload() {
         "The md5 checksum of the Parts does not match the md5 given.",
         "The Parts add up to 24576 bytes, not the 24577 bytes the Upload was created with.",
     ] {
-        let server = failing_complete(400, message, reply("cancelled")).await;
+        let server = server_with(error_reply(400, message), reply("cancelled")).await;
         let file = named_file(".jsonl", &striped(3, 8 * KIB));
         let options = options("fine-tune").part_size(8 * KIB as u64);
-        let err = bounded(
-            client(&server.uri())
-                .uploads()
-                .upload_file(file.path(), &options),
-        )
-        .await
-        .unwrap_err();
+        let err = upload(&client(&server.uri()), file.path(), &options)
+            .await
+            .unwrap_err();
         assert!(
             matches!(&err, UploadError::Failed { cancelled: true, source, .. } if source.status().map(|s| s.as_u16()) == Some(400)),
             "{err:?}"
@@ -295,13 +305,9 @@ async fn a_failed_create_leaves_nothing_to_cancel() {
         .mount(&server)
         .await;
     let file = named_file(".exe", b"MZ");
-    let err = bounded(
-        client(&server.uri())
-            .uploads()
-            .upload_file(file.path(), &options("fine-tune")),
-    )
-    .await
-    .unwrap_err();
+    let err = upload(&client(&server.uri()), file.path(), &options("fine-tune"))
+        .await
+        .unwrap_err();
     assert!(
         matches!(&err, UploadError::NotStarted(Error::Api { status, .. }) if status.as_u16() == 400),
         "{err:?}"
@@ -312,29 +318,25 @@ async fn a_failed_create_leaves_nothing_to_cancel() {
 #[tokio::test]
 async fn an_interrupt_during_create_cancels_the_new_upload() {
     let server = MockServer::start().await;
-    Mock::given(path("/v1/uploads"))
-        .respond_with(reply("pending").set_delay(Duration::from_millis(300)))
-        .mount(&server)
-        .await;
-    Mock::given(path_regex("/cancel$"))
-        .respond_with(reply("cancelled"))
+    on(
+        CREATE,
+        reply("pending").set_delay(Duration::from_millis(300)),
+    )
+    .mount(&server)
+    .await;
+    on("/cancel$", reply("cancelled"))
         .expect(1)
         .mount(&server)
         .await;
-    Mock::given(path_regex("/(parts|complete)$"))
-        .respond_with(reply("pending"))
+    on("/(parts|complete)$", reply("pending"))
         .expect(0)
         .mount(&server)
         .await;
     let file = named_file(".jsonl", b"{}\n");
-    let err = bounded(client(&server.uri()).uploads().upload_file_with(
-        file.path(),
-        &options("fine-tune"),
-        &|_| {},
-        std::future::ready(()),
-    ))
-    .await
-    .unwrap_err();
+    let client = client(&server.uri());
+    let err = upload_until(&client, file.path(), &options("fine-tune"), async {})
+        .await
+        .unwrap_err();
     assert!(
         matches!(&err, UploadError::Interrupted { upload_id: Some(id), cancelled: true, .. } if id == ID),
         "{err:?}"
@@ -344,40 +346,19 @@ async fn an_interrupt_during_create_cancels_the_new_upload() {
 
 #[tokio::test]
 async fn an_interrupt_during_complete_lets_it_finish() {
-    let server = MockServer::start().await;
-    Mock::given(path("/v1/uploads"))
-        .respond_with(reply("pending"))
-        .mount(&server)
-        .await;
-    Mock::given(path_regex("/parts$"))
-        .respond_with(PartById)
-        .mount(&server)
-        .await;
-    Mock::given(path_regex("/complete$"))
-        .respond_with(reply("completed").set_delay(Duration::from_millis(300)))
-        .mount(&server)
-        .await;
-    Mock::given(path_regex("/cancel$"))
-        .respond_with(reply("cancelled"))
-        .expect(0)
-        .mount(&server)
-        .await;
+    let server = server_with(
+        reply("completed").set_delay(Duration::from_millis(300)),
+        reply("cancelled"),
+    )
+    .await;
     let file = named_file(".jsonl", b"{}\n");
-    let interrupt = async {
-        while requests_to(&server, "/complete").await.is_empty() {
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
-    };
-    let upload = bounded(client(&server.uri()).uploads().upload_file_with(
-        file.path(),
-        &options("fine-tune"),
-        &|_| {},
-        interrupt,
-    ))
-    .await
-    .unwrap();
+    let client = client(&server.uri());
+    let interrupt = complete_requested(&server);
+    let upload = upload_until(&client, file.path(), &options("fine-tune"), interrupt)
+        .await
+        .unwrap();
     assert_eq!(upload.file_id().as_deref(), Some("file-xyz"));
-    server.verify().await;
+    assert!(requests_to(&server, "/cancel").await.is_empty());
 }
 
 /// A server that must see no request at all.
@@ -393,7 +374,7 @@ async fn untouchable() -> MockServer {
 
 async fn rejected(path: &std::path::Path, options: &UploadOptions) -> (String, String) {
     let server = untouchable().await;
-    let err = bounded(client(&server.uri()).uploads().upload_file(path, options))
+    let err = upload(&client(&server.uri()), path, options)
         .await
         .unwrap_err();
     server.verify().await;
@@ -517,34 +498,6 @@ async fn bad_options_are_rejected_before_any_request() {
     assert_eq!(name, "concurrency");
 }
 
-/// A server whose create, parts and cancel answer as given, and whose
-/// complete answers `complete`.
-async fn server_with(complete: ResponseTemplate, cancel: ResponseTemplate) -> MockServer {
-    let server = MockServer::start().await;
-    Mock::given(path("/v1/uploads"))
-        .respond_with(reply("pending"))
-        .mount(&server)
-        .await;
-    Mock::given(path_regex("/parts$"))
-        .respond_with(PartById)
-        .mount(&server)
-        .await;
-    Mock::given(path_regex("/complete$"))
-        .respond_with(complete)
-        .mount(&server)
-        .await;
-    Mock::given(path_regex("/cancel$"))
-        .respond_with(cancel)
-        .mount(&server)
-        .await;
-    server
-}
-
-fn error_reply(status: u16, message: &str) -> ResponseTemplate {
-    ResponseTemplate::new(status)
-        .set_body_json(json!({"error": {"message": message, "type": "invalid_request_error"}}))
-}
-
 #[tokio::test]
 async fn the_completed_reply_is_kept_as_received() {
     // Unknown fields, in an order our types would not write, and a `status`
@@ -556,13 +509,9 @@ async fn the_completed_reply_is_kept_as_received() {
     )
     .await;
     let file = named_file(".jsonl", b"{}\n");
-    let done = bounded(
-        client(&server.uri())
-            .uploads()
-            .upload_file(file.path(), &options("fine-tune")),
-    )
-    .await
-    .unwrap();
+    let done = upload(&client(&server.uri()), file.path(), &options("fine-tune"))
+        .await
+        .unwrap();
     assert_eq!(done.body, body.as_bytes());
     assert_eq!(done.upload_id, ID);
     assert!(!done.reply_lost());
@@ -627,12 +576,8 @@ async fn a_complete_whose_retry_finds_it_completed_succeeds() {
     )
     .await;
     let file = named_file(".jsonl", b"{}\n");
-    let events = std::sync::Mutex::new(Vec::new());
-    let record = |event: &UploadEvent| {
-        if !matches!(event, UploadEvent::Progress { .. }) {
-            events.lock().unwrap().push(event.clone());
-        }
-    };
+    let events = Recorded::default();
+    let record = |event: &UploadEvent| events.record(event);
     let done = bounded(client(&server.uri()).uploads().upload_file_with(
         file.path(),
         &options("fine-tune"),
@@ -645,7 +590,7 @@ async fn a_complete_whose_retry_finds_it_completed_succeeds() {
     assert_eq!(done.upload_id, ID);
     assert_eq!(done.file_id(), None);
     assert!(requests_to(&server, "/cancel").await.is_empty());
-    let events = events.into_inner().unwrap();
+    let events = events.take();
     assert!(
         matches!(events.last(), Some(UploadEvent::Completed { upload_id, file_id: None }) if upload_id == ID),
         "{events:?}"
@@ -660,17 +605,9 @@ async fn a_failed_complete_whose_cancel_finds_it_completed_succeeds() {
     )
     .await;
     let file = named_file(".jsonl", b"{}\n");
-    let client = common::builder(&server.uri())
-        .max_retries(0)
-        .build()
+    let done = upload(&no_retries(&server), file.path(), &options("fine-tune"))
+        .await
         .unwrap();
-    let done = bounded(
-        client
-            .uploads()
-            .upload_file(file.path(), &options("fine-tune")),
-    )
-    .await
-    .unwrap();
     assert!(done.reply_lost());
     assert_eq!(requests_to(&server, "/cancel").await.len(), 1);
 }
@@ -678,23 +615,17 @@ async fn a_failed_complete_whose_cancel_finds_it_completed_succeeds() {
 #[tokio::test]
 async fn an_interrupt_during_create_that_then_fails_creates_nothing() {
     let server = MockServer::start().await;
-    Mock::given(path("/v1/uploads"))
-        .respond_with(error_reply(500, "boom").set_delay(Duration::from_millis(200)))
-        .mount(&server)
-        .await;
+    on(
+        CREATE,
+        error_reply(500, "boom").set_delay(Duration::from_millis(200)),
+    )
+    .mount(&server)
+    .await;
     let file = named_file(".jsonl", b"{}\n");
-    let client = common::builder(&server.uri())
-        .max_retries(0)
-        .build()
-        .unwrap();
-    let err = bounded(client.uploads().upload_file_with(
-        file.path(),
-        &options("fine-tune"),
-        &|_| {},
-        std::future::ready(()),
-    ))
-    .await
-    .unwrap_err();
+    let client = no_retries(&server);
+    let err = upload_until(&client, file.path(), &options("fine-tune"), async {})
+        .await
+        .unwrap_err();
     assert!(
         matches!(
             &err,
@@ -715,20 +646,15 @@ async fn an_interrupt_during_create_that_then_fails_creates_nothing() {
 async fn an_interrupt_during_a_create_that_outlasts_the_grace_gives_up_on_it() {
     let server = MockServer::start().await;
     // Far longer than the hang guard: waiting for it would fail the test.
-    Mock::given(path("/v1/uploads"))
-        .respond_with(reply("pending").set_delay(Duration::from_secs(120)))
+    on(CREATE, reply("pending").set_delay(Duration::from_secs(120)))
         .mount(&server)
         .await;
     let file = named_file(".jsonl", b"{}\n");
     let options = options("fine-tune").interrupt_grace(Duration::from_millis(100));
-    let err = bounded(client(&server.uri()).uploads().upload_file_with(
-        file.path(),
-        &options,
-        &|_| {},
-        std::future::ready(()),
-    ))
-    .await
-    .unwrap_err();
+    let client = client(&server.uri());
+    let err = upload_until(&client, file.path(), &options, async {})
+        .await
+        .unwrap_err();
     assert!(
         matches!(
             &err,
@@ -749,23 +675,11 @@ async fn an_interrupt_during_a_complete_that_fails_cancels() {
     )
     .await;
     let file = named_file(".jsonl", b"{}\n");
-    let interrupt = async {
-        while requests_to(&server, "/complete").await.is_empty() {
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
-    };
-    let client = common::builder(&server.uri())
-        .max_retries(0)
-        .build()
-        .unwrap();
-    let err = bounded(client.uploads().upload_file_with(
-        file.path(),
-        &options("fine-tune"),
-        &|_| {},
-        interrupt,
-    ))
-    .await
-    .unwrap_err();
+    let client = no_retries(&server);
+    let interrupt = complete_requested(&server);
+    let err = upload_until(&client, file.path(), &options("fine-tune"), interrupt)
+        .await
+        .unwrap_err();
     assert!(
         matches!(&err, UploadError::Interrupted { upload_id: Some(id), cancelled: true, journal: None, .. } if id == ID),
         "{err:?}"
@@ -776,31 +690,23 @@ async fn an_interrupt_during_a_complete_that_fails_cancels() {
 #[tokio::test]
 async fn a_cleanup_cancel_that_outlasts_its_limit_keeps_the_journal() {
     let server = MockServer::start().await;
-    Mock::given(path("/v1/uploads"))
-        .respond_with(reply("pending"))
-        .mount(&server)
-        .await;
-    Mock::given(path_regex("/parts$"))
-        .respond_with(error_reply(400, "no"))
-        .mount(&server)
-        .await;
+    on(CREATE, reply("pending")).mount(&server).await;
+    on(PARTS, error_reply(400, "no")).mount(&server).await;
     // Far longer than the hang guard: waiting for it would fail the test.
-    Mock::given(path_regex("/cancel$"))
-        .respond_with(reply("cancelled").set_delay(Duration::from_secs(120)))
-        .mount(&server)
-        .await;
+    on(
+        CANCEL,
+        reply("cancelled").set_delay(Duration::from_secs(120)),
+    )
+    .mount(&server)
+    .await;
     let file = named_file(".jsonl", b"{}\n");
     let journals = tempfile::tempdir().unwrap();
     let options = UploadOptions::new("fine-tune")
         .journal_dir(journals.path())
         .cancel_timeout(Duration::from_millis(200));
-    let err = bounded(
-        client(&server.uri())
-            .uploads()
-            .upload_file(file.path(), &options),
-    )
-    .await
-    .unwrap_err();
+    let err = upload(&client(&server.uri()), file.path(), &options)
+        .await
+        .unwrap_err();
     match &err {
         UploadError::Failed {
             cancelled: false,
@@ -832,28 +738,18 @@ impl Respond for FlakyOnce {
         if self.0.lock().unwrap().insert(first) {
             return error_reply(503, "busy").insert_header("retry-after-ms", "20");
         }
-        ResponseTemplate::new(200).set_body_json(json!({
-            "id": format!("part_{first}"), "created_at": 1, "upload_id": ID, "object": "upload.part"
-        }))
+        part_reply(first)
     }
 }
 
 #[tokio::test]
 async fn each_part_is_retried_on_its_own_as_the_server_asks() {
-    let server = happy_server().await;
-    server.reset().await;
-    Mock::given(path("/v1/uploads"))
-        .respond_with(reply("pending"))
+    let server = MockServer::start().await;
+    on(CREATE, reply("pending")).mount(&server).await;
+    on(PARTS, FlakyOnce(Default::default()))
         .mount(&server)
         .await;
-    Mock::given(path_regex("/parts$"))
-        .respond_with(FlakyOnce(Default::default()))
-        .mount(&server)
-        .await;
-    Mock::given(path_regex("/complete$"))
-        .respond_with(reply("completed"))
-        .mount(&server)
-        .await;
+    on(COMPLETE, reply("completed")).mount(&server).await;
     let data = striped(3, 4 * KIB);
     let file = named_file(".jsonl", &data);
     let retried = std::sync::Mutex::new(Vec::new());
@@ -891,23 +787,19 @@ async fn each_part_is_retried_on_its_own_as_the_server_asks() {
 #[tokio::test]
 async fn a_part_that_keeps_failing_stops_after_its_retries() {
     let server = MockServer::start().await;
-    Mock::given(path("/v1/uploads"))
-        .respond_with(reply("pending"))
-        .mount(&server)
-        .await;
-    Mock::given(path_regex("/parts$"))
-        .respond_with(error_reply(500, "down").insert_header("retry-after-ms", "1"))
-        .mount(&server)
-        .await;
-    Mock::given(path_regex("/cancel$"))
-        .respond_with(reply("cancelled"))
-        .mount(&server)
-        .await;
+    on(CREATE, reply("pending")).mount(&server).await;
+    on(
+        PARTS,
+        error_reply(500, "down").insert_header("retry-after-ms", "1"),
+    )
+    .mount(&server)
+    .await;
+    on(CANCEL, reply("cancelled")).mount(&server).await;
     let file = named_file(".jsonl", b"{}\n");
-    let err = bounded(
-        client(&server.uri())
-            .uploads()
-            .upload_file(file.path(), &options("fine-tune").part_retries(3)),
+    let err = upload(
+        &client(&server.uri()),
+        file.path(),
+        &options("fine-tune").part_retries(3),
     )
     .await
     .unwrap_err();
