@@ -7,7 +7,7 @@ mod hostile;
 
 use std::time::Duration;
 
-use hostile::{Behaviour, CANCELLED, Pki, Server, json_reply, redirect};
+use hostile::{Behaviour, CANCELLED, Pki, Server, cancelled, json_reply, redirect};
 use openai_runtime::{Client, ClientBuilder, Error, Method, Request};
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -17,6 +17,11 @@ const ADMIN_KEY: &str = "sk-admin-SECRET-ADMIN";
 
 fn builder(base_url: &str) -> ClientBuilder {
     Client::builder().api_key(KEY).base_url(base_url)
+}
+
+/// A builder for `server`'s https URL that trusts the test CA of `pki`.
+fn trusting(server: &Server, pki: &Pki) -> ClientBuilder {
+    builder(&server.url("https")).add_root_certificate(pki.ca_pem.clone())
 }
 
 fn cancel() -> Request {
@@ -149,11 +154,7 @@ async fn https_to_a_plain_http_server_hints_at_http() {
 #[tokio::test]
 async fn http_to_a_tls_server_hints_at_https() {
     let pki = Pki::new();
-    let server = Server::tls(
-        &pki,
-        Behaviour::Reply(json_reply("200 OK", CANCELLED)),
-        false,
-    );
+    let server = Server::tls(&pki, cancelled(), false);
     let client = builder(&server.url("http")).max_retries(0).build().unwrap();
     let err = send(&client, cancel()).await.unwrap_err();
     assert!(
@@ -166,11 +167,7 @@ async fn http_to_a_tls_server_hints_at_https() {
 #[tokio::test]
 async fn a_certificate_error_is_tried_exactly_once() {
     let pki = Pki::new();
-    let server = Server::tls(
-        &pki,
-        Behaviour::Reply(json_reply("200 OK", CANCELLED)),
-        false,
-    );
+    let server = Server::tls(&pki, cancelled(), false);
     // The test CA is not trusted.
     let client = builder(&server.url("https"))
         .max_retries(2)
@@ -186,15 +183,8 @@ async fn a_certificate_error_is_tried_exactly_once() {
 #[tokio::test]
 async fn a_trusted_root_certificate_is_accepted() {
     let pki = Pki::new();
-    let server = Server::tls(
-        &pki,
-        Behaviour::Reply(json_reply("200 OK", CANCELLED)),
-        false,
-    );
-    let client = builder(&server.url("https"))
-        .add_root_certificate(pki.ca_pem.clone())
-        .build()
-        .unwrap();
+    let server = Server::tls(&pki, cancelled(), false);
+    let client = trusting(&server, &pki).build().unwrap();
     let value = send(&client, cancel()).await.unwrap();
     assert_eq!(value["status"], "cancelled");
 }
@@ -202,18 +192,14 @@ async fn a_trusted_root_certificate_is_accepted() {
 #[tokio::test]
 async fn an_https_redirect_to_http_is_refused_before_anything_is_sent() {
     let pki = Pki::new();
-    let clear = Server::plain(Behaviour::Reply(json_reply("200 OK", CANCELLED)));
+    let clear = Server::plain(cancelled());
     let location = format!("{}/uploads/u/cancel", clear.url("http"));
     let server = Server::tls(
         &pki,
         Behaviour::Reply(redirect("307 Temporary Redirect", &location)),
         false,
     );
-    let client = builder(&server.url("https"))
-        .add_root_certificate(pki.ca_pem.clone())
-        .max_retries(2)
-        .build()
-        .unwrap();
+    let client = trusting(&server, &pki).max_retries(2).build().unwrap();
     let request = cancel()
         .json(&serde_json::json!({"secret": "body"}))
         .unwrap();
@@ -241,13 +227,8 @@ async fn a_redirect_loop_is_one_attempt() {
 #[tokio::test]
 async fn mtls_presents_the_client_certificate() {
     let pki = Pki::new();
-    let server = Server::tls(
-        &pki,
-        Behaviour::Reply(json_reply("200 OK", CANCELLED)),
-        true,
-    );
-    let client = builder(&server.url("https"))
-        .add_root_certificate(pki.ca_pem.clone())
+    let server = Server::tls(&pki, cancelled(), true);
+    let client = trusting(&server, &pki)
         .client_identity(pki.client_cert_pem.clone(), pki.client_key_pem.clone())
         .build()
         .unwrap();
@@ -256,11 +237,7 @@ async fn mtls_presents_the_client_certificate() {
     assert_eq!(value["status"], "cancelled");
 
     // The same server refuses a client without one.
-    let client = builder(&server.url("https"))
-        .add_root_certificate(pki.ca_pem.clone())
-        .max_retries(2)
-        .build()
-        .unwrap();
+    let client = trusting(&server, &pki).max_retries(2).build().unwrap();
     let err = send(&client, cancel()).await.unwrap_err();
     assert!(matches!(err, Error::Tls { .. }), "{err:?}");
     assert_eq!(server.requests(), 1, "only the first client's request");

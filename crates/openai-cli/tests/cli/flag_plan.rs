@@ -4,43 +4,13 @@
 //! merge with stdin, and open enums.
 
 use serde_json::{Value, json};
-use wiremock::matchers::{method, path};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::MockServer;
 
-use crate::support::{Run, SECRET, base, requests, run, run_with_stdin, silent};
-
-const UPLOAD: &str = r#"{"id":"upload_g","object":"upload","bytes":9,"created_at":1719184911,"filename":"a.jsonl","purpose":"fine-tune","status":"pending","expires_at":1719188511,"file":null}"#;
-const PART: &str =
-    r#"{"id":"part_g","object":"upload.part","created_at":1719184911,"upload_id":"upload_g"}"#;
-
-async fn serve(route: &str, body: &str) -> MockServer {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path(route))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .insert_header("content-type", "application/json")
-                .set_body_string(body),
-        )
-        .mount(&server)
-        .await;
-    server
-}
-
-async fn openai(server: &MockServer, args: &[&str], stdin: &[u8]) -> Run {
-    let url = base(server);
-    let mut all = vec!["--base-url", url.as_str(), "--api-key", SECRET];
-    all.extend_from_slice(args);
-    let run = run_with_stdin(&all, &[], Some(stdin)).await;
-    run.assert_no_secret();
-    run
-}
+use crate::support::{self, PART, PENDING, openai, run, serve_post, silent};
 
 /// The one request received: its path and its body (JSON, or the raw bytes as a string).
 async fn only_request(server: &MockServer) -> (String, Value) {
-    let received = requests(server).await;
-    assert_eq!(received.len(), 1, "{received:?}");
-    let request = &received[0];
+    let request = support::only_request(server).await;
     let body = serde_json::from_slice(&request.body)
         .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&request.body).into_owned()));
     (request.url.path().to_owned(), body)
@@ -83,7 +53,7 @@ async fn object_flags_take_yaml_or_json_and_dotted_flags_refine_them() {
             json!({"anchor": "created_at", "seconds": 86400}),
         ),
     ] {
-        let server = serve("/v1/uploads", UPLOAD).await;
+        let server = serve_post("/v1/uploads", PENDING).await;
         let mut args = CREATE.to_vec();
         args.extend(&extra);
         let run = openai(&server, &args, b"").await;
@@ -109,7 +79,7 @@ async fn the_official_subresource_spelling_works_too() {
         &["uploads:parts", "create"][..],
         &["uploads", "parts", "create"],
     ] {
-        let server = serve("/v1/uploads/upload_abc123/parts", PART).await;
+        let server = serve_post("/v1/uploads/upload_abc123/parts", PART).await;
         let mut args = command.to_vec();
         args.extend([
             "--upload-id",
@@ -136,7 +106,7 @@ async fn stdin_keys_fill_path_parameters_and_name_the_file() {
     let file = dir.path().join("file.txt");
     std::fs::write(&file, "Example data").unwrap();
     let stdin = format!("upload_id: upload_abc123\ndata: {}", file.display());
-    let server = serve("/v1/uploads/upload_abc123/parts", PART).await;
+    let server = serve_post("/v1/uploads/upload_abc123/parts", PART).await;
     let run = openai(&server, &["uploads:parts", "create"], stdin.as_bytes()).await;
     assert_eq!(run.code, 0, "{run:?}");
     let (_, body) = only_request(&server).await;
@@ -148,14 +118,14 @@ async fn stdin_keys_fill_path_parameters_and_name_the_file() {
         &["uploads", "complete", "--upload-id", "upload_g"][..],
         &["uploads", "complete", "upload_g"],
     ] {
-        let server = serve("/v1/uploads/upload_g/complete", UPLOAD).await;
+        let server = serve_post("/v1/uploads/upload_g/complete", PENDING).await;
         let run = openai(&server, args, stdin).await;
         assert_eq!(run.code, 0, "{args:?}: {run:?}");
         let (path, body) = only_request(&server).await;
         assert_eq!(path, "/v1/uploads/upload_g/complete");
         assert_eq!(body, json!({"part_ids": ["part_a"]}));
     }
-    let server = serve("/v1/uploads/upload_from_stdin/cancel", UPLOAD).await;
+    let server = serve_post("/v1/uploads/upload_from_stdin/cancel", PENDING).await;
     let run = openai(
         &server,
         &["uploads", "cancel"],
@@ -167,7 +137,7 @@ async fn stdin_keys_fill_path_parameters_and_name_the_file() {
 
 #[tokio::test]
 async fn required_values_may_come_from_stdin_and_all_missing_ones_are_named() {
-    let server = serve("/v1/uploads", UPLOAD).await;
+    let server = serve_post("/v1/uploads", PENDING).await;
     let run = openai(
         &server,
         &["uploads", "create", "--filename", "a.jsonl"],
@@ -185,12 +155,12 @@ async fn required_values_may_come_from_stdin_and_all_missing_ones_are_named() {
         "{}",
         run.stderr
     );
-    assert!(requests(&server).await.is_empty());
+    assert!(support::requests(&server).await.is_empty());
 }
 
 #[tokio::test]
 async fn open_enums_list_their_values_and_pass_others() {
-    let server = serve("/v1/uploads", UPLOAD).await;
+    let server = serve_post("/v1/uploads", PENDING).await;
     let mut args = CREATE.to_vec();
     let purpose = args.iter().position(|a| *a == "assistants").unwrap();
     args[purpose] = "user_data";
@@ -210,7 +180,7 @@ async fn open_enums_list_their_values_and_pass_others() {
 
 #[tokio::test]
 async fn data_dash_streams_the_part_from_stdin() {
-    let server = serve("/v1/uploads/upload_abc123/parts", PART).await;
+    let server = serve_post("/v1/uploads/upload_abc123/parts", PART).await;
     let run = openai(
         &server,
         &["uploads:parts", "create", "upload_abc123", "--data", "-"],

@@ -2,44 +2,13 @@
 //! requests they send, from flags and from a body on stdin, and the manual flow on the fake.
 
 use serde_json::{Value, json};
-use wiremock::matchers::{method, path};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::MockServer;
 
-use crate::support::{Run, SECRET, base, requests, run_with_stdin, silent};
-
-const PENDING: &str = r#"{"id":"upload_g","object":"upload","bytes":9,"created_at":1719184911,"filename":"a.jsonl","purpose":"fine-tune","status":"pending","expires_at":1719188511,"file":null}"#;
-const PART: &str =
-    r#"{"id":"part_g","object":"upload.part","created_at":1719184911,"upload_id":"upload_g"}"#;
-
-/// A server answering `POST route` with `body`.
-async fn serve(route: &str, body: &str) -> MockServer {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path(route))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .insert_header("content-type", "application/json")
-                .set_body_string(body),
-        )
-        .mount(&server)
-        .await;
-    server
-}
-
-async fn openai(server: &MockServer, args: &[&str], stdin: &[u8]) -> Run {
-    let url = base(server);
-    let mut all = vec!["--base-url", url.as_str(), "--api-key", SECRET];
-    all.extend_from_slice(args);
-    let run = run_with_stdin(&all, &[], Some(stdin)).await;
-    run.assert_no_secret();
-    run
-}
+use crate::support::{PART, PENDING, only_request, openai, run_with_stdin, serve_post, silent};
 
 /// The one request the server received, as (path, JSON body).
 async fn only_json_request(server: &MockServer) -> (String, Value) {
-    let received = requests(server).await;
-    assert_eq!(received.len(), 1, "{received:?}");
-    let request = &received[0];
+    let request = only_request(server).await;
     assert_eq!(
         request.headers.get("content-type").unwrap(),
         "application/json"
@@ -50,7 +19,7 @@ async fn only_json_request(server: &MockServer) -> (String, Value) {
 
 #[tokio::test]
 async fn create_from_flags() {
-    let server = serve("/v1/uploads", PENDING).await;
+    let server = serve_post("/v1/uploads", PENDING).await;
     let run = openai(
         &server,
         &[
@@ -92,7 +61,7 @@ async fn create_from_flags() {
 
 #[tokio::test]
 async fn create_from_json_on_stdin_with_a_flag_on_top() {
-    let server = serve("/v1/uploads", PENDING).await;
+    let server = serve_post("/v1/uploads", PENDING).await;
     let stdin = br#"{"filename":"b.jsonl","purpose":"batch","bytes":5,"mime_type":"text/jsonl","expires_after":{"anchor":"created_at","seconds":3600}}"#;
     let run = openai(
         &server,
@@ -124,7 +93,7 @@ async fn create_from_json_on_stdin_with_a_flag_on_top() {
 
 #[tokio::test]
 async fn create_from_yaml_on_stdin() {
-    let server = serve("/v1/uploads", PENDING).await;
+    let server = serve_post("/v1/uploads", PENDING).await;
     let stdin = b"filename: c.pdf\npurpose: assistants\nbytes: 2048\nmime_type: application/pdf\n";
     let run = openai(&server, &["uploads", "create"], stdin).await;
     assert_eq!(run.code, 0, "{run:?}");
@@ -174,7 +143,7 @@ async fn bad_create_bodies_send_nothing() {
 
 #[tokio::test]
 async fn complete_with_part_ids_and_md5() {
-    let server = serve("/v1/uploads/upload_g/complete", PENDING).await;
+    let server = serve_post("/v1/uploads/upload_g/complete", PENDING).await;
     let run = openai(
         &server,
         &[
@@ -202,7 +171,7 @@ async fn complete_with_part_ids_and_md5() {
 
 #[tokio::test]
 async fn complete_with_the_id_flag_and_parts_on_stdin() {
-    let server = serve("/v1/uploads/upload_g/complete", PENDING).await;
+    let server = serve_post("/v1/uploads/upload_g/complete", PENDING).await;
     let run = openai(
         &server,
         &["uploads", "complete", "--upload-id", "upload_g"],
@@ -249,7 +218,7 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 
 #[tokio::test]
 async fn parts_create_sends_the_file_as_multipart() {
-    let server = serve("/v1/uploads/upload_g/parts", PART).await;
+    let server = serve_post("/v1/uploads/upload_g/parts", PART).await;
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("chunk.bin");
     // CRLFs, dashes and NULs: the bytes must arrive untouched.
@@ -276,9 +245,7 @@ async fn parts_create_sends_the_file_as_multipart() {
     let printed: Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(printed["id"], "part_g");
 
-    let received = requests(&server).await;
-    assert_eq!(received.len(), 1);
-    let request = &received[0];
+    let request = &only_request(&server).await;
     assert_eq!(request.url.path(), "/v1/uploads/upload_g/parts");
     let content_type = request
         .headers

@@ -174,6 +174,46 @@ pub async fn serve(id: &str, status: u16, body: &str) -> MockServer {
     server
 }
 
+/// A pending Upload, as `uploads create` gets it back.
+pub const PENDING: &str = r#"{"id":"upload_g","object":"upload","bytes":9,"created_at":1719184911,"filename":"a.jsonl","purpose":"fine-tune","status":"pending","expires_at":1719188511,"file":null}"#;
+
+/// A Part of that Upload, as `uploads parts create` gets it back.
+pub const PART: &str =
+    r#"{"id":"part_g","object":"upload.part","created_at":1719184911,"upload_id":"upload_g"}"#;
+
+/// A server answering `POST route` with 200 and the JSON `body`.
+pub async fn serve_post(route: &str, body: &str) -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(route))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("content-type", "application/json")
+                .set_body_string(body),
+        )
+        .mount(&server)
+        .await;
+    server
+}
+
+/// Runs `openai --base-url SERVER --api-key SECRET ARGS` with `stdin`, and asserts that
+/// the key shows in neither stream.
+pub async fn openai(server: &MockServer, args: &[&str], stdin: &[u8]) -> Run {
+    let url = base(server);
+    let mut all = vec!["--base-url", url.as_str(), "--api-key", SECRET];
+    all.extend_from_slice(args);
+    let run = run_with_stdin(&all, &[], Some(stdin)).await;
+    run.assert_no_secret();
+    run
+}
+
+/// The one request `server` received (fails if it received none or more).
+pub async fn only_request(server: &MockServer) -> wiremock::Request {
+    let mut received = requests(server).await;
+    assert_eq!(received.len(), 1, "{received:?}");
+    received.remove(0)
+}
+
 /// A server that must receive nothing.
 pub async fn silent() -> MockServer {
     let server = MockServer::start().await;
@@ -193,11 +233,88 @@ pub async fn requests(server: &MockServer) -> Vec<wiremock::Request> {
     server.received_requests().await.expect("recording is on")
 }
 
+/// The arguments of `openai --base-url BASE --api-key KEY [extra] uploads cancel ID`.
+pub fn cancel_args<'a>(
+    base: &'a str,
+    key: &'a str,
+    extra: &[&'a str],
+    id: &'a str,
+) -> Vec<&'a str> {
+    let mut args = vec!["--base-url", base, "--api-key", key];
+    args.extend_from_slice(extra);
+    args.extend(["uploads", "cancel", id]);
+    args
+}
+
 /// Runs `openai [extra] uploads cancel ID` against `server` with a key.
 pub async fn cancel(server: &MockServer, id: &str, extra: &[&str]) -> Run {
     let url = base(server);
-    let mut args = vec!["--base-url", url.as_str(), "--api-key", "k"];
-    args.extend_from_slice(extra);
-    args.extend(["uploads", "cancel", id]);
-    run(&args, &[]).await
+    run(&cancel_args(&url, "k", extra, id), &[]).await
+}
+
+/// A fake API with no seeded Uploads that wants [`SECRET`] as its key.
+pub fn fake(config: openai_fake::Config) -> openai_fake::Fake {
+    openai_fake::Fake::start(openai_fake::Config {
+        seed: false,
+        api_key: Some(SECRET.to_owned()),
+        ..config
+    })
+    .expect("the fake starts")
+}
+
+/// Bytes that do not repeat with any period a bug could hide behind, so every
+/// part of an upload has its own md5.
+pub fn pseudo_random(len: usize, seed: u64) -> Vec<u8> {
+    let mut state = seed | 1;
+    (0..len)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 32) as u8
+        })
+        .collect()
+}
+
+/// A captured stream as text; the binary writes only UTF-8.
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8(bytes.to_vec()).expect("utf-8")
+}
+
+/// Sends `signal` to our own child `child`.
+#[cfg(unix)]
+pub fn send_signal(child: &std::process::Child, signal: libc::c_int) {
+    let pid = libc::pid_t::try_from(child.id()).unwrap();
+    // SAFETY: kill(2) with the pid of our own child and a valid signal number.
+    assert_eq!(unsafe { libc::kill(pid, signal) }, 0);
+}
+
+/// Runs `cmd` (its stdin as set) to the end; its exit code, stderr and peak
+/// resident memory in KiB (from `wait4`).
+#[cfg(unix)]
+// Reaped by `wait4`, which std's `Child::wait` cannot replace (no rusage).
+#[allow(clippy::zombie_processes)]
+pub fn run_measured(mut cmd: std::process::Command) -> (i32, String, i64) {
+    use std::io::Read;
+    use std::process::Stdio;
+    let mut child = cmd
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    let mut status = 0;
+    // SAFETY: an all-zero rusage is valid, and both pointers outlive the call.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: the child is ours and has not been waited for.
+    let pid = unsafe { libc::wait4(child.id() as libc::pid_t, &mut status, 0, &mut usage) };
+    assert_eq!(pid, child.id() as libc::pid_t, "wait4");
+    assert!(libc::WIFEXITED(status), "exited, not killed: {stderr}");
+    (libc::WEXITSTATUS(status), stderr, usage.ru_maxrss)
 }

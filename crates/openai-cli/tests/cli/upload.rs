@@ -7,17 +7,7 @@ use std::time::{Duration, Instant};
 use openai_fake::{Config, Fake, RequestRecord, Route, UploadStatus};
 use serde_json::Value;
 
-use crate::support::{SECRET, clean_env};
-
-/// A fake with no seeded Uploads.
-fn fake(config: Config) -> Fake {
-    Fake::start(Config {
-        seed: false,
-        api_key: Some(SECRET.to_owned()),
-        ..config
-    })
-    .expect("the fake starts")
-}
+use crate::support::{SECRET, clean_env, fake, pseudo_random, text};
 
 /// `openai --base-url FAKE uploads upload ARGS...` with the key in the environment.
 fn upload_cmd(fake: &Fake, args: &[&str]) -> Command {
@@ -54,23 +44,6 @@ fn wait(mut child: Child, limit: Duration) -> Output {
         std::thread::sleep(Duration::from_millis(20));
     }
     child.wait_with_output().unwrap()
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8(bytes.to_vec()).expect("utf-8")
-}
-
-/// Bytes that do not repeat with any period a bug could hide behind.
-fn pseudo_random(len: usize, seed: u64) -> Vec<u8> {
-    let mut state = seed | 1;
-    (0..len)
-        .map(|_| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state >> 32) as u8
-        })
-        .collect()
 }
 
 fn write_file(dir: &Path, name: &str, bytes: &[u8]) -> String {
@@ -314,64 +287,48 @@ fn interrupt_mid_upload(signal: libc::c_int) -> (Fake, Output) {
         );
         std::thread::sleep(Duration::from_millis(10));
     }
-    let pid = libc::pid_t::try_from(child.id()).unwrap();
-    // SAFETY: kill(2) with the pid of our own child and a valid signal number.
-    assert_eq!(unsafe { libc::kill(pid, signal) }, 0);
+    crate::support::send_signal(&child, signal);
     // Only a guard against a hang: the Parts in flight never finish, so
     // exiting at all shows they were abandoned, not awaited.
     let out = wait(child, Duration::from_secs(120));
     (fake, out)
 }
 
-#[test]
-fn ctrl_c_mid_upload_cancels_and_exits_130() {
-    let (fake, out) = interrupt_mid_upload(libc::SIGINT);
+/// Interrupts an upload with `signal` and asserts what every interrupt does: the exit
+/// `code`, the Upload cancelled, `said` and its id on stderr, no Part after the cancel.
+/// Returns the fake and the output, for what a signal does besides.
+fn interrupt_cancels(signal: libc::c_int, code: i32, said: &str) -> (Fake, Output) {
+    let (fake, out) = interrupt_mid_upload(signal);
     let stderr = text(&out.stderr);
-    assert_eq!(out.status.code(), Some(130), "{stderr}");
-    assert_eq!(text(&out.stdout), "");
+    assert_eq!(out.status.code(), Some(code), "{stderr}");
     let requests = fake.requests();
     let id = upload_id(&requests);
     assert_eq!(fake.upload(&id).unwrap().status, UploadStatus::Cancelled);
-    assert!(
-        stderr.contains(&format!("Interrupted: cancelled Upload {id}")),
-        "{stderr}"
-    );
+    assert!(stderr.contains(&format!("{said} {id}")), "{stderr}");
+    no_part_after_cancel(&requests);
+    (fake, out)
+}
+
+#[test]
+fn ctrl_c_mid_upload_cancels_and_exits_130() {
+    let (fake, out) = interrupt_cancels(libc::SIGINT, 130, "Interrupted: cancelled Upload");
+    assert_eq!(text(&out.stdout), "");
+    let requests = fake.requests();
     assert_eq!(requests[0].route, Route::CreateUpload);
     assert!(!routes(&requests).contains(&Route::CompleteUpload));
-    no_part_after_cancel(&requests);
     // Only the Parts in flight when the signal came were sent.
     assert!(fake.count(Route::AddPart) <= 2, "{requests:#?}");
 }
 
 #[test]
 fn sigterm_mid_upload_cancels_and_exits_143() {
-    let (fake, out) = interrupt_mid_upload(libc::SIGTERM);
-    let stderr = text(&out.stderr);
-    assert_eq!(out.status.code(), Some(143), "{stderr}");
-    let requests = fake.requests();
-    let id = upload_id(&requests);
-    assert_eq!(fake.upload(&id).unwrap().status, UploadStatus::Cancelled);
-    assert!(
-        stderr.contains(&format!("cancelled Upload {id}")),
-        "{stderr}"
-    );
-    no_part_after_cancel(&requests);
+    interrupt_cancels(libc::SIGTERM, 143, "cancelled Upload");
 }
 
 #[test]
 fn sighup_mid_upload_cancels_and_exits_129() {
     // A closed terminal or a dropped SSH session.
-    let (fake, out) = interrupt_mid_upload(libc::SIGHUP);
-    let stderr = text(&out.stderr);
-    assert_eq!(out.status.code(), Some(129), "{stderr}");
-    let requests = fake.requests();
-    let id = upload_id(&requests);
-    assert_eq!(fake.upload(&id).unwrap().status, UploadStatus::Cancelled);
-    assert!(
-        stderr.contains(&format!("Interrupted: cancelled Upload {id}")),
-        "{stderr}"
-    );
-    no_part_after_cancel(&requests);
+    interrupt_cancels(libc::SIGHUP, 129, "Interrupted: cancelled Upload");
 }
 
 #[test]
@@ -407,34 +364,6 @@ fn a_complete_whose_reply_is_lost_is_reported_completed() {
     assert!(!stderr.contains("pending"), "{stderr}");
 }
 
-/// Runs `cmd` to the end; its exit code, stderr and peak resident memory in KiB.
-#[cfg(unix)]
-// Reaped by `wait4`, which std's `Child::wait` cannot replace (no rusage).
-#[allow(clippy::zombie_processes)]
-fn run_measured(mut cmd: Command) -> (i32, String, i64) {
-    use std::io::Read;
-    let mut child = cmd
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stderr = String::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut stderr)
-        .unwrap();
-    let mut status = 0;
-    // SAFETY: an all-zero rusage is valid, and both pointers outlive the call.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: the child is ours and has not been waited for.
-    let pid = unsafe { libc::wait4(child.id() as libc::pid_t, &mut status, 0, &mut usage) };
-    assert_eq!(pid, child.id() as libc::pid_t, "wait4");
-    assert!(libc::WIFEXITED(status), "exited, not killed: {stderr}");
-    (libc::WEXITSTATUS(status), stderr, usage.ru_maxrss)
-}
-
 #[cfg(unix)]
 #[test]
 fn a_part_size_that_makes_millions_of_parts_is_refused_in_bounded_memory() {
@@ -456,7 +385,7 @@ fn a_part_size_that_makes_millions_of_parts_is_refused_in_bounded_memory() {
             "1",
         ],
     );
-    let (code, stderr, peak_kib) = run_measured(cmd);
+    let (code, stderr, peak_kib) = crate::support::run_measured(cmd);
     assert_eq!(code, 2, "{stderr}");
     assert!(
         stderr.contains(

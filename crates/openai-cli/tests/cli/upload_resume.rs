@@ -9,7 +9,7 @@ use md5::{Digest as _, Md5};
 use openai_fake::{Config, Fake, FaultKind, FlakyParts, PartFault, Route, UploadStatus};
 use serde_json::Value;
 
-use crate::support::{HANG_GUARD, SECRET, clean_env, wait_within};
+use crate::support::{HANG_GUARD, SECRET, clean_env, fake, pseudo_random, text, wait_within};
 
 const PART: usize = 1024;
 const PARTS: usize = 8;
@@ -17,16 +17,13 @@ const PARTS: usize = 8;
 /// A fake whose parts request number `after + 1` never answers: an upload sending one part at
 /// a time stalls there, after `after` parts, until it is killed. Later requests answer.
 fn stalling_fake(after: usize) -> Fake {
-    Fake::start(Config {
-        seed: false,
-        api_key: Some(SECRET.to_owned()),
+    fake(Config {
         part_faults: vec![PartFault {
             nth: after + 1,
             kind: FaultKind::Hang,
         }],
         ..Config::default()
     })
-    .expect("the fake starts")
 }
 
 /// `openai --base-url FAKE ARGS...` with the key in the environment.
@@ -55,23 +52,6 @@ fn upload(fake: &Fake, path: &Path, journals: &Path, args: &[&str]) -> Command {
 fn run(mut cmd: Command) -> Output {
     let child = cmd.spawn().expect("the binary runs");
     wait_within(child, HANG_GUARD).expect("the binary ends before the hang guard")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8(bytes.to_vec()).expect("utf-8")
-}
-
-/// Bytes that do not repeat, so every part has its own md5.
-fn pseudo_random(len: usize, seed: u64) -> Vec<u8> {
-    let mut state = seed | 1;
-    (0..len)
-        .map(|_| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state >> 32) as u8
-        })
-        .collect()
 }
 
 fn md5_hex(bytes: &[u8]) -> String {
@@ -130,9 +110,7 @@ fn wait_for_journal(dir: &Path, parts: usize, child: &Child) -> String {
 }
 
 fn kill(child: Child, signal: libc::c_int) -> Output {
-    let pid = libc::pid_t::try_from(child.id()).unwrap();
-    // SAFETY: kill(2) with the pid of our own child and a valid signal number.
-    assert_eq!(unsafe { libc::kill(pid, signal) }, 0);
+    crate::support::send_signal(&child, signal);
     wait_within(child, HANG_GUARD).expect("the killed process ends")
 }
 
@@ -318,13 +296,10 @@ fn pending_lists_journaled_uploads_and_prune_cancels_those_no_run_works_on() {
 #[test]
 fn an_upload_too_close_to_its_expiry_stops_and_keeps_its_journal() {
     // The fake's Uploads live 5 s: too little to finish before they expire.
-    let fake = Fake::start(Config {
-        seed: false,
-        api_key: Some(SECRET.to_owned()),
+    let fake = fake(Config {
         upload_ttl: Duration::from_secs(5),
         ..Config::default()
-    })
-    .unwrap();
+    });
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("train.jsonl");
     std::fs::write(&path, pseudo_random(2 * PART, 25)).unwrap();
@@ -358,14 +333,11 @@ fn an_upload_too_close_to_its_expiry_stops_and_keeps_its_journal() {
 
 #[test]
 fn progress_json_reports_a_clean_run_and_a_retried_part() {
-    let fake = Fake::start(Config {
-        seed: false,
-        api_key: Some(SECRET.to_owned()),
+    let fake = fake(Config {
         // The first part received fails once with a 502.
         flaky_parts: Some(FlakyParts::each_fails(1, 1, FaultKind::Status(502))),
         ..Config::default()
-    })
-    .unwrap();
+    });
     let dir = tempfile::tempdir().unwrap();
     let data = pseudo_random(3 * PART, 26);
     let path = dir.path().join("train.jsonl");

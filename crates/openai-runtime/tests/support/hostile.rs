@@ -247,6 +247,11 @@ pub fn json_reply(status: &str, body: &str) -> String {
     )
 }
 
+/// Answers every request with 200 and [`CANCELLED`]: a server that works.
+pub fn cancelled() -> Behaviour {
+    Behaviour::Reply(json_reply("200 OK", CANCELLED))
+}
+
 /// A redirect to `location`.
 pub fn redirect(status: &str, location: &str) -> String {
     format!("HTTP/1.1 {status}\r\nlocation: {location}\r\ncontent-length: 0\r\n\r\n")
