@@ -36,6 +36,38 @@ struct Headers {
     resource: snapshot_check::header_parameter_cli::commands::Resource,
 }
 
+/// A fixture's parsed command line, run the way the binary runs it: no stdin.
+trait Command: Parser {
+    async fn run_with(self, client: &Client) -> Result<Reply, openai_runtime::Error>;
+}
+
+impl Command for Bodiless {
+    async fn run_with(self, client: &Client) -> Result<Reply, openai_runtime::Error> {
+        self.resource.run(client, Input::new(None).unwrap()).await
+    }
+}
+
+impl Command for Binary {
+    async fn run_with(self, client: &Client) -> Result<Reply, openai_runtime::Error> {
+        self.resource.run(client, Input::new(None).unwrap()).await
+    }
+}
+
+impl Command for Headers {
+    async fn run_with(self, client: &Client) -> Result<Reply, openai_runtime::Error> {
+        self.resource.run(client, Input::new(None).unwrap()).await
+    }
+}
+
+/// Parses `openai ARGS` as fixture `C` and runs it against `server`.
+async fn run<C: Command>(
+    server: &MockServer,
+    args: &[&str],
+) -> Result<Reply, openai_runtime::Error> {
+    let command = C::try_parse_from(std::iter::once("openai").chain(args.iter().copied())).unwrap();
+    command.run_with(&client(server)).await
+}
+
 #[tokio::test]
 async fn a_bodiless_reply_is_empty_even_when_the_server_sends_bytes() {
     let server = MockServer::start().await;
@@ -45,10 +77,7 @@ async fn a_bodiless_reply_is_empty_even_when_the_server_sends_bytes() {
         .expect(1)
         .mount(&server)
         .await;
-    let cli = Bodiless::try_parse_from(["openai", "sessions", "delete", "s1"]).unwrap();
-    let reply = cli
-        .resource
-        .run(&client(&server), Input::new(None).unwrap())
+    let reply = run::<Bodiless>(&server, &["sessions", "delete", "s1"])
         .await
         .unwrap();
     let Reply::Empty(response) = reply else {
@@ -67,11 +96,7 @@ async fn a_204_is_empty() {
         .expect(1)
         .mount(&server)
         .await;
-    let cli =
-        Bodiless::try_parse_from(["openai", "sessions", "ping", "s1", "--seconds", "30"]).unwrap();
-    let reply = cli
-        .resource
-        .run(&client(&server), Input::new(None).unwrap())
+    let reply = run::<Bodiless>(&server, &["sessions", "ping", "s1", "--seconds", "30"])
         .await
         .unwrap();
     assert!(matches!(reply, Reply::Empty(_)), "{reply:?}");
@@ -92,15 +117,14 @@ async fn a_binary_reply_streams_with_the_offered_media_types_as_accept() {
         .expect(1)
         .mount(&server)
         .await;
-    let cli = Binary::try_parse_from([
-        "openai", "assets", "preview", "a1", "--kind", "video", "-o", "out.mp4",
-    ])
+    let reply = run::<Binary>(
+        &server,
+        &[
+            "assets", "preview", "a1", "--kind", "video", "-o", "out.mp4",
+        ],
+    )
+    .await
     .unwrap();
-    let reply = cli
-        .resource
-        .run(&client(&server), Input::new(None).unwrap())
-        .await
-        .unwrap();
     let Reply::Download { response, output } = reply else {
         panic!("expected a download: {reply:?}");
     };
@@ -136,10 +160,7 @@ async fn a_file_the_document_calls_a_json_string_is_a_download() {
         .expect(1)
         .mount(&server)
         .await;
-    let cli = Binary::try_parse_from(["openai", "assets", "content", "a1"]).unwrap();
-    let reply = cli
-        .resource
-        .run(&client(&server), Input::new(None).unwrap())
+    let reply = run::<Binary>(&server, &["assets", "content", "a1"])
         .await
         .unwrap();
     let Reply::Download { response, output } = reply else {
@@ -164,26 +185,24 @@ async fn header_parameters_and_a_fixed_query_are_sent() {
         .expect(1)
         .mount(&server)
         .await;
-    let cli = Headers::try_parse_from([
-        "openai",
-        "reports:beta",
-        "cancel",
-        "r1",
-        "--beta",
-        "reports_fast=v1",
-        "--beta",
-        "reports_wide=v2",
-        "--x-trace-id",
-        "t-1",
-        "--verbose",
-        "true",
-    ])
+    let reply = run::<Headers>(
+        &server,
+        &[
+            "reports:beta",
+            "cancel",
+            "r1",
+            "--beta",
+            "reports_fast=v1",
+            "--beta",
+            "reports_wide=v2",
+            "--x-trace-id",
+            "t-1",
+            "--verbose",
+            "true",
+        ],
+    )
+    .await
     .unwrap();
-    let reply = cli
-        .resource
-        .run(&client(&server), Input::new(None).unwrap())
-        .await
-        .unwrap();
     let Reply::Body(response) = reply else {
         panic!("expected a body: {reply:?}");
     };
@@ -197,20 +216,18 @@ async fn header_parameters_and_a_fixed_query_are_sent() {
 #[tokio::test]
 async fn a_header_value_with_a_line_break_is_never_sent() {
     let server = MockServer::start().await;
-    let cli = Headers::try_parse_from([
-        "openai",
-        "reports:beta",
-        "cancel",
-        "r1",
-        "--x-trace-id",
-        "t-1\r\nx-evil: 1",
-    ])
-    .unwrap();
-    let err = cli
-        .resource
-        .run(&client(&server), Input::new(None).unwrap())
-        .await
-        .unwrap_err();
+    let err = run::<Headers>(
+        &server,
+        &[
+            "reports:beta",
+            "cancel",
+            "r1",
+            "--x-trace-id",
+            "t-1\r\nx-evil: 1",
+        ],
+    )
+    .await
+    .unwrap_err();
     assert!(
         matches!(&err, openai_runtime::Error::InvalidArgument { name, .. } if name == "x-trace-id"),
         "{err:?}"

@@ -48,30 +48,8 @@ fn main() {
 
     let port = serve();
     let base = format!("http://127.0.0.1:{port}/v1");
-    let ours: Vec<String> = [
-        "uploads",
-        "cancel",
-        "upload_abc123",
-        "--base-url",
-        &base,
-        "--api-key",
-        "k",
-    ]
-    .map(String::from)
-    .to_vec();
-    let url = format!("{base}/uploads/upload_abc123/cancel");
-    let curl_args: Vec<String> = [
-        "-s",
-        "-X",
-        "POST",
-        "-H",
-        "Authorization: Bearer k",
-        "-H",
-        "Accept: application/json",
-        &url,
-    ]
-    .map(String::from)
-    .to_vec();
+    let ours = our_cancel(&base);
+    let curl_args = curl_cancel(&base, &[]);
 
     check_output(bin, &ours, &[]);
     let tls = HttpsCase::new();
@@ -94,30 +72,15 @@ fn main() {
     );
     println!("runs per case: {runs}, server: 127.0.0.1:{port} (keep-alive, HTTP/1.1)\n");
 
-    // Interleaved, so that load from other processes hits both sides alike.
-    let (mut our_runs, mut curl_runs) = (Vec::new(), Vec::new());
-    for _ in 0..3 {
-        spawn(bin, &ours, &[]);
-        if has_curl {
-            spawn(Path::new("curl"), &curl_args, &[]);
-        }
-    }
-    for _ in 0..runs {
-        our_runs.push(spawn(bin, &ours, &[]));
-        if has_curl {
-            curl_runs.push(spawn(Path::new("curl"), &curl_args, &[]));
-        }
-    }
-    let ours_stats = Stats::of(&our_runs);
-    ours_stats.print("openai uploads cancel (http)");
-    if has_curl {
-        let curl_stats = Stats::of(&curl_runs);
-        curl_stats.print("curl -s -X POST (http)");
-        println!(
-            "ratio openai / curl (median wall): {:.2}x  (goal <= 0.50x)",
-            ours_stats.wall_ms / curl_stats.wall_ms
-        );
-    } else {
+    let curl = has_curl.then_some(curl_args.as_slice());
+    let (our_runs, curl_runs) = interleaved(bin, &ours, &[], curl, runs);
+    let ours_stats = side_by_side(
+        &our_runs,
+        "openai uploads cancel (http)",
+        &curl_runs,
+        "curl -s -X POST (http)",
+    );
+    if !has_curl {
         println!("curl not found: skipping the comparison");
     }
     println!(
@@ -172,32 +135,11 @@ impl HttpsCase {
         roots.push_str(&pki.ca_pem);
         std::fs::write(&bundle, roots).expect("write the bundle");
         let base = server.url("https");
-        let ours = [
-            "uploads",
-            "cancel",
-            "upload_abc123",
-            "--base-url",
+        let ours = our_cancel(&base);
+        let curl = curl_cancel(
             &base,
-            "--api-key",
-            "k",
-        ]
-        .map(String::from)
-        .to_vec();
-        let url = format!("{base}/uploads/upload_abc123/cancel");
-        let curl = [
-            "-s",
-            "-X",
-            "POST",
-            "--cacert",
-            bundle.to_str().expect("UTF-8 temp path"),
-            "-H",
-            "Authorization: Bearer k",
-            "-H",
-            "Accept: application/json",
-            &url,
-        ]
-        .map(String::from)
-        .to_vec();
+            &["--cacert", bundle.to_str().expect("UTF-8 temp path")],
+        );
         Self {
             ours,
             curl,
@@ -220,30 +162,81 @@ fn https_one_shot(bin: &Path, runs: usize, case: &HttpsCase, has_curl: bool) {
         .map(|t| t.matches("BEGIN CERTIFICATE").count())
         .unwrap_or(0);
     println!("https one-shot (local TLS server, CA in a bundle of {certs} certificates):");
-    let env = case.env();
-    let (mut ours, mut curl) = (Vec::new(), Vec::new());
-    for _ in 0..3 {
-        spawn(bin, &case.ours, &env);
-        if has_curl {
-            spawn(Path::new("curl"), &case.curl, &[]);
+    let curl = has_curl.then_some(case.curl.as_slice());
+    let (ours, curl) = interleaved(bin, &case.ours, &case.env(), curl, runs);
+    side_by_side(
+        &ours,
+        "openai uploads cancel (https)",
+        &curl,
+        "curl -s -X POST --cacert (https)",
+    );
+}
+
+/// `openai uploads cancel upload_abc123` against `base`.
+fn our_cancel(base: &str) -> Vec<String> {
+    let args = [
+        "uploads",
+        "cancel",
+        "upload_abc123",
+        "--base-url",
+        base,
+        "--api-key",
+        "k",
+    ];
+    args.map(String::from).to_vec()
+}
+
+/// The same request as [`our_cancel`] with curl, `extra` options before the headers.
+fn curl_cancel(base: &str, extra: &[&str]) -> Vec<String> {
+    let url = format!("{base}/uploads/upload_abc123/cancel");
+    let headers = [
+        "-H",
+        "Authorization: Bearer k",
+        "-H",
+        "Accept: application/json",
+    ];
+    [&["-s", "-X", "POST"], extra, &headers, &[url.as_str()]]
+        .concat()
+        .into_iter()
+        .map(String::from)
+        .collect()
+}
+
+/// `runs` runs of ours (with `env`) and of curl (when given), interleaved so that load
+/// from other processes hits both sides alike, after three unmeasured rounds.
+fn interleaved(
+    bin: &Path,
+    ours: &[String],
+    env: &[(&str, &str)],
+    curl: Option<&[String]>,
+    runs: usize,
+) -> (Vec<Sample>, Vec<Sample>) {
+    let (mut our_runs, mut curl_runs) = (Vec::new(), Vec::new());
+    for round in 0..3 + runs {
+        let ours = spawn(bin, ours, env);
+        let curl = curl.map(|args| spawn(Path::new("curl"), args, &[]));
+        if round >= 3 {
+            our_runs.push(ours);
+            curl_runs.extend(curl);
         }
     }
-    for _ in 0..runs {
-        ours.push(spawn(bin, &case.ours, &env));
-        if has_curl {
-            curl.push(spawn(Path::new("curl"), &case.curl, &[]));
-        }
-    }
-    let ours = Stats::of(&ours);
-    ours.print("openai uploads cancel (https)");
-    if has_curl {
-        let curl = Stats::of(&curl);
-        curl.print("curl -s -X POST --cacert (https)");
+    (our_runs, curl_runs)
+}
+
+/// Prints the stats of both sides and the ratio of their median wall times (only ours
+/// when there are no curl runs); ours' stats.
+fn side_by_side(ours: &[Sample], our_label: &str, curl: &[Sample], curl_label: &str) -> Stats {
+    let ours = Stats::of(ours);
+    ours.print(our_label);
+    if !curl.is_empty() {
+        let curl = Stats::of(curl);
+        curl.print(curl_label);
         println!(
             "ratio openai / curl (median wall): {:.2}x  (goal <= 0.50x)",
             ours.wall_ms / curl.wall_ms
         );
     }
+    ours
 }
 
 /// http vs https to a closed port: both fail at connect, after the client is built.
