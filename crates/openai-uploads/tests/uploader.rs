@@ -8,7 +8,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, SystemTime};
 
-use common::{KEY, assert_no_key, bounded};
+use common::{KEY, assert_no_key, bounded, fake, pattern};
 use openai_fake::{Config, Fake, Route, UploadStatus as FakeStatus};
 use openai_uploads::{
     Client, CompletedUpload, Error, Upload, UploadError, UploadEvent, UploadOptions, UploadStatus,
@@ -33,21 +33,6 @@ fn options(purpose: &str) -> UploadOptions {
 /// The completed Upload, decoded.
 fn completed(done: CompletedUpload) -> Upload {
     done.upload.expect("the reply decodes")
-}
-
-fn fake(config: Config) -> Fake {
-    Fake::start(Config {
-        seed: false,
-        ..config
-    })
-    .unwrap()
-}
-
-/// Bytes that differ from part to part, so order mistakes show.
-fn pattern(len: u64) -> Vec<u8> {
-    (0..len)
-        .map(|i| (i * 131 + i / 1021) as u8)
-        .collect::<Vec<_>>()
 }
 
 fn temp_file(bytes: &[u8]) -> tempfile::NamedTempFile {

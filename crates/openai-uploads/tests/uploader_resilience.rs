@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::Duration;
 
-use common::{KEY, Recorded, bounded, md5_hex};
+use common::{KEY, Recorded, bounded, fake, md5_hex, pattern};
 use openai_fake::{Config, Fake, FaultKind, FlakyParts, PartFault, Route, UploadStatus};
 use openai_uploads::{
     Client, CompletedUpload, UploadError, UploadEvent, UploadOptions, pending_uploads,
@@ -17,14 +17,6 @@ use openai_uploads::{
 use tempfile::TempDir;
 
 const KIB: u64 = 1024;
-
-fn fake(config: Config) -> Fake {
-    Fake::start(Config {
-        seed: false,
-        ..config
-    })
-    .unwrap()
-}
 
 fn client_with_timeout(fake: &Fake, timeout: Duration) -> Client {
     Client::builder()
@@ -38,14 +30,6 @@ fn client_with_timeout(fake: &Fake, timeout: Duration) -> Client {
 /// A client whose timeout no fault here comes near: only a hang hits it.
 fn client(fake: &Fake) -> Client {
     client_with_timeout(fake, Duration::from_secs(10))
-}
-
-/// Bytes that differ from part to part (the fake tells flaky Parts apart by
-/// their md5).
-fn pattern(len: u64) -> Vec<u8> {
-    (0..len)
-        .map(|i| (i * 131 + i / 1021) as u8)
-        .collect::<Vec<_>>()
 }
 
 /// A temporary directory holding `train.jsonl` (`len` patterned bytes) and

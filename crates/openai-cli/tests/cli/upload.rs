@@ -582,7 +582,17 @@ mod against_wiremock {
 
     async fn upload(server: &MockServer, extra: &[&str]) -> crate::support::Run {
         let dir = tempfile::tempdir().unwrap();
-        let file = dir.path().join("a.jsonl");
+        upload_in(server, dir.path(), extra).await
+    }
+
+    /// `openai --max-retries 0 uploads upload DIR/a.jsonl --purpose fine-tune EXTRA`
+    /// against `server`, the file holding one line.
+    async fn upload_in(
+        server: &MockServer,
+        dir: &std::path::Path,
+        extra: &[&str],
+    ) -> crate::support::Run {
+        let file = dir.join("a.jsonl");
         std::fs::write(&file, b"{}\n").unwrap();
         let url = base(server);
         let mut args = vec![
@@ -825,31 +835,11 @@ mod against_wiremock {
             .mount(&server)
             .await;
         let dir = tempfile::tempdir().unwrap();
-        let file = dir.path().join("a.jsonl");
-        std::fs::write(&file, b"{}\n").unwrap();
-        // No journal can be kept (its directory would be under a file), so the suggestion is
-        // a cancel naming the id.
-        let journals = file.join("journals");
-        let url = base(&server);
-        let run = run(
-            &[
-                "--base-url",
-                url.as_str(),
-                "--api-key",
-                "k",
-                "--max-retries",
-                "0",
-                "uploads",
-                "upload",
-                file.to_str().unwrap(),
-                "--purpose",
-                "fine-tune",
-                "--journal-dir",
-                journals.to_str().unwrap(),
-            ],
-            &[],
-        )
-        .await;
+        // No journal can be kept (its directory would be under the uploaded file), so the
+        // suggestion is a cancel naming the id.
+        let journals = dir.path().join("a.jsonl").join("journals");
+        let journal_dir = ["--journal-dir", journals.to_str().unwrap()];
+        let run = upload_in(&server, dir.path(), &journal_dir).await;
         assert_eq!(run.code, 1, "{run:?}");
         let stderr = &run.stderr;
         // Nothing the server chose drives the terminal: no ESC, BEL or CR, and no forged line.

@@ -203,3 +203,20 @@ impl Recorded {
         std::mem::take(&mut *self.0.lock().unwrap())
     }
 }
+
+/// The fake API with no seeded Uploads, so every Upload a test sees is its own.
+pub fn fake(config: openai_fake::Config) -> openai_fake::Fake {
+    openai_fake::Fake::start(openai_fake::Config {
+        seed: false,
+        ..config
+    })
+    .unwrap()
+}
+
+/// Bytes that differ from part to part, so order mistakes show (and the fake
+/// tells flaky Parts apart by their md5).
+pub fn pattern(len: u64) -> Vec<u8> {
+    (0..len)
+        .map(|i| (i * 131 + i / 1021) as u8)
+        .collect::<Vec<_>>()
+}
