@@ -36,6 +36,12 @@ struct Headers {
     resource: snapshot_check::header_parameter_cli::commands::Resource,
 }
 
+#[derive(Parser)]
+struct Operations {
+    #[command(subcommand)]
+    resource: snapshot_check::operations_cli::commands::Resource,
+}
+
 /// A fixture's parsed command line, run the way the binary runs it: no stdin.
 trait Command: Parser {
     async fn run_with(self, client: &Client) -> Result<Reply, openai_runtime::Error>;
@@ -54,6 +60,12 @@ impl Command for Binary {
 }
 
 impl Command for Headers {
+    async fn run_with(self, client: &Client) -> Result<Reply, openai_runtime::Error> {
+        self.resource.run(client, Input::new(None).unwrap()).await
+    }
+}
+
+impl Command for Operations {
     async fn run_with(self, client: &Client) -> Result<Reply, openai_runtime::Error> {
         self.resource.run(client, Input::new(None).unwrap()).await
     }
@@ -235,12 +247,6 @@ async fn a_header_value_with_a_line_break_is_never_sent() {
     assert!(server.received_requests().await.unwrap().is_empty());
 }
 
-#[derive(Parser)]
-struct Operations {
-    #[command(subcommand)]
-    resource: snapshot_check::operations_cli::commands::Resource,
-}
-
 #[tokio::test]
 async fn list_and_object_query_flags_go_in_brackets() {
     let server = MockServer::start().await;
@@ -250,27 +256,26 @@ async fn list_and_object_query_flags_go_in_brackets() {
         .expect(1)
         .mount(&server)
         .await;
-    let cli = Operations::try_parse_from([
-        "openai",
-        "stores",
-        "file-batches",
-        "list",
-        "--store-id",
-        "s1",
-        "--after",
-        "b 1",
-        "--include",
-        "file_counts",
-        "--include",
-        "usage",
-        "--metadata",
-        "{team: ml, \"a&b\": \"[x]\"}",
-    ])
+    run::<Operations>(
+        &server,
+        &[
+            "stores",
+            "file-batches",
+            "list",
+            "--store-id",
+            "s1",
+            "--after",
+            "b 1",
+            "--include",
+            "file_counts",
+            "--include",
+            "usage",
+            "--metadata",
+            "{team: ml, \"a&b\": \"[x]\"}",
+        ],
+    )
+    .await
     .unwrap();
-    cli.resource
-        .run(&client(&server), Input::new(None).unwrap())
-        .await
-        .unwrap();
     let requests = server.received_requests().await.unwrap();
     assert_eq!(
         requests[0].url.query(),

@@ -533,13 +533,9 @@ async fn a_completed_reply_that_is_not_json_is_kept_whole() {
     )
     .await;
     let file = named_file(".jsonl", b"{}\n");
-    let done = bounded(
-        client(&server.uri())
-            .uploads()
-            .upload_file(file.path(), &options("fine-tune")),
-    )
-    .await
-    .unwrap();
+    let done = upload(&client(&server.uri()), file.path(), &options("fine-tune"))
+        .await
+        .unwrap();
     assert_eq!(done.body, body);
     assert!(done.upload.is_none());
     assert!(!done.reply_lost());
@@ -550,13 +546,9 @@ async fn a_completed_reply_that_is_not_json_is_kept_whole() {
 async fn an_empty_completed_reply_is_not_a_lost_one() {
     let server = server_with(ResponseTemplate::new(200), reply("cancelled")).await;
     let file = named_file(".jsonl", b"{}\n");
-    let done = bounded(
-        client(&server.uri())
-            .uploads()
-            .upload_file(file.path(), &options("fine-tune")),
-    )
-    .await
-    .unwrap();
+    let done = upload(&client(&server.uri()), file.path(), &options("fine-tune"))
+        .await
+        .unwrap();
     assert!(done.body.is_empty());
     assert!(!done.reply_lost());
     assert_eq!(done.file_id(), None);

@@ -252,6 +252,27 @@ pub async fn cancel(server: &MockServer, id: &str, extra: &[&str]) -> Run {
     run(&cancel_args(&url, "k", extra, id), &[]).await
 }
 
+/// Runs `openai --max-retries 0 uploads upload DIR/a.jsonl --purpose fine-tune EXTRA`
+/// against `server` with a key, the file holding one line (one Part).
+pub async fn upload_one_line(server: &MockServer, dir: &std::path::Path, extra: &[&str]) -> Run {
+    let file = dir.join("a.jsonl");
+    std::fs::write(&file, b"{}\n").unwrap();
+    let url = base(server);
+    let file = file.to_str().unwrap();
+    let upload = ["uploads", "upload", file, "--purpose", "fine-tune"];
+    let mut args = vec![
+        "--base-url",
+        url.as_str(),
+        "--api-key",
+        "k",
+        "--max-retries",
+        "0",
+    ];
+    args.extend(upload);
+    args.extend_from_slice(extra);
+    run(&args, &[]).await
+}
+
 /// A fake API with no seeded Uploads that wants [`SECRET`] as its key.
 pub fn fake(config: openai_fake::Config) -> openai_fake::Fake {
     openai_fake::Fake::start(openai_fake::Config {

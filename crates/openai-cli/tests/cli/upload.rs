@@ -560,7 +560,7 @@ mod against_wiremock {
     use wiremock::matchers::{method, path};
     use wiremock::{Mock, MockServer, ResponseTemplate};
 
-    use crate::support::{base, requests, run};
+    use crate::support::{base, requests, upload_one_line};
 
     const PENDING: &str = r#"{"id":"upload_w","object":"upload","bytes":3,"created_at":1719184911,"filename":"a.jsonl","purpose":"fine-tune","status":"pending","expires_at":1719188511,"file":null}"#;
     const PART: &str =
@@ -582,34 +582,7 @@ mod against_wiremock {
 
     async fn upload(server: &MockServer, extra: &[&str]) -> crate::support::Run {
         let dir = tempfile::tempdir().unwrap();
-        upload_in(server, dir.path(), extra).await
-    }
-
-    /// `openai --max-retries 0 uploads upload DIR/a.jsonl --purpose fine-tune EXTRA`
-    /// against `server`, the file holding one line.
-    async fn upload_in(
-        server: &MockServer,
-        dir: &std::path::Path,
-        extra: &[&str],
-    ) -> crate::support::Run {
-        let file = dir.join("a.jsonl");
-        std::fs::write(&file, b"{}\n").unwrap();
-        let url = base(server);
-        let mut args = vec![
-            "--base-url",
-            url.as_str(),
-            "--api-key",
-            "k",
-            "--max-retries",
-            "0",
-            "uploads",
-            "upload",
-            file.to_str().unwrap(),
-            "--purpose",
-            "fine-tune",
-        ];
-        args.extend_from_slice(extra);
-        run(&args, &[]).await
+        upload_one_line(server, dir.path(), extra).await
     }
 
     async fn count(server: &MockServer, route: &str) -> usize {
@@ -839,7 +812,7 @@ mod against_wiremock {
         // suggestion is a cancel naming the id.
         let journals = dir.path().join("a.jsonl").join("journals");
         let journal_dir = ["--journal-dir", journals.to_str().unwrap()];
-        let run = upload_in(&server, dir.path(), &journal_dir).await;
+        let run = upload_one_line(&server, dir.path(), &journal_dir).await;
         assert_eq!(run.code, 1, "{run:?}");
         let stderr = &run.stderr;
         // Nothing the server chose drives the terminal: no ESC, BEL or CR, and no forged line.

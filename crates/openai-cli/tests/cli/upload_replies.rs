@@ -4,7 +4,7 @@
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::support::{Run, base, run};
+use crate::support::{Run, run, upload_one_line};
 
 const PENDING: &str = r#"{"id":"upload_r","object":"upload","bytes":3,"created_at":1719184911,"filename":"a.jsonl","purpose":"fine-tune","status":"pending","expires_at":1719188511,"file":null}"#;
 const PART: &str =
@@ -30,29 +30,14 @@ async fn server(completed: ResponseTemplate) -> MockServer {
     server
 }
 
+/// `uploads upload` of a one-line file against `server`, its journal kept in a
+/// temporary directory.
 async fn upload(server: &MockServer, extra: &[&str]) -> Run {
     let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("a.jsonl");
-    std::fs::write(&file, b"{}\n").unwrap();
-    let url = base(server);
     let journals = dir.path().join("journals");
-    let mut args = vec![
-        "--base-url",
-        url.as_str(),
-        "--api-key",
-        "k",
-        "--max-retries",
-        "0",
-        "uploads",
-        "upload",
-        file.to_str().unwrap(),
-        "--purpose",
-        "fine-tune",
-        "--journal-dir",
-        journals.to_str().unwrap(),
-    ];
+    let mut args = vec!["--journal-dir", journals.to_str().unwrap()];
     args.extend_from_slice(extra);
-    run(&args, &[]).await
+    upload_one_line(server, dir.path(), &args).await
 }
 
 #[tokio::test]
