@@ -1,8 +1,8 @@
 //! Pieces shared by both renderers, and the file wrapper.
 
 use std::collections::BTreeMap;
-use std::io::Write;
-use std::process::{Command, Stdio};
+use std::io::{Read, Write};
+use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::Mutex;
 
 use proc_macro2::{Ident, Span, TokenStream};
@@ -96,12 +96,13 @@ pub fn files(units: Vec<Unit<'_>>) -> Result<BTreeMap<String, String>, String> {
 }
 
 /// One worker of [`files`]: prints and lays out units from `queue` until it
-/// is empty, then formats them with one rustfmt. Returns each unit's index
-/// with its formatted items.
+/// is empty, feeding each to one rustfmt as it goes. Returns each unit's
+/// index with its formatted items.
 fn worker<'u, 'a: 'u>(
     queue: &Mutex<impl Iterator<Item = (usize, &'u Unit<'a>)>>,
 ) -> Result<Vec<(usize, String)>, String> {
-    let mut batch = String::new();
+    let mut rustfmt = Rustfmt::start()?;
+    let mut any = false;
     loop {
         let next = queue.lock().map_err(|_| "a worker panicked")?.next();
         let Some((index, unit)) = next else {
@@ -112,14 +113,16 @@ fn worker<'u, 'a: 'u>(
         // Each file's items follow a marker line, with blank lines around it
         // so that rustfmt's reordering of `use`s and `mod`s stays within one
         // file.
-        batch.push_str(&format!("\n{MARKER}{index}\n\n{}", items(syntax)));
+        rustfmt.write(&format!("\n{MARKER}{index}\n\n{}", items(syntax)));
+        any = true;
     }
-    if batch.is_empty() {
+    let formatted = rustfmt.finish()?;
+    if !any {
         return Ok(Vec::new());
     }
     // A marker counts only at the start of a line: a description may quote
     // it, but only inside a `///` line.
-    let formatted = format!("\n{}", rustfmt(&batch)?);
+    let formatted = format!("\n{formatted}");
     formatted
         .split(&format!("\n{MARKER}"))
         .skip(1)
@@ -196,34 +199,77 @@ fn unparse(item: syn::Item) -> String {
     )
 }
 
-fn rustfmt(text: &str) -> Result<String, String> {
-    let mut child = Command::new(std::env::var_os("RUSTFMT").unwrap_or_else(|| "rustfmt".into()))
-        .args(["--edition", "2024", "--emit", "stdout", "--quiet"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| {
-            format!("cannot run rustfmt (install it with `rustup component add rustfmt`): {e}")
-        })?;
-    let mut stdin = child.stdin.take().expect("piped");
-    let input = text.to_owned();
-    // Written from a thread so a large file cannot deadlock on full pipes.
-    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
-    let output = child
-        .wait_with_output()
-        .map_err(|e| format!("rustfmt: {e}"))?;
-    writer
-        .join()
-        .map_err(|_| "rustfmt: writer thread panicked".to_owned())?
-        .map_err(|e| format!("rustfmt: {e}"))?;
-    if !output.status.success() {
-        return Err(format!(
-            "rustfmt failed: {}",
-            String::from_utf8_lossy(&output.stderr)
-        ));
+/// A rustfmt process, started before its input is ready so that its start
+/// overlaps printing. It reads all of stdin before it writes anything, so
+/// feeding it a file at a time cannot deadlock.
+struct Rustfmt {
+    child: Child,
+    stdin: Option<ChildStdin>,
+}
+
+impl Rustfmt {
+    fn start() -> Result<Self, String> {
+        let mut child =
+            Command::new(std::env::var_os("RUSTFMT").unwrap_or_else(|| "rustfmt".into()))
+                .args(["--edition", "2024", "--emit", "stdout", "--quiet"])
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .map_err(|e| {
+                    format!(
+                        "cannot run rustfmt (install it with `rustup component add rustfmt`): {e}"
+                    )
+                })?;
+        let stdin = child.stdin.take();
+        Ok(Self { child, stdin })
     }
-    String::from_utf8(output.stdout).map_err(|e| format!("rustfmt: {e}"))
+
+    /// Sends more input. A failed write means rustfmt has stopped; its
+    /// reason comes from [`Rustfmt::finish`].
+    fn write(&mut self, text: &str) {
+        if let Some(stdin) = &mut self.stdin
+            && stdin.write_all(text.as_bytes()).is_err()
+        {
+            self.stdin = None;
+        }
+    }
+
+    fn finish(mut self) -> Result<String, String> {
+        self.stdin = None;
+        let mut stdout = String::new();
+        let mut stderr = String::new();
+        let read = self
+            .child
+            .stdout
+            .take()
+            .map_or(Ok(0), |mut out| out.read_to_string(&mut stdout));
+        if let Some(mut err) = self.child.stderr.take() {
+            // What rustfmt says is only wanted if it fails.
+            let _ = err.read_to_string(&mut stderr);
+        }
+        let status = self.child.wait().map_err(|e| format!("rustfmt: {e}"))?;
+        if !status.success() {
+            let why = stderr.trim();
+            return Err(if why.is_empty() {
+                format!("rustfmt failed ({status})")
+            } else {
+                format!("rustfmt failed ({status}): {why}")
+            });
+        }
+        read.map_err(|e| format!("rustfmt: {e}"))?;
+        Ok(stdout)
+    }
+}
+
+impl Drop for Rustfmt {
+    /// A worker that stops early leaves no rustfmt behind.
+    fn drop(&mut self) {
+        if self.stdin.is_some() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
 }
 
 /// `#[doc = "..."]` lines, wrapped; prettyplease prints them as `///`
