@@ -47,29 +47,19 @@ trait Command: Parser {
     async fn run_with(self, client: &Client) -> Result<Reply, openai_runtime::Error>;
 }
 
-impl Command for Bodiless {
-    async fn run_with(self, client: &Client) -> Result<Reply, openai_runtime::Error> {
-        self.resource.run(client, Input::new(None).unwrap()).await
-    }
+/// Each fixture's `Resource` has a `run` of its own (no trait joins them), so
+/// the impls are the same text for every fixture.
+macro_rules! impl_command {
+    ($($cli:ty),*) => {$(
+        impl Command for $cli {
+            async fn run_with(self, client: &Client) -> Result<Reply, openai_runtime::Error> {
+                self.resource.run(client, Input::new(None).unwrap()).await
+            }
+        }
+    )*};
 }
 
-impl Command for Binary {
-    async fn run_with(self, client: &Client) -> Result<Reply, openai_runtime::Error> {
-        self.resource.run(client, Input::new(None).unwrap()).await
-    }
-}
-
-impl Command for Headers {
-    async fn run_with(self, client: &Client) -> Result<Reply, openai_runtime::Error> {
-        self.resource.run(client, Input::new(None).unwrap()).await
-    }
-}
-
-impl Command for Operations {
-    async fn run_with(self, client: &Client) -> Result<Reply, openai_runtime::Error> {
-        self.resource.run(client, Input::new(None).unwrap()).await
-    }
-}
+impl_command!(Bodiless, Binary, Headers, Operations);
 
 /// Parses `openai ARGS` as fixture `C` and runs it against `server`.
 async fn run<C: Command>(

@@ -498,27 +498,32 @@ async fn bad_options_are_rejected_before_any_request() {
     assert_eq!(name, "concurrency");
 }
 
+/// Uploads a one-line file to a server whose complete answers `complete`,
+/// expecting success and no cancel; what the uploader made of the reply.
+async fn upload_completed_with(complete: ResponseTemplate) -> CompletedUpload {
+    let server = server_with(complete, reply("cancelled")).await;
+    let file = named_file(".jsonl", b"{}\n");
+    let done = upload(&client(&server.uri()), file.path(), &options("fine-tune"))
+        .await
+        .unwrap();
+    assert!(requests_to(&server, "/cancel").await.is_empty());
+    done
+}
+
 #[tokio::test]
 async fn the_completed_reply_is_kept_as_received() {
     // Unknown fields, in an order our types would not write, and a `status`
     // our enum does not know: the upload succeeds and the bytes survive.
     let body = r#"{"status":"completed_with_flair","id":"upload_abc123","zz_new":{"b":1,"a":[2]},"file":{"id":"file-xyz","zz":true},"bytes":"3"}"#;
-    let server = server_with(
-        ResponseTemplate::new(200).set_body_raw(body, "application/json"),
-        reply("cancelled"),
-    )
-    .await;
-    let file = named_file(".jsonl", b"{}\n");
-    let done = upload(&client(&server.uri()), file.path(), &options("fine-tune"))
-        .await
-        .unwrap();
+    let done =
+        upload_completed_with(ResponseTemplate::new(200).set_body_raw(body, "application/json"))
+            .await;
     assert_eq!(done.body, body.as_bytes());
     assert_eq!(done.upload_id, ID);
     assert!(!done.reply_lost());
     // `bytes` as a string does not decode as an Upload; the id is still found.
     assert!(done.upload.is_none());
     assert_eq!(done.file_id().as_deref(), Some("file-xyz"));
-    assert!(requests_to(&server, "/cancel").await.is_empty());
 }
 
 #[tokio::test]
@@ -527,32 +532,19 @@ async fn a_completed_reply_that_is_not_json_is_kept_whole() {
     // multi-byte character straddling that boundary.
     let mut body = "x".repeat(511).into_bytes();
     body.extend_from_slice("é and then some more text".repeat(40).as_bytes());
-    let server = server_with(
-        ResponseTemplate::new(200).set_body_raw(body.clone(), "text/plain"),
-        reply("cancelled"),
-    )
-    .await;
-    let file = named_file(".jsonl", b"{}\n");
-    let done = upload(&client(&server.uri()), file.path(), &options("fine-tune"))
-        .await
-        .unwrap();
+    let reply = ResponseTemplate::new(200).set_body_raw(body.clone(), "text/plain");
+    let done = upload_completed_with(reply).await;
     assert_eq!(done.body, body);
     assert!(done.upload.is_none());
     assert!(!done.reply_lost());
-    assert!(requests_to(&server, "/cancel").await.is_empty());
 }
 
 #[tokio::test]
 async fn an_empty_completed_reply_is_not_a_lost_one() {
-    let server = server_with(ResponseTemplate::new(200), reply("cancelled")).await;
-    let file = named_file(".jsonl", b"{}\n");
-    let done = upload(&client(&server.uri()), file.path(), &options("fine-tune"))
-        .await
-        .unwrap();
+    let done = upload_completed_with(ResponseTemplate::new(200)).await;
     assert!(done.body.is_empty());
     assert!(!done.reply_lost());
     assert_eq!(done.file_id(), None);
-    assert!(requests_to(&server, "/cancel").await.is_empty());
 }
 
 #[tokio::test]
