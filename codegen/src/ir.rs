@@ -445,13 +445,57 @@ pub struct Field {
     pub doc: Option<String>,
     /// Marked `deprecated` in the spec.
     pub deprecated: bool,
+    /// What the value is, where encoding it cares (see [`FieldKind`]).
+    pub kind: FieldKind,
+    /// A required field that decodes as its default when a reply leaves it
+    /// out: a constant (never worth failing a decode over), or a list or
+    /// map of a JSON object (the API's own examples leave some out, and
+    /// an empty list says the same).
+    pub default_when_absent: bool,
 }
 
 impl Field {
+    /// A field of a query or header struct, for `param`. Its [`FieldKind`]
+    /// is planned with everything else's.
+    pub fn of_param(param: &Parameter) -> Self {
+        Self {
+            name: param.name.clone(),
+            api_name: param.api_name.clone(),
+            ty: param.ty.clone(),
+            required: param.required,
+            doc: param.doc.clone(),
+            deprecated: false,
+            kind: FieldKind::Json,
+            default_when_absent: false,
+        }
+    }
+
     /// Whether the Rust field is an `Option`: not required, or nullable.
     pub fn optional(&self) -> bool {
         !self.required || matches!(self.ty, TypeRef::Nullable(_))
     }
+}
+
+/// What a field's value is, where encoding it cares: as a multipart part,
+/// as CLI input, as a default. Planned once every type is known
+/// (`plan_fields.rs`); the renderers only print it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldKind {
+    /// A file: a file part; the CLI reads it from a path (or stdin).
+    File,
+    /// A string: a text part.
+    Text,
+    /// A number, a boolean or an integer enum: a text part of its text.
+    Display,
+    /// An open string enum: a text part of its value.
+    Enum,
+    /// A one-value constant: always sent as its value, never a flag.
+    Constant,
+    /// A union of one file or several (multipart only): a file part, or
+    /// `name[]` parts; the CLI reads it from paths.
+    FileUnion,
+    /// Anything else: in a multipart form, a text part of its JSON.
+    Json,
 }
 
 /// An open enum: unknown values are kept, not rejected.

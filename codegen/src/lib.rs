@@ -12,6 +12,7 @@ pub mod ir;
 mod lower;
 pub mod names;
 mod plan_cli;
+mod plan_fields;
 mod plan_modules;
 mod plan_parts;
 mod render;

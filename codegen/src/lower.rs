@@ -98,6 +98,7 @@ pub fn lower(spec: &Value, config: &Config) -> Result<Api> {
         model_modules: Vec::new(),
         warnings,
     };
+    crate::plan_fields::plan(&mut api);
     crate::plan_cli::plan(&mut api)?;
     crate::plan_modules::plan(&mut api);
     crate::plan_parts::plan(&mut api);
@@ -352,17 +353,7 @@ impl<'s> Lowerer<'s> {
                 _ => ("Headers", "Header", StructKind::Headers),
             };
             let name = format!("{prefix}{suffix}");
-            let fields = members
-                .iter()
-                .map(|(_, p)| Field {
-                    name: p.name.clone(),
-                    api_name: p.api_name.clone(),
-                    ty: p.ty.clone(),
-                    required: p.required,
-                    doc: p.doc.clone(),
-                    deprecated: false,
-                })
-                .collect();
+            let fields = members.iter().map(|(_, p)| Field::of_param(p)).collect();
             let def = TypeDef::Struct(StructDef {
                 name: name.clone(),
                 doc: Some(format!(

@@ -96,25 +96,11 @@ impl Planner<'_> {
             });
         }
         for param in op.params_of(ParamKind::Query) {
-            let field = Field {
-                name: param.name.clone(),
-                api_name: param.api_name.clone(),
-                ty: param.ty.clone(),
-                required: param.required,
-                doc: param.doc.clone(),
-                deprecated: false,
-            };
+            let field = Field::of_param(param);
             flags.extend(self.field_flag(&field, FlagTarget::Param(ParamKind::Query)));
         }
         for param in op.params_of(ParamKind::Header) {
-            let field = Field {
-                name: param.name.clone(),
-                api_name: param.api_name.clone(),
-                ty: param.ty.clone(),
-                required: param.required,
-                doc: param.doc.clone(),
-                deprecated: false,
-            };
+            let field = Field::of_param(param);
             // Named like its Rust field (`--beta` for `betas`, the SDKs'
             // name of `openai-beta`), keyed by the header's own name.
             if let Some(mut flag) = self.field_flag(&field, FlagTarget::Param(ParamKind::Header)) {

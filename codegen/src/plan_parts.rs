@@ -119,6 +119,8 @@ mod tests {
                 required: true,
                 doc: Some("A field.".into()),
                 deprecated: false,
+                kind: FieldKind::Text,
+                default_when_absent: false,
             })
             .collect();
         if let Some(other) = other {
@@ -129,6 +131,8 @@ mod tests {
                 required: true,
                 doc: None,
                 deprecated: false,
+                kind: FieldKind::Json,
+                default_when_absent: false,
             });
         }
         TypeDef::Struct(StructDef {

@@ -367,30 +367,23 @@ impl Printer<'_> {
                 let inits = def.fields.iter().map(|field| {
                     let name = ident(&field.name);
                     let key = &field.api_name;
-                    let is_const = matches!(&field.ty, TypeRef::Named(n)
-                        if matches!(self.api.types.get(n), Some(TypeDef::Const(_))));
-                    let union = match field.ty.non_null() {
-                        TypeRef::Named(n) if matches!(self.api.types.get(n),
-                            Some(TypeDef::Union(u)) if u.multipart) => Some(ident(n)),
-                        _ => None,
-                    };
-                    let value = match (field.ty.non_null(), field.optional()) {
-                        _ if is_const => quote!(Default::default()),
-                        _ if union.is_some() => {
-                            let ty = union.expect("checked");
-                            if field.optional() {
+                    let value = match (field.kind, field.optional()) {
+                        (FieldKind::Constant, _) => quote!(Default::default()),
+                        (FieldKind::FileUnion, optional) => {
+                            let ty = type_tokens(field.ty.non_null(), Some(&library));
+                            if optional {
                                 quote! {
                                     input
                                         .take_optional::<Vec<std::path::PathBuf>>(#key)?
-                                        .map(|paths| #library::#ty::from_paths(#key, &paths))
+                                        .map(|paths| #ty::from_paths(#key, &paths))
                                         .transpose()?
                                 }
                             } else {
-                                quote!(#library::#ty::from_paths(#key, &input.take::<Vec<std::path::PathBuf>>(#key)?)?)
+                                quote!(#ty::from_paths(#key, &input.take::<Vec<std::path::PathBuf>>(#key)?)?)
                             }
                         }
-                        (TypeRef::Binary, false) => quote!(input.take_file(#key)?),
-                        (TypeRef::Binary, true) => quote!(input.take_optional_file(#key)?),
+                        (FieldKind::File, false) => quote!(input.take_file(#key)?),
+                        (FieldKind::File, true) => quote!(input.take_optional_file(#key)?),
                         (_, false) => quote!(input.take(#key)?),
                         (_, true) => quote!(input.take_optional(#key)?),
                     };

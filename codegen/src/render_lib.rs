@@ -116,7 +116,7 @@ fn models_file(
         quote!(use #root::{#(#names),*};)
     });
     let items = types.iter().map(|name| match &api.types[name] {
-        TypeDef::Struct(s) => model_struct(s, api),
+        TypeDef::Struct(s) => model_struct(s),
         TypeDef::Enum(e) => model_enum(e),
         TypeDef::Const(c) => model_const(c),
         TypeDef::Union(u) if u.multipart => multipart_union(u, api),
@@ -139,11 +139,7 @@ fn models_file(
     }
 }
 
-fn is_const(api: &Api, ty: &TypeRef) -> bool {
-    matches!(ty, TypeRef::Named(n) if matches!(api.types.get(n), Some(TypeDef::Const(_))))
-}
-
-fn model_struct(def: &StructDef, api: &Api) -> TokenStream {
+fn model_struct(def: &StructDef) -> TokenStream {
     let name = ident(&def.name);
     let doc = doc_attrs(def.doc.as_deref());
     let all_optional = def.fields.iter().all(Field::optional);
@@ -164,18 +160,11 @@ fn model_struct(def: &StructDef, api: &Api) -> TokenStream {
             let api = &field.api_name;
             quote!(rename = #api)
         });
-        let (ty, default) = if is_const(api, &field.ty) {
-            // A constant is never worth failing a decode over.
-            (type_tokens(&field.ty, None), Some(quote!(default)))
-        } else if field.required {
-            // A required list or map that is absent decodes as empty: the
-            // API's own examples leave some out, and an empty list says
-            // the same.
-            let lenient = matches!(field.ty, TypeRef::Array(_) | TypeRef::Map(_))
-                && def.kind == StructKind::Json;
+        // A constant is never an `Option`: it is always sent.
+        let (ty, default) = if field.required || field.kind == FieldKind::Constant {
             (
                 type_tokens(&field.ty, None),
-                lenient.then(|| quote!(default)),
+                field.default_when_absent.then(|| quote!(default)),
             )
         } else {
             let inner = type_tokens(field.ty.non_null(), None);
@@ -193,7 +182,7 @@ fn model_struct(def: &StructDef, api: &Api) -> TokenStream {
         }
     });
     let extra = match def.kind {
-        StructKind::Multipart => Some(multipart_form(def, api)),
+        StructKind::Multipart => Some(multipart_form(def)),
         StructKind::Headers => Some(header_pairs(def)),
         StructKind::Json | StructKind::Query => None,
     };
@@ -209,7 +198,7 @@ fn model_struct(def: &StructDef, api: &Api) -> TokenStream {
 }
 
 /// `to_multipart`: files as file parts, everything else as text.
-fn multipart_form(def: &StructDef, api: &Api) -> TokenStream {
+fn multipart_form(def: &StructDef) -> TokenStream {
     let name = ident(&def.name);
     let parts = def.fields.iter().map(|field| {
         let api_name = &field.api_name;
@@ -220,27 +209,20 @@ fn multipart_form(def: &StructDef, api: &Api) -> TokenStream {
         } else {
             quote!(self.#member)
         };
-        let add = match field.ty.non_null() {
-            TypeRef::Binary => quote!(form.file(#api_name, #value.clone())),
-            TypeRef::String => quote!(form.text(#api_name, #value.clone())),
-            TypeRef::Integer | TypeRef::Number | TypeRef::Boolean => {
-                quote!(form.text(#api_name, #value.to_string()))
-            }
-            TypeRef::Named(n) if matches!(api.types.get(n), Some(TypeDef::Const(_))) => {
-                let ty = ident(n);
+        let add = match field.kind {
+            FieldKind::File => quote!(form.file(#api_name, #value.clone())),
+            FieldKind::Text => quote!(form.text(#api_name, #value.clone())),
+            FieldKind::Display => quote!(form.text(#api_name, #value.to_string())),
+            FieldKind::Enum => quote!(form.text(#api_name, #value.as_str())),
+            FieldKind::Constant => {
+                let ty = type_tokens(&field.ty, None);
                 return quote!(form = form.text(#api_name, #ty::VALUE););
             }
-            TypeRef::Named(n) if matches!(api.types.get(n), Some(TypeDef::Enum(e)) if e.repr == EnumRepr::Integer) => {
-                quote!(form.text(#api_name, #value.to_string()))
-            }
-            TypeRef::Named(n) if matches!(api.types.get(n), Some(TypeDef::Enum(_))) => {
-                quote!(form.text(#api_name, #value.as_str()))
-            }
-            TypeRef::Named(n) if matches!(api.types.get(n), Some(TypeDef::Union(u)) if u.multipart) => {
+            FieldKind::FileUnion => {
                 let list_name = format!("{api_name}[]");
                 quote!(#value.add_to(form, #api_name, #list_name))
             }
-            _ => quote!(form.text(#api_name, serde_json::json!(#value).to_string())),
+            FieldKind::Json => quote!(form.text(#api_name, serde_json::json!(#value).to_string())),
         };
         if optional {
             quote! {

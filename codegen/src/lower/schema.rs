@@ -593,6 +593,9 @@ impl<'s> Lowerer<'s> {
                 ty,
                 doc,
                 deprecated,
+                // Planned once every type is known (`plan_fields.rs`).
+                kind: FieldKind::Json,
+                default_when_absent: false,
             });
         }
         let def = TypeDef::Struct(StructDef {
