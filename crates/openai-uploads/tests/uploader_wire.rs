@@ -582,6 +582,31 @@ async fn a_complete_whose_retry_finds_it_completed_succeeds() {
 }
 
 #[tokio::test]
+async fn an_error_code_saying_completed_is_read_before_the_message() {
+    // Should OpenAI ever give this state a code, the code decides, whatever
+    // the message's wording.
+    let server = server_with(
+        ResponseTemplate::new(400).set_body_json(json!({"error": {
+            "message": "Nothing more can be done with this Upload.",
+            "type": "invalid_request_error",
+            "code": "upload_already_completed"
+        }})),
+        reply("cancelled"),
+    )
+    .await;
+    let file = named_file(".jsonl", b"{}\n");
+    let done = bounded(
+        client(&server.uri())
+            .uploads()
+            .upload_file(file.path(), &options("fine-tune")),
+    )
+    .await
+    .unwrap();
+    assert!(done.reply_lost());
+    assert!(requests_to(&server, "/cancel").await.is_empty());
+}
+
+#[tokio::test]
 async fn a_failed_complete_whose_cancel_finds_it_completed_succeeds() {
     let server = server_with(
         ResponseTemplate::new(502).set_body_string("<html>bad gateway</html>"),

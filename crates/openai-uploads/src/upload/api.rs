@@ -37,6 +37,23 @@ pub(super) struct CompletedReply {
     pub request_id: Option<String>,
 }
 
+/// How a `complete` went.
+#[derive(Debug)]
+pub(super) enum Complete {
+    Completed(Box<CompletedReply>),
+    /// The server says the Upload is completed already: this is a retry of
+    /// a `complete` whose reply was lost.
+    AlreadyCompleted,
+}
+
+/// A state an Upload cannot leave, as an error reply names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum FinalState {
+    Completed,
+    Cancelled,
+    Expired,
+}
+
 /// How a cancel went.
 #[derive(Debug)]
 pub(super) enum Cancel {
@@ -79,17 +96,17 @@ pub(super) async fn complete(
     client: &Client,
     upload_id: &str,
     params: &CompleteUploadRequest,
-) -> Result<CompletedReply> {
+) -> Result<Complete> {
     let path = format!("/uploads/{}/complete", encode_path("upload_id", upload_id)?);
     let request = Request::new(Method::POST, path)
         .json(params)?
         .retry_conflicts(false);
     match client.execute::<IgnoredAny>(request).await {
-        Ok(reply) => Ok(CompletedReply {
+        Ok(reply) => Ok(Complete::Completed(Box::new(CompletedReply {
             upload: serde_json::from_slice(&reply.body).ok(),
             body: reply.body,
             request_id: reply.request_id,
-        }),
+        }))),
         // A 2xx reply that is not even JSON: the server still completed it.
         // Its whole body, as received (the error's snippet is only its start).
         Err(Error::Decode {
@@ -97,11 +114,14 @@ pub(super) async fn complete(
             request_id,
             status,
             ..
-        }) if status.is_success() => Ok(CompletedReply {
+        }) if status.is_success() => Ok(Complete::Completed(Box::new(CompletedReply {
             upload: None,
             body,
             request_id,
-        }),
+        }))),
+        Err(err) if final_state(&err) == Some(FinalState::Completed) => {
+            Ok(Complete::AlreadyCompleted)
+        }
         Err(err) => Err(err),
     }
 }
@@ -116,40 +136,67 @@ pub(super) async fn cancel(client: &Client, upload_id: &str) -> Cancel {
         .await
     {
         Ok(_) => Cancel::Cancelled,
-        Err(err) if is_already(&err, "completed") => Cancel::AlreadyCompleted,
-        Err(err) if is_already(&err, "cancelled") || is_already(&err, "expired") => Cancel::Gone,
-        Err(err) => Cancel::Failed(err),
+        Err(err) => match final_state(&err) {
+            Some(FinalState::Completed) => Cancel::AlreadyCompleted,
+            Some(FinalState::Cancelled | FinalState::Expired) => Cancel::Gone,
+            None => Cancel::Failed(err),
+        },
     }
 }
 
-/// Whether an error reply says the Upload is in `state` already: "Upload is
-/// completed", "Upload is already completed", "its status is 'completed'"
-/// (there is no error code for it). `cancelled` also matches the American
-/// "canceled".
-pub(super) fn is_already(err: &Error, state: &str) -> bool {
+/// The final state a 400 or 409 error reply says the Upload is in already.
+///
+/// The error's `code` is read first: a code whose last word is the state
+/// (`upload_already_completed`, `upload_cancelled`, `expired`) and that has
+/// no `not` in it. OpenAI sends no code for this today (`code` is null), so
+/// the message is the fallback: "Upload is completed", "Upload is already
+/// completed", "its status is 'completed'" ([`PHRASES`]). `cancelled` also
+/// matches the American "canceled".
+pub(super) fn final_state(err: &Error) -> Option<FinalState> {
     let Error::Api { status, body, .. } = err else {
-        return false;
+        return None;
     };
     if !matches!(status.as_u16(), 400 | 409) {
-        return false;
+        return None;
     }
-    let Some(message) = body.as_ref().map(|body| body.message.to_ascii_lowercase()) else {
-        return false;
-    };
-    let states: &[&str] = match state {
-        "cancelled" => &["cancelled", "canceled"],
-        other => &[other],
-    };
-    states.iter().any(|state| {
-        [
-            format!("is {state}"),
-            format!("already {state}"),
-            format!("status is '{state}'"),
-            format!("status is \"{state}\""),
-        ]
-        .iter()
-        .any(|phrase| message.contains(phrase.as_str()))
+    let body = body.as_ref()?;
+    if let Some(code) = body.code.as_deref().map(str::to_ascii_lowercase) {
+        let words: Vec<&str> = code.split(['_', '.', '-', ' ']).collect();
+        let state = words.last().and_then(|word| state_named(word));
+        if let Some(state) = state.filter(|_| !words.contains(&"not")) {
+            return Some(state);
+        }
+    }
+    let message = body.message.to_ascii_lowercase();
+    STATES.iter().find_map(|(word, state)| {
+        PHRASES
+            .iter()
+            .any(|phrase| message.contains(&phrase.replace("{state}", word)))
+            .then_some(*state)
     })
+}
+
+/// The words for each final state.
+const STATES: [(&str, FinalState); 4] = [
+    ("completed", FinalState::Completed),
+    ("cancelled", FinalState::Cancelled),
+    ("canceled", FinalState::Cancelled),
+    ("expired", FinalState::Expired),
+];
+
+/// How OpenAI's messages say an Upload is in `{state}` already.
+const PHRASES: [&str; 4] = [
+    "is {state}",
+    "already {state}",
+    "status is '{state}'",
+    "status is \"{state}\"",
+];
+
+fn state_named(word: &str) -> Option<FinalState> {
+    STATES
+        .iter()
+        .find(|(name, _)| *name == word)
+        .map(|(_, state)| *state)
 }
 
 /// An integer, or `None` for anything else (a string, a float, null).
@@ -162,6 +209,10 @@ mod tests {
     use super::*;
 
     fn api(status: u16, message: &str) -> Error {
+        coded(status, message, None)
+    }
+
+    fn coded(status: u16, message: &str, code: Option<&str>) -> Error {
         Error::Api {
             status: reqwest::StatusCode::from_u16(status).unwrap(),
             request_id: None,
@@ -169,6 +220,7 @@ mod tests {
             path: "/uploads/u/complete".into(),
             body: Some(Box::new(openai_runtime::ApiErrorBody {
                 message: message.into(),
+                code: code.map(str::to_owned),
                 ..Default::default()
             })),
             raw: String::new(),
@@ -181,18 +233,53 @@ mod tests {
             400,
             "Cannot cancel upload 'u': Upload is already completed.",
         );
-        assert!(is_already(&completed, "completed"));
-        assert!(!is_already(&completed, "cancelled"));
-        assert!(is_already(&api(400, "Upload is completed"), "completed"));
-        assert!(is_already(&api(409, "Upload is canceled"), "cancelled"));
-        assert!(!is_already(&api(500, "Upload is completed"), "completed"));
-        assert!(!is_already(
-            &api(400, "Upload is not completed"),
-            "completed"
-        ));
+        assert_eq!(final_state(&completed), Some(FinalState::Completed));
+        assert_eq!(
+            final_state(&api(400, "Upload is completed")),
+            Some(FinalState::Completed)
+        );
+        assert_eq!(
+            final_state(&api(409, "Upload is canceled")),
+            Some(FinalState::Cancelled)
+        );
+        assert_eq!(
+            final_state(&api(409, "Upload is cancelled")),
+            Some(FinalState::Cancelled)
+        );
+        assert_eq!(final_state(&api(500, "Upload is completed")), None);
+        assert_eq!(final_state(&api(400, "Upload is not completed")), None);
+        assert_eq!(final_state(&api(400, "Upload is pending")), None);
         let expired = "Cannot cancel upload 'u': its status is 'expired', not 'pending'.";
-        assert!(is_already(&api(400, expired), "expired"));
-        assert!(!is_already(&api(400, expired), "pending"));
+        assert_eq!(final_state(&api(400, expired)), Some(FinalState::Expired));
+    }
+
+    #[test]
+    fn a_code_is_read_before_the_message() {
+        assert_eq!(
+            final_state(&coded(
+                400,
+                "Upload is cancelled",
+                Some("upload_already_completed")
+            )),
+            Some(FinalState::Completed)
+        );
+        assert_eq!(
+            final_state(&coded(400, "Something went wrong", Some("upload_expired"))),
+            Some(FinalState::Expired)
+        );
+        // A code that names no final state leaves it to the message.
+        assert_eq!(
+            final_state(&coded(
+                400,
+                "Upload is expired",
+                Some("upload_not_completed")
+            )),
+            Some(FinalState::Expired)
+        );
+        assert_eq!(
+            final_state(&coded(400, "Upload is pending", Some("invalid_state"))),
+            None
+        );
     }
 
     #[test]

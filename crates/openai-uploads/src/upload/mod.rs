@@ -45,7 +45,7 @@ pub use options::{
 };
 pub use pending::{PendingUpload, PruneOutcome, PrunedUpload, pending_uploads};
 
-use api::Cancel;
+use api::{Cancel, Complete};
 use end::{CancelOnDrop, End, cancel};
 use events::{Clock, Events, Sent};
 use journal::{CreateParams, Keeper, Record};
@@ -280,11 +280,11 @@ impl<'c> Uploads<'c> {
         };
         let end = End::new(self, upload_id, options, journal, events);
         match completed {
-            Ok(reply) => Ok(end
-                .completed(CompletedUpload::received(upload_id, reply))
+            Ok(Complete::Completed(reply)) => Ok(end
+                .completed(CompletedUpload::received(upload_id, *reply))
                 .await),
             // A retry of a `complete` whose reply was lost.
-            Err(err) if api::is_already(&err, "completed") => {
+            Ok(Complete::AlreadyCompleted) => {
                 Ok(end.completed(CompletedUpload::lost(upload_id)).await)
             }
             Err(err) => end.failed(err, true).await,
