@@ -372,6 +372,28 @@ async fn a_changed_file_cancels_the_stale_upload_and_starts_afresh() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stale_upload_found_completed_is_not_called_cancelled() {
+    let (fake, scratch, stale) = a_pending_upload(2, 8 * 16 * KIB).await;
+    // Say another run completed it meanwhile: its cancel is refused.
+    let mut completed = fake.upload(&stale).unwrap();
+    completed.status = UploadStatus::Completed;
+    fake.state().insert_upload(completed);
+    let data = pattern(8 * 16 * KIB + 1);
+    std::fs::write(&scratch.path, &data).unwrap();
+
+    let (done, events) = upload(&client(&fake), &scratch.path, &journaled(&scratch.journals)).await;
+    assert_uploaded_afresh(&fake, &done.unwrap(), &stale, &data);
+    assert_eq!(fake.upload(&stale).unwrap().status, UploadStatus::Completed);
+    assert_eq!(fake.count(Route::CancelUpload), 1);
+    assert!(
+        matches!(&events[0], UploadEvent::Discarded { upload_id, cancelled: false, .. }
+            if *upload_id == stale),
+        "{events:?}"
+    );
+    assert_eq!(pending_uploads(Some(&scratch.journals)).unwrap(), []);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn with_resume_off_the_journaled_upload_is_cancelled() {
     let (fake, scratch, stale) = a_pending_upload(2, 8 * 16 * KIB).await;
     let options = journaled(&scratch.journals).resume(false);

@@ -345,6 +345,37 @@ async fn an_interrupt_during_create_cancels_the_new_upload() {
 }
 
 #[tokio::test]
+async fn a_new_upload_whose_cancel_finds_it_completed_is_not_called_cancelled() {
+    let server = MockServer::start().await;
+    on(
+        CREATE,
+        reply("pending").set_delay(Duration::from_millis(300)),
+    )
+    .mount(&server)
+    .await;
+    on(
+        CANCEL,
+        error_reply(
+            400,
+            "Cannot cancel upload 'upload_abc123': Upload is already completed.",
+        ),
+    )
+    .expect(1)
+    .mount(&server)
+    .await;
+    let file = named_file(".jsonl", b"{}\n");
+    let client = client(&server.uri());
+    let err = upload_until(&client, file.path(), &options("fine-tune"), async {})
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, UploadError::Interrupted { upload_id: Some(id), cancelled: false, cancel_error: None, .. } if id == ID),
+        "{err:?}"
+    );
+    server.verify().await;
+}
+
+#[tokio::test]
 async fn an_interrupt_during_complete_lets_it_finish() {
     let server = server_with(
         reply("completed").set_delay(Duration::from_millis(300)),

@@ -66,6 +66,34 @@ pub(super) enum Cancel {
     Failed(Error),
 }
 
+/// What a cancel leaves the Upload as, for telling the caller.
+#[derive(Debug)]
+pub(super) struct Settled {
+    /// Cancelled now, or already cancelled or expired: no longer pending.
+    pub cancelled: bool,
+    /// Completed: not cancelled, and not pending either.
+    pub completed: bool,
+    /// Why the cancel failed; the Upload may still be pending.
+    pub error: Option<Error>,
+}
+
+impl Cancel {
+    /// Whether the Upload ended up cancelled or completed, or why the cancel
+    /// failed. A completed Upload is never counted as cancelled.
+    pub(super) fn settled(self) -> Settled {
+        let (cancelled, completed, error) = match self {
+            Self::Cancelled | Self::Gone => (true, false, None),
+            Self::AlreadyCompleted => (false, true, None),
+            Self::Failed(err) => (false, false, Some(err)),
+        };
+        Settled {
+            cancelled,
+            completed,
+            error,
+        }
+    }
+}
+
 pub(super) async fn create(client: &Client, params: &CreateUploadRequest) -> Result<Created> {
     let request = Request::new(Method::POST, "/uploads".to_owned()).json(params)?;
     client.execute(request).await.map(ApiResponse::into_data)

@@ -120,13 +120,10 @@ impl<'a, 'c> End<'a, 'c> {
             self.upload_id,
             self.options.cancel_timeout,
         )
-        .await;
-        let completed = matches!(outcome, Cancel::AlreadyCompleted);
-        let (cancelled, error) = match outcome {
-            Cancel::Cancelled | Cancel::Gone => (true, None),
-            Cancel::AlreadyCompleted => (false, None),
-            Cancel::Failed(err) => (false, Some(Box::new(err))),
-        };
+        .await
+        .settled();
+        let (cancelled, completed) = (outcome.cancelled, outcome.completed);
+        let error = outcome.error.map(Box::new);
         let journal = match (cancelled || completed, self.journal) {
             (true, Some(journal)) => {
                 journal.remove().await;
@@ -162,11 +159,7 @@ impl<'a, 'c> End<'a, 'c> {
         let events = self.events;
         let outcome = self.cancel().await;
         if outcome.completed && completing {
-            (events)(&UploadEvent::Completed {
-                upload_id: upload_id.clone(),
-                file_id: None,
-            });
-            return Ok(CompletedUpload::lost(&upload_id));
+            return Ok(completed_after_all(&upload_id, events));
         }
         Err(UploadError::Failed {
             upload_id,
@@ -195,11 +188,7 @@ impl<'a, 'c> End<'a, 'c> {
         let events = self.events;
         let outcome = self.cancel().await;
         if outcome.completed {
-            (events)(&UploadEvent::Completed {
-                upload_id: upload_id.clone(),
-                file_id: None,
-            });
-            return Ok(CompletedUpload::lost(&upload_id));
+            return Ok(completed_after_all(&upload_id, events));
         }
         Err(UploadError::Interrupted {
             upload_id: Some(upload_id),
@@ -226,6 +215,16 @@ impl<'a, 'c> End<'a, 'c> {
             journal,
         }
     }
+}
+
+/// The cancel found the Upload completed: the `complete` whose reply was
+/// lost went through, so the upload succeeded, its File unknown.
+fn completed_after_all(upload_id: &str, events: Events<'_>) -> CompletedUpload {
+    (events)(&UploadEvent::Completed {
+        upload_id: upload_id.to_owned(),
+        file_id: None,
+    });
+    CompletedUpload::lost(upload_id)
 }
 
 /// What a cancel came to.
@@ -267,8 +266,8 @@ impl Drop for CancelOnDrop {
         };
         if let Ok(runtime) = tokio::runtime::Handle::try_current() {
             runtime.spawn(async move {
-                let cancelled = api::cancel(&client, &upload_id).await;
-                if let (Cancel::Cancelled | Cancel::Gone, Some(journal)) = (cancelled, journal) {
+                let settled = api::cancel(&client, &upload_id).await.settled();
+                if let (true, Some(journal)) = (settled.cancelled || settled.completed, journal) {
                     let _ = std::fs::remove_file(journal);
                 }
             });

@@ -100,6 +100,14 @@ impl Record {
     }
 }
 
+impl Record {
+    /// Whether the Upload has expired, by this machine's clock.
+    pub fn expired(&self) -> bool {
+        self.deadline
+            .is_some_and(|deadline| deadline <= super::events::unix_now())
+    }
+}
+
 /// What a journal file holds.
 pub(super) enum Loaded {
     Missing,
@@ -115,30 +123,37 @@ pub(super) fn load(path: &Path) -> Loaded {
     match std::fs::read(path) {
         Ok(bytes) => match parse(&bytes) {
             Ok(record) => Loaded::Found(Box::new(record)),
-            Err(why) if why.contains(NEWER) => Loaded::Newer(why),
-            Err(why) => Loaded::Unreadable(why),
+            Err(Unusable::Newer(why)) => Loaded::Newer(why),
+            Err(Unusable::Unreadable(why)) => Loaded::Unreadable(why),
         },
         Err(err) if err.kind() == io::ErrorKind::NotFound => Loaded::Missing,
         Err(err) => Loaded::Unreadable(err.to_string()),
     }
 }
 
-const NEWER: &str = "written by a newer version";
+/// Why journal bytes cannot be used.
+#[derive(Debug, PartialEq, Eq)]
+enum Unusable {
+    Unreadable(String),
+    /// Written by a newer version of this program.
+    Newer(String),
+}
 
-fn parse(bytes: &[u8]) -> Result<Record, String> {
-    let value: serde_json::Value =
-        serde_json::from_slice(bytes).map_err(|err| format!("it is not valid JSON ({err})"))?;
+fn parse(bytes: &[u8]) -> Result<Record, Unusable> {
+    let unreadable = Unusable::Unreadable;
+    let value: serde_json::Value = serde_json::from_slice(bytes)
+        .map_err(|err| unreadable(format!("it is not valid JSON ({err})")))?;
     let version = value
         .get("version")
         .and_then(serde_json::Value::as_u64)
-        .ok_or("it has no version")?;
+        .ok_or_else(|| unreadable("it has no version".into()))?;
     if version > VERSION {
-        return Err(format!(
-            "it was {NEWER} of this program (journal version {version}, this one reads \
-             {VERSION})"
-        ));
+        return Err(Unusable::Newer(format!(
+            "it was written by a newer version of this program (journal version {version}, \
+             this one reads {VERSION})"
+        )));
     }
-    serde_json::from_value(value).map_err(|err| format!("it is not a journal ({err})"))
+    serde_json::from_value(value).map_err(|err| unreadable(format!("it is not a journal ({err})")))
 }
 
 /// The journal file and lock of one key in a directory.
@@ -526,22 +541,18 @@ mod tests {
 
     #[test]
     fn bad_journals_say_why() {
-        assert!(
-            parse(b"{\"version\":1,")
-                .unwrap_err()
-                .contains("not valid JSON")
-        );
-        assert!(parse(b"{}").unwrap_err().contains("no version"));
-        assert!(
-            parse(b"{\"version\":2}")
-                .unwrap_err()
-                .contains("newer version")
-        );
-        assert!(
-            parse(b"{\"version\":1}")
-                .unwrap_err()
-                .contains("not a journal")
-        );
+        let unreadable = |bytes: &[u8], want: &str| match parse(bytes) {
+            Err(Unusable::Unreadable(why)) => assert!(why.contains(want), "{why}"),
+            other => panic!("{other:?}"),
+        };
+        unreadable(b"{\"version\":1,", "not valid JSON");
+        unreadable(b"{}", "no version");
+        unreadable(b"{\"version\":1}", "not a journal");
+        // Told apart by its kind, not by its wording.
+        match parse(b"{\"version\":2}") {
+            Err(Unusable::Newer(why)) => assert!(why.contains("newer version"), "{why}"),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

@@ -45,7 +45,7 @@ pub use options::{
 };
 pub use pending::{PendingUpload, PruneOutcome, PrunedUpload, pending_uploads};
 
-use api::{Cancel, Complete};
+use api::Complete;
 use end::{CancelOnDrop, End, cancel};
 use events::{Clock, Events, Sent};
 use journal::{CreateParams, Keeper, Record};
@@ -320,15 +320,13 @@ impl<'c> Uploads<'c> {
                         journal: None,
                     }),
                 };
-                let (cancelled, cancel_error) =
-                    match cancel(self.client, &upload_id, options.cancel_timeout).await {
-                        Cancel::Failed(err) => (false, Some(Box::new(err))),
-                        _ => (true, None),
-                    };
+                let settled = cancel(self.client, &upload_id, options.cancel_timeout)
+                    .await
+                    .settled();
                 Err(UploadError::Interrupted {
                     upload_id: Some(upload_id),
-                    cancelled,
-                    cancel_error,
+                    cancelled: settled.cancelled,
+                    cancel_error: settled.error.map(Box::new),
                     journal: None,
                 })
             }

@@ -199,10 +199,7 @@ impl Uploads<'_> {
         if record.base_url != base_url {
             return PruneOutcome::OtherApi;
         }
-        if record
-            .deadline
-            .is_some_and(|deadline| deadline <= events::unix_now())
-        {
+        if record.expired() {
             return finish(slot, lock, PruneOutcome::Expired);
         }
         match cancel(self.client, &record.upload_id, PRUNE_CANCEL_LIMIT).await {

@@ -1,9 +1,8 @@
 //! Finding the journal of a file and judging it: resume the Upload it
 //! records, or cancel that Upload and make way for a new one.
 
-use super::api::Cancel;
 use super::end::cancel;
-use super::events::{self, Events, UploadEvent};
+use super::events::{Events, UploadEvent};
 use super::journal::{self, CreateParams, Loaded, Lock, Record, Slot};
 use super::options::{self, UploadOptions};
 use super::source::Source;
@@ -34,9 +33,7 @@ pub(super) async fn take_over(
             return None;
         }
     };
-    let expired = record
-        .deadline
-        .is_some_and(|deadline| deadline <= events::unix_now());
+    let expired = record.expired();
     let why = if !options.resume {
         Some("resuming is turned off".to_owned())
     } else if expired {
@@ -57,11 +54,13 @@ pub(super) async fn take_over(
         });
         return Some(*record);
     };
+    // An Upload found completed is not pending any more, but it was not
+    // cancelled either.
     let cancelled = !expired
-        && !matches!(
-            cancel(client, &record.upload_id, options.cancel_timeout).await,
-            Cancel::Failed(_)
-        );
+        && cancel(client, &record.upload_id, options.cancel_timeout)
+            .await
+            .settled()
+            .cancelled;
     (events)(&UploadEvent::Discarded {
         upload_id: record.upload_id.clone(),
         reason,
