@@ -64,18 +64,30 @@ fn routes(requests: &[RequestRecord]) -> Vec<Route> {
     requests.iter().map(|r| r.route).collect()
 }
 
-/// Asserts that no Part request arrived after the cancel request.
-fn no_part_after_cancel(requests: &[RequestRecord]) {
+/// Asserts that the cancel is the uploader's last word. After it only Parts
+/// already on their way may arrive: the fake serves connections
+/// concurrently, so a Part sent just before the cancel can be logged just
+/// after it. There are at most `concurrency` of those, and none is stored.
+fn no_part_after_cancel(requests: &[RequestRecord], concurrency: usize) {
     let cancel = requests
         .iter()
         .position(|r| r.route == Route::CancelUpload)
         .expect("a cancel request");
-    let late: Vec<_> = requests[cancel..]
-        .iter()
-        .filter(|r| r.route == Route::AddPart)
-        .collect();
-    assert!(late.is_empty(), "parts after the cancel: {requests:#?}");
-    assert_eq!(requests.len(), cancel + 1, "{requests:#?}");
+    let after = &requests[cancel + 1..];
+    assert!(
+        after.iter().all(|r| r.route == Route::AddPart),
+        "only Parts already on their way may follow the cancel: {requests:#?}"
+    );
+    assert!(
+        after.len() <= concurrency,
+        "parts after the cancel: {requests:#?}"
+    );
+    assert!(
+        after
+            .iter()
+            .all(|r| r.part.as_ref().is_none_or(|part| part.id.is_none())),
+        "a Part stored after the cancel: {requests:#?}"
+    );
 }
 
 #[test]
@@ -232,7 +244,7 @@ fn a_failed_part_cancels_the_upload() {
     assert!(!stderr.contains(SECRET));
     let routes = routes(&requests);
     assert!(!routes.contains(&Route::CompleteUpload), "{routes:?}");
-    no_part_after_cancel(&requests);
+    no_part_after_cancel(&requests, 2);
     assert!(fake.file_bytes(&id).is_none());
 }
 
@@ -305,7 +317,7 @@ fn interrupt_cancels(signal: libc::c_int, code: i32, said: &str) -> (Fake, Outpu
     let id = upload_id(&requests);
     assert_eq!(fake.upload(&id).unwrap().status, UploadStatus::Cancelled);
     assert!(stderr.contains(&format!("{said} {id}")), "{stderr}");
-    no_part_after_cancel(&requests);
+    no_part_after_cancel(&requests, 2);
     (fake, out)
 }
 
@@ -394,7 +406,9 @@ fn a_part_size_that_makes_millions_of_parts_is_refused_in_bounded_memory() {
         "{stderr}"
     );
     assert!(fake.requests().is_empty(), "nothing is sent");
-    assert!(peak_kib < 64 * 1024, "peak RSS {peak_kib} KiB");
+    // A plan of a billion parts would take gigabytes; the bound leaves room
+    // for what a loaded machine maps of the debug binary (87 MiB seen).
+    assert!(peak_kib < 256 * 1024, "peak RSS {peak_kib} KiB");
 }
 
 /// Runs the CLI against a fake that must receive nothing, and expects exit 2 with `needle`
