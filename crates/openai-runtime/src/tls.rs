@@ -18,8 +18,16 @@ pub(super) struct Settings<'a> {
     /// are loaded, which keeps start-up cheap.
     pub(super) https: bool,
     /// Extra roots, PEM.
+    #[cfg_attr(
+        not(any(feature = "rustls", feature = "native-tls")),
+        expect(dead_code, reason = "only a TLS backend reads them")
+    )]
     pub(super) root_certificates: &'a [Vec<u8>],
     /// Client certificate chain and private key, PEM.
+    #[cfg_attr(
+        not(any(feature = "rustls", feature = "native-tls")),
+        expect(dead_code, reason = "only a TLS backend reads them")
+    )]
     pub(super) identity: Option<(&'a [u8], &'a [u8])>,
     /// TCP connect plus TLS handshake (reqwest's connect timeout wraps its
     /// whole connector, TLS included, and the tunnel through a proxy).
