@@ -13,27 +13,27 @@
 
 use std::collections::BTreeMap;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Pointer, Result};
 use crate::ir::HttpMethod;
 
 pub const FILE: &str = "generate.yaml";
 
 /// The whole generation config.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
     pub resources: BTreeMap<String, ResourceConfig>,
 }
 
 /// One resource: its methods and nested resources.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ResourceConfig {
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub methods: BTreeMap<String, String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub subresources: BTreeMap<String, ResourceConfig>,
 }
 
@@ -47,6 +47,28 @@ impl Config {
             Error::new(format!("{FILE}#"), format!("cannot parse{at}: {e}"))
         })
     }
+
+    /// This config as `generate.yaml` text.
+    pub fn to_yaml(&self) -> String {
+        serde_yaml::to_string(self).expect("maps of strings always serialize")
+    }
+}
+
+/// The pointer into `generate.yaml` of the method `key`
+/// (`uploads.parts.create`).
+pub fn method_pointer(key: &str) -> Pointer {
+    let mut at = Pointer::root(&format!("{FILE}#/resources"));
+    let words: Vec<&str> = key.split('.').collect();
+    if let [resources @ .., method] = &words[..] {
+        for (i, resource) in resources.iter().enumerate() {
+            if i > 0 {
+                at = at.join("subresources");
+            }
+            at = at.join(resource);
+        }
+        at = at.join("methods").join(method);
+    }
+    at
 }
 
 /// Splits `post /uploads/{upload_id}/cancel` into its method and path.

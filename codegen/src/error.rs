@@ -46,6 +46,12 @@ impl Pointer {
         Pointer(format!("{}/{}", self.0, token))
     }
 
+    /// One reference token as it was before [`Pointer::join`] escaped it
+    /// (a `$ref`'s last word, say).
+    pub fn unescape(token: &str) -> String {
+        token.replace("~1", "/").replace("~0", "~")
+    }
+
     pub fn error(&self, message: impl Into<String>) -> Error {
         Error::new(self.0.clone(), message)
     }

@@ -105,23 +105,6 @@ pub fn lower(spec: &Value, config: &Config) -> Result<Api> {
     Ok(api)
 }
 
-/// The pointer into `generate.yaml` of the method `key`
-/// (`uploads.parts.create`).
-pub(crate) fn method_pointer(key: &str) -> Pointer {
-    let mut at = Pointer::root(&format!("{}#/resources", config::FILE));
-    let words: Vec<&str> = key.split('.').collect();
-    if let [resources @ .., method] = &words[..] {
-        for (i, resource) in resources.iter().enumerate() {
-            if i > 0 {
-                at = at.join("subresources");
-            }
-            at = at.join(resource);
-        }
-        at = at.join("methods").join(method);
-    }
-    at
-}
-
 /// Handles and models share the crate root, so their names must not meet:
 /// a handle named like a model becomes `<Name>Handle`
 /// (`client.organization().data_retention()` is an
@@ -748,7 +731,7 @@ impl<'s> Lowerer<'s> {
                 "only references to `{prefix}...` are supported here"
             ))
         })?;
-        let name = unescape(name);
+        let name = Pointer::unescape(name);
         let target = get(self.spec, "components")
             .and_then(|c| get(c, kind))
             .and_then(|c| get(c, &name))
@@ -906,11 +889,6 @@ fn scalar_text(value: &Value) -> Option<String> {
         Value::Bool(b) => Some(b.to_string()),
         _ => None,
     }
-}
-
-/// Undoes JSON-pointer escaping in a `$ref` token.
-fn unescape(token: &str) -> String {
-    token.replace("~1", "/").replace("~0", "~")
 }
 
 /// `k=v&k2=v2` (a path key's fixed query) as pairs, in order.

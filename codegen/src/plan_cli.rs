@@ -16,9 +16,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use heck::ToShoutySnakeCase;
 
+use crate::config::method_pointer;
 use crate::error::Result;
 use crate::ir::*;
-use crate::lower::method_pointer;
 use crate::names::{kebab, singular};
 
 /// Flags the hand-written CLI defines on every command (its global flags,

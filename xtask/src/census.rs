@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use codegen::config::ResourceConfig;
+use codegen::error::Pointer;
 use codegen::ir::HttpMethod;
 use codegen::names::snake;
 use codegen::{Config, Spec};
@@ -259,7 +259,7 @@ pub fn census(path: &Path, compile: bool) -> Result<Report, String> {
     // `generate.yaml`; timed stage by stage.
     let spec_text = serde_yaml::to_string(&reduce(spec.value(), &generated))
         .map_err(|e| format!("cannot write the reduced spec: {e}"))?;
-    let config_text = config_yaml(&config_of(&generated));
+    let config_text = config_of(&generated).to_yaml();
     let cpu = cpu_time();
     let load = load_average();
     let started = Instant::now();
@@ -470,7 +470,7 @@ fn reduce(spec: &Yaml, ops: &[&Op]) -> Yaml {
                     && let Some(rest) = reference.strip_prefix("#/components/")
                     && let Some((kind, name)) = rest.split_once('/')
                 {
-                    let name = name.replace("~1", "/").replace("~0", "~");
+                    let name = Pointer::unescape(name);
                     if seen.insert((kind.to_owned(), name.clone()))
                         && let Some(target) = spec
                             .get("components")
@@ -506,31 +506,6 @@ fn reduce(spec: &Yaml, ops: &[&Op]) -> Yaml {
     Yaml::Mapping(out)
 }
 
-/// `config` as `generate.yaml` text.
-fn config_yaml(config: &Config) -> String {
-    fn resource(out: &mut String, indent: usize, name: &str, config: &ResourceConfig) {
-        let pad = " ".repeat(indent);
-        let _ = writeln!(out, "{pad}{name}:");
-        if !config.methods.is_empty() {
-            let _ = writeln!(out, "{pad}  methods:");
-            for (method, endpoint) in &config.methods {
-                let _ = writeln!(out, "{pad}    {method}: {endpoint}");
-            }
-        }
-        if !config.subresources.is_empty() {
-            let _ = writeln!(out, "{pad}  subresources:");
-            for (name, sub) in &config.subresources {
-                resource(out, indent + 4, name, sub);
-            }
-        }
-    }
-    let mut out = String::from("resources:\n");
-    for (name, config) in &config.resources {
-        resource(&mut out, 2, name, config);
-    }
-    out
-}
-
 /// A `generate.yaml` holding exactly `ops`.
 fn config_of(ops: &[&Op]) -> Config {
     let mut config = Config::default();
@@ -551,28 +526,18 @@ fn config_of(ops: &[&Op]) -> Config {
 /// operation in the spec, into its method in `generate.yaml`, or at a
 /// resource that holds it.
 fn concerns(pointer: &str, op: &Op) -> bool {
-    let words: Vec<&str> = op.key.split('.').collect();
-    let mut config = format!("{}#/resources", codegen::config::FILE);
-    for (i, resource) in words[..words.len() - 1].iter().enumerate() {
-        if i > 0 {
-            config.push_str("/subresources");
-        }
-        config.push('/');
-        config.push_str(resource);
-    }
-    config.push_str("/methods/");
-    config.push_str(words[words.len() - 1]);
-    let spec = format!(
-        "#/paths/{}/{}",
-        op.path.replace('~', "~0").replace('/', "~1"),
-        op.method.key()
-    );
+    let config = codegen::config::method_pointer(&op.key);
+    let spec = Pointer::root("#")
+        .join("paths")
+        .join(&op.path)
+        .join(op.method.key());
     let within = |inner: &str, outer: &str| {
         inner
             .strip_prefix(outer)
             .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
     };
-    within(pointer, &spec) || within(pointer, &config) || within(&config, pointer)
+    let (config, spec) = (config.as_str(), spec.as_str());
+    within(pointer, spec) || within(pointer, config) || within(config, pointer)
 }
 
 /// Writes the scratch crate: the library's and the CLI's generated folders

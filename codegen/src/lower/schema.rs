@@ -197,7 +197,7 @@ impl<'s> Lowerer<'s> {
                 "only references to `{SCHEMA_REF}...` are supported, not `{text}`"
             ))
         })?;
-        let name = unescape(name);
+        let name = Pointer::unescape(name);
         if self.component_schema(&name).is_none() {
             return Err(at.error(format!("`{text}` does not exist")));
         }
@@ -824,7 +824,7 @@ impl<'s> Lowerer<'s> {
                 .iter()
                 .find_map(|item| get(item, "$ref"))
         })?;
-        let name = unescape(reference.as_str()?.strip_prefix(SCHEMA_REF)?);
+        let name = Pointer::unescape(reference.as_str()?.strip_prefix(SCHEMA_REF)?);
         text(self.component_schema(&name)?, "description")
     }
 
