@@ -26,7 +26,7 @@ use proc_macro2::TokenStream;
 
 pub use config::Config;
 pub use error::{Error, Result};
-pub use plan_cli::RESERVED_FLAGS;
+pub use plan_cli::{RESERVED_COMMANDS, RESERVED_FLAGS};
 pub use render::{HEADER, Unit};
 
 /// Where generated files go, relative to the repository root.

@@ -16,8 +16,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use heck::ToShoutySnakeCase;
 
-use crate::config::method_pointer;
-use crate::error::Result;
+use crate::config::{self, method_pointer};
+use crate::error::{Pointer, Result};
 use crate::ir::*;
 use crate::names::{kebab, singular};
 
@@ -45,10 +45,27 @@ pub const RESERVED_FLAGS: &[&str] = &[
     "debug",
 ];
 
+/// Commands the hand-written CLI adds, as their path from `openai`; no
+/// generated resource or command may take one (clap would refuse the
+/// command line, or one of the two would be unreachable). The CLI's tests
+/// check that this is the list of its hand-written commands.
+pub const RESERVED_COMMANDS: &[&[&str]] = &[
+    &["@completion"],
+    &["completion"],
+    &["uploads", "pending"],
+    &["uploads", "prune"],
+    &["uploads", "upload"],
+];
+
 /// The flag of a command that downloads a file: where to write it.
 pub const OUTPUT_FLAG: &str = "output";
 
 pub fn plan(api: &mut Api) -> Result<()> {
+    check_commands(
+        &api.resources,
+        &[],
+        &Pointer::root(&format!("{}#/resources", config::FILE)),
+    )?;
     let Api {
         resources, types, ..
     } = api;
@@ -235,6 +252,43 @@ impl Planner<'_> {
             TypeRef::Any => Shape::Value(FlagValue::Document),
         }
     }
+}
+
+/// No generated group or command may take the place of a hand-written one
+/// ([`RESERVED_COMMANDS`]), under its name or, for a group, under the
+/// official CLI's top-level spelling (`vector-stores:file-batches`).
+fn check_commands(resources: &[Resource], parents: &[&str], at: &Pointer) -> Result<()> {
+    let reserved = |path: &[&str]| RESERVED_COMMANDS.contains(&path);
+    for resource in resources {
+        let at = match parents {
+            [] => at.join(&resource.api_name),
+            _ => at.join("subresources").join(&resource.api_name),
+        };
+        let mut path = parents.to_vec();
+        path.push(&resource.cli.name);
+        for taken in [path.as_slice(), &[resource.cli.official_name.as_str()]] {
+            if reserved(taken) {
+                return Err(at.error(format!(
+                    "the command group `openai {}` would take the place of the CLI's own \
+                     command of that name",
+                    taken.join(" ")
+                )));
+            }
+        }
+        for op in &resource.operations {
+            let mut command = path.clone();
+            command.push(&op.cli.name);
+            if reserved(&command) {
+                return Err(method_pointer(&op.key).error(format!(
+                    "the command `openai {}` would take the place of the CLI's own command \
+                     of that name",
+                    command.join(" ")
+                )));
+            }
+        }
+        check_commands(&resource.subresources, &path, &at)?;
+    }
+    Ok(())
 }
 
 /// Flag names and Rust fields must be unique within a command, and no flag

@@ -504,3 +504,34 @@ fn a_description_may_quote_the_formatter_marker() {
     );
     assert!(models.contains("/// // @codegen-file 1"), "{models}");
 }
+
+/// A generated command or group may not take the place of one the CLI writes by hand.
+#[test]
+fn a_command_that_would_shadow_a_hand_written_one() {
+    let spec = spec_with("      type: object\n      properties:\n        id: {type: string}");
+    assert_error(
+        &spec,
+        "resources:\n  uploads:\n    methods:\n      upload: get /things/{thing_id}\n",
+        "generate.yaml#/resources/uploads/methods/upload",
+        "the command `openai uploads upload` would take the place of the CLI's own command",
+    );
+    assert_error(
+        &spec,
+        "resources:\n  completion:\n    methods:\n      get: get /things/{thing_id}\n",
+        "generate.yaml#/resources/completion",
+        "the command group `openai completion` would take the place",
+    );
+    assert_error(
+        &spec,
+        "resources:\n  uploads:\n    subresources:\n      prune:\n        methods:\n          get: get /things/{thing_id}\n",
+        "generate.yaml#/resources/uploads/subresources/prune",
+        "the command group `openai uploads prune` would take the place",
+    );
+    // The same names elsewhere are fine.
+    codegen::generate(
+        &spec,
+        "resources:\n  things:\n    methods:\n      upload: get /things/{thing_id}\n",
+        "openai_uploads",
+    )
+    .unwrap();
+}

@@ -152,6 +152,8 @@ pub fn command() -> clap::Command {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeSet;
+
     use clap::FromArgMatches;
 
     use super::*;
@@ -197,6 +199,47 @@ mod tests {
         assert_eq!(cli.global.format, Format::Yaml);
         assert!(cli.global.raw_output);
         assert_eq!(cli.global.max_retries, 0);
+    }
+
+    /// The generator refuses a flag named like a global one: its list is this CLI's.
+    #[test]
+    fn the_generators_reserved_flags_are_the_global_flags() {
+        let command = command();
+        let mut globals: BTreeSet<&str> = command
+            .get_arguments()
+            .filter(|arg| arg.is_global_set())
+            .filter_map(Arg::get_long)
+            .collect();
+        globals.insert("help");
+        let reserved: BTreeSet<&str> = codegen::RESERVED_FLAGS.iter().copied().collect();
+        assert_eq!(globals, reserved);
+    }
+
+    /// The generator refuses a command named like a hand-written one: its list is the
+    /// commands this CLI has beyond the generated ones.
+    #[test]
+    fn the_generators_reserved_commands_are_the_hand_written_ones() {
+        fn paths(command: &clap::Command, parents: &[String], out: &mut BTreeSet<Vec<String>>) {
+            for sub in command.get_subcommands() {
+                let mut path = parents.to_vec();
+                path.push(sub.get_name().to_owned());
+                out.insert(path.clone());
+                paths(sub, &path, out);
+            }
+        }
+        let (mut all, mut generated) = (BTreeSet::new(), BTreeSet::new());
+        paths(&command(), &[], &mut all);
+        paths(
+            &Resource::augment_subcommands(clap::Command::new("openai")),
+            &[],
+            &mut generated,
+        );
+        let hand_written: BTreeSet<Vec<String>> = all.difference(&generated).cloned().collect();
+        let reserved: BTreeSet<Vec<String>> = codegen::RESERVED_COMMANDS
+            .iter()
+            .map(|path| path.iter().map(|word| (*word).to_owned()).collect())
+            .collect();
+        assert_eq!(hand_written, reserved);
     }
 
     #[test]
