@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use openai_uploads::{PendingUpload, PruneOutcome, pending_uploads};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::args::JournalArgs;
 use crate::client;
@@ -38,19 +38,13 @@ pub fn prune(global: &Global, args: &JournalArgs) -> ExitCode {
     let entries = pruned
         .iter()
         .map(|pruned| {
-            let (outcome, error) = match &pruned.outcome {
-                PruneOutcome::Cancelled => ("cancelled", None),
-                PruneOutcome::AlreadyGone => ("already_gone", None),
-                PruneOutcome::Expired => ("expired", None),
-                PruneOutcome::Active => ("active", None),
-                PruneOutcome::OtherApi => ("other_api", None),
-                PruneOutcome::Unreadable => ("unreadable", None),
-                PruneOutcome::Removed => ("removed", None),
+            let outcome = pruned.outcome.as_str();
+            let error = match &pruned.outcome {
                 PruneOutcome::Failed(err) => {
                     failed = true;
-                    ("failed", Some(output::summary(err, global)))
+                    Some(output::summary(err, global))
                 }
-                _ => ("unknown", None),
+                _ => None,
             };
             let mut entry = entry(&pruned.pending);
             if let Value::Object(fields) = &mut entry {
@@ -72,26 +66,9 @@ pub fn prune(global: &Global, args: &JournalArgs) -> ExitCode {
     code
 }
 
+/// A journaled Upload as the library serializes it.
 fn entry(pending: &PendingUpload) -> Value {
-    if let Some(why) = &pending.unreadable {
-        return json!({
-            "journal": pending.journal.to_string_lossy(),
-            "unreadable": why,
-        });
-    }
-    json!({
-        "upload_id": pending.upload_id,
-        "path": pending.path.to_string_lossy(),
-        "bytes": pending.bytes,
-        "bytes_sent": pending.bytes_sent,
-        "parts": pending.parts,
-        "parts_sent": pending.parts_sent,
-        "expires_at": pending.expires_at,
-        "seconds_left": pending.expires_in.map(|left| left.as_secs()),
-        "active": pending.active,
-        "base_url": pending.base_url,
-        "journal": pending.journal.to_string_lossy(),
-    })
+    serde_json::to_value(pending).unwrap_or(Value::Null)
 }
 
 fn print(global: &Global, entries: Vec<Value>) -> ExitCode {

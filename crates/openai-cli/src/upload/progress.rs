@@ -6,7 +6,6 @@ use std::time::Duration;
 
 use indicatif::{HumanBytes, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use openai_uploads::UploadEvent;
-use serde_json::json;
 
 use super::shell::escape;
 use crate::size;
@@ -160,79 +159,15 @@ fn note(event: &UploadEvent) -> Option<String> {
     })
 }
 
-/// The JSON line for an event; none for progress, which the bar shows.
+/// The JSON line for an event, as the library serializes it; none for progress, which the
+/// bar shows (ten a second would drown the log).
 fn json_line(event: &UploadEvent) -> Option<String> {
-    let value = match event {
-        UploadEvent::Created {
-            upload_id,
-            bytes,
-            parts,
-            part_size,
-            expires_at,
-        } => json!({
-            "event": "created", "upload_id": upload_id, "bytes": bytes, "parts": parts,
-            "part_size": part_size, "expires_at": expires_at,
-        }),
-        UploadEvent::Resumed {
-            upload_id,
-            bytes,
-            parts,
-            part_size,
-            parts_done,
-            bytes_done,
-            expires_at,
-        } => json!({
-            "event": "resumed", "upload_id": upload_id, "bytes": bytes, "parts": parts,
-            "part_size": part_size, "parts_done": parts_done, "bytes_done": bytes_done,
-            "expires_at": expires_at,
-        }),
-        UploadEvent::Discarded {
-            upload_id,
-            reason,
-            cancelled,
-        } => json!({
-            "event": "discarded", "upload_id": upload_id, "reason": reason, "cancelled": cancelled,
-        }),
-        UploadEvent::PartSent {
-            index,
-            part_id,
-            bytes,
-            attempts,
-        } => json!({
-            "event": "part_sent", "index": index, "part_id": part_id, "bytes": bytes,
-            "attempts": attempts,
-        }),
-        UploadEvent::PartRetried {
-            index,
-            attempt,
-            error,
-            wait,
-        } => json!({
-            "event": "part_retried", "index": index, "attempt": attempt, "error": error,
-            "wait_seconds": wait.as_secs_f64(),
-        }),
-        UploadEvent::ExpiryWarning {
-            bytes_left,
-            rate,
-            needed,
-            expires_in,
-        } => json!({
-            "event": "expiry_warning", "bytes_left": bytes_left, "bytes_per_second": rate,
-            "seconds_needed": needed.as_secs(), "seconds_left": expires_in.as_secs(),
-        }),
-        UploadEvent::JournalWarning { message } => {
-            json!({ "event": "journal_warning", "message": message })
-        }
-        UploadEvent::Completed { upload_id, file_id } => {
-            json!({ "event": "completed", "upload_id": upload_id, "file_id": file_id })
-        }
-        UploadEvent::Cancelled { upload_id } => {
-            json!({ "event": "cancelled", "upload_id": upload_id })
-        }
-        _ => return None,
-    };
+    if matches!(event, UploadEvent::Progress { .. }) {
+        return None;
+    }
+    let line = serde_json::to_string(event).ok()?;
     // Stderr may be a terminal: C1 and bidi controls as JSON escapes too.
-    Some(crate::color::json_safe(&value.to_string()))
+    Some(crate::color::json_safe(&line))
 }
 
 /// `1h05m`, `12m30s`, `45s`.
@@ -248,6 +183,106 @@ fn clock(duration: Duration) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every event's line, exactly: `--progress json` is read by scripts.
+    #[test]
+    fn json_lines_for_every_event() {
+        let cases = [
+            (
+                UploadEvent::Created {
+                    upload_id: "upload_1".into(),
+                    bytes: 100,
+                    parts: 2,
+                    part_size: 64,
+                    expires_at: 1719188511,
+                },
+                r#"{"event":"created","upload_id":"upload_1","bytes":100,"parts":2,"part_size":64,"expires_at":1719188511}"#,
+            ),
+            (
+                UploadEvent::Resumed {
+                    upload_id: "upload_1".into(),
+                    bytes: 100,
+                    parts: 2,
+                    part_size: 64,
+                    parts_done: 1,
+                    bytes_done: 64,
+                    expires_at: 1719188511,
+                },
+                r#"{"event":"resumed","upload_id":"upload_1","bytes":100,"parts":2,"part_size":64,"parts_done":1,"bytes_done":64,"expires_at":1719188511}"#,
+            ),
+            (
+                UploadEvent::Discarded {
+                    upload_id: "upload_0".into(),
+                    reason: "it expired".into(),
+                    cancelled: false,
+                },
+                r#"{"event":"discarded","upload_id":"upload_0","reason":"it expired","cancelled":false}"#,
+            ),
+            (
+                UploadEvent::PartSent {
+                    index: 1,
+                    part_id: "part_1".into(),
+                    bytes: 36,
+                    attempts: 2,
+                },
+                r#"{"event":"part_sent","index":1,"part_id":"part_1","bytes":36,"attempts":2}"#,
+            ),
+            (
+                UploadEvent::PartRetried {
+                    index: 0,
+                    attempt: 2,
+                    error: "502 Bad Gateway".into(),
+                    wait: Duration::from_millis(1500),
+                },
+                r#"{"event":"part_retried","index":0,"attempt":2,"error":"502 Bad Gateway","wait_seconds":1.5}"#,
+            ),
+            (
+                UploadEvent::ExpiryWarning {
+                    bytes_left: 1000,
+                    rate: 2.5,
+                    needed: Duration::from_millis(400_900),
+                    expires_in: Duration::from_millis(300_200),
+                },
+                r#"{"event":"expiry_warning","bytes_left":1000,"bytes_per_second":2.5,"seconds_needed":400,"seconds_left":300}"#,
+            ),
+            (
+                UploadEvent::JournalWarning {
+                    message: "cannot write".into(),
+                },
+                r#"{"event":"journal_warning","message":"cannot write"}"#,
+            ),
+            (
+                UploadEvent::Completed {
+                    upload_id: "upload_1".into(),
+                    file_id: Some("file-1".into()),
+                },
+                r#"{"event":"completed","upload_id":"upload_1","file_id":"file-1"}"#,
+            ),
+            (
+                UploadEvent::Completed {
+                    upload_id: "upload_1".into(),
+                    file_id: None,
+                },
+                r#"{"event":"completed","upload_id":"upload_1","file_id":null}"#,
+            ),
+            (
+                UploadEvent::Cancelled {
+                    upload_id: "upload_1".into(),
+                },
+                r#"{"event":"cancelled","upload_id":"upload_1"}"#,
+            ),
+        ];
+        for (event, line) in cases {
+            assert_eq!(json_line(&event).as_deref(), Some(line));
+        }
+        let progress = UploadEvent::Progress {
+            sent: 1,
+            total: 2,
+            rate: None,
+            expires_in: None,
+        };
+        assert_eq!(json_line(&progress), None);
+    }
 
     #[test]
     fn the_template_is_valid() {

@@ -6,12 +6,19 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use serde::{Serialize, Serializer};
+
 /// Something that happened during an upload, passed to the `events` callback
 /// of [`Uploads::upload_file_with`](crate::Uploads::upload_file_with).
 ///
 /// Server-chosen text (ids, error messages) is passed on as received: escape
 /// it before showing it on a terminal.
-#[derive(Debug, Clone, PartialEq)]
+///
+/// It serializes as one JSON object named by `event` (`created`,
+/// `part_sent`, ...), as `openai uploads upload --progress json` prints it;
+/// durations are seconds (`wait_seconds`, `seconds_needed`, `seconds_left`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum UploadEvent {
     /// A new Upload was created.
@@ -66,6 +73,7 @@ pub enum UploadEvent {
         /// Bytes per second since parts began to flow, once measured.
         rate: Option<f64>,
         /// Time left before the Upload expires.
+        #[serde(rename = "seconds_left", serialize_with = "whole_seconds_or_null")]
         expires_in: Option<Duration>,
     },
     /// A part was acknowledged.
@@ -88,6 +96,7 @@ pub enum UploadEvent {
         /// What went wrong, in one line.
         error: String,
         /// The wait before sending it again.
+        #[serde(rename = "wait_seconds", serialize_with = "seconds")]
         wait: Duration,
     },
     /// At the measured rate the upload would finish after the Upload
@@ -96,10 +105,13 @@ pub enum UploadEvent {
         /// Bytes still to send.
         bytes_left: u64,
         /// The measured rate, bytes per second.
+        #[serde(rename = "bytes_per_second")]
         rate: f64,
         /// The time sending them would take at that rate.
+        #[serde(rename = "seconds_needed", serialize_with = "whole_seconds")]
         needed: Duration,
         /// The time left before the Upload expires.
+        #[serde(rename = "seconds_left", serialize_with = "whole_seconds")]
         expires_in: Duration,
     },
     /// The journal cannot be kept or read; the upload goes on without it
@@ -120,6 +132,26 @@ pub enum UploadEvent {
         /// The Upload's id.
         upload_id: String,
     },
+}
+
+/// A duration as seconds, with their fraction.
+fn seconds<S: Serializer>(duration: &Duration, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_f64(duration.as_secs_f64())
+}
+
+/// A duration as whole seconds.
+fn whole_seconds<S: Serializer>(duration: &Duration, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_u64(duration.as_secs())
+}
+
+fn whole_seconds_or_null<S: Serializer>(
+    duration: &Option<Duration>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    match duration {
+        Some(duration) => whole_seconds(duration, serializer),
+        None => serializer.serialize_none(),
+    }
 }
 
 /// The events callback.

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use openai_runtime::Error;
+use serde::ser::{Serialize, SerializeMap, Serializer};
 
 use super::api::Cancel;
 use super::journal::{self, Loaded, Record, Slot};
@@ -91,6 +92,36 @@ impl PendingUpload {
     }
 }
 
+/// As `openai uploads pending` prints it: `{"journal", "unreadable"}` for a
+/// journal that cannot be read; otherwise `upload_id`, `path`, `bytes`,
+/// `bytes_sent`, `parts`, `parts_sent`, `expires_at`, `seconds_left` (whole
+/// seconds, or null), `active`, `base_url` and `journal`. Paths are written
+/// as UTF-8, lossily.
+impl Serialize for PendingUpload {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let journal = self.journal.to_string_lossy();
+        if let Some(why) = &self.unreadable {
+            let mut map = serializer.serialize_map(Some(2))?;
+            map.serialize_entry("journal", &journal)?;
+            map.serialize_entry("unreadable", why)?;
+            return map.end();
+        }
+        let mut map = serializer.serialize_map(Some(11))?;
+        map.serialize_entry("upload_id", &self.upload_id)?;
+        map.serialize_entry("path", &self.path.to_string_lossy())?;
+        map.serialize_entry("bytes", &self.bytes)?;
+        map.serialize_entry("bytes_sent", &self.bytes_sent)?;
+        map.serialize_entry("parts", &self.parts)?;
+        map.serialize_entry("parts_sent", &self.parts_sent)?;
+        map.serialize_entry("expires_at", &self.expires_at)?;
+        map.serialize_entry("seconds_left", &self.expires_in.map(|left| left.as_secs()))?;
+        map.serialize_entry("active", &self.active)?;
+        map.serialize_entry("base_url", &self.base_url)?;
+        map.serialize_entry("journal", &journal)?;
+        map.end()
+    }
+}
+
 /// What [`Uploads::prune_pending`] did with a journaled Upload.
 #[derive(Debug)]
 #[non_exhaustive]
@@ -115,6 +146,24 @@ pub enum PruneOutcome {
     Removed,
     /// The cancel failed; the journal is kept.
     Failed(Error),
+}
+
+impl PruneOutcome {
+    /// Its name in snake case, as `openai uploads prune` prints it:
+    /// `cancelled`, `already_gone`, `expired`, `active`, `other_api`,
+    /// `unreadable`, `removed` or `failed`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Cancelled => "cancelled",
+            Self::AlreadyGone => "already_gone",
+            Self::Expired => "expired",
+            Self::Active => "active",
+            Self::OtherApi => "other_api",
+            Self::Unreadable => "unreadable",
+            Self::Removed => "removed",
+            Self::Failed(_) => "failed",
+        }
+    }
 }
 
 /// A journaled Upload and what prune did with it.
@@ -223,5 +272,54 @@ fn finish(slot: &Slot, lock: journal::Lock, outcome: PruneOutcome) -> PruneOutco
             path: slot.json.clone(),
             source: err,
         }),
+    }
+}
+
+#[cfg(test)]
+mod serialize_tests {
+    use super::*;
+
+    fn pending() -> PendingUpload {
+        PendingUpload {
+            journal: "/j/k.json".into(),
+            unreadable: None,
+            upload_id: "upload_1".into(),
+            base_url: "http://127.0.0.1:9/v1".into(),
+            path: "/data/train.jsonl".into(),
+            bytes: 100,
+            bytes_sent: 64,
+            parts_sent: 1,
+            parts: 2,
+            expires_at: Some(1719188511),
+            expires_in: Some(Duration::from_millis(3_599_900)),
+            active: false,
+        }
+    }
+
+    /// The exact lines `openai uploads pending` prints.
+    #[test]
+    fn serializes_as_the_cli_lists_it() {
+        assert_eq!(
+            serde_json::to_string(&pending()).unwrap(),
+            r#"{"upload_id":"upload_1","path":"/data/train.jsonl","bytes":100,"bytes_sent":64,"parts":2,"parts_sent":1,"expires_at":1719188511,"seconds_left":3599,"active":false,"base_url":"http://127.0.0.1:9/v1","journal":"/j/k.json"}"#
+        );
+        let unknown = PendingUpload {
+            expires_at: None,
+            expires_in: None,
+            ..pending()
+        };
+        assert!(
+            serde_json::to_string(&unknown)
+                .unwrap()
+                .contains(r#""expires_at":null,"seconds_left":null,"#)
+        );
+        let unreadable = PendingUpload {
+            unreadable: Some("it is not valid JSON".into()),
+            ..pending()
+        };
+        assert_eq!(
+            serde_json::to_string(&unreadable).unwrap(),
+            r#"{"journal":"/j/k.json","unreadable":"it is not valid JSON"}"#
+        );
     }
 }
