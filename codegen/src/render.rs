@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::Mutex;
+use std::thread::JoinHandle;
 
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
@@ -200,11 +201,14 @@ fn unparse(item: syn::Item) -> String {
 }
 
 /// A rustfmt process, started before its input is ready so that its start
-/// overlaps printing. It reads all of stdin before it writes anything, so
-/// feeding it a file at a time cannot deadlock.
+/// overlaps printing, and fed a file at a time. Its output is read as it
+/// comes, so a formatter that writes before it has read everything (a
+/// `RUSTFMT` wrapper, say) cannot fill a pipe and stall both sides.
 struct Rustfmt {
     child: Child,
     stdin: Option<ChildStdin>,
+    stdout: Option<JoinHandle<std::io::Result<String>>>,
+    stderr: Option<JoinHandle<std::io::Result<String>>>,
 }
 
 impl Rustfmt {
@@ -222,7 +226,14 @@ impl Rustfmt {
                     )
                 })?;
         let stdin = child.stdin.take();
-        Ok(Self { child, stdin })
+        let stdout = child.stdout.take().map(read_all);
+        let stderr = child.stderr.take().map(read_all);
+        Ok(Self {
+            child,
+            stdin,
+            stdout,
+            stderr,
+        })
     }
 
     /// Sends more input. A failed write means rustfmt has stopped; its
@@ -237,17 +248,13 @@ impl Rustfmt {
 
     fn finish(mut self) -> Result<String, String> {
         self.stdin = None;
-        let mut stdout = String::new();
-        let mut stderr = String::new();
-        let read = self
-            .child
-            .stdout
-            .take()
-            .map_or(Ok(0), |mut out| out.read_to_string(&mut stdout));
-        if let Some(mut err) = self.child.stderr.take() {
-            // What rustfmt says is only wanted if it fails.
-            let _ = err.read_to_string(&mut stderr);
-        }
+        let joined = |reader: Option<JoinHandle<std::io::Result<String>>>| {
+            reader
+                .map(|r| r.join().unwrap_or_else(|_| Ok(String::new())))
+                .unwrap_or_else(|| Ok(String::new()))
+        };
+        let stdout = joined(self.stdout.take());
+        let stderr = joined(self.stderr.take()).unwrap_or_default();
         let status = self.child.wait().map_err(|e| format!("rustfmt: {e}"))?;
         if !status.success() {
             let why = stderr.trim();
@@ -257,8 +264,7 @@ impl Rustfmt {
                 format!("rustfmt failed ({status}): {why}")
             });
         }
-        read.map_err(|e| format!("rustfmt: {e}"))?;
-        Ok(stdout)
+        stdout.map_err(|e| format!("rustfmt: {e}"))
     }
 }
 
@@ -270,6 +276,14 @@ impl Drop for Rustfmt {
             let _ = self.child.wait();
         }
     }
+}
+
+/// Reads a pipe to its end on a thread of its own.
+fn read_all(mut pipe: impl Read + Send + 'static) -> JoinHandle<std::io::Result<String>> {
+    std::thread::spawn(move || {
+        let mut text = String::new();
+        pipe.read_to_string(&mut text).map(|_| text)
+    })
 }
 
 /// `#[doc = "..."]` lines, wrapped; prettyplease prints them as `///`
