@@ -8,6 +8,7 @@
 
 pub mod config;
 pub mod error;
+mod format_cache;
 pub mod ir;
 mod lower;
 pub mod names;
@@ -21,11 +22,13 @@ mod render_lib;
 mod yaml;
 
 use std::collections::BTreeMap;
+use std::path::Path;
 
 use proc_macro2::TokenStream;
 
 pub use config::Config;
 pub use error::{Error, Result};
+use format_cache::FormatCache;
 pub use plan_cli::{RESERVED_COMMANDS, RESERVED_FLAGS};
 pub use render::{HEADER, Unit};
 
@@ -122,6 +125,28 @@ pub fn check(api: &ir::Api, library: &str) -> Result<()> {
 
 /// Formats the files of [`tokens`].
 pub fn render<'a>(api: &'a ir::Api, library: &'a str) -> Result<Generated> {
+    render_with(api, library, None)
+}
+
+/// [`render`], formatting only files whose formatter input is not in the
+/// cache folder `cache` (a file there for each file formatted before; see
+/// `format_cache.rs`), which afterwards holds this run's files only. Give
+/// each spec a folder of its own; `cargo xtask gen` keeps its under
+/// `target/`.
+pub fn render_cached<'a>(api: &'a ir::Api, library: &'a str, cache: &Path) -> Result<Generated> {
+    let cache = FormatCache::open(cache);
+    let generated = render_with(api, library, cache.as_ref())?;
+    if let Some(cache) = cache {
+        cache.forget_unused();
+    }
+    Ok(generated)
+}
+
+fn render_with<'a>(
+    api: &'a ir::Api,
+    library: &'a str,
+    cache: Option<&FormatCache>,
+) -> Result<Generated> {
     let (library, cli) = tokens(api, library)?;
     // One batch, so the formatting spreads over the cores once.
     let tag = |prefix: &'static str, units: Vec<Unit<'a>>| {
@@ -131,7 +156,7 @@ pub fn render<'a>(api: &'a ir::Api, library: &'a str) -> Result<Generated> {
         })
     };
     let units = tag("library", library).chain(tag("cli", cli)).collect();
-    let formatted = render::files(units).map_err(|message| Error::new("#", message))?;
+    let formatted = render::files(units, cache).map_err(|message| Error::new("#", message))?;
     let mut generated = Generated {
         library: BTreeMap::new(),
         cli: BTreeMap::new(),

@@ -9,6 +9,7 @@ use std::thread::JoinHandle;
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 
+use crate::format_cache::FormatCache;
 use crate::ir::TypeRef;
 
 /// The first lines of every generated file.
@@ -50,8 +51,12 @@ impl<'a> Unit<'a> {
 /// Formats every unit, spread over the cores: each worker prints its units,
 /// lays each out with prettyplease, then runs rustfmt once over all of them
 /// (a process per file would cost more than the rest of the generator), so
-/// that `cargo fmt --check` agrees with the result.
-pub fn files(units: Vec<Unit<'_>>) -> Result<BTreeMap<String, String>, String> {
+/// that `cargo fmt --check` agrees with the result. With a `cache`, a unit
+/// formatted before is taken from it instead.
+pub fn files(
+    units: Vec<Unit<'_>>,
+    cache: Option<&FormatCache>,
+) -> Result<BTreeMap<String, String>, String> {
     let workers = std::thread::available_parallelism()
         .map_or(1, usize::from)
         .clamp(1, 8)
@@ -59,7 +64,7 @@ pub fn files(units: Vec<Unit<'_>>) -> Result<BTreeMap<String, String>, String> {
     let queue = Mutex::new(units.iter().enumerate());
     let done: Vec<Result<Vec<(usize, String)>, String>> = std::thread::scope(|scope| {
         let running: Vec<_> = (0..workers)
-            .map(|_| scope.spawn(|| worker(&queue)))
+            .map(|_| scope.spawn(|| worker(&queue, cache)))
             .collect();
         running
             .into_iter()
@@ -97,13 +102,16 @@ pub fn files(units: Vec<Unit<'_>>) -> Result<BTreeMap<String, String>, String> {
 }
 
 /// One worker of [`files`]: prints and lays out units from `queue` until it
-/// is empty, feeding each to one rustfmt as it goes. Returns each unit's
-/// index with its formatted items.
+/// is empty, feeding each that the cache lacks to one rustfmt as it goes.
+/// Returns each unit's index with its formatted items.
 fn worker<'u, 'a: 'u>(
     queue: &Mutex<impl Iterator<Item = (usize, &'u Unit<'a>)>>,
+    cache: Option<&FormatCache>,
 ) -> Result<Vec<(usize, String)>, String> {
-    let mut rustfmt = Rustfmt::start()?;
-    let mut any = false;
+    let mut done = Vec::new();
+    let mut rustfmt = None;
+    // What was given to rustfmt, by index, to store once formatted.
+    let mut sent = BTreeMap::new();
     loop {
         let next = queue.lock().map_err(|_| "a worker panicked")?.next();
         let Some((index, unit)) = next else {
@@ -111,32 +119,42 @@ fn worker<'u, 'a: 'u>(
         };
         let syntax: syn::File = syn::parse2(unit.tokens())
             .map_err(|e| format!("{}: generated code does not parse: {e}", unit.path))?;
+        let input = items(syntax);
+        if let Some(body) = cache.and_then(|c| c.get(&input)) {
+            done.push((index, body));
+            continue;
+        }
+        let rustfmt = match &mut rustfmt {
+            Some(rustfmt) => rustfmt,
+            None => rustfmt.insert(Rustfmt::start()?),
+        };
         // Each file's items follow a marker line, with blank lines around it
         // so that rustfmt's reordering of `use`s and `mod`s stays within one
         // file.
-        rustfmt.write(&format!("\n{MARKER}{index}\n\n{}", items(syntax)));
-        any = true;
+        rustfmt.write(&format!("\n{MARKER}{index}\n\n{input}"));
+        sent.insert(index, input);
     }
+    let Some(rustfmt) = rustfmt else {
+        return Ok(done);
+    };
     let formatted = rustfmt.finish()?;
-    if !any {
-        return Ok(Vec::new());
-    }
     // A marker counts only at the start of a line: a description may quote
     // it, but only inside a `///` line.
     let formatted = format!("\n{formatted}");
-    formatted
-        .split(&format!("\n{MARKER}"))
-        .skip(1)
-        .map(|part| {
-            // The part starts with the file's index, on the marker's line.
-            let (index, body) = part.split_once('\n').unwrap_or((part, ""));
-            let index = index
-                .trim()
-                .parse()
-                .map_err(|_| format!("rustfmt changed a marker: {index}"))?;
-            Ok((index, body.trim_matches('\n').to_owned()))
-        })
-        .collect()
+    for part in formatted.split(&format!("\n{MARKER}")).skip(1) {
+        // The part starts with the file's index, on the marker's line.
+        let (index, body) = part.split_once('\n').unwrap_or((part, ""));
+        let index: usize = index
+            .trim()
+            .parse()
+            .map_err(|_| format!("rustfmt changed a marker: {index}"))?;
+        let body = body.trim_matches('\n').to_owned();
+        if let (Some(cache), Some(input)) = (cache, sent.get(&index)) {
+            cache.put(input, &body);
+        }
+        done.push((index, body));
+    }
+    Ok(done)
 }
 
 /// The comment line that starts each file in the batch given to rustfmt.
@@ -200,6 +218,9 @@ fn unparse(item: syn::Item) -> String {
     )
 }
 
+/// How rustfmt is run; its output depends on them (see [`FormatCache`]).
+pub(crate) const RUSTFMT_ARGS: [&str; 5] = ["--edition", "2024", "--emit", "stdout", "--quiet"];
+
 /// A rustfmt process, started before its input is ready so that its start
 /// overlaps printing, and fed a file at a time. Its output is read as it
 /// comes, so a formatter that writes before it has read everything (a
@@ -215,7 +236,7 @@ impl Rustfmt {
     fn start() -> Result<Self, String> {
         let mut child =
             Command::new(std::env::var_os("RUSTFMT").unwrap_or_else(|| "rustfmt".into()))
-                .args(["--edition", "2024", "--emit", "stdout", "--quiet"])
+                .args(RUSTFMT_ARGS)
                 .stdin(Stdio::piped())
                 .stdout(Stdio::piped())
                 .stderr(Stdio::piped())

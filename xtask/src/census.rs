@@ -269,16 +269,20 @@ pub fn census(path: &Path, compile: bool) -> Result<Report, String> {
     let started = Instant::now();
     let api = codegen::lower_spec(&reduced, &config).map_err(|e| format!("lowering: {e}"))?;
     let gen_lower = started.elapsed();
+    let stem = path
+        .file_stem()
+        .map_or("document".into(), |s| s.to_string_lossy().into_owned());
+    // A folder of formatted files per document: a run after the first
+    // formats only what changed.
+    let cache = util::format_cache(&format!("census-{}", snake(&stem)));
     let started = Instant::now();
-    let files = codegen::render(&api, LIBRARY).map_err(|e| format!("rendering: {e}"))?;
+    let files =
+        codegen::render_cached(&api, LIBRARY, &cache).map_err(|e| format!("rendering: {e}"))?;
     let gen_render = started.elapsed();
     let gen_cpu = cpu
         .zip(cpu_time())
         .map(|(before, after)| after.saturating_sub(before));
 
-    let stem = path
-        .file_stem()
-        .map_or("document".into(), |s| s.to_string_lossy().into_owned());
     let scratch = util::target_dir().join("census").join(snake(&stem));
     let written = write_crate(&scratch, &files)?;
     for (name, text) in [

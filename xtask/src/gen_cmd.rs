@@ -37,7 +37,10 @@ pub fn run(check: bool) -> Result<(), String> {
 fn generate(root: &Path) -> Result<Generated, String> {
     let spec = read(&root.join("spec/openapi.yaml"))?;
     let config = read(&root.join("spec/generate.yaml"))?;
-    codegen::generate(&spec, &config, "openai_uploads")
+    codegen::lower(&spec, &config)
+        .and_then(|api| {
+            codegen::render_cached(&api, "openai_uploads", &crate::util::format_cache("gen"))
+        })
         .map_err(|e| format!("spec/openapi.yaml or spec/generate.yaml: {e}"))
 }
 

@@ -19,6 +19,12 @@ pub fn root() -> PathBuf {
 }
 
 /// Cargo's target directory, honouring `CARGO_TARGET_DIR`.
+/// Where `gen` (`name` "gen") and the census of a document keep formatted
+/// files between runs: a folder each, since a run keeps only its own.
+pub fn format_cache(name: &str) -> PathBuf {
+    target_dir().join("codegen").join("format-cache").join(name)
+}
+
 pub fn target_dir() -> PathBuf {
     match std::env::var_os("CARGO_TARGET_DIR") {
         Some(dir) if !dir.is_empty() => root().join(dir),
