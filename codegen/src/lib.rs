@@ -22,13 +22,12 @@ mod render_lib;
 mod yaml;
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use proc_macro2::TokenStream;
 
 pub use config::Config;
 pub use error::{Error, Result};
-use format_cache::FormatCache;
+pub use format_cache::FormatCache;
 pub use plan_cli::{RESERVED_COMMANDS, RESERVED_FLAGS};
 pub use render::{HEADER, Unit};
 
@@ -128,17 +127,18 @@ pub fn render<'a>(api: &'a ir::Api, library: &'a str) -> Result<Generated> {
     render_with(api, library, None)
 }
 
-/// [`render`], formatting only files whose formatter input is not in the
-/// cache folder `cache` (a file there for each file formatted before; see
-/// `format_cache.rs`), which afterwards holds this run's files only. Give
-/// each spec a folder of its own; `cargo xtask gen` keeps its under
-/// `target/`.
-pub fn render_cached<'a>(api: &'a ir::Api, library: &'a str, cache: &Path) -> Result<Generated> {
-    let cache = FormatCache::open(cache);
-    let generated = render_with(api, library, cache.as_ref())?;
-    if let Some(cache) = cache {
-        cache.forget_unused();
-    }
+/// [`render`], formatting only files whose formatter input is not in
+/// `cache` (see [`FormatCache`]), which afterwards holds this run's files
+/// only. Give each spec a cache folder of its own; `cargo xtask gen` keeps
+/// its under `target/`. Open the cache before reading the spec: it asks
+/// rustfmt for its version meanwhile.
+pub fn render_cached<'a>(
+    api: &'a ir::Api,
+    library: &'a str,
+    cache: &FormatCache,
+) -> Result<Generated> {
+    let generated = render_with(api, library, Some(cache))?;
+    cache.forget_unused();
     Ok(generated)
 }
 

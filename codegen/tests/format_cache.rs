@@ -31,13 +31,15 @@ fn formatted_files_come_from_the_cache_only_for_the_same_input() {
 
     // Filled by the first run, used by the second: the same files.
     assert_eq!(
-        codegen::render_cached(&api, "openai_uploads", &cache).unwrap(),
+        codegen::render_cached(&api, "openai_uploads", &codegen::FormatCache::open(&cache))
+            .unwrap(),
         fresh
     );
     let stored = entries(&cache);
     assert!(!stored.is_empty());
     assert_eq!(
-        codegen::render_cached(&api, "openai_uploads", &cache).unwrap(),
+        codegen::render_cached(&api, "openai_uploads", &codegen::FormatCache::open(&cache))
+            .unwrap(),
         fresh
     );
     assert_eq!(entries(&cache), stored);
@@ -46,7 +48,9 @@ fn formatted_files_come_from_the_cache_only_for_the_same_input() {
     let entry = &stored[0];
     let text = std::fs::read_to_string(entry).unwrap();
     std::fs::write(entry, format!("{text}\n// from the cache")).unwrap();
-    let cached = codegen::render_cached(&api, "openai_uploads", &cache).unwrap();
+    let cached =
+        codegen::render_cached(&api, "openai_uploads", &codegen::FormatCache::open(&cache))
+            .unwrap();
     assert!(
         cached
             .files()
@@ -62,21 +66,33 @@ fn formatted_files_come_from_the_cache_only_for_the_same_input() {
     )
     .unwrap();
     assert_eq!(
-        codegen::render_cached(&api, "openai_uploads", &cache).unwrap(),
+        codegen::render_cached(&api, "openai_uploads", &codegen::FormatCache::open(&cache))
+            .unwrap(),
         fresh
     );
     std::fs::write(entry, "not an entry").unwrap();
     assert_eq!(
-        codegen::render_cached(&api, "openai_uploads", &cache).unwrap(),
+        codegen::render_cached(&api, "openai_uploads", &codegen::FormatCache::open(&cache))
+            .unwrap(),
         fresh
     );
 
     // Another spec in the same folder: only its files stay.
     let (spec, config) = fixture("docs");
     let other = codegen::lower(&spec, &config).unwrap();
-    codegen::render_cached(&other, "openai_uploads", &cache).unwrap();
+    codegen::render_cached(
+        &other,
+        "openai_uploads",
+        &codegen::FormatCache::open(&cache),
+    )
+    .unwrap();
     let alone = cache.with_extension("alone");
-    codegen::render_cached(&other, "openai_uploads", &alone).unwrap();
+    codegen::render_cached(
+        &other,
+        "openai_uploads",
+        &codegen::FormatCache::open(&alone),
+    )
+    .unwrap();
     let names = |dir: &Path| -> Vec<_> {
         entries(dir)
             .into_iter()

@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use codegen::error::Pointer;
 use codegen::ir::HttpMethod;
 use codegen::names::snake;
-use codegen::{Config, Spec};
+use codegen::{Config, FormatCache, Spec};
 use serde_yaml::Value as Yaml;
 
 use crate::util;
@@ -260,21 +260,21 @@ pub fn census(path: &Path, compile: bool) -> Result<Report, String> {
     let spec_text = serde_yaml::to_string(&reduce(spec.value(), &generated))
         .map_err(|e| format!("cannot write the reduced spec: {e}"))?;
     let config_text = config_of(&generated).to_yaml();
+    let stem = path
+        .file_stem()
+        .map_or("document".into(), |s| s.to_string_lossy().into_owned());
     let cpu = cpu_time();
     let load = load_average();
     let started = Instant::now();
+    // A folder of formatted files per document: a run after the first
+    // formats only what changed.
+    let cache = FormatCache::open(&util::format_cache(&format!("census-{}", snake(&stem))));
     let reduced = Spec::parse(&spec_text).map_err(|e| format!("the reduced spec: {e}"))?;
     let config = Config::parse(&config_text).map_err(|e| format!("the config: {e}"))?;
     let gen_parse = started.elapsed();
     let started = Instant::now();
     let api = codegen::lower_spec(&reduced, &config).map_err(|e| format!("lowering: {e}"))?;
     let gen_lower = started.elapsed();
-    let stem = path
-        .file_stem()
-        .map_or("document".into(), |s| s.to_string_lossy().into_owned());
-    // A folder of formatted files per document: a run after the first
-    // formats only what changed.
-    let cache = util::format_cache(&format!("census-{}", snake(&stem)));
     let started = Instant::now();
     let files =
         codegen::render_cached(&api, LIBRARY, &cache).map_err(|e| format!("rendering: {e}"))?;

@@ -4,7 +4,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use codegen::Generated;
+use codegen::{FormatCache, Generated};
 
 /// Generates every file; with `check`, writes nothing and fails listing every
 /// stale, missing or extra file.
@@ -35,15 +35,13 @@ pub fn run(check: bool) -> Result<(), String> {
 
 /// Generates the checked-in crates' files from `root`'s `spec/`.
 fn generate(root: &Path) -> Result<Generated, String> {
+    let cache = FormatCache::open(&crate::util::format_cache("gen"));
     let spec = read(&root.join("spec/openapi.yaml"))?;
     let config = read(&root.join("spec/generate.yaml"))?;
     codegen::lower(&spec, &config)
-        .and_then(|api| {
-            codegen::render_cached(&api, "openai_uploads", &crate::util::format_cache("gen"))
-        })
+        .and_then(|api| codegen::render_cached(&api, "openai_uploads", &cache))
         .map_err(|e| format!("spec/openapi.yaml or spec/generate.yaml: {e}"))
 }
-
 /// Makes the generated folders under `root` hold exactly `generated`: writes
 /// what differs, removes what the generator no longer makes (a resource
 /// dropped from `generate.yaml`, a file of an older layout) and the folders
