@@ -22,10 +22,11 @@ use crate::exit::{self, FAILURE};
 use crate::options::Global;
 use crate::output::{self, Doc};
 
+use crate::output::escape;
 pub use args::UploadArgs;
 use args::{JournalArgs, ProgressMode};
 use progress::Display;
-use shell::{escape, quote};
+use shell::quote;
 
 /// The hand-written commands of the `uploads` group.
 #[derive(Debug)]
@@ -143,7 +144,7 @@ fn print_completed(global: &Global, done: &CompletedUpload) -> ExitCode {
                 "Upload {} was completed, but the reply to `complete` was lost and the API has \
                  no way to fetch an Upload, so its File is not shown here; it is among your \
                  Files.\n",
-                escape(&done.upload_id)
+                escape(&done.upload_id, false)
             ),
         );
         return ExitCode::SUCCESS;
@@ -154,7 +155,7 @@ fn print_completed(global: &Global, done: &CompletedUpload) -> ExitCode {
             &format!(
                 "Upload {} was completed, but the server's reply to `complete` was empty, so its \
                  File is not shown here; it is among your Files.\n",
-                escape(&done.upload_id)
+                escape(&done.upload_id, false)
             ),
         );
         return ExitCode::SUCCESS;
@@ -178,7 +179,7 @@ fn report(global: &Global, args: &UploadArgs, err: &UploadError, signal: Option<
                     .to_owned(),
                 Some(id) if *cancelled => format!(
                     "Interrupted: cancelled Upload {}; no more Parts were sent.\n",
-                    escape(id)
+                    escape(id, false)
                 ),
                 Some(id) => format!(
                     "Interrupted.\n{}",
@@ -202,7 +203,7 @@ fn report(global: &Global, args: &UploadArgs, err: &UploadError, signal: Option<
         } => {
             let (_, mut text) = output::error_text(global, source);
             if *cancelled {
-                text.push_str(&format!("Cancelled Upload {}.\n", escape(upload_id)));
+                text.push_str(&format!("Cancelled Upload {}.\n", escape(upload_id, false)));
             } else {
                 text.push_str(&not_cancelled(
                     upload_id,
@@ -223,7 +224,7 @@ fn report(global: &Global, args: &UploadArgs, err: &UploadError, signal: Option<
             let mut text = format!(
                 "Error: stopped: Upload {} expires in {} s, too soon to send the next Part \
                  (about {} s at the measured rate, and the completion).\n",
-                escape(upload_id),
+                escape(upload_id, false),
                 expires_in.as_secs(),
                 needed.as_secs()
             );
@@ -243,7 +244,10 @@ fn report(global: &Global, args: &UploadArgs, err: &UploadError, signal: Option<
             (FAILURE, text)
         }
         UploadError::NotStarted(other) => return output::print_error(global, other),
-        other => (FAILURE, format!("Error: {}\n", escape(&other.to_string()))),
+        other => (
+            FAILURE,
+            format!("Error: {}\n", escape(&other.to_string(), false)),
+        ),
     };
     let _ = exit::write(&mut std::io::stderr().lock(), &text);
     ExitCode::from(code)
@@ -272,7 +276,7 @@ fn not_cancelled(
     };
     format!(
         "Error: cancelling Upload {} failed{why}\nIt may still be pending; {next}\n",
-        escape(id)
+        escape(id, false)
     )
 }
 

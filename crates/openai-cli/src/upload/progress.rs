@@ -7,7 +7,7 @@ use std::time::Duration;
 use indicatif::{HumanBytes, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use openai_uploads::UploadEvent;
 
-use super::shell::escape;
+use crate::output::escape;
 use crate::size;
 
 const TEMPLATE: &str =
@@ -112,7 +112,7 @@ fn note(event: &UploadEvent) -> Option<String> {
             ..
         } => format!(
             "Resuming Upload {}: {parts_done} of {parts} Parts ({}) were sent by an earlier run.",
-            escape(upload_id),
+            escape(upload_id, false),
             size::display(*bytes_done)
         ),
         UploadEvent::Discarded {
@@ -121,8 +121,8 @@ fn note(event: &UploadEvent) -> Option<String> {
             cancelled,
         } => format!(
             "Not resuming Upload {} from an earlier run: {}; {}. Starting a new Upload.",
-            escape(upload_id),
-            escape(reason),
+            escape(upload_id, false),
+            escape(reason, false),
             if *cancelled {
                 "it was cancelled"
             } else {
@@ -137,7 +137,7 @@ fn note(event: &UploadEvent) -> Option<String> {
         } => format!(
             "Part {} failed ({}); sending it again in {:.1} s (attempt {attempt}).",
             index + 1,
-            escape(error),
+            escape(error, false),
             wait.as_secs_f64()
         ),
         UploadEvent::ExpiryWarning {
@@ -154,7 +154,7 @@ fn note(event: &UploadEvent) -> Option<String> {
             clock(*needed),
             clock(*expires_in)
         ),
-        UploadEvent::JournalWarning { message } => format!("Warning: {}", escape(message)),
+        UploadEvent::JournalWarning { message } => format!("Warning: {}", escape(message, false)),
         _ => return None,
     })
 }

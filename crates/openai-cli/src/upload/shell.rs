@@ -5,13 +5,6 @@ use std::fmt::Write as _;
 
 use openai_runtime::text::is_unsafe as unsafe_on_a_terminal;
 
-/// `text` on one line with everything unsafe on a terminal shown as escapes, e.g. ESC as
-/// `\u{1b}` and LF as `\n` ([`openai_runtime::text::printable`]), so a server cannot
-/// retitle the window, forge lines or reorder them.
-pub fn escape(text: &str) -> String {
-    openai_runtime::text::printable(text, false)
-}
-
 /// `text` as one shell word: unchanged when it holds only characters no
 /// shell treats specially, in single quotes otherwise, and as `$'...'`
 /// (bash, zsh, ksh) with escapes when it holds control characters, which
@@ -50,15 +43,6 @@ fn is_plain(c: char) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn escapes_control_characters() {
-        assert_eq!(escape("upload_abc"), "upload_abc");
-        assert_eq!(
-            escape("u\x1b]0;t\x07\r\nx\u{202e}é"),
-            r"u\u{1b}]0;t\u{7}\r\nx\u{202e}é"
-        );
-    }
 
     #[test]
     fn quotes_for_the_shell() {
