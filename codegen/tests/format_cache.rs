@@ -23,8 +23,8 @@ fn entries(dir: &Path) -> Vec<PathBuf> {
 
 #[test]
 fn formatted_files_come_from_the_cache_only_for_the_same_input() {
-    let cache = std::env::temp_dir().join(format!("codegen-format-cache-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&cache);
+    let scratch = tempfile::tempdir().unwrap();
+    let cache = scratch.path().join("cache");
     let (spec, config) = fixture("operations");
     let api = codegen::lower(&spec, &config).unwrap();
     let fresh = codegen::render(&api, "openai_uploads").unwrap();
@@ -86,7 +86,7 @@ fn formatted_files_come_from_the_cache_only_for_the_same_input() {
         &codegen::FormatCache::open(&cache),
     )
     .unwrap();
-    let alone = cache.with_extension("alone");
+    let alone = scratch.path().join("alone");
     codegen::render_cached(
         &other,
         "openai_uploads",
@@ -101,6 +101,4 @@ fn formatted_files_come_from_the_cache_only_for_the_same_input() {
     };
     assert_eq!(names(&cache), names(&alone));
     assert!(entries(&cache).len() < stored.len() + entries(&alone).len());
-    let _ = std::fs::remove_dir_all(&cache);
-    let _ = std::fs::remove_dir_all(&alone);
 }
