@@ -1,7 +1,7 @@
 //! Query strings as OpenAI's API reads them: lists and objects in brackets
 //! (`include[]=a&include[]=b`, `metadata[team]=ml`,
 //! `effective_at[gt]=1700000000`), as its official SDKs and CLI send them.
-//! `serde_urlencoded` alone refuses anything but flat scalars.
+//! A flat form encoder refuses anything but scalars.
 
 use serde::Serialize;
 use serde_json::Value;

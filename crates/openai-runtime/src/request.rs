@@ -94,20 +94,11 @@ impl Request {
     }
 
     fn append_query<K: AsRef<str>, V: AsRef<str>>(mut self, pairs: &[(K, V)]) -> Self {
-        let pairs: Vec<(&str, &str)> = pairs
-            .iter()
-            .map(|(k, v)| (k.as_ref(), v.as_ref()))
-            .collect();
-        // Pairs of strings always encode.
-        let encoded = serde_urlencoded::to_string(&pairs).unwrap_or_default();
-        if !encoded.is_empty() {
-            match &mut self.query {
-                Some(existing) => {
-                    existing.push('&');
-                    existing.push_str(&encoded);
-                }
-                None => self.query = Some(encoded),
-            }
+        if !pairs.is_empty() {
+            let query = self.query.get_or_insert_with(String::new);
+            form_urlencoded::Serializer::for_suffix(query, 0)
+                .extend_pairs(pairs)
+                .finish();
         }
         self
     }
