@@ -509,11 +509,12 @@ fn a_description_may_quote_the_formatter_marker() {
 #[test]
 fn a_command_that_would_shadow_a_hand_written_one() {
     let spec = spec_with("      type: object\n      properties:\n        id: {type: string}");
+    let hand = "    commands:\n      upload: Upload a file.\n      prune: Prune.\n";
     assert_error(
         &spec,
-        "resources:\n  uploads:\n    methods:\n      upload: get /things/{thing_id}\n",
+        &format!("resources:\n  uploads:\n{hand}    methods:\n      upload: get /things/{{thing_id}}\n"),
         "generate.yaml#/resources/uploads/methods/upload",
-        "the command `openai uploads upload` would take the place of the CLI's own command",
+        "the command `openai uploads upload` would take the place of the hand-written command",
     );
     assert_error(
         &spec,
@@ -523,11 +524,11 @@ fn a_command_that_would_shadow_a_hand_written_one() {
     );
     assert_error(
         &spec,
-        "resources:\n  uploads:\n    subresources:\n      prune:\n        methods:\n          get: get /things/{thing_id}\n",
-        "generate.yaml#/resources/uploads/subresources/prune",
-        "the command group `openai uploads prune` would take the place",
+        &format!("resources:\n  uploads:\n{hand}    subresources:\n      prune:\n        methods:\n          get: get /things/{{thing_id}}\n"),
+        "generate.yaml#/resources/uploads",
+        "the group `uploads:prune` would take the place of the hand-written command",
     );
-    // The same names elsewhere are fine.
+    // The same names elsewhere, or without the hand-written ones, are fine.
     codegen::generate(
         &spec,
         "resources:\n  things:\n    methods:\n      upload: get /things/{thing_id}\n",

@@ -5,69 +5,34 @@
 
 pub mod drafts;
 
-use crate::all_of::{ApiResponse, Client, Result};
-use openai_runtime::cli::{Input, Reply};
+use openai_runtime::table::*;
 
-/// Operations on invoices.
-#[derive(Debug, clap::Subcommand)]
-pub enum InvoicesCommand {
-    /// Returns an invoice.
-    #[command(
-        name = "retrieve",
-        after_help = "Also reads its flags from a JSON or YAML object on stdin, by field name (invoice_id); flags win."
-    )]
-    Retrieve(Box<InvoicesRetrieveArgs>),
-    /// Operations on drafts.
-    #[command(name = "drafts", subcommand)]
-    Drafts(drafts::InvoicesDraftsCommand),
-}
-
-impl InvoicesCommand {
-    /// Whether the chosen command reads stdin; see [`Resource::reads_stdin`](super::Resource::reads_stdin).
-    pub fn reads_stdin(&self) -> bool {
-        match self {
-            Self::Retrieve(command) => command.reads_stdin(),
-            Self::Drafts(command) => command.reads_stdin(),
-        }
-    }
-
-    /// Runs the chosen command; see [`Resource::run`](super::Resource::run).
-    pub async fn run(self, client: &Client, input: Input) -> Result<Reply> {
-        match self {
-            Self::Retrieve(command) => command.run(client, input).await,
-            Self::Drafts(command) => command.run(client, input).await,
-        }
-    }
-}
-
-/// Arguments of `openai invoices retrieve`.
-#[derive(Debug, clap::Args)]
-pub struct InvoicesRetrieveArgs {
-    /// [required]
-    #[arg(long = "invoice-id", value_name = "INVOICE_ID")]
-    pub invoice_id: Option<String>,
-    /// The invoice_id (the same as --invoice-id).
-    #[arg(value_name = "INVOICE_ID", conflicts_with = "invoice_id")]
-    pub invoice_id_arg: Option<String>,
-}
-
-impl InvoicesRetrieveArgs {
-    /// Whether this command reads stdin; see [`Resource::reads_stdin`](super::Resource::reads_stdin).
-    pub fn reads_stdin(&self) -> bool {
-        true
-    }
-
-    /// Runs this command; see [`Resource::run`](super::Resource::run).
-    pub async fn run(self, client: &Client, mut input: Input) -> Result<Reply> {
-        input.set("invoice_id", self.invoice_id.or(self.invoice_id_arg));
-        input.require(&[("invoice_id", "--invoice-id")])?;
-        let invoice_id: String = input.take("invoice_id")?;
-        input.finish()?;
-        client
-            .invoices()
-            .retrieve_with_response(&invoice_id)
-            .await
-            .map(ApiResponse::into_json)
-            .map(Reply::Body)
-    }
-}
+/// The commands of this group.
+pub static COMMANDS: &[openai_runtime::table::Command] = &[Command {
+    group: "invoices",
+    name: "retrieve",
+    about: "",
+    doc: "Returns an invoice.",
+    method: "GET",
+    path: "/invoices/{invoice_id}",
+    fixed_query: &[],
+    admin: false,
+    retry_conflicts: true,
+    body: BodyKind::None,
+    constants: &[],
+    reply: ReplyKind::Json,
+    paging: Paging::None,
+    stream: None,
+    flags: &[Flag {
+        long: "invoice-id",
+        key: "invoice_id",
+        value_name: "INVOICE_ID",
+        help: "The invoice_id in the path. [required]",
+        target: Target::Path,
+        kind: Kind::String,
+        list: false,
+        required: true,
+        positional: true,
+        fields: &[],
+    }],
+}];

@@ -3,50 +3,23 @@
 
 //! `openai arrays`.
 
-use crate::arrays::{ApiResponse, Client, Result};
-use openai_runtime::cli::{Input, Reply};
+use openai_runtime::table::*;
 
-/// Operations on arrays.
-#[derive(Debug, clap::Subcommand)]
-pub enum ArraysCommand {
-    /// Lists things.
-    #[command(name = "list", about = "Lists things.")]
-    List(Box<ArraysListArgs>),
-}
-
-impl ArraysCommand {
-    /// Whether the chosen command reads stdin; see [`Resource::reads_stdin`](super::Resource::reads_stdin).
-    pub fn reads_stdin(&self) -> bool {
-        match self {
-            Self::List(command) => command.reads_stdin(),
-        }
-    }
-
-    /// Runs the chosen command; see [`Resource::run`](super::Resource::run).
-    pub async fn run(self, client: &Client, input: Input) -> Result<Reply> {
-        match self {
-            Self::List(command) => command.run(client, input).await,
-        }
-    }
-}
-
-/// Arguments of `openai arrays list`.
-#[derive(Debug, clap::Args)]
-pub struct ArraysListArgs {}
-
-impl ArraysListArgs {
-    /// Whether this command reads stdin; see [`Resource::reads_stdin`](super::Resource::reads_stdin).
-    pub fn reads_stdin(&self) -> bool {
-        false
-    }
-
-    /// Runs this command; see [`Resource::run`](super::Resource::run).
-    pub async fn run(self, client: &Client, _input: Input) -> Result<Reply> {
-        client
-            .arrays()
-            .list_with_response()
-            .await
-            .map(ApiResponse::into_json)
-            .map(Reply::Body)
-    }
-}
+/// The commands of this group.
+pub static COMMANDS: &[openai_runtime::table::Command] = &[Command {
+    group: "arrays",
+    name: "list",
+    about: "Lists things.",
+    doc: "Lists things.",
+    method: "GET",
+    path: "/arrays",
+    fixed_query: &[],
+    admin: false,
+    retry_conflicts: true,
+    body: BodyKind::None,
+    constants: &[],
+    reply: ReplyKind::Json,
+    paging: Paging::Single,
+    stream: None,
+    flags: &[],
+}];

@@ -3,168 +3,106 @@
 
 //! `openai assets`.
 
-use crate::binary_reply::{Client, Result};
-use openai_runtime::cli::{Input, Reply};
+use openai_runtime::table::*;
 
-/// Operations on assets.
-#[derive(Debug, clap::Subcommand)]
-pub enum AssetsCommand {
-    /// Downloads an asset with its history as a zip file.
-    #[command(
-        name = "archive",
-        after_help = "Also reads its flags from a JSON or YAML object on stdin, by field name (asset_id); flags win."
-    )]
-    Archive(Box<AssetsArchiveArgs>),
-    /// Downloads an asset. The document calls the reply a JSON string; it is the raw
-    /// file.
-    #[command(
-        name = "content",
-        after_help = "Also reads its flags from a JSON or YAML object on stdin, by field name (asset_id); flags win."
-    )]
-    Content(Box<AssetsContentArgs>),
-    /// Downloads a preview as a video or an image.
-    #[command(
-        name = "preview",
-        after_help = "Also reads its flags from a JSON or YAML object on stdin, by field name (asset_id, kind); flags win."
-    )]
-    Preview(Box<AssetsPreviewArgs>),
-}
-
-impl AssetsCommand {
-    /// Whether the chosen command reads stdin; see [`Resource::reads_stdin`](super::Resource::reads_stdin).
-    pub fn reads_stdin(&self) -> bool {
-        match self {
-            Self::Archive(command) => command.reads_stdin(),
-            Self::Content(command) => command.reads_stdin(),
-            Self::Preview(command) => command.reads_stdin(),
-        }
-    }
-
-    /// Runs the chosen command; see [`Resource::run`](super::Resource::run).
-    pub async fn run(self, client: &Client, input: Input) -> Result<Reply> {
-        match self {
-            Self::Archive(command) => command.run(client, input).await,
-            Self::Content(command) => command.run(client, input).await,
-            Self::Preview(command) => command.run(client, input).await,
-        }
-    }
-}
-
-/// Arguments of `openai assets archive`.
-#[derive(Debug, clap::Args)]
-pub struct AssetsArchiveArgs {
-    /// [required]
-    #[arg(long = "asset-id", value_name = "ASSET_ID")]
-    pub asset_id: Option<String>,
-    /// The asset_id (the same as --asset-id).
-    #[arg(value_name = "ASSET_ID", conflicts_with = "asset_id")]
-    pub asset_id_arg: Option<String>,
-    /// Where to write the file: a path (written whole or not at all), or `-` for
-    /// stdout, the default. Bytes that are not text are not written to a terminal.
-    #[arg(long = "output", short = 'o', value_name = "PATH")]
-    pub output: Option<std::path::PathBuf>,
-}
-
-impl AssetsArchiveArgs {
-    /// Whether this command reads stdin; see [`Resource::reads_stdin`](super::Resource::reads_stdin).
-    pub fn reads_stdin(&self) -> bool {
-        true
-    }
-
-    /// Runs this command; see [`Resource::run`](super::Resource::run).
-    pub async fn run(self, client: &Client, mut input: Input) -> Result<Reply> {
-        input.set("asset_id", self.asset_id.or(self.asset_id_arg));
-        input.require(&[("asset_id", "--asset-id")])?;
-        let asset_id: String = input.take("asset_id")?;
-        input.finish()?;
-        client
-            .assets()
-            .archive_with_response(&asset_id)
-            .await
-            .map(|response| Reply::Download {
-                response,
-                output: self.output,
-            })
-    }
-}
-
-/// Arguments of `openai assets content`.
-#[derive(Debug, clap::Args)]
-pub struct AssetsContentArgs {
-    /// [required]
-    #[arg(long = "asset-id", value_name = "ASSET_ID")]
-    pub asset_id: Option<String>,
-    /// The asset_id (the same as --asset-id).
-    #[arg(value_name = "ASSET_ID", conflicts_with = "asset_id")]
-    pub asset_id_arg: Option<String>,
-    /// Where to write the file: a path (written whole or not at all), or `-` for
-    /// stdout, the default. Bytes that are not text are not written to a terminal.
-    #[arg(long = "output", short = 'o', value_name = "PATH")]
-    pub output: Option<std::path::PathBuf>,
-}
-
-impl AssetsContentArgs {
-    /// Whether this command reads stdin; see [`Resource::reads_stdin`](super::Resource::reads_stdin).
-    pub fn reads_stdin(&self) -> bool {
-        true
-    }
-
-    /// Runs this command; see [`Resource::run`](super::Resource::run).
-    pub async fn run(self, client: &Client, mut input: Input) -> Result<Reply> {
-        input.set("asset_id", self.asset_id.or(self.asset_id_arg));
-        input.require(&[("asset_id", "--asset-id")])?;
-        let asset_id: String = input.take("asset_id")?;
-        input.finish()?;
-        client
-            .assets()
-            .content_with_response(&asset_id)
-            .await
-            .map(|response| Reply::Download {
-                response,
-                output: self.output,
-            })
-    }
-}
-
-/// Arguments of `openai assets preview`.
-#[derive(Debug, clap::Args)]
-pub struct AssetsPreviewArgs {
-    /// [required]
-    #[arg(long = "asset-id", value_name = "ASSET_ID")]
-    pub asset_id: Option<String>,
-    /// The asset_id (the same as --asset-id).
-    #[arg(value_name = "ASSET_ID", conflicts_with = "asset_id")]
-    pub asset_id_arg: Option<String>,
-    /// [values: video, thumbnail; others pass as given]
-    #[arg(long = "kind", value_name = "KIND")]
-    pub kind: Option<crate::binary_reply::AssetsPreviewKind>,
-    /// Where to write the file: a path (written whole or not at all), or `-` for
-    /// stdout, the default. Bytes that are not text are not written to a terminal.
-    #[arg(long = "output", short = 'o', value_name = "PATH")]
-    pub output: Option<std::path::PathBuf>,
-}
-
-impl AssetsPreviewArgs {
-    /// Whether this command reads stdin; see [`Resource::reads_stdin`](super::Resource::reads_stdin).
-    pub fn reads_stdin(&self) -> bool {
-        true
-    }
-
-    /// Runs this command; see [`Resource::run`](super::Resource::run).
-    pub async fn run(self, client: &Client, mut input: Input) -> Result<Reply> {
-        input.set("asset_id", self.asset_id.or(self.asset_id_arg));
-        input.set("kind", self.kind);
-        input.require(&[("asset_id", "--asset-id")])?;
-        let asset_id: String = input.take("asset_id")?;
-        let query: crate::binary_reply::AssetsPreviewQuery = input.take_all(&["kind"])?;
-        input.finish()?;
-        client
-            .assets()
-            .preview_with_response(&asset_id, &query)
-            .await
-            .map(|response| Reply::Download {
-                response,
-                output: self.output,
-            })
-    }
-}
+/// The commands of this group.
+pub static COMMANDS: &[openai_runtime::table::Command] = &[
+    Command {
+        group: "assets",
+        name: "archive",
+        about: "",
+        doc: "Downloads an asset with its history as a zip file.",
+        method: "GET",
+        path: "/assets/{asset_id}/archive",
+        fixed_query: &[],
+        admin: false,
+        retry_conflicts: true,
+        body: BodyKind::None,
+        constants: &[],
+        reply: ReplyKind::Binary("application/zip, application/json"),
+        paging: Paging::None,
+        stream: None,
+        flags: &[Flag {
+            long: "asset-id",
+            key: "asset_id",
+            value_name: "ASSET_ID",
+            help: "The asset_id in the path. [required]",
+            target: Target::Path,
+            kind: Kind::String,
+            list: false,
+            required: true,
+            positional: true,
+            fields: &[],
+        }],
+    },
+    Command {
+        group: "assets",
+        name: "content",
+        about: "",
+        doc: "Downloads an asset. The document calls the reply a JSON string; it is the raw file.",
+        method: "GET",
+        path: "/assets/{asset_id}/content",
+        fixed_query: &[],
+        admin: false,
+        retry_conflicts: true,
+        body: BodyKind::None,
+        constants: &[],
+        reply: ReplyKind::Binary("application/json"),
+        paging: Paging::None,
+        stream: None,
+        flags: &[Flag {
+            long: "asset-id",
+            key: "asset_id",
+            value_name: "ASSET_ID",
+            help: "The asset_id in the path. [required]",
+            target: Target::Path,
+            kind: Kind::String,
+            list: false,
+            required: true,
+            positional: true,
+            fields: &[],
+        }],
+    },
+    Command {
+        group: "assets",
+        name: "preview",
+        about: "",
+        doc: "Downloads a preview as a video or an image.",
+        method: "GET",
+        path: "/assets/{asset_id}/preview",
+        fixed_query: &[],
+        admin: false,
+        retry_conflicts: true,
+        body: BodyKind::None,
+        constants: &[],
+        reply: ReplyKind::Binary("video/mp4, image/webp, application/json"),
+        paging: Paging::None,
+        stream: None,
+        flags: &[
+            Flag {
+                long: "asset-id",
+                key: "asset_id",
+                value_name: "ASSET_ID",
+                help: "The asset_id in the path. [required]",
+                target: Target::Path,
+                kind: Kind::String,
+                list: false,
+                required: true,
+                positional: true,
+                fields: &[],
+            },
+            Flag {
+                long: "kind",
+                key: "kind",
+                value_name: "KIND",
+                help: "One of: video, thumbnail (others pass as given).",
+                target: Target::Query,
+                kind: Kind::Enum(&["video", "thumbnail"]),
+                list: false,
+                required: false,
+                positional: false,
+                fields: &[],
+            },
+        ],
+    },
+];

@@ -3,71 +3,48 @@
 
 //! `openai speech`.
 
-use crate::binary_reply::{Client, Result};
-use openai_runtime::cli::{Input, Reply};
+use openai_runtime::table::*;
 
-/// Operations on speech.
-#[derive(Debug, clap::Subcommand)]
-pub enum SpeechCommand {
-    /// Reads text aloud; the audio comes back as bytes (or as events, not generated
-    /// yet).
-    #[command(
-        name = "create",
-        after_help = "Also reads its flags from a JSON or YAML object on stdin, by field name (text, voice); flags win."
-    )]
-    Create(Box<SpeechCreateArgs>),
-}
-
-impl SpeechCommand {
-    /// Whether the chosen command reads stdin; see [`Resource::reads_stdin`](super::Resource::reads_stdin).
-    pub fn reads_stdin(&self) -> bool {
-        match self {
-            Self::Create(command) => command.reads_stdin(),
-        }
-    }
-
-    /// Runs the chosen command; see [`Resource::run`](super::Resource::run).
-    pub async fn run(self, client: &Client, input: Input) -> Result<Reply> {
-        match self {
-            Self::Create(command) => command.run(client, input).await,
-        }
-    }
-}
-
-/// Arguments of `openai speech create`.
-#[derive(Debug, clap::Args)]
-pub struct SpeechCreateArgs {
-    /// [required]
-    #[arg(long = "text", value_name = "TEXT")]
-    pub text: Option<String>,
-    /// [values: calm, bright; others pass as given]
-    #[arg(long = "voice", value_name = "VOICE")]
-    pub voice: Option<crate::binary_reply::SpeechCreateParamsVoice>,
-    /// Where to write the file: a path (written whole or not at all), or `-` for
-    /// stdout, the default. Bytes that are not text are not written to a terminal.
-    #[arg(long = "output", short = 'o', value_name = "PATH")]
-    pub output: Option<std::path::PathBuf>,
-}
-
-impl SpeechCreateArgs {
-    /// Whether this command reads stdin; see [`Resource::reads_stdin`](super::Resource::reads_stdin).
-    pub fn reads_stdin(&self) -> bool {
-        true
-    }
-
-    /// Runs this command; see [`Resource::run`](super::Resource::run).
-    pub async fn run(self, client: &Client, mut input: Input) -> Result<Reply> {
-        input.set("text", self.text);
-        input.set("voice", self.voice);
-        input.require(&[("text", "--text")])?;
-        let params: crate::binary_reply::SpeechCreateParams = input.body()?;
-        client
-            .speech()
-            .create_with_response(&params)
-            .await
-            .map(|response| Reply::Download {
-                response,
-                output: self.output,
-            })
-    }
-}
+/// The commands of this group.
+pub static COMMANDS: &[openai_runtime::table::Command] = &[Command {
+    group: "speech",
+    name: "create",
+    about: "",
+    doc: "Reads text aloud; the audio comes back as bytes (or as events, not generated yet).",
+    method: "POST",
+    path: "/speak",
+    fixed_query: &[],
+    admin: false,
+    retry_conflicts: true,
+    body: BodyKind::Json,
+    constants: &[],
+    reply: ReplyKind::Binary("application/octet-stream"),
+    paging: Paging::None,
+    stream: Some(""),
+    flags: &[
+        Flag {
+            long: "text",
+            key: "text",
+            value_name: "TEXT",
+            help: "A string. [required]",
+            target: Target::Body,
+            kind: Kind::String,
+            list: false,
+            required: true,
+            positional: false,
+            fields: &[],
+        },
+        Flag {
+            long: "voice",
+            key: "voice",
+            value_name: "VOICE",
+            help: "One of: calm, bright (others pass as given).",
+            target: Target::Body,
+            kind: Kind::Enum(&["calm", "bright"]),
+            list: false,
+            required: false,
+            positional: false,
+            fields: &[],
+        },
+    ],
+}];

@@ -3,145 +3,106 @@
 
 //! `openai sessions`.
 
-use crate::bodiless_reply::{Client, Result};
-use openai_runtime::cli::{Input, Reply};
+use openai_runtime::table::*;
 
-/// Operations on sessions.
-#[derive(Debug, clap::Subcommand)]
-pub enum SessionsCommand {
-    /// Ends a session. The reply has no body.
-    #[command(
-        name = "delete",
-        after_help = "Also reads its flags from a JSON or YAML object on stdin, by field name (session_id); flags win."
-    )]
-    Delete(Box<SessionsDeleteArgs>),
-    /// Keeps a session alive.
-    #[command(
-        name = "ping",
-        after_help = "Also reads its flags from a JSON or YAML object on stdin, by field name (session_id, seconds); flags win."
-    )]
-    Ping(Box<SessionsPingArgs>),
-    /// Marks a session as used; an empty `content` map also means no body.
-    #[command(
-        name = "touch",
-        after_help = "Also reads its flags from a JSON or YAML object on stdin, by field name (session_id); flags win."
-    )]
-    Touch(Box<SessionsTouchArgs>),
-}
-
-impl SessionsCommand {
-    /// Whether the chosen command reads stdin; see [`Resource::reads_stdin`](super::Resource::reads_stdin).
-    pub fn reads_stdin(&self) -> bool {
-        match self {
-            Self::Delete(command) => command.reads_stdin(),
-            Self::Ping(command) => command.reads_stdin(),
-            Self::Touch(command) => command.reads_stdin(),
-        }
-    }
-
-    /// Runs the chosen command; see [`Resource::run`](super::Resource::run).
-    pub async fn run(self, client: &Client, input: Input) -> Result<Reply> {
-        match self {
-            Self::Delete(command) => command.run(client, input).await,
-            Self::Ping(command) => command.run(client, input).await,
-            Self::Touch(command) => command.run(client, input).await,
-        }
-    }
-}
-
-/// Arguments of `openai sessions delete`.
-#[derive(Debug, clap::Args)]
-pub struct SessionsDeleteArgs {
-    /// [required]
-    #[arg(long = "session-id", value_name = "SESSION_ID")]
-    pub session_id: Option<String>,
-    /// The session_id (the same as --session-id).
-    #[arg(value_name = "SESSION_ID", conflicts_with = "session_id")]
-    pub session_id_arg: Option<String>,
-}
-
-impl SessionsDeleteArgs {
-    /// Whether this command reads stdin; see [`Resource::reads_stdin`](super::Resource::reads_stdin).
-    pub fn reads_stdin(&self) -> bool {
-        true
-    }
-
-    /// Runs this command; see [`Resource::run`](super::Resource::run).
-    pub async fn run(self, client: &Client, mut input: Input) -> Result<Reply> {
-        input.set("session_id", self.session_id.or(self.session_id_arg));
-        input.require(&[("session_id", "--session-id")])?;
-        let session_id: String = input.take("session_id")?;
-        input.finish()?;
-        client
-            .sessions()
-            .delete_with_response(&session_id)
-            .await
-            .map(Reply::Empty)
-    }
-}
-
-/// Arguments of `openai sessions ping`.
-#[derive(Debug, clap::Args)]
-pub struct SessionsPingArgs {
-    /// [required]
-    #[arg(long = "session-id", value_name = "SESSION_ID")]
-    pub session_id: Option<String>,
-    /// The session_id (the same as --session-id).
-    #[arg(value_name = "SESSION_ID", conflicts_with = "session_id")]
-    pub session_id_arg: Option<String>,
-    /// How much longer to keep it. [required]
-    #[arg(long = "seconds", value_name = "SECONDS")]
-    pub seconds: Option<i64>,
-}
-
-impl SessionsPingArgs {
-    /// Whether this command reads stdin; see [`Resource::reads_stdin`](super::Resource::reads_stdin).
-    pub fn reads_stdin(&self) -> bool {
-        true
-    }
-
-    /// Runs this command; see [`Resource::run`](super::Resource::run).
-    pub async fn run(self, client: &Client, mut input: Input) -> Result<Reply> {
-        input.set("session_id", self.session_id.or(self.session_id_arg));
-        input.set("seconds", self.seconds);
-        input.require(&[("session_id", "--session-id"), ("seconds", "--seconds")])?;
-        let session_id: String = input.take("session_id")?;
-        let params: crate::bodiless_reply::SessionsPingParams = input.body()?;
-        client
-            .sessions()
-            .ping_with_response(&session_id, &params)
-            .await
-            .map(Reply::Empty)
-    }
-}
-
-/// Arguments of `openai sessions touch`.
-#[derive(Debug, clap::Args)]
-pub struct SessionsTouchArgs {
-    /// [required]
-    #[arg(long = "session-id", value_name = "SESSION_ID")]
-    pub session_id: Option<String>,
-    /// The session_id (the same as --session-id).
-    #[arg(value_name = "SESSION_ID", conflicts_with = "session_id")]
-    pub session_id_arg: Option<String>,
-}
-
-impl SessionsTouchArgs {
-    /// Whether this command reads stdin; see [`Resource::reads_stdin`](super::Resource::reads_stdin).
-    pub fn reads_stdin(&self) -> bool {
-        true
-    }
-
-    /// Runs this command; see [`Resource::run`](super::Resource::run).
-    pub async fn run(self, client: &Client, mut input: Input) -> Result<Reply> {
-        input.set("session_id", self.session_id.or(self.session_id_arg));
-        input.require(&[("session_id", "--session-id")])?;
-        let session_id: String = input.take("session_id")?;
-        input.finish()?;
-        client
-            .sessions()
-            .touch_with_response(&session_id)
-            .await
-            .map(Reply::Empty)
-    }
-}
+/// The commands of this group.
+pub static COMMANDS: &[openai_runtime::table::Command] = &[
+    Command {
+        group: "sessions",
+        name: "delete",
+        about: "",
+        doc: "Ends a session. The reply has no body.",
+        method: "DELETE",
+        path: "/sessions/{session_id}",
+        fixed_query: &[],
+        admin: false,
+        retry_conflicts: true,
+        body: BodyKind::None,
+        constants: &[],
+        reply: ReplyKind::Empty,
+        paging: Paging::None,
+        stream: None,
+        flags: &[Flag {
+            long: "session-id",
+            key: "session_id",
+            value_name: "SESSION_ID",
+            help: "The session_id in the path. [required]",
+            target: Target::Path,
+            kind: Kind::String,
+            list: false,
+            required: true,
+            positional: true,
+            fields: &[],
+        }],
+    },
+    Command {
+        group: "sessions",
+        name: "ping",
+        about: "",
+        doc: "Keeps a session alive.",
+        method: "POST",
+        path: "/sessions/{session_id}/ping",
+        fixed_query: &[],
+        admin: false,
+        retry_conflicts: true,
+        body: BodyKind::Json,
+        constants: &[],
+        reply: ReplyKind::Empty,
+        paging: Paging::None,
+        stream: None,
+        flags: &[
+            Flag {
+                long: "session-id",
+                key: "session_id",
+                value_name: "SESSION_ID",
+                help: "The session_id in the path. [required]",
+                target: Target::Path,
+                kind: Kind::String,
+                list: false,
+                required: true,
+                positional: true,
+                fields: &[],
+            },
+            Flag {
+                long: "seconds",
+                key: "seconds",
+                value_name: "SECONDS",
+                help: "How much longer to keep it. [required]",
+                target: Target::Body,
+                kind: Kind::Integer,
+                list: false,
+                required: true,
+                positional: false,
+                fields: &[],
+            },
+        ],
+    },
+    Command {
+        group: "sessions",
+        name: "touch",
+        about: "",
+        doc: "Marks a session as used; an empty `content` map also means no body.",
+        method: "POST",
+        path: "/sessions/{session_id}/touch",
+        fixed_query: &[],
+        admin: false,
+        retry_conflicts: true,
+        body: BodyKind::None,
+        constants: &[],
+        reply: ReplyKind::Empty,
+        paging: Paging::None,
+        stream: None,
+        flags: &[Flag {
+            long: "session-id",
+            key: "session_id",
+            value_name: "SESSION_ID",
+            help: "The session_id in the path. [required]",
+            target: Target::Path,
+            kind: Kind::String,
+            list: false,
+            required: true,
+            positional: true,
+            fields: &[],
+        }],
+    },
+];

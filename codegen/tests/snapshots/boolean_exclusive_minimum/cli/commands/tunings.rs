@@ -3,63 +3,34 @@
 
 //! `openai tunings`.
 
-use crate::boolean_exclusive_minimum::{ApiResponse, Client, Result};
-use openai_runtime::cli::{Input, Reply};
+use openai_runtime::table::*;
 
-/// Operations on tunings.
-#[derive(Debug, clap::Subcommand)]
-pub enum TuningsCommand {
-    /// Starts a tuning run.
-    #[command(
-        name = "create",
-        after_help = "Also reads its flags from a JSON or YAML object on stdin, by field name (rate); flags win."
-    )]
-    Create(Box<TuningsCreateArgs>),
-}
-
-impl TuningsCommand {
-    /// Whether the chosen command reads stdin; see [`Resource::reads_stdin`](super::Resource::reads_stdin).
-    pub fn reads_stdin(&self) -> bool {
-        match self {
-            Self::Create(command) => command.reads_stdin(),
-        }
-    }
-
-    /// Runs the chosen command; see [`Resource::run`](super::Resource::run).
-    pub async fn run(self, client: &Client, input: Input) -> Result<Reply> {
-        match self {
-            Self::Create(command) => command.run(client, input).await,
-        }
-    }
-}
-
-/// Arguments of `openai tunings create`.
-#[derive(Debug, clap::Args)]
-pub struct TuningsCreateArgs {
-    /// Step size, or `auto`. [JSON or YAML]
-    #[arg(
-        long = "rate",
-        value_name = "RATE",
-        value_parser = openai_runtime::cli::parse_document
-    )]
-    pub rate: Option<serde_json::Value>,
-}
-
-impl TuningsCreateArgs {
-    /// Whether this command reads stdin; see [`Resource::reads_stdin`](super::Resource::reads_stdin).
-    pub fn reads_stdin(&self) -> bool {
-        true
-    }
-
-    /// Runs this command; see [`Resource::run`](super::Resource::run).
-    pub async fn run(self, client: &Client, mut input: Input) -> Result<Reply> {
-        input.set("rate", self.rate);
-        let params: crate::boolean_exclusive_minimum::Tuning = input.body()?;
-        client
-            .tunings()
-            .create_with_response(&params)
-            .await
-            .map(ApiResponse::into_json)
-            .map(Reply::Body)
-    }
-}
+/// The commands of this group.
+pub static COMMANDS: &[openai_runtime::table::Command] = &[Command {
+    group: "tunings",
+    name: "create",
+    about: "",
+    doc: "Starts a tuning run.",
+    method: "POST",
+    path: "/tunings",
+    fixed_query: &[],
+    admin: false,
+    retry_conflicts: true,
+    body: BodyKind::Json,
+    constants: &[],
+    reply: ReplyKind::Json,
+    paging: Paging::None,
+    stream: None,
+    flags: &[Flag {
+        long: "rate",
+        key: "rate",
+        value_name: "RATE",
+        help: "Step size, or `auto`.",
+        target: Target::Body,
+        kind: Kind::Document,
+        list: false,
+        required: false,
+        positional: false,
+        fields: &[],
+    }],
+}];

@@ -3,64 +3,34 @@
 
 //! `openai records`.
 
-use crate::deprecated_required::{ApiResponse, Client, Result};
-use openai_runtime::cli::{Input, Reply};
+use openai_runtime::table::*;
 
-/// Operations on records.
-#[derive(Debug, clap::Subcommand)]
-pub enum RecordsCommand {
-    /// Returns a stored file.
-    #[command(
-        name = "retrieve",
-        after_help = "Also reads its flags from a JSON or YAML object on stdin, by field name (stored_id); flags win."
-    )]
-    Retrieve(Box<RecordsRetrieveArgs>),
-}
-
-impl RecordsCommand {
-    /// Whether the chosen command reads stdin; see [`Resource::reads_stdin`](super::Resource::reads_stdin).
-    pub fn reads_stdin(&self) -> bool {
-        match self {
-            Self::Retrieve(command) => command.reads_stdin(),
-        }
-    }
-
-    /// Runs the chosen command; see [`Resource::run`](super::Resource::run).
-    pub async fn run(self, client: &Client, input: Input) -> Result<Reply> {
-        match self {
-            Self::Retrieve(command) => command.run(client, input).await,
-        }
-    }
-}
-
-/// Arguments of `openai records retrieve`.
-#[derive(Debug, clap::Args)]
-pub struct RecordsRetrieveArgs {
-    /// [required]
-    #[arg(long = "stored-id", value_name = "STORED_ID")]
-    pub stored_id: Option<String>,
-    /// The stored_id (the same as --stored-id).
-    #[arg(value_name = "STORED_ID", conflicts_with = "stored_id")]
-    pub stored_id_arg: Option<String>,
-}
-
-impl RecordsRetrieveArgs {
-    /// Whether this command reads stdin; see [`Resource::reads_stdin`](super::Resource::reads_stdin).
-    pub fn reads_stdin(&self) -> bool {
-        true
-    }
-
-    /// Runs this command; see [`Resource::run`](super::Resource::run).
-    pub async fn run(self, client: &Client, mut input: Input) -> Result<Reply> {
-        input.set("stored_id", self.stored_id.or(self.stored_id_arg));
-        input.require(&[("stored_id", "--stored-id")])?;
-        let stored_id: String = input.take("stored_id")?;
-        input.finish()?;
-        client
-            .records()
-            .retrieve_with_response(&stored_id)
-            .await
-            .map(ApiResponse::into_json)
-            .map(Reply::Body)
-    }
-}
+/// The commands of this group.
+pub static COMMANDS: &[openai_runtime::table::Command] = &[Command {
+    group: "records",
+    name: "retrieve",
+    about: "",
+    doc: "Returns a stored file.",
+    method: "GET",
+    path: "/stored/{stored_id}",
+    fixed_query: &[],
+    admin: false,
+    retry_conflicts: true,
+    body: BodyKind::None,
+    constants: &[],
+    reply: ReplyKind::Json,
+    paging: Paging::None,
+    stream: None,
+    flags: &[Flag {
+        long: "stored-id",
+        key: "stored_id",
+        value_name: "STORED_ID",
+        help: "The stored_id in the path. [required]",
+        target: Target::Path,
+        kind: Kind::String,
+        list: false,
+        required: true,
+        positional: true,
+        fields: &[],
+    }],
+}];

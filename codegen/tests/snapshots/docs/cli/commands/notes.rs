@@ -3,83 +3,48 @@
 
 //! `openai notes`.
 
-use crate::docs::{ApiResponse, Client, Result};
-use openai_runtime::cli::{Input, Reply};
+use openai_runtime::table::*;
 
-/// Operations on notes.
-#[derive(Debug, clap::Subcommand)]
-pub enum NotesCommand {
-    /// Creates a note. What happens next depends on the kind:
-    /// - `draft`: the note is kept for you alone and nobody else can read it until it
-    ///   is published, which you do from the editor or with the publish call.
-    /// - `final`: the note is visible to everyone in the project at once
-    ///   and cannot be changed again, except by an administrator of the project.
-    ///   - nested items keep their own indentation when they are long enough that they
-    ///     wrap onto another line.
-    ///
-    /// 1. First you create it, with a body that is no longer than the limit of the
-    ///    plan your organization is on.
-    /// 2. Then you share it.
-    ///
-    /// ```text
-    /// POST /notes {"kind": "draft", "body": "a line that is much longer than the eighty characters a doc comment wraps at"}
-    /// ```
-    #[command(
-        name = "create",
-        about = "Create note",
-        after_help = "Also reads its flags from a JSON or YAML object on stdin, by field name (kind, body); flags win."
-    )]
-    Create(Box<NotesCreateArgs>),
-}
-
-impl NotesCommand {
-    /// Whether the chosen command reads stdin; see [`Resource::reads_stdin`](super::Resource::reads_stdin).
-    pub fn reads_stdin(&self) -> bool {
-        match self {
-            Self::Create(command) => command.reads_stdin(),
-        }
-    }
-
-    /// Runs the chosen command; see [`Resource::run`](super::Resource::run).
-    pub async fn run(self, client: &Client, input: Input) -> Result<Reply> {
-        match self {
-            Self::Create(command) => command.run(client, input).await,
-        }
-    }
-}
-
-/// Arguments of `openai notes create`.
-#[derive(Debug, clap::Args)]
-pub struct NotesCreateArgs {
-    /// The kind of note:
-    /// - `draft` notes can be edited by their author as many times as they like before
-    ///   publishing.
-    /// - `final` notes are frozen. [values: draft, final; others pass as given]
-    ///   [required]
-    #[arg(long = "kind", value_name = "KIND")]
-    pub kind: Option<crate::docs::NotesCreateParamsKind>,
-    /// The text of the note. [required]
-    #[arg(long = "body", value_name = "BODY")]
-    pub body: Option<String>,
-}
-
-impl NotesCreateArgs {
-    /// Whether this command reads stdin; see [`Resource::reads_stdin`](super::Resource::reads_stdin).
-    pub fn reads_stdin(&self) -> bool {
-        true
-    }
-
-    /// Runs this command; see [`Resource::run`](super::Resource::run).
-    pub async fn run(self, client: &Client, mut input: Input) -> Result<Reply> {
-        input.set("kind", self.kind);
-        input.set("body", self.body);
-        input.require(&[("kind", "--kind"), ("body", "--body")])?;
-        let params: crate::docs::NotesCreateParams = input.body()?;
-        client
-            .notes()
-            .create_with_response(&params)
-            .await
-            .map(ApiResponse::into_json)
-            .map(Reply::Body)
-    }
-}
+/// The commands of this group.
+pub static COMMANDS: &[openai_runtime::table::Command] = &[Command {
+    group: "notes",
+    name: "create",
+    about: "Create note",
+    doc: "Creates a note. What happens next depends on the kind:\n- `draft`: the note is kept for you alone and nobody else can read it until it is published, which you do from the editor or with the publish call.\n- `final`: the note is visible to everyone in the project at once\nand cannot be changed again, except by an administrator of the project.\n  - nested items keep their own indentation when they are long enough that they wrap onto another line.\n\n1. First you create it, with a body that is no longer than the limit of the plan your organization is on.\n2. Then you share it.\n\n```text\nPOST /notes {\"kind\": \"draft\", \"body\": \"a line that is much longer than the eighty characters a doc comment wraps at\"}\n```",
+    method: "POST",
+    path: "/notes",
+    fixed_query: &[],
+    admin: false,
+    retry_conflicts: true,
+    body: BodyKind::Json,
+    constants: &[],
+    reply: ReplyKind::Json,
+    paging: Paging::None,
+    stream: None,
+    flags: &[
+        Flag {
+            long: "kind",
+            key: "kind",
+            value_name: "KIND",
+            help: "The kind of note:\n- `draft` notes can be edited by their author as many times as they like before publishing.\n- `final` notes are frozen. [required]",
+            target: Target::Body,
+            kind: Kind::Enum(&["draft", "final"]),
+            list: false,
+            required: true,
+            positional: false,
+            fields: &[],
+        },
+        Flag {
+            long: "body",
+            key: "body",
+            value_name: "BODY",
+            help: "The text of the note. [required]",
+            target: Target::Body,
+            kind: Kind::String,
+            list: false,
+            required: true,
+            positional: false,
+            fields: &[],
+        },
+    ],
+}];

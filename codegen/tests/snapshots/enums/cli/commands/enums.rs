@@ -3,50 +3,23 @@
 
 //! `openai enums`.
 
-use crate::enums::{ApiResponse, Client, Result};
-use openai_runtime::cli::{Input, Reply};
+use openai_runtime::table::*;
 
-/// Operations on enums.
-#[derive(Debug, clap::Subcommand)]
-pub enum EnumsCommand {
-    /// An object with open enums and constants.
-    #[command(name = "get")]
-    Get(Box<EnumsGetArgs>),
-}
-
-impl EnumsCommand {
-    /// Whether the chosen command reads stdin; see [`Resource::reads_stdin`](super::Resource::reads_stdin).
-    pub fn reads_stdin(&self) -> bool {
-        match self {
-            Self::Get(command) => command.reads_stdin(),
-        }
-    }
-
-    /// Runs the chosen command; see [`Resource::run`](super::Resource::run).
-    pub async fn run(self, client: &Client, input: Input) -> Result<Reply> {
-        match self {
-            Self::Get(command) => command.run(client, input).await,
-        }
-    }
-}
-
-/// Arguments of `openai enums get`.
-#[derive(Debug, clap::Args)]
-pub struct EnumsGetArgs {}
-
-impl EnumsGetArgs {
-    /// Whether this command reads stdin; see [`Resource::reads_stdin`](super::Resource::reads_stdin).
-    pub fn reads_stdin(&self) -> bool {
-        false
-    }
-
-    /// Runs this command; see [`Resource::run`](super::Resource::run).
-    pub async fn run(self, client: &Client, _input: Input) -> Result<Reply> {
-        client
-            .enums()
-            .get_with_response()
-            .await
-            .map(ApiResponse::into_json)
-            .map(Reply::Body)
-    }
-}
+/// The commands of this group.
+pub static COMMANDS: &[openai_runtime::table::Command] = &[Command {
+    group: "enums",
+    name: "get",
+    about: "",
+    doc: "An object with open enums and constants.",
+    method: "GET",
+    path: "/enums",
+    fixed_query: &[],
+    admin: false,
+    retry_conflicts: true,
+    body: BodyKind::None,
+    constants: &[],
+    reply: ReplyKind::Json,
+    paging: Paging::None,
+    stream: None,
+    flags: &[],
+}];

@@ -3,64 +3,48 @@
 
 //! `openai completions`.
 
-use crate::event_stream_beside_json::{ApiResponse, Client, Result};
-use openai_runtime::cli::{Input, Reply};
+use openai_runtime::table::*;
 
-/// Operations on completions.
-#[derive(Debug, clap::Subcommand)]
-pub enum CompletionsCommand {
-    /// Completes a prompt.
-    #[command(
-        name = "create",
-        after_help = "Also reads its flags from a JSON or YAML object on stdin, by field name (prompt, stream); flags win."
-    )]
-    Create(Box<CompletionsCreateArgs>),
-}
-
-impl CompletionsCommand {
-    /// Whether the chosen command reads stdin; see [`Resource::reads_stdin`](super::Resource::reads_stdin).
-    pub fn reads_stdin(&self) -> bool {
-        match self {
-            Self::Create(command) => command.reads_stdin(),
-        }
-    }
-
-    /// Runs the chosen command; see [`Resource::run`](super::Resource::run).
-    pub async fn run(self, client: &Client, input: Input) -> Result<Reply> {
-        match self {
-            Self::Create(command) => command.run(client, input).await,
-        }
-    }
-}
-
-/// Arguments of `openai completions create`.
-#[derive(Debug, clap::Args)]
-pub struct CompletionsCreateArgs {
-    /// [required]
-    #[arg(long = "prompt", value_name = "PROMPT")]
-    pub prompt: Option<String>,
-    /// Ask for server-sent events instead.
-    #[arg(long = "stream", value_name = "STREAM")]
-    pub stream: Option<bool>,
-}
-
-impl CompletionsCreateArgs {
-    /// Whether this command reads stdin; see [`Resource::reads_stdin`](super::Resource::reads_stdin).
-    pub fn reads_stdin(&self) -> bool {
-        true
-    }
-
-    /// Runs this command; see [`Resource::run`](super::Resource::run).
-    pub async fn run(self, client: &Client, mut input: Input) -> Result<Reply> {
-        input.set("prompt", self.prompt);
-        input.set("stream", self.stream);
-        input.require(&[("prompt", "--prompt")])?;
-        let params: crate::event_stream_beside_json::CompletionsCreateParams = input.body()?;
-        client
-            .completions()
-            .create_with_response(&params)
-            .await
-            .map(ApiResponse::into_json)
-            .map(Reply::Body)
-    }
-}
+/// The commands of this group.
+pub static COMMANDS: &[openai_runtime::table::Command] = &[Command {
+    group: "completions",
+    name: "create",
+    about: "",
+    doc: "Completes a prompt.",
+    method: "POST",
+    path: "/completions",
+    fixed_query: &[],
+    admin: false,
+    retry_conflicts: true,
+    body: BodyKind::Json,
+    constants: &[],
+    reply: ReplyKind::Json,
+    paging: Paging::None,
+    stream: Some("stream"),
+    flags: &[
+        Flag {
+            long: "prompt",
+            key: "prompt",
+            value_name: "PROMPT",
+            help: "A string. [required]",
+            target: Target::Body,
+            kind: Kind::String,
+            list: false,
+            required: true,
+            positional: false,
+            fields: &[],
+        },
+        Flag {
+            long: "stream",
+            key: "stream",
+            value_name: "STREAM",
+            help: "Ask for server-sent events instead.",
+            target: Target::Body,
+            kind: Kind::Boolean,
+            list: false,
+            required: false,
+            positional: false,
+            fields: &[],
+        },
+    ],
+}];

@@ -5,69 +5,34 @@
 
 pub mod beta;
 
-use crate::header_parameter::{ApiResponse, Client, Result};
-use openai_runtime::cli::{Input, Reply};
+use openai_runtime::table::*;
 
-/// Operations on reports.
-#[derive(Debug, clap::Subcommand)]
-pub enum ReportsCommand {
-    /// Stops a report (stable).
-    #[command(
-        name = "cancel",
-        after_help = "Also reads its flags from a JSON or YAML object on stdin, by field name (report_id); flags win."
-    )]
-    Cancel(Box<ReportsCancelArgs>),
-    /// Operations on beta.
-    #[command(name = "beta", subcommand)]
-    Beta(beta::ReportsBetaCommand),
-}
-
-impl ReportsCommand {
-    /// Whether the chosen command reads stdin; see [`Resource::reads_stdin`](super::Resource::reads_stdin).
-    pub fn reads_stdin(&self) -> bool {
-        match self {
-            Self::Cancel(command) => command.reads_stdin(),
-            Self::Beta(command) => command.reads_stdin(),
-        }
-    }
-
-    /// Runs the chosen command; see [`Resource::run`](super::Resource::run).
-    pub async fn run(self, client: &Client, input: Input) -> Result<Reply> {
-        match self {
-            Self::Cancel(command) => command.run(client, input).await,
-            Self::Beta(command) => command.run(client, input).await,
-        }
-    }
-}
-
-/// Arguments of `openai reports cancel`.
-#[derive(Debug, clap::Args)]
-pub struct ReportsCancelArgs {
-    /// [required]
-    #[arg(long = "report-id", value_name = "REPORT_ID")]
-    pub report_id: Option<String>,
-    /// The report_id (the same as --report-id).
-    #[arg(value_name = "REPORT_ID", conflicts_with = "report_id")]
-    pub report_id_arg: Option<String>,
-}
-
-impl ReportsCancelArgs {
-    /// Whether this command reads stdin; see [`Resource::reads_stdin`](super::Resource::reads_stdin).
-    pub fn reads_stdin(&self) -> bool {
-        true
-    }
-
-    /// Runs this command; see [`Resource::run`](super::Resource::run).
-    pub async fn run(self, client: &Client, mut input: Input) -> Result<Reply> {
-        input.set("report_id", self.report_id.or(self.report_id_arg));
-        input.require(&[("report_id", "--report-id")])?;
-        let report_id: String = input.take("report_id")?;
-        input.finish()?;
-        client
-            .reports()
-            .cancel_with_response(&report_id)
-            .await
-            .map(ApiResponse::into_json)
-            .map(Reply::Body)
-    }
-}
+/// The commands of this group.
+pub static COMMANDS: &[openai_runtime::table::Command] = &[Command {
+    group: "reports",
+    name: "cancel",
+    about: "",
+    doc: "Stops a report (stable).",
+    method: "POST",
+    path: "/reports/{report_id}/cancel",
+    fixed_query: &[],
+    admin: false,
+    retry_conflicts: false,
+    body: BodyKind::None,
+    constants: &[],
+    reply: ReplyKind::Json,
+    paging: Paging::None,
+    stream: None,
+    flags: &[Flag {
+        long: "report-id",
+        key: "report_id",
+        value_name: "REPORT_ID",
+        help: "The report_id in the path. [required]",
+        target: Target::Path,
+        kind: Kind::String,
+        list: false,
+        required: true,
+        positional: true,
+        fields: &[],
+    }],
+}];

@@ -3,50 +3,23 @@
 
 //! `openai inline`.
 
-use crate::inline::{ApiResponse, Client, Result};
-use openai_runtime::cli::{Input, Reply};
+use openai_runtime::table::*;
 
-/// Operations on inline.
-#[derive(Debug, clap::Subcommand)]
-pub enum InlineCommand {
-    /// Inline objects become named nested structs.
-    #[command(name = "get")]
-    Get(Box<InlineGetArgs>),
-}
-
-impl InlineCommand {
-    /// Whether the chosen command reads stdin; see [`Resource::reads_stdin`](super::Resource::reads_stdin).
-    pub fn reads_stdin(&self) -> bool {
-        match self {
-            Self::Get(command) => command.reads_stdin(),
-        }
-    }
-
-    /// Runs the chosen command; see [`Resource::run`](super::Resource::run).
-    pub async fn run(self, client: &Client, input: Input) -> Result<Reply> {
-        match self {
-            Self::Get(command) => command.run(client, input).await,
-        }
-    }
-}
-
-/// Arguments of `openai inline get`.
-#[derive(Debug, clap::Args)]
-pub struct InlineGetArgs {}
-
-impl InlineGetArgs {
-    /// Whether this command reads stdin; see [`Resource::reads_stdin`](super::Resource::reads_stdin).
-    pub fn reads_stdin(&self) -> bool {
-        false
-    }
-
-    /// Runs this command; see [`Resource::run`](super::Resource::run).
-    pub async fn run(self, client: &Client, _input: Input) -> Result<Reply> {
-        client
-            .inline()
-            .get_with_response()
-            .await
-            .map(ApiResponse::into_json)
-            .map(Reply::Body)
-    }
-}
+/// The commands of this group.
+pub static COMMANDS: &[openai_runtime::table::Command] = &[Command {
+    group: "inline",
+    name: "get",
+    about: "",
+    doc: "Inline objects become named nested structs.",
+    method: "GET",
+    path: "/inline",
+    fixed_query: &[],
+    admin: false,
+    retry_conflicts: true,
+    body: BodyKind::None,
+    constants: &[],
+    reply: ReplyKind::Json,
+    paging: Paging::None,
+    stream: None,
+    flags: &[],
+}];

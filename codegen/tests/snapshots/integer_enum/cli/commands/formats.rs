@@ -3,69 +3,60 @@
 
 //! `openai formats`.
 
-use crate::integer_enum::{ApiResponse, Client, Result};
-use openai_runtime::cli::{Input, Reply};
+use openai_runtime::table::*;
 
-/// Operations on formats.
-#[derive(Debug, clap::Subcommand)]
-pub enum FormatsCommand {
-    /// Checks an audio format.
-    #[command(
-        name = "check",
-        after_help = "Also reads its flags from a JSON or YAML object on stdin, by field name (rate, channels, encoding); flags win."
-    )]
-    Check(Box<FormatsCheckArgs>),
-}
-
-impl FormatsCommand {
-    /// Whether the chosen command reads stdin; see [`Resource::reads_stdin`](super::Resource::reads_stdin).
-    pub fn reads_stdin(&self) -> bool {
-        match self {
-            Self::Check(command) => command.reads_stdin(),
-        }
-    }
-
-    /// Runs the chosen command; see [`Resource::run`](super::Resource::run).
-    pub async fn run(self, client: &Client, input: Input) -> Result<Reply> {
-        match self {
-            Self::Check(command) => command.run(client, input).await,
-        }
-    }
-}
-
-/// Arguments of `openai formats check`.
-#[derive(Debug, clap::Args)]
-pub struct FormatsCheckArgs {
-    /// Samples per second. [values: 8000, 16000, 24000; others pass as given]
-    /// [required]
-    #[arg(long = "rate", value_name = "RATE")]
-    pub rate: Option<crate::integer_enum::AudioFormatRate>,
-    /// [values: 1; others pass as given]
-    #[arg(long = "channels", value_name = "CHANNELS")]
-    pub channels: Option<crate::integer_enum::AudioFormatChannels>,
-    /// [values: pcm, ulaw; others pass as given]
-    #[arg(long = "encoding", value_name = "ENCODING")]
-    pub encoding: Option<crate::integer_enum::AudioFormatEncoding>,
-}
-
-impl FormatsCheckArgs {
-    /// Whether this command reads stdin; see [`Resource::reads_stdin`](super::Resource::reads_stdin).
-    pub fn reads_stdin(&self) -> bool {
-        true
-    }
-
-    /// Runs this command; see [`Resource::run`](super::Resource::run).
-    pub async fn run(self, client: &Client, mut input: Input) -> Result<Reply> {
-        input.set("rate", self.rate);
-        input.set("channels", self.channels);
-        input.set("encoding", self.encoding);
-        input.require(&[("rate", "--rate")])?;
-        let params: crate::integer_enum::AudioFormat = input.body()?;
-        client
-            .formats()
-            .check_with_response(&params)
-            .await
-            .map(ApiResponse::into_json)
-            .map(Reply::Body)
-    }
-}
+/// The commands of this group.
+pub static COMMANDS: &[openai_runtime::table::Command] = &[Command {
+    group: "formats",
+    name: "check",
+    about: "",
+    doc: "Checks an audio format.",
+    method: "POST",
+    path: "/audio/formats",
+    fixed_query: &[],
+    admin: false,
+    retry_conflicts: true,
+    body: BodyKind::Json,
+    constants: &[],
+    reply: ReplyKind::Json,
+    paging: Paging::None,
+    stream: None,
+    flags: &[
+        Flag {
+            long: "rate",
+            key: "rate",
+            value_name: "RATE",
+            help: "Samples per second. [required]",
+            target: Target::Body,
+            kind: Kind::Enum(&["8000", "16000", "24000"]),
+            list: false,
+            required: true,
+            positional: false,
+            fields: &[],
+        },
+        Flag {
+            long: "channels",
+            key: "channels",
+            value_name: "CHANNELS",
+            help: "One of: 1 (others pass as given).",
+            target: Target::Body,
+            kind: Kind::Enum(&["1"]),
+            list: false,
+            required: false,
+            positional: false,
+            fields: &[],
+        },
+        Flag {
+            long: "encoding",
+            key: "encoding",
+            value_name: "ENCODING",
+            help: "One of: pcm, ulaw (others pass as given).",
+            target: Target::Body,
+            kind: Kind::Enum(&["pcm", "ulaw"]),
+            list: false,
+            required: false,
+            positional: false,
+            fields: &[],
+        },
+    ],
+}];

@@ -3,114 +3,92 @@
 
 //! `openai bundles`.
 
-use crate::json_and_multipart::{ApiResponse, Client, Result};
-use openai_runtime::cli::{Input, Reply};
+use openai_runtime::table::*;
 
-/// Operations on bundles.
-#[derive(Debug, clap::Subcommand)]
-pub enum BundlesCommand {
-    /// Creates a bundle from a file.
-    #[command(
-        name = "create",
-        after_help = "Also reads its flags from a JSON or YAML object on stdin, by field name (file, name); flags win."
-    )]
-    Create(Box<BundlesCreateArgs>),
-    /// Renames a bundle.
-    #[command(
-        name = "rename",
-        after_help = "Also reads its flags from a JSON or YAML object on stdin, by field name (bundle_id, name); flags win."
-    )]
-    Rename(Box<BundlesRenameArgs>),
-}
-
-impl BundlesCommand {
-    /// Whether the chosen command reads stdin; see [`Resource::reads_stdin`](super::Resource::reads_stdin).
-    pub fn reads_stdin(&self) -> bool {
-        match self {
-            Self::Create(command) => command.reads_stdin(),
-            Self::Rename(command) => command.reads_stdin(),
-        }
-    }
-
-    /// Runs the chosen command; see [`Resource::run`](super::Resource::run).
-    pub async fn run(self, client: &Client, input: Input) -> Result<Reply> {
-        match self {
-            Self::Create(command) => command.run(client, input).await,
-            Self::Rename(command) => command.run(client, input).await,
-        }
-    }
-}
-
-/// Arguments of `openai bundles create`.
-#[derive(Debug, clap::Args)]
-pub struct BundlesCreateArgs {
-    /// The bundle's contents. [required]
-    #[arg(long = "file", value_name = "PATH")]
-    pub file: Option<std::path::PathBuf>,
-    #[arg(long = "name", value_name = "NAME")]
-    pub name: Option<String>,
-}
-
-impl BundlesCreateArgs {
-    /// Whether this command reads stdin; see [`Resource::reads_stdin`](super::Resource::reads_stdin).
-    pub fn reads_stdin(&self) -> bool {
-        !(self
-            .file
-            .as_deref()
-            .is_some_and(openai_runtime::cli::is_stdin))
-    }
-
-    /// Runs this command; see [`Resource::run`](super::Resource::run).
-    pub async fn run(self, client: &Client, mut input: Input) -> Result<Reply> {
-        input.set("file", self.file);
-        input.set("name", self.name);
-        input.require(&[("file", "--file")])?;
-        let params = crate::json_and_multipart::CreateBundle {
-            file: input.take_file("file")?,
-            name: input.take_optional("name")?,
-        };
-        input.finish()?;
-        client
-            .bundles()
-            .create_with_response(&params)
-            .await
-            .map(ApiResponse::into_json)
-            .map(Reply::Body)
-    }
-}
-
-/// Arguments of `openai bundles rename`.
-#[derive(Debug, clap::Args)]
-pub struct BundlesRenameArgs {
-    /// [required]
-    #[arg(long = "bundle-id", value_name = "BUNDLE_ID")]
-    pub bundle_id: Option<String>,
-    /// The bundle_id (the same as --bundle-id).
-    #[arg(value_name = "BUNDLE_ID", conflicts_with = "bundle_id")]
-    pub bundle_id_arg: Option<String>,
-    /// [required]
-    #[arg(long = "name", value_name = "NAME")]
-    pub name: Option<String>,
-}
-
-impl BundlesRenameArgs {
-    /// Whether this command reads stdin; see [`Resource::reads_stdin`](super::Resource::reads_stdin).
-    pub fn reads_stdin(&self) -> bool {
-        true
-    }
-
-    /// Runs this command; see [`Resource::run`](super::Resource::run).
-    pub async fn run(self, client: &Client, mut input: Input) -> Result<Reply> {
-        input.set("bundle_id", self.bundle_id.or(self.bundle_id_arg));
-        input.set("name", self.name);
-        input.require(&[("bundle_id", "--bundle-id"), ("name", "--name")])?;
-        let bundle_id: String = input.take("bundle_id")?;
-        let params: crate::json_and_multipart::RenameBundle = input.body()?;
-        client
-            .bundles()
-            .rename_with_response(&bundle_id, &params)
-            .await
-            .map(ApiResponse::into_json)
-            .map(Reply::Body)
-    }
-}
+/// The commands of this group.
+pub static COMMANDS: &[openai_runtime::table::Command] = &[
+    Command {
+        group: "bundles",
+        name: "create",
+        about: "",
+        doc: "Creates a bundle from a file.",
+        method: "POST",
+        path: "/bundles",
+        fixed_query: &[],
+        admin: false,
+        retry_conflicts: true,
+        body: BodyKind::Multipart,
+        constants: &[],
+        reply: ReplyKind::Json,
+        paging: Paging::None,
+        stream: None,
+        flags: &[
+            Flag {
+                long: "file",
+                key: "file",
+                value_name: "PATH",
+                help: "The bundle's contents. [required]",
+                target: Target::Body,
+                kind: Kind::File,
+                list: false,
+                required: true,
+                positional: false,
+                fields: &[],
+            },
+            Flag {
+                long: "name",
+                key: "name",
+                value_name: "NAME",
+                help: "A string.",
+                target: Target::Body,
+                kind: Kind::String,
+                list: false,
+                required: false,
+                positional: false,
+                fields: &[],
+            },
+        ],
+    },
+    Command {
+        group: "bundles",
+        name: "rename",
+        about: "",
+        doc: "Renames a bundle.",
+        method: "POST",
+        path: "/bundles/{bundle_id}/rename",
+        fixed_query: &[],
+        admin: false,
+        retry_conflicts: true,
+        body: BodyKind::Json,
+        constants: &[],
+        reply: ReplyKind::Json,
+        paging: Paging::None,
+        stream: None,
+        flags: &[
+            Flag {
+                long: "bundle-id",
+                key: "bundle_id",
+                value_name: "BUNDLE_ID",
+                help: "The bundle_id in the path. [required]",
+                target: Target::Path,
+                kind: Kind::String,
+                list: false,
+                required: true,
+                positional: true,
+                fields: &[],
+            },
+            Flag {
+                long: "name",
+                key: "name",
+                value_name: "NAME",
+                help: "A string. [required]",
+                target: Target::Body,
+                kind: Kind::String,
+                list: false,
+                required: true,
+                positional: false,
+                fields: &[],
+            },
+        ],
+    },
+];

@@ -3,84 +3,60 @@
 
 //! `openai edits`.
 
-use crate::json_and_multipart::{ApiResponse, Client, Result};
-use openai_runtime::cli::{Input, Reply};
+use openai_runtime::table::*;
 
-/// Operations on edits.
-#[derive(Debug, clap::Subcommand)]
-pub enum EditsCommand {
-    /// Edits images given as files, or as references in the JSON form.
-    #[command(
-        name = "create",
-        after_help = "Also reads its flags from a JSON or YAML object on stdin, by field name (image, reference, prompt); flags win."
-    )]
-    Create(Box<EditsCreateArgs>),
-}
-
-impl EditsCommand {
-    /// Whether the chosen command reads stdin; see [`Resource::reads_stdin`](super::Resource::reads_stdin).
-    pub fn reads_stdin(&self) -> bool {
-        match self {
-            Self::Create(command) => command.reads_stdin(),
-        }
-    }
-
-    /// Runs the chosen command; see [`Resource::run`](super::Resource::run).
-    pub async fn run(self, client: &Client, input: Input) -> Result<Reply> {
-        match self {
-            Self::Create(command) => command.run(client, input).await,
-        }
-    }
-}
-
-/// Arguments of `openai edits create`.
-#[derive(Debug, clap::Args)]
-pub struct EditsCreateArgs {
-    /// [repeatable] [required]
-    #[arg(long = "image", value_name = "PATH")]
-    pub image: Option<Vec<std::path::PathBuf>>,
-    /// [repeatable]
-    #[arg(long = "reference", value_name = "PATH")]
-    pub reference: Option<Vec<std::path::PathBuf>>,
-    /// [required]
-    #[arg(long = "prompt", value_name = "PROMPT")]
-    pub prompt: Option<String>,
-}
-
-impl EditsCreateArgs {
-    /// Whether this command reads stdin; see [`Resource::reads_stdin`](super::Resource::reads_stdin).
-    pub fn reads_stdin(&self) -> bool {
-        true
-    }
-
-    /// Runs this command; see [`Resource::run`](super::Resource::run).
-    pub async fn run(self, client: &Client, mut input: Input) -> Result<Reply> {
-        input.set("image", self.image);
-        input.set("reference", self.reference);
-        input.set("prompt", self.prompt);
-        input.require(&[("image", "--image"), ("prompt", "--prompt")])?;
-        let params = crate::json_and_multipart::EditsCreateParams {
-            image: crate::json_and_multipart::EditsCreateParamsImage::from_paths(
-                "image",
-                &input.take::<Vec<std::path::PathBuf>>("image")?,
-            )?,
-            reference: input
-                .take_optional::<Vec<std::path::PathBuf>>("reference")?
-                .map(|paths| {
-                    crate::json_and_multipart::EditsCreateParamsReference::from_paths(
-                        "reference",
-                        &paths,
-                    )
-                })
-                .transpose()?,
-            prompt: input.take("prompt")?,
-        };
-        input.finish()?;
-        client
-            .edits()
-            .create_with_response(&params)
-            .await
-            .map(ApiResponse::into_json)
-            .map(Reply::Body)
-    }
-}
+/// The commands of this group.
+pub static COMMANDS: &[openai_runtime::table::Command] = &[Command {
+    group: "edits",
+    name: "create",
+    about: "",
+    doc: "Edits images given as files, or as references in the JSON form.",
+    method: "POST",
+    path: "/edits",
+    fixed_query: &[],
+    admin: false,
+    retry_conflicts: true,
+    body: BodyKind::Multipart,
+    constants: &[],
+    reply: ReplyKind::Json,
+    paging: Paging::None,
+    stream: None,
+    flags: &[
+        Flag {
+            long: "image",
+            key: "image",
+            value_name: "PATH",
+            help: "A file's path, or - for stdin. [repeatable] [required]",
+            target: Target::Body,
+            kind: Kind::File,
+            list: true,
+            required: true,
+            positional: false,
+            fields: &[],
+        },
+        Flag {
+            long: "reference",
+            key: "reference",
+            value_name: "PATH",
+            help: "A file's path, or - for stdin. [repeatable]",
+            target: Target::Body,
+            kind: Kind::File,
+            list: true,
+            required: false,
+            positional: false,
+            fields: &[],
+        },
+        Flag {
+            long: "prompt",
+            key: "prompt",
+            value_name: "PROMPT",
+            help: "A string. [required]",
+            target: Target::Body,
+            kind: Kind::String,
+            list: false,
+            required: true,
+            positional: false,
+            fields: &[],
+        },
+    ],
+}];

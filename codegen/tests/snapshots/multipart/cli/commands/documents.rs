@@ -5,100 +5,109 @@
 
 pub mod pages;
 
-use crate::multipart::{ApiResponse, Client, Result};
-use openai_runtime::cli::{Input, Reply};
+use openai_runtime::table::*;
 
-/// Operations on documents.
-#[derive(Debug, clap::Subcommand)]
-pub enum DocumentsCommand {
-    /// Creates a document from a JSON body, which the CLI also reads from stdin.
-    #[command(
-        name = "create",
-        after_help = "Also reads its flags from a JSON or YAML object on stdin, by field name (title, purpose, tags, expires_after, extra); flags win."
-    )]
-    Create(Box<DocumentsCreateArgs>),
-    /// Operations on pages.
-    #[command(name = "pages", subcommand)]
-    Pages(pages::DocumentsPagesCommand),
-}
-
-impl DocumentsCommand {
-    /// Whether the chosen command reads stdin; see [`Resource::reads_stdin`](super::Resource::reads_stdin).
-    pub fn reads_stdin(&self) -> bool {
-        match self {
-            Self::Create(command) => command.reads_stdin(),
-            Self::Pages(command) => command.reads_stdin(),
-        }
-    }
-
-    /// Runs the chosen command; see [`Resource::run`](super::Resource::run).
-    pub async fn run(self, client: &Client, input: Input) -> Result<Reply> {
-        match self {
-            Self::Create(command) => command.run(client, input).await,
-            Self::Pages(command) => command.run(client, input).await,
-        }
-    }
-}
-
-/// Arguments of `openai documents create`.
-#[derive(Debug, clap::Args)]
-pub struct DocumentsCreateArgs {
-    /// The title. [required]
-    #[arg(long = "title", value_name = "TITLE")]
-    pub title: Option<String>,
-    /// [values: draft, final; others pass as given] [required]
-    #[arg(long = "purpose", value_name = "PURPOSE")]
-    pub purpose: Option<crate::multipart::CreateDocumentPurpose>,
-    /// [repeatable]
-    #[arg(long = "tag", value_name = "TAG")]
-    pub tags: Option<Vec<String>>,
-    /// [JSON or YAML object; --expires-after.* flags set single fields and win]
-    #[arg(
-        long = "expires-after",
-        value_name = "EXPIRES_AFTER",
-        value_parser = openai_runtime::cli::parse_object
-    )]
-    pub expires_after: Option<serde_json::Value>,
-    #[arg(
-        long = "expires-after.anchor",
-        value_name = "ANCHOR",
-        value_parser = ["created_at"]
-    )]
-    pub expires_after_anchor: Option<String>,
-    #[arg(long = "expires-after.seconds", value_name = "SECONDS")]
-    pub expires_after_seconds: Option<i64>,
-    /// [JSON or YAML object]
-    #[arg(
-        long = "extra",
-        value_name = "EXTRA",
-        value_parser = openai_runtime::cli::parse_object
-    )]
-    pub extra: Option<serde_json::Value>,
-}
-
-impl DocumentsCreateArgs {
-    /// Whether this command reads stdin; see [`Resource::reads_stdin`](super::Resource::reads_stdin).
-    pub fn reads_stdin(&self) -> bool {
-        true
-    }
-
-    /// Runs this command; see [`Resource::run`](super::Resource::run).
-    pub async fn run(self, client: &Client, mut input: Input) -> Result<Reply> {
-        input.set("title", self.title);
-        input.set("purpose", self.purpose);
-        input.set("tags", self.tags);
-        input
-            .object("expires_after", self.expires_after)
-            .field("anchor", self.expires_after_anchor)
-            .field("seconds", self.expires_after_seconds);
-        input.object("extra", self.extra);
-        input.require(&[("title", "--title"), ("purpose", "--purpose")])?;
-        let params: crate::multipart::CreateDocument = input.body()?;
-        client
-            .documents()
-            .create_with_response(&params)
-            .await
-            .map(ApiResponse::into_json)
-            .map(Reply::Body)
-    }
-}
+/// The commands of this group.
+pub static COMMANDS: &[openai_runtime::table::Command] = &[Command {
+    group: "documents",
+    name: "create",
+    about: "",
+    doc: "Creates a document from a JSON body, which the CLI also reads from stdin.",
+    method: "POST",
+    path: "/documents",
+    fixed_query: &[],
+    admin: false,
+    retry_conflicts: true,
+    body: BodyKind::Json,
+    constants: &[],
+    reply: ReplyKind::Json,
+    paging: Paging::None,
+    stream: None,
+    flags: &[
+        Flag {
+            long: "title",
+            key: "title",
+            value_name: "TITLE",
+            help: "The title. [required]",
+            target: Target::Body,
+            kind: Kind::String,
+            list: false,
+            required: true,
+            positional: false,
+            fields: &[],
+        },
+        Flag {
+            long: "purpose",
+            key: "purpose",
+            value_name: "PURPOSE",
+            help: "One of: draft, final (others pass as given). [required]",
+            target: Target::Body,
+            kind: Kind::Enum(&["draft", "final"]),
+            list: false,
+            required: true,
+            positional: false,
+            fields: &[],
+        },
+        Flag {
+            long: "tag",
+            key: "tags",
+            value_name: "TAG",
+            help: "A string. [repeatable]",
+            target: Target::Body,
+            kind: Kind::String,
+            list: true,
+            required: false,
+            positional: false,
+            fields: &[],
+        },
+        Flag {
+            long: "expires-after",
+            key: "expires_after",
+            value_name: "EXPIRES_AFTER",
+            help: "A JSON or YAML object; dotted flags set single fields.",
+            target: Target::Body,
+            kind: Kind::Document,
+            list: false,
+            required: false,
+            positional: false,
+            fields: &[
+                Flag {
+                    long: "expires-after.anchor",
+                    key: "anchor",
+                    value_name: "ANCHOR",
+                    help: "Always `created_at`.",
+                    target: Target::Body,
+                    kind: Kind::Const("created_at"),
+                    list: false,
+                    required: false,
+                    positional: false,
+                    fields: &[],
+                },
+                Flag {
+                    long: "expires-after.seconds",
+                    key: "seconds",
+                    value_name: "SECONDS",
+                    help: "An integer.",
+                    target: Target::Body,
+                    kind: Kind::Integer,
+                    list: false,
+                    required: false,
+                    positional: false,
+                    fields: &[],
+                },
+            ],
+        },
+        Flag {
+            long: "extra",
+            key: "extra",
+            value_name: "EXTRA",
+            help: "A JSON or YAML object; dotted flags set single fields.",
+            target: Target::Body,
+            kind: Kind::Document,
+            list: false,
+            required: false,
+            positional: false,
+            fields: &[],
+        },
+    ],
+}];

@@ -5,29 +5,5 @@
 
 pub mod entries;
 
-use crate::nested_union::{Client, Result};
-use openai_runtime::cli::{Input, Reply};
-
-/// Operations on journals.
-#[derive(Debug, clap::Subcommand)]
-pub enum JournalsCommand {
-    /// Operations on entries.
-    #[command(name = "entries", subcommand)]
-    Entries(entries::JournalsEntriesCommand),
-}
-
-impl JournalsCommand {
-    /// Whether the chosen command reads stdin; see [`Resource::reads_stdin`](super::Resource::reads_stdin).
-    pub fn reads_stdin(&self) -> bool {
-        match self {
-            Self::Entries(command) => command.reads_stdin(),
-        }
-    }
-
-    /// Runs the chosen command; see [`Resource::run`](super::Resource::run).
-    pub async fn run(self, client: &Client, input: Input) -> Result<Reply> {
-        match self {
-            Self::Entries(command) => command.run(client, input).await,
-        }
-    }
-}
+/// The commands of this group.
+pub static COMMANDS: &[openai_runtime::table::Command] = &[];

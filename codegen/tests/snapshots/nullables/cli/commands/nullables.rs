@@ -3,50 +3,23 @@
 
 //! `openai nullables`.
 
-use crate::nullables::{ApiResponse, Client, Result};
-use openai_runtime::cli::{Input, Reply};
+use openai_runtime::table::*;
 
-/// Operations on nullables.
-#[derive(Debug, clap::Subcommand)]
-pub enum NullablesCommand {
-    /// The ways to say null.
-    #[command(name = "get")]
-    Get(Box<NullablesGetArgs>),
-}
-
-impl NullablesCommand {
-    /// Whether the chosen command reads stdin; see [`Resource::reads_stdin`](super::Resource::reads_stdin).
-    pub fn reads_stdin(&self) -> bool {
-        match self {
-            Self::Get(command) => command.reads_stdin(),
-        }
-    }
-
-    /// Runs the chosen command; see [`Resource::run`](super::Resource::run).
-    pub async fn run(self, client: &Client, input: Input) -> Result<Reply> {
-        match self {
-            Self::Get(command) => command.run(client, input).await,
-        }
-    }
-}
-
-/// Arguments of `openai nullables get`.
-#[derive(Debug, clap::Args)]
-pub struct NullablesGetArgs {}
-
-impl NullablesGetArgs {
-    /// Whether this command reads stdin; see [`Resource::reads_stdin`](super::Resource::reads_stdin).
-    pub fn reads_stdin(&self) -> bool {
-        false
-    }
-
-    /// Runs this command; see [`Resource::run`](super::Resource::run).
-    pub async fn run(self, client: &Client, _input: Input) -> Result<Reply> {
-        client
-            .nullables()
-            .get_with_response()
-            .await
-            .map(ApiResponse::into_json)
-            .map(Reply::Body)
-    }
-}
+/// The commands of this group.
+pub static COMMANDS: &[openai_runtime::table::Command] = &[Command {
+    group: "nullables",
+    name: "get",
+    about: "",
+    doc: "The ways to say null.",
+    method: "GET",
+    path: "/nullables",
+    fixed_query: &[],
+    admin: false,
+    retry_conflicts: true,
+    body: BodyKind::None,
+    constants: &[],
+    reply: ReplyKind::Json,
+    paging: Paging::None,
+    stream: None,
+    flags: &[],
+}];

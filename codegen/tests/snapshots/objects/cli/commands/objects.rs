@@ -3,64 +3,34 @@
 
 //! `openai objects`.
 
-use crate::objects::{ApiResponse, Client, Result};
-use openai_runtime::cli::{Input, Reply};
+use openai_runtime::table::*;
 
-/// Operations on objects.
-#[derive(Debug, clap::Subcommand)]
-pub enum ObjectsCommand {
-    /// Returns one object.
-    #[command(
-        name = "retrieve",
-        after_help = "Also reads its flags from a JSON or YAML object on stdin, by field name (object_id); flags win."
-    )]
-    Retrieve(Box<ObjectsRetrieveArgs>),
-}
-
-impl ObjectsCommand {
-    /// Whether the chosen command reads stdin; see [`Resource::reads_stdin`](super::Resource::reads_stdin).
-    pub fn reads_stdin(&self) -> bool {
-        match self {
-            Self::Retrieve(command) => command.reads_stdin(),
-        }
-    }
-
-    /// Runs the chosen command; see [`Resource::run`](super::Resource::run).
-    pub async fn run(self, client: &Client, input: Input) -> Result<Reply> {
-        match self {
-            Self::Retrieve(command) => command.run(client, input).await,
-        }
-    }
-}
-
-/// Arguments of `openai objects retrieve`.
-#[derive(Debug, clap::Args)]
-pub struct ObjectsRetrieveArgs {
-    /// The object's ID. [required]
-    #[arg(long = "object-id", value_name = "OBJECT_ID")]
-    pub object_id: Option<String>,
-    /// The object's ID (the same as --object-id).
-    #[arg(value_name = "OBJECT_ID", conflicts_with = "object_id")]
-    pub object_id_arg: Option<String>,
-}
-
-impl ObjectsRetrieveArgs {
-    /// Whether this command reads stdin; see [`Resource::reads_stdin`](super::Resource::reads_stdin).
-    pub fn reads_stdin(&self) -> bool {
-        true
-    }
-
-    /// Runs this command; see [`Resource::run`](super::Resource::run).
-    pub async fn run(self, client: &Client, mut input: Input) -> Result<Reply> {
-        input.set("object_id", self.object_id.or(self.object_id_arg));
-        input.require(&[("object_id", "--object-id")])?;
-        let object_id: String = input.take("object_id")?;
-        input.finish()?;
-        client
-            .objects()
-            .retrieve_with_response(&object_id)
-            .await
-            .map(ApiResponse::into_json)
-            .map(Reply::Body)
-    }
-}
+/// The commands of this group.
+pub static COMMANDS: &[openai_runtime::table::Command] = &[Command {
+    group: "objects",
+    name: "retrieve",
+    about: "",
+    doc: "Returns one object.",
+    method: "GET",
+    path: "/objects/{object_id}",
+    fixed_query: &[],
+    admin: false,
+    retry_conflicts: true,
+    body: BodyKind::None,
+    constants: &[],
+    reply: ReplyKind::Json,
+    paging: Paging::None,
+    stream: None,
+    flags: &[Flag {
+        long: "object-id",
+        key: "object_id",
+        value_name: "OBJECT_ID",
+        help: "The object's ID. [required]",
+        target: Target::Path,
+        kind: Kind::String,
+        list: false,
+        required: true,
+        positional: true,
+        fields: &[],
+    }],
+}];

@@ -3,61 +3,34 @@
 
 //! `openai jobs`.
 
-use crate::open_enum_or_string::{ApiResponse, Client, Result};
-use openai_runtime::cli::{Input, Reply};
+use openai_runtime::table::*;
 
-/// Operations on jobs.
-#[derive(Debug, clap::Subcommand)]
-pub enum JobsCommand {
-    /// Starts a job on a model.
-    #[command(
-        name = "create",
-        after_help = "Also reads its flags from a JSON or YAML object on stdin, by field name (model); flags win."
-    )]
-    Create(Box<JobsCreateArgs>),
-}
-
-impl JobsCommand {
-    /// Whether the chosen command reads stdin; see [`Resource::reads_stdin`](super::Resource::reads_stdin).
-    pub fn reads_stdin(&self) -> bool {
-        match self {
-            Self::Create(command) => command.reads_stdin(),
-        }
-    }
-
-    /// Runs the chosen command; see [`Resource::run`](super::Resource::run).
-    pub async fn run(self, client: &Client, input: Input) -> Result<Reply> {
-        match self {
-            Self::Create(command) => command.run(client, input).await,
-        }
-    }
-}
-
-/// Arguments of `openai jobs create`.
-#[derive(Debug, clap::Args)]
-pub struct JobsCreateArgs {
-    /// A model, by name. [values: swift-1, swift-1-mini, deep-2; others pass as given]
-    /// [required]
-    #[arg(long = "model", value_name = "MODEL")]
-    pub model: Option<crate::open_enum_or_string::ModelId>,
-}
-
-impl JobsCreateArgs {
-    /// Whether this command reads stdin; see [`Resource::reads_stdin`](super::Resource::reads_stdin).
-    pub fn reads_stdin(&self) -> bool {
-        true
-    }
-
-    /// Runs this command; see [`Resource::run`](super::Resource::run).
-    pub async fn run(self, client: &Client, mut input: Input) -> Result<Reply> {
-        input.set("model", self.model);
-        input.require(&[("model", "--model")])?;
-        let params: crate::open_enum_or_string::JobsCreateParams = input.body()?;
-        client
-            .jobs()
-            .create_with_response(&params)
-            .await
-            .map(ApiResponse::into_json)
-            .map(Reply::Body)
-    }
-}
+/// The commands of this group.
+pub static COMMANDS: &[openai_runtime::table::Command] = &[Command {
+    group: "jobs",
+    name: "create",
+    about: "",
+    doc: "Starts a job on a model.",
+    method: "POST",
+    path: "/jobs",
+    fixed_query: &[],
+    admin: false,
+    retry_conflicts: true,
+    body: BodyKind::Json,
+    constants: &[],
+    reply: ReplyKind::Json,
+    paging: Paging::None,
+    stream: None,
+    flags: &[Flag {
+        long: "model",
+        key: "model",
+        value_name: "MODEL",
+        help: "A model, by name. [required]",
+        target: Target::Body,
+        kind: Kind::Enum(&["swift-1", "swift-1-mini", "deep-2"]),
+        list: false,
+        required: true,
+        positional: false,
+        fields: &[],
+    }],
+}];

@@ -5,100 +5,121 @@
 
 pub mod file_batches;
 
-use crate::operations::{ApiResponse, Client, Result};
-use openai_runtime::cli::{Input, Reply};
+use openai_runtime::table::*;
 
-/// Stores of files.
-#[derive(Debug, clap::Subcommand)]
-pub enum StoresCommand {
-    /// Creates a store from a JSON body.
-    #[command(
-        name = "create",
-        after_help = "Also reads its flags from a JSON or YAML object on stdin, by field name (name, size, mode, file_ids, expires_after, metadata); flags win."
-    )]
-    Create(Box<StoresCreateArgs>),
-    /// Operations on file batches.
-    #[command(name = "file-batches", subcommand)]
-    FileBatches(file_batches::StoresFileBatchesCommand),
-}
-
-impl StoresCommand {
-    /// Whether the chosen command reads stdin; see [`Resource::reads_stdin`](super::Resource::reads_stdin).
-    pub fn reads_stdin(&self) -> bool {
-        match self {
-            Self::Create(command) => command.reads_stdin(),
-            Self::FileBatches(command) => command.reads_stdin(),
-        }
-    }
-
-    /// Runs the chosen command; see [`Resource::run`](super::Resource::run).
-    pub async fn run(self, client: &Client, input: Input) -> Result<Reply> {
-        match self {
-            Self::Create(command) => command.run(client, input).await,
-            Self::FileBatches(command) => command.run(client, input).await,
-        }
-    }
-}
-
-/// Arguments of `openai stores create`.
-#[derive(Debug, clap::Args)]
-pub struct StoresCreateArgs {
-    /// The store's name. [required]
-    #[arg(long = "name", value_name = "NAME")]
-    pub name: Option<String>,
-    #[arg(long = "size", value_name = "SIZE")]
-    pub size: Option<i64>,
-    /// [values: fast, safe; others pass as given]
-    #[arg(long = "mode", value_name = "MODE")]
-    pub mode: Option<crate::operations::StoresCreateParamsMode>,
-    /// Files to add. [repeatable]
-    #[arg(long = "file-id", value_name = "FILE_ID")]
-    pub file_ids: Option<Vec<String>>,
-    /// [JSON or YAML object; --expires-after.* flags set single fields and win]
-    #[arg(
-        long = "expires-after",
-        value_name = "EXPIRES_AFTER",
-        value_parser = openai_runtime::cli::parse_object
-    )]
-    pub expires_after: Option<serde_json::Value>,
-    /// [values: last_active_at; others pass as given]
-    #[arg(long = "expires-after.anchor", value_name = "ANCHOR")]
-    pub expires_after_anchor: Option<crate::operations::StoresCreateParamsExpiresAfterAnchor>,
-    #[arg(long = "expires-after.days", value_name = "DAYS")]
-    pub expires_after_days: Option<i64>,
-    /// [JSON or YAML object]
-    #[arg(
-        long = "metadata",
-        value_name = "METADATA",
-        value_parser = openai_runtime::cli::parse_object
-    )]
-    pub metadata: Option<serde_json::Value>,
-}
-
-impl StoresCreateArgs {
-    /// Whether this command reads stdin; see [`Resource::reads_stdin`](super::Resource::reads_stdin).
-    pub fn reads_stdin(&self) -> bool {
-        true
-    }
-
-    /// Runs this command; see [`Resource::run`](super::Resource::run).
-    pub async fn run(self, client: &Client, mut input: Input) -> Result<Reply> {
-        input.set("name", self.name);
-        input.set("size", self.size);
-        input.set("mode", self.mode);
-        input.set("file_ids", self.file_ids);
-        input
-            .object("expires_after", self.expires_after)
-            .field("anchor", self.expires_after_anchor)
-            .field("days", self.expires_after_days);
-        input.object("metadata", self.metadata);
-        input.require(&[("name", "--name")])?;
-        let params: crate::operations::StoresCreateParams = input.body()?;
-        client
-            .stores()
-            .create_with_response(&params)
-            .await
-            .map(ApiResponse::into_json)
-            .map(Reply::Body)
-    }
-}
+/// The commands of this group.
+pub static COMMANDS: &[openai_runtime::table::Command] = &[Command {
+    group: "stores",
+    name: "create",
+    about: "",
+    doc: "Creates a store from a JSON body.",
+    method: "POST",
+    path: "/stores",
+    fixed_query: &[],
+    admin: false,
+    retry_conflicts: true,
+    body: BodyKind::Json,
+    constants: &[],
+    reply: ReplyKind::Json,
+    paging: Paging::None,
+    stream: None,
+    flags: &[
+        Flag {
+            long: "name",
+            key: "name",
+            value_name: "NAME",
+            help: "The store's name. [required]",
+            target: Target::Body,
+            kind: Kind::String,
+            list: false,
+            required: true,
+            positional: false,
+            fields: &[],
+        },
+        Flag {
+            long: "size",
+            key: "size",
+            value_name: "SIZE",
+            help: "An integer.",
+            target: Target::Body,
+            kind: Kind::Integer,
+            list: false,
+            required: false,
+            positional: false,
+            fields: &[],
+        },
+        Flag {
+            long: "mode",
+            key: "mode",
+            value_name: "MODE",
+            help: "One of: fast, safe (others pass as given).",
+            target: Target::Body,
+            kind: Kind::Enum(&["fast", "safe"]),
+            list: false,
+            required: false,
+            positional: false,
+            fields: &[],
+        },
+        Flag {
+            long: "file-id",
+            key: "file_ids",
+            value_name: "FILE_ID",
+            help: "Files to add. [repeatable]",
+            target: Target::Body,
+            kind: Kind::String,
+            list: true,
+            required: false,
+            positional: false,
+            fields: &[],
+        },
+        Flag {
+            long: "expires-after",
+            key: "expires_after",
+            value_name: "EXPIRES_AFTER",
+            help: "A JSON or YAML object; dotted flags set single fields.",
+            target: Target::Body,
+            kind: Kind::Document,
+            list: false,
+            required: false,
+            positional: false,
+            fields: &[
+                Flag {
+                    long: "expires-after.anchor",
+                    key: "anchor",
+                    value_name: "ANCHOR",
+                    help: "One of: last_active_at (others pass as given).",
+                    target: Target::Body,
+                    kind: Kind::Enum(&["last_active_at"]),
+                    list: false,
+                    required: false,
+                    positional: false,
+                    fields: &[],
+                },
+                Flag {
+                    long: "expires-after.days",
+                    key: "days",
+                    value_name: "DAYS",
+                    help: "An integer.",
+                    target: Target::Body,
+                    kind: Kind::Integer,
+                    list: false,
+                    required: false,
+                    positional: false,
+                    fields: &[],
+                },
+            ],
+        },
+        Flag {
+            long: "metadata",
+            key: "metadata",
+            value_name: "METADATA",
+            help: "A JSON or YAML object; dotted flags set single fields.",
+            target: Target::Body,
+            kind: Kind::Document,
+            list: false,
+            required: false,
+            positional: false,
+            fields: &[],
+        },
+    ],
+}];

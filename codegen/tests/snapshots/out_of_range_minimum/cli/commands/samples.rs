@@ -3,62 +3,48 @@
 
 //! `openai samples`.
 
-use crate::out_of_range_minimum::{ApiResponse, Client, Result};
-use openai_runtime::cli::{Input, Reply};
+use openai_runtime::table::*;
 
-/// Operations on samples.
-#[derive(Debug, clap::Subcommand)]
-pub enum SamplesCommand {
-    /// Draws a sample.
-    #[command(
-        name = "create",
-        after_help = "Also reads its flags from a JSON or YAML object on stdin, by field name (seed, temperature); flags win."
-    )]
-    Create(Box<SamplesCreateArgs>),
-}
-
-impl SamplesCommand {
-    /// Whether the chosen command reads stdin; see [`Resource::reads_stdin`](super::Resource::reads_stdin).
-    pub fn reads_stdin(&self) -> bool {
-        match self {
-            Self::Create(command) => command.reads_stdin(),
-        }
-    }
-
-    /// Runs the chosen command; see [`Resource::run`](super::Resource::run).
-    pub async fn run(self, client: &Client, input: Input) -> Result<Reply> {
-        match self {
-            Self::Create(command) => command.run(client, input).await,
-        }
-    }
-}
-
-/// Arguments of `openai samples create`.
-#[derive(Debug, clap::Args)]
-pub struct SamplesCreateArgs {
-    /// Makes repeated draws alike when set.
-    #[arg(long = "seed", value_name = "SEED")]
-    pub seed: Option<i64>,
-    #[arg(long = "temperature", value_name = "TEMPERATURE")]
-    pub temperature: Option<f64>,
-}
-
-impl SamplesCreateArgs {
-    /// Whether this command reads stdin; see [`Resource::reads_stdin`](super::Resource::reads_stdin).
-    pub fn reads_stdin(&self) -> bool {
-        true
-    }
-
-    /// Runs this command; see [`Resource::run`](super::Resource::run).
-    pub async fn run(self, client: &Client, mut input: Input) -> Result<Reply> {
-        input.set("seed", self.seed);
-        input.set("temperature", self.temperature);
-        let params: crate::out_of_range_minimum::Sampling = input.body()?;
-        client
-            .samples()
-            .create_with_response(&params)
-            .await
-            .map(ApiResponse::into_json)
-            .map(Reply::Body)
-    }
-}
+/// The commands of this group.
+pub static COMMANDS: &[openai_runtime::table::Command] = &[Command {
+    group: "samples",
+    name: "create",
+    about: "",
+    doc: "Draws a sample.",
+    method: "POST",
+    path: "/samples",
+    fixed_query: &[],
+    admin: false,
+    retry_conflicts: true,
+    body: BodyKind::Json,
+    constants: &[],
+    reply: ReplyKind::Json,
+    paging: Paging::None,
+    stream: None,
+    flags: &[
+        Flag {
+            long: "seed",
+            key: "seed",
+            value_name: "SEED",
+            help: "Makes repeated draws alike when set.",
+            target: Target::Body,
+            kind: Kind::Integer,
+            list: false,
+            required: false,
+            positional: false,
+            fields: &[],
+        },
+        Flag {
+            long: "temperature",
+            key: "temperature",
+            value_name: "TEMPERATURE",
+            help: "A number.",
+            target: Target::Body,
+            kind: Kind::Number,
+            list: false,
+            required: false,
+            positional: false,
+            fields: &[],
+        },
+    ],
+}];

@@ -3,68 +3,48 @@
 
 //! `openai search`.
 
-use crate::recursive_union::{ApiResponse, Client, Result};
-use openai_runtime::cli::{Input, Reply};
+use openai_runtime::table::*;
 
-/// Operations on search.
-#[derive(Debug, clap::Subcommand)]
-pub enum SearchCommand {
-    /// Searches with a filter tree.
-    #[command(
-        name = "create",
-        after_help = "Also reads its flags from a JSON or YAML object on stdin, by field name (query, filter); flags win."
-    )]
-    Create(Box<SearchCreateArgs>),
-}
-
-impl SearchCommand {
-    /// Whether the chosen command reads stdin; see [`Resource::reads_stdin`](super::Resource::reads_stdin).
-    pub fn reads_stdin(&self) -> bool {
-        match self {
-            Self::Create(command) => command.reads_stdin(),
-        }
-    }
-
-    /// Runs the chosen command; see [`Resource::run`](super::Resource::run).
-    pub async fn run(self, client: &Client, input: Input) -> Result<Reply> {
-        match self {
-            Self::Create(command) => command.run(client, input).await,
-        }
-    }
-}
-
-/// Arguments of `openai search create`.
-#[derive(Debug, clap::Args)]
-pub struct SearchCreateArgs {
-    /// [required]
-    #[arg(long = "query", value_name = "QUERY")]
-    pub query: Option<String>,
-    /// [JSON or YAML]
-    #[arg(
-        long = "filter",
-        value_name = "FILTER",
-        value_parser = openai_runtime::cli::parse_document
-    )]
-    pub filter: Option<serde_json::Value>,
-}
-
-impl SearchCreateArgs {
-    /// Whether this command reads stdin; see [`Resource::reads_stdin`](super::Resource::reads_stdin).
-    pub fn reads_stdin(&self) -> bool {
-        true
-    }
-
-    /// Runs this command; see [`Resource::run`](super::Resource::run).
-    pub async fn run(self, client: &Client, mut input: Input) -> Result<Reply> {
-        input.set("query", self.query);
-        input.set("filter", self.filter);
-        input.require(&[("query", "--query")])?;
-        let params: crate::recursive_union::SearchCreateParams = input.body()?;
-        client
-            .search()
-            .create_with_response(&params)
-            .await
-            .map(ApiResponse::into_json)
-            .map(Reply::Body)
-    }
-}
+/// The commands of this group.
+pub static COMMANDS: &[openai_runtime::table::Command] = &[Command {
+    group: "search",
+    name: "create",
+    about: "",
+    doc: "Searches with a filter tree.",
+    method: "POST",
+    path: "/search",
+    fixed_query: &[],
+    admin: false,
+    retry_conflicts: true,
+    body: BodyKind::Json,
+    constants: &[],
+    reply: ReplyKind::Json,
+    paging: Paging::None,
+    stream: None,
+    flags: &[
+        Flag {
+            long: "query",
+            key: "query",
+            value_name: "QUERY",
+            help: "A string. [required]",
+            target: Target::Body,
+            kind: Kind::String,
+            list: false,
+            required: true,
+            positional: false,
+            fields: &[],
+        },
+        Flag {
+            long: "filter",
+            key: "filter",
+            value_name: "FILTER",
+            help: "JSON or YAML; a plain word is a string.",
+            target: Target::Body,
+            kind: Kind::Document,
+            list: false,
+            required: false,
+            positional: false,
+            fields: &[],
+        },
+    ],
+}];

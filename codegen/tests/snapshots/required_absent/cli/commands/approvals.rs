@@ -3,67 +3,60 @@
 
 //! `openai approvals`.
 
-use crate::required_absent::{ApiResponse, Client, Result};
-use openai_runtime::cli::{Input, Reply};
+use openai_runtime::table::*;
 
-/// Operations on approvals.
-#[derive(Debug, clap::Subcommand)]
-pub enum ApprovalsCommand {
-    /// Answers an approval request.
-    #[command(
-        name = "create",
-        after_help = "Also reads its flags from a JSON or YAML object on stdin, by field name (approval_id, approve, reason); flags win."
-    )]
-    Create(Box<ApprovalsCreateArgs>),
-}
-
-impl ApprovalsCommand {
-    /// Whether the chosen command reads stdin; see [`Resource::reads_stdin`](super::Resource::reads_stdin).
-    pub fn reads_stdin(&self) -> bool {
-        match self {
-            Self::Create(command) => command.reads_stdin(),
-        }
-    }
-
-    /// Runs the chosen command; see [`Resource::run`](super::Resource::run).
-    pub async fn run(self, client: &Client, input: Input) -> Result<Reply> {
-        match self {
-            Self::Create(command) => command.run(client, input).await,
-        }
-    }
-}
-
-/// Arguments of `openai approvals create`.
-#[derive(Debug, clap::Args)]
-pub struct ApprovalsCreateArgs {
-    /// The request being answered. [required]
-    #[arg(long = "approval-id", value_name = "APPROVAL_ID")]
-    pub approval_id: Option<String>,
-    /// [required]
-    #[arg(long = "approve", value_name = "APPROVE")]
-    pub approve: Option<bool>,
-    #[arg(long = "reason", value_name = "REASON")]
-    pub reason: Option<String>,
-}
-
-impl ApprovalsCreateArgs {
-    /// Whether this command reads stdin; see [`Resource::reads_stdin`](super::Resource::reads_stdin).
-    pub fn reads_stdin(&self) -> bool {
-        true
-    }
-
-    /// Runs this command; see [`Resource::run`](super::Resource::run).
-    pub async fn run(self, client: &Client, mut input: Input) -> Result<Reply> {
-        input.set("approval_id", self.approval_id);
-        input.set("approve", self.approve);
-        input.set("reason", self.reason);
-        input.require(&[("approval_id", "--approval-id"), ("approve", "--approve")])?;
-        let params: crate::required_absent::Approval = input.body()?;
-        client
-            .approvals()
-            .create_with_response(&params)
-            .await
-            .map(ApiResponse::into_json)
-            .map(Reply::Body)
-    }
-}
+/// The commands of this group.
+pub static COMMANDS: &[openai_runtime::table::Command] = &[Command {
+    group: "approvals",
+    name: "create",
+    about: "",
+    doc: "Answers an approval request.",
+    method: "POST",
+    path: "/approvals",
+    fixed_query: &[],
+    admin: false,
+    retry_conflicts: true,
+    body: BodyKind::Json,
+    constants: &[("type", "approval")],
+    reply: ReplyKind::Json,
+    paging: Paging::None,
+    stream: None,
+    flags: &[
+        Flag {
+            long: "approval-id",
+            key: "approval_id",
+            value_name: "APPROVAL_ID",
+            help: "The request being answered. [required]",
+            target: Target::Body,
+            kind: Kind::String,
+            list: false,
+            required: true,
+            positional: false,
+            fields: &[],
+        },
+        Flag {
+            long: "approve",
+            key: "approve",
+            value_name: "APPROVE",
+            help: "true or false. [required]",
+            target: Target::Body,
+            kind: Kind::Boolean,
+            list: false,
+            required: true,
+            positional: false,
+            fields: &[],
+        },
+        Flag {
+            long: "reason",
+            key: "reason",
+            value_name: "REASON",
+            help: "A string.",
+            target: Target::Body,
+            kind: Kind::String,
+            list: false,
+            required: false,
+            positional: false,
+            fields: &[],
+        },
+    ],
+}];

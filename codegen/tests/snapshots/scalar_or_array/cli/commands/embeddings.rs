@@ -3,72 +3,48 @@
 
 //! `openai embeddings`.
 
-use crate::scalar_or_array::{ApiResponse, Client, Result};
-use openai_runtime::cli::{Input, Reply};
+use openai_runtime::table::*;
 
-/// Operations on embeddings.
-#[derive(Debug, clap::Subcommand)]
-pub enum EmbeddingsCommand {
-    /// Embeds text or token ids.
-    #[command(
-        name = "create",
-        after_help = "Also reads its flags from a JSON or YAML object on stdin, by field name (input, stop); flags win."
-    )]
-    Create(Box<EmbeddingsCreateArgs>),
-}
-
-impl EmbeddingsCommand {
-    /// Whether the chosen command reads stdin; see [`Resource::reads_stdin`](super::Resource::reads_stdin).
-    pub fn reads_stdin(&self) -> bool {
-        match self {
-            Self::Create(command) => command.reads_stdin(),
-        }
-    }
-
-    /// Runs the chosen command; see [`Resource::run`](super::Resource::run).
-    pub async fn run(self, client: &Client, input: Input) -> Result<Reply> {
-        match self {
-            Self::Create(command) => command.run(client, input).await,
-        }
-    }
-}
-
-/// Arguments of `openai embeddings create`.
-#[derive(Debug, clap::Args)]
-pub struct EmbeddingsCreateArgs {
-    /// What to embed. [JSON or YAML] [required]
-    #[arg(
-        long = "input",
-        value_name = "INPUT",
-        value_parser = openai_runtime::cli::parse_document
-    )]
-    pub input: Option<serde_json::Value>,
-    /// One stop sequence or several. [JSON or YAML]
-    #[arg(
-        long = "stop",
-        value_name = "STOP",
-        value_parser = openai_runtime::cli::parse_document
-    )]
-    pub stop: Option<serde_json::Value>,
-}
-
-impl EmbeddingsCreateArgs {
-    /// Whether this command reads stdin; see [`Resource::reads_stdin`](super::Resource::reads_stdin).
-    pub fn reads_stdin(&self) -> bool {
-        true
-    }
-
-    /// Runs this command; see [`Resource::run`](super::Resource::run).
-    pub async fn run(self, client: &Client, mut input: Input) -> Result<Reply> {
-        input.set("input", self.input);
-        input.set("stop", self.stop);
-        input.require(&[("input", "--input")])?;
-        let params: crate::scalar_or_array::EmbedRequest = input.body()?;
-        client
-            .embeddings()
-            .create_with_response(&params)
-            .await
-            .map(ApiResponse::into_json)
-            .map(Reply::Body)
-    }
-}
+/// The commands of this group.
+pub static COMMANDS: &[openai_runtime::table::Command] = &[Command {
+    group: "embeddings",
+    name: "create",
+    about: "",
+    doc: "Embeds text or token ids.",
+    method: "POST",
+    path: "/embed",
+    fixed_query: &[],
+    admin: false,
+    retry_conflicts: true,
+    body: BodyKind::Json,
+    constants: &[],
+    reply: ReplyKind::Json,
+    paging: Paging::None,
+    stream: None,
+    flags: &[
+        Flag {
+            long: "input",
+            key: "input",
+            value_name: "INPUT",
+            help: "What to embed. [required]",
+            target: Target::Body,
+            kind: Kind::Document,
+            list: false,
+            required: true,
+            positional: false,
+            fields: &[],
+        },
+        Flag {
+            long: "stop",
+            key: "stop",
+            value_name: "STOP",
+            help: "One stop sequence or several.",
+            target: Target::Body,
+            kind: Kind::Document,
+            list: false,
+            required: false,
+            positional: false,
+            fields: &[],
+        },
+    ],
+}];

@@ -5,70 +5,48 @@
 
 pub mod results;
 
-use crate::shared::{ApiResponse, Client, Result};
-use openai_runtime::cli::{Input, Reply};
+use openai_runtime::table::*;
 
-/// Operations on batches.
-#[derive(Debug, clap::Subcommand)]
-pub enum BatchesCommand {
-    /// Creates a batch that reads one file.
-    #[command(
-        name = "create",
-        about = "Create batch",
-        after_help = "Also reads its flags from a JSON or YAML object on stdin, by field name (input_file_id, priority); flags win."
-    )]
-    Create(Box<BatchesCreateArgs>),
-    /// Operations on results.
-    #[command(name = "results", subcommand)]
-    Results(results::BatchesResultsCommand),
-}
-
-impl BatchesCommand {
-    /// Whether the chosen command reads stdin; see [`Resource::reads_stdin`](super::Resource::reads_stdin).
-    pub fn reads_stdin(&self) -> bool {
-        match self {
-            Self::Create(command) => command.reads_stdin(),
-            Self::Results(command) => command.reads_stdin(),
-        }
-    }
-
-    /// Runs the chosen command; see [`Resource::run`](super::Resource::run).
-    pub async fn run(self, client: &Client, input: Input) -> Result<Reply> {
-        match self {
-            Self::Create(command) => command.run(client, input).await,
-            Self::Results(command) => command.run(client, input).await,
-        }
-    }
-}
-
-/// Arguments of `openai batches create`.
-#[derive(Debug, clap::Args)]
-pub struct BatchesCreateArgs {
-    /// The file to read. [required]
-    #[arg(long = "input-file-id", value_name = "INPUT_FILE_ID")]
-    pub input_file_id: Option<String>,
-    /// [values: low, high; others pass as given]
-    #[arg(long = "priority", value_name = "PRIORITY")]
-    pub priority: Option<crate::shared::Priority>,
-}
-
-impl BatchesCreateArgs {
-    /// Whether this command reads stdin; see [`Resource::reads_stdin`](super::Resource::reads_stdin).
-    pub fn reads_stdin(&self) -> bool {
-        true
-    }
-
-    /// Runs this command; see [`Resource::run`](super::Resource::run).
-    pub async fn run(self, client: &Client, mut input: Input) -> Result<Reply> {
-        input.set("input_file_id", self.input_file_id);
-        input.set("priority", self.priority);
-        input.require(&[("input_file_id", "--input-file-id")])?;
-        let params: crate::shared::BatchesCreateParams = input.body()?;
-        client
-            .batches()
-            .create_with_response(&params)
-            .await
-            .map(ApiResponse::into_json)
-            .map(Reply::Body)
-    }
-}
+/// The commands of this group.
+pub static COMMANDS: &[openai_runtime::table::Command] = &[Command {
+    group: "batches",
+    name: "create",
+    about: "Create batch",
+    doc: "Creates a batch that reads one file.",
+    method: "POST",
+    path: "/batches",
+    fixed_query: &[],
+    admin: false,
+    retry_conflicts: true,
+    body: BodyKind::Json,
+    constants: &[],
+    reply: ReplyKind::Json,
+    paging: Paging::None,
+    stream: None,
+    flags: &[
+        Flag {
+            long: "input-file-id",
+            key: "input_file_id",
+            value_name: "INPUT_FILE_ID",
+            help: "The file to read. [required]",
+            target: Target::Body,
+            kind: Kind::String,
+            list: false,
+            required: true,
+            positional: false,
+            fields: &[],
+        },
+        Flag {
+            long: "priority",
+            key: "priority",
+            value_name: "PRIORITY",
+            help: "One of: low, high (others pass as given).",
+            target: Target::Body,
+            kind: Kind::Enum(&["low", "high"]),
+            list: false,
+            required: false,
+            positional: false,
+            fields: &[],
+        },
+    ],
+}];

@@ -3,65 +3,34 @@
 
 //! `openai files`.
 
-use crate::shared::{ApiResponse, Client, Result};
-use openai_runtime::cli::{Input, Reply};
+use openai_runtime::table::*;
 
-/// Operations on files.
-#[derive(Debug, clap::Subcommand)]
-pub enum FilesCommand {
-    /// Returns a file.
-    #[command(
-        name = "retrieve",
-        about = "Retrieve file",
-        after_help = "Also reads its flags from a JSON or YAML object on stdin, by field name (file_id); flags win."
-    )]
-    Retrieve(Box<FilesRetrieveArgs>),
-}
-
-impl FilesCommand {
-    /// Whether the chosen command reads stdin; see [`Resource::reads_stdin`](super::Resource::reads_stdin).
-    pub fn reads_stdin(&self) -> bool {
-        match self {
-            Self::Retrieve(command) => command.reads_stdin(),
-        }
-    }
-
-    /// Runs the chosen command; see [`Resource::run`](super::Resource::run).
-    pub async fn run(self, client: &Client, input: Input) -> Result<Reply> {
-        match self {
-            Self::Retrieve(command) => command.run(client, input).await,
-        }
-    }
-}
-
-/// Arguments of `openai files retrieve`.
-#[derive(Debug, clap::Args)]
-pub struct FilesRetrieveArgs {
-    /// The file. [required]
-    #[arg(long = "file-id", value_name = "FILE_ID")]
-    pub file_id: Option<String>,
-    /// The file (the same as --file-id).
-    #[arg(value_name = "FILE_ID", conflicts_with = "file_id")]
-    pub file_id_arg: Option<String>,
-}
-
-impl FilesRetrieveArgs {
-    /// Whether this command reads stdin; see [`Resource::reads_stdin`](super::Resource::reads_stdin).
-    pub fn reads_stdin(&self) -> bool {
-        true
-    }
-
-    /// Runs this command; see [`Resource::run`](super::Resource::run).
-    pub async fn run(self, client: &Client, mut input: Input) -> Result<Reply> {
-        input.set("file_id", self.file_id.or(self.file_id_arg));
-        input.require(&[("file_id", "--file-id")])?;
-        let file_id: String = input.take("file_id")?;
-        input.finish()?;
-        client
-            .files()
-            .retrieve_with_response(&file_id)
-            .await
-            .map(ApiResponse::into_json)
-            .map(Reply::Body)
-    }
-}
+/// The commands of this group.
+pub static COMMANDS: &[openai_runtime::table::Command] = &[Command {
+    group: "files",
+    name: "retrieve",
+    about: "Retrieve file",
+    doc: "Returns a file.",
+    method: "GET",
+    path: "/files/{file_id}",
+    fixed_query: &[],
+    admin: false,
+    retry_conflicts: true,
+    body: BodyKind::None,
+    constants: &[],
+    reply: ReplyKind::Json,
+    paging: Paging::None,
+    stream: None,
+    flags: &[Flag {
+        long: "file-id",
+        key: "file_id",
+        value_name: "FILE_ID",
+        help: "The file. [required]",
+        target: Target::Path,
+        kind: Kind::String,
+        list: false,
+        required: true,
+        positional: true,
+        fields: &[],
+    }],
+}];

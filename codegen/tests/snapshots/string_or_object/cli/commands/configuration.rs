@@ -3,99 +3,109 @@
 
 //! `openai configuration`.
 
-use crate::string_or_object::{ApiResponse, Client, Result};
-use openai_runtime::cli::{Input, Reply};
+use openai_runtime::table::*;
 
-/// Operations on configuration.
-#[derive(Debug, clap::Subcommand)]
-pub enum ConfigurationCommand {
-    /// Updates settings.
-    #[command(
-        name = "update",
-        after_help = "Also reads its flags from a JSON or YAML object on stdin, by field name (tool_choice, attempts, scale, labels, allowed_tools); flags win."
-    )]
-    Update(Box<ConfigurationUpdateArgs>),
-}
-
-impl ConfigurationCommand {
-    /// Whether the chosen command reads stdin; see [`Resource::reads_stdin`](super::Resource::reads_stdin).
-    pub fn reads_stdin(&self) -> bool {
-        match self {
-            Self::Update(command) => command.reads_stdin(),
-        }
-    }
-
-    /// Runs the chosen command; see [`Resource::run`](super::Resource::run).
-    pub async fn run(self, client: &Client, input: Input) -> Result<Reply> {
-        match self {
-            Self::Update(command) => command.run(client, input).await,
-        }
-    }
-}
-
-/// Arguments of `openai configuration update`.
-#[derive(Debug, clap::Args)]
-pub struct ConfigurationUpdateArgs {
-    /// [JSON or YAML]
-    #[arg(
-        long = "tool-choice",
-        value_name = "TOOL_CHOICE",
-        value_parser = openai_runtime::cli::parse_document
-    )]
-    pub tool_choice: Option<serde_json::Value>,
-    /// How many times to try. [JSON or YAML]
-    #[arg(
-        long = "attempts",
-        value_name = "ATTEMPTS",
-        value_parser = openai_runtime::cli::parse_document
-    )]
-    pub attempts: Option<serde_json::Value>,
-    /// [JSON or YAML]
-    #[arg(
-        long = "scale",
-        value_name = "SCALE",
-        value_parser = openai_runtime::cli::parse_document
-    )]
-    pub scale: Option<serde_json::Value>,
-    /// Free-form labels. [JSON or YAML object]
-    #[arg(
-        long = "labels",
-        value_name = "LABELS",
-        value_parser = openai_runtime::cli::parse_object
-    )]
-    pub labels: Option<serde_json::Value>,
-    /// [JSON or YAML object; --allowed-tools.* flags set single fields and win]
-    #[arg(
-        long = "allowed-tools",
-        value_name = "ALLOWED_TOOLS",
-        value_parser = openai_runtime::cli::parse_object
-    )]
-    pub allowed_tools: Option<serde_json::Value>,
-    #[arg(long = "allowed-tools.type", value_name = "TYPE", value_parser = ["allowed"])]
-    pub allowed_tools_type_: Option<String>,
-}
-
-impl ConfigurationUpdateArgs {
-    /// Whether this command reads stdin; see [`Resource::reads_stdin`](super::Resource::reads_stdin).
-    pub fn reads_stdin(&self) -> bool {
-        true
-    }
-
-    /// Runs this command; see [`Resource::run`](super::Resource::run).
-    pub async fn run(self, client: &Client, mut input: Input) -> Result<Reply> {
-        input.set("tool_choice", self.tool_choice);
-        input.set("attempts", self.attempts);
-        input.set("scale", self.scale);
-        input.object("labels", self.labels);
-        input
-            .object("allowed_tools", self.allowed_tools)
-            .field("type", self.allowed_tools_type_);
-        let params: crate::string_or_object::Settings = input.body()?;
-        client
-            .configuration()
-            .update_with_response(&params)
-            .await
-            .map(ApiResponse::into_json)
-            .map(Reply::Body)
-    }
-}
+/// The commands of this group.
+pub static COMMANDS: &[openai_runtime::table::Command] = &[Command {
+    group: "configuration",
+    name: "update",
+    about: "",
+    doc: "Updates settings.",
+    method: "POST",
+    path: "/settings",
+    fixed_query: &[],
+    admin: false,
+    retry_conflicts: true,
+    body: BodyKind::Json,
+    constants: &[],
+    reply: ReplyKind::Json,
+    paging: Paging::None,
+    stream: None,
+    flags: &[
+        Flag {
+            long: "tool-choice",
+            key: "tool_choice",
+            value_name: "TOOL_CHOICE",
+            help: "JSON or YAML; a plain word is a string.",
+            target: Target::Body,
+            kind: Kind::Document,
+            list: false,
+            required: false,
+            positional: false,
+            fields: &[],
+        },
+        Flag {
+            long: "attempts",
+            key: "attempts",
+            value_name: "ATTEMPTS",
+            help: "How many times to try.",
+            target: Target::Body,
+            kind: Kind::Document,
+            list: false,
+            required: false,
+            positional: false,
+            fields: &[],
+        },
+        Flag {
+            long: "scale",
+            key: "scale",
+            value_name: "SCALE",
+            help: "JSON or YAML; a plain word is a string.",
+            target: Target::Body,
+            kind: Kind::Document,
+            list: false,
+            required: false,
+            positional: false,
+            fields: &[],
+        },
+        Flag {
+            long: "labels",
+            key: "labels",
+            value_name: "LABELS",
+            help: "Free-form labels.",
+            target: Target::Body,
+            kind: Kind::Document,
+            list: false,
+            required: false,
+            positional: false,
+            fields: &[],
+        },
+        Flag {
+            long: "allowed-tools",
+            key: "allowed_tools",
+            value_name: "ALLOWED_TOOLS",
+            help: "A JSON or YAML object; dotted flags set single fields.",
+            target: Target::Body,
+            kind: Kind::Document,
+            list: false,
+            required: false,
+            positional: false,
+            fields: &[
+                Flag {
+                    long: "allowed-tools.type",
+                    key: "type",
+                    value_name: "TYPE",
+                    help: "Always `allowed`.",
+                    target: Target::Body,
+                    kind: Kind::Const("allowed"),
+                    list: false,
+                    required: false,
+                    positional: false,
+                    fields: &[],
+                },
+                Flag {
+                    long: "allowed-tools.tools",
+                    key: "tools",
+                    value_name: "TOOLS",
+                    help: "JSON or YAML; a plain word is a string.",
+                    target: Target::Body,
+                    kind: Kind::Document,
+                    list: false,
+                    required: false,
+                    positional: false,
+                    fields: &[],
+                },
+            ],
+        },
+    ],
+}];

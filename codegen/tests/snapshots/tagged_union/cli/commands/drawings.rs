@@ -3,64 +3,34 @@
 
 //! `openai drawings`.
 
-use crate::tagged_union::{ApiResponse, Client, Result};
-use openai_runtime::cli::{Input, Reply};
+use openai_runtime::table::*;
 
-/// Operations on drawings.
-#[derive(Debug, clap::Subcommand)]
-pub enum DrawingsCommand {
-    /// Returns a drawing with its shapes.
-    #[command(
-        name = "retrieve",
-        after_help = "Also reads its flags from a JSON or YAML object on stdin, by field name (drawing_id); flags win."
-    )]
-    Retrieve(Box<DrawingsRetrieveArgs>),
-}
-
-impl DrawingsCommand {
-    /// Whether the chosen command reads stdin; see [`Resource::reads_stdin`](super::Resource::reads_stdin).
-    pub fn reads_stdin(&self) -> bool {
-        match self {
-            Self::Retrieve(command) => command.reads_stdin(),
-        }
-    }
-
-    /// Runs the chosen command; see [`Resource::run`](super::Resource::run).
-    pub async fn run(self, client: &Client, input: Input) -> Result<Reply> {
-        match self {
-            Self::Retrieve(command) => command.run(client, input).await,
-        }
-    }
-}
-
-/// Arguments of `openai drawings retrieve`.
-#[derive(Debug, clap::Args)]
-pub struct DrawingsRetrieveArgs {
-    /// The drawing. [required]
-    #[arg(long = "drawing-id", value_name = "DRAWING_ID")]
-    pub drawing_id: Option<String>,
-    /// The drawing (the same as --drawing-id).
-    #[arg(value_name = "DRAWING_ID", conflicts_with = "drawing_id")]
-    pub drawing_id_arg: Option<String>,
-}
-
-impl DrawingsRetrieveArgs {
-    /// Whether this command reads stdin; see [`Resource::reads_stdin`](super::Resource::reads_stdin).
-    pub fn reads_stdin(&self) -> bool {
-        true
-    }
-
-    /// Runs this command; see [`Resource::run`](super::Resource::run).
-    pub async fn run(self, client: &Client, mut input: Input) -> Result<Reply> {
-        input.set("drawing_id", self.drawing_id.or(self.drawing_id_arg));
-        input.require(&[("drawing_id", "--drawing-id")])?;
-        let drawing_id: String = input.take("drawing_id")?;
-        input.finish()?;
-        client
-            .drawings()
-            .retrieve_with_response(&drawing_id)
-            .await
-            .map(ApiResponse::into_json)
-            .map(Reply::Body)
-    }
-}
+/// The commands of this group.
+pub static COMMANDS: &[openai_runtime::table::Command] = &[Command {
+    group: "drawings",
+    name: "retrieve",
+    about: "",
+    doc: "Returns a drawing with its shapes.",
+    method: "GET",
+    path: "/drawings/{drawing_id}",
+    fixed_query: &[],
+    admin: false,
+    retry_conflicts: true,
+    body: BodyKind::None,
+    constants: &[],
+    reply: ReplyKind::Json,
+    paging: Paging::None,
+    stream: None,
+    flags: &[Flag {
+        long: "drawing-id",
+        key: "drawing_id",
+        value_name: "DRAWING_ID",
+        help: "The drawing. [required]",
+        target: Target::Path,
+        kind: Kind::String,
+        list: false,
+        required: true,
+        positional: true,
+        fields: &[],
+    }],
+}];

@@ -3,107 +3,78 @@
 
 //! `openai calls`.
 
-use crate::text_reply::{ApiResponse, Client, Result};
-use openai_runtime::cli::{Input, Reply};
+use openai_runtime::table::*;
 
-/// Operations on calls.
-#[derive(Debug, clap::Subcommand)]
-pub enum CallsCommand {
-    /// Returns the answer as plain text.
-    #[command(
-        name = "answer",
-        after_help = "Also reads its flags from a JSON or YAML object on stdin, by field name (call_id); flags win."
-    )]
-    Answer(Box<CallsAnswerArgs>),
-    /// Opens a call from a session offer.
-    #[command(
-        name = "create",
-        after_help = "Also reads its flags from a JSON or YAML object on stdin, by field name (offer, label); flags win."
-    )]
-    Create(Box<CallsCreateArgs>),
-}
-
-impl CallsCommand {
-    /// Whether the chosen command reads stdin; see [`Resource::reads_stdin`](super::Resource::reads_stdin).
-    pub fn reads_stdin(&self) -> bool {
-        match self {
-            Self::Answer(command) => command.reads_stdin(),
-            Self::Create(command) => command.reads_stdin(),
-        }
-    }
-
-    /// Runs the chosen command; see [`Resource::run`](super::Resource::run).
-    pub async fn run(self, client: &Client, input: Input) -> Result<Reply> {
-        match self {
-            Self::Answer(command) => command.run(client, input).await,
-            Self::Create(command) => command.run(client, input).await,
-        }
-    }
-}
-
-/// Arguments of `openai calls answer`.
-#[derive(Debug, clap::Args)]
-pub struct CallsAnswerArgs {
-    /// [required]
-    #[arg(long = "call-id", value_name = "CALL_ID")]
-    pub call_id: Option<String>,
-    /// The call_id (the same as --call-id).
-    #[arg(value_name = "CALL_ID", conflicts_with = "call_id")]
-    pub call_id_arg: Option<String>,
-}
-
-impl CallsAnswerArgs {
-    /// Whether this command reads stdin; see [`Resource::reads_stdin`](super::Resource::reads_stdin).
-    pub fn reads_stdin(&self) -> bool {
-        true
-    }
-
-    /// Runs this command; see [`Resource::run`](super::Resource::run).
-    pub async fn run(self, client: &Client, mut input: Input) -> Result<Reply> {
-        input.set("call_id", self.call_id.or(self.call_id_arg));
-        input.require(&[("call_id", "--call-id")])?;
-        let call_id: String = input.take("call_id")?;
-        input.finish()?;
-        client
-            .calls()
-            .answer_with_response(&call_id)
-            .await
-            .map(ApiResponse::into_json)
-            .map(Reply::Body)
-    }
-}
-
-/// Arguments of `openai calls create`.
-#[derive(Debug, clap::Args)]
-pub struct CallsCreateArgs {
-    /// The caller's session description. [required]
-    #[arg(long = "offer", value_name = "OFFER")]
-    pub offer: Option<String>,
-    #[arg(long = "label", value_name = "LABEL")]
-    pub label: Option<String>,
-}
-
-impl CallsCreateArgs {
-    /// Whether this command reads stdin; see [`Resource::reads_stdin`](super::Resource::reads_stdin).
-    pub fn reads_stdin(&self) -> bool {
-        true
-    }
-
-    /// Runs this command; see [`Resource::run`](super::Resource::run).
-    pub async fn run(self, client: &Client, mut input: Input) -> Result<Reply> {
-        input.set("offer", self.offer);
-        input.set("label", self.label);
-        input.require(&[("offer", "--offer")])?;
-        let params = crate::text_reply::CallsCreateParams {
-            offer: input.take("offer")?,
-            label: input.take_optional("label")?,
-        };
-        input.finish()?;
-        client
-            .calls()
-            .create_with_response(&params)
-            .await
-            .map(ApiResponse::into_json)
-            .map(Reply::Body)
-    }
-}
+/// The commands of this group.
+pub static COMMANDS: &[openai_runtime::table::Command] = &[
+    Command {
+        group: "calls",
+        name: "answer",
+        about: "",
+        doc: "Returns the answer as plain text.",
+        method: "POST",
+        path: "/calls/{call_id}/answer",
+        fixed_query: &[],
+        admin: false,
+        retry_conflicts: true,
+        body: BodyKind::None,
+        constants: &[],
+        reply: ReplyKind::Text("text/plain"),
+        paging: Paging::None,
+        stream: None,
+        flags: &[Flag {
+            long: "call-id",
+            key: "call_id",
+            value_name: "CALL_ID",
+            help: "The call_id in the path. [required]",
+            target: Target::Path,
+            kind: Kind::String,
+            list: false,
+            required: true,
+            positional: true,
+            fields: &[],
+        }],
+    },
+    Command {
+        group: "calls",
+        name: "create",
+        about: "",
+        doc: "Opens a call from a session offer.",
+        method: "POST",
+        path: "/calls",
+        fixed_query: &[],
+        admin: false,
+        retry_conflicts: true,
+        body: BodyKind::Multipart,
+        constants: &[],
+        reply: ReplyKind::Text("application/sdp"),
+        paging: Paging::None,
+        stream: None,
+        flags: &[
+            Flag {
+                long: "offer",
+                key: "offer",
+                value_name: "OFFER",
+                help: "The caller's session description. [required]",
+                target: Target::Body,
+                kind: Kind::String,
+                list: false,
+                required: true,
+                positional: false,
+                fields: &[],
+            },
+            Flag {
+                long: "label",
+                key: "label",
+                value_name: "LABEL",
+                help: "A string.",
+                target: Target::Body,
+                kind: Kind::String,
+                list: false,
+                required: false,
+                positional: false,
+                fields: &[],
+            },
+        ],
+    },
+];

@@ -3,50 +3,23 @@
 
 //! `openai lines`.
 
-use crate::unknown_enum_value::{ApiResponse, Client, Result};
-use openai_runtime::cli::{Input, Reply};
+use openai_runtime::table::*;
 
-/// Operations on lines.
-#[derive(Debug, clap::Subcommand)]
-pub enum LinesCommand {
-    /// Lists the lines of a script.
-    #[command(name = "list")]
-    List(Box<LinesListArgs>),
-}
-
-impl LinesCommand {
-    /// Whether the chosen command reads stdin; see [`Resource::reads_stdin`](super::Resource::reads_stdin).
-    pub fn reads_stdin(&self) -> bool {
-        match self {
-            Self::List(command) => command.reads_stdin(),
-        }
-    }
-
-    /// Runs the chosen command; see [`Resource::run`](super::Resource::run).
-    pub async fn run(self, client: &Client, input: Input) -> Result<Reply> {
-        match self {
-            Self::List(command) => command.run(client, input).await,
-        }
-    }
-}
-
-/// Arguments of `openai lines list`.
-#[derive(Debug, clap::Args)]
-pub struct LinesListArgs {}
-
-impl LinesListArgs {
-    /// Whether this command reads stdin; see [`Resource::reads_stdin`](super::Resource::reads_stdin).
-    pub fn reads_stdin(&self) -> bool {
-        false
-    }
-
-    /// Runs this command; see [`Resource::run`](super::Resource::run).
-    pub async fn run(self, client: &Client, _input: Input) -> Result<Reply> {
-        client
-            .lines()
-            .list_with_response()
-            .await
-            .map(ApiResponse::into_json)
-            .map(Reply::Body)
-    }
-}
+/// The commands of this group.
+pub static COMMANDS: &[openai_runtime::table::Command] = &[Command {
+    group: "lines",
+    name: "list",
+    about: "",
+    doc: "Lists the lines of a script.",
+    method: "GET",
+    path: "/lines",
+    fixed_query: &[],
+    admin: false,
+    retry_conflicts: true,
+    body: BodyKind::None,
+    constants: &[],
+    reply: ReplyKind::Json,
+    paging: Paging::None,
+    stream: None,
+    flags: &[],
+}];

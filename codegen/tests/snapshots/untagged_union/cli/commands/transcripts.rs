@@ -3,64 +3,48 @@
 
 //! `openai transcripts`.
 
-use crate::untagged_union::{ApiResponse, Client, Result};
-use openai_runtime::cli::{Input, Reply};
+use openai_runtime::table::*;
 
-/// Operations on transcripts.
-#[derive(Debug, clap::Subcommand)]
-pub enum TranscriptsCommand {
-    /// Transcribes a clip; the reply shape depends on the requested detail.
-    #[command(
-        name = "create",
-        after_help = "Also reads its flags from a JSON or YAML object on stdin, by field name (clip_id, detail); flags win."
-    )]
-    Create(Box<TranscriptsCreateArgs>),
-}
-
-impl TranscriptsCommand {
-    /// Whether the chosen command reads stdin; see [`Resource::reads_stdin`](super::Resource::reads_stdin).
-    pub fn reads_stdin(&self) -> bool {
-        match self {
-            Self::Create(command) => command.reads_stdin(),
-        }
-    }
-
-    /// Runs the chosen command; see [`Resource::run`](super::Resource::run).
-    pub async fn run(self, client: &Client, input: Input) -> Result<Reply> {
-        match self {
-            Self::Create(command) => command.run(client, input).await,
-        }
-    }
-}
-
-/// Arguments of `openai transcripts create`.
-#[derive(Debug, clap::Args)]
-pub struct TranscriptsCreateArgs {
-    /// [required]
-    #[arg(long = "clip-id", value_name = "CLIP_ID")]
-    pub clip_id: Option<String>,
-    /// [values: plain, detailed; others pass as given]
-    #[arg(long = "detail", value_name = "DETAIL")]
-    pub detail: Option<crate::untagged_union::TranscriptsCreateParamsDetail>,
-}
-
-impl TranscriptsCreateArgs {
-    /// Whether this command reads stdin; see [`Resource::reads_stdin`](super::Resource::reads_stdin).
-    pub fn reads_stdin(&self) -> bool {
-        true
-    }
-
-    /// Runs this command; see [`Resource::run`](super::Resource::run).
-    pub async fn run(self, client: &Client, mut input: Input) -> Result<Reply> {
-        input.set("clip_id", self.clip_id);
-        input.set("detail", self.detail);
-        input.require(&[("clip_id", "--clip-id")])?;
-        let params: crate::untagged_union::TranscriptsCreateParams = input.body()?;
-        client
-            .transcripts()
-            .create_with_response(&params)
-            .await
-            .map(ApiResponse::into_json)
-            .map(Reply::Body)
-    }
-}
+/// The commands of this group.
+pub static COMMANDS: &[openai_runtime::table::Command] = &[Command {
+    group: "transcripts",
+    name: "create",
+    about: "",
+    doc: "Transcribes a clip; the reply shape depends on the requested detail.",
+    method: "POST",
+    path: "/transcripts",
+    fixed_query: &[],
+    admin: false,
+    retry_conflicts: true,
+    body: BodyKind::Json,
+    constants: &[],
+    reply: ReplyKind::Json,
+    paging: Paging::None,
+    stream: None,
+    flags: &[
+        Flag {
+            long: "clip-id",
+            key: "clip_id",
+            value_name: "CLIP_ID",
+            help: "A string. [required]",
+            target: Target::Body,
+            kind: Kind::String,
+            list: false,
+            required: true,
+            positional: false,
+            fields: &[],
+        },
+        Flag {
+            long: "detail",
+            key: "detail",
+            value_name: "DETAIL",
+            help: "One of: plain, detailed (others pass as given).",
+            target: Target::Body,
+            kind: Kind::Enum(&["plain", "detailed"]),
+            list: false,
+            required: false,
+            positional: false,
+            fields: &[],
+        },
+    ],
+}];

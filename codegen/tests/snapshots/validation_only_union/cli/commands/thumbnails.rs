@@ -3,80 +3,98 @@
 
 //! `openai thumbnails`.
 
-use crate::validation_only_union::{ApiResponse, Client, Result};
-use openai_runtime::cli::{Input, Reply};
+use openai_runtime::table::*;
 
-/// Operations on thumbnails.
-#[derive(Debug, clap::Subcommand)]
-pub enum ThumbnailsCommand {
-    /// Makes a thumbnail.
-    #[command(
-        name = "create",
-        after_help = "Also reads its flags from a JSON or YAML object on stdin, by field name (source, sizes); flags win."
-    )]
-    Create(Box<ThumbnailsCreateArgs>),
-}
-
-impl ThumbnailsCommand {
-    /// Whether the chosen command reads stdin; see [`Resource::reads_stdin`](super::Resource::reads_stdin).
-    pub fn reads_stdin(&self) -> bool {
-        match self {
-            Self::Create(command) => command.reads_stdin(),
-        }
-    }
-
-    /// Runs the chosen command; see [`Resource::run`](super::Resource::run).
-    pub async fn run(self, client: &Client, input: Input) -> Result<Reply> {
-        match self {
-            Self::Create(command) => command.run(client, input).await,
-        }
-    }
-}
-
-/// Arguments of `openai thumbnails create`.
-#[derive(Debug, clap::Args)]
-pub struct ThumbnailsCreateArgs {
-    /// Give exactly one of `url` or `file_id`. [JSON or YAML object; --source.* flags
-    /// set single fields and win] [required]
-    #[arg(
-        long = "source",
-        value_name = "SOURCE",
-        value_parser = openai_runtime::cli::parse_object
-    )]
-    pub source: Option<serde_json::Value>,
-    #[arg(long = "source.url", value_name = "URL")]
-    pub source_url: Option<String>,
-    #[arg(long = "source.file-id", value_name = "FILE_ID")]
-    pub source_file_id: Option<String>,
-    /// [JSON or YAML object]
-    #[arg(
-        long = "sizes",
-        value_name = "SIZES",
-        value_parser = openai_runtime::cli::parse_object
-    )]
-    pub sizes: Option<serde_json::Value>,
-}
-
-impl ThumbnailsCreateArgs {
-    /// Whether this command reads stdin; see [`Resource::reads_stdin`](super::Resource::reads_stdin).
-    pub fn reads_stdin(&self) -> bool {
-        true
-    }
-
-    /// Runs this command; see [`Resource::run`](super::Resource::run).
-    pub async fn run(self, client: &Client, mut input: Input) -> Result<Reply> {
-        input
-            .object("source", self.source)
-            .field("url", self.source_url)
-            .field("file_id", self.source_file_id);
-        input.object("sizes", self.sizes);
-        input.require(&[("source", "--source")])?;
-        let params: crate::validation_only_union::ThumbnailsCreateParams = input.body()?;
-        client
-            .thumbnails()
-            .create_with_response(&params)
-            .await
-            .map(ApiResponse::into_json)
-            .map(Reply::Body)
-    }
-}
+/// The commands of this group.
+pub static COMMANDS: &[openai_runtime::table::Command] = &[Command {
+    group: "thumbnails",
+    name: "create",
+    about: "",
+    doc: "Makes a thumbnail.",
+    method: "POST",
+    path: "/thumbnails",
+    fixed_query: &[],
+    admin: false,
+    retry_conflicts: true,
+    body: BodyKind::Json,
+    constants: &[],
+    reply: ReplyKind::Json,
+    paging: Paging::None,
+    stream: None,
+    flags: &[
+        Flag {
+            long: "source",
+            key: "source",
+            value_name: "SOURCE",
+            help: "Give exactly one of `url` or `file_id`. [required]",
+            target: Target::Body,
+            kind: Kind::Document,
+            list: false,
+            required: true,
+            positional: false,
+            fields: &[
+                Flag {
+                    long: "source.url",
+                    key: "url",
+                    value_name: "URL",
+                    help: "A string.",
+                    target: Target::Body,
+                    kind: Kind::String,
+                    list: false,
+                    required: false,
+                    positional: false,
+                    fields: &[],
+                },
+                Flag {
+                    long: "source.file-id",
+                    key: "file_id",
+                    value_name: "FILE_ID",
+                    help: "A string.",
+                    target: Target::Body,
+                    kind: Kind::String,
+                    list: false,
+                    required: false,
+                    positional: false,
+                    fields: &[],
+                },
+            ],
+        },
+        Flag {
+            long: "sizes",
+            key: "sizes",
+            value_name: "SIZES",
+            help: "A JSON or YAML object; dotted flags set single fields.",
+            target: Target::Body,
+            kind: Kind::Document,
+            list: false,
+            required: false,
+            positional: false,
+            fields: &[
+                Flag {
+                    long: "sizes.widths",
+                    key: "widths",
+                    value_name: "WIDTHS",
+                    help: "JSON or YAML; a plain word is a string.",
+                    target: Target::Body,
+                    kind: Kind::Document,
+                    list: false,
+                    required: false,
+                    positional: false,
+                    fields: &[],
+                },
+                Flag {
+                    long: "sizes.presets",
+                    key: "presets",
+                    value_name: "PRESETS",
+                    help: "JSON or YAML; a plain word is a string.",
+                    target: Target::Body,
+                    kind: Kind::Document,
+                    list: false,
+                    required: false,
+                    positional: false,
+                    fields: &[],
+                },
+            ],
+        },
+    ],
+}];

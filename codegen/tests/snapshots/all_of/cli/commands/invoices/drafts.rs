@@ -3,80 +3,96 @@
 
 //! `openai invoices drafts`.
 
-use crate::all_of::{ApiResponse, Client, Result};
-use openai_runtime::cli::{Input, Reply};
+use openai_runtime::table::*;
 
-/// Operations on drafts.
-#[derive(Debug, clap::Subcommand)]
-pub enum InvoicesDraftsCommand {
-    /// Creates a draft from a merged body schema.
-    #[command(
-        name = "create",
-        after_help = "Also reads its flags from a JSON or YAML object on stdin, by field name (id, currency, status, total, memo, note); flags win."
-    )]
-    Create(Box<InvoicesDraftsCreateArgs>),
-}
-
-impl InvoicesDraftsCommand {
-    /// Whether the chosen command reads stdin; see [`Resource::reads_stdin`](super::super::Resource::reads_stdin).
-    pub fn reads_stdin(&self) -> bool {
-        match self {
-            Self::Create(command) => command.reads_stdin(),
-        }
-    }
-
-    /// Runs the chosen command; see [`Resource::run`](super::super::Resource::run).
-    pub async fn run(self, client: &Client, input: Input) -> Result<Reply> {
-        match self {
-            Self::Create(command) => command.run(client, input).await,
-        }
-    }
-}
-
-/// Arguments of `openai invoices drafts create`.
-#[derive(Debug, clap::Args)]
-pub struct InvoicesDraftsCreateArgs {
-    /// Identifier.
-    #[arg(long = "id", value_name = "ID")]
-    pub id: Option<String>,
-    /// [required]
-    #[arg(long = "currency", value_name = "CURRENCY")]
-    pub currency: Option<String>,
-    /// [values: open, paid, void; others pass as given]
-    #[arg(long = "status", value_name = "STATUS")]
-    pub status: Option<crate::all_of::DraftInvoiceStatus>,
-    /// Amount in cents.
-    #[arg(long = "total", value_name = "TOTAL")]
-    pub total: Option<i64>,
-    #[arg(long = "memo", value_name = "MEMO")]
-    pub memo: Option<String>,
-    /// Free text for the customer.
-    #[arg(long = "note", value_name = "NOTE")]
-    pub note: Option<String>,
-}
-
-impl InvoicesDraftsCreateArgs {
-    /// Whether this command reads stdin; see [`Resource::reads_stdin`](super::super::Resource::reads_stdin).
-    pub fn reads_stdin(&self) -> bool {
-        true
-    }
-
-    /// Runs this command; see [`Resource::run`](super::super::Resource::run).
-    pub async fn run(self, client: &Client, mut input: Input) -> Result<Reply> {
-        input.set("id", self.id);
-        input.set("currency", self.currency);
-        input.set("status", self.status);
-        input.set("total", self.total);
-        input.set("memo", self.memo);
-        input.set("note", self.note);
-        input.require(&[("currency", "--currency")])?;
-        let params: crate::all_of::DraftInvoice = input.body()?;
-        client
-            .invoices()
-            .drafts()
-            .create_with_response(&params)
-            .await
-            .map(ApiResponse::into_json)
-            .map(Reply::Body)
-    }
-}
+/// The commands of this group.
+pub static COMMANDS: &[openai_runtime::table::Command] = &[Command {
+    group: "invoices:drafts",
+    name: "create",
+    about: "",
+    doc: "Creates a draft from a merged body schema.",
+    method: "POST",
+    path: "/invoices/drafts",
+    fixed_query: &[],
+    admin: false,
+    retry_conflicts: true,
+    body: BodyKind::Json,
+    constants: &[],
+    reply: ReplyKind::Json,
+    paging: Paging::None,
+    stream: None,
+    flags: &[
+        Flag {
+            long: "id",
+            key: "id",
+            value_name: "ID",
+            help: "Identifier.",
+            target: Target::Body,
+            kind: Kind::String,
+            list: false,
+            required: false,
+            positional: false,
+            fields: &[],
+        },
+        Flag {
+            long: "currency",
+            key: "currency",
+            value_name: "CURRENCY",
+            help: "A string. [required]",
+            target: Target::Body,
+            kind: Kind::String,
+            list: false,
+            required: true,
+            positional: false,
+            fields: &[],
+        },
+        Flag {
+            long: "status",
+            key: "status",
+            value_name: "STATUS",
+            help: "One of: open, paid, void (others pass as given).",
+            target: Target::Body,
+            kind: Kind::Enum(&["open", "paid", "void"]),
+            list: false,
+            required: false,
+            positional: false,
+            fields: &[],
+        },
+        Flag {
+            long: "total",
+            key: "total",
+            value_name: "TOTAL",
+            help: "Amount in cents.",
+            target: Target::Body,
+            kind: Kind::Integer,
+            list: false,
+            required: false,
+            positional: false,
+            fields: &[],
+        },
+        Flag {
+            long: "memo",
+            key: "memo",
+            value_name: "MEMO",
+            help: "A string.",
+            target: Target::Body,
+            kind: Kind::String,
+            list: false,
+            required: false,
+            positional: false,
+            fields: &[],
+        },
+        Flag {
+            long: "note",
+            key: "note",
+            value_name: "NOTE",
+            help: "Free text for the customer.",
+            target: Target::Body,
+            kind: Kind::String,
+            list: false,
+            required: false,
+            positional: false,
+            fields: &[],
+        },
+    ],
+}];

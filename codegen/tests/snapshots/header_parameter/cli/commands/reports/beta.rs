@@ -3,81 +3,72 @@
 
 //! `openai reports beta`.
 
-use crate::header_parameter::{ApiResponse, Client, Result};
-use openai_runtime::cli::{Input, Reply};
+use openai_runtime::table::*;
 
-/// Operations on beta.
-#[derive(Debug, clap::Subcommand)]
-pub enum ReportsBetaCommand {
-    /// Stops a report (preview features).
-    #[command(
-        name = "cancel",
-        after_help = "Also reads its flags from a JSON or YAML object on stdin, by field name (report_id, verbose, openai-beta, x-trace-id); flags win."
-    )]
-    Cancel(Box<ReportsBetaCancelArgs>),
-}
-
-impl ReportsBetaCommand {
-    /// Whether the chosen command reads stdin; see [`Resource::reads_stdin`](super::super::Resource::reads_stdin).
-    pub fn reads_stdin(&self) -> bool {
-        match self {
-            Self::Cancel(command) => command.reads_stdin(),
-        }
-    }
-
-    /// Runs the chosen command; see [`Resource::run`](super::super::Resource::run).
-    pub async fn run(self, client: &Client, input: Input) -> Result<Reply> {
-        match self {
-            Self::Cancel(command) => command.run(client, input).await,
-        }
-    }
-}
-
-/// Arguments of `openai reports beta cancel`.
-#[derive(Debug, clap::Args)]
-pub struct ReportsBetaCancelArgs {
-    /// [required]
-    #[arg(long = "report-id", value_name = "REPORT_ID")]
-    pub report_id: Option<String>,
-    /// The report_id (the same as --report-id).
-    #[arg(value_name = "REPORT_ID", conflicts_with = "report_id")]
-    pub report_id_arg: Option<String>,
-    #[arg(long = "verbose", value_name = "VERBOSE")]
-    pub verbose: Option<bool>,
-    /// Preview features to turn on for this call. [values: reports_fast=v1,
-    /// reports_wide=v2; others pass as given] [repeatable]
-    #[arg(long = "beta", value_name = "BETA")]
-    pub betas: Option<Vec<crate::header_parameter::ReportsBetaCancelBetasItem>>,
-    /// Echoed back in logs.
-    #[arg(long = "x-trace-id", value_name = "X_TRACE_ID")]
-    pub x_trace_id: Option<String>,
-}
-
-impl ReportsBetaCancelArgs {
-    /// Whether this command reads stdin; see [`Resource::reads_stdin`](super::super::Resource::reads_stdin).
-    pub fn reads_stdin(&self) -> bool {
-        true
-    }
-
-    /// Runs this command; see [`Resource::run`](super::super::Resource::run).
-    pub async fn run(self, client: &Client, mut input: Input) -> Result<Reply> {
-        input.set("report_id", self.report_id.or(self.report_id_arg));
-        input.set("verbose", self.verbose);
-        input.set("openai-beta", self.betas);
-        input.set("x-trace-id", self.x_trace_id);
-        input.require(&[("report_id", "--report-id")])?;
-        let report_id: String = input.take("report_id")?;
-        let query: crate::header_parameter::ReportsBetaCancelQuery =
-            input.take_all(&["verbose"])?;
-        let headers: crate::header_parameter::ReportsBetaCancelHeaders =
-            input.take_all(&["openai-beta", "x-trace-id"])?;
-        input.finish()?;
-        client
-            .reports()
-            .beta()
-            .cancel_with_response(&report_id, &query, &headers)
-            .await
-            .map(ApiResponse::into_json)
-            .map(Reply::Body)
-    }
-}
+/// The commands of this group.
+pub static COMMANDS: &[openai_runtime::table::Command] = &[Command {
+    group: "reports:beta",
+    name: "cancel",
+    about: "",
+    doc: "Stops a report (preview features).",
+    method: "POST",
+    path: "/reports/{report_id}/cancel",
+    fixed_query: &[("beta", "true")],
+    admin: false,
+    retry_conflicts: false,
+    body: BodyKind::None,
+    constants: &[],
+    reply: ReplyKind::Json,
+    paging: Paging::None,
+    stream: None,
+    flags: &[
+        Flag {
+            long: "report-id",
+            key: "report_id",
+            value_name: "REPORT_ID",
+            help: "The report_id in the path. [required]",
+            target: Target::Path,
+            kind: Kind::String,
+            list: false,
+            required: true,
+            positional: true,
+            fields: &[],
+        },
+        Flag {
+            long: "verbose",
+            key: "verbose",
+            value_name: "VERBOSE",
+            help: "true or false.",
+            target: Target::Query,
+            kind: Kind::Boolean,
+            list: false,
+            required: false,
+            positional: false,
+            fields: &[],
+        },
+        Flag {
+            long: "beta",
+            key: "openai-beta",
+            value_name: "BETA",
+            help: "Preview features to turn on for this call. [repeatable]",
+            target: Target::Header,
+            kind: Kind::Enum(&["reports_fast=v1", "reports_wide=v2"]),
+            list: true,
+            required: false,
+            positional: false,
+            fields: &[],
+        },
+        Flag {
+            long: "x-trace-id",
+            key: "x-trace-id",
+            value_name: "X_TRACE_ID",
+            help: "Echoed back in logs.",
+            target: Target::Header,
+            kind: Kind::String,
+            list: false,
+            required: false,
+            positional: false,
+            fields: &[],
+        },
+    ],
+}];

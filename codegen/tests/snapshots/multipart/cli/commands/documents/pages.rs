@@ -3,102 +3,96 @@
 
 //! `openai documents pages`.
 
-use crate::multipart::{ApiResponse, Client, Result};
-use openai_runtime::cli::{Input, Reply};
+use openai_runtime::table::*;
 
-/// Operations on pages.
-#[derive(Debug, clap::Subcommand)]
-pub enum DocumentsPagesCommand {
-    /// Adds a page as multipart/form-data.
-    #[command(
-        name = "create",
-        after_help = "Also reads its flags from a JSON or YAML object on stdin, by field name (document_id, data, thumbnail, kind, number, label); flags win."
-    )]
-    Create(Box<DocumentsPagesCreateArgs>),
-}
-
-impl DocumentsPagesCommand {
-    /// Whether the chosen command reads stdin; see [`Resource::reads_stdin`](super::super::Resource::reads_stdin).
-    pub fn reads_stdin(&self) -> bool {
-        match self {
-            Self::Create(command) => command.reads_stdin(),
-        }
-    }
-
-    /// Runs the chosen command; see [`Resource::run`](super::super::Resource::run).
-    pub async fn run(self, client: &Client, input: Input) -> Result<Reply> {
-        match self {
-            Self::Create(command) => command.run(client, input).await,
-        }
-    }
-}
-
-/// Arguments of `openai documents pages create`.
-#[derive(Debug, clap::Args)]
-pub struct DocumentsPagesCreateArgs {
-    /// The document. [required]
-    #[arg(long = "document-id", value_name = "DOCUMENT_ID")]
-    pub document_id: Option<String>,
-    /// The document (the same as --document-id).
-    #[arg(value_name = "DOCUMENT_ID", conflicts_with = "document_id")]
-    pub document_id_arg: Option<String>,
-    /// The page's bytes. [required]
-    #[arg(long = "data", value_name = "PATH")]
-    pub data: Option<std::path::PathBuf>,
-    #[arg(long = "thumbnail", value_name = "PATH")]
-    pub thumbnail: Option<std::path::PathBuf>,
-    /// [values: text, image; others pass as given]
-    #[arg(long = "kind", value_name = "KIND")]
-    pub kind: Option<crate::multipart::DocumentsPagesCreateParamsKind>,
-    /// Page number. [required]
-    #[arg(long = "number", value_name = "NUMBER")]
-    pub number: Option<i64>,
-    #[arg(long = "label", value_name = "LABEL")]
-    pub label: Option<String>,
-}
-
-impl DocumentsPagesCreateArgs {
-    /// Whether this command reads stdin; see [`Resource::reads_stdin`](super::super::Resource::reads_stdin).
-    pub fn reads_stdin(&self) -> bool {
-        !(self
-            .data
-            .as_deref()
-            .is_some_and(openai_runtime::cli::is_stdin)
-            || self
-                .thumbnail
-                .as_deref()
-                .is_some_and(openai_runtime::cli::is_stdin))
-    }
-
-    /// Runs this command; see [`Resource::run`](super::super::Resource::run).
-    pub async fn run(self, client: &Client, mut input: Input) -> Result<Reply> {
-        input.set("document_id", self.document_id.or(self.document_id_arg));
-        input.set("data", self.data);
-        input.set("thumbnail", self.thumbnail);
-        input.set("kind", self.kind);
-        input.set("number", self.number);
-        input.set("label", self.label);
-        input.require(&[
-            ("document_id", "--document-id"),
-            ("data", "--data"),
-            ("number", "--number"),
-        ])?;
-        let document_id: String = input.take("document_id")?;
-        let params = crate::multipart::DocumentsPagesCreateParams {
-            data: input.take_file("data")?,
-            thumbnail: input.take_optional_file("thumbnail")?,
-            kind: input.take_optional("kind")?,
-            number: input.take("number")?,
-            label: input.take_optional("label")?,
-            object: Default::default(),
-        };
-        input.finish()?;
-        client
-            .documents()
-            .pages()
-            .create_with_response(&document_id, &params)
-            .await
-            .map(ApiResponse::into_json)
-            .map(Reply::Body)
-    }
-}
+/// The commands of this group.
+pub static COMMANDS: &[openai_runtime::table::Command] = &[Command {
+    group: "documents:pages",
+    name: "create",
+    about: "",
+    doc: "Adds a page as multipart/form-data.",
+    method: "POST",
+    path: "/documents/{document_id}/pages",
+    fixed_query: &[],
+    admin: false,
+    retry_conflicts: true,
+    body: BodyKind::Multipart,
+    constants: &[],
+    reply: ReplyKind::Json,
+    paging: Paging::None,
+    stream: None,
+    flags: &[
+        Flag {
+            long: "document-id",
+            key: "document_id",
+            value_name: "DOCUMENT_ID",
+            help: "The document. [required]",
+            target: Target::Path,
+            kind: Kind::String,
+            list: false,
+            required: true,
+            positional: true,
+            fields: &[],
+        },
+        Flag {
+            long: "data",
+            key: "data",
+            value_name: "PATH",
+            help: "The page's bytes. [required]",
+            target: Target::Body,
+            kind: Kind::File,
+            list: false,
+            required: true,
+            positional: false,
+            fields: &[],
+        },
+        Flag {
+            long: "thumbnail",
+            key: "thumbnail",
+            value_name: "PATH",
+            help: "A file's path, or - for stdin.",
+            target: Target::Body,
+            kind: Kind::File,
+            list: false,
+            required: false,
+            positional: false,
+            fields: &[],
+        },
+        Flag {
+            long: "kind",
+            key: "kind",
+            value_name: "KIND",
+            help: "One of: text, image (others pass as given).",
+            target: Target::Body,
+            kind: Kind::Enum(&["text", "image"]),
+            list: false,
+            required: false,
+            positional: false,
+            fields: &[],
+        },
+        Flag {
+            long: "number",
+            key: "number",
+            value_name: "NUMBER",
+            help: "Page number. [required]",
+            target: Target::Body,
+            kind: Kind::Integer,
+            list: false,
+            required: true,
+            positional: false,
+            fields: &[],
+        },
+        Flag {
+            long: "label",
+            key: "label",
+            value_name: "LABEL",
+            help: "A string.",
+            target: Target::Body,
+            kind: Kind::String,
+            list: false,
+            required: false,
+            positional: false,
+            fields: &[],
+        },
+    ],
+}];

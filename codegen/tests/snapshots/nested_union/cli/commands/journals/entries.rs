@@ -3,73 +3,48 @@
 
 //! `openai journals entries`.
 
-use crate::nested_union::{ApiResponse, Client, Result};
-use openai_runtime::cli::{Input, Reply};
+use openai_runtime::table::*;
 
-/// Operations on entries.
-#[derive(Debug, clap::Subcommand)]
-pub enum JournalsEntriesCommand {
-    /// Appends entries to a journal.
-    #[command(
-        name = "create",
-        after_help = "Also reads its flags from a JSON or YAML object on stdin, by field name (journal_id, entries); flags win."
-    )]
-    Create(Box<JournalsEntriesCreateArgs>),
-}
-
-impl JournalsEntriesCommand {
-    /// Whether the chosen command reads stdin; see [`Resource::reads_stdin`](super::super::Resource::reads_stdin).
-    pub fn reads_stdin(&self) -> bool {
-        match self {
-            Self::Create(command) => command.reads_stdin(),
-        }
-    }
-
-    /// Runs the chosen command; see [`Resource::run`](super::super::Resource::run).
-    pub async fn run(self, client: &Client, input: Input) -> Result<Reply> {
-        match self {
-            Self::Create(command) => command.run(client, input).await,
-        }
-    }
-}
-
-/// Arguments of `openai journals entries create`.
-#[derive(Debug, clap::Args)]
-pub struct JournalsEntriesCreateArgs {
-    /// [required]
-    #[arg(long = "journal-id", value_name = "JOURNAL_ID")]
-    pub journal_id: Option<String>,
-    /// The journal_id (the same as --journal-id).
-    #[arg(value_name = "JOURNAL_ID", conflicts_with = "journal_id")]
-    pub journal_id_arg: Option<String>,
-    /// [JSON or YAML] [required]
-    #[arg(
-        long = "entries",
-        value_name = "ENTRIES",
-        value_parser = openai_runtime::cli::parse_document
-    )]
-    pub entries: Option<serde_json::Value>,
-}
-
-impl JournalsEntriesCreateArgs {
-    /// Whether this command reads stdin; see [`Resource::reads_stdin`](super::super::Resource::reads_stdin).
-    pub fn reads_stdin(&self) -> bool {
-        true
-    }
-
-    /// Runs this command; see [`Resource::run`](super::super::Resource::run).
-    pub async fn run(self, client: &Client, mut input: Input) -> Result<Reply> {
-        input.set("journal_id", self.journal_id.or(self.journal_id_arg));
-        input.set("entries", self.entries);
-        input.require(&[("journal_id", "--journal-id"), ("entries", "--entries")])?;
-        let journal_id: String = input.take("journal_id")?;
-        let params: crate::nested_union::JournalsEntriesCreateParams = input.body()?;
-        client
-            .journals()
-            .entries()
-            .create_with_response(&journal_id, &params)
-            .await
-            .map(ApiResponse::into_json)
-            .map(Reply::Body)
-    }
-}
+/// The commands of this group.
+pub static COMMANDS: &[openai_runtime::table::Command] = &[Command {
+    group: "journals:entries",
+    name: "create",
+    about: "",
+    doc: "Appends entries to a journal.",
+    method: "POST",
+    path: "/journals/{journal_id}/entries",
+    fixed_query: &[],
+    admin: false,
+    retry_conflicts: true,
+    body: BodyKind::Json,
+    constants: &[],
+    reply: ReplyKind::Json,
+    paging: Paging::None,
+    stream: None,
+    flags: &[
+        Flag {
+            long: "journal-id",
+            key: "journal_id",
+            value_name: "JOURNAL_ID",
+            help: "The journal_id in the path. [required]",
+            target: Target::Path,
+            kind: Kind::String,
+            list: false,
+            required: true,
+            positional: true,
+            fields: &[],
+        },
+        Flag {
+            long: "entrie",
+            key: "entries",
+            value_name: "ENTRIE",
+            help: "JSON or YAML; a plain word is a string. [repeatable] [required]",
+            target: Target::Body,
+            kind: Kind::Document,
+            list: true,
+            required: true,
+            positional: false,
+            fields: &[],
+        },
+    ],
+}];

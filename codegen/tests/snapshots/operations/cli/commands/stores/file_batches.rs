@@ -3,141 +3,140 @@
 
 //! `openai stores file-batches`.
 
-use crate::operations::{ApiResponse, Client, Result};
-use openai_runtime::cli::{Input, Reply};
+use openai_runtime::table::*;
 
-/// Operations on file batches.
-#[derive(Debug, clap::Subcommand)]
-pub enum StoresFileBatchesCommand {
-    /// Cancels a batch.
-    #[command(
-        name = "cancel",
-        after_help = "Also reads its flags from a JSON or YAML object on stdin, by field name (store_id, batch_id); flags win."
-    )]
-    Cancel(Box<StoresFileBatchesCancelArgs>),
-    /// Lists batches, a page at a time.
-    #[command(
-        name = "list",
-        after_help = "Also reads its flags from a JSON or YAML object on stdin, by field name (store_id, limit, order, after, include, metadata); flags win."
-    )]
-    List(Box<StoresFileBatchesListArgs>),
-}
-
-impl StoresFileBatchesCommand {
-    /// Whether the chosen command reads stdin; see [`Resource::reads_stdin`](super::super::Resource::reads_stdin).
-    pub fn reads_stdin(&self) -> bool {
-        match self {
-            Self::Cancel(command) => command.reads_stdin(),
-            Self::List(command) => command.reads_stdin(),
-        }
-    }
-
-    /// Runs the chosen command; see [`Resource::run`](super::super::Resource::run).
-    pub async fn run(self, client: &Client, input: Input) -> Result<Reply> {
-        match self {
-            Self::Cancel(command) => command.run(client, input).await,
-            Self::List(command) => command.run(client, input).await,
-        }
-    }
-}
-
-/// Arguments of `openai stores file-batches cancel`.
-#[derive(Debug, clap::Args)]
-pub struct StoresFileBatchesCancelArgs {
-    /// The store. [required]
-    #[arg(long = "store-id", value_name = "STORE_ID")]
-    pub store_id: Option<String>,
-    /// The store (the same as --store-id).
-    #[arg(value_name = "STORE_ID", conflicts_with = "store_id")]
-    pub store_id_arg: Option<String>,
-    /// The batch. [required]
-    #[arg(long = "batch-id", value_name = "BATCH_ID")]
-    pub batch_id: Option<String>,
-    /// The batch (the same as --batch-id).
-    #[arg(value_name = "BATCH_ID", conflicts_with = "batch_id")]
-    pub batch_id_arg: Option<String>,
-}
-
-impl StoresFileBatchesCancelArgs {
-    /// Whether this command reads stdin; see [`Resource::reads_stdin`](super::super::Resource::reads_stdin).
-    pub fn reads_stdin(&self) -> bool {
-        true
-    }
-
-    /// Runs this command; see [`Resource::run`](super::super::Resource::run).
-    pub async fn run(self, client: &Client, mut input: Input) -> Result<Reply> {
-        input.set("store_id", self.store_id.or(self.store_id_arg));
-        input.set("batch_id", self.batch_id.or(self.batch_id_arg));
-        input.require(&[("store_id", "--store-id"), ("batch_id", "--batch-id")])?;
-        let store_id: String = input.take("store_id")?;
-        let batch_id: String = input.take("batch_id")?;
-        input.finish()?;
-        client
-            .stores()
-            .file_batches()
-            .cancel_with_response(&store_id, &batch_id)
-            .await
-            .map(ApiResponse::into_json)
-            .map(Reply::Body)
-    }
-}
-
-/// Arguments of `openai stores file-batches list`.
-#[derive(Debug, clap::Args)]
-pub struct StoresFileBatchesListArgs {
-    /// The store. [required]
-    #[arg(long = "store-id", value_name = "STORE_ID")]
-    pub store_id: Option<String>,
-    /// The store (the same as --store-id).
-    #[arg(value_name = "STORE_ID", conflicts_with = "store_id")]
-    pub store_id_arg: Option<String>,
-    /// At most this many.
-    #[arg(long = "limit", value_name = "LIMIT")]
-    pub limit: Option<i64>,
-    /// [values: asc, desc; others pass as given]
-    #[arg(long = "order", value_name = "ORDER")]
-    pub order: Option<crate::operations::StoresFileBatchesListOrder>,
-    /// [required]
-    #[arg(long = "after", value_name = "AFTER")]
-    pub after: Option<String>,
-    /// Extra fields to include. [values: file_counts, usage; others pass as given]
-    /// [repeatable]
-    #[arg(long = "include", value_name = "INCLUDE")]
-    pub include: Option<Vec<crate::operations::StoresFileBatchesListIncludeItem>>,
-    /// Only batches with this metadata. [JSON or YAML object]
-    #[arg(
-        long = "metadata",
-        value_name = "METADATA",
-        value_parser = openai_runtime::cli::parse_object
-    )]
-    pub metadata: Option<serde_json::Value>,
-}
-
-impl StoresFileBatchesListArgs {
-    /// Whether this command reads stdin; see [`Resource::reads_stdin`](super::super::Resource::reads_stdin).
-    pub fn reads_stdin(&self) -> bool {
-        true
-    }
-
-    /// Runs this command; see [`Resource::run`](super::super::Resource::run).
-    pub async fn run(self, client: &Client, mut input: Input) -> Result<Reply> {
-        input.set("store_id", self.store_id.or(self.store_id_arg));
-        input.set("limit", self.limit);
-        input.set("order", self.order);
-        input.set("after", self.after);
-        input.set("include", self.include);
-        input.object("metadata", self.metadata);
-        input.require(&[("store_id", "--store-id"), ("after", "--after")])?;
-        let store_id: String = input.take("store_id")?;
-        let query: crate::operations::StoresFileBatchesListQuery =
-            input.take_all(&["limit", "order", "after", "include", "metadata"])?;
-        input.finish()?;
-        client
-            .stores()
-            .file_batches()
-            .list_with_response(&store_id, &query)
-            .await
-            .map(ApiResponse::into_json)
-            .map(Reply::Body)
-    }
-}
+/// The commands of this group.
+pub static COMMANDS: &[openai_runtime::table::Command] = &[
+    Command {
+        group: "stores:file-batches",
+        name: "cancel",
+        about: "",
+        doc: "Cancels a batch.",
+        method: "POST",
+        path: "/stores/{store_id}/file_batches/{batch_id}/cancel",
+        fixed_query: &[],
+        admin: false,
+        retry_conflicts: false,
+        body: BodyKind::None,
+        constants: &[],
+        reply: ReplyKind::Json,
+        paging: Paging::None,
+        stream: None,
+        flags: &[
+            Flag {
+                long: "store-id",
+                key: "store_id",
+                value_name: "STORE_ID",
+                help: "The store. [required]",
+                target: Target::Path,
+                kind: Kind::String,
+                list: false,
+                required: true,
+                positional: true,
+                fields: &[],
+            },
+            Flag {
+                long: "batch-id",
+                key: "batch_id",
+                value_name: "BATCH_ID",
+                help: "The batch. [required]",
+                target: Target::Path,
+                kind: Kind::String,
+                list: false,
+                required: true,
+                positional: true,
+                fields: &[],
+            },
+        ],
+    },
+    Command {
+        group: "stores:file-batches",
+        name: "list",
+        about: "",
+        doc: "Lists batches, a page at a time.",
+        method: "GET",
+        path: "/stores/{store_id}/file_batches",
+        fixed_query: &[],
+        admin: false,
+        retry_conflicts: true,
+        body: BodyKind::None,
+        constants: &[],
+        reply: ReplyKind::Json,
+        paging: Paging::None,
+        stream: None,
+        flags: &[
+            Flag {
+                long: "store-id",
+                key: "store_id",
+                value_name: "STORE_ID",
+                help: "The store. [required]",
+                target: Target::Path,
+                kind: Kind::String,
+                list: false,
+                required: true,
+                positional: true,
+                fields: &[],
+            },
+            Flag {
+                long: "limit",
+                key: "limit",
+                value_name: "LIMIT",
+                help: "At most this many.",
+                target: Target::Query,
+                kind: Kind::Integer,
+                list: false,
+                required: false,
+                positional: false,
+                fields: &[],
+            },
+            Flag {
+                long: "order",
+                key: "order",
+                value_name: "ORDER",
+                help: "One of: asc, desc (others pass as given).",
+                target: Target::Query,
+                kind: Kind::Enum(&["asc", "desc"]),
+                list: false,
+                required: false,
+                positional: false,
+                fields: &[],
+            },
+            Flag {
+                long: "after",
+                key: "after",
+                value_name: "AFTER",
+                help: "A string. [required]",
+                target: Target::Query,
+                kind: Kind::String,
+                list: false,
+                required: true,
+                positional: false,
+                fields: &[],
+            },
+            Flag {
+                long: "include",
+                key: "include",
+                value_name: "INCLUDE",
+                help: "Extra fields to include. [repeatable]",
+                target: Target::Query,
+                kind: Kind::Enum(&["file_counts", "usage"]),
+                list: true,
+                required: false,
+                positional: false,
+                fields: &[],
+            },
+            Flag {
+                long: "metadata",
+                key: "metadata",
+                value_name: "METADATA",
+                help: "Only batches with this metadata.",
+                target: Target::Query,
+                kind: Kind::Document,
+                list: false,
+                required: false,
+                positional: false,
+                fields: &[],
+            },
+        ],
+    },
+];

@@ -3,66 +3,34 @@
 
 //! `openai batches results`.
 
-use crate::shared::{ApiResponse, Client, Result};
-use openai_runtime::cli::{Input, Reply};
+use openai_runtime::table::*;
 
-/// Operations on results.
-#[derive(Debug, clap::Subcommand)]
-pub enum BatchesResultsCommand {
-    /// Lists the files a batch wrote.
-    #[command(
-        name = "list",
-        about = "List results",
-        after_help = "Also reads its flags from a JSON or YAML object on stdin, by field name (batch_id); flags win."
-    )]
-    List(Box<BatchesResultsListArgs>),
-}
-
-impl BatchesResultsCommand {
-    /// Whether the chosen command reads stdin; see [`Resource::reads_stdin`](super::super::Resource::reads_stdin).
-    pub fn reads_stdin(&self) -> bool {
-        match self {
-            Self::List(command) => command.reads_stdin(),
-        }
-    }
-
-    /// Runs the chosen command; see [`Resource::run`](super::super::Resource::run).
-    pub async fn run(self, client: &Client, input: Input) -> Result<Reply> {
-        match self {
-            Self::List(command) => command.run(client, input).await,
-        }
-    }
-}
-
-/// Arguments of `openai batches results list`.
-#[derive(Debug, clap::Args)]
-pub struct BatchesResultsListArgs {
-    /// The batch. [required]
-    #[arg(long = "batch-id", value_name = "BATCH_ID")]
-    pub batch_id: Option<String>,
-    /// The batch (the same as --batch-id).
-    #[arg(value_name = "BATCH_ID", conflicts_with = "batch_id")]
-    pub batch_id_arg: Option<String>,
-}
-
-impl BatchesResultsListArgs {
-    /// Whether this command reads stdin; see [`Resource::reads_stdin`](super::super::Resource::reads_stdin).
-    pub fn reads_stdin(&self) -> bool {
-        true
-    }
-
-    /// Runs this command; see [`Resource::run`](super::super::Resource::run).
-    pub async fn run(self, client: &Client, mut input: Input) -> Result<Reply> {
-        input.set("batch_id", self.batch_id.or(self.batch_id_arg));
-        input.require(&[("batch_id", "--batch-id")])?;
-        let batch_id: String = input.take("batch_id")?;
-        input.finish()?;
-        client
-            .batches()
-            .results()
-            .list_with_response(&batch_id)
-            .await
-            .map(ApiResponse::into_json)
-            .map(Reply::Body)
-    }
-}
+/// The commands of this group.
+pub static COMMANDS: &[openai_runtime::table::Command] = &[Command {
+    group: "batches:results",
+    name: "list",
+    about: "List results",
+    doc: "Lists the files a batch wrote.",
+    method: "GET",
+    path: "/batches/{batch_id}/results",
+    fixed_query: &[],
+    admin: false,
+    retry_conflicts: true,
+    body: BodyKind::None,
+    constants: &[],
+    reply: ReplyKind::Json,
+    paging: Paging::None,
+    stream: None,
+    flags: &[Flag {
+        long: "batch-id",
+        key: "batch_id",
+        value_name: "BATCH_ID",
+        help: "The batch. [required]",
+        target: Target::Path,
+        kind: Kind::String,
+        list: false,
+        required: true,
+        positional: true,
+        fields: &[],
+    }],
+}];
