@@ -21,30 +21,11 @@ use crate::error::{Pointer, Result};
 use crate::ir::*;
 use crate::names::{kebab, singular};
 
-/// Flags the hand-written CLI defines on every command (its global flags,
-/// and clap's `--help`); a generated flag must not take one of these names.
-/// (`--version` is the root command's alone, so a command may have one.)
-pub const RESERVED_FLAGS: &[&str] = &[
-    "help",
-    "api-key",
-    "admin-api-key",
-    "base-url",
-    "organization",
-    "project",
-    "webhook-secret",
-    "mtls-client-cert-file",
-    "mtls-client-key-file",
-    "format",
-    "format-error",
-    "transform",
-    "transform-error",
-    "raw-output",
-    "max-retries",
-    "timeout",
-    "connect-timeout",
-    "debug",
-    "max-items",
-];
+/// Flags the hand-written CLI gives a command that no generated flag may
+/// take: clap's `--help`, and `--max-items` of lists and streams. (A flag
+/// named like a global option takes its place in that command, as in the
+/// official CLI: `invites create --project`.)
+pub const RESERVED_FLAGS: &[&str] = &["help", "max-items"];
 
 /// Commands the hand-written CLI has at the top, beside the groups.
 pub const ROOT_COMMANDS: &[&str] = &["@completion", "completion"];

@@ -193,19 +193,41 @@ mod tests {
         ));
     }
 
-    /// The generator refuses a flag named like a global one: its list is this CLI's.
+    /// The generator refuses the flags every list or stream command gets.
     #[test]
-    fn the_generators_reserved_flags_are_the_global_flags() {
-        let command = root();
-        let mut globals: BTreeSet<&str> = command
-            .get_arguments()
-            .filter(|arg| arg.is_global_set())
-            .filter_map(Arg::get_long)
-            .collect();
-        globals.insert("help");
-        globals.insert("max-items");
+    fn the_generators_reserved_flags_are_the_added_ones() {
         let reserved: BTreeSet<&str> = codegen::RESERVED_FLAGS.iter().copied().collect();
-        assert_eq!(globals, reserved);
+        assert_eq!(reserved, BTreeSet::from(["help", "max-items"]));
+    }
+
+    #[test]
+    fn a_command_flag_takes_the_place_of_a_global_one() {
+        use openai_runtime::table::*;
+        static FLAGS: &[Flag] = &[Flag {
+            long: "project",
+            key: "projects",
+            value_name: "PROJECT",
+            help: "",
+            target: Target::Body,
+            kind: Kind::Document,
+            list: true,
+            required: false,
+            positional: false,
+            fields: &[],
+        }];
+        let mut command = *crate::generated::commands::ALL[0]
+            .first()
+            .expect("a command");
+        command.flags = FLAGS;
+        let matches = route::leaf(&command)
+            .try_get_matches_from(["openai", "--project", "{id: p}"])
+            .unwrap();
+        let global = Global::from_arg_matches(&matches).unwrap();
+        assert_eq!(global.project, None);
+        assert_eq!(
+            matches.get_many::<String>("project").unwrap().collect::<Vec<_>>(),
+            ["{id: p}"]
+        );
     }
 
     /// The generator keeps the names of the hand-written top-level commands free.

@@ -141,6 +141,28 @@ pub fn leaf(command: &Command) -> clap::Command {
         .after_help(GLOBALS_POINTER)
         .disable_version_flag(true);
     cli = hidden_globals(cli);
+    // A command's own flag wins over a global one of the same name, as in
+    // the official CLI (`admin:organization:invites create --project` is
+    // the invite's project; `OPENAI_PROJECT_ID` still sets the header).
+    let shadowed: Vec<clap::Id> = cli
+        .get_arguments()
+        .filter(|global| {
+            global.get_long().is_some_and(|long| {
+                command
+                    .flags
+                    .iter()
+                    .flat_map(|f| std::iter::once(f).chain(f.fields))
+                    .any(|f| f.long == long)
+            })
+        })
+        .map(|global| global.get_id().clone())
+        .collect();
+    for id in shadowed {
+        cli = cli.mut_arg(id, |global| {
+            let long = format!("global-{}", global.get_long().unwrap_or_default());
+            global.long(long).short(None)
+        });
+    }
     for flag in command.flags {
         cli = cli.arg(arg(flag, None));
         if flag.positional {
