@@ -6,6 +6,8 @@ mod census;
 mod conformance;
 mod demo;
 mod gen_cmd;
+#[cfg(test)]
+mod generate_names;
 mod import;
 mod official;
 mod test_cmd;
