@@ -3,13 +3,22 @@
 //! ```yaml
 //! resources:
 //!   uploads:
+//!     doc: Upload a large file in parts.
+//!     commands:
+//!       upload: Upload a whole file, resumably.
 //!     methods:
-//!       cancel: post /uploads/{upload_id}/cancel
+//!       cancel:
+//!         op: post /uploads/{upload_id}/cancel
+//!         doc: Cancels a pending Upload.
 //!     subresources:
 //!       parts:
 //!         methods:
 //!           create: post /uploads/{upload_id}/parts
 //! ```
+//!
+//! A method is its endpoint, or an object with the endpoint (`op`) and our
+//! own one-line `doc`. `commands` names the CLI's hand-written commands in
+//! a group (extension points): the generator leaves their names free.
 
 use std::collections::BTreeMap;
 
@@ -31,10 +40,45 @@ pub struct Config {
 #[derive(Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ResourceConfig {
+    /// Our one-line description of the resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub doc: Option<String>,
+    /// Hand-written CLI commands of this group, by name, with their help line.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub methods: BTreeMap<String, String>,
+    pub commands: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub methods: BTreeMap<String, MethodConfig>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub subresources: BTreeMap<String, ResourceConfig>,
+}
+
+/// One method: its endpoint, with or without our doc line.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(untagged)]
+pub enum MethodConfig {
+    Endpoint(String),
+    Full {
+        op: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        doc: Option<String>,
+    },
+}
+
+impl MethodConfig {
+    /// `post /uploads/{upload_id}/cancel`.
+    pub fn endpoint(&self) -> &str {
+        match self {
+            MethodConfig::Endpoint(op) | MethodConfig::Full { op, .. } => op,
+        }
+    }
+
+    /// Our doc line, when the config gives one.
+    pub fn doc(&self) -> Option<&str> {
+        match self {
+            MethodConfig::Endpoint(_) => None,
+            MethodConfig::Full { doc, .. } => doc.as_deref(),
+        }
+    }
 }
 
 impl Config {

@@ -142,6 +142,18 @@ pub struct Resource {
     pub cli: CliGroup,
     pub operations: Vec<Operation>,
     pub subresources: Vec<Resource>,
+    /// The CLI's hand-written commands in this group (`generate.yaml`'s
+    /// `commands`): extension points whose names no generated command takes.
+    pub commands: Vec<HandWritten>,
+}
+
+/// A hand-written CLI command declared in `generate.yaml`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HandWritten {
+    /// Its name in the group, e.g. `upload`.
+    pub name: String,
+    /// Its help line.
+    pub doc: String,
 }
 
 /// A resource as a CLI subcommand group.
@@ -192,6 +204,13 @@ pub struct Operation {
     /// (`.../cancel`, `.../complete`): there a conflict means the object has
     /// already moved on, and asking again cannot change that.
     pub retry_conflicts: bool,
+    /// Sent with the admin key (the spec's `security` names
+    /// `AdminApiKeyAuth`).
+    pub admin: bool,
+    /// Whether, and with what events, it can stream server-sent events.
+    pub stream: Option<EventStream>,
+    /// How a list operation pages (`plan_paging`); `None` for the rest.
+    pub paging: Option<Paging>,
     /// The description, or else the summary.
     pub doc: Option<String>,
     /// A one-line summary, e.g. `Cancel upload`.
@@ -204,6 +223,30 @@ impl Operation {
     pub fn params_of(&self, kind: ParamKind) -> impl Iterator<Item = &Parameter> {
         self.params.iter().filter(move |p| p.kind == kind)
     }
+}
+
+/// An operation's server-sent events.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventStream {
+    /// What each event's data decodes as (`Any` when the spec says nothing).
+    pub event: TypeRef,
+    /// The body field that asks for a stream (`stream`), if any: without
+    /// it, the operation always streams.
+    pub switch: Option<String>,
+}
+
+/// How a list operation's pages follow each other, read from the facts of
+/// its reply and query.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Paging {
+    /// The next page starts `after` the last item's `id`, while `has_more`.
+    After { param: String },
+    /// The next page starts after the reply's `last_id`, while `has_more`.
+    LastId { param: String, field: String },
+    /// The reply's `field` holds the next page's `param`, until it is null.
+    Token { param: String, field: String },
+    /// One page holds everything.
+    Single,
 }
 
 /// An HTTP method the generator knows.
@@ -639,6 +682,10 @@ pub struct CliCommand {
     pub args_type: String,
     /// How it is called, e.g. `openai uploads parts create`.
     pub usage: String,
+    /// Its group's official name, e.g. `uploads:parts`.
+    pub group: String,
+    /// Required body fields of one value, always sent with it.
+    pub constants: Vec<(String, String)>,
     /// Its flags, in order: path parameters, query parameters, body fields.
     pub flags: Vec<Flag>,
     /// Whether it reads a JSON or YAML object from stdin: any command with
@@ -678,6 +725,45 @@ pub struct Flag {
 }
 
 impl Flag {
+    /// Its help: the spec's words where it has ours, else what the facts
+    /// say (the kind of value, its choices, whether it repeats or is
+    /// required).
+    pub fn help(&self) -> String {
+        let mut text = match &self.doc {
+            Some(doc) => doc.clone(),
+            None => {
+                let what = match &self.value {
+                    FlagValue::Scalar(ty) => match ty.non_null() {
+                        TypeRef::Integer => "An integer.".to_owned(),
+                        TypeRef::Number => "A number.".to_owned(),
+                        TypeRef::Boolean => "true or false.".to_owned(),
+                        _ => "A string.".to_owned(),
+                    },
+                    FlagValue::Enum { values, .. } => {
+                        format!("One of: {} (others pass as given).", values.join(", "))
+                    }
+                    FlagValue::Const(value) => format!("Always `{value}`."),
+                    FlagValue::File => "A file's path, or - for stdin.".to_owned(),
+                    FlagValue::Document => "JSON or YAML; a plain word is a string.".to_owned(),
+                    FlagValue::Object { .. } => {
+                        "A JSON or YAML object; dotted flags set single fields.".to_owned()
+                    }
+                };
+                match self.target {
+                    FlagTarget::Param(ParamKind::Path) => format!("The {} in the path.", self.key),
+                    _ => what,
+                }
+            }
+        };
+        if self.repeated {
+            text.push_str(" [repeatable]");
+        }
+        if self.required {
+            text.push_str(" [required]");
+        }
+        text
+    }
+
     /// The field of the positional twin of a path parameter's flag.
     pub fn positional_field(&self) -> String {
         format!("{}_arg", self.field)

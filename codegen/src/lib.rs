@@ -15,6 +15,7 @@ pub mod names;
 mod plan_cli;
 mod plan_fields;
 mod plan_modules;
+mod plan_paging;
 mod plan_parts;
 mod render;
 mod render_cli;
@@ -28,7 +29,7 @@ use proc_macro2::TokenStream;
 pub use config::Config;
 pub use error::{Error, Result};
 pub use format_cache::FormatCache;
-pub use plan_cli::{RESERVED_COMMANDS, RESERVED_FLAGS};
+pub use plan_cli::{RESERVED_FLAGS, ROOT_COMMANDS};
 pub use render::{HEADER, Unit};
 
 /// Where generated files go, relative to the repository root.
@@ -104,7 +105,7 @@ pub fn tokens<'a>(api: &'a ir::Api, library: &'a str) -> Result<(Vec<Unit<'a>>, 
     if library.parse::<TokenStream>().is_err() {
         return Err(Error::new("#", format!("`{library}` is not a Rust path")));
     }
-    Ok((render_lib::files(api), render_cli::files(api, library)))
+    Ok((render_lib::files(api), render_cli::files(api)))
 }
 
 /// Renders every file of [`tokens`] and checks that each parses as Rust,

@@ -99,6 +99,7 @@ pub fn lower(spec: &Value, config: &Config) -> Result<Api> {
         warnings,
     };
     crate::plan_fields::plan(&mut api);
+    crate::plan_paging::plan(&mut api);
     crate::plan_cli::plan(&mut api)?;
     crate::plan_modules::plan(&mut api);
     crate::plan_parts::plan(&mut api);
@@ -223,6 +224,7 @@ impl<'s> Lowerer<'s> {
             type_name,
             operations: Vec::new(),
             subresources: Vec::new(),
+            commands: Vec::new(),
         };
         let key = match parent_key {
             Some(parent_key) => format!("{parent_key}.{api_name}"),
@@ -230,7 +232,7 @@ impl<'s> Lowerer<'s> {
         };
         let mut members: BTreeMap<String, String> = BTreeMap::new();
         let mut tag_doc = None;
-        for (method_name, endpoint) in &config.methods {
+        for (method_name, method) in &config.methods {
             let at = pointer.join("methods").join(method_name);
             let rust = snake(method_name);
             if let Some(other) = members.insert(rust.clone(), method_name.clone()) {
@@ -238,13 +240,19 @@ impl<'s> Lowerer<'s> {
                     "method `{method_name}` and `{other}` are both `{rust}` in Rust"
                 )));
             }
-            let (operation, tag) = self.operation(
+            let (mut operation, tag) = self.operation(
                 method_name,
-                endpoint,
+                method.endpoint(),
                 &resource,
                 &format!("{key}.{method_name}"),
                 &at,
             )?;
+            // Our line from generate.yaml is the summary; the spec's
+            // description, where it has one, stays the longer doc.
+            if let Some(doc) = method.doc() {
+                operation.summary = Some(doc.to_owned());
+                operation.doc.get_or_insert_with(|| doc.to_owned());
+            }
             tag_doc = tag_doc.or(tag);
             resource.operations.push(operation);
         }
@@ -265,10 +273,19 @@ impl<'s> Lowerer<'s> {
             )));
         }
         let words = api_name.replace('_', " ");
-        resource.doc = match (parent, tag_doc) {
-            (None, Some(doc)) => doc,
+        resource.doc = match (&config.doc, parent, tag_doc) {
+            (Some(doc), _, _) => doc.clone(),
+            (None, None, Some(doc)) => doc,
             _ => format!("Operations on {words}."),
         };
+        resource.commands = config
+            .commands
+            .iter()
+            .map(|(name, doc)| HandWritten {
+                name: kebab(name),
+                doc: doc.clone(),
+            })
+            .collect();
         Ok(resource)
     }
 
@@ -358,6 +375,10 @@ impl<'s> Lowerer<'s> {
             None => None,
         };
         let response = self.response(op, &at, &prefix)?;
+        let stream = self.event_stream(op, &at, &prefix, body.as_ref())?;
+        let admin = get(op, "security")
+            .and_then(Value::as_sequence)
+            .is_some_and(|list| list.iter().any(|s| get(s, "AdminApiKeyAuth").is_some()));
         let doc = text(op, "description").or_else(|| text(op, "summary"));
         let summary = text(op, "summary").filter(|s| !s.contains('\n'));
         let tag = get(op, "tags")
@@ -373,6 +394,8 @@ impl<'s> Lowerer<'s> {
             variant: camel(method_name),
             args_type: format!("{resource_type}{}Args", camel(method_name)),
             usage: usage.join(" "),
+            group: resource.cli.official_name.clone(),
+            constants: Vec::new(),
             name: cli_name.clone(),
             // Filled in by `plan_cli` once every type is known.
             flags: Vec::new(),
@@ -395,6 +418,10 @@ impl<'s> Lowerer<'s> {
                 body,
                 response,
                 retry_conflicts,
+                admin,
+                stream,
+                // Planned with the types (`plan_paging`).
+                paging: None,
                 doc,
                 summary,
                 cli,
@@ -712,6 +739,61 @@ impl<'s> Lowerer<'s> {
             );
         }
         Ok(Response::Binary { accept })
+    }
+
+    /// The events of an operation that can stream: its 2xx reply offers
+    /// `text/event-stream`. The body's boolean `stream` field, when it has
+    /// one, turns streaming on.
+    fn event_stream(
+        &mut self,
+        op: &'s Value,
+        at: &Pointer,
+        prefix: &str,
+        body: Option<&Body>,
+    ) -> Result<Option<EventStream>> {
+        let Some((code, content)) =
+            get(op, "responses")
+                .and_then(Value::as_mapping)
+                .and_then(|responses| {
+                    responses.iter().find_map(|(code, reply)| {
+                        let code = key_text(code)?;
+                        code.starts_with('2')
+                            .then(|| get(reply, "content").map(|c| (code, c)))
+                            .flatten()
+                    })
+                })
+        else {
+            return Ok(None);
+        };
+        let Some((media, events)) = content.as_mapping().and_then(|c| {
+            c.iter().find_map(|(media, value)| {
+                let media = media.as_str()?;
+                media
+                    .starts_with("text/event-stream")
+                    .then_some((media, value))
+            })
+        }) else {
+            return Ok(None);
+        };
+        let schema_at = at
+            .join("responses")
+            .join(&code)
+            .join("content")
+            .join(media)
+            .join("schema");
+        let event = match get(events, "schema") {
+            Some(schema) => self.schema(schema, &schema_at, &format!("{prefix}Event"))?,
+            None => TypeRef::Any,
+        };
+        let switch = body.and_then(|body| match self.types.get(&body.type_name) {
+            Some((TypeDef::Struct(def), _)) => def
+                .fields
+                .iter()
+                .find(|f| f.api_name == "stream")
+                .map(|f| f.api_name.clone()),
+            _ => None,
+        });
+        Ok(Some(EventStream { event, switch }))
     }
 
     /// Follows a `$ref` to `#/components/<kind>/X`, if `value` is one.

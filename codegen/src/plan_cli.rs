@@ -43,19 +43,11 @@ pub const RESERVED_FLAGS: &[&str] = &[
     "timeout",
     "connect-timeout",
     "debug",
+    "max-items",
 ];
 
-/// Commands the hand-written CLI adds, as their path from `openai`; no
-/// generated resource or command may take one (clap would refuse the
-/// command line, or one of the two would be unreachable). The CLI's tests
-/// check that this is the list of its hand-written commands.
-pub const RESERVED_COMMANDS: &[&[&str]] = &[
-    &["@completion"],
-    &["completion"],
-    &["uploads", "pending"],
-    &["uploads", "prune"],
-    &["uploads", "upload"],
-];
+/// Commands the hand-written CLI has at the top, beside the groups.
+pub const ROOT_COMMANDS: &[&str] = &["@completion", "completion"];
 
 /// The flag of a command that downloads a file: where to write it.
 pub const OUTPUT_FLAG: &str = "output";
@@ -70,7 +62,9 @@ pub fn plan(api: &mut Api) -> Result<()> {
         resources, types, ..
     } = api;
     for op in operations_mut(resources) {
-        let flags = Planner { types }.flags(op);
+        let planner = Planner { types };
+        let flags = planner.flags(op);
+        op.cli.constants = planner.constants(op);
         check(op, &flags)?;
         op.cli.reads_stdin = !flags.is_empty();
         op.cli.flags = flags;
@@ -87,6 +81,9 @@ enum Shape {
     Value(FlagValue),
     /// A list of plain values: a repeated flag.
     List(FlagValue),
+    /// A list of objects: a repeated flag of JSON or YAML, with dotted
+    /// flags that make one item.
+    Items(Vec<Field>),
     /// A constant: no flag.
     Constant(String),
     /// A struct: an object flag, with dotted flags for these fields.
@@ -160,6 +157,23 @@ impl Planner<'_> {
         flags
     }
 
+    /// The body's required fields of one value: sent without a flag.
+    fn constants(&self, op: &Operation) -> Vec<(String, String)> {
+        let Some(TypeDef::Struct(def)) =
+            op.body.as_ref().and_then(|b| self.types.get(&b.type_name))
+        else {
+            return Vec::new();
+        };
+        def.fields
+            .iter()
+            .filter(|field| field.required)
+            .filter_map(|field| match self.shape(&field.ty) {
+                Shape::Constant(value) => Some((field.api_name.clone(), value)),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// The flag of one query parameter or body field, if it has one.
     fn field_flag(&self, field: &Field, target: FlagTarget) -> Option<Flag> {
         let api = &field.api_name;
@@ -186,6 +200,16 @@ impl Planner<'_> {
                 flag.value = item;
                 flag.repeated = true;
             }
+            Shape::Items(fields) => {
+                flag.long = kebab(&singular(api));
+                flag.value_name = singular(api).to_shouty_snake_case();
+                flag.repeated = true;
+                let fields = fields
+                    .iter()
+                    .filter_map(|sub| self.dotted_flag(field, sub))
+                    .collect();
+                flag.value = FlagValue::Object { fields };
+            }
             Shape::Struct(fields) => {
                 let fields = fields
                     .iter()
@@ -205,7 +229,9 @@ impl Planner<'_> {
         let value = match self.shape(&sub.ty) {
             Shape::Value(value @ (FlagValue::Scalar(_) | FlagValue::Enum { .. })) => value,
             Shape::Constant(value) => FlagValue::Const(value),
-            _ => return None,
+            // Files go in as flags of their own, never inside an object.
+            Shape::Value(FlagValue::File) => return None,
+            _ => FlagValue::Document,
         };
         Some(Flag {
             field: format!("{}_{}", object.name, sub.name),
@@ -246,7 +272,9 @@ impl Planner<'_> {
                 Shape::Value(value @ (FlagValue::Scalar(_) | FlagValue::Enum { .. })) => {
                     Shape::List(value)
                 }
-                _ => Shape::Value(FlagValue::Document),
+                Shape::Value(FlagValue::File) => Shape::List(FlagValue::File),
+                Shape::Struct(fields) => Shape::Items(fields),
+                _ => Shape::List(FlagValue::Document),
             },
             TypeRef::Map(_) => Shape::Struct(Vec::new()),
             TypeRef::Any => Shape::Value(FlagValue::Document),
@@ -254,38 +282,43 @@ impl Planner<'_> {
     }
 }
 
-/// No generated group or command may take the place of a hand-written one
-/// ([`RESERVED_COMMANDS`]), under its name or, for a group, under the
-/// official CLI's top-level spelling (`vector-stores:file-batches`).
+/// No generated group or command may take the place of a hand-written
+/// one: [`ROOT_COMMANDS`] at the top, and each group's own (`commands` in
+/// `generate.yaml`).
 fn check_commands(resources: &[Resource], parents: &[&str], at: &Pointer) -> Result<()> {
-    let reserved = |path: &[&str]| RESERVED_COMMANDS.contains(&path);
     for resource in resources {
         let at = match parents {
             [] => at.join(&resource.api_name),
             _ => at.join("subresources").join(&resource.api_name),
         };
-        let mut path = parents.to_vec();
-        path.push(&resource.cli.name);
-        for taken in [path.as_slice(), &[resource.cli.official_name.as_str()]] {
-            if reserved(taken) {
-                return Err(at.error(format!(
-                    "the command group `openai {}` would take the place of the CLI's own \
-                     command of that name",
-                    taken.join(" ")
-                )));
-            }
+        if ROOT_COMMANDS.contains(&resource.cli.official_name.as_str())
+            || (parents.is_empty() && ROOT_COMMANDS.contains(&resource.cli.name.as_str()))
+        {
+            return Err(at.error(format!(
+                "the command group `openai {}` would take the place of the CLI's own command \
+                 of that name",
+                resource.cli.official_name
+            )));
         }
         for op in &resource.operations {
-            let mut command = path.clone();
-            command.push(&op.cli.name);
-            if reserved(&command) {
+            if resource.commands.iter().any(|c| c.name == op.cli.name) {
                 return Err(method_pointer(&op.key).error(format!(
-                    "the command `openai {}` would take the place of the CLI's own command \
-                     of that name",
-                    command.join(" ")
+                    "the command `openai {} {}` would take the place of the hand-written \
+                     command of that name (`commands` in generate.yaml)",
+                    resource.cli.official_name, op.cli.name
                 )));
             }
         }
+        for sub in &resource.subresources {
+            if resource.commands.iter().any(|c| c.name == sub.cli.name) {
+                return Err(at.error(format!(
+                    "the group `{}` would take the place of the hand-written command of that name",
+                    sub.cli.official_name
+                )));
+            }
+        }
+        let mut path = parents.to_vec();
+        path.push(&resource.cli.name);
         check_commands(&resource.subresources, &path, &at)?;
     }
     Ok(())

@@ -521,7 +521,10 @@ fn config_of(ops: &[&Op]) -> Config {
         for name in rest {
             node = node.subresources.entry((*name).to_owned()).or_default();
         }
-        node.methods.insert((*method).to_owned(), op.endpoint());
+        node.methods.insert(
+            (*method).to_owned(),
+            codegen::config::MethodConfig::Endpoint(op.endpoint()),
+        );
     }
     config
 }

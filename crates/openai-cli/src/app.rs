@@ -1,59 +1,258 @@
-//! Running one API command: read stdin, send, print, pick the exit code.
+//! Running one generated command: read stdin, build the request from the
+//! command's table entry, send, print, pick the exit code.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-use openai_runtime::Error;
-use openai_runtime::cli::{Input, Reply};
+use clap::ArgMatches;
+use openai_runtime::table::{BodyKind, Command, Kind, Paging, ReplyKind};
+use openai_runtime::{Error, Method, Multipart, Request};
+use serde::de::IgnoredAny;
+use serde_json::Value;
 
 use crate::client::{build_client, runtime};
 use crate::download::Failure;
 use crate::exit::{FAILURE, USAGE, fail};
-use crate::generated::commands::Resource;
+use crate::input::{self, Pieces};
 use crate::options::Global;
 use crate::output::{Doc, print_error, print_result};
 use crate::{download, stdin};
 
-pub fn run(global: &Global, resource: Resource) -> ExitCode {
+pub fn run(global: &Global, command: &Command, matches: &ArgMatches) -> ExitCode {
     // Configuration first: a missing key must not wait on stdin.
     let client = match build_client(global) {
         Ok(client) => client,
         Err(code) => return code,
     };
-    let document = if resource.reads_stdin() {
+    let document = if command.flags.is_empty() {
+        None
+    } else {
         match stdin::document() {
             Ok(document) => document,
             Err(message) => return fail(USAGE, &message),
         }
-    } else {
-        None
     };
-    // File flags (`--data PATH`) open their file, or read stdin for `-`.
-    let input = match Input::new(document) {
-        Ok(input) => input.open_files_with(stdin::file_part),
+    let pieces = match input::gather(command, matches, document) {
+        Ok(pieces) => pieces,
+        Err(message) => return fail(USAGE, &message),
+    };
+    let request = match request(command, pieces.clone()) {
+        Ok(request) => request,
         Err(err) => return print_error(global, &err),
     };
+    let max_items = matches
+        .try_get_one::<u64>("max-items")
+        .ok()
+        .flatten()
+        .copied();
     let runtime = match runtime() {
         Ok(runtime) => runtime,
         Err(code) => return code,
     };
-    match runtime.block_on(resource.run(&client, input)) {
-        Ok(Reply::Body(response)) => print_result(global, &Doc::from_bytes(&response.body)),
-        // A reply without a body prints nothing.
-        Ok(Reply::Empty(_)) => ExitCode::SUCCESS,
-        Ok(Reply::Download { response, output }) => {
-            match runtime.block_on(download::save(response, output)) {
+    let client = client.runtime();
+    match command.reply {
+        ReplyKind::Binary(_) => {
+            let output = matches
+                .try_get_one::<PathBuf>("output")
+                .ok()
+                .flatten()
+                .cloned();
+            let saved = runtime.block_on(async {
+                let response = client
+                    .execute_bytes_stream(request)
+                    .await
+                    .map_err(Failure::Api)?;
+                download::save(response, output).await
+            });
+            match saved {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(Failure::Api(err)) => print_error(global, &err),
                 Err(Failure::Usage(message)) => fail(USAGE, &message),
                 Err(Failure::Io(message)) => fail(FAILURE, &message),
             }
         }
-        // The call succeeded; only our types disagree with the reply (a
-        // field renamed or phased out). The CLI relays the server's bytes,
-        // so it prints them and does not report a failure.
-        Err(Error::Decode { body, status, .. }) if status.is_success() => {
-            print_result(global, &Doc::from_bytes(&body))
+        ReplyKind::Empty => match runtime.block_on(client.execute::<()>(request)) {
+            Ok(_) => ExitCode::SUCCESS,
+            Err(err) => print_error(global, &err),
+        },
+        ReplyKind::Json | ReplyKind::Text(_) if command.paging == Paging::None || raw(global) => {
+            let reply = runtime.block_on(client.execute::<IgnoredAny>(request));
+            match reply {
+                Ok(response) => print_result(global, &Doc::from_bytes(&response.body)),
+                // The call succeeded; the reply is not JSON (a text reply,
+                // or a server's mistake): print the bytes as received.
+                Err(Error::Decode { body, status, .. }) if status.is_success() => {
+                    print_result(global, &Doc::from_bytes(&body))
+                }
+                Err(err) => print_error(global, &err),
+            }
         }
-        Err(err) => print_error(global, &err),
+        ReplyKind::Json | ReplyKind::Text(_) => {
+            runtime.block_on(list(global, client, command, pieces, request, max_items))
+        }
+    }
+}
+
+/// `--format raw` prints a list's first page as received.
+fn raw(global: &Global) -> bool {
+    global.format == crate::options::Format::Raw
+}
+
+/// Prints every item of every page, each as one value, at most `max` of
+/// them, never asking for a page it will not print. A page that says there
+/// is more but holds nothing, or whose cursor does not move, ends it.
+async fn list(
+    global: &Global,
+    client: &openai_runtime::Client,
+    command: &Command,
+    mut pieces: Pieces,
+    first: Request,
+    max: Option<u64>,
+) -> ExitCode {
+    let mut left = max.unwrap_or(u64::MAX);
+    let mut request = first;
+    let mut cursor: Option<String> = None;
+    while left > 0 {
+        let body = match client.execute::<IgnoredAny>(request).await {
+            Ok(response) => response.body,
+            Err(Error::Decode { body, status, .. }) if status.is_success() => {
+                return print_result(global, &Doc::from_bytes(&body));
+            }
+            Err(err) => return print_error(global, &err),
+        };
+        let page: serde_json::Map<String, Value> = match serde_json::from_slice(&body) {
+            Ok(Value::Object(page)) => page,
+            _ => return print_result(global, &Doc::from_bytes(&body)),
+        };
+        let Some(Value::Array(items)) = page.get("data") else {
+            return print_result(global, &Doc::from_bytes(&body));
+        };
+        for item in items
+            .iter()
+            .take(usize::try_from(left).unwrap_or(usize::MAX))
+        {
+            let bytes = serde_json::to_vec(item).unwrap_or_default();
+            let code = print_result(global, &Doc::from_bytes(&bytes));
+            if code != ExitCode::SUCCESS {
+                return code;
+            }
+            left -= 1;
+        }
+        let more = page.get("has_more").and_then(Value::as_bool) == Some(true);
+        let text = |value: Option<&Value>| value.and_then(Value::as_str).map(str::to_owned);
+        let (param, next) = match command.paging {
+            Paging::After { param } if more => {
+                (param, text(items.last().and_then(|item| item.get("id"))))
+            }
+            Paging::LastId { param, field } if more => (param, text(page.get(field))),
+            Paging::Token { param, field } => (param, text(page.get(field))),
+            _ => break,
+        };
+        match next {
+            Some(next) if !items.is_empty() && cursor.as_deref() != Some(&next) && left > 0 => {
+                pieces
+                    .query
+                    .insert(param.to_owned(), Value::String(next.clone()));
+                cursor = Some(next);
+            }
+            _ => break,
+        }
+        request = match self::request(command, pieces.clone()) {
+            Ok(request) => request,
+            Err(err) => return print_error(global, &err),
+        };
+    }
+    ExitCode::SUCCESS
+}
+
+/// The request `pieces` describe for `command`.
+fn request(command: &Command, pieces: Pieces) -> Result<Request, Error> {
+    let method = Method::from_bytes(command.method.as_bytes())
+        .map_err(|_| Error::invalid_argument("method", command.method))?;
+    let mut request = Request::new(method, pieces.path);
+    for (key, value) in command.fixed_query {
+        request = request.query_pair(key, value);
+    }
+    if !pieces.query.is_empty() {
+        request = request.query(&pieces.query)?;
+    }
+    for (name, value) in &pieces.headers {
+        request = request.header(name, value)?;
+    }
+    if command.admin {
+        request = request.admin();
+    }
+    if !command.retry_conflicts {
+        request = request.retry_conflicts(false);
+    }
+    match command.reply {
+        ReplyKind::Binary(accept) | ReplyKind::Text(accept) if !accept.is_empty() => {
+            request = request.header("accept", accept)?;
+        }
+        _ => {}
+    }
+    match command.body {
+        BodyKind::None => {}
+        BodyKind::Json => {
+            if !pieces.body.is_empty() || command.method != "GET" {
+                request = request.json(&pieces.body)?;
+            }
+        }
+        BodyKind::Multipart => request = request.multipart(multipart(command, pieces.body)?),
+    }
+    Ok(request)
+}
+
+/// A multipart form of `body`: file flags as file parts (streamed when
+/// sent), everything else as text parts, JSON for lists and objects.
+fn multipart(command: &Command, body: serde_json::Map<String, Value>) -> Result<Multipart, Error> {
+    let mut form = Multipart::new();
+    for (key, value) in body {
+        let flag = command.flags.iter().find(|f| f.key == key);
+        let name: &'static str = match flag {
+            Some(flag) => flag.key,
+            // Keys of stdin no flag knows are not sent in a form.
+            None => continue,
+        };
+        if flag.is_some_and(|f| f.kind == Kind::File) {
+            let paths = match value {
+                Value::Array(items) => items,
+                one => vec![one],
+            };
+            for path in paths {
+                let Value::String(path) = path else {
+                    return Err(Error::invalid_argument(name, "a file flag takes a path"));
+                };
+                let part = stdin::file_part(path.as_ref()).map_err(|err| {
+                    Error::invalid_argument(
+                        name,
+                        format!("{}: {err}", crate::output::escape(&path, false)),
+                    )
+                })?;
+                form = form.file(name, part);
+            }
+            continue;
+        }
+        match value {
+            Value::Null => {}
+            Value::String(text) => form = form.text(name, text),
+            Value::Array(items) if items.iter().all(|i| !i.is_object() && !i.is_array()) => {
+                for item in items {
+                    form = form.text(name, plain(&item));
+                }
+            }
+            other @ (Value::Array(_) | Value::Object(_)) => {
+                form = form.text(name, other.to_string())
+            }
+            other => form = form.text(name, plain(&other)),
+        }
+    }
+    Ok(form)
+}
+
+fn plain(value: &Value) -> String {
+    match value {
+        Value::String(text) => text.clone(),
+        other => other.to_string(),
     }
 }

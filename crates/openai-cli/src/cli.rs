@@ -1,10 +1,8 @@
-//! The command line: global flags and the top-level subcommands.
+//! The root of the command line: global flags and the hand-written top-level commands.
 
-use clap::{Arg, ArgAction, CommandFactory, Parser, Subcommand, ValueEnum};
+use clap::{Arg, ArgAction, Args, ValueEnum};
 
-use crate::generated::commands::Resource;
 use crate::options::Global;
-use crate::upload;
 
 const AFTER_HELP: &str = "\
 Formats (--format, --format-error):
@@ -42,48 +40,40 @@ Examples:
 /// `openai version 0.1.0`.
 const VERSION: &str = concat!("version ", env!("CARGO_PKG_VERSION"));
 
-/// Ends the help of every subcommand, in place of the global options it leaves out.
-const GLOBALS_POINTER: &str =
-    "Global options (--api-key, --format, --debug, ...) work here too: see `openai --help`.";
-
-/// The OpenAI Uploads API from your terminal.
-#[derive(Debug, Parser)]
-#[command(
-    name = "openai",
-    version = VERSION,
-    disable_version_flag = true,
-    after_help = AFTER_HELP
-)]
-pub struct Cli {
-    #[command(flatten)]
-    pub global: Global,
-
-    /// `None` for a bare `openai` (global flags only): the help is printed.
-    #[command(subcommand)]
-    pub command: Option<Command>,
-}
-
-/// Top-level subcommands: the API's resources, plus hand-written ones.
-#[derive(Debug, Subcommand)]
-pub enum Command {
-    #[command(flatten)]
-    Api(Resource),
-
-    /// Print a shell completion script to stdout.
-    #[command(
-        after_help = "Examples:\n  source <(openai completion bash)\n  openai completion fish > ~/.config/fish/completions/openai.fish"
-    )]
-    Completion {
-        /// The shell to write the script for.
-        shell: Shell,
-    },
-
-    /// The official CLI's spelling of `completion`.
-    #[command(name = "@completion", hide = true)]
-    AtCompletion {
-        /// The shell to write the script for.
-        shell: Shell,
-    },
+/// The root command: the global options and the hand-written top-level
+/// commands; [`crate::route::tree`] adds the groups when a run needs them.
+pub fn root() -> clap::Command {
+    let version = Arg::new("version")
+        .short('v')
+        .long("version")
+        .short_alias('V')
+        .action(ArgAction::Version)
+        .help("Print the version");
+    let shell = || {
+        Arg::new("shell")
+            .required(true)
+            .value_parser(clap::value_parser!(Shell))
+            .help("The shell to write the script for.")
+    };
+    let root = clap::Command::new("openai")
+        .version(VERSION)
+        .disable_version_flag(true)
+        .after_help(AFTER_HELP)
+        .arg(version)
+        .subcommand(
+            clap::Command::new("completion")
+                .about("Print a shell completion script to stdout.")
+                .after_help("Examples:\n  source <(openai completion bash)\n  openai completion fish > ~/.config/fish/completions/openai.fish")
+                .arg(shell()),
+        )
+        .subcommand(
+            clap::Command::new("@completion")
+                .about("The official CLI's spelling of `completion`.")
+                .hide(true)
+                .arg(shell()),
+        );
+    // After the options: `augment_args` would put `Global`'s doc comment there.
+    Global::augment_args(root).about("The OpenAI API from your terminal.")
 }
 
 /// Shells that `openai completion` writes scripts for.
@@ -96,58 +86,15 @@ pub enum Shell {
     Powershell,
 }
 
-/// The command line that parses `openai`'s arguments: [`command`], with the global options
-/// left out of every subcommand's help (they are still accepted there).
-pub fn parser() -> clap::Command {
-    let root = command();
-    let globals: Vec<Arg> = root
-        .get_arguments()
-        .filter(|arg| arg.is_global_set())
-        .cloned()
-        .collect();
-    let names: Vec<String> = root
-        .get_subcommands()
-        .map(|sub| sub.get_name().to_owned())
-        .collect();
-    names.iter().fold(root, |root, name| {
-        root.mut_subcommand(name, |sub| hide_globals(sub, &globals))
-    })
+/// Whether the command line asks only for the version: answered without
+/// building any command.
+pub fn wants_version(args: &[std::ffi::OsString]) -> bool {
+    matches!(&args[1..], [flag] if ["-v", "-V", "--version"].iter().any(|v| flag == v))
 }
 
-/// Adds hidden copies of the global options to `command` and its subcommands (clap then
-/// does not add visible ones), and ends their help with a pointer to `openai --help`.
-fn hide_globals(command: clap::Command, globals: &[Arg]) -> clap::Command {
-    let after = match command.get_after_help() {
-        Some(text) => format!("{text}\n\n{GLOBALS_POINTER}"),
-        None => GLOBALS_POINTER.to_owned(),
-    };
-    let names: Vec<String> = command
-        .get_subcommands()
-        .map(|sub| sub.get_name().to_owned())
-        .collect();
-    let command = globals
-        .iter()
-        .fold(command, |command, arg| command.arg(arg.clone().hide(true)))
-        .after_help(after);
-    names.iter().fold(command, |command, name| {
-        command.mut_subcommand(name, |sub| hide_globals(sub, globals))
-    })
-}
-
-/// The whole command line: the derived [`Cli`], `-v` / `--version`, and the hand-written
-/// `uploads upload`, `uploads pending` and `uploads prune`, which join the generated `uploads`
-/// group here. Shell completions are
-/// written from this one, so they offer the global options everywhere.
-pub fn command() -> clap::Command {
-    let version = Arg::new("version")
-        .short('v')
-        .long("version")
-        .short_alias('V')
-        .action(ArgAction::Version)
-        .help("Print the version");
-    Cli::command()
-        .arg(version)
-        .mut_subcommand("uploads", upload::subcommands)
+/// What `openai --version` prints.
+pub fn version_line() -> String {
+    format!("openai {VERSION}\n")
 }
 
 #[cfg(test)]
@@ -158,94 +105,127 @@ mod tests {
 
     use super::*;
     use crate::options::Format;
+    use crate::route::{self, Route};
 
-    #[test]
-    fn command_definition_is_valid() {
-        command().debug_assert();
-        parser().debug_assert();
+    fn args(words: &[&str]) -> Vec<std::ffi::OsString> {
+        words.iter().map(Into::into).collect()
+    }
+
+    fn parse(words: &[&str]) -> Result<(Global, clap::ArgMatches), clap::Error> {
+        let Route::Api { command, args } = route::route(&args(words)) else {
+            panic!("{words:?} names no generated command");
+        };
+        let matches = route::leaf(command).try_get_matches_from(args)?;
+        Ok((Global::from_arg_matches(&matches)?, matches))
     }
 
     #[test]
-    fn global_flags_are_hidden_but_accepted_in_subcommands() {
-        let mut parser = parser();
-        let cancel = parser
-            .find_subcommand_mut("uploads")
-            .and_then(|uploads| uploads.find_subcommand_mut("cancel"))
-            .expect("uploads cancel");
-        let help = cancel.render_long_help().to_string();
+    fn command_definitions_are_valid() {
+        route::tree(true).debug_assert();
+        for command in crate::generated::commands::ALL
+            .iter()
+            .flat_map(|c| c.iter())
+        {
+            route::leaf(command).debug_assert();
+        }
+    }
+
+    #[test]
+    fn global_flags_are_hidden_but_accepted_in_commands() {
+        let Route::Api { command, .. } = route::route(&args(&["openai", "uploads", "cancel"]))
+        else {
+            panic!("uploads cancel");
+        };
+        let help = route::leaf(command).render_long_help().to_string();
         assert!(!help.contains("--api-key <KEY>"), "{help}");
         assert!(help.contains("openai --help"), "{help}");
-        let matches = parser
-            .try_get_matches_from(["openai", "uploads", "cancel", "u", "--format", "YAML"])
-            .unwrap();
-        let cli = Cli::from_arg_matches(&matches).unwrap();
-        assert_eq!(cli.global.format, Format::Yaml);
+        let (global, _) = parse(&["openai", "uploads", "cancel", "u", "--format", "YAML"]).unwrap();
+        assert_eq!(global.format, Format::Yaml);
     }
 
     #[test]
-    fn global_flags_work_after_the_subcommand() {
-        let cli = Cli::try_parse_from([
+    fn global_flags_work_before_and_after_the_command() {
+        let (global, matches) = parse(&[
             "openai",
-            "uploads",
-            "cancel",
-            "upload_1",
             "--format",
             "yaml",
+            "uploads:parts",
+            "create",
+            "upload_1",
+            "--data",
+            "x",
             "-r",
             "--max-retries",
             "0",
         ])
         .unwrap();
-        assert_eq!(cli.global.format, Format::Yaml);
-        assert!(cli.global.raw_output);
-        assert_eq!(cli.global.max_retries, 0);
+        assert_eq!(global.format, Format::Yaml);
+        assert!(global.raw_output);
+        assert_eq!(global.max_retries, 0);
+        assert_eq!(
+            matches
+                .get_one::<String>("upload-id#positional")
+                .map(String::as_str),
+            Some("upload_1")
+        );
+    }
+
+    #[test]
+    fn nested_and_official_spellings_name_the_same_command() {
+        for words in [
+            &["openai", "uploads", "parts", "create"][..],
+            &["openai", "uploads:parts", "create"],
+        ] {
+            match route::route(&args(words)) {
+                Route::Api { command, .. } => {
+                    assert_eq!((command.group, command.name), ("uploads:parts", "create"));
+                }
+                _ => panic!("{words:?}"),
+            }
+        }
+        assert!(matches!(
+            route::route(&args(&["openai", "uploads", "upload", "f"])),
+            Route::HandWritten { name: "upload", .. }
+        ));
+        assert!(matches!(
+            route::route(&args(&["openai", "nope", "x"])),
+            Route::Other
+        ));
     }
 
     /// The generator refuses a flag named like a global one: its list is this CLI's.
     #[test]
     fn the_generators_reserved_flags_are_the_global_flags() {
-        let command = command();
+        let command = root();
         let mut globals: BTreeSet<&str> = command
             .get_arguments()
             .filter(|arg| arg.is_global_set())
             .filter_map(Arg::get_long)
             .collect();
         globals.insert("help");
+        globals.insert("max-items");
         let reserved: BTreeSet<&str> = codegen::RESERVED_FLAGS.iter().copied().collect();
         assert_eq!(globals, reserved);
     }
 
-    /// The generator refuses a command named like a hand-written one: its list is the
-    /// commands this CLI has beyond the generated ones.
+    /// The generator keeps the names of the hand-written top-level commands free.
     #[test]
-    fn the_generators_reserved_commands_are_the_hand_written_ones() {
-        fn paths(command: &clap::Command, parents: &[String], out: &mut BTreeSet<Vec<String>>) {
-            for sub in command.get_subcommands() {
-                let mut path = parents.to_vec();
-                path.push(sub.get_name().to_owned());
-                out.insert(path.clone());
-                paths(sub, &path, out);
-            }
-        }
-        let (mut all, mut generated) = (BTreeSet::new(), BTreeSet::new());
-        paths(&command(), &[], &mut all);
-        paths(
-            &Resource::augment_subcommands(clap::Command::new("openai")),
-            &[],
-            &mut generated,
-        );
-        let hand_written: BTreeSet<Vec<String>> = all.difference(&generated).cloned().collect();
-        let reserved: BTreeSet<Vec<String>> = codegen::RESERVED_COMMANDS
-            .iter()
-            .map(|path| path.iter().map(|word| (*word).to_owned()).collect())
-            .collect();
-        assert_eq!(hand_written, reserved);
+    fn the_generators_root_commands_are_the_hand_written_ones() {
+        let names: BTreeSet<&str> = root().get_subcommands().map(|c| c.get_name()).collect();
+        let reserved: BTreeSet<&str> = codegen::ROOT_COMMANDS.iter().copied().collect();
+        assert_eq!(names, reserved);
     }
 
     #[test]
     fn unknown_format_is_a_usage_error() {
-        let err = Cli::try_parse_from(["openai", "--format", "xml", "uploads", "cancel", "x"])
-            .unwrap_err();
+        let err = parse(&["openai", "--format", "xml", "uploads", "cancel", "x"]).unwrap_err();
         assert_eq!(err.exit_code(), 2);
+    }
+
+    #[test]
+    fn the_version_alone_is_answered_without_a_parser() {
+        assert!(wants_version(&args(&["openai", "-v"])));
+        assert!(wants_version(&args(&["openai", "--version"])));
+        assert!(!wants_version(&args(&["openai", "uploads", "--version"])));
     }
 }

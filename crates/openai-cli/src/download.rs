@@ -73,6 +73,16 @@ async fn to_writer(mut stream: ByteStream, out: &mut impl Write) -> Result<(), F
 /// Writes to `PATH.part` beside `path`, syncs it and renames it to `path`,
 /// so `path` is never a partial file; on any failure the part is removed.
 async fn to_file(stream: ByteStream, path: &Path) -> Result<(), Failure> {
+    // A device, a FIFO or `/dev/stdout` is written, never replaced: a
+    // rename over `/dev/null` would replace the machine's `/dev/null`.
+    if fs::metadata(path).is_ok_and(|meta| !meta.is_file()) {
+        let shown = escape(&path.display().to_string(), false);
+        let mut file = fs::OpenOptions::new()
+            .write(true)
+            .open(path)
+            .map_err(|err| Failure::Io(format!("cannot write {shown}: {err}")))?;
+        return to_writer(stream, &mut file).await;
+    }
     let part = part_path(path);
     let result = write_part(stream, &part, path).await;
     if result.is_err() {

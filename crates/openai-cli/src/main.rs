@@ -1,7 +1,7 @@
-//! `openai`: the OpenAI Uploads API from the command line.
+//! `openai`: the OpenAI API from the command line.
 //!
 //! `generated/` comes from the spec through `cargo xtask gen`; everything else is hand-written.
-//! Dependencies run one way: `main` → `cli` / `app` / `upload` → `client` / `download` → `output` →
+//! Dependencies run one way: `main` → `route` / `cli` / `app` / `upload` → `input` / `client` / `download` → `output` →
 //! `options`, `exit`, `stdin` (leaves).
 
 mod app;
@@ -11,44 +11,79 @@ mod color;
 mod download;
 mod exit;
 mod generated;
+mod input;
 mod options;
 mod output;
 mod pretty;
+mod route;
 mod size;
 mod stdin;
 mod upload;
 
+use std::ffi::OsString;
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use clap::FromArgMatches;
 
-use cli::{Cli, Command, Shell};
+use cli::Shell;
 use options::Global;
+use route::Route;
 
 fn main() -> ExitCode {
-    // Usage errors exit with 2 here, and --help / --version with 0, before any runtime or TLS work.
-    let matches = match cli::parser().try_get_matches() {
+    let args: Vec<OsString> = std::env::args_os().collect();
+    if cli::wants_version(&args) {
+        return print_stdout(&cli::version_line());
+    }
+    // Usage errors exit with 2 here, and --help with 0, before any runtime or TLS work.
+    match route::route(&args) {
+        Route::Api { command, args } => {
+            let parsed = route::leaf(command)
+                .try_get_matches_from(args)
+                .and_then(|matches| Ok((Global::from_arg_matches(&matches)?, matches)));
+            match parsed {
+                Ok((global, matches)) => app::run(&global, command, &matches),
+                Err(err) => clap_exit(&err),
+            }
+        }
+        Route::HandWritten { group, name, args } => {
+            let Some(cli) = upload::subcommand(group, name) else {
+                return exit::fail(exit::USAGE, &format!("`{group} {name}` is not built in"));
+            };
+            let cli = route::hidden_globals(cli)
+                .bin_name(format!("openai {} {name}", group.replace(':', " ")))
+                .after_help(route::GLOBALS_POINTER);
+            let parsed = cli.try_get_matches_from(args).and_then(|matches| {
+                Ok((
+                    Global::from_arg_matches(&matches)?,
+                    upload::command(name, &matches)?,
+                ))
+            });
+            match parsed {
+                Ok((global, command)) => upload::run(&global, command),
+                Err(err) => clap_exit(&err),
+            }
+        }
+        Route::Other => other(&args),
+    }
+}
+
+/// Help, completion and usage errors: the whole command line, without
+/// the commands' flags.
+fn other(args: &[OsString]) -> ExitCode {
+    let matches = match route::tree(false).try_get_matches_from(args) {
         Ok(matches) => matches,
         Err(err) => return clap_exit(&err),
     };
-    if let Some(command) = upload::command(&matches) {
-        let (global, command) =
-            match Global::from_arg_matches(&matches).and_then(|global| Ok((global, command?))) {
-                Ok(parsed) => parsed,
-                Err(err) => return clap_exit(&err),
-            };
-        return upload::run(&global, command);
-    }
-    let cli = match Cli::from_arg_matches(&matches) {
-        Ok(cli) => cli,
-        Err(err) => return clap_exit(&err),
-    };
-    match cli.command {
+    match matches.subcommand() {
         // A bare `openai`, as the official CLI: the help, on stdout, and success.
         None => help(),
-        Some(Command::Completion { shell } | Command::AtCompletion { shell }) => completion(shell),
-        Some(Command::Api(resource)) => app::run(&cli.global, resource),
+        Some(("completion" | "@completion", sub)) => match sub.get_one::<Shell>("shell") {
+            Some(shell) => completion(*shell),
+            None => help(),
+        },
+        // Every command is routed before this; a group alone asks for help.
+        Some(_) => help(),
     }
 }
 
@@ -70,7 +105,7 @@ fn clap_exit(err: &clap::Error) -> ExitCode {
 
 /// The root help, exactly as `openai --help` prints it.
 fn help() -> ExitCode {
-    match cli::parser().try_get_matches_from(["openai", "--help"]) {
+    match route::tree(false).try_get_matches_from(["openai", "--help"]) {
         Err(help) => clap_exit(&help),
         Ok(_) => ExitCode::SUCCESS,
     }
@@ -84,7 +119,7 @@ fn completion(shell: Shell) -> ExitCode {
         Shell::Powershell => clap_complete::Shell::PowerShell,
     };
     let mut script = Vec::new();
-    clap_complete::generate(generator, &mut cli::command(), "openai", &mut script);
+    clap_complete::generate(generator, &mut route::tree(true), "openai", &mut script);
     print_stdout(&String::from_utf8_lossy(&script))
 }
 

@@ -41,6 +41,8 @@ mod response;
 mod retry;
 #[cfg(feature = "rustls")]
 mod roots;
+#[cfg(feature = "cli")]
+pub mod table;
 pub mod text;
 mod tls;
 pub mod union;

@@ -36,34 +36,33 @@ pub enum Command {
     Prune(JournalArgs),
 }
 
-/// Adds `upload`, `pending` and `prune` to the generated `uploads` group.
-pub fn subcommands(uploads: clap::Command) -> clap::Command {
+/// The clap command of the hand-written command `name` of `group`
+/// (declared under `commands` in generate.yaml), if this module has it.
+pub fn subcommand(group: &str, name: &str) -> Option<clap::Command> {
     // The texts go on after `augment_args`, which would put the struct's doc comment there.
-    let upload = UploadArgs::augment_args(clap::Command::new("upload"))
-        .about(args::ABOUT)
-        .long_about(args::LONG_ABOUT)
-        .after_help(args::AFTER_HELP);
-    let pending = JournalArgs::augment_args(clap::Command::new("pending"))
-        .about(args::PENDING_ABOUT)
-        .long_about(args::PENDING_LONG_ABOUT);
-    let prune = JournalArgs::augment_args(clap::Command::new("prune"))
-        .about(args::PRUNE_ABOUT)
-        .long_about(args::PRUNE_LONG_ABOUT);
-    uploads.subcommands([upload, pending, prune])
-}
-
-/// The hand-written command `matches` names, if it names one.
-pub fn command(matches: &ArgMatches) -> Option<Result<Command, clap::Error>> {
-    let ("uploads", uploads) = matches.subcommand()? else {
-        return None;
-    };
-    let parsed = match uploads.subcommand()? {
-        ("upload", args) => UploadArgs::from_arg_matches(args).map(Command::Upload),
-        ("pending", args) => JournalArgs::from_arg_matches(args).map(Command::Pending),
-        ("prune", args) => JournalArgs::from_arg_matches(args).map(Command::Prune),
+    let command = match (group, name) {
+        ("uploads", "upload") => UploadArgs::augment_args(clap::Command::new("upload"))
+            .about(args::ABOUT)
+            .long_about(args::LONG_ABOUT)
+            .after_help(args::AFTER_HELP),
+        ("uploads", "pending") => JournalArgs::augment_args(clap::Command::new("pending"))
+            .about(args::PENDING_ABOUT)
+            .long_about(args::PENDING_LONG_ABOUT),
+        ("uploads", "prune") => JournalArgs::augment_args(clap::Command::new("prune"))
+            .about(args::PRUNE_ABOUT)
+            .long_about(args::PRUNE_LONG_ABOUT),
         _ => return None,
     };
-    Some(parsed)
+    Some(command)
+}
+
+/// The hand-written command `name` with its parsed arguments.
+pub fn command(name: &str, matches: &ArgMatches) -> Result<Command, clap::Error> {
+    match name {
+        "upload" => UploadArgs::from_arg_matches(matches).map(Command::Upload),
+        "pending" => JournalArgs::from_arg_matches(matches).map(Command::Pending),
+        _ => JournalArgs::from_arg_matches(matches).map(Command::Prune),
+    }
 }
 
 pub fn run(global: &Global, command: Command) -> ExitCode {

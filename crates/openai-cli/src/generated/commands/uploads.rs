@@ -5,213 +5,193 @@
 
 pub mod parts;
 
-use openai_runtime::cli::{Input, Reply};
-use openai_uploads::{ApiResponse, Client, Result};
+use openai_runtime::table::*;
 
-/// Upload a large file in parts: create an Upload, add Parts to it, then complete
-/// or cancel it.
-#[derive(Debug, clap::Subcommand)]
-pub enum UploadsCommand {
-    /// Cancels the Upload. No Parts may be added after an Upload is cancelled.
-    ///
-    /// Returns the Upload object with status `cancelled`.
-    #[command(
-        name = "cancel",
-        about = "Cancel upload",
-        after_help = "Also reads its flags from a JSON or YAML object on stdin, by field name (upload_id); flags win."
-    )]
-    Cancel(Box<UploadsCancelArgs>),
-    /// Completes the Upload. The Parts are assembled in the order given, and
-    /// their total size must equal the `bytes` the Upload was created with.
-    /// No Parts may be added after an Upload is completed.
-    ///
-    /// Returns the Upload object with status `completed` and a `file` that
-    /// is ready to use.
-    #[command(
-        name = "complete",
-        about = "Complete upload",
-        after_help = "Also reads its flags from a JSON or YAML object on stdin, by field name (upload_id, part_ids, md5); flags win."
-    )]
-    Complete(Box<UploadsCompleteArgs>),
-    /// Creates an Upload: a container that accepts the bytes of one file as
-    /// Parts. An Upload holds at most 8 GB and expires an hour after it is
-    /// created unless `expires_after` says otherwise.
-    ///
-    /// Returns the Upload object with status `pending`.
-    #[command(
-        name = "create",
-        about = "Create upload",
-        after_help = "Also reads its flags from a JSON or YAML object on stdin, by field name (filename, purpose, bytes, mime_type, expires_after); flags win."
-    )]
-    Create(Box<UploadsCreateArgs>),
-    /// Operations on parts.
-    #[command(name = "parts", subcommand)]
-    Parts(parts::UploadsPartsCommand),
-}
-
-impl UploadsCommand {
-    /// Whether the chosen command reads stdin; see [`Resource::reads_stdin`](super::Resource::reads_stdin).
-    pub fn reads_stdin(&self) -> bool {
-        match self {
-            Self::Cancel(command) => command.reads_stdin(),
-            Self::Complete(command) => command.reads_stdin(),
-            Self::Create(command) => command.reads_stdin(),
-            Self::Parts(command) => command.reads_stdin(),
-        }
-    }
-
-    /// Runs the chosen command; see [`Resource::run`](super::Resource::run).
-    pub async fn run(self, client: &Client, input: Input) -> Result<Reply> {
-        match self {
-            Self::Cancel(command) => command.run(client, input).await,
-            Self::Complete(command) => command.run(client, input).await,
-            Self::Create(command) => command.run(client, input).await,
-            Self::Parts(command) => command.run(client, input).await,
-        }
-    }
-}
-
-/// Arguments of `openai uploads cancel`.
-#[derive(Debug, clap::Args)]
-pub struct UploadsCancelArgs {
-    /// The ID of the Upload. [required]
-    #[arg(long = "upload-id", value_name = "UPLOAD_ID")]
-    pub upload_id: Option<String>,
-    /// The ID of the Upload (the same as --upload-id).
-    #[arg(value_name = "UPLOAD_ID", conflicts_with = "upload_id")]
-    pub upload_id_arg: Option<String>,
-}
-
-impl UploadsCancelArgs {
-    /// Whether this command reads stdin; see [`Resource::reads_stdin`](super::Resource::reads_stdin).
-    pub fn reads_stdin(&self) -> bool {
-        true
-    }
-
-    /// Runs this command; see [`Resource::run`](super::Resource::run).
-    pub async fn run(self, client: &Client, mut input: Input) -> Result<Reply> {
-        input.set("upload_id", self.upload_id.or(self.upload_id_arg));
-        input.require(&[("upload_id", "--upload-id")])?;
-        let upload_id: String = input.take("upload_id")?;
-        input.finish()?;
-        client
-            .uploads()
-            .cancel_with_response(&upload_id)
-            .await
-            .map(ApiResponse::into_json)
-            .map(Reply::Body)
-    }
-}
-
-/// Arguments of `openai uploads complete`.
-#[derive(Debug, clap::Args)]
-pub struct UploadsCompleteArgs {
-    /// The ID of the Upload. [required]
-    #[arg(long = "upload-id", value_name = "UPLOAD_ID")]
-    pub upload_id: Option<String>,
-    /// The ID of the Upload (the same as --upload-id).
-    #[arg(value_name = "UPLOAD_ID", conflicts_with = "upload_id")]
-    pub upload_id_arg: Option<String>,
-    /// The IDs of the Parts, in the order they make up the file. [repeatable]
-    /// [required]
-    #[arg(long = "part-id", value_name = "PART_ID")]
-    pub part_ids: Option<Vec<String>>,
-    /// The md5 checksum of the whole file, to check that the bytes uploaded are the
-    /// bytes you expect.
-    #[arg(long = "md5", value_name = "MD5")]
-    pub md5: Option<String>,
-}
-
-impl UploadsCompleteArgs {
-    /// Whether this command reads stdin; see [`Resource::reads_stdin`](super::Resource::reads_stdin).
-    pub fn reads_stdin(&self) -> bool {
-        true
-    }
-
-    /// Runs this command; see [`Resource::run`](super::Resource::run).
-    pub async fn run(self, client: &Client, mut input: Input) -> Result<Reply> {
-        input.set("upload_id", self.upload_id.or(self.upload_id_arg));
-        input.set("part_ids", self.part_ids);
-        input.set("md5", self.md5);
-        input.require(&[("upload_id", "--upload-id"), ("part_ids", "--part-id")])?;
-        let upload_id: String = input.take("upload_id")?;
-        let params: openai_uploads::CompleteUploadRequest = input.body()?;
-        client
-            .uploads()
-            .complete_with_response(&upload_id, &params)
-            .await
-            .map(ApiResponse::into_json)
-            .map(Reply::Body)
-    }
-}
-
-/// Arguments of `openai uploads create`.
-#[derive(Debug, clap::Args)]
-pub struct UploadsCreateArgs {
-    /// The name of the file to upload. [required]
-    #[arg(long = "filename", value_name = "FILENAME")]
-    pub filename: Option<String>,
-    /// The intended purpose of the uploaded file. [values: assistants, batch,
-    /// fine-tune, vision; others pass as given] [required]
-    #[arg(long = "purpose", value_name = "PURPOSE")]
-    pub purpose: Option<openai_uploads::CreateUploadRequestPurpose>,
-    /// The number of bytes in the file you are uploading. [required]
-    #[arg(long = "bytes", value_name = "BYTES")]
-    pub bytes: Option<i64>,
-    /// The MIME type of the file. It must be one of the types supported for the file's
-    /// purpose. [required]
-    #[arg(long = "mime-type", value_name = "MIME_TYPE")]
-    pub mime_type: Option<String>,
-    /// When the file expires. By default, files with purpose `batch` expire after 30
-    /// days and all others are kept until they are deleted. [JSON or YAML object;
-    /// --expires-after.* flags set single fields and win]
-    #[arg(
-        long = "expires-after",
-        value_name = "EXPIRES_AFTER",
-        value_parser = openai_runtime::cli::parse_object
-    )]
-    pub expires_after: Option<serde_json::Value>,
-    /// The timestamp the expiration counts from. Supported anchors: `created_at`.
-    #[arg(
-        long = "expires-after.anchor",
-        value_name = "ANCHOR",
-        value_parser = ["created_at"]
-    )]
-    pub expires_after_anchor: Option<String>,
-    /// Seconds after the anchor at which the file expires, between 3600 (1 hour) and
-    /// 2592000 (30 days).
-    #[arg(long = "expires-after.seconds", value_name = "SECONDS")]
-    pub expires_after_seconds: Option<i64>,
-}
-
-impl UploadsCreateArgs {
-    /// Whether this command reads stdin; see [`Resource::reads_stdin`](super::Resource::reads_stdin).
-    pub fn reads_stdin(&self) -> bool {
-        true
-    }
-
-    /// Runs this command; see [`Resource::run`](super::Resource::run).
-    pub async fn run(self, client: &Client, mut input: Input) -> Result<Reply> {
-        input.set("filename", self.filename);
-        input.set("purpose", self.purpose);
-        input.set("bytes", self.bytes);
-        input.set("mime_type", self.mime_type);
-        input
-            .object("expires_after", self.expires_after)
-            .field("anchor", self.expires_after_anchor)
-            .field("seconds", self.expires_after_seconds);
-        input.require(&[
-            ("filename", "--filename"),
-            ("purpose", "--purpose"),
-            ("bytes", "--bytes"),
-            ("mime_type", "--mime-type"),
-        ])?;
-        let params: openai_uploads::CreateUploadRequest = input.body()?;
-        client
-            .uploads()
-            .create_with_response(&params)
-            .await
-            .map(ApiResponse::into_json)
-            .map(Reply::Body)
-    }
-}
+/// The commands of this group.
+pub static COMMANDS: &[openai_runtime::table::Command] = &[
+    Command {
+        group: "uploads",
+        name: "cancel",
+        about: "Cancel a pending Upload.",
+        doc: "Cancels the Upload. No Parts may be added after an Upload is cancelled.\n\nReturns the Upload object with status `cancelled`.",
+        method: "POST",
+        path: "/uploads/{upload_id}/cancel",
+        fixed_query: &[],
+        admin: false,
+        retry_conflicts: false,
+        body: BodyKind::None,
+        constants: &[],
+        reply: ReplyKind::Json,
+        paging: Paging::None,
+        stream: None,
+        flags: &[Flag {
+            long: "upload-id",
+            key: "upload_id",
+            value_name: "UPLOAD_ID",
+            help: "The ID of the Upload. [required]",
+            target: Target::Path,
+            kind: Kind::String,
+            list: false,
+            required: true,
+            positional: true,
+            fields: &[],
+        }],
+    },
+    Command {
+        group: "uploads",
+        name: "complete",
+        about: "Complete an Upload from its Parts, in order.",
+        doc: "Completes the Upload. The Parts are assembled in the order given, and\ntheir total size must equal the `bytes` the Upload was created with.\nNo Parts may be added after an Upload is completed.\n\nReturns the Upload object with status `completed` and a `file` that\nis ready to use.",
+        method: "POST",
+        path: "/uploads/{upload_id}/complete",
+        fixed_query: &[],
+        admin: false,
+        retry_conflicts: false,
+        body: BodyKind::Json,
+        constants: &[],
+        reply: ReplyKind::Json,
+        paging: Paging::None,
+        stream: None,
+        flags: &[
+            Flag {
+                long: "upload-id",
+                key: "upload_id",
+                value_name: "UPLOAD_ID",
+                help: "The ID of the Upload. [required]",
+                target: Target::Path,
+                kind: Kind::String,
+                list: false,
+                required: true,
+                positional: true,
+                fields: &[],
+            },
+            Flag {
+                long: "part-id",
+                key: "part_ids",
+                value_name: "PART_ID",
+                help: "The IDs of the Parts, in the order they make up the file. [repeatable] [required]",
+                target: Target::Body,
+                kind: Kind::String,
+                list: true,
+                required: true,
+                positional: false,
+                fields: &[],
+            },
+            Flag {
+                long: "md5",
+                key: "md5",
+                value_name: "MD5",
+                help: "The md5 checksum of the whole file, to check that the bytes uploaded are the bytes you expect.",
+                target: Target::Body,
+                kind: Kind::String,
+                list: false,
+                required: false,
+                positional: false,
+                fields: &[],
+            },
+        ],
+    },
+    Command {
+        group: "uploads",
+        name: "create",
+        about: "Create an Upload to add Parts to.",
+        doc: "Creates an Upload: a container that accepts the bytes of one file as\nParts. An Upload holds at most 8 GB and expires an hour after it is\ncreated unless `expires_after` says otherwise.\n\nReturns the Upload object with status `pending`.",
+        method: "POST",
+        path: "/uploads",
+        fixed_query: &[],
+        admin: false,
+        retry_conflicts: true,
+        body: BodyKind::Json,
+        constants: &[],
+        reply: ReplyKind::Json,
+        paging: Paging::None,
+        stream: None,
+        flags: &[
+            Flag {
+                long: "filename",
+                key: "filename",
+                value_name: "FILENAME",
+                help: "The name of the file to upload. [required]",
+                target: Target::Body,
+                kind: Kind::String,
+                list: false,
+                required: true,
+                positional: false,
+                fields: &[],
+            },
+            Flag {
+                long: "purpose",
+                key: "purpose",
+                value_name: "PURPOSE",
+                help: "The intended purpose of the uploaded file. [required]",
+                target: Target::Body,
+                kind: Kind::Enum(&["assistants", "batch", "fine-tune", "vision"]),
+                list: false,
+                required: true,
+                positional: false,
+                fields: &[],
+            },
+            Flag {
+                long: "bytes",
+                key: "bytes",
+                value_name: "BYTES",
+                help: "The number of bytes in the file you are uploading. [required]",
+                target: Target::Body,
+                kind: Kind::Integer,
+                list: false,
+                required: true,
+                positional: false,
+                fields: &[],
+            },
+            Flag {
+                long: "mime-type",
+                key: "mime_type",
+                value_name: "MIME_TYPE",
+                help: "The MIME type of the file. It must be one of the types supported for the file's purpose. [required]",
+                target: Target::Body,
+                kind: Kind::String,
+                list: false,
+                required: true,
+                positional: false,
+                fields: &[],
+            },
+            Flag {
+                long: "expires-after",
+                key: "expires_after",
+                value_name: "EXPIRES_AFTER",
+                help: "When the file expires. By default, files with purpose `batch` expire after 30 days and all others are kept until they are deleted.",
+                target: Target::Body,
+                kind: Kind::Document,
+                list: false,
+                required: false,
+                positional: false,
+                fields: &[
+                    Flag {
+                        long: "expires-after.anchor",
+                        key: "anchor",
+                        value_name: "ANCHOR",
+                        help: "The timestamp the expiration counts from. Supported anchors: `created_at`.",
+                        target: Target::Body,
+                        kind: Kind::Const("created_at"),
+                        list: false,
+                        required: false,
+                        positional: false,
+                        fields: &[],
+                    },
+                    Flag {
+                        long: "expires-after.seconds",
+                        key: "seconds",
+                        value_name: "SECONDS",
+                        help: "Seconds after the anchor at which the file expires, between 3600 (1 hour) and 2592000 (30 days).",
+                        target: Target::Body,
+                        kind: Kind::Integer,
+                        list: false,
+                        required: false,
+                        positional: false,
+                        fields: &[],
+                    },
+                ],
+            },
+        ],
+    },
+];

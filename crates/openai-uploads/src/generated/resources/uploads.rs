@@ -11,22 +11,20 @@ use openai_runtime::{Method, Request, encode_path};
 pub use parts::*;
 
 impl Client {
-    /// Upload a large file in parts: create an Upload, add Parts to it, then complete
-    /// or cancel it.
+    /// Upload a large file in parts, then complete or cancel the Upload.
     pub fn uploads(&self) -> Uploads<'_> {
         Uploads { client: self }
     }
 }
 
-/// Upload a large file in parts: create an Upload, add Parts to it, then complete
-/// or cancel it.
+/// Upload a large file in parts, then complete or cancel the Upload.
 #[derive(Debug, Clone, Copy)]
 pub struct Uploads<'c> {
     pub(crate) client: &'c Client,
 }
 
 impl<'c> Uploads<'c> {
-    /// Operations on parts.
+    /// The Parts of an Upload.
     pub fn parts(&self) -> UploadsParts<'c> {
         UploadsParts {
             client: self.client,

@@ -3,80 +3,48 @@
 
 //! `openai uploads parts`.
 
-use openai_runtime::cli::{Input, Reply};
-use openai_uploads::{ApiResponse, Client, Result};
+use openai_runtime::table::*;
 
-/// Operations on parts.
-#[derive(Debug, clap::Subcommand)]
-pub enum UploadsPartsCommand {
-    /// Adds a Part, a chunk of at most 64 MB of the file, to an Upload.
-    /// Parts may be added in parallel; their order is given when the Upload
-    /// is completed.
-    ///
-    /// Returns the Upload Part object.
-    #[command(
-        name = "create",
-        about = "Add upload part",
-        after_help = "Also reads its flags from a JSON or YAML object on stdin, by field name (upload_id, data); flags win."
-    )]
-    Create(Box<UploadsPartsCreateArgs>),
-}
-
-impl UploadsPartsCommand {
-    /// Whether the chosen command reads stdin; see [`Resource::reads_stdin`](super::super::Resource::reads_stdin).
-    pub fn reads_stdin(&self) -> bool {
-        match self {
-            Self::Create(command) => command.reads_stdin(),
-        }
-    }
-
-    /// Runs the chosen command; see [`Resource::run`](super::super::Resource::run).
-    pub async fn run(self, client: &Client, input: Input) -> Result<Reply> {
-        match self {
-            Self::Create(command) => command.run(client, input).await,
-        }
-    }
-}
-
-/// Arguments of `openai uploads parts create`.
-#[derive(Debug, clap::Args)]
-pub struct UploadsPartsCreateArgs {
-    /// The ID of the Upload. [required]
-    #[arg(long = "upload-id", value_name = "UPLOAD_ID")]
-    pub upload_id: Option<String>,
-    /// The ID of the Upload (the same as --upload-id).
-    #[arg(value_name = "UPLOAD_ID", conflicts_with = "upload_id")]
-    pub upload_id_arg: Option<String>,
-    /// The chunk of bytes for this Part. [required]
-    #[arg(long = "data", value_name = "PATH")]
-    pub data: Option<std::path::PathBuf>,
-}
-
-impl UploadsPartsCreateArgs {
-    /// Whether this command reads stdin; see [`Resource::reads_stdin`](super::super::Resource::reads_stdin).
-    pub fn reads_stdin(&self) -> bool {
-        !(self
-            .data
-            .as_deref()
-            .is_some_and(openai_runtime::cli::is_stdin))
-    }
-
-    /// Runs this command; see [`Resource::run`](super::super::Resource::run).
-    pub async fn run(self, client: &Client, mut input: Input) -> Result<Reply> {
-        input.set("upload_id", self.upload_id.or(self.upload_id_arg));
-        input.set("data", self.data);
-        input.require(&[("upload_id", "--upload-id"), ("data", "--data")])?;
-        let upload_id: String = input.take("upload_id")?;
-        let params = openai_uploads::AddUploadPartRequest {
-            data: input.take_file("data")?,
-        };
-        input.finish()?;
-        client
-            .uploads()
-            .parts()
-            .create_with_response(&upload_id, &params)
-            .await
-            .map(ApiResponse::into_json)
-            .map(Reply::Body)
-    }
-}
+/// The commands of this group.
+pub static COMMANDS: &[openai_runtime::table::Command] = &[Command {
+    group: "uploads:parts",
+    name: "create",
+    about: "Add a Part (at most 64 MB) to a pending Upload.",
+    doc: "Adds a Part, a chunk of at most 64 MB of the file, to an Upload.\nParts may be added in parallel; their order is given when the Upload\nis completed.\n\nReturns the Upload Part object.",
+    method: "POST",
+    path: "/uploads/{upload_id}/parts",
+    fixed_query: &[],
+    admin: false,
+    retry_conflicts: true,
+    body: BodyKind::Multipart,
+    constants: &[],
+    reply: ReplyKind::Json,
+    paging: Paging::None,
+    stream: None,
+    flags: &[
+        Flag {
+            long: "upload-id",
+            key: "upload_id",
+            value_name: "UPLOAD_ID",
+            help: "The ID of the Upload. [required]",
+            target: Target::Path,
+            kind: Kind::String,
+            list: false,
+            required: true,
+            positional: true,
+            fields: &[],
+        },
+        Flag {
+            long: "data",
+            key: "data",
+            value_name: "PATH",
+            help: "The chunk of bytes for this Part. [required]",
+            target: Target::Body,
+            kind: Kind::File,
+            list: false,
+            required: true,
+            positional: false,
+            fields: &[],
+        },
+    ],
+}];

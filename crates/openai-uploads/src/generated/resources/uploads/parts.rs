@@ -7,7 +7,7 @@ use super::super::super::models::{AddUploadPartRequest, UploadPart};
 use crate::{ApiResponse, Client, Result};
 use openai_runtime::{Method, Request, encode_path};
 
-/// Operations on parts.
+/// The Parts of an Upload.
 #[derive(Debug, Clone, Copy)]
 pub struct UploadsParts<'c> {
     pub(crate) client: &'c Client,

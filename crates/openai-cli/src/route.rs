@@ -1,0 +1,267 @@
+//! Which command a command line names, found from the generated table
+//! without building any clap tree, and the clap command of that one
+//! command alone: start-up does not grow with the number of commands.
+//!
+//! Groups go by their official names (`beta:threads:runs`), and nested
+//! words work too (`beta threads runs`). Global flags may come before the
+//! group or anywhere after it.
+
+use std::ffi::OsString;
+
+use clap::{Arg, ArgAction, Args};
+use openai_runtime::table::{Command, Flag, Group, Kind, Paging, ReplyKind, Target};
+
+use crate::generated::commands::{ALL, GROUPS};
+use crate::options::Global;
+
+/// Ends the help of every command, in place of the global options it leaves out.
+pub const GLOBALS_POINTER: &str =
+    "Global options (--api-key, --format, --debug, ...) work here too: see `openai --help`.";
+
+/// What a command line names.
+pub enum Route {
+    /// A generated command; `args` are the command line without the words
+    /// that named it, for its own parser.
+    Api {
+        command: &'static Command,
+        args: Vec<OsString>,
+    },
+    /// A hand-written command of a group (`uploads upload`).
+    HandWritten {
+        group: &'static str,
+        name: &'static str,
+        args: Vec<OsString>,
+    },
+    /// Anything else (help, the version, completion, a usage error): for
+    /// the whole command line's parser.
+    Other,
+}
+
+/// Finds the command `args` (with the program name first) names.
+pub fn route(args: &[OsString]) -> Route {
+    let takes_value = global_value_flags();
+    let mut words = Vec::new();
+    let mut i = 1;
+    while i < args.len() {
+        let Some(arg) = args[i].to_str() else {
+            return Route::Other;
+        };
+        if arg == "--" {
+            break;
+        }
+        if let Some(long) = arg.strip_prefix("--") {
+            if !long.contains('=') && takes_value.iter().any(|name| *name == long) {
+                i += 1;
+            }
+        } else if !arg.starts_with('-') || arg == "-" {
+            words.push(i);
+            if words.len() == 4 {
+                // The deepest group is three words below the top.
+                break;
+            }
+        }
+        i += 1;
+        // The path is over once a word is not a group or command: stop at
+        // the first word that leaves the tree.
+        if let Some(found) = resolve(args, &words) {
+            return found;
+        }
+    }
+    Route::Other
+}
+
+/// The route `args` names through its words at `positions`, once they name
+/// a command.
+fn resolve(args: &[OsString], positions: &[usize]) -> Option<Route> {
+    let words: Vec<&str> = positions
+        .iter()
+        .map(|&i| args[i].to_str().unwrap_or(""))
+        .collect();
+    let (last, groups) = words.split_last()?;
+    let group = group_of(groups)?;
+    let rest = || -> Vec<OsString> {
+        args.iter()
+            .enumerate()
+            .filter(|(i, _)| *i == 0 || !positions.contains(i))
+            .map(|(_, a)| a.clone())
+            .collect()
+    };
+    if let Some(command) = ALL
+        .iter()
+        .flat_map(|commands| commands.iter())
+        .find(|c| c.group == group.name && c.name == *last)
+    {
+        return Some(Route::Api {
+            command,
+            args: rest(),
+        });
+    }
+    group
+        .hand_written
+        .iter()
+        .find(|(name, _)| name == last)
+        .map(|(name, _)| Route::HandWritten {
+            group: group.name,
+            name,
+            args: rest(),
+        })
+}
+
+/// The group `words` name: its official name, or nested words, or both.
+fn group_of(words: &[&str]) -> Option<&'static Group> {
+    let name = words.join(":");
+    if name.is_empty() {
+        return None;
+    }
+    GROUPS.iter().find(|g| g.name == name)
+}
+
+/// The long names of the global flags that take a value.
+fn global_value_flags() -> Vec<String> {
+    Global::augment_args(clap::Command::new("openai"))
+        .get_arguments()
+        .filter(|arg| arg.get_action().takes_values())
+        .filter_map(|arg| arg.get_long().map(str::to_owned))
+        .collect()
+}
+
+/// The clap command of one generated command: the global options (hidden
+/// from its help), its flags, and `--max-items` / `--output` where they
+/// apply.
+pub fn leaf(command: &Command) -> clap::Command {
+    let bin = format!(
+        "openai {} {}",
+        command.group.replace(':', " "),
+        command.name
+    );
+    let mut cli = clap::Command::new(command.name.to_owned())
+        .bin_name(bin)
+        .about(command.about.to_owned())
+        .long_about(long_about(command))
+        .after_help(GLOBALS_POINTER)
+        .disable_version_flag(true);
+    cli = hidden_globals(cli);
+    for flag in command.flags {
+        cli = cli.arg(arg(flag, None));
+        if flag.positional {
+            cli = cli.arg(
+                Arg::new(positional_id(flag))
+                    .value_name(flag.value_name.to_owned())
+                    .help(format!("The same as --{}.", flag.long))
+                    .conflicts_with(flag.long),
+            );
+        }
+        for field in flag.fields {
+            cli = cli.arg(arg(field, Some(flag)));
+        }
+    }
+    if command.paging != Paging::None || command.stream.is_some() {
+        cli = cli.arg(
+            Arg::new("max-items")
+                .long("max-items")
+                .value_name("N")
+                .value_parser(clap::value_parser!(u64))
+                .help("Print at most N items (of every page, or events of a stream), then stop."),
+        );
+    }
+    if let ReplyKind::Binary(_) = command.reply {
+        cli = cli.arg(
+            Arg::new("output")
+                .long("output")
+                .short('o')
+                .value_name("PATH")
+                .value_parser(clap::value_parser!(std::path::PathBuf))
+                .help("Write the file to PATH (- for stdout)."),
+        );
+    }
+    cli
+}
+
+/// Adds the global options to `cli`, hidden from its help.
+pub fn hidden_globals(cli: clap::Command) -> clap::Command {
+    let cli = Global::augment_args(cli);
+    let ids: Vec<clap::Id> = cli.get_arguments().map(|a| a.get_id().clone()).collect();
+    ids.into_iter().fold(cli, |cli, id| {
+        cli.mut_arg(id, |a| a.hide(true).global(false))
+    })
+}
+
+/// The clap id of a path parameter's positional twin.
+pub fn positional_id(flag: &Flag) -> String {
+    format!("{}#positional", flag.long)
+}
+
+/// The id of a dotted flag (`expires-after.seconds`) is its long name.
+fn arg(flag: &Flag, parent: Option<&Flag>) -> Arg {
+    // A dotted flag's long name is whole already (`expires-after.seconds`).
+    let mut arg = Arg::new(flag.long)
+        .long(flag.long)
+        .value_name(flag.value_name.to_owned())
+        .help(flag.help.to_owned());
+    if flag.list && parent.is_none() {
+        arg = arg.action(ArgAction::Append);
+    }
+    if flag.kind == Kind::Boolean {
+        // `--store`, `--store=true`, `--stream false`.
+        arg = arg
+            .num_args(0..=1)
+            .default_missing_value("true")
+            .value_parser(["true", "false"]);
+    }
+    if flag.target == Target::Path {
+        arg = arg.value_name(flag.value_name.to_owned());
+    }
+    arg
+}
+
+fn long_about(command: &Command) -> String {
+    match command.doc {
+        "" => command.about.to_owned(),
+        doc if doc.starts_with(command.about) => doc.to_owned(),
+        doc => format!("{}\n\n{doc}", command.about),
+    }
+}
+
+/// The whole command line, for help, completion and usage errors: every
+/// group by its official name (`uploads:parts`) and nested (`uploads
+/// parts`), each command by name, without their flags unless `deep`.
+pub fn tree(deep: bool) -> clap::Command {
+    GROUPS.iter().fold(crate::cli::root(), |root, group| {
+        root.subcommand(group_command(group, deep))
+    })
+}
+
+fn group_command(group: &Group, deep: bool) -> clap::Command {
+    let mut cli = clap::Command::new(group.name.to_owned())
+        .about(group.doc.to_owned())
+        .subcommand_required(true)
+        .arg_required_else_help(true);
+    for command in ALL
+        .iter()
+        .flat_map(|c| c.iter())
+        .filter(|c| c.group == group.name)
+    {
+        let sub = if deep {
+            leaf(command)
+        } else {
+            clap::Command::new(command.name.to_owned()).about(command.about.to_owned())
+        };
+        cli = cli.subcommand(sub);
+    }
+    for (name, doc) in group.hand_written {
+        let sub = crate::upload::subcommand(group.name, name)
+            .unwrap_or_else(|| clap::Command::new(*name))
+            .about(*doc);
+        cli = cli.subcommand(sub);
+    }
+    let prefix = format!("{}:", group.name);
+    for child in GROUPS.iter().filter(|g| {
+        g.name
+            .strip_prefix(&prefix)
+            .is_some_and(|rest| !rest.contains(':'))
+    }) {
+        let last = &child.name[prefix.len()..];
+        cli = cli.subcommand(group_command(child, deep).name(last.to_owned()));
+    }
+    cli
+}
