@@ -89,6 +89,9 @@ pub struct Imported {
 /// (the present `spec/openapi.yaml`, if any).
 pub fn import_text(input: &str, current: Option<&str>) -> Result<Imported, String> {
     let input = Spec::parse(input).map_err(|e| e.to_string())?;
+    if !input.value().get("paths").is_some_and(Value::is_mapping) {
+        return Err("not an OpenAPI document: it has no `paths` map".into());
+    }
     let current = current
         .map(Spec::parse)
         .transpose()
@@ -984,5 +987,12 @@ components:
     fn a_bad_document_is_an_error() {
         let error = import_text("paths: [unclosed", None).unwrap_err();
         assert!(error.contains("cannot parse"), "{error}");
+        for not_openapi in ["just text", "paths: [a, b]\n", "openapi: 3.1.0\n"] {
+            let error = import_text(not_openapi, None).unwrap_err();
+            assert!(error.contains("no `paths` map"), "{error}");
+        }
+        // The current spec is read too, and its errors say which file.
+        let error = import_text(DOCUMENT, Some("info: [unclosed")).unwrap_err();
+        assert!(error.starts_with("spec/openapi.yaml: "), "{error}");
     }
 }
