@@ -6,6 +6,9 @@ mod census;
 mod conformance;
 mod demo;
 mod gen_cmd;
+#[cfg(test)]
+mod generate_names;
+mod import;
 mod official;
 mod test_cmd;
 mod util;
@@ -27,6 +30,7 @@ fn main() -> ExitCode {
         ["test"] => test_cmd::run(),
         ["conformance"] => conformance::run(),
         ["census", rest @ ..] => census::run(rest),
+        ["import", rest @ ..] => import::run(rest),
         ["official", url] => official::run_against(url),
         ["help" | "--help" | "-h"] => {
             println!("{USAGE}");
@@ -64,5 +68,10 @@ commands:
                  together into target/census/ (never the checked-in crates);
                  print counts per stage and each failure; --compile runs
                  cargo clippy -D warnings on the result
+  import PATH [--check]
+                 rewrite spec/openapi.yaml from OpenAI's OpenAPI document at PATH:
+                 its facts, none of its prose, our descriptions kept where their
+                 place survives; print operations added, removed and changed;
+                 --check writes nothing and fails if the spec would change
   gen            regenerate the checked-in code from spec/
   gen --check    write nothing; fail if generated code is stale";
