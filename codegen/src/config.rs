@@ -30,14 +30,14 @@ use crate::ir::HttpMethod;
 pub const FILE: &str = "generate.yaml";
 
 /// The whole generation config.
-#[derive(Debug, Default, Deserialize, Serialize)]
+#[derive(Debug, Default, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
     pub resources: BTreeMap<String, ResourceConfig>,
 }
 
 /// One resource: its methods and nested resources.
-#[derive(Debug, Default, Deserialize, Serialize)]
+#[derive(Debug, Default, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ResourceConfig {
     /// Our one-line description of the resource.
@@ -90,6 +90,18 @@ impl Config {
                 .unwrap_or_default();
             Error::new(format!("{FILE}#"), format!("cannot parse{at}: {e}"))
         })
+    }
+
+    /// The config of the top-level resources `names` alone.
+    pub fn only(&self, names: &[&str]) -> Config {
+        Config {
+            resources: self
+                .resources
+                .iter()
+                .filter(|(name, _)| names.contains(&name.as_str()))
+                .map(|(name, resource)| (name.clone(), resource.clone()))
+                .collect(),
+        }
     }
 
     /// This config as `generate.yaml` text.

@@ -143,12 +143,43 @@ pub fn render_cached<'a>(
     Ok(generated)
 }
 
+/// The product's files: the library of the resources that have a library
+/// crate ([`LIBRARY_RESOURCES`]), the CLI of every resource in `config`.
+/// Lowers the spec twice (the library's models are only its resources').
+pub fn render_product(
+    spec: &Spec,
+    config: &Config,
+    library: &str,
+    cache: &FormatCache,
+) -> Result<Generated> {
+    let cli_api = lower_spec(spec, config)?;
+    let library_api = lower_spec(spec, &config.only(LIBRARY_RESOURCES))?;
+    let generated = render_pair(&library_api, &cli_api, library, Some(cache))?;
+    cache.forget_unused();
+    Ok(generated)
+}
+
+/// The top-level resources with a library crate of their own.
+pub const LIBRARY_RESOURCES: &[&str] = &["uploads"];
+
 fn render_with<'a>(
     api: &'a ir::Api,
     library: &'a str,
     cache: Option<&FormatCache>,
 ) -> Result<Generated> {
-    let (library, cli) = tokens(api, library)?;
+    render_pair(api, api, library, cache)
+}
+
+fn render_pair<'a>(
+    library_api: &'a ir::Api,
+    api: &'a ir::Api,
+    library: &'a str,
+    cache: Option<&FormatCache>,
+) -> Result<Generated> {
+    if library.parse::<TokenStream>().is_err() {
+        return Err(Error::new("#", format!("`{library}` is not a Rust path")));
+    }
+    let (library, cli) = (render_lib::files(library_api), render_cli::files(api));
     // One batch, so the formatting spreads over the cores once.
     let tag = |prefix: &'static str, units: Vec<Unit<'a>>| {
         units.into_iter().map(move |mut unit| {
@@ -158,10 +189,14 @@ fn render_with<'a>(
     };
     let units = tag("library", library).chain(tag("cli", cli)).collect();
     let formatted = render::files(units, cache).map_err(|message| Error::new("#", message))?;
+    let mut warnings = api.warnings.clone();
+    warnings.extend(library_api.warnings.iter().cloned());
+    warnings.sort();
+    warnings.dedup();
     let mut generated = Generated {
         library: BTreeMap::new(),
         cli: BTreeMap::new(),
-        warnings: api.warnings.clone(),
+        warnings,
     };
     for (path, text) in formatted {
         match path.split_once('/') {

@@ -512,7 +512,9 @@ fn a_command_that_would_shadow_a_hand_written_one() {
     let hand = "    commands:\n      upload: Upload a file.\n      prune: Prune.\n";
     assert_error(
         &spec,
-        &format!("resources:\n  uploads:\n{hand}    methods:\n      upload: get /things/{{thing_id}}\n"),
+        &format!(
+            "resources:\n  uploads:\n{hand}    methods:\n      upload: get /things/{{thing_id}}\n"
+        ),
         "generate.yaml#/resources/uploads/methods/upload",
         "the command `openai uploads upload` would take the place of the hand-written command",
     );
@@ -524,7 +526,9 @@ fn a_command_that_would_shadow_a_hand_written_one() {
     );
     assert_error(
         &spec,
-        &format!("resources:\n  uploads:\n{hand}    subresources:\n      prune:\n        methods:\n          get: get /things/{{thing_id}}\n"),
+        &format!(
+            "resources:\n  uploads:\n{hand}    subresources:\n      prune:\n        methods:\n          get: get /things/{{thing_id}}\n"
+        ),
         "generate.yaml#/resources/uploads",
         "the group `uploads:prune` would take the place of the hand-written command",
     );

@@ -38,8 +38,11 @@ fn generate(root: &Path) -> Result<Generated, String> {
     let cache = FormatCache::open(&crate::util::format_cache("gen"));
     let spec = read(&root.join("spec/openapi.yaml"))?;
     let config = read(&root.join("spec/generate.yaml"))?;
-    codegen::lower(&spec, &config)
-        .and_then(|api| codegen::render_cached(&api, "openai_uploads", &cache))
+    codegen::Spec::parse(&spec)
+        .and_then(|spec| Ok((spec, codegen::Config::parse(&config)?)))
+        .and_then(|(spec, config)| {
+            codegen::render_product(&spec, &config, "openai_uploads", &cache)
+        })
         .map_err(|e| format!("spec/openapi.yaml or spec/generate.yaml: {e}"))
 }
 /// Makes the generated folders under `root` hold exactly `generated`: writes

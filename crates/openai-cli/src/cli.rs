@@ -225,7 +225,10 @@ mod tests {
         let global = Global::from_arg_matches(&matches).unwrap();
         assert_eq!(global.project, None);
         assert_eq!(
-            matches.get_many::<String>("project").unwrap().collect::<Vec<_>>(),
+            matches
+                .get_many::<String>("project")
+                .unwrap()
+                .collect::<Vec<_>>(),
             ["{id: p}"]
         );
     }

@@ -7,10 +7,481 @@
 
 use openai_runtime::table::{Command, Group};
 
+pub mod admin;
+pub mod audio;
+pub mod batches;
+pub mod beta;
+pub mod chat;
+pub mod completions;
+pub mod containers;
+pub mod content_provenance_checks;
+pub mod conversations;
+pub mod embeddings;
+pub mod evals;
+pub mod files;
+pub mod fine_tuning;
+pub mod images;
+pub mod models_resource;
+pub mod moderations;
+pub mod realtime;
+pub mod responses;
+pub mod skills;
 pub mod uploads;
+pub mod vector_stores;
+pub mod videos;
 
 /// Every command group, by its official name, each before its subgroups.
 pub static GROUPS: &[Group] = &[
+    Group {
+        name: "admin",
+        doc: "Administer your OpenAI account with an admin API key.",
+        hand_written: &[],
+    },
+    Group {
+        name: "admin:organization",
+        doc: "Manage the organization: its keys, members, projects, limits and usage.",
+        hand_written: &[],
+    },
+    Group {
+        name: "admin:organization:admin-api-keys",
+        doc: "Admin API keys, which manage the organization itself.",
+        hand_written: &[],
+    },
+    Group {
+        name: "admin:organization:audit-logs",
+        doc: "The organization's record of who changed what, and when.",
+        hand_written: &[],
+    },
+    Group {
+        name: "admin:organization:certificates",
+        doc: "Client certificates the organization accepts for mutual TLS.",
+        hand_written: &[],
+    },
+    Group {
+        name: "admin:organization:data-retention",
+        doc: "How long the organization's data is kept.",
+        hand_written: &[],
+    },
+    Group {
+        name: "admin:organization:groups",
+        doc: "Groups of users, given roles together.",
+        hand_written: &[],
+    },
+    Group {
+        name: "admin:organization:groups:roles",
+        doc: "The organization roles given to a group.",
+        hand_written: &[],
+    },
+    Group {
+        name: "admin:organization:groups:users",
+        doc: "The users who belong to a group.",
+        hand_written: &[],
+    },
+    Group {
+        name: "admin:organization:invites",
+        doc: "Invitations for people to join the organization.",
+        hand_written: &[],
+    },
+    Group {
+        name: "admin:organization:projects",
+        doc: "Projects, which split the organization's keys, members and spending.",
+        hand_written: &[],
+    },
+    Group {
+        name: "admin:organization:projects:api-keys",
+        doc: "The API keys that belong to a project.",
+        hand_written: &[],
+    },
+    Group {
+        name: "admin:organization:projects:certificates",
+        doc: "The client certificates a project accepts.",
+        hand_written: &[],
+    },
+    Group {
+        name: "admin:organization:projects:data-retention",
+        doc: "How long a project's data is kept.",
+        hand_written: &[],
+    },
+    Group {
+        name: "admin:organization:projects:groups",
+        doc: "The groups that have access to a project.",
+        hand_written: &[],
+    },
+    Group {
+        name: "admin:organization:projects:groups:roles",
+        doc: "The project roles given to a group within a project.",
+        hand_written: &[],
+    },
+    Group {
+        name: "admin:organization:projects:hosted-tool-permissions",
+        doc: "Which hosted tools a project may use.",
+        hand_written: &[],
+    },
+    Group {
+        name: "admin:organization:projects:model-permissions",
+        doc: "Which models a project may use.",
+        hand_written: &[],
+    },
+    Group {
+        name: "admin:organization:projects:rate-limits",
+        doc: "A project's per-model rate limits.",
+        hand_written: &[],
+    },
+    Group {
+        name: "admin:organization:projects:roles",
+        doc: "Custom roles defined within a project.",
+        hand_written: &[],
+    },
+    Group {
+        name: "admin:organization:projects:service-accounts",
+        doc: "Service accounts: a project's members that are programs, not people.",
+        hand_written: &[],
+    },
+    Group {
+        name: "admin:organization:projects:service-accounts:api-keys",
+        doc: "The API keys of a service account.",
+        hand_written: &[],
+    },
+    Group {
+        name: "admin:organization:projects:spend-alerts",
+        doc: "Alerts sent when a project's spending passes a threshold.",
+        hand_written: &[],
+    },
+    Group {
+        name: "admin:organization:projects:spend-limit",
+        doc: "The most a project may spend.",
+        hand_written: &[],
+    },
+    Group {
+        name: "admin:organization:projects:users",
+        doc: "The people who belong to a project.",
+        hand_written: &[],
+    },
+    Group {
+        name: "admin:organization:projects:users:roles",
+        doc: "The project roles given to a user within a project.",
+        hand_written: &[],
+    },
+    Group {
+        name: "admin:organization:roles",
+        doc: "Custom roles defined for the organization.",
+        hand_written: &[],
+    },
+    Group {
+        name: "admin:organization:spend-alerts",
+        doc: "Alerts sent when the organization's spending passes a threshold.",
+        hand_written: &[],
+    },
+    Group {
+        name: "admin:organization:spend-limit",
+        doc: "The most the organization may spend.",
+        hand_written: &[],
+    },
+    Group {
+        name: "admin:organization:usage",
+        doc: "The organization's usage and costs, bucketed over time.",
+        hand_written: &[],
+    },
+    Group {
+        name: "admin:organization:users",
+        doc: "The people who belong to the organization.",
+        hand_written: &[],
+    },
+    Group {
+        name: "admin:organization:users:roles",
+        doc: "The organization roles given to a user.",
+        hand_written: &[],
+    },
+    Group {
+        name: "audio",
+        doc: "Speech to text and text to speech.",
+        hand_written: &[],
+    },
+    Group {
+        name: "audio:speech",
+        doc: "Turn text into spoken audio.",
+        hand_written: &[],
+    },
+    Group {
+        name: "audio:transcriptions",
+        doc: "Turn spoken audio into text in the language spoken.",
+        hand_written: &[],
+    },
+    Group {
+        name: "audio:translations",
+        doc: "Turn spoken audio into English text.",
+        hand_written: &[],
+    },
+    Group {
+        name: "audio:voice-consents",
+        doc: "Recorded consents from the people whose voices custom voices copy.",
+        hand_written: &[],
+    },
+    Group {
+        name: "audio:voices",
+        doc: "Custom voices made from a sample recording.",
+        hand_written: &[],
+    },
+    Group {
+        name: "batches",
+        doc: "Run many API requests at once, asynchronously, from a JSONL file.",
+        hand_written: &[],
+    },
+    Group {
+        name: "beta",
+        doc: "Endpoints OpenAI still marks as beta.",
+        hand_written: &[],
+    },
+    Group {
+        name: "beta:assistants",
+        doc: "Assistants: a model with instructions and tools, reused across threads.",
+        hand_written: &[],
+    },
+    Group {
+        name: "beta:chatkit",
+        doc: "ChatKit, ready-made chat interfaces backed by a workflow.",
+        hand_written: &[],
+    },
+    Group {
+        name: "beta:chatkit:sessions",
+        doc: "ChatKit sessions, which let a front end talk to a workflow.",
+        hand_written: &[],
+    },
+    Group {
+        name: "beta:chatkit:threads",
+        doc: "ChatKit conversation threads and what was said in them.",
+        hand_written: &[],
+    },
+    Group {
+        name: "beta:responses",
+        doc: "The beta flavour of the Responses API, with features not yet general.",
+        hand_written: &[],
+    },
+    Group {
+        name: "beta:responses:input-items",
+        doc: "The input items a beta response was given.",
+        hand_written: &[],
+    },
+    Group {
+        name: "beta:responses:input-tokens",
+        doc: "Count what an input to the beta Responses API would cost in tokens.",
+        hand_written: &[],
+    },
+    Group {
+        name: "beta:threads",
+        doc: "Assistant threads: conversations an assistant runs on.",
+        hand_written: &[],
+    },
+    Group {
+        name: "beta:threads:messages",
+        doc: "The messages of a thread.",
+        hand_written: &[],
+    },
+    Group {
+        name: "beta:threads:runs",
+        doc: "Runs: an assistant working through a thread.",
+        hand_written: &[],
+    },
+    Group {
+        name: "beta:threads:runs:steps",
+        doc: "The steps a run took: messages written and tools called.",
+        hand_written: &[],
+    },
+    Group {
+        name: "chat",
+        doc: "The Chat Completions API.",
+        hand_written: &[],
+    },
+    Group {
+        name: "chat:completions",
+        doc: "Chat completions: a model's reply to a list of messages.",
+        hand_written: &[],
+    },
+    Group {
+        name: "chat:completions:messages",
+        doc: "The messages of a stored chat completion.",
+        hand_written: &[],
+    },
+    Group {
+        name: "completions",
+        doc: "Legacy text completions of a prompt.",
+        hand_written: &[],
+    },
+    Group {
+        name: "containers",
+        doc: "Containers: sandboxes where code runs for hosted tools.",
+        hand_written: &[],
+    },
+    Group {
+        name: "containers:files",
+        doc: "The files inside a container.",
+        hand_written: &[],
+    },
+    Group {
+        name: "containers:files:content",
+        doc: "The bytes of a file inside a container.",
+        hand_written: &[],
+    },
+    Group {
+        name: "content-provenance-checks",
+        doc: "Check whether content carries provenance marks of OpenAI models.",
+        hand_written: &[],
+    },
+    Group {
+        name: "conversations",
+        doc: "Conversations that keep state across responses.",
+        hand_written: &[],
+    },
+    Group {
+        name: "conversations:items",
+        doc: "The items (messages, tool calls, outputs) of a conversation.",
+        hand_written: &[],
+    },
+    Group {
+        name: "embeddings",
+        doc: "Turn text into vectors for search and similarity.",
+        hand_written: &[],
+    },
+    Group {
+        name: "evals",
+        doc: "Evals: tests of model outputs against graders.",
+        hand_written: &[],
+    },
+    Group {
+        name: "evals:runs",
+        doc: "Runs of an eval against a model or a set of outputs.",
+        hand_written: &[],
+    },
+    Group {
+        name: "evals:runs:output-items",
+        doc: "The graded results of an eval run, one per test case.",
+        hand_written: &[],
+    },
+    Group {
+        name: "files",
+        doc: "Files stored with OpenAI for use by other endpoints.",
+        hand_written: &[],
+    },
+    Group {
+        name: "fine-tuning",
+        doc: "Fine-tune models on your own data.",
+        hand_written: &[],
+    },
+    Group {
+        name: "fine-tuning:alpha",
+        doc: "Fine-tuning features still in alpha.",
+        hand_written: &[],
+    },
+    Group {
+        name: "fine-tuning:alpha:graders",
+        doc: "Try out graders before a fine-tuning job uses them.",
+        hand_written: &[],
+    },
+    Group {
+        name: "fine-tuning:checkpoints",
+        doc: "Checkpoints saved by fine-tuning jobs.",
+        hand_written: &[],
+    },
+    Group {
+        name: "fine-tuning:checkpoints:permissions",
+        doc: "Which projects may use a fine-tuned checkpoint.",
+        hand_written: &[],
+    },
+    Group {
+        name: "fine-tuning:jobs",
+        doc: "Fine-tuning jobs, which train a model on your data.",
+        hand_written: &[],
+    },
+    Group {
+        name: "fine-tuning:jobs:checkpoints",
+        doc: "The checkpoints a fine-tuning job saved along the way.",
+        hand_written: &[],
+    },
+    Group {
+        name: "images",
+        doc: "Make and edit images from prompts.",
+        hand_written: &[],
+    },
+    Group {
+        name: "models",
+        doc: "The models you can use, base and fine-tuned.",
+        hand_written: &[],
+    },
+    Group {
+        name: "moderations",
+        doc: "Check text and images for harmful content.",
+        hand_written: &[],
+    },
+    Group {
+        name: "realtime",
+        doc: "Low-latency speech and text sessions over WebRTC, WebSocket or SIP.",
+        hand_written: &[],
+    },
+    Group {
+        name: "realtime:calls",
+        doc: "Realtime calls arriving over WebRTC or SIP.",
+        hand_written: &[],
+    },
+    Group {
+        name: "realtime:client-secrets",
+        doc: "Short-lived secrets that let a browser or phone open a Realtime session.",
+        hand_written: &[],
+    },
+    Group {
+        name: "realtime:sessions",
+        doc: "Realtime speech sessions, set up ahead of connecting.",
+        hand_written: &[],
+    },
+    Group {
+        name: "realtime:transcription-sessions",
+        doc: "Realtime sessions that only transcribe.",
+        hand_written: &[],
+    },
+    Group {
+        name: "realtime:translations",
+        doc: "Realtime speech translation.",
+        hand_written: &[],
+    },
+    Group {
+        name: "realtime:translations:client-secrets",
+        doc: "Short-lived secrets for opening a Realtime translation session.",
+        hand_written: &[],
+    },
+    Group {
+        name: "responses",
+        doc: "The Responses API: model replies with tools, state and streaming.",
+        hand_written: &[],
+    },
+    Group {
+        name: "responses:input-items",
+        doc: "The input items a response was given.",
+        hand_written: &[],
+    },
+    Group {
+        name: "responses:input-tokens",
+        doc: "Count what an input to the Responses API would cost in tokens.",
+        hand_written: &[],
+    },
+    Group {
+        name: "skills",
+        doc: "Skills: bundles of instructions and files that models can use.",
+        hand_written: &[],
+    },
+    Group {
+        name: "skills:content",
+        doc: "The files of a skill, as one archive.",
+        hand_written: &[],
+    },
+    Group {
+        name: "skills:versions",
+        doc: "The versions of a skill.",
+        hand_written: &[],
+    },
+    Group {
+        name: "skills:versions:content",
+        doc: "The files of one version of a skill, as one archive.",
+        hand_written: &[],
+    },
     Group {
         name: "uploads",
         doc: "Upload a large file in parts, then complete or cancel the Upload.",
@@ -31,7 +502,124 @@ pub static GROUPS: &[Group] = &[
         doc: "The Parts of an Upload.",
         hand_written: &[],
     },
+    Group {
+        name: "vector-stores",
+        doc: "Vector stores: searchable indexes of your files.",
+        hand_written: &[],
+    },
+    Group {
+        name: "vector-stores:file-batches",
+        doc: "Batches of files added to a vector store together.",
+        hand_written: &[],
+    },
+    Group {
+        name: "vector-stores:files",
+        doc: "The files indexed in a vector store.",
+        hand_written: &[],
+    },
+    Group {
+        name: "videos",
+        doc: "Make and edit videos from prompts.",
+        hand_written: &[],
+    },
 ];
 
 /// Every resource's commands.
-pub static ALL: &[&[Command]] = &[uploads::COMMANDS, uploads::parts::COMMANDS];
+pub static ALL: &[&[Command]] = &[
+    admin::COMMANDS,
+    admin::organization::COMMANDS,
+    admin::organization::admin_api_keys::COMMANDS,
+    admin::organization::audit_logs::COMMANDS,
+    admin::organization::certificates::COMMANDS,
+    admin::organization::data_retention::COMMANDS,
+    admin::organization::groups::COMMANDS,
+    admin::organization::groups::roles::COMMANDS,
+    admin::organization::groups::users::COMMANDS,
+    admin::organization::invites::COMMANDS,
+    admin::organization::projects::COMMANDS,
+    admin::organization::projects::api_keys::COMMANDS,
+    admin::organization::projects::certificates::COMMANDS,
+    admin::organization::projects::data_retention::COMMANDS,
+    admin::organization::projects::groups::COMMANDS,
+    admin::organization::projects::groups::roles::COMMANDS,
+    admin::organization::projects::hosted_tool_permissions::COMMANDS,
+    admin::organization::projects::model_permissions::COMMANDS,
+    admin::organization::projects::rate_limits::COMMANDS,
+    admin::organization::projects::roles::COMMANDS,
+    admin::organization::projects::service_accounts::COMMANDS,
+    admin::organization::projects::service_accounts::api_keys::COMMANDS,
+    admin::organization::projects::spend_alerts::COMMANDS,
+    admin::organization::projects::spend_limit::COMMANDS,
+    admin::organization::projects::users::COMMANDS,
+    admin::organization::projects::users::roles::COMMANDS,
+    admin::organization::roles::COMMANDS,
+    admin::organization::spend_alerts::COMMANDS,
+    admin::organization::spend_limit::COMMANDS,
+    admin::organization::usage::COMMANDS,
+    admin::organization::users::COMMANDS,
+    admin::organization::users::roles::COMMANDS,
+    audio::COMMANDS,
+    audio::speech::COMMANDS,
+    audio::transcriptions::COMMANDS,
+    audio::translations::COMMANDS,
+    audio::voice_consents::COMMANDS,
+    audio::voices::COMMANDS,
+    batches::COMMANDS,
+    beta::COMMANDS,
+    beta::assistants::COMMANDS,
+    beta::chatkit::COMMANDS,
+    beta::chatkit::sessions::COMMANDS,
+    beta::chatkit::threads::COMMANDS,
+    beta::responses::COMMANDS,
+    beta::responses::input_items::COMMANDS,
+    beta::responses::input_tokens::COMMANDS,
+    beta::threads::COMMANDS,
+    beta::threads::messages::COMMANDS,
+    beta::threads::runs::COMMANDS,
+    beta::threads::runs::steps::COMMANDS,
+    chat::COMMANDS,
+    chat::completions::COMMANDS,
+    chat::completions::messages::COMMANDS,
+    completions::COMMANDS,
+    containers::COMMANDS,
+    containers::files::COMMANDS,
+    containers::files::content::COMMANDS,
+    content_provenance_checks::COMMANDS,
+    conversations::COMMANDS,
+    conversations::items::COMMANDS,
+    embeddings::COMMANDS,
+    evals::COMMANDS,
+    evals::runs::COMMANDS,
+    evals::runs::output_items::COMMANDS,
+    files::COMMANDS,
+    fine_tuning::COMMANDS,
+    fine_tuning::alpha::COMMANDS,
+    fine_tuning::alpha::graders::COMMANDS,
+    fine_tuning::checkpoints::COMMANDS,
+    fine_tuning::checkpoints::permissions::COMMANDS,
+    fine_tuning::jobs::COMMANDS,
+    fine_tuning::jobs::checkpoints::COMMANDS,
+    images::COMMANDS,
+    models_resource::COMMANDS,
+    moderations::COMMANDS,
+    realtime::COMMANDS,
+    realtime::calls::COMMANDS,
+    realtime::client_secrets::COMMANDS,
+    realtime::sessions::COMMANDS,
+    realtime::transcription_sessions::COMMANDS,
+    realtime::translations::COMMANDS,
+    realtime::translations::client_secrets::COMMANDS,
+    responses::COMMANDS,
+    responses::input_items::COMMANDS,
+    responses::input_tokens::COMMANDS,
+    skills::COMMANDS,
+    skills::content::COMMANDS,
+    skills::versions::COMMANDS,
+    skills::versions::content::COMMANDS,
+    uploads::COMMANDS,
+    uploads::parts::COMMANDS,
+    vector_stores::COMMANDS,
+    vector_stores::file_batches::COMMANDS,
+    vector_stores::files::COMMANDS,
+    videos::COMMANDS,
+];

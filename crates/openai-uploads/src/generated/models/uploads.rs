@@ -20,11 +20,13 @@ pub struct CompleteUploadRequest {
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateUploadRequest {
-    /// The name of the file to upload.
+    /// The name the finished File will carry.
     pub filename: String,
-    /// The intended purpose of the uploaded file.
+    /// What the finished File will be used for; it decides which MIME types are
+    /// accepted.
     pub purpose: CreateUploadRequestPurpose,
-    /// The number of bytes in the file you are uploading.
+    /// The exact size of the whole file in bytes; completing fails unless the Parts
+    /// add up to it.
     pub bytes: i64,
     /// The MIME type of the file. It must be one of the types supported for the file's
     /// purpose.
@@ -35,7 +37,8 @@ pub struct CreateUploadRequest {
     pub expires_after: Option<FileExpirationAfter>,
 }
 
-/// The intended purpose of the uploaded file.
+/// What the finished File will be used for; it decides which MIME types are
+/// accepted.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum CreateUploadRequestPurpose {
     /// `assistants`
@@ -79,46 +82,42 @@ pub struct FileExpirationAfterAnchor;
 
 openai_runtime::constant!(FileExpirationAfterAnchor = "created_at");
 
-/// The `File` object represents a document that has been uploaded to OpenAI.
+/// A file stored with OpenAI, usable by the endpoints its purpose names.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct OpenAiFile {
-    /// The file identifier, which can be referenced in the API endpoints.
+    /// Identifies the File (`file-...`) wherever the API takes a file ID.
     pub id: String,
-    /// The size of the file, in bytes.
+    /// How many bytes the file holds.
     pub bytes: i64,
-    /// The Unix timestamp (in seconds) for when the file was created.
+    /// When the File was created, in Unix seconds.
     pub created_at: i64,
-    /// The name of the file.
-    pub filename: String,
-    /// The object type, which is always `file`.
-    #[serde(default)]
-    pub object: OpenAiFileObject,
-    /// The intended purpose of the file. Supported values are `assistants`,
-    /// `assistants_output`, `batch`, `batch_output`, `fine-tune`, `fine-tune-results`,
-    /// `vision`, and `user_data`.
-    pub purpose: OpenAiFilePurpose,
-    /// Deprecated. The current status of the file, which can be either `uploaded`,
-    /// `processed`, or `error`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<OpenAiFileStatus>,
-    /// The Unix timestamp (in seconds) for when the file will expire.
+    /// When the File will be deleted, in Unix seconds, if it expires at all.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<i64>,
-    /// Deprecated. For details on why a fine-tuning training file failed validation,
-    /// see the `error` field on `fine_tuning.job`.
+    /// The name the file was uploaded under.
+    pub filename: String,
+    /// Always `file`.
+    #[serde(default)]
+    pub object: OpenAiFileObject,
+    /// What the File is for: one of the listed values.
+    pub purpose: OpenAiFilePurpose,
+    /// Deprecated: whether the file was `uploaded`, `processed`, or failed with
+    /// `error`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<OpenAiFileStatus>,
+    /// Deprecated: why a fine-tuning file failed validation; a fine-tuning job's
+    /// `error` now says so.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status_details: Option<String>,
 }
 
-/// The object type, which is always `file`.
+/// Always `file`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub struct OpenAiFileObject;
 
 openai_runtime::constant!(OpenAiFileObject = "file");
 
-/// The intended purpose of the file. Supported values are `assistants`,
-/// `assistants_output`, `batch`, `batch_output`, `fine-tune`, `fine-tune-results`,
-/// `vision`, and `user_data`.
+/// What the File is for: one of the listed values.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum OpenAiFilePurpose {
     /// `assistants`
@@ -156,8 +155,8 @@ openai_runtime::open_enum!(
     ]
 );
 
-/// Deprecated. The current status of the file, which can be either `uploaded`,
-/// `processed`, or `error`.
+/// Deprecated: whether the file was `uploaded`, `processed`, or failed with
+/// `error`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum OpenAiFileStatus {
     /// `uploaded`
@@ -180,40 +179,39 @@ openai_runtime::open_enum!(
     ]
 );
 
-/// The Upload object can accept byte chunks in the form of Parts.
+/// A file on its way in, sent as Parts, from creation until it is completed,
+/// cancelled or expired.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Upload {
-    /// The Upload unique identifier, which can be referenced in API endpoints.
+    /// Identifies the Upload (`upload_...`) in the paths of the other Upload calls.
     pub id: String,
-    /// The intended number of bytes to be uploaded.
-    pub bytes: i64,
-    /// The Unix timestamp (in seconds) for when the Upload was created.
+    /// When the Upload was created, in Unix seconds.
     pub created_at: i64,
-    /// The Unix timestamp (in seconds) for when the Upload will expire.
-    pub expires_at: i64,
-    /// The name of the file to be uploaded.
+    /// The file name given at creation, which the File will carry.
     pub filename: String,
-    /// The object type, which is always "upload".
+    /// The size the whole file must reach once every Part is in, in bytes.
+    pub bytes: i64,
+    /// What the File will be used for, as given at creation.
+    pub purpose: String,
+    /// Where the Upload stands: `pending` until it is completed, cancelled or expired.
+    pub status: UploadStatus,
+    /// When the Upload stops taking Parts unless completed first, in Unix seconds.
+    pub expires_at: i64,
+    /// Always `upload`.
     #[serde(default)]
     pub object: UploadObject,
-    /// The intended purpose of the file. [Please refer
-    /// here](https://platform.openai.com/docs/api-reference/files/object#files/object-purpose)
-    /// for acceptable values.
-    pub purpose: String,
-    /// The status of the Upload.
-    pub status: UploadStatus,
-    /// The ready File object after the Upload is completed.
+    /// The File assembled from the Parts, once the Upload is completed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file: Option<OpenAiFile>,
 }
 
-/// The object type, which is always "upload".
+/// Always `upload`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub struct UploadObject;
 
 openai_runtime::constant!(UploadObject = "upload");
 
-/// The status of the Upload.
+/// Where the Upload stands: `pending` until it is completed, cancelled or expired.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum UploadStatus {
     /// `pending`

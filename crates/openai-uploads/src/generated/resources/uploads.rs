@@ -31,11 +31,12 @@ impl<'c> Uploads<'c> {
         }
     }
 
-    /// Cancels the Upload. No Parts may be added after an Upload is cancelled.
+    /// Stops a pending Upload for good: it takes no more Parts and never becomes a
+    /// File.
     ///
-    /// Returns the Upload object with status `cancelled`.
+    /// Returns the Upload, now with status `cancelled`.
     ///
-    /// - `upload_id`: The ID of the Upload.
+    /// - `upload_id`: The `id` of the Upload to act on, as `create` returned it.
     pub async fn cancel(self, upload_id: &str) -> Result<Upload> {
         self.cancel_with_response(upload_id)
             .await
@@ -56,7 +57,7 @@ impl<'c> Uploads<'c> {
     /// Returns the Upload object with status `completed` and a `file` that
     /// is ready to use.
     ///
-    /// - `upload_id`: The ID of the Upload.
+    /// - `upload_id`: The `id` of the Upload to act on, as `create` returned it.
     pub async fn complete(self, upload_id: &str, params: &CompleteUploadRequest) -> Result<Upload> {
         self.complete_with_response(upload_id, params)
             .await

@@ -5,7 +5,7 @@
 
 #[derive(Debug, Clone)]
 pub struct AddUploadPartRequest {
-    /// The chunk of bytes for this Part.
+    /// This Part's bytes, at most 64 MB.
     pub data: openai_runtime::FilePart,
 }
 
@@ -21,18 +21,19 @@ impl AddUploadPartRequest {
 /// A Part is a chunk of bytes added to an Upload.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UploadPart {
-    /// The Upload Part unique identifier, which can be referenced in API endpoints.
+    /// Identifies the Part (`part_...`); list it in `part_ids` when completing the
+    /// Upload.
     pub id: String,
-    /// The Unix timestamp (in seconds) for when the Part was created.
+    /// When the Part arrived, in Unix seconds.
     pub created_at: i64,
-    /// The ID of the Upload object that this Part was added to.
+    /// The Upload this Part belongs to.
     pub upload_id: String,
-    /// The object type, which is always `upload.part`.
+    /// Always `upload.part`.
     #[serde(default)]
     pub object: UploadPartObject,
 }
 
-/// The object type, which is always `upload.part`.
+/// Always `upload.part`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub struct UploadPartObject;
 

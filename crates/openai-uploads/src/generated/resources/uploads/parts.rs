@@ -20,7 +20,7 @@ impl UploadsParts<'_> {
     ///
     /// Returns the Upload Part object.
     ///
-    /// - `upload_id`: The ID of the Upload.
+    /// - `upload_id`: The `id` of the Upload to act on, as `create` returned it.
     pub async fn create(
         self,
         upload_id: &str,
