@@ -141,28 +141,18 @@ impl Webhook {
     /// `headers` is any list of `(name, value)` pairs, e.g. a
     /// `&http::HeaderMap` or an array of `(&str, &str)`; names are matched
     /// without regard to case.
-    pub fn verify<H, K, V>(&self, payload: &[u8], headers: H) -> Result<(), WebhookError>
-    where
-        H: IntoIterator<Item = (K, V)>,
-        K: AsRef<str>,
-        V: AsRef<[u8]>,
-    {
+    pub fn verify(&self, payload: &[u8], headers: impl Headers) -> Result<(), WebhookError> {
         self.verify_at(payload, headers, SystemTime::now())
     }
 
     /// [`verify`](Self::verify) as if the time were `now` (for tests, and
     /// for checking a stored request later on purpose).
-    pub fn verify_at<H, K, V>(
+    pub fn verify_at(
         &self,
         payload: &[u8],
-        headers: H,
+        headers: impl Headers,
         now: SystemTime,
-    ) -> Result<(), WebhookError>
-    where
-        H: IntoIterator<Item = (K, V)>,
-        K: AsRef<str>,
-        V: AsRef<[u8]>,
-    {
+    ) -> Result<(), WebhookError> {
         let found = Found::collect(headers);
         let id = found.id.ok_or(WebhookError::MissingHeader(ID_HEADER))?;
         let timestamp = found
@@ -199,29 +189,21 @@ impl Webhook {
     }
 
     /// [`verify`](Self::verify)s, then decodes the body as JSON into `T`.
-    pub fn unwrap<T, H, K, V>(&self, payload: &[u8], headers: H) -> Result<T, WebhookError>
-    where
-        T: DeserializeOwned,
-        H: IntoIterator<Item = (K, V)>,
-        K: AsRef<str>,
-        V: AsRef<[u8]>,
-    {
+    pub fn unwrap<T: DeserializeOwned>(
+        &self,
+        payload: &[u8],
+        headers: impl Headers,
+    ) -> Result<T, WebhookError> {
         self.unwrap_at(payload, headers, SystemTime::now())
     }
 
     /// [`unwrap`](Self::unwrap) as if the time were `now`.
-    pub fn unwrap_at<T, H, K, V>(
+    pub fn unwrap_at<T: DeserializeOwned>(
         &self,
         payload: &[u8],
-        headers: H,
+        headers: impl Headers,
         now: SystemTime,
-    ) -> Result<T, WebhookError>
-    where
-        T: DeserializeOwned,
-        H: IntoIterator<Item = (K, V)>,
-        K: AsRef<str>,
-        V: AsRef<[u8]>,
-    {
+    ) -> Result<T, WebhookError> {
         self.verify_at(payload, headers, now)?;
         crate::union::from_slice(payload).map_err(|err| WebhookError::Payload(err.to_string()))
     }
@@ -266,6 +248,26 @@ impl Webhook {
     }
 }
 
+/// What a webhook's headers may come as: any list of `(name, value)`
+/// pairs, e.g. a `&http::HeaderMap` (reqwest's, axum's, hyper's) or an
+/// array of `(&str, &str)`. Names are matched without regard to case.
+pub trait Headers: IntoIterator<Item = (Self::Name, Self::Value)> {
+    /// A header name.
+    type Name: AsRef<str>;
+    /// A header value.
+    type Value: AsRef<[u8]>;
+}
+
+impl<I, K, V> Headers for I
+where
+    I: IntoIterator<Item = (K, V)>,
+    K: AsRef<str>,
+    V: AsRef<[u8]>,
+{
+    type Name = K;
+    type Value = V;
+}
+
 /// The three headers, found among any others.
 struct Found {
     id: Option<String>,
@@ -275,12 +277,7 @@ struct Found {
 }
 
 impl Found {
-    fn collect<H, K, V>(headers: H) -> Self
-    where
-        H: IntoIterator<Item = (K, V)>,
-        K: AsRef<str>,
-        V: AsRef<[u8]>,
-    {
+    fn collect(headers: impl Headers) -> Self {
         let mut found = Self {
             id: None,
             timestamp: None,
@@ -305,24 +302,17 @@ impl Found {
 
 /// Checks a webhook with `secret` and the default tolerance, at the
 /// current time; see [`Webhook::verify`].
-pub fn verify<H, K, V>(payload: &[u8], headers: H, secret: &str) -> Result<(), WebhookError>
-where
-    H: IntoIterator<Item = (K, V)>,
-    K: AsRef<str>,
-    V: AsRef<[u8]>,
-{
+pub fn verify(payload: &[u8], headers: impl Headers, secret: &str) -> Result<(), WebhookError> {
     Webhook::new(secret)?.verify(payload, headers)
 }
 
 /// Checks a webhook with `secret` and the default tolerance, at the
 /// current time, then decodes its body as JSON into `T`; see
 /// [`Webhook::unwrap`].
-pub fn unwrap<T, H, K, V>(payload: &[u8], headers: H, secret: &str) -> Result<T, WebhookError>
-where
-    T: DeserializeOwned,
-    H: IntoIterator<Item = (K, V)>,
-    K: AsRef<str>,
-    V: AsRef<[u8]>,
-{
+pub fn unwrap<T: DeserializeOwned>(
+    payload: &[u8],
+    headers: impl Headers,
+    secret: &str,
+) -> Result<T, WebhookError> {
     Webhook::new(secret)?.unwrap(payload, headers)
 }
