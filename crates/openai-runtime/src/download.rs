@@ -46,7 +46,9 @@ const MAX_NAME: usize = 255;
 /// - a directory is refused.
 ///
 /// Writes are synchronous and go straight to the file: memory stays at one
-/// chunk whatever the download's size.
+/// chunk whatever the download's size. As with a shell's `>`, opening a
+/// FIFO waits until something opens it for reading, and writing to one
+/// waits while its reader is slow.
 #[derive(Debug)]
 pub struct Destination {
     /// The path as given, for errors.
@@ -229,6 +231,10 @@ fn temporary(target: &Path, force: bool) -> io::Result<Kind> {
         .prefix(&format!(".{name}."))
         .suffix(".part")
         .tempfile_in(dir)?;
+    // A file replaced keeps its mode; a new one stays private (0600).
+    if let Ok(meta) = fs::metadata(target) {
+        file.as_file().set_permissions(meta.permissions())?;
+    }
     Ok(Kind::Replace {
         file,
         target: target.to_owned(),

@@ -90,10 +90,13 @@ async fn an_existing_file_is_replaced_only_with_force() {
     assert_eq!(write_kind(&err), std::io::ErrorKind::AlreadyExists);
     assert!(err.to_string().contains("out.bin"), "{err}");
 
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o640)).unwrap();
     let mut out = Destination::create(&path, true).unwrap();
     out.write_chunk(b"new").unwrap();
     out.finish().unwrap();
     assert_eq!(fs::read(&path).unwrap(), b"new");
+    let mode = fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o640, "a replaced file keeps its mode");
 
     // A file that appears while downloading is not overwritten either.
     let late = dir.path().join("late.bin");
@@ -294,4 +297,14 @@ fn hostile_server_names_are_tamed() {
             .unwrap();
     assert_eq!(from_header, "../../etc/passwd", "parsed as sent");
     assert_eq!(sanitize_filename(&from_header, "fallback"), "passwd");
+}
+
+#[test]
+fn streams_and_destinations_can_move_between_tasks() {
+    fn send<T: Send>() {}
+    send::<Destination>();
+    send::<openai_runtime::sse::EventStream>();
+    send::<openai_runtime::sse::JsonStream<serde_json::Value>>();
+    send::<openai_runtime::paging::Pages<serde_json::Value>>();
+    send::<openai_runtime::paging::Items<Box<serde_json::value::RawValue>>>();
 }
