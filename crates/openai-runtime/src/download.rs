@@ -80,6 +80,13 @@ impl Destination {
             path: path.to_owned(),
             source,
         };
+        let text = path.as_os_str().as_encoded_bytes();
+        if text.is_empty() || text.ends_with(b"/") {
+            return Err(fail(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "name a file, not a directory",
+            )));
+        }
         let target = resolve_links(path).map_err(fail)?;
         let kind = if is_system_path(&target) {
             Kind::Direct(open_direct(&target).map_err(fail)?)

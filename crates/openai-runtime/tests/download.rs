@@ -114,6 +114,11 @@ fn a_directory_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let err = Destination::create(dir.path(), true).unwrap_err();
     assert_eq!(write_kind(&err), std::io::ErrorKind::IsADirectory);
+    for bad in [Path::new(""), &dir.path().join("missing/")] {
+        let err = Destination::create(bad, true).unwrap_err();
+        assert_eq!(write_kind(&err), std::io::ErrorKind::InvalidInput);
+    }
+    assert!(listing(dir.path()).is_empty());
 }
 
 #[tokio::test]

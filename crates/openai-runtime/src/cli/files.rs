@@ -8,7 +8,7 @@
 //! | `@file://path` | the file's text (it must be UTF-8) |
 //! | `@data://path` | the file's bytes in base64, always |
 //! | `\@anything` | `@anything`, as written without the backslash |
-//! | `@name` (no file by that name, no `.` or `/` in it) | `@name` as written (a handle, `@username`) |
+//! | `@name` (no `.` or `/` in it, and no regular file by that name) | `@name` as written (a handle, `@username`) |
 //! | `@./missing.txt` (no such file, but path-like) | an error |
 //! | anything else | as written |
 //!
@@ -63,8 +63,10 @@ pub fn resolve(name: &str, value: &str) -> Result<String> {
     } else {
         (reference, As::Either)
     };
+    // A bare word is a file only if a regular file has that name (`@tmp`
+    // beside a `tmp` directory is still a handle).
     let path_like = mode != As::Either || path.contains(['.', '/']);
-    if !path_like && std::fs::symlink_metadata(path).is_err() {
+    if !path_like && !std::fs::metadata(path).is_ok_and(|meta| meta.is_file()) {
         return Ok(value.to_owned());
     }
     read(name, Path::new(path), mode)
@@ -230,6 +232,8 @@ mod tests {
         assert_eq!(resolve("--x", r"\plain").unwrap(), r"\plain");
         assert_eq!(resolve("--x", "@username").unwrap(), "@username");
         assert_eq!(resolve("--x", "@").unwrap(), "@");
+        // Tests run in the crate's folder, where `src` is a directory.
+        assert_eq!(resolve("--x", "@src").unwrap(), "@src");
         assert_eq!(resolve("--x", "no at sign").unwrap(), "no at sign");
         for missing in [
             "@missing.txt",
