@@ -376,11 +376,16 @@ fn read_page<T: DeserializeOwned>(
             .map_err(|err| fail(format!("at /has_more: {err}")))?,
         None => None,
     };
+    // A cursor is text; a number (a page number) is taken as its text.
     let field_text = |field: &str| -> Result<Option<String>> {
-        match fields.get(field) {
-            Some(raw) => serde_json::from_str::<Option<String>>(raw.get())
-                .map_err(|err| fail(format!("at /{field}: {err}"))),
-            None => Ok(None),
+        let Some(raw) = fields.get(field) else {
+            return Ok(None);
+        };
+        match serde_json::from_str::<serde_json::Value>(raw.get()) {
+            Ok(serde_json::Value::Null) => Ok(None),
+            Ok(serde_json::Value::String(text)) => Ok(Some(text)),
+            Ok(serde_json::Value::Number(number)) => Ok(Some(number.to_string())),
+            _ => Err(fail(format!("at /{field}: a cursor must be a string"))),
         }
     };
     // A page without items ends the list even if it claims more: asking
@@ -508,6 +513,25 @@ mod tests {
             Some("N")
         );
         assert_eq!(cursor(Style::Single), None);
+        let numbered = r#"{"data":[{"id":"a"}],"next":2}"#;
+        let numbered = read_page::<serde_json::Value>(
+            page(numbered),
+            &Style::next_token("page", "next"),
+            "data",
+        )
+        .unwrap();
+        assert_eq!(numbered.next_cursor.as_deref(), Some("2"));
+        let err = read_page::<serde_json::Value>(
+            page(r#"{"data":[{"id":"a"}],"next":{}}"#),
+            &Style::next_token("page", "next"),
+            "data",
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("at /next: a cursor must be a string"),
+            "{err}"
+        );
     }
 
     #[test]
