@@ -88,7 +88,9 @@ pub(crate) struct StreamContext {
     pub(crate) method: Method,
     pub(crate) path: String,
     pub(crate) status: StatusCode,
-    pub(crate) idle_timeout: Duration,
+    /// The longest wait for one chunk; `None` for an event stream, which
+    /// watches its own silences (`sse::Options::idle_timeout`).
+    pub(crate) idle_timeout: Option<Duration>,
     pub(crate) limit: Option<u64>,
 }
 
@@ -121,12 +123,17 @@ impl ByteStream {
                     return None;
                 }
                 let context = &state.context;
-                let next = tokio::time::timeout(context.idle_timeout, state.response.chunk()).await;
+                let next = match context.idle_timeout {
+                    Some(idle) => tokio::time::timeout(idle, state.response.chunk())
+                        .await
+                        .map_err(|_| idle),
+                    None => Ok(state.response.chunk().await),
+                };
                 let item = match next {
-                    Err(_) => Err(Error::Timeout {
+                    Err(idle) => Err(Error::Timeout {
                         method: context.method.clone(),
                         path: context.path.clone(),
-                        timeout: context.idle_timeout,
+                        timeout: idle,
                     }),
                     Ok(Err(err)) => Err(map_error(err)),
                     Ok(Ok(None)) => return None,

@@ -24,6 +24,8 @@ use crate::{Error, FilePart, Result};
 
 pub use crate::cli_reply::Reply;
 
+pub mod files;
+
 /// One command's input: flag values over the object from stdin, taken apart
 /// into path parameters, query, and body.
 ///

@@ -149,6 +149,19 @@ impl Client {
     /// chunk; [`ClientBuilder::max_download_size`] bounds the body.
     #[doc(hidden)]
     pub async fn execute_bytes_stream(&self, request: Request) -> Result<ApiResponse<ByteStream>> {
+        let (idle, limit) = (self.inner.timeout, self.inner.max_download_size);
+        self.execute_streaming(request, Some(idle), limit).await
+    }
+
+    /// [`execute_bytes_stream`](Self::execute_bytes_stream) with the wait
+    /// for each chunk and the size limit chosen by the caller (an event
+    /// stream has its own of both).
+    pub(crate) async fn execute_streaming(
+        &self,
+        request: Request,
+        idle_timeout: Option<Duration>,
+        limit: Option<u64>,
+    ) -> Result<ApiResponse<ByteStream>> {
         let Outcome::Streaming {
             status,
             headers,
@@ -164,8 +177,8 @@ impl Client {
             method: method.clone(),
             path: path.clone(),
             status,
-            idle_timeout: inner.timeout,
-            limit: inner.max_download_size,
+            idle_timeout,
+            limit,
         };
         let stream = ByteStream::new(response, context, move |err| {
             inner.transport_error(err, &method, &path, &url)

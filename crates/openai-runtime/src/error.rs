@@ -189,6 +189,46 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// A file could not be written, or was not to be overwritten
+    /// ([`download::Destination`](crate::download::Destination)).
+    #[error("could not write {}: {source}", path.display())]
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// What went wrong.
+        #[source]
+        source: std::io::Error,
+    },
+    /// One server-sent event grew past the size cap
+    /// ([`sse::Options::max_event_size`](crate::sse::Options::max_event_size));
+    /// the stream was abandoned there rather than buffered further.
+    #[error("a server-sent event is larger than the {} limit; the stream was abandoned", Size(*limit))]
+    EventTooLarge {
+        /// The cap, in bytes.
+        limit: u64,
+    },
+    /// An event stream sent nothing at all, not even a keep-alive comment,
+    /// for its idle timeout
+    /// ([`sse::Options::idle_timeout`](crate::sse::Options::idle_timeout)).
+    #[error("the event stream sent nothing for {timeout:?} (its idle timeout)")]
+    StreamIdle {
+        /// The idle timeout that ran out.
+        timeout: Duration,
+    },
+    /// An event stream reported an error: an `error` event, or an event
+    /// whose JSON data holds an `error` object. The stream ends with it.
+    #[error("{}", StreamLine { body: body.as_deref(), raw, request_id: request_id.as_deref() })]
+    Stream {
+        /// The event's type (`error`), when it had one.
+        event: Option<String>,
+        /// The error object found in the event's data (boxed to keep
+        /// `Error` small).
+        body: Option<Box<ApiErrorBody>>,
+        /// The event's data as received.
+        raw: String,
+        /// The `x-request-id` of the reply that carried the stream.
+        request_id: Option<String>,
+    },
 }
 
 impl Error {
@@ -203,7 +243,9 @@ impl Error {
     /// The `x-request-id` of the reply, when there was one.
     pub fn request_id(&self) -> Option<&str> {
         match self {
-            Self::Api { request_id, .. } | Self::Decode { request_id, .. } => request_id.as_deref(),
+            Self::Api { request_id, .. }
+            | Self::Decode { request_id, .. }
+            | Self::Stream { request_id, .. } => request_id.as_deref(),
             _ => None,
         }
     }
@@ -355,6 +397,34 @@ impl fmt::Display for ApiLine<'_> {
         };
         if !detail.is_empty() {
             write!(f, ": {detail}")?;
+        }
+        write!(f, "{}", RequestIdSuffix(self.request_id))
+    }
+}
+
+/// `the stream reported an error: message (request id req_123)`, with the
+/// server's text escaped: it may hold anything.
+struct StreamLine<'a> {
+    body: Option<&'a ApiErrorBody>,
+    raw: &'a str,
+    request_id: Option<&'a str>,
+}
+
+impl fmt::Display for StreamLine<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (text, max) = match self.body {
+            Some(body) if !body.message.trim().is_empty() => (body.message.as_str(), 500),
+            _ => (self.raw, 200),
+        };
+        write!(f, "the stream reported an error")?;
+        let text = text.trim();
+        if !text.is_empty() {
+            let mut escaped = crate::text::printable(text, false);
+            if let Some((cut, _)) = escaped.char_indices().nth(max) {
+                escaped.truncate(cut);
+                escaped.push('…');
+            }
+            write!(f, ": {escaped}")?;
         }
         write!(f, "{}", RequestIdSuffix(self.request_id))
     }

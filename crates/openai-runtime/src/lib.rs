@@ -8,6 +8,12 @@
 //! ([`FilePart`], [`Multipart`]), TLS (extra roots, mutual TLS), and
 //! [`text`]: server-chosen text made safe for a terminal.
 //!
+//! Beyond single calls: [`sse`] reads server-sent event streams
+//! ([`Client::stream_events`]), [`paging`] walks every page of a list,
+//! [`download`] writes a binary reply to a file without ever leaving half
+//! a file behind, and [`webhooks`] checks the signature of a webhook the
+//! API sent.
+//!
 //! It knows nothing about any particular resource. A generated library
 //! wraps [`Client`] in a type of its own (so it can add resource methods to
 //! it) and names that type in [`ClientBuilder`]'s parameter; see
@@ -19,7 +25,7 @@
 //! - `native-tls`: the platform's TLS library (OpenSSL on Linux). If both are
 //!   on, rustls is used.
 //! - `cli`: [`cli`], what generated command-line code shares (merging flags
-//!   with a JSON or YAML object on stdin).
+//!   with a JSON or YAML object on stdin, and `@file` arguments).
 
 mod body;
 mod builder;
@@ -28,11 +34,13 @@ pub mod cli;
 #[cfg(feature = "cli")]
 mod cli_reply;
 mod client;
+pub mod download;
 mod enums;
 mod error;
 mod int_enum;
 mod log;
 mod multipart;
+pub mod paging;
 mod path;
 mod query;
 mod reply;
@@ -41,11 +49,13 @@ mod response;
 mod retry;
 #[cfg(feature = "rustls")]
 mod roots;
+pub mod sse;
 #[cfg(feature = "cli")]
 pub mod table;
 pub mod text;
 mod tls;
 pub mod union;
+pub mod webhooks;
 
 pub use body::ByteStream;
 pub use builder::{
