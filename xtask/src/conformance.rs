@@ -57,7 +57,8 @@ pub fn run() -> Result<(), String> {
         ));
     }
 
-    let server = Steady::start(&steady, &spec_path)?;
+    let log = util::target_dir().join("conformance").join("steady.log");
+    let server = Steady::start(&steady, &spec_path, log)?;
     println!(
         "==> Steady {} is serving on 127.0.0.1:{} (pid {})",
         steady_version(),
@@ -517,7 +518,7 @@ fn header_values(text: &str, name: &str) -> Vec<String> {
 
 /// The Steady launcher under `target/conformance`, installed from the
 /// committed lockfile when missing or stale.
-fn install_steady() -> Result<PathBuf, String> {
+pub(crate) fn install_steady() -> Result<PathBuf, String> {
     let source = util::root().join("conformance");
     let dir = util::target_dir().join("conformance");
     let manifest = read_bytes(&source.join("package.json"))?;
@@ -567,7 +568,7 @@ fn install_steady() -> Result<PathBuf, String> {
     Ok(launcher)
 }
 
-fn steady_version() -> String {
+pub(crate) fn steady_version() -> String {
     let manifest = util::target_dir().join("conformance/node_modules/@stdy/cli/package.json");
     std::fs::read_to_string(manifest)
         .ok()
@@ -585,10 +586,10 @@ fn write_bytes(path: &Path, bytes: &[u8]) -> Result<(), String> {
 }
 
 /// A running Steady, stopped by its PID when dropped.
-struct Steady {
-    guard: ChildGuard,
-    port: u16,
-    log: PathBuf,
+pub(crate) struct Steady {
+    pub(crate) guard: ChildGuard,
+    pub(crate) port: u16,
+    pub(crate) log: PathBuf,
 }
 
 /// One request as Steady's JSON log records it.
@@ -604,10 +605,10 @@ struct LoggedRequest {
 }
 
 impl Steady {
-    /// Starts Steady on a free port of 127.0.0.1 and waits (bounded) until it
-    /// answers; tries another port if it dies at start (the port was taken).
-    fn start(launcher: &Path, spec: &Path) -> Result<Self, String> {
-        let log = util::target_dir().join("conformance").join("steady.log");
+    /// Starts Steady on a free port of 127.0.0.1, logging to `log`, and waits
+    /// (bounded) until it answers; tries another port if it dies at start
+    /// (the port was taken).
+    pub(crate) fn start(launcher: &Path, spec: &Path, log: PathBuf) -> Result<Self, String> {
         let mut last_error = String::new();
         for _attempt in 0..3 {
             let port = util::free_port().map_err(|e| format!("no free port: {e}"))?;
@@ -626,6 +627,7 @@ impl Steady {
                     "--validator-query-array-format=brackets",
                     "--validator-query-object-format=brackets",
                     "--validator-form-array-format=brackets",
+                    "--validator-form-object-format=brackets",
                 ])
                 .arg(spec)
                 .env("NO_COLOR", "1")

@@ -10,6 +10,7 @@ mod gen_cmd;
 mod generate_names;
 mod import;
 mod official;
+mod suite;
 mod test_cmd;
 mod util;
 
@@ -32,6 +33,7 @@ fn main() -> ExitCode {
         ["census", rest @ ..] => census::run(rest),
         ["import", rest @ ..] => import::run(rest),
         ["official", url] => official::run_against(url),
+        ["official-suite", rest @ ..] => suite::run(rest),
         ["help" | "--help" | "-h"] => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;
@@ -63,6 +65,12 @@ commands:
                  then the official CLI's eight uploads tests, unchanged
   official URL   the official CLI's uploads tests against a Steady already running
                  at URL (http://127.0.0.1:PORT), e.g. one serving another spec
+  official-suite REPO_DIR [--steady-spec PATH] [--filter SUBSTR]
+                 every mock-server test in the official CLI's pkg/cmd/*_test.go
+                 (REPO_DIR: its work tree or git directory, read at run time),
+                 run with our `openai` against Steady serving PATH (default
+                 ../shared/reference/openai-openapi.yaml) as its harness does;
+                 prints passed/failed per resource and each failure
   census PATH [--compile]
                  generate every operation of an OpenAPI document alone, then
                  together into target/census/ (never the checked-in crates);
