@@ -50,6 +50,9 @@ pub fn run(global: &Global, command: &Command, matches: &ArgMatches) -> ExitCode
         Err(code) => return code,
     };
     let client = client.runtime();
+    if streams(command, &pieces) {
+        return runtime.block_on(stream(global, client, request, max_items));
+    }
     match command.reply {
         ReplyKind::Binary(_) => {
             let output = matches
@@ -91,6 +94,60 @@ pub fn run(global: &Global, command: &Command, matches: &ArgMatches) -> ExitCode
             runtime.block_on(list(global, client, command, pieces, request, max_items))
         }
     }
+}
+
+/// Whether this run asks for server-sent events: the command always
+/// streams, or its `stream` field is `true`.
+fn streams(command: &Command, pieces: &Pieces) -> bool {
+    match command.stream {
+        None => false,
+        Some("") => true,
+        Some(switch) => pieces.body.get(switch) == Some(&Value::Bool(true)),
+    }
+}
+
+/// Prints each event's data as it comes, one value each, at most `max`;
+/// an Assistants event (`thread.*`) as `{"event": ..., "data": ...}`.
+async fn stream(
+    global: &Global,
+    client: &openai_runtime::Client,
+    request: Request,
+    max: Option<u64>,
+) -> ExitCode {
+    use futures_util::StreamExt;
+    let mut events = match client.stream_events(request).await {
+        Ok(events) => events,
+        Err(err) => return print_error(global, &err),
+    };
+    let mut left = max.unwrap_or(u64::MAX);
+    while left > 0 {
+        let event = match events.next().await {
+            None => break,
+            Some(Ok(event)) => event,
+            Some(Err(err)) => return print_error(global, &err),
+        };
+        let doc = match event.event.as_deref() {
+            Some(name) if name.starts_with("thread.") => {
+                let data = serde_json::from_str::<Value>(&event.data)
+                    .unwrap_or_else(|_| Value::String(event.data.clone()));
+                let wrapped = serde_json::json!({"event": name, "data": data});
+                Doc::from_bytes(wrapped.to_string().as_bytes())
+            }
+            _ => Doc::from_bytes(event.data.as_bytes()),
+        };
+        // `--transform` applies to the events that have its path.
+        if let Some(path) = &global.transform
+            && doc.transform(path).is_none()
+        {
+            continue;
+        }
+        let code = print_result(global, &doc);
+        if code != ExitCode::SUCCESS {
+            return code;
+        }
+        left -= 1;
+    }
+    ExitCode::SUCCESS
 }
 
 /// `--format raw` prints a list's first page as received.

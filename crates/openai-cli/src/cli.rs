@@ -215,8 +215,9 @@ mod tests {
             positional: false,
             fields: &[],
         }];
-        let mut command = *crate::generated::commands::ALL[0]
-            .first()
+        let mut command = *crate::generated::commands::ALL
+            .iter()
+            .find_map(|commands| commands.first())
             .expect("a command");
         command.flags = FLAGS;
         let matches = route::leaf(&command)
@@ -226,7 +227,7 @@ mod tests {
         assert_eq!(global.project, None);
         assert_eq!(
             matches
-                .get_many::<String>("project")
+                .get_many::<String>("--project")
                 .unwrap()
                 .collect::<Vec<_>>(),
             ["{id: p}"]
@@ -236,7 +237,8 @@ mod tests {
     /// The generator keeps the names of the hand-written top-level commands free.
     #[test]
     fn the_generators_root_commands_are_the_hand_written_ones() {
-        let names: BTreeSet<&str> = root().get_subcommands().map(|c| c.get_name()).collect();
+        let root = root();
+        let names: BTreeSet<&str> = root.get_subcommands().map(|c| c.get_name()).collect();
         let reserved: BTreeSet<&str> = codegen::ROOT_COMMANDS.iter().copied().collect();
         assert_eq!(names, reserved);
     }

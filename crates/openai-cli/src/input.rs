@@ -17,7 +17,7 @@ use openai_runtime::encode_path;
 use openai_runtime::table::{Command, Flag, Kind, Target};
 use serde_json::{Map, Value};
 
-use crate::route::positional_id;
+use crate::route::{flag_id, positional_id};
 
 /// The pieces of one request.
 #[derive(Debug, Default, Clone)]
@@ -134,7 +134,7 @@ pub fn gather(
 /// The value of `flag` (and of its positional twin), when given.
 fn flag_value(flag: &Flag, matches: &ArgMatches) -> Result<Option<Value>, String> {
     let mut given: Vec<&String> = matches
-        .try_get_many::<String>(flag.long)
+        .try_get_many::<String>(&flag_id(flag))
         .ok()
         .flatten()
         .map(|values| values.collect())
@@ -170,7 +170,7 @@ fn dotted(
 ) -> Result<(), String> {
     let mut object = Map::new();
     for field in flag.fields {
-        if let Some(text) = one(matches, field.long) {
+        if let Some(text) = one(matches, &flag_id(field)) {
             let value = convert(field, text)?;
             object.insert(field.key.to_owned(), value);
         }

@@ -170,7 +170,7 @@ pub fn leaf(command: &Command) -> clap::Command {
                 Arg::new(positional_id(flag))
                     .value_name(flag.value_name.to_owned())
                     .help(format!("The same as --{}.", flag.long))
-                    .conflicts_with(flag.long),
+                    .conflicts_with(flag_id(flag)),
             );
         }
         for field in flag.fields {
@@ -208,6 +208,12 @@ pub fn hidden_globals(cli: clap::Command) -> clap::Command {
     })
 }
 
+/// The clap id of a command's flag: apart from the global options' ids
+/// (their field names), which a flag may share a long name with.
+pub fn flag_id(flag: &Flag) -> String {
+    format!("--{}", flag.long)
+}
+
 /// The clap id of a path parameter's positional twin.
 pub fn positional_id(flag: &Flag) -> String {
     format!("{}#positional", flag.long)
@@ -216,7 +222,7 @@ pub fn positional_id(flag: &Flag) -> String {
 /// The id of a dotted flag (`expires-after.seconds`) is its long name.
 fn arg(flag: &Flag, parent: Option<&Flag>) -> Arg {
     // A dotted flag's long name is whole already (`expires-after.seconds`).
-    let mut arg = Arg::new(flag.long)
+    let mut arg = Arg::new(flag_id(flag))
         .long(flag.long)
         .value_name(flag.value_name.to_owned())
         .help(flag.help.to_owned());
