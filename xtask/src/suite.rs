@@ -19,7 +19,9 @@ use crate::conformance::{Steady, install_steady, steady_version};
 use crate::util;
 
 const CALL_TIMEOUT: Duration = Duration::from_secs(60);
-const STDERR_LINES: usize = 8;
+/// Of stderr, blank lines left out; of stdin, in a failure's report.
+const STDERR_LINES: usize = 12;
+const STDIN_LINES: usize = 6;
 const USAGE: &str =
     "usage: cargo xtask official-suite REPO_DIR [--steady-spec PATH] [--filter SUBSTR]";
 
@@ -308,13 +310,22 @@ fn report(invocations: &[Invocation], results: &[Outcome]) -> usize {
         };
         println!("\nFAIL {}:{} {} ({exit})", inv.file, inv.line, inv.test);
         println!("  openai --base-url MOCK {}", shown_args(&inv.args));
-        if !inv.stdin.is_empty() {
+        let stdin = shown(&inv.stdin);
+        let stdin_lines = stdin.lines().count();
+        if stdin_lines > 0 {
             println!("  stdin:");
-            for line in shown(&inv.stdin).lines() {
+            for line in stdin.lines().take(STDIN_LINES) {
                 println!("    | {line}");
             }
+            if stdin_lines > STDIN_LINES {
+                println!("    | ... ({} more lines)", stdin_lines - STDIN_LINES);
+            }
         }
-        for line in outcome.stderr.lines().take(STDERR_LINES) {
+        let stderr = outcome
+            .stderr
+            .lines()
+            .filter(|line| !line.trim().is_empty());
+        for line in stderr.take(STDERR_LINES) {
             println!("  ! {}", printable(line));
         }
     }
@@ -577,23 +588,11 @@ fn package_consts(sources: &BTreeMap<String, String>) -> HashMap<String, Value> 
             continue;
         };
         for at in 0..tokens.len() {
-            if let [
-                Token {
-                    tok: Tok::Ident(keyword),
-                    ..
-                },
-                Token {
-                    tok: Tok::Ident(name),
-                    ..
-                },
-                Token {
-                    tok: Tok::Punct('='),
-                    ..
-                },
-                ..,
-            ] = &tokens[at..]
-                && keyword == "const"
-            {
+            let (Some("const"), Some(name)) = (ident_at(&tokens, at), ident_at(&tokens, at + 1))
+            else {
+                continue;
+            };
+            if punct_at(&tokens, at + 2, '=') {
                 let mut eval = Eval {
                     tokens: &tokens,
                     pos: at + 3,
@@ -601,12 +600,23 @@ fn package_consts(sources: &BTreeMap<String, String>) -> HashMap<String, Value> 
                     files: &mut files,
                 };
                 if let Some(value) = eval.expr() {
-                    consts.insert(name.clone(), value);
+                    consts.insert(name.to_owned(), value);
                 }
             }
         }
     }
     consts
+}
+
+fn ident_at(tokens: &[Token], at: usize) -> Option<&str> {
+    match tokens.get(at).map(|t| &t.tok) {
+        Some(Tok::Ident(name)) => Some(name),
+        _ => None,
+    }
+}
+
+fn punct_at(tokens: &[Token], at: usize, c: char) -> bool {
+    tokens.get(at).is_some_and(|t| t.tok == Tok::Punct(c))
 }
 
 #[derive(Debug, Default)]
@@ -629,11 +639,8 @@ fn parse_go(
     let mut vars = consts.clone();
     let mut parsed = Parsed::default();
     let (mut test, mut subtest) = (String::new(), None::<String>);
-    let ident = |at: usize| match tokens.get(at).map(|t| &t.tok) {
-        Some(Tok::Ident(name)) => Some(name.as_str()),
-        _ => None,
-    };
-    let punct = |at: usize, c: char| tokens.get(at).is_some_and(|t| t.tok == Tok::Punct(c));
+    let ident = |at| ident_at(&tokens, at);
+    let punct = |at, c| punct_at(&tokens, at, c);
     for at in 0..tokens.len() {
         let Some(word) = ident(at) else {
             continue;
@@ -963,6 +970,12 @@ func TestUnreadable(t *testing.T) {
             1,
             "bytes that are not UTF-8 are no argument"
         );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn dev_null_is_seen_as_intact() {
+        assert!(dev_null_is_intact());
     }
 
     #[test]
