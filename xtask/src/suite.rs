@@ -80,6 +80,9 @@ pub fn run(args: &[&str]) -> Result<(), String> {
     if let Some(filter) = &filter {
         invocations.retain(|inv| inv.describe().contains(filter.as_str()));
         println!("==> {} of them match `{filter}`", invocations.len());
+        if invocations.is_empty() {
+            return Err(format!("no invocation matches `{filter}`"));
+        }
     }
 
     println!("==> building openai");
