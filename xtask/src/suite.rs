@@ -22,6 +22,9 @@ const CALL_TIMEOUT: Duration = Duration::from_secs(60);
 /// Of stderr, blank lines left out; of stdin, in a failure's report.
 const STDERR_LINES: usize = 12;
 const STDIN_LINES: usize = 6;
+/// Some tests pass `--output /dev/null`: a CLI that replaced the file there would break
+/// the machine, so the runner checks it and says so loudly.
+const DEV_NULL_BROKEN: &str = "/dev/null IS NOT A CHARACTER DEVICE: restore it (as root: rm /dev/null; mknod -m 666 /dev/null c 1 3)";
 const USAGE: &str =
     "usage: cargo xtask official-suite REPO_DIR [--steady-spec PATH] [--filter SUBSTR]";
 
@@ -112,7 +115,7 @@ pub fn run(args: &[&str]) -> Result<(), String> {
         if null_was_fine && inv.writes_dev_null() && !dev_null_is_intact() {
             server.guard.stop();
             return Err(format!(
-                "{}\nSTOPPED: /dev/null IS NO LONGER A CHARACTER DEVICE after `{}`",
+                "{}\nSTOPPED after `{}`:\n{DEV_NULL_BROKEN}",
                 "!".repeat(72),
                 inv.describe()
             ));
@@ -124,11 +127,9 @@ pub fn run(args: &[&str]) -> Result<(), String> {
     let failed = report(&invocations, &results);
     if !dev_null_is_intact() {
         eprintln!("{}", "!".repeat(72));
-        eprintln!(
-            "xtask: /dev/null IS NOT A CHARACTER DEVICE: restore it (mknod -m 666 /dev/null c 1 3)"
-        );
+        eprintln!("xtask: {DEV_NULL_BROKEN}");
         eprintln!("{}", "!".repeat(72));
-        return Err("/dev/null was replaced".into());
+        return Err("/dev/null is not a character device".into());
     }
     if failed > 0 || !unreadable.is_empty() {
         return Err(format!(
