@@ -739,9 +739,7 @@ impl Flag {
                         TypeRef::Boolean => "true or false.".to_owned(),
                         _ => "A string.".to_owned(),
                     },
-                    FlagValue::Enum { values, .. } => {
-                        format!("One of: {} (others pass as given).", values.join(", "))
-                    }
+                    FlagValue::Enum { .. } => "One of the values below.".to_owned(),
                     FlagValue::Const(value) => format!("Always `{value}`."),
                     FlagValue::File => "A file's path, or - for stdin.".to_owned(),
                     FlagValue::Document => "JSON or YAML; a plain word is a string.".to_owned(),
@@ -755,6 +753,12 @@ impl Flag {
                 }
             }
         };
+        if let FlagValue::Enum { values, .. } = &self.value {
+            text.push_str(&format!(
+                " [values: {}; others pass as given]",
+                values.join(", ")
+            ));
+        }
         if self.repeated {
             text.push_str(" [repeatable]");
         }

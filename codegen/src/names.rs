@@ -64,6 +64,7 @@ pub fn kebab(name: &str) -> String {
 /// The singular of a plural field name, for repeatable CLI flags
 /// (`part_ids` -> `part_id`). Only the plain English `s` plural.
 pub fn singular(name: &str) -> String {
+    let name = name.strip_suffix("[]").unwrap_or(name);
     match name.strip_suffix('s') {
         Some(stem) if !stem.is_empty() && !stem.ends_with('s') => stem.to_owned(),
         _ => name.to_owned(),

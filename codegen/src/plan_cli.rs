@@ -173,7 +173,8 @@ impl Planner<'_> {
             key: api.clone(),
         };
         match self.shape(&field.ty) {
-            Shape::Constant(_) => return None,
+            // Sent anyway; the flag is there for the official CLI's scripts.
+            Shape::Constant(value) => flag.value = FlagValue::Const(value),
             Shape::Value(value) => flag.value = value,
             Shape::List(item) => {
                 flag.long = kebab(&singular(api));
@@ -188,6 +189,12 @@ impl Planner<'_> {
                 let fields = fields
                     .iter()
                     .filter_map(|sub| self.dotted_flag(field, sub))
+                    .map(|mut sub| {
+                        // `--message.content` makes one item of `messages`.
+                        let tail = sub.long.split_once('.').map(|(_, t)| t.to_owned());
+                        sub.long = format!("{}.{}", flag.long, tail.unwrap_or_default());
+                        sub
+                    })
                     .collect();
                 flag.value = FlagValue::Object { fields };
             }

@@ -169,7 +169,9 @@ fn flag(flag: &Flag) -> TokenStream {
         FlagValue::Const(value) => (quote!(Kind::Const(#value)), Vec::new()),
         FlagValue::File => (quote!(Kind::File), Vec::new()),
         FlagValue::Document => (quote!(Kind::Document), Vec::new()),
-        FlagValue::Object { fields } => (quote!(Kind::Document), fields.clone()),
+        // A list's items may be anything; only a single object is checked.
+        FlagValue::Object { fields } if flag.repeated => (quote!(Kind::Document), fields.clone()),
+        FlagValue::Object { fields } => (quote!(Kind::Object), fields.clone()),
     };
     let fields = fields.iter().map(self::flag);
     let list = flag.repeated;

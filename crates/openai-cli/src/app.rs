@@ -24,7 +24,16 @@ pub fn run(global: &Global, command: &Command, matches: &ArgMatches) -> ExitCode
         Ok(client) => client,
         Err(code) => return code,
     };
-    let document = if command.flags.is_empty() {
+    // A file flag given `-` takes stdin as its bytes; then no document is read.
+    let stdin_file = command.flags.iter().any(|flag| {
+        flag.kind == Kind::File
+            && matches
+                .try_get_many::<String>(&crate::route::flag_id(flag))
+                .ok()
+                .flatten()
+                .is_some_and(|mut values| values.any(|v| openai_runtime::cli::is_stdin(v.as_ref())))
+    });
+    let document = if command.flags.is_empty() || stdin_file {
         None
     } else {
         match stdin::document() {
@@ -74,8 +83,10 @@ pub fn run(global: &Global, command: &Command, matches: &ArgMatches) -> ExitCode
                 Err(Failure::Io(message)) => fail(FAILURE, &message),
             }
         }
-        ReplyKind::Empty => match runtime.block_on(client.execute::<()>(request)) {
+        // Whatever a bodiless reply carries (`{}`, nothing) is not printed.
+        ReplyKind::Empty => match runtime.block_on(client.execute::<IgnoredAny>(request)) {
             Ok(_) => ExitCode::SUCCESS,
+            Err(Error::Decode { status, .. }) if status.is_success() => ExitCode::SUCCESS,
             Err(err) => print_error(global, &err),
         },
         ReplyKind::Json | ReplyKind::Text(_) if command.paging == Paging::None || raw(global) => {

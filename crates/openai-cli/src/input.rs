@@ -72,8 +72,8 @@ pub fn gather(
         };
         return Err(format!(
             "missing {}: give {them}, or as {} in a JSON or YAML object on stdin",
-            missing.join(", "),
-            keys.join(", ")
+            and_list(&missing),
+            and_list(&keys)
         ));
     }
 
@@ -212,9 +212,9 @@ fn convert_item(flag: &Flag, text: &str) -> Result<Value, String> {
 fn convert(flag: &Flag, text: &str) -> Result<Value, String> {
     let bad = |what: &str| {
         format!(
-            "--{}: `{}` is not {what}",
-            flag.long,
-            crate::output::escape(text, false)
+            "invalid value '{}' for --{}: not {what}",
+            crate::output::escape(text, false),
+            flag.long
         )
     };
     Ok(match flag.kind {
@@ -240,10 +240,21 @@ fn convert(flag: &Flag, text: &str) -> Result<Value, String> {
             "false" => Value::Bool(false),
             _ => return Err(bad("true or false")),
         },
+        Kind::Object => openai_runtime::cli::parse_object(text)
+            .map_err(|err| format!("--{}: {err}", flag.long))?,
         // A word that is neither JSON nor YAML is a string, as written.
         Kind::Document => openai_runtime::cli::parse_document(text)
             .unwrap_or_else(|_| Value::String(text.to_owned())),
     })
+}
+
+/// `a`, `a and b`, `a, b and c`.
+fn and_list(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
 }
 
 fn scalar_text(value: &Value) -> Option<String> {

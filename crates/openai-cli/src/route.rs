@@ -9,7 +9,7 @@
 use std::ffi::OsString;
 
 use clap::{Arg, ArgAction, Args};
-use openai_runtime::table::{Command, Flag, Group, Kind, Paging, ReplyKind, Target};
+use openai_runtime::table::{Command, Flag, Group, Kind, ReplyKind, Target};
 
 use crate::generated::commands::{ALL, GROUPS};
 use crate::options::Global;
@@ -177,7 +177,8 @@ pub fn leaf(command: &Command) -> clap::Command {
             cli = cli.arg(arg(field, Some(flag)));
         }
     }
-    if command.paging != Paging::None || command.stream.is_some() {
+    // Every command takes it, as in the official CLI; it caps lists and streams.
+    {
         cli = cli.arg(
             Arg::new("max-items")
                 .long("max-items")
@@ -201,9 +202,23 @@ pub fn leaf(command: &Command) -> clap::Command {
 
 /// Adds the global options to `cli`, hidden from its help.
 pub fn hidden_globals(cli: clap::Command) -> clap::Command {
-    let cli = Global::augment_args(cli);
-    let ids: Vec<clap::Id> = cli.get_arguments().map(|a| a.get_id().clone()).collect();
-    ids.into_iter().fold(cli, |cli, id| {
+    let globals: Vec<clap::Id> = Global::augment_args(clap::Command::new("openai"))
+        .get_arguments()
+        .map(|a| a.get_id().clone())
+        .collect();
+    // `augment_args` would put `Global`'s doc comment in place of the command's.
+    let about = cli.get_about().cloned();
+    let long_about = cli.get_long_about().cloned();
+    // A global option given before and after the command: the last wins.
+    let mut cli = Global::augment_args(cli).args_override_self(true);
+    cli = match about {
+        Some(about) => cli.about(about),
+        None => cli.about(None::<&str>),
+    };
+    if let Some(long_about) = long_about {
+        cli = cli.long_about(long_about);
+    }
+    globals.into_iter().fold(cli, |cli, id| {
         cli.mut_arg(id, |a| a.hide(true).global(false))
     })
 }
@@ -228,6 +243,10 @@ fn arg(flag: &Flag, parent: Option<&Flag>) -> Arg {
         .help(flag.help.to_owned());
     if flag.list && parent.is_none() {
         arg = arg.action(ArgAction::Append);
+    }
+    if flag.kind != Kind::Boolean {
+        // `--frequency-penalty -2`, a PEM that starts with `-----BEGIN`.
+        arg = arg.allow_hyphen_values(true);
     }
     if flag.kind == Kind::Boolean {
         // `--store`, `--store=true`, `--stream false`.

@@ -115,6 +115,8 @@ pub enum Kind {
     File,
     /// JSON or YAML text; a plain word is a string.
     Document,
+    /// A JSON or YAML object (or `null`).
+    Object,
 }
 
 /// One flag of a command.

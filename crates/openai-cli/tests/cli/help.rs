@@ -83,11 +83,11 @@ async fn resource_help() {
     );
     let flat = run.stdout.split_whitespace().collect::<Vec<_>>().join(" ");
     for needle in [
-        "cancel Cancel upload",
-        "complete Complete upload",
-        "create Create upload",
-        "parts Operations on parts",
-        "upload Upload a file: create an Upload, send its Parts in parallel, and complete it",
+        "cancel Cancel a pending Upload.",
+        "complete Complete an Upload from its Parts, in order.",
+        "create Create an Upload to add Parts to.",
+        "parts The Parts of an Upload.",
+        "upload Upload a whole file in parts, in parallel, resumably.",
     ] {
         assert!(
             flat.contains(needle),
@@ -102,7 +102,7 @@ async fn method_help_comes_from_the_spec() {
     let run = offline(&["uploads", "cancel", "--help"]).await;
     assert_eq!(run.code, 0, "{run:?}");
     let help = run.stdout;
-    assert!(help.starts_with("Cancels the Upload. No Parts may be added after an Upload is cancelled.\n\nReturns the Upload object with status `cancelled`.\n"), "{help}");
+    assert!(help.starts_with("Cancel a pending Upload.\n\n"), "{help}");
     assert!(help.contains("Usage: openai uploads cancel "), "{help}");
     assert!(help.contains("--upload-id <UPLOAD_ID>"), "{help}");
     assert!(help.contains("[UPLOAD_ID]"), "{help}");

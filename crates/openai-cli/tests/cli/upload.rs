@@ -540,8 +540,8 @@ fn help_and_completion_know_the_command() {
     };
     let group = run(&["uploads", "--help"]);
     let flat = group.split_whitespace().collect::<Vec<_>>().join(" ");
-    assert!(flat.contains("upload Upload a file"), "{group}");
-    assert!(flat.contains("cancel Cancel upload"), "{group}");
+    assert!(flat.contains("upload Upload a whole file"), "{group}");
+    assert!(flat.contains("cancel Cancel a pending Upload."), "{group}");
 
     let help = run(&["uploads", "upload", "--help"]);
     for needle in [

@@ -38,7 +38,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[Command {
             long: "model",
             key: "model",
             value_name: "MODEL",
-            help: "One of: text-embedding-ada-002, text-embedding-3-small, text-embedding-3-large (others pass as given). [required]",
+            help: "One of the values below. [values: text-embedding-ada-002, text-embedding-3-small, text-embedding-3-large; others pass as given] [required]",
             target: Target::Body,
             kind: Kind::Enum(&[
                 "text-embedding-ada-002",
@@ -54,7 +54,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[Command {
             long: "encoding-format",
             key: "encoding_format",
             value_name: "ENCODING_FORMAT",
-            help: "One of: float, base64 (others pass as given).",
+            help: "One of the values below. [values: float, base64; others pass as given]",
             target: Target::Body,
             kind: Kind::Enum(&["float", "base64"]),
             list: false,

@@ -152,7 +152,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
                 long: "order",
                 key: "order",
                 value_name: "ORDER",
-                help: "One of: asc, desc (others pass as given).",
+                help: "One of the values below. [values: asc, desc; others pass as given]",
                 target: Target::Query,
                 kind: Kind::Enum(&["asc", "desc"]),
                 list: false,

@@ -39,7 +39,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
                 long: "include",
                 key: "include",
                 value_name: "INCLUDE",
-                help: "One of: file_search_call.results, web_search_call.results, web_search_call.action.sources, message.input_image.image_url, computer_call_output.output.image_url, code_interpreter_call.outputs, reasoning.encrypted_content, message.output_text.logprobs (others pass as given). [repeatable]",
+                help: "One of the values below. [values: file_search_call.results, web_search_call.results, web_search_call.action.sources, message.input_image.image_url, computer_call_output.output.image_url, code_interpreter_call.outputs, reasoning.encrypted_content, message.output_text.logprobs; others pass as given] [repeatable]",
                 target: Target::Query,
                 kind: Kind::Enum(&[
                     "file_search_call.results",
@@ -159,7 +159,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
                 long: "order",
                 key: "order",
                 value_name: "ORDER",
-                help: "One of: asc, desc (others pass as given).",
+                help: "One of the values below. [values: asc, desc; others pass as given]",
                 target: Target::Query,
                 kind: Kind::Enum(&["asc", "desc"]),
                 list: false,
@@ -183,7 +183,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
                 long: "include",
                 key: "include",
                 value_name: "INCLUDE",
-                help: "One of: file_search_call.results, web_search_call.results, web_search_call.action.sources, message.input_image.image_url, computer_call_output.output.image_url, code_interpreter_call.outputs, reasoning.encrypted_content, message.output_text.logprobs (others pass as given). [repeatable]",
+                help: "One of the values below. [values: file_search_call.results, web_search_call.results, web_search_call.action.sources, message.input_image.image_url, computer_call_output.output.image_url, code_interpreter_call.outputs, reasoning.encrypted_content, message.output_text.logprobs; others pass as given] [repeatable]",
                 target: Target::Query,
                 kind: Kind::Enum(&[
                     "file_search_call.results",
@@ -246,7 +246,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
                 long: "include",
                 key: "include",
                 value_name: "INCLUDE",
-                help: "One of: file_search_call.results, web_search_call.results, web_search_call.action.sources, message.input_image.image_url, computer_call_output.output.image_url, code_interpreter_call.outputs, reasoning.encrypted_content, message.output_text.logprobs (others pass as given). [repeatable]",
+                help: "One of the values below. [values: file_search_call.results, web_search_call.results, web_search_call.action.sources, message.input_image.image_url, computer_call_output.output.image_url, code_interpreter_call.outputs, reasoning.encrypted_content, message.output_text.logprobs; others pass as given] [repeatable]",
                 target: Target::Query,
                 kind: Kind::Enum(&[
                     "file_search_call.results",

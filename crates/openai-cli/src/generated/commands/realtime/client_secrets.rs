@@ -28,7 +28,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[Command {
             value_name: "EXPIRES_AFTER",
             help: "A JSON or YAML object; dotted flags set single fields.",
             target: Target::Body,
-            kind: Kind::Document,
+            kind: Kind::Object,
             list: false,
             required: false,
             positional: false,

@@ -101,7 +101,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
                 positional: false,
                 fields: &[
                     Flag {
-                        long: "files.file-id",
+                        long: "file.file-id",
                         key: "file_id",
                         value_name: "FILE_ID",
                         help: "A string.",
@@ -113,7 +113,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
                         fields: &[],
                     },
                     Flag {
-                        long: "files.chunking-strategy",
+                        long: "file.chunking-strategy",
                         key: "chunking_strategy",
                         value_name: "CHUNKING_STRATEGY",
                         help: "JSON or YAML; a plain word is a string.",
@@ -125,7 +125,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
                         fields: &[],
                     },
                     Flag {
-                        long: "files.attributes",
+                        long: "file.attributes",
                         key: "attributes",
                         value_name: "ATTRIBUTES",
                         help: "JSON or YAML; a plain word is a string.",
@@ -156,7 +156,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
                 value_name: "ATTRIBUTES",
                 help: "A JSON or YAML object; dotted flags set single fields.",
                 target: Target::Body,
-                kind: Kind::Document,
+                kind: Kind::Object,
                 list: false,
                 required: false,
                 positional: false,
@@ -223,7 +223,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
                 long: "order",
                 key: "order",
                 value_name: "ORDER",
-                help: "One of: asc, desc (others pass as given).",
+                help: "One of the values below. [values: asc, desc; others pass as given]",
                 target: Target::Query,
                 kind: Kind::Enum(&["asc", "desc"]),
                 list: false,
@@ -259,7 +259,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
                 long: "filter",
                 key: "filter",
                 value_name: "FILTER",
-                help: "One of: in_progress, completed, failed, cancelled (others pass as given).",
+                help: "One of the values below. [values: in_progress, completed, failed, cancelled; others pass as given]",
                 target: Target::Query,
                 kind: Kind::Enum(&["in_progress", "completed", "failed", "cancelled"]),
                 list: false,

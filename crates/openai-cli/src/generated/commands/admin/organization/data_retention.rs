@@ -43,7 +43,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
             long: "retention-type",
             key: "retention_type",
             value_name: "RETENTION_TYPE",
-            help: "One of: zero_data_retention, modified_abuse_monitoring, enhanced_zero_data_retention, enhanced_modified_abuse_monitoring (others pass as given). [required]",
+            help: "One of the values below. [values: zero_data_retention, modified_abuse_monitoring, enhanced_zero_data_retention, enhanced_modified_abuse_monitoring; others pass as given] [required]",
             target: Target::Body,
             kind: Kind::Enum(&[
                 "zero_data_retention",

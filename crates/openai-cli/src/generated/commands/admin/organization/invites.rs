@@ -39,7 +39,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
                 long: "role",
                 key: "role",
                 value_name: "ROLE",
-                help: "One of: reader, owner (others pass as given). [required]",
+                help: "One of the values below. [values: reader, owner; others pass as given] [required]",
                 target: Target::Body,
                 kind: Kind::Enum(&["reader", "owner"]),
                 list: false,
@@ -59,7 +59,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
                 positional: false,
                 fields: &[
                     Flag {
-                        long: "projects.id",
+                        long: "project.id",
                         key: "id",
                         value_name: "ID",
                         help: "A string.",
@@ -71,10 +71,10 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
                         fields: &[],
                     },
                     Flag {
-                        long: "projects.role",
+                        long: "project.role",
                         key: "role",
                         value_name: "ROLE",
-                        help: "One of: member, owner (others pass as given).",
+                        help: "One of the values below. [values: member, owner; others pass as given]",
                         target: Target::Body,
                         kind: Kind::Enum(&["member", "owner"]),
                         list: false,

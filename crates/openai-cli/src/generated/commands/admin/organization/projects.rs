@@ -80,7 +80,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
                 long: "residency",
                 key: "residency",
                 value_name: "RESIDENCY",
-                help: "One of: GLOBAL, US_STORAGE_PROCESSING, EU_STORAGE_PROCESSING, JP_STORAGE, KR_STORAGE, CA_STORAGE, SG_STORAGE, IN_STORAGE, AU_STORAGE, GB_STORAGE, AE_STORAGE, AE_STORAGE_PROCESSING (others pass as given).",
+                help: "One of the values below. [values: GLOBAL, US_STORAGE_PROCESSING, EU_STORAGE_PROCESSING, JP_STORAGE, KR_STORAGE, CA_STORAGE, SG_STORAGE, IN_STORAGE, AU_STORAGE, GB_STORAGE, AE_STORAGE, AE_STORAGE_PROCESSING; others pass as given]",
                 target: Target::Body,
                 kind: Kind::Enum(&[
                     "GLOBAL",

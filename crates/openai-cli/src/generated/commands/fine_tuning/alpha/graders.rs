@@ -41,7 +41,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
                 value_name: "ITEM",
                 help: "A JSON or YAML object; dotted flags set single fields.",
                 target: Target::Body,
-                kind: Kind::Document,
+                kind: Kind::Object,
                 list: false,
                 required: false,
                 positional: false,

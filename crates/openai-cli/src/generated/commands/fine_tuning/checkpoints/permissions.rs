@@ -162,7 +162,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
                 long: "order",
                 key: "order",
                 value_name: "ORDER",
-                help: "One of: ascending, descending (others pass as given).",
+                help: "One of the values below. [values: ascending, descending; others pass as given]",
                 target: Target::Query,
                 kind: Kind::Enum(&["ascending", "descending"]),
                 list: false,

@@ -108,7 +108,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
                 long: "owner-project-access",
                 key: "owner_project_access",
                 value_name: "OWNER_PROJECT_ACCESS",
-                help: "One of: active, inactive, any (others pass as given).",
+                help: "One of the values below. [values: active, inactive, any; others pass as given]",
                 target: Target::Query,
                 kind: Kind::Enum(&["active", "inactive", "any"]),
                 list: false,

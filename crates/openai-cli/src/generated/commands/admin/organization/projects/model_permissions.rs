@@ -95,7 +95,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
                 long: "mode",
                 key: "mode",
                 value_name: "MODE",
-                help: "One of: allow_list, deny_list (others pass as given). [required]",
+                help: "One of the values below. [values: allow_list, deny_list; others pass as given] [required]",
                 target: Target::Body,
                 kind: Kind::Enum(&["allow_list", "deny_list"]),
                 list: false,

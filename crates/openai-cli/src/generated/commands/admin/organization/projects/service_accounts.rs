@@ -260,7 +260,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
                 long: "role",
                 key: "role",
                 value_name: "ROLE",
-                help: "One of: member, owner (others pass as given).",
+                help: "One of the values below. [values: member, owner; others pass as given]",
                 target: Target::Body,
                 kind: Kind::Enum(&["member", "owner"]),
                 list: false,
