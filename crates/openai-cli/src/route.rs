@@ -279,7 +279,8 @@ pub fn tree(deep: bool) -> clap::Command {
 }
 
 fn group_command(group: &Group, deep: bool) -> clap::Command {
-    let mut cli = clap::Command::new(group.name.to_owned())
+    let mut cli = hidden_globals(clap::Command::new(group.name.to_owned()))
+        .after_help(GLOBALS_POINTER)
         .about(group.doc.to_owned())
         .subcommand_required(true)
         .arg_required_else_help(true);
@@ -297,6 +298,13 @@ fn group_command(group: &Group, deep: bool) -> clap::Command {
     }
     for (name, doc) in group.hand_written {
         let sub = crate::upload::subcommand(group.name, name)
+            .map(|sub| {
+                let after = match sub.get_after_help() {
+                    Some(text) => format!("{text}\n\n{GLOBALS_POINTER}"),
+                    None => GLOBALS_POINTER.to_owned(),
+                };
+                hidden_globals(sub).after_help(after)
+            })
             .unwrap_or_else(|| clap::Command::new(*name))
             .about(*doc);
         cli = cli.subcommand(sub);
