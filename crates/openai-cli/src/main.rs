@@ -50,13 +50,8 @@ fn main() -> ExitCode {
             let Some(cli) = upload::subcommand(group, name) else {
                 return exit::fail(exit::USAGE, &format!("`{group} {name}` is not built in"));
             };
-            let after = match cli.get_after_help() {
-                Some(text) => format!("{text}\n\n{}", route::GLOBALS_POINTER),
-                None => route::GLOBALS_POINTER.to_owned(),
-            };
-            let cli = route::hidden_globals(cli)
-                .bin_name(format!("openai {} {name}", group.replace(':', " ")))
-                .after_help(after);
+            let cli = route::with_pointer(route::hidden_globals(cli))
+                .bin_name(format!("openai {} {name}", group.replace(':', " ")));
             let parsed = cli.try_get_matches_from(args).and_then(|matches| {
                 Ok((
                     Global::from_arg_matches(&matches)?,

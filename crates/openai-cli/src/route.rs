@@ -138,9 +138,8 @@ pub fn leaf(command: &Command) -> clap::Command {
         .bin_name(bin)
         .about(command.about.to_owned())
         .long_about(long_about(command))
-        .after_help(GLOBALS_POINTER)
         .disable_version_flag(true);
-    cli = hidden_globals(cli);
+    cli = with_pointer(hidden_globals(cli));
     // A command's own flag wins over a global one of the same name, as in
     // the official CLI (`admin:organization:invites create --project` is
     // the invite's project; `OPENAI_PROJECT_ID` still sets the header).
@@ -273,9 +272,22 @@ fn long_about(command: &Command) -> String {
 /// group by its official name (`uploads:parts`) and nested (`uploads
 /// parts`), each command by name, without their flags unless `deep`.
 pub fn tree(deep: bool) -> clap::Command {
-    GROUPS.iter().fold(crate::cli::root(), |root, group| {
+    let mut root = crate::cli::root();
+    for name in ["completion", "@completion"] {
+        root = root.mut_subcommand(name, |sub| with_pointer(hidden_globals(sub)));
+    }
+    GROUPS.iter().fold(root, |root, group| {
         root.subcommand(group_command(group, deep))
     })
+}
+
+/// Ends `cli`'s help with [`GLOBALS_POINTER`].
+pub fn with_pointer(cli: clap::Command) -> clap::Command {
+    let after = match cli.get_after_help() {
+        Some(text) => format!("{text}\n\n{GLOBALS_POINTER}"),
+        None => GLOBALS_POINTER.to_owned(),
+    };
+    cli.after_help(after)
 }
 
 fn group_command(group: &Group, deep: bool) -> clap::Command {
@@ -298,13 +310,7 @@ fn group_command(group: &Group, deep: bool) -> clap::Command {
     }
     for (name, doc) in group.hand_written {
         let sub = crate::upload::subcommand(group.name, name)
-            .map(|sub| {
-                let after = match sub.get_after_help() {
-                    Some(text) => format!("{text}\n\n{GLOBALS_POINTER}"),
-                    None => GLOBALS_POINTER.to_owned(),
-                };
-                hidden_globals(sub).after_help(after)
-            })
+            .map(|sub| with_pointer(hidden_globals(sub)))
             .unwrap_or_else(|| clap::Command::new(*name))
             .about(*doc);
         cli = cli.subcommand(sub);
