@@ -23,13 +23,14 @@
 //! file must still have its first size and modification time
 //! ([`Parts::check_unchanged`]).
 
+use std::collections::VecDeque;
 use std::fs::File;
 use std::io;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use md5::{Digest as _, Md5};
 use tokio::sync::oneshot;
 use xxhash_rust::xxh3::Xxh3;
@@ -75,6 +76,7 @@ pub(super) struct Parts {
     /// The file as it was when the Upload was created.
     identity: Identity,
     checks: Checks,
+    spare: Spare,
 }
 
 impl Parts {
@@ -84,6 +86,7 @@ impl Parts {
             path,
             identity,
             checks: Checks(Mutex::new(vec![None; parts])),
+            spare: Spare::default(),
         })
     }
 
@@ -128,6 +131,7 @@ fn attempt(
         range,
         done: 0,
         hash: Box::new(Xxh3::new()),
+        lent: VecDeque::new(),
     };
     let first = state.next_chunk(FIRST_CHUNK);
     futures_util::stream::unfold(Some(Step::Ready(first, state)), |step| async move {
@@ -168,6 +172,9 @@ struct Attempt {
     range: Range,
     done: u64,
     hash: Box<Xxh3>,
+    /// The chunks handed out, until the connection is done with them and
+    /// their buffers can be used again.
+    lent: VecDeque<Bytes>,
 }
 
 impl Attempt {
@@ -175,17 +182,62 @@ impl Attempt {
     /// whole part matches what was read of it before. Blocking.
     fn next_chunk(&mut self, max: u64) -> io::Result<Bytes> {
         let Range { index, offset, len } = self.range;
-        let want = (len - self.done).min(max);
-        let mut chunk = vec![0u8; usize::try_from(want).map_err(io::Error::other)?];
+        let want = usize::try_from((len - self.done).min(max)).map_err(io::Error::other)?;
+        let mut chunk = self.buffer(want);
         let size = self.parts.identity.size;
         read_exact_at(&self.parts.file, &mut chunk, offset + self.done, size)?;
         self.hash.update(&chunk);
-        self.done += want;
+        self.done += want as u64;
         if self.done == len && !self.parts.checks.agree(index, self.hash.digest128()) {
             return Err(changed_part(index));
         }
-        Ok(Bytes::from(chunk))
+        let chunk = chunk.freeze();
+        self.lent.push_back(chunk.clone());
+        Ok(chunk)
     }
+
+    /// A buffer of `len` bytes: one the connection has finished with, if
+    /// any (neither allocated nor zeroed again), else a new one.
+    fn buffer(&mut self, len: usize) -> BytesMut {
+        for _ in 0..self.lent.len() {
+            match self.lent.pop_front().map(Bytes::try_into_mut) {
+                Some(Ok(buffer)) => self.parts.spare.put(buffer),
+                Some(Err(still_lent)) => self.lent.push_back(still_lent),
+                None => break,
+            }
+        }
+        match self.parts.spare.take() {
+            Some(mut buffer) => {
+                buffer.resize(len, 0);
+                buffer
+            }
+            None => BytesMut::zeroed(len),
+        }
+    }
+}
+
+/// Send buffers the connections are done with, for the next chunks.
+#[derive(Default)]
+struct Spare(Mutex<Vec<BytesMut>>);
+
+impl Spare {
+    /// At most this many are kept.
+    const MAX: usize = 16;
+
+    fn put(&self, buffer: BytesMut) {
+        let mut spare = lock(&self.0);
+        if spare.len() < Self::MAX && buffer.capacity() >= SEND_CHUNK as usize {
+            spare.push(buffer);
+        }
+    }
+
+    fn take(&self) -> Option<BytesMut> {
+        lock(&self.0).pop()
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// Per part, the hash of its bytes the first time they were read whole.
@@ -195,7 +247,7 @@ impl Checks {
     /// Keeps `hash` as part `index`'s if it is the first, else compares:
     /// false when the part's bytes differ from the first read's.
     fn agree(&self, index: usize, hash: u128) -> bool {
-        let mut hashes = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut hashes = lock(&self.0);
         match hashes.get_mut(index) {
             Some(Some(first)) => *first == hash,
             Some(slot) => {
@@ -434,6 +486,35 @@ mod tests {
         let err = collect(&parts, range).await.unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::InvalidData);
         assert!(err.to_string().contains("part 2 is not what"), "{err}");
+    }
+
+    #[test]
+    fn a_chunk_the_connection_is_done_with_is_read_into_again() {
+        let data: Vec<u8> = (0..2_000_000u32).map(|i| (i % 253) as u8).collect();
+        let (named, file) = file_with(&data);
+        let range = Range {
+            index: 0,
+            offset: 0,
+            len: 2_000_000,
+        };
+        let mut attempt = Attempt {
+            parts: parts_of(&named, file, 1),
+            range,
+            done: 0,
+            hash: Box::new(Xxh3::new()),
+            lent: VecDeque::new(),
+        };
+        let first = attempt.next_chunk(SEND_CHUNK).unwrap();
+        let second = attempt.next_chunk(SEND_CHUNK).unwrap();
+        let reused = first.as_ptr();
+        assert_eq!(&first[..], &data[..SEND_CHUNK as usize]);
+        drop(first);
+        // `second` is still out; the buffer of `first` is taken again.
+        let third = attempt.next_chunk(SEND_CHUNK).unwrap();
+        assert_eq!(third.as_ptr(), reused);
+        let at = 2 * SEND_CHUNK as usize;
+        assert_eq!(&third[..], &data[at..at + SEND_CHUNK as usize]);
+        assert_ne!(second.as_ptr(), reused);
     }
 
     #[tokio::test]
