@@ -19,11 +19,10 @@ Upload a file: create an Upload, send its Parts in parallel, and complete it.
 
 The file is sent in parts of --part-size bytes, at most --concurrency of them in flight at once, \
 each streamed from the file (a retry reads it again), so memory does not grow with the part size \
-or the file's: about 1 MiB per Part in flight, some 40 MiB in all at the defaults. Its md5 is \
+or the file's: about 1 MiB per Part in flight, under 64 MiB in all at the defaults. Its md5 is \
 computed by one reader going through the file alongside, and checked by the server on \
 completion; a Part whose bytes differ from one read to the next (the file changed) stops the \
-upload. Prints the completed Upload, with its File, as \
-the server sent it.
+upload. Prints the completed Upload, with its File, as the server sent it.
 
 A Part that fails on a connection error, a timeout, 408, 429 or a 5xx reply is sent again \
 (--part-retries times at most), after the wait the server asks for or a growing, jittered one; \
