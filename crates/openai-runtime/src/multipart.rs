@@ -520,6 +520,52 @@ mod tests {
     }
 
     #[test]
+    fn a_stream_part_is_made_anew_for_each_attempt() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let made = Arc::new(AtomicUsize::new(0));
+        let counter = made.clone();
+        let part = FilePart::from_stream("data.bin", 3, move || {
+            counter.fetch_add(1, Ordering::SeqCst);
+            futures_util::stream::iter([Ok(Bytes::from_static(b"abc"))])
+        });
+        assert_eq!(part.len(), 3);
+        assert_eq!(part.file_name(), "upload");
+        let text = format!("{part:?}");
+        assert!(text.contains("data.bin") && text.contains('3'), "{text}");
+        let form = Multipart::new().file("data", part);
+        for _ in 0..2 {
+            form.to_form(&ReadErrors::default()).unwrap();
+        }
+        assert_eq!(made.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn a_stream_error_is_recorded_against_the_path() {
+        use futures_util::StreamExt as _;
+        let errors = ReadErrors::default();
+        let failing = futures_util::stream::iter([
+            Ok(Bytes::from_static(b"ab")),
+            Err(io::Error::new(io::ErrorKind::InvalidData, "changed")),
+        ])
+        .boxed();
+        let passed: Vec<_> = recorded(failing, Arc::from(Path::new("x.bin")), errors.clone())
+            .collect()
+            .await;
+        assert!(passed[0].is_ok());
+        assert_eq!(
+            passed[1].as_ref().unwrap_err().kind(),
+            io::ErrorKind::InvalidData
+        );
+        match errors.take() {
+            Some(Error::File { path, source }) => {
+                assert_eq!(path, Path::new("x.bin"));
+                assert_eq!(source.to_string(), "changed");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
     fn describe_lists_fields() {
         let form = Multipart::new()
             .text("purpose", "batch")
