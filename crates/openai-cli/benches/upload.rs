@@ -9,6 +9,9 @@
 //! cargo bench -p openai-cli --bench upload
 //! ```
 //!
+//! BENCH_BASELINE=PATH runs another `openai` binary (say, one built from `main`) as one more
+//! client, in the same rounds.
+//!
 //! BENCH_ROUNDS=N (default 3), BENCH_PART_DELAY_MS=N (default 500), BENCH_PYTHON=0 to skip
 //! openai-python, BENCH_SPARSE=0 to skip the 8 GiB file, BENCH_DIR=DIR for the files (default
 //! `target/`; `/dev/shm` keeps them off a full disk).
@@ -221,12 +224,17 @@ fn run_scenario(
     })
     .expect("the fake starts");
     let with_floor = part_delay.is_zero();
+    let baseline = std::env::var_os("BENCH_BASELINE").map(PathBuf::from);
     let (mut floor, mut ours, mut theirs) = (Vec::new(), Vec::new(), Vec::new());
+    let mut base = Vec::new();
     for _ in 0..rounds {
         if with_floor {
             floor.push(floor_sample(file));
         }
         ours.push(upload_with_openai(bin, &fake, file));
+        if let Some(baseline) = &baseline {
+            base.push(upload_with_openai(baseline, &fake, file));
+        }
         if let Some(python) = python {
             theirs.push(upload_with_python(python, &fake, file));
         }
@@ -237,6 +245,9 @@ fn run_scenario(
     }
     let ours = Stats::of(&ours);
     ours.print("openai uploads upload (defaults)");
+    if baseline.is_some() {
+        Stats::of(&base).print("BENCH_BASELINE's openai (its defaults)");
+    }
     let python = python.map(|_| {
         let stats = Stats::of(&theirs);
         stats.print("openai-python upload_file_chunked");
