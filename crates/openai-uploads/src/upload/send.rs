@@ -13,8 +13,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use futures_util::StreamExt as _;
 use futures_util::stream::FuturesUnordered;
+use futures_util::{FutureExt as _, StreamExt as _};
 use tokio::time::MissedTickBehavior;
 
 use openai_runtime::{Error, FilePart, one_line};
@@ -101,24 +101,16 @@ impl Sender<'_> {
                 biased;
                 () = &mut *interrupt => return Err(Stop::Interrupted),
                 Some(done) = in_flight.next() => {
-                    let Done { index, len, attempts, result } = done;
-                    let part_id = result.map_err(Stop::Failed)?;
-                    in_flight_bytes -= len;
-                    acknowledged += len;
-                    if let Some(journal) = self.journal {
-                        journal.acknowledge(index, &part_id);
-                        if let Some(message) = journal.take_error() {
-                            (self.events)(&UploadEvent::JournalWarning { message });
-                        }
-                    }
-                    (self.events)(&UploadEvent::PartSent {
-                        index,
-                        part_id: part_id.clone(),
-                        bytes: len,
-                        attempts,
-                    });
-                    if let Some(slot) = part_ids.get_mut(index) {
-                        *slot = Some(part_id);
+                    let mut done = Some(done);
+                    // Every part that has finished too, before more start: a
+                    // failure among them stops the upload before a part
+                    // that would follow it is sent.
+                    while let Some(Done { index, len, attempts, result }) = done {
+                        let part_id = result.map_err(Stop::Failed)?;
+                        in_flight_bytes -= len;
+                        acknowledged += len;
+                        self.acknowledged(index, part_id, len, attempts, part_ids);
+                        done = in_flight.next().now_or_never().flatten();
                     }
                     self.progress();
                 }
@@ -131,6 +123,32 @@ impl Sender<'_> {
                 },
                 _ = ticks.tick() => self.progress(),
             }
+        }
+    }
+
+    /// Journals and reports an acknowledged part, and keeps its id.
+    fn acknowledged(
+        &self,
+        index: usize,
+        part_id: String,
+        len: u64,
+        attempts: u32,
+        part_ids: &mut [Option<String>],
+    ) {
+        if let Some(journal) = self.journal {
+            journal.acknowledge(index, &part_id);
+            if let Some(message) = journal.take_error() {
+                (self.events)(&UploadEvent::JournalWarning { message });
+            }
+        }
+        (self.events)(&UploadEvent::PartSent {
+            index,
+            part_id: part_id.clone(),
+            bytes: len,
+            attempts,
+        });
+        if let Some(slot) = part_ids.get_mut(index) {
+            *slot = Some(part_id);
         }
     }
 
