@@ -28,8 +28,13 @@ const PROGRESS_CHUNK: usize = 128 * 1024;
 /// Told the length of each chunk of a part as the connection takes it.
 type Progress = Arc<dyn Fn(u64) + Send + Sync>;
 
+/// One attempt's bytes of a part made by the caller ([`FilePart::from_stream`]).
+type ChunkStream = futures_util::stream::BoxStream<'static, io::Result<Bytes>>;
+/// Makes a fresh [`ChunkStream`] for each attempt.
+type MakeStream = Arc<dyn Fn() -> ChunkStream + Send + Sync>;
+
 /// Binary data for a `multipart/form-data` field: bytes in memory, a whole
-/// file, or a range of a file.
+/// file, a range of a file, or a stream the caller makes for each attempt.
 ///
 /// Files are streamed from disk each time the request is sent, never loaded
 /// whole. Cheap to clone: bytes are reference-counted and a file part is a
@@ -60,6 +65,12 @@ enum Source {
         path: Arc<Path>,
         offset: u64,
         len: u64,
+    },
+    Stream {
+        /// Names the data in an [`Error::File`] when the stream fails.
+        path: Arc<Path>,
+        len: u64,
+        make: MakeStream,
     },
 }
 
@@ -98,6 +109,48 @@ impl FilePart {
                     "the range of {len} bytes at offset {offset} is past the end of the file ({size} bytes)"
                 ),
             )),
+        }
+    }
+
+    /// `len` bytes from a stream that `make` starts afresh for each attempt
+    /// (a retried request calls it again and sends from the first byte),
+    /// for data read in a way the other constructors do not cover: say, a
+    /// range of a file already open, checked as it is read. The part is
+    /// never held whole in memory: each chunk is sent as the stream yields
+    /// it.
+    ///
+    /// The stream must yield exactly `len` bytes. An error it yields ends
+    /// the attempt with [`Error::File`] naming `path` and carrying that
+    /// error, rather than the broken connection it causes, and it is not
+    /// retried. The filename sent is `upload` unless [`FilePart::filename`]
+    /// sets another.
+    ///
+    /// ```
+    /// use bytes::Bytes;
+    /// use openai_runtime::FilePart;
+    ///
+    /// let chunks = || futures_util::stream::iter([Ok(Bytes::from("one ")), Ok(Bytes::from("two"))]);
+    /// let part = FilePart::from_stream("numbers.txt", 7, chunks);
+    /// assert_eq!(part.len(), 7);
+    /// ```
+    pub fn from_stream<S>(
+        path: impl AsRef<Path>,
+        len: u64,
+        make: impl Fn() -> S + Send + Sync + 'static,
+    ) -> Self
+    where
+        S: futures_util::Stream<Item = io::Result<Bytes>> + Send + 'static,
+    {
+        use futures_util::StreamExt as _;
+        Self {
+            source: Source::Stream {
+                path: Arc::from(path.as_ref()),
+                len,
+                make: Arc::new(move || make().boxed()),
+            },
+            filename: None,
+            mime_type: None,
+            progress: None,
         }
     }
 
@@ -145,7 +198,7 @@ impl FilePart {
     pub fn len(&self) -> u64 {
         match &self.source {
             Source::Bytes(bytes) => bytes.len() as u64,
-            Source::File { len, .. } => *len,
+            Source::File { len, .. } | Source::Stream { len, .. } => *len,
         }
     }
 
@@ -184,6 +237,16 @@ impl FilePart {
                 };
                 Part::stream_with_length(body, *len)
             }
+            (Source::Stream { path, len, make }, progress) => {
+                let stream = recorded(make(), path.clone(), errors.clone());
+                let body = match progress {
+                    Some(progress) => {
+                        reqwest::Body::wrap_stream(reported(stream, progress.clone()))
+                    }
+                    None => reqwest::Body::wrap_stream(stream),
+                };
+                Part::stream_with_length(body, *len)
+            }
         };
         part.file_name(header_safe(self.file_name()))
             .mime_str(self.content_type())
@@ -206,6 +269,7 @@ impl fmt::Debug for FilePart {
                 .field("path", path)
                 .field("offset", offset)
                 .field("len", len),
+            Source::Stream { path, len, .. } => out.field("stream", path).field("len", len),
         };
         out.field("filename", &self.file_name())
             .field("mime_type", &self.content_type())
@@ -372,6 +436,23 @@ fn reported(
     })
 }
 
+/// `stream`, its first error recorded in `errors` against `path` (and
+/// passed on by its kind alone: the connection only needs to fail).
+fn recorded(
+    stream: ChunkStream,
+    path: Arc<Path>,
+    errors: ReadErrors,
+) -> impl futures_util::Stream<Item = io::Result<Bytes>> + Send + 'static {
+    use futures_util::StreamExt as _;
+    stream.map(move |chunk| {
+        chunk.map_err(|error| {
+            let kind = error.kind();
+            errors.record(&path, error);
+            io::Error::from(kind)
+        })
+    })
+}
+
 /// `len` bytes of the file from `offset`, read off the async threads.
 fn file_stream(
     path: Arc<Path>,
@@ -436,6 +517,52 @@ mod tests {
             matches!(&err, Error::InvalidArgument { name, .. } if name == "data"),
             "{err:?}"
         );
+    }
+
+    #[test]
+    fn a_stream_part_is_made_anew_for_each_attempt() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let made = Arc::new(AtomicUsize::new(0));
+        let counter = made.clone();
+        let part = FilePart::from_stream("data.bin", 3, move || {
+            counter.fetch_add(1, Ordering::SeqCst);
+            futures_util::stream::iter([Ok(Bytes::from_static(b"abc"))])
+        });
+        assert_eq!(part.len(), 3);
+        assert_eq!(part.file_name(), "upload");
+        let text = format!("{part:?}");
+        assert!(text.contains("data.bin") && text.contains('3'), "{text}");
+        let form = Multipart::new().file("data", part);
+        for _ in 0..2 {
+            form.to_form(&ReadErrors::default()).unwrap();
+        }
+        assert_eq!(made.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn a_stream_error_is_recorded_against_the_path() {
+        use futures_util::StreamExt as _;
+        let errors = ReadErrors::default();
+        let failing = futures_util::stream::iter([
+            Ok(Bytes::from_static(b"ab")),
+            Err(io::Error::new(io::ErrorKind::InvalidData, "changed")),
+        ])
+        .boxed();
+        let passed: Vec<_> = recorded(failing, Arc::from(Path::new("x.bin")), errors.clone())
+            .collect()
+            .await;
+        assert!(passed[0].is_ok());
+        assert_eq!(
+            passed[1].as_ref().unwrap_err().kind(),
+            io::ErrorKind::InvalidData
+        );
+        match errors.take() {
+            Some(Error::File { path, source }) => {
+                assert_eq!(path, Path::new("x.bin"));
+                assert_eq!(source.to_string(), "changed");
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

@@ -8,7 +8,7 @@ use crate::size;
 
 /// The largest Part the API accepts, and the default part size.
 pub use openai_uploads::MAX_PART_SIZE;
-/// More parallel Parts than this gains nothing and costs `concurrency × part size` of memory.
+/// More parallel Parts than this gains nothing: they share one connection's worth of bandwidth.
 pub const MAX_CONCURRENCY: u64 = openai_uploads::MAX_CONCURRENCY as u64;
 
 pub const ABOUT: &str =
@@ -17,10 +17,12 @@ pub const ABOUT: &str =
 pub const LONG_ABOUT: &str = "\
 Upload a file: create an Upload, send its Parts in parallel, and complete it.
 
-The file is read in parts of --part-size bytes, at most --concurrency of them in flight at once, \
-so memory stays near concurrency × part size whatever the file's size. Its md5 is computed while \
-reading and checked by the server on completion. Prints the completed Upload, with its File, as \
-the server sent it.
+The file is sent in parts of --part-size bytes, at most --concurrency of them in flight at once, \
+each streamed from the file (a retry reads it again), so memory does not grow with the part size \
+or the file's: about 1 MiB per Part in flight, under 64 MiB in all at the defaults. Its md5 is \
+computed by one reader going through the file alongside, and checked by the server on \
+completion; a Part whose bytes differ from one read to the next (the file changed) stops the \
+upload. Prints the completed Upload, with its File, as the server sent it.
 
 A Part that fails on a connection error, a timeout, 408, 429 or a 5xx reply is sent again \
 (--part-retries times at most), after the wait the server asks for or a growing, jittered one; \
@@ -58,7 +60,7 @@ error or a limit (nothing sent), 129 on SIGHUP, 130 on Ctrl-C, 143 on SIGTERM.
 
 Examples:
   openai uploads upload train.jsonl --purpose fine-tune
-  openai uploads upload big.jsonl --purpose batch --part-size 16MiB --concurrency 8
+  openai uploads upload big.jsonl --purpose batch --part-size 16MiB --concurrency 16
   openai uploads upload train.jsonl --purpose fine-tune --transform file.id -r
   openai uploads upload train.jsonl --purpose fine-tune --progress json 2>events.jsonl";
 
@@ -103,7 +105,7 @@ pub struct UploadArgs {
     #[arg(long, value_name = "SIZE", default_value = "64MiB", value_parser = parse_part_size)]
     pub part_size: u64,
 
-    /// How many Parts to send at once.
+    /// How many Parts to send at once; each in flight needs about 1 MiB of memory.
     #[arg(
         long,
         value_name = "N",

@@ -14,6 +14,7 @@ mod readme;
 mod stdin;
 mod support;
 mod upload;
+mod upload_memory;
 mod upload_replies;
 mod upload_resume;
 mod usage;

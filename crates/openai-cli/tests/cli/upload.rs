@@ -549,7 +549,7 @@ fn help_and_completion_know_the_command() {
         "--part-size <SIZE>",
         "[default: 64MiB]",
         "--concurrency <N>",
-        "[default: 4]",
+        "[default: 8]",
         "--mime-type <TYPE>",
         "--filename <NAME>",
         "--quiet",

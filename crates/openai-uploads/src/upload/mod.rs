@@ -7,9 +7,9 @@
 //!    Upload it records while that is still valid, or cancel it and start
 //!    afresh;
 //! 3. create the Upload (unless resumed) and journal it;
-//! 4. read and hash the file ([`read`]) while sending the parts the Upload
-//!    lacks, each retried on its own ([`send`]), journaling each one
-//!    acknowledged;
+//! 4. send the parts the Upload lacks, each streamed from the file and
+//!    retried on its own ([`send`]), journaling each one acknowledged,
+//!    while one reader goes through the file for the md5 ([`read`]);
 //! 5. complete the Upload with the parts in order and the md5, and remove
 //!    the journal.
 //!
@@ -232,25 +232,35 @@ impl<'c> Uploads<'c> {
                 *slot = Some(part_id.clone());
             }
         }
-        let done = part_ids.iter().map(Option::is_some).collect();
         let expires_in = record
             .deadline
             .map(|deadline| secs(deadline.saturating_sub(events::unix_now())));
         let total = source.size();
         let sent = Sent::starting_at(record.bytes_done());
-        let (received, _reader) =
-            Reader::new(source, record.part_size, options.concurrency, done).start();
+        let file = read::Parts::new(source.file, source.path, source.identity, parts);
+        let reading = Reader {
+            parts: file.clone(),
+            part_size: record.part_size,
+        }
+        .start();
+        // The parts an earlier run sent are read for the md5, not sent.
+        let missing = read::ranges(total, record.part_size)
+            .filter(|range| part_ids.get(range.index).is_some_and(Option::is_none))
+            .collect();
         let mut sender = Sender {
             client: self.client,
             upload_id,
             total,
             retries: options.part_retries,
+            concurrency: options.concurrency,
             events,
             clock: Clock::new(expires_in, sent.get()),
             sent,
             journal: journal.as_ref(),
         };
-        let sent = sender.send_all(received, &mut part_ids, interrupt).await;
+        let sent = sender
+            .send_all(&file, missing, reading, &mut part_ids, interrupt)
+            .await;
         let md5 = match sent {
             Ok(md5) => md5,
             Err(stop) => {

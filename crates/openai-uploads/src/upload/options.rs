@@ -15,10 +15,12 @@ pub const MAX_PART_SIZE: u64 = 64 * 1024 * 1024;
 pub const MAX_UPLOAD_SIZE: u64 = 8 * 1024 * 1024 * 1024;
 /// The part size unless set: the largest allowed, for the fewest requests.
 pub const DEFAULT_PART_SIZE: u64 = MAX_PART_SIZE;
-/// Parts in flight at once unless set.
-pub const DEFAULT_CONCURRENCY: usize = 4;
-/// The most parts in flight at once: more gains nothing and costs
-/// `concurrency × part_size` of memory.
+/// Parts in flight at once unless set: as many as AWS's transfer manager
+/// runs. Parts stream from the file, so this costs no memory to speak of
+/// (about 1 MiB per part in flight, whatever the part size).
+pub const DEFAULT_CONCURRENCY: usize = 8;
+/// The most parts in flight at once: more connections to one server gain
+/// nothing.
 pub const MAX_CONCURRENCY: usize = 64;
 /// The most parts one upload is split into. Every part is a request, and
 /// its id is kept (in memory, in the journal and in the `complete` call), so
@@ -59,8 +61,8 @@ pub struct UploadOptions {
     /// [`MAX_PARTS`] parts; default [`DEFAULT_PART_SIZE`].
     pub part_size: u64,
     /// Parts sent at once, 1 to [`MAX_CONCURRENCY`]; default
-    /// [`DEFAULT_CONCURRENCY`]. Memory use is about
-    /// `concurrency × part_size`.
+    /// [`DEFAULT_CONCURRENCY`]. Each part streams from the file, so memory
+    /// does not grow with `part_size`: about 1 MiB per part in flight.
     pub concurrency: usize,
     /// When the File expires. This is the File's expiry, not the Upload's:
     /// an Upload always expires an hour after it is created.

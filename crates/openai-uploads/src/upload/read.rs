@@ -1,161 +1,396 @@
-//! Reading and hashing.
+//! Reading the file, which is never held whole, nor a part of it.
 //!
-//! One reader goes through the file in order, a part at a time. Before
-//! reading a part it waits for one of `concurrency` slots, which the part
-//! holds until it is both hashed and acknowledged, so memory stays near
-//! `concurrency × part_size`. The md5 is computed on a thread of its own,
-//! fed each part as soon as it is read: hashing, serial by nature, overlaps
-//! reading and sending. Parts an earlier run already sent (on resume) are
-//! read and hashed but not handed on.
+//! Every byte is read twice, and neither read keeps it:
+//! - each attempt at a part streams the part from the file at its offset,
+//!   a chunk at a time ([`Parts::body`]), so parts go out in parallel and a
+//!   retry reads its part again;
+//! - one [`Reader`] goes through the whole file in order, on a thread of
+//!   its own, for the md5, which is serial by nature.
+//!
+//! The second read of a byte mostly finds it in the page cache. Both read
+//! by offset from the one file opened and checked before the Upload was
+//! created, never by path again.
+//!
+//! Since the bytes sent and the bytes hashed for the md5 come from
+//! different reads, every read of a part is checked against the others:
+//! the reader and each attempt that reads a part through hash it (xxh3, far
+//! cheaper than the md5), the first whole hash of a part is kept
+//! ([`Checks`]), and every later one must match it. A file that changes
+//! under a part, between the reader and a send or between a send and its
+//! retry, stops the upload: an attempt that finds a difference fails
+//! instead of sending its last chunk, so the server never accepts it, and
+//! the reader reports one it finds. Once every part is acknowledged, the
+//! file must still have its first size and modification time
+//! ([`Parts::check_unchanged`]).
 
+use std::collections::VecDeque;
 use std::fs::File;
-use std::io::{self, Read as _};
+use std::io;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use bytes::{Bytes, BytesMut};
 use md5::{Digest as _, Md5};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, oneshot};
+use tokio::sync::oneshot;
+use xxhash_rust::xxh3::Xxh3;
 
-use openai_runtime::Error;
+use openai_runtime::{Error, FilePart};
 
-use super::source::{Identity, Source};
+use super::source::Identity;
 
-/// A part to send: its place in the file and its bytes.
-pub(super) struct Part {
+/// Bytes per chunk of a part as it is sent. A part in flight holds two:
+/// the one going out and the next, read meanwhile.
+const SEND_CHUNK: u64 = 512 * 1024;
+/// The first chunk of each attempt, read before the request goes out.
+const FIRST_CHUNK: u64 = 64 * 1024;
+/// The reader's buffer, its only memory.
+const READ_CHUNK: u64 = 1024 * 1024;
+
+/// One part: its place in the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Range {
     pub index: usize,
-    pub bytes: Bytes,
-    /// The part's slot, shared with the hasher.
-    _buffer: Arc<Buffer>,
+    pub offset: u64,
+    pub len: u64,
 }
 
-/// What the reader hands over.
-pub(super) enum FromReader {
-    Part(Part),
-    /// The whole file was read, unchanged; its md5 in hex.
-    Done {
-        md5: String,
-    },
-    Failed(Error),
+/// The parts of `size` bytes in `part_size` pieces, in order.
+pub(super) fn ranges(size: u64, part_size: u64) -> impl Iterator<Item = Range> {
+    let part_size = part_size.max(1);
+    (0..size.div_ceil(part_size)).map(move |n| {
+        let offset = n * part_size;
+        Range {
+            index: usize::try_from(n).unwrap_or(usize::MAX),
+            offset,
+            len: part_size.min(size - offset),
+        }
+    })
 }
 
-/// Which parts to read and what to do with them.
-pub(super) struct Reader {
+/// The open file, and what every read of its parts must agree on.
+pub(super) struct Parts {
     file: File,
+    /// The path as given, for messages.
     path: PathBuf,
+    /// The file as it was when the Upload was created.
     identity: Identity,
-    part_size: u64,
-    concurrency: usize,
-    /// Parts already sent: hashed, not handed on.
-    sent: Vec<bool>,
+    checks: Checks,
+    spare: Spare,
+}
+
+impl Parts {
+    pub fn new(file: File, path: PathBuf, identity: Identity, parts: usize) -> Arc<Self> {
+        Arc::new(Self {
+            file,
+            path,
+            identity,
+            checks: Checks(Mutex::new(vec![None; parts])),
+            spare: Spare::default(),
+        })
+    }
+
+    /// Checks, once every part is read and sent, that the file is as it
+    /// was when the Upload was created: a change the parts' checks cannot
+    /// see (bytes appended, or a part changed after its last read) shows
+    /// in its size or modification time.
+    pub async fn check_unchanged(self: &Arc<Self>) -> Result<(), Error> {
+        let parts = self.clone();
+        let checked =
+            tokio::task::spawn_blocking(move || check_unchanged(&parts.file, &parts.identity))
+                .await
+                .unwrap_or_else(|join| {
+                    Err(io::Error::other(format!("the file check failed: {join}")))
+                });
+        checked.map_err(|source| Error::File {
+            path: self.path.clone(),
+            source,
+        })
+    }
+
+    /// The part at `range`, read from the file anew for each attempt.
+    pub fn body(self: &Arc<Self>, range: Range) -> FilePart {
+        let parts = self.clone();
+        FilePart::from_stream(&self.path, range.len, move || attempt(parts.clone(), range))
+    }
+}
+
+/// One attempt's bytes of a part: read a chunk ahead, off the async
+/// threads, hashed, and checked once whole.
+///
+/// The first chunk is read at once, before the request goes out, so that a
+/// small part leaves with the request's head in one write, as a part held
+/// in memory did: an upload that stops (and drops its parts in flight)
+/// leaves no such request half sent.
+fn attempt(
+    parts: Arc<Parts>,
+    range: Range,
+) -> impl futures_util::Stream<Item = io::Result<Bytes>> + Send + 'static {
+    let mut state = Attempt {
+        parts,
+        range,
+        done: 0,
+        hash: Box::new(Xxh3::new()),
+        lent: VecDeque::new(),
+    };
+    let first = state.next_chunk(FIRST_CHUNK);
+    futures_util::stream::unfold(Some(Step::Ready(first, state)), |step| async move {
+        let (chunk, state) = match step? {
+            Step::Ready(chunk, state) => (chunk, state),
+            Step::Reading(reading) => match reading.await {
+                Ok((state, chunk)) => (chunk, state),
+                Err(join) => {
+                    let error = io::Error::other(format!("the file reader failed: {join}"));
+                    return Some((Err(error), None));
+                }
+            },
+        };
+        let chunk = match chunk {
+            Ok(chunk) => chunk,
+            Err(error) => return Some((Err(error), None)),
+        };
+        // The next chunk is read while this one goes out.
+        let next = (state.done < state.range.len).then(|| {
+            let mut state = state;
+            Step::Reading(tokio::task::spawn_blocking(move || {
+                let chunk = state.next_chunk(SEND_CHUNK);
+                (state, chunk)
+            }))
+        });
+        Some((Ok(chunk), next))
+    })
+}
+
+/// Where an attempt's stream is.
+enum Step {
+    Ready(io::Result<Bytes>, Attempt),
+    Reading(tokio::task::JoinHandle<(Attempt, io::Result<Bytes>)>),
+}
+
+struct Attempt {
+    parts: Arc<Parts>,
+    range: Range,
+    done: u64,
+    hash: Box<Xxh3>,
+    /// The chunks handed out, until the connection is done with them and
+    /// their buffers can be used again.
+    lent: VecDeque<Bytes>,
+}
+
+impl Attempt {
+    /// The next chunk, of at most `max` bytes; the last one only if the
+    /// whole part matches what was read of it before. Blocking.
+    fn next_chunk(&mut self, max: u64) -> io::Result<Bytes> {
+        let Range { index, offset, len } = self.range;
+        let want = usize::try_from((len - self.done).min(max)).map_err(io::Error::other)?;
+        let mut chunk = self.buffer(want);
+        let size = self.parts.identity.size;
+        read_exact_at(&self.parts.file, &mut chunk, offset + self.done, size)?;
+        self.hash.update(&chunk);
+        self.done += want as u64;
+        if self.done == len && !self.parts.checks.agree(index, self.hash.digest128()) {
+            return Err(changed_part(index));
+        }
+        let chunk = chunk.freeze();
+        self.lent.push_back(chunk.clone());
+        Ok(chunk)
+    }
+
+    /// A buffer of `len` bytes: one the connection has finished with, if
+    /// any (neither allocated nor zeroed again), else a new one.
+    fn buffer(&mut self, len: usize) -> BytesMut {
+        for _ in 0..self.lent.len() {
+            match self.lent.pop_front().map(Bytes::try_into_mut) {
+                Some(Ok(buffer)) => self.parts.spare.put(buffer),
+                Some(Err(still_lent)) => self.lent.push_back(still_lent),
+                None => break,
+            }
+        }
+        match self.parts.spare.take() {
+            Some(mut buffer) => {
+                buffer.resize(len, 0);
+                buffer
+            }
+            None => BytesMut::zeroed(len),
+        }
+    }
+}
+
+/// Send buffers the connections are done with, for the next chunks.
+#[derive(Default)]
+struct Spare(Mutex<Vec<BytesMut>>);
+
+impl Spare {
+    /// At most this many are kept.
+    const MAX: usize = 16;
+
+    fn put(&self, buffer: BytesMut) {
+        let mut spare = lock(&self.0);
+        if spare.len() < Self::MAX && buffer.capacity() >= SEND_CHUNK as usize {
+            spare.push(buffer);
+        }
+    }
+
+    fn take(&self) -> Option<BytesMut> {
+        lock(&self.0).pop()
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Per part, the hash of its bytes the first time they were read whole.
+struct Checks(Mutex<Vec<Option<u128>>>);
+
+impl Checks {
+    /// Keeps `hash` as part `index`'s if it is the first, else compares:
+    /// false when the part's bytes differ from the first read's.
+    fn agree(&self, index: usize, hash: u128) -> bool {
+        let mut hashes = lock(&self.0);
+        match hashes.get_mut(index) {
+            Some(Some(first)) => *first == hash,
+            Some(slot) => {
+                *slot = Some(hash);
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+/// The sequential read for the md5.
+pub(super) struct Reader {
+    pub parts: Arc<Parts>,
+    pub part_size: u64,
 }
 
 impl Reader {
-    pub fn new(source: Source, part_size: u64, concurrency: usize, sent: Vec<bool>) -> Self {
-        Self {
-            file: source.file,
-            path: source.path,
-            identity: source.identity,
-            part_size,
-            concurrency,
-            sent,
+    /// Starts reading on a thread of its own.
+    pub fn start(self) -> Reading {
+        let (done, result) = oneshot::channel();
+        let stop = Arc::new(AtomicBool::new(false));
+        let stopped = stop.clone();
+        let path = self.parts.path.clone();
+        let spawned = std::thread::Builder::new()
+            .name("openai-upload-md5".to_owned())
+            .spawn(move || {
+                let outcome = match self.read_all(&stopped) {
+                    Ok(Some(md5)) => Ok(md5),
+                    Ok(None) => return,
+                    Err(source) => Err(Error::File {
+                        path: self.parts.path.clone(),
+                        source,
+                    }),
+                };
+                let _ = done.send(outcome);
+            });
+        match spawned {
+            Ok(_) => Reading { result, stop },
+            Err(source) => {
+                let (failed, result) = oneshot::channel();
+                let _ = failed.send(Err(Error::File { path, source }));
+                Reading { result, stop }
+            }
         }
     }
 
-    /// Starts reading on a task of its own; parts arrive on the returned
-    /// channel in file order. Dropping the channel stops the reader.
-    pub fn start(self) -> (mpsc::Receiver<FromReader>, AbortOnDrop) {
-        let (parts, received) = mpsc::channel(self.concurrency);
-        let task = tokio::spawn(self.run(parts));
-        (received, AbortOnDrop(task))
-    }
-
-    async fn run(self, parts: mpsc::Sender<FromReader>) {
-        let path = self.path.clone();
-        let last = match self.read_all(&parts).await {
-            Ok(Some(md5)) => FromReader::Done { md5 },
-            Ok(None) => return,
-            Err(source) => FromReader::Failed(Error::File { path, source }),
-        };
-        let _ = parts.send(last).await;
-    }
-
-    /// The md5, or `None` when the receiver is gone.
-    async fn read_all(self, parts: &mpsc::Sender<FromReader>) -> io::Result<Option<String>> {
-        let size = self.identity.size;
-        let slots = Slots::new(self.concurrency);
-        let (hasher, md5) = Hasher::start()?;
-        let mut file = self.file;
-        let mut offset = 0;
-        let mut index = 0;
-        while offset < size {
-            // Wait for a slot before reading, so memory stays bounded.
-            let (permit, used) = slots.acquire().await;
-            let len = self.part_size.min(size - offset);
-            let read = blocking(move || {
-                let bytes = read_part(&mut file, len, used, size);
-                (file, bytes)
-            })
-            .await?;
-            file = read.0;
-            let buffer = Arc::new(Buffer {
-                bytes: read.1?,
-                _permit: permit,
-                spare: slots.spare.clone(),
-            });
-            let bytes = buffer.bytes.clone();
-            if !hasher.add(buffer.clone()) {
-                return Err(io::Error::other("the md5 thread stopped"));
-            }
-            if !self.sent.get(index).copied().unwrap_or(false) {
-                let part = Part {
-                    index,
-                    bytes,
-                    _buffer: buffer,
-                };
-                if parts.send(FromReader::Part(part)).await.is_err() {
+    /// The md5 in hex, or `None` once told to stop.
+    fn read_all(&self, stop: &AtomicBool) -> io::Result<Option<String>> {
+        let file = &self.parts.file;
+        let size = self.parts.identity.size;
+        let mut md5 = Md5::new();
+        let mut buffer = vec![0u8; usize::try_from(READ_CHUNK.min(size)).unwrap_or(0)];
+        for Range { index, offset, len } in ranges(size, self.part_size) {
+            let mut hash = Xxh3::new();
+            let mut done = 0;
+            while done < len {
+                if stop.load(Ordering::Relaxed) {
                     return Ok(None);
                 }
+                let want = usize::try_from((len - done).min(READ_CHUNK)).unwrap_or(0);
+                let chunk = &mut buffer[..want];
+                read_exact_at(file, chunk, offset + done, size)?;
+                md5.update(&*chunk);
+                hash.update(chunk);
+                done += want as u64;
             }
-            offset += len;
-            index += 1;
+            if !self.parts.checks.agree(index, hash.digest128()) {
+                return Err(changed_part(index));
+            }
         }
-        let identity = self.identity;
-        blocking(move || check_unchanged(file, &identity)).await??;
-        drop(hasher);
-        let md5 = md5
-            .await
-            .map_err(|_| io::Error::other("the md5 thread stopped"))?;
-        Ok(Some(md5))
+        Ok(Some(
+            md5.finalize()
+                .iter()
+                .map(|byte| format!("{byte:02x}"))
+                .collect(),
+        ))
     }
 }
 
-/// The next `len` bytes, in a used buffer when one is big enough.
-fn read_part(file: &mut File, len: u64, used: Option<BytesMut>, size: u64) -> io::Result<Bytes> {
-    let len = usize::try_from(len).map_err(io::Error::other)?;
-    let mut buffer = match used {
-        Some(mut buffer) if buffer.len() >= len => {
-            buffer.truncate(len);
-            buffer
-        }
-        _ => BytesMut::zeroed(len),
-    };
-    file.read_exact(&mut buffer)
-        .map_err(|err| match err.kind() {
-            io::ErrorKind::UnexpectedEof => io::Error::new(
-                io::ErrorKind::UnexpectedEof,
-                format!("the file shrank while it was read (it had {size} bytes at the start)"),
-            ),
-            _ => err,
-        })?;
-    Ok(buffer.freeze())
+/// The reader at work: its outcome, and stopping it when dropped.
+pub(super) struct Reading {
+    pub result: oneshot::Receiver<Result<String, Error>>,
+    stop: Arc<AtomicBool>,
 }
 
-/// Checks, once everything is read, that the file is as it was when the
-/// Upload was created.
-fn check_unchanged(mut file: File, identity: &Identity) -> io::Result<()> {
+impl Drop for Reading {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}
+
+/// Fills `buffer` from the file, of `size` bytes at the start, at `offset`.
+fn read_exact_at(file: &File, mut buffer: &mut [u8], mut offset: u64, size: u64) -> io::Result<()> {
+    while !buffer.is_empty() {
+        match read_at(file, buffer, offset) {
+            Ok(0) => {
+                return Err(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    format!("the file shrank while it was read (it had {size} bytes at the start)"),
+                ));
+            }
+            Ok(n) => {
+                buffer = &mut buffer[n..];
+                offset += n as u64;
+            }
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+            Err(err) => return Err(err),
+        }
+    }
+    Ok(())
+}
+
+#[cfg(unix)]
+fn read_at(file: &File, buffer: &mut [u8], offset: u64) -> io::Result<usize> {
+    std::os::unix::fs::FileExt::read_at(file, buffer, offset)
+}
+
+#[cfg(windows)]
+fn read_at(file: &File, buffer: &mut [u8], offset: u64) -> io::Result<usize> {
+    // Moves the file's cursor, which no read here relies on.
+    std::os::windows::fs::FileExt::seek_read(file, buffer, offset)
+}
+
+#[cfg(not(any(unix, windows)))]
+fn read_at(_: &File, _: &mut [u8], _: u64) -> io::Result<usize> {
+    Err(io::Error::new(
+        io::ErrorKind::Unsupported,
+        "reading a file at an offset is not supported on this platform",
+    ))
+}
+
+/// Whether the file still has the size and modification time of
+/// `identity`, and nothing past its end. Blocking.
+fn check_unchanged(file: &File, identity: &Identity) -> io::Result<()> {
     let mut probe = [0u8; 1];
-    if read_some(&mut file, &mut probe)? > 0 {
+    let grew = loop {
+        match read_at(file, &mut probe, identity.size) {
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+            other => break other? > 0,
+        }
+    };
+    if grew {
         return Err(changed(format!(
             "the file grew while it was read (it had {} bytes at the start)",
             identity.size
@@ -176,145 +411,162 @@ fn check_unchanged(mut file: File, identity: &Identity) -> io::Result<()> {
     Ok(())
 }
 
+fn changed_part(index: usize) -> io::Error {
+    changed(format!(
+        "the file changed during the upload: part {} is not what was read of it before",
+        index + 1
+    ))
+}
+
 fn changed(message: String) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidData, message)
-}
-
-fn read_some(file: &mut File, buffer: &mut [u8]) -> io::Result<usize> {
-    loop {
-        match file.read(buffer) {
-            Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
-            other => return other,
-        }
-    }
-}
-
-/// Runs blocking file work off the async threads.
-async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> io::Result<T> {
-    tokio::task::spawn_blocking(work)
-        .await
-        .map_err(|err| io::Error::other(format!("the file reader failed: {err}")))
-}
-
-/// The md5 thread: hashes parts in the order it is given them.
-struct Hasher(std::sync::mpsc::Sender<Arc<Buffer>>);
-
-impl Hasher {
-    /// Starts the thread; the digest arrives once the `Hasher` is dropped.
-    fn start() -> io::Result<(Self, oneshot::Receiver<String>)> {
-        let (parts, received) = std::sync::mpsc::channel::<Arc<Buffer>>();
-        let (digest, md5) = oneshot::channel();
-        std::thread::Builder::new()
-            .name("openai-upload-md5".to_owned())
-            .spawn(move || {
-                let mut hasher = Md5::new();
-                for part in received {
-                    hasher.update(&part.bytes);
-                }
-                let hex = hasher
-                    .finalize()
-                    .iter()
-                    .map(|byte| format!("{byte:02x}"))
-                    .collect();
-                let _ = digest.send(hex);
-            })?;
-        Ok((Self(parts), md5))
-    }
-
-    /// Queues a part; false when the thread is gone.
-    fn add(&self, part: Arc<Buffer>) -> bool {
-        self.0.send(part).is_ok()
-    }
-}
-
-/// `concurrency` permits, and buffers that parts are done with, for the
-/// reader to fill again (a new buffer costs a page fault every 4 KiB).
-struct Slots {
-    permits: Arc<Semaphore>,
-    spare: Arc<Mutex<Vec<BytesMut>>>,
-}
-
-impl Slots {
-    fn new(concurrency: usize) -> Self {
-        Self {
-            permits: Arc::new(Semaphore::new(concurrency)),
-            spare: Arc::default(),
-        }
-    }
-
-    /// Waits for a free slot, and a used buffer if there is one.
-    async fn acquire(&self) -> (OwnedSemaphorePermit, Option<BytesMut>) {
-        // The semaphore is never closed.
-        let permit = self
-            .permits
-            .clone()
-            .acquire_owned()
-            .await
-            .unwrap_or_else(|_| unreachable!("the semaphore is never closed"));
-        (permit, lock(&self.spare).pop())
-    }
-}
-
-/// A part's bytes and its slot, freed once the part is hashed and sent.
-struct Buffer {
-    bytes: Bytes,
-    _permit: OwnedSemaphorePermit,
-    spare: Arc<Mutex<Vec<BytesMut>>>,
-}
-
-impl Drop for Buffer {
-    fn drop(&mut self) {
-        // Kept for reuse when nothing else holds the bytes any more.
-        if let Ok(buffer) = std::mem::take(&mut self.bytes).try_into_mut() {
-            lock(&self.spare).push(buffer);
-        }
-    }
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-/// Aborts a task when dropped.
-pub(super) struct AbortOnDrop(tokio::task::JoinHandle<()>);
-
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    use futures_util::StreamExt as _;
+
+    fn file_with(bytes: &[u8]) -> (tempfile::NamedTempFile, File) {
+        let named = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(named.path(), bytes).unwrap();
+        let file = File::open(named.path()).unwrap();
+        (named, file)
+    }
+
+    fn parts_of(named: &tempfile::NamedTempFile, file: File, parts: usize) -> Arc<Parts> {
+        let identity = Identity::of(named.path().to_path_buf(), &file.metadata().unwrap());
+        Parts::new(file, named.path().to_path_buf(), identity, parts)
+    }
+
     #[test]
-    fn reads_into_used_buffers() {
-        let mut file = tempfile::tempfile().unwrap();
-        std::io::Write::write_all(&mut file, b"The quick brown fox").unwrap();
-        std::io::Seek::rewind(&mut file).unwrap();
-        let bytes = read_part(&mut file, 4, None, 19).unwrap();
-        assert_eq!(&bytes[..], b"The ");
-        let used = BytesMut::from(&[b'x'; 10][..]);
-        let bytes = read_part(&mut file, 5, Some(used), 19).unwrap();
-        assert_eq!(&bytes[..], b"quick");
-        let err = read_part(&mut file, 50, None, 19).unwrap_err();
+    fn ranges_cover_the_file_in_order() {
+        let all: Vec<_> = ranges(10, 4).map(|r| (r.index, r.offset, r.len)).collect();
+        assert_eq!(all, [(0, 0, 4), (1, 4, 4), (2, 8, 2)]);
+        assert_eq!(ranges(8, 4).count(), 2);
+        assert_eq!(ranges(1, 64).map(|r| r.len).collect::<Vec<_>>(), [1]);
+    }
+
+    #[test]
+    fn the_first_whole_hash_is_the_reference() {
+        let checks = Checks(Mutex::new(vec![None; 2]));
+        assert!(checks.agree(0, 7));
+        assert!(checks.agree(0, 7));
+        assert!(!checks.agree(0, 8));
+        assert!(checks.agree(1, 8));
+        assert!(!checks.agree(2, 8), "no such part");
+    }
+
+    async fn collect(parts: &Arc<Parts>, range: Range) -> io::Result<Vec<u8>> {
+        let mut stream = std::pin::pin!(attempt(parts.clone(), range));
+        let mut out = Vec::new();
+        while let Some(chunk) = stream.next().await {
+            out.extend_from_slice(&chunk?);
+        }
+        Ok(out)
+    }
+
+    #[tokio::test]
+    async fn an_attempt_reads_its_range_and_a_changed_retry_fails() {
+        let data: Vec<u8> = (0..3_000_000u32).map(|i| (i % 251) as u8).collect();
+        let (named, file) = file_with(&data);
+        let parts = parts_of(&named, file, 2);
+        let range = Range {
+            index: 1,
+            offset: 1_000_000,
+            len: 2_000_000,
+        };
+        assert_eq!(collect(&parts, range).await.unwrap(), &data[1_000_000..]);
+        assert_eq!(collect(&parts, range).await.unwrap(), &data[1_000_000..]);
+        // Same length, one byte different, as an editor might leave it.
+        let mut edited = data.clone();
+        edited[2_999_999] ^= 1;
+        std::fs::write(named.path(), &edited).unwrap();
+        let err = collect(&parts, range).await.unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::InvalidData);
+        assert!(err.to_string().contains("part 2 is not what"), "{err}");
+    }
+
+    #[test]
+    fn a_chunk_the_connection_is_done_with_is_read_into_again() {
+        let data: Vec<u8> = (0..2_000_000u32).map(|i| (i % 253) as u8).collect();
+        let (named, file) = file_with(&data);
+        let range = Range {
+            index: 0,
+            offset: 0,
+            len: 2_000_000,
+        };
+        let mut attempt = Attempt {
+            parts: parts_of(&named, file, 1),
+            range,
+            done: 0,
+            hash: Box::new(Xxh3::new()),
+            lent: VecDeque::new(),
+        };
+        let first = attempt.next_chunk(SEND_CHUNK).unwrap();
+        let second = attempt.next_chunk(SEND_CHUNK).unwrap();
+        let reused = first.as_ptr();
+        assert_eq!(&first[..], &data[..SEND_CHUNK as usize]);
+        drop(first);
+        // `second` is still out; the buffer of `first` is taken again.
+        let third = attempt.next_chunk(SEND_CHUNK).unwrap();
+        assert_eq!(third.as_ptr(), reused);
+        let at = 2 * SEND_CHUNK as usize;
+        assert_eq!(&third[..], &data[at..at + SEND_CHUNK as usize]);
+        assert_ne!(second.as_ptr(), reused);
+    }
+
+    #[tokio::test]
+    async fn an_attempt_past_the_end_says_the_file_shrank() {
+        let (named, file) = file_with(b"The quick brown fox");
+        let parts = parts_of(&named, file, 1);
+        let range = Range {
+            index: 0,
+            offset: 10,
+            len: 20,
+        };
+        let err = collect(&parts, range).await.unwrap_err();
         assert!(err.to_string().contains("shrank"), "{err}");
     }
 
     #[tokio::test]
-    async fn the_md5_thread_hashes_in_order() {
-        let (hasher, md5) = Hasher::start().unwrap();
-        let slots = Slots::new(2);
-        for text in ["The quick brown fox ", "jumps over the lazy dog"] {
-            let (permit, _) = slots.acquire().await;
-            hasher.add(Arc::new(Buffer {
-                bytes: Bytes::from(text),
-                _permit: permit,
-                spare: slots.spare.clone(),
-            }));
-        }
-        drop(hasher);
-        assert_eq!(md5.await.unwrap(), "9e107d9d372bb6826bd81d3542a419d6");
+    async fn the_reader_hashes_in_order_and_checks_the_parts() {
+        let text = b"The quick brown fox jumps over the lazy dog";
+        let (named, file) = file_with(text);
+        let parts = parts_of(&named, file, 5);
+        let reader = Reader {
+            parts: parts.clone(),
+            part_size: 10,
+        };
+        let mut reading = reader.start();
+        let md5 = (&mut reading.result).await.unwrap().unwrap();
+        assert_eq!(md5, "9e107d9d372bb6826bd81d3542a419d6");
+        // What the reader saw is what every send must see.
+        let range = ranges(text.len() as u64, 10).nth(4).unwrap();
+        assert_eq!(collect(&parts, range).await.unwrap(), b"dog");
+        parts.check_unchanged().await.unwrap();
+        std::fs::write(
+            named.path(),
+            b"The quick brown fox jumps over the lazy dog!",
+        )
+        .unwrap();
+        let err = parts.check_unchanged().await.unwrap_err();
+        assert!(err.to_string().contains("grew"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn the_reader_reports_a_part_sent_otherwise() {
+        let (named, file) = file_with(b"abcdefgh");
+        let parts = parts_of(&named, file, 2);
+        // As if a send had read other bytes for part 2 first.
+        assert!(parts.checks.agree(1, 42));
+        let reader = Reader {
+            parts,
+            part_size: 4,
+        };
+        let mut reading = reader.start();
+        let err = (&mut reading.result).await.unwrap().unwrap_err();
+        assert!(err.to_string().contains("part 2 is not what"), "{err}");
     }
 }

@@ -1,20 +1,20 @@
 //! Sending parts: up to `concurrency` at once, each retried on its own
 //! after a failure that may heal, with the bytes counted as they go out.
 //!
-//! A retried part sends the same bytes again, those that were read and
-//! hashed: the part keeps its buffer (one of the reader's `concurrency`
-//! slots) until it is acknowledged, and nothing else is kept. Replaying a
-//! part is harmless: `complete` lists the ids of the parts to assemble, and
-//! an attempt whose reply never arrived has no id the uploader could list.
+//! Each attempt streams its part from the file ([`Parts::body`]): a part
+//! in flight holds a chunk or two, never the whole part, so memory does not
+//! grow with the part size or with `concurrency`. A retried part is read
+//! again and checked against what was read of it before. Replaying a part
+//! is harmless: `complete` lists the ids of the parts to assemble, and an
+//! attempt whose reply never arrived has no id the uploader could list.
 
 use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use futures_util::StreamExt as _;
 use futures_util::stream::FuturesUnordered;
-use tokio::sync::mpsc;
+use futures_util::{FutureExt as _, StreamExt as _};
 use tokio::time::MissedTickBehavior;
 
 use openai_runtime::{Error, FilePart, one_line};
@@ -22,7 +22,7 @@ use openai_runtime::{Error, FilePart, one_line};
 use super::api;
 use super::events::{Clock, Events, Late, Sent, UploadEvent};
 use super::journal::Keeper;
-use super::read::{FromReader, Part};
+use super::read::{Parts, Range, Reading};
 use crate::Client;
 
 /// How often progress is reported while parts are in flight.
@@ -42,6 +42,7 @@ pub(super) struct Sender<'a> {
     pub upload_id: &'a str,
     pub total: u64,
     pub retries: u32,
+    pub concurrency: usize,
     pub events: Events<'a>,
     pub sent: Sent,
     pub clock: Clock,
@@ -49,14 +50,18 @@ pub(super) struct Sender<'a> {
 }
 
 impl Sender<'_> {
-    /// Sends every part the reader hands over, recording each id in
-    /// `part_ids`; returns the file's md5 once all are acknowledged.
+    /// Sends the parts at `ranges` (in order, `concurrency` at once),
+    /// recording each id in `part_ids`; returns the file's md5, from
+    /// `reading`, once all are acknowledged.
     pub async fn send_all(
         &mut self,
-        mut parts: mpsc::Receiver<FromReader>,
+        parts: &Arc<Parts>,
+        ranges: Vec<Range>,
+        mut reading: Reading,
         part_ids: &mut [Option<String>],
         interrupt: &mut (impl Future<Output = ()> + Unpin),
     ) -> Result<String, Stop> {
+        let mut waiting = ranges.into_iter();
         let mut in_flight = FuturesUnordered::new();
         // Bytes in the parts in flight, and in those acknowledged (by this
         // run or an earlier one): what is left to go out is known.
@@ -65,62 +70,86 @@ impl Sender<'_> {
         let mut md5 = None;
         let mut ticks = tokio::time::interval(PROGRESS_EVERY);
         ticks.set_missed_tick_behavior(MissedTickBehavior::Skip);
-        while md5.is_none() || !in_flight.is_empty() {
+        loop {
+            while in_flight.len() < self.concurrency {
+                let Some(range) = waiting.next() else { break };
+                let sent = self.sent.get();
+                // Bytes that must go out before this part is done.
+                let on_the_wire = sent.saturating_sub(acknowledged);
+                let ahead = in_flight_bytes.saturating_sub(on_the_wire) + range.len;
+                if let Some(late) = self.clock.too_late(ahead, sent) {
+                    return Err(Stop::Expiring(late));
+                }
+                in_flight_bytes += range.len;
+                in_flight.push(send_part(
+                    self.client,
+                    self.upload_id,
+                    self.retries,
+                    self.events,
+                    self.sent.clone(),
+                    range,
+                    parts.body(range),
+                ));
+            }
+            if in_flight.is_empty()
+                && let Some(md5) = md5
+            {
+                parts.check_unchanged().await.map_err(Stop::Failed)?;
+                return Ok(md5);
+            }
             tokio::select! {
                 biased;
                 () = &mut *interrupt => return Err(Stop::Interrupted),
                 Some(done) = in_flight.next() => {
-                    let Done { index, len, attempts, result } = done;
-                    let part_id = result.map_err(Stop::Failed)?;
-                    in_flight_bytes -= len;
-                    acknowledged += len;
-                    if let Some(journal) = self.journal {
-                        journal.acknowledge(index, &part_id);
-                        if let Some(message) = journal.take_error() {
-                            (self.events)(&UploadEvent::JournalWarning { message });
-                        }
-                    }
-                    (self.events)(&UploadEvent::PartSent {
-                        index,
-                        part_id: part_id.clone(),
-                        bytes: len,
-                        attempts,
-                    });
-                    if let Some(slot) = part_ids.get_mut(index) {
-                        *slot = Some(part_id);
+                    let mut done = Some(done);
+                    // Every part that has finished too, before more start: a
+                    // failure among them stops the upload before a part
+                    // that would follow it is sent.
+                    while let Some(Done { index, len, attempts, result }) = done {
+                        let part_id = result.map_err(Stop::Failed)?;
+                        in_flight_bytes -= len;
+                        acknowledged += len;
+                        self.acknowledged(index, part_id, len, attempts, part_ids);
+                        done = in_flight.next().now_or_never().flatten();
                     }
                     self.progress();
                 }
-                read = parts.recv(), if md5.is_none() => match read {
-                    Some(FromReader::Part(part)) => {
-                        let len = part.bytes.len() as u64;
-                        let sent = self.sent.get();
-                        // Bytes that must go out before this part is done.
-                        let on_the_wire = sent.saturating_sub(acknowledged);
-                        let ahead = in_flight_bytes.saturating_sub(on_the_wire) + len;
-                        if let Some(late) = self.clock.too_late(ahead, sent) {
-                            return Err(Stop::Expiring(late));
-                        }
-                        in_flight_bytes += len;
-                        in_flight.push(send_part(
-                            self.client,
-                            self.upload_id,
-                            self.retries,
-                            self.events,
-                            self.sent.clone(),
-                            part,
-                        ));
-                    }
-                    Some(FromReader::Done { md5: hex }) => md5 = Some(hex),
-                    Some(FromReader::Failed(error)) => return Err(Stop::Failed(error)),
-                    None => return Err(Stop::Failed(Error::Config(
+                read = &mut reading.result, if md5.is_none() => match read {
+                    Ok(Ok(hex)) => md5 = Some(hex),
+                    Ok(Err(error)) => return Err(Stop::Failed(error)),
+                    Err(_) => return Err(Stop::Failed(Error::Config(
                         "the file reader stopped unexpectedly".to_owned(),
                     ))),
                 },
                 _ = ticks.tick() => self.progress(),
             }
         }
-        Ok(md5.unwrap_or_default())
+    }
+
+    /// Journals and reports an acknowledged part, and keeps its id.
+    fn acknowledged(
+        &self,
+        index: usize,
+        part_id: String,
+        len: u64,
+        attempts: u32,
+        part_ids: &mut [Option<String>],
+    ) {
+        if let Some(journal) = self.journal {
+            journal.acknowledge(index, &part_id);
+            if let Some(message) = journal.take_error() {
+                (self.events)(&UploadEvent::JournalWarning { message });
+            }
+        }
+        (self.events)(&UploadEvent::PartSent {
+            index,
+            part_id: part_id.clone(),
+            bytes: len,
+            attempts,
+        });
+        if let Some(slot) = part_ids.get_mut(index) {
+            *slot = Some(part_id);
+        }
     }
 
     /// A progress event, and the expiry warning when it is due.
@@ -146,13 +175,14 @@ async fn send_part(
     retries: u32,
     events: Events<'_>,
     sent: Sent,
-    part: Part,
+    range: Range,
+    body: FilePart,
 ) -> Done {
-    let len = part.bytes.len() as u64;
+    let Range { index, len, .. } = range;
     let mut attempt = 0;
     loop {
         let counted = Arc::new(AtomicU64::new(0));
-        let data = FilePart::from_bytes(part.bytes.clone()).on_progress({
+        let data = body.clone().on_progress({
             let (sent, counted) = (sent.clone(), counted.clone());
             move |bytes| {
                 sent.add(bytes);
@@ -166,7 +196,7 @@ async fn send_part(
                 // All of it counts now, whatever was reported.
                 sent.add(len.saturating_sub(counted));
                 return Done {
-                    index: part.index,
+                    index,
                     len,
                     attempts: attempt + 1,
                     result: Ok(part_id),
@@ -179,7 +209,7 @@ async fn send_part(
             Some(wait) if attempt < retries => {
                 attempt += 1;
                 events(&UploadEvent::PartRetried {
-                    index: part.index,
+                    index,
                     attempt: attempt + 1,
                     error: one_line(&error.to_string(), 300),
                     wait,
@@ -188,7 +218,7 @@ async fn send_part(
             }
             _ => {
                 return Done {
-                    index: part.index,
+                    index,
                     len,
                     attempts: attempt + 1,
                     result: Err(error),
