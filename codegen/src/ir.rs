@@ -742,6 +742,9 @@ impl Flag {
                     FlagValue::Enum { .. } => "One of the values below.".to_owned(),
                     FlagValue::Const(value) => format!("Always `{value}`."),
                     FlagValue::File => "A file's path, or - for stdin.".to_owned(),
+                    FlagValue::FileOrValue => {
+                        "A file's path (- for stdin), or else a JSON or YAML value.".to_owned()
+                    }
                     FlagValue::Document => "JSON or YAML; a plain word is a string.".to_owned(),
                     FlagValue::Object { .. } => {
                         "A JSON or YAML object; dotted flags set single fields.".to_owned()
@@ -798,6 +801,9 @@ pub enum FlagValue {
     Const(String),
     /// A path to a file, streamed when the request is sent.
     File,
+    /// A path to a file, or else a value as JSON or YAML (a union of a
+    /// file and, say, a reference to one already uploaded).
+    FileOrValue,
     /// JSON or YAML text, for any other shape.
     Document,
     /// An object as JSON or YAML text, with a dotted flag for each field of

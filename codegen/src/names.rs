@@ -65,6 +65,12 @@ pub fn kebab(name: &str) -> String {
 /// (`part_ids` -> `part_id`). Only the plain English `s` plural.
 pub fn singular(name: &str) -> String {
     let name = name.strip_suffix("[]").unwrap_or(name);
+    // `granularities` -> `granularity`, `modalities` -> `modality`.
+    if let Some(stem) = name.strip_suffix("ies")
+        && stem.len() > 1
+    {
+        return format!("{stem}y");
+    }
     match name.strip_suffix('s') {
         Some(stem) if !stem.is_empty() && !stem.ends_with('s') => stem.to_owned(),
         _ => name.to_owned(),

@@ -251,8 +251,21 @@ impl Planner<'_> {
                 }),
                 Some(TypeDef::Const(def)) => Shape::Constant(def.value.clone()),
                 Some(TypeDef::Struct(def)) => Shape::Struct(def.fields.clone()),
-                // A multipart union of files: paths (one per flag).
-                Some(TypeDef::Union(def)) if def.multipart => Shape::List(FlagValue::File),
+                // A multipart union of files: paths (one per flag); of a
+                // file or a value (an id reference): a path or that value.
+                Some(TypeDef::Union(def)) if def.multipart => {
+                    let files_only = def.variants.iter().all(|v| match &v.payload {
+                        Payload::Type(ty) => {
+                            matches!(ty.non_null(), TypeRef::Binary | TypeRef::Array(_))
+                        }
+                        Payload::Keyword(_) => false,
+                    });
+                    if files_only {
+                        Shape::List(FlagValue::File)
+                    } else {
+                        Shape::Value(FlagValue::FileOrValue)
+                    }
+                }
                 // JSON or YAML text; a word that is not either is a string.
                 Some(TypeDef::Union(_)) | None => Shape::Value(FlagValue::Document),
             },
@@ -326,7 +339,9 @@ fn check(op: &Operation, flags: &[Flag]) -> Result<()> {
         std::iter::once(flag).chain(nested)
     });
     for flag in all {
-        if matches!(op.response, Response::Binary { .. }) && flag.long == OUTPUT_FLAG {
+        if matches!(op.response, Response::Binary { .. } | Response::NoBody)
+            && flag.long == OUTPUT_FLAG
+        {
             return Err(at.error(format!(
                 "`{}` would be the flag --{OUTPUT_FLAG}, which a command that downloads a file has for where to write it",
                 flag.key

@@ -168,6 +168,7 @@ fn flag(flag: &Flag) -> TokenStream {
         FlagValue::Enum { values, .. } => (quote!(Kind::Enum(&[#(#values),*])), Vec::new()),
         FlagValue::Const(value) => (quote!(Kind::Const(#value)), Vec::new()),
         FlagValue::File => (quote!(Kind::File), Vec::new()),
+        FlagValue::FileOrValue => (quote!(Kind::FileOrValue), Vec::new()),
         FlagValue::Document => (quote!(Kind::Document), Vec::new()),
         // A list's items may be anything; only a single object is checked.
         FlagValue::Object { fields } if flag.repeated => (quote!(Kind::Document), fields.clone()),

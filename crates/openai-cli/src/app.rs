@@ -49,6 +49,11 @@ pub fn run(global: &Global, command: &Command, matches: &ArgMatches) -> ExitCode
         Ok(request) => request,
         Err(err) => return print_error(global, &err),
     };
+    let output = matches
+        .try_get_one::<PathBuf>("output")
+        .ok()
+        .flatten()
+        .cloned();
     let max_items = matches
         .try_get_one::<u64>("max-items")
         .ok()
@@ -62,13 +67,13 @@ pub fn run(global: &Global, command: &Command, matches: &ArgMatches) -> ExitCode
     if streams(command, &pieces) {
         return runtime.block_on(stream(global, client, request, max_items));
     }
+    let download = match command.reply {
+        ReplyKind::Binary(_) => true,
+        ReplyKind::Empty => output.is_some(),
+        _ => false,
+    };
     match command.reply {
-        ReplyKind::Binary(_) => {
-            let output = matches
-                .try_get_one::<PathBuf>("output")
-                .ok()
-                .flatten()
-                .cloned();
+        _ if download => {
             let saved = runtime.block_on(async {
                 let response = client
                     .execute_bytes_stream(request)
@@ -84,11 +89,13 @@ pub fn run(global: &Global, command: &Command, matches: &ArgMatches) -> ExitCode
             }
         }
         // Whatever a bodiless reply carries (`{}`, nothing) is not printed.
-        ReplyKind::Empty => match runtime.block_on(client.execute::<IgnoredAny>(request)) {
-            Ok(_) => ExitCode::SUCCESS,
-            Err(Error::Decode { status, .. }) if status.is_success() => ExitCode::SUCCESS,
-            Err(err) => print_error(global, &err),
-        },
+        ReplyKind::Empty | ReplyKind::Binary(_) => {
+            match runtime.block_on(client.execute::<IgnoredAny>(request)) {
+                Ok(_) => ExitCode::SUCCESS,
+                Err(Error::Decode { status, .. }) if status.is_success() => ExitCode::SUCCESS,
+                Err(err) => print_error(global, &err),
+            }
+        }
         ReplyKind::Json | ReplyKind::Text(_) if command.paging == Paging::None || raw(global) => {
             let reply = runtime.block_on(client.execute::<IgnoredAny>(request));
             match reply {
@@ -282,7 +289,9 @@ fn multipart(command: &Command, body: serde_json::Map<String, Value>) -> Result<
             // Keys of stdin no flag knows are not sent in a form.
             None => continue,
         };
-        if flag.is_some_and(|f| f.kind == Kind::File) {
+        let file_or_value = flag.is_some_and(|f| f.kind == Kind::FileOrValue);
+        let names_file = matches!(&value, Value::String(text) if input::is_file(text));
+        if flag.is_some_and(|f| f.kind == Kind::File) || (file_or_value && names_file) {
             let paths = match value {
                 Value::Array(items) => items,
                 one => vec![one],

@@ -219,6 +219,7 @@ fn convert(flag: &Flag, text: &str) -> Result<Value, String> {
     };
     Ok(match flag.kind {
         Kind::String | Kind::Enum(_) | Kind::File => Value::String(text.to_owned()),
+        Kind::FileOrValue if is_file(text) => Value::String(text.to_owned()),
         Kind::Const(value) if text == value => Value::String(text.to_owned()),
         Kind::Const(value) => return Err(bad(&format!("`{value}`, its only value"))),
         Kind::Integer => text
@@ -243,9 +244,14 @@ fn convert(flag: &Flag, text: &str) -> Result<Value, String> {
         Kind::Object => openai_runtime::cli::parse_object(text)
             .map_err(|err| format!("--{}: {err}", flag.long))?,
         // A word that is neither JSON nor YAML is a string, as written.
-        Kind::Document => openai_runtime::cli::parse_document(text)
+        Kind::Document | Kind::FileOrValue => openai_runtime::cli::parse_document(text)
             .unwrap_or_else(|_| Value::String(text.to_owned())),
     })
+}
+
+/// Whether `text` names a file to send: stdin, or a path that exists.
+pub fn is_file(text: &str) -> bool {
+    openai_runtime::cli::is_stdin(text.as_ref()) || std::path::Path::new(text).exists()
 }
 
 /// `a`, `a and b`, `a, b and c`.

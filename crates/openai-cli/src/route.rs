@@ -186,14 +186,21 @@ pub fn leaf(command: &Command) -> clap::Command {
                 .help("Print at most N items (of every page, or events of a stream), then stop."),
         );
     }
-    if let ReplyKind::Binary(_) = command.reply {
+    // A download, or a reply the spec gives no body, which a server may
+    // still send (a file's `content`).
+    let help = match command.reply {
+        ReplyKind::Binary(_) => Some("Write the file to PATH (- for stdout)."),
+        ReplyKind::Empty => Some("Write whatever body the reply has to PATH (- for stdout)."),
+        _ => None,
+    };
+    if let Some(help) = help {
         cli = cli.arg(
             Arg::new("output")
                 .long("output")
                 .short('o')
                 .value_name("PATH")
                 .value_parser(clap::value_parser!(std::path::PathBuf))
-                .help("Write the file to PATH (- for stdout)."),
+                .help(help),
         );
     }
     cli

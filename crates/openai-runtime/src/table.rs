@@ -113,6 +113,9 @@ pub enum Kind {
     Const(&'static str),
     /// A path to a file (`-` for stdin), sent as a file part.
     File,
+    /// A path to a file that exists (or `-`), sent as a file part; any
+    /// other text is a value, sent as given (JSON or YAML read).
+    FileOrValue,
     /// JSON or YAML text; a plain word is a string.
     Document,
     /// A JSON or YAML object (or `null`).

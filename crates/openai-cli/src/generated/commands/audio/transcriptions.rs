@@ -145,9 +145,9 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[Command {
             fields: &[],
         },
         Flag {
-            long: "timestamp-granularitie",
+            long: "timestamp-granularity",
             key: "timestamp_granularities",
-            value_name: "TIMESTAMP_GRANULARITIE",
+            value_name: "TIMESTAMP_GRANULARITY",
             help: "One of the values below. [values: word, segment; others pass as given] [repeatable]",
             target: Target::Body,
             kind: Kind::Enum(&["word", "segment"]),

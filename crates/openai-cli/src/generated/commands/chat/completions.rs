@@ -279,9 +279,9 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
                 fields: &[],
             },
             Flag {
-                long: "modalitie",
+                long: "modality",
                 key: "modalities",
-                value_name: "MODALITIE",
+                value_name: "MODALITY",
                 help: "One of the values below. [values: text, audio; others pass as given] [repeatable]",
                 target: Target::Body,
                 kind: Kind::Enum(&["text", "audio"]),

@@ -48,9 +48,9 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
                 fields: &[],
             },
             Flag {
-                long: "output-modalitie",
+                long: "output-modality",
                 key: "output_modalities",
-                value_name: "OUTPUT_MODALITIE",
+                value_name: "OUTPUT_MODALITY",
                 help: "One of the values below. [values: text, audio; others pass as given] [repeatable]",
                 target: Target::Body,
                 kind: Kind::Enum(&["text", "audio"]),
