@@ -105,9 +105,48 @@ fn main() {
     }
     println!();
 
+    if let Some(baseline) = std::env::var_os("BENCH_BASELINE") {
+        against_baseline(bin, Path::new(&baseline), &ours, runs);
+        println!();
+    }
+
     https_startup(bin, runs);
     println!();
     https_one_shot(bin, runs, &tls, has_curl);
+}
+
+/// This binary against another `openai` (`BENCH_BASELINE=PATH`, e.g. an
+/// older build), both run in turn in one loop: the one-shot cancel and
+/// `--version`, with the ratio of their medians (the whole-API budget:
+/// at most 1.10x the 4-operation binary).
+fn against_baseline(bin: &Path, baseline: &Path, cancel: &[String], runs: usize) {
+    println!("against the baseline {}:", baseline.display());
+    println!(
+        "binary size: {:.2} MiB vs {:.2} MiB",
+        mib(std::fs::metadata(bin).map(|m| m.len()).unwrap_or(0)),
+        mib(std::fs::metadata(baseline).map(|m| m.len()).unwrap_or(0))
+    );
+    let version = ["--version".to_owned()];
+    for (label, args) in [("uploads cancel", cancel), ("--version", &version[..])] {
+        let (mut ours, mut theirs) = (Vec::new(), Vec::new());
+        for round in 0..3 + runs {
+            let a = spawn(bin, args, &[]);
+            let b = spawn(baseline, args, &[]);
+            if round >= 3 {
+                ours.push(a);
+                theirs.push(b);
+            }
+        }
+        let (ours, theirs) = (Stats::of(&ours), Stats::of(&theirs));
+        ours.print(&format!("openai {label} (this build)"));
+        theirs.print(&format!("openai {label} (baseline)"));
+        println!(
+            "ratio this / baseline (median wall): {:.2}x, peak RSS max {:.2} MiB vs {:.2} MiB  (goal <= 1.10x, < 8 MiB)",
+            ours.wall_ms / theirs.wall_ms,
+            ours.max_rss_kib as f64 / 1024.0,
+            theirs.max_rss_kib as f64 / 1024.0
+        );
+    }
 }
 
 /// `openai uploads cancel` and curl over https to a local TLS server whose CA is in a

@@ -200,10 +200,10 @@ fn one<'m>(matches: &'m ArgMatches, id: &str) -> Option<&'m String> {
 
 /// One item of a list flag: a JSON or YAML list adds its items.
 fn convert_item(flag: &Flag, text: &str) -> Result<Value, String> {
-    if text.trim_start().starts_with('[') {
-        if let Ok(Value::Array(items)) = openai_runtime::cli::parse_document(text) {
-            return Ok(Value::Array(items));
-        }
+    if text.trim_start().starts_with('[')
+        && let Ok(Value::Array(items)) = openai_runtime::cli::parse_document(text)
+    {
+        return Ok(Value::Array(items));
     }
     convert(flag, text)
 }
