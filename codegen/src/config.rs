@@ -92,18 +92,6 @@ impl Config {
         })
     }
 
-    /// The config of the top-level resources `names` alone.
-    pub fn only(&self, names: &[&str]) -> Config {
-        Config {
-            resources: self
-                .resources
-                .iter()
-                .filter(|(name, _)| names.contains(&name.as_str()))
-                .map(|(name, resource)| (name.clone(), resource.clone()))
-                .collect(),
-        }
-    }
-
     /// This config as `generate.yaml` text.
     pub fn to_yaml(&self) -> String {
         serde_yaml::to_string(self).expect("maps of strings always serialize")

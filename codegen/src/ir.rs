@@ -18,6 +18,10 @@ pub struct Api {
     pub model_modules: Vec<ModelModule>,
     /// The spec's bugs the lowering tolerated, each once, by pointer.
     pub warnings: Vec<Warning>,
+    /// The crate whose models this one's models root re-exports as well
+    /// (`openai_types`), when the shared models live in a crate of their
+    /// own; see `render_crates`.
+    pub models_from: Option<String>,
 }
 
 /// A spec bug the generator worked around: generation goes on, and the
@@ -211,6 +215,8 @@ pub struct Operation {
     pub stream: Option<EventStream>,
     /// How a list operation pages (`plan_paging`); `None` for the rest.
     pub paging: Option<Paging>,
+    /// The type of a list's items (its reply's `data`), when it pages.
+    pub page_item: Option<TypeRef>,
     /// The description, or else the summary.
     pub doc: Option<String>,
     /// A one-line summary, e.g. `Cancel upload`.

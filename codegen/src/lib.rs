@@ -19,6 +19,7 @@ mod plan_paging;
 mod plan_parts;
 mod render;
 mod render_cli;
+pub mod render_crates;
 mod render_lib;
 mod yaml;
 
@@ -44,6 +45,9 @@ pub struct Generated {
     pub library: BTreeMap<String, String>,
     /// The CLI's files (under [`CLI_DIR`]).
     pub cli: BTreeMap<String, String>,
+    /// The generated crates' files, manifests included, by path from the
+    /// repository root (under [`render_crates::CRATES_DIR`]).
+    pub crates: BTreeMap<String, String>,
     /// The spec's bugs the generator worked around (see [`ir::Warning`]).
     pub warnings: Vec<ir::Warning>,
 }
@@ -59,7 +63,8 @@ impl Generated {
             .cli
             .iter()
             .map(|(n, t)| (format!("{CLI_DIR}/{n}"), t.as_str()));
-        library.chain(cli).collect()
+        let crates = self.crates.iter().map(|(n, t)| (n.clone(), t.as_str()));
+        library.chain(cli).chain(crates).collect()
     }
 }
 
@@ -146,21 +151,69 @@ pub fn render_cached<'a>(
 /// The product's files: the library of the resources that have a library
 /// crate ([`LIBRARY_RESOURCES`]), the CLI of every resource in `config`.
 /// Lowers the spec twice (the library's models are only its resources').
-pub fn render_product(
-    spec: &Spec,
-    config: &Config,
-    library: &str,
-    cache: &FormatCache,
-) -> Result<Generated> {
-    let cli_api = lower_spec(spec, config)?;
-    let library_api = lower_spec(spec, &config.only(LIBRARY_RESOURCES))?;
-    let generated = render_pair(&library_api, &cli_api, library, Some(cache))?;
+pub fn render_product(spec: &Spec, config: &Config, cache: &FormatCache) -> Result<Generated> {
+    let api = lower_spec(spec, config)?;
+    let crates = render_crates::split(&api);
+    let shared = crates.iter().any(|c| c.resource.is_none());
+    let mut units: Vec<Unit<'_>> = Vec::new();
+    let mut manifests = BTreeMap::new();
+    for krate in &crates {
+        units.extend(render_lib::files(&krate.api).into_iter().map(|mut unit| {
+            unit.path = format!("root/{}/{}", krate.generated_dir, unit.path);
+            unit
+        }));
+        if let Some(dir) = &krate.crate_dir {
+            units.push(Unit::new(
+                format!("root/{dir}/src/lib.rs"),
+                Some(&krate.doc),
+                move || render_crates::lib_rs(krate),
+            ));
+            let uses_types = shared && krate.resource.is_some();
+            manifests.insert(
+                format!("{dir}/Cargo.toml"),
+                render_crates::manifest(krate, uses_types),
+            );
+        }
+    }
+    let facade = format!(
+        "{}/{}",
+        render_crates::CRATES_DIR,
+        render_crates::FACADE_CRATE
+    );
+    units.push(Unit::new(
+        format!("root/{facade}/src/lib.rs"),
+        Some(render_crates::FACADE_DOC),
+        || render_crates::facade_rs(&crates),
+    ));
+    manifests.insert(
+        format!("{facade}/Cargo.toml"),
+        render_crates::facade_manifest(&crates),
+    );
+    units.extend(render_cli::files(&api).into_iter().map(|mut unit| {
+        unit.path = format!("cli/{}", unit.path);
+        unit
+    }));
+    let formatted =
+        render::files(units, Some(cache)).map_err(|message| Error::new("#", message))?;
     cache.forget_unused();
+    let mut generated = Generated {
+        library: BTreeMap::new(),
+        cli: BTreeMap::new(),
+        crates: manifests,
+        warnings: api.warnings.clone(),
+    };
+    let library_prefix = format!("root/{LIBRARY_DIR}/");
+    for (path, text) in formatted {
+        if let Some(path) = path.strip_prefix(&library_prefix) {
+            generated.library.insert(path.to_owned(), text);
+        } else if let Some(path) = path.strip_prefix("root/") {
+            generated.crates.insert(path.to_owned(), text);
+        } else if let Some(path) = path.strip_prefix("cli/") {
+            generated.cli.insert(path.to_owned(), text);
+        }
+    }
     Ok(generated)
 }
-
-/// The top-level resources with a library crate of their own.
-pub const LIBRARY_RESOURCES: &[&str] = &["uploads"];
 
 fn render_with<'a>(
     api: &'a ir::Api,
@@ -196,6 +249,7 @@ fn render_pair<'a>(
     let mut generated = Generated {
         library: BTreeMap::new(),
         cli: BTreeMap::new(),
+        crates: BTreeMap::new(),
         warnings,
     };
     for (path, text) in formatted {

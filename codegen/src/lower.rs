@@ -97,6 +97,7 @@ pub fn lower(spec: &Value, config: &Config) -> Result<Api> {
         types,
         model_modules: Vec::new(),
         warnings,
+        models_from: None,
     };
     crate::plan_fields::plan(&mut api);
     crate::plan_paging::plan(&mut api);
@@ -422,6 +423,7 @@ impl<'s> Lowerer<'s> {
                 stream,
                 // Planned with the types (`plan_paging`).
                 paging: None,
+                page_item: None,
                 doc,
                 summary,
                 cli,

@@ -27,6 +27,12 @@ pub fn plan(api: &mut Api) {
             roots.extend(op.query_type.iter().cloned());
             roots.extend(op.headers_type.iter().cloned());
             roots.extend(op.body.iter().map(|b| b.type_name.clone()));
+            if let Some(item) = &op.page_item {
+                roots.extend(item.names().into_iter().map(str::to_owned));
+            }
+            if let Some(stream) = &op.stream {
+                roots.extend(stream.event.names().into_iter().map(str::to_owned));
+            }
         }
         for name in closure(&api.types, &roots) {
             users

@@ -20,6 +20,24 @@ pub fn plan(api: &mut Api) {
     } = api;
     for op in operations_mut(resources) {
         op.paging = paging(op, types);
+        if op.paging.is_some() {
+            op.page_item = item(op, types);
+        }
+    }
+}
+
+/// The type of the items in a list reply's `data`.
+fn item(op: &Operation, types: &BTreeMap<String, TypeDef>) -> Option<TypeRef> {
+    let Response::Json(TypeRef::Named(reply)) = &op.response else {
+        return None;
+    };
+    let Some(TypeDef::Struct(reply)) = types.get(reply) else {
+        return None;
+    };
+    let data = reply.fields.iter().find(|f| f.api_name == "data")?;
+    match data.ty.non_null() {
+        TypeRef::Array(item) => Some(item.as_ref().clone().unboxed()),
+        _ => None,
     }
 }
 

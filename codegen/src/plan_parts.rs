@@ -161,6 +161,7 @@ mod tests {
                 parts: Vec::new(),
             }],
             warnings: Vec::new(),
+            models_from: None,
         }
     }
 

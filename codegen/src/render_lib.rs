@@ -25,7 +25,16 @@ pub fn files(api: &Api) -> Vec<Unit<'_>> {
     units.push(Unit::new(
         "models/mod.rs",
         Some("The API's models: a module per resource (nested like the resources), plus\n`shared` for those several resources use. All re-exported here."),
-        move || flat_mods(&top),
+        move || {
+            let mods = flat_mods(&top);
+            match &api.models_from {
+                Some(from) => {
+                    let from = ident(from);
+                    quote!(#mods pub use #from::*;)
+                }
+                None => mods,
+            }
+        },
     ));
     for module in &api.model_modules {
         units.push(Unit::new(
@@ -676,7 +685,8 @@ fn operation(op: &Operation) -> TokenStream {
         BodyKind::Multipart => quote!(.multipart(params.to_multipart())),
     });
     let conflicts = (!op.retry_conflicts).then(|| quote!(.retry_conflicts(false)));
-    let chain = quote!(#fixed #query #accept #body #conflicts);
+    let admin = op.admin.then(|| quote!(.admin()));
+    let chain = quote!(#fixed #query #accept #body #conflicts #admin);
     let request = match (&op.headers_type, chain.is_empty()) {
         (Some(_), _) => quote! {
             let mut request = Request::new(Method::#method, path) #chain;
@@ -691,7 +701,57 @@ fn operation(op: &Operation) -> TokenStream {
         " Like [`{}::{}`], and also returns the status, headers and request id.",
         op.resource_type, op.name
     );
+    let stream = op.stream.as_ref().map(|stream| {
+        let method = format_ident!("{}_stream", op.name);
+        let event = type_tokens(&stream.event, None);
+        // The body's `stream` field, set to `true` on the way out.
+        let on = match (&stream.switch, op.body.as_ref().map(|b| b.kind)) {
+            (Some(field), Some(BodyKind::Json)) => quote!(let request = request.json_field(#field, true)?;),
+            (Some(field), Some(BodyKind::Multipart)) => {
+                quote!(let request = request.multipart(params.to_multipart().text(#field, "true"));)
+            }
+            _ => quote!(),
+        };
+        let see = format!(
+            " Like [`{}::{}`], as a stream of the server's events, each decoded as it comes.",
+            op.resource_type, op.name
+        );
+        quote! {
+            #[doc = #see]
+            pub async fn #method(self, #(#args),*) -> Result<openai_runtime::sse::JsonStream<#event>> {
+                #path
+                #request
+                #on
+                self.client.stream_json(request).await
+            }
+        }
+    });
+    let pages = op.page_item.as_ref().zip(op.paging.as_ref()).map(|(item, paging)| {
+        let method = format_ident!("{}_all", op.name);
+        let item = type_tokens(item, None);
+        let style = match paging {
+            Paging::After { param } => quote!(openai_runtime::paging::Style::After { param: #param.into() }),
+            Paging::LastId { param, field } => quote!(openai_runtime::paging::Style::last_id(#param, #field)),
+            Paging::Token { param, field } => quote!(openai_runtime::paging::Style::next_token(#param, #field)),
+            Paging::Single => quote!(openai_runtime::paging::Style::Single),
+        };
+        let see = format!(
+            " Every item of [`{}::{}`], page after page: a page is asked for only when the items before it are used up.",
+            op.resource_type, op.name
+        );
+        quote! {
+            #[doc = #see]
+            pub fn #method(self, #(#args),*) -> Result<openai_runtime::paging::Items<#item>> {
+                #path
+                #request
+                Ok(openai_runtime::paging::items(self.client, request, #style))
+            }
+        }
+    });
     quote! {
+        #stream
+        #pages
+
         #doc
         pub async fn #name(self, #(#args),*) -> Result<#response> {
             self.#with_response(#(#call),*).await.map(ApiResponse::into_data)

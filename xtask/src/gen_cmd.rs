@@ -40,9 +40,7 @@ fn generate(root: &Path) -> Result<Generated, String> {
     let config = read(&root.join("spec/generate.yaml"))?;
     codegen::Spec::parse(&spec)
         .and_then(|spec| Ok((spec, codegen::Config::parse(&config)?)))
-        .and_then(|(spec, config)| {
-            codegen::render_product(&spec, &config, "openai_uploads", &cache)
-        })
+        .and_then(|(spec, config)| codegen::render_product(&spec, &config, &cache))
         .map_err(|e| format!("spec/openapi.yaml or spec/generate.yaml: {e}"))
 }
 /// Makes the generated folders under `root` hold exactly `generated`: writes
@@ -69,7 +67,11 @@ pub fn sync(root: &Path, generated: &Generated, check: bool) -> Result<Vec<Strin
             }
         }
     }
-    for dir in [codegen::LIBRARY_DIR, codegen::CLI_DIR] {
+    for dir in [
+        codegen::LIBRARY_DIR,
+        codegen::CLI_DIR,
+        codegen::render_crates::CRATES_DIR,
+    ] {
         for extra in files_under(&root.join(dir))? {
             let shown = extra
                 .strip_prefix(root)

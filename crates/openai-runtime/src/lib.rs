@@ -34,6 +34,7 @@ pub mod cli;
 #[cfg(feature = "cli")]
 mod cli_reply;
 mod client;
+mod client_type;
 pub mod download;
 mod enums;
 mod error;

@@ -111,6 +111,22 @@ impl Request {
         Ok(self)
     }
 
+    /// Adds one field to the JSON body already set: a streaming method's
+    /// `"stream": true`. Without a JSON object body, an
+    /// [`Error::InvalidArgument`].
+    pub fn json_field(self, key: &str, value: impl Into<serde_json::Value>) -> Result<Self> {
+        let Some(Body::Json(bytes)) = &self.body else {
+            return Err(Error::invalid_argument(
+                "body",
+                "no JSON body to add a field to",
+            ));
+        };
+        let mut object: serde_json::Map<String, serde_json::Value> = serde_json::from_slice(bytes)
+            .map_err(|_| Error::invalid_argument("body", "not a JSON object"))?;
+        object.insert(key.to_owned(), value.into());
+        self.json(&object)
+    }
+
     /// Sets a `multipart/form-data` body.
     ///
     /// Such a request is not idempotent (a part sent twice may be stored

@@ -6,4 +6,5 @@
 
 mod uploads;
 
+pub use openai_types::*;
 pub use uploads::*;

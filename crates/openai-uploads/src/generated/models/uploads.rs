@@ -5,6 +5,7 @@
 
 mod parts;
 
+use super::{FileExpirationAfter, OpenAiFile};
 pub use parts::*;
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -61,121 +62,6 @@ openai_runtime::open_enum!(
         Batch = "batch",
         FineTune = "fine-tune",
         Vision = "vision"
-    ]
-);
-
-/// When the file expires. By default, files with purpose `batch` expire after 30
-/// days and all others are kept until they are deleted.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct FileExpirationAfter {
-    /// The timestamp the expiration counts from. Supported anchors: `created_at`.
-    #[serde(default)]
-    pub anchor: FileExpirationAfterAnchor,
-    /// Seconds after the anchor at which the file expires, between 3600 (1 hour) and
-    /// 2592000 (30 days).
-    pub seconds: i64,
-}
-
-/// The timestamp the expiration counts from. Supported anchors: `created_at`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
-pub struct FileExpirationAfterAnchor;
-
-openai_runtime::constant!(FileExpirationAfterAnchor = "created_at");
-
-/// A file stored with OpenAI, usable by the endpoints its purpose names.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct OpenAiFile {
-    /// Identifies the File (`file-...`) wherever the API takes a file ID.
-    pub id: String,
-    /// How many bytes the file holds.
-    pub bytes: i64,
-    /// When the File was created, in Unix seconds.
-    pub created_at: i64,
-    /// When the File will be deleted, in Unix seconds, if it expires at all.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub expires_at: Option<i64>,
-    /// The name the file was uploaded under.
-    pub filename: String,
-    /// Always `file`.
-    #[serde(default)]
-    pub object: OpenAiFileObject,
-    /// What the File is for: one of the listed values.
-    pub purpose: OpenAiFilePurpose,
-    /// Deprecated: whether the file was `uploaded`, `processed`, or failed with
-    /// `error`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<OpenAiFileStatus>,
-    /// Deprecated: why a fine-tuning file failed validation; a fine-tuning job's
-    /// `error` now says so.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status_details: Option<String>,
-}
-
-/// Always `file`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
-pub struct OpenAiFileObject;
-
-openai_runtime::constant!(OpenAiFileObject = "file");
-
-/// What the File is for: one of the listed values.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum OpenAiFilePurpose {
-    /// `assistants`
-    Assistants,
-    /// `assistants_output`
-    AssistantsOutput,
-    /// `batch`
-    Batch,
-    /// `batch_output`
-    BatchOutput,
-    /// `fine-tune`
-    FineTune,
-    /// `fine-tune-results`
-    FineTuneResults,
-    /// `vision`
-    Vision,
-    /// `user_data`
-    UserData,
-    /// A value this version of the spec does not list, kept as sent.
-    Unknown(String),
-}
-
-openai_runtime::open_enum!(
-    OpenAiFilePurpose,
-    Unknown,
-    [
-        Assistants = "assistants",
-        AssistantsOutput = "assistants_output",
-        Batch = "batch",
-        BatchOutput = "batch_output",
-        FineTune = "fine-tune",
-        FineTuneResults = "fine-tune-results",
-        Vision = "vision",
-        UserData = "user_data"
-    ]
-);
-
-/// Deprecated: whether the file was `uploaded`, `processed`, or failed with
-/// `error`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum OpenAiFileStatus {
-    /// `uploaded`
-    Uploaded,
-    /// `processed`
-    Processed,
-    /// `error`
-    Error,
-    /// A value this version of the spec does not list, kept as sent.
-    Unknown(String),
-}
-
-openai_runtime::open_enum!(
-    OpenAiFileStatus,
-    Unknown,
-    [
-        Uploaded = "uploaded",
-        Processed = "processed",
-        Error = "error"
     ]
 );
 
