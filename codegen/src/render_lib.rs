@@ -10,10 +10,17 @@ use crate::render::{Unit, doc_attrs, ident, type_tokens};
 
 /// Every file of the library's generated folder.
 pub fn files(api: &Api) -> Vec<Unit<'_>> {
-    let mut units = vec![Unit::new("mod.rs", None, || {
+    // A crate of models alone (the shared ones) has no resources module.
+    let resources = !api.resources.is_empty();
+    let mut units = vec![Unit::new("mod.rs", None, move || {
+        let resources = resources.then(|| {
+            quote!(
+                pub mod resources;
+            )
+        });
         quote!(
             pub mod models;
-            pub mod resources;
+            #resources
         )
     })];
     let top: Vec<&str> = api
@@ -56,6 +63,9 @@ pub fn files(api: &Api) -> Vec<Unit<'_>> {
                 move || models_file(api, &part.types, &part.imports, module.path.len() + 1, &[]),
             ));
         }
+    }
+    if !resources {
+        return units;
     }
     let top: Vec<&str> = api.resources.iter().map(|r| r.module.as_str()).collect();
     units.push(Unit::new(

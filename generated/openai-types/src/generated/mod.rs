@@ -2,4 +2,3 @@
 // Do not edit by hand: edit the spec and run `cargo xtask gen`.
 
 pub mod models;
-pub mod resources;
