@@ -3,7 +3,7 @@
 
 //! The arrays resource: `client.arrays()`.
 
-use super::super::models::ArraysListResponse;
+use super::super::models::{ArraysListResponse, Item};
 use crate::{ApiResponse, Client, Result};
 use openai_runtime::{Method, Request};
 
@@ -21,6 +21,17 @@ pub struct Arrays<'c> {
 }
 
 impl Arrays<'_> {
+    /// Every item of [`Arrays::list`], page after page: a page is asked for only when the items before it are used up.
+    pub fn list_all(self) -> Result<openai_runtime::paging::Items<Item>> {
+        let path = String::from("/arrays");
+        let request = Request::new(Method::GET, path);
+        Ok(openai_runtime::paging::items(
+            self.client,
+            request,
+            openai_runtime::paging::Style::Single,
+        ))
+    }
+
     /// Lists things.
     pub async fn list(self) -> Result<ArraysListResponse> {
         self.list_with_response().await.map(ApiResponse::into_data)

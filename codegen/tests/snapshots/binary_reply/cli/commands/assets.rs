@@ -95,7 +95,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
                 long: "kind",
                 key: "kind",
                 value_name: "KIND",
-                help: "One of: video, thumbnail (others pass as given).",
+                help: "One of the values below. [values: video, thumbnail; others pass as given]",
                 target: Target::Query,
                 kind: Kind::Enum(&["video", "thumbnail"]),
                 list: false,

@@ -38,7 +38,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[Command {
             long: "voice",
             key: "voice",
             value_name: "VOICE",
-            help: "One of: calm, bright (others pass as given).",
+            help: "One of the values below. [values: calm, bright; others pass as given]",
             target: Target::Body,
             kind: Kind::Enum(&["calm", "bright"]),
             list: false,

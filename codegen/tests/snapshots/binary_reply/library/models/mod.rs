@@ -5,9 +5,7 @@
 //! `shared` for those several resources use. All re-exported here.
 
 mod assets;
-mod shared;
 mod speech;
 
 pub use assets::*;
-pub use shared::*;
 pub use speech::*;

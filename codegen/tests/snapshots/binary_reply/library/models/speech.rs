@@ -25,3 +25,20 @@ openai_runtime::open_enum!(
     Unknown,
     [Calm = "calm", Bright = "bright"]
 );
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct SpeechEvent {
+    #[serde(rename = "type")]
+    pub type_: SpeechEventType,
+    pub audio: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum SpeechEventType {
+    /// `audio.delta`
+    AudioDelta,
+    /// A value this version of the spec does not list, kept as sent.
+    Unknown(String),
+}
+
+openai_runtime::open_enum!(SpeechEventType, Unknown, [AudioDelta = "audio.delta"]);

@@ -3,7 +3,7 @@
 
 //! The speech resource: `client.speech()`.
 
-use super::super::models::SpeechCreateParams;
+use super::super::models::{SpeechCreateParams, SpeechEvent};
 use crate::{ApiResponse, Client, Result};
 use openai_runtime::{Method, Request};
 
@@ -21,6 +21,18 @@ pub struct Speech<'c> {
 }
 
 impl Speech<'_> {
+    /// Like [`Speech::create`], as a stream of the server's events, each decoded as it comes.
+    pub async fn create_stream(
+        self,
+        params: &SpeechCreateParams,
+    ) -> Result<openai_runtime::sse::JsonStream<SpeechEvent>> {
+        let path = String::from("/speak");
+        let request = Request::new(Method::POST, path)
+            .header("accept", "application/octet-stream")?
+            .json(params)?;
+        self.client.stream_json(request).await
+    }
+
     /// Reads text aloud; the audio comes back as bytes (or as events, not generated
     /// yet).
     pub async fn create(self, params: &SpeechCreateParams) -> Result<openai_runtime::ByteStream> {

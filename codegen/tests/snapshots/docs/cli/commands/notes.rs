@@ -26,7 +26,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[Command {
             long: "kind",
             key: "kind",
             value_name: "KIND",
-            help: "The kind of note:\n- `draft` notes can be edited by their author as many times as they like before publishing.\n- `final` notes are frozen. [required]",
+            help: "The kind of note:\n- `draft` notes can be edited by their author as many times as they like before publishing.\n- `final` notes are frozen. [values: draft, final; others pass as given] [required]",
             target: Target::Body,
             kind: Kind::Enum(&["draft", "final"]),
             list: false,

@@ -10,6 +10,11 @@ pub struct Completion {
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct CompletionChunk {
+    pub delta: String,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CompletionsCreateParams {
     pub prompt: String,
     /// Ask for server-sent events instead.

@@ -5,7 +5,5 @@
 //! `shared` for those several resources use. All re-exported here.
 
 mod completions;
-mod shared;
 
 pub use completions::*;
-pub use shared::*;

@@ -3,7 +3,7 @@
 
 //! The completions resource: `client.completions()`.
 
-use super::super::models::{Completion, CompletionsCreateParams};
+use super::super::models::{Completion, CompletionChunk, CompletionsCreateParams};
 use crate::{ApiResponse, Client, Result};
 use openai_runtime::{Method, Request};
 
@@ -21,6 +21,17 @@ pub struct Completions<'c> {
 }
 
 impl Completions<'_> {
+    /// Like [`Completions::create`], as a stream of the server's events, each decoded as it comes.
+    pub async fn create_stream(
+        self,
+        params: &CompletionsCreateParams,
+    ) -> Result<openai_runtime::sse::JsonStream<CompletionChunk>> {
+        let path = String::from("/completions");
+        let request = Request::new(Method::POST, path).json(params)?;
+        let request = request.json_field("stream", true)?;
+        self.client.stream_json(request).await
+    }
+
     /// Completes a prompt.
     pub async fn create(self, params: &CompletionsCreateParams) -> Result<Completion> {
         self.create_with_response(params)

@@ -25,7 +25,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[Command {
         long: "model",
         key: "model",
         value_name: "MODEL",
-        help: "A model, by name. [required]",
+        help: "A model, by name. [values: swift-1, swift-1-mini, deep-2; others pass as given] [required]",
         target: Target::Body,
         kind: Kind::Enum(&["swift-1", "swift-1-mini", "deep-2"]),
         list: false,

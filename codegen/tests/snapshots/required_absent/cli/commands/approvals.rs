@@ -23,6 +23,18 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[Command {
     stream: None,
     flags: &[
         Flag {
+            long: "type",
+            key: "type",
+            value_name: "TYPE",
+            help: "Always `approval`. [required]",
+            target: Target::Body,
+            kind: Kind::Const("approval"),
+            list: false,
+            required: true,
+            positional: false,
+            fields: &[],
+        },
+        Flag {
             long: "approval-id",
             key: "approval_id",
             value_name: "APPROVAL_ID",

@@ -40,7 +40,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[Command {
             long: "priority",
             key: "priority",
             value_name: "PRIORITY",
-            help: "One of: low, high (others pass as given).",
+            help: "One of the values below. [values: low, high; others pass as given]",
             target: Target::Body,
             kind: Kind::Enum(&["low", "high"]),
             list: false,

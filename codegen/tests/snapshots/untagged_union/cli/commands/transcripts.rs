@@ -38,7 +38,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[Command {
             long: "detail",
             key: "detail",
             value_name: "DETAIL",
-            help: "One of: plain, detailed (others pass as given).",
+            help: "One of the values below. [values: plain, detailed; others pass as given]",
             target: Target::Body,
             kind: Kind::Enum(&["plain", "detailed"]),
             list: false,

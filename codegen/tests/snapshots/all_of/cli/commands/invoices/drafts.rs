@@ -50,7 +50,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[Command {
             long: "status",
             key: "status",
             value_name: "STATUS",
-            help: "One of: open, paid, void (others pass as given).",
+            help: "One of the values below. [values: open, paid, void; others pass as given]",
             target: Target::Body,
             kind: Kind::Enum(&["open", "paid", "void"]),
             list: false,

@@ -50,7 +50,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[Command {
             long: "beta",
             key: "openai-beta",
             value_name: "BETA",
-            help: "Preview features to turn on for this call. [repeatable]",
+            help: "Preview features to turn on for this call. [values: reports_fast=v1, reports_wide=v2; others pass as given] [repeatable]",
             target: Target::Header,
             kind: Kind::Enum(&["reports_fast=v1", "reports_wide=v2"]),
             list: true,

@@ -35,9 +35,9 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[Command {
             fields: &[],
         },
         Flag {
-            long: "entrie",
+            long: "entry",
             key: "entries",
-            value_name: "ENTRIE",
+            value_name: "ENTRY",
             help: "JSON or YAML; a plain word is a string. [repeatable] [required]",
             target: Target::Body,
             kind: Kind::Document,
