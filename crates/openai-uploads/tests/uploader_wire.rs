@@ -171,6 +171,18 @@ async fn upload_until(
     .await
 }
 
+/// Resolves once `server` has received the create: an interrupt "during
+/// create", whatever the timing.
+async fn once_created(server: &MockServer) {
+    loop {
+        let requests = server.received_requests().await.unwrap_or_default();
+        if requests.iter().any(|r| r.url.path() == "/v1/uploads") {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
 /// A client for `server` that does not retry, so a test's one failing reply
 /// is the one the uploader acts on.
 fn no_retries(server: &MockServer) -> Client {
@@ -334,9 +346,14 @@ async fn an_interrupt_during_create_cancels_the_new_upload() {
         .await;
     let file = named_file(".jsonl", b"{}\n");
     let client = client(&server.uri());
-    let err = upload_until(&client, file.path(), &options("fine-tune"), async {})
-        .await
-        .unwrap_err();
+    let err = upload_until(
+        &client,
+        file.path(),
+        &options("fine-tune"),
+        once_created(&server),
+    )
+    .await
+    .unwrap_err();
     assert!(
         matches!(&err, UploadError::Interrupted { upload_id: Some(id), cancelled: true, .. } if id == ID),
         "{err:?}"
@@ -365,9 +382,14 @@ async fn a_new_upload_whose_cancel_finds_it_completed_is_not_called_cancelled() 
     .await;
     let file = named_file(".jsonl", b"{}\n");
     let client = client(&server.uri());
-    let err = upload_until(&client, file.path(), &options("fine-tune"), async {})
-        .await
-        .unwrap_err();
+    let err = upload_until(
+        &client,
+        file.path(),
+        &options("fine-tune"),
+        once_created(&server),
+    )
+    .await
+    .unwrap_err();
     assert!(
         matches!(&err, UploadError::Interrupted { upload_id: Some(id), cancelled: false, cancel_error: None, .. } if id == ID),
         "{err:?}"
@@ -543,9 +565,9 @@ async fn upload_completed_with(complete: ResponseTemplate) -> CompletedUpload {
 
 #[tokio::test]
 async fn the_completed_reply_is_kept_as_received() {
-    // Unknown fields, in an order our types would not write, and a `status`
-    // our enum does not know: the upload succeeds and the bytes survive.
-    let body = r#"{"status":"completed_with_flair","id":"upload_abc123","zz_new":{"b":1,"a":[2]},"file":{"id":"file-xyz","zz":true},"bytes":"3"}"#;
+    // Unknown fields, in an order our types would not write, and a field
+    // that does not decode: the upload succeeds and the bytes survive.
+    let body = r#"{"status":"completed","id":"upload_abc123","zz_new":{"b":1,"a":[2]},"file":{"id":"file-xyz","zz":true},"bytes":"3"}"#;
     let done =
         upload_completed_with(ResponseTemplate::new(200).set_body_raw(body, "application/json"))
             .await;
@@ -557,25 +579,88 @@ async fn the_completed_reply_is_kept_as_received() {
     assert_eq!(done.file_id().as_deref(), Some("file-xyz"));
 }
 
+/// A 2xx reply to `complete` that does not say our Upload is completed
+/// (not JSON, cut short, empty, another Upload, a pending one) is an
+/// error: the Upload is not cancelled (it may be completed), its journal is
+/// kept with what the server said, and the next run shows that and
+/// completes it.
 #[tokio::test]
-async fn a_completed_reply_that_is_not_json_is_kept_whole() {
-    // Longer than the 512-byte snippet a decode error carries, with a
-    // multi-byte character straddling that boundary.
-    let mut body = "x".repeat(511).into_bytes();
-    body.extend_from_slice("é and then some more text".repeat(40).as_bytes());
-    let reply = ResponseTemplate::new(200).set_body_raw(body.clone(), "text/plain");
-    let done = upload_completed_with(reply).await;
-    assert_eq!(done.body, body);
-    assert!(done.upload.is_none());
-    assert!(!done.reply_lost());
-}
+async fn a_complete_reply_that_confirms_nothing_keeps_the_journal() {
+    let mut long = "x".repeat(511).into_bytes();
+    long.extend_from_slice("é and then some more text".repeat(40).as_bytes());
+    let other = json!({"id": "upload_other", "status": "completed"}).to_string();
+    let pending = upload_json("pending").to_string();
+    let cases: Vec<(ResponseTemplate, &str)> = vec![
+        (
+            ResponseTemplate::new(200).set_body_raw(long, "text/plain"),
+            "is not an Upload",
+        ),
+        (ResponseTemplate::new(200), "is not an Upload"),
+        (
+            ResponseTemplate::new(200)
+                .set_body_raw(r#"{"id":"upload_abc123","sta"#, "application/json"),
+            "is not an Upload",
+        ),
+        (
+            ResponseTemplate::new(200).set_body_raw(other, "application/json"),
+            "names another Upload (upload_other)",
+        ),
+        (
+            ResponseTemplate::new(200).set_body_raw(pending, "application/json"),
+            "says the Upload is pending, not completed",
+        ),
+    ];
+    for (complete, said) in cases {
+        let journals = tempfile::tempdir().unwrap();
+        let options = UploadOptions::new("fine-tune").journal_dir(journals.path());
+        let server = server_with(complete, reply("cancelled")).await;
+        let file = named_file(".jsonl", b"{}\n");
+        let err = upload(&client(&server.uri()), file.path(), &options)
+            .await
+            .unwrap_err();
+        let UploadError::Failed {
+            cancelled: false,
+            cancel_error: None,
+            journal: Some(journal),
+            source,
+            ..
+        } = &err
+        else {
+            panic!("{err:?}");
+        };
+        assert!(source.to_string().contains(said), "{source}");
+        assert!(requests_to(&server, "/cancel").await.is_empty());
+        let kept = std::fs::read_to_string(journal).unwrap();
+        assert!(kept.contains(said), "{kept}");
 
-#[tokio::test]
-async fn an_empty_completed_reply_is_not_a_lost_one() {
-    let done = upload_completed_with(ResponseTemplate::new(200)).await;
-    assert!(done.body.is_empty());
-    assert!(!done.reply_lost());
-    assert_eq!(done.file_id(), None);
+        // The next run: the server now says it is completed.
+        server.reset().await;
+        on(
+            COMPLETE,
+            error_reply(400, "Cannot complete upload: Upload is already completed."),
+        )
+        .mount(&server)
+        .await;
+        let events = Recorded::default();
+        let record = |event: &UploadEvent| events.record(event);
+        let done = bounded(client(&server.uri()).uploads().upload_file_with(
+            file.path(),
+            &options,
+            &record,
+            std::future::pending(),
+        ))
+        .await
+        .unwrap();
+        assert!(done.reply_lost());
+        let events = events.take();
+        assert!(
+            matches!(&events[0], UploadEvent::JournalWarning { message }
+                if message.contains("in doubt") && message.contains(said)),
+            "{events:?}"
+        );
+        assert_eq!(requests_to(&server, "/parts").await.len(), 0);
+        assert!(!journal.exists());
+    }
 }
 
 #[tokio::test]
@@ -663,9 +748,14 @@ async fn an_interrupt_during_create_that_then_fails_creates_nothing() {
     .await;
     let file = named_file(".jsonl", b"{}\n");
     let client = no_retries(&server);
-    let err = upload_until(&client, file.path(), &options("fine-tune"), async {})
-        .await
-        .unwrap_err();
+    let err = upload_until(
+        &client,
+        file.path(),
+        &options("fine-tune"),
+        once_created(&server),
+    )
+    .await
+    .unwrap_err();
     assert!(
         matches!(
             &err,
@@ -692,7 +782,7 @@ async fn an_interrupt_during_a_create_that_outlasts_the_grace_gives_up_on_it() {
     let file = named_file(".jsonl", b"{}\n");
     let options = options("fine-tune").interrupt_grace(Duration::from_millis(100));
     let client = client(&server.uri());
-    let err = upload_until(&client, file.path(), &options, async {})
+    let err = upload_until(&client, file.path(), &options, once_created(&server))
         .await
         .unwrap_err();
     assert!(

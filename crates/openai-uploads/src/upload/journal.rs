@@ -3,7 +3,8 @@
 //!
 //! One journal per file and set of create parameters (the same command run
 //! again finds it): `<dir>/<key>.json`, where the key is an md5 of the API's
-//! base URL, the file's absolute path and the create parameters. It records
+//! base URL, the account (a hash of the API key, organization and project),
+//! the file's absolute path and the create parameters. It records
 //! the Upload's id and expiry, the create parameters and part size, the
 //! file's identity (size, modification time, inode), and each acknowledged
 //! part's index and id. It is written whole, to a temporary file that is
@@ -13,10 +14,16 @@
 //! A run holds `<key>.lock` (an advisory lock, released by the system
 //! however the process ends) while it works on the Upload, so that another
 //! run, or `prune`, leaves it alone.
+//!
+//! The directory is trusted only when it is the user's and nobody else can
+//! write in it (as ssh trusts `~/.ssh`). Nothing at a journal path is
+//! followed if it is a link, nor opened in a way that can block if it is a
+//! FIFO, and a journal is read up to [`MAX_JOURNAL`] bytes.
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, Write as _};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use md5::{Digest as _, Md5};
@@ -28,6 +35,10 @@ use super::source::Identity;
 /// The journal format this build writes and reads.
 pub(super) const VERSION: u64 = 1;
 
+/// The largest journal read: 10,000 parts with ids of the longest length
+/// allowed take about 3 MB.
+pub(super) const MAX_JOURNAL: u64 = 8 << 20;
+
 /// What a journal records.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(super) struct Record {
@@ -35,6 +46,10 @@ pub(super) struct Record {
     pub upload_id: String,
     /// The API's base URL, without credentials.
     pub base_url: String,
+    /// Who created the Upload: a hash of the API key, organization and
+    /// project ([`account`]); empty in journals written before it was kept.
+    #[serde(default)]
+    pub account: String,
     /// When the Upload expires, as the server said (Unix seconds).
     pub expires_at: Option<i64>,
     /// The same moment on this machine's clock (Unix seconds).
@@ -44,6 +59,24 @@ pub(super) struct Record {
     pub source: Identity,
     /// Acknowledged parts: index in the file (from 0) and id.
     pub parts: Vec<(usize, String)>,
+    /// What the server said that left the Upload in doubt (a reply to
+    /// `complete` that confirms nothing), for the next run to show.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// The account a client acts as, as a journal records it: a hash of its API
+/// key, organization and project. Never the key itself, and short, so that
+/// it tells accounts apart without standing in for the key.
+pub(super) fn account(client: &openai_runtime::Client) -> String {
+    let mut hasher = Md5::new();
+    hasher.update(b"openai-uploads journal account\0");
+    client.feed_identity(&mut |bytes| hasher.update(bytes));
+    hex(&hasher.finalize()[..8])
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
 /// The parameters the Upload was created with.
@@ -57,11 +90,13 @@ pub(super) struct CreateParams {
 }
 
 impl CreateParams {
-    /// The journal's key for this file and these parameters.
-    pub fn key(&self, base_url: &str, path: &Path) -> String {
+    /// The journal's key for this file and these parameters, on this API
+    /// as this account.
+    pub fn key(&self, base_url: &str, account: &str, path: &Path) -> String {
         let mut hasher = Md5::new();
         for field in [
             base_url,
+            account,
             &path.to_string_lossy(),
             &self.purpose,
             &self.filename,
@@ -74,11 +109,7 @@ impl CreateParams {
             hasher.update(field.as_bytes());
             hasher.update([0]);
         }
-        hasher
-            .finalize()
-            .iter()
-            .map(|byte| format!("{byte:02x}"))
-            .collect()
+        hex(&hasher.finalize())
     }
 }
 
@@ -116,18 +147,72 @@ pub(super) enum Loaded {
     Unreadable(String),
     /// Written by a newer version of this program, which may still want it.
     Newer(String),
+    /// Not a regular file (a link, a FIFO, a directory): not ours to read
+    /// or remove.
+    Foreign(String),
 }
 
 /// Reads a journal; never fails, says why it cannot be used instead.
 pub(super) fn load(path: &Path) -> Loaded {
-    match std::fs::read(path) {
-        Ok(bytes) => match parse(&bytes) {
-            Ok(record) => Loaded::Found(Box::new(record)),
-            Err(Unusable::Newer(why)) => Loaded::Newer(why),
-            Err(Unusable::Unreadable(why)) => Loaded::Unreadable(why),
-        },
-        Err(err) if err.kind() == io::ErrorKind::NotFound => Loaded::Missing,
-        Err(err) => Loaded::Unreadable(err.to_string()),
+    let mut file = match open_regular(path, OpenOptions::new().read(true)) {
+        Ok(file) => file,
+        Err(Opened::Missing) => return Loaded::Missing,
+        Err(Opened::Foreign(why)) => return Loaded::Foreign(why),
+        Err(Opened::Failed(err)) => return Loaded::Unreadable(err.to_string()),
+    };
+    let mut bytes = Vec::new();
+    if let Err(err) =
+        io::Read::read_to_end(&mut io::Read::take(&mut file, MAX_JOURNAL + 1), &mut bytes)
+    {
+        return Loaded::Unreadable(err.to_string());
+    }
+    if bytes.len() as u64 > MAX_JOURNAL {
+        return Loaded::Unreadable(format!(
+            "it is larger than {} MiB, the most a journal can be",
+            MAX_JOURNAL >> 20
+        ));
+    }
+    match parse(&bytes) {
+        Ok(record) => Loaded::Found(Box::new(record)),
+        Err(Unusable::Newer(why)) => Loaded::Newer(why),
+        Err(Unusable::Unreadable(why)) => Loaded::Unreadable(why),
+    }
+}
+
+/// Why [`open_regular`] opened nothing.
+enum Opened {
+    Missing,
+    Foreign(String),
+    Failed(io::Error),
+}
+
+/// Opens `path` if it is a regular file, without following a link and
+/// without blocking on a FIFO (which a blocking open would wait on until a
+/// writer came).
+fn open_regular(path: &Path, options: &mut OpenOptions) -> Result<File, Opened> {
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(
+        options,
+        libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_CLOEXEC,
+    );
+    let file = match options.open(path) {
+        Ok(file) => file,
+        Err(err) if err.kind() == io::ErrorKind::NotFound => return Err(Opened::Missing),
+        // O_NOFOLLOW on a link.
+        #[cfg(unix)]
+        Err(err) if err.raw_os_error() == Some(libc::ELOOP) => {
+            return Err(Opened::Foreign(
+                "it is a symbolic link, not a file; it was left alone".to_owned(),
+            ));
+        }
+        Err(err) => return Err(Opened::Failed(err)),
+    };
+    match file.metadata() {
+        Ok(metadata) if metadata.is_file() => Ok(file),
+        Ok(_) => Err(Opened::Foreign(
+            "it is not a regular file; it was left alone".to_owned(),
+        )),
+        Err(err) => Err(Opened::Failed(err)),
     }
 }
 
@@ -182,12 +267,17 @@ impl Slot {
     /// Takes the lock; `None` when another run holds it.
     pub fn lock(&self) -> io::Result<Option<Lock>> {
         loop {
-            let file = OpenOptions::new()
-                .read(true)
-                .write(true)
-                .create(true)
-                .truncate(false)
-                .open(&self.lock)?;
+            let mut options = OpenOptions::new();
+            options.read(true).write(true).create(true).truncate(false);
+            let file = open_regular(&self.lock, &mut options).map_err(|why| match why {
+                Opened::Failed(err) => err,
+                Opened::Foreign(why) => io::Error::other(format!(
+                    "{}: {}",
+                    self.lock.display(),
+                    why.replace("it was left alone", "it cannot be a lock")
+                )),
+                Opened::Missing => io::Error::from(io::ErrorKind::NotFound),
+            })?;
             if !try_lock(&file)? {
                 return Ok(None);
             }
@@ -204,20 +294,29 @@ impl Slot {
 
     /// Whether a run holds the lock now.
     pub fn is_locked(&self) -> bool {
-        match File::open(&self.lock) {
+        match open_regular(&self.lock, OpenOptions::new().read(true)) {
             Ok(file) => !matches!(try_lock(&file), Ok(true)),
             Err(_) => false,
         }
     }
 
-    /// Writes the journal whole: to a temporary file, synced, then renamed.
+    /// Writes the journal whole: to a fresh temporary file (created
+    /// exclusively, so never through a link someone planted, and private
+    /// to the user), synced, then renamed over the journal, which replaces
+    /// whatever is at its path rather than writing through it.
     pub fn write(&self, bytes: &[u8]) -> io::Result<()> {
-        let temporary = self.json.with_extension("json.tmp");
-        let mut file = private_file(&temporary)?;
+        let dir = match self.json.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir,
+            _ => Path::new("."),
+        };
+        let mut file = tempfile::Builder::new()
+            .prefix(".journal-")
+            .suffix(".tmp")
+            .tempfile_in(dir)?;
         file.write_all(bytes)?;
-        file.sync_data()?;
-        drop(file);
-        std::fs::rename(&temporary, &self.json)
+        file.as_file().sync_data()?;
+        file.persist(&self.json).map_err(|err| err.error)?;
+        Ok(())
     }
 
     /// Removes the journal (not the lock, which its holder removes).
@@ -245,21 +344,44 @@ impl Lock {
     }
 }
 
-fn private_file(path: &Path) -> io::Result<File> {
-    let mut options = OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    options.open(path)
-}
-
 /// Creates the journal directory (private to the user where that exists).
 pub(super) fn create_dir(dir: &Path) -> io::Result<()> {
     let mut builder = std::fs::DirBuilder::new();
     builder.recursive(true);
     #[cfg(unix)]
     std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder.create(dir)
+    builder.create(dir)?;
+    check_dir(dir)
+}
+
+/// Fails unless `dir` is a directory of this user that no one else may
+/// write in: in a directory others can write to, another user could plant
+/// or swap journals (and their Upload ids) or links.
+pub(super) fn check_dir(dir: &Path) -> io::Result<()> {
+    let metadata = std::fs::metadata(dir)?;
+    if !metadata.is_dir() {
+        return Err(io::Error::other("it is not a directory"));
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt as _;
+        // SAFETY: getuid cannot fail and touches no memory.
+        let uid = unsafe { libc::getuid() };
+        if metadata.uid() != uid {
+            return Err(io::Error::other(format!(
+                "it belongs to another user (uid {}), so it is not used",
+                metadata.uid()
+            )));
+        }
+        if metadata.mode() & 0o022 != 0 {
+            return Err(io::Error::other(format!(
+                "other users can write in it (mode {:o}), so it is not used until that is fixed \
+                 (chmod go-w)",
+                metadata.mode() & 0o7777
+            )));
+        }
+    }
+    Ok(())
 }
 
 #[cfg(unix)]
@@ -338,6 +460,9 @@ pub(super) struct Keeper {
     task: tokio::task::JoinHandle<()>,
     /// Held while this run works on the Upload.
     lock: Option<Lock>,
+    /// For an Upload an earlier run created: set when the server turns out
+    /// not to know it any more, so that the caller starts afresh.
+    forgotten: Option<Arc<AtomicBool>>,
 }
 
 struct Shared {
@@ -363,8 +488,14 @@ struct State {
 
 impl Keeper {
     /// Writes `record` now (so a crash right after creating the Upload
-    /// leaves a journal), then keeps it up to date.
-    pub async fn start(slot: Slot, lock: Lock, record: Record) -> io::Result<Self> {
+    /// leaves a journal), then keeps it up to date. `forgotten` is given
+    /// for a resumed Upload (see [`Keeper::forget`]).
+    pub async fn start(
+        slot: Slot,
+        lock: Lock,
+        record: Record,
+        forgotten: Option<Arc<AtomicBool>>,
+    ) -> io::Result<Self> {
         let bytes = serialize(&record)?;
         let first = slot.clone();
         tokio::task::spawn_blocking(move || first.write(&bytes))
@@ -389,7 +520,32 @@ impl Keeper {
             written,
             task,
             lock: Some(lock),
+            forgotten,
         })
+    }
+
+    /// Whether the Upload was created by an earlier run.
+    pub fn resumed(&self) -> bool {
+        self.forgotten.is_some()
+    }
+
+    /// Records what the server said that leaves the Upload in doubt, for
+    /// the next run to show.
+    pub fn note(&self, note: String) {
+        let mut state = self.shared.state();
+        state.record.note = Some(note);
+        state.version += 1;
+        drop(state);
+        self.shared.changed.notify_one();
+    }
+
+    /// Removes the journal of a resumed Upload the server no longer knows,
+    /// and tells the caller to start afresh.
+    pub async fn forget(mut self) {
+        if let Some(flag) = self.forgotten.take() {
+            flag.store(true, Ordering::SeqCst);
+        }
+        self.remove().await;
     }
 
     /// Records an acknowledged part.
@@ -528,6 +684,8 @@ mod tests {
                 inode: Some((3, 4)),
             },
             parts: vec![(2, "part_c".into()), (0, "part_a".into())],
+            account: "0123456789abcdef".into(),
+            note: None,
         }
     }
 
@@ -558,16 +716,17 @@ mod tests {
     #[test]
     fn keys_differ_by_file_and_parameters() {
         let create = record().create;
-        let key = create.key("http://a/v1", Path::new("/x"));
+        let key = create.key("http://a/v1", "acct", Path::new("/x"));
         assert_eq!(key.len(), 32);
-        assert_eq!(key, create.key("http://a/v1", Path::new("/x")));
-        assert_ne!(key, create.key("http://b/v1", Path::new("/x")));
-        assert_ne!(key, create.key("http://a/v1", Path::new("/y")));
+        assert_eq!(key, create.key("http://a/v1", "acct", Path::new("/x")));
+        assert_ne!(key, create.key("http://b/v1", "acct", Path::new("/x")));
+        assert_ne!(key, create.key("http://a/v1", "other", Path::new("/x")));
+        assert_ne!(key, create.key("http://a/v1", "acct", Path::new("/y")));
         let other = CreateParams {
             purpose: "fine-tune".into(),
             ..create.clone()
         };
-        assert_ne!(key, other.key("http://a/v1", Path::new("/x")));
+        assert_ne!(key, other.key("http://a/v1", "acct", Path::new("/x")));
     }
 
     #[cfg(unix)]
