@@ -953,3 +953,87 @@ async fn absurd_part_counts_are_refused_before_any_request() {
          the limit of 10000; use parts of at least 107375 bytes"
     );
 }
+
+/// Ids are kept, journaled after every Part and sent back in `complete`:
+/// one far longer than any id, or one that cannot be a path segment, is a
+/// bad reply before it goes anywhere.
+#[tokio::test]
+async fn a_hostile_upload_id_is_refused_before_it_is_kept() {
+    let huge = "u".repeat(1 << 20);
+    for (id, said) in [
+        (huge.as_str(), "more than the 256"),
+        ("..", "cannot name anything in a path"),
+        ("", "cannot name anything in a path"),
+        ("upload_\u{1b}[2J", "control characters"),
+    ] {
+        let server = MockServer::start().await;
+        let mut body = upload_json("pending");
+        body["id"] = id.into();
+        on(CREATE, ResponseTemplate::new(200).set_body_json(body))
+            .mount(&server)
+            .await;
+        let journals = tempfile::tempdir().unwrap();
+        let options = UploadOptions::new("fine-tune").journal_dir(journals.path());
+        let file = named_file(".jsonl", b"{}\n");
+        let err = upload(&client(&server.uri()), file.path(), &options)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, UploadError::NotStarted(Error::Decode { .. })),
+            "{err:?}"
+        );
+        let text = err.to_string();
+        assert!(text.contains(said), "{text}");
+        assert!(text.len() < 2000, "{} bytes", text.len());
+        // Nothing else was sent, and nothing journaled.
+        assert_eq!(server.received_requests().await.unwrap().len(), 1);
+        assert_eq!(
+            openai_uploads::pending_uploads(Some(journals.path())).unwrap(),
+            []
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_hostile_part_id_fails_the_upload_before_it_is_kept() {
+    let huge = "p".repeat(1 << 20);
+    for (id, said) in [
+        (huge.as_str(), "more than the 256"),
+        (".", "cannot name anything in a path"),
+    ] {
+        let server = server_with(reply("completed"), reply("cancelled")).await;
+        server.reset().await;
+        Mock::given(method("POST"))
+            .and(path_regex(CREATE))
+            .respond_with(reply("pending"))
+            .mount(&server)
+            .await;
+        on(
+            PARTS,
+            ResponseTemplate::new(200).set_body_json(json!({"id": id, "object": "upload.part"})),
+        )
+        .mount(&server)
+        .await;
+        on(CANCEL, reply("cancelled")).mount(&server).await;
+        let journals = tempfile::tempdir().unwrap();
+        let options = UploadOptions::new("fine-tune")
+            .journal_dir(journals.path())
+            .part_size(4);
+        let file = named_file(".jsonl", b"0123456789abcdef");
+        let err = upload(&client(&server.uri()), file.path(), &options)
+            .await
+            .unwrap_err();
+        let UploadError::Failed {
+            cancelled: true,
+            source,
+            ..
+        } = &err
+        else {
+            panic!("{err:?}");
+        };
+        assert!(source.to_string().contains(said), "{source}");
+        assert!(requests_to(&server, "/complete").await.is_empty());
+        // The journal is gone with the cancelled Upload, and never held the id.
+        assert_eq!(std::fs::read_dir(journals.path()).unwrap().count(), 0);
+    }
+}
