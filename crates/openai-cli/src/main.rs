@@ -48,7 +48,11 @@ fn main() -> ExitCode {
         // A bare `openai`, as the official CLI: the help, on stdout, and success.
         None => help(),
         Some(Command::Completion { shell } | Command::AtCompletion { shell }) => completion(shell),
-        Some(Command::Api(resource)) => app::run(&cli.global, resource),
+        Some(Command::Api(resource)) => {
+            let code = app::run(&cli.global, resource);
+            stdin::warn_if_late();
+            code
+        }
     }
 }
 

@@ -66,10 +66,11 @@ mod unix {
         provider: Arc<CryptoProvider>,
     ) -> Result<Arc<dyn ServerCertVerifier>> {
         let cert_file = std::env::var_os("SSL_CERT_FILE").filter(|file| !file.is_empty());
-        if let Some(file) = &cert_file {
+        // `/dev/null` is the usual way to say "no roots from a file", and reads empty.
+        if let Some(file) = cert_file.filter(|file| file != "/dev/null") {
             // Read whole by rustls-native-certs: refused here if it could
             // block or never end (a FIFO, `/dev/zero`).
-            let path = std::path::Path::new(file);
+            let path = std::path::Path::new(&file);
             crate::builder::open_capped_file(path, crate::builder::MAX_PEM_FILE).map_err(
                 |why| crate::Error::Config(format!("SSL_CERT_FILE {} {why}", path.display())),
             )?;

@@ -99,8 +99,8 @@ impl Cancel {
 pub const MAX_ID_LEN: usize = 256;
 
 /// Refuses an id the server chose that cannot be kept or used as a path
-/// segment: empty, `.`, `..`, longer than [`MAX_ID_LEN`] bytes, or with
-/// control characters. The error is a bad reply that keeps nothing of it
+/// segment: empty, `.`, `..`, or longer than [`MAX_ID_LEN`] bytes. (Other
+/// characters are percent-encoded in paths and escaped on a terminal.) The error is a bad reply that keeps nothing of it
 /// but its start.
 pub(super) fn check_id(
     what: &str,
@@ -115,8 +115,6 @@ pub(super) fn check_id(
         )
     } else if matches!(id, "" | "." | "..") {
         format!("the {what} id {id:?} cannot name anything in a path")
-    } else if id.chars().any(char::is_control) {
-        format!("the {what} id holds control characters")
     } else {
         return Ok(());
     };
