@@ -432,13 +432,18 @@ pub fn default_journal_dir() -> Option<PathBuf> {
 }
 
 fn state_home() -> Option<PathBuf> {
-    if let Some(dir) = absolute_env("XDG_STATE_HOME") {
+    state_home_in(&|name| std::env::var_os(name))
+}
+
+/// [`state_home`] with the environment `env` gives.
+fn state_home_in(env: &dyn Fn(&str) -> Option<std::ffi::OsString>) -> Option<PathBuf> {
+    if let Some(dir) = absolute_env(env, "XDG_STATE_HOME") {
         return Some(dir);
     }
     if cfg!(windows) {
-        return absolute_env("LOCALAPPDATA");
+        return absolute_env(env, "LOCALAPPDATA");
     }
-    let home = absolute_env("HOME")?;
+    let home = absolute_env(env, "HOME")?;
     if cfg!(target_os = "macos") {
         Some(home.join("Library").join("Application Support"))
     } else {
@@ -446,8 +451,10 @@ fn state_home() -> Option<PathBuf> {
     }
 }
 
-fn absolute_env(name: &str) -> Option<PathBuf> {
-    let dir = PathBuf::from(std::env::var_os(name)?);
+/// A variable that names an absolute path; a relative one would depend on
+/// the directory the command runs in.
+fn absolute_env(env: &dyn Fn(&str) -> Option<std::ffi::OsString>, name: &str) -> Option<PathBuf> {
+    let dir = PathBuf::from(env(name)?);
     dir.is_absolute().then_some(dir)
 }
 
@@ -755,5 +762,178 @@ mod tests {
         slot.remove().unwrap();
         assert!(matches!(load(&slot.json), Loaded::Missing));
         slot.remove().unwrap();
+    }
+
+    #[test]
+    fn the_state_directory_comes_from_absolute_variables_only() {
+        let env = |vars: &'static [(&'static str, &'static str)]| {
+            move |name: &str| {
+                vars.iter()
+                    .find(|(key, _)| *key == name)
+                    .map(|(_, value)| std::ffi::OsString::from(value))
+            }
+        };
+        let both = env(&[("XDG_STATE_HOME", "/xdg"), ("HOME", "/home/u")]);
+        assert_eq!(state_home_in(&both), Some(PathBuf::from("/xdg")));
+        let relative = env(&[("XDG_STATE_HOME", "xdg"), ("HOME", "/home/u")]);
+        let home = env(&[("HOME", "/home/u")]);
+        if cfg!(all(unix, not(target_os = "macos"))) {
+            let want = Some(PathBuf::from("/home/u/.local/state"));
+            assert_eq!(state_home_in(&relative), want);
+            assert_eq!(state_home_in(&home), want);
+            assert_eq!(state_home_in(&env(&[("HOME", "home/u")])), None);
+            assert_eq!(state_home_in(&env(&[])), None);
+        }
+        // The real environment, as the uploader sees it.
+        if let Some(home) = std::env::var_os("HOME").filter(|home| Path::new(home).is_absolute())
+            && std::env::var_os("XDG_STATE_HOME").is_none()
+            && cfg!(all(unix, not(target_os = "macos")))
+        {
+            assert_eq!(
+                default_journal_dir(),
+                Some(Path::new(&home).join(".local/state/openai/uploads"))
+            );
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn same_file_tells_a_replaced_file_apart() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("k.lock");
+        let file = File::create(&path).unwrap();
+        assert!(same_file(&file, &path));
+        std::fs::remove_file(&path).unwrap();
+        assert!(!same_file(&file, &path));
+        File::create(&path).unwrap();
+        assert!(!same_file(&file, &path));
+    }
+
+    /// A Keeper whose journal directory is `dir`, started.
+    async fn keeper(dir: &Path) -> Keeper {
+        let slot = Slot::new(dir, "k");
+        let lock = slot.lock().unwrap().expect("free");
+        Keeper::start(slot, lock, record(), None).await.unwrap()
+    }
+
+    #[tokio::test]
+    async fn keep_waits_until_every_part_is_on_disk() {
+        let dir = tempfile::tempdir().unwrap();
+        let keeper = keeper(dir.path()).await;
+        for index in 3..40 {
+            keeper.acknowledge(index, &format!("part_{index}"));
+        }
+        let path = keeper.path().to_path_buf();
+        assert!(keeper.keep().await);
+        let Loaded::Found(kept) = load(&path) else {
+            panic!("no journal");
+        };
+        assert_eq!(kept.parts.len(), 2 + 37);
+        assert_eq!(kept.parts.last(), Some(&(39, "part_39".to_owned())));
+    }
+
+    #[tokio::test]
+    async fn a_failed_write_is_reported_once_and_keep_says_so() {
+        let dir = tempfile::tempdir().unwrap();
+        let journals = dir.path().join("journals");
+        std::fs::create_dir(&journals).unwrap();
+        let keeper = keeper(&journals).await;
+        assert_eq!(keeper.take_error(), None);
+        // No directory to write the next version in.
+        std::fs::remove_dir_all(&journals).unwrap();
+        keeper.acknowledge(5, "part_f");
+        let written = keeper.written.clone();
+        let mut written = written;
+        tokio::time::timeout(
+            std::time::Duration::from_secs(20),
+            written.wait_for(|&version| version == u64::MAX),
+        )
+        .await
+        .expect("the write ends")
+        .unwrap();
+        let error = keeper.take_error().expect("the error");
+        assert!(error.starts_with("cannot write the journal "), "{error}");
+        assert_eq!(keeper.take_error(), None, "only once");
+        assert!(!keeper.keep().await);
+    }
+
+    #[tokio::test]
+    async fn dropping_the_keeper_stops_its_writer() {
+        let dir = tempfile::tempdir().unwrap();
+        let keeper = keeper(dir.path()).await;
+        let mut written = keeper.written.clone();
+        drop(keeper);
+        // The writer task held the sender; aborted, it lets it go.
+        let closed = tokio::time::timeout(std::time::Duration::from_secs(20), async {
+            while written.changed().await.is_ok() {}
+        })
+        .await;
+        assert!(closed.is_ok(), "the writer task still runs");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_directory_others_can_write_or_that_is_not_one_is_refused() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir().unwrap();
+        let journals = dir.path().join("j");
+        create_dir(&journals).unwrap();
+        assert_eq!(
+            std::fs::metadata(&journals).unwrap().permissions().mode() & 0o777,
+            0o700
+        );
+        for mode in [0o720, 0o702, 0o777] {
+            std::fs::set_permissions(&journals, std::fs::Permissions::from_mode(mode)).unwrap();
+            let err = check_dir(&journals).unwrap_err().to_string();
+            assert!(
+                err.contains("other users can write in it"),
+                "{mode:o}: {err}"
+            );
+        }
+        std::fs::set_permissions(&journals, std::fs::Permissions::from_mode(0o755)).unwrap();
+        check_dir(&journals).unwrap();
+        let file = dir.path().join("f");
+        std::fs::write(&file, b"").unwrap();
+        assert!(check_dir(&file).is_err());
+        assert!(create_dir(&file.join("under")).is_err());
+    }
+
+    #[test]
+    fn bytes_done_counts_a_short_last_part() {
+        let mut record = record();
+        record.parts = vec![(0, "a".into()), (1, "b".into()), (2, "c".into())];
+        assert_eq!(record.bytes_done(), 25);
+        record.parts = vec![(1, "b".into())];
+        assert_eq!(record.bytes_done(), 10);
+    }
+
+    #[test]
+    fn expiry_is_by_the_local_deadline() {
+        let mut record = record();
+        record.deadline = None;
+        assert!(!record.expired());
+        record.deadline = Some(super::super::events::unix_now() - 1);
+        assert!(record.expired());
+        record.deadline = Some(super::super::events::unix_now() + 3600);
+        assert!(!record.expired());
+    }
+
+    #[test]
+    fn an_account_is_a_short_hash_that_tells_accounts_apart() {
+        let client = |key: &str, project: Option<&str>| {
+            let mut builder = openai_runtime::Client::builder()
+                .api_key(key)
+                .base_url("http://127.0.0.1:9/v1");
+            if let Some(project) = project {
+                builder = builder.project(project);
+            }
+            builder.build().unwrap()
+        };
+        let one = account(&client("sk-one", None));
+        assert_eq!(one.len(), 16);
+        assert!(!one.contains("sk-one"));
+        assert_eq!(one, account(&client("sk-one", None)));
+        assert_ne!(one, account(&client("sk-two", None)));
+        assert_ne!(one, account(&client("sk-one", Some("proj_x"))));
     }
 }
