@@ -382,7 +382,10 @@ impl Hint<'_> {
 pub(super) fn connection(global: &Global, given: &Given) -> Vec<String> {
     let mut words = Vec::new();
     if given.base_url {
-        words.extend(["--base-url".to_owned(), quote(global.base_url())]);
+        words.extend([
+            "--base-url".to_owned(),
+            quote(&without_credentials(global.base_url())),
+        ]);
     }
     for (flag, value, on) in [
         ("--organization", &global.organization, given.organization),
@@ -399,4 +402,35 @@ pub(super) fn connection(global: &Global, given: &Given) -> Vec<String> {
 pub(super) fn journal_dir(given: &Given, journal: &JournalArgs) -> Option<String> {
     let dir = journal.journal_dir.as_ref().filter(|_| given.journal_dir)?;
     Some(format!("--journal-dir {}", quote(&dir.to_string_lossy())))
+}
+
+/// `url` without a `user:password@` (a secret, never printed): a suggested command then needs
+/// them added back, which beats showing them.
+fn without_credentials(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..end].rfind('@') {
+        Some(at) => format!("{scheme}://{}", &rest[at + 1..]),
+        None => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::without_credentials;
+
+    #[test]
+    fn suggested_base_urls_never_carry_credentials() {
+        assert_eq!(
+            without_credentials("https://user:sk-secret@proxy.example/v1"),
+            "https://proxy.example/v1"
+        );
+        assert_eq!(
+            without_credentials("http://127.0.0.1:9/v1?a=b@c"),
+            "http://127.0.0.1:9/v1?a=b@c"
+        );
+        assert_eq!(without_credentials("no scheme"), "no scheme");
+    }
 }
