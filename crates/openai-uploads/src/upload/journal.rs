@@ -191,10 +191,7 @@ enum Opened {
 /// writer came).
 fn open_regular(path: &Path, options: &mut OpenOptions) -> Result<File, Opened> {
     #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::custom_flags(
-        options,
-        libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_CLOEXEC,
-    );
+    std::os::unix::fs::OpenOptionsExt::custom_flags(options, libc::O_NOFOLLOW | libc::O_NONBLOCK);
     let file = match options.open(path) {
         Ok(file) => file,
         Err(err) if err.kind() == io::ErrorKind::NotFound => return Err(Opened::Missing),
@@ -305,10 +302,8 @@ impl Slot {
     /// to the user), synced, then renamed over the journal, which replaces
     /// whatever is at its path rather than writing through it.
     pub fn write(&self, bytes: &[u8]) -> io::Result<()> {
-        let dir = match self.json.parent() {
-            Some(dir) if !dir.as_os_str().is_empty() => dir,
-            _ => Path::new("."),
-        };
+        // A bare file name's parent is "", which tempfile reads as the current directory.
+        let dir = self.json.parent().unwrap_or(Path::new(""));
         let mut file = tempfile::Builder::new()
             .prefix(".journal-")
             .suffix(".tmp")
@@ -935,5 +930,50 @@ mod tests {
         assert_eq!(one, account(&client("sk-one", None)));
         assert_ne!(one, account(&client("sk-two", None)));
         assert_ne!(one, account(&client("sk-one", Some("proj_x"))));
+    }
+
+    #[test]
+    fn a_journal_is_read_up_to_its_cap() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("k.json");
+        let mut bytes = serialize(&record()).unwrap();
+        // Trailing white space is still JSON: exactly the cap is read.
+        bytes.resize(usize::try_from(MAX_JOURNAL).unwrap(), b' ');
+        std::fs::write(&path, &bytes).unwrap();
+        assert!(matches!(load(&path), Loaded::Found(found) if *found == record()));
+        bytes.push(b' ');
+        std::fs::write(&path, &bytes).unwrap();
+        match load(&path) {
+            Loaded::Unreadable(why) => assert!(why.contains("larger than 8 MiB"), "{why}"),
+            _ => panic!("read past the cap"),
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn only_a_link_is_called_a_link() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("f");
+        std::fs::write(&file, b"").unwrap();
+        // A path through a file: an error, but no link.
+        match load(&file.join("k.json")) {
+            Loaded::Unreadable(why) => assert!(!why.contains("link"), "{why}"),
+            _ => panic!("not unreadable"),
+        }
+        let link = dir.path().join("l.json");
+        std::os::unix::fs::symlink(&file, &link).unwrap();
+        match load(&link) {
+            Loaded::Foreign(why) => assert!(why.contains("symbolic link"), "{why}"),
+            _ => panic!("a link was followed"),
+        }
+    }
+
+    #[test]
+    fn a_journal_that_cannot_be_removed_says_so() {
+        let dir = tempfile::tempdir().unwrap();
+        let slot = Slot::new(dir.path(), "k");
+        slot.remove().unwrap();
+        std::fs::create_dir(&slot.json).unwrap();
+        assert!(slot.remove().is_err());
     }
 }
