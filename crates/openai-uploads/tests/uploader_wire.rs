@@ -1036,3 +1036,46 @@ async fn a_hostile_part_id_fails_the_upload_before_it_is_kept() {
         assert_eq!(std::fs::read_dir(journals.path()).unwrap().count(), 0);
     }
 }
+
+/// A 404 for a Part of an Upload this run created is a failure like any
+/// other: the Upload is cancelled (only a resumed Upload is dropped as
+/// unknown and started afresh).
+#[tokio::test]
+async fn a_404_for_a_new_upload_cancels_it() {
+    let server = server_with(reply("completed"), reply("cancelled")).await;
+    server.reset().await;
+    Mock::given(method("POST"))
+        .and(path_regex(CREATE))
+        .respond_with(reply("pending"))
+        .mount(&server)
+        .await;
+    on(PARTS, error_reply(404, "No such upload"))
+        .mount(&server)
+        .await;
+    on(CANCEL, reply("cancelled")).mount(&server).await;
+    let journals = tempfile::tempdir().unwrap();
+    let options = UploadOptions::new("fine-tune").journal_dir(journals.path());
+    let file = named_file(".jsonl", b"{}\n");
+    let err = upload(&client(&server.uri()), file.path(), &options)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            UploadError::Failed {
+                cancelled: true,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(requests_to(&server, "/cancel").await.len(), 1);
+    let creates = server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|r| r.url.path() == "/v1/uploads")
+        .count();
+    assert_eq!(creates, 1, "not started afresh");
+}
