@@ -777,3 +777,50 @@ async fn an_oversized_journal_is_not_read_whole() {
     huge.resize(9 << 20, b'a');
     fresh_start_despite(&huge, "larger than 8 MiB").await;
 }
+
+/// A journal field a run checks before trusting it: `edit` spoils it, and
+/// the Upload is discarded for `reason` and a new one made.
+async fn discarded_for(edit: impl FnOnce(&mut serde_json::Value), reason: &str) {
+    let (fake, scratch, stale) = a_pending_upload(1, 3 * 16 * KIB).await;
+    edit_journal(&scratch.journals, edit);
+    let (done, events) = upload(&client(&fake), &scratch.path, &journaled(&scratch.journals)).await;
+    assert_uploaded_afresh(&fake, &done.unwrap(), &stale, &scratch.data);
+    assert!(
+        matches!(&events[0], UploadEvent::Discarded { reason: why, .. } if why == reason),
+        "{events:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_journal_of_another_api_is_not_resumed() {
+    discarded_for(
+        |record| record["base_url"] = "http://elsewhere.example/v1".into(),
+        "it was created with other parameters",
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_journal_with_an_impossible_part_size_is_not_resumed() {
+    discarded_for(
+        |record| record["part_size"] = (openai_uploads::MAX_PART_SIZE + 1).into(),
+        "its journal does not fit the file",
+    )
+    .await;
+}
+
+/// A journal written before accounts were recorded is still resumed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_journal_without_an_account_is_resumed() {
+    let (fake, scratch, id) = a_pending_upload(1, 3 * 16 * KIB).await;
+    edit_journal(&scratch.journals, |record| {
+        record.as_object_mut().unwrap().remove("account");
+    });
+    let options = journaled(&scratch.journals).part_size(16 * KIB);
+    let (done, events) = upload(&client(&fake), &scratch.path, &options).await;
+    assert_eq!(done.unwrap().upload_id, id);
+    assert!(
+        matches!(&events[0], UploadEvent::Resumed { upload_id, .. } if *upload_id == id),
+        "{events:?}"
+    );
+}
