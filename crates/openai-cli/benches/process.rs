@@ -27,8 +27,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-#[path = "../../openai-runtime/tests/support/hostile.rs"]
-mod servers;
+use test_support::hostile as servers;
 
 const UPLOAD: &str = r#"{"id":"upload_abc123","object":"upload","bytes":2147483648,"created_at":1719184911,"filename":"training_examples.jsonl","purpose":"fine-tune","status":"cancelled","expires_at":1719127296,"file":null}"#;
 

@@ -27,6 +27,11 @@ pub fn write(stream: &mut impl Write, text: &str) -> std::io::Result<()> {
 /// Writes `text` to stdout. Output that is lost is an error: a closed pipe or a full disk
 /// gives `Err` with the exit status, after a message on stderr.
 pub fn print_stdout(text: &str) -> Result<(), ExitCode> {
+    print_stdout_bytes(text.as_bytes())
+}
+
+/// [`print_stdout`] for bytes that may not be UTF-8 (a reply as received).
+pub fn print_stdout_bytes(bytes: &[u8]) -> Result<(), ExitCode> {
     let lost = |why: &dyn std::fmt::Display| {
         fail(
             FAILURE,
@@ -36,7 +41,11 @@ pub fn print_stdout(text: &str) -> Result<(), ExitCode> {
     if stdout_was_closed() {
         return Err(lost(&"it is closed"));
     }
-    write(&mut std::io::stdout().lock(), text).map_err(|err| lost(&err))
+    let mut stdout = std::io::stdout().lock();
+    stdout
+        .write_all(bytes)
+        .and_then(|()| stdout.flush())
+        .map_err(|err| lost(&err))
 }
 
 /// Whether the process started with stdout closed (`openai ... >&-`).

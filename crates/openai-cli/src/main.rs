@@ -42,7 +42,11 @@ fn main() -> ExitCode {
                 .try_get_matches_from(args)
                 .and_then(|matches| Ok((Global::from_arg_matches(&matches)?, matches)));
             match parsed {
-                Ok((global, matches)) => app::run(&global, command, &matches),
+                Ok((global, matches)) => {
+                    let code = app::run(&global, command, &matches);
+                    stdin::warn_if_late();
+                    code
+                }
                 Err(err) => clap_exit(&err),
             }
         }

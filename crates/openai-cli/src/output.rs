@@ -7,7 +7,7 @@ use openai_uploads::Error;
 use serde_json::Value;
 
 use crate::color;
-use crate::exit::{FAILURE, USAGE, fail, print_stdout, write};
+use crate::exit::{FAILURE, USAGE, fail, print_stdout, print_stdout_bytes, write};
 use crate::options::{Format, Global};
 use crate::pretty;
 
@@ -18,13 +18,21 @@ pub struct Doc {
     pub raw: String,
     /// The parsed JSON, with key order kept; `None` when `raw` is not JSON.
     pub json: Option<Value>,
+    /// The bytes as received when they are not UTF-8 (`raw` then has U+FFFD in their place),
+    /// so that a pipe gets them unchanged.
+    pub received: Option<Vec<u8>>,
 }
 
 impl Doc {
     pub fn from_bytes(bytes: &[u8]) -> Self {
         let raw = String::from_utf8_lossy(bytes).into_owned();
         let json = serde_json::from_str(&raw).ok();
-        Self { raw, json }
+        let received = (raw.as_bytes() != bytes).then(|| bytes.to_vec());
+        Self {
+            raw,
+            json,
+            received,
+        }
     }
 
     /// A body that is not JSON, with control characters other than newline
@@ -34,7 +42,11 @@ impl Doc {
             return self;
         }
         let raw = escape(&self.raw, true);
-        Self { raw, json: None }
+        Self {
+            raw,
+            json: None,
+            received: None,
+        }
     }
 
     /// Applies a GJSON path; `None` when the path matches nothing (or the body is not JSON).
@@ -46,7 +58,11 @@ impl Doc {
         }
         let raw = found.json().to_owned();
         let json = serde_json::from_str(&raw).ok();
-        Some(Self { raw, json })
+        Some(Self {
+            raw,
+            json,
+            received: None,
+        })
     }
 }
 
@@ -118,6 +134,9 @@ fn yaml(value: &Value) -> String {
 }
 
 pub fn print_result(global: &Global, body: &Doc) -> ExitCode {
+    if body.json.is_none() {
+        return print_not_json(global, body);
+    }
     let doc = match &global.transform {
         None => body.clone(),
         Some(path) => match body.transform(path) {
@@ -139,6 +158,48 @@ pub fn print_result(global: &Global, body: &Doc) -> ExitCode {
         terminal,
     };
     match print_stdout(&render(&doc, style)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(code) => code,
+    }
+}
+
+/// A successful reply that is not JSON (cut short, an HTML page from a proxy, bytes that are
+/// not text): printed as received, since the call succeeded, with a warning on stderr, so
+/// that a script that expected JSON learns why it got none. A terminal gets it escaped.
+fn print_not_json(global: &Global, body: &Doc) -> ExitCode {
+    if let Some(path) = &global.transform {
+        return fail(
+            FAILURE,
+            &format!("--transform path `{path}` matched nothing in the result: it is not JSON"),
+        );
+    }
+    let size = body.received.as_ref().map_or(body.raw.len(), Vec::len);
+    let _ = write(
+        &mut std::io::stderr().lock(),
+        &format!(
+            "Warning: the server's reply ({size} bytes) is not JSON; it is printed as received\n"
+        ),
+    );
+    let terminal = std::io::stdout().is_terminal();
+    let printed = match (&body.received, terminal) {
+        (Some(bytes), false) => {
+            let mut bytes = bytes.clone();
+            if bytes.last() != Some(&b'\n') {
+                bytes.push(b'\n');
+            }
+            print_stdout_bytes(&bytes)
+        }
+        _ => {
+            let style = Style {
+                format: global.format,
+                raw_output: global.raw_output,
+                colour: false,
+                terminal,
+            };
+            print_stdout(&render(body, style))
+        }
+    };
+    match printed {
         Ok(()) => ExitCode::SUCCESS,
         Err(code) => code,
     }

@@ -30,6 +30,8 @@ pub const STDIN_FILENAME: &str = "anonymous_file";
 
 /// Set once a document has been taken from stdin.
 static CONSUMED: AtomicBool = AtomicBool::new(false);
+/// Set when stdin was a pipe or socket left alone because nothing came within [`WAIT`].
+static PASSED_OVER: AtomicBool = AtomicBool::new(false);
 
 /// The JSON or YAML document on stdin, when there is one to read (see the module's rules):
 /// `None` when stdin is idle, a terminal, empty or only white space.
@@ -49,8 +51,22 @@ pub fn document() -> Result<Option<Value>, String> {
 /// names stdin ([`openai_runtime::cli::is_stdin`]), stdin's bytes up to [`MAX_PART`], read to its end
 /// (an explicit `-` waits for its writer) and sent as `anonymous_file`. The bytes are held
 /// in memory, so that a retry sends them again.
+///
+/// A file over [`MAX_PART`] is refused before anything is sent, as stdin's bytes are: the
+/// only file flag is a Part's `--data`, and the API refuses a larger Part only once it has
+/// all been uploaded. (Should an endpoint with larger files come, its cap belongs in the
+/// spec, for the generated code to pass here.)
 pub fn file_part(path: &Path) -> io::Result<FilePart> {
     if !openai_runtime::cli::is_stdin(path) {
+        let metadata = std::fs::metadata(path)?;
+        if metadata.is_file() && metadata.len() > MAX_PART {
+            return Err(io::Error::other(format!(
+                "it is {} bytes, over the API's limit of {} MiB per Part (`openai uploads \
+                 upload` sends a large file in Parts)",
+                metadata.len(),
+                MAX_PART >> 20
+            )));
+        }
         return FilePart::from_path(path);
     }
     if CONSUMED.load(Ordering::Relaxed) {
@@ -62,6 +78,39 @@ pub fn file_part(path: &Path) -> io::Result<FilePart> {
     let bytes =
         read_capped(&mut io::stdin().lock(), MAX_PART, "a part").map_err(io::Error::other)?;
     Ok(FilePart::from_bytes(bytes).filename(STDIN_FILENAME))
+}
+
+/// Warns on stderr when stdin was passed over as idle but data arrived on it since: it came
+/// too late for the command, which ran on its flags alone. Call when the command is done.
+pub fn warn_if_late() {
+    if PASSED_OVER.load(Ordering::Relaxed) && pending_bytes() > 0 {
+        use std::io::Write as _;
+        let _ = writeln!(
+            io::stderr().lock(),
+            "Warning: data arrived on stdin after the {} ms the command waits for it, so it was \
+             not read; the command ran on its flags alone. Write the input before starting \
+             the command, or close stdin when there is none.",
+            WAIT.as_millis()
+        );
+    }
+}
+
+/// Bytes waiting in the stdin pipe or socket, unread.
+#[cfg(unix)]
+fn pending_bytes() -> usize {
+    let mut count: libc::c_int = 0;
+    // SAFETY: FIONREAD writes one c_int through the pointer, which is valid.
+    let done = unsafe { libc::ioctl(libc::STDIN_FILENO, libc::FIONREAD, &mut count) };
+    if done == 0 {
+        usize::try_from(count).unwrap_or(0)
+    } else {
+        0
+    }
+}
+
+#[cfg(not(unix))]
+fn pending_bytes() -> usize {
+    0
 }
 
 /// Reads `reader` to its end, refusing more than `cap` bytes.
@@ -109,7 +158,11 @@ fn has_input() -> bool {
     if kind.is_file() {
         metadata.len() > 0
     } else if kind.is_fifo() || kind.is_socket() {
-        ready(WAIT)
+        let ready = ready(WAIT);
+        if !ready {
+            PASSED_OVER.store(true, Ordering::Relaxed);
+        }
+        ready
     } else {
         false
     }

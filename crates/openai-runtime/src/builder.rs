@@ -473,6 +473,65 @@ fn user_agent(product: Option<&str>) -> Result<HeaderValue> {
         .map_err(|_| Error::Config("the User-Agent product is not a valid header value".into()))
 }
 
+/// The largest certificate or key file read: a PEM chain is a few KB; a
+/// whole CA bundle is well under a megabyte.
+pub(crate) const MAX_PEM_FILE: u64 = 4 << 20;
+
+/// Opens a file that must be a regular one of at most `cap` bytes, without
+/// blocking on a FIFO. The error completes "the ... file PATH ...".
+pub(crate) fn open_capped_file(
+    path: &std::path::Path,
+    cap: u64,
+) -> std::result::Result<std::fs::File, String> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, libc::O_NONBLOCK);
+    let file = options.open(path).map_err(unreadable)?;
+    let metadata = file.metadata().map_err(unreadable)?;
+    if !metadata.is_file() {
+        return Err("is not a regular file".to_owned());
+    }
+    if metadata.len() > cap {
+        return Err(too_large(cap));
+    }
+    Ok(file)
+}
+
+/// Reads a whole file that must be a regular one of at most `cap` bytes,
+/// never a device that does not end (`/dev/zero`); see [`open_capped_file`].
+pub(crate) fn read_capped_file(
+    path: &std::path::Path,
+    cap: u64,
+) -> std::result::Result<Vec<u8>, String> {
+    use std::io::Read as _;
+    let file = open_capped_file(path, cap)?;
+    let mut bytes = Vec::new();
+    file.take(cap + 1)
+        .read_to_end(&mut bytes)
+        .map_err(unreadable)?;
+    // It may have grown since it was measured.
+    if bytes.len() as u64 > cap {
+        return Err(too_large(cap));
+    }
+    Ok(bytes)
+}
+
+fn unreadable(err: std::io::Error) -> String {
+    match err.kind() {
+        std::io::ErrorKind::NotFound => "does not exist".to_owned(),
+        std::io::ErrorKind::PermissionDenied => "is not readable".to_owned(),
+        _ => format!("cannot be read: {err}"),
+    }
+}
+
+fn too_large(cap: u64) -> String {
+    format!(
+        "is larger than {} MiB, more than a certificate file can be",
+        cap >> 20
+    )
+}
+
 /// The client certificate chain and key (PEM), from bytes or files.
 fn client_identity(
     pem: Option<(Vec<u8>, Secret)>,
@@ -480,12 +539,7 @@ fn client_identity(
     key_file: Option<PathBuf>,
 ) -> Result<Option<(Vec<u8>, Secret)>> {
     let read = |path: &PathBuf, what: &str| {
-        std::fs::read(path).map_err(|err| {
-            let why = match err.kind() {
-                std::io::ErrorKind::NotFound => "does not exist".to_owned(),
-                std::io::ErrorKind::PermissionDenied => "is not readable".to_owned(),
-                _ => format!("cannot be read: {err}"),
-            };
+        read_capped_file(path, MAX_PEM_FILE).map_err(|why| {
             Error::Config(format!(
                 "the mTLS client {what} file {} {why}",
                 path.display()
@@ -579,6 +633,15 @@ fn optional_header(
     let Some(value) = value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty()) else {
         return Ok(None);
     };
+    // Visible ASCII, as a key must be: anything else is a typo or a paste
+    // accident (`proj-é`), and would go out as raw bytes no server expects.
+    if let Some(position) = value.chars().position(|c| !c.is_ascii_graphic()) {
+        return Err(Error::Config(format!(
+            "the {setting} must be visible ASCII, but character {} is not (a space, a quote \
+             mark or a non-ASCII letter?)",
+            position + 1
+        )));
+    }
     let header_value = HeaderValue::try_from(value.as_str()).map_err(|_| {
         Error::Config(format!(
             "the {setting} contains characters not allowed in an HTTP header"

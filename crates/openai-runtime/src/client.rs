@@ -111,6 +111,24 @@ impl Client {
         &self.inner.base_url
     }
 
+    /// Feeds `feed` what identifies the account requests are made as: the
+    /// API key, the organization and the project, each followed by a zero
+    /// byte. For a caller that keys state by account with a hash of these
+    /// (the uploader's journal); never store or show what is fed.
+    #[doc(hidden)]
+    pub fn feed_identity(&self, feed: &mut dyn FnMut(&[u8])) {
+        let inner = &self.inner;
+        let key = inner.api_key.as_ref().map(HeaderValue::as_bytes);
+        for part in [
+            key.unwrap_or_default(),
+            inner.organization.as_deref().unwrap_or_default().as_bytes(),
+            inner.project.as_deref().unwrap_or_default().as_bytes(),
+        ] {
+            feed(part);
+            feed(&[0]);
+        }
+    }
+
     /// Retries after the first attempt.
     pub fn max_retries(&self) -> u32 {
         self.inner.max_retries

@@ -65,6 +65,16 @@ mod unix {
         extra: Vec<CertificateDer<'static>>,
         provider: Arc<CryptoProvider>,
     ) -> Result<Arc<dyn ServerCertVerifier>> {
+        let cert_file = std::env::var_os("SSL_CERT_FILE").filter(|file| !file.is_empty());
+        // `/dev/null` is the usual way to say "no roots from a file", and reads empty.
+        if let Some(file) = cert_file.filter(|file| file != "/dev/null") {
+            // Read whole by rustls-native-certs: refused here if it could
+            // block or never end (a FIFO, `/dev/zero`).
+            let path = std::path::Path::new(&file);
+            crate::builder::open_capped_file(path, crate::builder::MAX_PEM_FILE).map_err(
+                |why| crate::Error::Config(format!("SSL_CERT_FILE {} {why}", path.display())),
+            )?;
+        }
         let from_env = std::env::var_os("SSL_CERT_FILE").is_some()
             || std::env::var_os("SSL_CERT_DIR").is_some();
         let probe = (!from_env).then(openssl_probe::probe);

@@ -2,13 +2,10 @@
 //! bodies, the connect timeout, TLS and redirect errors that are not
 //! retried, mTLS, the admin key, and what each error names.
 
-#[path = "support/hostile.rs"]
-mod hostile;
-
 use std::time::Duration;
 
-use hostile::{Behaviour, CANCELLED, Pki, Server, cancelled, json_reply, redirect};
 use openai_runtime::{Client, ClientBuilder, Error, Method, Request};
+use test_support::hostile::{Behaviour, CANCELLED, Pki, Server, cancelled, json_reply, redirect};
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 

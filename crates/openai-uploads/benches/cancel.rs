@@ -28,7 +28,7 @@ use reqwest::header::{ACCEPT, AUTHORIZATION, USER_AGENT};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::runtime::Runtime;
 
-const UPLOAD_JSON: &str = r#"{"id":"upload_abc123","bytes":2147483648,"created_at":1719184911,"expires_at":1719188511,"filename":"training_examples.jsonl","object":"upload","purpose":"fine-tune","status":"cancelled","file":{"id":"file-xyz321","bytes":2147483648,"created_at":1719186911,"filename":"training_examples.jsonl","object":"file","purpose":"fine-tune","status":"uploaded","expires_at":0,"status_details":"status_details"}}"#;
+use test_support::UPLOAD_JSON;
 const KEY: &str = "sk-bench";
 
 /// A minimal HTTP/1.1 keep-alive server on its own thread and runtime.

@@ -520,7 +520,7 @@ async fn an_unwritable_journal_directory_does_not_stop_the_upload() {
     );
     assert!(
         matches!(&events[0], UploadEvent::JournalWarning { message }
-            if message.starts_with("cannot create the journal directory")),
+            if message.starts_with("no journal is kept")),
         "{events:?}"
     );
 }
@@ -565,4 +565,262 @@ async fn an_upload_too_close_to_its_expiry_stops_with_its_journal() {
     );
     let pending = pending_uploads(Some(journals)).unwrap();
     assert_eq!(pending[0].upload_id, *upload_id);
+}
+
+/// A journaled Upload the server answers 404 for (it was deleted, or the
+/// journal came from elsewhere) would fail every run the same way: it is
+/// dropped with a warning, and a fresh Upload starts in the same run.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_resumed_upload_the_server_does_not_know_is_dropped_for_a_fresh_one() {
+    let (fake, scratch, stale) = a_pending_upload(1, 3 * 16 * KIB).await;
+    edit_journal(&scratch.journals, |record| {
+        record["upload_id"] = "upload_unknown_to_the_server".into();
+    });
+    let options = journaled(&scratch.journals).part_size(16 * KIB);
+    let (done, events) = upload(&client(&fake), &scratch.path, &options).await;
+    assert_uploaded_afresh(&fake, &done.unwrap(), &stale, &scratch.data);
+    let discarded = events.iter().position(|event| {
+        matches!(event, UploadEvent::Discarded { upload_id, reason, cancelled: false }
+            if upload_id == "upload_unknown_to_the_server" && reason.contains("does not know it"))
+    });
+    let created = events
+        .iter()
+        .position(|event| matches!(event, UploadEvent::Created { .. }));
+    assert!(
+        matches!((discarded, created), (Some(d), Some(c)) if d < c),
+        "{events:?}"
+    );
+    assert_eq!(pending_uploads(Some(&scratch.journals)).unwrap(), []);
+    // And the next run has nothing to trip on.
+    let (again, _) = upload(&client(&fake), &scratch.path, &options).await;
+    assert!(again.is_ok(), "{again:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn prune_removes_the_journal_of_an_upload_the_server_does_not_know() {
+    let (fake, scratch, _) = a_pending_upload(1, 3 * 16 * KIB).await;
+    edit_journal(&scratch.journals, |record| {
+        record["upload_id"] = "upload_unknown_to_the_server".into();
+    });
+    let pruned = bounded(
+        client(&fake)
+            .uploads()
+            .prune_pending(Some(&scratch.journals)),
+    )
+    .await
+    .unwrap();
+    assert!(
+        matches!(&pruned[..], [one] if matches!(one.outcome, openai_uploads::PruneOutcome::Unknown)
+            && one.outcome.as_str() == "unknown"),
+        "{pruned:?}"
+    );
+    assert_eq!(pending_uploads(Some(&scratch.journals)).unwrap(), []);
+}
+
+/// The journal's key covers the account: a run with another project (or
+/// key) does not pick up this project's Upload, nor does its prune touch it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn another_accounts_run_leaves_the_upload_alone() {
+    let (fake, scratch, id) = a_pending_upload(1, 3 * 16 * KIB).await;
+    let other = Client::builder()
+        .api_key(KEY)
+        .project("proj_other")
+        .base_url(fake.base_url())
+        .build()
+        .unwrap();
+    let options = journaled(&scratch.journals).part_size(16 * KIB);
+    let (done, events) = upload(&other, &scratch.path, &options).await;
+    assert_uploaded_afresh(&fake, &done.unwrap(), &id, &scratch.data);
+    assert!(
+        matches!(&events[0], UploadEvent::Created { .. }),
+        "{events:?}"
+    );
+    assert_eq!(fake.upload(&id).unwrap().status, UploadStatus::Pending);
+    let pruned = bounded(other.uploads().prune_pending(Some(&scratch.journals)))
+        .await
+        .unwrap();
+    assert!(
+        matches!(&pruned[..], [one] if matches!(one.outcome, openai_uploads::PruneOutcome::OtherAccount)),
+        "{pruned:?}"
+    );
+    assert_eq!(fake.upload(&id).unwrap().status, UploadStatus::Pending);
+    // Its own account resumes it.
+    let (done, events) = upload(&client(&fake), &scratch.path, &options).await;
+    assert_eq!(done.unwrap().upload_id, id);
+    assert!(
+        matches!(&events[0], UploadEvent::Resumed { upload_id, .. } if *upload_id == id),
+        "{events:?}"
+    );
+}
+
+/// In a journal directory, links planted at the journal's path and at the
+/// path an older build wrote its temporary file to are never written
+/// through: the files they point to keep their bytes.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_planted_symlink_is_never_written_through() {
+    let (fake, scratch, stale) = a_pending_upload(1, 3 * 16 * KIB).await;
+    let journal = the_journal(&scratch.journals);
+    let victims = tempfile::tempdir().unwrap();
+    let (precious, other) = (
+        victims.path().join("precious"),
+        victims.path().join("other"),
+    );
+    std::fs::write(&precious, b"keep me").unwrap();
+    std::fs::write(&other, b"me too").unwrap();
+    std::fs::remove_file(&journal).unwrap();
+    std::os::unix::fs::symlink(&precious, &journal).unwrap();
+    std::os::unix::fs::symlink(&other, journal.with_extension("json.tmp")).unwrap();
+
+    let listed = &pending_uploads(Some(&scratch.journals)).unwrap()[0];
+    assert!(
+        listed
+            .unreadable
+            .as_deref()
+            .is_some_and(|why| why.contains("symbolic link")),
+        "{listed:?}"
+    );
+    let options = journaled(&scratch.journals).part_size(16 * KIB);
+    let (done, events) = upload(&client(&fake), &scratch.path, &options).await;
+    assert_uploaded_afresh(&fake, &done.unwrap(), &stale, &scratch.data);
+    assert!(
+        matches!(&events[0], UploadEvent::JournalWarning { message }
+            if message.contains("is skipped") && message.contains("symbolic link")),
+        "{events:?}"
+    );
+    assert_eq!(std::fs::read(&precious).unwrap(), b"keep me");
+    assert_eq!(std::fs::read(&other).unwrap(), b"me too");
+}
+
+/// A FIFO where the journal should be: reading it the ordinary way would
+/// wait for a writer forever.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fifo_at_the_journal_path_does_not_hang_the_upload() {
+    let (fake, scratch, stale) = a_pending_upload(1, 3 * 16 * KIB).await;
+    let journal = the_journal(&scratch.journals);
+    std::fs::remove_file(&journal).unwrap();
+    let name = std::ffi::CString::new(journal.as_os_str().as_encoded_bytes()).unwrap();
+    // SAFETY: a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(name.as_ptr(), 0o600) }, 0);
+
+    let listed = bounded(async { pending_uploads(Some(&scratch.journals)).unwrap() }).await;
+    assert!(
+        listed[0]
+            .unreadable
+            .as_deref()
+            .is_some_and(|why| why.contains("not a regular file")),
+        "{listed:?}"
+    );
+    let options = journaled(&scratch.journals).part_size(16 * KIB);
+    let (done, events) = upload(&client(&fake), &scratch.path, &options).await;
+    assert_uploaded_afresh(&fake, &done.unwrap(), &stale, &scratch.data);
+    assert!(
+        matches!(&events[0], UploadEvent::JournalWarning { message }
+            if message.contains("not a regular file")),
+        "{events:?}"
+    );
+}
+
+/// Like ssh with `~/.ssh`: a journal directory other users can write in
+/// is not used (they could plant journals or links), and says why.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_journal_directory_others_can_write_is_not_used() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let fake = fake(Config::default());
+    let scratch = scratch(2 * 16 * KIB);
+    std::fs::create_dir(&scratch.journals).unwrap();
+    std::fs::set_permissions(&scratch.journals, std::fs::Permissions::from_mode(0o770)).unwrap();
+    let options = journaled(&scratch.journals).part_size(16 * KIB);
+    let journaled_during = Mutex::new(Vec::new());
+    let journals = scratch.journals.clone();
+    let events = Recorded::default();
+    let record = |event: &UploadEvent| {
+        if matches!(event, UploadEvent::PartSent { .. }) {
+            journaled_during
+                .lock()
+                .unwrap()
+                .push(std::fs::read_dir(&journals).unwrap().count());
+        }
+        events.record(event);
+    };
+    let done = bounded(client(&fake).uploads().upload_file_with(
+        &scratch.path,
+        &options,
+        &record,
+        std::future::pending(),
+    ))
+    .await;
+    assert!(done.is_ok(), "{done:?}");
+    let events = events.take();
+    assert!(
+        matches!(&events[0], UploadEvent::JournalWarning { message }
+            if message.contains("other users can write in it")),
+        "{events:?}"
+    );
+    // Nothing was ever written there.
+    assert!(
+        journaled_during.lock().unwrap().iter().all(|&n| n == 0),
+        "{journaled_during:?}"
+    );
+    let err = pending_uploads(Some(&scratch.journals)).unwrap_err();
+    assert!(
+        err.to_string().contains("other users can write in it"),
+        "{err}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_oversized_journal_is_not_read_whole() {
+    let mut huge = b"{\"version\":1,\"pad\":\"".to_vec();
+    huge.resize(9 << 20, b'a');
+    fresh_start_despite(&huge, "larger than 8 MiB").await;
+}
+
+/// A journal field a run checks before trusting it: `edit` spoils it, and
+/// the Upload is discarded for `reason` and a new one made.
+async fn discarded_for(edit: impl FnOnce(&mut serde_json::Value), reason: &str) {
+    let (fake, scratch, stale) = a_pending_upload(1, 3 * 16 * KIB).await;
+    edit_journal(&scratch.journals, edit);
+    let (done, events) = upload(&client(&fake), &scratch.path, &journaled(&scratch.journals)).await;
+    assert_uploaded_afresh(&fake, &done.unwrap(), &stale, &scratch.data);
+    assert!(
+        matches!(&events[0], UploadEvent::Discarded { reason: why, .. } if why == reason),
+        "{events:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_journal_of_another_api_is_not_resumed() {
+    discarded_for(
+        |record| record["base_url"] = "http://elsewhere.example/v1".into(),
+        "it was created with other parameters",
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_journal_with_an_impossible_part_size_is_not_resumed() {
+    discarded_for(
+        |record| record["part_size"] = (openai_uploads::MAX_PART_SIZE + 1).into(),
+        "its journal does not fit the file",
+    )
+    .await;
+}
+
+/// A journal written before accounts were recorded is still resumed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_journal_without_an_account_is_resumed() {
+    let (fake, scratch, id) = a_pending_upload(1, 3 * 16 * KIB).await;
+    edit_journal(&scratch.journals, |record| {
+        record.as_object_mut().unwrap().remove("account");
+    });
+    let options = journaled(&scratch.journals).part_size(16 * KIB);
+    let (done, events) = upload(&client(&fake), &scratch.path, &options).await;
+    assert_eq!(done.unwrap().upload_id, id);
+    assert!(
+        matches!(&events[0], UploadEvent::Resumed { upload_id, .. } if *upload_id == id),
+        "{events:?}"
+    );
 }

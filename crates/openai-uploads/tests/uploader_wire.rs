@@ -171,6 +171,18 @@ async fn upload_until(
     .await
 }
 
+/// Resolves once `server` has received the create: an interrupt "during
+/// create", whatever the timing.
+async fn once_created(server: &MockServer) {
+    loop {
+        let requests = server.received_requests().await.unwrap_or_default();
+        if requests.iter().any(|r| r.url.path() == "/v1/uploads") {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
 /// A client for `server` that does not retry, so a test's one failing reply
 /// is the one the uploader acts on.
 fn no_retries(server: &MockServer) -> Client {
@@ -334,9 +346,14 @@ async fn an_interrupt_during_create_cancels_the_new_upload() {
         .await;
     let file = named_file(".jsonl", b"{}\n");
     let client = client(&server.uri());
-    let err = upload_until(&client, file.path(), &options("fine-tune"), async {})
-        .await
-        .unwrap_err();
+    let err = upload_until(
+        &client,
+        file.path(),
+        &options("fine-tune"),
+        once_created(&server),
+    )
+    .await
+    .unwrap_err();
     assert!(
         matches!(&err, UploadError::Interrupted { upload_id: Some(id), cancelled: true, .. } if id == ID),
         "{err:?}"
@@ -365,9 +382,14 @@ async fn a_new_upload_whose_cancel_finds_it_completed_is_not_called_cancelled() 
     .await;
     let file = named_file(".jsonl", b"{}\n");
     let client = client(&server.uri());
-    let err = upload_until(&client, file.path(), &options("fine-tune"), async {})
-        .await
-        .unwrap_err();
+    let err = upload_until(
+        &client,
+        file.path(),
+        &options("fine-tune"),
+        once_created(&server),
+    )
+    .await
+    .unwrap_err();
     assert!(
         matches!(&err, UploadError::Interrupted { upload_id: Some(id), cancelled: false, cancel_error: None, .. } if id == ID),
         "{err:?}"
@@ -543,9 +565,9 @@ async fn upload_completed_with(complete: ResponseTemplate) -> CompletedUpload {
 
 #[tokio::test]
 async fn the_completed_reply_is_kept_as_received() {
-    // Unknown fields, in an order our types would not write, and a `status`
-    // our enum does not know: the upload succeeds and the bytes survive.
-    let body = r#"{"status":"completed_with_flair","id":"upload_abc123","zz_new":{"b":1,"a":[2]},"file":{"id":"file-xyz","zz":true},"bytes":"3"}"#;
+    // Unknown fields, in an order our types would not write, and a field
+    // that does not decode: the upload succeeds and the bytes survive.
+    let body = r#"{"status":"completed","id":"upload_abc123","zz_new":{"b":1,"a":[2]},"file":{"id":"file-xyz","zz":true},"bytes":"3"}"#;
     let done =
         upload_completed_with(ResponseTemplate::new(200).set_body_raw(body, "application/json"))
             .await;
@@ -557,25 +579,88 @@ async fn the_completed_reply_is_kept_as_received() {
     assert_eq!(done.file_id().as_deref(), Some("file-xyz"));
 }
 
+/// A 2xx reply to `complete` that does not say our Upload is completed
+/// (not JSON, cut short, empty, another Upload, a pending one) is an
+/// error: the Upload is not cancelled (it may be completed), its journal is
+/// kept with what the server said, and the next run shows that and
+/// completes it.
 #[tokio::test]
-async fn a_completed_reply_that_is_not_json_is_kept_whole() {
-    // Longer than the 512-byte snippet a decode error carries, with a
-    // multi-byte character straddling that boundary.
-    let mut body = "x".repeat(511).into_bytes();
-    body.extend_from_slice("é and then some more text".repeat(40).as_bytes());
-    let reply = ResponseTemplate::new(200).set_body_raw(body.clone(), "text/plain");
-    let done = upload_completed_with(reply).await;
-    assert_eq!(done.body, body);
-    assert!(done.upload.is_none());
-    assert!(!done.reply_lost());
-}
+async fn a_complete_reply_that_confirms_nothing_keeps_the_journal() {
+    let mut long = "x".repeat(511).into_bytes();
+    long.extend_from_slice("é and then some more text".repeat(40).as_bytes());
+    let other = json!({"id": "upload_other", "status": "completed"}).to_string();
+    let pending = upload_json("pending").to_string();
+    let cases: Vec<(ResponseTemplate, &str)> = vec![
+        (
+            ResponseTemplate::new(200).set_body_raw(long, "text/plain"),
+            "is not an Upload",
+        ),
+        (ResponseTemplate::new(200), "is not an Upload"),
+        (
+            ResponseTemplate::new(200)
+                .set_body_raw(r#"{"id":"upload_abc123","sta"#, "application/json"),
+            "is not an Upload",
+        ),
+        (
+            ResponseTemplate::new(200).set_body_raw(other, "application/json"),
+            "names another Upload (upload_other)",
+        ),
+        (
+            ResponseTemplate::new(200).set_body_raw(pending, "application/json"),
+            "says the Upload is pending, not completed",
+        ),
+    ];
+    for (complete, said) in cases {
+        let journals = tempfile::tempdir().unwrap();
+        let options = UploadOptions::new("fine-tune").journal_dir(journals.path());
+        let server = server_with(complete, reply("cancelled")).await;
+        let file = named_file(".jsonl", b"{}\n");
+        let err = upload(&client(&server.uri()), file.path(), &options)
+            .await
+            .unwrap_err();
+        let UploadError::Failed {
+            cancelled: false,
+            cancel_error: None,
+            journal: Some(journal),
+            source,
+            ..
+        } = &err
+        else {
+            panic!("{err:?}");
+        };
+        assert!(source.to_string().contains(said), "{source}");
+        assert!(requests_to(&server, "/cancel").await.is_empty());
+        let kept = std::fs::read_to_string(journal).unwrap();
+        assert!(kept.contains(said), "{kept}");
 
-#[tokio::test]
-async fn an_empty_completed_reply_is_not_a_lost_one() {
-    let done = upload_completed_with(ResponseTemplate::new(200)).await;
-    assert!(done.body.is_empty());
-    assert!(!done.reply_lost());
-    assert_eq!(done.file_id(), None);
+        // The next run: the server now says it is completed.
+        server.reset().await;
+        on(
+            COMPLETE,
+            error_reply(400, "Cannot complete upload: Upload is already completed."),
+        )
+        .mount(&server)
+        .await;
+        let events = Recorded::default();
+        let record = |event: &UploadEvent| events.record(event);
+        let done = bounded(client(&server.uri()).uploads().upload_file_with(
+            file.path(),
+            &options,
+            &record,
+            std::future::pending(),
+        ))
+        .await
+        .unwrap();
+        assert!(done.reply_lost());
+        let events = events.take();
+        assert!(
+            matches!(&events[0], UploadEvent::JournalWarning { message }
+                if message.contains("in doubt") && message.contains(said)),
+            "{events:?}"
+        );
+        assert_eq!(requests_to(&server, "/parts").await.len(), 0);
+        assert!(!journal.exists());
+    }
 }
 
 #[tokio::test]
@@ -663,9 +748,14 @@ async fn an_interrupt_during_create_that_then_fails_creates_nothing() {
     .await;
     let file = named_file(".jsonl", b"{}\n");
     let client = no_retries(&server);
-    let err = upload_until(&client, file.path(), &options("fine-tune"), async {})
-        .await
-        .unwrap_err();
+    let err = upload_until(
+        &client,
+        file.path(),
+        &options("fine-tune"),
+        once_created(&server),
+    )
+    .await
+    .unwrap_err();
     assert!(
         matches!(
             &err,
@@ -692,7 +782,7 @@ async fn an_interrupt_during_a_create_that_outlasts_the_grace_gives_up_on_it() {
     let file = named_file(".jsonl", b"{}\n");
     let options = options("fine-tune").interrupt_grace(Duration::from_millis(100));
     let client = client(&server.uri());
-    let err = upload_until(&client, file.path(), &options, async {})
+    let err = upload_until(&client, file.path(), &options, once_created(&server))
         .await
         .unwrap_err();
     assert!(
@@ -862,4 +952,130 @@ async fn absurd_part_counts_are_refused_before_any_request() {
         "1 bytes per part would split the file's 1073741824 bytes into 1073741824 parts, over \
          the limit of 10000; use parts of at least 107375 bytes"
     );
+}
+
+/// Ids are kept, journaled after every Part and sent back in `complete`:
+/// one far longer than any id, or one that cannot be a path segment, is a
+/// bad reply before it goes anywhere.
+#[tokio::test]
+async fn a_hostile_upload_id_is_refused_before_it_is_kept() {
+    let huge = "u".repeat(1 << 20);
+    for (id, said) in [
+        (huge.as_str(), "more than the 256"),
+        ("..", "cannot name anything in a path"),
+        ("", "cannot name anything in a path"),
+    ] {
+        let server = MockServer::start().await;
+        let mut body = upload_json("pending");
+        body["id"] = id.into();
+        on(CREATE, ResponseTemplate::new(200).set_body_json(body))
+            .mount(&server)
+            .await;
+        let journals = tempfile::tempdir().unwrap();
+        let options = UploadOptions::new("fine-tune").journal_dir(journals.path());
+        let file = named_file(".jsonl", b"{}\n");
+        let err = upload(&client(&server.uri()), file.path(), &options)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, UploadError::NotStarted(Error::Decode { .. })),
+            "{err:?}"
+        );
+        let text = err.to_string();
+        assert!(text.contains(said), "{text}");
+        assert!(text.len() < 2000, "{} bytes", text.len());
+        // Nothing else was sent, and nothing journaled.
+        assert_eq!(server.received_requests().await.unwrap().len(), 1);
+        assert_eq!(
+            openai_uploads::pending_uploads(Some(journals.path())).unwrap(),
+            []
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_hostile_part_id_fails_the_upload_before_it_is_kept() {
+    let huge = "p".repeat(1 << 20);
+    for (id, said) in [
+        (huge.as_str(), "more than the 256"),
+        (".", "cannot name anything in a path"),
+    ] {
+        let server = server_with(reply("completed"), reply("cancelled")).await;
+        server.reset().await;
+        Mock::given(method("POST"))
+            .and(path_regex(CREATE))
+            .respond_with(reply("pending"))
+            .mount(&server)
+            .await;
+        on(
+            PARTS,
+            ResponseTemplate::new(200).set_body_json(json!({"id": id, "object": "upload.part"})),
+        )
+        .mount(&server)
+        .await;
+        on(CANCEL, reply("cancelled")).mount(&server).await;
+        let journals = tempfile::tempdir().unwrap();
+        let options = UploadOptions::new("fine-tune")
+            .journal_dir(journals.path())
+            .part_size(4);
+        let file = named_file(".jsonl", b"0123456789abcdef");
+        let err = upload(&client(&server.uri()), file.path(), &options)
+            .await
+            .unwrap_err();
+        let UploadError::Failed {
+            cancelled: true,
+            source,
+            ..
+        } = &err
+        else {
+            panic!("{err:?}");
+        };
+        assert!(source.to_string().contains(said), "{source}");
+        assert!(requests_to(&server, "/complete").await.is_empty());
+        // The journal is gone with the cancelled Upload, and never held the id.
+        assert_eq!(std::fs::read_dir(journals.path()).unwrap().count(), 0);
+    }
+}
+
+/// A 404 for a Part of an Upload this run created is a failure like any
+/// other: the Upload is cancelled (only a resumed Upload is dropped as
+/// unknown and started afresh).
+#[tokio::test]
+async fn a_404_for_a_new_upload_cancels_it() {
+    let server = server_with(reply("completed"), reply("cancelled")).await;
+    server.reset().await;
+    Mock::given(method("POST"))
+        .and(path_regex(CREATE))
+        .respond_with(reply("pending"))
+        .mount(&server)
+        .await;
+    on(PARTS, error_reply(404, "No such upload"))
+        .mount(&server)
+        .await;
+    on(CANCEL, reply("cancelled")).mount(&server).await;
+    let journals = tempfile::tempdir().unwrap();
+    let options = UploadOptions::new("fine-tune").journal_dir(journals.path());
+    let file = named_file(".jsonl", b"{}\n");
+    let err = upload(&client(&server.uri()), file.path(), &options)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            UploadError::Failed {
+                cancelled: true,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(requests_to(&server, "/cancel").await.len(), 1);
+    let creates = server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|r| r.url.path() == "/v1/uploads")
+        .count();
+    assert_eq!(creates, 1, "not started afresh");
 }

@@ -79,8 +79,10 @@ pub const PRUNE_ABOUT: &str =
 pub const PRUNE_LONG_ABOUT: &str = "\
 Cancel the journaled Uploads (see `openai uploads pending`) that no upload is working on, and \
 remove their journals. Expired Uploads only lose their journal. Uploads being uploaded now, and \
-those created on another API (--base-url), are left alone. Prints what was done with each; \
-exits 1 if a cancel failed (that journal is kept, to try again).";
+those created on another API (--base-url) or with another key, organization or project, are \
+left alone; journals of Uploads the server does not know are removed. Prints what was done \
+with each; exits 1 if a cancel failed (that journal is kept, to try again), or if every journal \
+found was another API's or account's.";
 
 /// Flags of `openai uploads upload` (its `--help` text comes from [`ABOUT`] and friends).
 #[derive(Debug, Clone, clap::Args)]

@@ -31,9 +31,36 @@ use shell::quote;
 /// The hand-written commands of the `uploads` group.
 #[derive(Debug)]
 pub enum Command {
-    Upload(UploadArgs),
+    Upload(UploadArgs, Given),
     Pending(JournalArgs),
-    Prune(JournalArgs),
+    Prune(JournalArgs, Given),
+}
+
+/// Which connection options were given as flags, so that a suggested command repeats them;
+/// those from the environment stay implicit (the key is never repeated).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Given {
+    base_url: bool,
+    organization: bool,
+    project: bool,
+    journal_dir: bool,
+}
+
+impl Given {
+    fn of(matches: &ArgMatches) -> Self {
+        let flag = |id: &str| {
+            // `value_source` panics on an id the matches do not know: asked only once
+            // `try_get_raw` found the argument there.
+            matches.try_get_raw(id).is_ok_and(|raw| raw.is_some())
+                && matches.value_source(id) == Some(clap::parser::ValueSource::CommandLine)
+        };
+        Self {
+            base_url: flag("base_url"),
+            organization: flag("organization"),
+            project: flag("project"),
+            journal_dir: flag("journal_dir"),
+        }
+    }
 }
 
 /// The clap command of the hand-written command `name` of `group`
@@ -59,47 +86,54 @@ pub fn subcommand(group: &str, name: &str) -> Option<clap::Command> {
 /// The hand-written command `name` with its parsed arguments.
 pub fn command(name: &str, matches: &ArgMatches) -> Result<Command, clap::Error> {
     match name {
-        "upload" => UploadArgs::from_arg_matches(matches).map(Command::Upload),
+        "upload" => UploadArgs::from_arg_matches(matches)
+            .map(|parsed| Command::Upload(parsed, Given::of(matches))),
         "pending" => JournalArgs::from_arg_matches(matches).map(Command::Pending),
-        _ => JournalArgs::from_arg_matches(matches).map(Command::Prune),
+        _ => JournalArgs::from_arg_matches(matches)
+            .map(|parsed| Command::Prune(parsed, Given::of(matches))),
     }
 }
 
 pub fn run(global: &Global, command: Command) -> ExitCode {
     match command {
-        Command::Upload(args) => upload(global, args),
+        Command::Upload(args, given) => upload(global, args, &given),
         Command::Pending(args) => pending::list(global, &args),
-        Command::Prune(args) => pending::prune(global, &args),
+        Command::Prune(args, given) => pending::prune(global, &args, &given),
     }
 }
 
-fn upload(global: &Global, args: UploadArgs) -> ExitCode {
+fn upload(global: &Global, args: UploadArgs, given: &Given) -> ExitCode {
+    // The runtime and the signal handlers first: from here on Ctrl-C, SIGTERM and SIGHUP stop
+    // the upload (whatever it is doing: reading the journal, cancelling a stale Upload,
+    // creating one), and a second one exits at once.
+    let runtime = match client::runtime() {
+        Ok(runtime) => runtime,
+        Err(code) => return code,
+    };
+    let signals = runtime.block_on(async { signal::interrupt() });
+    let (caught, interrupt) = match signals {
+        Ok(signals) => signals,
+        Err(err) => return exit::fail(FAILURE, &format!("cannot handle signals: {err}")),
+    };
     let options = options(&args);
     let client = match client::build_client(global) {
         Ok(client) => client,
         Err(code) => return code,
     };
-    let runtime = match client::runtime() {
-        Ok(runtime) => runtime,
-        Err(code) => return code,
-    };
     let display = display(&args);
     let result = runtime.block_on(async {
-        let (caught, interrupt) = signal::interrupt()?;
         let on_event = |event: &openai_uploads::UploadEvent| display.show(event);
-        let result = client
+        client
             .uploads()
             .upload_file_with(&args.path, &options, &on_event, interrupt)
-            .await;
-        Ok::<_, std::io::Error>((caught, result))
+            .await
     });
     display.finish();
     // Parts still being aborted must not hold the exit.
     runtime.shutdown_background();
     match result {
-        Err(err) => exit::fail(FAILURE, &format!("cannot handle signals: {err}")),
-        Ok((_, Ok(done))) => print_completed(global, &done),
-        Ok((caught, Err(err))) => report(global, &args, &err, caught.exit_code()),
+        Ok(done) => print_completed(global, &done),
+        Err(err) => report(global, &args, given, &err, caught.exit_code()),
     }
 }
 
@@ -163,8 +197,18 @@ fn print_completed(global: &Global, done: &CompletedUpload) -> ExitCode {
 }
 
 /// Says what failed and what became of the Upload, and picks the exit status.
-fn report(global: &Global, args: &UploadArgs, err: &UploadError, signal: Option<u8>) -> ExitCode {
-    let hint = Hint { args };
+fn report(
+    global: &Global,
+    args: &UploadArgs,
+    given: &Given,
+    err: &UploadError,
+    signal: Option<u8>,
+) -> ExitCode {
+    let hint = Hint {
+        args,
+        global,
+        given,
+    };
     let (code, text) = match err {
         UploadError::Interrupted {
             upload_id,
@@ -235,9 +279,8 @@ fn report(global: &Global, args: &UploadArgs, err: &UploadError, signal: Option<
                     hint.prune()
                 ),
                 None => format!(
-                    "It stays pending until it expires; run `openai uploads cancel {}` to cancel \
-                     it.\n",
-                    quote(upload_id)
+                    "It stays pending until it expires; run `{}` to cancel it.\n",
+                    hint.cancel(upload_id)
                 ),
             });
             (FAILURE, text)
@@ -271,7 +314,7 @@ fn not_cancelled(
             hint.prune()
         )
     } else {
-        format!("run `openai uploads cancel {}` to cancel it.", quote(id))
+        format!("run `{}` to cancel it.", hint.cancel(id))
     };
     format!(
         "Error: cancelling Upload {} failed{why}\nIt may still be pending; {next}\n",
@@ -279,23 +322,23 @@ fn not_cancelled(
     )
 }
 
-/// Commands to suggest, quoted for the shell.
-struct Hint<'a> {
-    args: &'a UploadArgs,
+/// Commands to suggest, quoted for the shell, with the connection options given as flags.
+pub(super) struct Hint<'a> {
+    pub(super) args: &'a UploadArgs,
+    pub(super) global: &'a Global,
+    pub(super) given: &'a Given,
 }
 
 impl Hint<'_> {
     /// The same upload again: the arguments that find its journal.
     fn resume(&self) -> String {
         let args = self.args;
-        let mut words = vec![
-            "openai".to_owned(),
-            "uploads".to_owned(),
-            "upload".to_owned(),
+        let mut words = self.command("upload");
+        words.extend([
             quote(&args.path.to_string_lossy()),
             "--purpose".to_owned(),
             quote(&args.purpose),
-        ];
+        ]);
         for (flag, value) in [
             ("--filename", args.filename.as_deref()),
             ("--mime-type", args.mime_type.as_deref()),
@@ -307,22 +350,84 @@ impl Hint<'_> {
         if let Some(seconds) = args.expires_after_seconds {
             words.extend(["--expires-after.seconds".to_owned(), seconds.to_string()]);
         }
-        words.extend(self.journal_dir());
+        words.extend(journal_dir(self.given, &self.args.journal));
         words.join(" ")
     }
 
     fn prune(&self) -> String {
-        let mut words = vec![
-            "openai".to_owned(),
-            "uploads".to_owned(),
-            "prune".to_owned(),
-        ];
-        words.extend(self.journal_dir());
+        let mut words = self.command("prune");
+        words.extend(journal_dir(self.given, &self.args.journal));
         words.join(" ")
     }
 
-    fn journal_dir(&self) -> Option<String> {
-        let dir = self.args.journal.journal_dir.as_ref()?;
-        Some(format!("--journal-dir {}", quote(&dir.to_string_lossy())))
+    fn cancel(&self, upload_id: &str) -> String {
+        let mut words = self.command("cancel");
+        words.push(quote(upload_id));
+        words.join(" ")
+    }
+
+    /// `openai uploads VERB` and the connection flags given.
+    fn command(&self, verb: &str) -> Vec<String> {
+        let mut words = vec!["openai".to_owned(), "uploads".to_owned(), verb.to_owned()];
+        words.extend(connection(self.global, self.given));
+        words
+    }
+}
+
+/// The connection flags given on the command line, quoted: never the key, and nothing that
+/// came from the environment (the same environment gives it again).
+pub(super) fn connection(global: &Global, given: &Given) -> Vec<String> {
+    let mut words = Vec::new();
+    if given.base_url {
+        words.extend([
+            "--base-url".to_owned(),
+            quote(&without_credentials(global.base_url())),
+        ]);
+    }
+    for (flag, value, on) in [
+        ("--organization", &global.organization, given.organization),
+        ("--project", &global.project, given.project),
+    ] {
+        if let (true, Some(value)) = (on, value) {
+            words.extend([flag.to_owned(), quote(value)]);
+        }
+    }
+    words
+}
+
+/// `--journal-dir DIR` when it was given as a flag.
+pub(super) fn journal_dir(given: &Given, journal: &JournalArgs) -> Option<String> {
+    let dir = journal.journal_dir.as_ref().filter(|_| given.journal_dir)?;
+    Some(format!("--journal-dir {}", quote(&dir.to_string_lossy())))
+}
+
+/// `url` without a `user:password@` (a secret, never printed): a suggested command then needs
+/// them added back, which beats showing them.
+fn without_credentials(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..end].rfind('@') {
+        Some(at) => format!("{scheme}://{}", &rest[at + 1..]),
+        None => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::without_credentials;
+
+    #[test]
+    fn suggested_base_urls_never_carry_credentials() {
+        assert_eq!(
+            without_credentials("https://user:sk-secret@proxy.example/v1"),
+            "https://proxy.example/v1"
+        );
+        assert_eq!(
+            without_credentials("http://127.0.0.1:9/v1?a=b@c"),
+            "http://127.0.0.1:9/v1?a=b@c"
+        );
+        assert_eq!(without_credentials("no scheme"), "no scheme");
     }
 }

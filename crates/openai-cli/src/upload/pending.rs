@@ -6,6 +6,7 @@ use openai_uploads::{PendingUpload, PruneOutcome, pending_uploads};
 use serde_json::Value;
 
 use super::args::JournalArgs;
+use super::{Given, connection, journal_dir};
 use crate::client;
 use crate::exit::{self, FAILURE};
 use crate::options::Global;
@@ -20,7 +21,7 @@ pub fn list(global: &Global, args: &JournalArgs) -> ExitCode {
 }
 
 /// Cancels the journaled Uploads no run is working on; prints what was done with each.
-pub fn prune(global: &Global, args: &JournalArgs) -> ExitCode {
+pub fn prune(global: &Global, args: &JournalArgs, given: &Given) -> ExitCode {
     let client = match client::build_client(global) {
         Ok(client) => client,
         Err(code) => return code,
@@ -63,7 +64,56 @@ pub fn prune(global: &Global, args: &JournalArgs) -> ExitCode {
             "some Uploads could not be cancelled; their journals are kept",
         );
     }
+    // Journals that are all someone else's: nothing was done, which is no success.
+    let elsewhere = |outcome: &PruneOutcome| {
+        matches!(outcome, PruneOutcome::OtherApi | PruneOutcome::OtherAccount)
+    };
+    if !pruned.is_empty() && pruned.iter().all(|pruned| elsewhere(&pruned.outcome)) {
+        return exit::fail(FAILURE, &elsewhere_text(global, args, given, &pruned));
+    }
     code
+}
+
+/// What to say when every journal is for another API or account: which APIs, and the prune
+/// that would reach them.
+fn elsewhere_text(
+    global: &Global,
+    args: &JournalArgs,
+    given: &Given,
+    pruned: &[openai_uploads::PrunedUpload],
+) -> String {
+    let mut apis: Vec<&str> = pruned
+        .iter()
+        .filter(|pruned| matches!(pruned.outcome, PruneOutcome::OtherApi))
+        .map(|pruned| pruned.pending.base_url.as_str())
+        .collect();
+    apis.sort_unstable();
+    apis.dedup();
+    let mut text = format!(
+        "nothing was pruned: every journaled Upload was created on another API or with \
+         another API key, organization or project than {}'s",
+        output::escape(global.base_url(), false)
+    );
+    for api in apis {
+        let mut words = vec![
+            "openai".to_owned(),
+            "uploads".to_owned(),
+            "prune".to_owned(),
+        ];
+        words.extend(["--base-url".to_owned(), super::shell::quote(api)]);
+        let others = Given {
+            base_url: false,
+            ..*given
+        };
+        words.extend(connection(global, &others));
+        words.extend(journal_dir(given, args));
+        text.push_str(&format!(
+            "\nfor those created on {}, run `{}`",
+            output::escape(api, false),
+            words.join(" ")
+        ));
+    }
+    text
 }
 
 /// A journaled Upload as the library serializes it.

@@ -26,22 +26,29 @@ impl Caught {
 }
 
 /// Installs the handlers now (so a signal from here on is never fatal) and returns a future
-/// that completes on the first signal. Must be called inside the Tokio runtime.
+/// that completes on the first signal. A second signal exits at once, whether or not anything
+/// waits on the future: a task watches the signals from the start. Must be called inside the
+/// Tokio runtime.
 pub fn interrupt() -> std::io::Result<(Caught, impl Future<Output = ()> + Send + 'static)> {
     let caught = Caught::default();
     let mut signals = Signals::install()?;
+    let (first_tx, first) = tokio::sync::watch::channel(false);
     let record = caught.clone();
-    let future = async move {
+    tokio::spawn(async move {
         let code = signals.next().await;
         record.0.store(code, Ordering::SeqCst);
-        tokio::spawn(async move {
-            let again = signals.next().await;
-            let _ = crate::exit::write(
-                &mut std::io::stderr().lock(),
-                "\nInterrupted again: exiting without waiting for the cancel; the Upload may still be pending.\n",
-            );
-            std::process::exit(i32::from(again));
-        });
+        let _ = first_tx.send(true);
+        let again = signals.next().await;
+        let _ = crate::exit::write(
+            &mut std::io::stderr().lock(),
+            "\nInterrupted again: exiting without waiting for the cancel; the Upload may still be pending.\n",
+        );
+        std::process::exit(i32::from(again));
+    });
+    let future = async move {
+        let mut first = first;
+        // The sender lives as long as the watching task, which never ends before exiting.
+        let _ = first.wait_for(|&arrived| arrived).await;
     };
     Ok((caught, future))
 }

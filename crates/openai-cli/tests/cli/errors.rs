@@ -180,17 +180,29 @@ async fn timeout_names_the_host() {
 #[tokio::test]
 async fn a_2xx_reply_our_types_cannot_decode_is_printed_as_received() {
     // A field of the wrong type, a truncated body, not JSON at all, nothing:
-    // the server said 200, so the command succeeds and relays what it sent.
-    for (body, shown) in [
-        (r#"{"id": 5, "extra": [1, 2]}"#, "\"extra\": ["),
-        (r#"{"id":"u","bytes":"#, r#"{"id":"u","bytes":"#),
-        ("not json", "not json"),
-        ("", ""),
+    // the server said 200, so the command succeeds and relays what it sent;
+    // what is not JSON comes with a warning that says so.
+    for (body, shown, json) in [
+        (r#"{"id": 5, "extra": [1, 2]}"#, "\"extra\": [", true),
+        (r#"{"id":"u","bytes":"#, r#"{"id":"u","bytes":"#, false),
+        ("not json", "not json", false),
+        ("", "", false),
     ] {
         let server = serve("u", 200, body).await;
         let run = cancel(&server, "u", &[]).await;
         assert_eq!(run.code, 0, "{body}: {run:?}");
-        assert_eq!(run.stderr, "", "{body}");
+        if json {
+            assert_eq!(run.stderr, "", "{body}");
+        } else {
+            assert_eq!(
+                run.stderr,
+                format!(
+                    "Warning: the server's reply ({} bytes) is not JSON; it is printed as received\n",
+                    body.len()
+                )
+            );
+            assert_eq!(run.stdout, format!("{body}\n"));
+        }
         assert!(run.stdout.contains(shown), "{body}: {}", run.stdout);
     }
 }

@@ -2,12 +2,9 @@
 //! its memory stays bounded, errors name the right party, TLS failures are
 //! tried once, https never redirects to http, and bad keys send nothing.
 
-#[path = "../../../openai-runtime/tests/support/hostile.rs"]
-mod servers;
-
 use std::process::{Command, Stdio};
 
-use servers::{Behaviour, Pki, Server, cancelled, json_reply, redirect};
+use test_support::hostile::{Behaviour, Pki, Server, cancelled, json_reply, redirect};
 
 use crate::support::{self, SECRET};
 

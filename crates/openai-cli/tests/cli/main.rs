@@ -9,6 +9,7 @@ mod formats;
 mod generated;
 mod help;
 mod hostile;
+mod journal_round;
 mod mtls;
 mod readme;
 mod stdin;

@@ -29,7 +29,7 @@ pub const SEED: &str = r#"{
 }"#;
 
 /// A cancelled Upload, as the API returns it (compact).
-pub const CANCELLED: &str = r#"{"id":"upload_abc123","object":"upload","bytes":2147483648,"created_at":1719184911,"filename":"training_examples.jsonl","purpose":"fine-tune","status":"cancelled","expires_at":1719127296}"#;
+pub use test_support::CANCELLED;
 
 /// A key that must never show up in any output.
 pub const SECRET: &str = "sk-proj-DISTINCTIVE-9f8e7d6c5b4a";

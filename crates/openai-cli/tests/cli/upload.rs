@@ -713,12 +713,14 @@ mod against_wiremock {
             ),
             "{stderr}"
         );
-        let dir = dir.path().to_str().unwrap();
+        // The base URL was a flag, so the commands repeat it; the journal directory came
+        // from the environment, which gives it again.
+        let (dir, base) = (dir.path().to_str().unwrap(), base(&server));
         assert!(
             stderr.ends_with(&format!(
                 "It may still be pending; its journal is kept: run `openai uploads upload \
-                 {dir}/a.jsonl --purpose fine-tune --journal-dir {dir}` to resume it, or \
-                 `openai uploads prune --journal-dir {dir}` to cancel it.\n"
+                 --base-url {base} {dir}/a.jsonl --purpose fine-tune` to resume it, or \
+                 `openai uploads prune --base-url {base}` to cancel it.\n"
             )),
             "{stderr}"
         );
@@ -744,17 +746,19 @@ mod against_wiremock {
             ),
             "{stderr}"
         );
-        assert!(
-            stderr.contains(
-                "It may still be pending; its journal is kept: run `openai uploads upload /"
-            ),
-            "{stderr}"
-        );
+        let base = base(&server);
         assert!(
             stderr.contains(&format!(
-                "/a.jsonl --purpose fine-tune --journal-dir {journals}` to resume it, or `openai \
-                 uploads prune --journal-dir {journals}` to cancel it.\n",
-                journals = crate::support::JOURNALS,
+                "It may still be pending; its journal is kept: run `openai uploads upload \
+                 --base-url {base} /"
+            )),
+            "{stderr}"
+        );
+        // OPENAI_UPLOAD_JOURNAL_DIR stays implicit.
+        assert!(
+            stderr.contains(&format!(
+                "/a.jsonl --purpose fine-tune` to resume it, or `openai uploads prune --base-url \
+                 {base}` to cancel it.\n"
             )),
             "{stderr}"
         );
@@ -845,7 +849,10 @@ mod against_wiremock {
         );
         // The suggested command quotes the id, so pasting it runs no shell code.
         let quoted = r"$'upload_x\x1b]0;owned\x07\x0d\x0aError: forged; touch PWNED #'";
-        let suggestion = format!("run `openai uploads cancel {quoted}` to cancel it.");
+        let suggestion = format!(
+            "run `openai uploads cancel --base-url {} {quoted}` to cancel it.",
+            base(&server)
+        );
         assert!(stderr.contains(&suggestion), "{stderr}");
         if let Ok(out) = std::process::Command::new("bash")
             .args(["-c", &format!("printf %s {quoted}")])

@@ -40,28 +40,32 @@ async fn upload(server: &MockServer, extra: &[&str]) -> Run {
     upload_one_line(server, dir.path(), &args).await
 }
 
+/// A reply to `complete` that does not say the Upload is completed (text, nothing) confirms
+/// nothing: exit 1, the Upload not cancelled (it may be completed), its journal kept.
 #[tokio::test]
-async fn a_completed_reply_that_is_not_json_is_printed_whole() {
-    // Far longer than the 512 bytes of a decode error's snippet.
+async fn a_completed_reply_that_confirms_nothing_is_an_error_that_keeps_the_journal() {
     let body = format!("OK {} END", "completed, ".repeat(100));
-    let server = server(ResponseTemplate::new(200).set_body_raw(body.clone(), "text/plain")).await;
-    let done = upload(&server, &["--format", "raw"]).await;
-    assert_eq!(done.code, 0, "{done:?}");
-    assert_eq!(done.stdout.trim_end_matches('\n'), body);
-}
-
-#[tokio::test]
-async fn an_empty_completed_reply_says_the_upload_was_completed() {
-    let server = server(ResponseTemplate::new(200)).await;
-    let done = upload(&server, &[]).await;
-    assert_eq!(done.code, 0, "{done:?}");
-    assert!(
-        done.stderr.contains(
-            "Upload upload_r was completed, but the server's reply to `complete` was empty"
-        ),
-        "{done:?}"
-    );
-    assert!(!done.stderr.contains("lost"), "{done:?}");
+    for reply in [
+        ResponseTemplate::new(200).set_body_raw(body.clone(), "text/plain"),
+        ResponseTemplate::new(200),
+    ] {
+        let server = server(reply).await;
+        let done = upload(&server, &["--format", "raw"]).await;
+        assert_eq!(done.code, 1, "{done:?}");
+        assert_eq!(done.stdout, "");
+        assert!(
+            done.stderr
+                .contains("the reply to `complete` is not an Upload"),
+            "{done:?}"
+        );
+        assert!(done.stderr.contains("its journal is kept"), "{done:?}");
+        let cancels = crate::support::requests(&server)
+            .await
+            .iter()
+            .filter(|r| r.url.path().ends_with("/cancel"))
+            .count();
+        assert_eq!(cancels, 0);
+    }
 }
 
 #[tokio::test]

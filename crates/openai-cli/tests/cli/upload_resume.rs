@@ -318,11 +318,13 @@ fn an_upload_too_close_to_its_expiry_stops_and_keeps_its_journal() {
         "{stderr}"
     );
     let (file, journal_dir) = (path.to_str().unwrap(), dir.path().to_str().unwrap());
+    let base = fake.base_url();
     assert!(
         stderr.ends_with(&format!(
-            "Its journal is kept: on a faster connection, run `openai uploads upload {file} \
-             --purpose fine-tune --journal-dir {journal_dir}` to resume it before it expires, \
-             or `openai uploads prune --journal-dir {journal_dir}` to cancel it.\n"
+            "Its journal is kept: on a faster connection, run `openai uploads upload --base-url \
+             {base} {file} --purpose fine-tune --journal-dir {journal_dir}` to resume it before \
+             it expires, or `openai uploads prune --base-url {base} --journal-dir {journal_dir}` \
+             to cancel it.\n"
         )),
         "{stderr}"
     );

@@ -7,9 +7,7 @@ use bytes::Bytes;
 use serde::de::IgnoredAny;
 use serde::{Deserialize, Deserializer};
 
-use openai_runtime::{
-    ApiResponse, Error, FilePart, Method, Multipart, Request, Result, encode_path,
-};
+use openai_runtime::{Error, FilePart, Method, Multipart, Request, Result, encode_path};
 
 use crate::{Client, CompleteUploadRequest, CreateUploadRequest, Upload};
 
@@ -94,9 +92,58 @@ impl Cancel {
     }
 }
 
+/// The longest id a server may give an Upload or a Part. OpenAI's are a
+/// few dozen characters; anything near this is a broken or hostile server,
+/// and an id is kept, journaled after every Part and sent back in
+/// `complete`, so its size is multiplied.
+pub const MAX_ID_LEN: usize = 256;
+
+/// Refuses an id the server chose that cannot be kept or used as a path
+/// segment: empty, `.`, `..`, or longer than [`MAX_ID_LEN`] bytes. (Other
+/// characters are percent-encoded in paths and escaped on a terminal.) The error is a bad reply that keeps nothing of it
+/// but its start.
+pub(super) fn check_id(
+    what: &str,
+    id: &str,
+    status: reqwest::StatusCode,
+    request_id: Option<String>,
+) -> Result<()> {
+    let why = if id.len() > MAX_ID_LEN {
+        format!(
+            "the {what} id is {} bytes long, more than the {MAX_ID_LEN} an id may be",
+            id.len()
+        )
+    } else if matches!(id, "" | "." | "..") {
+        format!("the {what} id {id:?} cannot name anything in a path")
+    } else {
+        return Ok(());
+    };
+    let start: String = id.chars().take(64).collect();
+    Err(bad_reply(why, start, status, request_id))
+}
+
+/// A 2xx reply the uploader cannot accept, as [`Error::Decode`]: `why`,
+/// and the part of the body worth showing.
+fn bad_reply(
+    why: String,
+    shown: String,
+    status: reqwest::StatusCode,
+    request_id: Option<String>,
+) -> Error {
+    Error::Decode {
+        source: <serde_json::Error as serde::de::Error>::custom(why),
+        body: Bytes::from(shown.clone()),
+        snippet: shown,
+        request_id,
+        status,
+    }
+}
+
 pub(super) async fn create(client: &Client, params: &CreateUploadRequest) -> Result<Created> {
     let request = Request::new(Method::POST, "/uploads".to_owned()).json(params)?;
-    client.execute(request).await.map(ApiResponse::into_data)
+    let reply = client.execute::<Created>(request).await?;
+    check_id("Upload", &reply.data.id, reply.status, reply.request_id)?;
+    Ok(reply.data)
 }
 
 /// One attempt at sending a part; see [`openai_runtime::Client::execute_once`].
@@ -115,7 +162,11 @@ pub(super) async fn add_part(
         .multipart(Multipart::new().file("data", data))
         .retry_conflicts(false);
     match client.execute_once::<PartReply>(&request, attempt).await {
-        Ok(reply) => Ok(reply.data.id),
+        Ok(reply) => {
+            check_id("Part", &reply.data.id, reply.status, reply.request_id)
+                .map_err(|err| (err, None))?;
+            Ok(reply.data.id)
+        }
         Err(failed) => Err((*failed.error, failed.retry_after)),
     }
 }
@@ -130,27 +181,97 @@ pub(super) async fn complete(
         .json(params)?
         .retry_conflicts(false);
     match client.execute::<IgnoredAny>(request).await {
-        Ok(reply) => Ok(Complete::Completed(Box::new(CompletedReply {
-            upload: serde_json::from_slice(&reply.body).ok(),
-            body: reply.body,
-            request_id: reply.request_id,
-        }))),
-        // A 2xx reply that is not even JSON: the server still completed it.
-        // Its whole body, as received (the error's snippet is only its start).
+        Ok(reply) => {
+            confirms(upload_id, &reply.body, reply.status, &reply.request_id)?;
+            Ok(Complete::Completed(Box::new(CompletedReply {
+                upload: serde_json::from_slice(&reply.body).ok(),
+                body: reply.body,
+                request_id: reply.request_id,
+            })))
+        }
+        // A 2xx reply that is not even JSON confirms nothing.
         Err(Error::Decode {
             body,
             request_id,
             status,
             ..
-        }) if status.is_success() => Ok(Complete::Completed(Box::new(CompletedReply {
-            upload: None,
-            body,
+        }) if status.is_success() => Err(bad_reply(
+            "the reply to `complete` is not an Upload".to_owned(),
+            shown(&body),
+            status,
             request_id,
-        }))),
+        )),
         Err(err) if final_state(&err) == Some(FinalState::Completed) => {
             Ok(Complete::AlreadyCompleted)
         }
         Err(err) => Err(err),
+    }
+}
+
+/// The start of a body, on one line and safe on a terminal.
+fn shown(body: &[u8]) -> String {
+    let start = String::from_utf8_lossy(&body[..body.len().min(200)]).into_owned();
+    openai_runtime::text::printable(&start, false)
+}
+
+/// Whether a 2xx reply to `complete` says that our Upload is completed:
+/// an object whose `id` is ours and whose `status` is `completed`. Any
+/// other reply (another Upload, a pending one, HTML, a truncated body)
+/// confirms nothing: the Upload may or may not be completed.
+fn confirms(
+    upload_id: &str,
+    body: &[u8],
+    status: reqwest::StatusCode,
+    request_id: &Option<String>,
+) -> Result<()> {
+    #[derive(Deserialize)]
+    struct Named {
+        id: Option<String>,
+        status: Option<String>,
+    }
+    let why = match serde_json::from_slice::<Named>(body) {
+        Err(_) => "the reply to `complete` is not an Upload".to_owned(),
+        Ok(named) if named.id.as_deref() != Some(upload_id) => format!(
+            "the reply to `complete` names another Upload ({})",
+            named
+                .id
+                .as_deref()
+                .map_or("none".to_owned(), |id| openai_runtime::one_line(id, 64))
+        ),
+        Ok(named) if named.status.as_deref() != Some("completed") => format!(
+            "the reply to `complete` says the Upload is {}, not completed",
+            named
+                .status
+                .as_deref()
+                .map_or("without a status".to_owned(), |s| openai_runtime::one_line(
+                    s, 64
+                ))
+        ),
+        Ok(_) => return Ok(()),
+    };
+    Err(bad_reply(why, shown(body), status, request_id.clone()))
+}
+
+/// Whether an error says the server does not know the Upload: a 404, or a
+/// 400 or 409 whose code or message says it was not found.
+pub(super) fn unknown_upload(err: &Error) -> bool {
+    let Error::Api { status, body, .. } = err else {
+        return false;
+    };
+    match status.as_u16() {
+        404 => true,
+        400 | 409 => body.as_ref().is_some_and(|body| {
+            let code = body
+                .code
+                .as_deref()
+                .unwrap_or_default()
+                .to_ascii_lowercase();
+            let message = body.message.to_ascii_lowercase();
+            code.contains("not_found")
+                || message.contains("not found")
+                || message.contains("no such upload")
+        }),
+        _ => false,
     }
 }
 

@@ -151,12 +151,54 @@ impl<'a, 'c> End<'a, 'c> {
     /// After a failure. When completing failed but the Upload turns out to
     /// be completed, the upload succeeded.
     pub(super) async fn failed(
-        self,
+        mut self,
         source: Error,
         completing: bool,
     ) -> Result<CompletedUpload, UploadError> {
         let upload_id = self.upload_id.to_owned();
         let events = self.events;
+        // An Upload an earlier run created that the server no longer knows:
+        // its journal would make every run fail the same way.
+        if api::unknown_upload(&source)
+            && let Some(journal) = self.journal.take_if(|journal| journal.resumed())
+        {
+            journal.forget().await;
+            (events)(&UploadEvent::Discarded {
+                upload_id: upload_id.clone(),
+                reason: format!(
+                    "the server does not know it ({})",
+                    openai_runtime::one_line(&source.to_string(), 200)
+                ),
+                cancelled: false,
+            });
+            return Err(UploadError::Failed {
+                upload_id,
+                cancelled: false,
+                cancel_error: None,
+                journal: None,
+                source: Box::new(source),
+            });
+        }
+        // A 2xx reply to `complete` that does not confirm it: the Upload
+        // may be completed, so it is not cancelled; the journal keeps what
+        // the server said, and the next run completes it or hears why not.
+        if completing && matches!(&source, Error::Decode { status, .. } if status.is_success()) {
+            let journal = match self.journal {
+                Some(journal) => {
+                    journal.note(openai_runtime::one_line(&source.to_string(), 400));
+                    let path = journal.path().to_path_buf();
+                    journal.keep().await.then_some(path)
+                }
+                None => None,
+            };
+            return Err(UploadError::Failed {
+                upload_id,
+                cancelled: false,
+                cancel_error: None,
+                journal,
+                source: Box::new(source),
+            });
+        }
         let outcome = self.cancel().await;
         if outcome.completed && completing {
             return Ok(completed_after_all(&upload_id, events));

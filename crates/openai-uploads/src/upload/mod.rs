@@ -33,6 +33,8 @@ mod source;
 use std::future::Future;
 use std::path::Path;
 use std::pin::pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 pub use end::CompletedUpload;
@@ -123,7 +125,29 @@ impl<'c> Uploads<'c> {
         events: &(dyn Fn(&UploadEvent) + Send + Sync),
         interrupt: F,
     ) -> Result<CompletedUpload, UploadError> {
-        let source = Source::open(path.as_ref(), options)?;
+        let mut interrupt = pin!(interrupt);
+        loop {
+            // Set when a resumed Upload turns out unknown to the server: its
+            // journal is gone, and the next round starts a new Upload.
+            let forgotten = Arc::new(AtomicBool::new(false));
+            let result = self
+                .upload_once(path.as_ref(), options, events, &mut interrupt, &forgotten)
+                .await;
+            if !forgotten.load(Ordering::SeqCst) {
+                return result;
+            }
+        }
+    }
+
+    async fn upload_once(
+        self,
+        path: &Path,
+        options: &UploadOptions,
+        events: Events<'_>,
+        mut interrupt: &mut (impl Future<Output = ()> + Unpin),
+        forgotten: &Arc<AtomicBool>,
+    ) -> Result<CompletedUpload, UploadError> {
+        let source = Source::open(path, options)?;
         let params = CreateParams {
             filename: source.filename.clone(),
             purpose: options.purpose.as_str().to_owned(),
@@ -132,20 +156,20 @@ impl<'c> Uploads<'c> {
             expires_after_seconds: options.expires_after.as_ref().map(|e| e.seconds),
         };
         let base_url = public_base_url(self.client.base_url());
-        let mut interrupt = pin!(interrupt);
+        let account = journal::account(self.client);
 
         // The journal: resume what an earlier run left, or make way.
         let slot = match options.journal {
             true => resume::open_journal(
                 options,
-                &params.key(&base_url, &source.identity.path),
+                &params.key(&base_url, &account, &source.identity.path),
                 events,
             ),
             false => None,
         };
         let resumed = match &slot {
             Some((slot, _)) => {
-                resume::take_over(
+                let take_over = resume::take_over(
                     self.client,
                     slot,
                     &params,
@@ -153,11 +177,24 @@ impl<'c> Uploads<'c> {
                     &source,
                     options,
                     events,
-                )
-                .await
+                );
+                // Cancelling a stale Upload can take a while: an interrupt
+                // meanwhile stops here, the journal kept for another run.
+                tokio::select! {
+                    // An interrupt that came before is seen before anything is cancelled.
+                    biased;
+                    () = &mut interrupt => return Err(UploadError::Interrupted {
+                        upload_id: None,
+                        cancelled: false,
+                        cancel_error: None,
+                        journal: None,
+                    }),
+                    resumed = take_over => resumed,
+                }
             }
             None => None,
         };
+        let was_resumed = resumed.is_some();
 
         // The Upload: the journaled one, or a new one.
         let record = match resumed {
@@ -176,6 +213,8 @@ impl<'c> Uploads<'c> {
                     version: journal::VERSION,
                     upload_id: created.id,
                     base_url,
+                    account,
+                    note: None,
                     expires_at: created.expires_at,
                     deadline: expires_in
                         .map(|left| events::unix_now().saturating_add(secs_i64(left))),
@@ -188,7 +227,14 @@ impl<'c> Uploads<'c> {
         };
         let upload_id = record.upload_id.clone();
         let journal = match slot {
-            Some((slot, lock)) => match Keeper::start(slot, lock, record.clone()).await {
+            Some((slot, lock)) => match Keeper::start(
+                slot,
+                lock,
+                record.clone(),
+                was_resumed.then(|| forgotten.clone()),
+            )
+            .await
+            {
                 Ok(keeper) => Some(keeper),
                 Err(err) => {
                     (events)(&UploadEvent::JournalWarning {

@@ -8,7 +8,7 @@ use std::time::Duration;
 use openai_runtime::Error;
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
-use super::api::Cancel;
+use super::api::{Cancel, unknown_upload};
 use super::journal::{self, Loaded, Record, Slot};
 use super::{cancel, default_journal_dir, events, public_base_url};
 use crate::Uploads;
@@ -66,7 +66,9 @@ impl PendingUpload {
         };
         match journal::load(&slot.json) {
             Loaded::Found(record) => pending.fill(&record),
-            Loaded::Unreadable(why) | Loaded::Newer(why) => pending.unreadable = Some(why),
+            Loaded::Unreadable(why) | Loaded::Newer(why) | Loaded::Foreign(why) => {
+                pending.unreadable = Some(why);
+            }
             Loaded::Missing => pending.unreadable = Some("it is gone".to_owned()),
         }
         pending
@@ -138,6 +140,12 @@ pub enum PruneOutcome {
     /// Left alone: it was created on another API (see
     /// [`PendingUpload::base_url`]).
     OtherApi,
+    /// Left alone: it was created with another API key, organization or
+    /// project than this client's, which cannot cancel it.
+    OtherAccount,
+    /// The server does not know the Upload (a 404): there is nothing to
+    /// cancel, and the journal is removed.
+    Unknown,
     /// Left alone: the journal cannot be read (see
     /// [`PendingUpload::unreadable`]). A journal that is not JSON, or not a
     /// journal, is removed instead ([`PruneOutcome::Removed`]).
@@ -151,7 +159,7 @@ pub enum PruneOutcome {
 impl PruneOutcome {
     /// Its name in snake case, as `openai uploads prune` prints it:
     /// `cancelled`, `already_gone`, `expired`, `active`, `other_api`,
-    /// `unreadable`, `removed` or `failed`.
+    /// `other_account`, `unknown`, `unreadable`, `removed` or `failed`.
     pub fn as_str(&self) -> &'static str {
         match self {
             Self::Cancelled => "cancelled",
@@ -159,6 +167,8 @@ impl PruneOutcome {
             Self::Expired => "expired",
             Self::Active => "active",
             Self::OtherApi => "other_api",
+            Self::OtherAccount => "other_account",
+            Self::Unknown => "unknown",
             Self::Unreadable => "unreadable",
             Self::Removed => "removed",
             Self::Failed(_) => "failed",
@@ -198,10 +208,21 @@ fn journals(dir: Option<&Path>) -> io::Result<Vec<Slot>> {
         Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
         Err(err) => return Err(err),
     };
+    journal::check_dir(&dir).map_err(|err| {
+        io::Error::new(
+            err.kind(),
+            format!("the journal directory {}: {err}", dir.display()),
+        )
+    })?;
     let mut slots = Vec::new();
     for entry in entries {
-        let path = entry?.path();
-        if path.extension().is_some_and(|ext| ext == "json") && path.is_file() {
+        let entry = entry?;
+        let path = entry.path();
+        // Whatever is there by a journal's name, links and FIFOs included,
+        // is listed (as unreadable when it is not a file), never followed.
+        let hidden = entry.file_name().to_string_lossy().starts_with('.');
+        let directory = entry.file_type().is_ok_and(|kind| kind.is_dir());
+        if path.extension().is_some_and(|ext| ext == "json") && !hidden && !directory {
             slots.push(Slot::of_json(&path));
         }
     }
@@ -217,16 +238,17 @@ impl Uploads<'_> {
     /// When a cancel fails, the journal is kept for another try.
     pub async fn prune_pending(self, dir: Option<&Path>) -> io::Result<Vec<PrunedUpload>> {
         let base_url = public_base_url(self.client.base_url());
+        let account = journal::account(self.client);
         let mut pruned = Vec::new();
         for slot in journals(dir)? {
             let pending = PendingUpload::of(&slot);
-            let outcome = self.prune_one(&slot, &base_url).await;
+            let outcome = self.prune_one(&slot, &base_url, &account).await;
             pruned.push(PrunedUpload { pending, outcome });
         }
         Ok(pruned)
     }
 
-    async fn prune_one(self, slot: &Slot, base_url: &str) -> PruneOutcome {
+    async fn prune_one(self, slot: &Slot, base_url: &str, account: &str) -> PruneOutcome {
         // Held until the journal is gone, so no run starts on it meanwhile.
         let lock = match slot.lock() {
             Ok(Some(lock)) => lock,
@@ -240,13 +262,16 @@ impl Uploads<'_> {
         };
         let record = match journal::load(&slot.json) {
             Loaded::Found(record) => record,
-            Loaded::Newer(_) => return PruneOutcome::Unreadable,
+            Loaded::Newer(_) | Loaded::Foreign(_) => return PruneOutcome::Unreadable,
             Loaded::Unreadable(_) | Loaded::Missing => {
                 return finish(slot, lock, PruneOutcome::Removed);
             }
         };
         if record.base_url != base_url {
             return PruneOutcome::OtherApi;
+        }
+        if !record.account.is_empty() && record.account != account {
+            return PruneOutcome::OtherAccount;
         }
         if record.expired() {
             return finish(slot, lock, PruneOutcome::Expired);
@@ -255,6 +280,9 @@ impl Uploads<'_> {
             Cancel::Cancelled => finish(slot, lock, PruneOutcome::Cancelled),
             Cancel::Gone | Cancel::AlreadyCompleted => {
                 finish(slot, lock, PruneOutcome::AlreadyGone)
+            }
+            Cancel::Failed(err) if unknown_upload(&err) => {
+                finish(slot, lock, PruneOutcome::Unknown)
             }
             Cancel::Failed(err) => PruneOutcome::Failed(err),
         }

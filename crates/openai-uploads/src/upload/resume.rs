@@ -23,6 +23,15 @@ pub(super) async fn take_over(
     let record = match journal::load(&slot.json) {
         Loaded::Missing => return None,
         Loaded::Found(record) => record,
+        Loaded::Foreign(why) => {
+            (events)(&UploadEvent::JournalWarning {
+                message: format!(
+                    "the journal path {} is skipped: {why}; starting a new Upload",
+                    slot.json.display()
+                ),
+            });
+            return None;
+        }
         Loaded::Unreadable(why) | Loaded::Newer(why) => {
             (events)(&UploadEvent::JournalWarning {
                 message: format!(
@@ -33,11 +42,23 @@ pub(super) async fn take_over(
             return None;
         }
     };
+    if let Some(note) = &record.note {
+        (events)(&UploadEvent::JournalWarning {
+            message: format!(
+                "the last run left Upload {} in doubt: {note}",
+                openai_runtime::one_line(&record.upload_id, 100)
+            ),
+        });
+    }
     let expired = record.expired();
+    let account = journal::account(client);
     let why = if !options.resume {
         Some("resuming is turned off".to_owned())
     } else if expired {
         Some("it expired".to_owned())
+    } else if !record.account.is_empty() && record.account != account {
+        // Another account cannot see it, let alone cancel it.
+        return None;
     } else {
         resumable(&record, params, base_url, source)
     };
@@ -113,7 +134,7 @@ pub(super) fn open_journal(
     };
     if let Err(err) = journal::create_dir(&dir) {
         warn(format!(
-            "cannot create the journal directory {}: {err}",
+            "no journal is kept (a crash cannot be resumed): the journal directory {}: {err}",
             dir.display()
         ));
         return None;

@@ -16,27 +16,7 @@ use tokio::net::{TcpListener, TcpStream};
 pub const KEY: &str = "sk-test-DO-NOT-PRINT-4f2a9c";
 
 /// The reply of the seed's example.
-pub const UPLOAD_JSON: &str = r#"{
-  "id": "upload_abc123",
-  "bytes": 2147483648,
-  "created_at": 1719184911,
-  "expires_at": 1719188511,
-  "filename": "training_examples.jsonl",
-  "object": "upload",
-  "purpose": "fine-tune",
-  "status": "cancelled",
-  "file": {
-    "id": "file-xyz321",
-    "bytes": 2147483648,
-    "created_at": 1719186911,
-    "filename": "training_examples.jsonl",
-    "object": "file",
-    "purpose": "fine-tune",
-    "status": "uploaded",
-    "expires_at": 0,
-    "status_details": "status_details"
-  }
-}"#;
+pub use test_support::UPLOAD_JSON;
 
 /// A builder aimed at `base` (a server root such as wiremock's `uri()`) + `/v1`,
 /// with fast, bounded settings.

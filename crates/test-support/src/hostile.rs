@@ -1,8 +1,7 @@
 //! Small misbehaving servers on 127.0.0.1 for transport tests: plain TCP or
 //! TLS (a test CA made with rcgen), on blocking threads, each counting the
-//! connections and requests it saw. Shared with the CLI's tests
-//! (`crates/openai-cli/tests/cli/hostile.rs` includes this file).
-#![allow(dead_code)]
+//! connections and requests it saw. The runtime's transport tests, the
+//! CLI's hostile tests and its process bench use them.
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
