@@ -28,7 +28,7 @@ use crate::names::{kebab, singular};
 pub const RESERVED_FLAGS: &[&str] = &["help", "max-items"];
 
 /// Commands the hand-written CLI has at the top, beside the groups.
-pub const ROOT_COMMANDS: &[&str] = &["@completion", "completion"];
+pub const ROOT_COMMANDS: &[&str] = &["@completion", "completion", "webhooks"];
 
 /// The flag of a command that downloads a file: where to write it.
 pub const OUTPUT_FLAG: &str = "output";

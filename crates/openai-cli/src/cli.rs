@@ -237,8 +237,16 @@ mod tests {
     /// The generator keeps the names of the hand-written top-level commands free.
     #[test]
     fn the_generators_root_commands_are_the_hand_written_ones() {
-        let root = root();
-        let names: BTreeSet<&str> = root.get_subcommands().map(|c| c.get_name()).collect();
+        let root = route::tree(false);
+        let names: BTreeSet<&str> = root
+            .get_subcommands()
+            .map(|c| c.get_name())
+            .filter(|name| {
+                !crate::generated::commands::GROUPS
+                    .iter()
+                    .any(|g| g.name == *name)
+            })
+            .collect();
         let reserved: BTreeSet<&str> = codegen::ROOT_COMMANDS.iter().copied().collect();
         assert_eq!(names, reserved);
     }

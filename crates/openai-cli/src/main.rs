@@ -19,6 +19,7 @@ mod route;
 mod size;
 mod stdin;
 mod upload;
+mod webhook;
 
 use std::ffi::OsString;
 use std::io::IsTerminal;
@@ -64,6 +65,17 @@ fn main() -> ExitCode {
             });
             match parsed {
                 Ok((global, command)) => upload::run(&global, command),
+                Err(err) => clap_exit(&err),
+            }
+        }
+        Route::Webhook { args } => {
+            let cli = route::with_pointer(route::hidden_globals(webhook::unwrap_command()))
+                .bin_name("openai webhooks unwrap");
+            let parsed = cli
+                .try_get_matches_from(args)
+                .and_then(|matches| Ok((Global::from_arg_matches(&matches)?, matches)));
+            match parsed {
+                Ok((global, matches)) => webhook::unwrap(&global, &matches),
                 Err(err) => clap_exit(&err),
             }
         }

@@ -32,6 +32,8 @@ pub enum Route {
         name: &'static str,
         args: Vec<OsString>,
     },
+    /// `webhooks unwrap`, with the rest of the command line.
+    Webhook { args: Vec<OsString> },
     /// Anything else (help, the version, completion, a usage error): for
     /// the whole command line's parser.
     Other,
@@ -96,6 +98,9 @@ fn resolve(args: &[OsString], positions: &[usize]) -> Option<Route> {
             args: rest(),
         });
     }
+    if group.name == "webhooks" && *last == "unwrap" {
+        return Some(Route::Webhook { args: rest() });
+    }
     group
         .hand_written
         .iter()
@@ -109,9 +114,18 @@ fn resolve(args: &[OsString], positions: &[usize]) -> Option<Route> {
 
 /// The group `words` name: its official name, or nested words, or both.
 fn group_of(words: &[&str]) -> Option<&'static Group> {
+    /// The hand-written group beside the generated ones.
+    static WEBHOOKS: Group = Group {
+        name: "webhooks",
+        doc: "",
+        hand_written: &[],
+    };
     let name = words.join(":");
     if name.is_empty() {
         return None;
+    }
+    if name == WEBHOOKS.name {
+        return Some(&WEBHOOKS);
     }
     GROUPS.iter().find(|g| g.name == name)
 }
@@ -280,7 +294,8 @@ fn long_about(command: &Command) -> String {
 /// parts`), each command by name, without their flags unless `deep`.
 pub fn tree(deep: bool) -> clap::Command {
     let mut root = crate::cli::root();
-    for name in ["completion", "@completion"] {
+    root = root.subcommand(crate::webhook::group());
+    for name in ["completion", "@completion", "webhooks"] {
         root = root.mut_subcommand(name, |sub| with_pointer(hidden_globals(sub)));
     }
     GROUPS.iter().fold(root, |root, group| {

@@ -113,6 +113,12 @@ fn pending_bytes() -> usize {
     0
 }
 
+/// A webhook's body: stdin read to its end (an explicit input, so a pipe is
+/// waited for), at most [`MAX_DOCUMENT`] bytes.
+pub fn webhook_body() -> Result<Vec<u8>, String> {
+    read_capped(&mut io::stdin().lock(), MAX_DOCUMENT, "a webhook body")
+}
+
 /// Reads `reader` to its end, refusing more than `cap` bytes.
 fn read_capped(reader: &mut impl Read, cap: u64, what: &str) -> Result<Vec<u8>, String> {
     let mut bytes = Vec::new();

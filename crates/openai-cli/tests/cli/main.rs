@@ -19,3 +19,4 @@ mod upload_memory;
 mod upload_replies;
 mod upload_resume;
 mod usage;
+mod whole_api;
