@@ -32,6 +32,9 @@ pub const ROOT_COMMANDS: &[&str] = &["@completion", "completion", "webhooks"];
 
 /// The flag of a command that downloads a file: where to write it.
 pub const OUTPUT_FLAG: &str = "output";
+/// The flag of a command that downloads a file: replace a file the server
+/// named.
+pub const FORCE_FLAG: &str = "force";
 
 pub fn plan(api: &mut Api) -> Result<()> {
     check_commands(
@@ -339,12 +342,11 @@ fn check(op: &Operation, flags: &[Flag]) -> Result<()> {
         std::iter::once(flag).chain(nested)
     });
     for flag in all {
-        if matches!(op.response, Response::Binary { .. } | Response::NoBody)
-            && flag.long == OUTPUT_FLAG
-        {
+        let downloads = matches!(op.response, Response::Binary { .. } | Response::NoBody);
+        if downloads && (flag.long == OUTPUT_FLAG || flag.long == FORCE_FLAG) {
             return Err(at.error(format!(
-                "`{}` would be the flag --{OUTPUT_FLAG}, which a command that downloads a file has for where to write it",
-                flag.key
+                "`{}` would be the flag --{}, which a command that downloads a file has already",
+                flag.key, flag.long
             )));
         }
         if RESERVED_FLAGS.contains(&flag.long.as_str()) {

@@ -9,6 +9,8 @@ mod gen_cmd;
 #[cfg(test)]
 mod generate_names;
 mod import;
+#[cfg(test)]
+mod layout;
 mod official;
 mod suite;
 mod test_cmd;

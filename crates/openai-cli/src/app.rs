@@ -54,6 +54,12 @@ pub fn run(global: &Global, command: &Command, matches: &ArgMatches) -> ExitCode
         .ok()
         .flatten()
         .cloned();
+    let force = matches
+        .try_get_one::<bool>("force")
+        .ok()
+        .flatten()
+        .copied()
+        .unwrap_or(false);
     let max_items = matches
         .try_get_one::<u64>("max-items")
         .ok()
@@ -79,7 +85,7 @@ pub fn run(global: &Global, command: &Command, matches: &ArgMatches) -> ExitCode
                     .execute_bytes_stream(request)
                     .await
                     .map_err(Failure::Api)?;
-                download::save(response, output).await
+                download::save(response, output, force).await
             });
             match saved {
                 Ok(()) => ExitCode::SUCCESS,

@@ -1,11 +1,11 @@
 //! Writing a downloaded file as it arrives: to `--output PATH`, whole or not
 //! at all, or to stdout. Never held in memory whole.
 
-use std::fs::{self, File};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use openai_runtime::ByteStream;
+use openai_runtime::download::{Destination, content_disposition_filename, sanitize_filename};
 use openai_uploads::{ApiResponse, Error};
 
 use crate::output::escape;
@@ -21,43 +21,45 @@ pub enum Failure {
     Io(String),
 }
 
-/// Writes the download to `output` (stdout for `None` or `-`); prints
-/// nothing else.
+/// Writes the download where `output` says: a path (`-` for stdout), or,
+/// without one, stdout when it is not a terminal or the reply is text, and
+/// else a file named from the reply's `Content-Disposition` (reduced to a
+/// plain name; an existing file is kept unless `force`), said on stderr.
 pub async fn save(
     response: ApiResponse<ByteStream>,
     output: Option<PathBuf>,
+    force: bool,
 ) -> Result<(), Failure> {
+    let header = |name: &str| {
+        response
+            .headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned()
+    };
+    let content_type = header("content-type");
     let stream = response.data;
-    match output.filter(|path| path.as_os_str() != "-") {
-        Some(path) => to_file(stream, &path).await,
+    match output {
+        Some(path) if path.as_os_str() == "-" => to_stdout(stream).await,
+        // A path the user named: theirs to replace.
+        Some(path) => to_file(stream, &path, true).await,
+        None if !std::io::stdout().is_terminal() || content_type.starts_with("text/") => {
+            to_stdout(stream).await
+        }
         None => {
-            let content_type = response
-                .headers
-                .get("content-type")
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or("");
-            if let Some(refusal) = refuse_terminal(std::io::stdout().is_terminal(), content_type) {
-                return Err(Failure::Usage(refusal));
-            }
-            to_writer(stream, &mut std::io::stdout().lock()).await
+            let offered = content_disposition_filename(&header("content-disposition"));
+            let name = sanitize_filename(offered.as_deref().unwrap_or(""), "download");
+            to_file(stream, Path::new(&name), force).await?;
+            let note = format!("Wrote output to: {}\n", escape(&name, false));
+            let _ = std::io::stderr().write_all(note.as_bytes());
+            Ok(())
         }
     }
 }
 
-/// Why bytes of `content_type` are not written to stdout, if it is a
-/// terminal: only text is.
-fn refuse_terminal(terminal: bool, content_type: &str) -> Option<String> {
-    if !terminal || content_type.starts_with("text/") {
-        return None;
-    }
-    let shown = if content_type.is_empty() {
-        "no content type".to_owned()
-    } else {
-        format!("content type {}", escape(content_type, false))
-    };
-    Some(format!(
-        "the reply is a file ({shown}) and stdout is a terminal; write it with --output PATH, or pipe stdout"
-    ))
+async fn to_stdout(stream: ByteStream) -> Result<(), Failure> {
+    to_writer(stream, &mut std::io::stdout().lock()).await
 }
 
 async fn to_writer(mut stream: ByteStream, out: &mut impl Write) -> Result<(), Failure> {
@@ -70,46 +72,23 @@ async fn to_writer(mut stream: ByteStream, out: &mut impl Write) -> Result<(), F
     out.flush().map_err(lost)
 }
 
-/// Writes to `PATH.part` beside `path`, syncs it and renames it to `path`,
-/// so `path` is never a partial file; on any failure the part is removed.
-async fn to_file(stream: ByteStream, path: &Path) -> Result<(), Failure> {
-    // A device, a FIFO or `/dev/stdout` is written, never replaced: a
-    // rename over `/dev/null` would replace the machine's `/dev/null`.
-    if fs::metadata(path).is_ok_and(|meta| !meta.is_file()) {
-        let shown = escape(&path.display().to_string(), false);
-        let mut file = fs::OpenOptions::new()
-            .write(true)
-            .open(path)
-            .map_err(|err| Failure::Io(format!("cannot write {shown}: {err}")))?;
-        return to_writer(stream, &mut file).await;
-    }
-    let part = part_path(path);
-    let result = write_part(stream, &part, path).await;
-    if result.is_err() {
-        let _ = fs::remove_file(&part);
-    }
-    result
-}
-
-async fn write_part(mut stream: ByteStream, part: &Path, path: &Path) -> Result<(), Failure> {
-    let cannot = |target: &Path| {
-        let shown = escape(&target.display().to_string(), false);
-        move |err: std::io::Error| Failure::Io(format!("cannot write {shown}: {err}"))
+/// Writes `path` whole or not at all: a regular file (or a new one) through
+/// a temporary file beside it, renamed into place once complete (mode 0600
+/// for a new one); a device, FIFO or `/dev/stdout` directly, never
+/// replaced. Links are followed.
+async fn to_file(stream: ByteStream, path: &Path, force: bool) -> Result<(), Failure> {
+    let shown = escape(&path.display().to_string(), false);
+    let failed = |err: Error| match err {
+        Error::Write { source, .. } if source.kind() == std::io::ErrorKind::AlreadyExists => {
+            Failure::Usage(format!("{shown} exists; pass --force to replace it"))
+        }
+        Error::Write { source, .. } => Failure::Io(format!("cannot write {shown}: {source}")),
+        other => Failure::Api(other),
     };
-    let mut file = File::create(part).map_err(cannot(part))?;
-    while let Some(chunk) = stream.chunk().await.map_err(Failure::Api)? {
-        file.write_all(&chunk).map_err(cannot(part))?;
-    }
-    file.sync_all().map_err(cannot(part))?;
-    drop(file);
-    fs::rename(part, path).map_err(cannot(path))
-}
-
-/// `PATH.part`, in the same directory, so the rename never crosses a disk.
-fn part_path(path: &Path) -> PathBuf {
-    let mut name = path.file_name().unwrap_or_default().to_os_string();
-    name.push(".part");
-    path.with_file_name(name)
+    let mut destination = Destination::create(path, force).map_err(failed)?;
+    destination.write_stream(stream).await.map_err(failed)?;
+    destination.finish().map_err(failed)?;
+    Ok(())
 }
 
 #[cfg(test)]
@@ -119,6 +98,8 @@ mod tests {
     use openai_runtime::{Method, Request};
     use wiremock::matchers::{method, path};
     use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    use std::fs;
 
     use super::*;
 
@@ -153,7 +134,7 @@ mod tests {
         .await;
         let dir = tempfile::tempdir().unwrap();
         let target = dir.path().join("data.bin");
-        save(response, Some(target.clone())).await.unwrap();
+        save(response, Some(target.clone()), false).await.unwrap();
         assert_eq!(fs::read(&target).unwrap(), bytes);
         assert_eq!(
             fs::read_dir(dir.path()).unwrap().count(),
@@ -186,7 +167,9 @@ mod tests {
             .unwrap();
         let dir = tempfile::tempdir().unwrap();
         let target = dir.path().join("data.bin");
-        let failure = save(response, Some(target.clone())).await.unwrap_err();
+        let failure = save(response, Some(target.clone()), false)
+            .await
+            .unwrap_err();
         assert!(matches!(failure, Failure::Api(_)), "{failure:?}");
         assert_eq!(
             fs::read_dir(dir.path()).unwrap().count(),
@@ -208,12 +191,18 @@ mod tests {
         let target = dir.path().join("taken");
         fs::create_dir(&target).unwrap();
         fs::write(target.join("x"), b"x").unwrap();
-        let failure = save(response, Some(target.clone())).await.unwrap_err();
+        let failure = save(response, Some(target.clone()), false)
+            .await
+            .unwrap_err();
         assert!(
             matches!(&failure, Failure::Io(m) if m.contains("cannot write")),
             "{failure:?}"
         );
-        assert!(!part_path(&target).exists(), "the part is removed");
+        assert_eq!(
+            fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "no temporary file left"
+        );
     }
 
     #[tokio::test]
@@ -229,24 +218,49 @@ mod tests {
         assert_eq!(out, b"\x00\x1b[2Jraw");
     }
 
-    #[test]
-    fn only_text_goes_to_a_terminal() {
-        assert_eq!(refuse_terminal(false, "video/mp4"), None);
-        assert_eq!(refuse_terminal(true, "text/plain; charset=utf-8"), None);
-        let refusal = refuse_terminal(true, "video/mp4").unwrap();
-        assert!(refusal.contains("--output PATH"), "{refusal}");
-        let refusal = refuse_terminal(true, "").unwrap();
-        assert!(refusal.contains("no content type"), "{refusal}");
-        let refusal = refuse_terminal(true, "x/\x1b[31m").unwrap();
-        assert!(!refusal.contains('\x1b'), "{refusal:?}");
+    #[tokio::test]
+    async fn a_fifo_is_written_and_stays_a_fifo() {
+        use std::os::unix::fs::FileTypeExt;
+        let server = MockServer::start().await;
+        let response = download(
+            &server,
+            ResponseTemplate::new(200).set_body_bytes(b"through the pipe".to_vec()),
+        )
+        .await;
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("pipe");
+        let c_path = std::ffi::CString::new(fifo.as_os_str().as_encoded_bytes()).unwrap();
+        // SAFETY: a valid, NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0);
+        let reader = {
+            let fifo = fifo.clone();
+            std::thread::spawn(move || fs::read(fifo).unwrap())
+        };
+        save(response, Some(fifo.clone()), false).await.unwrap();
+        assert_eq!(reader.join().unwrap(), b"through the pipe");
+        assert!(fs::metadata(&fifo).unwrap().file_type().is_fifo());
     }
 
-    #[test]
-    fn the_part_file_sits_beside_the_target() {
-        assert_eq!(
-            part_path(Path::new("out/video.mp4")),
-            Path::new("out/video.mp4.part")
+    #[tokio::test]
+    async fn a_link_is_followed_and_stays_a_link() {
+        let server = MockServer::start().await;
+        let response = download(
+            &server,
+            ResponseTemplate::new(200).set_body_bytes(b"new".to_vec()),
+        )
+        .await;
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("real.bin");
+        fs::write(&target, b"old").unwrap();
+        let link = dir.path().join("link.bin");
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        save(response, Some(link.clone()), false).await.unwrap();
+        assert!(
+            fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
         );
-        assert_eq!(part_path(Path::new("a.zip")), Path::new("a.zip.part"));
+        assert_eq!(fs::read(&target).unwrap(), b"new");
     }
 }

@@ -13,6 +13,7 @@
 //!   missing one is named at once.
 
 use clap::ArgMatches;
+use openai_runtime::cli::files;
 use openai_runtime::encode_path;
 use openai_runtime::table::{Command, Flag, Kind, Target};
 use serde_json::{Map, Value};
@@ -36,6 +37,9 @@ pub fn gather(
     matches: &ArgMatches,
     stdin: Option<Value>,
 ) -> Result<Pieces, String> {
+    let stdin = stdin
+        .map(|document| files::resolve_value("stdin", document).map_err(|err| err.to_string()))
+        .transpose()?;
     let mut fields = match stdin {
         None | Some(Value::Null) => Map::new(),
         Some(Value::Object(fields)) => fields,
@@ -217,8 +221,13 @@ fn convert(flag: &Flag, text: &str) -> Result<Value, String> {
             flag.long
         )
     };
+    let long = format!("--{}", flag.long);
+    let resolved = |text: &str| files::resolve(&long, text).map_err(|err| err.to_string());
+    // `@path` and its kin embed a file; inside JSON or YAML too.
+    let document = |value: Value| files::resolve_value(&long, value).map_err(|err| err.to_string());
     Ok(match flag.kind {
-        Kind::String | Kind::Enum(_) | Kind::File => Value::String(text.to_owned()),
+        Kind::File => Value::String(text.to_owned()),
+        Kind::String | Kind::Enum(_) => Value::String(resolved(text)?),
         Kind::FileOrValue if is_file(text) => Value::String(text.to_owned()),
         Kind::Const(value) if text == value => Value::String(text.to_owned()),
         Kind::Const(value) => return Err(bad(&format!("`{value}`, its only value"))),
@@ -241,11 +250,15 @@ fn convert(flag: &Flag, text: &str) -> Result<Value, String> {
             "false" => Value::Bool(false),
             _ => return Err(bad("true or false")),
         },
-        Kind::Object => openai_runtime::cli::parse_object(text)
-            .map_err(|err| format!("--{}: {err}", flag.long))?,
+        Kind::Object => document(
+            openai_runtime::cli::parse_object(text)
+                .map_err(|err| format!("--{}: {err}", flag.long))?,
+        )?,
         // A word that is neither JSON nor YAML is a string, as written.
-        Kind::Document | Kind::FileOrValue => openai_runtime::cli::parse_document(text)
-            .unwrap_or_else(|_| Value::String(text.to_owned())),
+        Kind::Document | Kind::FileOrValue => document(
+            openai_runtime::cli::parse_document(text)
+                .unwrap_or_else(|_| Value::String(text.to_owned())),
+        )?,
     })
 }
 

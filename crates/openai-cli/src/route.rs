@@ -207,6 +207,14 @@ pub fn leaf(command: &Command) -> clap::Command {
         ReplyKind::Empty => Some("Write whatever body the reply has to PATH (- for stdout)."),
         _ => None,
     };
+    if let ReplyKind::Binary(_) = command.reply {
+        cli = cli.arg(
+            Arg::new("force")
+                .long("force")
+                .action(ArgAction::SetTrue)
+                .help("Replace an existing file of the name the server chose (without --output)."),
+        );
+    }
     if let Some(help) = help {
         cli = cli.arg(
             Arg::new("output")

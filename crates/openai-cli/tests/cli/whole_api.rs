@@ -388,3 +388,62 @@ mod webhooks {
         assert_eq!(run.code, 2, "{run:?}");
     }
 }
+
+#[tokio::test]
+async fn at_paths_embed_files_in_flags_and_on_stdin() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v1/responses"))
+        .respond_with(ResponseTemplate::new(200).set_body_string(r#"{"id":"resp_1"}"#))
+        .mount(&server)
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let notes = dir.path().join("notes.txt");
+    std::fs::write(&notes, "be brief").unwrap();
+    let at_notes = format!("@{}", notes.display());
+    let metadata = format!("{{source: \"@{}\", who: \"\\\\@me\"}}", notes.display());
+    let run = openai(
+        &server,
+        &[
+            "responses",
+            "create",
+            "--model",
+            "m",
+            "--input",
+            "hi",
+            "--instructions",
+            &at_notes,
+            "--user",
+            "@octocat",
+            "--metadata",
+            &metadata,
+        ],
+        b"",
+    )
+    .await;
+    assert_eq!(run.code, 0, "{run:?}");
+    let body: serde_json::Value =
+        serde_json::from_slice(&support::only_request(&server).await.body).unwrap();
+    assert_eq!(body["instructions"], "be brief");
+    assert_eq!(body["user"], "@octocat");
+    assert_eq!(
+        body["metadata"],
+        serde_json::json!({"source": "be brief", "who": "@me"})
+    );
+
+    let missing = openai(
+        &server,
+        &[
+            "responses",
+            "create",
+            "--model",
+            "m",
+            "--input",
+            "@./no-such-file.txt",
+        ],
+        b"",
+    )
+    .await;
+    assert_eq!(missing.code, 2, "{missing:?}");
+    assert_eq!(requests(&server).await.len(), 1, "nothing more was sent");
+}
