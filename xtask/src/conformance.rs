@@ -68,7 +68,10 @@ pub fn run() -> Result<(), String> {
     let base_url = format!("http://127.0.0.1:{}", server.port);
     let openai = util::debug_bin("openai");
     let (mut passed, mut failed) = (0, 0);
-    let uncovered = methods.keys().filter(|key| !cases.contains_key(*key)).count();
+    let uncovered = methods
+        .keys()
+        .filter(|key| !cases.contains_key(*key))
+        .count();
     println!(
         "==> {} methods with cases; {uncovered} more are judged by `cargo xtask official-suite`",
         methods.len() - uncovered
