@@ -179,6 +179,12 @@ impl Planner<'_> {
             // Sent anyway; the flag is there for the official CLI's scripts.
             Shape::Constant(value) => flag.value = FlagValue::Const(value),
             Shape::Value(value) => flag.value = value,
+            // A list of files keeps its field's name, as the official CLI
+            // has it (`skills create --files`); other lists are singular.
+            Shape::List(FlagValue::File) => {
+                flag.value = FlagValue::File;
+                flag.repeated = true;
+            }
             Shape::List(item) => {
                 flag.long = kebab(&singular(api));
                 flag.value_name = singular(api).to_shouty_snake_case();

@@ -319,9 +319,11 @@ fn multipart(command: &Command, body: serde_json::Map<String, Value>) -> Result<
         match value {
             Value::Null => {}
             Value::String(text) => form = form.text(name, text),
+            // A list of plain values: one `name[]` part each, as OpenAI's
+            // API (and the official CLI) reads form arrays.
             Value::Array(items) if items.iter().all(|i| !i.is_object() && !i.is_array()) => {
                 for item in items {
-                    form = form.text(name, plain(&item));
+                    form = form.text(format!("{name}[]"), plain(&item));
                 }
             }
             other @ (Value::Array(_) | Value::Object(_)) => {

@@ -4,6 +4,7 @@
 //! `reqwest` form from it, so a retry re-sends the same bytes or re-reads the
 //! same file range.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::io::{self, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
@@ -280,7 +281,7 @@ impl fmt::Debug for FilePart {
 /// A `multipart/form-data` body: named text and file fields, in order.
 #[derive(Clone, Debug, Default)]
 pub struct Multipart {
-    fields: Vec<(&'static str, Field)>,
+    fields: Vec<(Cow<'static, str>, Field)>,
 }
 
 #[derive(Clone, Debug)]
@@ -296,14 +297,14 @@ impl Multipart {
     }
 
     /// Adds a file field.
-    pub fn file(mut self, name: &'static str, part: FilePart) -> Self {
-        self.fields.push((name, Field::File(part)));
+    pub fn file(mut self, name: impl Into<Cow<'static, str>>, part: FilePart) -> Self {
+        self.fields.push((name.into(), Field::File(part)));
         self
     }
 
     /// Adds a text field.
-    pub fn text(mut self, name: &'static str, value: impl Into<String>) -> Self {
-        self.fields.push((name, Field::Text(value.into())));
+    pub fn text(mut self, name: impl Into<Cow<'static, str>>, value: impl Into<String>) -> Self {
+        self.fields.push((name.into(), Field::Text(value.into())));
         self
     }
 
@@ -312,8 +313,8 @@ impl Multipart {
         let mut form = Form::new();
         for (name, field) in &self.fields {
             form = match field {
-                Field::Text(value) => form.text(*name, value.clone()),
-                Field::File(part) => form.part(*name, part.to_part(name, errors)?),
+                Field::Text(value) => form.text(name.clone(), value.clone()),
+                Field::File(part) => form.part(name.clone(), part.to_part(name, errors)?),
             };
         }
         Ok(form)

@@ -26,7 +26,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
         paging: Paging::None,
         stream: None,
         flags: &[Flag {
-            long: "file",
+            long: "files",
             key: "files",
             value_name: "PATH",
             help: "A file's path, or - for stdin. [repeatable] [required]",

@@ -38,7 +38,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
                 fields: &[],
             },
             Flag {
-                long: "file",
+                long: "files",
                 key: "files",
                 value_name: "PATH",
                 help: "A file's path, or - for stdin. [repeatable] [required]",
