@@ -10,7 +10,7 @@ use openai_runtime::{Error, Method, Multipart, Request};
 use serde::de::IgnoredAny;
 use serde_json::Value;
 
-use crate::client::{build_client, runtime};
+use crate::client::{build_client_for, runtime};
 use crate::download::Failure;
 use crate::exit::{FAILURE, USAGE, fail};
 use crate::input::{self, Pieces};
@@ -20,7 +20,7 @@ use crate::{download, stdin};
 
 pub fn run(global: &Global, command: &Command, matches: &ArgMatches) -> ExitCode {
     // Configuration first: a missing key must not wait on stdin.
-    let client = match build_client(global) {
+    let client = match build_client_for(global, command.admin) {
         Ok(client) => client,
         Err(code) => return code,
     };

@@ -27,8 +27,17 @@ pub fn runtime() -> Result<tokio::runtime::Runtime, ExitCode> {
 /// The client the global flags describe; a configuration error is printed and gives
 /// exit status 2 before anything is sent.
 pub fn build_client(global: &Global) -> Result<Client, ExitCode> {
+    build_client_for(global, false)
+}
+
+/// [`build_client`] for a command whose requests are all admin ones
+/// (`admin`): then the admin key alone is enough.
+pub fn build_client_for(global: &Global, admin: bool) -> Result<Client, ExitCode> {
+    let admin_key = non_empty(&global.admin_api_key).filter(|k| !k.trim().is_empty());
     let key = match global.api_key.as_deref() {
         Some(key) if !key.trim().is_empty() => key,
+        // Admin requests carry the admin key; the API key is never sent.
+        _ if admin && admin_key.is_some() => admin_key.unwrap_or_default(),
         _ => {
             return Err(fail(
                 USAGE,

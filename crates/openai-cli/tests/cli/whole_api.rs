@@ -447,3 +447,42 @@ async fn at_paths_embed_files_in_flags_and_on_stdin() {
     assert_eq!(missing.code, 2, "{missing:?}");
     assert_eq!(requests(&server).await.len(), 1, "nothing more was sent");
 }
+
+#[tokio::test]
+async fn an_admin_command_runs_on_the_admin_key_alone_and_others_do_not() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v1/organization/projects"))
+        .and(header("authorization", "Bearer sk-admin-ONLY"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(page(&["proj_1"], false)))
+        .mount(&server)
+        .await;
+    let url = support::base(&server);
+    let admin = support::run(
+        &[
+            "--base-url",
+            &url,
+            "--admin-api-key",
+            "sk-admin-ONLY",
+            "admin:organization:projects",
+            "list",
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(admin.code, 0, "{admin:?}");
+    let other = support::run(
+        &[
+            "--base-url",
+            &url,
+            "--admin-api-key",
+            "sk-admin-ONLY",
+            "batches",
+            "list",
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(other.code, 2, "{other:?}");
+    assert_eq!(requests(&server).await.len(), 1);
+}
