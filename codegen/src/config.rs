@@ -61,6 +61,10 @@ pub enum MethodConfig {
         op: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         doc: Option<String>,
+        /// Other names the CLI takes for it (the official CLI gives some
+        /// operations two commands).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        aliases: Vec<String>,
     },
 }
 
@@ -69,6 +73,14 @@ impl MethodConfig {
     pub fn endpoint(&self) -> &str {
         match self {
             MethodConfig::Endpoint(op) | MethodConfig::Full { op, .. } => op,
+        }
+    }
+
+    /// The CLI's other names for it.
+    pub fn aliases(&self) -> &[String] {
+        match self {
+            MethodConfig::Endpoint(_) => &[],
+            MethodConfig::Full { aliases, .. } => aliases,
         }
     }
 

@@ -690,6 +690,8 @@ pub struct CliCommand {
     pub usage: String,
     /// Its group's official name, e.g. `uploads:parts`.
     pub group: String,
+    /// Other names it answers to in its group.
+    pub aliases: Vec<String>,
     /// Required body fields of one value, always sent with it.
     pub constants: Vec<(String, String)>,
     /// Its flags, in order: path parameters, query parameters, body fields.

@@ -250,6 +250,7 @@ impl<'s> Lowerer<'s> {
             )?;
             // Our line from generate.yaml is the summary; the spec's
             // description, where it has one, stays the longer doc.
+            operation.cli.aliases = method.aliases().iter().map(|a| kebab(a)).collect();
             if let Some(doc) = method.doc() {
                 operation.summary = Some(doc.to_owned());
                 operation.doc.get_or_insert_with(|| doc.to_owned());
@@ -396,6 +397,7 @@ impl<'s> Lowerer<'s> {
             args_type: format!("{resource_type}{}Args", camel(method_name)),
             usage: usage.join(" "),
             group: resource.cli.official_name.clone(),
+            aliases: Vec::new(),
             constants: Vec::new(),
             name: cli_name.clone(),
             // Filled in by `plan_cli` once every type is known.

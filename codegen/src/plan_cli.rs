@@ -310,7 +310,16 @@ fn check_commands(resources: &[Resource], parents: &[&str], at: &Pointer) -> Res
                 resource.cli.official_name
             )));
         }
+        let mut names = std::collections::BTreeSet::new();
         for op in &resource.operations {
+            for name in std::iter::once(&op.cli.name).chain(&op.cli.aliases) {
+                if !names.insert(name.as_str()) {
+                    return Err(method_pointer(&op.key).error(format!(
+                        "`openai {} {name}` would name two commands (a name or an alias)",
+                        resource.cli.official_name
+                    )));
+                }
+            }
             if resource.commands.iter().any(|c| c.name == op.cli.name) {
                 return Err(method_pointer(&op.key).error(format!(
                     "the command `openai {} {}` would take the place of the hand-written \

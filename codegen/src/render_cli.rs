@@ -93,6 +93,7 @@ fn resource_module(resource: &Resource) -> TokenStream {
 fn command(op: &Operation) -> TokenStream {
     let group = &op.cli.group;
     let name = &op.cli.name;
+    let aliases = &op.cli.aliases;
     let about = op.summary.clone().unwrap_or_default();
     let doc = op.doc.clone().unwrap_or_default();
     let method = op.method.constant();
@@ -135,6 +136,7 @@ fn command(op: &Operation) -> TokenStream {
         Command {
             group: #group,
             name: #name,
+            aliases: &[#(#aliases),*],
             about: #about,
             doc: #doc,
             method: #method,

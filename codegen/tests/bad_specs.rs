@@ -542,3 +542,16 @@ fn a_command_that_would_shadow_a_hand_written_one() {
     )
     .unwrap();
 }
+
+#[test]
+fn an_alias_may_not_name_another_command() {
+    let spec = spec_with("      type: object\n      properties:\n        id: {type: string}");
+    let config = "resources:\n  things:\n    methods:\n      get: get /things/{thing_id}\n      \
+                  fetch:\n        op: get /things/{thing_id}\n        aliases: [get]\n";
+    assert_error(
+        &spec,
+        config,
+        "generate.yaml#/resources/things/methods/get",
+        "would name two commands",
+    );
+}

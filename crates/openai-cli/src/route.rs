@@ -91,7 +91,7 @@ fn resolve(args: &[OsString], positions: &[usize]) -> Option<Route> {
     if let Some(command) = ALL
         .iter()
         .flat_map(|commands| commands.iter())
-        .find(|c| c.group == group.name && c.name == *last)
+        .find(|c| c.group == group.name && (c.name == *last || c.aliases.contains(last)))
     {
         return Some(Route::Api {
             command,
@@ -151,6 +151,7 @@ pub fn leaf(command: &Command) -> clap::Command {
     let mut cli = clap::Command::new(command.name.to_owned())
         .bin_name(bin)
         .about(command.about.to_owned())
+        .visible_aliases(command.aliases.iter().copied())
         .long_about(long_about(command))
         .disable_version_flag(true);
     cli = with_pointer(hidden_globals(cli));
@@ -334,7 +335,9 @@ fn group_command(group: &Group, deep: bool) -> clap::Command {
         let sub = if deep {
             leaf(command)
         } else {
-            clap::Command::new(command.name.to_owned()).about(command.about.to_owned())
+            clap::Command::new(command.name.to_owned())
+                .about(command.about.to_owned())
+                .visible_aliases(command.aliases.iter().copied())
         };
         cli = cli.subcommand(sub);
     }

@@ -23,6 +23,8 @@ pub struct Command {
     pub group: &'static str,
     /// The command in its group, e.g. `create`.
     pub name: &'static str,
+    /// Other names of the command in its group.
+    pub aliases: &'static [&'static str],
     /// One line of help.
     pub about: &'static str,
     /// More help, after the line.

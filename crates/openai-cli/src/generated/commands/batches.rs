@@ -10,6 +10,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "batches",
         name: "cancel",
+        aliases: &[],
         about: "Stop a batch; requests already done keep their results.",
         doc: "Stop a batch; requests already done keep their results.",
         method: "POST",
@@ -38,6 +39,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "batches",
         name: "create",
+        aliases: &[],
         about: "Start a batch from an uploaded JSONL file of requests.",
         doc: "Start a batch from an uploaded JSONL file of requests.",
         method: "POST",
@@ -150,6 +152,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "batches",
         name: "list",
+        aliases: &[],
         about: "List the batches.",
         doc: "List the batches.",
         method: "GET",
@@ -195,6 +198,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "batches",
         name: "retrieve",
+        aliases: &[],
         about: "Fetch a batch by its ID.",
         doc: "Fetch a batch by its ID.",
         method: "GET",

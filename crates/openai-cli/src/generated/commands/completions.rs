@@ -9,6 +9,7 @@ use openai_runtime::table::*;
 pub static COMMANDS: &[openai_runtime::table::Command] = &[Command {
     group: "completions",
     name: "create",
+    aliases: &[],
     about: "Ask a model to continue a prompt.",
     doc: "Ask a model to continue a prompt.",
     method: "POST",

@@ -12,6 +12,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "containers",
         name: "create",
+        aliases: &[],
         about: "Create a container.",
         doc: "Create a container.",
         method: "POST",
@@ -127,6 +128,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "containers",
         name: "delete",
+        aliases: &[],
         about: "Delete a container.",
         doc: "Delete a container.",
         method: "DELETE",
@@ -155,6 +157,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "containers",
         name: "list",
+        aliases: &[],
         about: "List the containers.",
         doc: "List the containers.",
         method: "GET",
@@ -224,6 +227,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "containers",
         name: "retrieve",
+        aliases: &[],
         about: "Fetch a container by its ID.",
         doc: "Fetch a container by its ID.",
         method: "GET",

@@ -9,6 +9,7 @@ use openai_runtime::table::*;
 pub static COMMANDS: &[openai_runtime::table::Command] = &[Command {
     group: "content-provenance-checks",
     name: "create",
+    aliases: &[],
     about: "Check a file for provenance marks of OpenAI models.",
     doc: "Check a file for provenance marks of OpenAI models.",
     method: "POST",

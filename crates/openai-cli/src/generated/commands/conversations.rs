@@ -12,6 +12,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "conversations",
         name: "create",
+        aliases: &[],
         about: "Create a conversation.",
         doc: "Create a conversation.",
         method: "POST",
@@ -54,6 +55,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "conversations",
         name: "delete",
+        aliases: &[],
         about: "Delete a conversation.",
         doc: "Delete a conversation.",
         method: "DELETE",
@@ -82,6 +84,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "conversations",
         name: "retrieve",
+        aliases: &[],
         about: "Fetch a conversation by its ID.",
         doc: "Fetch a conversation by its ID.",
         method: "GET",
@@ -110,6 +113,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "conversations",
         name: "update",
+        aliases: &[],
         about: "Change a conversation.",
         doc: "Change a conversation.",
         method: "POST",

@@ -9,6 +9,7 @@ use openai_runtime::table::*;
 pub static COMMANDS: &[openai_runtime::table::Command] = &[Command {
     group: "embeddings",
     name: "create",
+    aliases: &[],
     about: "Turn input text into embedding vectors.",
     doc: "Turn input text into embedding vectors.",
     method: "POST",

@@ -12,6 +12,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "evals",
         name: "create",
+        aliases: &[],
         about: "Create an eval.",
         doc: "Create an eval.",
         method: "POST",
@@ -78,6 +79,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "evals",
         name: "delete",
+        aliases: &[],
         about: "Delete an eval.",
         doc: "Delete an eval.",
         method: "DELETE",
@@ -106,6 +108,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "evals",
         name: "list",
+        aliases: &[],
         about: "List the evals.",
         doc: "List the evals.",
         method: "GET",
@@ -175,6 +178,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "evals",
         name: "retrieve",
+        aliases: &[],
         about: "Fetch an eval by its ID.",
         doc: "Fetch an eval by its ID.",
         method: "GET",
@@ -203,6 +207,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "evals",
         name: "update",
+        aliases: &[],
         about: "Change an eval.",
         doc: "Change an eval.",
         method: "POST",

@@ -10,6 +10,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "files",
         name: "content",
+        aliases: &[],
         about: "Download the bytes of a file.",
         doc: "Download the bytes of a file.",
         method: "GET",
@@ -38,6 +39,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "files",
         name: "create",
+        aliases: &[],
         about: "Upload a file of up to 512 MB in one request.",
         doc: "Upload a file of up to 512 MB in one request.",
         method: "POST",
@@ -124,6 +126,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "files",
         name: "delete",
+        aliases: &[],
         about: "Delete a file.",
         doc: "Delete a file.",
         method: "DELETE",
@@ -152,6 +155,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "files",
         name: "list",
+        aliases: &[],
         about: "List the files.",
         doc: "List the files.",
         method: "GET",
@@ -221,6 +225,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "files",
         name: "retrieve",
+        aliases: &[],
         about: "Fetch a file by its ID.",
         doc: "Fetch a file by its ID.",
         method: "GET",

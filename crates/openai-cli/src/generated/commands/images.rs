@@ -10,6 +10,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "images",
         name: "create-variation",
+        aliases: &[],
         about: "Make variations of an image.",
         doc: "Make variations of an image.",
         method: "POST",
@@ -100,6 +101,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "images",
         name: "edit",
+        aliases: &[],
         about: "Edit or extends images following a prompt.",
         doc: "Edit or extends images following a prompt.",
         method: "POST",
@@ -313,6 +315,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "images",
         name: "generate",
+        aliases: &[],
         about: "Make images from a prompt.",
         doc: "Make images from a prompt.",
         method: "POST",

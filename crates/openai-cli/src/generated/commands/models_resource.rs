@@ -10,6 +10,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "models",
         name: "delete",
+        aliases: &[],
         about: "Delete a fine-tuned model you own.",
         doc: "Delete a fine-tuned model you own.",
         method: "DELETE",
@@ -38,6 +39,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "models",
         name: "list",
+        aliases: &[],
         about: "List the models.",
         doc: "List the models.",
         method: "GET",
@@ -55,6 +57,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "models",
         name: "retrieve",
+        aliases: &[],
         about: "Fetch a model by its ID.",
         doc: "Fetch a model by its ID.",
         method: "GET",

@@ -9,6 +9,7 @@ use openai_runtime::table::*;
 pub static COMMANDS: &[openai_runtime::table::Command] = &[Command {
     group: "moderations",
     name: "create",
+    aliases: &[],
     about: "Flag text or images that break usage policies, by category.",
     doc: "Flag text or images that break usage policies, by category.",
     method: "POST",

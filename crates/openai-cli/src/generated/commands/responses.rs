@@ -13,6 +13,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "responses",
         name: "cancel",
+        aliases: &[],
         about: "Stop a response running in the background.",
         doc: "Stop a response running in the background.",
         method: "POST",
@@ -41,6 +42,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "responses",
         name: "compact",
+        aliases: &[],
         about: "Shrink a conversation's context into fewer items for later responses.",
         doc: "Shrink a conversation's context into fewer items for later responses.",
         method: "POST",
@@ -283,6 +285,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "responses",
         name: "create",
+        aliases: &[],
         about: "Ask a model for a response, optionally with tools and earlier state.",
         doc: "Ask a model for a response, optionally with tools and earlier state.",
         method: "POST",
@@ -1004,6 +1007,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "responses",
         name: "delete",
+        aliases: &[],
         about: "Delete a response.",
         doc: "Delete a response.",
         method: "DELETE",
@@ -1032,6 +1036,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "responses",
         name: "retrieve",
+        aliases: &[],
         about: "Fetch a response by its ID.",
         doc: "Fetch a response by its ID.",
         method: "GET",

@@ -13,6 +13,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "skills",
         name: "create",
+        aliases: &[],
         about: "Create a skill from uploaded files.",
         doc: "Create a skill from uploaded files.",
         method: "POST",
@@ -41,6 +42,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "skills",
         name: "delete",
+        aliases: &[],
         about: "Delete a skill.",
         doc: "Delete a skill.",
         method: "DELETE",
@@ -69,6 +71,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "skills",
         name: "list",
+        aliases: &[],
         about: "List the skills.",
         doc: "List the skills.",
         method: "GET",
@@ -126,6 +129,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "skills",
         name: "retrieve",
+        aliases: &[],
         about: "Fetch a skill by its ID.",
         doc: "Fetch a skill by its ID.",
         method: "GET",
@@ -154,6 +158,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "skills",
         name: "update",
+        aliases: &[],
         about: "Change a skill.",
         doc: "Change a skill.",
         method: "POST",

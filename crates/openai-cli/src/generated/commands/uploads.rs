@@ -12,6 +12,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "uploads",
         name: "cancel",
+        aliases: &[],
         about: "Cancel a pending Upload.",
         doc: "Stops a pending Upload for good: it takes no more Parts and never becomes a File.\n\nReturns the Upload, now with status `cancelled`.",
         method: "POST",
@@ -40,6 +41,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "uploads",
         name: "complete",
+        aliases: &[],
         about: "Complete an Upload from its Parts, in order.",
         doc: "Completes the Upload. The Parts are assembled in the order given, and\ntheir total size must equal the `bytes` the Upload was created with.\nNo Parts may be added after an Upload is completed.\n\nReturns the Upload object with status `completed` and a `file` that\nis ready to use.",
         method: "POST",
@@ -94,6 +96,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "uploads",
         name: "create",
+        aliases: &[],
         about: "Create an Upload to add Parts to.",
         doc: "Creates an Upload: a container that accepts the bytes of one file as\nParts. An Upload holds at most 8 GB and expires an hour after it is\ncreated unless `expires_after` says otherwise.\n\nReturns the Upload object with status `pending`.",
         method: "POST",

@@ -13,6 +13,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "vector-stores",
         name: "create",
+        aliases: &[],
         about: "Create a vector store.",
         doc: "Create a vector store.",
         method: "POST",
@@ -128,6 +129,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "vector-stores",
         name: "delete",
+        aliases: &[],
         about: "Delete a vector store.",
         doc: "Delete a vector store.",
         method: "DELETE",
@@ -156,6 +158,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "vector-stores",
         name: "list",
+        aliases: &[],
         about: "List the vector stores.",
         doc: "List the vector stores.",
         method: "GET",
@@ -225,6 +228,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "vector-stores",
         name: "retrieve",
+        aliases: &[],
         about: "Fetch a vector store by its ID.",
         doc: "Fetch a vector store by its ID.",
         method: "GET",
@@ -253,6 +257,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "vector-stores",
         name: "search",
+        aliases: &[],
         about: "Search a vector store for chunks that match a query.",
         doc: "Search a vector store for chunks that match a query.",
         method: "POST",
@@ -368,6 +373,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "vector-stores",
         name: "update",
+        aliases: &[],
         about: "Change a vector store.",
         doc: "Change a vector store.",
         method: "POST",

@@ -10,6 +10,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "videos",
         name: "create",
+        aliases: &[],
         about: "Make a video from a prompt.",
         doc: "Make a video from a prompt.",
         method: "POST",
@@ -94,6 +95,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "videos",
         name: "create-character",
+        aliases: &[],
         about: "Create a character that later videos can feature.",
         doc: "Create a character that later videos can feature.",
         method: "POST",
@@ -136,6 +138,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "videos",
         name: "delete",
+        aliases: &[],
         about: "Delete a video.",
         doc: "Delete a video.",
         method: "DELETE",
@@ -164,6 +167,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "videos",
         name: "download-content",
+        aliases: &[],
         about: "Download a finished video, or its thumbnail or spritesheet.",
         doc: "Download a finished video, or its thumbnail or spritesheet.",
         method: "GET",
@@ -206,6 +210,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "videos",
         name: "edit",
+        aliases: &[],
         about: "Make a new video by editing an existing one.",
         doc: "Make a new video by editing an existing one.",
         method: "POST",
@@ -248,6 +253,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "videos",
         name: "extend",
+        aliases: &[],
         about: "Make a longer video by continuing an existing one.",
         doc: "Make a longer video by continuing an existing one.",
         method: "POST",
@@ -302,6 +308,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "videos",
         name: "get-character",
+        aliases: &[],
         about: "Fetch a character by its ID.",
         doc: "Fetch a character by its ID.",
         method: "GET",
@@ -330,6 +337,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "videos",
         name: "list",
+        aliases: &[],
         about: "List the videos.",
         doc: "List the videos.",
         method: "GET",
@@ -387,6 +395,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "videos",
         name: "remix",
+        aliases: &[],
         about: "Make a new video from an existing one and a new prompt.",
         doc: "Make a new video from an existing one and a new prompt.",
         method: "POST",
@@ -429,6 +438,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "videos",
         name: "retrieve",
+        aliases: &[],
         about: "Fetch a video by its ID.",
         doc: "Fetch a video by its ID.",
         method: "GET",

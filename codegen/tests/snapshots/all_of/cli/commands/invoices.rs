@@ -11,6 +11,7 @@ use openai_runtime::table::*;
 pub static COMMANDS: &[openai_runtime::table::Command] = &[Command {
     group: "invoices",
     name: "retrieve",
+    aliases: &[],
     about: "",
     doc: "Returns an invoice.",
     method: "GET",

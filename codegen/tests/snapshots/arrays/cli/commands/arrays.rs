@@ -9,6 +9,7 @@ use openai_runtime::table::*;
 pub static COMMANDS: &[openai_runtime::table::Command] = &[Command {
     group: "arrays",
     name: "list",
+    aliases: &[],
     about: "Lists things.",
     doc: "Lists things.",
     method: "GET",

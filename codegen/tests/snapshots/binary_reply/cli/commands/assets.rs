@@ -10,6 +10,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "assets",
         name: "archive",
+        aliases: &[],
         about: "",
         doc: "Downloads an asset with its history as a zip file.",
         method: "GET",
@@ -38,6 +39,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "assets",
         name: "content",
+        aliases: &[],
         about: "",
         doc: "Downloads an asset. The document calls the reply a JSON string; it is the raw file.",
         method: "GET",
@@ -66,6 +68,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "assets",
         name: "preview",
+        aliases: &[],
         about: "",
         doc: "Downloads a preview as a video or an image.",
         method: "GET",

@@ -9,6 +9,7 @@ use openai_runtime::table::*;
 pub static COMMANDS: &[openai_runtime::table::Command] = &[Command {
     group: "speech",
     name: "create",
+    aliases: &[],
     about: "",
     doc: "Reads text aloud; the audio comes back as bytes (or as events, not generated yet).",
     method: "POST",

@@ -10,6 +10,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "sessions",
         name: "delete",
+        aliases: &[],
         about: "",
         doc: "Ends a session. The reply has no body.",
         method: "DELETE",
@@ -38,6 +39,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "sessions",
         name: "ping",
+        aliases: &[],
         about: "",
         doc: "Keeps a session alive.",
         method: "POST",
@@ -80,6 +82,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "sessions",
         name: "touch",
+        aliases: &[],
         about: "",
         doc: "Marks a session as used; an empty `content` map also means no body.",
         method: "POST",

@@ -9,6 +9,7 @@ use openai_runtime::table::*;
 pub static COMMANDS: &[openai_runtime::table::Command] = &[Command {
     group: "tunings",
     name: "create",
+    aliases: &[],
     about: "",
     doc: "Starts a tuning run.",
     method: "POST",

@@ -9,6 +9,7 @@ use openai_runtime::table::*;
 pub static COMMANDS: &[openai_runtime::table::Command] = &[Command {
     group: "records",
     name: "retrieve",
+    aliases: &[],
     about: "",
     doc: "Returns a stored file.",
     method: "GET",

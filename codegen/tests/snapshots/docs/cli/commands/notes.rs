@@ -9,6 +9,7 @@ use openai_runtime::table::*;
 pub static COMMANDS: &[openai_runtime::table::Command] = &[Command {
     group: "notes",
     name: "create",
+    aliases: &[],
     about: "Create note",
     doc: "Creates a note. What happens next depends on the kind:\n- `draft`: the note is kept for you alone and nobody else can read it until it is published, which you do from the editor or with the publish call.\n- `final`: the note is visible to everyone in the project at once\nand cannot be changed again, except by an administrator of the project.\n  - nested items keep their own indentation when they are long enough that they wrap onto another line.\n\n1. First you create it, with a body that is no longer than the limit of the plan your organization is on.\n2. Then you share it.\n\n```text\nPOST /notes {\"kind\": \"draft\", \"body\": \"a line that is much longer than the eighty characters a doc comment wraps at\"}\n```",
     method: "POST",

@@ -9,6 +9,7 @@ use openai_runtime::table::*;
 pub static COMMANDS: &[openai_runtime::table::Command] = &[Command {
     group: "enums",
     name: "get",
+    aliases: &[],
     about: "",
     doc: "An object with open enums and constants.",
     method: "GET",

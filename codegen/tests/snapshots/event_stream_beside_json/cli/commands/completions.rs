@@ -9,6 +9,7 @@ use openai_runtime::table::*;
 pub static COMMANDS: &[openai_runtime::table::Command] = &[Command {
     group: "completions",
     name: "create",
+    aliases: &[],
     about: "",
     doc: "Completes a prompt.",
     method: "POST",

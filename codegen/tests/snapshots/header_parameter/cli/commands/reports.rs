@@ -11,6 +11,7 @@ use openai_runtime::table::*;
 pub static COMMANDS: &[openai_runtime::table::Command] = &[Command {
     group: "reports",
     name: "cancel",
+    aliases: &[],
     about: "",
     doc: "Stops a report (stable).",
     method: "POST",

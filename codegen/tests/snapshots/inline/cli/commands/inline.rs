@@ -9,6 +9,7 @@ use openai_runtime::table::*;
 pub static COMMANDS: &[openai_runtime::table::Command] = &[Command {
     group: "inline",
     name: "get",
+    aliases: &[],
     about: "",
     doc: "Inline objects become named nested structs.",
     method: "GET",

@@ -9,6 +9,7 @@ use openai_runtime::table::*;
 pub static COMMANDS: &[openai_runtime::table::Command] = &[Command {
     group: "formats",
     name: "check",
+    aliases: &[],
     about: "",
     doc: "Checks an audio format.",
     method: "POST",

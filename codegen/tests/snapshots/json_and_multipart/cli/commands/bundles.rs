@@ -10,6 +10,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "bundles",
         name: "create",
+        aliases: &[],
         about: "",
         doc: "Creates a bundle from a file.",
         method: "POST",
@@ -52,6 +53,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "bundles",
         name: "rename",
+        aliases: &[],
         about: "",
         doc: "Renames a bundle.",
         method: "POST",

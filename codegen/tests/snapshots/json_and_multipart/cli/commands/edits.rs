@@ -9,6 +9,7 @@ use openai_runtime::table::*;
 pub static COMMANDS: &[openai_runtime::table::Command] = &[Command {
     group: "edits",
     name: "create",
+    aliases: &[],
     about: "",
     doc: "Edits images given as files, or as references in the JSON form.",
     method: "POST",

@@ -9,6 +9,7 @@ use openai_runtime::table::*;
 pub static COMMANDS: &[openai_runtime::table::Command] = &[Command {
     group: "maps",
     name: "get",
+    aliases: &[],
     about: "",
     doc: "`additionalProperties` maps.",
     method: "GET",

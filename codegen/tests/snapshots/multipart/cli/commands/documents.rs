@@ -11,6 +11,7 @@ use openai_runtime::table::*;
 pub static COMMANDS: &[openai_runtime::table::Command] = &[Command {
     group: "documents",
     name: "create",
+    aliases: &[],
     about: "",
     doc: "Creates a document from a JSON body, which the CLI also reads from stdin.",
     method: "POST",

@@ -9,6 +9,7 @@ use openai_runtime::table::*;
 pub static COMMANDS: &[openai_runtime::table::Command] = &[Command {
     group: "nullables",
     name: "get",
+    aliases: &[],
     about: "",
     doc: "The ways to say null.",
     method: "GET",

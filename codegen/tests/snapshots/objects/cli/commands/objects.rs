@@ -9,6 +9,7 @@ use openai_runtime::table::*;
 pub static COMMANDS: &[openai_runtime::table::Command] = &[Command {
     group: "objects",
     name: "retrieve",
+    aliases: &[],
     about: "",
     doc: "Returns one object.",
     method: "GET",

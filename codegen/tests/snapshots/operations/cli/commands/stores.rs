@@ -11,6 +11,7 @@ use openai_runtime::table::*;
 pub static COMMANDS: &[openai_runtime::table::Command] = &[Command {
     group: "stores",
     name: "create",
+    aliases: &[],
     about: "",
     doc: "Creates a store from a JSON body.",
     method: "POST",

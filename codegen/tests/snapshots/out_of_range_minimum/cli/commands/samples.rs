@@ -9,6 +9,7 @@ use openai_runtime::table::*;
 pub static COMMANDS: &[openai_runtime::table::Command] = &[Command {
     group: "samples",
     name: "create",
+    aliases: &[],
     about: "",
     doc: "Draws a sample.",
     method: "POST",

@@ -9,6 +9,7 @@ use openai_runtime::table::*;
 pub static COMMANDS: &[openai_runtime::table::Command] = &[Command {
     group: "search",
     name: "create",
+    aliases: &[],
     about: "",
     doc: "Searches with a filter tree.",
     method: "POST",

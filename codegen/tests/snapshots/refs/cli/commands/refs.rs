@@ -9,6 +9,7 @@ use openai_runtime::table::*;
 pub static COMMANDS: &[openai_runtime::table::Command] = &[Command {
     group: "refs",
     name: "get",
+    aliases: &[],
     about: "",
     doc: "References, and `allOf` of one reference plus `nullable`.",
     method: "GET",

@@ -9,6 +9,7 @@ use openai_runtime::table::*;
 pub static COMMANDS: &[openai_runtime::table::Command] = &[Command {
     group: "approvals",
     name: "create",
+    aliases: &[],
     about: "",
     doc: "Answers an approval request.",
     method: "POST",

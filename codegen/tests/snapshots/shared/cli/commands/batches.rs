@@ -11,6 +11,7 @@ use openai_runtime::table::*;
 pub static COMMANDS: &[openai_runtime::table::Command] = &[Command {
     group: "batches",
     name: "create",
+    aliases: &[],
     about: "Create batch",
     doc: "Creates a batch that reads one file.",
     method: "POST",

@@ -9,6 +9,7 @@ use openai_runtime::table::*;
 pub static COMMANDS: &[openai_runtime::table::Command] = &[Command {
     group: "files",
     name: "retrieve",
+    aliases: &[],
     about: "Retrieve file",
     doc: "Returns a file.",
     method: "GET",

@@ -9,6 +9,7 @@ use openai_runtime::table::*;
 pub static COMMANDS: &[openai_runtime::table::Command] = &[Command {
     group: "configuration",
     name: "update",
+    aliases: &[],
     about: "",
     doc: "Updates settings.",
     method: "POST",

@@ -9,6 +9,7 @@ use openai_runtime::table::*;
 pub static COMMANDS: &[openai_runtime::table::Command] = &[Command {
     group: "drawings",
     name: "retrieve",
+    aliases: &[],
     about: "",
     doc: "Returns a drawing with its shapes.",
     method: "GET",

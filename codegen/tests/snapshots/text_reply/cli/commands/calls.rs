@@ -10,6 +10,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "calls",
         name: "answer",
+        aliases: &[],
         about: "",
         doc: "Returns the answer as plain text.",
         method: "POST",
@@ -38,6 +39,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "calls",
         name: "create",
+        aliases: &[],
         about: "",
         doc: "Opens a call from a session offer.",
         method: "POST",

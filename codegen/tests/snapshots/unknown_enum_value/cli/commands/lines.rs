@@ -9,6 +9,7 @@ use openai_runtime::table::*;
 pub static COMMANDS: &[openai_runtime::table::Command] = &[Command {
     group: "lines",
     name: "list",
+    aliases: &[],
     about: "",
     doc: "Lists the lines of a script.",
     method: "GET",

@@ -9,6 +9,7 @@ use openai_runtime::table::*;
 pub static COMMANDS: &[openai_runtime::table::Command] = &[Command {
     group: "transcripts",
     name: "create",
+    aliases: &[],
     about: "",
     doc: "Transcribes a clip; the reply shape depends on the requested detail.",
     method: "POST",

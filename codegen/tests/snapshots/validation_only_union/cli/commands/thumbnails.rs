@@ -9,6 +9,7 @@ use openai_runtime::table::*;
 pub static COMMANDS: &[openai_runtime::table::Command] = &[Command {
     group: "thumbnails",
     name: "create",
+    aliases: &[],
     about: "",
     doc: "Makes a thumbnail.",
     method: "POST",

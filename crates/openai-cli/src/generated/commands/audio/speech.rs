@@ -9,6 +9,7 @@ use openai_runtime::table::*;
 pub static COMMANDS: &[openai_runtime::table::Command] = &[Command {
     group: "audio:speech",
     name: "create",
+    aliases: &[],
     about: "Speak the given text aloud in a chosen voice, returning the audio.",
     doc: "Speak the given text aloud in a chosen voice, returning the audio.",
     method: "POST",

@@ -9,6 +9,7 @@ use openai_runtime::table::*;
 pub static COMMANDS: &[openai_runtime::table::Command] = &[Command {
     group: "audio:transcriptions",
     name: "create",
+    aliases: &[],
     about: "Write down what is said in an audio file.",
     doc: "Write down what is said in an audio file.",
     method: "POST",

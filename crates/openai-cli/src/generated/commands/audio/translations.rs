@@ -9,6 +9,7 @@ use openai_runtime::table::*;
 pub static COMMANDS: &[openai_runtime::table::Command] = &[Command {
     group: "audio:translations",
     name: "create",
+    aliases: &[],
     about: "Write down in English what is said in an audio file.",
     doc: "Write down in English what is said in an audio file.",
     method: "POST",

@@ -10,6 +10,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "audio:voice-consents",
         name: "create",
+        aliases: &[],
         about: "Record a person's consent to have their voice copied.",
         doc: "Record a person's consent to have their voice copied.",
         method: "POST",
@@ -64,6 +65,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "audio:voice-consents",
         name: "delete",
+        aliases: &[],
         about: "Delete a voice consent.",
         doc: "Delete a voice consent.",
         method: "DELETE",
@@ -92,6 +94,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "audio:voice-consents",
         name: "list",
+        aliases: &[],
         about: "List the voice consents.",
         doc: "List the voice consents.",
         method: "GET",
@@ -137,6 +140,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "audio:voice-consents",
         name: "retrieve",
+        aliases: &[],
         about: "Fetch a voice consent by its ID.",
         doc: "Fetch a voice consent by its ID.",
         method: "GET",
@@ -165,6 +169,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "audio:voice-consents",
         name: "update",
+        aliases: &[],
         about: "Change a voice consent.",
         doc: "Change a voice consent.",
         method: "POST",

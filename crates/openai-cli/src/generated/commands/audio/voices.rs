@@ -9,6 +9,7 @@ use openai_runtime::table::*;
 pub static COMMANDS: &[openai_runtime::table::Command] = &[Command {
     group: "audio:voices",
     name: "create",
+    aliases: &[],
     about: "Make a custom voice from a sample recording and a consent.",
     doc: "Make a custom voice from a sample recording and a consent.",
     method: "POST",

@@ -10,6 +10,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "beta:assistants",
         name: "create",
+        aliases: &[],
         about: "Create an assistant.",
         doc: "Create an assistant.",
         method: "POST",
@@ -228,6 +229,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "beta:assistants",
         name: "delete",
+        aliases: &[],
         about: "Delete an assistant.",
         doc: "Delete an assistant.",
         method: "DELETE",
@@ -256,6 +258,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "beta:assistants",
         name: "list",
+        aliases: &[],
         about: "List the assistants.",
         doc: "List the assistants.",
         method: "GET",
@@ -325,6 +328,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "beta:assistants",
         name: "retrieve",
+        aliases: &[],
         about: "Fetch an assistant by its ID.",
         doc: "Fetch an assistant by its ID.",
         method: "GET",
@@ -353,6 +357,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "beta:assistants",
         name: "update",
+        aliases: &[],
         about: "Change an assistant.",
         doc: "Change an assistant.",
         method: "POST",

@@ -13,6 +13,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "beta:responses",
         name: "cancel",
+        aliases: &[],
         about: "Stop a beta response running in the background.",
         doc: "Stop a beta response running in the background.",
         method: "POST",
@@ -55,6 +56,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "beta:responses",
         name: "compact",
+        aliases: &[],
         about: "Shrink a conversation's context into fewer items, with beta features available.",
         doc: "Shrink a conversation's context into fewer items, with beta features available.",
         method: "POST",
@@ -309,6 +311,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "beta:responses",
         name: "create",
+        aliases: &[],
         about: "Ask a model for a response, with beta features available.",
         doc: "Ask a model for a response, with beta features available.",
         method: "POST",
@@ -1079,6 +1082,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "beta:responses",
         name: "delete",
+        aliases: &[],
         about: "Delete a response.",
         doc: "Delete a response.",
         method: "DELETE",
@@ -1121,6 +1125,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "beta:responses",
         name: "retrieve",
+        aliases: &[],
         about: "Fetch a response by its ID.",
         doc: "Fetch a response by its ID.",
         method: "GET",

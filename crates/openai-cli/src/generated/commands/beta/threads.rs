@@ -13,6 +13,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "beta:threads",
         name: "create",
+        aliases: &[],
         about: "Create a thread.",
         doc: "Create a thread.",
         method: "POST",
@@ -141,6 +142,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "beta:threads",
         name: "create-and-run",
+        aliases: &[],
         about: "Create a thread and starts a run on it in one call.",
         doc: "Create a thread and starts a run on it in one call.",
         method: "POST",
@@ -477,6 +479,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "beta:threads",
         name: "delete",
+        aliases: &[],
         about: "Delete a thread.",
         doc: "Delete a thread.",
         method: "DELETE",
@@ -505,6 +508,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "beta:threads",
         name: "retrieve",
+        aliases: &[],
         about: "Fetch a thread by its ID.",
         doc: "Fetch a thread by its ID.",
         method: "GET",
@@ -533,6 +537,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "beta:threads",
         name: "update",
+        aliases: &[],
         about: "Change a thread's metadata or tool resources.",
         doc: "Change a thread's metadata or tool resources.",
         method: "POST",

@@ -12,6 +12,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "chat:completions",
         name: "create",
+        aliases: &[],
         about: "Ask a model to reply to a list of messages.",
         doc: "Ask a model to reply to a list of messages.",
         method: "POST",
@@ -745,6 +746,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "chat:completions",
         name: "delete",
+        aliases: &[],
         about: "Delete a chat completion.",
         doc: "Delete a chat completion.",
         method: "DELETE",
@@ -773,6 +775,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "chat:completions",
         name: "list",
+        aliases: &[],
         about: "List chat completions stored with `store: true`.",
         doc: "List chat completions stored with `store: true`.",
         method: "GET",
@@ -854,6 +857,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "chat:completions",
         name: "retrieve",
+        aliases: &[],
         about: "Fetch a chat completion by its ID.",
         doc: "Fetch a chat completion by its ID.",
         method: "GET",
@@ -882,6 +886,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "chat:completions",
         name: "update",
+        aliases: &[],
         about: "Change the metadata of a stored chat completion.",
         doc: "Change the metadata of a stored chat completion.",
         method: "POST",

@@ -12,6 +12,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "containers:files",
         name: "create",
+        aliases: &[],
         about: "Put a file into a container, by upload or by file ID.",
         doc: "Put a file into a container, by upload or by file ID.",
         method: "POST",
@@ -66,6 +67,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "containers:files",
         name: "delete",
+        aliases: &[],
         about: "Delete a container file.",
         doc: "Delete a container file.",
         method: "DELETE",
@@ -108,6 +110,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "containers:files",
         name: "list",
+        aliases: &[],
         about: "List the files of a container.",
         doc: "List the files of a container.",
         method: "GET",
@@ -177,6 +180,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "containers:files",
         name: "retrieve",
+        aliases: &[],
         about: "Fetch a container file by its ID.",
         doc: "Fetch a container file by its ID.",
         method: "GET",

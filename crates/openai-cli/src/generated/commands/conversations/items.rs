@@ -10,6 +10,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "conversations:items",
         name: "create",
+        aliases: &[],
         about: "Add items to a conversation.",
         doc: "Add items to a conversation.",
         method: "POST",
@@ -73,6 +74,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "conversations:items",
         name: "delete",
+        aliases: &[],
         about: "Delete a conversation item.",
         doc: "Delete a conversation item.",
         method: "DELETE",
@@ -115,6 +117,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "conversations:items",
         name: "list",
+        aliases: &[],
         about: "List the items of a conversation.",
         doc: "List the items of a conversation.",
         method: "GET",
@@ -205,6 +208,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "conversations:items",
         name: "retrieve",
+        aliases: &[],
         about: "Fetch a conversation item by its ID.",
         doc: "Fetch a conversation item by its ID.",
         method: "GET",

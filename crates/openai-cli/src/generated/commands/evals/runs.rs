@@ -12,6 +12,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "evals:runs",
         name: "cancel",
+        aliases: &[],
         about: "Stop an eval run that is in progress.",
         doc: "Stop an eval run that is in progress.",
         method: "POST",
@@ -54,6 +55,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "evals:runs",
         name: "create",
+        aliases: &[],
         about: "Start a run of an eval.",
         doc: "Start a run of an eval.",
         method: "POST",
@@ -120,6 +122,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "evals:runs",
         name: "delete",
+        aliases: &[],
         about: "Delete an eval run.",
         doc: "Delete an eval run.",
         method: "DELETE",
@@ -162,6 +165,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "evals:runs",
         name: "list",
+        aliases: &[],
         about: "List the runs of an eval.",
         doc: "List the runs of an eval.",
         method: "GET",
@@ -243,6 +247,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "evals:runs",
         name: "retrieve",
+        aliases: &[],
         about: "Fetch an eval run by its ID.",
         doc: "Fetch an eval run by its ID.",
         method: "GET",

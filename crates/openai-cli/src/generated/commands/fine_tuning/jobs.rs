@@ -12,6 +12,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "fine-tuning:jobs",
         name: "cancel",
+        aliases: &[],
         about: "Stop a fine-tuning job for good.",
         doc: "Stop a fine-tuning job for good.",
         method: "POST",
@@ -40,6 +41,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "fine-tuning:jobs",
         name: "create",
+        aliases: &[],
         about: "Start a fine-tuning job on a training file.",
         doc: "Start a fine-tuning job on a training file.",
         method: "POST",
@@ -277,6 +279,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "fine-tuning:jobs",
         name: "list",
+        aliases: &[],
         about: "List the fine-tuning jobs.",
         doc: "List the fine-tuning jobs.",
         method: "GET",
@@ -331,6 +334,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "fine-tuning:jobs",
         name: "list-events",
+        aliases: &[],
         about: "List the progress and status events of a fine-tuning job.",
         doc: "List the progress and status events of a fine-tuning job.",
         method: "GET",
@@ -385,6 +389,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "fine-tuning:jobs",
         name: "pause",
+        aliases: &[],
         about: "Pause a running fine-tuning job.",
         doc: "Pause a running fine-tuning job.",
         method: "POST",
@@ -413,6 +418,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "fine-tuning:jobs",
         name: "resume",
+        aliases: &[],
         about: "Resume a paused fine-tuning job.",
         doc: "Resume a paused fine-tuning job.",
         method: "POST",
@@ -441,6 +447,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "fine-tuning:jobs",
         name: "retrieve",
+        aliases: &[],
         about: "Fetch a fine-tuning job by its ID.",
         doc: "Fetch a fine-tuning job by its ID.",
         method: "GET",

@@ -10,6 +10,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "realtime:calls",
         name: "accept",
+        aliases: &[],
         about: "Answer an incoming Realtime call.",
         doc: "Answer an incoming Realtime call.",
         method: "POST",
@@ -301,6 +302,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "realtime:calls",
         name: "create",
+        aliases: &[],
         about: "Start a Realtime call from a WebRTC offer.",
         doc: "Start a Realtime call from a WebRTC offer.",
         method: "POST",
@@ -532,6 +534,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "realtime:calls",
         name: "hangup",
+        aliases: &[],
         about: "End a Realtime call.",
         doc: "End a Realtime call.",
         method: "POST",
@@ -560,6 +563,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "realtime:calls",
         name: "refer",
+        aliases: &[],
         about: "Transfer a SIP call to another party.",
         doc: "Transfer a SIP call to another party.",
         method: "POST",
@@ -602,6 +606,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "realtime:calls",
         name: "reject",
+        aliases: &[],
         about: "Turn down an incoming Realtime call.",
         doc: "Turn down an incoming Realtime call.",
         method: "POST",

@@ -9,6 +9,7 @@ use openai_runtime::table::*;
 pub static COMMANDS: &[openai_runtime::table::Command] = &[Command {
     group: "realtime:client-secrets",
     name: "create",
+    aliases: &[],
     about: "Issue a short-lived secret for opening a Realtime session.",
     doc: "Issue a short-lived secret for opening a Realtime session.",
     method: "POST",

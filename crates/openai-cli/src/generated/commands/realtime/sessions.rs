@@ -9,6 +9,7 @@ use openai_runtime::table::*;
 pub static COMMANDS: &[openai_runtime::table::Command] = &[Command {
     group: "realtime:sessions",
     name: "create",
+    aliases: &[],
     about: "Set up a Realtime session and issues a short-lived secret for it.",
     doc: "Set up a Realtime session and issues a short-lived secret for it.",
     method: "POST",

@@ -9,6 +9,7 @@ use openai_runtime::table::*;
 pub static COMMANDS: &[openai_runtime::table::Command] = &[Command {
     group: "realtime:transcription-sessions",
     name: "create",
+    aliases: &[],
     about: "Set up a transcription-only Realtime session and issues a short-lived secret for it.",
     doc: "Set up a transcription-only Realtime session and issues a short-lived secret for it.",
     method: "POST",

@@ -9,6 +9,7 @@ use openai_runtime::table::*;
 pub static COMMANDS: &[openai_runtime::table::Command] = &[Command {
     group: "responses:input-tokens",
     name: "count",
+    aliases: &[],
     about: "Count the input tokens a Responses request would use, without running it.",
     doc: "Count the input tokens a Responses request would use, without running it.",
     method: "POST",

@@ -9,6 +9,7 @@ use openai_runtime::table::*;
 pub static COMMANDS: &[openai_runtime::table::Command] = &[Command {
     group: "skills:content",
     name: "retrieve",
+    aliases: &[],
     about: "Download the files of a skill's current version.",
     doc: "Download the files of a skill's current version.",
     method: "GET",

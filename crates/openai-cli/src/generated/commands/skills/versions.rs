@@ -12,6 +12,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "skills:versions",
         name: "create",
+        aliases: &[],
         about: "Add a new version to a skill from uploaded files.",
         doc: "Add a new version to a skill from uploaded files.",
         method: "POST",
@@ -66,6 +67,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "skills:versions",
         name: "delete",
+        aliases: &[],
         about: "Delete a skill version.",
         doc: "Delete a skill version.",
         method: "DELETE",
@@ -108,6 +110,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "skills:versions",
         name: "list",
+        aliases: &[],
         about: "List the versions of a skill.",
         doc: "List the versions of a skill.",
         method: "GET",
@@ -177,6 +180,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "skills:versions",
         name: "retrieve",
+        aliases: &[],
         about: "Fetch a skill version by its ID.",
         doc: "Fetch a skill version by its ID.",
         method: "GET",

@@ -9,6 +9,7 @@ use openai_runtime::table::*;
 pub static COMMANDS: &[openai_runtime::table::Command] = &[Command {
     group: "uploads:parts",
     name: "create",
+    aliases: &[],
     about: "Add a Part (at most 64 MB) to a pending Upload.",
     doc: "Adds a Part, a chunk of at most 64 MB of the file, to an Upload.\nParts may be added in parallel; their order is given when the Upload\nis completed.\n\nReturns the Upload Part object.",
     method: "POST",

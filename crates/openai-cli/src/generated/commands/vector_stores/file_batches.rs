@@ -10,6 +10,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "vector-stores:file-batches",
         name: "cancel",
+        aliases: &[],
         about: "Stop processing the files of a batch still in progress.",
         doc: "Stop processing the files of a batch still in progress.",
         method: "POST",
@@ -52,6 +53,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "vector-stores:file-batches",
         name: "create",
+        aliases: &[],
         about: "Add many files to a vector store at once.",
         doc: "Add many files to a vector store at once.",
         method: "POST",
@@ -167,6 +169,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "vector-stores:file-batches",
         name: "list-files",
+        aliases: &[],
         about: "List the files of a batch.",
         doc: "List the files of a batch.",
         method: "GET",
@@ -272,6 +275,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "vector-stores:file-batches",
         name: "retrieve",
+        aliases: &[],
         about: "Fetch a file batch by its ID.",
         doc: "Fetch a file batch by its ID.",
         method: "GET",

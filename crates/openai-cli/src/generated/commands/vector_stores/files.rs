@@ -10,6 +10,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "vector-stores:files",
         name: "content",
+        aliases: &[],
         about: "Return the parsed text of a file in a vector store.",
         doc: "Return the parsed text of a file in a vector store.",
         method: "GET",
@@ -52,6 +53,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "vector-stores:files",
         name: "create",
+        aliases: &[],
         about: "Add a file to a vector store.",
         doc: "Add a file to a vector store.",
         method: "POST",
@@ -118,6 +120,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "vector-stores:files",
         name: "delete",
+        aliases: &[],
         about: "Remove a file from a vector store; the file itself remains.",
         doc: "Remove a file from a vector store; the file itself remains.",
         method: "DELETE",
@@ -160,6 +163,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "vector-stores:files",
         name: "list",
+        aliases: &[],
         about: "List the files of a vector store.",
         doc: "List the files of a vector store.",
         method: "GET",
@@ -253,6 +257,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "vector-stores:files",
         name: "retrieve",
+        aliases: &[],
         about: "Fetch a vector store file by its ID.",
         doc: "Fetch a vector store file by its ID.",
         method: "GET",
@@ -295,6 +300,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "vector-stores:files",
         name: "update",
+        aliases: &[],
         about: "Change the attributes of a file in a vector store.",
         doc: "Change the attributes of a file in a vector store.",
         method: "POST",

@@ -9,6 +9,7 @@ use openai_runtime::table::*;
 pub static COMMANDS: &[openai_runtime::table::Command] = &[Command {
     group: "invoices:drafts",
     name: "create",
+    aliases: &[],
     about: "",
     doc: "Creates a draft from a merged body schema.",
     method: "POST",

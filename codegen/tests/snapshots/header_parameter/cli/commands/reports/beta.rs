@@ -9,6 +9,7 @@ use openai_runtime::table::*;
 pub static COMMANDS: &[openai_runtime::table::Command] = &[Command {
     group: "reports:beta",
     name: "cancel",
+    aliases: &[],
     about: "",
     doc: "Stops a report (preview features).",
     method: "POST",

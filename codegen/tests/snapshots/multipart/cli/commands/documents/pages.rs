@@ -9,6 +9,7 @@ use openai_runtime::table::*;
 pub static COMMANDS: &[openai_runtime::table::Command] = &[Command {
     group: "documents:pages",
     name: "create",
+    aliases: &[],
     about: "",
     doc: "Adds a page as multipart/form-data.",
     method: "POST",

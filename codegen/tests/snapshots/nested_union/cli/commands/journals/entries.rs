@@ -9,6 +9,7 @@ use openai_runtime::table::*;
 pub static COMMANDS: &[openai_runtime::table::Command] = &[Command {
     group: "journals:entries",
     name: "create",
+    aliases: &[],
     about: "",
     doc: "Appends entries to a journal.",
     method: "POST",

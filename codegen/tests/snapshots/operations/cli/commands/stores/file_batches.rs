@@ -10,6 +10,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "stores:file-batches",
         name: "cancel",
+        aliases: &[],
         about: "",
         doc: "Cancels a batch.",
         method: "POST",
@@ -52,6 +53,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "stores:file-batches",
         name: "list",
+        aliases: &[],
         about: "",
         doc: "Lists batches, a page at a time.",
         method: "GET",

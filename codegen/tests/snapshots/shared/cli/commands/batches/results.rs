@@ -9,6 +9,7 @@ use openai_runtime::table::*;
 pub static COMMANDS: &[openai_runtime::table::Command] = &[Command {
     group: "batches:results",
     name: "list",
+    aliases: &[],
     about: "List results",
     doc: "Lists the files a batch wrote.",
     method: "GET",

@@ -10,6 +10,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "admin:organization:admin-api-keys",
         name: "create",
+        aliases: &[],
         about: "Create an admin API key.",
         doc: "Create an admin API key.",
         method: "POST",
@@ -52,6 +53,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "admin:organization:admin-api-keys",
         name: "delete",
+        aliases: &[],
         about: "Delete an admin API key.",
         doc: "Delete an admin API key.",
         method: "DELETE",
@@ -80,6 +82,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "admin:organization:admin-api-keys",
         name: "list",
+        aliases: &[],
         about: "List the admin API keys.",
         doc: "List the admin API keys.",
         method: "GET",
@@ -137,6 +140,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "admin:organization:admin-api-keys",
         name: "retrieve",
+        aliases: &[],
         about: "Fetch an admin API key by its ID.",
         doc: "Fetch an admin API key by its ID.",
         method: "GET",

@@ -9,6 +9,7 @@ use openai_runtime::table::*;
 pub static COMMANDS: &[openai_runtime::table::Command] = &[Command {
     group: "admin:organization:audit-logs",
     name: "list",
+    aliases: &[],
     about: "List audit log entries, filtered by actor, event type or time.",
     doc: "List audit log entries, filtered by actor, event type or time.",
     method: "GET",

@@ -10,6 +10,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "admin:organization:certificates",
         name: "activate",
+        aliases: &[],
         about: "Turn on certificates the organization has uploaded.",
         doc: "Turn on certificates the organization has uploaded.",
         method: "POST",
@@ -38,6 +39,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "admin:organization:certificates",
         name: "create",
+        aliases: &[],
         about: "Create a certificate.",
         doc: "Create a certificate.",
         method: "POST",
@@ -80,6 +82,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "admin:organization:certificates",
         name: "deactivate",
+        aliases: &[],
         about: "Turn off certificates the organization has uploaded.",
         doc: "Turn off certificates the organization has uploaded.",
         method: "POST",
@@ -108,6 +111,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "admin:organization:certificates",
         name: "delete",
+        aliases: &[],
         about: "Delete a certificate.",
         doc: "Delete a certificate.",
         method: "DELETE",
@@ -136,6 +140,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "admin:organization:certificates",
         name: "list",
+        aliases: &[],
         about: "List the certificates.",
         doc: "List the certificates.",
         method: "GET",
@@ -193,6 +198,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "admin:organization:certificates",
         name: "retrieve",
+        aliases: &[],
         about: "Fetch a certificate by its ID.",
         doc: "Fetch a certificate by its ID.",
         method: "GET",
@@ -235,6 +241,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "admin:organization:certificates",
         name: "update",
+        aliases: &[],
         about: "Change a certificate.",
         doc: "Change a certificate.",
         method: "POST",

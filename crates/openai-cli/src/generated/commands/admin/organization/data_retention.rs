@@ -10,6 +10,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "admin:organization:data-retention",
         name: "retrieve",
+        aliases: &[],
         about: "Show how long the organization's data is kept.",
         doc: "Show how long the organization's data is kept.",
         method: "GET",
@@ -27,6 +28,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "admin:organization:data-retention",
         name: "update",
+        aliases: &[],
         about: "Set how long the organization's data is kept.",
         doc: "Set how long the organization's data is kept.",
         method: "POST",

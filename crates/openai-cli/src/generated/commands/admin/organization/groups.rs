@@ -13,6 +13,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "admin:organization:groups",
         name: "create",
+        aliases: &[],
         about: "Create a group.",
         doc: "Create a group.",
         method: "POST",
@@ -41,6 +42,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "admin:organization:groups",
         name: "delete",
+        aliases: &[],
         about: "Delete a group.",
         doc: "Delete a group.",
         method: "DELETE",
@@ -69,6 +71,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "admin:organization:groups",
         name: "list",
+        aliases: &[],
         about: "List the groups.",
         doc: "List the groups.",
         method: "GET",
@@ -123,6 +126,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "admin:organization:groups",
         name: "retrieve",
+        aliases: &[],
         about: "Fetch a group by its ID.",
         doc: "Fetch a group by its ID.",
         method: "GET",
@@ -151,6 +155,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "admin:organization:groups",
         name: "update",
+        aliases: &[],
         about: "Change a group.",
         doc: "Change a group.",
         method: "POST",

@@ -10,6 +10,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "admin:organization:invites",
         name: "create",
+        aliases: &[],
         about: "Invite someone to the organization by email.",
         doc: "Invite someone to the organization by email.",
         method: "POST",
@@ -89,6 +90,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "admin:organization:invites",
         name: "delete",
+        aliases: &[],
         about: "Withdraw an invite that has not been accepted.",
         doc: "Withdraw an invite that has not been accepted.",
         method: "DELETE",
@@ -117,6 +119,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "admin:organization:invites",
         name: "list",
+        aliases: &[],
         about: "List the invites.",
         doc: "List the invites.",
         method: "GET",
@@ -162,6 +165,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "admin:organization:invites",
         name: "retrieve",
+        aliases: &[],
         about: "Fetch an invite by its ID.",
         doc: "Fetch an invite by its ID.",
         method: "GET",

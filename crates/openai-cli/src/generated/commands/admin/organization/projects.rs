@@ -23,6 +23,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "admin:organization:projects",
         name: "archive",
+        aliases: &[],
         about: "Archive a project, so it can no longer be used.",
         doc: "Archive a project, so it can no longer be used.",
         method: "POST",
@@ -51,6 +52,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "admin:organization:projects",
         name: "create",
+        aliases: &[],
         about: "Create a project.",
         doc: "Create a project.",
         method: "POST",
@@ -118,6 +120,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "admin:organization:projects",
         name: "list",
+        aliases: &[],
         about: "List the projects.",
         doc: "List the projects.",
         method: "GET",
@@ -175,6 +178,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "admin:organization:projects",
         name: "retrieve",
+        aliases: &[],
         about: "Fetch a project by its ID.",
         doc: "Fetch a project by its ID.",
         method: "GET",
@@ -203,6 +207,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "admin:organization:projects",
         name: "update",
+        aliases: &[],
         about: "Change a project.",
         doc: "Change a project.",
         method: "POST",

@@ -10,6 +10,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "admin:organization:roles",
         name: "create",
+        aliases: &[],
         about: "Create a role.",
         doc: "Create a role.",
         method: "POST",
@@ -64,6 +65,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "admin:organization:roles",
         name: "delete",
+        aliases: &[],
         about: "Delete a role.",
         doc: "Delete a role.",
         method: "DELETE",
@@ -92,6 +94,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "admin:organization:roles",
         name: "list",
+        aliases: &[],
         about: "List the roles.",
         doc: "List the roles.",
         method: "GET",
@@ -146,6 +149,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "admin:organization:roles",
         name: "retrieve",
+        aliases: &[],
         about: "Fetch a role by its ID.",
         doc: "Fetch a role by its ID.",
         method: "GET",
@@ -174,6 +178,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "admin:organization:roles",
         name: "update",
+        aliases: &[],
         about: "Change a role.",
         doc: "Change a role.",
         method: "POST",

@@ -10,6 +10,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "admin:organization:spend-alerts",
         name: "create",
+        aliases: &[],
         about: "Create a spend alert.",
         doc: "Create a spend alert.",
         method: "POST",
@@ -113,6 +114,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "admin:organization:spend-alerts",
         name: "delete",
+        aliases: &[],
         about: "Delete a spend alert.",
         doc: "Delete a spend alert.",
         method: "DELETE",
@@ -141,6 +143,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "admin:organization:spend-alerts",
         name: "list",
+        aliases: &[],
         about: "List the spend alerts.",
         doc: "List the spend alerts.",
         method: "GET",
@@ -210,6 +213,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "admin:organization:spend-alerts",
         name: "retrieve",
+        aliases: &[],
         about: "Fetch a spend alert by its ID.",
         doc: "Fetch a spend alert by its ID.",
         method: "GET",
@@ -238,6 +242,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "admin:organization:spend-alerts",
         name: "update",
+        aliases: &[],
         about: "Change a spend alert.",
         doc: "Change a spend alert.",
         method: "POST",

@@ -10,6 +10,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "admin:organization:spend-limit",
         name: "delete",
+        aliases: &[],
         about: "Remove the organization's spend limit.",
         doc: "Remove the organization's spend limit.",
         method: "DELETE",
@@ -27,6 +28,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "admin:organization:spend-limit",
         name: "retrieve",
+        aliases: &[],
         about: "Show the most the organization may spend.",
         doc: "Show the most the organization may spend.",
         method: "GET",
@@ -44,6 +46,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "admin:organization:spend-limit",
         name: "update",
+        aliases: &[],
         about: "Set the most the organization may spend.",
         doc: "Set the most the organization may spend.",
         method: "POST",

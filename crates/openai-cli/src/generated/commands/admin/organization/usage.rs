@@ -10,6 +10,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "admin:organization:usage",
         name: "audio-speeches",
+        aliases: &[],
         about: "Report text-to-speech usage over time.",
         doc: "Report text-to-speech usage over time.",
         method: "GET",
@@ -151,6 +152,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "admin:organization:usage",
         name: "audio-transcriptions",
+        aliases: &[],
         about: "Report transcription usage over time.",
         doc: "Report transcription usage over time.",
         method: "GET",
@@ -292,6 +294,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "admin:organization:usage",
         name: "code-interpreter-sessions",
+        aliases: &[],
         about: "Report code interpreter sessions over time.",
         doc: "Report code interpreter sessions over time.",
         method: "GET",
@@ -397,6 +400,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "admin:organization:usage",
         name: "completions",
+        aliases: &[],
         about: "Report completion token usage over time.",
         doc: "Report completion token usage over time.",
         method: "GET",
@@ -557,6 +561,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "admin:organization:usage",
         name: "costs",
+        aliases: &[],
         about: "Report what the organization spent, by day and optionally by project or line item.",
         doc: "Report what the organization spent, by day and optionally by project or line item.",
         method: "GET",
@@ -674,6 +679,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "admin:organization:usage",
         name: "embeddings",
+        aliases: &[],
         about: "Report embedding usage over time.",
         doc: "Report embedding usage over time.",
         method: "GET",
@@ -815,6 +821,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "admin:organization:usage",
         name: "file-search-calls",
+        aliases: &[],
         about: "Report file search calls over time.",
         doc: "Report file search calls over time.",
         method: "GET",
@@ -956,6 +963,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "admin:organization:usage",
         name: "images",
+        aliases: &[],
         about: "Report image generation usage over time.",
         doc: "Report image generation usage over time.",
         method: "GET",
@@ -1128,6 +1136,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "admin:organization:usage",
         name: "moderations",
+        aliases: &[],
         about: "Report moderation usage over time.",
         doc: "Report moderation usage over time.",
         method: "GET",
@@ -1269,6 +1278,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "admin:organization:usage",
         name: "vector-stores",
+        aliases: &[],
         about: "Report vector store storage over time.",
         doc: "Report vector store storage over time.",
         method: "GET",
@@ -1374,6 +1384,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "admin:organization:usage",
         name: "web-search-calls",
+        aliases: &[],
         about: "Report web search calls over time.",
         doc: "Report web search calls over time.",
         method: "GET",

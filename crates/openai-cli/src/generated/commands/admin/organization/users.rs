@@ -12,6 +12,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "admin:organization:users",
         name: "delete",
+        aliases: &[],
         about: "Remove a user from the organization.",
         doc: "Remove a user from the organization.",
         method: "DELETE",
@@ -40,6 +41,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "admin:organization:users",
         name: "list",
+        aliases: &[],
         about: "List the users.",
         doc: "List the users.",
         method: "GET",
@@ -97,6 +99,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "admin:organization:users",
         name: "retrieve",
+        aliases: &[],
         about: "Fetch a user by its ID.",
         doc: "Fetch a user by its ID.",
         method: "GET",
@@ -125,6 +128,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "admin:organization:users",
         name: "update",
+        aliases: &[],
         about: "Change a user.",
         doc: "Change a user.",
         method: "POST",

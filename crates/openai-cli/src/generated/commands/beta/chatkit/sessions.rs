@@ -10,6 +10,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "beta:chatkit:sessions",
         name: "cancel",
+        aliases: &[],
         about: "End a ChatKit session, revoking its client secret.",
         doc: "End a ChatKit session, revoking its client secret.",
         method: "POST",
@@ -38,6 +39,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "beta:chatkit:sessions",
         name: "create",
+        aliases: &[],
         about: "Open a ChatKit session for a workflow and returns its client secret.",
         doc: "Open a ChatKit session for a workflow and returns its client secret.",
         method: "POST",

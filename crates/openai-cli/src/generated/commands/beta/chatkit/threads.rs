@@ -10,6 +10,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "beta:chatkit:threads",
         name: "delete",
+        aliases: &[],
         about: "Delete a ChatKit thread.",
         doc: "Delete a ChatKit thread.",
         method: "DELETE",
@@ -38,6 +39,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "beta:chatkit:threads",
         name: "list",
+        aliases: &[],
         about: "List the ChatKit threads.",
         doc: "List the ChatKit threads.",
         method: "GET",
@@ -119,6 +121,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "beta:chatkit:threads",
         name: "list-items",
+        aliases: &[],
         about: "List what was said in a ChatKit thread.",
         doc: "List what was said in a ChatKit thread.",
         method: "GET",
@@ -200,6 +203,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "beta:chatkit:threads",
         name: "retrieve",
+        aliases: &[],
         about: "Fetch a ChatKit thread by its ID.",
         doc: "Fetch a ChatKit thread by its ID.",
         method: "GET",

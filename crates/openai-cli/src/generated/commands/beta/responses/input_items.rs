@@ -9,6 +9,7 @@ use openai_runtime::table::*;
 pub static COMMANDS: &[openai_runtime::table::Command] = &[Command {
     group: "beta:responses:input-items",
     name: "list",
+    aliases: &[],
     about: "List the input items a beta response was given.",
     doc: "List the input items a beta response was given.",
     method: "GET",

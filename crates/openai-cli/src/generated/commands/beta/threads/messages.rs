@@ -10,6 +10,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "beta:threads:messages",
         name: "create",
+        aliases: &[],
         about: "Add a message to a thread.",
         doc: "Add a message to a thread.",
         method: "POST",
@@ -113,6 +114,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "beta:threads:messages",
         name: "delete",
+        aliases: &[],
         about: "Delete a message.",
         doc: "Delete a message.",
         method: "DELETE",
@@ -155,6 +157,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "beta:threads:messages",
         name: "list",
+        aliases: &[],
         about: "List the messages of a thread.",
         doc: "List the messages of a thread.",
         method: "GET",
@@ -248,6 +251,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "beta:threads:messages",
         name: "retrieve",
+        aliases: &[],
         about: "Fetch a message by its ID.",
         doc: "Fetch a message by its ID.",
         method: "GET",
@@ -290,6 +294,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "beta:threads:messages",
         name: "update",
+        aliases: &[],
         about: "Change the metadata of a message.",
         doc: "Change the metadata of a message.",
         method: "POST",

@@ -12,6 +12,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "beta:threads:runs",
         name: "cancel",
+        aliases: &[],
         about: "Stop a run that is in progress.",
         doc: "Stop a run that is in progress.",
         method: "POST",
@@ -54,6 +55,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "beta:threads:runs",
         name: "create",
+        aliases: &[],
         about: "Start an assistant working on a thread.",
         doc: "Start an assistant working on a thread.",
         method: "POST",
@@ -417,6 +419,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "beta:threads:runs",
         name: "list",
+        aliases: &[],
         about: "List the runs of a thread.",
         doc: "List the runs of a thread.",
         method: "GET",
@@ -498,6 +501,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "beta:threads:runs",
         name: "retrieve",
+        aliases: &[],
         about: "Fetch a run by its ID.",
         doc: "Fetch a run by its ID.",
         method: "GET",
@@ -540,6 +544,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "beta:threads:runs",
         name: "submit-tool-outputs",
+        aliases: &[],
         about: "Hand a waiting run the results of the tool calls it asked for.",
         doc: "Hand a waiting run the results of the tool calls it asked for.",
         method: "POST",
@@ -631,6 +636,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "beta:threads:runs",
         name: "update",
+        aliases: &[],
         about: "Change the metadata of a run.",
         doc: "Change the metadata of a run.",
         method: "POST",

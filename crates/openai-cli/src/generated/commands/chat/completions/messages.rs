@@ -9,6 +9,7 @@ use openai_runtime::table::*;
 pub static COMMANDS: &[openai_runtime::table::Command] = &[Command {
     group: "chat:completions:messages",
     name: "list",
+    aliases: &[],
     about: "List the messages of a stored chat completion.",
     doc: "List the messages of a stored chat completion.",
     method: "GET",

@@ -9,6 +9,7 @@ use openai_runtime::table::*;
 pub static COMMANDS: &[openai_runtime::table::Command] = &[Command {
     group: "containers:files:content",
     name: "retrieve",
+    aliases: &[],
     about: "Download the bytes of a file inside a container.",
     doc: "Download the bytes of a file inside a container.",
     method: "GET",

@@ -10,6 +10,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "evals:runs:output-items",
         name: "list",
+        aliases: &[],
         about: "List the graded results of an eval run.",
         doc: "List the graded results of an eval run.",
         method: "GET",
@@ -103,6 +104,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "evals:runs:output-items",
         name: "retrieve",
+        aliases: &[],
         about: "Fetch one graded result of an eval run.",
         doc: "Fetch one graded result of an eval run.",
         method: "GET",

@@ -10,6 +10,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "fine-tuning:alpha:graders",
         name: "run",
+        aliases: &[],
         about: "Grade a sample model output with a grader.",
         doc: "Grade a sample model output with a grader.",
         method: "POST",
@@ -64,6 +65,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "fine-tuning:alpha:graders",
         name: "validate",
+        aliases: &[],
         about: "Check that a grader is well formed.",
         doc: "Check that a grader is well formed.",
         method: "POST",

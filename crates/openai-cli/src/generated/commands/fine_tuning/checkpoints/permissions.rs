@@ -10,6 +10,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "fine-tuning:checkpoints:permissions",
         name: "create",
+        aliases: &[],
         about: "Let projects use a fine-tuned checkpoint.",
         doc: "Let projects use a fine-tuned checkpoint.",
         method: "POST",
@@ -52,6 +53,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "fine-tuning:checkpoints:permissions",
         name: "delete",
+        aliases: &[],
         about: "Take a project's access to a checkpoint away.",
         doc: "Take a project's access to a checkpoint away.",
         method: "DELETE",
@@ -94,6 +96,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "fine-tuning:checkpoints:permissions",
         name: "list",
+        aliases: &["retrieve"],
         about: "List the projects allowed to use a fine-tuned checkpoint.",
         doc: "List the projects allowed to use a fine-tuned checkpoint.",
         method: "GET",

@@ -9,6 +9,7 @@ use openai_runtime::table::*;
 pub static COMMANDS: &[openai_runtime::table::Command] = &[Command {
     group: "fine-tuning:jobs:checkpoints",
     name: "list",
+    aliases: &[],
     about: "List the checkpoints a fine-tuning job saved.",
     doc: "List the checkpoints a fine-tuning job saved.",
     method: "GET",

@@ -9,6 +9,7 @@ use openai_runtime::table::*;
 pub static COMMANDS: &[openai_runtime::table::Command] = &[Command {
     group: "realtime:translations:client-secrets",
     name: "create",
+    aliases: &[],
     about: "Issue a short-lived secret for opening a Realtime translation session.",
     doc: "Issue a short-lived secret for opening a Realtime translation session.",
     method: "POST",

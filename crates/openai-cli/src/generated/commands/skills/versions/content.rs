@@ -9,6 +9,7 @@ use openai_runtime::table::*;
 pub static COMMANDS: &[openai_runtime::table::Command] = &[Command {
     group: "skills:versions:content",
     name: "retrieve",
+    aliases: &[],
     about: "Download the files of one version of a skill.",
     doc: "Download the files of one version of a skill.",
     method: "GET",

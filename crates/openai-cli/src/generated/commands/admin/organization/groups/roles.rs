@@ -10,6 +10,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "admin:organization:groups:roles",
         name: "create",
+        aliases: &[],
         about: "Give a group an organization role.",
         doc: "Give a group an organization role.",
         method: "POST",
@@ -52,6 +53,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "admin:organization:groups:roles",
         name: "delete",
+        aliases: &[],
         about: "Take an organization role away from a group.",
         doc: "Take an organization role away from a group.",
         method: "DELETE",
@@ -94,6 +96,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "admin:organization:groups:roles",
         name: "list",
+        aliases: &[],
         about: "List the roles of a group.",
         doc: "List the roles of a group.",
         method: "GET",
@@ -160,6 +163,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "admin:organization:groups:roles",
         name: "retrieve",
+        aliases: &[],
         about: "Fetch a group's role by its ID.",
         doc: "Fetch a group's role by its ID.",
         method: "GET",

@@ -10,6 +10,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "admin:organization:groups:users",
         name: "create",
+        aliases: &[],
         about: "Add a user to a group.",
         doc: "Add a user to a group.",
         method: "POST",
@@ -52,6 +53,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "admin:organization:groups:users",
         name: "delete",
+        aliases: &[],
         about: "Remove a user from a group.",
         doc: "Remove a user from a group.",
         method: "DELETE",
@@ -94,6 +96,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "admin:organization:groups:users",
         name: "list",
+        aliases: &[],
         about: "List the members of a group.",
         doc: "List the members of a group.",
         method: "GET",
@@ -160,6 +163,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "admin:organization:groups:users",
         name: "retrieve",
+        aliases: &[],
         about: "Fetch a group member by its ID.",
         doc: "Fetch a group member by its ID.",
         method: "GET",

@@ -10,6 +10,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "admin:organization:projects:api-keys",
         name: "delete",
+        aliases: &[],
         about: "Delete a project API key.",
         doc: "Delete a project API key.",
         method: "DELETE",
@@ -52,6 +53,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "admin:organization:projects:api-keys",
         name: "list",
+        aliases: &[],
         about: "List the API keys of a project.",
         doc: "List the API keys of a project.",
         method: "GET",
@@ -121,6 +123,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "admin:organization:projects:api-keys",
         name: "retrieve",
+        aliases: &[],
         about: "Fetch a project API key by its ID.",
         doc: "Fetch a project API key by its ID.",
         method: "GET",

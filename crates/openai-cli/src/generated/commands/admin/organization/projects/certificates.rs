@@ -10,6 +10,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "admin:organization:projects:certificates",
         name: "activate",
+        aliases: &[],
         about: "Turn on organization certificates for a project.",
         doc: "Turn on organization certificates for a project.",
         method: "POST",
@@ -52,6 +53,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "admin:organization:projects:certificates",
         name: "deactivate",
+        aliases: &[],
         about: "Turn off organization certificates for a project.",
         doc: "Turn off organization certificates for a project.",
         method: "POST",
@@ -94,6 +96,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "admin:organization:projects:certificates",
         name: "list",
+        aliases: &[],
         about: "List the certificates a project accepts.",
         doc: "List the certificates a project accepts.",
         method: "GET",

@@ -10,6 +10,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "admin:organization:projects:data-retention",
         name: "retrieve",
+        aliases: &[],
         about: "Show how long a project's data is kept.",
         doc: "Show how long a project's data is kept.",
         method: "GET",
@@ -38,6 +39,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "admin:organization:projects:data-retention",
         name: "update",
+        aliases: &[],
         about: "Set how long a project's data is kept.",
         doc: "Set how long a project's data is kept.",
         method: "POST",

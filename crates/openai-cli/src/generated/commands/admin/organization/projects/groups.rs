@@ -12,6 +12,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "admin:organization:projects:groups",
         name: "create",
+        aliases: &[],
         about: "Give a group access to a project.",
         doc: "Give a group access to a project.",
         method: "POST",
@@ -66,6 +67,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "admin:organization:projects:groups",
         name: "delete",
+        aliases: &[],
         about: "Take a project's access away from a group.",
         doc: "Take a project's access away from a group.",
         method: "DELETE",
@@ -108,6 +110,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "admin:organization:projects:groups",
         name: "list",
+        aliases: &[],
         about: "List the groups of a project.",
         doc: "List the groups of a project.",
         method: "GET",
@@ -174,6 +177,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "admin:organization:projects:groups",
         name: "retrieve",
+        aliases: &[],
         about: "Fetch a project group by its ID.",
         doc: "Fetch a project group by its ID.",
         method: "GET",

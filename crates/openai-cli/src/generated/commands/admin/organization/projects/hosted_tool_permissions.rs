@@ -10,6 +10,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "admin:organization:projects:hosted-tool-permissions",
         name: "retrieve",
+        aliases: &[],
         about: "Show which hosted tools a project may use.",
         doc: "Show which hosted tools a project may use.",
         method: "GET",
@@ -38,6 +39,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "admin:organization:projects:hosted-tool-permissions",
         name: "update",
+        aliases: &[],
         about: "Set which hosted tools a project may use.",
         doc: "Set which hosted tools a project may use.",
         method: "POST",

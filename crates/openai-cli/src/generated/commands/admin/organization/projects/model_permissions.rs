@@ -10,6 +10,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "admin:organization:projects:model-permissions",
         name: "delete",
+        aliases: &[],
         about: "Remove a project's model restrictions.",
         doc: "Remove a project's model restrictions.",
         method: "DELETE",
@@ -38,6 +39,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "admin:organization:projects:model-permissions",
         name: "retrieve",
+        aliases: &[],
         about: "Show which models a project may use.",
         doc: "Show which models a project may use.",
         method: "GET",
@@ -66,6 +68,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "admin:organization:projects:model-permissions",
         name: "update",
+        aliases: &[],
         about: "Set which models a project may use.",
         doc: "Set which models a project may use.",
         method: "POST",

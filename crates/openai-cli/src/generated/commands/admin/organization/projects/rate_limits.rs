@@ -10,6 +10,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "admin:organization:projects:rate-limits",
         name: "list-rate-limits",
+        aliases: &[],
         about: "List a project's rate limit for each model.",
         doc: "List a project's rate limit for each model.",
         method: "GET",
@@ -79,6 +80,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "admin:organization:projects:rate-limits",
         name: "update-rate-limit",
+        aliases: &[],
         about: "Change one of a project's rate limits.",
         doc: "Change one of a project's rate limits.",
         method: "POST",

@@ -10,6 +10,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "admin:organization:projects:roles",
         name: "create",
+        aliases: &[],
         about: "Create a project role.",
         doc: "Create a project role.",
         method: "POST",
@@ -76,6 +77,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "admin:organization:projects:roles",
         name: "delete",
+        aliases: &[],
         about: "Delete a project role.",
         doc: "Delete a project role.",
         method: "DELETE",
@@ -118,6 +120,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "admin:organization:projects:roles",
         name: "list",
+        aliases: &[],
         about: "List the roles of a project.",
         doc: "List the roles of a project.",
         method: "GET",
@@ -184,6 +187,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "admin:organization:projects:roles",
         name: "retrieve",
+        aliases: &[],
         about: "Fetch a project role by its ID.",
         doc: "Fetch a project role by its ID.",
         method: "GET",
@@ -226,6 +230,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "admin:organization:projects:roles",
         name: "update",
+        aliases: &[],
         about: "Change a project role.",
         doc: "Change a project role.",
         method: "POST",

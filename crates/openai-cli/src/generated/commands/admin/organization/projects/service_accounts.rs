@@ -12,6 +12,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "admin:organization:projects:service-accounts",
         name: "create",
+        aliases: &[],
         about: "Add a service account, with its first API key, to a project.",
         doc: "Add a service account, with its first API key, to a project.",
         method: "POST",
@@ -66,6 +67,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "admin:organization:projects:service-accounts",
         name: "delete",
+        aliases: &[],
         about: "Delete a service account.",
         doc: "Delete a service account.",
         method: "DELETE",
@@ -108,6 +110,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "admin:organization:projects:service-accounts",
         name: "list",
+        aliases: &[],
         about: "List the service accounts of a project.",
         doc: "List the service accounts of a project.",
         method: "GET",
@@ -165,6 +168,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "admin:organization:projects:service-accounts",
         name: "retrieve",
+        aliases: &[],
         about: "Fetch a service account by its ID.",
         doc: "Fetch a service account by its ID.",
         method: "GET",
@@ -207,6 +211,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "admin:organization:projects:service-accounts",
         name: "update",
+        aliases: &[],
         about: "Change a service account.",
         doc: "Change a service account.",
         method: "POST",

@@ -10,6 +10,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "admin:organization:projects:spend-alerts",
         name: "create",
+        aliases: &[],
         about: "Create a project spend alert.",
         doc: "Create a project spend alert.",
         method: "POST",
@@ -125,6 +126,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "admin:organization:projects:spend-alerts",
         name: "delete",
+        aliases: &[],
         about: "Delete a project spend alert.",
         doc: "Delete a project spend alert.",
         method: "DELETE",
@@ -167,6 +169,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "admin:organization:projects:spend-alerts",
         name: "list",
+        aliases: &[],
         about: "List the spend alerts of a project.",
         doc: "List the spend alerts of a project.",
         method: "GET",
@@ -248,6 +251,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "admin:organization:projects:spend-alerts",
         name: "retrieve",
+        aliases: &[],
         about: "Fetch a project spend alert by its ID.",
         doc: "Fetch a project spend alert by its ID.",
         method: "GET",
@@ -290,6 +294,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "admin:organization:projects:spend-alerts",
         name: "update",
+        aliases: &[],
         about: "Change a project spend alert.",
         doc: "Change a project spend alert.",
         method: "POST",

@@ -10,6 +10,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "admin:organization:projects:spend-limit",
         name: "delete",
+        aliases: &[],
         about: "Remove a project's spend limit.",
         doc: "Remove a project's spend limit.",
         method: "DELETE",
@@ -38,6 +39,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "admin:organization:projects:spend-limit",
         name: "retrieve",
+        aliases: &[],
         about: "Show the most a project may spend.",
         doc: "Show the most a project may spend.",
         method: "GET",
@@ -66,6 +68,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "admin:organization:projects:spend-limit",
         name: "update",
+        aliases: &[],
         about: "Set the most a project may spend.",
         doc: "Set the most a project may spend.",
         method: "POST",

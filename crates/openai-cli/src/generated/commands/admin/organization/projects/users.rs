@@ -12,6 +12,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "admin:organization:projects:users",
         name: "create",
+        aliases: &[],
         about: "Add an organization member to a project.",
         doc: "Add an organization member to a project.",
         method: "POST",
@@ -78,6 +79,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "admin:organization:projects:users",
         name: "delete",
+        aliases: &[],
         about: "Remove a user from a project.",
         doc: "Remove a user from a project.",
         method: "DELETE",
@@ -120,6 +122,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "admin:organization:projects:users",
         name: "list",
+        aliases: &[],
         about: "List the users of a project.",
         doc: "List the users of a project.",
         method: "GET",
@@ -177,6 +180,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "admin:organization:projects:users",
         name: "retrieve",
+        aliases: &[],
         about: "Fetch a project user by its ID.",
         doc: "Fetch a project user by its ID.",
         method: "GET",
@@ -219,6 +223,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "admin:organization:projects:users",
         name: "update",
+        aliases: &[],
         about: "Change a project user.",
         doc: "Change a project user.",
         method: "POST",

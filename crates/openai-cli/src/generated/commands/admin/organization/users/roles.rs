@@ -10,6 +10,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "admin:organization:users:roles",
         name: "create",
+        aliases: &[],
         about: "Give a user an organization role.",
         doc: "Give a user an organization role.",
         method: "POST",
@@ -52,6 +53,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "admin:organization:users:roles",
         name: "delete",
+        aliases: &[],
         about: "Take an organization role away from a user.",
         doc: "Take an organization role away from a user.",
         method: "DELETE",
@@ -94,6 +96,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "admin:organization:users:roles",
         name: "list",
+        aliases: &[],
         about: "List the roles of a user.",
         doc: "List the roles of a user.",
         method: "GET",
@@ -160,6 +163,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "admin:organization:users:roles",
         name: "retrieve",
+        aliases: &[],
         about: "Fetch a user's role by its ID.",
         doc: "Fetch a user's role by its ID.",
         method: "GET",

@@ -10,6 +10,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "beta:threads:runs:steps",
         name: "list",
+        aliases: &[],
         about: "List the steps of a run.",
         doc: "List the steps of a run.",
         method: "GET",
@@ -115,6 +116,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "beta:threads:runs:steps",
         name: "retrieve",
+        aliases: &[],
         about: "Fetch a run step by its ID.",
         doc: "Fetch a run step by its ID.",
         method: "GET",

@@ -10,6 +10,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "admin:organization:projects:groups:roles",
         name: "create",
+        aliases: &[],
         about: "Give a group a role within a project.",
         doc: "Give a group a role within a project.",
         method: "POST",
@@ -64,6 +65,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "admin:organization:projects:groups:roles",
         name: "delete",
+        aliases: &[],
         about: "Take a project role away from a group.",
         doc: "Take a project role away from a group.",
         method: "DELETE",
@@ -118,6 +120,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "admin:organization:projects:groups:roles",
         name: "list",
+        aliases: &[],
         about: "List the project roles of a group.",
         doc: "List the project roles of a group.",
         method: "GET",
@@ -196,6 +199,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "admin:organization:projects:groups:roles",
         name: "retrieve",
+        aliases: &[],
         about: "Fetch a group's project role by its ID.",
         doc: "Fetch a group's project role by its ID.",
         method: "GET",

@@ -9,6 +9,7 @@ use openai_runtime::table::*;
 pub static COMMANDS: &[openai_runtime::table::Command] = &[Command {
     group: "admin:organization:projects:service-accounts:api-keys",
     name: "create",
+    aliases: &[],
     about: "Issue a new API key for a service account.",
     doc: "Issue a new API key for a service account.",
     method: "POST",

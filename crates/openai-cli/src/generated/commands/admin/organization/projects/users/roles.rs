@@ -10,6 +10,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "admin:organization:projects:users:roles",
         name: "create",
+        aliases: &[],
         about: "Give a user a role within a project.",
         doc: "Give a user a role within a project.",
         method: "POST",
@@ -64,6 +65,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "admin:organization:projects:users:roles",
         name: "delete",
+        aliases: &[],
         about: "Take a project role away from a user.",
         doc: "Take a project role away from a user.",
         method: "DELETE",
@@ -118,6 +120,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "admin:organization:projects:users:roles",
         name: "list",
+        aliases: &[],
         about: "List the project roles of a user.",
         doc: "List the project roles of a user.",
         method: "GET",
@@ -196,6 +199,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
     Command {
         group: "admin:organization:projects:users:roles",
         name: "retrieve",
+        aliases: &[],
         about: "Fetch a user's project role by its ID.",
         doc: "Fetch a user's project role by its ID.",
         method: "GET",
