@@ -215,24 +215,14 @@ pub fn render_product(spec: &Spec, config: &Config, cache: &FormatCache) -> Resu
     Ok(generated)
 }
 
+/// One crate's library files and the CLI's, from one API: the snapshot
+/// fixtures and the census. The product's layout is [`render_product`].
 fn render_with<'a>(
     api: &'a ir::Api,
     library: &'a str,
     cache: Option<&FormatCache>,
 ) -> Result<Generated> {
-    render_pair(api, api, library, cache)
-}
-
-fn render_pair<'a>(
-    library_api: &'a ir::Api,
-    api: &'a ir::Api,
-    library: &'a str,
-    cache: Option<&FormatCache>,
-) -> Result<Generated> {
-    if library.parse::<TokenStream>().is_err() {
-        return Err(Error::new("#", format!("`{library}` is not a Rust path")));
-    }
-    let (library, cli) = (render_lib::files(library_api), render_cli::files(api));
+    let (library, cli) = tokens(api, library)?;
     // One batch, so the formatting spreads over the cores once.
     let tag = |prefix: &'static str, units: Vec<Unit<'a>>| {
         units.into_iter().map(move |mut unit| {
@@ -242,15 +232,11 @@ fn render_pair<'a>(
     };
     let units = tag("library", library).chain(tag("cli", cli)).collect();
     let formatted = render::files(units, cache).map_err(|message| Error::new("#", message))?;
-    let mut warnings = api.warnings.clone();
-    warnings.extend(library_api.warnings.iter().cloned());
-    warnings.sort();
-    warnings.dedup();
     let mut generated = Generated {
         library: BTreeMap::new(),
         cli: BTreeMap::new(),
         crates: BTreeMap::new(),
-        warnings,
+        warnings: api.warnings.clone(),
     };
     for (path, text) in formatted {
         match path.split_once('/') {
