@@ -45,7 +45,8 @@ pub fn run(global: &Global, command: &Command, matches: &ArgMatches) -> ExitCode
         Ok(pieces) => pieces,
         Err(message) => return fail(USAGE, &message),
     };
-    let request = match request(command, pieces.clone()) {
+    let streaming = streams(command, &pieces);
+    let request = match request(command, pieces) {
         Ok(request) => request,
         Err(err) => return print_error(global, &err),
     };
@@ -70,7 +71,7 @@ pub fn run(global: &Global, command: &Command, matches: &ArgMatches) -> ExitCode
         Err(code) => return code,
     };
     let client = client.runtime();
-    if streams(command, &pieces) {
+    if streaming {
         return runtime.block_on(stream(global, client, request, max_items));
     }
     let download = match command.reply {
@@ -115,7 +116,7 @@ pub fn run(global: &Global, command: &Command, matches: &ArgMatches) -> ExitCode
             }
         }
         ReplyKind::Json | ReplyKind::Text(_) => {
-            runtime.block_on(list(global, client, command, pieces, request, max_items))
+            runtime.block_on(list(global, client, command, request, max_items))
         }
     }
 }
@@ -179,69 +180,41 @@ fn raw(global: &Global) -> bool {
     global.format == crate::options::Format::Raw
 }
 
-/// Prints every item of every page, each as one value, at most `max` of
-/// them, never asking for a page it will not print. A page that says there
-/// is more but holds nothing, or whose cursor does not move, ends it.
+/// Prints every item of every page, each as one value as received, at most
+/// `max` of them. The runtime's pager asks for a page only when the items
+/// before it are used up, and stops at a page with nothing in it or a
+/// cursor it has seen.
 async fn list(
     global: &Global,
     client: &openai_runtime::Client,
     command: &Command,
-    mut pieces: Pieces,
-    first: Request,
+    request: Request,
     max: Option<u64>,
 ) -> ExitCode {
+    use futures_util::StreamExt;
+    use openai_runtime::paging::{self, Style};
+    let style = match command.paging {
+        Paging::After { param } => Style::After {
+            param: param.into(),
+        },
+        Paging::LastId { param, field } => Style::last_id(param, field),
+        Paging::Token { param, field } => Style::next_token(param, field),
+        Paging::Single | Paging::None => Style::Single,
+    };
+    let mut items = paging::items::<Box<serde_json::value::RawValue>>(client, request, style);
     let mut left = max.unwrap_or(u64::MAX);
-    let mut request = first;
-    let mut cursor: Option<String> = None;
     while left > 0 {
-        let body = match client.execute::<IgnoredAny>(request).await {
-            Ok(response) => response.body,
-            Err(Error::Decode { body, status, .. }) if status.is_success() => {
-                return print_result(global, &Doc::from_bytes(&body));
+        match items.next().await {
+            None => break,
+            Some(Ok(item)) => {
+                let code = print_result(global, &Doc::from_bytes(item.get().as_bytes()));
+                if code != ExitCode::SUCCESS {
+                    return code;
+                }
+                left -= 1;
             }
-            Err(err) => return print_error(global, &err),
-        };
-        let page: serde_json::Map<String, Value> = match serde_json::from_slice(&body) {
-            Ok(Value::Object(page)) => page,
-            _ => return print_result(global, &Doc::from_bytes(&body)),
-        };
-        let Some(Value::Array(items)) = page.get("data") else {
-            return print_result(global, &Doc::from_bytes(&body));
-        };
-        for item in items
-            .iter()
-            .take(usize::try_from(left).unwrap_or(usize::MAX))
-        {
-            let bytes = serde_json::to_vec(item).unwrap_or_default();
-            let code = print_result(global, &Doc::from_bytes(&bytes));
-            if code != ExitCode::SUCCESS {
-                return code;
-            }
-            left -= 1;
+            Some(Err(err)) => return print_error(global, &err),
         }
-        let more = page.get("has_more").and_then(Value::as_bool) == Some(true);
-        let text = |value: Option<&Value>| value.and_then(Value::as_str).map(str::to_owned);
-        let (param, next) = match command.paging {
-            Paging::After { param } if more => {
-                (param, text(items.last().and_then(|item| item.get("id"))))
-            }
-            Paging::LastId { param, field } if more => (param, text(page.get(field))),
-            Paging::Token { param, field } => (param, text(page.get(field))),
-            _ => break,
-        };
-        match next {
-            Some(next) if !items.is_empty() && cursor.as_deref() != Some(&next) && left > 0 => {
-                pieces
-                    .query
-                    .insert(param.to_owned(), Value::String(next.clone()));
-                cursor = Some(next);
-            }
-            _ => break,
-        }
-        request = match self::request(command, pieces.clone()) {
-            Ok(request) => request,
-            Err(err) => return print_error(global, &err),
-        };
     }
     ExitCode::SUCCESS
 }

@@ -21,7 +21,7 @@ use serde_json::{Map, Value};
 use crate::route::{flag_id, positional_id};
 
 /// The pieces of one request.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default)]
 pub struct Pieces {
     /// The path with its parameters filled in and encoded.
     pub path: String,
