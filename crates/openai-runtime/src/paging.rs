@@ -391,36 +391,29 @@ fn read_page<T: DeserializeOwned>(
     // A page without items ends the list even if it claims more: asking
     // again could only loop.
     let more = !raw_items.is_empty() && has_more == Some(true);
+    // The last item's `id`: the cursor of `After`, and of `LastId` when a
+    // reply leaves its `last_id` out.
+    let last_id = || {
+        #[derive(Deserialize)]
+        struct Id {
+            id: Option<String>,
+        }
+        let last = raw_items.last().map_or("null", |raw| raw.get());
+        serde_json::from_str::<Id>(last)
+            .ok()
+            .and_then(|item| item.id)
+            .filter(|id| !id.is_empty())
+    };
+    // A page that says there is more but gives nothing to continue after
+    // ends the list with what it holds: a reply is not an error for a
+    // field it left out.
     let next_cursor = match style {
         Style::Single => None,
         _ if raw_items.is_empty() => None,
-        Style::After { .. } if more => {
-            #[derive(Deserialize)]
-            struct Id {
-                id: Option<String>,
-            }
-            let last = raw_items.last().map_or("null", |raw| raw.get());
-            let id = serde_json::from_str::<Id>(last)
-                .ok()
-                .and_then(|item| item.id);
-            match id {
-                Some(id) if !id.is_empty() => Some(id),
-                _ => {
-                    return Err(fail(format!(
-                        "the page has more, but its last item (at /{items_field}/{}) has no `id` to continue after",
-                        raw_items.len() - 1
-                    )));
-                }
-            }
-        }
-        Style::LastId { field, .. } if more => match field_text(field)? {
-            Some(cursor) if !cursor.is_empty() => Some(cursor),
-            _ => {
-                return Err(fail(format!(
-                    "the page has more, but no `{field}` to continue after"
-                )));
-            }
-        },
+        Style::After { .. } if more => last_id(),
+        Style::LastId { field, .. } if more => field_text(field)?
+            .filter(|cursor| !cursor.is_empty())
+            .or_else(last_id),
         Style::After { .. } | Style::LastId { .. } => None,
         Style::NextToken { field, .. } => match (has_more, field_text(field)?) {
             (Some(false), _) => None,
@@ -553,12 +546,21 @@ mod tests {
         );
         let err = read_page::<Item>(page(r#"{"items":[]}"#), &Style::after(), "data").unwrap_err();
         assert!(err.to_string().contains("no `data` list"), "{err}");
-        let err = read_page::<serde_json::Value>(
+        // More, but nothing to continue after: the list ends with this page.
+        let last = read_page::<serde_json::Value>(
             page(r#"{"data":[{"name":"x"}],"has_more":true}"#),
             &Style::after(),
             "data",
         )
-        .unwrap_err();
-        assert!(err.to_string().contains("no `id`"), "{err}");
+        .unwrap();
+        assert_eq!((last.items.len(), last.next_cursor), (1, None));
+        // `last_id` left out: the last item's `id` stands in for it.
+        let next = read_page::<serde_json::Value>(
+            page(r#"{"data":[{"id":"a"},{"id":"b"}],"has_more":true}"#),
+            &Style::last_id("after", "last_id"),
+            "data",
+        )
+        .unwrap();
+        assert_eq!(next.next_cursor.as_deref(), Some("b"));
     }
 }
