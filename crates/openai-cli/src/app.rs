@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use crate::client::{build_client_for, runtime};
 use crate::download::Failure;
-use crate::exit::{FAILURE, USAGE, fail};
+use crate::exit::{FAILURE, INTERRUPTED, USAGE, fail};
 use crate::input::{self, Pieces};
 use crate::options::Global;
 use crate::output::{Doc, print_error, print_result};
@@ -133,6 +133,7 @@ fn streams(command: &Command, pieces: &Pieces) -> bool {
 
 /// Prints each event's data as it comes, one value each, at most `max`;
 /// an Assistants event (`thread.*`) as `{"event": ..., "data": ...}`.
+/// Ctrl-C ends the stream cleanly: what was printed is flushed, exit 130.
 async fn stream(
     global: &Global,
     client: &openai_runtime::Client,
@@ -140,13 +141,26 @@ async fn stream(
     max: Option<u64>,
 ) -> ExitCode {
     use futures_util::StreamExt;
-    let mut events = match client.stream_events(request).await {
-        Ok(events) => events,
-        Err(err) => return print_error(global, &err),
+    // Listening starts before the request, so Ctrl-C is never the default
+    // kill mid-line.
+    let interrupted = tokio::signal::ctrl_c();
+    tokio::pin!(interrupted);
+    let options =
+        openai_runtime::sse::Options::default().idle_timeout(Some(global.stream_idle_timeout));
+    let mut events = tokio::select! {
+        opened = client.stream_events_with(request, &options) => match opened {
+            Ok(events) => events,
+            Err(err) => return print_error(global, &err),
+        },
+        _ = &mut interrupted => return ExitCode::from(INTERRUPTED),
     };
     let mut left = max.unwrap_or(u64::MAX);
     while left > 0 {
-        let event = match events.next().await {
+        let next = tokio::select! {
+            next = events.next() => next,
+            _ = &mut interrupted => return ExitCode::from(INTERRUPTED),
+        };
+        let event = match next {
             None => break,
             Some(Ok(event)) => event,
             Some(Err(err)) => return print_error(global, &err),

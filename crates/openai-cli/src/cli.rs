@@ -24,6 +24,7 @@ Exit status:
   2  usage or configuration error (no request is sent)
   129, 130, 143  `uploads upload` stopped by SIGHUP, Ctrl-C or SIGTERM (the Upload was
                  cancelled, or its journal kept)
+  130  a --stream ended by Ctrl-C (the events printed so far are kept)
 
 Results go to stdout; errors go to stderr, so a script reading stdout only ever sees results.
 

@@ -8,6 +8,8 @@ use std::process::ExitCode;
 pub const FAILURE: u8 = 1;
 /// Exit status for a usage or configuration error; no request was sent.
 pub const USAGE: u8 = 2;
+/// Exit status for a stream ended by Ctrl-C, as a shell reports SIGINT.
+pub const INTERRUPTED: u8 = 130;
 
 /// Prints `Error: message` to stderr and returns `code`.
 pub fn fail(code: u8, message: &str) -> ExitCode {

@@ -177,6 +177,18 @@ pub struct Global {
     )]
     pub connect_timeout: Duration,
 
+    /// With --stream: the longest silence allowed between two events (keep-alives count),
+    /// in seconds; separate from --timeout, because a long stream is not a hung one.
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value = "600",
+        value_parser = parse_seconds,
+        global = true,
+        help_heading = GLOBAL
+    )]
+    pub stream_idle_timeout: Duration,
+
     /// Print each request and response, headers and bodies, to stderr (the key is redacted).
     #[arg(long, global = true, help_heading = GLOBAL)]
     pub debug: bool,
@@ -226,6 +238,7 @@ impl fmt::Debug for Global {
             .field("max_retries", &self.max_retries)
             .field("timeout", &self.timeout)
             .field("connect_timeout", &self.connect_timeout)
+            .field("stream_idle_timeout", &self.stream_idle_timeout)
             .field("debug", &self.debug)
             .finish()
     }

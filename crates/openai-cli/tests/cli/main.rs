@@ -3,6 +3,7 @@
 mod bidi;
 mod config;
 mod dropin;
+mod edges;
 mod errors;
 mod flag_plan;
 mod formats;
