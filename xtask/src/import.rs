@@ -11,6 +11,10 @@
 //! words survives an import wherever its place (the JSON pointer, with
 //! parameters and tags found by name rather than position) still exists.
 //!
+//! `spec/additions.yaml` holds the few request fields the official CLI sends
+//! and the document does not list; every import adds them back, and says
+//! when the document has caught up.
+//!
 //! The importer is a maintainer's tool: the imported spec is committed, and
 //! nothing else in the workspace needs OpenAI's document.
 
@@ -25,6 +29,9 @@ use crate::util;
 
 /// The spec the importer writes, relative to the workspace root.
 const SPEC: &str = "spec/openapi.yaml";
+
+/// Facts the published document lacks, added by every import.
+const ADDITIONS: &str = "spec/additions.yaml";
 
 /// The first lines of the written spec.
 const HEADER: &str = "\
@@ -58,9 +65,17 @@ pub fn run(args: &[&str]) -> Result<(), String> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
         Err(e) => return Err(format!("cannot read {SPEC}: {e}")),
     };
-    let imported =
-        import_text(&input, current.as_deref()).map_err(|e| format!("{}: {e}", path.display()))?;
+    let additions = match std::fs::read_to_string(util::root().join(ADDITIONS)) {
+        Ok(text) => Some(text),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(format!("cannot read {ADDITIONS}: {e}")),
+    };
+    let imported = import_text(&input, current.as_deref(), additions.as_deref())
+        .map_err(|e| format!("{}: {e}", path.display()))?;
     print!("{}", imported.changes.report());
+    for line in &imported.added {
+        println!("{line}");
+    }
     if current.as_deref() == Some(imported.text.as_str()) {
         println!("{SPEC} is up to date");
         return Ok(());
@@ -83,11 +98,18 @@ pub struct Imported {
     pub text: String,
     /// Its operations compared with the current spec's.
     pub changes: Changes,
+    /// What `spec/additions.yaml` added, and what it no longer needs to.
+    pub added: Vec<String>,
 }
 
 /// Imports `input` (OpenAPI, YAML or JSON), keeping the docs of `current`
-/// (the present `spec/openapi.yaml`, if any).
-pub fn import_text(input: &str, current: Option<&str>) -> Result<Imported, String> {
+/// (the present `spec/openapi.yaml`, if any), and adding the properties of
+/// `additions` (the text of `spec/additions.yaml`).
+pub fn import_text(
+    input: &str,
+    current: Option<&str>,
+    additions: Option<&str>,
+) -> Result<Imported, String> {
     let input = Spec::parse(input).map_err(|e| e.to_string())?;
     if !input.value().get("paths").is_some_and(Value::is_mapping) {
         return Err("not an OpenAPI document: it has no `paths` map".into());
@@ -97,12 +119,61 @@ pub fn import_text(input: &str, current: Option<&str>) -> Result<Imported, Strin
         .transpose()
         .map_err(|e| format!("{SPEC}: {e}"))?;
     let current = current.as_ref().map(Spec::value);
-    let output = import(input.value(), current);
+    let mut output = import(input.value(), current);
+    let added = match additions {
+        Some(text) => add(&mut output, text).map_err(|e| format!("{ADDITIONS}: {e}"))?,
+        None => Vec::new(),
+    };
     let body = serde_yaml::to_string(&output).map_err(|e| format!("cannot write YAML: {e}"))?;
     Ok(Imported {
         text: format!("{HEADER}{body}"),
         changes: Changes::between(current, &output),
+        added,
     })
+}
+
+/// Adds the properties `additions` lists (`schemas: {Schema: {property:
+/// schema}}`) to the schemas of `spec`, each one the document does not have
+/// yet. These are facts from elsewhere, such as the official CLI's flags,
+/// with our words. Returns a line for each: added, or no longer needed.
+fn add(spec: &mut Value, additions: &str) -> Result<Vec<String>, String> {
+    let additions: Value = serde_yaml::from_str(additions).map_err(|e| e.to_string())?;
+    let Some(wanted) = additions.get("schemas").and_then(Value::as_mapping) else {
+        return Err("expected a `schemas` map".into());
+    };
+    let mut lines = Vec::new();
+    for (schema, properties) in wanted {
+        let name = key_text(schema);
+        let Some(properties) = properties.as_mapping() else {
+            return Err(format!("`{name}`: expected a map of properties"));
+        };
+        let target = spec
+            .get_mut("components")
+            .and_then(|c| c.get_mut("schemas"))
+            .and_then(|s| s.get_mut(schema))
+            .ok_or_else(|| format!("`{name}` is not a schema of the document"))?;
+        let Some(target) = target.as_mapping_mut() else {
+            return Err(format!("`{name}` is not an object schema"));
+        };
+        let present = target
+            .entry(Value::from("properties"))
+            .or_insert_with(|| Value::Mapping(Mapping::new()));
+        let Some(present) = present.as_mapping_mut() else {
+            return Err(format!("`{name}.properties` is not a map"));
+        };
+        for (property, definition) in properties {
+            let field = key_text(property);
+            if present.contains_key(property) {
+                lines.push(format!(
+                    "  {ADDITIONS}: the document has {name}.{field} now; drop it from there"
+                ));
+            } else {
+                present.insert(property.clone(), definition.clone());
+                lines.push(format!("  {ADDITIONS}: added {name}.{field}"));
+            }
+        }
+    }
+    Ok(lines)
 }
 
 /// The facts of `input` with the docs of `current` where their places
@@ -795,7 +866,7 @@ components:
 
     #[test]
     fn no_prose_of_the_document_reaches_the_spec() {
-        let imported = import_text(DOCUMENT, None).unwrap();
+        let imported = import_text(DOCUMENT, None, None).unwrap();
         let output = parse(&imported.text);
         let mut all = Vec::new();
         strings(&output, &mut all);
@@ -823,7 +894,7 @@ components:
 
     #[test]
     fn facts_survive_and_names_that_look_like_keywords_are_kept() {
-        let output = parse(&import_text(DOCUMENT, None).unwrap().text);
+        let output = parse(&import_text(DOCUMENT, None, None).unwrap().text);
         let create = &output["components"]["schemas"]["CreateOrder"];
         // Properties called `description` and `summary` are facts.
         assert_eq!(create["properties"]["description"]["maxLength"], 100);
@@ -855,7 +926,7 @@ components:
 
     #[test]
     fn our_words_are_kept_where_their_place_survives() {
-        let output = parse(&import_text(DOCUMENT, Some(CURRENT)).unwrap().text);
+        let output = parse(&import_text(DOCUMENT, Some(CURRENT), None).unwrap().text);
         let words = words(&output);
         let expected: BTreeMap<String, String> = [
             ("info/description", "OURS about the spec."),
@@ -918,8 +989,8 @@ components:
 
     #[test]
     fn importing_again_changes_nothing() {
-        let first = import_text(DOCUMENT, Some(CURRENT)).unwrap();
-        let second = import_text(DOCUMENT, Some(&first.text)).unwrap();
+        let first = import_text(DOCUMENT, Some(CURRENT), None).unwrap();
+        let second = import_text(DOCUMENT, Some(&first.text), None).unwrap();
         assert_eq!(second.text, first.text);
         assert_eq!(
             second.changes,
@@ -931,16 +1002,16 @@ components:
         );
         assert!(second.text.starts_with(HEADER));
         // A fresh import, too, is its own fixed point.
-        let fresh = import_text(DOCUMENT, None).unwrap();
+        let fresh = import_text(DOCUMENT, None, None).unwrap();
         assert_eq!(
-            import_text(DOCUMENT, Some(&fresh.text)).unwrap().text,
+            import_text(DOCUMENT, Some(&fresh.text), None).unwrap().text,
             fresh.text
         );
     }
 
     #[test]
     fn added_removed_and_changed_operations_are_reported() {
-        let changes = import_text(DOCUMENT, Some(CURRENT)).unwrap().changes;
+        let changes = import_text(DOCUMENT, Some(CURRENT), None).unwrap().changes;
         assert_eq!(changes.before, 2);
         assert_eq!(changes.after, 2);
         assert_eq!(changes.added, ["post /orders"]);
@@ -957,15 +1028,15 @@ components:
         assert!(report.contains("  removed  post /orders/{order_id}/refund\n"));
 
         // One operation more, then one fewer, against the imported spec.
-        let base = import_text(DOCUMENT, None).unwrap().text;
+        let base = import_text(DOCUMENT, None, None).unwrap().text;
         let more = DOCUMENT.replace(
             "components:\n",
             "  /orders/{order_id}/cancel:\n    post:\n      responses:\n        \"204\":\n          description: PROSE.\ncomponents:\n",
         );
-        let grown = import_text(&more, Some(&base)).unwrap();
+        let grown = import_text(&more, Some(&base), None).unwrap();
         assert_eq!(grown.changes.added, ["post /orders/{order_id}/cancel"]);
         assert!(grown.changes.removed.is_empty() && grown.changes.changed.is_empty());
-        let shrunk = import_text(DOCUMENT, Some(&grown.text)).unwrap();
+        let shrunk = import_text(DOCUMENT, Some(&grown.text), None).unwrap();
         assert_eq!(shrunk.changes.removed, ["post /orders/{order_id}/cancel"]);
         assert!(shrunk.changes.added.is_empty() && shrunk.changes.changed.is_empty());
         assert_eq!(shrunk.text, base);
@@ -976,7 +1047,7 @@ components:
             "                $ref: \"#/components/schemas/CreateOrder\"\n",
             1,
         );
-        let changed = import_text(&other, Some(&base)).unwrap().changes;
+        let changed = import_text(&other, Some(&base), None).unwrap().changes;
         assert_eq!(
             changed.changed,
             [("post /orders".to_owned(), vec!["replies"])]
@@ -985,14 +1056,41 @@ components:
 
     #[test]
     fn a_bad_document_is_an_error() {
-        let error = import_text("paths: [unclosed", None).unwrap_err();
+        let error = import_text("paths: [unclosed", None, None).unwrap_err();
         assert!(error.contains("cannot parse"), "{error}");
         for not_openapi in ["just text", "paths: [a, b]\n", "openapi: 3.1.0\n"] {
-            let error = import_text(not_openapi, None).unwrap_err();
+            let error = import_text(not_openapi, None, None).unwrap_err();
             assert!(error.contains("no `paths` map"), "{error}");
         }
         // The current spec is read too, and its errors say which file.
-        let error = import_text(DOCUMENT, Some("info: [unclosed")).unwrap_err();
+        let error = import_text(DOCUMENT, Some("info: [unclosed"), None).unwrap_err();
         assert!(error.starts_with("spec/openapi.yaml: "), "{error}");
+    }
+
+    #[test]
+    fn additions_add_what_the_document_lacks_and_say_when_it_no_longer_does() {
+        let additions = "schemas:\n  CreateOrder:\n    region:\n      type: string\n      description: OURS region.\n    quantity:\n      type: string\n";
+        let first = import_text(DOCUMENT, None, Some(additions)).unwrap();
+        let output = parse(&first.text);
+        let properties = &output["components"]["schemas"]["CreateOrder"]["properties"];
+        assert_eq!(properties["region"]["type"], "string");
+        assert_eq!(properties["region"]["description"], "OURS region.");
+        // A property the document has keeps the document's facts.
+        assert_eq!(properties["quantity"]["type"], "integer");
+        assert_eq!(
+            first.added,
+            [
+                "  spec/additions.yaml: added CreateOrder.region",
+                "  spec/additions.yaml: the document has CreateOrder.quantity now; drop it from there",
+            ]
+        );
+        // Importing again over the result changes nothing.
+        let second = import_text(DOCUMENT, Some(&first.text), Some(additions)).unwrap();
+        assert_eq!(second.text, first.text);
+
+        let unknown = import_text(DOCUMENT, None, Some("schemas:\n  Nope:\n    a: {}\n"));
+        assert!(unknown.unwrap_err().contains("`Nope` is not a schema"));
+        let shapeless = import_text(DOCUMENT, None, Some("other: 1\n"));
+        assert!(shapeless.unwrap_err().starts_with("spec/additions.yaml: "));
     }
 }

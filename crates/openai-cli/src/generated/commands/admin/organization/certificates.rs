@@ -77,6 +77,18 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
                 positional: false,
                 fields: &[],
             },
+            Flag {
+                long: "content",
+                key: "content",
+                value_name: "CONTENT",
+                help: "The certificate's PEM text under a second name; the official CLI sends it beside `certificate`.",
+                target: Target::Body,
+                kind: Kind::String,
+                list: false,
+                required: false,
+                positional: false,
+                fields: &[],
+            },
         ],
     },
     Command {

@@ -187,4 +187,8 @@ pub struct UploadCertificateRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     pub certificate: String,
+    /// The certificate's PEM text under a second name; the official CLI sends it
+    /// beside `certificate`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content: Option<String>,
 }

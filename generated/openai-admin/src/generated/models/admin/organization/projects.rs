@@ -65,6 +65,10 @@ pub struct ProjectCreateRequest {
     pub residency: Option<PublicProjectResidency>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub external_key_id: Option<String>,
+    /// The data residency region to create the project in; the organization needs
+    /// access to data residency.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub geography: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -96,6 +100,9 @@ pub struct ProjectUpdateRequest {
     pub name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub external_key_id: Option<String>,
+    /// The data residency region of the project.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub geography: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
