@@ -323,7 +323,7 @@ async fn devices_and_fifos_are_not_read_as_certificates() {
         assert_eq!(code, 2, "{stderr}");
         assert!(stderr.contains(said), "{stderr}");
         assert!(stderr.contains("not a regular file"), "{stderr}");
-        assert!(peak_kib < 256 * 1024, "peak RSS {peak_kib} KiB");
+        assert!(peak_kib < 64 * 1024, "peak RSS {peak_kib} KiB");
     }
 }
 
@@ -493,7 +493,8 @@ async fn part_ids_of_a_mebibyte_are_refused_in_bounded_memory() {
     assert!(stderr.contains("more than the 256"), "{stderr}");
     assert!(stderr.len() < 4096, "{} bytes on stderr", stderr.len());
     eprintln!("peak RSS with 1 MiB part ids: {peak_kib} KiB");
-    assert!(peak_kib < 160 * 1024, "peak RSS {peak_kib} KiB");
+    // About 17 MiB here; a build that kept the ids took hundreds.
+    assert!(peak_kib < 64 * 1024, "peak RSS {peak_kib} KiB");
     let completes = requests(&server)
         .await
         .iter()

@@ -310,32 +310,89 @@ pub fn send_signal(child: &std::process::Child, signal: libc::c_int) {
     assert_eq!(unsafe { libc::kill(pid, signal) }, 0);
 }
 
-/// Runs `cmd` (its stdin as set) to the end; its exit code, stderr and peak
-/// resident memory in KiB (from `wait4`).
+/// Runs `cmd` (stdin from /dev/null) to the end; its exit code, stderr and
+/// peak resident memory in KiB, its own alone.
+///
+/// `wait4` reports a child's peak including the memory of the process it was
+/// started from: the child begins as a copy, and Linux keeps that high-water
+/// mark across `exec`. Started from this test process, grown large by the
+/// rest of the suite, a small binary would seem to take 90 MiB. So this test
+/// binary runs again as a fresh, small launcher ([`measure_launcher`]),
+/// which starts `cmd` and reports its `wait4` figures.
 #[cfg(unix)]
+pub fn run_measured(cmd: std::process::Command) -> (i32, String, i64) {
+    use std::process::Stdio;
+    let report = tempfile::NamedTempFile::new().unwrap();
+    let mut launcher = std::process::Command::new(std::env::current_exe().unwrap());
+    launcher.args([
+        "--exact",
+        "support::measure_launcher",
+        "--test-threads=1",
+        "--quiet",
+    ]);
+    for (key, value) in cmd.get_envs() {
+        match value {
+            Some(value) => launcher.env(key, value),
+            None => launcher.env_remove(key),
+        };
+    }
+    if let Some(dir) = cmd.get_current_dir() {
+        launcher.current_dir(dir);
+    }
+    let argv: Vec<String> = std::iter::once(cmd.get_program())
+        .chain(cmd.get_args())
+        .map(|arg| arg.to_str().expect("UTF-8 arguments").to_owned())
+        .collect();
+    launcher
+        .env(MEASURE, serde_json::to_string(&argv).unwrap())
+        .env(MEASURE_REPORT, report.path())
+        .stdin(Stdio::null());
+    let output = output_within(launcher, HANG_GUARD).expect("the measured run ends");
+    assert!(output.status.success(), "the launcher failed: {output:?}");
+    let report = std::fs::read_to_string(report.path()).unwrap();
+    let (code, peak) = report.split_once(' ').expect("the launcher's report");
+    (
+        code.parse().unwrap(),
+        String::from_utf8(output.stderr).expect("utf-8 stderr"),
+        peak.parse().unwrap(),
+    )
+}
+
+/// The command [`run_measured`] asks the launcher to run, as a JSON array.
+#[cfg(unix)]
+const MEASURE: &str = "OPENAI_TEST_MEASURE";
+/// The file where the launcher writes `CODE PEAK_KIB`.
+#[cfg(unix)]
+const MEASURE_REPORT: &str = "OPENAI_TEST_MEASURE_REPORT";
+
+/// The launcher of [`run_measured`]: does nothing unless this binary was
+/// started as one.
+#[cfg(unix)]
+#[test]
 // Reaped by `wait4`, which std's `Child::wait` cannot replace (no rusage).
 #[allow(clippy::zombie_processes)]
-pub fn run_measured(mut cmd: std::process::Command) -> (i32, String, i64) {
-    use std::io::Read;
+fn measure_launcher() {
     use std::process::Stdio;
-    let mut child = cmd
+    let Some(argv) = std::env::var_os(MEASURE) else {
+        return;
+    };
+    let argv: Vec<String> = serde_json::from_str(argv.to_str().unwrap()).unwrap();
+    let report = std::env::var_os(MEASURE_REPORT).unwrap();
+    let child = std::process::Command::new(&argv[0])
+        .args(&argv[1..])
+        .env_remove(MEASURE)
+        .env_remove(MEASURE_REPORT)
+        .stdin(Stdio::null())
         .stdout(Stdio::null())
-        .stderr(Stdio::piped())
         .spawn()
         .expect("the binary runs");
-    let mut stderr = String::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut stderr)
-        .unwrap();
     let mut status = 0;
     // SAFETY: an all-zero rusage is valid, and both pointers outlive the call.
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
     // SAFETY: the child is ours and has not been waited for.
     let pid = unsafe { libc::wait4(child.id() as libc::pid_t, &mut status, 0, &mut usage) };
     assert_eq!(pid, child.id() as libc::pid_t, "wait4");
-    assert!(libc::WIFEXITED(status), "exited, not killed: {stderr}");
-    (libc::WEXITSTATUS(status), stderr, usage.ru_maxrss)
+    assert!(libc::WIFEXITED(status), "exited, not killed");
+    let line = format!("{} {}", libc::WEXITSTATUS(status), usage.ru_maxrss);
+    std::fs::write(report, line).unwrap();
 }
