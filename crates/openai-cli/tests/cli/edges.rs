@@ -237,7 +237,7 @@ fn named(disposition: &str) -> String {
 /// Runs `files content` in `dir` with stdout on a terminal, which is when
 /// the server's name is used.
 fn download_on_a_terminal(url: &str, dir: &Path, extra: &[&str]) -> Outcome {
-    let (master, slave) = pty();
+    let (master, slave) = support::pty();
     let mut cmd = openai(url, &[&["files", "content", "file-1"][..], extra].concat());
     cmd.current_dir(dir).stdout(Stdio::from(slave));
     let reader = std::thread::spawn(move || {
@@ -263,30 +263,6 @@ fn output_within_keeping_stdout(mut cmd: Command) -> std::process::Output {
     // The command (and with it our copy of the pty's slave) goes here.
     drop(cmd);
     support::wait_within(child, HANG_GUARD).expect("the binary ends before the hang guard")
-}
-
-/// A pseudo-terminal: (master, slave).
-fn pty() -> (std::os::fd::OwnedFd, std::os::fd::OwnedFd) {
-    use std::os::fd::FromRawFd;
-    let (mut master, mut slave) = (0, 0);
-    // SAFETY: openpty writes two new descriptors, which we then own.
-    let done = unsafe {
-        libc::openpty(
-            &mut master,
-            &mut slave,
-            std::ptr::null_mut(),
-            std::ptr::null(),
-            std::ptr::null(),
-        )
-    };
-    assert_eq!(done, 0, "openpty");
-    // SAFETY: both were just opened and are owned by nothing else.
-    unsafe {
-        (
-            std::os::fd::OwnedFd::from_raw_fd(master),
-            std::os::fd::OwnedFd::from_raw_fd(slave),
-        )
-    }
 }
 
 /// The names in `dir`.

@@ -396,3 +396,23 @@ fn measure_launcher() {
     let line = format!("{} {}", libc::WEXITSTATUS(status), usage.ru_maxrss);
     std::fs::write(report, line).unwrap();
 }
+
+/// A new pseudo-terminal: (master, slave).
+#[cfg(unix)]
+pub fn pty() -> (std::os::fd::OwnedFd, std::os::fd::OwnedFd) {
+    use std::os::fd::{FromRawFd, OwnedFd};
+    let (mut master, mut slave) = (0, 0);
+    // SAFETY: valid out-pointers; a null name, termios and window size are allowed.
+    let opened = unsafe {
+        libc::openpty(
+            &mut master,
+            &mut slave,
+            std::ptr::null_mut(),
+            std::ptr::null(),
+            std::ptr::null(),
+        )
+    };
+    assert_eq!(opened, 0, "openpty");
+    // SAFETY: both descriptors were just opened and are owned by nothing else.
+    unsafe { (OwnedFd::from_raw_fd(master), OwnedFd::from_raw_fd(slave)) }
+}

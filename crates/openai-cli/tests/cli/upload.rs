@@ -903,26 +903,8 @@ mod against_wiremock {
 #[cfg(target_os = "linux")]
 fn with_stderr_on_a_terminal(mut cmd: Command) -> (Option<i32>, String) {
     use std::io::Read;
-    use std::os::fd::FromRawFd;
-    let (mut master, mut slave) = (0, 0);
-    // SAFETY: valid out-pointers; null name, termios and window size are allowed.
-    let opened = unsafe {
-        libc::openpty(
-            &mut master,
-            &mut slave,
-            std::ptr::null_mut(),
-            std::ptr::null(),
-            std::ptr::null(),
-        )
-    };
-    assert_eq!(opened, 0, "openpty");
-    // SAFETY: both descriptors were just opened and are owned by nothing else.
-    let (mut master, slave) = unsafe {
-        (
-            std::fs::File::from_raw_fd(master),
-            std::fs::File::from_raw_fd(slave),
-        )
-    };
+    let (master, slave) = crate::support::pty();
+    let mut master = std::fs::File::from(master);
     let child = cmd
         .env("TERM", "xterm")
         .stdout(Stdio::piped())
