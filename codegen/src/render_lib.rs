@@ -737,7 +737,8 @@ fn operation(op: &Operation) -> TokenStream {
         }
     });
     let pages = op.page_item.as_ref().zip(op.paging.as_ref()).map(|(item, paging)| {
-        let method = format_ident!("{}_all", op.name);
+        let all = format_ident!("{}_all", op.name);
+        let pages = format_ident!("{}_pages", op.name);
         let item = type_tokens(item, None);
         let style = match paging {
             Paging::After { param } => quote!(openai_runtime::paging::Style::After { param: #param.into() }),
@@ -745,16 +746,25 @@ fn operation(op: &Operation) -> TokenStream {
             Paging::Token { param, field } => quote!(openai_runtime::paging::Style::next_token(#param, #field)),
             Paging::Single => quote!(openai_runtime::paging::Style::Single),
         };
-        let see = format!(
+        let see_pages = format!(
+            " Every page of [`{}::{}`], each asked for only when the one before it is used up.",
+            op.resource_type, op.name
+        );
+        let see_all = format!(
             " Every item of [`{}::{}`], page after page: a page is asked for only when the items before it are used up.",
             op.resource_type, op.name
         );
         quote! {
-            #[doc = #see]
-            pub fn #method(self, #(#args),*) -> Result<openai_runtime::paging::Items<#item>> {
+            #[doc = #see_pages]
+            pub fn #pages(self, #(#args),*) -> Result<openai_runtime::paging::Pages<#item>> {
                 #path
                 #request
-                Ok(openai_runtime::paging::items(self.client, request, #style))
+                Ok(openai_runtime::paging::pages(self.client, request, #style))
+            }
+
+            #[doc = #see_all]
+            pub fn #all(self, #(#args),*) -> Result<openai_runtime::paging::Items<#item>> {
+                self.#pages(#(#call),*).map(openai_runtime::paging::Pages::items)
             }
         }
     });

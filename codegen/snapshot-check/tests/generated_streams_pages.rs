@@ -1,6 +1,6 @@
 //! The generated libraries' paging and streaming methods against a local
 //! server: `list_all` fetches every page in order and no page more than it
-//! needs; `create_stream` sends `stream: true` and yields typed events,
+//! needs, `list_pages` yields the pages themselves; `create_stream` sends `stream: true` and yields typed events,
 //! keeps an event type it does not know, and ends with an error event.
 
 use futures_util::StreamExt;
@@ -77,6 +77,35 @@ async fn list_all_asks_for_a_page_only_when_its_items_are_wanted() {
     let ids: Vec<String> = items.take(3).map(|item| item.unwrap().id).collect().await;
     assert_eq!(ids, ["a", "b", "c"]);
     assert_eq!(server.received_requests().await.unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn list_pages_yields_each_page_with_its_cursor() {
+    let server = three_pages().await;
+    let client = batches(&server);
+    let pages: Vec<_> = client
+        .batches()
+        .list_pages(&BatchesListQuery::default())
+        .unwrap()
+        .map(|page| page.unwrap())
+        .collect()
+        .await;
+    let shape: Vec<(Vec<String>, bool, Option<String>)> = pages
+        .into_iter()
+        .map(|page| {
+            let ids = page.items.into_iter().map(|batch| batch.id).collect();
+            (ids, page.has_more, page.next_cursor)
+        })
+        .collect();
+    let strings = |ids: &[&str]| ids.iter().map(|id| id.to_string()).collect::<Vec<_>>();
+    assert_eq!(
+        shape,
+        [
+            (strings(&["a", "b"]), true, Some("b".to_owned())),
+            (strings(&["c", "d"]), true, Some("d".to_owned())),
+            (strings(&["e"]), false, None),
+        ]
+    );
 }
 
 fn responses(server: &MockServer) -> ResponsesClient {

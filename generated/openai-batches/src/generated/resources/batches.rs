@@ -52,18 +52,27 @@ impl Batches<'_> {
         self.client.execute_json(request).await
     }
 
+    /// Every page of [`Batches::list`], each asked for only when the one before it is used up.
+    pub fn list_pages(
+        self,
+        query: &BatchesListQuery,
+    ) -> Result<openai_runtime::paging::Pages<Batch>> {
+        let path = String::from("/batches");
+        let request = Request::new(Method::GET, path).query(query)?;
+        Ok(openai_runtime::paging::pages(
+            self.client,
+            request,
+            openai_runtime::paging::Style::last_id("after", "last_id"),
+        ))
+    }
+
     /// Every item of [`Batches::list`], page after page: a page is asked for only when the items before it are used up.
     pub fn list_all(
         self,
         query: &BatchesListQuery,
     ) -> Result<openai_runtime::paging::Items<Batch>> {
-        let path = String::from("/batches");
-        let request = Request::new(Method::GET, path).query(query)?;
-        Ok(openai_runtime::paging::items(
-            self.client,
-            request,
-            openai_runtime::paging::Style::last_id("after", "last_id"),
-        ))
+        self.list_pages(query)
+            .map(openai_runtime::paging::Pages::items)
     }
 
     /// List the batches.

@@ -64,18 +64,27 @@ impl<'c> Containers<'c> {
         self.client.execute_empty(request).await
     }
 
+    /// Every page of [`Containers::list`], each asked for only when the one before it is used up.
+    pub fn list_pages(
+        self,
+        query: &ContainersListQuery,
+    ) -> Result<openai_runtime::paging::Pages<ContainerResource>> {
+        let path = String::from("/containers");
+        let request = Request::new(Method::GET, path).query(query)?;
+        Ok(openai_runtime::paging::pages(
+            self.client,
+            request,
+            openai_runtime::paging::Style::last_id("after", "last_id"),
+        ))
+    }
+
     /// Every item of [`Containers::list`], page after page: a page is asked for only when the items before it are used up.
     pub fn list_all(
         self,
         query: &ContainersListQuery,
     ) -> Result<openai_runtime::paging::Items<ContainerResource>> {
-        let path = String::from("/containers");
-        let request = Request::new(Method::GET, path).query(query)?;
-        Ok(openai_runtime::paging::items(
-            self.client,
-            request,
-            openai_runtime::paging::Style::last_id("after", "last_id"),
-        ))
+        self.list_pages(query)
+            .map(openai_runtime::paging::Pages::items)
     }
 
     /// List the containers.

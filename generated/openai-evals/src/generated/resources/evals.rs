@@ -67,15 +67,21 @@ impl<'c> Evals<'c> {
         self.client.execute_json(request).await
     }
 
-    /// Every item of [`Evals::list`], page after page: a page is asked for only when the items before it are used up.
-    pub fn list_all(self, query: &EvalsListQuery) -> Result<openai_runtime::paging::Items<Eval>> {
+    /// Every page of [`Evals::list`], each asked for only when the one before it is used up.
+    pub fn list_pages(self, query: &EvalsListQuery) -> Result<openai_runtime::paging::Pages<Eval>> {
         let path = String::from("/evals");
         let request = Request::new(Method::GET, path).query(query)?;
-        Ok(openai_runtime::paging::items(
+        Ok(openai_runtime::paging::pages(
             self.client,
             request,
             openai_runtime::paging::Style::last_id("after", "last_id"),
         ))
+    }
+
+    /// Every item of [`Evals::list`], page after page: a page is asked for only when the items before it are used up.
+    pub fn list_all(self, query: &EvalsListQuery) -> Result<openai_runtime::paging::Items<Eval>> {
+        self.list_pages(query)
+            .map(openai_runtime::paging::Pages::items)
     }
 
     /// List the evals.

@@ -38,15 +38,20 @@ impl Models<'_> {
         self.client.execute_json(request).await
     }
 
-    /// Every item of [`Models::list`], page after page: a page is asked for only when the items before it are used up.
-    pub fn list_all(self) -> Result<openai_runtime::paging::Items<Model>> {
+    /// Every page of [`Models::list`], each asked for only when the one before it is used up.
+    pub fn list_pages(self) -> Result<openai_runtime::paging::Pages<Model>> {
         let path = String::from("/models");
         let request = Request::new(Method::GET, path);
-        Ok(openai_runtime::paging::items(
+        Ok(openai_runtime::paging::pages(
             self.client,
             request,
             openai_runtime::paging::Style::Single,
         ))
+    }
+
+    /// Every item of [`Models::list`], page after page: a page is asked for only when the items before it are used up.
+    pub fn list_all(self) -> Result<openai_runtime::paging::Items<Model>> {
+        self.list_pages().map(openai_runtime::paging::Pages::items)
     }
 
     /// List the models.

@@ -81,18 +81,27 @@ impl<'c> VectorStores<'c> {
         self.client.execute_json(request).await
     }
 
+    /// Every page of [`VectorStores::list`], each asked for only when the one before it is used up.
+    pub fn list_pages(
+        self,
+        query: &VectorStoresListQuery,
+    ) -> Result<openai_runtime::paging::Pages<VectorStoreObject>> {
+        let path = String::from("/vector_stores");
+        let request = Request::new(Method::GET, path).query(query)?;
+        Ok(openai_runtime::paging::pages(
+            self.client,
+            request,
+            openai_runtime::paging::Style::last_id("after", "last_id"),
+        ))
+    }
+
     /// Every item of [`VectorStores::list`], page after page: a page is asked for only when the items before it are used up.
     pub fn list_all(
         self,
         query: &VectorStoresListQuery,
     ) -> Result<openai_runtime::paging::Items<VectorStoreObject>> {
-        let path = String::from("/vector_stores");
-        let request = Request::new(Method::GET, path).query(query)?;
-        Ok(openai_runtime::paging::items(
-            self.client,
-            request,
-            openai_runtime::paging::Style::last_id("after", "last_id"),
-        ))
+        self.list_pages(query)
+            .map(openai_runtime::paging::Pages::items)
     }
 
     /// List the vector stores.

@@ -21,15 +21,20 @@ pub struct Arrays<'c> {
 }
 
 impl Arrays<'_> {
-    /// Every item of [`Arrays::list`], page after page: a page is asked for only when the items before it are used up.
-    pub fn list_all(self) -> Result<openai_runtime::paging::Items<Item>> {
+    /// Every page of [`Arrays::list`], each asked for only when the one before it is used up.
+    pub fn list_pages(self) -> Result<openai_runtime::paging::Pages<Item>> {
         let path = String::from("/arrays");
         let request = Request::new(Method::GET, path);
-        Ok(openai_runtime::paging::items(
+        Ok(openai_runtime::paging::pages(
             self.client,
             request,
             openai_runtime::paging::Style::Single,
         ))
+    }
+
+    /// Every item of [`Arrays::list`], page after page: a page is asked for only when the items before it are used up.
+    pub fn list_all(self) -> Result<openai_runtime::paging::Items<Item>> {
+        self.list_pages().map(openai_runtime::paging::Pages::items)
     }
 
     /// Lists things.

@@ -79,18 +79,27 @@ impl<'c> ChatCompletions<'c> {
         self.client.execute_json(request).await
     }
 
+    /// Every page of [`ChatCompletions::list`], each asked for only when the one before it is used up.
+    pub fn list_pages(
+        self,
+        query: &ChatCompletionsListQuery,
+    ) -> Result<openai_runtime::paging::Pages<CreateChatCompletionResponse>> {
+        let path = String::from("/chat/completions");
+        let request = Request::new(Method::GET, path).query(query)?;
+        Ok(openai_runtime::paging::pages(
+            self.client,
+            request,
+            openai_runtime::paging::Style::last_id("after", "last_id"),
+        ))
+    }
+
     /// Every item of [`ChatCompletions::list`], page after page: a page is asked for only when the items before it are used up.
     pub fn list_all(
         self,
         query: &ChatCompletionsListQuery,
     ) -> Result<openai_runtime::paging::Items<CreateChatCompletionResponse>> {
-        let path = String::from("/chat/completions");
-        let request = Request::new(Method::GET, path).query(query)?;
-        Ok(openai_runtime::paging::items(
-            self.client,
-            request,
-            openai_runtime::paging::Style::last_id("after", "last_id"),
-        ))
+        self.list_pages(query)
+            .map(openai_runtime::paging::Pages::items)
     }
 
     /// List chat completions stored with `store: true`.

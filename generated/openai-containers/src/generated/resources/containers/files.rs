@@ -74,22 +74,32 @@ impl<'c> ContainersFiles<'c> {
         self.client.execute_empty(request).await
     }
 
+    /// Every page of [`ContainersFiles::list`], each asked for only when the one before it is used up.
+    pub fn list_pages(
+        self,
+        container_id: &str,
+        query: &ContainersFilesListQuery,
+    ) -> Result<openai_runtime::paging::Pages<ContainerFileResource>> {
+        let path = format!(
+            "/containers/{}/files",
+            encode_path("container_id", container_id)?
+        );
+        let request = Request::new(Method::GET, path).query(query)?;
+        Ok(openai_runtime::paging::pages(
+            self.client,
+            request,
+            openai_runtime::paging::Style::last_id("after", "last_id"),
+        ))
+    }
+
     /// Every item of [`ContainersFiles::list`], page after page: a page is asked for only when the items before it are used up.
     pub fn list_all(
         self,
         container_id: &str,
         query: &ContainersFilesListQuery,
     ) -> Result<openai_runtime::paging::Items<ContainerFileResource>> {
-        let path = format!(
-            "/containers/{}/files",
-            encode_path("container_id", container_id)?
-        );
-        let request = Request::new(Method::GET, path).query(query)?;
-        Ok(openai_runtime::paging::items(
-            self.client,
-            request,
-            openai_runtime::paging::Style::last_id("after", "last_id"),
-        ))
+        self.list_pages(container_id, query)
+            .map(openai_runtime::paging::Pages::items)
     }
 
     /// List the files of a container.

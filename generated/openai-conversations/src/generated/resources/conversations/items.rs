@@ -72,22 +72,32 @@ impl ConversationsItems<'_> {
         self.client.execute_json(request).await
     }
 
+    /// Every page of [`ConversationsItems::list`], each asked for only when the one before it is used up.
+    pub fn list_pages(
+        self,
+        conversation_id: &str,
+        query: &ConversationsItemsListQuery,
+    ) -> Result<openai_runtime::paging::Pages<ConversationItem>> {
+        let path = format!(
+            "/conversations/{}/items",
+            encode_path("conversation_id", conversation_id)?
+        );
+        let request = Request::new(Method::GET, path).query(query)?;
+        Ok(openai_runtime::paging::pages(
+            self.client,
+            request,
+            openai_runtime::paging::Style::last_id("after", "last_id"),
+        ))
+    }
+
     /// Every item of [`ConversationsItems::list`], page after page: a page is asked for only when the items before it are used up.
     pub fn list_all(
         self,
         conversation_id: &str,
         query: &ConversationsItemsListQuery,
     ) -> Result<openai_runtime::paging::Items<ConversationItem>> {
-        let path = format!(
-            "/conversations/{}/items",
-            encode_path("conversation_id", conversation_id)?
-        );
-        let request = Request::new(Method::GET, path).query(query)?;
-        Ok(openai_runtime::paging::items(
-            self.client,
-            request,
-            openai_runtime::paging::Style::last_id("after", "last_id"),
-        ))
+        self.list_pages(conversation_id, query)
+            .map(openai_runtime::paging::Pages::items)
     }
 
     /// List the items of a conversation.

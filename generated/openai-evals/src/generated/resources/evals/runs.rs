@@ -88,19 +88,29 @@ impl<'c> EvalsRuns<'c> {
         self.client.execute_json(request).await
     }
 
+    /// Every page of [`EvalsRuns::list`], each asked for only when the one before it is used up.
+    pub fn list_pages(
+        self,
+        eval_id: &str,
+        query: &EvalsRunsListQuery,
+    ) -> Result<openai_runtime::paging::Pages<EvalRun>> {
+        let path = format!("/evals/{}/runs", encode_path("eval_id", eval_id)?);
+        let request = Request::new(Method::GET, path).query(query)?;
+        Ok(openai_runtime::paging::pages(
+            self.client,
+            request,
+            openai_runtime::paging::Style::last_id("after", "last_id"),
+        ))
+    }
+
     /// Every item of [`EvalsRuns::list`], page after page: a page is asked for only when the items before it are used up.
     pub fn list_all(
         self,
         eval_id: &str,
         query: &EvalsRunsListQuery,
     ) -> Result<openai_runtime::paging::Items<EvalRun>> {
-        let path = format!("/evals/{}/runs", encode_path("eval_id", eval_id)?);
-        let request = Request::new(Method::GET, path).query(query)?;
-        Ok(openai_runtime::paging::items(
-            self.client,
-            request,
-            openai_runtime::paging::Style::last_id("after", "last_id"),
-        ))
+        self.list_pages(eval_id, query)
+            .map(openai_runtime::paging::Pages::items)
     }
 
     /// List the runs of an eval.

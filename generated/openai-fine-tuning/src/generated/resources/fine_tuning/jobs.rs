@@ -64,20 +64,29 @@ impl<'c> FineTuningJobs<'c> {
         self.client.execute_json(request).await
     }
 
-    /// Every item of [`FineTuningJobs::list`], page after page: a page is asked for only when the items before it are used up.
-    pub fn list_all(
+    /// Every page of [`FineTuningJobs::list`], each asked for only when the one before it is used up.
+    pub fn list_pages(
         self,
         query: &FineTuningJobsListQuery,
-    ) -> Result<openai_runtime::paging::Items<FineTuningJob>> {
+    ) -> Result<openai_runtime::paging::Pages<FineTuningJob>> {
         let path = String::from("/fine_tuning/jobs");
         let request = Request::new(Method::GET, path).query(query)?;
-        Ok(openai_runtime::paging::items(
+        Ok(openai_runtime::paging::pages(
             self.client,
             request,
             openai_runtime::paging::Style::After {
                 param: "after".into(),
             },
         ))
+    }
+
+    /// Every item of [`FineTuningJobs::list`], page after page: a page is asked for only when the items before it are used up.
+    pub fn list_all(
+        self,
+        query: &FineTuningJobsListQuery,
+    ) -> Result<openai_runtime::paging::Items<FineTuningJob>> {
+        self.list_pages(query)
+            .map(openai_runtime::paging::Pages::items)
     }
 
     /// List the fine-tuning jobs.
@@ -100,24 +109,34 @@ impl<'c> FineTuningJobs<'c> {
         self.client.execute_json(request).await
     }
 
-    /// Every item of [`FineTuningJobs::list_events`], page after page: a page is asked for only when the items before it are used up.
-    pub fn list_events_all(
+    /// Every page of [`FineTuningJobs::list_events`], each asked for only when the one before it is used up.
+    pub fn list_events_pages(
         self,
         fine_tuning_job_id: &str,
         query: &FineTuningJobsListEventsQuery,
-    ) -> Result<openai_runtime::paging::Items<FineTuningJobEvent>> {
+    ) -> Result<openai_runtime::paging::Pages<FineTuningJobEvent>> {
         let path = format!(
             "/fine_tuning/jobs/{}/events",
             encode_path("fine_tuning_job_id", fine_tuning_job_id)?
         );
         let request = Request::new(Method::GET, path).query(query)?;
-        Ok(openai_runtime::paging::items(
+        Ok(openai_runtime::paging::pages(
             self.client,
             request,
             openai_runtime::paging::Style::After {
                 param: "after".into(),
             },
         ))
+    }
+
+    /// Every item of [`FineTuningJobs::list_events`], page after page: a page is asked for only when the items before it are used up.
+    pub fn list_events_all(
+        self,
+        fine_tuning_job_id: &str,
+        query: &FineTuningJobsListEventsQuery,
+    ) -> Result<openai_runtime::paging::Items<FineTuningJobEvent>> {
+        self.list_events_pages(fine_tuning_job_id, query)
+            .map(openai_runtime::paging::Pages::items)
     }
 
     /// List the progress and status events of a fine-tuning job.

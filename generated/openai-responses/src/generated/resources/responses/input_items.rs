@@ -14,22 +14,32 @@ pub struct ResponsesInputItems<'c> {
 }
 
 impl ResponsesInputItems<'_> {
+    /// Every page of [`ResponsesInputItems::list`], each asked for only when the one before it is used up.
+    pub fn list_pages(
+        self,
+        response_id: &str,
+        query: &ResponsesInputItemsListQuery,
+    ) -> Result<openai_runtime::paging::Pages<ItemResource>> {
+        let path = format!(
+            "/responses/{}/input_items",
+            encode_path("response_id", response_id)?
+        );
+        let request = Request::new(Method::GET, path).query(query)?;
+        Ok(openai_runtime::paging::pages(
+            self.client,
+            request,
+            openai_runtime::paging::Style::last_id("after", "last_id"),
+        ))
+    }
+
     /// Every item of [`ResponsesInputItems::list`], page after page: a page is asked for only when the items before it are used up.
     pub fn list_all(
         self,
         response_id: &str,
         query: &ResponsesInputItemsListQuery,
     ) -> Result<openai_runtime::paging::Items<ItemResource>> {
-        let path = format!(
-            "/responses/{}/input_items",
-            encode_path("response_id", response_id)?
-        );
-        let request = Request::new(Method::GET, path).query(query)?;
-        Ok(openai_runtime::paging::items(
-            self.client,
-            request,
-            openai_runtime::paging::Style::last_id("after", "last_id"),
-        ))
+        self.list_pages(response_id, query)
+            .map(openai_runtime::paging::Pages::items)
     }
 
     /// List the input items a response was given.

@@ -75,19 +75,29 @@ impl<'c> SkillsVersions<'c> {
         self.client.execute_json(request).await
     }
 
+    /// Every page of [`SkillsVersions::list`], each asked for only when the one before it is used up.
+    pub fn list_pages(
+        self,
+        skill_id: &str,
+        query: &SkillsVersionsListQuery,
+    ) -> Result<openai_runtime::paging::Pages<SkillVersionResource>> {
+        let path = format!("/skills/{}/versions", encode_path("skill_id", skill_id)?);
+        let request = Request::new(Method::GET, path).query(query)?;
+        Ok(openai_runtime::paging::pages(
+            self.client,
+            request,
+            openai_runtime::paging::Style::last_id("after", "last_id"),
+        ))
+    }
+
     /// Every item of [`SkillsVersions::list`], page after page: a page is asked for only when the items before it are used up.
     pub fn list_all(
         self,
         skill_id: &str,
         query: &SkillsVersionsListQuery,
     ) -> Result<openai_runtime::paging::Items<SkillVersionResource>> {
-        let path = format!("/skills/{}/versions", encode_path("skill_id", skill_id)?);
-        let request = Request::new(Method::GET, path).query(query)?;
-        Ok(openai_runtime::paging::items(
-            self.client,
-            request,
-            openai_runtime::paging::Style::last_id("after", "last_id"),
-        ))
+        self.list_pages(skill_id, query)
+            .map(openai_runtime::paging::Pages::items)
     }
 
     /// List the versions of a skill.

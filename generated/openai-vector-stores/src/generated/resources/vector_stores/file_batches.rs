@@ -69,6 +69,26 @@ impl VectorStoresFileBatches<'_> {
         self.client.execute_json(request).await
     }
 
+    /// Every page of [`VectorStoresFileBatches::list_files`], each asked for only when the one before it is used up.
+    pub fn list_files_pages(
+        self,
+        vector_store_id: &str,
+        batch_id: &str,
+        query: &VectorStoresFileBatchesListFilesQuery,
+    ) -> Result<openai_runtime::paging::Pages<VectorStoreFileObject>> {
+        let path = format!(
+            "/vector_stores/{}/file_batches/{}/files",
+            encode_path("vector_store_id", vector_store_id)?,
+            encode_path("batch_id", batch_id)?
+        );
+        let request = Request::new(Method::GET, path).query(query)?;
+        Ok(openai_runtime::paging::pages(
+            self.client,
+            request,
+            openai_runtime::paging::Style::last_id("after", "last_id"),
+        ))
+    }
+
     /// Every item of [`VectorStoresFileBatches::list_files`], page after page: a page is asked for only when the items before it are used up.
     pub fn list_files_all(
         self,
@@ -76,17 +96,8 @@ impl VectorStoresFileBatches<'_> {
         batch_id: &str,
         query: &VectorStoresFileBatchesListFilesQuery,
     ) -> Result<openai_runtime::paging::Items<VectorStoreFileObject>> {
-        let path = format!(
-            "/vector_stores/{}/file_batches/{}/files",
-            encode_path("vector_store_id", vector_store_id)?,
-            encode_path("batch_id", batch_id)?
-        );
-        let request = Request::new(Method::GET, path).query(query)?;
-        Ok(openai_runtime::paging::items(
-            self.client,
-            request,
-            openai_runtime::paging::Style::last_id("after", "last_id"),
-        ))
+        self.list_files_pages(vector_store_id, batch_id, query)
+            .map(openai_runtime::paging::Pages::items)
     }
 
     /// List the files of a batch.

@@ -18,23 +18,33 @@ pub struct VectorStoresFiles<'c> {
 }
 
 impl VectorStoresFiles<'_> {
-    /// Every item of [`VectorStoresFiles::content`], page after page: a page is asked for only when the items before it are used up.
-    pub fn content_all(
+    /// Every page of [`VectorStoresFiles::content`], each asked for only when the one before it is used up.
+    pub fn content_pages(
         self,
         vector_store_id: &str,
         file_id: &str,
-    ) -> Result<openai_runtime::paging::Items<VectorStoreFileContentResponseDataItem>> {
+    ) -> Result<openai_runtime::paging::Pages<VectorStoreFileContentResponseDataItem>> {
         let path = format!(
             "/vector_stores/{}/files/{}/content",
             encode_path("vector_store_id", vector_store_id)?,
             encode_path("file_id", file_id)?
         );
         let request = Request::new(Method::GET, path);
-        Ok(openai_runtime::paging::items(
+        Ok(openai_runtime::paging::pages(
             self.client,
             request,
             openai_runtime::paging::Style::Single,
         ))
+    }
+
+    /// Every item of [`VectorStoresFiles::content`], page after page: a page is asked for only when the items before it are used up.
+    pub fn content_all(
+        self,
+        vector_store_id: &str,
+        file_id: &str,
+    ) -> Result<openai_runtime::paging::Items<VectorStoreFileContentResponseDataItem>> {
+        self.content_pages(vector_store_id, file_id)
+            .map(openai_runtime::paging::Pages::items)
     }
 
     /// Return the parsed text of a file in a vector store.
@@ -114,22 +124,32 @@ impl VectorStoresFiles<'_> {
         self.client.execute_json(request).await
     }
 
+    /// Every page of [`VectorStoresFiles::list`], each asked for only when the one before it is used up.
+    pub fn list_pages(
+        self,
+        vector_store_id: &str,
+        query: &VectorStoresFilesListQuery,
+    ) -> Result<openai_runtime::paging::Pages<VectorStoreFileObject>> {
+        let path = format!(
+            "/vector_stores/{}/files",
+            encode_path("vector_store_id", vector_store_id)?
+        );
+        let request = Request::new(Method::GET, path).query(query)?;
+        Ok(openai_runtime::paging::pages(
+            self.client,
+            request,
+            openai_runtime::paging::Style::last_id("after", "last_id"),
+        ))
+    }
+
     /// Every item of [`VectorStoresFiles::list`], page after page: a page is asked for only when the items before it are used up.
     pub fn list_all(
         self,
         vector_store_id: &str,
         query: &VectorStoresFilesListQuery,
     ) -> Result<openai_runtime::paging::Items<VectorStoreFileObject>> {
-        let path = format!(
-            "/vector_stores/{}/files",
-            encode_path("vector_store_id", vector_store_id)?
-        );
-        let request = Request::new(Method::GET, path).query(query)?;
-        Ok(openai_runtime::paging::items(
-            self.client,
-            request,
-            openai_runtime::paging::Style::last_id("after", "last_id"),
-        ))
+        self.list_pages(vector_store_id, query)
+            .map(openai_runtime::paging::Pages::items)
     }
 
     /// List the files of a vector store.

@@ -59,18 +59,27 @@ impl AdminOrganizationAdminApiKeys<'_> {
         self.client.execute_json(request).await
     }
 
+    /// Every page of [`AdminOrganizationAdminApiKeys::list`], each asked for only when the one before it is used up.
+    pub fn list_pages(
+        self,
+        query: &AdminOrganizationAdminApiKeysListQuery,
+    ) -> Result<openai_runtime::paging::Pages<AdminApiKey>> {
+        let path = String::from("/organization/admin_api_keys");
+        let request = Request::new(Method::GET, path).query(query)?.admin();
+        Ok(openai_runtime::paging::pages(
+            self.client,
+            request,
+            openai_runtime::paging::Style::last_id("after", "last_id"),
+        ))
+    }
+
     /// Every item of [`AdminOrganizationAdminApiKeys::list`], page after page: a page is asked for only when the items before it are used up.
     pub fn list_all(
         self,
         query: &AdminOrganizationAdminApiKeysListQuery,
     ) -> Result<openai_runtime::paging::Items<AdminApiKey>> {
-        let path = String::from("/organization/admin_api_keys");
-        let request = Request::new(Method::GET, path).query(query)?.admin();
-        Ok(openai_runtime::paging::items(
-            self.client,
-            request,
-            openai_runtime::paging::Style::last_id("after", "last_id"),
-        ))
+        self.list_pages(query)
+            .map(openai_runtime::paging::Pages::items)
     }
 
     /// List the admin API keys.

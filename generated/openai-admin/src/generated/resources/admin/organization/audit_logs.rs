@@ -17,18 +17,27 @@ pub struct AdminOrganizationAuditLogs<'c> {
 }
 
 impl AdminOrganizationAuditLogs<'_> {
+    /// Every page of [`AdminOrganizationAuditLogs::list`], each asked for only when the one before it is used up.
+    pub fn list_pages(
+        self,
+        query: &AdminOrganizationAuditLogsListQuery,
+    ) -> Result<openai_runtime::paging::Pages<AuditLog>> {
+        let path = String::from("/organization/audit_logs");
+        let request = Request::new(Method::GET, path).query(query)?.admin();
+        Ok(openai_runtime::paging::pages(
+            self.client,
+            request,
+            openai_runtime::paging::Style::last_id("after", "last_id"),
+        ))
+    }
+
     /// Every item of [`AdminOrganizationAuditLogs::list`], page after page: a page is asked for only when the items before it are used up.
     pub fn list_all(
         self,
         query: &AdminOrganizationAuditLogsListQuery,
     ) -> Result<openai_runtime::paging::Items<AuditLog>> {
-        let path = String::from("/organization/audit_logs");
-        let request = Request::new(Method::GET, path).query(query)?.admin();
-        Ok(openai_runtime::paging::items(
-            self.client,
-            request,
-            openai_runtime::paging::Style::last_id("after", "last_id"),
-        ))
+        self.list_pages(query)
+            .map(openai_runtime::paging::Pages::items)
     }
 
     /// List audit log entries, filtered by actor, event type or time.

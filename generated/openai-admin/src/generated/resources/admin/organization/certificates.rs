@@ -98,18 +98,27 @@ impl AdminOrganizationCertificates<'_> {
         self.client.execute_json(request).await
     }
 
+    /// Every page of [`AdminOrganizationCertificates::list`], each asked for only when the one before it is used up.
+    pub fn list_pages(
+        self,
+        query: &AdminOrganizationCertificatesListQuery,
+    ) -> Result<openai_runtime::paging::Pages<OrganizationCertificate>> {
+        let path = String::from("/organization/certificates");
+        let request = Request::new(Method::GET, path).query(query)?.admin();
+        Ok(openai_runtime::paging::pages(
+            self.client,
+            request,
+            openai_runtime::paging::Style::last_id("after", "last_id"),
+        ))
+    }
+
     /// Every item of [`AdminOrganizationCertificates::list`], page after page: a page is asked for only when the items before it are used up.
     pub fn list_all(
         self,
         query: &AdminOrganizationCertificatesListQuery,
     ) -> Result<openai_runtime::paging::Items<OrganizationCertificate>> {
-        let path = String::from("/organization/certificates");
-        let request = Request::new(Method::GET, path).query(query)?.admin();
-        Ok(openai_runtime::paging::items(
-            self.client,
-            request,
-            openai_runtime::paging::Style::last_id("after", "last_id"),
-        ))
+        self.list_pages(query)
+            .map(openai_runtime::paging::Pages::items)
     }
 
     /// List the certificates.

@@ -74,20 +74,29 @@ impl<'c> AdminOrganizationGroups<'c> {
         self.client.execute_json(request).await
     }
 
-    /// Every item of [`AdminOrganizationGroups::list`], page after page: a page is asked for only when the items before it are used up.
-    pub fn list_all(
+    /// Every page of [`AdminOrganizationGroups::list`], each asked for only when the one before it is used up.
+    pub fn list_pages(
         self,
         query: &AdminOrganizationGroupsListQuery,
-    ) -> Result<openai_runtime::paging::Items<GroupResponse>> {
+    ) -> Result<openai_runtime::paging::Pages<GroupResponse>> {
         let path = String::from("/organization/groups");
         let request = Request::new(Method::GET, path).query(query)?.admin();
-        Ok(openai_runtime::paging::items(
+        Ok(openai_runtime::paging::pages(
             self.client,
             request,
             openai_runtime::paging::Style::After {
                 param: "after".into(),
             },
         ))
+    }
+
+    /// Every item of [`AdminOrganizationGroups::list`], page after page: a page is asked for only when the items before it are used up.
+    pub fn list_all(
+        self,
+        query: &AdminOrganizationGroupsListQuery,
+    ) -> Result<openai_runtime::paging::Items<GroupResponse>> {
+        self.list_pages(query)
+            .map(openai_runtime::paging::Pages::items)
     }
 
     /// List the groups.

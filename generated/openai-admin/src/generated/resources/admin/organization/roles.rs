@@ -51,20 +51,29 @@ impl AdminOrganizationRoles<'_> {
         self.client.execute_json(request).await
     }
 
-    /// Every item of [`AdminOrganizationRoles::list`], page after page: a page is asked for only when the items before it are used up.
-    pub fn list_all(
+    /// Every page of [`AdminOrganizationRoles::list`], each asked for only when the one before it is used up.
+    pub fn list_pages(
         self,
         query: &AdminOrganizationRolesListQuery,
-    ) -> Result<openai_runtime::paging::Items<Role>> {
+    ) -> Result<openai_runtime::paging::Pages<Role>> {
         let path = String::from("/organization/roles");
         let request = Request::new(Method::GET, path).query(query)?.admin();
-        Ok(openai_runtime::paging::items(
+        Ok(openai_runtime::paging::pages(
             self.client,
             request,
             openai_runtime::paging::Style::After {
                 param: "after".into(),
             },
         ))
+    }
+
+    /// Every item of [`AdminOrganizationRoles::list`], page after page: a page is asked for only when the items before it are used up.
+    pub fn list_all(
+        self,
+        query: &AdminOrganizationRolesListQuery,
+    ) -> Result<openai_runtime::paging::Items<Role>> {
+        self.list_pages(query)
+            .map(openai_runtime::paging::Pages::items)
     }
 
     /// List the roles.

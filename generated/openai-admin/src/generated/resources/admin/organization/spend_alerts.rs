@@ -55,18 +55,27 @@ impl AdminOrganizationSpendAlerts<'_> {
         self.client.execute_json(request).await
     }
 
+    /// Every page of [`AdminOrganizationSpendAlerts::list`], each asked for only when the one before it is used up.
+    pub fn list_pages(
+        self,
+        query: &AdminOrganizationSpendAlertsListQuery,
+    ) -> Result<openai_runtime::paging::Pages<OrganizationSpendAlert>> {
+        let path = String::from("/organization/spend_alerts");
+        let request = Request::new(Method::GET, path).query(query)?.admin();
+        Ok(openai_runtime::paging::pages(
+            self.client,
+            request,
+            openai_runtime::paging::Style::last_id("after", "last_id"),
+        ))
+    }
+
     /// Every item of [`AdminOrganizationSpendAlerts::list`], page after page: a page is asked for only when the items before it are used up.
     pub fn list_all(
         self,
         query: &AdminOrganizationSpendAlertsListQuery,
     ) -> Result<openai_runtime::paging::Items<OrganizationSpendAlert>> {
-        let path = String::from("/organization/spend_alerts");
-        let request = Request::new(Method::GET, path).query(query)?.admin();
-        Ok(openai_runtime::paging::items(
-            self.client,
-            request,
-            openai_runtime::paging::Style::last_id("after", "last_id"),
-        ))
+        self.list_pages(query)
+            .map(openai_runtime::paging::Pages::items)
     }
 
     /// List the spend alerts.

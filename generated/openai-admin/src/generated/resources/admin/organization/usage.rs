@@ -21,18 +21,27 @@ pub struct AdminOrganizationUsage<'c> {
 }
 
 impl AdminOrganizationUsage<'_> {
+    /// Every page of [`AdminOrganizationUsage::audio_speeches`], each asked for only when the one before it is used up.
+    pub fn audio_speeches_pages(
+        self,
+        query: &AdminOrganizationUsageAudioSpeechesQuery,
+    ) -> Result<openai_runtime::paging::Pages<UsageTimeBucket>> {
+        let path = String::from("/organization/usage/audio_speeches");
+        let request = Request::new(Method::GET, path).query(query)?.admin();
+        Ok(openai_runtime::paging::pages(
+            self.client,
+            request,
+            openai_runtime::paging::Style::next_token("page", "next_page"),
+        ))
+    }
+
     /// Every item of [`AdminOrganizationUsage::audio_speeches`], page after page: a page is asked for only when the items before it are used up.
     pub fn audio_speeches_all(
         self,
         query: &AdminOrganizationUsageAudioSpeechesQuery,
     ) -> Result<openai_runtime::paging::Items<UsageTimeBucket>> {
-        let path = String::from("/organization/usage/audio_speeches");
-        let request = Request::new(Method::GET, path).query(query)?.admin();
-        Ok(openai_runtime::paging::items(
-            self.client,
-            request,
-            openai_runtime::paging::Style::next_token("page", "next_page"),
-        ))
+        self.audio_speeches_pages(query)
+            .map(openai_runtime::paging::Pages::items)
     }
 
     /// Report text-to-speech usage over time.
@@ -55,18 +64,27 @@ impl AdminOrganizationUsage<'_> {
         self.client.execute_json(request).await
     }
 
+    /// Every page of [`AdminOrganizationUsage::audio_transcriptions`], each asked for only when the one before it is used up.
+    pub fn audio_transcriptions_pages(
+        self,
+        query: &AdminOrganizationUsageAudioTranscriptionsQuery,
+    ) -> Result<openai_runtime::paging::Pages<UsageTimeBucket>> {
+        let path = String::from("/organization/usage/audio_transcriptions");
+        let request = Request::new(Method::GET, path).query(query)?.admin();
+        Ok(openai_runtime::paging::pages(
+            self.client,
+            request,
+            openai_runtime::paging::Style::next_token("page", "next_page"),
+        ))
+    }
+
     /// Every item of [`AdminOrganizationUsage::audio_transcriptions`], page after page: a page is asked for only when the items before it are used up.
     pub fn audio_transcriptions_all(
         self,
         query: &AdminOrganizationUsageAudioTranscriptionsQuery,
     ) -> Result<openai_runtime::paging::Items<UsageTimeBucket>> {
-        let path = String::from("/organization/usage/audio_transcriptions");
-        let request = Request::new(Method::GET, path).query(query)?.admin();
-        Ok(openai_runtime::paging::items(
-            self.client,
-            request,
-            openai_runtime::paging::Style::next_token("page", "next_page"),
-        ))
+        self.audio_transcriptions_pages(query)
+            .map(openai_runtime::paging::Pages::items)
     }
 
     /// Report transcription usage over time.
@@ -89,18 +107,27 @@ impl AdminOrganizationUsage<'_> {
         self.client.execute_json(request).await
     }
 
+    /// Every page of [`AdminOrganizationUsage::code_interpreter_sessions`], each asked for only when the one before it is used up.
+    pub fn code_interpreter_sessions_pages(
+        self,
+        query: &AdminOrganizationUsageCodeInterpreterSessionsQuery,
+    ) -> Result<openai_runtime::paging::Pages<UsageTimeBucket>> {
+        let path = String::from("/organization/usage/code_interpreter_sessions");
+        let request = Request::new(Method::GET, path).query(query)?.admin();
+        Ok(openai_runtime::paging::pages(
+            self.client,
+            request,
+            openai_runtime::paging::Style::next_token("page", "next_page"),
+        ))
+    }
+
     /// Every item of [`AdminOrganizationUsage::code_interpreter_sessions`], page after page: a page is asked for only when the items before it are used up.
     pub fn code_interpreter_sessions_all(
         self,
         query: &AdminOrganizationUsageCodeInterpreterSessionsQuery,
     ) -> Result<openai_runtime::paging::Items<UsageTimeBucket>> {
-        let path = String::from("/organization/usage/code_interpreter_sessions");
-        let request = Request::new(Method::GET, path).query(query)?.admin();
-        Ok(openai_runtime::paging::items(
-            self.client,
-            request,
-            openai_runtime::paging::Style::next_token("page", "next_page"),
-        ))
+        self.code_interpreter_sessions_pages(query)
+            .map(openai_runtime::paging::Pages::items)
     }
 
     /// Report code interpreter sessions over time.
@@ -123,18 +150,27 @@ impl AdminOrganizationUsage<'_> {
         self.client.execute_json(request).await
     }
 
+    /// Every page of [`AdminOrganizationUsage::completions`], each asked for only when the one before it is used up.
+    pub fn completions_pages(
+        self,
+        query: &AdminOrganizationUsageCompletionsQuery,
+    ) -> Result<openai_runtime::paging::Pages<UsageTimeBucket>> {
+        let path = String::from("/organization/usage/completions");
+        let request = Request::new(Method::GET, path).query(query)?.admin();
+        Ok(openai_runtime::paging::pages(
+            self.client,
+            request,
+            openai_runtime::paging::Style::next_token("page", "next_page"),
+        ))
+    }
+
     /// Every item of [`AdminOrganizationUsage::completions`], page after page: a page is asked for only when the items before it are used up.
     pub fn completions_all(
         self,
         query: &AdminOrganizationUsageCompletionsQuery,
     ) -> Result<openai_runtime::paging::Items<UsageTimeBucket>> {
-        let path = String::from("/organization/usage/completions");
-        let request = Request::new(Method::GET, path).query(query)?.admin();
-        Ok(openai_runtime::paging::items(
-            self.client,
-            request,
-            openai_runtime::paging::Style::next_token("page", "next_page"),
-        ))
+        self.completions_pages(query)
+            .map(openai_runtime::paging::Pages::items)
     }
 
     /// Report completion token usage over time.
@@ -157,18 +193,27 @@ impl AdminOrganizationUsage<'_> {
         self.client.execute_json(request).await
     }
 
+    /// Every page of [`AdminOrganizationUsage::costs`], each asked for only when the one before it is used up.
+    pub fn costs_pages(
+        self,
+        query: &AdminOrganizationUsageCostsQuery,
+    ) -> Result<openai_runtime::paging::Pages<UsageTimeBucket>> {
+        let path = String::from("/organization/costs");
+        let request = Request::new(Method::GET, path).query(query)?.admin();
+        Ok(openai_runtime::paging::pages(
+            self.client,
+            request,
+            openai_runtime::paging::Style::next_token("page", "next_page"),
+        ))
+    }
+
     /// Every item of [`AdminOrganizationUsage::costs`], page after page: a page is asked for only when the items before it are used up.
     pub fn costs_all(
         self,
         query: &AdminOrganizationUsageCostsQuery,
     ) -> Result<openai_runtime::paging::Items<UsageTimeBucket>> {
-        let path = String::from("/organization/costs");
-        let request = Request::new(Method::GET, path).query(query)?.admin();
-        Ok(openai_runtime::paging::items(
-            self.client,
-            request,
-            openai_runtime::paging::Style::next_token("page", "next_page"),
-        ))
+        self.costs_pages(query)
+            .map(openai_runtime::paging::Pages::items)
     }
 
     /// Report what the organization spent, by day and optionally by project or line
@@ -189,18 +234,27 @@ impl AdminOrganizationUsage<'_> {
         self.client.execute_json(request).await
     }
 
+    /// Every page of [`AdminOrganizationUsage::embeddings`], each asked for only when the one before it is used up.
+    pub fn embeddings_pages(
+        self,
+        query: &AdminOrganizationUsageEmbeddingsQuery,
+    ) -> Result<openai_runtime::paging::Pages<UsageTimeBucket>> {
+        let path = String::from("/organization/usage/embeddings");
+        let request = Request::new(Method::GET, path).query(query)?.admin();
+        Ok(openai_runtime::paging::pages(
+            self.client,
+            request,
+            openai_runtime::paging::Style::next_token("page", "next_page"),
+        ))
+    }
+
     /// Every item of [`AdminOrganizationUsage::embeddings`], page after page: a page is asked for only when the items before it are used up.
     pub fn embeddings_all(
         self,
         query: &AdminOrganizationUsageEmbeddingsQuery,
     ) -> Result<openai_runtime::paging::Items<UsageTimeBucket>> {
-        let path = String::from("/organization/usage/embeddings");
-        let request = Request::new(Method::GET, path).query(query)?.admin();
-        Ok(openai_runtime::paging::items(
-            self.client,
-            request,
-            openai_runtime::paging::Style::next_token("page", "next_page"),
-        ))
+        self.embeddings_pages(query)
+            .map(openai_runtime::paging::Pages::items)
     }
 
     /// Report embedding usage over time.
@@ -223,18 +277,27 @@ impl AdminOrganizationUsage<'_> {
         self.client.execute_json(request).await
     }
 
+    /// Every page of [`AdminOrganizationUsage::file_search_calls`], each asked for only when the one before it is used up.
+    pub fn file_search_calls_pages(
+        self,
+        query: &AdminOrganizationUsageFileSearchCallsQuery,
+    ) -> Result<openai_runtime::paging::Pages<UsageTimeBucket>> {
+        let path = String::from("/organization/usage/file_search_calls");
+        let request = Request::new(Method::GET, path).query(query)?.admin();
+        Ok(openai_runtime::paging::pages(
+            self.client,
+            request,
+            openai_runtime::paging::Style::next_token("page", "next_page"),
+        ))
+    }
+
     /// Every item of [`AdminOrganizationUsage::file_search_calls`], page after page: a page is asked for only when the items before it are used up.
     pub fn file_search_calls_all(
         self,
         query: &AdminOrganizationUsageFileSearchCallsQuery,
     ) -> Result<openai_runtime::paging::Items<UsageTimeBucket>> {
-        let path = String::from("/organization/usage/file_search_calls");
-        let request = Request::new(Method::GET, path).query(query)?.admin();
-        Ok(openai_runtime::paging::items(
-            self.client,
-            request,
-            openai_runtime::paging::Style::next_token("page", "next_page"),
-        ))
+        self.file_search_calls_pages(query)
+            .map(openai_runtime::paging::Pages::items)
     }
 
     /// Report file search calls over time.
@@ -257,18 +320,27 @@ impl AdminOrganizationUsage<'_> {
         self.client.execute_json(request).await
     }
 
+    /// Every page of [`AdminOrganizationUsage::images`], each asked for only when the one before it is used up.
+    pub fn images_pages(
+        self,
+        query: &AdminOrganizationUsageImagesQuery,
+    ) -> Result<openai_runtime::paging::Pages<UsageTimeBucket>> {
+        let path = String::from("/organization/usage/images");
+        let request = Request::new(Method::GET, path).query(query)?.admin();
+        Ok(openai_runtime::paging::pages(
+            self.client,
+            request,
+            openai_runtime::paging::Style::next_token("page", "next_page"),
+        ))
+    }
+
     /// Every item of [`AdminOrganizationUsage::images`], page after page: a page is asked for only when the items before it are used up.
     pub fn images_all(
         self,
         query: &AdminOrganizationUsageImagesQuery,
     ) -> Result<openai_runtime::paging::Items<UsageTimeBucket>> {
-        let path = String::from("/organization/usage/images");
-        let request = Request::new(Method::GET, path).query(query)?.admin();
-        Ok(openai_runtime::paging::items(
-            self.client,
-            request,
-            openai_runtime::paging::Style::next_token("page", "next_page"),
-        ))
+        self.images_pages(query)
+            .map(openai_runtime::paging::Pages::items)
     }
 
     /// Report image generation usage over time.
@@ -288,18 +360,27 @@ impl AdminOrganizationUsage<'_> {
         self.client.execute_json(request).await
     }
 
+    /// Every page of [`AdminOrganizationUsage::moderations`], each asked for only when the one before it is used up.
+    pub fn moderations_pages(
+        self,
+        query: &AdminOrganizationUsageModerationsQuery,
+    ) -> Result<openai_runtime::paging::Pages<UsageTimeBucket>> {
+        let path = String::from("/organization/usage/moderations");
+        let request = Request::new(Method::GET, path).query(query)?.admin();
+        Ok(openai_runtime::paging::pages(
+            self.client,
+            request,
+            openai_runtime::paging::Style::next_token("page", "next_page"),
+        ))
+    }
+
     /// Every item of [`AdminOrganizationUsage::moderations`], page after page: a page is asked for only when the items before it are used up.
     pub fn moderations_all(
         self,
         query: &AdminOrganizationUsageModerationsQuery,
     ) -> Result<openai_runtime::paging::Items<UsageTimeBucket>> {
-        let path = String::from("/organization/usage/moderations");
-        let request = Request::new(Method::GET, path).query(query)?.admin();
-        Ok(openai_runtime::paging::items(
-            self.client,
-            request,
-            openai_runtime::paging::Style::next_token("page", "next_page"),
-        ))
+        self.moderations_pages(query)
+            .map(openai_runtime::paging::Pages::items)
     }
 
     /// Report moderation usage over time.
@@ -322,18 +403,27 @@ impl AdminOrganizationUsage<'_> {
         self.client.execute_json(request).await
     }
 
+    /// Every page of [`AdminOrganizationUsage::vector_stores`], each asked for only when the one before it is used up.
+    pub fn vector_stores_pages(
+        self,
+        query: &AdminOrganizationUsageVectorStoresQuery,
+    ) -> Result<openai_runtime::paging::Pages<UsageTimeBucket>> {
+        let path = String::from("/organization/usage/vector_stores");
+        let request = Request::new(Method::GET, path).query(query)?.admin();
+        Ok(openai_runtime::paging::pages(
+            self.client,
+            request,
+            openai_runtime::paging::Style::next_token("page", "next_page"),
+        ))
+    }
+
     /// Every item of [`AdminOrganizationUsage::vector_stores`], page after page: a page is asked for only when the items before it are used up.
     pub fn vector_stores_all(
         self,
         query: &AdminOrganizationUsageVectorStoresQuery,
     ) -> Result<openai_runtime::paging::Items<UsageTimeBucket>> {
-        let path = String::from("/organization/usage/vector_stores");
-        let request = Request::new(Method::GET, path).query(query)?.admin();
-        Ok(openai_runtime::paging::items(
-            self.client,
-            request,
-            openai_runtime::paging::Style::next_token("page", "next_page"),
-        ))
+        self.vector_stores_pages(query)
+            .map(openai_runtime::paging::Pages::items)
     }
 
     /// Report vector store storage over time.
@@ -356,18 +446,27 @@ impl AdminOrganizationUsage<'_> {
         self.client.execute_json(request).await
     }
 
+    /// Every page of [`AdminOrganizationUsage::web_search_calls`], each asked for only when the one before it is used up.
+    pub fn web_search_calls_pages(
+        self,
+        query: &AdminOrganizationUsageWebSearchCallsQuery,
+    ) -> Result<openai_runtime::paging::Pages<UsageTimeBucket>> {
+        let path = String::from("/organization/usage/web_search_calls");
+        let request = Request::new(Method::GET, path).query(query)?.admin();
+        Ok(openai_runtime::paging::pages(
+            self.client,
+            request,
+            openai_runtime::paging::Style::next_token("page", "next_page"),
+        ))
+    }
+
     /// Every item of [`AdminOrganizationUsage::web_search_calls`], page after page: a page is asked for only when the items before it are used up.
     pub fn web_search_calls_all(
         self,
         query: &AdminOrganizationUsageWebSearchCallsQuery,
     ) -> Result<openai_runtime::paging::Items<UsageTimeBucket>> {
-        let path = String::from("/organization/usage/web_search_calls");
-        let request = Request::new(Method::GET, path).query(query)?.admin();
-        Ok(openai_runtime::paging::items(
-            self.client,
-            request,
-            openai_runtime::paging::Style::next_token("page", "next_page"),
-        ))
+        self.web_search_calls_pages(query)
+            .map(openai_runtime::paging::Pages::items)
     }
 
     /// Report web search calls over time.

@@ -44,18 +44,27 @@ impl<'c> AdminOrganizationUsers<'c> {
         self.client.execute_json(request).await
     }
 
+    /// Every page of [`AdminOrganizationUsers::list`], each asked for only when the one before it is used up.
+    pub fn list_pages(
+        self,
+        query: &AdminOrganizationUsersListQuery,
+    ) -> Result<openai_runtime::paging::Pages<User>> {
+        let path = String::from("/organization/users");
+        let request = Request::new(Method::GET, path).query(query)?.admin();
+        Ok(openai_runtime::paging::pages(
+            self.client,
+            request,
+            openai_runtime::paging::Style::last_id("after", "last_id"),
+        ))
+    }
+
     /// Every item of [`AdminOrganizationUsers::list`], page after page: a page is asked for only when the items before it are used up.
     pub fn list_all(
         self,
         query: &AdminOrganizationUsersListQuery,
     ) -> Result<openai_runtime::paging::Items<User>> {
-        let path = String::from("/organization/users");
-        let request = Request::new(Method::GET, path).query(query)?.admin();
-        Ok(openai_runtime::paging::items(
-            self.client,
-            request,
-            openai_runtime::paging::Style::last_id("after", "last_id"),
-        ))
+        self.list_pages(query)
+            .map(openai_runtime::paging::Pages::items)
     }
 
     /// List the users.

@@ -34,18 +34,27 @@ impl BetaChatkitThreads<'_> {
         self.client.execute_json(request).await
     }
 
+    /// Every page of [`BetaChatkitThreads::list`], each asked for only when the one before it is used up.
+    pub fn list_pages(
+        self,
+        query: &BetaChatkitThreadsListQuery,
+    ) -> Result<openai_runtime::paging::Pages<ThreadResource>> {
+        let path = String::from("/chatkit/threads");
+        let request = Request::new(Method::GET, path).query(query)?;
+        Ok(openai_runtime::paging::pages(
+            self.client,
+            request,
+            openai_runtime::paging::Style::last_id("after", "last_id"),
+        ))
+    }
+
     /// Every item of [`BetaChatkitThreads::list`], page after page: a page is asked for only when the items before it are used up.
     pub fn list_all(
         self,
         query: &BetaChatkitThreadsListQuery,
     ) -> Result<openai_runtime::paging::Items<ThreadResource>> {
-        let path = String::from("/chatkit/threads");
-        let request = Request::new(Method::GET, path).query(query)?;
-        Ok(openai_runtime::paging::items(
-            self.client,
-            request,
-            openai_runtime::paging::Style::last_id("after", "last_id"),
-        ))
+        self.list_pages(query)
+            .map(openai_runtime::paging::Pages::items)
     }
 
     /// List the ChatKit threads.
@@ -65,22 +74,32 @@ impl BetaChatkitThreads<'_> {
         self.client.execute_json(request).await
     }
 
+    /// Every page of [`BetaChatkitThreads::list_items`], each asked for only when the one before it is used up.
+    pub fn list_items_pages(
+        self,
+        thread_id: &str,
+        query: &BetaChatkitThreadsListItemsQuery,
+    ) -> Result<openai_runtime::paging::Pages<ThreadItem>> {
+        let path = format!(
+            "/chatkit/threads/{}/items",
+            encode_path("thread_id", thread_id)?
+        );
+        let request = Request::new(Method::GET, path).query(query)?;
+        Ok(openai_runtime::paging::pages(
+            self.client,
+            request,
+            openai_runtime::paging::Style::last_id("after", "last_id"),
+        ))
+    }
+
     /// Every item of [`BetaChatkitThreads::list_items`], page after page: a page is asked for only when the items before it are used up.
     pub fn list_items_all(
         self,
         thread_id: &str,
         query: &BetaChatkitThreadsListItemsQuery,
     ) -> Result<openai_runtime::paging::Items<ThreadItem>> {
-        let path = format!(
-            "/chatkit/threads/{}/items",
-            encode_path("thread_id", thread_id)?
-        );
-        let request = Request::new(Method::GET, path).query(query)?;
-        Ok(openai_runtime::paging::items(
-            self.client,
-            request,
-            openai_runtime::paging::Style::last_id("after", "last_id"),
-        ))
+        self.list_items_pages(thread_id, query)
+            .map(openai_runtime::paging::Pages::items)
     }
 
     /// List what was said in a ChatKit thread.

@@ -18,13 +18,13 @@ pub struct BetaResponsesInputItems<'c> {
 }
 
 impl BetaResponsesInputItems<'_> {
-    /// Every item of [`BetaResponsesInputItems::list`], page after page: a page is asked for only when the items before it are used up.
-    pub fn list_all(
+    /// Every page of [`BetaResponsesInputItems::list`], each asked for only when the one before it is used up.
+    pub fn list_pages(
         self,
         response_id: &str,
         query: &BetaResponsesInputItemsListQuery,
         headers: &BetaResponsesInputItemsListHeaders,
-    ) -> Result<openai_runtime::paging::Items<BetaItemResource>> {
+    ) -> Result<openai_runtime::paging::Pages<BetaItemResource>> {
         let path = format!(
             "/responses/{}/input_items",
             encode_path("response_id", response_id)?
@@ -35,11 +35,22 @@ impl BetaResponsesInputItems<'_> {
         for (name, value) in headers.to_pairs() {
             request = request.header(name, &value)?;
         }
-        Ok(openai_runtime::paging::items(
+        Ok(openai_runtime::paging::pages(
             self.client,
             request,
             openai_runtime::paging::Style::last_id("after", "last_id"),
         ))
+    }
+
+    /// Every item of [`BetaResponsesInputItems::list`], page after page: a page is asked for only when the items before it are used up.
+    pub fn list_all(
+        self,
+        response_id: &str,
+        query: &BetaResponsesInputItemsListQuery,
+        headers: &BetaResponsesInputItemsListHeaders,
+    ) -> Result<openai_runtime::paging::Items<BetaItemResource>> {
+        self.list_pages(response_id, query, headers)
+            .map(openai_runtime::paging::Pages::items)
     }
 
     /// List the input items a beta response was given.

@@ -75,19 +75,29 @@ impl<'c> BetaThreadsRuns<'c> {
         self.client.execute_json(request).await
     }
 
+    /// Every page of [`BetaThreadsRuns::list`], each asked for only when the one before it is used up.
+    pub fn list_pages(
+        self,
+        thread_id: &str,
+        query: &BetaThreadsRunsListQuery,
+    ) -> Result<openai_runtime::paging::Pages<RunObject>> {
+        let path = format!("/threads/{}/runs", encode_path("thread_id", thread_id)?);
+        let request = Request::new(Method::GET, path).query(query)?;
+        Ok(openai_runtime::paging::pages(
+            self.client,
+            request,
+            openai_runtime::paging::Style::last_id("after", "last_id"),
+        ))
+    }
+
     /// Every item of [`BetaThreadsRuns::list`], page after page: a page is asked for only when the items before it are used up.
     pub fn list_all(
         self,
         thread_id: &str,
         query: &BetaThreadsRunsListQuery,
     ) -> Result<openai_runtime::paging::Items<RunObject>> {
-        let path = format!("/threads/{}/runs", encode_path("thread_id", thread_id)?);
-        let request = Request::new(Method::GET, path).query(query)?;
-        Ok(openai_runtime::paging::items(
-            self.client,
-            request,
-            openai_runtime::paging::Style::last_id("after", "last_id"),
-        ))
+        self.list_pages(thread_id, query)
+            .map(openai_runtime::paging::Pages::items)
     }
 
     /// List the runs of a thread.

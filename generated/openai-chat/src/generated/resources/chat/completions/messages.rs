@@ -17,22 +17,32 @@ pub struct ChatCompletionsMessages<'c> {
 }
 
 impl ChatCompletionsMessages<'_> {
+    /// Every page of [`ChatCompletionsMessages::list`], each asked for only when the one before it is used up.
+    pub fn list_pages(
+        self,
+        completion_id: &str,
+        query: &ChatCompletionsMessagesListQuery,
+    ) -> Result<openai_runtime::paging::Pages<ChatCompletionMessageListDataItem>> {
+        let path = format!(
+            "/chat/completions/{}/messages",
+            encode_path("completion_id", completion_id)?
+        );
+        let request = Request::new(Method::GET, path).query(query)?;
+        Ok(openai_runtime::paging::pages(
+            self.client,
+            request,
+            openai_runtime::paging::Style::last_id("after", "last_id"),
+        ))
+    }
+
     /// Every item of [`ChatCompletionsMessages::list`], page after page: a page is asked for only when the items before it are used up.
     pub fn list_all(
         self,
         completion_id: &str,
         query: &ChatCompletionsMessagesListQuery,
     ) -> Result<openai_runtime::paging::Items<ChatCompletionMessageListDataItem>> {
-        let path = format!(
-            "/chat/completions/{}/messages",
-            encode_path("completion_id", completion_id)?
-        );
-        let request = Request::new(Method::GET, path).query(query)?;
-        Ok(openai_runtime::paging::items(
-            self.client,
-            request,
-            openai_runtime::paging::Style::last_id("after", "last_id"),
-        ))
+        self.list_pages(completion_id, query)
+            .map(openai_runtime::paging::Pages::items)
     }
 
     /// List the messages of a stored chat completion.

@@ -16,6 +16,26 @@ pub struct EvalsRunsOutputItems<'c> {
 }
 
 impl EvalsRunsOutputItems<'_> {
+    /// Every page of [`EvalsRunsOutputItems::list`], each asked for only when the one before it is used up.
+    pub fn list_pages(
+        self,
+        eval_id: &str,
+        run_id: &str,
+        query: &EvalsRunsOutputItemsListQuery,
+    ) -> Result<openai_runtime::paging::Pages<EvalRunOutputItem>> {
+        let path = format!(
+            "/evals/{}/runs/{}/output_items",
+            encode_path("eval_id", eval_id)?,
+            encode_path("run_id", run_id)?
+        );
+        let request = Request::new(Method::GET, path).query(query)?;
+        Ok(openai_runtime::paging::pages(
+            self.client,
+            request,
+            openai_runtime::paging::Style::last_id("after", "last_id"),
+        ))
+    }
+
     /// Every item of [`EvalsRunsOutputItems::list`], page after page: a page is asked for only when the items before it are used up.
     pub fn list_all(
         self,
@@ -23,17 +43,8 @@ impl EvalsRunsOutputItems<'_> {
         run_id: &str,
         query: &EvalsRunsOutputItemsListQuery,
     ) -> Result<openai_runtime::paging::Items<EvalRunOutputItem>> {
-        let path = format!(
-            "/evals/{}/runs/{}/output_items",
-            encode_path("eval_id", eval_id)?,
-            encode_path("run_id", run_id)?
-        );
-        let request = Request::new(Method::GET, path).query(query)?;
-        Ok(openai_runtime::paging::items(
-            self.client,
-            request,
-            openai_runtime::paging::Style::last_id("after", "last_id"),
-        ))
+        self.list_pages(eval_id, run_id, query)
+            .map(openai_runtime::paging::Pages::items)
     }
 
     /// List the graded results of an eval run.

@@ -70,22 +70,32 @@ impl FineTuningCheckpointsPermissions<'_> {
         self.client.execute_json(request).await
     }
 
+    /// Every page of [`FineTuningCheckpointsPermissions::list`], each asked for only when the one before it is used up.
+    pub fn list_pages(
+        self,
+        fine_tuned_model_checkpoint: &str,
+        query: &FineTuningCheckpointsPermissionsListQuery,
+    ) -> Result<openai_runtime::paging::Pages<FineTuningCheckpointPermission>> {
+        let path = format!(
+            "/fine_tuning/checkpoints/{}/permissions",
+            encode_path("fine_tuned_model_checkpoint", fine_tuned_model_checkpoint)?
+        );
+        let request = Request::new(Method::GET, path).query(query)?;
+        Ok(openai_runtime::paging::pages(
+            self.client,
+            request,
+            openai_runtime::paging::Style::last_id("after", "last_id"),
+        ))
+    }
+
     /// Every item of [`FineTuningCheckpointsPermissions::list`], page after page: a page is asked for only when the items before it are used up.
     pub fn list_all(
         self,
         fine_tuned_model_checkpoint: &str,
         query: &FineTuningCheckpointsPermissionsListQuery,
     ) -> Result<openai_runtime::paging::Items<FineTuningCheckpointPermission>> {
-        let path = format!(
-            "/fine_tuning/checkpoints/{}/permissions",
-            encode_path("fine_tuned_model_checkpoint", fine_tuned_model_checkpoint)?
-        );
-        let request = Request::new(Method::GET, path).query(query)?;
-        Ok(openai_runtime::paging::items(
-            self.client,
-            request,
-            openai_runtime::paging::Style::last_id("after", "last_id"),
-        ))
+        self.list_pages(fine_tuned_model_checkpoint, query)
+            .map(openai_runtime::paging::Pages::items)
     }
 
     /// List the projects allowed to use a fine-tuned checkpoint.

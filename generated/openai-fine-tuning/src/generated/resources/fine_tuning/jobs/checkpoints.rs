@@ -18,22 +18,32 @@ pub struct FineTuningJobsCheckpoints<'c> {
 }
 
 impl FineTuningJobsCheckpoints<'_> {
+    /// Every page of [`FineTuningJobsCheckpoints::list`], each asked for only when the one before it is used up.
+    pub fn list_pages(
+        self,
+        fine_tuning_job_id: &str,
+        query: &FineTuningJobsCheckpointsListQuery,
+    ) -> Result<openai_runtime::paging::Pages<FineTuningJobCheckpoint>> {
+        let path = format!(
+            "/fine_tuning/jobs/{}/checkpoints",
+            encode_path("fine_tuning_job_id", fine_tuning_job_id)?
+        );
+        let request = Request::new(Method::GET, path).query(query)?;
+        Ok(openai_runtime::paging::pages(
+            self.client,
+            request,
+            openai_runtime::paging::Style::last_id("after", "last_id"),
+        ))
+    }
+
     /// Every item of [`FineTuningJobsCheckpoints::list`], page after page: a page is asked for only when the items before it are used up.
     pub fn list_all(
         self,
         fine_tuning_job_id: &str,
         query: &FineTuningJobsCheckpointsListQuery,
     ) -> Result<openai_runtime::paging::Items<FineTuningJobCheckpoint>> {
-        let path = format!(
-            "/fine_tuning/jobs/{}/checkpoints",
-            encode_path("fine_tuning_job_id", fine_tuning_job_id)?
-        );
-        let request = Request::new(Method::GET, path).query(query)?;
-        Ok(openai_runtime::paging::items(
-            self.client,
-            request,
-            openai_runtime::paging::Style::last_id("after", "last_id"),
-        ))
+        self.list_pages(fine_tuning_job_id, query)
+            .map(openai_runtime::paging::Pages::items)
     }
 
     /// List the checkpoints a fine-tuning job saved.

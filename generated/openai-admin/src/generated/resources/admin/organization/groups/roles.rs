@@ -69,24 +69,34 @@ impl AdminOrganizationGroupsRoles<'_> {
         self.client.execute_json(request).await
     }
 
-    /// Every item of [`AdminOrganizationGroupsRoles::list`], page after page: a page is asked for only when the items before it are used up.
-    pub fn list_all(
+    /// Every page of [`AdminOrganizationGroupsRoles::list`], each asked for only when the one before it is used up.
+    pub fn list_pages(
         self,
         group_id: &str,
         query: &AdminOrganizationGroupsRolesListQuery,
-    ) -> Result<openai_runtime::paging::Items<AssignedRoleDetails>> {
+    ) -> Result<openai_runtime::paging::Pages<AssignedRoleDetails>> {
         let path = format!(
             "/organization/groups/{}/roles",
             encode_path("group_id", group_id)?
         );
         let request = Request::new(Method::GET, path).query(query)?.admin();
-        Ok(openai_runtime::paging::items(
+        Ok(openai_runtime::paging::pages(
             self.client,
             request,
             openai_runtime::paging::Style::After {
                 param: "after".into(),
             },
         ))
+    }
+
+    /// Every item of [`AdminOrganizationGroupsRoles::list`], page after page: a page is asked for only when the items before it are used up.
+    pub fn list_all(
+        self,
+        group_id: &str,
+        query: &AdminOrganizationGroupsRolesListQuery,
+    ) -> Result<openai_runtime::paging::Items<AssignedRoleDetails>> {
+        self.list_pages(group_id, query)
+            .map(openai_runtime::paging::Pages::items)
     }
 
     /// List the roles of a group.

@@ -65,24 +65,34 @@ impl AdminOrganizationGroupsUsers<'_> {
         self.client.execute_json(request).await
     }
 
-    /// Every item of [`AdminOrganizationGroupsUsers::list`], page after page: a page is asked for only when the items before it are used up.
-    pub fn list_all(
+    /// Every page of [`AdminOrganizationGroupsUsers::list`], each asked for only when the one before it is used up.
+    pub fn list_pages(
         self,
         group_id: &str,
         query: &AdminOrganizationGroupsUsersListQuery,
-    ) -> Result<openai_runtime::paging::Items<GroupUser>> {
+    ) -> Result<openai_runtime::paging::Pages<GroupUser>> {
         let path = format!(
             "/organization/groups/{}/users",
             encode_path("group_id", group_id)?
         );
         let request = Request::new(Method::GET, path).query(query)?.admin();
-        Ok(openai_runtime::paging::items(
+        Ok(openai_runtime::paging::pages(
             self.client,
             request,
             openai_runtime::paging::Style::After {
                 param: "after".into(),
             },
         ))
+    }
+
+    /// Every item of [`AdminOrganizationGroupsUsers::list`], page after page: a page is asked for only when the items before it are used up.
+    pub fn list_all(
+        self,
+        group_id: &str,
+        query: &AdminOrganizationGroupsUsersListQuery,
+    ) -> Result<openai_runtime::paging::Items<GroupUser>> {
+        self.list_pages(group_id, query)
+            .map(openai_runtime::paging::Pages::items)
     }
 
     /// List the members of a group.

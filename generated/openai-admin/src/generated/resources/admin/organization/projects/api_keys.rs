@@ -44,22 +44,32 @@ impl AdminOrganizationProjectsApiKeys<'_> {
         self.client.execute_json(request).await
     }
 
+    /// Every page of [`AdminOrganizationProjectsApiKeys::list`], each asked for only when the one before it is used up.
+    pub fn list_pages(
+        self,
+        project_id: &str,
+        query: &AdminOrganizationProjectsApiKeysListQuery,
+    ) -> Result<openai_runtime::paging::Pages<ProjectApiKey>> {
+        let path = format!(
+            "/organization/projects/{}/api_keys",
+            encode_path("project_id", project_id)?
+        );
+        let request = Request::new(Method::GET, path).query(query)?.admin();
+        Ok(openai_runtime::paging::pages(
+            self.client,
+            request,
+            openai_runtime::paging::Style::last_id("after", "last_id"),
+        ))
+    }
+
     /// Every item of [`AdminOrganizationProjectsApiKeys::list`], page after page: a page is asked for only when the items before it are used up.
     pub fn list_all(
         self,
         project_id: &str,
         query: &AdminOrganizationProjectsApiKeysListQuery,
     ) -> Result<openai_runtime::paging::Items<ProjectApiKey>> {
-        let path = format!(
-            "/organization/projects/{}/api_keys",
-            encode_path("project_id", project_id)?
-        );
-        let request = Request::new(Method::GET, path).query(query)?.admin();
-        Ok(openai_runtime::paging::items(
-            self.client,
-            request,
-            openai_runtime::paging::Style::last_id("after", "last_id"),
-        ))
+        self.list_pages(project_id, query)
+            .map(openai_runtime::paging::Pages::items)
     }
 
     /// List the API keys of a project.

@@ -79,24 +79,34 @@ impl<'c> AdminOrganizationProjectsGroups<'c> {
         self.client.execute_json(request).await
     }
 
-    /// Every item of [`AdminOrganizationProjectsGroups::list`], page after page: a page is asked for only when the items before it are used up.
-    pub fn list_all(
+    /// Every page of [`AdminOrganizationProjectsGroups::list`], each asked for only when the one before it is used up.
+    pub fn list_pages(
         self,
         project_id: &str,
         query: &AdminOrganizationProjectsGroupsListQuery,
-    ) -> Result<openai_runtime::paging::Items<ProjectGroup>> {
+    ) -> Result<openai_runtime::paging::Pages<ProjectGroup>> {
         let path = format!(
             "/organization/projects/{}/groups",
             encode_path("project_id", project_id)?
         );
         let request = Request::new(Method::GET, path).query(query)?.admin();
-        Ok(openai_runtime::paging::items(
+        Ok(openai_runtime::paging::pages(
             self.client,
             request,
             openai_runtime::paging::Style::After {
                 param: "after".into(),
             },
         ))
+    }
+
+    /// Every item of [`AdminOrganizationProjectsGroups::list`], page after page: a page is asked for only when the items before it are used up.
+    pub fn list_all(
+        self,
+        project_id: &str,
+        query: &AdminOrganizationProjectsGroupsListQuery,
+    ) -> Result<openai_runtime::paging::Items<ProjectGroup>> {
+        self.list_pages(project_id, query)
+            .map(openai_runtime::paging::Pages::items)
     }
 
     /// List the groups of a project.

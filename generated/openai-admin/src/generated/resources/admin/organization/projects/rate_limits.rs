@@ -18,22 +18,32 @@ pub struct AdminOrganizationProjectsRateLimits<'c> {
 }
 
 impl AdminOrganizationProjectsRateLimits<'_> {
+    /// Every page of [`AdminOrganizationProjectsRateLimits::list_rate_limits`], each asked for only when the one before it is used up.
+    pub fn list_rate_limits_pages(
+        self,
+        project_id: &str,
+        query: &AdminOrganizationProjectsRateLimitsListRateLimitsQuery,
+    ) -> Result<openai_runtime::paging::Pages<ProjectRateLimit>> {
+        let path = format!(
+            "/organization/projects/{}/rate_limits",
+            encode_path("project_id", project_id)?
+        );
+        let request = Request::new(Method::GET, path).query(query)?.admin();
+        Ok(openai_runtime::paging::pages(
+            self.client,
+            request,
+            openai_runtime::paging::Style::last_id("after", "last_id"),
+        ))
+    }
+
     /// Every item of [`AdminOrganizationProjectsRateLimits::list_rate_limits`], page after page: a page is asked for only when the items before it are used up.
     pub fn list_rate_limits_all(
         self,
         project_id: &str,
         query: &AdminOrganizationProjectsRateLimitsListRateLimitsQuery,
     ) -> Result<openai_runtime::paging::Items<ProjectRateLimit>> {
-        let path = format!(
-            "/organization/projects/{}/rate_limits",
-            encode_path("project_id", project_id)?
-        );
-        let request = Request::new(Method::GET, path).query(query)?.admin();
-        Ok(openai_runtime::paging::items(
-            self.client,
-            request,
-            openai_runtime::paging::Style::last_id("after", "last_id"),
-        ))
+        self.list_rate_limits_pages(project_id, query)
+            .map(openai_runtime::paging::Pages::items)
     }
 
     /// List a project's rate limit for each model.

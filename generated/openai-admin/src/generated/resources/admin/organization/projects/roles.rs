@@ -62,21 +62,31 @@ impl AdminOrganizationProjectsRoles<'_> {
         self.client.execute_json(request).await
     }
 
-    /// Every item of [`AdminOrganizationProjectsRoles::list`], page after page: a page is asked for only when the items before it are used up.
-    pub fn list_all(
+    /// Every page of [`AdminOrganizationProjectsRoles::list`], each asked for only when the one before it is used up.
+    pub fn list_pages(
         self,
         project_id: &str,
         query: &AdminOrganizationProjectsRolesListQuery,
-    ) -> Result<openai_runtime::paging::Items<Role>> {
+    ) -> Result<openai_runtime::paging::Pages<Role>> {
         let path = format!("/projects/{}/roles", encode_path("project_id", project_id)?);
         let request = Request::new(Method::GET, path).query(query)?.admin();
-        Ok(openai_runtime::paging::items(
+        Ok(openai_runtime::paging::pages(
             self.client,
             request,
             openai_runtime::paging::Style::After {
                 param: "after".into(),
             },
         ))
+    }
+
+    /// Every item of [`AdminOrganizationProjectsRoles::list`], page after page: a page is asked for only when the items before it are used up.
+    pub fn list_all(
+        self,
+        project_id: &str,
+        query: &AdminOrganizationProjectsRolesListQuery,
+    ) -> Result<openai_runtime::paging::Items<Role>> {
+        self.list_pages(project_id, query)
+            .map(openai_runtime::paging::Pages::items)
     }
 
     /// List the roles of a project.

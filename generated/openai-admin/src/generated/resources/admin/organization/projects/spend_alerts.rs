@@ -69,22 +69,32 @@ impl AdminOrganizationProjectsSpendAlerts<'_> {
         self.client.execute_json(request).await
     }
 
+    /// Every page of [`AdminOrganizationProjectsSpendAlerts::list`], each asked for only when the one before it is used up.
+    pub fn list_pages(
+        self,
+        project_id: &str,
+        query: &AdminOrganizationProjectsSpendAlertsListQuery,
+    ) -> Result<openai_runtime::paging::Pages<ProjectSpendAlert>> {
+        let path = format!(
+            "/organization/projects/{}/spend_alerts",
+            encode_path("project_id", project_id)?
+        );
+        let request = Request::new(Method::GET, path).query(query)?.admin();
+        Ok(openai_runtime::paging::pages(
+            self.client,
+            request,
+            openai_runtime::paging::Style::last_id("after", "last_id"),
+        ))
+    }
+
     /// Every item of [`AdminOrganizationProjectsSpendAlerts::list`], page after page: a page is asked for only when the items before it are used up.
     pub fn list_all(
         self,
         project_id: &str,
         query: &AdminOrganizationProjectsSpendAlertsListQuery,
     ) -> Result<openai_runtime::paging::Items<ProjectSpendAlert>> {
-        let path = format!(
-            "/organization/projects/{}/spend_alerts",
-            encode_path("project_id", project_id)?
-        );
-        let request = Request::new(Method::GET, path).query(query)?.admin();
-        Ok(openai_runtime::paging::items(
-            self.client,
-            request,
-            openai_runtime::paging::Style::last_id("after", "last_id"),
-        ))
+        self.list_pages(project_id, query)
+            .map(openai_runtime::paging::Pages::items)
     }
 
     /// List the spend alerts of a project.

@@ -79,22 +79,32 @@ impl<'c> AdminOrganizationProjectsUsers<'c> {
         self.client.execute_json(request).await
     }
 
+    /// Every page of [`AdminOrganizationProjectsUsers::list`], each asked for only when the one before it is used up.
+    pub fn list_pages(
+        self,
+        project_id: &str,
+        query: &AdminOrganizationProjectsUsersListQuery,
+    ) -> Result<openai_runtime::paging::Pages<ProjectUser>> {
+        let path = format!(
+            "/organization/projects/{}/users",
+            encode_path("project_id", project_id)?
+        );
+        let request = Request::new(Method::GET, path).query(query)?.admin();
+        Ok(openai_runtime::paging::pages(
+            self.client,
+            request,
+            openai_runtime::paging::Style::last_id("after", "last_id"),
+        ))
+    }
+
     /// Every item of [`AdminOrganizationProjectsUsers::list`], page after page: a page is asked for only when the items before it are used up.
     pub fn list_all(
         self,
         project_id: &str,
         query: &AdminOrganizationProjectsUsersListQuery,
     ) -> Result<openai_runtime::paging::Items<ProjectUser>> {
-        let path = format!(
-            "/organization/projects/{}/users",
-            encode_path("project_id", project_id)?
-        );
-        let request = Request::new(Method::GET, path).query(query)?.admin();
-        Ok(openai_runtime::paging::items(
-            self.client,
-            request,
-            openai_runtime::paging::Style::last_id("after", "last_id"),
-        ))
+        self.list_pages(project_id, query)
+            .map(openai_runtime::paging::Pages::items)
     }
 
     /// List the users of a project.

@@ -69,24 +69,34 @@ impl AdminOrganizationUsersRoles<'_> {
         self.client.execute_json(request).await
     }
 
-    /// Every item of [`AdminOrganizationUsersRoles::list`], page after page: a page is asked for only when the items before it are used up.
-    pub fn list_all(
+    /// Every page of [`AdminOrganizationUsersRoles::list`], each asked for only when the one before it is used up.
+    pub fn list_pages(
         self,
         user_id: &str,
         query: &AdminOrganizationUsersRolesListQuery,
-    ) -> Result<openai_runtime::paging::Items<AssignedRoleDetails>> {
+    ) -> Result<openai_runtime::paging::Pages<AssignedRoleDetails>> {
         let path = format!(
             "/organization/users/{}/roles",
             encode_path("user_id", user_id)?
         );
         let request = Request::new(Method::GET, path).query(query)?.admin();
-        Ok(openai_runtime::paging::items(
+        Ok(openai_runtime::paging::pages(
             self.client,
             request,
             openai_runtime::paging::Style::After {
                 param: "after".into(),
             },
         ))
+    }
+
+    /// Every item of [`AdminOrganizationUsersRoles::list`], page after page: a page is asked for only when the items before it are used up.
+    pub fn list_all(
+        self,
+        user_id: &str,
+        query: &AdminOrganizationUsersRolesListQuery,
+    ) -> Result<openai_runtime::paging::Items<AssignedRoleDetails>> {
+        self.list_pages(user_id, query)
+            .map(openai_runtime::paging::Pages::items)
     }
 
     /// List the roles of a user.

@@ -17,6 +17,26 @@ pub struct BetaThreadsRunsSteps<'c> {
 }
 
 impl BetaThreadsRunsSteps<'_> {
+    /// Every page of [`BetaThreadsRunsSteps::list`], each asked for only when the one before it is used up.
+    pub fn list_pages(
+        self,
+        thread_id: &str,
+        run_id: &str,
+        query: &BetaThreadsRunsStepsListQuery,
+    ) -> Result<openai_runtime::paging::Pages<RunStepObject>> {
+        let path = format!(
+            "/threads/{}/runs/{}/steps",
+            encode_path("thread_id", thread_id)?,
+            encode_path("run_id", run_id)?
+        );
+        let request = Request::new(Method::GET, path).query(query)?;
+        Ok(openai_runtime::paging::pages(
+            self.client,
+            request,
+            openai_runtime::paging::Style::last_id("after", "last_id"),
+        ))
+    }
+
     /// Every item of [`BetaThreadsRunsSteps::list`], page after page: a page is asked for only when the items before it are used up.
     pub fn list_all(
         self,
@@ -24,17 +44,8 @@ impl BetaThreadsRunsSteps<'_> {
         run_id: &str,
         query: &BetaThreadsRunsStepsListQuery,
     ) -> Result<openai_runtime::paging::Items<RunStepObject>> {
-        let path = format!(
-            "/threads/{}/runs/{}/steps",
-            encode_path("thread_id", thread_id)?,
-            encode_path("run_id", run_id)?
-        );
-        let request = Request::new(Method::GET, path).query(query)?;
-        Ok(openai_runtime::paging::items(
-            self.client,
-            request,
-            openai_runtime::paging::Style::last_id("after", "last_id"),
-        ))
+        self.list_pages(thread_id, run_id, query)
+            .map(openai_runtime::paging::Pages::items)
     }
 
     /// List the steps of a run.

@@ -76,6 +76,28 @@ impl AdminOrganizationProjectsUsersRoles<'_> {
         self.client.execute_json(request).await
     }
 
+    /// Every page of [`AdminOrganizationProjectsUsersRoles::list`], each asked for only when the one before it is used up.
+    pub fn list_pages(
+        self,
+        project_id: &str,
+        user_id: &str,
+        query: &AdminOrganizationProjectsUsersRolesListQuery,
+    ) -> Result<openai_runtime::paging::Pages<AssignedRoleDetails>> {
+        let path = format!(
+            "/projects/{}/users/{}/roles",
+            encode_path("project_id", project_id)?,
+            encode_path("user_id", user_id)?
+        );
+        let request = Request::new(Method::GET, path).query(query)?.admin();
+        Ok(openai_runtime::paging::pages(
+            self.client,
+            request,
+            openai_runtime::paging::Style::After {
+                param: "after".into(),
+            },
+        ))
+    }
+
     /// Every item of [`AdminOrganizationProjectsUsersRoles::list`], page after page: a page is asked for only when the items before it are used up.
     pub fn list_all(
         self,
@@ -83,19 +105,8 @@ impl AdminOrganizationProjectsUsersRoles<'_> {
         user_id: &str,
         query: &AdminOrganizationProjectsUsersRolesListQuery,
     ) -> Result<openai_runtime::paging::Items<AssignedRoleDetails>> {
-        let path = format!(
-            "/projects/{}/users/{}/roles",
-            encode_path("project_id", project_id)?,
-            encode_path("user_id", user_id)?
-        );
-        let request = Request::new(Method::GET, path).query(query)?.admin();
-        Ok(openai_runtime::paging::items(
-            self.client,
-            request,
-            openai_runtime::paging::Style::After {
-                param: "after".into(),
-            },
-        ))
+        self.list_pages(project_id, user_id, query)
+            .map(openai_runtime::paging::Pages::items)
     }
 
     /// List the project roles of a user.
