@@ -91,6 +91,7 @@ impl Planner<'_> {
                 positional: true,
                 target: FlagTarget::Param(ParamKind::Path),
                 key: param.api_name.clone(),
+                facts: param.facts.clone(),
             });
         }
         for param in op.params_of(ParamKind::Query) {
@@ -174,6 +175,7 @@ impl Planner<'_> {
             positional: false,
             target,
             key: api.clone(),
+            facts: field.facts.clone(),
         };
         match self.shape(&field.ty) {
             // Sent anyway, so never missing; the flag is there for the
@@ -247,6 +249,7 @@ impl Planner<'_> {
             positional: false,
             target: FlagTarget::ObjectField,
             key: sub.api_name.clone(),
+            facts: sub.facts.clone(),
         })
     }
 

@@ -173,7 +173,7 @@ fn model_struct(def: &StructDef) -> TokenStream {
     };
     let serde = def.kind != StructKind::Multipart;
     let fields = def.fields.iter().map(|field| {
-        let doc = doc_attrs(field.doc.as_deref());
+        let doc = doc_attrs(Some(&field.doc_text()));
         let name = ident(&field.name);
         let rename = (field.name != field.api_name).then(|| {
             let api = &field.api_name;

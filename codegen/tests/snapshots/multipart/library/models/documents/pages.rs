@@ -9,11 +9,15 @@ use super::super::Expiry;
 pub struct DocumentsPagesCreateParams {
     /// The page's bytes.
     pub data: openai_runtime::FilePart,
+    /// A file.
     pub thumbnail: Option<openai_runtime::FilePart>,
+    /// See [`DocumentsPagesCreateParamsKind`].
     pub kind: Option<DocumentsPagesCreateParamsKind>,
     /// Page number.
     pub number: i64,
+    /// A string.
     pub label: Option<String>,
+    /// See [`DocumentsPagesCreateParamsObject`].
     pub object: DocumentsPagesCreateParamsObject,
     /// Sent as tags[] parts.
     pub tags: Option<Vec<String>>,
