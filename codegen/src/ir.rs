@@ -330,6 +330,151 @@ pub struct Parameter {
     pub doc: Option<String>,
     /// The spec's example value, as text.
     pub example: Option<String>,
+    /// What the spec says its value must be, beside its type.
+    pub facts: Facts,
+}
+
+/// What the spec says a field's or parameter's value must be, beside its
+/// type: bounds, lengths, a pattern, a format, an example. The generated
+/// code does not enforce them (the server does); the conformance run
+/// builds values from them that the spec allows.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Facts {
+    /// The lower bound, and whether it is exclusive.
+    pub minimum: Option<(f64, bool)>,
+    /// The upper bound, and whether it is exclusive.
+    pub maximum: Option<(f64, bool)>,
+    pub min_length: Option<u64>,
+    pub max_length: Option<u64>,
+    pub min_items: Option<u64>,
+    pub max_items: Option<u64>,
+    pub pattern: Option<String>,
+    /// `format`, e.g. `uri`, `binary`, `unixtime`.
+    pub format: Option<String>,
+    /// The spec's `example` (else the first of `examples`), as JSON.
+    pub example: Option<serde_json::Value>,
+    /// The spec's `default`, as JSON.
+    pub default: Option<serde_json::Value>,
+}
+
+impl Facts {
+    /// What the facts say, in words, for docs and help: the range, lengths,
+    /// item counts, format, pattern and default. Empty when the spec gives
+    /// none of these. The example is left to the conformance cases.
+    pub fn phrases(&self) -> Vec<String> {
+        let mut phrases = Vec::new();
+        // A bound at the edge of a 64-bit integer says nothing an `i64` does not.
+        let tells = |bound: &Option<(f64, bool)>| bound.filter(|(value, _)| value.abs() < 1e15);
+        let bound = |(value, exclusive): (f64, bool), inclusive: &str, strict: &str| {
+            format!(
+                "{} {}",
+                if exclusive { strict } else { inclusive },
+                number(value)
+            )
+        };
+        match (tells(&self.minimum), tells(&self.maximum)) {
+            (Some((low, false)), Some((high, false))) => {
+                phrases.push(format!("from {} to {}", number(low), number(high)))
+            }
+            (low, high) => {
+                let parts: Vec<String> = [
+                    low.map(|low| bound(low, "at least", "more than")),
+                    high.map(|high| bound(high, "at most", "less than")),
+                ]
+                .into_iter()
+                .flatten()
+                .collect();
+                if !parts.is_empty() {
+                    phrases.push(parts.join(" and "));
+                }
+            }
+        }
+        // `what` is plural; one of it is singular.
+        let of = |n: u64, what: &str| match n {
+            1 => format!("1 {}", what.trim_end_matches('s')),
+            n => format!("{n} {what}"),
+        };
+        let count = |low: Option<u64>, high: Option<u64>, what: &str| match (low, high) {
+            (Some(low), Some(high)) if low == high => Some(format!("exactly {}", of(low, what))),
+            (Some(low), Some(high)) => Some(format!("{low} to {high} {what}")),
+            (Some(0), None) | (None, None) => None,
+            (Some(low), None) => Some(format!("at least {}", of(low, what))),
+            (None, Some(high)) => Some(format!("at most {}", of(high, what))),
+        };
+        phrases.extend(count(self.min_length, self.max_length, "characters"));
+        phrases.extend(count(self.min_items, self.max_items, "items"));
+        match self.format.as_deref() {
+            // Said by the type already.
+            None | Some("binary" | "int32" | "int64" | "float" | "double") => {}
+            Some("unixtime") => phrases.push("a Unix time, in seconds".to_owned()),
+            Some(format) => phrases.push(format!("format `{format}`")),
+        }
+        if let Some(pattern) = &self.pattern
+            && pattern.len() <= 60
+            && !pattern.contains('`')
+        {
+            phrases.push(format!("matching `{pattern}`"));
+        }
+        if let Some(default) = &self.default {
+            let text = default.to_string();
+            if text.len() <= 60 && !text.contains('`') {
+                phrases.push(format!("default `{text}`"));
+            }
+        }
+        phrases
+    }
+}
+
+/// What kind of value `ty` is, as a sentence, for a field the spec says
+/// nothing of in our words.
+fn kind(ty: &TypeRef) -> String {
+    /// Many of `ty`, as a plural noun phrase.
+    fn plural(ty: &TypeRef) -> String {
+        match ty {
+            TypeRef::String => "strings".to_owned(),
+            TypeRef::Integer => "integers".to_owned(),
+            TypeRef::Number => "numbers".to_owned(),
+            TypeRef::Boolean => "booleans".to_owned(),
+            TypeRef::Binary => "files".to_owned(),
+            TypeRef::Any => "JSON values".to_owned(),
+            TypeRef::Named(name) => format!("[`{name}`] values"),
+            TypeRef::Array(inner) => format!("lists of {}", plural(inner)),
+            TypeRef::Map(inner) => format!("maps from names to {}", plural(inner)),
+            TypeRef::Nullable(inner) => format!("{} or nulls", plural(inner)),
+            TypeRef::Boxed(inner) => plural(inner),
+        }
+    }
+    match ty {
+        TypeRef::String => "A string.".to_owned(),
+        TypeRef::Integer => "An integer.".to_owned(),
+        TypeRef::Number => "A number.".to_owned(),
+        TypeRef::Boolean => "`true` or `false`.".to_owned(),
+        TypeRef::Binary => "A file.".to_owned(),
+        TypeRef::Any => "Any JSON value.".to_owned(),
+        TypeRef::Named(name) => format!("See [`{name}`]."),
+        TypeRef::Array(inner) => format!("A list of {}.", plural(inner)),
+        TypeRef::Map(inner) => format!("A map from names to {}.", plural(inner)),
+        TypeRef::Nullable(inner) => format!("{} May be `null`.", kind(inner)),
+        TypeRef::Boxed(inner) => kind(inner),
+    }
+}
+
+/// A bound as the spec wrote it: `1`, not `1.0`.
+fn number(value: f64) -> String {
+    if value.fract() == 0.0 {
+        format!("{}", value as i64)
+    } else {
+        value.to_string()
+    }
+}
+
+/// `phrases` as one sentence: the first capitalised, the rest after `;`.
+pub fn sentence(phrases: &[String]) -> Option<String> {
+    let mut text = phrases.join("; ");
+    let first = text.chars().next()?;
+    text.replace_range(..first.len_utf8(), &first.to_uppercase().to_string());
+    text.push('.');
+    Some(text)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -501,9 +646,28 @@ pub struct Field {
     /// map of a JSON object (the API's own examples leave some out, and
     /// an empty list says the same).
     pub default_when_absent: bool,
+    /// What the spec says its value must be, beside its type.
+    pub facts: Facts,
 }
 
 impl Field {
+    /// Its doc comment: our words where the spec has them, else what kind
+    /// of value it is; then what the facts say, and whether it is
+    /// deprecated.
+    pub fn doc_text(&self) -> String {
+        let facts = sentence(&self.facts.phrases());
+        let mut parts = match (&self.doc, facts) {
+            (Some(ours), facts) => [Some(ours.clone()), facts].into_iter().flatten().collect(),
+            // One paragraph: what it is, and what it must be.
+            (None, Some(facts)) => vec![format!("{} {facts}", kind(&self.ty))],
+            (None, None) => vec![kind(&self.ty)],
+        };
+        if self.deprecated {
+            parts.push("Deprecated.".to_owned());
+        }
+        parts.join("\n\n")
+    }
+
     /// A field of a query or header struct, for `param`. Its [`FieldKind`]
     /// is planned with everything else's.
     pub fn of_param(param: &Parameter) -> Self {
@@ -516,6 +680,7 @@ impl Field {
             deprecated: false,
             kind: FieldKind::Json,
             default_when_absent: false,
+            facts: param.facts.clone(),
         }
     }
 
@@ -730,6 +895,8 @@ pub struct Flag {
     /// The wire name the value goes under, e.g. `upload_id`, `expires_after`,
     /// `anchor` (a field of the object flag it belongs to).
     pub key: String,
+    /// What the spec says its value must be, beside its type.
+    pub facts: Facts,
 }
 
 impl Flag {
@@ -769,6 +936,10 @@ impl Flag {
                 " [values: {}; others pass as given]",
                 values.join(", ")
             ));
+        }
+        let facts = self.facts.phrases();
+        if !facts.is_empty() {
+            text.push_str(&format!(" [{}]", facts.join("; ").replace('`', "")));
         }
         if self.repeated {
             text.push_str(" [repeatable]");
@@ -817,4 +988,85 @@ pub enum FlagValue {
     /// An object as JSON or YAML text, with a dotted flag for each field of
     /// plain value; those win over the fields of the object.
     Object { fields: Vec<Flag> },
+}
+
+#[cfg(test)]
+mod fact_words {
+    use super::*;
+
+    #[test]
+    fn facts_read_as_words() {
+        let facts = Facts {
+            minimum: Some((1.0, false)),
+            maximum: Some((100.0, false)),
+            default: Some(serde_json::json!(20)),
+            format: Some("unixtime".into()),
+            ..Facts::default()
+        };
+        assert_eq!(
+            sentence(&facts.phrases()).unwrap(),
+            "From 1 to 100; a Unix time, in seconds; default `20`."
+        );
+        let open = Facts {
+            minimum: Some((0.0, true)),
+            max_length: Some(64),
+            min_items: Some(1),
+            max_items: Some(1),
+            pattern: Some("^[a-z]+$".into()),
+            ..Facts::default()
+        };
+        assert_eq!(
+            open.phrases(),
+            [
+                "more than 0",
+                "at most 64 characters",
+                "exactly 1 item",
+                "matching `^[a-z]+$`"
+            ]
+        );
+        let edges = Facts {
+            minimum: Some((i64::MIN as f64, false)),
+            maximum: Some((0.5, true)),
+            ..Facts::default()
+        };
+        assert_eq!(edges.phrases(), ["less than 0.5"]);
+        assert!(Facts::default().phrases().is_empty());
+    }
+
+    #[test]
+    fn a_field_without_our_words_says_what_it_is() {
+        let field = |ty: TypeRef, doc: Option<&str>, deprecated: bool| Field {
+            name: "f".into(),
+            api_name: "f".into(),
+            ty,
+            required: false,
+            doc: doc.map(str::to_owned),
+            deprecated,
+            kind: FieldKind::Json,
+            default_when_absent: false,
+            facts: Facts {
+                maximum: Some((2.0, false)),
+                ..Facts::default()
+            },
+        };
+        assert_eq!(
+            field(TypeRef::Number, None, false).doc_text(),
+            "A number. At most 2."
+        );
+        assert_eq!(
+            field(
+                TypeRef::Array(Box::new(TypeRef::Named("Tool".into()))),
+                Some("Ours."),
+                true
+            )
+            .doc_text(),
+            "Ours.\n\nAt most 2.\n\nDeprecated."
+        );
+        assert_eq!(
+            kind(&TypeRef::Nullable(Box::new(TypeRef::Map(Box::new(
+                TypeRef::String
+            ))))),
+            "A map from names to strings. May be `null`."
+        );
+    }
 }

@@ -91,6 +91,7 @@ impl Planner<'_> {
                 positional: true,
                 target: FlagTarget::Param(ParamKind::Path),
                 key: param.api_name.clone(),
+                facts: param.facts.clone(),
             });
         }
         for param in op.params_of(ParamKind::Query) {
@@ -174,10 +175,15 @@ impl Planner<'_> {
             positional: false,
             target,
             key: api.clone(),
+            facts: field.facts.clone(),
         };
         match self.shape(&field.ty) {
-            // Sent anyway; the flag is there for the official CLI's scripts.
-            Shape::Constant(value) => flag.value = FlagValue::Const(value),
+            // Sent anyway, so never missing; the flag is there for the
+            // official CLI's scripts.
+            Shape::Constant(value) => {
+                flag.value = FlagValue::Const(value);
+                flag.required = false;
+            }
             Shape::Value(value) => flag.value = value,
             // A list of files keeps its field's name, as the official CLI
             // has it (`skills create --files`); other lists are singular.
@@ -243,6 +249,7 @@ impl Planner<'_> {
             positional: false,
             target: FlagTarget::ObjectField,
             key: sub.api_name.clone(),
+            facts: sub.facts.clone(),
         })
     }
 

@@ -173,7 +173,7 @@ fn model_struct(def: &StructDef) -> TokenStream {
     };
     let serde = def.kind != StructKind::Multipart;
     let fields = def.fields.iter().map(|field| {
-        let doc = doc_attrs(field.doc.as_deref());
+        let doc = doc_attrs(Some(&field.doc_text()));
         let name = ident(&field.name);
         let rename = (field.name != field.api_name).then(|| {
             let api = &field.api_name;
@@ -241,7 +241,7 @@ fn multipart_form(def: &StructDef) -> TokenStream {
                 let list_name = format!("{api_name}[]");
                 quote!(#value.add_to(form, #api_name, #list_name))
             }
-            FieldKind::Json => quote!(form.text(#api_name, serde_json::json!(#value).to_string())),
+            FieldKind::Json => quote!(form.value(#api_name, &serde_json::json!(#value))),
         };
         if optional {
             quote! {

@@ -42,7 +42,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
                 long: "item",
                 key: "items",
                 value_name: "ITEM",
-                help: "JSON or YAML; a plain word is a string. [repeatable]",
+                help: "JSON or YAML; a plain word is a string. [at most 20 items] [repeatable]",
                 target: Target::Body,
                 kind: Kind::Document,
                 list: true,

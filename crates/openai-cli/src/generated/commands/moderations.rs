@@ -39,7 +39,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[Command {
             long: "model",
             key: "model",
             value_name: "MODEL",
-            help: "One of the values below. [values: omni-moderation-latest, omni-moderation-2024-09-26, text-moderation-latest, text-moderation-stable; others pass as given]",
+            help: "One of the values below. [values: omni-moderation-latest, omni-moderation-2024-09-26, text-moderation-latest, text-moderation-stable; others pass as given] [default \"omni-moderation-latest\"]",
             target: Target::Body,
             kind: Kind::Enum(&[
                 "omni-moderation-latest",

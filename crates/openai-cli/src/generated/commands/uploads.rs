@@ -185,7 +185,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
                         long: "expires-after.seconds",
                         key: "seconds",
                         value_name: "SECONDS",
-                        help: "Seconds after the anchor at which the file expires, between 3600 (1 hour) and 2592000 (30 days).",
+                        help: "Seconds after the anchor at which the file expires, between 3600 (1 hour) and 2592000 (30 days). [from 3600 to 2592000]",
                         target: Target::Body,
                         kind: Kind::Integer,
                         list: false,

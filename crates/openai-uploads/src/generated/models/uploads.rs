@@ -72,6 +72,8 @@ pub struct Upload {
     /// Identifies the Upload (`upload_...`) in the paths of the other Upload calls.
     pub id: String,
     /// When the Upload was created, in Unix seconds.
+    ///
+    /// A Unix time, in seconds.
     pub created_at: i64,
     /// The file name given at creation, which the File will carry.
     pub filename: String,
@@ -82,6 +84,8 @@ pub struct Upload {
     /// Where the Upload stands: `pending` until it is completed, cancelled or expired.
     pub status: UploadStatus,
     /// When the Upload stops taking Parts unless completed first, in Unix seconds.
+    ///
+    /// A Unix time, in seconds.
     pub expires_at: i64,
     /// Always `upload`.
     #[serde(default)]

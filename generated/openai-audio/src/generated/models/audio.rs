@@ -17,15 +17,25 @@ pub use voices::*;
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TranscriptionSegment {
+    /// An integer.
     pub id: i64,
+    /// An integer.
     pub seek: i64,
+    /// A number.
     pub start: f64,
+    /// A number.
     pub end: f64,
+    /// A string.
     pub text: String,
+    /// A list of integers.
     #[serde(default)]
     pub tokens: Vec<i64>,
+    /// A number.
     pub temperature: f64,
+    /// A number.
     pub avg_logprob: f64,
+    /// A number.
     pub compression_ratio: f64,
+    /// A number.
     pub no_speech_prob: f64,
 }

@@ -5,70 +5,100 @@
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Batch {
+    /// A string.
     pub id: String,
+    /// See [`BatchObject`].
     #[serde(default)]
     pub object: BatchObject,
+    /// A string.
     pub endpoint: String,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
+    /// See [`BatchErrors`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub errors: Option<BatchErrors>,
+    /// A string.
     pub input_file_id: String,
+    /// A string.
     pub completion_window: String,
+    /// See [`BatchStatus`].
     pub status: BatchStatus,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub output_file_id: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_file_id: Option<String>,
+    /// An integer. A Unix time, in seconds.
     pub created_at: i64,
+    /// An integer. A Unix time, in seconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub in_progress_at: Option<i64>,
+    /// An integer. A Unix time, in seconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<i64>,
+    /// An integer. A Unix time, in seconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub finalizing_at: Option<i64>,
+    /// An integer. A Unix time, in seconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub completed_at: Option<i64>,
+    /// An integer. A Unix time, in seconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failed_at: Option<i64>,
+    /// An integer. A Unix time, in seconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expired_at: Option<i64>,
+    /// An integer. A Unix time, in seconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cancelling_at: Option<i64>,
+    /// An integer. A Unix time, in seconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cancelled_at: Option<i64>,
+    /// See [`BatchRequestCounts`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_counts: Option<BatchRequestCounts>,
+    /// See [`BatchUsage`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub usage: Option<BatchUsage>,
+    /// A map from names to strings. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<std::collections::BTreeMap<String, String>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BatchError {
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub param: Option<String>,
+    /// An integer. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub line: Option<i64>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BatchErrors {
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object: Option<String>,
+    /// A list of [`BatchError`] values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<BatchError>>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BatchFileExpirationAfter {
+    /// See [`BatchFileExpirationAfterAnchor`].
     #[serde(default)]
     pub anchor: BatchFileExpirationAfterAnchor,
+    /// An integer. From 3600 to 2592000.
     pub seconds: i64,
 }
 
@@ -84,8 +114,11 @@ openai_runtime::constant!(BatchObject = "batch");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BatchRequestCounts {
+    /// An integer.
     pub total: i64,
+    /// An integer.
     pub completed: i64,
+    /// An integer.
     pub failed: i64,
 }
 
@@ -128,39 +161,53 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BatchUsage {
+    /// An integer.
     pub input_tokens: i64,
+    /// See [`BatchUsageInputTokensDetails`].
     pub input_tokens_details: BatchUsageInputTokensDetails,
+    /// An integer.
     pub output_tokens: i64,
+    /// See [`BatchUsageOutputTokensDetails`].
     pub output_tokens_details: BatchUsageOutputTokensDetails,
+    /// An integer.
     pub total_tokens: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BatchUsageInputTokensDetails {
+    /// An integer.
     pub cached_tokens: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BatchUsageOutputTokensDetails {
+    /// An integer.
     pub reasoning_tokens: i64,
 }
 
 /// Query parameters of `GET /batches`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BatchesListQuery {
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after: Option<String>,
+    /// An integer. Default `20`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateBatchRequest {
+    /// A string.
     pub input_file_id: String,
+    /// See [`CreateBatchRequestEndpoint`].
     pub endpoint: CreateBatchRequestEndpoint,
+    /// See [`CreateBatchRequestCompletionWindow`].
     pub completion_window: CreateBatchRequestCompletionWindow,
+    /// A map from names to strings. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<std::collections::BTreeMap<String, String>>,
+    /// See [`BatchFileExpirationAfter`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub output_expires_after: Option<BatchFileExpirationAfter>,
 }
@@ -214,13 +261,18 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListBatchesResponse {
+    /// A list of [`Batch`] values.
     #[serde(default)]
     pub data: Vec<Batch>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_id: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_id: Option<String>,
+    /// `true` or `false`.
     pub has_more: bool,
+    /// See [`ListBatchesResponseObject`].
     #[serde(default)]
     pub object: ListBatchesResponseObject,
 }

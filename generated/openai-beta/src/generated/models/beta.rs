@@ -19,6 +19,7 @@ pub use threads::*;
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AssistantToolsCode {
+    /// See [`AssistantToolsCodeType`].
     #[serde(rename = "type", default)]
     pub type_: AssistantToolsCodeType,
 }
@@ -30,16 +31,20 @@ openai_runtime::constant!(AssistantToolsCodeType = "code_interpreter");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AssistantToolsFileSearch {
+    /// See [`AssistantToolsFileSearchType`].
     #[serde(rename = "type", default)]
     pub type_: AssistantToolsFileSearchType,
+    /// See [`AssistantToolsFileSearchFileSearch`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_search: Option<AssistantToolsFileSearchFileSearch>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AssistantToolsFileSearchFileSearch {
+    /// An integer. From 1 to 50.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_num_results: Option<i64>,
+    /// See [`FileSearchRankingOptions`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ranking_options: Option<FileSearchRankingOptions>,
 }
@@ -51,8 +56,10 @@ openai_runtime::constant!(AssistantToolsFileSearchType = "file_search");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AssistantToolsFunction {
+    /// See [`AssistantToolsFunctionType`].
     #[serde(rename = "type", default)]
     pub type_: AssistantToolsFunctionType,
+    /// See [`FunctionObject`].
     pub function: FunctionObject,
 }
 
@@ -124,7 +131,9 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FileSearchRankingOptions {
+    /// See [`FileSearchRanker`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ranker: Option<FileSearchRanker>,
+    /// A number. From 0 to 1.
     pub score_threshold: f64,
 }

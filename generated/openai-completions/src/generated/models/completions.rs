@@ -8,38 +8,57 @@ use openai_runtime::union as u;
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateCompletionRequest {
+    /// See [`CreateCompletionRequestModel`].
     pub model: CreateCompletionRequestModel,
+    /// See [`CreateCompletionRequestPrompt`]. May be `null`. Default
+    /// `"<|endoftext|>"`.
     pub prompt: Option<CreateCompletionRequestPrompt>,
+    /// An integer. May be `null`. From 0 to 20; default `1`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub best_of: Option<i64>,
+    /// `true` or `false`. May be `null`. Default `false`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub echo: Option<bool>,
+    /// A number. May be `null`. From -2 to 2; default `0`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub frequency_penalty: Option<f64>,
+    /// A map from names to integers. May be `null`. Default `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub logit_bias: Option<std::collections::BTreeMap<String, i64>>,
+    /// An integer. May be `null`. From 0 to 5; default `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub logprobs: Option<i64>,
+    /// An integer. May be `null`. At least 0; default `16`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_tokens: Option<i64>,
+    /// An integer. May be `null`. From 1 to 128; default `1`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub n: Option<i64>,
+    /// A number. May be `null`. From -2 to 2; default `0`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub presence_penalty: Option<f64>,
+    /// An integer. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seed: Option<i64>,
+    /// See [`StopConfiguration`]. May be `null`. Default `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stop: Option<StopConfiguration>,
+    /// `true` or `false`. May be `null`. Default `false`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stream: Option<bool>,
+    /// See [`ChatCompletionStreamOptions`]. May be `null`. Default `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stream_options: Option<ChatCompletionStreamOptions>,
+    /// A string. May be `null`. Default `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub suffix: Option<String>,
+    /// A number. May be `null`. From 0 to 2; default `1`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub temperature: Option<f64>,
+    /// A number. May be `null`. From 0 to 1; default `1`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub top_p: Option<f64>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user: Option<String>,
 }
@@ -91,24 +110,35 @@ openai_runtime::union!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateCompletionResponse {
+    /// A string.
     pub id: String,
+    /// A list of [`CreateCompletionResponseChoicesItem`] values.
     #[serde(default)]
     pub choices: Vec<CreateCompletionResponseChoicesItem>,
+    /// An integer. A Unix time, in seconds.
     pub created: i64,
+    /// A string.
     pub model: String,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub system_fingerprint: Option<String>,
+    /// See [`CreateCompletionResponseObject`].
     #[serde(default)]
     pub object: CreateCompletionResponseObject,
+    /// See [`CompletionUsage`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub usage: Option<CompletionUsage>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateCompletionResponseChoicesItem {
+    /// See [`CreateCompletionResponseChoicesItemFinishReason`].
     pub finish_reason: CreateCompletionResponseChoicesItemFinishReason,
+    /// An integer.
     pub index: i64,
+    /// See [`CreateCompletionResponseChoicesItemLogprobs`]. May be `null`.
     pub logprobs: Option<CreateCompletionResponseChoicesItemLogprobs>,
+    /// A string.
     pub text: String,
 }
 
@@ -136,12 +166,16 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateCompletionResponseChoicesItemLogprobs {
+    /// A list of integers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text_offset: Option<Vec<i64>>,
+    /// A list of numbers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token_logprobs: Option<Vec<f64>>,
+    /// A list of strings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tokens: Option<Vec<String>>,
+    /// A list of maps from names to numbers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub top_logprobs: Option<Vec<std::collections::BTreeMap<String, f64>>>,
 }

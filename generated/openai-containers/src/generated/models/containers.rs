@@ -14,11 +14,16 @@ use openai_runtime::union as u;
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ContainerListResource {
+    /// See [`ContainerListResourceObject`].
     pub object: ContainerListResourceObject,
+    /// A list of [`ContainerResource`] values.
     #[serde(default)]
     pub data: Vec<ContainerResource>,
+    /// A string.
     pub first_id: String,
+    /// A string.
     pub last_id: String,
+    /// `true` or `false`.
     pub has_more: bool,
 }
 
@@ -34,25 +39,36 @@ openai_runtime::open_enum!(ContainerListResourceObject, Unknown, [List = "list"]
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ContainerResource {
+    /// A string.
     pub id: String,
+    /// A string.
     pub object: String,
+    /// A string.
     pub name: String,
+    /// An integer. A Unix time, in seconds.
     pub created_at: i64,
+    /// A string.
     pub status: String,
+    /// An integer. A Unix time, in seconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_active_at: Option<i64>,
+    /// See [`ContainerResourceExpiresAfter`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_after: Option<ContainerResourceExpiresAfter>,
+    /// See [`ContainerResourceMemoryLimit`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub memory_limit: Option<ContainerResourceMemoryLimit>,
+    /// See [`ContainerResourceNetworkPolicy`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub network_policy: Option<ContainerResourceNetworkPolicy>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ContainerResourceExpiresAfter {
+    /// See [`ContainerResourceExpiresAfterAnchor`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub anchor: Option<ContainerResourceExpiresAfterAnchor>,
+    /// An integer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub minutes: Option<i64>,
 }
@@ -93,8 +109,10 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ContainerResourceNetworkPolicy {
+    /// See [`ContainerResourceNetworkPolicyType`].
     #[serde(rename = "type")]
     pub type_: ContainerResourceNetworkPolicyType,
+    /// A list of strings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allowed_domains: Option<Vec<String>>,
 }
@@ -130,34 +148,46 @@ openai_runtime::open_enum!(ContainersListOrder, Unknown, [Asc = "asc", Desc = "d
 /// Query parameters of `GET /containers`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ContainersListQuery {
+    /// An integer. Default `20`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
+    /// See [`ContainersListOrder`]. Default `"desc"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub order: Option<ContainersListOrder>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateContainerBody {
+    /// A string.
     pub name: String,
+    /// A list of strings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_ids: Option<Vec<String>>,
+    /// See [`CreateContainerBodyExpiresAfter`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_after: Option<CreateContainerBodyExpiresAfter>,
+    /// A list of [`CreateContainerBodySkillsItem`] values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub skills: Option<Vec<CreateContainerBodySkillsItem>>,
+    /// See [`CreateContainerBodyMemoryLimit`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub memory_limit: Option<CreateContainerBodyMemoryLimit>,
+    /// See [`CreateContainerBodyNetworkPolicy`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub network_policy: Option<CreateContainerBodyNetworkPolicy>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateContainerBodyExpiresAfter {
+    /// See [`CreateContainerBodyExpiresAfterAnchor`].
     pub anchor: CreateContainerBodyExpiresAfterAnchor,
+    /// An integer.
     pub minutes: i64,
 }
 

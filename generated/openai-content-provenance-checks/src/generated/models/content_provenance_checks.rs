@@ -7,12 +7,18 @@ use openai_runtime::union as u;
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct C2paProvenanceResult {
+    /// See [`C2paProvenanceResultType`]. Default `"c2pa"`.
     #[serde(rename = "type", default)]
     pub type_: C2paProvenanceResultType,
+    /// See [`ProvenanceDetectionResultApi`].
     pub outcome: ProvenanceDetectionResultApi,
+    /// See [`C2paValidationStateApi`].
     pub validation_state: C2paValidationStateApi,
+    /// A string. May be `null`.
     pub issuer: Option<String>,
+    /// A string. May be `null`.
     pub model: Option<String>,
+    /// A string. May be `null`.
     pub generated_at: Option<String>,
 }
 
@@ -48,6 +54,7 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone)]
 pub struct CreateContentProvenanceBody {
+    /// A file.
     pub file: openai_runtime::FilePart,
 }
 
@@ -92,8 +99,11 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ProvenanceResource {
+    /// See [`ProvenanceCheckObject`].
     pub object: ProvenanceCheckObject,
+    /// An integer. A Unix time, in seconds.
     pub created_at: i64,
+    /// A list of [`ProvenanceResourceResultsItem`] values.
     #[serde(default)]
     pub results: Vec<ProvenanceResourceResultsItem>,
 }
@@ -154,10 +164,14 @@ openai_runtime::union!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SynthIdProvenanceResult {
+    /// See [`SynthIdProvenanceResultType`]. Default `"synthid"`.
     #[serde(rename = "type", default)]
     pub type_: SynthIdProvenanceResultType,
+    /// See [`ProvenanceDetectionResultApi`].
     pub outcome: ProvenanceDetectionResultApi,
+    /// A string. May be `null`.
     pub model: Option<String>,
+    /// A string. May be `null`.
     pub generated_at: Option<String>,
 }
 

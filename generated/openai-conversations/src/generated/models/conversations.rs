@@ -10,10 +10,14 @@ pub use items::*;
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationResource {
+    /// A string.
     pub id: String,
+    /// See [`ConversationResourceObject`]. Default `"conversation"`.
     #[serde(default)]
     pub object: ConversationResourceObject,
+    /// Any JSON value.
     pub metadata: serde_json::Value,
+    /// An integer. A Unix time, in seconds.
     pub created_at: i64,
 }
 
@@ -24,17 +28,22 @@ openai_runtime::constant!(ConversationResourceObject = "conversation");
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateConversationBody {
+    /// A map from names to strings. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<std::collections::BTreeMap<String, String>>,
+    /// A list of [`InputItem`] values. May be `null`. At most 20 items.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub items: Option<Vec<InputItem>>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DeletedConversationResource {
+    /// See [`DeletedConversationResourceObject`]. Default `"conversation.deleted"`.
     #[serde(default)]
     pub object: DeletedConversationResourceObject,
+    /// `true` or `false`.
     pub deleted: bool,
+    /// A string.
     pub id: String,
 }
 
@@ -45,5 +54,6 @@ openai_runtime::constant!(DeletedConversationResourceObject = "conversation.dele
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UpdateConversationBody {
+    /// A map from names to strings. May be `null`.
     pub metadata: Option<std::collections::BTreeMap<String, String>>,
 }

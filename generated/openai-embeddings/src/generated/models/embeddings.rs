@@ -7,12 +7,17 @@ use openai_runtime::union as u;
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateEmbeddingRequest {
+    /// See [`CreateEmbeddingRequestInput`].
     pub input: CreateEmbeddingRequestInput,
+    /// See [`CreateEmbeddingRequestModel`].
     pub model: CreateEmbeddingRequestModel,
+    /// See [`CreateEmbeddingRequestEncodingFormat`]. Default `"float"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub encoding_format: Option<CreateEmbeddingRequestEncodingFormat>,
+    /// An integer. At least 1.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dimensions: Option<i64>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user: Option<String>,
 }
@@ -80,11 +85,15 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateEmbeddingResponse {
+    /// A list of [`Embedding`] values.
     #[serde(default)]
     pub data: Vec<Embedding>,
+    /// A string.
     pub model: String,
+    /// See [`CreateEmbeddingResponseObject`].
     #[serde(default)]
     pub object: CreateEmbeddingResponseObject,
+    /// See [`CreateEmbeddingResponseUsage`].
     pub usage: CreateEmbeddingResponseUsage,
 }
 
@@ -95,15 +104,20 @@ openai_runtime::constant!(CreateEmbeddingResponseObject = "list");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateEmbeddingResponseUsage {
+    /// An integer.
     pub prompt_tokens: i64,
+    /// An integer.
     pub total_tokens: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Embedding {
+    /// An integer.
     pub index: i64,
+    /// A list of numbers.
     #[serde(default)]
     pub embedding: Vec<f64>,
+    /// See [`EmbeddingObject`].
     #[serde(default)]
     pub object: EmbeddingObject,
 }

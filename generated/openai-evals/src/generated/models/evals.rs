@@ -11,10 +11,13 @@ pub use runs::*;
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateEvalCustomDataSourceConfig {
+    /// See [`CreateEvalCustomDataSourceConfigType`]. Default `"custom"`.
     #[serde(rename = "type", default)]
     pub type_: CreateEvalCustomDataSourceConfigType,
+    /// A map from names to JSON values.
     #[serde(default)]
     pub item_schema: std::collections::BTreeMap<String, serde_json::Value>,
+    /// `true` or `false`. Default `false`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub include_sample_schema: Option<bool>,
 }
@@ -62,20 +65,28 @@ openai_runtime::union!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateEvalItemSimpleInputMessage {
+    /// A string.
     pub role: String,
+    /// A string.
     pub content: String,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateEvalLabelModelGrader {
+    /// See [`CreateEvalLabelModelGraderType`].
     #[serde(rename = "type", default)]
     pub type_: CreateEvalLabelModelGraderType,
+    /// A string.
     pub name: String,
+    /// A string.
     pub model: String,
+    /// A list of [`CreateEvalItem`] values.
     #[serde(default)]
     pub input: Vec<CreateEvalItem>,
+    /// A list of strings.
     #[serde(default)]
     pub labels: Vec<String>,
+    /// A list of strings.
     #[serde(default)]
     pub passing_labels: Vec<String>,
 }
@@ -87,8 +98,10 @@ openai_runtime::constant!(CreateEvalLabelModelGraderType = "label_model");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateEvalLogsDataSourceConfig {
+    /// See [`CreateEvalLogsDataSourceConfigType`]. Default `"logs"`.
     #[serde(rename = "type", default)]
     pub type_: CreateEvalLogsDataSourceConfigType,
+    /// A map from names to JSON values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<std::collections::BTreeMap<String, serde_json::Value>>,
 }
@@ -100,11 +113,15 @@ openai_runtime::constant!(CreateEvalLogsDataSourceConfigType = "logs");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateEvalRequest {
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// A map from names to strings. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<std::collections::BTreeMap<String, String>>,
+    /// See [`CreateEvalRequestDataSourceConfig`].
     pub data_source_config: CreateEvalRequestDataSourceConfig,
+    /// A list of [`CreateEvalRequestTestingCriteriaItem`] values.
     #[serde(default)]
     pub testing_criteria: Vec<CreateEvalRequestTestingCriteriaItem>,
 }
@@ -259,8 +276,11 @@ openai_runtime::union!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateEvalStoredCompletionsDataSourceConfig {
+    /// See [`CreateEvalStoredCompletionsDataSourceConfigType`]. Default
+    /// `"stored_completions"`.
     #[serde(rename = "type", default)]
     pub type_: CreateEvalStoredCompletionsDataSourceConfigType,
+    /// A map from names to JSON values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<std::collections::BTreeMap<String, serde_json::Value>>,
 }
@@ -272,21 +292,30 @@ openai_runtime::constant!(CreateEvalStoredCompletionsDataSourceConfigType = "sto
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Eval {
+    /// See [`EvalObject`]. Default `"eval"`.
     #[serde(default)]
     pub object: EvalObject,
+    /// A string.
     pub id: String,
+    /// A string.
     pub name: String,
+    /// See [`EvalDataSourceConfig`].
     pub data_source_config: EvalDataSourceConfig,
+    /// A list of [`EvalTestingCriteriaItem`] values.
     #[serde(default)]
     pub testing_criteria: Vec<EvalTestingCriteriaItem>,
+    /// An integer. A Unix time, in seconds.
     pub created_at: i64,
+    /// A map from names to strings. May be `null`.
     pub metadata: Option<std::collections::BTreeMap<String, String>>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EvalCustomDataSourceConfig {
+    /// See [`EvalCustomDataSourceConfigType`]. Default `"custom"`.
     #[serde(rename = "type", default)]
     pub type_: EvalCustomDataSourceConfigType,
+    /// A map from names to JSON values.
     #[serde(default)]
     pub schema: std::collections::BTreeMap<String, serde_json::Value>,
 }
@@ -348,12 +377,17 @@ openai_runtime::union!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EvalGraderPython {
+    /// See [`EvalGraderPythonType`].
     #[serde(rename = "type", default)]
     pub type_: EvalGraderPythonType,
+    /// A string.
     pub name: String,
+    /// A string.
     pub source: String,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image_tag: Option<String>,
+    /// A number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pass_threshold: Option<f64>,
 }
@@ -365,30 +399,42 @@ openai_runtime::constant!(EvalGraderPythonType = "python");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EvalGraderScoreModel {
+    /// See [`EvalGraderScoreModelType`].
     #[serde(rename = "type", default)]
     pub type_: EvalGraderScoreModelType,
+    /// A string.
     pub name: String,
+    /// A string.
     pub model: String,
+    /// See [`EvalGraderScoreModelSamplingParams`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sampling_params: Option<EvalGraderScoreModelSamplingParams>,
+    /// A list of [`EvalItem`] values.
     #[serde(default)]
     pub input: Vec<EvalItem>,
+    /// A list of numbers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub range: Option<Vec<f64>>,
+    /// A number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pass_threshold: Option<f64>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EvalGraderScoreModelSamplingParams {
+    /// An integer. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seed: Option<i64>,
+    /// A number. May be `null`. Default `1`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub top_p: Option<f64>,
+    /// A number. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub temperature: Option<f64>,
+    /// An integer. May be `null`. At least 1.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_completions_tokens: Option<i64>,
+    /// See [`ReasoningEffort`]. May be `null`. Default `"medium"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reasoning_effort: Option<ReasoningEffort>,
 }
@@ -400,12 +446,18 @@ openai_runtime::constant!(EvalGraderScoreModelType = "score_model");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EvalGraderTextSimilarity {
+    /// See [`EvalGraderTextSimilarityType`]. Default `"text_similarity"`.
     #[serde(rename = "type", default)]
     pub type_: EvalGraderTextSimilarityType,
+    /// A string.
     pub name: String,
+    /// A string.
     pub input: String,
+    /// A string.
     pub reference: String,
+    /// See [`EvalGraderTextSimilarityEvaluationMetric`].
     pub evaluation_metric: EvalGraderTextSimilarityEvaluationMetric,
+    /// A number.
     pub pass_threshold: f64,
 }
 
@@ -462,12 +514,17 @@ openai_runtime::constant!(EvalGraderTextSimilarityType = "text_similarity");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EvalList {
+    /// See [`EvalListObject`]. Default `"list"`.
     #[serde(default)]
     pub object: EvalListObject,
+    /// A list of [`Eval`] values.
     #[serde(default)]
     pub data: Vec<Eval>,
+    /// A string.
     pub first_id: String,
+    /// A string.
     pub last_id: String,
+    /// `true` or `false`.
     pub has_more: bool,
 }
 
@@ -478,10 +535,13 @@ openai_runtime::constant!(EvalListObject = "list");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EvalLogsDataSourceConfig {
+    /// See [`EvalLogsDataSourceConfigType`]. Default `"logs"`.
     #[serde(rename = "type", default)]
     pub type_: EvalLogsDataSourceConfigType,
+    /// A map from names to strings. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<std::collections::BTreeMap<String, String>>,
+    /// A map from names to JSON values.
     #[serde(default)]
     pub schema: std::collections::BTreeMap<String, serde_json::Value>,
 }
@@ -498,10 +558,14 @@ openai_runtime::constant!(EvalObject = "eval");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EvalStoredCompletionsDataSourceConfig {
+    /// See [`EvalStoredCompletionsDataSourceConfigType`]. Default
+    /// `"stored_completions"`.
     #[serde(rename = "type", default)]
     pub type_: EvalStoredCompletionsDataSourceConfigType,
+    /// A map from names to strings. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<std::collections::BTreeMap<String, String>>,
+    /// A map from names to JSON values.
     #[serde(default)]
     pub schema: std::collections::BTreeMap<String, serde_json::Value>,
 }
@@ -611,8 +675,11 @@ openai_runtime::union!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EvalsDeleteResponse {
+    /// A string.
     pub object: String,
+    /// `true` or `false`.
     pub deleted: bool,
+    /// A string.
     pub eval_id: String,
 }
 
@@ -647,20 +714,26 @@ openai_runtime::open_enum!(
 /// Query parameters of `GET /evals`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EvalsListQuery {
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after: Option<String>,
+    /// An integer. Default `20`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
+    /// See [`EvalsListOrder`]. Default `"asc"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub order: Option<EvalsListOrder>,
+    /// See [`EvalsListOrderBy`]. Default `"created_at"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub order_by: Option<EvalsListOrderBy>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EvalsUpdateParams {
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// A map from names to strings. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<std::collections::BTreeMap<String, String>>,
 }

@@ -7,7 +7,9 @@ use super::{FileExpirationAfter, OpenAiFile};
 
 #[derive(Debug, Clone)]
 pub struct CreateFileRequest {
+    /// A file.
     pub file: openai_runtime::FilePart,
+    /// See [`CreateFileRequestPurpose`].
     pub purpose: CreateFileRequestPurpose,
     /// When the file expires. By default, files with purpose `batch` expire after 30
     /// days and all others are kept until they are deleted.
@@ -21,7 +23,7 @@ impl CreateFileRequest {
         form = form.file("file", self.file.clone());
         form = form.text("purpose", self.purpose.as_str());
         if let Some(value) = &self.expires_after {
-            form = form.text("expires_after", serde_json::json!(value).to_string());
+            form = form.value("expires_after", &serde_json::json!(value));
         }
         form
     }
@@ -60,9 +62,12 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DeleteFileResponse {
+    /// A string.
     pub id: String,
+    /// See [`DeleteFileResponseObject`].
     #[serde(default)]
     pub object: DeleteFileResponseObject,
+    /// `true` or `false`.
     pub deleted: bool,
 }
 
@@ -86,22 +91,31 @@ openai_runtime::open_enum!(FilesListOrder, Unknown, [Asc = "asc", Desc = "desc"]
 /// Query parameters of `GET /files`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FilesListQuery {
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub purpose: Option<String>,
+    /// An integer. Default `10000`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
+    /// See [`FilesListOrder`]. Default `"desc"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub order: Option<FilesListOrder>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListFilesResponse {
+    /// A string.
     pub object: String,
+    /// A list of [`OpenAiFile`] values.
     #[serde(default)]
     pub data: Vec<OpenAiFile>,
+    /// A string.
     pub first_id: String,
+    /// A string.
     pub last_id: String,
+    /// `true` or `false`.
     pub has_more: bool,
 }

@@ -15,10 +15,14 @@ use openai_runtime::union as u;
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct GraderMulti {
+    /// See [`GraderMultiType`]. Default `"multi"`.
     #[serde(rename = "type", default)]
     pub type_: GraderMultiType,
+    /// A string.
     pub name: String,
+    /// See [`GraderMultiGraders`].
     pub graders: GraderMultiGraders,
+    /// A string.
     pub calculate_output: String,
 }
 
@@ -120,10 +124,14 @@ openai_runtime::constant!(GraderMultiType = "multi");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct GraderPython {
+    /// See [`GraderPythonType`].
     #[serde(rename = "type", default)]
     pub type_: GraderPythonType,
+    /// A string.
     pub name: String,
+    /// A string.
     pub source: String,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image_tag: Option<String>,
 }
@@ -135,28 +143,39 @@ openai_runtime::constant!(GraderPythonType = "python");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct GraderScoreModel {
+    /// See [`GraderScoreModelType`].
     #[serde(rename = "type", default)]
     pub type_: GraderScoreModelType,
+    /// A string.
     pub name: String,
+    /// A string.
     pub model: String,
+    /// See [`GraderScoreModelSamplingParams`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sampling_params: Option<GraderScoreModelSamplingParams>,
+    /// A list of [`EvalItem`] values.
     #[serde(default)]
     pub input: Vec<EvalItem>,
+    /// A list of numbers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub range: Option<Vec<f64>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct GraderScoreModelSamplingParams {
+    /// An integer. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seed: Option<i64>,
+    /// A number. May be `null`. Default `1`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub top_p: Option<f64>,
+    /// A number. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub temperature: Option<f64>,
+    /// An integer. May be `null`. At least 1.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_completions_tokens: Option<i64>,
+    /// See [`ReasoningEffort`]. May be `null`. Default `"medium"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reasoning_effort: Option<ReasoningEffort>,
 }
@@ -168,11 +187,16 @@ openai_runtime::constant!(GraderScoreModelType = "score_model");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct GraderTextSimilarity {
+    /// See [`GraderTextSimilarityType`]. Default `"text_similarity"`.
     #[serde(rename = "type", default)]
     pub type_: GraderTextSimilarityType,
+    /// A string.
     pub name: String,
+    /// A string.
     pub input: String,
+    /// A string.
     pub reference: String,
+    /// See [`GraderTextSimilarityEvaluationMetric`].
     pub evaluation_metric: GraderTextSimilarityEvaluationMetric,
 }
 

@@ -8,20 +8,35 @@ use openai_runtime::union as u;
 
 #[derive(Debug, Clone)]
 pub struct CreateImageEditRequest {
+    /// See [`CreateImageEditRequestImage`].
     pub image: CreateImageEditRequestImage,
+    /// A string.
     pub prompt: String,
+    /// A file.
     pub mask: Option<openai_runtime::FilePart>,
+    /// See [`CreateImageEditRequestBackground`]. May be `null`. Default `"auto"`.
     pub background: Option<CreateImageEditRequestBackground>,
+    /// See [`CreateImageEditRequestModel`]. May be `null`. Default `"gpt-image-1.5"`.
     pub model: Option<CreateImageEditRequestModel>,
+    /// An integer. May be `null`. From 1 to 10; default `1`.
     pub n: Option<i64>,
+    /// See [`CreateImageEditRequestSize`]. May be `null`. Default `"1024x1024"`.
     pub size: Option<CreateImageEditRequestSize>,
+    /// See [`CreateImageEditRequestResponseFormat`]. May be `null`.
     pub response_format: Option<CreateImageEditRequestResponseFormat>,
+    /// See [`CreateImageEditRequestOutputFormat`]. May be `null`. Default `"png"`.
     pub output_format: Option<CreateImageEditRequestOutputFormat>,
+    /// An integer. May be `null`. Default `100`.
     pub output_compression: Option<i64>,
+    /// A string.
     pub user: Option<String>,
+    /// See [`InputFidelity`]. May be `null`.
     pub input_fidelity: Option<InputFidelity>,
+    /// `true` or `false`. May be `null`. Default `false`.
     pub stream: Option<bool>,
+    /// An integer. May be `null`. From 0 to 3; default `0`.
     pub partial_images: Option<i64>,
+    /// See [`CreateImageEditRequestQuality`]. May be `null`. Default `"auto"`.
     pub quality: Option<CreateImageEditRequestQuality>,
 }
 
@@ -266,31 +281,45 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateImageRequest {
+    /// A string.
     pub prompt: String,
+    /// See [`CreateImageRequestModel`]. May be `null`. Default `"dall-e-2"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<CreateImageRequestModel>,
+    /// An integer. May be `null`. From 1 to 10; default `1`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub n: Option<i64>,
+    /// See [`CreateImageRequestQuality`]. May be `null`. Default `"auto"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quality: Option<CreateImageRequestQuality>,
+    /// See [`CreateImageRequestResponseFormat`]. May be `null`. Default `"url"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub response_format: Option<CreateImageRequestResponseFormat>,
+    /// See [`CreateImageRequestOutputFormat`]. May be `null`. Default `"png"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub output_format: Option<CreateImageRequestOutputFormat>,
+    /// An integer. May be `null`. Default `100`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub output_compression: Option<i64>,
+    /// `true` or `false`. May be `null`. Default `false`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stream: Option<bool>,
+    /// An integer. May be `null`. From 0 to 3; default `0`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub partial_images: Option<i64>,
+    /// See [`CreateImageRequestSize`]. May be `null`. Default `"auto"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub size: Option<CreateImageRequestSize>,
+    /// See [`CreateImageRequestModeration`]. May be `null`. Default `"auto"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub moderation: Option<CreateImageRequestModeration>,
+    /// See [`CreateImageRequestBackground`]. May be `null`. Default `"auto"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub background: Option<CreateImageRequestBackground>,
+    /// See [`CreateImageRequestStyle`]. May be `null`. Default `"vivid"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub style: Option<CreateImageRequestStyle>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user: Option<String>,
 }
@@ -487,11 +516,18 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone)]
 pub struct CreateImageVariationRequest {
+    /// A file.
     pub image: openai_runtime::FilePart,
+    /// See [`CreateImageVariationRequestModel`]. May be `null`. Default `"dall-e-2"`.
     pub model: Option<CreateImageVariationRequestModel>,
+    /// An integer. May be `null`. From 1 to 10; default `1`.
     pub n: Option<i64>,
+    /// See [`CreateImageVariationRequestResponseFormat`]. May be `null`. Default
+    /// `"url"`.
     pub response_format: Option<CreateImageVariationRequestResponseFormat>,
+    /// See [`CreateImageVariationRequestSize`]. May be `null`. Default `"1024x1024"`.
     pub size: Option<CreateImageVariationRequestSize>,
+    /// A string.
     pub user: Option<String>,
 }
 
@@ -573,24 +609,35 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Image {
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub b64_json: Option<String>,
+    /// A string. Format `uri`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revised_prompt: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ImageEditCompletedEvent {
+    /// See [`ImageEditCompletedEventType`].
     #[serde(rename = "type", default)]
     pub type_: ImageEditCompletedEventType,
+    /// A string.
     pub b64_json: String,
+    /// An integer. A Unix time, in seconds.
     pub created_at: i64,
+    /// See [`ImageEditCompletedEventSize`].
     pub size: ImageEditCompletedEventSize,
+    /// See [`ImageEditCompletedEventQuality`].
     pub quality: ImageEditCompletedEventQuality,
+    /// See [`ImageEditCompletedEventBackground`].
     pub background: ImageEditCompletedEventBackground,
+    /// See [`ImageEditCompletedEventOutputFormat`].
     pub output_format: ImageEditCompletedEventOutputFormat,
+    /// See [`ImagesUsage`].
     pub usage: ImagesUsage,
 }
 
@@ -686,14 +733,22 @@ openai_runtime::constant!(ImageEditCompletedEventType = "image_edit.completed");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ImageEditPartialImageEvent {
+    /// See [`ImageEditPartialImageEventType`].
     #[serde(rename = "type", default)]
     pub type_: ImageEditPartialImageEventType,
+    /// A string.
     pub b64_json: String,
+    /// An integer. A Unix time, in seconds.
     pub created_at: i64,
+    /// See [`ImageEditPartialImageEventSize`].
     pub size: ImageEditPartialImageEventSize,
+    /// See [`ImageEditPartialImageEventQuality`].
     pub quality: ImageEditPartialImageEventQuality,
+    /// See [`ImageEditPartialImageEventBackground`].
     pub background: ImageEditPartialImageEventBackground,
+    /// See [`ImageEditPartialImageEventOutputFormat`].
     pub output_format: ImageEditPartialImageEventOutputFormat,
+    /// An integer.
     pub partial_image_index: i64,
 }
 
@@ -859,14 +914,22 @@ openai_runtime::union!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ImageGenCompletedEvent {
+    /// See [`ImageGenCompletedEventType`].
     #[serde(rename = "type", default)]
     pub type_: ImageGenCompletedEventType,
+    /// A string.
     pub b64_json: String,
+    /// An integer. A Unix time, in seconds.
     pub created_at: i64,
+    /// See [`ImageGenCompletedEventSize`].
     pub size: ImageGenCompletedEventSize,
+    /// See [`ImageGenCompletedEventQuality`].
     pub quality: ImageGenCompletedEventQuality,
+    /// See [`ImageGenCompletedEventBackground`].
     pub background: ImageGenCompletedEventBackground,
+    /// See [`ImageGenCompletedEventOutputFormat`].
     pub output_format: ImageGenCompletedEventOutputFormat,
+    /// See [`ImagesUsage`].
     pub usage: ImagesUsage,
 }
 
@@ -962,26 +1025,38 @@ openai_runtime::constant!(ImageGenCompletedEventType = "image_generation.complet
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ImageGenInputUsageDetails {
+    /// An integer.
     pub text_tokens: i64,
+    /// An integer.
     pub image_tokens: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ImageGenOutputTokensDetails {
+    /// An integer.
     pub image_tokens: i64,
+    /// An integer.
     pub text_tokens: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ImageGenPartialImageEvent {
+    /// See [`ImageGenPartialImageEventType`].
     #[serde(rename = "type", default)]
     pub type_: ImageGenPartialImageEventType,
+    /// A string.
     pub b64_json: String,
+    /// An integer. A Unix time, in seconds.
     pub created_at: i64,
+    /// See [`ImageGenPartialImageEventSize`].
     pub size: ImageGenPartialImageEventSize,
+    /// See [`ImageGenPartialImageEventQuality`].
     pub quality: ImageGenPartialImageEventQuality,
+    /// See [`ImageGenPartialImageEventBackground`].
     pub background: ImageGenPartialImageEventBackground,
+    /// See [`ImageGenPartialImageEventOutputFormat`].
     pub output_format: ImageGenPartialImageEventOutputFormat,
+    /// An integer.
     pub partial_image_index: i64,
 }
 
@@ -1147,27 +1222,39 @@ openai_runtime::union!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ImageGenUsage {
+    /// An integer.
     pub input_tokens: i64,
+    /// An integer.
     pub total_tokens: i64,
+    /// An integer.
     pub output_tokens: i64,
+    /// See [`ImageGenOutputTokensDetails`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub output_tokens_details: Option<ImageGenOutputTokensDetails>,
+    /// See [`ImageGenInputUsageDetails`].
     pub input_tokens_details: ImageGenInputUsageDetails,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ImagesResponse {
+    /// An integer. A Unix time, in seconds.
     pub created: i64,
+    /// A list of [`Image`] values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<Image>>,
+    /// See [`ImagesResponseBackground`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub background: Option<ImagesResponseBackground>,
+    /// See [`ImagesResponseOutputFormat`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub output_format: Option<ImagesResponseOutputFormat>,
+    /// See [`ImagesResponseSize`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub size: Option<ImagesResponseSize>,
+    /// See [`ImagesResponseQuality`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quality: Option<ImagesResponseQuality>,
+    /// See [`ImageGenUsage`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub usage: Option<ImageGenUsage>,
 }
@@ -1248,14 +1335,20 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ImagesUsage {
+    /// An integer.
     pub total_tokens: i64,
+    /// An integer.
     pub input_tokens: i64,
+    /// An integer.
     pub output_tokens: i64,
+    /// See [`ImagesUsageInputTokensDetails`].
     pub input_tokens_details: ImagesUsageInputTokensDetails,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ImagesUsageInputTokensDetails {
+    /// An integer.
     pub text_tokens: i64,
+    /// An integer.
     pub image_tokens: i64,
 }

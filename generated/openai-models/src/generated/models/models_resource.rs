@@ -5,15 +5,20 @@
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DeleteModelResponse {
+    /// A string.
     pub id: String,
+    /// `true` or `false`.
     pub deleted: bool,
+    /// A string.
     pub object: String,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListModelsResponse {
+    /// See [`ListModelsResponseObject`].
     #[serde(default)]
     pub object: ListModelsResponseObject,
+    /// A list of [`Model`] values.
     #[serde(default)]
     pub data: Vec<Model>,
 }
@@ -25,11 +30,16 @@ openai_runtime::constant!(ListModelsResponseObject = "list");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Model {
+    /// A string.
     pub id: String,
+    /// An integer. A Unix time, in seconds.
     pub created: i64,
+    /// See [`ModelObject`].
     #[serde(default)]
     pub object: ModelObject,
+    /// A string.
     pub owned_by: String,
+    /// A string. May be `null`. Format `date`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shutdown_date: Option<String>,
 }

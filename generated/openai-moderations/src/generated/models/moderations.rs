@@ -7,7 +7,9 @@ use openai_runtime::union as u;
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateModerationRequest {
+    /// See [`CreateModerationRequestInput`].
     pub input: CreateModerationRequestInput,
+    /// See [`CreateModerationRequestModel`]. Default `"omni-moderation-latest"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<CreateModerationRequestModel>,
 }
@@ -72,13 +74,16 @@ openai_runtime::union!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateModerationRequestInputChoiceArrayItemImageUrl {
+    /// See [`CreateModerationRequestInputChoiceArrayItemImageUrlType`].
     #[serde(rename = "type", default)]
     pub type_: CreateModerationRequestInputChoiceArrayItemImageUrlType,
+    /// See [`CreateModerationRequestInputChoiceArrayItemImageUrlImageUrl`].
     pub image_url: CreateModerationRequestInputChoiceArrayItemImageUrlImageUrl,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateModerationRequestInputChoiceArrayItemImageUrlImageUrl {
+    /// A string. Format `uri`.
     pub url: String,
 }
 
@@ -89,8 +94,10 @@ openai_runtime::constant!(CreateModerationRequestInputChoiceArrayItemImageUrlTyp
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateModerationRequestInputChoiceArrayItemText {
+    /// See [`CreateModerationRequestInputChoiceArrayItemTextType`].
     #[serde(rename = "type", default)]
     pub type_: CreateModerationRequestInputChoiceArrayItemTextType,
+    /// A string.
     pub text: String,
 }
 
@@ -126,77 +133,136 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateModerationResponse {
+    /// A string.
     pub id: String,
+    /// A string.
     pub model: String,
+    /// A list of [`CreateModerationResponseResultsItem`] values.
     #[serde(default)]
     pub results: Vec<CreateModerationResponseResultsItem>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateModerationResponseResultsItem {
+    /// `true` or `false`.
     pub flagged: bool,
+    /// See [`CreateModerationResponseResultsItemCategories`].
     pub categories: CreateModerationResponseResultsItemCategories,
+    /// See [`CreateModerationResponseResultsItemCategoryScores`].
     pub category_scores: CreateModerationResponseResultsItemCategoryScores,
+    /// See [`CreateModerationResponseResultsItemCategoryAppliedInputTypes`].
     pub category_applied_input_types: CreateModerationResponseResultsItemCategoryAppliedInputTypes,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateModerationResponseResultsItemCategories {
+    /// `true` or `false`.
     pub hate: bool,
+    /// `true` or `false`.
     #[serde(rename = "hate/threatening")]
     pub hate_threatening: bool,
+    /// `true` or `false`.
     pub harassment: bool,
+    /// `true` or `false`.
     #[serde(rename = "harassment/threatening")]
     pub harassment_threatening: bool,
+    /// `true` or `false`. May be `null`.
     pub illicit: Option<bool>,
+    /// `true` or `false`. May be `null`.
     #[serde(rename = "illicit/violent")]
     pub illicit_violent: Option<bool>,
+    /// `true` or `false`.
     #[serde(rename = "self-harm")]
     pub self_harm: bool,
+    /// `true` or `false`.
     #[serde(rename = "self-harm/intent")]
     pub self_harm_intent: bool,
+    /// `true` or `false`.
     #[serde(rename = "self-harm/instructions")]
     pub self_harm_instructions: bool,
+    /// `true` or `false`.
     pub sexual: bool,
+    /// `true` or `false`.
     #[serde(rename = "sexual/minors")]
     pub sexual_minors: bool,
+    /// `true` or `false`.
     pub violence: bool,
+    /// `true` or `false`.
     #[serde(rename = "violence/graphic")]
     pub violence_graphic: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateModerationResponseResultsItemCategoryAppliedInputTypes {
+    /// A list of
+    /// [`CreateModerationResponseResultsItemCategoryAppliedInputTypesHateItem`]
+    /// values.
     #[serde(default)]
     pub hate: Vec<CreateModerationResponseResultsItemCategoryAppliedInputTypesHateItem>,
+    /// A list of
+    /// [`CreateModerationResponseResultsItemCategoryAppliedInputTypesHateThreateningItem`]
+    /// values.
     #[serde(rename = "hate/threatening", default)]
     pub hate_threatening:
         Vec<CreateModerationResponseResultsItemCategoryAppliedInputTypesHateThreateningItem>,
+    /// A list of
+    /// [`CreateModerationResponseResultsItemCategoryAppliedInputTypesHarassmentItem`]
+    /// values.
     #[serde(default)]
     pub harassment: Vec<CreateModerationResponseResultsItemCategoryAppliedInputTypesHarassmentItem>,
+    /// A list of
+    /// [`CreateModerationResponseResultsItemCategoryAppliedInputTypesHarassmentThreateningItem`]
+    /// values.
     #[serde(rename = "harassment/threatening", default)]
     pub harassment_threatening:
         Vec<CreateModerationResponseResultsItemCategoryAppliedInputTypesHarassmentThreateningItem>,
+    /// A list of
+    /// [`CreateModerationResponseResultsItemCategoryAppliedInputTypesIllicitItem`]
+    /// values.
     #[serde(default)]
     pub illicit: Vec<CreateModerationResponseResultsItemCategoryAppliedInputTypesIllicitItem>,
+    /// A list of
+    /// [`CreateModerationResponseResultsItemCategoryAppliedInputTypesIllicitViolentItem`]
+    /// values.
     #[serde(rename = "illicit/violent", default)]
     pub illicit_violent:
         Vec<CreateModerationResponseResultsItemCategoryAppliedInputTypesIllicitViolentItem>,
+    /// A list of
+    /// [`CreateModerationResponseResultsItemCategoryAppliedInputTypesSelfHarmItem`]
+    /// values.
     #[serde(rename = "self-harm", default)]
     pub self_harm: Vec<CreateModerationResponseResultsItemCategoryAppliedInputTypesSelfHarmItem>,
+    /// A list of
+    /// [`CreateModerationResponseResultsItemCategoryAppliedInputTypesSelfHarmIntentItem`]
+    /// values.
     #[serde(rename = "self-harm/intent", default)]
     pub self_harm_intent:
         Vec<CreateModerationResponseResultsItemCategoryAppliedInputTypesSelfHarmIntentItem>,
+    /// A list of
+    /// [`CreateModerationResponseResultsItemCategoryAppliedInputTypesSelfHarmInstructionsItem`]
+    /// values.
     #[serde(rename = "self-harm/instructions", default)]
     pub self_harm_instructions:
         Vec<CreateModerationResponseResultsItemCategoryAppliedInputTypesSelfHarmInstructionsItem>,
+    /// A list of
+    /// [`CreateModerationResponseResultsItemCategoryAppliedInputTypesSexualItem`]
+    /// values.
     #[serde(default)]
     pub sexual: Vec<CreateModerationResponseResultsItemCategoryAppliedInputTypesSexualItem>,
+    /// A list of
+    /// [`CreateModerationResponseResultsItemCategoryAppliedInputTypesSexualMinorsItem`]
+    /// values.
     #[serde(rename = "sexual/minors", default)]
     pub sexual_minors:
         Vec<CreateModerationResponseResultsItemCategoryAppliedInputTypesSexualMinorsItem>,
+    /// A list of
+    /// [`CreateModerationResponseResultsItemCategoryAppliedInputTypesViolenceItem`]
+    /// values.
     #[serde(default)]
     pub violence: Vec<CreateModerationResponseResultsItemCategoryAppliedInputTypesViolenceItem>,
+    /// A list of
+    /// [`CreateModerationResponseResultsItemCategoryAppliedInputTypesViolenceGraphicItem`]
+    /// values.
     #[serde(rename = "violence/graphic", default)]
     pub violence_graphic:
         Vec<CreateModerationResponseResultsItemCategoryAppliedInputTypesViolenceGraphicItem>,
@@ -349,25 +415,38 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateModerationResponseResultsItemCategoryScores {
+    /// A number.
     pub hate: f64,
+    /// A number.
     #[serde(rename = "hate/threatening")]
     pub hate_threatening: f64,
+    /// A number.
     pub harassment: f64,
+    /// A number.
     #[serde(rename = "harassment/threatening")]
     pub harassment_threatening: f64,
+    /// A number.
     pub illicit: f64,
+    /// A number.
     #[serde(rename = "illicit/violent")]
     pub illicit_violent: f64,
+    /// A number.
     #[serde(rename = "self-harm")]
     pub self_harm: f64,
+    /// A number.
     #[serde(rename = "self-harm/intent")]
     pub self_harm_intent: f64,
+    /// A number.
     #[serde(rename = "self-harm/instructions")]
     pub self_harm_instructions: f64,
+    /// A number.
     pub sexual: f64,
+    /// A number.
     #[serde(rename = "sexual/minors")]
     pub sexual_minors: f64,
+    /// A number.
     pub violence: f64,
+    /// A number.
     #[serde(rename = "violence/graphic")]
     pub violence_graphic: f64,
 }

@@ -21,16 +21,22 @@ pub use translations::*;
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AudioTranscription {
+    /// See [`AudioTranscriptionModel`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<AudioTranscriptionModel>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub language: Option<String>,
+    /// A list of strings. At least 1 item.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub languages: Option<Vec<String>>,
+    /// A list of strings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub keywords: Option<Vec<String>>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prompt: Option<String>,
+    /// See [`AudioTranscriptionDelay`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delay: Option<AudioTranscriptionDelay>,
 }
@@ -102,12 +108,16 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AudioTranscriptionResponse {
+    /// See [`AudioTranscriptionResponseModel`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<AudioTranscriptionResponseModel>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub language: Option<String>,
+    /// A list of strings. At least 1 item.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub languages: Option<Vec<String>>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prompt: Option<String>,
 }
@@ -217,8 +227,10 @@ openai_runtime::union!(
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RealtimeAudioFormatsPcmAudioFormat {
+    /// See [`RealtimeAudioFormatsPcmAudioFormatType`].
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<RealtimeAudioFormatsPcmAudioFormatType>,
+    /// See [`RealtimeAudioFormatsPcmAudioFormatRate`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rate: Option<RealtimeAudioFormatsPcmAudioFormatRate>,
 }
@@ -253,6 +265,7 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RealtimeAudioFormatsPcmaAudioFormat {
+    /// See [`RealtimeAudioFormatsPcmaAudioFormatType`].
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<RealtimeAudioFormatsPcmaAudioFormatType>,
 }
@@ -273,6 +286,7 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RealtimeAudioFormatsPcmuAudioFormat {
+    /// See [`RealtimeAudioFormatsPcmuAudioFormatType`].
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<RealtimeAudioFormatsPcmuAudioFormatType>,
 }
@@ -293,12 +307,16 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RealtimeFunctionTool {
+    /// See [`RealtimeFunctionToolType`].
     #[serde(rename = "type", default)]
     pub type_: RealtimeFunctionToolType,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// A map from names to JSON values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parameters: Option<std::collections::BTreeMap<String, serde_json::Value>>,
 }
@@ -310,6 +328,7 @@ openai_runtime::constant!(RealtimeFunctionToolType = "function");
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RealtimeReasoning {
+    /// See [`RealtimeReasoningEffort`]. Default `"low"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub effort: Option<RealtimeReasoningEffort>,
 }
@@ -344,68 +363,93 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RealtimeSessionCreateRequestGa {
+    /// See [`RealtimeSessionCreateRequestGaType`].
     #[serde(rename = "type", default)]
     pub type_: RealtimeSessionCreateRequestGaType,
+    /// A list of [`RealtimeSessionCreateRequestGaOutputModalitiesItem`] values.
+    /// Default `["audio"]`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub output_modalities: Option<Vec<RealtimeSessionCreateRequestGaOutputModalitiesItem>>,
+    /// See [`RealtimeSessionCreateRequestGaModel`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<RealtimeSessionCreateRequestGaModel>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instructions: Option<String>,
+    /// See [`RealtimeSessionCreateRequestGaAudio`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audio: Option<RealtimeSessionCreateRequestGaAudio>,
+    /// A list of [`RealtimeSessionCreateRequestGaIncludeItem`] values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub include: Option<Vec<RealtimeSessionCreateRequestGaIncludeItem>>,
+    /// See [`RealtimeSessionCreateRequestGaTracing`]. May be `null`. Default `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tracing: Option<RealtimeSessionCreateRequestGaTracing>,
+    /// A list of [`RealtimeSessionCreateRequestGaToolsItem`] values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tools: Option<Vec<RealtimeSessionCreateRequestGaToolsItem>>,
+    /// See [`RealtimeSessionCreateRequestGaToolChoice`]. Default `"auto"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tool_choice: Option<RealtimeSessionCreateRequestGaToolChoice>,
+    /// `true` or `false`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parallel_tool_calls: Option<bool>,
+    /// See [`RealtimeReasoning`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reasoning: Option<RealtimeReasoning>,
+    /// See [`RealtimeSessionCreateRequestGaMaxOutputTokens`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_output_tokens: Option<RealtimeSessionCreateRequestGaMaxOutputTokens>,
+    /// See [`RealtimeTruncation`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub truncation: Option<RealtimeTruncation>,
+    /// See [`Prompt`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prompt: Option<Prompt>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RealtimeSessionCreateRequestGaAudio {
+    /// See [`RealtimeSessionCreateRequestGaAudioInput`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub input: Option<RealtimeSessionCreateRequestGaAudioInput>,
+    /// See [`RealtimeSessionCreateRequestGaAudioOutput`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub output: Option<RealtimeSessionCreateRequestGaAudioOutput>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RealtimeSessionCreateRequestGaAudioInput {
+    /// See [`RealtimeAudioFormats`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub format: Option<RealtimeAudioFormats>,
+    /// See [`AudioTranscription`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transcription: Option<AudioTranscription>,
+    /// See [`RealtimeSessionCreateRequestGaAudioInputNoiseReduction`]. Default `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub noise_reduction: Option<RealtimeSessionCreateRequestGaAudioInputNoiseReduction>,
+    /// See [`RealtimeTurnDetection`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub turn_detection: Option<RealtimeTurnDetection>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RealtimeSessionCreateRequestGaAudioInputNoiseReduction {
+    /// See [`NoiseReductionType`].
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<NoiseReductionType>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RealtimeSessionCreateRequestGaAudioOutput {
+    /// See [`RealtimeAudioFormats`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub format: Option<RealtimeAudioFormats>,
+    /// See [`VoiceIdsOrCustomVoice`]. Default `"alloy"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub voice: Option<VoiceIdsOrCustomVoice>,
+    /// A number. From 0.25 to 1.5; default `1`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub speed: Option<f64>,
 }
@@ -646,10 +690,13 @@ openai_runtime::union!(
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RealtimeSessionCreateRequestGaTracingTracingConfiguration {
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub workflow_name: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_id: Option<String>,
+    /// A map from names to JSON values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<std::collections::BTreeMap<String, serde_json::Value>>,
 }
@@ -691,15 +738,19 @@ openai_runtime::union!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RealtimeTruncationRetentionRatioTruncation {
+    /// See [`RealtimeTruncationRetentionRatioTruncationType`].
     #[serde(rename = "type", default)]
     pub type_: RealtimeTruncationRetentionRatioTruncationType,
+    /// A number. From 0 to 1.
     pub retention_ratio: f64,
+    /// See [`RealtimeTruncationRetentionRatioTruncationTokenLimits`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token_limits: Option<RealtimeTruncationRetentionRatioTruncationTokenLimits>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RealtimeTruncationRetentionRatioTruncationTokenLimits {
+    /// An integer. At least 0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub post_instructions: Option<i64>,
 }
@@ -751,12 +802,16 @@ openai_runtime::union!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RealtimeTurnDetectionSemanticVad {
+    /// See [`RealtimeTurnDetectionSemanticVadType`].
     #[serde(rename = "type", default)]
     pub type_: RealtimeTurnDetectionSemanticVadType,
+    /// See [`RealtimeTurnDetectionSemanticVadEagerness`]. Default `"auto"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub eagerness: Option<RealtimeTurnDetectionSemanticVadEagerness>,
+    /// `true` or `false`. Default `true`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub create_response: Option<bool>,
+    /// `true` or `false`. Default `true`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub interrupt_response: Option<bool>,
 }
@@ -788,18 +843,25 @@ openai_runtime::constant!(RealtimeTurnDetectionSemanticVadType = "semantic_vad")
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RealtimeTurnDetectionServerVad {
+    /// See [`RealtimeTurnDetectionServerVadType`]. Default `"server_vad"`.
     #[serde(rename = "type", default)]
     pub type_: RealtimeTurnDetectionServerVadType,
+    /// A number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub threshold: Option<f64>,
+    /// An integer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prefix_padding_ms: Option<i64>,
+    /// An integer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub silence_duration_ms: Option<i64>,
+    /// `true` or `false`. Default `true`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub create_response: Option<bool>,
+    /// `true` or `false`. Default `true`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub interrupt_response: Option<bool>,
+    /// An integer. May be `null`. From 5000 to 30000.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub idle_timeout_ms: Option<i64>,
 }

@@ -10,6 +10,7 @@ pub use versions::*;
 
 #[derive(Debug, Clone)]
 pub struct CreateSkillBody {
+    /// See [`CreateSkillBodyFiles`].
     pub files: CreateSkillBodyFiles,
 }
 
@@ -65,9 +66,12 @@ impl CreateSkillBodyFiles {
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DeletedSkillResource {
+    /// See [`DeletedSkillResourceObject`]. Default `"skill.deleted"`.
     #[serde(default)]
     pub object: DeletedSkillResourceObject,
+    /// `true` or `false`.
     pub deleted: bool,
+    /// A string.
     pub id: String,
 }
 
@@ -78,17 +82,23 @@ openai_runtime::constant!(DeletedSkillResourceObject = "skill.deleted");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SetDefaultSkillVersionBody {
+    /// A string.
     pub default_version: String,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SkillListResource {
+    /// See [`SkillListResourceObject`]. Default `"list"`.
     #[serde(default)]
     pub object: SkillListResourceObject,
+    /// A list of [`SkillResource`] values.
     #[serde(default)]
     pub data: Vec<SkillResource>,
+    /// A string. May be `null`.
     pub first_id: Option<String>,
+    /// A string. May be `null`.
     pub last_id: Option<String>,
+    /// `true` or `false`.
     pub has_more: bool,
 }
 
@@ -99,13 +109,20 @@ openai_runtime::constant!(SkillListResourceObject = "list");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SkillResource {
+    /// A string.
     pub id: String,
+    /// See [`SkillResourceObject`]. Default `"skill"`.
     #[serde(default)]
     pub object: SkillResourceObject,
+    /// A string.
     pub name: String,
+    /// A string.
     pub description: String,
+    /// An integer. A Unix time, in seconds.
     pub created_at: i64,
+    /// A string.
     pub default_version: String,
+    /// A string.
     pub latest_version: String,
 }
 
@@ -117,10 +134,13 @@ openai_runtime::constant!(SkillResourceObject = "skill");
 /// Query parameters of `GET /skills`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SkillsListQuery {
+    /// An integer. From 0 to 100.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
+    /// See [`OrderEnum`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub order: Option<OrderEnum>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after: Option<String>,
 }

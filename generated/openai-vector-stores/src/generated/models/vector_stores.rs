@@ -13,6 +13,7 @@ use openai_runtime::union as u;
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AutoChunkingStrategyRequestParam {
+    /// See [`AutoChunkingStrategyRequestParamType`].
     #[serde(rename = "type", default)]
     pub type_: AutoChunkingStrategyRequestParamType,
 }
@@ -61,25 +62,34 @@ openai_runtime::union!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateVectorStoreFileRequest {
+    /// A string.
     pub file_id: String,
+    /// See [`ChunkingStrategyRequestParam`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chunking_strategy: Option<ChunkingStrategyRequestParam>,
+    /// A map from names to [`VectorStoreFileAttributesValue`] values. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attributes: Option<std::collections::BTreeMap<String, VectorStoreFileAttributesValue>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateVectorStoreRequest {
+    /// A list of strings. At most 500 items.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_ids: Option<Vec<String>>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// See [`VectorStoreExpirationAfter`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_after: Option<VectorStoreExpirationAfter>,
+    /// See [`CreateVectorStoreRequestChunkingStrategy`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chunking_strategy: Option<CreateVectorStoreRequestChunkingStrategy>,
+    /// A map from names to strings. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<std::collections::BTreeMap<String, String>>,
 }
@@ -123,8 +133,11 @@ openai_runtime::union!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DeleteVectorStoreResponse {
+    /// A string.
     pub id: String,
+    /// `true` or `false`.
     pub deleted: bool,
+    /// See [`DeleteVectorStoreResponseObject`].
     #[serde(default)]
     pub object: DeleteVectorStoreResponseObject,
 }
@@ -136,26 +149,37 @@ openai_runtime::constant!(DeleteVectorStoreResponseObject = "vector_store.delete
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListVectorStoreFilesResponse {
+    /// A string.
     pub object: String,
+    /// A list of [`VectorStoreFileObject`] values.
     #[serde(default)]
     pub data: Vec<VectorStoreFileObject>,
+    /// A string.
     pub first_id: String,
+    /// A string.
     pub last_id: String,
+    /// `true` or `false`.
     pub has_more: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListVectorStoresResponse {
+    /// A string.
     pub object: String,
+    /// A list of [`VectorStoreObject`] values.
     #[serde(default)]
     pub data: Vec<VectorStoreObject>,
+    /// A string.
     pub first_id: String,
+    /// A string.
     pub last_id: String,
+    /// `true` or `false`.
     pub has_more: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct OtherChunkingStrategyResponseParam {
+    /// See [`OtherChunkingStrategyResponseParamType`].
     #[serde(rename = "type", default)]
     pub type_: OtherChunkingStrategyResponseParamType,
 }
@@ -167,14 +191,18 @@ openai_runtime::constant!(OtherChunkingStrategyResponseParamType = "other");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct StaticChunkingStrategy {
+    /// An integer. From 100 to 4096.
     pub max_chunk_size_tokens: i64,
+    /// An integer.
     pub chunk_overlap_tokens: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct StaticChunkingStrategyRequestParam {
+    /// See [`StaticChunkingStrategyRequestParamType`].
     #[serde(rename = "type", default)]
     pub type_: StaticChunkingStrategyRequestParamType,
+    /// See [`StaticChunkingStrategy`].
     #[serde(rename = "static")]
     pub static_: StaticChunkingStrategy,
 }
@@ -186,8 +214,10 @@ openai_runtime::constant!(StaticChunkingStrategyRequestParamType = "static");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct StaticChunkingStrategyResponseParam {
+    /// See [`StaticChunkingStrategyResponseParamType`].
     #[serde(rename = "type", default)]
     pub type_: StaticChunkingStrategyResponseParamType,
+    /// See [`StaticChunkingStrategy`].
     #[serde(rename = "static")]
     pub static_: StaticChunkingStrategy,
 }
@@ -199,18 +229,23 @@ openai_runtime::constant!(StaticChunkingStrategyResponseParamType = "static");
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UpdateVectorStoreRequest {
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// See [`VectorStoreExpirationAfter`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_after: Option<VectorStoreExpirationAfter>,
+    /// A map from names to strings. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<std::collections::BTreeMap<String, String>>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct VectorStoreExpirationAfter {
+    /// See [`VectorStoreExpirationAfterAnchor`].
     #[serde(default)]
     pub anchor: VectorStoreExpirationAfterAnchor,
+    /// An integer. From 1 to 365.
     pub days: i64,
 }
 
@@ -221,16 +256,25 @@ openai_runtime::constant!(VectorStoreExpirationAfterAnchor = "last_active_at");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct VectorStoreFileObject {
+    /// A string.
     pub id: String,
+    /// See [`VectorStoreFileObjectObject`].
     #[serde(default)]
     pub object: VectorStoreFileObjectObject,
+    /// An integer.
     pub usage_bytes: i64,
+    /// An integer. A Unix time, in seconds.
     pub created_at: i64,
+    /// A string.
     pub vector_store_id: String,
+    /// See [`VectorStoreFileObjectStatus`].
     pub status: VectorStoreFileObjectStatus,
+    /// See [`VectorStoreFileObjectLastError`]. May be `null`.
     pub last_error: Option<VectorStoreFileObjectLastError>,
+    /// See [`VectorStoreFileObjectChunkingStrategy`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chunking_strategy: Option<VectorStoreFileObjectChunkingStrategy>,
+    /// A map from names to [`VectorStoreFileAttributesValue`] values. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attributes: Option<std::collections::BTreeMap<String, VectorStoreFileAttributesValue>>,
 }
@@ -274,7 +318,9 @@ openai_runtime::union!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct VectorStoreFileObjectLastError {
+    /// See [`VectorStoreFileObjectLastErrorCode`].
     pub code: VectorStoreFileObjectLastErrorCode,
+    /// A string.
     pub message: String,
 }
 
@@ -332,28 +378,44 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct VectorStoreObject {
+    /// A string.
     pub id: String,
+    /// See [`VectorStoreObjectObject`].
     #[serde(default)]
     pub object: VectorStoreObjectObject,
+    /// An integer. A Unix time, in seconds.
     pub created_at: i64,
+    /// A string.
     pub name: String,
+    /// An integer.
     pub usage_bytes: i64,
+    /// See [`VectorStoreObjectFileCounts`].
     pub file_counts: VectorStoreObjectFileCounts,
+    /// See [`VectorStoreObjectStatus`].
     pub status: VectorStoreObjectStatus,
+    /// See [`VectorStoreExpirationAfter`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_after: Option<VectorStoreExpirationAfter>,
+    /// An integer. May be `null`. A Unix time, in seconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<i64>,
+    /// An integer. May be `null`. A Unix time, in seconds.
     pub last_active_at: Option<i64>,
+    /// A map from names to strings. May be `null`.
     pub metadata: Option<std::collections::BTreeMap<String, String>>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct VectorStoreObjectFileCounts {
+    /// An integer.
     pub in_progress: i64,
+    /// An integer.
     pub completed: i64,
+    /// An integer.
     pub failed: i64,
+    /// An integer.
     pub cancelled: i64,
+    /// An integer.
     pub total: i64,
 }
 
@@ -386,13 +448,18 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct VectorStoreSearchRequest {
+    /// See [`VectorStoreSearchRequestQuery`].
     pub query: VectorStoreSearchRequestQuery,
+    /// `true` or `false`. Default `false`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rewrite_query: Option<bool>,
+    /// An integer. From 1 to 50; default `10`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_num_results: Option<i64>,
+    /// See [`VectorStoreSearchRequestFilters`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub filters: Option<VectorStoreSearchRequestFilters>,
+    /// See [`VectorStoreSearchRequestRankingOptions`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ranking_options: Option<VectorStoreSearchRequestRankingOptions>,
 }
@@ -466,8 +533,10 @@ openai_runtime::union!(
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct VectorStoreSearchRequestRankingOptions {
+    /// See [`VectorStoreSearchRequestRankingOptionsRanker`]. Default `"auto"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ranker: Option<VectorStoreSearchRequestRankingOptionsRanker>,
+    /// A number. From 0 to 1; default `0`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub score_threshold: Option<f64>,
 }
@@ -496,8 +565,10 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct VectorStoreSearchResultContentObject {
+    /// See [`VectorStoreSearchResultContentObjectType`].
     #[serde(rename = "type")]
     pub type_: VectorStoreSearchResultContentObjectType,
+    /// A string.
     pub text: String,
 }
 
@@ -517,23 +588,33 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct VectorStoreSearchResultItem {
+    /// A string.
     pub file_id: String,
+    /// A string.
     pub filename: String,
+    /// A number. From 0 to 1.
     pub score: f64,
+    /// A map from names to [`VectorStoreFileAttributesValue`] values. May be `null`.
     pub attributes: Option<std::collections::BTreeMap<String, VectorStoreFileAttributesValue>>,
+    /// A list of [`VectorStoreSearchResultContentObject`] values.
     #[serde(default)]
     pub content: Vec<VectorStoreSearchResultContentObject>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct VectorStoreSearchResultsPage {
+    /// See [`VectorStoreSearchResultsPageObject`].
     #[serde(default)]
     pub object: VectorStoreSearchResultsPageObject,
+    /// A list of strings.
     #[serde(default)]
     pub search_query: Vec<String>,
+    /// A list of [`VectorStoreSearchResultItem`] values.
     #[serde(default)]
     pub data: Vec<VectorStoreSearchResultItem>,
+    /// `true` or `false`.
     pub has_more: bool,
+    /// A string. May be `null`.
     pub next_page: Option<String>,
 }
 
@@ -557,12 +638,16 @@ openai_runtime::open_enum!(VectorStoresListOrder, Unknown, [Asc = "asc", Desc = 
 /// Query parameters of `GET /vector_stores`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct VectorStoresListQuery {
+    /// An integer. Default `20`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
+    /// See [`VectorStoresListOrder`]. Default `"desc"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub order: Option<VectorStoresListOrder>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub before: Option<String>,
 }

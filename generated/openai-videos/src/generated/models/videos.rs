@@ -7,7 +7,9 @@ use super::OrderEnum;
 
 #[derive(Debug, Clone)]
 pub struct CreateVideoCharacterBody {
+    /// A file.
     pub video: openai_runtime::FilePart,
+    /// A string. 1 to 80 characters.
     pub name: String,
 }
 
@@ -23,7 +25,9 @@ impl CreateVideoCharacterBody {
 
 #[derive(Debug, Clone)]
 pub struct CreateVideoEditMultipartBody {
+    /// See [`CreateVideoEditMultipartBodyVideo`].
     pub video: CreateVideoEditMultipartBodyVideo,
+    /// A string. 1 to 32000 characters.
     pub prompt: String,
 }
 
@@ -83,8 +87,11 @@ impl CreateVideoEditMultipartBodyVideo {
 
 #[derive(Debug, Clone)]
 pub struct CreateVideoExtendMultipartBody {
+    /// See [`CreateVideoExtendMultipartBodyVideo`].
     pub video: CreateVideoExtendMultipartBodyVideo,
+    /// A string. 1 to 32000 characters.
     pub prompt: String,
+    /// See [`VideoSeconds`].
     pub seconds: VideoSeconds,
 }
 
@@ -145,10 +152,15 @@ impl CreateVideoExtendMultipartBodyVideo {
 
 #[derive(Debug, Clone)]
 pub struct CreateVideoMultipartBody {
+    /// See [`VideoModel`].
     pub model: Option<VideoModel>,
+    /// A string. 1 to 32000 characters.
     pub prompt: String,
+    /// See [`CreateVideoMultipartBodyInputReference`].
     pub input_reference: Option<CreateVideoMultipartBodyInputReference>,
+    /// See [`VideoSeconds`].
     pub seconds: Option<VideoSeconds>,
+    /// See [`VideoSize`].
     pub size: Option<VideoSize>,
 }
 
@@ -217,14 +229,18 @@ impl CreateVideoMultipartBodyInputReference {
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateVideoRemixBody {
+    /// A string. 1 to 32000 characters.
     pub prompt: String,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DeletedVideoResource {
+    /// See [`DeletedVideoResourceObject`]. Default `"video.deleted"`.
     #[serde(default)]
     pub object: DeletedVideoResourceObject,
+    /// `true` or `false`.
     pub deleted: bool,
+    /// A string.
     pub id: String,
 }
 
@@ -235,22 +251,29 @@ openai_runtime::constant!(DeletedVideoResourceObject = "video.deleted");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Error2 {
+    /// A string.
     pub code: String,
+    /// A string.
     pub message: String,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ImageRefParam2 {
+    /// A string. At most 20971520 characters; format `uri`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image_url: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_id: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct VideoCharacterResource {
+    /// A string. May be `null`.
     pub id: Option<String>,
+    /// A string. May be `null`.
     pub name: Option<String>,
+    /// An integer. A Unix time, in seconds.
     pub created_at: i64,
 }
 
@@ -278,12 +301,17 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct VideoListResource {
+    /// See [`VideoListResourceObject`]. Default `"list"`.
     #[serde(default)]
     pub object: VideoListResourceObject,
+    /// A list of [`VideoResource`] values.
     #[serde(default)]
     pub data: Vec<VideoResource>,
+    /// A string. May be `null`.
     pub first_id: Option<String>,
+    /// A string. May be `null`.
     pub last_id: Option<String>,
+    /// `true` or `false`.
     pub has_more: bool,
 }
 
@@ -322,24 +350,38 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct VideoReferenceInputParam {
+    /// A string.
     pub id: String,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct VideoResource {
+    /// A string.
     pub id: String,
+    /// See [`VideoResourceObject`]. Default `"video"`.
     #[serde(default)]
     pub object: VideoResourceObject,
+    /// See [`VideoModel`].
     pub model: VideoModel,
+    /// See [`VideoStatus`].
     pub status: VideoStatus,
+    /// An integer.
     pub progress: i64,
+    /// An integer. A Unix time, in seconds.
     pub created_at: i64,
+    /// An integer. May be `null`. A Unix time, in seconds.
     pub completed_at: Option<i64>,
+    /// An integer. May be `null`. A Unix time, in seconds.
     pub expires_at: Option<i64>,
+    /// A string. May be `null`.
     pub prompt: Option<String>,
+    /// See [`VideoSize`].
     pub size: VideoSize,
+    /// A string.
     pub seconds: String,
+    /// A string. May be `null`.
     pub remixed_from_video_id: Option<String>,
+    /// See [`Error2`]. May be `null`.
     pub error: Option<Error2>,
 }
 
@@ -415,6 +457,7 @@ openai_runtime::open_enum!(
 /// Query parameters of `GET /videos/{video_id}/content`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct VideosDownloadContentQuery {
+    /// See [`VideoContentVariant`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub variant: Option<VideoContentVariant>,
 }
@@ -422,10 +465,13 @@ pub struct VideosDownloadContentQuery {
 /// Query parameters of `GET /videos`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct VideosListQuery {
+    /// An integer. From 0 to 100.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
+    /// See [`OrderEnum`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub order: Option<OrderEnum>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after: Option<String>,
 }

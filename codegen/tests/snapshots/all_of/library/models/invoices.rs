@@ -12,20 +12,26 @@ pub use drafts::*;
 pub struct Invoice {
     /// The invoice's identifier.
     pub id: String,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub currency: Option<String>,
+    /// See [`InvoiceStatus`].
     pub status: InvoiceStatus,
+    /// A list of [`InvoiceLine`] values.
     #[serde(default)]
     pub lines: Vec<InvoiceLine>,
     /// Amount in cents.
     pub total: i64,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub memo: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct InvoiceLine {
+    /// A string.
     pub label: String,
+    /// An integer.
     pub amount: i64,
 }
 

@@ -6,18 +6,22 @@
 /// A page of things.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ArraysListResponse {
+    /// A list of [`Item`] values.
     #[serde(default)]
     pub data: Vec<Item>,
     /// Free-form tags.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
+    /// A list of lists of numbers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub matrix: Option<Vec<Vec<f64>>>,
+    /// A list of JSON values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub anything: Option<Vec<serde_json::Value>>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Item {
+    /// A string.
     pub name: String,
 }

@@ -22,6 +22,7 @@ openai_runtime::open_enum!(
 /// Query parameters of `GET /assets/{asset_id}/preview`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AssetsPreviewQuery {
+    /// See [`AssetsPreviewKind`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kind: Option<AssetsPreviewKind>,
 }

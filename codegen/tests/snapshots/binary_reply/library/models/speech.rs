@@ -5,7 +5,9 @@
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SpeechCreateParams {
+    /// A string.
     pub text: String,
+    /// See [`SpeechCreateParamsVoice`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub voice: Option<SpeechCreateParamsVoice>,
 }
@@ -28,8 +30,10 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SpeechEvent {
+    /// See [`SpeechEventType`].
     #[serde(rename = "type")]
     pub type_: SpeechEventType,
+    /// A string.
     pub audio: String,
 }
 

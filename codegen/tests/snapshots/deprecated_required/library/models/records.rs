@@ -5,12 +5,18 @@
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Stored {
+    /// A string.
     pub id: String,
+    /// An integer.
     pub bytes: i64,
     /// Being phased out.
+    ///
+    /// Deprecated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<StoredStatus>,
     /// Why processing failed.
+    ///
+    /// Deprecated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status_details: Option<String>,
 }

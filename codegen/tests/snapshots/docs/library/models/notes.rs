@@ -40,5 +40,6 @@ openai_runtime::open_enum!(
 /// * with its kind.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct NotesCreateResponse {
+    /// A string.
     pub id: String,
 }

@@ -8,6 +8,7 @@ pub struct Job {
     /// Always `job`.
     #[serde(default)]
     pub object: JobObject,
+    /// See [`JobKind`].
     #[serde(default)]
     pub kind: JobKind,
     /// Where the job is.

@@ -5,17 +5,21 @@
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Completion {
+    /// A string.
     pub id: String,
+    /// A string.
     pub text: String,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CompletionChunk {
+    /// A string.
     pub delta: String,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CompletionsCreateParams {
+    /// A string.
     pub prompt: String,
     /// Ask for server-sent events instead.
     #[serde(default, skip_serializing_if = "Option::is_none")]

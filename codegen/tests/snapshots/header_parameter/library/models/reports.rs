@@ -9,7 +9,9 @@ pub use beta::*;
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Report {
+    /// A string.
     pub id: String,
+    /// See [`ReportState`].
     pub state: ReportState,
 }
 

@@ -12,8 +12,11 @@ pub struct Outer {
 /// When it expires.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct OuterExpiresAfter {
+    /// See [`OuterExpiresAfterAnchor`].
     pub anchor: OuterExpiresAfterAnchor,
+    /// An integer.
     pub seconds: i64,
+    /// See [`OuterExpiresAfterWindow`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub window: Option<OuterExpiresAfterWindow>,
 }
@@ -30,6 +33,7 @@ openai_runtime::open_enum!(OuterExpiresAfterAnchor, Unknown, [CreatedAt = "creat
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct OuterExpiresAfterWindow {
+    /// An integer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from: Option<i64>,
 }

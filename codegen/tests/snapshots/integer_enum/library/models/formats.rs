@@ -7,8 +7,10 @@
 pub struct AudioFormat {
     /// Samples per second.
     pub rate: AudioFormatRate,
+    /// See [`AudioFormatChannels`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub channels: Option<AudioFormatChannels>,
+    /// See [`AudioFormatEncoding`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub encoding: Option<AudioFormatEncoding>,
 }

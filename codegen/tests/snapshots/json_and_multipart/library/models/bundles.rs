@@ -7,6 +7,7 @@
 pub struct CreateBundle {
     /// The bundle's contents.
     pub file: openai_runtime::FilePart,
+    /// A string.
     pub name: Option<String>,
 }
 
@@ -24,5 +25,6 @@ impl CreateBundle {
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RenameBundle {
+    /// A string.
     pub name: String,
 }

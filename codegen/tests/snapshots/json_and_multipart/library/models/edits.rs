@@ -5,8 +5,11 @@
 
 #[derive(Debug, Clone)]
 pub struct EditsCreateParams {
+    /// See [`EditsCreateParamsImage`].
     pub image: EditsCreateParamsImage,
+    /// See [`EditsCreateParamsReference`].
     pub reference: Option<EditsCreateParamsReference>,
+    /// A string.
     pub prompt: String,
 }
 
@@ -108,8 +111,10 @@ impl EditsCreateParamsReference {
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ImageRef {
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_id: Option<String>,
 }

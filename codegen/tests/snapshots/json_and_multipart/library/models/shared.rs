@@ -5,5 +5,6 @@
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Bundle {
+    /// A string.
     pub id: String,
 }

@@ -8,16 +8,20 @@ pub struct MapsGetResponse {
     /// Up to 16 key-value pairs.
     #[serde(default)]
     pub metadata: std::collections::BTreeMap<String, String>,
+    /// A map from names to integers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub counts: Option<std::collections::BTreeMap<String, i64>>,
+    /// A map from names to JSON values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub free_form: Option<std::collections::BTreeMap<String, serde_json::Value>>,
+    /// A map from names to [`MapsGetResponseNestedValue`] values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nested: Option<std::collections::BTreeMap<String, MapsGetResponseNestedValue>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct MapsGetResponseNestedValue {
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub v: Option<String>,
 }

@@ -11,11 +11,15 @@ pub use pages::*;
 pub struct CreateDocument {
     /// The title.
     pub title: String,
+    /// See [`CreateDocumentPurpose`].
     pub purpose: CreateDocumentPurpose,
+    /// A list of strings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
+    /// See [`Expiry`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_after: Option<Expiry>,
+    /// A map from names to strings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extra: Option<std::collections::BTreeMap<String, String>>,
 }
@@ -38,13 +42,16 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Document {
+    /// A string.
     pub id: String,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Expiry {
+    /// See [`ExpiryAnchor`].
     #[serde(default)]
     pub anchor: ExpiryAnchor,
+    /// An integer.
     pub seconds: i64,
 }
 

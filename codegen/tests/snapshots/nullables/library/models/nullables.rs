@@ -7,9 +7,12 @@
 pub struct NullablesGetResponse {
     /// A required string that may be null.
     pub any_of: Option<String>,
+    /// An integer. May be `null`.
     pub type_list: Option<i64>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub optional_null: Option<String>,
+    /// `true` or `false`. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nullable_flag: Option<bool>,
 }

@@ -10,6 +10,7 @@ pub struct Thing {
     pub id: String,
     /// How many.
     pub count: i64,
+    /// A number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ratio: Option<f64>,
     /// Whether it is on.

@@ -5,8 +5,11 @@
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Job {
+    /// A string.
     pub id: String,
+    /// See [`JobModel`].
     pub model: JobModel,
+    /// See [`JobUnit`]. May be `null`.
     pub unit: Option<JobUnit>,
 }
 

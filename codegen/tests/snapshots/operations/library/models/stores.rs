@@ -9,6 +9,7 @@ pub use file_batches::*;
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Store {
+    /// A string.
     pub id: String,
 }
 
@@ -16,22 +17,28 @@ pub struct Store {
 pub struct StoresCreateParams {
     /// The store's name.
     pub name: String,
+    /// An integer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub size: Option<i64>,
+    /// See [`StoresCreateParamsMode`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mode: Option<StoresCreateParamsMode>,
     /// Files to add.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_ids: Option<Vec<String>>,
+    /// See [`StoresCreateParamsExpiresAfter`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_after: Option<StoresCreateParamsExpiresAfter>,
+    /// A map from names to strings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<std::collections::BTreeMap<String, String>>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct StoresCreateParamsExpiresAfter {
+    /// See [`StoresCreateParamsExpiresAfterAnchor`].
     pub anchor: StoresCreateParamsExpiresAfterAnchor,
+    /// An integer.
     pub days: i64,
 }
 

@@ -39,7 +39,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[Command {
             long: "temperature",
             key: "temperature",
             value_name: "TEMPERATURE",
-            help: "A number.",
+            help: "A number. [from 0 to 2]",
             target: Target::Body,
             kind: Kind::Number,
             list: false,

@@ -5,6 +5,7 @@
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SamplesCreateResponse {
+    /// A number.
     pub value: f64,
 }
 
@@ -13,6 +14,7 @@ pub struct Sampling {
     /// Makes repeated draws alike when set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seed: Option<i64>,
+    /// A number. From 0 to 2.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub temperature: Option<f64>,
 }

@@ -7,9 +7,12 @@ use openai_runtime::union as u;
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Comparison {
+    /// See [`ComparisonType`]. Default `"eq"`.
     #[serde(rename = "type")]
     pub type_: ComparisonType,
+    /// A string.
     pub key: String,
+    /// See [`ComparisonValue`].
     pub value: ComparisonValue,
 }
 
@@ -56,8 +59,10 @@ openai_runtime::union!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Compound {
+    /// See [`CompoundType`].
     #[serde(rename = "type")]
     pub type_: CompoundType,
+    /// A list of [`CompoundFiltersItem`] values.
     #[serde(default)]
     pub filters: Vec<CompoundFiltersItem>,
 }
@@ -164,13 +169,16 @@ openai_runtime::union!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SearchCreateParams {
+    /// A string.
     pub query: String,
+    /// See [`Filter`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub filter: Option<Filter>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SearchCreateResponse {
+    /// A list of strings.
     #[serde(default)]
     pub hits: Vec<String>,
 }

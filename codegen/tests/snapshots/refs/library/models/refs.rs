@@ -10,6 +10,7 @@ pub struct Holder {
     pub file: Option<OpenAiFile>,
     /// Has `properties` but no `type`.
     pub backup: OpenAiFile,
+    /// See [`Holder`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent: Option<Box<Holder>>,
 }
@@ -17,5 +18,6 @@ pub struct Holder {
 /// Has `properties` but no `type`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct OpenAiFile {
+    /// A string.
     pub id: String,
 }

@@ -5,11 +5,14 @@
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Approval {
+    /// See [`ApprovalType`].
     #[serde(rename = "type", default)]
     pub type_: ApprovalType,
     /// The request being answered.
     pub approval_id: String,
+    /// `true` or `false`.
     pub approve: bool,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
 }

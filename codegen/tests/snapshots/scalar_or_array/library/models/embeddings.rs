@@ -40,6 +40,7 @@ openai_runtime::union!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EmbeddingsCreateResponse {
+    /// A list of lists of numbers.
     #[serde(default)]
     pub vectors: Vec<Vec<f64>>,
 }

@@ -7,10 +7,12 @@ use super::File;
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Batch {
+    /// A string.
     pub id: String,
     /// A file, which both batches and files return.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub output_file: Option<File>,
+    /// See [`Priority`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub priority: Option<Priority>,
 }
@@ -19,6 +21,7 @@ pub struct Batch {
 pub struct BatchesCreateParams {
     /// The file to read.
     pub input_file_id: String,
+    /// See [`Priority`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub priority: Option<Priority>,
 }

@@ -6,6 +6,7 @@
 /// A file, which both batches and files return.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct File {
+    /// A string.
     pub id: String,
     /// Where the file is in its processing.
     pub status: FileStatus,

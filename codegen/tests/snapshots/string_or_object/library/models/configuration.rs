@@ -7,8 +7,10 @@ use openai_runtime::union as u;
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AllowedTools {
+    /// See [`AllowedToolsType`].
     #[serde(rename = "type", default)]
     pub type_: AllowedToolsType,
+    /// See [`AllowedToolsTools`].
     pub tools: AllowedToolsTools,
 }
 
@@ -45,8 +47,10 @@ openai_runtime::constant!(AllowedToolsType = "allowed");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct NamedTool {
+    /// See [`NamedToolType`].
     #[serde(rename = "type", default)]
     pub type_: NamedToolType,
+    /// A string.
     pub name: String,
 }
 
@@ -57,16 +61,19 @@ openai_runtime::constant!(NamedToolType = "named");
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Settings {
+    /// See [`ToolChoice`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tool_choice: Option<ToolChoice>,
     /// How many times to try.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attempts: Option<SettingsAttempts>,
+    /// See [`SettingsScale`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scale: Option<SettingsScale>,
     /// Free-form labels.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub labels: Option<std::collections::BTreeMap<String, SettingsLabelsValue>>,
+    /// See [`AllowedTools`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allowed_tools: Option<AllowedTools>,
 }
@@ -190,6 +197,7 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ToolFilter {
+    /// `true` or `false`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub read_only: Option<bool>,
 }

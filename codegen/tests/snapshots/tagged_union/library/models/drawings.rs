@@ -22,6 +22,7 @@ openai_runtime::constant!(CircleType = "circle");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Drawing {
+    /// A string.
     pub id: String,
     /// Shapes in paint order.
     #[serde(default)]
@@ -35,6 +36,7 @@ pub struct Polygon {
     /// Which regular polygon.
     #[serde(rename = "type")]
     pub type_: PolygonType,
+    /// A number.
     pub side: f64,
 }
 
@@ -133,6 +135,7 @@ openai_runtime::union!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SignalEventStarted {
+    /// See [`SignalEventStartedKind`].
     #[serde(default)]
     pub kind: SignalEventStartedKind,
     /// Unix seconds.
@@ -146,8 +149,10 @@ openai_runtime::constant!(SignalEventStartedKind = "started");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SignalEventStopped {
+    /// See [`SignalEventStoppedKind`].
     #[serde(default)]
     pub kind: SignalEventStoppedKind,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
 }

@@ -7,6 +7,7 @@
 pub struct CallsCreateParams {
     /// The caller's session description.
     pub offer: String,
+    /// A string.
     pub label: Option<String>,
 }
 

@@ -5,6 +5,7 @@
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LinesListResponse {
+    /// A list of [`LinesListResponseLinesItem`] values.
     #[serde(default)]
     pub lines: Vec<LinesListResponseLinesItem>,
 }
@@ -13,8 +14,10 @@ pub struct LinesListResponse {
 pub struct LinesListResponseLinesItem {
     /// Who says a line.
     pub speaker: Speaker,
+    /// See [`Mood`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mood: Option<Mood>,
+    /// A string.
     pub text: String,
 }
 

@@ -8,9 +8,13 @@ use openai_runtime::union as u;
 /// Words with timing and speakers.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DetailedTranscript {
+    /// A string.
     pub text: String,
+    /// A string.
     pub language: String,
+    /// A number.
     pub seconds: f64,
+    /// A list of [`DetailedTranscriptSpeakersItem`] values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub speakers: Option<Vec<DetailedTranscriptSpeakersItem>>,
 }
@@ -50,6 +54,7 @@ openai_runtime::union!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct GuestSpeaker {
+    /// A string.
     pub name: String,
     /// Free text.
     pub role: String,
@@ -57,7 +62,9 @@ pub struct GuestSpeaker {
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct KnownSpeaker {
+    /// A string.
     pub name: String,
+    /// See [`KnownSpeakerRole`].
     pub role: KnownSpeakerRole,
 }
 
@@ -76,12 +83,15 @@ openai_runtime::open_enum!(KnownSpeakerRole, Unknown, [Host = "host", Guest = "g
 /// Just the words.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PlainTranscript {
+    /// A string.
     pub text: String,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TranscriptsCreateParams {
+    /// A string.
     pub clip_id: String,
+    /// See [`TranscriptsCreateParamsDetail`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<TranscriptsCreateParamsDetail>,
 }

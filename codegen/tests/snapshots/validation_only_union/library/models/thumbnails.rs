@@ -6,8 +6,10 @@
 /// Give exactly one of `url` or `file_id`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ImageSource {
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_id: Option<String>,
 }
@@ -16,19 +18,23 @@ pub struct ImageSource {
 pub struct ThumbnailsCreateParams {
     /// Give exactly one of `url` or `file_id`.
     pub source: ImageSource,
+    /// See [`ThumbnailsCreateParamsSizes`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sizes: Option<ThumbnailsCreateParamsSizes>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ThumbnailsCreateParamsSizes {
+    /// A list of integers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub widths: Option<Vec<i64>>,
+    /// A list of strings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub presets: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ThumbnailsCreateResponse {
+    /// A string.
     pub url: String,
 }

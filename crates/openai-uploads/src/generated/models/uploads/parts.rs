@@ -25,6 +25,8 @@ pub struct UploadPart {
     /// Upload.
     pub id: String,
     /// When the Part arrived, in Unix seconds.
+    ///
+    /// A Unix time, in seconds.
     pub created_at: i64,
     /// The Upload this Part belongs to.
     pub upload_id: String,

@@ -31,32 +31,50 @@ pub use users::*;
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AssignedRoleDetails {
+    /// A string.
     pub id: String,
+    /// A string.
     pub name: String,
+    /// A list of strings.
     #[serde(default)]
     pub permissions: Vec<String>,
+    /// A string.
     pub resource_type: String,
+    /// `true` or `false`.
     pub predefined_role: bool,
+    /// A string. May be `null`.
     pub description: Option<String>,
+    /// An integer. May be `null`. A Unix time, in seconds.
     pub created_at: Option<i64>,
+    /// An integer. May be `null`. A Unix time, in seconds.
     pub updated_at: Option<i64>,
+    /// A string. May be `null`.
     pub created_by: Option<String>,
+    /// A map from names to JSON values. May be `null`.
     pub created_by_user_obj: Option<std::collections::BTreeMap<String, serde_json::Value>>,
+    /// A map from names to JSON values. May be `null`.
     pub metadata: Option<std::collections::BTreeMap<String, serde_json::Value>>,
+    /// A list of [`AssignedRoleDetailsAssignmentSourcesItem`] values. May be `null`.
     pub assignment_sources: Option<Vec<AssignedRoleDetailsAssignmentSourcesItem>>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AssignedRoleDetailsAssignmentSourcesItem {
+    /// A string.
     pub principal_id: String,
+    /// A string.
     pub principal_type: String,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateSpendAlertBody {
+    /// An integer. At least 0.
     pub threshold_amount: i64,
+    /// See [`CreateSpendAlertBodyCurrency`].
     pub currency: CreateSpendAlertBodyCurrency,
+    /// See [`CreateSpendAlertBodyInterval`].
     pub interval: CreateSpendAlertBodyInterval,
+    /// See [`SpendAlertNotificationChannel`].
     pub notification_channel: SpendAlertNotificationChannel,
 }
 
@@ -82,17 +100,24 @@ openai_runtime::open_enum!(CreateSpendAlertBodyInterval, Unknown, [Month = "mont
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DeletedRoleAssignmentResource {
+    /// A string.
     pub object: String,
+    /// `true` or `false`.
     pub deleted: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Group {
+    /// See [`GroupObject`].
     #[serde(default)]
     pub object: GroupObject,
+    /// A string.
     pub id: String,
+    /// A string.
     pub name: String,
+    /// An integer. A Unix time, in seconds.
     pub created_at: i64,
+    /// `true` or `false`.
     pub scim_managed: bool,
 }
 
@@ -103,9 +128,12 @@ openai_runtime::constant!(GroupObject = "group");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct GroupRoleAssignment {
+    /// See [`GroupRoleAssignmentObject`].
     #[serde(default)]
     pub object: GroupRoleAssignmentObject,
+    /// See [`Group`].
     pub group: Group,
+    /// See [`Role`].
     pub role: Role,
 }
 
@@ -116,25 +144,33 @@ openai_runtime::constant!(GroupRoleAssignmentObject = "group.role");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PublicAssignOrganizationGroupRoleBody {
+    /// A string.
     pub role_id: String,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PublicCreateOrganizationRoleBody {
+    /// A string.
     pub role_name: String,
+    /// A list of strings.
     #[serde(default)]
     pub permissions: Vec<String>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PublicRoleListResource {
+    /// See [`PublicRoleListResourceObject`].
     #[serde(default)]
     pub object: PublicRoleListResourceObject,
+    /// A list of [`Role`] values.
     #[serde(default)]
     pub data: Vec<Role>,
+    /// `true` or `false`.
     pub has_more: bool,
+    /// A string. May be `null`.
     pub next: Option<String>,
 }
 
@@ -145,32 +181,45 @@ openai_runtime::constant!(PublicRoleListResourceObject = "list");
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PublicUpdateOrganizationRoleBody {
+    /// A list of strings. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub permissions: Option<Vec<String>>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role_name: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Role {
+    /// See [`RoleObject`].
     #[serde(default)]
     pub object: RoleObject,
+    /// A string.
     pub id: String,
+    /// A string.
     pub name: String,
+    /// A string. May be `null`.
     pub description: Option<String>,
+    /// A list of strings.
     #[serde(default)]
     pub permissions: Vec<String>,
+    /// A string.
     pub resource_type: String,
+    /// `true` or `false`.
     pub predefined_role: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RoleDeletedResource {
+    /// See [`RoleDeletedResourceObject`].
     #[serde(default)]
     pub object: RoleDeletedResourceObject,
+    /// A string.
     pub id: String,
+    /// `true` or `false`.
     pub deleted: bool,
 }
 
@@ -181,11 +230,15 @@ openai_runtime::constant!(RoleDeletedResourceObject = "role.deleted");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RoleListResource {
+    /// See [`RoleListResourceObject`].
     #[serde(default)]
     pub object: RoleListResourceObject,
+    /// A list of [`AssignedRoleDetails`] values.
     #[serde(default)]
     pub data: Vec<AssignedRoleDetails>,
+    /// `true` or `false`.
     pub has_more: bool,
+    /// A string. May be `null`.
     pub next: Option<String>,
 }
 
@@ -201,10 +254,13 @@ openai_runtime::constant!(RoleObject = "role");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SpendAlertNotificationChannel {
+    /// See [`SpendAlertNotificationChannelType`].
     #[serde(rename = "type", default)]
     pub type_: SpendAlertNotificationChannelType,
+    /// A list of strings.
     #[serde(default)]
     pub recipients: Vec<String>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subject_prefix: Option<String>,
 }
@@ -226,6 +282,7 @@ openai_runtime::open_enum!(SpendLimitCurrency, Unknown, [Usd = "USD"]);
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SpendLimitEnforcement {
+    /// See [`SpendLimitEnforcementStatus`].
     pub status: SpendLimitEnforcementStatus,
 }
 
@@ -257,40 +314,57 @@ openai_runtime::open_enum!(SpendLimitInterval, Unknown, [Month = "month"]);
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ToggleCertificatesRequest {
+    /// A list of strings. 1 to 10 items.
     #[serde(default)]
     pub certificate_ids: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct User {
+    /// See [`UserObject`].
     #[serde(default)]
     pub object: UserObject,
+    /// A string.
     pub id: String,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<String>,
+    /// An integer. A Unix time, in seconds.
     pub added_at: i64,
+    /// `true` or `false`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_default: Option<bool>,
+    /// An integer. A Unix time, in seconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created: Option<i64>,
+    /// See [`UserUser`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user: Option<UserUser>,
+    /// `true` or `false`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_service_account: Option<bool>,
+    /// `true` or `false`. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_scale_tier_authorized_purchaser: Option<bool>,
+    /// `true` or `false`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_scim_managed: Option<bool>,
+    /// An integer. May be `null`. A Unix time, in seconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub api_key_last_used_at: Option<i64>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub technical_level: Option<String>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub developer_persona: Option<String>,
+    /// See [`UserProjects`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub projects: Option<UserProjects>,
 }
@@ -302,18 +376,23 @@ openai_runtime::constant!(UserObject = "organization.user");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UserProjects {
+    /// See [`UserProjectsObject`].
     #[serde(default)]
     pub object: UserProjectsObject,
+    /// A list of [`UserProjectsDataItem`] values.
     #[serde(default)]
     pub data: Vec<UserProjectsDataItem>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UserProjectsDataItem {
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<String>,
 }
@@ -325,9 +404,12 @@ openai_runtime::constant!(UserProjectsObject = "list");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UserRoleAssignment {
+    /// See [`UserRoleAssignmentObject`].
     #[serde(default)]
     pub object: UserRoleAssignmentObject,
+    /// See [`User`].
     pub user: User,
+    /// See [`Role`].
     pub role: Role,
 }
 
@@ -338,19 +420,27 @@ openai_runtime::constant!(UserRoleAssignmentObject = "user.role");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UserUser {
+    /// See [`UserUserObject`].
     #[serde(default)]
     pub object: UserUserObject,
+    /// A string.
     pub id: String,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub picture: Option<String>,
+    /// `true` or `false`. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enabled: Option<bool>,
+    /// `true` or `false`. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub banned: Option<bool>,
+    /// An integer. May be `null`. A Unix time, in seconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub banned_at: Option<i64>,
 }

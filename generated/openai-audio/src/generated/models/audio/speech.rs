@@ -8,15 +8,22 @@ use openai_runtime::union as u;
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateSpeechRequest {
+    /// See [`CreateSpeechRequestModel`].
     pub model: CreateSpeechRequestModel,
+    /// A string. At most 4096 characters.
     pub input: String,
+    /// A string. At most 4096 characters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instructions: Option<String>,
+    /// See [`VoiceIdsOrCustomVoice`].
     pub voice: VoiceIdsOrCustomVoice,
+    /// See [`CreateSpeechRequestResponseFormat`]. Default `"mp3"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub response_format: Option<CreateSpeechRequestResponseFormat>,
+    /// A number. From 0.25 to 4; default `1`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub speed: Option<f64>,
+    /// See [`CreateSpeechRequestStreamFormat`]. Default `"audio"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stream_format: Option<CreateSpeechRequestStreamFormat>,
 }
@@ -132,8 +139,10 @@ openai_runtime::union!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SpeechAudioDeltaEvent {
+    /// See [`SpeechAudioDeltaEventType`].
     #[serde(rename = "type", default)]
     pub type_: SpeechAudioDeltaEventType,
+    /// A string.
     pub audio: String,
 }
 
@@ -144,8 +153,10 @@ openai_runtime::constant!(SpeechAudioDeltaEventType = "speech.audio.delta");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SpeechAudioDoneEvent {
+    /// See [`SpeechAudioDoneEventType`].
     #[serde(rename = "type", default)]
     pub type_: SpeechAudioDoneEventType,
+    /// See [`SpeechAudioDoneEventUsage`].
     pub usage: SpeechAudioDoneEventUsage,
 }
 
@@ -156,7 +167,10 @@ openai_runtime::constant!(SpeechAudioDoneEventType = "speech.audio.done");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SpeechAudioDoneEventUsage {
+    /// An integer.
     pub input_tokens: i64,
+    /// An integer.
     pub output_tokens: i64,
+    /// An integer.
     pub total_tokens: i64,
 }

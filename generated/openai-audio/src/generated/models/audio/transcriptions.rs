@@ -81,19 +81,34 @@ openai_runtime::union!(
 
 #[derive(Debug, Clone)]
 pub struct CreateTranscriptionRequest {
+    /// A file.
     pub file: openai_runtime::FilePart,
+    /// See [`CreateTranscriptionRequestModel`].
     pub model: CreateTranscriptionRequestModel,
+    /// A string.
     pub language: Option<String>,
+    /// A list of strings. At least 1 item.
     pub languages: Option<Vec<String>>,
+    /// A list of strings.
     pub keywords: Option<Vec<String>>,
+    /// A string.
     pub prompt: Option<String>,
+    /// See [`AudioResponseFormat`]. Default `"json"`.
     pub response_format: Option<AudioResponseFormat>,
+    /// A number. Default `0`.
     pub temperature: Option<f64>,
+    /// A list of [`TranscriptionInclude`] values.
     pub include: Option<Vec<TranscriptionInclude>>,
+    /// A list of [`CreateTranscriptionRequestTimestampGranularitiesItem`] values.
+    /// Default `["segment"]`.
     pub timestamp_granularities: Option<Vec<CreateTranscriptionRequestTimestampGranularitiesItem>>,
+    /// `true` or `false`. May be `null`. Default `false`.
     pub stream: Option<bool>,
+    /// See [`CreateTranscriptionRequestChunkingStrategy`]. May be `null`.
     pub chunking_strategy: Option<CreateTranscriptionRequestChunkingStrategy>,
+    /// A list of strings. At most 4 items.
     pub known_speaker_names: Option<Vec<String>>,
+    /// A list of strings. At most 4 items.
     pub known_speaker_references: Option<Vec<String>>,
 }
 
@@ -107,10 +122,10 @@ impl CreateTranscriptionRequest {
             form = form.text("language", value.clone());
         }
         if let Some(value) = &self.languages {
-            form = form.text("languages", serde_json::json!(value).to_string());
+            form = form.value("languages", &serde_json::json!(value));
         }
         if let Some(value) = &self.keywords {
-            form = form.text("keywords", serde_json::json!(value).to_string());
+            form = form.value("keywords", &serde_json::json!(value));
         }
         if let Some(value) = &self.prompt {
             form = form.text("prompt", value.clone());
@@ -122,28 +137,22 @@ impl CreateTranscriptionRequest {
             form = form.text("temperature", value.to_string());
         }
         if let Some(value) = &self.include {
-            form = form.text("include", serde_json::json!(value).to_string());
+            form = form.value("include", &serde_json::json!(value));
         }
         if let Some(value) = &self.timestamp_granularities {
-            form = form.text(
-                "timestamp_granularities",
-                serde_json::json!(value).to_string(),
-            );
+            form = form.value("timestamp_granularities", &serde_json::json!(value));
         }
         if let Some(value) = &self.stream {
             form = form.text("stream", value.to_string());
         }
         if let Some(value) = &self.chunking_strategy {
-            form = form.text("chunking_strategy", serde_json::json!(value).to_string());
+            form = form.value("chunking_strategy", &serde_json::json!(value));
         }
         if let Some(value) = &self.known_speaker_names {
-            form = form.text("known_speaker_names", serde_json::json!(value).to_string());
+            form = form.value("known_speaker_names", &serde_json::json!(value));
         }
         if let Some(value) = &self.known_speaker_references {
-            form = form.text(
-                "known_speaker_references",
-                serde_json::json!(value).to_string(),
-            );
+            form = form.value("known_speaker_references", &serde_json::json!(value));
         }
         form
     }
@@ -225,12 +234,17 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateTranscriptionResponseDiarizedJson {
+    /// See [`CreateTranscriptionResponseDiarizedJsonTask`].
     #[serde(default)]
     pub task: CreateTranscriptionResponseDiarizedJsonTask,
+    /// A number.
     pub duration: f64,
+    /// A string.
     pub text: String,
+    /// A list of [`TranscriptionDiarizedSegment`] values.
     #[serde(default)]
     pub segments: Vec<TranscriptionDiarizedSegment>,
+    /// See [`CreateTranscriptionResponseDiarizedJsonUsage`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub usage: Option<CreateTranscriptionResponseDiarizedJsonUsage>,
 }
@@ -279,21 +293,28 @@ openai_runtime::union!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateTranscriptionResponseJson {
+    /// A string.
     pub text: String,
+    /// A list of [`TranscriptionLanguage`] values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub languages: Option<Vec<TranscriptionLanguage>>,
+    /// A list of [`CreateTranscriptionResponseJsonLogprobsItem`] values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub logprobs: Option<Vec<CreateTranscriptionResponseJsonLogprobsItem>>,
+    /// See [`CreateTranscriptionResponseJsonUsage`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub usage: Option<CreateTranscriptionResponseJsonUsage>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateTranscriptionResponseJsonLogprobsItem {
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
+    /// A number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub logprob: Option<f64>,
+    /// A list of numbers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bytes: Option<Vec<f64>>,
 }
@@ -387,34 +408,47 @@ openai_runtime::union!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateTranscriptionResponseVerboseJson {
+    /// A string.
     pub language: String,
+    /// A number.
     pub duration: f64,
+    /// A string.
     pub text: String,
+    /// A list of [`TranscriptionWord`] values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub words: Option<Vec<TranscriptionWord>>,
+    /// A list of [`TranscriptionSegment`] values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub segments: Option<Vec<TranscriptionSegment>>,
+    /// See [`TranscriptTextUsageDuration`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub usage: Option<TranscriptTextUsageDuration>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TranscriptTextDeltaEvent {
+    /// See [`TranscriptTextDeltaEventType`].
     #[serde(rename = "type", default)]
     pub type_: TranscriptTextDeltaEventType,
+    /// A string.
     pub delta: String,
+    /// A list of [`TranscriptTextDeltaEventLogprobsItem`] values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub logprobs: Option<Vec<TranscriptTextDeltaEventLogprobsItem>>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub segment_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TranscriptTextDeltaEventLogprobsItem {
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
+    /// A number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub logprob: Option<f64>,
+    /// A list of integers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bytes: Option<Vec<i64>>,
 }
@@ -426,23 +460,31 @@ openai_runtime::constant!(TranscriptTextDeltaEventType = "transcript.text.delta"
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TranscriptTextDoneEvent {
+    /// See [`TranscriptTextDoneEventType`].
     #[serde(rename = "type", default)]
     pub type_: TranscriptTextDoneEventType,
+    /// A string.
     pub text: String,
+    /// A list of [`TranscriptionLanguage`] values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub languages: Option<Vec<TranscriptionLanguage>>,
+    /// A list of [`TranscriptTextDoneEventLogprobsItem`] values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub logprobs: Option<Vec<TranscriptTextDoneEventLogprobsItem>>,
+    /// See [`TranscriptTextUsageTokens`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub usage: Option<TranscriptTextUsageTokens>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TranscriptTextDoneEventLogprobsItem {
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
+    /// A number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub logprob: Option<f64>,
+    /// A list of integers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bytes: Option<Vec<i64>>,
 }
@@ -454,12 +496,18 @@ openai_runtime::constant!(TranscriptTextDoneEventType = "transcript.text.done");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TranscriptTextSegmentEvent {
+    /// See [`TranscriptTextSegmentEventType`].
     #[serde(rename = "type", default)]
     pub type_: TranscriptTextSegmentEventType,
+    /// A string.
     pub id: String,
+    /// A number.
     pub start: f64,
+    /// A number.
     pub end: f64,
+    /// A string.
     pub text: String,
+    /// A string.
     pub speaker: String,
 }
 
@@ -470,8 +518,10 @@ openai_runtime::constant!(TranscriptTextSegmentEventType = "transcript.text.segm
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TranscriptTextUsageDuration {
+    /// See [`TranscriptTextUsageDurationType`].
     #[serde(rename = "type", default)]
     pub type_: TranscriptTextUsageDurationType,
+    /// A number.
     pub seconds: f64,
 }
 
@@ -482,19 +532,26 @@ openai_runtime::constant!(TranscriptTextUsageDurationType = "duration");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TranscriptTextUsageTokens {
+    /// See [`TranscriptTextUsageTokensType`].
     #[serde(rename = "type", default)]
     pub type_: TranscriptTextUsageTokensType,
+    /// An integer.
     pub input_tokens: i64,
+    /// See [`TranscriptTextUsageTokensInputTokenDetails`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub input_token_details: Option<TranscriptTextUsageTokensInputTokenDetails>,
+    /// An integer.
     pub output_tokens: i64,
+    /// An integer.
     pub total_tokens: i64,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TranscriptTextUsageTokensInputTokenDetails {
+    /// An integer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text_tokens: Option<i64>,
+    /// An integer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audio_tokens: Option<i64>,
 }
@@ -506,12 +563,18 @@ openai_runtime::constant!(TranscriptTextUsageTokensType = "tokens");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TranscriptionDiarizedSegment {
+    /// See [`TranscriptionDiarizedSegmentType`].
     #[serde(rename = "type", default)]
     pub type_: TranscriptionDiarizedSegmentType,
+    /// A string.
     pub id: String,
+    /// A number.
     pub start: f64,
+    /// A number.
     pub end: f64,
+    /// A string.
     pub text: String,
+    /// A string.
     pub speaker: String,
 }
 
@@ -532,24 +595,32 @@ openai_runtime::open_enum!(TranscriptionInclude, Unknown, [Logprobs = "logprobs"
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TranscriptionLanguage {
+    /// A string.
     pub code: String,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TranscriptionWord {
+    /// A string.
     pub word: String,
+    /// A number.
     pub start: f64,
+    /// A number.
     pub end: f64,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct VadConfig {
+    /// See [`VadConfigType`].
     #[serde(rename = "type")]
     pub type_: VadConfigType,
+    /// An integer. Default `300`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prefix_padding_ms: Option<i64>,
+    /// An integer. Default `200`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub silence_duration_ms: Option<i64>,
+    /// A number. Default `0.5`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub threshold: Option<f64>,
 }

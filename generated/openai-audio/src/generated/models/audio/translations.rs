@@ -41,10 +41,15 @@ openai_runtime::union!(
 
 #[derive(Debug, Clone)]
 pub struct CreateTranslationRequest {
+    /// A file.
     pub file: openai_runtime::FilePart,
+    /// See [`CreateTranslationRequestModel`].
     pub model: CreateTranslationRequestModel,
+    /// A string.
     pub prompt: Option<String>,
+    /// See [`CreateTranslationRequestResponseFormat`]. Default `"json"`.
     pub response_format: Option<CreateTranslationRequestResponseFormat>,
+    /// A number. Default `0`.
     pub temperature: Option<f64>,
 }
 
@@ -111,14 +116,19 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateTranslationResponseJson {
+    /// A string.
     pub text: String,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateTranslationResponseVerboseJson {
+    /// A string.
     pub language: String,
+    /// A number.
     pub duration: f64,
+    /// A string.
     pub text: String,
+    /// A list of [`TranscriptionSegment`] values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub segments: Option<Vec<TranscriptionSegment>>,
 }

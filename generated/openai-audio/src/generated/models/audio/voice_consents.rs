@@ -6,16 +6,21 @@
 /// Query parameters of `GET /audio/voice_consents`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AudioVoiceConsentsListQuery {
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after: Option<String>,
+    /// An integer. Default `20`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
 }
 
 #[derive(Debug, Clone)]
 pub struct CreateVoiceConsentRequest {
+    /// A string.
     pub name: String,
+    /// A file.
     pub recording: openai_runtime::FilePart,
+    /// A string.
     pub language: String,
 }
 
@@ -32,14 +37,18 @@ impl CreateVoiceConsentRequest {
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UpdateVoiceConsentRequest {
+    /// A string.
     pub name: String,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct VoiceConsentDeletedResource {
+    /// A string.
     pub id: String,
+    /// See [`VoiceConsentDeletedResourceObject`].
     #[serde(default)]
     pub object: VoiceConsentDeletedResourceObject,
+    /// `true` or `false`.
     pub deleted: bool,
 }
 
@@ -50,14 +59,19 @@ openai_runtime::constant!(VoiceConsentDeletedResourceObject = "audio.voice_conse
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct VoiceConsentListResource {
+    /// See [`VoiceConsentListResourceObject`].
     #[serde(default)]
     pub object: VoiceConsentListResourceObject,
+    /// A list of [`VoiceConsentResource`] values.
     #[serde(default)]
     pub data: Vec<VoiceConsentResource>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_id: Option<String>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_id: Option<String>,
+    /// `true` or `false`.
     pub has_more: bool,
 }
 
@@ -68,11 +82,16 @@ openai_runtime::constant!(VoiceConsentListResourceObject = "list");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct VoiceConsentResource {
+    /// See [`VoiceConsentResourceObject`].
     #[serde(default)]
     pub object: VoiceConsentResourceObject,
+    /// A string.
     pub id: String,
+    /// A string.
     pub name: String,
+    /// A string.
     pub language: String,
+    /// An integer. A Unix time, in seconds.
     pub created_at: i64,
 }
 

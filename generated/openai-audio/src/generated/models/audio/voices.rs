@@ -5,8 +5,11 @@
 
 #[derive(Debug, Clone)]
 pub struct CreateVoiceRequest {
+    /// A string.
     pub name: String,
+    /// A file.
     pub audio_sample: openai_runtime::FilePart,
+    /// A string.
     pub consent: String,
 }
 
@@ -23,10 +26,14 @@ impl CreateVoiceRequest {
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct VoiceResource {
+    /// See [`VoiceResourceObject`].
     #[serde(default)]
     pub object: VoiceResourceObject,
+    /// A string.
     pub id: String,
+    /// A string.
     pub name: String,
+    /// An integer. A Unix time, in seconds.
     pub created_at: i64,
 }
 

@@ -11,23 +11,36 @@ use openai_runtime::union as u;
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AssistantObject {
+    /// A string.
     pub id: String,
+    /// See [`AssistantObjectObject`].
     #[serde(default)]
     pub object: AssistantObjectObject,
+    /// An integer. A Unix time, in seconds.
     pub created_at: i64,
+    /// A string. May be `null`. At most 256 characters.
     pub name: Option<String>,
+    /// A string. May be `null`. At most 512 characters.
     pub description: Option<String>,
+    /// A string.
     pub model: String,
+    /// A string. May be `null`. At most 256000 characters.
     pub instructions: Option<String>,
+    /// A list of [`AssistantObjectToolsItem`] values. At most 128 items; default `[]`.
     #[serde(default)]
     pub tools: Vec<AssistantObjectToolsItem>,
+    /// See [`AssistantObjectToolResources`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tool_resources: Option<AssistantObjectToolResources>,
+    /// A map from names to strings. May be `null`.
     pub metadata: Option<std::collections::BTreeMap<String, String>>,
+    /// A number. May be `null`. From 0 to 2; default `1`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub temperature: Option<f64>,
+    /// A number. May be `null`. From 0 to 1; default `1`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub top_p: Option<f64>,
+    /// See [`AssistantsApiResponseFormatOption`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub response_format: Option<AssistantsApiResponseFormatOption>,
 }
@@ -39,20 +52,24 @@ openai_runtime::constant!(AssistantObjectObject = "assistant");
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AssistantObjectToolResources {
+    /// See [`AssistantObjectToolResourcesCodeInterpreter`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code_interpreter: Option<AssistantObjectToolResourcesCodeInterpreter>,
+    /// See [`AssistantObjectToolResourcesFileSearch`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_search: Option<AssistantObjectToolResourcesFileSearch>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AssistantObjectToolResourcesCodeInterpreter {
+    /// A list of strings. At most 20 items; default `[]`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_ids: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AssistantObjectToolResourcesFileSearch {
+    /// A list of strings. At most 1 item.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vector_store_ids: Option<Vec<String>>,
 }
@@ -126,37 +143,53 @@ openai_runtime::open_enum!(
 /// Query parameters of `GET /assistants`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaAssistantsListQuery {
+    /// An integer. Default `20`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
+    /// See [`BetaAssistantsListOrder`]. Default `"desc"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub order: Option<BetaAssistantsListOrder>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub before: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateAssistantRequest {
+    /// See [`CreateAssistantRequestModel`].
     pub model: CreateAssistantRequestModel,
+    /// A string. May be `null`. At most 256 characters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// A string. May be `null`. At most 512 characters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// A string. May be `null`. At most 256000 characters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instructions: Option<String>,
+    /// See [`ReasoningEffort`]. May be `null`. Default `"medium"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reasoning_effort: Option<ReasoningEffort>,
+    /// A list of [`CreateAssistantRequestToolsItem`] values. At most 128 items;
+    /// default `[]`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tools: Option<Vec<CreateAssistantRequestToolsItem>>,
+    /// See [`CreateAssistantRequestToolResources`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tool_resources: Option<CreateAssistantRequestToolResources>,
+    /// A map from names to strings. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<std::collections::BTreeMap<String, String>>,
+    /// A number. May be `null`. From 0 to 2; default `1`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub temperature: Option<f64>,
+    /// A number. May be `null`. From 0 to 1; default `1`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub top_p: Option<f64>,
+    /// See [`AssistantsApiResponseFormatOption`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub response_format: Option<AssistantsApiResponseFormatOption>,
 }
@@ -302,33 +335,43 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateAssistantRequestToolResources {
+    /// See [`CreateAssistantRequestToolResourcesCodeInterpreter`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code_interpreter: Option<CreateAssistantRequestToolResourcesCodeInterpreter>,
+    /// See [`CreateAssistantRequestToolResourcesFileSearch`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_search: Option<CreateAssistantRequestToolResourcesFileSearch>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateAssistantRequestToolResourcesCodeInterpreter {
+    /// A list of strings. At most 20 items; default `[]`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_ids: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateAssistantRequestToolResourcesFileSearch {
+    /// A list of strings. At most 1 item.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vector_store_ids: Option<Vec<String>>,
+    /// A list of [`CreateAssistantRequestToolResourcesFileSearchVectorStoresItem`]
+    /// values. At most 1 item.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vector_stores: Option<Vec<CreateAssistantRequestToolResourcesFileSearchVectorStoresItem>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateAssistantRequestToolResourcesFileSearchVectorStoresItem {
+    /// A list of strings. At most 100000000 items.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_ids: Option<Vec<String>>,
+    /// See
+    /// [`CreateAssistantRequestToolResourcesFileSearchVectorStoresItemChunkingStrategy`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chunking_strategy:
         Option<CreateAssistantRequestToolResourcesFileSearchVectorStoresItemChunkingStrategy>,
+    /// A map from names to strings. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<std::collections::BTreeMap<String, String>>,
 }
@@ -376,6 +419,8 @@ openai_runtime::union!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateAssistantRequestToolResourcesFileSearchVectorStoresItemChunkingStrategyAutoChunkingStrategy {
+    /// See
+    /// [`CreateAssistantRequestToolResourcesFileSearchVectorStoresItemChunkingStrategyAutoChunkingStrategyType`].
     #[serde(rename = "type", default)]
     pub type_: CreateAssistantRequestToolResourcesFileSearchVectorStoresItemChunkingStrategyAutoChunkingStrategyType,
 }
@@ -390,8 +435,12 @@ openai_runtime::constant!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateAssistantRequestToolResourcesFileSearchVectorStoresItemChunkingStrategyStaticChunkingStrategy {
+    /// See
+    /// [`CreateAssistantRequestToolResourcesFileSearchVectorStoresItemChunkingStrategyStaticChunkingStrategyType`].
     #[serde(rename = "type", default)]
     pub type_: CreateAssistantRequestToolResourcesFileSearchVectorStoresItemChunkingStrategyStaticChunkingStrategyType,
+    /// See
+    /// [`CreateAssistantRequestToolResourcesFileSearchVectorStoresItemChunkingStrategyStaticChunkingStrategyStatic`].
     #[serde(rename = "static")]
     pub static_: CreateAssistantRequestToolResourcesFileSearchVectorStoresItemChunkingStrategyStaticChunkingStrategyStatic,
 }
@@ -399,7 +448,9 @@ pub struct CreateAssistantRequestToolResourcesFileSearchVectorStoresItemChunking
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateAssistantRequestToolResourcesFileSearchVectorStoresItemChunkingStrategyStaticChunkingStrategyStatic
 {
+    /// An integer. From 100 to 4096.
     pub max_chunk_size_tokens: i64,
+    /// An integer.
     pub chunk_overlap_tokens: i64,
 }
 
@@ -463,8 +514,11 @@ openai_runtime::union!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DeleteAssistantResponse {
+    /// A string.
     pub id: String,
+    /// `true` or `false`.
     pub deleted: bool,
+    /// See [`DeleteAssistantResponseObject`].
     #[serde(default)]
     pub object: DeleteAssistantResponseObject,
 }
@@ -476,36 +530,53 @@ openai_runtime::constant!(DeleteAssistantResponseObject = "assistant.deleted");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListAssistantsResponse {
+    /// A string.
     pub object: String,
+    /// A list of [`AssistantObject`] values.
     #[serde(default)]
     pub data: Vec<AssistantObject>,
+    /// A string.
     pub first_id: String,
+    /// A string.
     pub last_id: String,
+    /// `true` or `false`.
     pub has_more: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ModifyAssistantRequest {
+    /// See [`ModifyAssistantRequestModel`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<ModifyAssistantRequestModel>,
+    /// See [`ReasoningEffort`]. May be `null`. Default `"medium"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reasoning_effort: Option<ReasoningEffort>,
+    /// A string. May be `null`. At most 256 characters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// A string. May be `null`. At most 512 characters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// A string. May be `null`. At most 256000 characters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instructions: Option<String>,
+    /// A list of [`ModifyAssistantRequestToolsItem`] values. At most 128 items;
+    /// default `[]`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tools: Option<Vec<ModifyAssistantRequestToolsItem>>,
+    /// See [`ModifyAssistantRequestToolResources`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tool_resources: Option<ModifyAssistantRequestToolResources>,
+    /// A map from names to strings. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<std::collections::BTreeMap<String, String>>,
+    /// A number. May be `null`. From 0 to 2; default `1`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub temperature: Option<f64>,
+    /// A number. May be `null`. From 0 to 1; default `1`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub top_p: Option<f64>,
+    /// See [`AssistantsApiResponseFormatOption`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub response_format: Option<AssistantsApiResponseFormatOption>,
 }
@@ -651,20 +722,24 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ModifyAssistantRequestToolResources {
+    /// See [`ModifyAssistantRequestToolResourcesCodeInterpreter`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code_interpreter: Option<ModifyAssistantRequestToolResourcesCodeInterpreter>,
+    /// See [`ModifyAssistantRequestToolResourcesFileSearch`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_search: Option<ModifyAssistantRequestToolResourcesFileSearch>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ModifyAssistantRequestToolResourcesCodeInterpreter {
+    /// A list of strings. At most 20 items; default `[]`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_ids: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ModifyAssistantRequestToolResourcesFileSearch {
+    /// A list of strings. At most 1 item.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vector_store_ids: Option<Vec<String>>,
 }

@@ -16,6 +16,7 @@ pub use runs::*;
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AssistantToolsFileSearchTypeOnly {
+    /// See [`AssistantToolsFileSearchTypeOnlyType`].
     #[serde(rename = "type", default)]
     pub type_: AssistantToolsFileSearchTypeOnlyType,
 }
@@ -60,14 +61,17 @@ openai_runtime::union!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AssistantsNamedToolChoice {
+    /// See [`AssistantsNamedToolChoiceType`].
     #[serde(rename = "type")]
     pub type_: AssistantsNamedToolChoiceType,
+    /// See [`AssistantsNamedToolChoiceFunction`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub function: Option<AssistantsNamedToolChoiceFunction>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AssistantsNamedToolChoiceFunction {
+    /// A string.
     pub name: String,
 }
 
@@ -95,18 +99,24 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateMessageRequest {
+    /// See [`CreateMessageRequestRole`].
     pub role: CreateMessageRequestRole,
+    /// See [`CreateMessageRequestContent`].
     pub content: CreateMessageRequestContent,
+    /// A list of [`CreateMessageRequestAttachmentsItem`] values. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attachments: Option<Vec<CreateMessageRequestAttachmentsItem>>,
+    /// A map from names to strings. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<std::collections::BTreeMap<String, String>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateMessageRequestAttachmentsItem {
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_id: Option<String>,
+    /// A list of [`CreateMessageRequestAttachmentsItemToolsItem`] values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tools: Option<Vec<CreateMessageRequestAttachmentsItemToolsItem>>,
 }
@@ -231,35 +241,52 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateThreadAndRunRequest {
+    /// A string.
     pub assistant_id: String,
+    /// See [`CreateThreadRequest`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub thread: Option<CreateThreadRequest>,
+    /// See [`CreateThreadAndRunRequestModel`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<CreateThreadAndRunRequestModel>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instructions: Option<String>,
+    /// A list of [`CreateThreadAndRunRequestToolsItem`] values. May be `null`. At most
+    /// 20 items.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tools: Option<Vec<CreateThreadAndRunRequestToolsItem>>,
+    /// See [`CreateThreadAndRunRequestToolResources`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tool_resources: Option<CreateThreadAndRunRequestToolResources>,
+    /// A map from names to strings. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<std::collections::BTreeMap<String, String>>,
+    /// A number. May be `null`. From 0 to 2; default `1`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub temperature: Option<f64>,
+    /// A number. May be `null`. From 0 to 1; default `1`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub top_p: Option<f64>,
+    /// `true` or `false`. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stream: Option<bool>,
+    /// An integer. May be `null`. At least 256.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_prompt_tokens: Option<i64>,
+    /// An integer. May be `null`. At least 256.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_completion_tokens: Option<i64>,
+    /// See [`TruncationObject`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub truncation_strategy: Option<TruncationObject>,
+    /// See [`AssistantsApiToolChoiceOption`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tool_choice: Option<AssistantsApiToolChoiceOption>,
+    /// `true` or `false`. Default `true`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parallel_tool_calls: Option<bool>,
+    /// See [`AssistantsApiResponseFormatOption`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub response_format: Option<AssistantsApiResponseFormatOption>,
 }
@@ -393,20 +420,24 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateThreadAndRunRequestToolResources {
+    /// See [`CreateThreadAndRunRequestToolResourcesCodeInterpreter`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code_interpreter: Option<CreateThreadAndRunRequestToolResourcesCodeInterpreter>,
+    /// See [`CreateThreadAndRunRequestToolResourcesFileSearch`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_search: Option<CreateThreadAndRunRequestToolResourcesFileSearch>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateThreadAndRunRequestToolResourcesCodeInterpreter {
+    /// A list of strings. At most 20 items; default `[]`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_ids: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateThreadAndRunRequestToolResourcesFileSearch {
+    /// A list of strings. At most 1 item.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vector_store_ids: Option<Vec<String>>,
 }
@@ -463,43 +494,56 @@ openai_runtime::union!(
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateThreadRequest {
+    /// A list of [`CreateMessageRequest`] values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub messages: Option<Vec<CreateMessageRequest>>,
+    /// See [`CreateThreadRequestToolResources`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tool_resources: Option<CreateThreadRequestToolResources>,
+    /// A map from names to strings. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<std::collections::BTreeMap<String, String>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateThreadRequestToolResources {
+    /// See [`CreateThreadRequestToolResourcesCodeInterpreter`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code_interpreter: Option<CreateThreadRequestToolResourcesCodeInterpreter>,
+    /// See [`CreateThreadRequestToolResourcesFileSearch`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_search: Option<CreateThreadRequestToolResourcesFileSearch>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateThreadRequestToolResourcesCodeInterpreter {
+    /// A list of strings. At most 20 items; default `[]`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_ids: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateThreadRequestToolResourcesFileSearch {
+    /// A list of strings. At most 1 item.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vector_store_ids: Option<Vec<String>>,
+    /// A list of [`CreateThreadRequestToolResourcesFileSearchVectorStoresItem`]
+    /// values. At most 1 item.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vector_stores: Option<Vec<CreateThreadRequestToolResourcesFileSearchVectorStoresItem>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateThreadRequestToolResourcesFileSearchVectorStoresItem {
+    /// A list of strings. At most 100000000 items.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_ids: Option<Vec<String>>,
+    /// See
+    /// [`CreateThreadRequestToolResourcesFileSearchVectorStoresItemChunkingStrategy`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chunking_strategy:
         Option<CreateThreadRequestToolResourcesFileSearchVectorStoresItemChunkingStrategy>,
+    /// A map from names to strings. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<std::collections::BTreeMap<String, String>>,
 }
@@ -547,6 +591,8 @@ openai_runtime::union!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateThreadRequestToolResourcesFileSearchVectorStoresItemChunkingStrategyAutoChunkingStrategy {
+    /// See
+    /// [`CreateThreadRequestToolResourcesFileSearchVectorStoresItemChunkingStrategyAutoChunkingStrategyType`].
     #[serde(rename = "type", default)]
     pub type_: CreateThreadRequestToolResourcesFileSearchVectorStoresItemChunkingStrategyAutoChunkingStrategyType,
 }
@@ -561,8 +607,12 @@ openai_runtime::constant!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateThreadRequestToolResourcesFileSearchVectorStoresItemChunkingStrategyStaticChunkingStrategy {
+    /// See
+    /// [`CreateThreadRequestToolResourcesFileSearchVectorStoresItemChunkingStrategyStaticChunkingStrategyType`].
     #[serde(rename = "type", default)]
     pub type_: CreateThreadRequestToolResourcesFileSearchVectorStoresItemChunkingStrategyStaticChunkingStrategyType,
+    /// See
+    /// [`CreateThreadRequestToolResourcesFileSearchVectorStoresItemChunkingStrategyStaticChunkingStrategyStatic`].
     #[serde(rename = "static")]
     pub static_: CreateThreadRequestToolResourcesFileSearchVectorStoresItemChunkingStrategyStaticChunkingStrategyStatic,
 }
@@ -570,7 +620,9 @@ pub struct CreateThreadRequestToolResourcesFileSearchVectorStoresItemChunkingStr
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateThreadRequestToolResourcesFileSearchVectorStoresItemChunkingStrategyStaticChunkingStrategyStatic
 {
+    /// An integer. From 100 to 4096.
     pub max_chunk_size_tokens: i64,
+    /// An integer.
     pub chunk_overlap_tokens: i64,
 }
 
@@ -584,8 +636,11 @@ openai_runtime::constant!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DeleteThreadResponse {
+    /// A string.
     pub id: String,
+    /// `true` or `false`.
     pub deleted: bool,
+    /// See [`DeleteThreadResponseObject`].
     #[serde(default)]
     pub object: DeleteThreadResponseObject,
 }
@@ -597,14 +652,18 @@ openai_runtime::constant!(DeleteThreadResponseObject = "thread.deleted");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct MessageContentImageFileObject {
+    /// See [`MessageContentImageFileObjectType`].
     #[serde(rename = "type", default)]
     pub type_: MessageContentImageFileObjectType,
+    /// See [`MessageContentImageFileObjectImageFile`].
     pub image_file: MessageContentImageFileObjectImageFile,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct MessageContentImageFileObjectImageFile {
+    /// A string.
     pub file_id: String,
+    /// See [`MessageContentImageFileObjectImageFileDetail`]. Default `"auto"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<MessageContentImageFileObjectImageFileDetail>,
 }
@@ -634,14 +693,18 @@ openai_runtime::constant!(MessageContentImageFileObjectType = "image_file");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct MessageContentImageUrlObject {
+    /// See [`MessageContentImageUrlObjectType`].
     #[serde(rename = "type", default)]
     pub type_: MessageContentImageUrlObjectType,
+    /// See [`MessageContentImageUrlObjectImageUrl`].
     pub image_url: MessageContentImageUrlObjectImageUrl,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct MessageContentImageUrlObjectImageUrl {
+    /// A string. Format `uri`.
     pub url: String,
+    /// See [`MessageContentImageUrlObjectImageUrlDetail`]. Default `"auto"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<MessageContentImageUrlObjectImageUrlDetail>,
 }
@@ -671,8 +734,10 @@ openai_runtime::constant!(MessageContentImageUrlObjectType = "image_url");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct MessageRequestContentTextObject {
+    /// See [`MessageRequestContentTextObjectType`].
     #[serde(rename = "type", default)]
     pub type_: MessageRequestContentTextObjectType,
+    /// A string.
     pub text: String,
 }
 
@@ -683,76 +748,113 @@ openai_runtime::constant!(MessageRequestContentTextObjectType = "text");
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ModifyThreadRequest {
+    /// See [`ModifyThreadRequestToolResources`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tool_resources: Option<ModifyThreadRequestToolResources>,
+    /// A map from names to strings. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<std::collections::BTreeMap<String, String>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ModifyThreadRequestToolResources {
+    /// See [`ModifyThreadRequestToolResourcesCodeInterpreter`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code_interpreter: Option<ModifyThreadRequestToolResourcesCodeInterpreter>,
+    /// See [`ModifyThreadRequestToolResourcesFileSearch`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_search: Option<ModifyThreadRequestToolResourcesFileSearch>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ModifyThreadRequestToolResourcesCodeInterpreter {
+    /// A list of strings. At most 20 items; default `[]`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_ids: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ModifyThreadRequestToolResourcesFileSearch {
+    /// A list of strings. At most 1 item.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vector_store_ids: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RunCompletionUsage {
+    /// An integer.
     pub completion_tokens: i64,
+    /// An integer.
     pub prompt_tokens: i64,
+    /// An integer.
     pub total_tokens: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RunObject {
+    /// A string.
     pub id: String,
+    /// See [`RunObjectObject`].
     #[serde(default)]
     pub object: RunObjectObject,
+    /// An integer. A Unix time, in seconds.
     pub created_at: i64,
+    /// A string.
     pub thread_id: String,
+    /// A string.
     pub assistant_id: String,
+    /// See [`RunObjectStatus`].
     pub status: RunObjectStatus,
+    /// See [`RunObjectRequiredAction`]. May be `null`.
     pub required_action: Option<RunObjectRequiredAction>,
+    /// See [`RunObjectLastError`]. May be `null`.
     pub last_error: Option<RunObjectLastError>,
+    /// An integer. May be `null`. A Unix time, in seconds.
     pub expires_at: Option<i64>,
+    /// An integer. May be `null`. A Unix time, in seconds.
     pub started_at: Option<i64>,
+    /// An integer. May be `null`. A Unix time, in seconds.
     pub cancelled_at: Option<i64>,
+    /// An integer. May be `null`. A Unix time, in seconds.
     pub failed_at: Option<i64>,
+    /// An integer. May be `null`. A Unix time, in seconds.
     pub completed_at: Option<i64>,
+    /// See [`RunObjectIncompleteDetails`]. May be `null`.
     pub incomplete_details: Option<RunObjectIncompleteDetails>,
+    /// A string.
     pub model: String,
+    /// A string.
     pub instructions: String,
+    /// A list of [`RunObjectToolsItem`] values. At most 20 items; default `[]`.
     #[serde(default)]
     pub tools: Vec<RunObjectToolsItem>,
+    /// A map from names to strings. May be `null`.
     pub metadata: Option<std::collections::BTreeMap<String, String>>,
+    /// See [`RunCompletionUsage`]. May be `null`.
     pub usage: Option<RunCompletionUsage>,
+    /// A number. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub temperature: Option<f64>,
+    /// A number. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub top_p: Option<f64>,
+    /// An integer. May be `null`. At least 256.
     pub max_prompt_tokens: Option<i64>,
+    /// An integer. May be `null`. At least 256.
     pub max_completion_tokens: Option<i64>,
+    /// See [`TruncationObject`]. May be `null`.
     pub truncation_strategy: Option<TruncationObject>,
+    /// See [`AssistantsApiToolChoiceOption`]. May be `null`.
     pub tool_choice: Option<AssistantsApiToolChoiceOption>,
+    /// `true` or `false`. Default `true`.
     pub parallel_tool_calls: bool,
+    /// See [`AssistantsApiResponseFormatOption`]. May be `null`.
     pub response_format: Option<AssistantsApiResponseFormatOption>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RunObjectIncompleteDetails {
+    /// See [`RunObjectIncompleteDetailsReason`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<RunObjectIncompleteDetailsReason>,
 }
@@ -778,7 +880,9 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RunObjectLastError {
+    /// See [`RunObjectLastErrorCode`].
     pub code: RunObjectLastErrorCode,
+    /// A string.
     pub message: String,
 }
 
@@ -811,13 +915,16 @@ openai_runtime::constant!(RunObjectObject = "thread.run");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RunObjectRequiredAction {
+    /// See [`RunObjectRequiredActionType`].
     #[serde(rename = "type", default)]
     pub type_: RunObjectRequiredActionType,
+    /// See [`RunObjectRequiredActionSubmitToolOutputs`].
     pub submit_tool_outputs: RunObjectRequiredActionSubmitToolOutputs,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RunObjectRequiredActionSubmitToolOutputs {
+    /// A list of [`RunToolCallObject`] values.
     #[serde(default)]
     pub tool_calls: Vec<RunToolCallObject>,
 }
@@ -919,15 +1026,20 @@ openai_runtime::union!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RunToolCallObject {
+    /// A string.
     pub id: String,
+    /// See [`RunToolCallObjectType`].
     #[serde(rename = "type", default)]
     pub type_: RunToolCallObjectType,
+    /// See [`RunToolCallObjectFunction`].
     pub function: RunToolCallObjectFunction,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RunToolCallObjectFunction {
+    /// A string.
     pub name: String,
+    /// A string.
     pub arguments: String,
 }
 
@@ -938,11 +1050,16 @@ openai_runtime::constant!(RunToolCallObjectType = "function");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ThreadObject {
+    /// A string.
     pub id: String,
+    /// See [`ThreadObjectObject`].
     #[serde(default)]
     pub object: ThreadObjectObject,
+    /// An integer. A Unix time, in seconds.
     pub created_at: i64,
+    /// See [`ThreadObjectToolResources`]. May be `null`.
     pub tool_resources: Option<ThreadObjectToolResources>,
+    /// A map from names to strings. May be `null`.
     pub metadata: Option<std::collections::BTreeMap<String, String>>,
 }
 
@@ -953,28 +1070,34 @@ openai_runtime::constant!(ThreadObjectObject = "thread");
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ThreadObjectToolResources {
+    /// See [`ThreadObjectToolResourcesCodeInterpreter`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code_interpreter: Option<ThreadObjectToolResourcesCodeInterpreter>,
+    /// See [`ThreadObjectToolResourcesFileSearch`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_search: Option<ThreadObjectToolResourcesFileSearch>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ThreadObjectToolResourcesCodeInterpreter {
+    /// A list of strings. At most 20 items; default `[]`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_ids: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ThreadObjectToolResourcesFileSearch {
+    /// A list of strings. At most 1 item.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vector_store_ids: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TruncationObject {
+    /// See [`TruncationObjectType`].
     #[serde(rename = "type")]
     pub type_: TruncationObjectType,
+    /// An integer. May be `null`. At least 1.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_messages: Option<i64>,
 }

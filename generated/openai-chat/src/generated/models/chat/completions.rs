@@ -16,15 +16,19 @@ use openai_runtime::union as u;
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ChatCompletionAllowedTools {
+    /// See [`ChatCompletionAllowedToolsMode`].
     pub mode: ChatCompletionAllowedToolsMode,
+    /// A list of maps from names to JSON values.
     #[serde(default)]
     pub tools: Vec<std::collections::BTreeMap<String, serde_json::Value>>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ChatCompletionAllowedToolsChoice {
+    /// See [`ChatCompletionAllowedToolsChoiceType`].
     #[serde(rename = "type", default)]
     pub type_: ChatCompletionAllowedToolsChoiceType,
+    /// See [`ChatCompletionAllowedTools`].
     pub allowed_tools: ChatCompletionAllowedTools,
 }
 
@@ -51,9 +55,12 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ChatCompletionDeleted {
+    /// See [`ChatCompletionDeletedObject`].
     #[serde(default)]
     pub object: ChatCompletionDeletedObject,
+    /// A string.
     pub id: String,
+    /// `true` or `false`.
     pub deleted: bool,
 }
 
@@ -64,26 +71,35 @@ openai_runtime::constant!(ChatCompletionDeletedObject = "chat.completion.deleted
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ChatCompletionFunctionCallOption {
+    /// A string.
     pub name: String,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ChatCompletionFunctions {
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// A string.
     pub name: String,
+    /// A map from names to JSON values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parameters: Option<std::collections::BTreeMap<String, serde_json::Value>>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ChatCompletionList {
+    /// See [`ChatCompletionListObject`]. Default `"list"`.
     #[serde(default)]
     pub object: ChatCompletionListObject,
+    /// A list of [`CreateChatCompletionResponse`] values.
     #[serde(default)]
     pub data: Vec<CreateChatCompletionResponse>,
+    /// A string.
     pub first_id: String,
+    /// A string.
     pub last_id: String,
+    /// `true` or `false`.
     pub has_more: bool,
 }
 
@@ -94,15 +110,20 @@ openai_runtime::constant!(ChatCompletionListObject = "list");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ChatCompletionMessageCustomToolCall {
+    /// A string.
     pub id: String,
+    /// See [`ChatCompletionMessageCustomToolCallType`].
     #[serde(rename = "type", default)]
     pub type_: ChatCompletionMessageCustomToolCallType,
+    /// See [`ChatCompletionMessageCustomToolCallCustom`].
     pub custom: ChatCompletionMessageCustomToolCallCustom,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ChatCompletionMessageCustomToolCallCustom {
+    /// A string.
     pub name: String,
+    /// A string.
     pub input: String,
 }
 
@@ -113,27 +134,36 @@ openai_runtime::constant!(ChatCompletionMessageCustomToolCallType = "custom");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ChatCompletionMessageToolCall {
+    /// A string.
     pub id: String,
+    /// See [`ChatCompletionMessageToolCallType`].
     #[serde(rename = "type", default)]
     pub type_: ChatCompletionMessageToolCallType,
+    /// See [`ChatCompletionMessageToolCallFunction`].
     pub function: ChatCompletionMessageToolCallFunction,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ChatCompletionMessageToolCallChunk {
+    /// An integer.
     pub index: i64,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// See [`ChatCompletionMessageToolCallChunkType`].
     #[serde(rename = "type", default)]
     pub type_: ChatCompletionMessageToolCallChunkType,
+    /// See [`ChatCompletionMessageToolCallChunkFunction`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub function: Option<ChatCompletionMessageToolCallChunkFunction>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ChatCompletionMessageToolCallChunkFunction {
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub arguments: Option<String>,
 }
@@ -145,7 +175,9 @@ openai_runtime::constant!(ChatCompletionMessageToolCallChunkType = "function");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ChatCompletionMessageToolCallFunction {
+    /// A string.
     pub name: String,
+    /// A string.
     pub arguments: String,
 }
 
@@ -193,15 +225,20 @@ openai_runtime::union!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ChatCompletionModeration {
+    /// See [`ChatCompletionModerationInput`].
     pub input: ChatCompletionModerationInput,
+    /// See [`ChatCompletionModerationOutput`].
     pub output: ChatCompletionModerationOutput,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ChatCompletionModerationError {
+    /// See [`ChatCompletionModerationErrorType`].
     #[serde(rename = "type", default)]
     pub type_: ChatCompletionModerationErrorType,
+    /// A string.
     pub code: String,
+    /// A string.
     pub message: String,
 }
 
@@ -286,9 +323,12 @@ openai_runtime::union!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ChatCompletionModerationResults {
+    /// See [`ChatCompletionModerationResultsType`].
     #[serde(rename = "type", default)]
     pub type_: ChatCompletionModerationResultsType,
+    /// A string.
     pub model: String,
+    /// A list of [`ModerationResultBody`] values.
     #[serde(default)]
     pub results: Vec<ModerationResultBody>,
 }
@@ -300,20 +340,25 @@ openai_runtime::constant!(ChatCompletionModerationResultsType = "moderation_resu
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ChatCompletionNamedToolChoice {
+    /// See [`ChatCompletionNamedToolChoiceType`].
     #[serde(rename = "type", default)]
     pub type_: ChatCompletionNamedToolChoiceType,
+    /// See [`ChatCompletionNamedToolChoiceFunction`].
     pub function: ChatCompletionNamedToolChoiceFunction,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ChatCompletionNamedToolChoiceCustom {
+    /// See [`ChatCompletionNamedToolChoiceCustomType`].
     #[serde(rename = "type", default)]
     pub type_: ChatCompletionNamedToolChoiceCustomType,
+    /// See [`ChatCompletionNamedToolChoiceCustomCustom`].
     pub custom: ChatCompletionNamedToolChoiceCustomCustom,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ChatCompletionNamedToolChoiceCustomCustom {
+    /// A string.
     pub name: String,
 }
 
@@ -324,6 +369,7 @@ openai_runtime::constant!(ChatCompletionNamedToolChoiceCustomType = "custom");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ChatCompletionNamedToolChoiceFunction {
+    /// A string.
     pub name: String,
 }
 
@@ -334,24 +380,32 @@ openai_runtime::constant!(ChatCompletionNamedToolChoiceType = "function");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ChatCompletionRequestAssistantMessage {
+    /// See [`ChatCompletionRequestAssistantMessageContent`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content: Option<ChatCompletionRequestAssistantMessageContent>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refusal: Option<String>,
+    /// See [`ChatCompletionRequestAssistantMessageRole`].
     #[serde(default)]
     pub role: ChatCompletionRequestAssistantMessageRole,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// See [`ChatCompletionRequestAssistantMessageAudio`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audio: Option<ChatCompletionRequestAssistantMessageAudio>,
+    /// A list of [`ChatCompletionMessageToolCallsItem`] values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tool_calls: Option<Vec<ChatCompletionMessageToolCallsItem>>,
+    /// See [`ChatCompletionRequestAssistantMessageFunctionCall`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub function_call: Option<ChatCompletionRequestAssistantMessageFunctionCall>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ChatCompletionRequestAssistantMessageAudio {
+    /// A string.
     pub id: String,
 }
 
@@ -413,7 +467,9 @@ openai_runtime::union!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ChatCompletionRequestAssistantMessageFunctionCall {
+    /// A string.
     pub arguments: String,
+    /// A string.
     pub name: String,
 }
 
@@ -424,9 +480,12 @@ openai_runtime::constant!(ChatCompletionRequestAssistantMessageRole = "assistant
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ChatCompletionRequestDeveloperMessage {
+    /// See [`ChatCompletionRequestDeveloperMessageContent`].
     pub content: ChatCompletionRequestDeveloperMessageContent,
+    /// See [`ChatCompletionRequestDeveloperMessageRole`].
     #[serde(default)]
     pub role: ChatCompletionRequestDeveloperMessageRole,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
@@ -457,9 +516,12 @@ openai_runtime::constant!(ChatCompletionRequestDeveloperMessageRole = "developer
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ChatCompletionRequestFunctionMessage {
+    /// See [`ChatCompletionRequestFunctionMessageRole`].
     #[serde(default)]
     pub role: ChatCompletionRequestFunctionMessageRole,
+    /// A string. May be `null`.
     pub content: Option<String>,
+    /// A string.
     pub name: String,
 }
 
@@ -550,16 +612,21 @@ openai_runtime::union!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ChatCompletionRequestMessageContentPartAudio {
+    /// See [`ChatCompletionRequestMessageContentPartAudioType`].
     #[serde(rename = "type", default)]
     pub type_: ChatCompletionRequestMessageContentPartAudioType,
+    /// See [`ChatCompletionRequestMessageContentPartAudioInputAudio`].
     pub input_audio: ChatCompletionRequestMessageContentPartAudioInputAudio,
+    /// See [`PromptCacheBreakpointParam`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prompt_cache_breakpoint: Option<PromptCacheBreakpointParam>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ChatCompletionRequestMessageContentPartAudioInputAudio {
+    /// A string.
     pub data: String,
+    /// See [`ChatCompletionRequestMessageContentPartAudioInputAudioFormat`].
     pub format: ChatCompletionRequestMessageContentPartAudioInputAudioFormat,
 }
 
@@ -586,19 +653,25 @@ openai_runtime::constant!(ChatCompletionRequestMessageContentPartAudioType = "in
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ChatCompletionRequestMessageContentPartFile {
+    /// See [`ChatCompletionRequestMessageContentPartFileType`].
     #[serde(rename = "type", default)]
     pub type_: ChatCompletionRequestMessageContentPartFileType,
+    /// See [`ChatCompletionRequestMessageContentPartFileFile`].
     pub file: ChatCompletionRequestMessageContentPartFileFile,
+    /// See [`PromptCacheBreakpointParam`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prompt_cache_breakpoint: Option<PromptCacheBreakpointParam>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ChatCompletionRequestMessageContentPartFileFile {
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub filename: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_data: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_id: Option<String>,
 }
@@ -610,16 +683,22 @@ openai_runtime::constant!(ChatCompletionRequestMessageContentPartFileType = "fil
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ChatCompletionRequestMessageContentPartImage {
+    /// See [`ChatCompletionRequestMessageContentPartImageType`].
     #[serde(rename = "type", default)]
     pub type_: ChatCompletionRequestMessageContentPartImageType,
+    /// See [`ChatCompletionRequestMessageContentPartImageImageUrl`].
     pub image_url: ChatCompletionRequestMessageContentPartImageImageUrl,
+    /// See [`PromptCacheBreakpointParam`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prompt_cache_breakpoint: Option<PromptCacheBreakpointParam>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ChatCompletionRequestMessageContentPartImageImageUrl {
+    /// A string. Format `uri`.
     pub url: String,
+    /// See [`ChatCompletionRequestMessageContentPartImageImageUrlDetail`]. Default
+    /// `"auto"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<ChatCompletionRequestMessageContentPartImageImageUrlDetail>,
 }
@@ -649,8 +728,10 @@ openai_runtime::constant!(ChatCompletionRequestMessageContentPartImageType = "im
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ChatCompletionRequestMessageContentPartRefusal {
+    /// See [`ChatCompletionRequestMessageContentPartRefusalType`].
     #[serde(rename = "type", default)]
     pub type_: ChatCompletionRequestMessageContentPartRefusalType,
+    /// A string.
     pub refusal: String,
 }
 
@@ -661,9 +742,12 @@ openai_runtime::constant!(ChatCompletionRequestMessageContentPartRefusalType = "
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ChatCompletionRequestMessageContentPartText {
+    /// See [`ChatCompletionRequestMessageContentPartTextType`].
     #[serde(rename = "type", default)]
     pub type_: ChatCompletionRequestMessageContentPartTextType,
+    /// A string.
     pub text: String,
+    /// See [`PromptCacheBreakpointParam`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prompt_cache_breakpoint: Option<PromptCacheBreakpointParam>,
 }
@@ -675,9 +759,12 @@ openai_runtime::constant!(ChatCompletionRequestMessageContentPartTextType = "tex
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ChatCompletionRequestSystemMessage {
+    /// See [`ChatCompletionRequestSystemMessageContent`].
     pub content: ChatCompletionRequestSystemMessageContent,
+    /// See [`ChatCompletionRequestSystemMessageRole`].
     #[serde(default)]
     pub role: ChatCompletionRequestSystemMessageRole,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
@@ -708,9 +795,12 @@ openai_runtime::constant!(ChatCompletionRequestSystemMessageRole = "system");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ChatCompletionRequestToolMessage {
+    /// See [`ChatCompletionRequestToolMessageRole`].
     #[serde(default)]
     pub role: ChatCompletionRequestToolMessageRole,
+    /// See [`ChatCompletionRequestToolMessageContent`].
     pub content: ChatCompletionRequestToolMessageContent,
+    /// A string.
     pub tool_call_id: String,
 }
 
@@ -740,9 +830,12 @@ openai_runtime::constant!(ChatCompletionRequestToolMessageRole = "tool");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ChatCompletionRequestUserMessage {
+    /// See [`ChatCompletionRequestUserMessageContent`].
     pub content: ChatCompletionRequestUserMessageContent,
+    /// See [`ChatCompletionRequestUserMessageRole`].
     #[serde(default)]
     pub role: ChatCompletionRequestUserMessageRole,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
@@ -833,24 +926,35 @@ openai_runtime::constant!(ChatCompletionRequestUserMessageRole = "user");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ChatCompletionResponseMessage {
+    /// A string. May be `null`.
     pub content: Option<String>,
+    /// A string. May be `null`.
     pub refusal: Option<String>,
+    /// A list of [`ChatCompletionMessageToolCallsItem`] values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tool_calls: Option<Vec<ChatCompletionMessageToolCallsItem>>,
+    /// A list of [`ChatCompletionResponseMessageAnnotationsItem`] values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub annotations: Option<Vec<ChatCompletionResponseMessageAnnotationsItem>>,
+    /// See [`ChatCompletionResponseMessageRole`].
     #[serde(default)]
     pub role: ChatCompletionResponseMessageRole,
+    /// See [`ChatCompletionResponseMessageFunctionCall`].
+    ///
+    /// Deprecated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub function_call: Option<ChatCompletionResponseMessageFunctionCall>,
+    /// See [`ChatCompletionResponseMessageAudio`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audio: Option<ChatCompletionResponseMessageAudio>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ChatCompletionResponseMessageAnnotationsItem {
+    /// See [`ChatCompletionResponseMessageAnnotationsItemType`].
     #[serde(rename = "type", default)]
     pub type_: ChatCompletionResponseMessageAnnotationsItemType,
+    /// See [`ChatCompletionResponseMessageAnnotationsItemUrlCitation`].
     pub url_citation: ChatCompletionResponseMessageAnnotationsItemUrlCitation,
 }
 
@@ -861,23 +965,33 @@ openai_runtime::constant!(ChatCompletionResponseMessageAnnotationsItemType = "ur
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ChatCompletionResponseMessageAnnotationsItemUrlCitation {
+    /// An integer.
     pub end_index: i64,
+    /// An integer.
     pub start_index: i64,
+    /// A string. Format `uri`.
     pub url: String,
+    /// A string.
     pub title: String,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ChatCompletionResponseMessageAudio {
+    /// A string.
     pub id: String,
+    /// An integer. A Unix time, in seconds.
     pub expires_at: i64,
+    /// A string.
     pub data: String,
+    /// A string.
     pub transcript: String,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ChatCompletionResponseMessageFunctionCall {
+    /// A string.
     pub arguments: String,
+    /// A string.
     pub name: String,
 }
 
@@ -888,22 +1002,31 @@ openai_runtime::constant!(ChatCompletionResponseMessageRole = "assistant");
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ChatCompletionStreamResponseDelta {
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content: Option<String>,
+    /// See [`ChatCompletionStreamResponseDeltaFunctionCall`].
+    ///
+    /// Deprecated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub function_call: Option<ChatCompletionStreamResponseDeltaFunctionCall>,
+    /// A list of [`ChatCompletionMessageToolCallChunk`] values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tool_calls: Option<Vec<ChatCompletionMessageToolCallChunk>>,
+    /// See [`ChatCompletionStreamResponseDeltaRole`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<ChatCompletionStreamResponseDeltaRole>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refusal: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ChatCompletionStreamResponseDeltaFunctionCall {
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub arguments: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
@@ -938,17 +1061,24 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ChatCompletionTokenLogprob {
+    /// A string.
     pub token: String,
+    /// A number.
     pub logprob: f64,
+    /// A list of integers. May be `null`.
     pub bytes: Option<Vec<i64>>,
+    /// A list of [`ChatCompletionTokenLogprobTopLogprobsItem`] values.
     #[serde(default)]
     pub top_logprobs: Vec<ChatCompletionTokenLogprobTopLogprobsItem>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ChatCompletionTokenLogprobTopLogprobsItem {
+    /// A string.
     pub token: String,
+    /// A number.
     pub logprob: f64,
+    /// A list of integers. May be `null`.
     pub bytes: Option<Vec<i64>>,
 }
 
@@ -1033,103 +1163,160 @@ openai_runtime::open_enum!(
 /// Query parameters of `GET /chat/completions`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ChatCompletionsListQuery {
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
+    /// A map from names to strings. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<std::collections::BTreeMap<String, String>>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after: Option<String>,
+    /// An integer. Default `20`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
+    /// See [`ChatCompletionsListOrder`]. Default `"asc"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub order: Option<ChatCompletionsListOrder>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ChatCompletionsUpdateParams {
+    /// A map from names to strings. May be `null`.
     pub metadata: Option<std::collections::BTreeMap<String, String>>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateChatCompletionRequest {
+    /// A map from names to strings. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<std::collections::BTreeMap<String, String>>,
+    /// An integer. May be `null`. From 0 to 20.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub top_logprobs: Option<i64>,
+    /// A number. May be `null`. From 0 to 2; default `1`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub temperature: Option<f64>,
+    /// A number. May be `null`. From 0 to 1; default `1`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub top_p: Option<f64>,
+    /// A string.
+    ///
+    /// Deprecated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user: Option<String>,
+    /// A string. May be `null`. At most 64 characters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub safety_identifier: Option<String>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prompt_cache_key: Option<String>,
+    /// See [`CreateChatCompletionRequestPromptCacheRetention`]. May be `null`.
+    ///
+    /// Deprecated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prompt_cache_retention: Option<CreateChatCompletionRequestPromptCacheRetention>,
+    /// See [`PromptCacheOptionsParam`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prompt_cache_options: Option<PromptCacheOptionsParam>,
+    /// A list of [`ChatCompletionRequestMessage`] values. At least 1 item.
     #[serde(default)]
     pub messages: Vec<ChatCompletionRequestMessage>,
+    /// See [`ModelIdsShared`].
     pub model: ModelIdsShared,
+    /// See [`ServiceTier`]. May be `null`. Default `"auto"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service_tier: Option<ServiceTier>,
+    /// A list of [`ResponseModalitiesItem`] values. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub modalities: Option<Vec<ResponseModalitiesItem>>,
+    /// See [`Verbosity`]. May be `null`. Default `"medium"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verbosity: Option<Verbosity>,
+    /// See [`ReasoningEffort`]. May be `null`. Default `"medium"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reasoning_effort: Option<ReasoningEffort>,
+    /// An integer. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_completion_tokens: Option<i64>,
+    /// A number. May be `null`. From -2 to 2; default `0`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub frequency_penalty: Option<f64>,
+    /// A number. May be `null`. From -2 to 2; default `0`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub presence_penalty: Option<f64>,
+    /// See [`CreateChatCompletionRequestWebSearchOptions`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub web_search_options: Option<CreateChatCompletionRequestWebSearchOptions>,
+    /// See [`CreateChatCompletionRequestResponseFormat`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub response_format: Option<CreateChatCompletionRequestResponseFormat>,
+    /// See [`CreateChatCompletionRequestAudio`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audio: Option<CreateChatCompletionRequestAudio>,
+    /// `true` or `false`. May be `null`. Default `false`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub store: Option<bool>,
+    /// See [`ModerationParam`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub moderation: Option<ModerationParam>,
+    /// `true` or `false`. May be `null`. Default `false`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stream: Option<bool>,
+    /// See [`StopConfiguration`]. May be `null`. Default `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stop: Option<StopConfiguration>,
+    /// A map from names to integers. May be `null`. Default `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub logit_bias: Option<std::collections::BTreeMap<String, i64>>,
+    /// `true` or `false`. May be `null`. Default `false`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub logprobs: Option<bool>,
+    /// An integer. May be `null`.
+    ///
+    /// Deprecated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_tokens: Option<i64>,
+    /// An integer. May be `null`. From 1 to 128; default `1`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub n: Option<i64>,
+    /// See [`PredictionContent`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prediction: Option<PredictionContent>,
+    /// An integer. May be `null`.
+    ///
+    /// Deprecated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seed: Option<i64>,
+    /// See [`ChatCompletionStreamOptions`]. May be `null`. Default `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stream_options: Option<ChatCompletionStreamOptions>,
+    /// A list of [`CreateChatCompletionRequestToolsItem`] values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tools: Option<Vec<CreateChatCompletionRequestToolsItem>>,
+    /// See [`ChatCompletionToolChoiceOption`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tool_choice: Option<ChatCompletionToolChoiceOption>,
+    /// `true` or `false`. Default `true`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parallel_tool_calls: Option<bool>,
+    /// See [`CreateChatCompletionRequestFunctionCall`].
+    ///
+    /// Deprecated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub function_call: Option<CreateChatCompletionRequestFunctionCall>,
+    /// A list of [`ChatCompletionFunctions`] values. 1 to 128 items.
+    ///
+    /// Deprecated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub functions: Option<Vec<ChatCompletionFunctions>>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateChatCompletionRequestAudio {
+    /// See [`VoiceIdsOrCustomVoice`].
     pub voice: VoiceIdsOrCustomVoice,
+    /// See [`CreateChatCompletionRequestAudioFormat`].
     pub format: CreateChatCompletionRequestAudioFormat,
 }
 
@@ -1295,16 +1482,20 @@ openai_runtime::union!(
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateChatCompletionRequestWebSearchOptions {
+    /// See [`CreateChatCompletionRequestWebSearchOptionsUserLocation`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_location: Option<CreateChatCompletionRequestWebSearchOptionsUserLocation>,
+    /// See [`WebSearchContextSize`]. Default `"medium"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub search_context_size: Option<WebSearchContextSize>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateChatCompletionRequestWebSearchOptionsUserLocation {
+    /// See [`CreateChatCompletionRequestWebSearchOptionsUserLocationType`].
     #[serde(rename = "type", default)]
     pub type_: CreateChatCompletionRequestWebSearchOptionsUserLocationType,
+    /// See [`WebSearchLocation`].
     pub approximate: WebSearchLocation,
 }
 
@@ -1317,30 +1508,46 @@ openai_runtime::constant!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateChatCompletionResponse {
+    /// A string.
     pub id: String,
+    /// A list of [`CreateChatCompletionResponseChoicesItem`] values.
     #[serde(default)]
     pub choices: Vec<CreateChatCompletionResponseChoicesItem>,
+    /// An integer. A Unix time, in seconds.
     pub created: i64,
+    /// A string.
     pub model: String,
+    /// A map from names to strings. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<std::collections::BTreeMap<String, String>>,
+    /// See [`ServiceTier`]. May be `null`. Default `"auto"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service_tier: Option<ServiceTier>,
+    /// A string.
+    ///
+    /// Deprecated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub system_fingerprint: Option<String>,
+    /// See [`CreateChatCompletionResponseObject`].
     #[serde(default)]
     pub object: CreateChatCompletionResponseObject,
+    /// See [`CompletionUsage`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub usage: Option<CompletionUsage>,
+    /// See [`ChatCompletionModeration`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub moderation: Option<ChatCompletionModeration>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateChatCompletionResponseChoicesItem {
+    /// See [`CreateChatCompletionResponseChoicesItemFinishReason`].
     pub finish_reason: CreateChatCompletionResponseChoicesItemFinishReason,
+    /// An integer.
     pub index: i64,
+    /// See [`ChatCompletionResponseMessage`].
     pub message: ChatCompletionResponseMessage,
+    /// See [`CreateChatCompletionResponseChoicesItemLogprobs`]. May be `null`.
     pub logprobs: Option<CreateChatCompletionResponseChoicesItemLogprobs>,
 }
 
@@ -1374,7 +1581,9 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateChatCompletionResponseChoicesItemLogprobs {
+    /// A list of [`ChatCompletionTokenLogprob`] values. May be `null`.
     pub content: Option<Vec<ChatCompletionTokenLogprob>>,
+    /// A list of [`ChatCompletionTokenLogprob`] values. May be `null`.
     pub refusal: Option<Vec<ChatCompletionTokenLogprob>>,
 }
 
@@ -1385,31 +1594,48 @@ openai_runtime::constant!(CreateChatCompletionResponseObject = "chat.completion"
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateChatCompletionStreamResponse {
+    /// A string.
     pub id: String,
+    /// A list of [`CreateChatCompletionStreamResponseChoicesItem`] values.
     #[serde(default)]
     pub choices: Vec<CreateChatCompletionStreamResponseChoicesItem>,
+    /// An integer. A Unix time, in seconds.
     pub created: i64,
+    /// A string.
     pub model: String,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub obfuscation: Option<String>,
+    /// See [`ServiceTier`]. May be `null`. Default `"auto"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service_tier: Option<ServiceTier>,
+    /// A string.
+    ///
+    /// Deprecated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub system_fingerprint: Option<String>,
+    /// See [`CreateChatCompletionStreamResponseObject`].
     #[serde(default)]
     pub object: CreateChatCompletionStreamResponseObject,
+    /// See [`CompletionUsage`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub usage: Option<CompletionUsage>,
+    /// See [`ChatCompletionModeration`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub moderation: Option<ChatCompletionModeration>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateChatCompletionStreamResponseChoicesItem {
+    /// See [`ChatCompletionStreamResponseDelta`].
     pub delta: ChatCompletionStreamResponseDelta,
+    /// See [`CreateChatCompletionStreamResponseChoicesItemLogprobs`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub logprobs: Option<CreateChatCompletionStreamResponseChoicesItemLogprobs>,
+    /// See [`CreateChatCompletionStreamResponseChoicesItemFinishReason`]. May be
+    /// `null`.
     pub finish_reason: Option<CreateChatCompletionStreamResponseChoicesItemFinishReason>,
+    /// An integer.
     pub index: i64,
 }
 
@@ -1443,7 +1669,9 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateChatCompletionStreamResponseChoicesItemLogprobs {
+    /// A list of [`ChatCompletionTokenLogprob`] values. May be `null`.
     pub content: Option<Vec<ChatCompletionTokenLogprob>>,
+    /// A list of [`ChatCompletionTokenLogprob`] values. May be `null`.
     pub refusal: Option<Vec<ChatCompletionTokenLogprob>>,
 }
 
@@ -1454,16 +1682,21 @@ openai_runtime::constant!(CreateChatCompletionStreamResponseObject = "chat.compl
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CustomToolChatCompletions {
+    /// See [`CustomToolChatCompletionsType`].
     #[serde(rename = "type", default)]
     pub type_: CustomToolChatCompletionsType,
+    /// See [`CustomToolChatCompletionsCustom`].
     pub custom: CustomToolChatCompletionsCustom,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CustomToolChatCompletionsCustom {
+    /// A string.
     pub name: String,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// See [`CustomToolChatCompletionsCustomFormat`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub format: Option<CustomToolChatCompletionsCustomFormat>,
 }
@@ -1507,14 +1740,18 @@ openai_runtime::union!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CustomToolChatCompletionsCustomFormatGrammarFormat {
+    /// See [`CustomToolChatCompletionsCustomFormatGrammarFormatType`].
     #[serde(rename = "type", default)]
     pub type_: CustomToolChatCompletionsCustomFormatGrammarFormatType,
+    /// See [`CustomToolChatCompletionsCustomFormatGrammarFormatGrammar`].
     pub grammar: CustomToolChatCompletionsCustomFormatGrammarFormatGrammar,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CustomToolChatCompletionsCustomFormatGrammarFormatGrammar {
+    /// A string.
     pub definition: String,
+    /// See [`CustomToolChatCompletionsCustomFormatGrammarFormatGrammarSyntax`].
     pub syntax: CustomToolChatCompletionsCustomFormatGrammarFormatGrammarSyntax,
 }
 
@@ -1541,6 +1778,7 @@ openai_runtime::constant!(CustomToolChatCompletionsCustomFormatGrammarFormatType
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CustomToolChatCompletionsCustomFormatTextFormat {
+    /// See [`CustomToolChatCompletionsCustomFormatTextFormatType`].
     #[serde(rename = "type", default)]
     pub type_: CustomToolChatCompletionsCustomFormatTextFormatType,
 }
@@ -1819,8 +2057,10 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PredictionContent {
+    /// See [`PredictionContentType`].
     #[serde(rename = "type", default)]
     pub type_: PredictionContentType,
+    /// See [`PredictionContentContent`].
     pub content: PredictionContentContent,
 }
 
@@ -1915,12 +2155,16 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebSearchLocation {
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub city: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timezone: Option<String>,
 }

@@ -5,11 +5,16 @@
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ContainerFileListResource {
+    /// See [`ContainerFileListResourceObject`].
     pub object: ContainerFileListResourceObject,
+    /// A list of [`ContainerFileResource`] values.
     #[serde(default)]
     pub data: Vec<ContainerFileResource>,
+    /// A string.
     pub first_id: String,
+    /// A string.
     pub last_id: String,
+    /// `true` or `false`.
     pub has_more: bool,
 }
 
@@ -25,12 +30,19 @@ openai_runtime::open_enum!(ContainerFileListResourceObject, Unknown, [List = "li
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ContainerFileResource {
+    /// A string.
     pub id: String,
+    /// A string.
     pub object: String,
+    /// A string.
     pub container_id: String,
+    /// An integer. A Unix time, in seconds.
     pub created_at: i64,
+    /// An integer.
     pub bytes: i64,
+    /// A string.
     pub path: String,
+    /// A string.
     pub source: String,
 }
 
@@ -53,17 +65,22 @@ openai_runtime::open_enum!(
 /// Query parameters of `GET /containers/{container_id}/files`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ContainersFilesListQuery {
+    /// An integer. Default `20`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
+    /// See [`ContainersFilesListOrder`]. Default `"desc"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub order: Option<ContainersFilesListOrder>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after: Option<String>,
 }
 
 #[derive(Debug, Clone)]
 pub struct CreateContainerFileBody {
+    /// A string.
     pub file_id: Option<String>,
+    /// A file.
     pub file: Option<openai_runtime::FilePart>,
 }
 

@@ -447,12 +447,17 @@ openai_runtime::union!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationItemList {
+    /// See [`ConversationItemListObject`].
     #[serde(default)]
     pub object: ConversationItemListObject,
+    /// A list of [`ConversationItem`] values.
     #[serde(default)]
     pub data: Vec<ConversationItem>,
+    /// `true` or `false`.
     pub has_more: bool,
+    /// A string.
     pub first_id: String,
+    /// A string.
     pub last_id: String,
 }
 
@@ -463,6 +468,7 @@ openai_runtime::constant!(ConversationItemListObject = "list");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationsItemsCreateParams {
+    /// A list of [`InputItem`] values. At most 20 items.
     #[serde(default)]
     pub items: Vec<InputItem>,
 }
@@ -470,6 +476,7 @@ pub struct ConversationsItemsCreateParams {
 /// Query parameters of `POST /conversations/{conversation_id}/items`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationsItemsCreateQuery {
+    /// A list of [`IncludeEnum`] values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub include: Option<Vec<IncludeEnum>>,
 }
@@ -493,12 +500,16 @@ openai_runtime::open_enum!(
 /// Query parameters of `GET /conversations/{conversation_id}/items`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationsItemsListQuery {
+    /// An integer. Default `20`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
+    /// See [`ConversationsItemsListOrder`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub order: Option<ConversationsItemsListOrder>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after: Option<String>,
+    /// A list of [`IncludeEnum`] values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub include: Option<Vec<IncludeEnum>>,
 }
@@ -506,6 +517,7 @@ pub struct ConversationsItemsListQuery {
 /// Query parameters of `GET /conversations/{conversation_id}/items/{item_id}`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationsItemsRetrieveQuery {
+    /// A list of [`IncludeEnum`] values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub include: Option<Vec<IncludeEnum>>,
 }

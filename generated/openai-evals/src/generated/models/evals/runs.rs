@@ -14,14 +14,19 @@ pub use output_items::*;
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateEvalCompletionsRunDataSource {
+    /// See [`CreateEvalCompletionsRunDataSourceType`]. Default `"completions"`.
     #[serde(rename = "type")]
     pub type_: CreateEvalCompletionsRunDataSourceType,
+    /// See [`CreateEvalCompletionsRunDataSourceInputMessages`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub input_messages: Option<CreateEvalCompletionsRunDataSourceInputMessages>,
+    /// See [`CreateEvalCompletionsRunDataSourceSamplingParams`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sampling_params: Option<CreateEvalCompletionsRunDataSourceSamplingParams>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
+    /// See [`CreateEvalCompletionsRunDataSourceSource`].
     pub source: CreateEvalCompletionsRunDataSourceSource,
 }
 
@@ -66,8 +71,11 @@ openai_runtime::union!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateEvalCompletionsRunDataSourceInputMessagesItemReferenceInputMessages {
+    /// See
+    /// [`CreateEvalCompletionsRunDataSourceInputMessagesItemReferenceInputMessagesType`].
     #[serde(rename = "type")]
     pub type_: CreateEvalCompletionsRunDataSourceInputMessagesItemReferenceInputMessagesType,
+    /// A string.
     pub item_reference: String,
 }
 
@@ -87,8 +95,13 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateEvalCompletionsRunDataSourceInputMessagesTemplateInputMessages {
+    /// See
+    /// [`CreateEvalCompletionsRunDataSourceInputMessagesTemplateInputMessagesType`].
     #[serde(rename = "type")]
     pub type_: CreateEvalCompletionsRunDataSourceInputMessagesTemplateInputMessagesType,
+    /// A list of
+    /// [`CreateEvalCompletionsRunDataSourceInputMessagesTemplateInputMessagesTemplateItem`]
+    /// values.
     #[serde(default)]
     pub template:
         Vec<CreateEvalCompletionsRunDataSourceInputMessagesTemplateInputMessagesTemplateItem>,
@@ -154,18 +167,25 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateEvalCompletionsRunDataSourceSamplingParams {
+    /// See [`ReasoningEffort`]. May be `null`. Default `"medium"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reasoning_effort: Option<ReasoningEffort>,
+    /// A number. Default `1`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub temperature: Option<f64>,
+    /// An integer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_completion_tokens: Option<i64>,
+    /// A number. Default `1`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub top_p: Option<f64>,
+    /// An integer. Default `42`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seed: Option<i64>,
+    /// See [`CreateEvalCompletionsRunDataSourceSamplingParamsResponseFormat`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub response_format: Option<CreateEvalCompletionsRunDataSourceSamplingParamsResponseFormat>,
+    /// A list of [`ChatCompletionTool`] values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tools: Option<Vec<ChatCompletionTool>>,
 }
@@ -282,8 +302,10 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateEvalJsonlRunDataSource {
+    /// See [`CreateEvalJsonlRunDataSourceType`]. Default `"jsonl"`.
     #[serde(rename = "type", default)]
     pub type_: CreateEvalJsonlRunDataSourceType,
+    /// See [`CreateEvalJsonlRunDataSourceSource`].
     pub source: CreateEvalJsonlRunDataSourceSource,
 }
 
@@ -331,14 +353,19 @@ openai_runtime::constant!(CreateEvalJsonlRunDataSourceType = "jsonl");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateEvalResponsesRunDataSource {
+    /// See [`CreateEvalResponsesRunDataSourceType`]. Default `"responses"`.
     #[serde(rename = "type")]
     pub type_: CreateEvalResponsesRunDataSourceType,
+    /// See [`CreateEvalResponsesRunDataSourceInputMessages`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub input_messages: Option<CreateEvalResponsesRunDataSourceInputMessages>,
+    /// See [`CreateEvalResponsesRunDataSourceSamplingParams`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sampling_params: Option<CreateEvalResponsesRunDataSourceSamplingParams>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
+    /// See [`CreateEvalResponsesRunDataSourceSource`].
     pub source: CreateEvalResponsesRunDataSourceSource,
 }
 
@@ -383,8 +410,11 @@ openai_runtime::union!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateEvalResponsesRunDataSourceInputMessagesInputMessagesItemReference {
+    /// See
+    /// [`CreateEvalResponsesRunDataSourceInputMessagesInputMessagesItemReferenceType`].
     #[serde(rename = "type")]
     pub type_: CreateEvalResponsesRunDataSourceInputMessagesInputMessagesItemReferenceType,
+    /// A string.
     pub item_reference: String,
 }
 
@@ -404,8 +434,12 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateEvalResponsesRunDataSourceInputMessagesInputMessagesTemplate {
+    /// See [`CreateEvalResponsesRunDataSourceInputMessagesInputMessagesTemplateType`].
     #[serde(rename = "type")]
     pub type_: CreateEvalResponsesRunDataSourceInputMessagesInputMessagesTemplateType,
+    /// A list of
+    /// [`CreateEvalResponsesRunDataSourceInputMessagesInputMessagesTemplateTemplateItem`]
+    /// values.
     #[serde(default)]
     pub template:
         Vec<CreateEvalResponsesRunDataSourceInputMessagesInputMessagesTemplateTemplateItem>,
@@ -452,7 +486,9 @@ openai_runtime::union!(
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateEvalResponsesRunDataSourceInputMessagesInputMessagesTemplateTemplateItemChatMessage
 {
+    /// A string.
     pub role: String,
+    /// A string.
     pub content: String,
 }
 
@@ -472,24 +508,32 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateEvalResponsesRunDataSourceSamplingParams {
+    /// See [`ReasoningEffort`]. May be `null`. Default `"medium"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reasoning_effort: Option<ReasoningEffort>,
+    /// A number. Default `1`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub temperature: Option<f64>,
+    /// An integer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_completion_tokens: Option<i64>,
+    /// A number. Default `1`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub top_p: Option<f64>,
+    /// An integer. Default `42`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seed: Option<i64>,
+    /// A list of [`Tool`] values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tools: Option<Vec<Tool>>,
+    /// See [`CreateEvalResponsesRunDataSourceSamplingParamsText`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<CreateEvalResponsesRunDataSourceSamplingParamsText>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateEvalResponsesRunDataSourceSamplingParamsText {
+    /// See [`TextResponseFormatConfiguration`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub format: Option<TextResponseFormatConfiguration>,
 }
@@ -560,10 +604,13 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateEvalRunRequest {
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// A map from names to strings. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<std::collections::BTreeMap<String, String>>,
+    /// See [`CreateEvalRunRequestDataSource`].
     pub data_source: CreateEvalRunRequestDataSource,
 }
 
@@ -615,22 +662,28 @@ openai_runtime::union!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EvalApiError {
+    /// A string.
     pub code: String,
+    /// A string.
     pub message: String,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EvalJsonlFileContentSource {
+    /// See [`EvalJsonlFileContentSourceType`]. Default `"file_content"`.
     #[serde(rename = "type", default)]
     pub type_: EvalJsonlFileContentSourceType,
+    /// A list of [`EvalJsonlFileContentSourceContentItem`] values.
     #[serde(default)]
     pub content: Vec<EvalJsonlFileContentSourceContentItem>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EvalJsonlFileContentSourceContentItem {
+    /// A map from names to JSON values.
     #[serde(default)]
     pub item: std::collections::BTreeMap<String, serde_json::Value>,
+    /// A map from names to JSON values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sample: Option<std::collections::BTreeMap<String, serde_json::Value>>,
 }
@@ -642,8 +695,10 @@ openai_runtime::constant!(EvalJsonlFileContentSourceType = "file_content");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EvalJsonlFileIdSource {
+    /// See [`EvalJsonlFileIdSourceType`]. Default `"file_id"`.
     #[serde(rename = "type", default)]
     pub type_: EvalJsonlFileIdSourceType,
+    /// A string.
     pub id: String,
 }
 
@@ -654,26 +709,37 @@ openai_runtime::constant!(EvalJsonlFileIdSourceType = "file_id");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EvalResponsesSource {
+    /// See [`EvalResponsesSourceType`].
     #[serde(rename = "type")]
     pub type_: EvalResponsesSourceType,
+    /// A map from names to JSON values. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<std::collections::BTreeMap<String, serde_json::Value>>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instructions_search: Option<String>,
+    /// An integer. May be `null`. At least 0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_after: Option<i64>,
+    /// An integer. May be `null`. At least 0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_before: Option<i64>,
+    /// See [`ReasoningEffort`]. May be `null`. Default `"medium"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reasoning_effort: Option<ReasoningEffort>,
+    /// A number. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub temperature: Option<f64>,
+    /// A number. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub top_p: Option<f64>,
+    /// A list of strings. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub users: Option<Vec<String>>,
+    /// A list of strings. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tools: Option<Vec<String>>,
 }
@@ -690,22 +756,36 @@ openai_runtime::open_enum!(EvalResponsesSourceType, Unknown, [Responses = "respo
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EvalRun {
+    /// See [`EvalRunObject`]. Default `"eval.run"`.
     #[serde(default)]
     pub object: EvalRunObject,
+    /// A string.
     pub id: String,
+    /// A string.
     pub eval_id: String,
+    /// A string.
     pub status: String,
+    /// A string.
     pub model: String,
+    /// A string.
     pub name: String,
+    /// An integer. A Unix time, in seconds.
     pub created_at: i64,
+    /// A string. Format `uri`.
     pub report_url: String,
+    /// See [`EvalRunResultCounts`].
     pub result_counts: EvalRunResultCounts,
+    /// A list of [`EvalRunPerModelUsageItem`] values.
     #[serde(default)]
     pub per_model_usage: Vec<EvalRunPerModelUsageItem>,
+    /// A list of [`EvalRunPerTestingCriteriaResultsItem`] values.
     #[serde(default)]
     pub per_testing_criteria_results: Vec<EvalRunPerTestingCriteriaResultsItem>,
+    /// See [`EvalRunDataSource`].
     pub data_source: EvalRunDataSource,
+    /// A map from names to strings. May be `null`.
     pub metadata: Option<std::collections::BTreeMap<String, String>>,
+    /// See [`EvalApiError`].
     pub error: EvalApiError,
 }
 
@@ -757,12 +837,17 @@ openai_runtime::union!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EvalRunList {
+    /// See [`EvalRunListObject`]. Default `"list"`.
     #[serde(default)]
     pub object: EvalRunListObject,
+    /// A list of [`EvalRun`] values.
     #[serde(default)]
     pub data: Vec<EvalRun>,
+    /// A string.
     pub first_id: String,
+    /// A string.
     pub last_id: String,
+    /// `true` or `false`.
     pub has_more: bool,
 }
 
@@ -778,41 +863,60 @@ openai_runtime::constant!(EvalRunObject = "eval.run");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EvalRunPerModelUsageItem {
+    /// A string.
     pub model_name: String,
+    /// An integer.
     pub invocation_count: i64,
+    /// An integer.
     pub prompt_tokens: i64,
+    /// An integer.
     pub completion_tokens: i64,
+    /// An integer.
     pub total_tokens: i64,
+    /// An integer.
     pub cached_tokens: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EvalRunPerTestingCriteriaResultsItem {
+    /// A string.
     pub testing_criteria: String,
+    /// An integer.
     pub passed: i64,
+    /// An integer.
     pub failed: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EvalRunResultCounts {
+    /// An integer.
     pub total: i64,
+    /// An integer.
     pub errored: i64,
+    /// An integer.
     pub failed: i64,
+    /// An integer.
     pub passed: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EvalStoredCompletionsSource {
+    /// See [`EvalStoredCompletionsSourceType`]. Default `"stored_completions"`.
     #[serde(rename = "type", default)]
     pub type_: EvalStoredCompletionsSourceType,
+    /// A map from names to strings. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<std::collections::BTreeMap<String, String>>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
+    /// An integer. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_after: Option<i64>,
+    /// An integer. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_before: Option<i64>,
+    /// An integer. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
 }
@@ -824,10 +928,13 @@ openai_runtime::constant!(EvalStoredCompletionsSourceType = "stored_completions"
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EvalsRunsDeleteResponse {
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object: Option<String>,
+    /// `true` or `false`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deleted: Option<bool>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub run_id: Option<String>,
 }
@@ -847,12 +954,16 @@ openai_runtime::open_enum!(EvalsRunsListOrder, Unknown, [Asc = "asc", Desc = "de
 /// Query parameters of `GET /evals/{eval_id}/runs`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EvalsRunsListQuery {
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after: Option<String>,
+    /// An integer. Default `20`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
+    /// See [`EvalsRunsListOrder`]. Default `"asc"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub order: Option<EvalsRunsListOrder>,
+    /// See [`EvalsRunsListStatus`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<EvalsRunsListStatus>,
 }

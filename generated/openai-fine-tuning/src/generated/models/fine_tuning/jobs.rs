@@ -13,31 +13,46 @@ use openai_runtime::union as u;
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateFineTuningJobRequest {
+    /// See [`CreateFineTuningJobRequestModel`].
     pub model: CreateFineTuningJobRequestModel,
+    /// A string.
     pub training_file: String,
+    /// See [`CreateFineTuningJobRequestHyperparameters`].
+    ///
+    /// Deprecated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hyperparameters: Option<CreateFineTuningJobRequestHyperparameters>,
+    /// A string. May be `null`. 1 to 64 characters; default `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub suffix: Option<String>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub validation_file: Option<String>,
+    /// A list of [`CreateFineTuningJobRequestIntegrationsItem`] values. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub integrations: Option<Vec<CreateFineTuningJobRequestIntegrationsItem>>,
+    /// An integer. May be `null`. From 0 to 2147483647.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seed: Option<i64>,
+    /// See [`FineTuneMethod`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub method: Option<FineTuneMethod>,
+    /// A map from names to strings. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<std::collections::BTreeMap<String, String>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateFineTuningJobRequestHyperparameters {
+    /// See [`CreateFineTuningJobRequestHyperparametersBatchSize`]. Default `"auto"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub batch_size: Option<CreateFineTuningJobRequestHyperparametersBatchSize>,
+    /// See [`CreateFineTuningJobRequestHyperparametersLearningRateMultiplier`].
+    /// Default `"auto"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub learning_rate_multiplier:
         Option<CreateFineTuningJobRequestHyperparametersLearningRateMultiplier>,
+    /// See [`CreateFineTuningJobRequestHyperparametersNEpochs`]. Default `"auto"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub n_epochs: Option<CreateFineTuningJobRequestHyperparametersNEpochs>,
 }
@@ -104,8 +119,10 @@ openai_runtime::union!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateFineTuningJobRequestIntegrationsItem {
+    /// See [`CreateFineTuningJobRequestIntegrationsItemType`].
     #[serde(rename = "type", default)]
     pub type_: CreateFineTuningJobRequestIntegrationsItemType,
+    /// See [`CreateFineTuningJobRequestIntegrationsItemWandb`].
     pub wandb: CreateFineTuningJobRequestIntegrationsItemWandb,
 }
 
@@ -116,11 +133,15 @@ openai_runtime::constant!(CreateFineTuningJobRequestIntegrationsItemType = "wand
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateFineTuningJobRequestIntegrationsItemWandb {
+    /// A string.
     pub project: String,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub entity: Option<String>,
+    /// A list of strings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
 }
@@ -152,12 +173,16 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FineTuneDpoHyperparameters {
+    /// See [`FineTuneDpoHyperparametersBeta`]. Default `"auto"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub beta: Option<FineTuneDpoHyperparametersBeta>,
+    /// See [`FineTuneDpoHyperparametersBatchSize`]. Default `"auto"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub batch_size: Option<FineTuneDpoHyperparametersBatchSize>,
+    /// See [`FineTuneDpoHyperparametersLearningRateMultiplier`]. Default `"auto"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub learning_rate_multiplier: Option<FineTuneDpoHyperparametersLearningRateMultiplier>,
+    /// See [`FineTuneDpoHyperparametersNEpochs`]. Default `"auto"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub n_epochs: Option<FineTuneDpoHyperparametersNEpochs>,
 }
@@ -244,18 +269,23 @@ openai_runtime::union!(
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FineTuneDpoMethod {
+    /// See [`FineTuneDpoHyperparameters`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hyperparameters: Option<FineTuneDpoHyperparameters>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FineTuneMethod {
+    /// See [`FineTuneMethodType`].
     #[serde(rename = "type")]
     pub type_: FineTuneMethodType,
+    /// See [`FineTuneSupervisedMethod`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub supervised: Option<FineTuneSupervisedMethod>,
+    /// See [`FineTuneDpoMethod`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dpo: Option<FineTuneDpoMethod>,
+    /// See [`FineTuneReinforcementMethod`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reinforcement: Option<FineTuneReinforcementMethod>,
 }
@@ -284,19 +314,29 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FineTuneReinforcementHyperparameters {
+    /// See [`FineTuneReinforcementHyperparametersBatchSize`]. Default `"auto"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub batch_size: Option<FineTuneReinforcementHyperparametersBatchSize>,
+    /// See [`FineTuneReinforcementHyperparametersLearningRateMultiplier`]. Default
+    /// `"auto"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub learning_rate_multiplier:
         Option<FineTuneReinforcementHyperparametersLearningRateMultiplier>,
+    /// See [`FineTuneReinforcementHyperparametersNEpochs`]. Default `"auto"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub n_epochs: Option<FineTuneReinforcementHyperparametersNEpochs>,
+    /// See [`FineTuneReinforcementHyperparametersReasoningEffort`]. Default
+    /// `"default"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reasoning_effort: Option<FineTuneReinforcementHyperparametersReasoningEffort>,
+    /// See [`FineTuneReinforcementHyperparametersComputeMultiplier`]. Default
+    /// `"auto"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub compute_multiplier: Option<FineTuneReinforcementHyperparametersComputeMultiplier>,
+    /// See [`FineTuneReinforcementHyperparametersEvalInterval`]. Default `"auto"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub eval_interval: Option<FineTuneReinforcementHyperparametersEvalInterval>,
+    /// See [`FineTuneReinforcementHyperparametersEvalSamples`]. Default `"auto"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub eval_samples: Option<FineTuneReinforcementHyperparametersEvalSamples>,
 }
@@ -448,7 +488,9 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FineTuneReinforcementMethod {
+    /// See [`FineTuneReinforcementMethodGrader`].
     pub grader: FineTuneReinforcementMethodGrader,
+    /// See [`FineTuneReinforcementHyperparameters`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hyperparameters: Option<FineTuneReinforcementHyperparameters>,
 }
@@ -546,10 +588,14 @@ openai_runtime::union!(
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FineTuneSupervisedHyperparameters {
+    /// See [`FineTuneSupervisedHyperparametersBatchSize`]. Default `"auto"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub batch_size: Option<FineTuneSupervisedHyperparametersBatchSize>,
+    /// See [`FineTuneSupervisedHyperparametersLearningRateMultiplier`]. Default
+    /// `"auto"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub learning_rate_multiplier: Option<FineTuneSupervisedHyperparametersLearningRateMultiplier>,
+    /// See [`FineTuneSupervisedHyperparametersNEpochs`]. Default `"auto"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub n_epochs: Option<FineTuneSupervisedHyperparametersNEpochs>,
 }
@@ -616,14 +662,17 @@ openai_runtime::union!(
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FineTuneSupervisedMethod {
+    /// See [`FineTuneSupervisedHyperparameters`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hyperparameters: Option<FineTuneSupervisedHyperparameters>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FineTuningIntegration {
+    /// See [`FineTuningIntegrationType`].
     #[serde(rename = "type", default)]
     pub type_: FineTuningIntegrationType,
+    /// See [`FineTuningIntegrationWandb`].
     pub wandb: FineTuningIntegrationWandb,
 }
 
@@ -634,61 +683,94 @@ openai_runtime::constant!(FineTuningIntegrationType = "wandb");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FineTuningIntegrationWandb {
+    /// A string.
     pub project: String,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub entity: Option<String>,
+    /// A list of strings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FineTuningJob {
+    /// A string.
     pub id: String,
+    /// An integer. A Unix time, in seconds.
     pub created_at: i64,
+    /// See [`FineTuningJobError`]. May be `null`.
     pub error: Option<FineTuningJobError>,
+    /// A string. May be `null`.
     pub fine_tuned_model: Option<String>,
+    /// An integer. May be `null`. A Unix time, in seconds.
     pub finished_at: Option<i64>,
+    /// See [`FineTuningJobHyperparameters`].
     pub hyperparameters: FineTuningJobHyperparameters,
+    /// A string.
     pub model: String,
+    /// See [`FineTuningJobObject`].
     #[serde(default)]
     pub object: FineTuningJobObject,
+    /// A string.
     pub organization_id: String,
+    /// A list of strings.
     #[serde(default)]
     pub result_files: Vec<String>,
+    /// See [`FineTuningJobStatus`].
     pub status: FineTuningJobStatus,
+    /// An integer. May be `null`.
     pub trained_tokens: Option<i64>,
+    /// A string.
     pub training_file: String,
+    /// A string. May be `null`.
     pub validation_file: Option<String>,
+    /// A list of [`FineTuningIntegration`] values. May be `null`. At most 5 items.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub integrations: Option<Vec<FineTuningIntegration>>,
+    /// An integer.
     pub seed: i64,
+    /// An integer. May be `null`. A Unix time, in seconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub estimated_finish: Option<i64>,
+    /// See [`FineTuneMethod`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub method: Option<FineTuneMethod>,
+    /// A map from names to strings. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<std::collections::BTreeMap<String, String>>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FineTuningJobError {
+    /// A string.
     pub code: String,
+    /// A string.
     pub message: String,
+    /// A string. May be `null`.
     pub param: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FineTuningJobEvent {
+    /// See [`FineTuningJobEventObject`].
     #[serde(default)]
     pub object: FineTuningJobEventObject,
+    /// A string.
     pub id: String,
+    /// An integer. A Unix time, in seconds.
     pub created_at: i64,
+    /// See [`FineTuningJobEventLevel`].
     pub level: FineTuningJobEventLevel,
+    /// A string.
     pub message: String,
+    /// See [`FineTuningJobEventType`].
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<FineTuningJobEventType>,
+    /// A map from names to JSON values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<std::collections::BTreeMap<String, serde_json::Value>>,
 }
@@ -734,10 +816,13 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FineTuningJobHyperparameters {
+    /// See [`FineTuningJobHyperparametersBatchSize`]. May be `null`. Default `"auto"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub batch_size: Option<FineTuningJobHyperparametersBatchSize>,
+    /// See [`FineTuningJobHyperparametersLearningRateMultiplier`]. Default `"auto"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub learning_rate_multiplier: Option<FineTuningJobHyperparametersLearningRateMultiplier>,
+    /// See [`FineTuningJobHyperparametersNEpochs`]. Default `"auto"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub n_epochs: Option<FineTuningJobHyperparametersNEpochs>,
 }
@@ -841,8 +926,10 @@ openai_runtime::open_enum!(
 /// Query parameters of `GET /fine_tuning/jobs/{fine_tuning_job_id}/events`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FineTuningJobsListEventsQuery {
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after: Option<String>,
+    /// An integer. Default `20`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
 }
@@ -850,20 +937,26 @@ pub struct FineTuningJobsListEventsQuery {
 /// Query parameters of `GET /fine_tuning/jobs`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FineTuningJobsListQuery {
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after: Option<String>,
+    /// An integer. Default `20`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
+    /// A map from names to strings. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<std::collections::BTreeMap<String, String>>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListFineTuningJobEventsResponse {
+    /// A list of [`FineTuningJobEvent`] values.
     #[serde(default)]
     pub data: Vec<FineTuningJobEvent>,
+    /// See [`ListFineTuningJobEventsResponseObject`].
     #[serde(default)]
     pub object: ListFineTuningJobEventsResponseObject,
+    /// `true` or `false`.
     pub has_more: bool,
 }
 
@@ -874,9 +967,12 @@ openai_runtime::constant!(ListFineTuningJobEventsResponseObject = "list");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListPaginatedFineTuningJobsResponse {
+    /// A list of [`FineTuningJob`] values.
     #[serde(default)]
     pub data: Vec<FineTuningJob>,
+    /// `true` or `false`.
     pub has_more: bool,
+    /// See [`ListPaginatedFineTuningJobsResponseObject`].
     #[serde(default)]
     pub object: ListPaginatedFineTuningJobsResponseObject,
 }

@@ -7,7 +7,9 @@ use super::super::RealtimeSessionCreateRequestGa;
 
 #[derive(Debug, Clone)]
 pub struct RealtimeCallCreateRequest {
+    /// A string.
     pub sdp: String,
+    /// See [`RealtimeSessionCreateRequestGa`].
     pub session: Option<RealtimeSessionCreateRequestGa>,
 }
 
@@ -17,7 +19,7 @@ impl RealtimeCallCreateRequest {
         let mut form = openai_runtime::Multipart::new();
         form = form.text("sdp", self.sdp.clone());
         if let Some(value) = &self.session {
-            form = form.text("session", serde_json::json!(value).to_string());
+            form = form.value("session", &serde_json::json!(value));
         }
         form
     }
@@ -25,11 +27,13 @@ impl RealtimeCallCreateRequest {
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RealtimeCallReferRequest {
+    /// A string.
     pub target_uri: String,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RealtimeCallRejectRequest {
+    /// An integer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status_code: Option<i64>,
 }

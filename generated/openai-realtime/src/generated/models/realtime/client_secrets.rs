@@ -13,16 +13,21 @@ use openai_runtime::union as u;
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RealtimeCreateClientSecretRequest {
+    /// See [`RealtimeCreateClientSecretRequestExpiresAfter`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_after: Option<RealtimeCreateClientSecretRequestExpiresAfter>,
+    /// See [`RealtimeCreateClientSecretRequestSession`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session: Option<RealtimeCreateClientSecretRequestSession>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RealtimeCreateClientSecretRequestExpiresAfter {
+    /// See [`RealtimeCreateClientSecretRequestExpiresAfterAnchor`]. Default
+    /// `"created_at"`.
     #[serde(default)]
     pub anchor: RealtimeCreateClientSecretRequestExpiresAfterAnchor,
+    /// An integer. From 10 to 7200; default `600`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seconds: Option<i64>,
 }
@@ -71,8 +76,11 @@ openai_runtime::union!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RealtimeCreateClientSecretResponse {
+    /// A string.
     pub value: String,
+    /// An integer. A Unix time, in seconds.
     pub expires_at: i64,
+    /// See [`RealtimeCreateClientSecretResponseSession`].
     pub session: RealtimeCreateClientSecretResponseSession,
 }
 
@@ -115,71 +123,99 @@ openai_runtime::union!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RealtimeSessionCreateResponseGa {
+    /// See [`RealtimeSessionCreateResponseGaType`].
     #[serde(rename = "type", default)]
     pub type_: RealtimeSessionCreateResponseGaType,
+    /// A string.
     pub id: String,
+    /// See [`RealtimeSessionCreateResponseGaObject`].
     #[serde(default)]
     pub object: RealtimeSessionCreateResponseGaObject,
+    /// An integer. A Unix time, in seconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<i64>,
+    /// A list of [`RealtimeSessionCreateResponseGaOutputModalitiesItem`] values.
+    /// Default `["audio"]`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub output_modalities: Option<Vec<RealtimeSessionCreateResponseGaOutputModalitiesItem>>,
+    /// See [`RealtimeSessionCreateResponseGaModel`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<RealtimeSessionCreateResponseGaModel>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instructions: Option<String>,
+    /// See [`RealtimeSessionCreateResponseGaAudio`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audio: Option<RealtimeSessionCreateResponseGaAudio>,
+    /// A list of [`RealtimeSessionCreateResponseGaIncludeItem`] values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub include: Option<Vec<RealtimeSessionCreateResponseGaIncludeItem>>,
+    /// See [`RealtimeSessionCreateResponseGaTracing`]. May be `null`. Default `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tracing: Option<RealtimeSessionCreateResponseGaTracing>,
+    /// A list of [`RealtimeSessionCreateResponseGaToolsItem`] values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tools: Option<Vec<RealtimeSessionCreateResponseGaToolsItem>>,
+    /// See [`RealtimeSessionCreateResponseGaToolChoice`]. Default `"auto"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tool_choice: Option<RealtimeSessionCreateResponseGaToolChoice>,
+    /// See [`RealtimeReasoning`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reasoning: Option<RealtimeReasoning>,
+    /// See [`RealtimeSessionCreateResponseGaMaxOutputTokens`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_output_tokens: Option<RealtimeSessionCreateResponseGaMaxOutputTokens>,
+    /// See [`RealtimeTruncation`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub truncation: Option<RealtimeTruncation>,
+    /// See [`Prompt`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prompt: Option<Prompt>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RealtimeSessionCreateResponseGaAudio {
+    /// See [`RealtimeSessionCreateResponseGaAudioInput`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub input: Option<RealtimeSessionCreateResponseGaAudioInput>,
+    /// See [`RealtimeSessionCreateResponseGaAudioOutput`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub output: Option<RealtimeSessionCreateResponseGaAudioOutput>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RealtimeSessionCreateResponseGaAudioInput {
+    /// See [`RealtimeAudioFormats`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub format: Option<RealtimeAudioFormats>,
+    /// See [`AudioTranscriptionResponse`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transcription: Option<AudioTranscriptionResponse>,
+    /// See [`RealtimeSessionCreateResponseGaAudioInputNoiseReduction`]. Default
+    /// `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub noise_reduction: Option<RealtimeSessionCreateResponseGaAudioInputNoiseReduction>,
+    /// See [`RealtimeTurnDetection`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub turn_detection: Option<RealtimeTurnDetection>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RealtimeSessionCreateResponseGaAudioInputNoiseReduction {
+    /// See [`NoiseReductionType`].
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<NoiseReductionType>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RealtimeSessionCreateResponseGaAudioOutput {
+    /// See [`RealtimeAudioFormats`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub format: Option<RealtimeAudioFormats>,
+    /// See [`VoiceIdsShared`]. Default `"alloy"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub voice: Option<VoiceIdsShared>,
+    /// A number. From 0.25 to 1.5; default `1`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub speed: Option<f64>,
 }
@@ -425,10 +461,13 @@ openai_runtime::union!(
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RealtimeSessionCreateResponseGaTracingTracingConfiguration {
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub workflow_name: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_id: Option<String>,
+    /// A map from names to JSON values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<std::collections::BTreeMap<String, serde_json::Value>>,
 }
@@ -440,35 +479,45 @@ openai_runtime::constant!(RealtimeSessionCreateResponseGaType = "realtime");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RealtimeTranscriptionSessionCreateRequestGa {
+    /// See [`RealtimeTranscriptionSessionCreateRequestGaType`].
     #[serde(rename = "type", default)]
     pub type_: RealtimeTranscriptionSessionCreateRequestGaType,
+    /// See [`RealtimeTranscriptionSessionCreateRequestGaAudio`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audio: Option<RealtimeTranscriptionSessionCreateRequestGaAudio>,
+    /// A list of [`RealtimeTranscriptionSessionCreateRequestGaIncludeItem`] values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub include: Option<Vec<RealtimeTranscriptionSessionCreateRequestGaIncludeItem>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RealtimeTranscriptionSessionCreateRequestGaAudio {
+    /// See [`RealtimeTranscriptionSessionCreateRequestGaAudioInput`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub input: Option<RealtimeTranscriptionSessionCreateRequestGaAudioInput>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RealtimeTranscriptionSessionCreateRequestGaAudioInput {
+    /// See [`RealtimeAudioFormats`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub format: Option<RealtimeAudioFormats>,
+    /// See [`AudioTranscription`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transcription: Option<AudioTranscription>,
+    /// See [`RealtimeTranscriptionSessionCreateRequestGaAudioInputNoiseReduction`].
+    /// Default `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub noise_reduction:
         Option<RealtimeTranscriptionSessionCreateRequestGaAudioInputNoiseReduction>,
+    /// See [`RealtimeTurnDetection`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub turn_detection: Option<RealtimeTurnDetection>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RealtimeTranscriptionSessionCreateRequestGaAudioInputNoiseReduction {
+    /// See [`NoiseReductionType`].
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<NoiseReductionType>,
 }
@@ -494,51 +543,68 @@ openai_runtime::constant!(RealtimeTranscriptionSessionCreateRequestGaType = "tra
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RealtimeTranscriptionSessionCreateResponseGa {
+    /// See [`RealtimeTranscriptionSessionCreateResponseGaType`].
     #[serde(rename = "type", default)]
     pub type_: RealtimeTranscriptionSessionCreateResponseGaType,
+    /// A string.
     pub id: String,
+    /// A string.
     pub object: String,
+    /// An integer. A Unix time, in seconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<i64>,
+    /// A list of [`RealtimeTranscriptionSessionCreateResponseGaIncludeItem`] values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub include: Option<Vec<RealtimeTranscriptionSessionCreateResponseGaIncludeItem>>,
+    /// See [`RealtimeTranscriptionSessionCreateResponseGaAudio`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audio: Option<RealtimeTranscriptionSessionCreateResponseGaAudio>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RealtimeTranscriptionSessionCreateResponseGaAudio {
+    /// See [`RealtimeTranscriptionSessionCreateResponseGaAudioInput`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub input: Option<RealtimeTranscriptionSessionCreateResponseGaAudioInput>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RealtimeTranscriptionSessionCreateResponseGaAudioInput {
+    /// See [`RealtimeAudioFormats`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub format: Option<RealtimeAudioFormats>,
+    /// See [`AudioTranscriptionResponse`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transcription: Option<AudioTranscriptionResponse>,
+    /// See [`RealtimeTranscriptionSessionCreateResponseGaAudioInputNoiseReduction`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub noise_reduction:
         Option<RealtimeTranscriptionSessionCreateResponseGaAudioInputNoiseReduction>,
+    /// See [`RealtimeTranscriptionSessionCreateResponseGaAudioInputTurnDetection`].
+    /// May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub turn_detection: Option<RealtimeTranscriptionSessionCreateResponseGaAudioInputTurnDetection>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RealtimeTranscriptionSessionCreateResponseGaAudioInputNoiseReduction {
+    /// See [`NoiseReductionType`].
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<NoiseReductionType>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RealtimeTranscriptionSessionCreateResponseGaAudioInputTurnDetection {
+    /// A string.
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// A number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub threshold: Option<f64>,
+    /// An integer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prefix_padding_ms: Option<i64>,
+    /// An integer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub silence_duration_ms: Option<i64>,
 }

@@ -11,47 +11,66 @@ use openai_runtime::union as u;
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RealtimeSessionCreateRequest {
+    /// See [`RealtimeSessionCreateRequestClientSecret`].
     pub client_secret: RealtimeSessionCreateRequestClientSecret,
+    /// Any JSON value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub modalities: Option<serde_json::Value>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instructions: Option<String>,
+    /// See [`VoiceIdsOrCustomVoice`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub voice: Option<VoiceIdsOrCustomVoice>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub input_audio_format: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub output_audio_format: Option<String>,
+    /// See [`RealtimeSessionCreateRequestInputAudioTranscription`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub input_audio_transcription: Option<RealtimeSessionCreateRequestInputAudioTranscription>,
+    /// A number. From 0.25 to 1.5; default `1`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub speed: Option<f64>,
+    /// See [`RealtimeSessionCreateRequestTracing`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tracing: Option<RealtimeSessionCreateRequestTracing>,
+    /// See [`RealtimeSessionCreateRequestTurnDetection`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub turn_detection: Option<RealtimeSessionCreateRequestTurnDetection>,
+    /// A list of [`RealtimeSessionCreateRequestToolsItem`] values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tools: Option<Vec<RealtimeSessionCreateRequestToolsItem>>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tool_choice: Option<String>,
+    /// A number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub temperature: Option<f64>,
+    /// See [`RealtimeSessionCreateRequestMaxResponseOutputTokens`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_response_output_tokens: Option<RealtimeSessionCreateRequestMaxResponseOutputTokens>,
+    /// See [`RealtimeTruncation`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub truncation: Option<RealtimeTruncation>,
+    /// See [`Prompt`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prompt: Option<Prompt>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RealtimeSessionCreateRequestClientSecret {
+    /// A string.
     pub value: String,
+    /// An integer. A Unix time, in seconds.
     pub expires_at: i64,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RealtimeSessionCreateRequestInputAudioTranscription {
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
 }
@@ -78,12 +97,16 @@ openai_runtime::union!(
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RealtimeSessionCreateRequestToolsItem {
+    /// See [`RealtimeSessionCreateRequestToolsItemType`].
     #[serde(rename = "type", default)]
     pub type_: RealtimeSessionCreateRequestToolsItemType,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// A map from names to JSON values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parameters: Option<std::collections::BTreeMap<String, serde_json::Value>>,
 }
@@ -122,100 +145,134 @@ openai_runtime::union!(
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RealtimeSessionCreateRequestTracingTracingConfiguration {
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub workflow_name: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_id: Option<String>,
+    /// A map from names to JSON values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<std::collections::BTreeMap<String, serde_json::Value>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RealtimeSessionCreateRequestTurnDetection {
+    /// A string.
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// A number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub threshold: Option<f64>,
+    /// An integer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prefix_padding_ms: Option<i64>,
+    /// An integer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub silence_duration_ms: Option<i64>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RealtimeSessionCreateResponse {
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object: Option<String>,
+    /// An integer. A Unix time, in seconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<i64>,
+    /// A list of [`RealtimeSessionCreateResponseIncludeItem`] values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub include: Option<Vec<RealtimeSessionCreateResponseIncludeItem>>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
+    /// Any JSON value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub output_modalities: Option<serde_json::Value>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instructions: Option<String>,
+    /// See [`RealtimeSessionCreateResponseAudio`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audio: Option<RealtimeSessionCreateResponseAudio>,
+    /// See [`RealtimeSessionCreateResponseTracing`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tracing: Option<RealtimeSessionCreateResponseTracing>,
+    /// See [`RealtimeSessionCreateResponseTurnDetection`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub turn_detection: Option<RealtimeSessionCreateResponseTurnDetection>,
+    /// A list of [`RealtimeFunctionTool`] values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tools: Option<Vec<RealtimeFunctionTool>>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tool_choice: Option<String>,
+    /// See [`RealtimeSessionCreateResponseMaxOutputTokens`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_output_tokens: Option<RealtimeSessionCreateResponseMaxOutputTokens>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RealtimeSessionCreateResponseAudio {
+    /// See [`RealtimeSessionCreateResponseAudioInput`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub input: Option<RealtimeSessionCreateResponseAudioInput>,
+    /// See [`RealtimeSessionCreateResponseAudioOutput`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub output: Option<RealtimeSessionCreateResponseAudioOutput>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RealtimeSessionCreateResponseAudioInput {
+    /// See [`RealtimeAudioFormats`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub format: Option<RealtimeAudioFormats>,
+    /// See [`AudioTranscriptionResponse`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transcription: Option<AudioTranscriptionResponse>,
+    /// See [`RealtimeSessionCreateResponseAudioInputNoiseReduction`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub noise_reduction: Option<RealtimeSessionCreateResponseAudioInputNoiseReduction>,
+    /// See [`RealtimeSessionCreateResponseAudioInputTurnDetection`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub turn_detection: Option<RealtimeSessionCreateResponseAudioInputTurnDetection>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RealtimeSessionCreateResponseAudioInputNoiseReduction {
+    /// See [`NoiseReductionType`].
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<NoiseReductionType>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RealtimeSessionCreateResponseAudioInputTurnDetection {
+    /// A string.
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// A number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub threshold: Option<f64>,
+    /// An integer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prefix_padding_ms: Option<i64>,
+    /// An integer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub silence_duration_ms: Option<i64>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RealtimeSessionCreateResponseAudioOutput {
+    /// See [`RealtimeAudioFormats`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub format: Option<RealtimeAudioFormats>,
+    /// See [`VoiceIdsShared`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub voice: Option<VoiceIdsShared>,
+    /// A number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub speed: Option<f64>,
 }
@@ -283,22 +340,29 @@ openai_runtime::union!(
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RealtimeSessionCreateResponseTracingTracingConfiguration {
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub workflow_name: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_id: Option<String>,
+    /// A map from names to JSON values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<std::collections::BTreeMap<String, serde_json::Value>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RealtimeSessionCreateResponseTurnDetection {
+    /// A string.
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// A number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub threshold: Option<f64>,
+    /// An integer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prefix_padding_ms: Option<i64>,
+    /// An integer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub silence_duration_ms: Option<i64>,
 }

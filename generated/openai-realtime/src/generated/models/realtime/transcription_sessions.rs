@@ -7,15 +7,22 @@ use super::super::{AudioTranscription, AudioTranscriptionResponse, NoiseReductio
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RealtimeTranscriptionSessionCreateRequest {
+    /// See [`RealtimeTranscriptionSessionCreateRequestTurnDetection`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub turn_detection: Option<RealtimeTranscriptionSessionCreateRequestTurnDetection>,
+    /// See [`RealtimeTranscriptionSessionCreateRequestInputAudioNoiseReduction`].
+    /// Default `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub input_audio_noise_reduction:
         Option<RealtimeTranscriptionSessionCreateRequestInputAudioNoiseReduction>,
+    /// See [`RealtimeTranscriptionSessionCreateRequestInputAudioFormat`]. Default
+    /// `"pcm16"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub input_audio_format: Option<RealtimeTranscriptionSessionCreateRequestInputAudioFormat>,
+    /// See [`AudioTranscription`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub input_audio_transcription: Option<AudioTranscription>,
+    /// A list of [`RealtimeTranscriptionSessionCreateRequestIncludeItem`] values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub include: Option<Vec<RealtimeTranscriptionSessionCreateRequestIncludeItem>>,
 }
@@ -58,18 +65,23 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RealtimeTranscriptionSessionCreateRequestInputAudioNoiseReduction {
+    /// See [`NoiseReductionType`].
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<NoiseReductionType>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RealtimeTranscriptionSessionCreateRequestTurnDetection {
+    /// See [`RealtimeTranscriptionSessionCreateRequestTurnDetectionType`].
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<RealtimeTranscriptionSessionCreateRequestTurnDetectionType>,
+    /// A number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub threshold: Option<f64>,
+    /// An integer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prefix_padding_ms: Option<i64>,
+    /// An integer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub silence_duration_ms: Option<i64>,
 }
@@ -90,31 +102,42 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RealtimeTranscriptionSessionCreateResponse {
+    /// See [`RealtimeTranscriptionSessionCreateResponseClientSecret`].
     pub client_secret: RealtimeTranscriptionSessionCreateResponseClientSecret,
+    /// Any JSON value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub modalities: Option<serde_json::Value>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub input_audio_format: Option<String>,
+    /// See [`AudioTranscriptionResponse`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub input_audio_transcription: Option<AudioTranscriptionResponse>,
+    /// See [`RealtimeTranscriptionSessionCreateResponseTurnDetection`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub turn_detection: Option<RealtimeTranscriptionSessionCreateResponseTurnDetection>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RealtimeTranscriptionSessionCreateResponseClientSecret {
+    /// A string.
     pub value: String,
+    /// An integer. A Unix time, in seconds.
     pub expires_at: i64,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RealtimeTranscriptionSessionCreateResponseTurnDetection {
+    /// A string.
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// A number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub threshold: Option<f64>,
+    /// An integer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prefix_padding_ms: Option<i64>,
+    /// An integer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub silence_duration_ms: Option<i64>,
 }

@@ -16,17 +16,26 @@ use openai_runtime::union as u;
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CustomToolCallResource {
+    /// See [`CustomToolCallResourceType`].
     #[serde(rename = "type", default)]
     pub type_: CustomToolCallResourceType,
+    /// A string.
     pub id: String,
+    /// A string.
     pub call_id: String,
+    /// See [`ToolCallCaller`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub caller: Option<ToolCallCaller>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
+    /// A string.
     pub name: String,
+    /// A string.
     pub input: String,
+    /// See [`FunctionCallStatus`].
     pub status: FunctionCallStatus,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
 }
@@ -38,13 +47,18 @@ openai_runtime::constant!(CustomToolCallResourceType = "custom_tool_call");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct InputMessageResource {
+    /// See [`InputMessageResourceType`].
     #[serde(rename = "type", default)]
     pub type_: InputMessageResourceType,
+    /// See [`InputMessageResourceRole`].
     pub role: InputMessageResourceRole,
+    /// See [`InputMessageResourceStatus`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<InputMessageResourceStatus>,
+    /// A list of [`InputContent`] values.
     #[serde(default)]
     pub content: Vec<InputContent>,
+    /// A string.
     pub id: String,
 }
 
@@ -533,12 +547,17 @@ openai_runtime::union!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ResponseItemList {
+    /// See [`ResponseItemListObject`].
     #[serde(default)]
     pub object: ResponseItemListObject,
+    /// A list of [`ItemResource`] values.
     #[serde(default)]
     pub data: Vec<ItemResource>,
+    /// `true` or `false`.
     pub has_more: bool,
+    /// A string.
     pub first_id: String,
+    /// A string.
     pub last_id: String,
 }
 
@@ -566,12 +585,16 @@ openai_runtime::open_enum!(
 /// Query parameters of `GET /responses/{response_id}/input_items`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ResponsesInputItemsListQuery {
+    /// An integer. Default `20`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
+    /// See [`ResponsesInputItemsListOrder`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub order: Option<ResponsesInputItemsListOrder>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after: Option<String>,
+    /// A list of [`IncludeEnum`] values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub include: Option<Vec<IncludeEnum>>,
 }

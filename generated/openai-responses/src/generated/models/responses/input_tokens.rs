@@ -26,28 +26,42 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TokenCountsBody {
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
+    /// See [`TokenCountsBodyInput`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub input: Option<TokenCountsBodyInput>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub previous_response_id: Option<String>,
+    /// A list of [`Tool`] values. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tools: Option<Vec<Tool>>,
+    /// See [`ResponseTextParam`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<ResponseTextParam>,
+    /// See [`Reasoning`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reasoning: Option<Reasoning>,
+    /// See [`TruncationEnum`].
+    ///
+    /// Deprecated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub truncation: Option<TruncationEnum>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instructions: Option<String>,
+    /// See [`PersonalityEnum`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub personality: Option<PersonalityEnum>,
+    /// See [`ConversationParam`]. May be `null`. Default `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub conversation: Option<ConversationParam>,
+    /// See [`ToolChoiceParam`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tool_choice: Option<ToolChoiceParam>,
+    /// `true` or `false`. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parallel_tool_calls: Option<bool>,
 }
@@ -73,8 +87,10 @@ openai_runtime::union!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TokenCountsResource {
+    /// See [`TokenCountsResourceObject`]. Default `"response.input_tokens"`.
     #[serde(default)]
     pub object: TokenCountsResourceObject,
+    /// An integer.
     pub input_tokens: i64,
 }
 

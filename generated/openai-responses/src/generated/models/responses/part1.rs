@@ -24,12 +24,17 @@ use openai_runtime::union as u;
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CompactResource {
+    /// A string.
     pub id: String,
+    /// See [`CompactResourceObject`]. Default `"response.compaction"`.
     #[serde(default)]
     pub object: CompactResourceObject,
+    /// A list of [`ItemField`] values.
     #[serde(default)]
     pub output: Vec<ItemField>,
+    /// An integer. A Unix time, in seconds.
     pub created_at: i64,
+    /// See [`ResponseUsage`].
     pub usage: ResponseUsage,
 }
 
@@ -40,19 +45,27 @@ openai_runtime::constant!(CompactResourceObject = "response.compaction");
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CompactResponseMethodPublicBody {
+    /// See [`ModelIdsCompaction`]. May be `null`.
     pub model: Option<ModelIdsCompaction>,
+    /// See [`CompactResponseMethodPublicBodyInput`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub input: Option<CompactResponseMethodPublicBodyInput>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub previous_response_id: Option<String>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instructions: Option<String>,
+    /// A string. May be `null`. At most 64 characters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prompt_cache_key: Option<String>,
+    /// See [`PromptCacheRetentionEnum`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prompt_cache_retention: Option<PromptCacheRetentionEnum>,
+    /// See [`PromptCacheOptionsParam`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prompt_cache_options: Option<PromptCacheOptionsParam>,
+    /// See [`ServiceTierEnum`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service_tier: Option<ServiceTierEnum>,
 }
@@ -78,8 +91,10 @@ openai_runtime::union!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ContextManagementParam {
+    /// A string.
     #[serde(rename = "type")]
     pub type_: String,
+    /// An integer. May be `null`. At least 1000.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub compact_threshold: Option<i64>,
 }
@@ -112,71 +127,109 @@ openai_runtime::union!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationParam2 {
+    /// A string.
     pub id: String,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateResponse {
+    /// A map from names to strings. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<std::collections::BTreeMap<String, String>>,
+    /// An integer. May be `null`. From 0 to 20.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub top_logprobs: Option<i64>,
+    /// A number. May be `null`. From 0 to 2; default `1`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub temperature: Option<f64>,
+    /// A number. May be `null`. From 0 to 1; default `1`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub top_p: Option<f64>,
+    /// A string.
+    ///
+    /// Deprecated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user: Option<String>,
+    /// A string. May be `null`. At most 64 characters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub safety_identifier: Option<String>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prompt_cache_key: Option<String>,
+    /// See [`CreateResponsePromptCacheRetention`]. May be `null`.
+    ///
+    /// Deprecated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prompt_cache_retention: Option<CreateResponsePromptCacheRetention>,
+    /// See [`PromptCacheOptionsParam`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prompt_cache_options: Option<PromptCacheOptionsParam>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub previous_response_id: Option<String>,
+    /// See [`ModelIdsResponses`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<ModelIdsResponses>,
+    /// `true` or `false`. May be `null`. Default `false`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub background: Option<bool>,
+    /// An integer. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_tool_calls: Option<i64>,
+    /// See [`ResponseTextParam`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<ResponseTextParam>,
+    /// A list of [`Tool`] values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tools: Option<Vec<Tool>>,
+    /// See [`ToolChoiceParam`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tool_choice: Option<ToolChoiceParam>,
+    /// See [`Prompt`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prompt: Option<Prompt>,
+    /// See [`ServiceTierResponses`]. May be `null`. Default `"auto"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service_tier: Option<ServiceTierResponses>,
+    /// See [`CreateResponseTruncation`]. May be `null`. Default `"disabled"`.
+    ///
+    /// Deprecated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub truncation: Option<CreateResponseTruncation>,
+    /// See [`Reasoning`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reasoning: Option<Reasoning>,
+    /// See [`InputParam`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub input: Option<InputParam>,
+    /// A list of [`IncludeEnum`] values. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub include: Option<Vec<IncludeEnum>>,
+    /// `true` or `false`. May be `null`. Default `true`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parallel_tool_calls: Option<bool>,
+    /// `true` or `false`. May be `null`. Default `true`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub store: Option<bool>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instructions: Option<String>,
+    /// See [`ModerationParam`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub moderation: Option<ModerationParam>,
+    /// `true` or `false`. May be `null`. Default `false`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stream: Option<bool>,
+    /// See [`ResponseStreamOptions`]. May be `null`. Default `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stream_options: Option<ResponseStreamOptions>,
+    /// See [`ConversationParam`]. May be `null`. Default `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub conversation: Option<ConversationParam>,
+    /// A list of [`ContextManagementParam`] values. May be `null`. At least 1 item.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub context_management: Option<Vec<ContextManagementParam>>,
+    /// An integer. May be `null`. At least 16.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_output_tokens: Option<i64>,
 }
@@ -215,14 +268,21 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CustomToolCallOutputResource {
+    /// See [`CustomToolCallOutputResourceType`].
     #[serde(rename = "type", default)]
     pub type_: CustomToolCallOutputResourceType,
+    /// A string.
     pub id: String,
+    /// A string.
     pub call_id: String,
+    /// See [`ToolCallCallerParam`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub caller: Option<ToolCallCallerParam>,
+    /// See [`CustomToolCallOutputResourceOutput`].
     pub output: CustomToolCallOutputResourceOutput,
+    /// See [`FunctionCallOutputStatusEnum`].
     pub status: FunctionCallOutputStatusEnum,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
 }
@@ -253,19 +313,27 @@ openai_runtime::constant!(CustomToolCallOutputResourceType = "custom_tool_call_o
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FunctionToolCallOutput {
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// See [`FunctionToolCallOutputType`].
     #[serde(rename = "type", default)]
     pub type_: FunctionToolCallOutputType,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub call_id: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
+    /// See [`ToolCallCallerParam`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub caller: Option<ToolCallCallerParam>,
+    /// See [`FunctionToolCallOutputOutput`].
     pub output: FunctionToolCallOutputOutput,
+    /// See [`FunctionToolCallOutputStatus`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<FunctionToolCallOutputStatus>,
 }
@@ -1406,15 +1474,20 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Moderation {
+    /// See [`ModerationInput`].
     pub input: ModerationInput,
+    /// See [`ModerationOutput`].
     pub output: ModerationOutput,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ModerationErrorBody {
+    /// See [`ModerationErrorBodyType`]. Default `"error"`.
     #[serde(rename = "type", default)]
     pub type_: ModerationErrorBodyType,
+    /// A string.
     pub code: String,
+    /// A string.
     pub message: String,
 }
 
@@ -1985,7 +2058,9 @@ openai_runtime::union!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PromptCacheOptions {
+    /// See [`PromptCacheTtlEnum`].
     pub ttl: PromptCacheTtlEnum,
+    /// See [`PromptCacheModeEnum`].
     pub mode: PromptCacheModeEnum,
 }
 
@@ -2007,14 +2082,19 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Reasoning {
+    /// See [`ReasoningModeEnum`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mode: Option<ReasoningModeEnum>,
+    /// See [`ReasoningEffort`]. May be `null`. Default `"medium"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub effort: Option<ReasoningEffort>,
+    /// See [`ReasoningSummary`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub summary: Option<ReasoningSummary>,
+    /// See [`ReasoningContext`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub context: Option<ReasoningContext>,
+    /// See [`ReasoningGenerateSummary`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub generate_summary: Option<ReasoningGenerateSummary>,
 }
@@ -2095,70 +2175,111 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Response {
+    /// A map from names to strings. May be `null`.
     pub metadata: Option<std::collections::BTreeMap<String, String>>,
+    /// An integer. May be `null`. From 0 to 20.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub top_logprobs: Option<i64>,
+    /// A number. May be `null`. From 0 to 2; default `1`.
     pub temperature: Option<f64>,
+    /// A number. May be `null`. From 0 to 1; default `1`.
     pub top_p: Option<f64>,
+    /// A string.
+    ///
+    /// Deprecated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user: Option<String>,
+    /// A string. May be `null`. At most 64 characters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub safety_identifier: Option<String>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prompt_cache_key: Option<String>,
+    /// See [`ResponsePromptCacheRetention`]. May be `null`.
+    ///
+    /// Deprecated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prompt_cache_retention: Option<ResponsePromptCacheRetention>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub previous_response_id: Option<String>,
+    /// See [`ModelIdsResponses`].
     pub model: ModelIdsResponses,
+    /// `true` or `false`. May be `null`. Default `false`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub background: Option<bool>,
+    /// An integer. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_tool_calls: Option<i64>,
+    /// See [`ResponseTextParam`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<ResponseTextParam>,
+    /// A list of [`Tool`] values.
     #[serde(default)]
     pub tools: Vec<Tool>,
+    /// See [`ToolChoiceParam`].
     pub tool_choice: ToolChoiceParam,
+    /// See [`Prompt`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prompt: Option<Prompt>,
+    /// See [`ServiceTierResponses`]. May be `null`. Default `"auto"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service_tier: Option<ServiceTierResponses>,
+    /// See [`ResponseTruncation`]. May be `null`. Default `"disabled"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub truncation: Option<ResponseTruncation>,
+    /// A string.
     pub id: String,
+    /// See [`ResponseObject`].
     #[serde(default)]
     pub object: ResponseObject,
+    /// See [`ResponseStatus`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<ResponseStatus>,
+    /// A number. A Unix time, in seconds.
     pub created_at: f64,
+    /// A number. May be `null`. A Unix time, in seconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub completed_at: Option<f64>,
+    /// See [`ResponseError`]. May be `null`.
     pub error: Option<ResponseError>,
+    /// See [`ResponseIncompleteDetails`]. May be `null`.
     pub incomplete_details: Option<ResponseIncompleteDetails>,
+    /// A list of [`OutputItem`] values.
     #[serde(default)]
     pub output: Vec<OutputItem>,
+    /// See [`Reasoning`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reasoning: Option<Reasoning>,
+    /// See [`ResponseInstructions`]. May be `null`.
     pub instructions: Option<ResponseInstructions>,
+    /// See [`ResponseUsage`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub usage: Option<ResponseUsage>,
+    /// See [`PromptCacheOptions`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prompt_cache_options: Option<PromptCacheOptions>,
+    /// See [`Moderation`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub moderation: Option<Moderation>,
+    /// `true` or `false`. Default `true`.
     pub parallel_tool_calls: bool,
+    /// See [`ResponseConversation`]. May be `null`. Default `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub conversation: Option<ResponseConversation>,
+    /// An integer. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_output_tokens: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ResponseAudioDeltaEvent {
+    /// See [`ResponseAudioDeltaEventType`].
     #[serde(rename = "type", default)]
     pub type_: ResponseAudioDeltaEventType,
+    /// An integer.
     pub sequence_number: i64,
+    /// A string.
     pub delta: String,
 }
 
@@ -2169,8 +2290,10 @@ openai_runtime::constant!(ResponseAudioDeltaEventType = "response.audio.delta");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ResponseAudioDoneEvent {
+    /// See [`ResponseAudioDoneEventType`].
     #[serde(rename = "type", default)]
     pub type_: ResponseAudioDoneEventType,
+    /// An integer.
     pub sequence_number: i64,
 }
 
@@ -2181,9 +2304,12 @@ openai_runtime::constant!(ResponseAudioDoneEventType = "response.audio.done");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ResponseAudioTranscriptDeltaEvent {
+    /// See [`ResponseAudioTranscriptDeltaEventType`].
     #[serde(rename = "type", default)]
     pub type_: ResponseAudioTranscriptDeltaEventType,
+    /// A string.
     pub delta: String,
+    /// An integer.
     pub sequence_number: i64,
 }
 
@@ -2196,8 +2322,10 @@ openai_runtime::constant!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ResponseAudioTranscriptDoneEvent {
+    /// See [`ResponseAudioTranscriptDoneEventType`].
     #[serde(rename = "type", default)]
     pub type_: ResponseAudioTranscriptDoneEventType,
+    /// An integer.
     pub sequence_number: i64,
 }
 
@@ -2208,11 +2336,16 @@ openai_runtime::constant!(ResponseAudioTranscriptDoneEventType = "response.audio
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ResponseCodeInterpreterCallCodeDeltaEvent {
+    /// See [`ResponseCodeInterpreterCallCodeDeltaEventType`].
     #[serde(rename = "type", default)]
     pub type_: ResponseCodeInterpreterCallCodeDeltaEventType,
+    /// An integer.
     pub output_index: i64,
+    /// A string.
     pub item_id: String,
+    /// A string.
     pub delta: String,
+    /// An integer.
     pub sequence_number: i64,
 }
 
@@ -2225,11 +2358,16 @@ openai_runtime::constant!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ResponseCodeInterpreterCallCodeDoneEvent {
+    /// See [`ResponseCodeInterpreterCallCodeDoneEventType`].
     #[serde(rename = "type", default)]
     pub type_: ResponseCodeInterpreterCallCodeDoneEventType,
+    /// An integer.
     pub output_index: i64,
+    /// A string.
     pub item_id: String,
+    /// A string.
     pub code: String,
+    /// An integer.
     pub sequence_number: i64,
 }
 
@@ -2242,10 +2380,14 @@ openai_runtime::constant!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ResponseCodeInterpreterCallCompletedEvent {
+    /// See [`ResponseCodeInterpreterCallCompletedEventType`].
     #[serde(rename = "type", default)]
     pub type_: ResponseCodeInterpreterCallCompletedEventType,
+    /// An integer.
     pub output_index: i64,
+    /// A string.
     pub item_id: String,
+    /// An integer.
     pub sequence_number: i64,
 }
 
@@ -2258,10 +2400,14 @@ openai_runtime::constant!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ResponseCodeInterpreterCallInProgressEvent {
+    /// See [`ResponseCodeInterpreterCallInProgressEventType`].
     #[serde(rename = "type", default)]
     pub type_: ResponseCodeInterpreterCallInProgressEventType,
+    /// An integer.
     pub output_index: i64,
+    /// A string.
     pub item_id: String,
+    /// An integer.
     pub sequence_number: i64,
 }
 

@@ -16,10 +16,14 @@ use openai_runtime::union as u;
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ResponseCodeInterpreterCallInterpretingEvent {
+    /// See [`ResponseCodeInterpreterCallInterpretingEventType`].
     #[serde(rename = "type", default)]
     pub type_: ResponseCodeInterpreterCallInterpretingEventType,
+    /// An integer.
     pub output_index: i64,
+    /// A string.
     pub item_id: String,
+    /// An integer.
     pub sequence_number: i64,
 }
 
@@ -33,9 +37,12 @@ openai_runtime::constant!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ResponseCompletedEvent {
+    /// See [`ResponseCompletedEventType`].
     #[serde(rename = "type", default)]
     pub type_: ResponseCompletedEventType,
+    /// See [`Response`].
     pub response: Response,
+    /// An integer.
     pub sequence_number: i64,
 }
 
@@ -46,12 +53,18 @@ openai_runtime::constant!(ResponseCompletedEventType = "response.completed");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ResponseContentPartAddedEvent {
+    /// See [`ResponseContentPartAddedEventType`].
     #[serde(rename = "type", default)]
     pub type_: ResponseContentPartAddedEventType,
+    /// A string.
     pub item_id: String,
+    /// An integer.
     pub output_index: i64,
+    /// An integer.
     pub content_index: i64,
+    /// See [`OutputContent`].
     pub part: OutputContent,
+    /// An integer.
     pub sequence_number: i64,
 }
 
@@ -62,12 +75,18 @@ openai_runtime::constant!(ResponseContentPartAddedEventType = "response.content_
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ResponseContentPartDoneEvent {
+    /// See [`ResponseContentPartDoneEventType`].
     #[serde(rename = "type", default)]
     pub type_: ResponseContentPartDoneEventType,
+    /// A string.
     pub item_id: String,
+    /// An integer.
     pub output_index: i64,
+    /// An integer.
     pub content_index: i64,
+    /// An integer.
     pub sequence_number: i64,
+    /// See [`OutputContent`].
     pub part: OutputContent,
 }
 
@@ -78,14 +97,18 @@ openai_runtime::constant!(ResponseContentPartDoneEventType = "response.content_p
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ResponseConversation {
+    /// A string.
     pub id: String,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ResponseCreatedEvent {
+    /// See [`ResponseCreatedEventType`].
     #[serde(rename = "type", default)]
     pub type_: ResponseCreatedEventType,
+    /// See [`Response`].
     pub response: Response,
+    /// An integer.
     pub sequence_number: i64,
 }
 
@@ -96,11 +119,16 @@ openai_runtime::constant!(ResponseCreatedEventType = "response.created");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ResponseCustomToolCallInputDeltaEvent {
+    /// See [`ResponseCustomToolCallInputDeltaEventType`].
     #[serde(rename = "type", default)]
     pub type_: ResponseCustomToolCallInputDeltaEventType,
+    /// An integer.
     pub sequence_number: i64,
+    /// An integer.
     pub output_index: i64,
+    /// A string.
     pub item_id: String,
+    /// A string.
     pub delta: String,
 }
 
@@ -113,11 +141,16 @@ openai_runtime::constant!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ResponseCustomToolCallInputDoneEvent {
+    /// See [`ResponseCustomToolCallInputDoneEventType`].
     #[serde(rename = "type", default)]
     pub type_: ResponseCustomToolCallInputDoneEventType,
+    /// An integer.
     pub sequence_number: i64,
+    /// An integer.
     pub output_index: i64,
+    /// A string.
     pub item_id: String,
+    /// A string.
     pub input: String,
 }
 
@@ -130,7 +163,9 @@ openai_runtime::constant!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ResponseError {
+    /// See [`ResponseErrorCode`].
     pub code: ResponseErrorCode,
+    /// A string.
     pub message: String,
 }
 
@@ -209,11 +244,16 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ResponseErrorEvent {
+    /// See [`ResponseErrorEventType`].
     #[serde(rename = "type", default)]
     pub type_: ResponseErrorEventType,
+    /// A string. May be `null`.
     pub code: Option<String>,
+    /// A string.
     pub message: String,
+    /// A string. May be `null`.
     pub param: Option<String>,
+    /// An integer.
     pub sequence_number: i64,
 }
 
@@ -224,9 +264,12 @@ openai_runtime::constant!(ResponseErrorEventType = "error");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ResponseFailedEvent {
+    /// See [`ResponseFailedEventType`].
     #[serde(rename = "type", default)]
     pub type_: ResponseFailedEventType,
+    /// An integer.
     pub sequence_number: i64,
+    /// See [`Response`].
     pub response: Response,
 }
 
@@ -237,10 +280,14 @@ openai_runtime::constant!(ResponseFailedEventType = "response.failed");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ResponseFileSearchCallCompletedEvent {
+    /// See [`ResponseFileSearchCallCompletedEventType`].
     #[serde(rename = "type", default)]
     pub type_: ResponseFileSearchCallCompletedEventType,
+    /// An integer.
     pub output_index: i64,
+    /// A string.
     pub item_id: String,
+    /// An integer.
     pub sequence_number: i64,
 }
 
@@ -253,10 +300,14 @@ openai_runtime::constant!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ResponseFileSearchCallInProgressEvent {
+    /// See [`ResponseFileSearchCallInProgressEventType`].
     #[serde(rename = "type", default)]
     pub type_: ResponseFileSearchCallInProgressEventType,
+    /// An integer.
     pub output_index: i64,
+    /// A string.
     pub item_id: String,
+    /// An integer.
     pub sequence_number: i64,
 }
 
@@ -269,10 +320,14 @@ openai_runtime::constant!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ResponseFileSearchCallSearchingEvent {
+    /// See [`ResponseFileSearchCallSearchingEventType`].
     #[serde(rename = "type", default)]
     pub type_: ResponseFileSearchCallSearchingEventType,
+    /// An integer.
     pub output_index: i64,
+    /// A string.
     pub item_id: String,
+    /// An integer.
     pub sequence_number: i64,
 }
 
@@ -285,11 +340,16 @@ openai_runtime::constant!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ResponseFunctionCallArgumentsDeltaEvent {
+    /// See [`ResponseFunctionCallArgumentsDeltaEventType`].
     #[serde(rename = "type", default)]
     pub type_: ResponseFunctionCallArgumentsDeltaEventType,
+    /// A string.
     pub item_id: String,
+    /// An integer.
     pub output_index: i64,
+    /// An integer.
     pub sequence_number: i64,
+    /// A string.
     pub delta: String,
 }
 
@@ -302,12 +362,18 @@ openai_runtime::constant!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ResponseFunctionCallArgumentsDoneEvent {
+    /// See [`ResponseFunctionCallArgumentsDoneEventType`].
     #[serde(rename = "type", default)]
     pub type_: ResponseFunctionCallArgumentsDoneEventType,
+    /// A string.
     pub item_id: String,
+    /// A string.
     pub name: String,
+    /// An integer.
     pub output_index: i64,
+    /// An integer.
     pub sequence_number: i64,
+    /// A string.
     pub arguments: String,
 }
 
@@ -320,10 +386,14 @@ openai_runtime::constant!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ResponseImageGenCallCompletedEvent {
+    /// See [`ResponseImageGenCallCompletedEventType`].
     #[serde(rename = "type", default)]
     pub type_: ResponseImageGenCallCompletedEventType,
+    /// An integer.
     pub output_index: i64,
+    /// An integer.
     pub sequence_number: i64,
+    /// A string.
     pub item_id: String,
 }
 
@@ -336,10 +406,14 @@ openai_runtime::constant!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ResponseImageGenCallGeneratingEvent {
+    /// See [`ResponseImageGenCallGeneratingEventType`].
     #[serde(rename = "type", default)]
     pub type_: ResponseImageGenCallGeneratingEventType,
+    /// An integer.
     pub output_index: i64,
+    /// A string.
     pub item_id: String,
+    /// An integer.
     pub sequence_number: i64,
 }
 
@@ -352,10 +426,14 @@ openai_runtime::constant!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ResponseImageGenCallInProgressEvent {
+    /// See [`ResponseImageGenCallInProgressEventType`].
     #[serde(rename = "type", default)]
     pub type_: ResponseImageGenCallInProgressEventType,
+    /// An integer.
     pub output_index: i64,
+    /// A string.
     pub item_id: String,
+    /// An integer.
     pub sequence_number: i64,
 }
 
@@ -368,19 +446,29 @@ openai_runtime::constant!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ResponseImageGenCallPartialImageEvent {
+    /// See [`ResponseImageGenCallPartialImageEventType`].
     #[serde(rename = "type", default)]
     pub type_: ResponseImageGenCallPartialImageEventType,
+    /// An integer.
     pub output_index: i64,
+    /// A string.
     pub item_id: String,
+    /// An integer.
     pub sequence_number: i64,
+    /// An integer.
     pub partial_image_index: i64,
+    /// A string.
     pub partial_image_b64: String,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub size: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quality: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub background: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub output_format: Option<String>,
 }
@@ -394,9 +482,12 @@ openai_runtime::constant!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ResponseInProgressEvent {
+    /// See [`ResponseInProgressEventType`].
     #[serde(rename = "type", default)]
     pub type_: ResponseInProgressEventType,
+    /// See [`Response`].
     pub response: Response,
+    /// An integer.
     pub sequence_number: i64,
 }
 
@@ -407,6 +498,7 @@ openai_runtime::constant!(ResponseInProgressEventType = "response.in_progress");
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ResponseIncompleteDetails {
+    /// See [`ResponseIncompleteDetailsReason`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<ResponseIncompleteDetailsReason>,
 }
@@ -432,9 +524,12 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ResponseIncompleteEvent {
+    /// See [`ResponseIncompleteEventType`].
     #[serde(rename = "type", default)]
     pub type_: ResponseIncompleteEventType,
+    /// See [`Response`].
     pub response: Response,
+    /// An integer.
     pub sequence_number: i64,
 }
 
@@ -464,27 +559,37 @@ openai_runtime::union!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ResponseLogProb {
+    /// A string.
     pub token: String,
+    /// A number.
     pub logprob: f64,
+    /// A list of [`ResponseLogProbTopLogprobsItem`] values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub top_logprobs: Option<Vec<ResponseLogProbTopLogprobsItem>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ResponseLogProbTopLogprobsItem {
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
+    /// A number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub logprob: Option<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ResponseMcpCallArgumentsDeltaEvent {
+    /// See [`ResponseMcpCallArgumentsDeltaEventType`].
     #[serde(rename = "type", default)]
     pub type_: ResponseMcpCallArgumentsDeltaEventType,
+    /// An integer.
     pub output_index: i64,
+    /// A string.
     pub item_id: String,
+    /// A string.
     pub delta: String,
+    /// An integer.
     pub sequence_number: i64,
 }
 
@@ -497,11 +602,16 @@ openai_runtime::constant!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ResponseMcpCallArgumentsDoneEvent {
+    /// See [`ResponseMcpCallArgumentsDoneEventType`].
     #[serde(rename = "type", default)]
     pub type_: ResponseMcpCallArgumentsDoneEventType,
+    /// An integer.
     pub output_index: i64,
+    /// A string.
     pub item_id: String,
+    /// A string.
     pub arguments: String,
+    /// An integer.
     pub sequence_number: i64,
 }
 
@@ -514,10 +624,14 @@ openai_runtime::constant!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ResponseMcpCallCompletedEvent {
+    /// See [`ResponseMcpCallCompletedEventType`].
     #[serde(rename = "type", default)]
     pub type_: ResponseMcpCallCompletedEventType,
+    /// A string.
     pub item_id: String,
+    /// An integer.
     pub output_index: i64,
+    /// An integer.
     pub sequence_number: i64,
 }
 
@@ -528,10 +642,14 @@ openai_runtime::constant!(ResponseMcpCallCompletedEventType = "response.mcp_call
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ResponseMcpCallFailedEvent {
+    /// See [`ResponseMcpCallFailedEventType`].
     #[serde(rename = "type", default)]
     pub type_: ResponseMcpCallFailedEventType,
+    /// A string.
     pub item_id: String,
+    /// An integer.
     pub output_index: i64,
+    /// An integer.
     pub sequence_number: i64,
 }
 
@@ -542,10 +660,14 @@ openai_runtime::constant!(ResponseMcpCallFailedEventType = "response.mcp_call.fa
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ResponseMcpCallInProgressEvent {
+    /// See [`ResponseMcpCallInProgressEventType`].
     #[serde(rename = "type", default)]
     pub type_: ResponseMcpCallInProgressEventType,
+    /// An integer.
     pub sequence_number: i64,
+    /// An integer.
     pub output_index: i64,
+    /// A string.
     pub item_id: String,
 }
 
@@ -556,10 +678,14 @@ openai_runtime::constant!(ResponseMcpCallInProgressEventType = "response.mcp_cal
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ResponseMcpListToolsCompletedEvent {
+    /// See [`ResponseMcpListToolsCompletedEventType`].
     #[serde(rename = "type", default)]
     pub type_: ResponseMcpListToolsCompletedEventType,
+    /// A string.
     pub item_id: String,
+    /// An integer.
     pub output_index: i64,
+    /// An integer.
     pub sequence_number: i64,
 }
 
@@ -572,10 +698,14 @@ openai_runtime::constant!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ResponseMcpListToolsFailedEvent {
+    /// See [`ResponseMcpListToolsFailedEventType`].
     #[serde(rename = "type", default)]
     pub type_: ResponseMcpListToolsFailedEventType,
+    /// A string.
     pub item_id: String,
+    /// An integer.
     pub output_index: i64,
+    /// An integer.
     pub sequence_number: i64,
 }
 
@@ -586,10 +716,14 @@ openai_runtime::constant!(ResponseMcpListToolsFailedEventType = "response.mcp_li
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ResponseMcpListToolsInProgressEvent {
+    /// See [`ResponseMcpListToolsInProgressEventType`].
     #[serde(rename = "type", default)]
     pub type_: ResponseMcpListToolsInProgressEventType,
+    /// A string.
     pub item_id: String,
+    /// An integer.
     pub output_index: i64,
+    /// An integer.
     pub sequence_number: i64,
 }
 
@@ -607,10 +741,14 @@ openai_runtime::constant!(ResponseObject = "response");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ResponseOutputItemAddedEvent {
+    /// See [`ResponseOutputItemAddedEventType`].
     #[serde(rename = "type", default)]
     pub type_: ResponseOutputItemAddedEventType,
+    /// An integer.
     pub output_index: i64,
+    /// An integer.
     pub sequence_number: i64,
+    /// See [`OutputItem`].
     pub item: OutputItem,
 }
 
@@ -621,10 +759,14 @@ openai_runtime::constant!(ResponseOutputItemAddedEventType = "response.output_it
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ResponseOutputItemDoneEvent {
+    /// See [`ResponseOutputItemDoneEventType`].
     #[serde(rename = "type", default)]
     pub type_: ResponseOutputItemDoneEventType,
+    /// An integer.
     pub output_index: i64,
+    /// An integer.
     pub sequence_number: i64,
+    /// See [`OutputItem`].
     pub item: OutputItem,
 }
 
@@ -635,13 +777,20 @@ openai_runtime::constant!(ResponseOutputItemDoneEventType = "response.output_ite
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ResponseOutputTextAnnotationAddedEvent {
+    /// See [`ResponseOutputTextAnnotationAddedEventType`].
     #[serde(rename = "type", default)]
     pub type_: ResponseOutputTextAnnotationAddedEventType,
+    /// A string.
     pub item_id: String,
+    /// An integer.
     pub output_index: i64,
+    /// An integer.
     pub content_index: i64,
+    /// An integer.
     pub annotation_index: i64,
+    /// An integer.
     pub sequence_number: i64,
+    /// See [`Annotation`]. May be `null`.
     pub annotation: Option<Annotation>,
 }
 
@@ -670,9 +819,12 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ResponseQueuedEvent {
+    /// See [`ResponseQueuedEventType`].
     #[serde(rename = "type", default)]
     pub type_: ResponseQueuedEventType,
+    /// See [`Response`].
     pub response: Response,
+    /// An integer.
     pub sequence_number: i64,
 }
 
@@ -683,19 +835,27 @@ openai_runtime::constant!(ResponseQueuedEventType = "response.queued");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ResponseReasoningSummaryPartAddedEvent {
+    /// See [`ResponseReasoningSummaryPartAddedEventType`].
     #[serde(rename = "type", default)]
     pub type_: ResponseReasoningSummaryPartAddedEventType,
+    /// A string.
     pub item_id: String,
+    /// An integer.
     pub output_index: i64,
+    /// An integer.
     pub summary_index: i64,
+    /// An integer.
     pub sequence_number: i64,
+    /// See [`ResponseReasoningSummaryPartAddedEventPart`].
     pub part: ResponseReasoningSummaryPartAddedEventPart,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ResponseReasoningSummaryPartAddedEventPart {
+    /// See [`ResponseReasoningSummaryPartAddedEventPartType`].
     #[serde(rename = "type", default)]
     pub type_: ResponseReasoningSummaryPartAddedEventPartType,
+    /// A string.
     pub text: String,
 }
 
@@ -713,21 +873,30 @@ openai_runtime::constant!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ResponseReasoningSummaryPartDoneEvent {
+    /// See [`ResponseReasoningSummaryPartDoneEventType`].
     #[serde(rename = "type", default)]
     pub type_: ResponseReasoningSummaryPartDoneEventType,
+    /// A string.
     pub item_id: String,
+    /// An integer.
     pub output_index: i64,
+    /// An integer.
     pub summary_index: i64,
+    /// See [`ResponseReasoningSummaryPartDoneEventStatus`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<ResponseReasoningSummaryPartDoneEventStatus>,
+    /// An integer.
     pub sequence_number: i64,
+    /// See [`ResponseReasoningSummaryPartDoneEventPart`].
     pub part: ResponseReasoningSummaryPartDoneEventPart,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ResponseReasoningSummaryPartDoneEventPart {
+    /// See [`ResponseReasoningSummaryPartDoneEventPartType`].
     #[serde(rename = "type", default)]
     pub type_: ResponseReasoningSummaryPartDoneEventPartType,
+    /// A string.
     pub text: String,
 }
 
@@ -759,12 +928,18 @@ openai_runtime::constant!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ResponseReasoningSummaryTextDeltaEvent {
+    /// See [`ResponseReasoningSummaryTextDeltaEventType`].
     #[serde(rename = "type", default)]
     pub type_: ResponseReasoningSummaryTextDeltaEventType,
+    /// A string.
     pub item_id: String,
+    /// An integer.
     pub output_index: i64,
+    /// An integer.
     pub summary_index: i64,
+    /// A string.
     pub delta: String,
+    /// An integer.
     pub sequence_number: i64,
 }
 
@@ -777,12 +952,18 @@ openai_runtime::constant!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ResponseReasoningSummaryTextDoneEvent {
+    /// See [`ResponseReasoningSummaryTextDoneEventType`].
     #[serde(rename = "type", default)]
     pub type_: ResponseReasoningSummaryTextDoneEventType,
+    /// A string.
     pub item_id: String,
+    /// An integer.
     pub output_index: i64,
+    /// An integer.
     pub summary_index: i64,
+    /// A string.
     pub text: String,
+    /// An integer.
     pub sequence_number: i64,
 }
 
@@ -795,12 +976,18 @@ openai_runtime::constant!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ResponseReasoningTextDeltaEvent {
+    /// See [`ResponseReasoningTextDeltaEventType`].
     #[serde(rename = "type", default)]
     pub type_: ResponseReasoningTextDeltaEventType,
+    /// A string.
     pub item_id: String,
+    /// An integer.
     pub output_index: i64,
+    /// An integer.
     pub content_index: i64,
+    /// A string.
     pub delta: String,
+    /// An integer.
     pub sequence_number: i64,
 }
 
@@ -811,12 +998,18 @@ openai_runtime::constant!(ResponseReasoningTextDeltaEventType = "response.reason
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ResponseReasoningTextDoneEvent {
+    /// See [`ResponseReasoningTextDoneEventType`].
     #[serde(rename = "type", default)]
     pub type_: ResponseReasoningTextDoneEventType,
+    /// A string.
     pub item_id: String,
+    /// An integer.
     pub output_index: i64,
+    /// An integer.
     pub content_index: i64,
+    /// A string.
     pub text: String,
+    /// An integer.
     pub sequence_number: i64,
 }
 
@@ -827,12 +1020,18 @@ openai_runtime::constant!(ResponseReasoningTextDoneEventType = "response.reasoni
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ResponseRefusalDeltaEvent {
+    /// See [`ResponseRefusalDeltaEventType`].
     #[serde(rename = "type", default)]
     pub type_: ResponseRefusalDeltaEventType,
+    /// A string.
     pub item_id: String,
+    /// An integer.
     pub output_index: i64,
+    /// An integer.
     pub content_index: i64,
+    /// A string.
     pub delta: String,
+    /// An integer.
     pub sequence_number: i64,
 }
 
@@ -843,12 +1042,18 @@ openai_runtime::constant!(ResponseRefusalDeltaEventType = "response.refusal.delt
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ResponseRefusalDoneEvent {
+    /// See [`ResponseRefusalDoneEventType`].
     #[serde(rename = "type", default)]
     pub type_: ResponseRefusalDoneEventType,
+    /// A string.
     pub item_id: String,
+    /// An integer.
     pub output_index: i64,
+    /// An integer.
     pub content_index: i64,
+    /// A string.
     pub refusal: String,
+    /// An integer.
     pub sequence_number: i64,
 }
 
@@ -859,11 +1064,17 @@ openai_runtime::constant!(ResponseRefusalDoneEventType = "response.refusal.done"
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ResponseShellCallCommandAddedStreamingEvent {
+    /// See [`ResponseShellCallCommandAddedStreamingEventType`]. Default
+    /// `"response.shell_call_command.added"`.
     #[serde(rename = "type", default)]
     pub type_: ResponseShellCallCommandAddedStreamingEventType,
+    /// An integer.
     pub sequence_number: i64,
+    /// An integer.
     pub output_index: i64,
+    /// An integer.
     pub command_index: i64,
+    /// A string.
     pub command: String,
 }
 
@@ -876,12 +1087,19 @@ openai_runtime::constant!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ResponseShellCallCommandDeltaStreamingEvent {
+    /// See [`ResponseShellCallCommandDeltaStreamingEventType`]. Default
+    /// `"response.shell_call_command.delta"`.
     #[serde(rename = "type", default)]
     pub type_: ResponseShellCallCommandDeltaStreamingEventType,
+    /// An integer.
     pub sequence_number: i64,
+    /// An integer.
     pub output_index: i64,
+    /// An integer.
     pub command_index: i64,
+    /// A string.
     pub delta: String,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub obfuscation: Option<String>,
 }
@@ -895,11 +1113,17 @@ openai_runtime::constant!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ResponseShellCallCommandDoneStreamingEvent {
+    /// See [`ResponseShellCallCommandDoneStreamingEventType`]. Default
+    /// `"response.shell_call_command.done"`.
     #[serde(rename = "type", default)]
     pub type_: ResponseShellCallCommandDoneStreamingEventType,
+    /// An integer.
     pub sequence_number: i64,
+    /// An integer.
     pub output_index: i64,
+    /// An integer.
     pub command_index: i64,
+    /// A string.
     pub command: String,
 }
 
@@ -912,12 +1136,19 @@ openai_runtime::constant!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ResponseShellCallOutputContentDeltaStreamingEvent {
+    /// See [`ResponseShellCallOutputContentDeltaStreamingEventType`]. Default
+    /// `"response.shell_call_output_content.delta"`.
     #[serde(rename = "type", default)]
     pub type_: ResponseShellCallOutputContentDeltaStreamingEventType,
+    /// An integer.
     pub sequence_number: i64,
+    /// A string.
     pub item_id: String,
+    /// An integer.
     pub output_index: i64,
+    /// An integer.
     pub command_index: i64,
+    /// See [`ShellCallOutputDelta`].
     pub delta: ShellCallOutputDelta,
 }
 
@@ -931,12 +1162,19 @@ openai_runtime::constant!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ResponseShellCallOutputContentDoneStreamingEvent {
+    /// See [`ResponseShellCallOutputContentDoneStreamingEventType`]. Default
+    /// `"response.shell_call_output_content.done"`.
     #[serde(rename = "type", default)]
     pub type_: ResponseShellCallOutputContentDoneStreamingEventType,
+    /// An integer.
     pub sequence_number: i64,
+    /// A string.
     pub item_id: String,
+    /// An integer.
     pub output_index: i64,
+    /// An integer.
     pub command_index: i64,
+    /// A list of [`FunctionShellCallOutputContent`] values.
     #[serde(default)]
     pub output: Vec<FunctionShellCallOutputContent>,
 }
@@ -1765,19 +2003,27 @@ openai_runtime::union!(
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ResponseStreamOptions {
+    /// `true` or `false`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub include_obfuscation: Option<bool>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ResponseTextDeltaEvent {
+    /// See [`ResponseTextDeltaEventType`].
     #[serde(rename = "type", default)]
     pub type_: ResponseTextDeltaEventType,
+    /// A string.
     pub item_id: String,
+    /// An integer.
     pub output_index: i64,
+    /// An integer.
     pub content_index: i64,
+    /// A string.
     pub delta: String,
+    /// An integer.
     pub sequence_number: i64,
+    /// A list of [`ResponseLogProb`] values.
     #[serde(default)]
     pub logprobs: Vec<ResponseLogProb>,
 }
@@ -1789,13 +2035,20 @@ openai_runtime::constant!(ResponseTextDeltaEventType = "response.output_text.del
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ResponseTextDoneEvent {
+    /// See [`ResponseTextDoneEventType`].
     #[serde(rename = "type", default)]
     pub type_: ResponseTextDoneEventType,
+    /// A string.
     pub item_id: String,
+    /// An integer.
     pub output_index: i64,
+    /// An integer.
     pub content_index: i64,
+    /// A string.
     pub text: String,
+    /// An integer.
     pub sequence_number: i64,
+    /// A list of [`ResponseLogProb`] values.
     #[serde(default)]
     pub logprobs: Vec<ResponseLogProb>,
 }
@@ -1807,8 +2060,10 @@ openai_runtime::constant!(ResponseTextDoneEventType = "response.output_text.done
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ResponseTextParam {
+    /// See [`TextResponseFormatConfiguration`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub format: Option<TextResponseFormatConfiguration>,
+    /// See [`Verbosity`]. May be `null`. Default `"medium"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verbosity: Option<Verbosity>,
 }
@@ -1831,30 +2086,42 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ResponseUsage {
+    /// An integer.
     pub input_tokens: i64,
+    /// See [`ResponseUsageInputTokensDetails`].
     pub input_tokens_details: ResponseUsageInputTokensDetails,
+    /// An integer.
     pub output_tokens: i64,
+    /// See [`ResponseUsageOutputTokensDetails`].
     pub output_tokens_details: ResponseUsageOutputTokensDetails,
+    /// An integer.
     pub total_tokens: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ResponseUsageInputTokensDetails {
+    /// An integer.
     pub cached_tokens: i64,
+    /// An integer.
     pub cache_write_tokens: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ResponseUsageOutputTokensDetails {
+    /// An integer.
     pub reasoning_tokens: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ResponseWebSearchCallCompletedEvent {
+    /// See [`ResponseWebSearchCallCompletedEventType`].
     #[serde(rename = "type", default)]
     pub type_: ResponseWebSearchCallCompletedEventType,
+    /// An integer.
     pub output_index: i64,
+    /// A string.
     pub item_id: String,
+    /// An integer.
     pub sequence_number: i64,
 }
 
@@ -1867,10 +2134,14 @@ openai_runtime::constant!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ResponseWebSearchCallInProgressEvent {
+    /// See [`ResponseWebSearchCallInProgressEventType`].
     #[serde(rename = "type", default)]
     pub type_: ResponseWebSearchCallInProgressEventType,
+    /// An integer.
     pub output_index: i64,
+    /// A string.
     pub item_id: String,
+    /// An integer.
     pub sequence_number: i64,
 }
 
@@ -1883,10 +2154,14 @@ openai_runtime::constant!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ResponseWebSearchCallSearchingEvent {
+    /// See [`ResponseWebSearchCallSearchingEventType`].
     #[serde(rename = "type", default)]
     pub type_: ResponseWebSearchCallSearchingEventType,
+    /// An integer.
     pub output_index: i64,
+    /// A string.
     pub item_id: String,
+    /// An integer.
     pub sequence_number: i64,
 }
 
@@ -1900,12 +2175,16 @@ openai_runtime::constant!(
 /// Query parameters of `GET /responses/{response_id}`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ResponsesRetrieveQuery {
+    /// A list of [`IncludeEnum`] values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub include: Option<Vec<IncludeEnum>>,
+    /// `true` or `false`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stream: Option<bool>,
+    /// An integer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub starting_after: Option<i64>,
+    /// `true` or `false`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub include_obfuscation: Option<bool>,
 }
@@ -1974,14 +2253,17 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ShellCallOutputDelta {
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stdout: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stderr: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SpecificApplyPatchParam {
+    /// See [`SpecificApplyPatchParamType`]. Default `"apply_patch"`.
     #[serde(rename = "type", default)]
     pub type_: SpecificApplyPatchParamType,
 }
@@ -1993,6 +2275,7 @@ openai_runtime::constant!(SpecificApplyPatchParamType = "apply_patch");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SpecificFunctionShellParam {
+    /// See [`SpecificFunctionShellParamType`]. Default `"shell"`.
     #[serde(rename = "type", default)]
     pub type_: SpecificFunctionShellParamType,
 }
@@ -2004,6 +2287,8 @@ openai_runtime::constant!(SpecificFunctionShellParamType = "shell");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SpecificProgrammaticToolCallingParam {
+    /// See [`SpecificProgrammaticToolCallingParamType`]. Default
+    /// `"programmatic_tool_calling"`.
     #[serde(rename = "type", default)]
     pub type_: SpecificProgrammaticToolCallingParamType,
 }
@@ -2015,9 +2300,12 @@ openai_runtime::constant!(SpecificProgrammaticToolCallingParamType = "programmat
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ToolChoiceAllowed {
+    /// See [`ToolChoiceAllowedType`].
     #[serde(rename = "type", default)]
     pub type_: ToolChoiceAllowedType,
+    /// See [`ToolChoiceAllowedMode`].
     pub mode: ToolChoiceAllowedMode,
+    /// A list of maps from names to JSON values.
     #[serde(default)]
     pub tools: Vec<std::collections::BTreeMap<String, serde_json::Value>>,
 }
@@ -2045,8 +2333,10 @@ openai_runtime::constant!(ToolChoiceAllowedType = "allowed_tools");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ToolChoiceCustom {
+    /// See [`ToolChoiceCustomType`].
     #[serde(rename = "type", default)]
     pub type_: ToolChoiceCustomType,
+    /// A string.
     pub name: String,
 }
 
@@ -2161,6 +2451,7 @@ openai_runtime::union!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ToolChoiceTypes {
+    /// See [`ToolChoiceTypesType`].
     #[serde(rename = "type")]
     pub type_: ToolChoiceTypesType,
 }

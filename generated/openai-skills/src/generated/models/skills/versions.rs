@@ -7,7 +7,9 @@ use super::super::OrderEnum;
 
 #[derive(Debug, Clone)]
 pub struct CreateSkillVersionBody {
+    /// See [`CreateSkillVersionBodyFiles`].
     pub files: CreateSkillVersionBodyFiles,
+    /// `true` or `false`.
     pub default: Option<bool>,
 }
 
@@ -66,10 +68,14 @@ impl CreateSkillVersionBodyFiles {
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DeletedSkillVersionResource {
+    /// See [`DeletedSkillVersionResourceObject`]. Default `"skill.version.deleted"`.
     #[serde(default)]
     pub object: DeletedSkillVersionResourceObject,
+    /// `true` or `false`.
     pub deleted: bool,
+    /// A string.
     pub id: String,
+    /// A string.
     pub version: String,
 }
 
@@ -80,12 +86,17 @@ openai_runtime::constant!(DeletedSkillVersionResourceObject = "skill.version.del
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SkillVersionListResource {
+    /// See [`SkillVersionListResourceObject`]. Default `"list"`.
     #[serde(default)]
     pub object: SkillVersionListResourceObject,
+    /// A list of [`SkillVersionResource`] values.
     #[serde(default)]
     pub data: Vec<SkillVersionResource>,
+    /// A string. May be `null`.
     pub first_id: Option<String>,
+    /// A string. May be `null`.
     pub last_id: Option<String>,
+    /// `true` or `false`.
     pub has_more: bool,
 }
 
@@ -96,13 +107,20 @@ openai_runtime::constant!(SkillVersionListResourceObject = "list");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SkillVersionResource {
+    /// See [`SkillVersionResourceObject`]. Default `"skill.version"`.
     #[serde(default)]
     pub object: SkillVersionResourceObject,
+    /// A string.
     pub id: String,
+    /// A string.
     pub skill_id: String,
+    /// A string.
     pub version: String,
+    /// An integer. A Unix time, in seconds.
     pub created_at: i64,
+    /// A string.
     pub name: String,
+    /// A string.
     pub description: String,
 }
 
@@ -114,10 +132,13 @@ openai_runtime::constant!(SkillVersionResourceObject = "skill.version");
 /// Query parameters of `GET /skills/{skill_id}/versions`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SkillsVersionsListQuery {
+    /// An integer. From 0 to 100.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
+    /// See [`OrderEnum`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub order: Option<OrderEnum>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after: Option<String>,
 }

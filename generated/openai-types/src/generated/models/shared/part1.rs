@@ -14,22 +14,30 @@ use openai_runtime::union as u;
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AdditionalTools {
+    /// See [`AdditionalToolsType`]. Default `"additional_tools"`.
     #[serde(rename = "type", default)]
     pub type_: AdditionalToolsType,
+    /// A string.
     pub id: String,
+    /// See [`MessageRole`].
     pub role: MessageRole,
+    /// A list of [`Tool`] values.
     #[serde(default)]
     pub tools: Vec<Tool>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AdditionalToolsItemParam {
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// See [`AdditionalToolsItemParamType`]. Default `"additional_tools"`.
     #[serde(rename = "type", default)]
     pub type_: AdditionalToolsItemParamType,
+    /// See [`AdditionalToolsItemParamRole`]. Default `"developer"`.
     #[serde(default)]
     pub role: AdditionalToolsItemParamRole,
+    /// A list of [`Tool`] values.
     #[serde(default)]
     pub tools: Vec<Tool>,
 }
@@ -182,17 +190,23 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ApplyPatchCreateFileOperation {
+    /// See [`ApplyPatchCreateFileOperationType`]. Default `"create_file"`.
     #[serde(rename = "type", default)]
     pub type_: ApplyPatchCreateFileOperationType,
+    /// A string.
     pub path: String,
+    /// A string.
     pub diff: String,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ApplyPatchCreateFileOperationParam {
+    /// See [`ApplyPatchCreateFileOperationParamType`]. Default `"create_file"`.
     #[serde(rename = "type", default)]
     pub type_: ApplyPatchCreateFileOperationParamType,
+    /// A string. At least 1 character.
     pub path: String,
+    /// A string. At most 10485760 characters.
     pub diff: String,
 }
 
@@ -208,15 +222,19 @@ openai_runtime::constant!(ApplyPatchCreateFileOperationType = "create_file");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ApplyPatchDeleteFileOperation {
+    /// See [`ApplyPatchDeleteFileOperationType`]. Default `"delete_file"`.
     #[serde(rename = "type", default)]
     pub type_: ApplyPatchDeleteFileOperationType,
+    /// A string.
     pub path: String,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ApplyPatchDeleteFileOperationParam {
+    /// See [`ApplyPatchDeleteFileOperationParamType`]. Default `"delete_file"`.
     #[serde(rename = "type", default)]
     pub type_: ApplyPatchDeleteFileOperationParamType,
+    /// A string. At least 1 character.
     pub path: String,
 }
 
@@ -282,28 +300,41 @@ openai_runtime::union!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ApplyPatchToolCall {
+    /// See [`ApplyPatchToolCallType`]. Default `"apply_patch_call"`.
     #[serde(rename = "type", default)]
     pub type_: ApplyPatchToolCallType,
+    /// A string.
     pub id: String,
+    /// A string.
     pub call_id: String,
+    /// See [`ToolCallCaller`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub caller: Option<ToolCallCaller>,
+    /// See [`ApplyPatchCallStatus`].
     pub status: ApplyPatchCallStatus,
+    /// See [`ApplyPatchToolCallOperation`].
     pub operation: ApplyPatchToolCallOperation,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ApplyPatchToolCallItemParam {
+    /// See [`ApplyPatchToolCallItemParamType`]. Default `"apply_patch_call"`.
     #[serde(rename = "type", default)]
     pub type_: ApplyPatchToolCallItemParamType,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// A string. 1 to 64 characters.
     pub call_id: String,
+    /// See [`ToolCallCallerParam`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub caller: Option<ToolCallCallerParam>,
+    /// See [`ApplyPatchCallStatusParam`].
     pub status: ApplyPatchCallStatusParam,
+    /// See [`ApplyPatchOperationParam`].
     pub operation: ApplyPatchOperationParam,
 }
 
@@ -364,29 +395,43 @@ openai_runtime::union!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ApplyPatchToolCallOutput {
+    /// See [`ApplyPatchToolCallOutputType`]. Default `"apply_patch_call_output"`.
     #[serde(rename = "type", default)]
     pub type_: ApplyPatchToolCallOutputType,
+    /// A string.
     pub id: String,
+    /// A string.
     pub call_id: String,
+    /// See [`ToolCallCaller`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub caller: Option<ToolCallCaller>,
+    /// See [`ApplyPatchCallOutputStatus`].
     pub status: ApplyPatchCallOutputStatus,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub output: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ApplyPatchToolCallOutputItemParam {
+    /// See [`ApplyPatchToolCallOutputItemParamType`]. Default
+    /// `"apply_patch_call_output"`.
     #[serde(rename = "type", default)]
     pub type_: ApplyPatchToolCallOutputItemParamType,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// A string. 1 to 64 characters.
     pub call_id: String,
+    /// See [`ToolCallCallerParam`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub caller: Option<ToolCallCallerParam>,
+    /// See [`ApplyPatchCallOutputStatusParam`].
     pub status: ApplyPatchCallOutputStatusParam,
+    /// A string. May be `null`. At most 10485760 characters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub output: Option<String>,
 }
@@ -408,8 +453,10 @@ openai_runtime::constant!(ApplyPatchToolCallType = "apply_patch_call");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ApplyPatchToolParam {
+    /// See [`ApplyPatchToolParamType`]. Default `"apply_patch"`.
     #[serde(rename = "type", default)]
     pub type_: ApplyPatchToolParamType,
+    /// A list of [`CallableToolAllowedCaller`] values. May be `null`. At least 1 item.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allowed_callers: Option<Vec<CallableToolAllowedCaller>>,
 }
@@ -421,17 +468,23 @@ openai_runtime::constant!(ApplyPatchToolParamType = "apply_patch");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ApplyPatchUpdateFileOperation {
+    /// See [`ApplyPatchUpdateFileOperationType`]. Default `"update_file"`.
     #[serde(rename = "type", default)]
     pub type_: ApplyPatchUpdateFileOperationType,
+    /// A string.
     pub path: String,
+    /// A string.
     pub diff: String,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ApplyPatchUpdateFileOperationParam {
+    /// See [`ApplyPatchUpdateFileOperationParamType`]. Default `"update_file"`.
     #[serde(rename = "type", default)]
     pub type_: ApplyPatchUpdateFileOperationParamType,
+    /// A string. At least 1 character.
     pub path: String,
+    /// A string. At most 10485760 characters.
     pub diff: String,
 }
 
@@ -447,14 +500,19 @@ openai_runtime::constant!(ApplyPatchUpdateFileOperationType = "update_file");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ApproximateLocation {
+    /// See [`ApproximateLocationType`]. Default `"approximate"`.
     #[serde(rename = "type", default)]
     pub type_: ApproximateLocationType,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub city: Option<String>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timezone: Option<String>,
 }
@@ -466,12 +524,16 @@ openai_runtime::constant!(ApproximateLocationType = "approximate");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AutoCodeInterpreterToolParam {
+    /// See [`AutoCodeInterpreterToolParamType`]. Default `"auto"`.
     #[serde(rename = "type", default)]
     pub type_: AutoCodeInterpreterToolParamType,
+    /// A list of strings. At most 50 items.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_ids: Option<Vec<String>>,
+    /// See [`ContainerMemoryLimit`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub memory_limit: Option<ContainerMemoryLimit>,
+    /// See [`AutoCodeInterpreterToolParamNetworkPolicy`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub network_policy: Option<AutoCodeInterpreterToolParamNetworkPolicy>,
 }
@@ -536,16 +598,20 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ChatCompletionStreamOptions {
+    /// `true` or `false`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub include_usage: Option<bool>,
+    /// `true` or `false`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub include_obfuscation: Option<bool>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ChatCompletionTool {
+    /// See [`ChatCompletionToolType`].
     #[serde(rename = "type", default)]
     pub type_: ChatCompletionToolType,
+    /// See [`FunctionObject`].
     pub function: FunctionObject,
 }
 
@@ -584,11 +650,16 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ClickParam {
+    /// See [`ClickParamType`]. Default `"click"`.
     #[serde(rename = "type", default)]
     pub type_: ClickParamType,
+    /// See [`ClickButtonType`].
     pub button: ClickButtonType,
+    /// An integer.
     pub x: i64,
+    /// An integer.
     pub y: i64,
+    /// A list of strings. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub keys: Option<Vec<String>>,
 }
@@ -600,8 +671,10 @@ openai_runtime::constant!(ClickParamType = "click");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CodeInterpreterOutputImage {
+    /// See [`CodeInterpreterOutputImageType`]. Default `"image"`.
     #[serde(rename = "type", default)]
     pub type_: CodeInterpreterOutputImageType,
+    /// A string. Format `uri`.
     pub url: String,
 }
 
@@ -612,8 +685,10 @@ openai_runtime::constant!(CodeInterpreterOutputImageType = "image");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CodeInterpreterOutputLogs {
+    /// See [`CodeInterpreterOutputLogsType`]. Default `"logs"`.
     #[serde(rename = "type", default)]
     pub type_: CodeInterpreterOutputLogsType,
+    /// A string.
     pub logs: String,
 }
 
@@ -624,21 +699,30 @@ openai_runtime::constant!(CodeInterpreterOutputLogsType = "logs");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CodeInterpreterTool {
+    /// See [`CodeInterpreterToolType`].
     #[serde(rename = "type", default)]
     pub type_: CodeInterpreterToolType,
+    /// See [`CodeInterpreterToolContainer`].
     pub container: CodeInterpreterToolContainer,
+    /// A list of [`CallableToolAllowedCaller`] values. May be `null`. At least 1 item.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allowed_callers: Option<Vec<CallableToolAllowedCaller>>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CodeInterpreterToolCall {
+    /// See [`CodeInterpreterToolCallType`]. Default `"code_interpreter_call"`.
     #[serde(rename = "type", default)]
     pub type_: CodeInterpreterToolCallType,
+    /// A string.
     pub id: String,
+    /// See [`CodeInterpreterToolCallStatus`].
     pub status: CodeInterpreterToolCallStatus,
+    /// A string.
     pub container_id: String,
+    /// A string. May be `null`.
     pub code: Option<String>,
+    /// A list of [`CodeInterpreterToolCallOutputsItem`] values. May be `null`.
     pub outputs: Option<Vec<CodeInterpreterToolCallOutputsItem>>,
 }
 
@@ -748,10 +832,14 @@ openai_runtime::constant!(CodeInterpreterToolType = "code_interpreter");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CompactionBody {
+    /// See [`CompactionBodyType`]. Default `"compaction"`.
     #[serde(rename = "type", default)]
     pub type_: CompactionBodyType,
+    /// A string.
     pub id: String,
+    /// A string.
     pub encrypted_content: String,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
 }
@@ -763,10 +851,13 @@ openai_runtime::constant!(CompactionBodyType = "compaction");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CompactionSummaryItemParam {
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// See [`CompactionSummaryItemParamType`]. Default `"compaction"`.
     #[serde(rename = "type", default)]
     pub type_: CompactionSummaryItemParamType,
+    /// A string. At most 20971520 characters.
     pub encrypted_content: String,
 }
 
@@ -777,6 +868,7 @@ openai_runtime::constant!(CompactionSummaryItemParamType = "compaction");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CompactionTriggerItemParam {
+    /// See [`CompactionTriggerItemParamType`]. Default `"compaction_trigger"`.
     #[serde(rename = "type", default)]
     pub type_: CompactionTriggerItemParamType,
 }
@@ -788,9 +880,12 @@ openai_runtime::constant!(CompactionTriggerItemParamType = "compaction_trigger")
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ComparisonFilter {
+    /// See [`ComparisonFilterType`]. Default `"eq"`.
     #[serde(rename = "type")]
     pub type_: ComparisonFilterType,
+    /// A string.
     pub key: String,
+    /// See [`ComparisonFilterValue`].
     pub value: ComparisonFilterValue,
 }
 
@@ -875,47 +970,64 @@ openai_runtime::union!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CompletionUsage {
+    /// An integer. Default `0`.
     pub completion_tokens: i64,
+    /// An integer. Default `0`.
     pub prompt_tokens: i64,
+    /// An integer. Default `0`.
     pub total_tokens: i64,
+    /// See [`CompletionUsageCompletionTokensDetails`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub completion_tokens_details: Option<CompletionUsageCompletionTokensDetails>,
+    /// See [`CompletionUsagePromptTokensDetails`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prompt_tokens_details: Option<CompletionUsagePromptTokensDetails>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CompletionUsageCompletionTokensDetails {
+    /// An integer. Default `0`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub accepted_prediction_tokens: Option<i64>,
+    /// An integer. Default `0`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audio_tokens: Option<i64>,
+    /// An integer. Default `0`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reasoning_tokens: Option<i64>,
+    /// An integer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text_tokens: Option<i64>,
+    /// An integer. Default `0`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rejected_prediction_tokens: Option<i64>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CompletionUsagePromptTokensDetails {
+    /// An integer. Default `0`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audio_tokens: Option<i64>,
+    /// An integer. Default `0`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cached_tokens: Option<i64>,
+    /// An integer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text_tokens: Option<i64>,
+    /// An integer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image_tokens: Option<i64>,
+    /// An integer. Default `0`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cache_write_tokens: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CompoundFilter {
+    /// See [`CompoundFilterType`].
     #[serde(rename = "type")]
     pub type_: CompoundFilterType,
+    /// A list of [`CompoundFilterFiltersItem`] values.
     #[serde(default)]
     pub filters: Vec<CompoundFilterFiltersItem>,
 }
@@ -1095,14 +1207,20 @@ openai_runtime::union!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ComputerCallOutputItemParam {
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// A string. 1 to 64 characters.
     pub call_id: String,
+    /// See [`ComputerCallOutputItemParamType`]. Default `"computer_call_output"`.
     #[serde(rename = "type", default)]
     pub type_: ComputerCallOutputItemParamType,
+    /// See [`ComputerScreenshotImage`].
     pub output: ComputerScreenshotImage,
+    /// A list of [`ComputerCallSafetyCheckParam`] values. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub acknowledged_safety_checks: Option<Vec<ComputerCallSafetyCheckParam>>,
+    /// See [`FunctionCallItemStatus`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<FunctionCallItemStatus>,
 }
@@ -1136,9 +1254,12 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ComputerCallSafetyCheckParam {
+    /// A string.
     pub id: String,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
 }
@@ -1173,11 +1294,16 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ComputerScreenshotContent {
+    /// See [`ComputerScreenshotContentType`]. Default `"computer_screenshot"`.
     #[serde(rename = "type", default)]
     pub type_: ComputerScreenshotContentType,
+    /// A string. May be `null`. Format `uri`.
     pub image_url: Option<String>,
+    /// A string. May be `null`.
     pub file_id: Option<String>,
+    /// See [`ImageDetail`].
     pub detail: ImageDetail,
+    /// See [`PromptCacheBreakpointConfig`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prompt_cache_breakpoint: Option<PromptCacheBreakpointConfig>,
 }
@@ -1189,10 +1315,13 @@ openai_runtime::constant!(ComputerScreenshotContentType = "computer_screenshot")
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ComputerScreenshotImage {
+    /// See [`ComputerScreenshotImageType`]. Default `"computer_screenshot"`.
     #[serde(rename = "type", default)]
     pub type_: ComputerScreenshotImageType,
+    /// A string. Format `uri`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image_url: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_id: Option<String>,
 }
@@ -1204,35 +1333,50 @@ openai_runtime::constant!(ComputerScreenshotImageType = "computer_screenshot");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ComputerTool {
+    /// See [`ComputerToolType`]. Default `"computer"`.
     #[serde(rename = "type", default)]
     pub type_: ComputerToolType,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ComputerToolCall {
+    /// See [`ComputerToolCallType`]. Default `"computer_call"`.
     #[serde(rename = "type")]
     pub type_: ComputerToolCallType,
+    /// A string.
     pub id: String,
+    /// A string.
     pub call_id: String,
+    /// See [`ComputerAction`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action: Option<ComputerAction>,
+    /// A list of [`ComputerAction`] values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub actions: Option<Vec<ComputerAction>>,
+    /// A list of [`ComputerCallSafetyCheckParam`] values.
     #[serde(default)]
     pub pending_safety_checks: Vec<ComputerCallSafetyCheckParam>,
+    /// See [`ComputerToolCallStatus`].
     pub status: ComputerToolCallStatus,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ComputerToolCallOutputResource {
+    /// See [`ComputerToolCallOutputResourceType`]. Default `"computer_call_output"`.
     #[serde(rename = "type", default)]
     pub type_: ComputerToolCallOutputResourceType,
+    /// A string.
     pub id: String,
+    /// A string.
     pub call_id: String,
+    /// A list of [`ComputerCallSafetyCheckParam`] values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub acknowledged_safety_checks: Option<Vec<ComputerCallSafetyCheckParam>>,
+    /// See [`ComputerScreenshotImage`].
     pub output: ComputerScreenshotImage,
+    /// See [`ComputerCallOutputStatus`].
     pub status: ComputerCallOutputStatus,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
 }
@@ -1285,10 +1429,14 @@ openai_runtime::constant!(ComputerToolType = "computer");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ComputerUsePreviewTool {
+    /// See [`ComputerUsePreviewToolType`]. Default `"computer_use_preview"`.
     #[serde(rename = "type", default)]
     pub type_: ComputerUsePreviewToolType,
+    /// See [`ComputerEnvironment`].
     pub environment: ComputerEnvironment,
+    /// An integer.
     pub display_width: i64,
+    /// An integer.
     pub display_height: i64,
 }
 
@@ -1299,14 +1447,19 @@ openai_runtime::constant!(ComputerUsePreviewToolType = "computer_use_preview");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ContainerAutoParam {
+    /// See [`ContainerAutoParamType`]. Default `"container_auto"`.
     #[serde(rename = "type", default)]
     pub type_: ContainerAutoParamType,
+    /// A list of strings. At most 50 items.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_ids: Option<Vec<String>>,
+    /// See [`ContainerMemoryLimit`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub memory_limit: Option<ContainerMemoryLimit>,
+    /// See [`ContainerAutoParamNetworkPolicy`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub network_policy: Option<ContainerAutoParamNetworkPolicy>,
+    /// A list of [`ContainerAutoParamSkillsItem`] values. At most 200 items.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub skills: Option<Vec<ContainerAutoParamSkillsItem>>,
 }
@@ -1392,12 +1545,18 @@ openai_runtime::constant!(ContainerAutoParamType = "container_auto");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ContainerFileCitationBody {
+    /// See [`ContainerFileCitationBodyType`]. Default `"container_file_citation"`.
     #[serde(rename = "type", default)]
     pub type_: ContainerFileCitationBodyType,
+    /// A string.
     pub container_id: String,
+    /// A string.
     pub file_id: String,
+    /// An integer.
     pub start_index: i64,
+    /// An integer.
     pub end_index: i64,
+    /// A string.
     pub filename: String,
 }
 
@@ -1428,10 +1587,13 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ContainerNetworkPolicyAllowlistParam {
+    /// See [`ContainerNetworkPolicyAllowlistParamType`]. Default `"allowlist"`.
     #[serde(rename = "type", default)]
     pub type_: ContainerNetworkPolicyAllowlistParamType,
+    /// A list of strings. At least 1 item.
     #[serde(default)]
     pub allowed_domains: Vec<String>,
+    /// A list of [`ContainerNetworkPolicyDomainSecretParam`] values. At least 1 item.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub domain_secrets: Option<Vec<ContainerNetworkPolicyDomainSecretParam>>,
 }
@@ -1443,6 +1605,7 @@ openai_runtime::constant!(ContainerNetworkPolicyAllowlistParamType = "allowlist"
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ContainerNetworkPolicyDisabledParam {
+    /// See [`ContainerNetworkPolicyDisabledParamType`]. Default `"disabled"`.
     #[serde(rename = "type", default)]
     pub type_: ContainerNetworkPolicyDisabledParamType,
 }
@@ -1454,15 +1617,20 @@ openai_runtime::constant!(ContainerNetworkPolicyDisabledParamType = "disabled");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ContainerNetworkPolicyDomainSecretParam {
+    /// A string. At least 1 character.
     pub domain: String,
+    /// A string. At least 1 character.
     pub name: String,
+    /// A string. 1 to 10485760 characters.
     pub value: String,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ContainerReferenceParam {
+    /// See [`ContainerReferenceParamType`]. Default `"container_reference"`.
     #[serde(rename = "type", default)]
     pub type_: ContainerReferenceParamType,
+    /// A string.
     pub container_id: String,
 }
 
@@ -1473,8 +1641,10 @@ openai_runtime::constant!(ContainerReferenceParamType = "container_reference");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ContainerReferenceResource {
+    /// See [`ContainerReferenceResourceType`]. Default `"container_reference"`.
     #[serde(rename = "type", default)]
     pub type_: ContainerReferenceResourceType,
+    /// A string.
     pub container_id: String,
 }
 
@@ -1485,15 +1655,20 @@ openai_runtime::constant!(ContainerReferenceResourceType = "container_reference"
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CoordParam {
+    /// An integer.
     pub x: i64,
+    /// An integer.
     pub y: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CustomGrammarFormatParam {
+    /// See [`CustomGrammarFormatParamType`]. Default `"grammar"`.
     #[serde(rename = "type", default)]
     pub type_: CustomGrammarFormatParamType,
+    /// See [`GrammarSyntax1`].
     pub syntax: GrammarSyntax1,
+    /// A string.
     pub definition: String,
 }
 
@@ -1504,6 +1679,7 @@ openai_runtime::constant!(CustomGrammarFormatParamType = "grammar");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CustomTextFormatParam {
+    /// See [`CustomTextFormatParamType`]. Default `"text"`.
     #[serde(rename = "type", default)]
     pub type_: CustomTextFormatParamType,
 }
@@ -1515,28 +1691,40 @@ openai_runtime::constant!(CustomTextFormatParamType = "text");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CustomToolCall {
+    /// See [`CustomToolCallType`].
     #[serde(rename = "type", default)]
     pub type_: CustomToolCallType,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// A string.
     pub call_id: String,
+    /// See [`ToolCallCaller`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub caller: Option<ToolCallCaller>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
+    /// A string.
     pub name: String,
+    /// A string.
     pub input: String,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CustomToolCallOutput {
+    /// See [`CustomToolCallOutputType`].
     #[serde(rename = "type", default)]
     pub type_: CustomToolCallOutputType,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// A string.
     pub call_id: String,
+    /// See [`ToolCallCallerParam`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub caller: Option<ToolCallCallerParam>,
+    /// See [`CustomToolCallOutputOutput`].
     pub output: CustomToolCallOutputOutput,
 }
 
@@ -1571,15 +1759,21 @@ openai_runtime::constant!(CustomToolCallType = "custom_tool_call");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CustomToolParam {
+    /// See [`CustomToolParamType`]. Default `"custom"`.
     #[serde(rename = "type", default)]
     pub type_: CustomToolParamType,
+    /// A string.
     pub name: String,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// See [`CustomToolParamFormat`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub format: Option<CustomToolParamFormat>,
+    /// `true` or `false`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub defer_loading: Option<bool>,
+    /// A list of [`CallableToolAllowedCaller`] values. May be `null`. At least 1 item.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allowed_callers: Option<Vec<CallableToolAllowedCaller>>,
 }
@@ -1653,12 +1847,14 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DirectToolCallCaller {
+    /// See [`DirectToolCallCallerType`]. Default `"direct"`.
     #[serde(rename = "type", default)]
     pub type_: DirectToolCallCallerType,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DirectToolCallCallerParam {
+    /// See [`DirectToolCallCallerParamType`]. Default `"direct"`.
     #[serde(rename = "type", default)]
     pub type_: DirectToolCallCallerParamType,
 }
@@ -1675,10 +1871,14 @@ openai_runtime::constant!(DirectToolCallCallerType = "direct");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DoubleClickAction {
+    /// See [`DoubleClickActionType`]. Default `"double_click"`.
     #[serde(rename = "type", default)]
     pub type_: DoubleClickActionType,
+    /// An integer.
     pub x: i64,
+    /// An integer.
     pub y: i64,
+    /// A list of strings. May be `null`.
     pub keys: Option<Vec<String>>,
 }
 
@@ -1689,10 +1889,13 @@ openai_runtime::constant!(DoubleClickActionType = "double_click");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DragParam {
+    /// See [`DragParamType`]. Default `"drag"`.
     #[serde(rename = "type", default)]
     pub type_: DragParamType,
+    /// A list of [`CoordParam`] values.
     #[serde(default)]
     pub path: Vec<CoordParam>,
+    /// A list of strings. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub keys: Option<Vec<String>>,
 }
@@ -1704,10 +1907,14 @@ openai_runtime::constant!(DragParamType = "drag");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EasyInputMessage {
+    /// See [`EasyInputMessageRole`].
     pub role: EasyInputMessageRole,
+    /// See [`EasyInputMessageContent`].
     pub content: EasyInputMessageContent,
+    /// See [`MessagePhase`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phase: Option<MessagePhase>,
+    /// See [`EasyInputMessageType`].
     #[serde(rename = "type", default)]
     pub type_: EasyInputMessageType,
 }
@@ -1763,8 +1970,11 @@ openai_runtime::constant!(EasyInputMessageType = "message");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EvalItem {
+    /// See [`EvalItemRole`].
     pub role: EvalItemRole,
+    /// See [`EvalItemContent`].
     pub content: EvalItemContent,
+    /// See [`EvalItemType`].
     #[serde(rename = "type", default)]
     pub type_: EvalItemType,
 }
@@ -1843,8 +2053,10 @@ openai_runtime::union!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EvalItemContentOutputText {
+    /// See [`EvalItemContentOutputTextType`].
     #[serde(rename = "type", default)]
     pub type_: EvalItemContentOutputTextType,
+    /// A string.
     pub text: String,
 }
 
@@ -1855,9 +2067,12 @@ openai_runtime::constant!(EvalItemContentOutputTextType = "output_text");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EvalItemInputImage {
+    /// See [`EvalItemInputImageType`].
     #[serde(rename = "type", default)]
     pub type_: EvalItemInputImageType,
+    /// A string. Format `uri`.
     pub image_url: String,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
 }

@@ -20,10 +20,14 @@ openai_runtime::constant!(EvalItemType = "message");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FileCitationBody {
+    /// See [`FileCitationBodyType`]. Default `"file_citation"`.
     #[serde(rename = "type", default)]
     pub type_: FileCitationBodyType,
+    /// A string.
     pub file_id: String,
+    /// An integer.
     pub index: i64,
+    /// A string.
     pub filename: String,
 }
 
@@ -59,6 +63,8 @@ pub struct FileExpirationAfter {
     pub anchor: FileExpirationAfterAnchor,
     /// Seconds after the anchor at which the file expires, between 3600 (1 hour) and
     /// 2592000 (30 days).
+    ///
+    /// From 3600 to 2592000.
     pub seconds: i64,
 }
 
@@ -88,9 +94,12 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FilePath {
+    /// See [`FilePathType`].
     #[serde(rename = "type", default)]
     pub type_: FilePathType,
+    /// A string.
     pub file_id: String,
+    /// An integer.
     pub index: i64,
 }
 
@@ -101,40 +110,55 @@ openai_runtime::constant!(FilePathType = "file_path");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FileSearchTool {
+    /// See [`FileSearchToolType`]. Default `"file_search"`.
     #[serde(rename = "type", default)]
     pub type_: FileSearchToolType,
+    /// A list of strings.
     #[serde(default)]
     pub vector_store_ids: Vec<String>,
+    /// An integer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_num_results: Option<i64>,
+    /// See [`RankingOptions`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ranking_options: Option<RankingOptions>,
+    /// See [`Filters`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub filters: Option<Filters>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FileSearchToolCall {
+    /// A string.
     pub id: String,
+    /// See [`FileSearchToolCallType`].
     #[serde(rename = "type", default)]
     pub type_: FileSearchToolCallType,
+    /// See [`FileSearchToolCallStatus`].
     pub status: FileSearchToolCallStatus,
+    /// A list of strings.
     #[serde(default)]
     pub queries: Vec<String>,
+    /// A list of [`FileSearchToolCallResultsItem`] values. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub results: Option<Vec<FileSearchToolCallResultsItem>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FileSearchToolCallResultsItem {
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_id: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub filename: Option<String>,
+    /// A map from names to [`VectorStoreFileAttributesValue`] values. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attributes: Option<std::collections::BTreeMap<String, VectorStoreFileAttributesValue>>,
+    /// A number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub score: Option<f64>,
 }
@@ -305,19 +329,27 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FunctionCallOutputItemParam {
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// A string. May be `null`. 1 to 64 characters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub call_id: Option<String>,
+    /// See [`FunctionCallOutputItemParamType`]. Default `"function_call_output"`.
     #[serde(rename = "type", default)]
     pub type_: FunctionCallOutputItemParamType,
+    /// See [`FunctionCallOutputItemParamOutput`].
     pub output: FunctionCallOutputItemParamOutput,
+    /// A string. May be `null`. 1 to 128 characters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// A string. May be `null`. 1 to 64 characters; matching `^[a-zA-Z0-9_-]+$`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
+    /// See [`ToolCallCallerParam`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub caller: Option<ToolCallCallerParam>,
+    /// See [`FunctionCallItemStatus`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<FunctionCallItemStatus>,
 }
@@ -448,44 +480,62 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FunctionObject {
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// A string.
     pub name: String,
+    /// A map from names to JSON values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parameters: Option<std::collections::BTreeMap<String, serde_json::Value>>,
+    /// `true` or `false`. May be `null`. Default `false`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub strict: Option<bool>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FunctionShellAction {
+    /// A list of strings.
     #[serde(default)]
     pub commands: Vec<String>,
+    /// An integer. May be `null`.
     pub timeout_ms: Option<i64>,
+    /// An integer. May be `null`.
     pub max_output_length: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FunctionShellActionParam {
+    /// A list of strings.
     #[serde(default)]
     pub commands: Vec<String>,
+    /// An integer. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timeout_ms: Option<i64>,
+    /// An integer. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_output_length: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FunctionShellCall {
+    /// See [`FunctionShellCallType`]. Default `"shell_call"`.
     #[serde(rename = "type", default)]
     pub type_: FunctionShellCallType,
+    /// A string.
     pub id: String,
+    /// A string.
     pub call_id: String,
+    /// See [`ToolCallCaller`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub caller: Option<ToolCallCaller>,
+    /// See [`FunctionShellAction`].
     pub action: FunctionShellAction,
+    /// See [`FunctionShellCallStatus`].
     pub status: FunctionShellCallStatus,
+    /// See [`FunctionShellCallEnvironment`]. May be `null`.
     pub environment: Option<FunctionShellCallEnvironment>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
 }
@@ -529,16 +579,23 @@ openai_runtime::union!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FunctionShellCallItemParam {
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// A string. 1 to 64 characters.
     pub call_id: String,
+    /// See [`ToolCallCallerParam`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub caller: Option<ToolCallCallerParam>,
+    /// See [`FunctionShellCallItemParamType`]. Default `"shell_call"`.
     #[serde(rename = "type", default)]
     pub type_: FunctionShellCallItemParamType,
+    /// See [`FunctionShellActionParam`].
     pub action: FunctionShellActionParam,
+    /// See [`FunctionShellCallItemStatus`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<FunctionShellCallItemStatus>,
+    /// See [`FunctionShellCallItemParamEnvironment`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub environment: Option<FunctionShellCallItemParamEnvironment>,
 }
@@ -609,25 +666,37 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FunctionShellCallOutput {
+    /// See [`FunctionShellCallOutputType`]. Default `"shell_call_output"`.
     #[serde(rename = "type", default)]
     pub type_: FunctionShellCallOutputType,
+    /// A string.
     pub id: String,
+    /// A string.
     pub call_id: String,
+    /// See [`ToolCallCaller`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub caller: Option<ToolCallCaller>,
+    /// See [`FunctionShellCallOutputStatusEnum`].
     pub status: FunctionShellCallOutputStatusEnum,
+    /// A list of [`FunctionShellCallOutputContent`] values.
     #[serde(default)]
     pub output: Vec<FunctionShellCallOutputContent>,
+    /// An integer. May be `null`.
     pub max_output_length: Option<i64>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FunctionShellCallOutputContent {
+    /// A string.
     pub stdout: String,
+    /// A string.
     pub stderr: String,
+    /// See [`FunctionShellCallOutputContentOutcome`].
     pub outcome: FunctionShellCallOutputContentOutcome,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
 }
@@ -671,22 +740,29 @@ openai_runtime::union!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FunctionShellCallOutputContentParam {
+    /// A string. At most 10485760 characters.
     pub stdout: String,
+    /// A string. At most 10485760 characters.
     pub stderr: String,
+    /// See [`FunctionShellCallOutputOutcomeParam`].
     pub outcome: FunctionShellCallOutputOutcomeParam,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FunctionShellCallOutputExitOutcome {
+    /// See [`FunctionShellCallOutputExitOutcomeType`]. Default `"exit"`.
     #[serde(rename = "type", default)]
     pub type_: FunctionShellCallOutputExitOutcomeType,
+    /// An integer.
     pub exit_code: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FunctionShellCallOutputExitOutcomeParam {
+    /// See [`FunctionShellCallOutputExitOutcomeParamType`]. Default `"exit"`.
     #[serde(rename = "type", default)]
     pub type_: FunctionShellCallOutputExitOutcomeParamType,
+    /// An integer.
     pub exit_code: i64,
 }
 
@@ -702,17 +778,24 @@ openai_runtime::constant!(FunctionShellCallOutputExitOutcomeType = "exit");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FunctionShellCallOutputItemParam {
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// A string. 1 to 64 characters.
     pub call_id: String,
+    /// See [`ToolCallCallerParam`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub caller: Option<ToolCallCallerParam>,
+    /// See [`FunctionShellCallOutputItemParamType`]. Default `"shell_call_output"`.
     #[serde(rename = "type", default)]
     pub type_: FunctionShellCallOutputItemParamType,
+    /// A list of [`FunctionShellCallOutputContentParam`] values.
     #[serde(default)]
     pub output: Vec<FunctionShellCallOutputContentParam>,
+    /// See [`FunctionShellCallItemStatus`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<FunctionShellCallItemStatus>,
+    /// An integer. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_output_length: Option<i64>,
 }
@@ -783,12 +866,14 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FunctionShellCallOutputTimeoutOutcome {
+    /// See [`FunctionShellCallOutputTimeoutOutcomeType`]. Default `"timeout"`.
     #[serde(rename = "type", default)]
     pub type_: FunctionShellCallOutputTimeoutOutcomeType,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FunctionShellCallOutputTimeoutOutcomeParam {
+    /// See [`FunctionShellCallOutputTimeoutOutcomeParamType`]. Default `"timeout"`.
     #[serde(rename = "type", default)]
     pub type_: FunctionShellCallOutputTimeoutOutcomeParamType,
 }
@@ -837,10 +922,13 @@ openai_runtime::constant!(FunctionShellCallType = "shell_call");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FunctionShellToolParam {
+    /// See [`FunctionShellToolParamType`]. Default `"shell"`.
     #[serde(rename = "type", default)]
     pub type_: FunctionShellToolParamType,
+    /// See [`FunctionShellToolParamEnvironment`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub environment: Option<FunctionShellToolParamEnvironment>,
+    /// A list of [`CallableToolAllowedCaller`] values. May be `null`. At least 1 item.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allowed_callers: Option<Vec<CallableToolAllowedCaller>>,
 }
@@ -905,53 +993,78 @@ openai_runtime::constant!(FunctionShellToolParamType = "shell");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FunctionTool {
+    /// See [`FunctionToolType`]. Default `"function"`.
     #[serde(rename = "type", default)]
     pub type_: FunctionToolType,
+    /// A string.
     pub name: String,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// A map from names to JSON values. May be `null`.
     pub parameters: Option<std::collections::BTreeMap<String, serde_json::Value>>,
+    /// A map from names to JSON values. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub output_schema: Option<std::collections::BTreeMap<String, serde_json::Value>>,
+    /// `true` or `false`. May be `null`.
     pub strict: Option<bool>,
+    /// `true` or `false`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub defer_loading: Option<bool>,
+    /// A list of [`CallableToolAllowedCaller`] values. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allowed_callers: Option<Vec<CallableToolAllowedCaller>>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FunctionToolCall {
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// See [`FunctionToolCallType`].
     #[serde(rename = "type", default)]
     pub type_: FunctionToolCallType,
+    /// A string.
     pub call_id: String,
+    /// See [`ToolCallCaller`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub caller: Option<ToolCallCaller>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
+    /// A string.
     pub name: String,
+    /// A string.
     pub arguments: String,
+    /// See [`FunctionToolCallStatus`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<FunctionToolCallStatus>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FunctionToolCallOutputResource {
+    /// A string.
     pub id: String,
+    /// See [`FunctionToolCallOutputResourceType`].
     #[serde(rename = "type", default)]
     pub type_: FunctionToolCallOutputResourceType,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub call_id: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
+    /// See [`ToolCallCallerParam`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub caller: Option<ToolCallCallerParam>,
+    /// See [`FunctionToolCallOutputResourceOutput`].
     pub output: FunctionToolCallOutputResourceOutput,
+    /// See [`FunctionCallOutputStatusEnum`].
     pub status: FunctionCallOutputStatusEnum,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
 }
@@ -982,17 +1095,26 @@ openai_runtime::constant!(FunctionToolCallOutputResourceType = "function_call_ou
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FunctionToolCallResource {
+    /// A string.
     pub id: String,
+    /// See [`FunctionToolCallResourceType`].
     #[serde(rename = "type", default)]
     pub type_: FunctionToolCallResourceType,
+    /// A string.
     pub call_id: String,
+    /// See [`ToolCallCaller`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub caller: Option<ToolCallCaller>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
+    /// A string.
     pub name: String,
+    /// A string.
     pub arguments: String,
+    /// See [`FunctionCallStatus`].
     pub status: FunctionCallStatus,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
 }
@@ -1031,19 +1153,27 @@ openai_runtime::constant!(FunctionToolCallType = "function_call");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FunctionToolParam {
+    /// A string. 1 to 128 characters; matching `^[a-zA-Z0-9_-]+$`.
     pub name: String,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// A map from names to JSON values. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parameters: Option<std::collections::BTreeMap<String, serde_json::Value>>,
+    /// `true` or `false`. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub strict: Option<bool>,
+    /// See [`FunctionToolParamType`]. Default `"function"`.
     #[serde(rename = "type", default)]
     pub type_: FunctionToolParamType,
+    /// A map from names to JSON values. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub output_schema: Option<std::collections::BTreeMap<String, serde_json::Value>>,
+    /// `true` or `false`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub defer_loading: Option<bool>,
+    /// A list of [`CallableToolAllowedCaller`] values. May be `null`. At least 1 item.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allowed_callers: Option<Vec<CallableToolAllowedCaller>>,
 }
@@ -1060,14 +1190,20 @@ openai_runtime::constant!(FunctionToolType = "function");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct GraderLabelModel {
+    /// See [`GraderLabelModelType`].
     #[serde(rename = "type", default)]
     pub type_: GraderLabelModelType,
+    /// A string.
     pub name: String,
+    /// A string.
     pub model: String,
+    /// A list of [`EvalItem`] values.
     #[serde(default)]
     pub input: Vec<EvalItem>,
+    /// A list of strings.
     #[serde(default)]
     pub labels: Vec<String>,
+    /// A list of strings.
     #[serde(default)]
     pub passing_labels: Vec<String>,
 }
@@ -1079,11 +1215,16 @@ openai_runtime::constant!(GraderLabelModelType = "label_model");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct GraderStringCheck {
+    /// See [`GraderStringCheckType`].
     #[serde(rename = "type", default)]
     pub type_: GraderStringCheckType,
+    /// A string.
     pub name: String,
+    /// A string.
     pub input: String,
+    /// A string.
     pub reference: String,
+    /// See [`GraderStringCheckOperation`].
     pub operation: GraderStringCheckOperation,
 }
 
@@ -1126,9 +1267,12 @@ openai_runtime::open_enum!(GrammarSyntax1, Unknown, [Lark = "lark", Regex = "reg
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HttpError {
+    /// See [`HttpErrorType`]. Default `"http_error"`.
     #[serde(rename = "type", default)]
     pub type_: HttpErrorType,
+    /// An integer.
     pub code: i64,
+    /// A string.
     pub message: String,
 }
 
@@ -1139,7 +1283,9 @@ openai_runtime::constant!(HttpErrorType = "http_error");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HybridSearchOptions {
+    /// A number.
     pub embedding_weight: f64,
+    /// A number.
     pub text_weight: f64,
 }
 
@@ -1188,28 +1334,40 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ImageGenTool {
+    /// See [`ImageGenToolType`].
     #[serde(rename = "type", default)]
     pub type_: ImageGenToolType,
+    /// See [`ImageGenToolModel`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<ImageGenToolModel>,
+    /// See [`ImageGenToolQuality`]. Default `"auto"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quality: Option<ImageGenToolQuality>,
+    /// See [`ImageGenToolSize`]. Default `"auto"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub size: Option<ImageGenToolSize>,
+    /// See [`ImageGenToolOutputFormat`]. Default `"png"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub output_format: Option<ImageGenToolOutputFormat>,
+    /// An integer. From 0 to 100; default `100`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub output_compression: Option<i64>,
+    /// See [`ImageGenToolModeration`]. Default `"auto"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub moderation: Option<ImageGenToolModeration>,
+    /// See [`ImageGenToolBackground`]. Default `"auto"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub background: Option<ImageGenToolBackground>,
+    /// See [`InputFidelity`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub input_fidelity: Option<InputFidelity>,
+    /// See [`ImageGenToolInputImageMask`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub input_image_mask: Option<ImageGenToolInputImageMask>,
+    /// An integer. From 0 to 3; default `0`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub partial_images: Option<i64>,
+    /// See [`ImageGenActionEnum`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action: Option<ImageGenActionEnum>,
 }
@@ -1238,10 +1396,14 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ImageGenToolCall {
+    /// See [`ImageGenToolCallType`].
     #[serde(rename = "type", default)]
     pub type_: ImageGenToolCallType,
+    /// A string.
     pub id: String,
+    /// See [`ImageGenToolCallStatus`].
     pub status: ImageGenToolCallStatus,
+    /// A string. May be `null`.
     pub result: Option<String>,
 }
 
@@ -1277,8 +1439,10 @@ openai_runtime::constant!(ImageGenToolCallType = "image_generation_call");
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ImageGenToolInputImageMask {
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image_url: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_id: Option<String>,
 }
@@ -1434,10 +1598,14 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct InlineSkillParam {
+    /// See [`InlineSkillParamType`]. Default `"inline"`.
     #[serde(rename = "type", default)]
     pub type_: InlineSkillParamType,
+    /// A string.
     pub name: String,
+    /// A string.
     pub description: String,
+    /// See [`InlineSkillSourceParam`].
     pub source: InlineSkillSourceParam,
 }
 
@@ -1448,10 +1616,13 @@ openai_runtime::constant!(InlineSkillParamType = "inline");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct InlineSkillSourceParam {
+    /// See [`InlineSkillSourceParamType`]. Default `"base64"`.
     #[serde(rename = "type", default)]
     pub type_: InlineSkillSourceParamType,
+    /// See [`InlineSkillSourceParamMediaType`]. Default `"application/zip"`.
     #[serde(default)]
     pub media_type: InlineSkillSourceParamMediaType,
+    /// A string. 1 to 70254592 characters.
     pub data: String,
 }
 
@@ -1467,14 +1638,18 @@ openai_runtime::constant!(InlineSkillSourceParamType = "base64");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct InputAudio {
+    /// See [`InputAudioType`].
     #[serde(rename = "type", default)]
     pub type_: InputAudioType,
+    /// See [`InputAudioInputAudio`].
     pub input_audio: InputAudioInputAudio,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct InputAudioInputAudio {
+    /// A string.
     pub data: String,
+    /// See [`InputAudioInputAudioFormat`].
     pub format: InputAudioInputAudioFormat,
 }
 
@@ -1569,36 +1744,50 @@ openai_runtime::open_enum!(InputFidelity, Unknown, [High = "high", Low = "low"])
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct InputFileContent {
+    /// See [`InputFileContentType`]. Default `"input_file"`.
     #[serde(rename = "type", default)]
     pub type_: InputFileContentType,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_id: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub filename: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_data: Option<String>,
+    /// See [`PromptCacheBreakpointConfig`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prompt_cache_breakpoint: Option<PromptCacheBreakpointConfig>,
+    /// A string. Format `uri`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_url: Option<String>,
+    /// See [`FileInputDetail`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<FileInputDetail>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct InputFileContentParam {
+    /// See [`InputFileContentParamType`]. Default `"input_file"`.
     #[serde(rename = "type", default)]
     pub type_: InputFileContentParamType,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_id: Option<String>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub filename: Option<String>,
+    /// A string. May be `null`. At most 73400320 characters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_data: Option<String>,
+    /// A string. May be `null`. Format `uri`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_url: Option<String>,
+    /// See [`FileDetailEnum`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<FileDetailEnum>,
+    /// See [`PromptCacheBreakpointParam`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prompt_cache_breakpoint: Option<PromptCacheBreakpointParam>,
 }
@@ -1615,27 +1804,37 @@ openai_runtime::constant!(InputFileContentType = "input_file");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct InputImageContent {
+    /// See [`InputImageContentType`]. Default `"input_image"`.
     #[serde(rename = "type", default)]
     pub type_: InputImageContentType,
+    /// A string. May be `null`. Format `uri`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image_url: Option<String>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_id: Option<String>,
+    /// See [`ImageDetail`].
     pub detail: ImageDetail,
+    /// See [`PromptCacheBreakpointConfig`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prompt_cache_breakpoint: Option<PromptCacheBreakpointConfig>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct InputImageContentParamAutoParam {
+    /// See [`InputImageContentParamAutoParamType`]. Default `"input_image"`.
     #[serde(rename = "type", default)]
     pub type_: InputImageContentParamAutoParamType,
+    /// A string. May be `null`. At most 20971520 characters; format `uri`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image_url: Option<String>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_id: Option<String>,
+    /// See [`DetailEnum`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<DetailEnum>,
+    /// See [`PromptCacheBreakpointParam`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prompt_cache_breakpoint: Option<PromptCacheBreakpointParam>,
 }
@@ -1793,11 +1992,15 @@ openai_runtime::union!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct InputMessage {
+    /// See [`InputMessageType`].
     #[serde(rename = "type", default)]
     pub type_: InputMessageType,
+    /// See [`InputMessageRole`].
     pub role: InputMessageRole,
+    /// See [`InputMessageStatus`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<InputMessageStatus>,
+    /// A list of [`InputContent`] values.
     #[serde(default)]
     pub content: Vec<InputContent>,
 }
@@ -1849,18 +2052,24 @@ openai_runtime::constant!(InputMessageType = "message");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct InputTextContent {
+    /// See [`InputTextContentType`]. Default `"input_text"`.
     #[serde(rename = "type", default)]
     pub type_: InputTextContentType,
+    /// A string.
     pub text: String,
+    /// See [`PromptCacheBreakpointConfig`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prompt_cache_breakpoint: Option<PromptCacheBreakpointConfig>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct InputTextContentParam {
+    /// See [`InputTextContentParamType`]. Default `"input_text"`.
     #[serde(rename = "type", default)]
     pub type_: InputTextContentParamType,
+    /// A string. At most 10485760 characters.
     pub text: String,
+    /// See [`PromptCacheBreakpointParam`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prompt_cache_breakpoint: Option<PromptCacheBreakpointParam>,
 }

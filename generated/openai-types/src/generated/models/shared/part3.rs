@@ -404,8 +404,10 @@ openai_runtime::union!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ItemReferenceParam {
+    /// See [`ItemReferenceParamType`]. May be `null`. Default `"item_reference"`.
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<ItemReferenceParamType>,
+    /// A string.
     pub id: String,
 }
 
@@ -416,8 +418,10 @@ openai_runtime::constant!(ItemReferenceParamType = "item_reference");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct KeyPressAction {
+    /// See [`KeyPressActionType`]. Default `"keypress"`.
     #[serde(rename = "type", default)]
     pub type_: KeyPressActionType,
+    /// A list of strings.
     #[serde(default)]
     pub keys: Vec<String>,
 }
@@ -429,8 +433,10 @@ openai_runtime::constant!(KeyPressActionType = "keypress");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LocalEnvironmentParam {
+    /// See [`LocalEnvironmentParamType`]. Default `"local"`.
     #[serde(rename = "type", default)]
     pub type_: LocalEnvironmentParamType,
+    /// A list of [`LocalSkillParam`] values. At most 200 items.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub skills: Option<Vec<LocalSkillParam>>,
 }
@@ -442,6 +448,7 @@ openai_runtime::constant!(LocalEnvironmentParamType = "local");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LocalEnvironmentResource {
+    /// See [`LocalEnvironmentResourceType`]. Default `"local"`.
     #[serde(rename = "type", default)]
     pub type_: LocalEnvironmentResourceType,
 }
@@ -453,16 +460,22 @@ openai_runtime::constant!(LocalEnvironmentResourceType = "local");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LocalShellExecAction {
+    /// See [`LocalShellExecActionType`]. Default `"exec"`.
     #[serde(rename = "type", default)]
     pub type_: LocalShellExecActionType,
+    /// A list of strings.
     #[serde(default)]
     pub command: Vec<String>,
+    /// An integer. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timeout_ms: Option<i64>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub working_directory: Option<String>,
+    /// A map from names to strings.
     #[serde(default)]
     pub env: std::collections::BTreeMap<String, String>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user: Option<String>,
 }
@@ -474,20 +487,29 @@ openai_runtime::constant!(LocalShellExecActionType = "exec");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LocalShellToolCall {
+    /// See [`LocalShellToolCallType`].
     #[serde(rename = "type", default)]
     pub type_: LocalShellToolCallType,
+    /// A string.
     pub id: String,
+    /// A string.
     pub call_id: String,
+    /// See [`LocalShellExecAction`].
     pub action: LocalShellExecAction,
+    /// See [`LocalShellToolCallStatus`].
     pub status: LocalShellToolCallStatus,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LocalShellToolCallOutput {
+    /// See [`LocalShellToolCallOutputType`].
     #[serde(rename = "type", default)]
     pub type_: LocalShellToolCallOutputType,
+    /// A string.
     pub id: String,
+    /// A string.
     pub output: String,
+    /// See [`LocalShellToolCallOutputStatus`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<LocalShellToolCallOutputStatus>,
 }
@@ -548,6 +570,7 @@ openai_runtime::constant!(LocalShellToolCallType = "local_shell_call");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LocalShellToolParam {
+    /// See [`LocalShellToolParamType`]. Default `"local_shell"`.
     #[serde(rename = "type", default)]
     pub type_: LocalShellToolParamType,
 }
@@ -559,28 +582,40 @@ openai_runtime::constant!(LocalShellToolParamType = "local_shell");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LocalSkillParam {
+    /// A string.
     pub name: String,
+    /// A string.
     pub description: String,
+    /// A string.
     pub path: String,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LogProb {
+    /// A string.
     pub token: String,
+    /// A number.
     pub logprob: f64,
+    /// A list of integers.
     #[serde(default)]
     pub bytes: Vec<i64>,
+    /// A list of [`TopLogProb`] values.
     #[serde(default)]
     pub top_logprobs: Vec<TopLogProb>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct McpApprovalRequest {
+    /// See [`McpApprovalRequestType`].
     #[serde(rename = "type", default)]
     pub type_: McpApprovalRequestType,
+    /// A string.
     pub id: String,
+    /// A string.
     pub server_label: String,
+    /// A string.
     pub name: String,
+    /// A string.
     pub arguments: String,
 }
 
@@ -591,23 +626,33 @@ openai_runtime::constant!(McpApprovalRequestType = "mcp_approval_request");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct McpApprovalResponse {
+    /// See [`McpApprovalResponseType`].
     #[serde(rename = "type", default)]
     pub type_: McpApprovalResponseType,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// A string.
     pub approval_request_id: String,
+    /// `true` or `false`.
     pub approve: bool,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct McpApprovalResponseResource {
+    /// See [`McpApprovalResponseResourceType`].
     #[serde(rename = "type", default)]
     pub type_: McpApprovalResponseResourceType,
+    /// A string.
     pub id: String,
+    /// A string.
     pub approval_request_id: String,
+    /// `true` or `false`.
     pub approve: bool,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
 }
@@ -624,23 +669,32 @@ openai_runtime::constant!(McpApprovalResponseType = "mcp_approval_response");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct McpListTools {
+    /// See [`McpListToolsType`].
     #[serde(rename = "type", default)]
     pub type_: McpListToolsType,
+    /// A string.
     pub id: String,
+    /// A string.
     pub server_label: String,
+    /// A list of [`McpListToolsTool`] values.
     #[serde(default)]
     pub tools: Vec<McpListToolsTool>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct McpListToolsTool {
+    /// A string.
     pub name: String,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// A map from names to JSON values.
     #[serde(default)]
     pub input_schema: std::collections::BTreeMap<String, serde_json::Value>,
+    /// A map from names to JSON values. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub annotations: Option<std::collections::BTreeMap<String, serde_json::Value>>,
 }
@@ -652,9 +706,12 @@ openai_runtime::constant!(McpListToolsType = "mcp_list_tools");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct McpProtocolError {
+    /// See [`McpProtocolErrorType`]. Default `"mcp_protocol_error"`.
     #[serde(rename = "type", default)]
     pub type_: McpProtocolErrorType,
+    /// An integer.
     pub code: i64,
+    /// A string.
     pub message: String,
 }
 
@@ -665,27 +722,39 @@ openai_runtime::constant!(McpProtocolErrorType = "mcp_protocol_error");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct McpTool {
+    /// See [`McpToolType`].
     #[serde(rename = "type", default)]
     pub type_: McpToolType,
+    /// A string.
     pub server_label: String,
+    /// A string. Format `uri`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub server_url: Option<String>,
+    /// See [`McpToolConnectorId`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub connector_id: Option<McpToolConnectorId>,
+    /// A string. Matching `^tunnel_[a-z0-9]{32}$`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tunnel_id: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub authorization: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub server_description: Option<String>,
+    /// A map from names to strings. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub headers: Option<std::collections::BTreeMap<String, String>>,
+    /// See [`McpToolAllowedTools`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allowed_tools: Option<McpToolAllowedTools>,
+    /// A list of [`CallableToolAllowedCaller`] values. May be `null`. At least 1 item.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allowed_callers: Option<Vec<CallableToolAllowedCaller>>,
+    /// See [`McpToolRequireApproval`]. May be `null`. Default `"always"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub require_approval: Option<McpToolRequireApproval>,
+    /// `true` or `false`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub defer_loading: Option<bool>,
 }
@@ -718,18 +787,27 @@ openai_runtime::union!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct McpToolCall {
+    /// See [`McpToolCallType`].
     #[serde(rename = "type", default)]
     pub type_: McpToolCallType,
+    /// A string.
     pub id: String,
+    /// A string.
     pub server_label: String,
+    /// A string.
     pub name: String,
+    /// A string.
     pub arguments: String,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub output: Option<String>,
+    /// See [`McpToolCallError`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<McpToolCallError>,
+    /// See [`McpToolCallStatus`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<McpToolCallStatus>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub approval_request_id: Option<String>,
 }
@@ -856,8 +934,10 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct McpToolExecutionError {
+    /// See [`McpToolExecutionErrorType`]. Default `"mcp_tool_execution_error"`.
     #[serde(rename = "type", default)]
     pub type_: McpToolExecutionErrorType,
+    /// Any JSON value.
     pub content: serde_json::Value,
 }
 
@@ -868,8 +948,10 @@ openai_runtime::constant!(McpToolExecutionErrorType = "mcp_tool_execution_error"
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct McpToolFilter {
+    /// A list of strings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tool_names: Option<Vec<String>>,
+    /// `true` or `false`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub read_only: Option<bool>,
 }
@@ -902,8 +984,10 @@ openai_runtime::union!(
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct McpToolRequireApprovalMcpToolApprovalFilter {
+    /// See [`McpToolFilter`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub always: Option<McpToolFilter>,
+    /// See [`McpToolFilter`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub never: Option<McpToolFilter>,
 }
@@ -931,13 +1015,19 @@ openai_runtime::constant!(McpToolType = "mcp");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Message {
+    /// See [`MessageType`]. Default `"message"`.
     #[serde(rename = "type", default)]
     pub type_: MessageType,
+    /// A string.
     pub id: String,
+    /// See [`MessageStatus`].
     pub status: MessageStatus,
+    /// See [`MessageRole`].
     pub role: MessageRole,
+    /// A list of [`MessageContentItem`] values.
     #[serde(default)]
     pub content: Vec<MessageContentItem>,
+    /// See [`MessagePhase2`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phase: Option<MessagePhase2>,
 }
@@ -1159,6 +1249,7 @@ openai_runtime::constant!(MessageType = "message");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ModerationConfigParam {
+    /// See [`ModerationMode`].
     pub mode: ModerationMode,
 }
 
@@ -1192,29 +1283,39 @@ openai_runtime::open_enum!(ModerationMode, Unknown, [Score = "score", Block = "b
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ModerationParam {
+    /// A string.
     pub model: String,
+    /// See [`ModerationPolicyParam`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub policy: Option<ModerationPolicyParam>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ModerationPolicyParam {
+    /// See [`ModerationConfigParam`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub input: Option<ModerationConfigParam>,
+    /// See [`ModerationConfigParam`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub output: Option<ModerationConfigParam>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ModerationResultBody {
+    /// See [`ModerationResultBodyType`]. Default `"moderation_result"`.
     #[serde(rename = "type", default)]
     pub type_: ModerationResultBodyType,
+    /// A string.
     pub model: String,
+    /// `true` or `false`.
     pub flagged: bool,
+    /// A map from names to booleans.
     #[serde(default)]
     pub categories: std::collections::BTreeMap<String, bool>,
+    /// A map from names to numbers.
     #[serde(default)]
     pub category_scores: std::collections::BTreeMap<String, f64>,
+    /// A map from names to lists of [`ModerationInputType`] values.
     #[serde(default)]
     pub category_applied_input_types: std::collections::BTreeMap<String, Vec<ModerationInputType>>,
 }
@@ -1226,10 +1327,14 @@ openai_runtime::constant!(ModerationResultBodyType = "moderation_result");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct MoveParam {
+    /// See [`MoveParamType`]. Default `"move"`.
     #[serde(rename = "type", default)]
     pub type_: MoveParamType,
+    /// An integer.
     pub x: i64,
+    /// An integer.
     pub y: i64,
+    /// A list of strings. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub keys: Option<Vec<String>>,
 }
@@ -1241,10 +1346,14 @@ openai_runtime::constant!(MoveParamType = "move");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct NamespaceToolParam {
+    /// See [`NamespaceToolParamType`]. Default `"namespace"`.
     #[serde(rename = "type", default)]
     pub type_: NamespaceToolParamType,
+    /// A string. At least 1 character.
     pub name: String,
+    /// A string.
     pub description: String,
+    /// A list of [`NamespaceToolParamToolsItem`] values. At least 1 item.
     #[serde(default)]
     pub tools: Vec<NamespaceToolParamToolsItem>,
 }
@@ -1299,8 +1408,12 @@ pub struct OpenAiFile {
     /// How many bytes the file holds.
     pub bytes: i64,
     /// When the File was created, in Unix seconds.
+    ///
+    /// A Unix time, in seconds.
     pub created_at: i64,
     /// When the File will be deleted, in Unix seconds, if it expires at all.
+    ///
+    /// A Unix time, in seconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<i64>,
     /// The name the file was uploaded under.
@@ -1312,10 +1425,14 @@ pub struct OpenAiFile {
     pub purpose: OpenAiFilePurpose,
     /// Deprecated: whether the file was `uploaded`, `processed`, or failed with
     /// `error`.
+    ///
+    /// Deprecated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<OpenAiFileStatus>,
     /// Deprecated: why a fine-tuning file failed validation; a fine-tuning job's
     /// `error` now says so.
+    ///
+    /// Deprecated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status_details: Option<String>,
 }
@@ -1402,15 +1519,21 @@ openai_runtime::open_enum!(OrderEnum, Unknown, [Asc = "asc", Desc = "desc"]);
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct OutputMessage {
+    /// A string.
     pub id: String,
+    /// See [`OutputMessageType`].
     #[serde(rename = "type", default)]
     pub type_: OutputMessageType,
+    /// See [`OutputMessageRole`].
     #[serde(default)]
     pub role: OutputMessageRole,
+    /// A list of [`OutputMessageContent`] values.
     #[serde(default)]
     pub content: Vec<OutputMessageContent>,
+    /// See [`MessagePhase`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phase: Option<MessagePhase>,
+    /// See [`OutputMessageStatus`].
     pub status: OutputMessageStatus,
 }
 
@@ -1485,11 +1608,15 @@ openai_runtime::constant!(OutputMessageType = "message");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct OutputTextContent {
+    /// See [`OutputTextContentType`]. Default `"output_text"`.
     #[serde(rename = "type", default)]
     pub type_: OutputTextContentType,
+    /// A string.
     pub text: String,
+    /// A list of [`Annotation`] values.
     #[serde(default)]
     pub annotations: Vec<Annotation>,
+    /// A list of [`LogProb`] values.
     #[serde(default)]
     pub logprobs: Vec<LogProb>,
 }
@@ -1501,21 +1628,31 @@ openai_runtime::constant!(OutputTextContentType = "output_text");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Program {
+    /// See [`ProgramType`]. Default `"program"`.
     #[serde(rename = "type", default)]
     pub type_: ProgramType,
+    /// A string.
     pub id: String,
+    /// A string.
     pub call_id: String,
+    /// A string.
     pub code: String,
+    /// A string.
     pub fingerprint: String,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ProgramItemParam {
+    /// A string.
     pub id: String,
+    /// See [`ProgramItemParamType`]. Default `"program"`.
     #[serde(rename = "type", default)]
     pub type_: ProgramItemParamType,
+    /// A string. 1 to 64 characters.
     pub call_id: String,
+    /// A string. At most 10485760 characters.
     pub code: String,
+    /// A string. At most 10485760 characters.
     pub fingerprint: String,
 }
 
@@ -1526,21 +1663,31 @@ openai_runtime::constant!(ProgramItemParamType = "program");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ProgramOutput {
+    /// See [`ProgramOutputType`]. Default `"program_output"`.
     #[serde(rename = "type", default)]
     pub type_: ProgramOutputType,
+    /// A string.
     pub id: String,
+    /// A string.
     pub call_id: String,
+    /// A string.
     pub result: String,
+    /// See [`ProgramOutputStatus`].
     pub status: ProgramOutputStatus,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ProgramOutputItemParam {
+    /// A string.
     pub id: String,
+    /// See [`ProgramOutputItemParamType`]. Default `"program_output"`.
     #[serde(rename = "type", default)]
     pub type_: ProgramOutputItemParamType,
+    /// A string. 1 to 64 characters.
     pub call_id: String,
+    /// A string. At most 10485760 characters.
     pub result: String,
+    /// See [`ProgramOutputItemStatus`].
     pub status: ProgramOutputItemStatus,
 }
 
@@ -1588,15 +1735,19 @@ openai_runtime::constant!(ProgramOutputType = "program_output");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ProgramToolCallCaller {
+    /// See [`ProgramToolCallCallerType`]. Default `"program"`.
     #[serde(rename = "type", default)]
     pub type_: ProgramToolCallCallerType,
+    /// A string.
     pub caller_id: String,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ProgramToolCallCallerParam {
+    /// See [`ProgramToolCallCallerParamType`]. Default `"program"`.
     #[serde(rename = "type", default)]
     pub type_: ProgramToolCallCallerParamType,
+    /// A string. 1 to 64 characters.
     pub caller_id: String,
 }
 
@@ -1617,6 +1768,8 @@ openai_runtime::constant!(ProgramType = "program");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ProgrammaticToolCallingParam {
+    /// See [`ProgrammaticToolCallingParamType`]. Default
+    /// `"programmatic_tool_calling"`.
     #[serde(rename = "type", default)]
     pub type_: ProgrammaticToolCallingParamType,
 }
@@ -1628,15 +1781,19 @@ openai_runtime::constant!(ProgrammaticToolCallingParamType = "programmatic_tool_
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Prompt {
+    /// A string.
     pub id: String,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
+    /// A map from names to [`ResponsePromptVariablesValue`] values. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub variables: Option<std::collections::BTreeMap<String, ResponsePromptVariablesValue>>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PromptCacheBreakpointConfig {
+    /// See [`PromptCacheBreakpointConfigMode`]. Default `"explicit"`.
     #[serde(default)]
     pub mode: PromptCacheBreakpointConfigMode,
 }
@@ -1648,6 +1805,7 @@ openai_runtime::constant!(PromptCacheBreakpointConfigMode = "explicit");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PromptCacheBreakpointParam {
+    /// See [`PromptCacheBreakpointParamMode`]. Default `"explicit"`.
     #[serde(default)]
     pub mode: PromptCacheBreakpointParamMode,
 }
@@ -1675,8 +1833,10 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PromptCacheOptionsParam {
+    /// See [`PromptCacheTtlEnum`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ttl: Option<PromptCacheTtlEnum>,
+    /// See [`PromptCacheModeEnum`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mode: Option<PromptCacheModeEnum>,
 }
@@ -1709,10 +1869,13 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RankingOptions {
+    /// See [`RankerVersionType`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ranker: Option<RankerVersionType>,
+    /// A number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub score_threshold: Option<f64>,
+    /// See [`HybridSearchOptions`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hybrid_search: Option<HybridSearchOptions>,
 }
@@ -1753,15 +1916,21 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ReasoningItem {
+    /// See [`ReasoningItemType`].
     #[serde(rename = "type", default)]
     pub type_: ReasoningItemType,
+    /// A string.
     pub id: String,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub encrypted_content: Option<String>,
+    /// A list of [`SummaryTextContent`] values.
     #[serde(default)]
     pub summary: Vec<SummaryTextContent>,
+    /// A list of [`ReasoningTextContent`] values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content: Option<Vec<ReasoningTextContent>>,
+    /// See [`ReasoningItemStatus`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<ReasoningItemStatus>,
 }
@@ -1795,8 +1964,10 @@ openai_runtime::constant!(ReasoningItemType = "reasoning");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ReasoningTextContent {
+    /// See [`ReasoningTextContentType`]. Default `"reasoning_text"`.
     #[serde(rename = "type", default)]
     pub type_: ReasoningTextContentType,
+    /// A string.
     pub text: String,
 }
 
@@ -1807,8 +1978,10 @@ openai_runtime::constant!(ReasoningTextContentType = "reasoning_text");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RefusalContent {
+    /// See [`RefusalContentType`]. Default `"refusal"`.
     #[serde(rename = "type", default)]
     pub type_: RefusalContentType,
+    /// A string.
     pub refusal: String,
 }
 
@@ -1819,6 +1992,7 @@ openai_runtime::constant!(RefusalContentType = "refusal");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ResponseFormatJsonObject {
+    /// See [`ResponseFormatJsonObjectType`].
     #[serde(rename = "type", default)]
     pub type_: ResponseFormatJsonObjectType,
 }
@@ -1830,18 +2004,24 @@ openai_runtime::constant!(ResponseFormatJsonObjectType = "json_object");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ResponseFormatJsonSchema {
+    /// See [`ResponseFormatJsonSchemaType`].
     #[serde(rename = "type", default)]
     pub type_: ResponseFormatJsonSchemaType,
+    /// See [`ResponseFormatJsonSchemaJsonSchema`].
     pub json_schema: ResponseFormatJsonSchemaJsonSchema,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ResponseFormatJsonSchemaJsonSchema {
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// A string.
     pub name: String,
+    /// A map from names to JSON values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub schema: Option<std::collections::BTreeMap<String, serde_json::Value>>,
+    /// `true` or `false`. May be `null`. Default `false`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub strict: Option<bool>,
 }
@@ -1853,6 +2033,7 @@ openai_runtime::constant!(ResponseFormatJsonSchemaType = "json_schema");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ResponseFormatText {
+    /// See [`ResponseFormatTextType`].
     #[serde(rename = "type", default)]
     pub type_: ResponseFormatTextType,
 }
@@ -1914,6 +2095,7 @@ openai_runtime::union!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ScreenshotParam {
+    /// See [`ScreenshotParamType`]. Default `"screenshot"`.
     #[serde(rename = "type", default)]
     pub type_: ScreenshotParamType,
 }
@@ -1925,12 +2107,18 @@ openai_runtime::constant!(ScreenshotParamType = "screenshot");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ScrollParam {
+    /// See [`ScrollParamType`]. Default `"scroll"`.
     #[serde(rename = "type", default)]
     pub type_: ScrollParamType,
+    /// An integer.
     pub x: i64,
+    /// An integer.
     pub y: i64,
+    /// An integer.
     pub scroll_x: i64,
+    /// An integer.
     pub scroll_y: i64,
+    /// A list of strings. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub keys: Option<Vec<String>>,
 }
@@ -1972,9 +2160,12 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SkillReferenceParam {
+    /// See [`SkillReferenceParamType`]. Default `"skill_reference"`.
     #[serde(rename = "type", default)]
     pub type_: SkillReferenceParamType,
+    /// A string. 1 to 64 characters.
     pub skill_id: String,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
 }
@@ -2005,8 +2196,10 @@ openai_runtime::union!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SummaryTextContent {
+    /// See [`SummaryTextContentType`]. Default `"summary_text"`.
     #[serde(rename = "type", default)]
     pub type_: SummaryTextContentType,
+    /// A string.
     pub text: String,
 }
 
@@ -2017,8 +2210,10 @@ openai_runtime::constant!(SummaryTextContentType = "summary_text");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TextContent {
+    /// See [`TextContentType`]. Default `"text"`.
     #[serde(rename = "type", default)]
     pub type_: TextContentType,
+    /// A string.
     pub text: String,
 }
 
@@ -2075,13 +2270,18 @@ openai_runtime::union!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TextResponseFormatJsonSchema {
+    /// See [`TextResponseFormatJsonSchemaType`].
     #[serde(rename = "type", default)]
     pub type_: TextResponseFormatJsonSchemaType,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// A string.
     pub name: String,
+    /// A map from names to JSON values.
     #[serde(default)]
     pub schema: std::collections::BTreeMap<String, serde_json::Value>,
+    /// `true` or `false`. May be `null`. Default `false`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub strict: Option<bool>,
 }

@@ -312,8 +312,10 @@ openai_runtime::union!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ToolChoiceFunction {
+    /// See [`ToolChoiceFunctionType`].
     #[serde(rename = "type", default)]
     pub type_: ToolChoiceFunctionType,
+    /// A string.
     pub name: String,
 }
 
@@ -324,9 +326,12 @@ openai_runtime::constant!(ToolChoiceFunctionType = "function");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ToolChoiceMcp {
+    /// See [`ToolChoiceMcpType`].
     #[serde(rename = "type", default)]
     pub type_: ToolChoiceMcpType,
+    /// A string.
     pub server_label: String,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
@@ -356,29 +361,42 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ToolSearchCall {
+    /// See [`ToolSearchCallType`]. Default `"tool_search_call"`.
     #[serde(rename = "type", default)]
     pub type_: ToolSearchCallType,
+    /// A string.
     pub id: String,
+    /// A string. May be `null`.
     pub call_id: Option<String>,
+    /// See [`ToolSearchExecutionType`].
     pub execution: ToolSearchExecutionType,
+    /// Any JSON value.
     pub arguments: serde_json::Value,
+    /// See [`FunctionCallStatus`].
     pub status: FunctionCallStatus,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ToolSearchCallItemParam {
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// A string. May be `null`. 1 to 64 characters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub call_id: Option<String>,
+    /// See [`ToolSearchCallItemParamType`]. Default `"tool_search_call"`.
     #[serde(rename = "type", default)]
     pub type_: ToolSearchCallItemParamType,
+    /// See [`ToolSearchExecutionType`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub execution: Option<ToolSearchExecutionType>,
+    /// A map from names to JSON values.
     #[serde(default)]
     pub arguments: std::collections::BTreeMap<String, serde_json::Value>,
+    /// See [`FunctionCallItemStatus`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<FunctionCallItemStatus>,
 }
@@ -411,30 +429,43 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ToolSearchOutput {
+    /// See [`ToolSearchOutputType`]. Default `"tool_search_output"`.
     #[serde(rename = "type", default)]
     pub type_: ToolSearchOutputType,
+    /// A string.
     pub id: String,
+    /// A string. May be `null`.
     pub call_id: Option<String>,
+    /// See [`ToolSearchExecutionType`].
     pub execution: ToolSearchExecutionType,
+    /// A list of [`Tool`] values.
     #[serde(default)]
     pub tools: Vec<Tool>,
+    /// See [`FunctionCallOutputStatusEnum`].
     pub status: FunctionCallOutputStatusEnum,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ToolSearchOutputItemParam {
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// A string. May be `null`. 1 to 64 characters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub call_id: Option<String>,
+    /// See [`ToolSearchOutputItemParamType`]. Default `"tool_search_output"`.
     #[serde(rename = "type", default)]
     pub type_: ToolSearchOutputItemParamType,
+    /// See [`ToolSearchExecutionType`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub execution: Option<ToolSearchExecutionType>,
+    /// A list of [`Tool`] values.
     #[serde(default)]
     pub tools: Vec<Tool>,
+    /// See [`FunctionCallItemStatus`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<FunctionCallItemStatus>,
 }
@@ -451,12 +482,16 @@ openai_runtime::constant!(ToolSearchOutputType = "tool_search_output");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ToolSearchToolParam {
+    /// See [`ToolSearchToolParamType`]. Default `"tool_search"`.
     #[serde(rename = "type", default)]
     pub type_: ToolSearchToolParamType,
+    /// See [`ToolSearchExecutionType`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub execution: Option<ToolSearchExecutionType>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// A map from names to JSON values. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parameters: Option<std::collections::BTreeMap<String, serde_json::Value>>,
 }
@@ -468,16 +503,21 @@ openai_runtime::constant!(ToolSearchToolParamType = "tool_search");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TopLogProb {
+    /// A string.
     pub token: String,
+    /// A number.
     pub logprob: f64,
+    /// A list of integers.
     #[serde(default)]
     pub bytes: Vec<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TypeParam {
+    /// See [`TypeParamType`]. Default `"type"`.
     #[serde(rename = "type", default)]
     pub type_: TypeParamType,
+    /// A string.
     pub text: String,
 }
 
@@ -488,11 +528,16 @@ openai_runtime::constant!(TypeParamType = "type");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UrlCitationBody {
+    /// See [`UrlCitationBodyType`]. Default `"url_citation"`.
     #[serde(rename = "type", default)]
     pub type_: UrlCitationBodyType,
+    /// A string. Format `uri`.
     pub url: String,
+    /// An integer.
     pub start_index: i64,
+    /// An integer.
     pub end_index: i64,
+    /// A string.
     pub title: String,
 }
 
@@ -568,6 +613,7 @@ openai_runtime::union!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct VoiceIdsOrCustomVoiceObject {
+    /// A string.
     pub id: String,
 }
 
@@ -616,6 +662,7 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WaitParam {
+    /// See [`WaitParamType`]. Default `"wait"`.
     #[serde(rename = "type", default)]
     pub type_: WaitParamType,
 }
@@ -627,9 +674,12 @@ openai_runtime::constant!(WaitParamType = "wait");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebSearchActionFind {
+    /// See [`WebSearchActionFindType`].
     #[serde(rename = "type", default)]
     pub type_: WebSearchActionFindType,
+    /// A string. Format `uri`.
     pub url: String,
+    /// A string.
     pub pattern: String,
 }
 
@@ -640,8 +690,10 @@ openai_runtime::constant!(WebSearchActionFindType = "find_in_page");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebSearchActionOpenPage {
+    /// See [`WebSearchActionOpenPageType`].
     #[serde(rename = "type", default)]
     pub type_: WebSearchActionOpenPageType,
+    /// A string. May be `null`. Format `uri`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
@@ -653,20 +705,28 @@ openai_runtime::constant!(WebSearchActionOpenPageType = "open_page");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebSearchActionSearch {
+    /// See [`WebSearchActionSearchType`].
     #[serde(rename = "type", default)]
     pub type_: WebSearchActionSearchType,
+    /// A string.
+    ///
+    /// Deprecated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub query: Option<String>,
+    /// A list of strings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub queries: Option<Vec<String>>,
+    /// A list of [`WebSearchActionSearchSourcesItem`] values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sources: Option<Vec<WebSearchActionSearchSourcesItem>>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebSearchActionSearchSourcesItem {
+    /// See [`WebSearchActionSearchSourcesItemType`].
     #[serde(rename = "type", default)]
     pub type_: WebSearchActionSearchSourcesItemType,
+    /// A string. Format `uri`.
     pub url: String,
 }
 
@@ -682,14 +742,19 @@ openai_runtime::constant!(WebSearchActionSearchType = "search");
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebSearchApproximateLocation {
+    /// See [`WebSearchApproximateLocationType`]. Default `"approximate"`.
     #[serde(rename = "type", default)]
     pub type_: WebSearchApproximateLocationType,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub city: Option<String>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timezone: Option<String>,
 }
@@ -701,12 +766,16 @@ openai_runtime::constant!(WebSearchApproximateLocationType = "approximate");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebSearchPreviewTool {
+    /// See [`WebSearchPreviewToolType`]. Default `"web_search_preview"`.
     #[serde(rename = "type")]
     pub type_: WebSearchPreviewToolType,
+    /// See [`ApproximateLocation`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_location: Option<ApproximateLocation>,
+    /// See [`SearchContextSize`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub search_context_size: Option<SearchContextSize>,
+    /// A list of [`SearchContentType`] values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub search_content_types: Option<Vec<SearchContentType>>,
 }
@@ -732,24 +801,33 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebSearchTool {
+    /// See [`WebSearchToolType`]. Default `"web_search"`.
     #[serde(rename = "type")]
     pub type_: WebSearchToolType,
+    /// `true` or `false`. Default `true`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub external_web_access: Option<bool>,
+    /// See [`WebSearchToolFilters`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub filters: Option<WebSearchToolFilters>,
+    /// See [`WebSearchApproximateLocation`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_location: Option<WebSearchApproximateLocation>,
+    /// See [`WebSearchToolSearchContextSize`]. Default `"medium"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub search_context_size: Option<WebSearchToolSearchContextSize>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebSearchToolCall {
+    /// A string.
     pub id: String,
+    /// See [`WebSearchToolCallType`].
     #[serde(rename = "type", default)]
     pub type_: WebSearchToolCallType,
+    /// See [`WebSearchToolCallStatus`].
     pub status: WebSearchToolCallStatus,
+    /// See [`WebSearchToolCallAction`].
     pub action: WebSearchToolCallAction,
 }
 
@@ -835,6 +913,7 @@ openai_runtime::constant!(WebSearchToolCallType = "web_search_call");
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebSearchToolFilters {
+    /// A list of strings. May be `null`. Default `[]`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allowed_domains: Option<Vec<String>>,
 }

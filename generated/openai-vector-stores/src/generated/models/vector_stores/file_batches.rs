@@ -9,33 +9,48 @@ use super::super::{
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateVectorStoreFileBatchRequest {
+    /// A list of strings. 1 to 2000 items.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_ids: Option<Vec<String>>,
+    /// A list of [`CreateVectorStoreFileRequest`] values. 1 to 2000 items.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub files: Option<Vec<CreateVectorStoreFileRequest>>,
+    /// See [`ChunkingStrategyRequestParam`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chunking_strategy: Option<ChunkingStrategyRequestParam>,
+    /// A map from names to [`VectorStoreFileAttributesValue`] values. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attributes: Option<std::collections::BTreeMap<String, VectorStoreFileAttributesValue>>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct VectorStoreFileBatchObject {
+    /// A string.
     pub id: String,
+    /// See [`VectorStoreFileBatchObjectObject`].
     #[serde(default)]
     pub object: VectorStoreFileBatchObjectObject,
+    /// An integer. A Unix time, in seconds.
     pub created_at: i64,
+    /// A string.
     pub vector_store_id: String,
+    /// See [`VectorStoreFileBatchObjectStatus`].
     pub status: VectorStoreFileBatchObjectStatus,
+    /// See [`VectorStoreFileBatchObjectFileCounts`].
     pub file_counts: VectorStoreFileBatchObjectFileCounts,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct VectorStoreFileBatchObjectFileCounts {
+    /// An integer.
     pub in_progress: i64,
+    /// An integer.
     pub completed: i64,
+    /// An integer.
     pub failed: i64,
+    /// An integer.
     pub cancelled: i64,
+    /// An integer.
     pub total: i64,
 }
 
@@ -114,14 +129,19 @@ openai_runtime::open_enum!(
 /// /vector_stores/{vector_store_id}/file_batches/{batch_id}/files`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct VectorStoresFileBatchesListFilesQuery {
+    /// An integer. Default `20`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
+    /// See [`VectorStoresFileBatchesListFilesOrder`]. Default `"desc"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub order: Option<VectorStoresFileBatchesListFilesOrder>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub before: Option<String>,
+    /// See [`VectorStoresFileBatchesListFilesFilter`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub filter: Option<VectorStoresFileBatchesListFilesFilter>,
 }

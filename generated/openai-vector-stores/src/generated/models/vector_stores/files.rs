@@ -7,8 +7,11 @@ use super::super::VectorStoreFileAttributesValue;
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DeleteVectorStoreFileResponse {
+    /// A string.
     pub id: String,
+    /// `true` or `false`.
     pub deleted: bool,
+    /// See [`DeleteVectorStoreFileResponseObject`].
     #[serde(default)]
     pub object: DeleteVectorStoreFileResponseObject,
 }
@@ -20,23 +23,30 @@ openai_runtime::constant!(DeleteVectorStoreFileResponseObject = "vector_store.fi
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UpdateVectorStoreFileAttributesRequest {
+    /// A map from names to [`VectorStoreFileAttributesValue`] values. May be `null`.
     pub attributes: Option<std::collections::BTreeMap<String, VectorStoreFileAttributesValue>>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct VectorStoreFileContentResponse {
+    /// See [`VectorStoreFileContentResponseObject`].
     #[serde(default)]
     pub object: VectorStoreFileContentResponseObject,
+    /// A list of [`VectorStoreFileContentResponseDataItem`] values.
     #[serde(default)]
     pub data: Vec<VectorStoreFileContentResponseDataItem>,
+    /// `true` or `false`.
     pub has_more: bool,
+    /// A string. May be `null`.
     pub next_page: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct VectorStoreFileContentResponseDataItem {
+    /// A string.
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
 }
@@ -90,14 +100,19 @@ openai_runtime::open_enum!(
 /// Query parameters of `GET /vector_stores/{vector_store_id}/files`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct VectorStoresFilesListQuery {
+    /// An integer. Default `20`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
+    /// See [`VectorStoresFilesListOrder`]. Default `"desc"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub order: Option<VectorStoresFilesListOrder>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub before: Option<String>,
+    /// See [`VectorStoresFilesListFilter`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub filter: Option<VectorStoresFilesListFilter>,
 }

@@ -10,12 +10,15 @@ pub struct DraftInvoice {
     /// Identifier.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// A string.
     pub currency: String,
+    /// See [`DraftInvoiceStatus`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<DraftInvoiceStatus>,
     /// Amount in cents.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total: Option<i64>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub memo: Option<String>,
     /// Free text for the customer.
@@ -43,6 +46,7 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct InvoicesDraftsCreateResponse {
+    /// See [`DraftInvoice`].
     pub draft: DraftInvoice,
     /// The invoice this draft replaces, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -65,6 +65,7 @@ impl ReportsBetaCancelHeaders {
 /// Query parameters of `POST /reports/{report_id}/cancel`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ReportsBetaCancelQuery {
+    /// `true` or `false`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verbose: Option<bool>,
 }

@@ -3,16 +3,26 @@
 
 //! Models of the documents pages resource.
 
+use super::super::Expiry;
+
 #[derive(Debug, Clone)]
 pub struct DocumentsPagesCreateParams {
     /// The page's bytes.
     pub data: openai_runtime::FilePart,
+    /// A file.
     pub thumbnail: Option<openai_runtime::FilePart>,
+    /// See [`DocumentsPagesCreateParamsKind`].
     pub kind: Option<DocumentsPagesCreateParamsKind>,
     /// Page number.
     pub number: i64,
+    /// A string.
     pub label: Option<String>,
+    /// See [`DocumentsPagesCreateParamsObject`].
     pub object: DocumentsPagesCreateParamsObject,
+    /// Sent as tags[] parts.
+    pub tags: Option<Vec<String>>,
+    /// Sent as expires_after[key] parts.
+    pub expires_after: Option<Expiry>,
 }
 
 impl DocumentsPagesCreateParams {
@@ -31,6 +41,12 @@ impl DocumentsPagesCreateParams {
             form = form.text("label", value.clone());
         }
         form = form.text("object", DocumentsPagesCreateParamsObject::VALUE);
+        if let Some(value) = &self.tags {
+            form = form.value("tags", &serde_json::json!(value));
+        }
+        if let Some(value) = &self.expires_after {
+            form = form.value("expires_after", &serde_json::json!(value));
+        }
         form
     }
 }

@@ -94,21 +94,26 @@ openai_runtime::union!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct JournalsEntriesCreateParams {
+    /// A list of [`Entry`] values.
     #[serde(default)]
     pub entries: Vec<Entry>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct JournalsEntriesCreateResponse {
+    /// A list of [`Entry`] values.
     #[serde(default)]
     pub entries: Vec<Entry>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Note {
+    /// See [`NoteType`].
     #[serde(rename = "type", default)]
     pub type_: NoteType,
+    /// A string.
     pub id: String,
+    /// A string.
     pub text: String,
 }
 
@@ -120,8 +125,10 @@ openai_runtime::constant!(NoteType = "note");
 /// The short form; `type` may be left out.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct QuickNote {
+    /// See [`QuickNoteType`].
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<QuickNoteType>,
+    /// A string.
     pub text: String,
 }
 
@@ -137,6 +144,7 @@ openai_runtime::open_enum!(QuickNoteType, Unknown, [Note = "note"]);
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Reference {
+    /// See [`ReferenceType`]. May be `null`.
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<ReferenceType>,
     /// The entry referred to.
@@ -150,9 +158,12 @@ openai_runtime::constant!(ReferenceType = "ref");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Task {
+    /// See [`TaskType`].
     #[serde(rename = "type", default)]
     pub type_: TaskType,
+    /// A string.
     pub id: String,
+    /// `true` or `false`.
     pub done: bool,
 }
 

@@ -5,7 +5,9 @@
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Batch {
+    /// A string.
     pub id: String,
+    /// See [`BatchStatus`].
     pub status: BatchStatus,
 }
 
@@ -63,8 +65,10 @@ pub struct StoresFileBatchesListQuery {
     /// At most this many.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
+    /// See [`StoresFileBatchesListOrder`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub order: Option<StoresFileBatchesListOrder>,
+    /// A string.
     pub after: String,
     /// Extra fields to include.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -54,7 +54,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[Command {
             long: "limit",
             key: "limit",
             value_name: "LIMIT",
-            help: "An integer.",
+            help: "An integer. [default 10]",
             target: Target::Query,
             kind: Kind::Integer,
             list: false,

@@ -5,32 +5,49 @@
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AdminApiKey {
+    /// See [`AdminApiKeyObject`].
     #[serde(default)]
     pub object: AdminApiKeyObject,
+    /// A string.
     pub id: String,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// A string.
     pub redacted_value: String,
+    /// An integer. A Unix time, in seconds.
     pub created_at: i64,
+    /// An integer. May be `null`. A Unix time, in seconds.
     pub expires_at: Option<i64>,
+    /// An integer. May be `null`. A Unix time, in seconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_used_at: Option<i64>,
+    /// See [`AdminApiKeyOwner`].
     pub owner: AdminApiKeyOwner,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AdminApiKeyCreateResponse {
+    /// See [`AdminApiKeyCreateResponseObject`].
     #[serde(default)]
     pub object: AdminApiKeyCreateResponseObject,
+    /// A string.
     pub id: String,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// A string.
     pub redacted_value: String,
+    /// An integer. A Unix time, in seconds.
     pub created_at: i64,
+    /// An integer. May be `null`. A Unix time, in seconds.
     pub expires_at: Option<i64>,
+    /// An integer. May be `null`. A Unix time, in seconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_used_at: Option<i64>,
+    /// See [`AdminApiKeyCreateResponseOwner`].
     pub owner: AdminApiKeyCreateResponseOwner,
+    /// A string.
     pub value: String,
 }
 
@@ -41,16 +58,22 @@ openai_runtime::constant!(AdminApiKeyCreateResponseObject = "organization.admin_
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AdminApiKeyCreateResponseOwner {
+    /// A string.
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// An integer. A Unix time, in seconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<i64>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<String>,
 }
@@ -62,32 +85,43 @@ openai_runtime::constant!(AdminApiKeyObject = "organization.admin_api_key");
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AdminApiKeyOwner {
+    /// A string.
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// An integer. A Unix time, in seconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<i64>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AdminOrganizationAdminApiKeysCreateParams {
+    /// A string.
     pub name: String,
+    /// An integer. From 1 to 31536000.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_in_seconds: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AdminOrganizationAdminApiKeysDeleteResponse {
+    /// A string.
     pub id: String,
+    /// See [`AdminOrganizationAdminApiKeysDeleteResponseObject`].
     #[serde(default)]
     pub object: AdminOrganizationAdminApiKeysDeleteResponseObject,
+    /// `true` or `false`.
     pub deleted: bool,
 }
 
@@ -117,23 +151,31 @@ openai_runtime::open_enum!(
 /// Query parameters of `GET /organization/admin_api_keys`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AdminOrganizationAdminApiKeysListQuery {
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after: Option<String>,
+    /// See [`AdminOrganizationAdminApiKeysListOrder`]. Default `"asc"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub order: Option<AdminOrganizationAdminApiKeysListOrder>,
+    /// An integer. Default `20`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ApiKeyList {
+    /// See [`ApiKeyListObject`].
     #[serde(default)]
     pub object: ApiKeyListObject,
+    /// A list of [`AdminApiKey`] values.
     #[serde(default)]
     pub data: Vec<AdminApiKey>,
+    /// `true` or `false`.
     pub has_more: bool,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_id: Option<String>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_id: Option<String>,
 }

@@ -5,12 +5,16 @@
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AdminOrganizationAuditLogsListEffectiveAt {
+    /// An integer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gt: Option<i64>,
+    /// An integer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gte: Option<i64>,
+    /// An integer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lt: Option<i64>,
+    /// An integer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lte: Option<i64>,
 }
@@ -18,322 +22,382 @@ pub struct AdminOrganizationAuditLogsListEffectiveAt {
 /// Query parameters of `GET /organization/audit_logs`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AdminOrganizationAuditLogsListQuery {
+    /// See [`AdminOrganizationAuditLogsListEffectiveAt`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub effective_at: Option<AdminOrganizationAuditLogsListEffectiveAt>,
+    /// A list of strings.
     #[serde(
         rename = "project_ids[]",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub project_ids: Option<Vec<String>>,
+    /// A list of [`AuditLogEventType`] values.
     #[serde(
         rename = "event_types[]",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub event_types: Option<Vec<AuditLogEventType>>,
+    /// A list of strings.
     #[serde(
         rename = "actor_ids[]",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub actor_ids: Option<Vec<String>>,
+    /// A list of strings.
     #[serde(
         rename = "actor_emails[]",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub actor_emails: Option<Vec<String>>,
+    /// A list of strings.
     #[serde(
         rename = "resource_ids[]",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub resource_ids: Option<Vec<String>>,
+    /// `true` or `false`. Default `false`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tenant_only: Option<bool>,
+    /// An integer. Default `20`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub before: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AuditLog {
+    /// A string.
     pub id: String,
+    /// See [`AuditLogEventType`].
     #[serde(rename = "type")]
     pub type_: AuditLogEventType,
+    /// An integer. A Unix time, in seconds.
     pub effective_at: i64,
+    /// See [`AuditLogProject`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub project: Option<AuditLogProject>,
+    /// See [`AuditLogActor`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub actor: Option<AuditLogActor>,
+    /// See [`AuditLogApiKeyCreated`].
     #[serde(
         rename = "api_key.created",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub api_key_created: Option<AuditLogApiKeyCreated>,
+    /// See [`AuditLogApiKeyUpdated`].
     #[serde(
         rename = "api_key.updated",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub api_key_updated: Option<AuditLogApiKeyUpdated>,
+    /// See [`AuditLogApiKeyDeleted`].
     #[serde(
         rename = "api_key.deleted",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub api_key_deleted: Option<AuditLogApiKeyDeleted>,
+    /// See [`AuditLogCheckpointPermissionCreated`].
     #[serde(
         rename = "checkpoint.permission.created",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub checkpoint_permission_created: Option<AuditLogCheckpointPermissionCreated>,
+    /// See [`AuditLogCheckpointPermissionDeleted`].
     #[serde(
         rename = "checkpoint.permission.deleted",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub checkpoint_permission_deleted: Option<AuditLogCheckpointPermissionDeleted>,
+    /// See [`AuditLogExternalKeyRegistered`].
     #[serde(
         rename = "external_key.registered",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub external_key_registered: Option<AuditLogExternalKeyRegistered>,
+    /// See [`AuditLogExternalKeyRemoved`].
     #[serde(
         rename = "external_key.removed",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub external_key_removed: Option<AuditLogExternalKeyRemoved>,
+    /// See [`AuditLogGroupCreated`].
     #[serde(
         rename = "group.created",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub group_created: Option<AuditLogGroupCreated>,
+    /// See [`AuditLogGroupUpdated`].
     #[serde(
         rename = "group.updated",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub group_updated: Option<AuditLogGroupUpdated>,
+    /// See [`AuditLogGroupDeleted`].
     #[serde(
         rename = "group.deleted",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub group_deleted: Option<AuditLogGroupDeleted>,
+    /// See [`AuditLogScimEnabled`].
     #[serde(
         rename = "scim.enabled",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub scim_enabled: Option<AuditLogScimEnabled>,
+    /// See [`AuditLogScimDisabled`].
     #[serde(
         rename = "scim.disabled",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub scim_disabled: Option<AuditLogScimDisabled>,
+    /// See [`AuditLogInviteSent`].
     #[serde(
         rename = "invite.sent",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub invite_sent: Option<AuditLogInviteSent>,
+    /// See [`AuditLogInviteAccepted`].
     #[serde(
         rename = "invite.accepted",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub invite_accepted: Option<AuditLogInviteAccepted>,
+    /// See [`AuditLogInviteDeleted`].
     #[serde(
         rename = "invite.deleted",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub invite_deleted: Option<AuditLogInviteDeleted>,
+    /// See [`AuditLogIpAllowlistCreated`].
     #[serde(
         rename = "ip_allowlist.created",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub ip_allowlist_created: Option<AuditLogIpAllowlistCreated>,
+    /// See [`AuditLogIpAllowlistUpdated`].
     #[serde(
         rename = "ip_allowlist.updated",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub ip_allowlist_updated: Option<AuditLogIpAllowlistUpdated>,
+    /// See [`AuditLogIpAllowlistDeleted`].
     #[serde(
         rename = "ip_allowlist.deleted",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub ip_allowlist_deleted: Option<AuditLogIpAllowlistDeleted>,
+    /// See [`AuditLogIpAllowlistConfigActivated`].
     #[serde(
         rename = "ip_allowlist.config.activated",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub ip_allowlist_config_activated: Option<AuditLogIpAllowlistConfigActivated>,
+    /// See [`AuditLogIpAllowlistConfigDeactivated`].
     #[serde(
         rename = "ip_allowlist.config.deactivated",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub ip_allowlist_config_deactivated: Option<AuditLogIpAllowlistConfigDeactivated>,
+    /// A map from names to JSON values.
     #[serde(
         rename = "login.succeeded",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub login_succeeded: Option<std::collections::BTreeMap<String, serde_json::Value>>,
+    /// See [`AuditLogLoginFailed`].
     #[serde(
         rename = "login.failed",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub login_failed: Option<AuditLogLoginFailed>,
+    /// A map from names to JSON values.
     #[serde(
         rename = "logout.succeeded",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub logout_succeeded: Option<std::collections::BTreeMap<String, serde_json::Value>>,
+    /// See [`AuditLogLogoutFailed`].
     #[serde(
         rename = "logout.failed",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub logout_failed: Option<AuditLogLogoutFailed>,
+    /// See [`AuditLogOrganizationUpdated`].
     #[serde(
         rename = "organization.updated",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub organization_updated: Option<AuditLogOrganizationUpdated>,
+    /// See [`AuditLogProjectCreated`].
     #[serde(
         rename = "project.created",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub project_created: Option<AuditLogProjectCreated>,
+    /// See [`AuditLogProjectUpdated`].
     #[serde(
         rename = "project.updated",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub project_updated: Option<AuditLogProjectUpdated>,
+    /// See [`AuditLogProjectArchived`].
     #[serde(
         rename = "project.archived",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub project_archived: Option<AuditLogProjectArchived>,
+    /// See [`AuditLogProjectDeleted`].
     #[serde(
         rename = "project.deleted",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub project_deleted: Option<AuditLogProjectDeleted>,
+    /// See [`AuditLogRateLimitUpdated`].
     #[serde(
         rename = "rate_limit.updated",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub rate_limit_updated: Option<AuditLogRateLimitUpdated>,
+    /// See [`AuditLogRateLimitDeleted`].
     #[serde(
         rename = "rate_limit.deleted",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub rate_limit_deleted: Option<AuditLogRateLimitDeleted>,
+    /// See [`AuditLogRoleCreated`].
     #[serde(
         rename = "role.created",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub role_created: Option<AuditLogRoleCreated>,
+    /// See [`AuditLogRoleUpdated`].
     #[serde(
         rename = "role.updated",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub role_updated: Option<AuditLogRoleUpdated>,
+    /// See [`AuditLogRoleDeleted`].
     #[serde(
         rename = "role.deleted",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub role_deleted: Option<AuditLogRoleDeleted>,
+    /// See [`AuditLogRoleAssignmentCreated`].
     #[serde(
         rename = "role.assignment.created",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub role_assignment_created: Option<AuditLogRoleAssignmentCreated>,
+    /// See [`AuditLogRoleAssignmentDeleted`].
     #[serde(
         rename = "role.assignment.deleted",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub role_assignment_deleted: Option<AuditLogRoleAssignmentDeleted>,
+    /// See [`AuditLogRoleBoundToResource`].
     #[serde(
         rename = "role.bound_to_resource",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub role_bound_to_resource: Option<AuditLogRoleBoundToResource>,
+    /// See [`AuditLogRoleUnboundFromResource`].
     #[serde(
         rename = "role.unbound_from_resource",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub role_unbound_from_resource: Option<AuditLogRoleUnboundFromResource>,
+    /// See [`AuditLogServiceAccountCreated`].
     #[serde(
         rename = "service_account.created",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub service_account_created: Option<AuditLogServiceAccountCreated>,
+    /// See [`AuditLogServiceAccountUpdated`].
     #[serde(
         rename = "service_account.updated",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub service_account_updated: Option<AuditLogServiceAccountUpdated>,
+    /// See [`AuditLogServiceAccountDeleted`].
     #[serde(
         rename = "service_account.deleted",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub service_account_deleted: Option<AuditLogServiceAccountDeleted>,
+    /// See [`AuditLogWorkloadIdentityProviderCreated`].
     #[serde(
         rename = "workload_identity_provider.created",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub workload_identity_provider_created: Option<AuditLogWorkloadIdentityProviderCreated>,
+    /// See [`AuditLogWorkloadIdentityProviderUpdated`].
     #[serde(
         rename = "workload_identity_provider.updated",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub workload_identity_provider_updated: Option<AuditLogWorkloadIdentityProviderUpdated>,
+    /// See [`AuditLogWorkloadIdentityProviderDeleted`].
     #[serde(
         rename = "workload_identity_provider.deleted",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub workload_identity_provider_deleted: Option<AuditLogWorkloadIdentityProviderDeleted>,
+    /// See [`AuditLogWorkloadIdentityProviderMappingCreated`].
     #[serde(
         rename = "workload_identity_provider_mapping.created",
         default,
@@ -341,6 +405,7 @@ pub struct AuditLog {
     )]
     pub workload_identity_provider_mapping_created:
         Option<AuditLogWorkloadIdentityProviderMappingCreated>,
+    /// See [`AuditLogWorkloadIdentityProviderMappingUpdated`].
     #[serde(
         rename = "workload_identity_provider_mapping.updated",
         default,
@@ -348,6 +413,7 @@ pub struct AuditLog {
     )]
     pub workload_identity_provider_mapping_updated:
         Option<AuditLogWorkloadIdentityProviderMappingUpdated>,
+    /// See [`AuditLogWorkloadIdentityProviderMappingDeleted`].
     #[serde(
         rename = "workload_identity_provider_mapping.deleted",
         default,
@@ -355,48 +421,56 @@ pub struct AuditLog {
     )]
     pub workload_identity_provider_mapping_deleted:
         Option<AuditLogWorkloadIdentityProviderMappingDeleted>,
+    /// See [`AuditLogUserAdded`].
     #[serde(
         rename = "user.added",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub user_added: Option<AuditLogUserAdded>,
+    /// See [`AuditLogUserUpdated`].
     #[serde(
         rename = "user.updated",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub user_updated: Option<AuditLogUserUpdated>,
+    /// See [`AuditLogUserDeleted`].
     #[serde(
         rename = "user.deleted",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub user_deleted: Option<AuditLogUserDeleted>,
+    /// See [`AuditLogCertificateCreated`].
     #[serde(
         rename = "certificate.created",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub certificate_created: Option<AuditLogCertificateCreated>,
+    /// See [`AuditLogCertificateUpdated`].
     #[serde(
         rename = "certificate.updated",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub certificate_updated: Option<AuditLogCertificateUpdated>,
+    /// See [`AuditLogCertificateDeleted`].
     #[serde(
         rename = "certificate.deleted",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub certificate_deleted: Option<AuditLogCertificateDeleted>,
+    /// See [`AuditLogCertificatesActivated`].
     #[serde(
         rename = "certificates.activated",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub certificates_activated: Option<AuditLogCertificatesActivated>,
+    /// See [`AuditLogCertificatesDeactivated`].
     #[serde(
         rename = "certificates.deactivated",
         default,
@@ -407,22 +481,29 @@ pub struct AuditLog {
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AuditLogActor {
+    /// See [`AuditLogActorType`].
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<AuditLogActorType>,
+    /// See [`AuditLogActorSession`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session: Option<AuditLogActorSession>,
+    /// See [`AuditLogActorApiKey`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub api_key: Option<AuditLogActorApiKey>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AuditLogActorApiKey {
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// See [`AuditLogActorApiKeyType`].
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<AuditLogActorApiKeyType>,
+    /// See [`AuditLogActorUser`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user: Option<AuditLogActorUser>,
+    /// See [`AuditLogActorServiceAccount`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service_account: Option<AuditLogActorServiceAccount>,
 }
@@ -445,14 +526,17 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AuditLogActorServiceAccount {
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AuditLogActorSession {
+    /// See [`AuditLogActorUser`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user: Option<AuditLogActorUser>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ip_address: Option<String>,
 }
@@ -475,118 +559,145 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AuditLogActorUser {
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AuditLogApiKeyCreated {
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// See [`AuditLogApiKeyCreatedData`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<AuditLogApiKeyCreatedData>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AuditLogApiKeyCreatedData {
+    /// A list of strings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scopes: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AuditLogApiKeyDeleted {
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AuditLogApiKeyUpdated {
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// See [`AuditLogApiKeyUpdatedChangesRequested`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub changes_requested: Option<AuditLogApiKeyUpdatedChangesRequested>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AuditLogApiKeyUpdatedChangesRequested {
+    /// A list of strings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scopes: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AuditLogCertificateCreated {
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AuditLogCertificateDeleted {
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub certificate: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AuditLogCertificateUpdated {
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AuditLogCertificatesActivated {
+    /// A list of [`AuditLogCertificatesActivatedCertificatesItem`] values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub certificates: Option<Vec<AuditLogCertificatesActivatedCertificatesItem>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AuditLogCertificatesActivatedCertificatesItem {
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AuditLogCertificatesDeactivated {
+    /// A list of [`AuditLogCertificatesDeactivatedCertificatesItem`] values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub certificates: Option<Vec<AuditLogCertificatesDeactivatedCertificatesItem>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AuditLogCertificatesDeactivatedCertificatesItem {
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AuditLogCheckpointPermissionCreated {
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// See [`AuditLogCheckpointPermissionCreatedData`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<AuditLogCheckpointPermissionCreatedData>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AuditLogCheckpointPermissionCreatedData {
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub project_id: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fine_tuned_model_checkpoint: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AuditLogCheckpointPermissionDeleted {
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
@@ -1044,306 +1155,389 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AuditLogExternalKeyRegistered {
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// A map from names to JSON values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<std::collections::BTreeMap<String, serde_json::Value>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AuditLogExternalKeyRemoved {
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AuditLogGroupCreated {
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// See [`AuditLogGroupCreatedData`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<AuditLogGroupCreatedData>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AuditLogGroupCreatedData {
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_name: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AuditLogGroupDeleted {
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AuditLogGroupUpdated {
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// See [`AuditLogGroupUpdatedChangesRequested`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub changes_requested: Option<AuditLogGroupUpdatedChangesRequested>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AuditLogGroupUpdatedChangesRequested {
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_name: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AuditLogInviteAccepted {
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AuditLogInviteDeleted {
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AuditLogInviteSent {
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// See [`AuditLogInviteSentData`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<AuditLogInviteSentData>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AuditLogInviteSentData {
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AuditLogIpAllowlistConfigActivated {
+    /// A list of [`AuditLogIpAllowlistConfigActivatedConfigsItem`] values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub configs: Option<Vec<AuditLogIpAllowlistConfigActivatedConfigsItem>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AuditLogIpAllowlistConfigActivatedConfigsItem {
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AuditLogIpAllowlistConfigDeactivated {
+    /// A list of [`AuditLogIpAllowlistConfigDeactivatedConfigsItem`] values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub configs: Option<Vec<AuditLogIpAllowlistConfigDeactivatedConfigsItem>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AuditLogIpAllowlistConfigDeactivatedConfigsItem {
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AuditLogIpAllowlistCreated {
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// A list of strings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allowed_ips: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AuditLogIpAllowlistDeleted {
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// A list of strings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allowed_ips: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AuditLogIpAllowlistUpdated {
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// A list of strings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allowed_ips: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AuditLogLoginFailed {
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_code: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_message: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AuditLogLogoutFailed {
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_code: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_message: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AuditLogOrganizationUpdated {
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// See [`AuditLogOrganizationUpdatedChangesRequested`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub changes_requested: Option<AuditLogOrganizationUpdatedChangesRequested>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AuditLogOrganizationUpdatedChangesRequested {
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub threads_ui_visibility: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub usage_dashboard_visibility: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub api_call_logging: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub api_call_logging_project_ids: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AuditLogProject {
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AuditLogProjectArchived {
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AuditLogProjectCreated {
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// See [`AuditLogProjectCreatedData`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<AuditLogProjectCreatedData>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AuditLogProjectCreatedData {
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AuditLogProjectDeleted {
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AuditLogProjectUpdated {
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// See [`AuditLogProjectUpdatedChangesRequested`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub changes_requested: Option<AuditLogProjectUpdatedChangesRequested>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AuditLogProjectUpdatedChangesRequested {
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AuditLogRateLimitDeleted {
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AuditLogRateLimitUpdated {
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// See [`AuditLogRateLimitUpdatedChangesRequested`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub changes_requested: Option<AuditLogRateLimitUpdatedChangesRequested>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AuditLogRateLimitUpdatedChangesRequested {
+    /// An integer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_requests_per_1_minute: Option<i64>,
+    /// An integer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_tokens_per_1_minute: Option<i64>,
+    /// An integer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_images_per_1_minute: Option<i64>,
+    /// An integer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_audio_megabytes_per_1_minute: Option<i64>,
+    /// An integer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_requests_per_1_day: Option<i64>,
+    /// An integer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub batch_1_day_max_input_tokens: Option<i64>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AuditLogRoleAssignmentCreated {
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub principal_id: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub principal_type: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resource_id: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resource_type: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AuditLogRoleAssignmentDeleted {
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub principal_id: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub principal_type: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resource_id: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resource_type: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AuditLogRoleBoundToResource {
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role_id: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resource_id: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resource_type: Option<String>,
+    /// A list of strings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub permissions: Option<Vec<String>>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub workspace_id: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub connector_id: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub connector_name: Option<String>,
+    /// `true` or `false`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enabled: Option<bool>,
+    /// See [`AuditLogRoleBoundToResourceSource`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<AuditLogRoleBoundToResourceSource>,
 }
@@ -1378,44 +1572,60 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AuditLogRoleCreated {
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role_name: Option<String>,
+    /// A list of strings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub permissions: Option<Vec<String>>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resource_type: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resource_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AuditLogRoleDeleted {
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AuditLogRoleUnboundFromResource {
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role_id: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resource_id: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resource_type: Option<String>,
+    /// A list of strings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub permissions: Option<Vec<String>>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub workspace_id: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub connector_id: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub connector_name: Option<String>,
+    /// `true` or `false`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enabled: Option<bool>,
+    /// See [`AuditLogRoleUnboundFromResourceSource`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<AuditLogRoleUnboundFromResourceSource>,
 }
@@ -1450,176 +1660,222 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AuditLogRoleUpdated {
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// See [`AuditLogRoleUpdatedChangesRequested`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub changes_requested: Option<AuditLogRoleUpdatedChangesRequested>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AuditLogRoleUpdatedChangesRequested {
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role_name: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resource_id: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resource_type: Option<String>,
+    /// A list of strings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub permissions_added: Option<Vec<String>>,
+    /// A list of strings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub permissions_removed: Option<Vec<String>>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// A map from names to JSON values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<std::collections::BTreeMap<String, serde_json::Value>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AuditLogScimDisabled {
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AuditLogScimEnabled {
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AuditLogServiceAccountCreated {
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// See [`AuditLogServiceAccountCreatedData`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<AuditLogServiceAccountCreatedData>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AuditLogServiceAccountCreatedData {
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AuditLogServiceAccountDeleted {
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AuditLogServiceAccountUpdated {
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// See [`AuditLogServiceAccountUpdatedChangesRequested`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub changes_requested: Option<AuditLogServiceAccountUpdatedChangesRequested>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AuditLogServiceAccountUpdatedChangesRequested {
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AuditLogUserAdded {
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// See [`AuditLogUserAddedData`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<AuditLogUserAddedData>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AuditLogUserAddedData {
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AuditLogUserDeleted {
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AuditLogUserUpdated {
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// See [`AuditLogUserUpdatedChangesRequested`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub changes_requested: Option<AuditLogUserUpdatedChangesRequested>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AuditLogUserUpdatedChangesRequested {
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AuditLogWorkloadIdentityProviderCreated {
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// A map from names to JSON values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<std::collections::BTreeMap<String, serde_json::Value>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AuditLogWorkloadIdentityProviderDeleted {
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AuditLogWorkloadIdentityProviderMappingCreated {
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identity_provider_id: Option<String>,
+    /// A map from names to JSON values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<std::collections::BTreeMap<String, serde_json::Value>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AuditLogWorkloadIdentityProviderMappingDeleted {
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identity_provider_id: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub project_id: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service_account_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AuditLogWorkloadIdentityProviderMappingUpdated {
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identity_provider_id: Option<String>,
+    /// A map from names to JSON values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub changes_requested: Option<std::collections::BTreeMap<String, serde_json::Value>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AuditLogWorkloadIdentityProviderUpdated {
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// A map from names to JSON values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub changes_requested: Option<std::collections::BTreeMap<String, serde_json::Value>>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListAuditLogsResponse {
+    /// See [`ListAuditLogsResponseObject`].
     #[serde(default)]
     pub object: ListAuditLogsResponseObject,
+    /// A list of [`AuditLog`] values.
     #[serde(default)]
     pub data: Vec<AuditLog>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_id: Option<String>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_id: Option<String>,
+    /// `true` or `false`.
     pub has_more: bool,
 }
 

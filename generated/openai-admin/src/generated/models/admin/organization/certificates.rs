@@ -22,10 +22,13 @@ openai_runtime::open_enum!(
 /// Query parameters of `GET /organization/certificates`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AdminOrganizationCertificatesListQuery {
+    /// An integer. Default `20`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after: Option<String>,
+    /// See [`AdminOrganizationCertificatesListOrder`]. Default `"desc"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub order: Option<AdminOrganizationCertificatesListOrder>,
 }
@@ -47,27 +50,37 @@ openai_runtime::open_enum!(
 /// Query parameters of `GET /organization/certificates/{certificate_id}`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AdminOrganizationCertificatesRetrieveQuery {
+    /// A list of [`AdminOrganizationCertificatesRetrieveIncludeItem`] values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub include: Option<Vec<AdminOrganizationCertificatesRetrieveIncludeItem>>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Certificate {
+    /// See [`CertificateObject`].
     pub object: CertificateObject,
+    /// A string.
     pub id: String,
+    /// A string. May be `null`.
     pub name: Option<String>,
+    /// An integer. A Unix time, in seconds.
     pub created_at: i64,
+    /// See [`CertificateCertificateDetails`].
     pub certificate_details: CertificateCertificateDetails,
+    /// `true` or `false`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CertificateCertificateDetails {
+    /// An integer. A Unix time, in seconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub valid_at: Option<i64>,
+    /// An integer. A Unix time, in seconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<i64>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content: Option<String>,
 }
@@ -96,8 +109,10 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DeleteCertificateResponse {
+    /// See [`DeleteCertificateResponseObject`].
     #[serde(default)]
     pub object: DeleteCertificateResponseObject,
+    /// A string.
     pub id: String,
 }
 
@@ -108,11 +123,16 @@ openai_runtime::constant!(DeleteCertificateResponseObject = "certificate.deleted
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListCertificatesResponse {
+    /// A list of [`OrganizationCertificate`] values.
     #[serde(default)]
     pub data: Vec<OrganizationCertificate>,
+    /// A string. May be `null`.
     pub first_id: Option<String>,
+    /// A string. May be `null`.
     pub last_id: Option<String>,
+    /// `true` or `false`.
     pub has_more: bool,
+    /// See [`ListCertificatesResponseObject`].
     #[serde(default)]
     pub object: ListCertificatesResponseObject,
 }
@@ -124,25 +144,34 @@ openai_runtime::constant!(ListCertificatesResponseObject = "list");
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ModifyCertificateRequest {
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct OrganizationCertificate {
+    /// See [`OrganizationCertificateObject`].
     #[serde(default)]
     pub object: OrganizationCertificateObject,
+    /// A string.
     pub id: String,
+    /// A string. May be `null`.
     pub name: Option<String>,
+    /// An integer. A Unix time, in seconds.
     pub created_at: i64,
+    /// See [`OrganizationCertificateCertificateDetails`].
     pub certificate_details: OrganizationCertificateCertificateDetails,
+    /// `true` or `false`.
     pub active: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct OrganizationCertificateActivationResponse {
+    /// See [`OrganizationCertificateActivationResponseObject`].
     #[serde(default)]
     pub object: OrganizationCertificateActivationResponseObject,
+    /// A list of [`OrganizationCertificate`] values.
     #[serde(default)]
     pub data: Vec<OrganizationCertificate>,
 }
@@ -156,16 +185,20 @@ openai_runtime::constant!(
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct OrganizationCertificateCertificateDetails {
+    /// An integer. A Unix time, in seconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub valid_at: Option<i64>,
+    /// An integer. A Unix time, in seconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct OrganizationCertificateDeactivationResponse {
+    /// See [`OrganizationCertificateDeactivationResponseObject`].
     #[serde(default)]
     pub object: OrganizationCertificateDeactivationResponseObject,
+    /// A list of [`OrganizationCertificate`] values.
     #[serde(default)]
     pub data: Vec<OrganizationCertificate>,
 }
@@ -184,8 +217,10 @@ openai_runtime::constant!(OrganizationCertificateObject = "organization.certific
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UploadCertificateRequest {
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// A string.
     pub certificate: String,
     /// The certificate's PEM text under a second name; the official CLI sends it
     /// beside `certificate`.

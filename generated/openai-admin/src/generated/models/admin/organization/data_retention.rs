@@ -5,8 +5,10 @@
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct OrganizationDataRetention {
+    /// See [`OrganizationDataRetentionObject`].
     #[serde(default)]
     pub object: OrganizationDataRetentionObject,
+    /// See [`OrganizationDataRetentionType`].
     #[serde(rename = "type")]
     pub type_: OrganizationDataRetentionType,
 }
@@ -43,6 +45,7 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UpdateOrganizationDataRetentionBody {
+    /// See [`UpdateOrganizationDataRetentionBodyRetentionType`].
     pub retention_type: UpdateOrganizationDataRetentionBodyRetentionType,
 }
 

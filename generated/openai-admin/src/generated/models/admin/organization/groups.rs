@@ -28,24 +28,31 @@ openai_runtime::open_enum!(
 /// Query parameters of `GET /organization/groups`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AdminOrganizationGroupsListQuery {
+    /// An integer. From 0 to 1000; default `100`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after: Option<String>,
+    /// See [`AdminOrganizationGroupsListOrder`]. Default `"asc"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub order: Option<AdminOrganizationGroupsListOrder>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateGroupBody {
+    /// A string. 1 to 255 characters.
     pub name: String,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct GroupDeletedResource {
+    /// See [`GroupDeletedResourceObject`].
     #[serde(default)]
     pub object: GroupDeletedResourceObject,
+    /// A string.
     pub id: String,
+    /// `true` or `false`.
     pub deleted: bool,
 }
 
@@ -56,11 +63,15 @@ openai_runtime::constant!(GroupDeletedResourceObject = "group.deleted");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct GroupListResource {
+    /// See [`GroupListResourceObject`].
     #[serde(default)]
     pub object: GroupListResourceObject,
+    /// A list of [`GroupResponse`] values.
     #[serde(default)]
     pub data: Vec<GroupResponse>,
+    /// `true` or `false`.
     pub has_more: bool,
+    /// A string. May be `null`.
     pub next: Option<String>,
 }
 
@@ -71,18 +82,27 @@ openai_runtime::constant!(GroupListResourceObject = "list");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct GroupResourceWithSuccess {
+    /// A string.
     pub id: String,
+    /// A string.
     pub name: String,
+    /// An integer. A Unix time, in seconds.
     pub created_at: i64,
+    /// `true` or `false`.
     pub is_scim_managed: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct GroupResponse {
+    /// A string.
     pub id: String,
+    /// A string.
     pub name: String,
+    /// An integer. A Unix time, in seconds.
     pub created_at: i64,
+    /// `true` or `false`.
     pub is_scim_managed: bool,
+    /// See [`GroupResponseGroupType`].
     pub group_type: GroupResponseGroupType,
 }
 
@@ -104,5 +124,6 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UpdateGroupBody {
+    /// A string. 1 to 255 characters.
     pub name: String,
 }

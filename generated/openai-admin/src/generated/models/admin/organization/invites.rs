@@ -6,34 +6,48 @@
 /// Query parameters of `GET /organization/invites`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AdminOrganizationInvitesListQuery {
+    /// An integer. Default `20`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Invite {
+    /// See [`InviteObject`].
     #[serde(default)]
     pub object: InviteObject,
+    /// A string.
     pub id: String,
+    /// A string.
     pub email: String,
+    /// See [`InviteRole`].
     pub role: InviteRole,
+    /// See [`InviteStatus`].
     pub status: InviteStatus,
+    /// An integer. A Unix time, in seconds.
     pub created_at: i64,
+    /// An integer. May be `null`. A Unix time, in seconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<i64>,
+    /// An integer. May be `null`. A Unix time, in seconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub accepted_at: Option<i64>,
+    /// A list of [`InviteProjectsItem`] values.
     #[serde(default)]
     pub projects: Vec<InviteProjectsItem>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct InviteDeleteResponse {
+    /// See [`InviteDeleteResponseObject`].
     #[serde(default)]
     pub object: InviteDeleteResponseObject,
+    /// A string.
     pub id: String,
+    /// `true` or `false`.
     pub deleted: bool,
 }
 
@@ -44,14 +58,19 @@ openai_runtime::constant!(InviteDeleteResponseObject = "organization.invite.dele
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct InviteListResponse {
+    /// See [`InviteListResponseObject`].
     #[serde(default)]
     pub object: InviteListResponseObject,
+    /// A list of [`Invite`] values.
     #[serde(default)]
     pub data: Vec<Invite>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_id: Option<String>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_id: Option<String>,
+    /// `true` or `false`.
     pub has_more: bool,
 }
 
@@ -67,7 +86,9 @@ openai_runtime::constant!(InviteObject = "organization.invite");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct InviteProjectsItem {
+    /// A string.
     pub id: String,
+    /// See [`InviteProjectsItemRole`].
     pub role: InviteProjectsItemRole,
 }
 
@@ -89,15 +110,20 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct InviteRequest {
+    /// A string.
     pub email: String,
+    /// See [`InviteRequestRole`].
     pub role: InviteRequestRole,
+    /// A list of [`InviteRequestProjectsItem`] values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub projects: Option<Vec<InviteRequestProjectsItem>>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct InviteRequestProjectsItem {
+    /// A string.
     pub id: String,
+    /// See [`InviteRequestProjectsItemRole`].
     pub role: InviteRequestProjectsItemRole,
 }
 

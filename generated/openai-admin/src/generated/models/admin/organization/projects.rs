@@ -32,37 +32,51 @@ pub use users::*;
 /// Query parameters of `GET /organization/projects`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AdminOrganizationProjectsListQuery {
+    /// An integer. Default `20`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after: Option<String>,
+    /// `true` or `false`. Default `false`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub include_archived: Option<bool>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Project {
+    /// A string.
     pub id: String,
+    /// See [`ProjectObject`].
     #[serde(default)]
     pub object: ProjectObject,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// An integer. A Unix time, in seconds.
     pub created_at: i64,
+    /// An integer. May be `null`. A Unix time, in seconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub archived_at: Option<i64>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub external_key_id: Option<String>,
+    /// See [`PublicProjectResidency`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub residency: Option<PublicProjectResidency>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ProjectCreateRequest {
+    /// A string.
     pub name: String,
+    /// See [`PublicProjectResidency`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub residency: Option<PublicProjectResidency>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub external_key_id: Option<String>,
     /// The data residency region to create the project in; the organization needs
@@ -73,14 +87,19 @@ pub struct ProjectCreateRequest {
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ProjectListResponse {
+    /// See [`ProjectListResponseObject`].
     #[serde(default)]
     pub object: ProjectListResponseObject,
+    /// A list of [`Project`] values.
     #[serde(default)]
     pub data: Vec<Project>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_id: Option<String>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_id: Option<String>,
+    /// `true` or `false`.
     pub has_more: bool,
 }
 
@@ -96,8 +115,10 @@ openai_runtime::constant!(ProjectObject = "organization.project");
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ProjectUpdateRequest {
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub external_key_id: Option<String>,
     /// The data residency region of the project.

@@ -24,24 +24,34 @@ openai_runtime::open_enum!(
 /// Query parameters of `GET /organization/spend_alerts`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AdminOrganizationSpendAlertsListQuery {
+    /// An integer. From 0 to 100.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
+    /// See [`AdminOrganizationSpendAlertsListOrder`]. Default `"asc"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub order: Option<AdminOrganizationSpendAlertsListOrder>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub before: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct OrganizationSpendAlert {
+    /// A string.
     pub id: String,
+    /// See [`OrganizationSpendAlertObject`].
     #[serde(default)]
     pub object: OrganizationSpendAlertObject,
+    /// An integer.
     pub threshold_amount: i64,
+    /// See [`OrganizationSpendAlertCurrency`].
     pub currency: OrganizationSpendAlertCurrency,
+    /// See [`OrganizationSpendAlertInterval`].
     pub interval: OrganizationSpendAlertInterval,
+    /// See [`SpendAlertNotificationChannel`].
     pub notification_channel: SpendAlertNotificationChannel,
 }
 
@@ -57,9 +67,12 @@ openai_runtime::open_enum!(OrganizationSpendAlertCurrency, Unknown, [Usd = "USD"
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct OrganizationSpendAlertDeletedResource {
+    /// A string.
     pub id: String,
+    /// See [`OrganizationSpendAlertDeletedResourceObject`].
     #[serde(default)]
     pub object: OrganizationSpendAlertDeletedResourceObject,
+    /// `true` or `false`.
     pub deleted: bool,
 }
 
@@ -82,12 +95,17 @@ openai_runtime::open_enum!(OrganizationSpendAlertInterval, Unknown, [Month = "mo
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct OrganizationSpendAlertListResource {
+    /// See [`OrganizationSpendAlertListResourceObject`].
     #[serde(default)]
     pub object: OrganizationSpendAlertListResourceObject,
+    /// A list of [`OrganizationSpendAlert`] values.
     #[serde(default)]
     pub data: Vec<OrganizationSpendAlert>,
+    /// A string. May be `null`.
     pub first_id: Option<String>,
+    /// A string. May be `null`.
     pub last_id: Option<String>,
+    /// `true` or `false`.
     pub has_more: bool,
 }
 

@@ -7,8 +7,11 @@ use super::super::super::{SpendLimitCurrency, SpendLimitEnforcement, SpendLimitI
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct OrganizationSpendLimitDeletedResource {
+    /// See [`OrganizationSpendLimitDeletedResourceObject`]. Default
+    /// `"organization.spend_limit.deleted"`.
     #[serde(default)]
     pub object: OrganizationSpendLimitDeletedResourceObject,
+    /// `true` or `false`.
     pub deleted: bool,
 }
 
@@ -21,11 +24,17 @@ openai_runtime::constant!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct OrganizationSpendLimitResource {
+    /// See [`OrganizationSpendLimitResourceObject`]. Default
+    /// `"organization.spend_limit"`.
     #[serde(default)]
     pub object: OrganizationSpendLimitResourceObject,
+    /// An integer.
     pub threshold_amount: i64,
+    /// See [`SpendLimitCurrency`].
     pub currency: SpendLimitCurrency,
+    /// See [`SpendLimitInterval`].
     pub interval: SpendLimitInterval,
+    /// See [`SpendLimitEnforcement`].
     pub enforcement: SpendLimitEnforcement,
 }
 
@@ -36,8 +45,11 @@ openai_runtime::constant!(OrganizationSpendLimitResourceObject = "organization.s
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UpdateOrganizationSpendLimitBody {
+    /// An integer. At least 1.
     pub threshold_amount: i64,
+    /// See [`UpdateOrganizationSpendLimitBodyCurrency`].
     pub currency: UpdateOrganizationSpendLimitBodyCurrency,
+    /// See [`UpdateOrganizationSpendLimitBodyInterval`].
     pub interval: UpdateOrganizationSpendLimitBodyInterval,
 }
 

@@ -51,23 +51,33 @@ openai_runtime::open_enum!(
 /// Query parameters of `GET /organization/usage/audio_speeches`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AdminOrganizationUsageAudioSpeechesQuery {
+    /// An integer.
     pub start_time: i64,
+    /// An integer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_time: Option<i64>,
+    /// See [`AdminOrganizationUsageAudioSpeechesBucketWidth`]. Default `"1d"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bucket_width: Option<AdminOrganizationUsageAudioSpeechesBucketWidth>,
+    /// A list of strings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub project_ids: Option<Vec<String>>,
+    /// A list of strings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_ids: Option<Vec<String>>,
+    /// A list of strings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub api_key_ids: Option<Vec<String>>,
+    /// A list of strings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub models: Option<Vec<String>>,
+    /// A list of [`AdminOrganizationUsageAudioSpeechesGroupByItem`] values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_by: Option<Vec<AdminOrganizationUsageAudioSpeechesGroupByItem>>,
+    /// An integer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page: Option<String>,
 }
@@ -118,23 +128,33 @@ openai_runtime::open_enum!(
 /// Query parameters of `GET /organization/usage/audio_transcriptions`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AdminOrganizationUsageAudioTranscriptionsQuery {
+    /// An integer.
     pub start_time: i64,
+    /// An integer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_time: Option<i64>,
+    /// See [`AdminOrganizationUsageAudioTranscriptionsBucketWidth`]. Default `"1d"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bucket_width: Option<AdminOrganizationUsageAudioTranscriptionsBucketWidth>,
+    /// A list of strings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub project_ids: Option<Vec<String>>,
+    /// A list of strings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_ids: Option<Vec<String>>,
+    /// A list of strings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub api_key_ids: Option<Vec<String>>,
+    /// A list of strings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub models: Option<Vec<String>>,
+    /// A list of [`AdminOrganizationUsageAudioTranscriptionsGroupByItem`] values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_by: Option<Vec<AdminOrganizationUsageAudioTranscriptionsGroupByItem>>,
+    /// An integer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page: Option<String>,
 }
@@ -174,17 +194,25 @@ openai_runtime::open_enum!(
 /// Query parameters of `GET /organization/usage/code_interpreter_sessions`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AdminOrganizationUsageCodeInterpreterSessionsQuery {
+    /// An integer.
     pub start_time: i64,
+    /// An integer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_time: Option<i64>,
+    /// See [`AdminOrganizationUsageCodeInterpreterSessionsBucketWidth`]. Default
+    /// `"1d"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bucket_width: Option<AdminOrganizationUsageCodeInterpreterSessionsBucketWidth>,
+    /// A list of strings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub project_ids: Option<Vec<String>>,
+    /// A list of [`AdminOrganizationUsageCodeInterpreterSessionsGroupByItem`] values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_by: Option<Vec<AdminOrganizationUsageCodeInterpreterSessionsGroupByItem>>,
+    /// An integer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page: Option<String>,
 }
@@ -241,25 +269,36 @@ openai_runtime::open_enum!(
 /// Query parameters of `GET /organization/usage/completions`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AdminOrganizationUsageCompletionsQuery {
+    /// An integer.
     pub start_time: i64,
+    /// An integer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_time: Option<i64>,
+    /// See [`AdminOrganizationUsageCompletionsBucketWidth`]. Default `"1d"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bucket_width: Option<AdminOrganizationUsageCompletionsBucketWidth>,
+    /// A list of strings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub project_ids: Option<Vec<String>>,
+    /// A list of strings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_ids: Option<Vec<String>>,
+    /// A list of strings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub api_key_ids: Option<Vec<String>>,
+    /// A list of strings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub models: Option<Vec<String>>,
+    /// `true` or `false`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub batch: Option<bool>,
+    /// A list of [`AdminOrganizationUsageCompletionsGroupByItem`] values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_by: Option<Vec<AdminOrganizationUsageCompletionsGroupByItem>>,
+    /// An integer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page: Option<String>,
 }
@@ -303,19 +342,27 @@ openai_runtime::open_enum!(
 /// Query parameters of `GET /organization/costs`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AdminOrganizationUsageCostsQuery {
+    /// An integer.
     pub start_time: i64,
+    /// An integer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_time: Option<i64>,
+    /// See [`AdminOrganizationUsageCostsBucketWidth`]. Default `"1d"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bucket_width: Option<AdminOrganizationUsageCostsBucketWidth>,
+    /// A list of strings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub project_ids: Option<Vec<String>>,
+    /// A list of strings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub api_key_ids: Option<Vec<String>>,
+    /// A list of [`AdminOrganizationUsageCostsGroupByItem`] values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_by: Option<Vec<AdminOrganizationUsageCostsGroupByItem>>,
+    /// An integer. Default `7`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page: Option<String>,
 }
@@ -366,23 +413,33 @@ openai_runtime::open_enum!(
 /// Query parameters of `GET /organization/usage/embeddings`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AdminOrganizationUsageEmbeddingsQuery {
+    /// An integer.
     pub start_time: i64,
+    /// An integer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_time: Option<i64>,
+    /// See [`AdminOrganizationUsageEmbeddingsBucketWidth`]. Default `"1d"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bucket_width: Option<AdminOrganizationUsageEmbeddingsBucketWidth>,
+    /// A list of strings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub project_ids: Option<Vec<String>>,
+    /// A list of strings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_ids: Option<Vec<String>>,
+    /// A list of strings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub api_key_ids: Option<Vec<String>>,
+    /// A list of strings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub models: Option<Vec<String>>,
+    /// A list of [`AdminOrganizationUsageEmbeddingsGroupByItem`] values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_by: Option<Vec<AdminOrganizationUsageEmbeddingsGroupByItem>>,
+    /// An integer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page: Option<String>,
 }
@@ -433,23 +490,33 @@ openai_runtime::open_enum!(
 /// Query parameters of `GET /organization/usage/file_search_calls`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AdminOrganizationUsageFileSearchCallsQuery {
+    /// An integer.
     pub start_time: i64,
+    /// An integer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_time: Option<i64>,
+    /// See [`AdminOrganizationUsageFileSearchCallsBucketWidth`]. Default `"1d"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bucket_width: Option<AdminOrganizationUsageFileSearchCallsBucketWidth>,
+    /// A list of strings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub project_ids: Option<Vec<String>>,
+    /// A list of strings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_ids: Option<Vec<String>>,
+    /// A list of strings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub api_key_ids: Option<Vec<String>>,
+    /// A list of strings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vector_store_ids: Option<Vec<String>>,
+    /// A list of [`AdminOrganizationUsageFileSearchCallsGroupByItem`] values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_by: Option<Vec<AdminOrganizationUsageFileSearchCallsGroupByItem>>,
+    /// An integer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page: Option<String>,
 }
@@ -506,27 +573,39 @@ openai_runtime::open_enum!(
 /// Query parameters of `GET /organization/usage/images`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AdminOrganizationUsageImagesQuery {
+    /// An integer.
     pub start_time: i64,
+    /// An integer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_time: Option<i64>,
+    /// See [`AdminOrganizationUsageImagesBucketWidth`]. Default `"1d"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bucket_width: Option<AdminOrganizationUsageImagesBucketWidth>,
+    /// A list of [`AdminOrganizationUsageImagesSourcesItem`] values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sources: Option<Vec<AdminOrganizationUsageImagesSourcesItem>>,
+    /// A list of [`AdminOrganizationUsageImagesSizesItem`] values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sizes: Option<Vec<AdminOrganizationUsageImagesSizesItem>>,
+    /// A list of strings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub project_ids: Option<Vec<String>>,
+    /// A list of strings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_ids: Option<Vec<String>>,
+    /// A list of strings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub api_key_ids: Option<Vec<String>>,
+    /// A list of strings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub models: Option<Vec<String>>,
+    /// A list of [`AdminOrganizationUsageImagesGroupByItem`] values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_by: Option<Vec<AdminOrganizationUsageImagesGroupByItem>>,
+    /// An integer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page: Option<String>,
 }
@@ -627,23 +706,33 @@ openai_runtime::open_enum!(
 /// Query parameters of `GET /organization/usage/moderations`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AdminOrganizationUsageModerationsQuery {
+    /// An integer.
     pub start_time: i64,
+    /// An integer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_time: Option<i64>,
+    /// See [`AdminOrganizationUsageModerationsBucketWidth`]. Default `"1d"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bucket_width: Option<AdminOrganizationUsageModerationsBucketWidth>,
+    /// A list of strings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub project_ids: Option<Vec<String>>,
+    /// A list of strings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_ids: Option<Vec<String>>,
+    /// A list of strings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub api_key_ids: Option<Vec<String>>,
+    /// A list of strings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub models: Option<Vec<String>>,
+    /// A list of [`AdminOrganizationUsageModerationsGroupByItem`] values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_by: Option<Vec<AdminOrganizationUsageModerationsGroupByItem>>,
+    /// An integer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page: Option<String>,
 }
@@ -683,17 +772,24 @@ openai_runtime::open_enum!(
 /// Query parameters of `GET /organization/usage/vector_stores`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AdminOrganizationUsageVectorStoresQuery {
+    /// An integer.
     pub start_time: i64,
+    /// An integer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_time: Option<i64>,
+    /// See [`AdminOrganizationUsageVectorStoresBucketWidth`]. Default `"1d"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bucket_width: Option<AdminOrganizationUsageVectorStoresBucketWidth>,
+    /// A list of strings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub project_ids: Option<Vec<String>>,
+    /// A list of [`AdminOrganizationUsageVectorStoresGroupByItem`] values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_by: Option<Vec<AdminOrganizationUsageVectorStoresGroupByItem>>,
+    /// An integer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page: Option<String>,
 }
@@ -765,51 +861,71 @@ openai_runtime::open_enum!(
 /// Query parameters of `GET /organization/usage/web_search_calls`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AdminOrganizationUsageWebSearchCallsQuery {
+    /// An integer.
     pub start_time: i64,
+    /// An integer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_time: Option<i64>,
+    /// See [`AdminOrganizationUsageWebSearchCallsBucketWidth`]. Default `"1d"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bucket_width: Option<AdminOrganizationUsageWebSearchCallsBucketWidth>,
+    /// A list of strings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub project_ids: Option<Vec<String>>,
+    /// A list of strings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_ids: Option<Vec<String>>,
+    /// A list of strings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub api_key_ids: Option<Vec<String>>,
+    /// A list of strings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub models: Option<Vec<String>>,
+    /// A list of [`AdminOrganizationUsageWebSearchCallsContextLevelsItem`] values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub context_levels: Option<Vec<AdminOrganizationUsageWebSearchCallsContextLevelsItem>>,
+    /// A list of [`AdminOrganizationUsageWebSearchCallsGroupByItem`] values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_by: Option<Vec<AdminOrganizationUsageWebSearchCallsGroupByItem>>,
+    /// An integer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CostsResult {
+    /// See [`CostsResultObject`].
     #[serde(default)]
     pub object: CostsResultObject,
+    /// See [`CostsResultAmount`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub amount: Option<CostsResultAmount>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub line_item: Option<String>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub project_id: Option<String>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub api_key_id: Option<String>,
+    /// A number. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quantity: Option<f64>,
+    /// See [`CostsResultQuantityUnit`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quantity_unit: Option<CostsResultQuantityUnit>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CostsResultAmount {
+    /// A number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<f64>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub currency: Option<String>,
 }
@@ -858,16 +974,23 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UsageAudioSpeechesResult {
+    /// See [`UsageAudioSpeechesResultObject`].
     #[serde(default)]
     pub object: UsageAudioSpeechesResultObject,
+    /// An integer.
     pub characters: i64,
+    /// An integer.
     pub num_model_requests: i64,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub project_id: Option<String>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub api_key_id: Option<String>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
 }
@@ -881,16 +1004,23 @@ openai_runtime::constant!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UsageAudioTranscriptionsResult {
+    /// See [`UsageAudioTranscriptionsResultObject`].
     #[serde(default)]
     pub object: UsageAudioTranscriptionsResultObject,
+    /// An integer.
     pub seconds: i64,
+    /// An integer.
     pub num_model_requests: i64,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub project_id: Option<String>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub api_key_id: Option<String>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
 }
@@ -904,9 +1034,12 @@ openai_runtime::constant!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UsageCodeInterpreterSessionsResult {
+    /// See [`UsageCodeInterpreterSessionsResultObject`].
     #[serde(default)]
     pub object: UsageCodeInterpreterSessionsResultObject,
+    /// An integer.
     pub num_sessions: i64,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub project_id: Option<String>,
 }
@@ -921,45 +1054,67 @@ openai_runtime::constant!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UsageCompletionsResult {
+    /// See [`UsageCompletionsResultObject`].
     #[serde(default)]
     pub object: UsageCompletionsResultObject,
+    /// An integer.
     pub input_tokens: i64,
+    /// An integer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub input_cached_tokens: Option<i64>,
+    /// An integer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub input_cache_write_tokens: Option<i64>,
+    /// An integer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub input_uncached_tokens: Option<i64>,
+    /// An integer.
     pub output_tokens: i64,
+    /// An integer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub input_text_tokens: Option<i64>,
+    /// An integer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub output_text_tokens: Option<i64>,
+    /// An integer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub input_cached_text_tokens: Option<i64>,
+    /// An integer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub input_audio_tokens: Option<i64>,
+    /// An integer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub input_cached_audio_tokens: Option<i64>,
+    /// An integer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub output_audio_tokens: Option<i64>,
+    /// An integer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub input_image_tokens: Option<i64>,
+    /// An integer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub input_cached_image_tokens: Option<i64>,
+    /// An integer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub output_image_tokens: Option<i64>,
+    /// An integer.
     pub num_model_requests: i64,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub project_id: Option<String>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub api_key_id: Option<String>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
+    /// `true` or `false`. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub batch: Option<bool>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service_tier: Option<String>,
 }
@@ -971,16 +1126,23 @@ openai_runtime::constant!(UsageCompletionsResultObject = "organization.usage.com
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UsageEmbeddingsResult {
+    /// See [`UsageEmbeddingsResultObject`].
     #[serde(default)]
     pub object: UsageEmbeddingsResultObject,
+    /// An integer.
     pub input_tokens: i64,
+    /// An integer.
     pub num_model_requests: i64,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub project_id: Option<String>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub api_key_id: Option<String>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
 }
@@ -992,15 +1154,21 @@ openai_runtime::constant!(UsageEmbeddingsResultObject = "organization.usage.embe
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UsageFileSearchCallsResult {
+    /// See [`UsageFileSearchCallsResultObject`].
     #[serde(default)]
     pub object: UsageFileSearchCallsResultObject,
+    /// An integer.
     pub num_requests: i64,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub project_id: Option<String>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub api_key_id: Option<String>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vector_store_id: Option<String>,
 }
@@ -1014,20 +1182,29 @@ openai_runtime::constant!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UsageImagesResult {
+    /// See [`UsageImagesResultObject`].
     #[serde(default)]
     pub object: UsageImagesResultObject,
+    /// An integer.
     pub images: i64,
+    /// An integer.
     pub num_model_requests: i64,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub size: Option<String>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub project_id: Option<String>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub api_key_id: Option<String>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
 }
@@ -1039,16 +1216,23 @@ openai_runtime::constant!(UsageImagesResultObject = "organization.usage.images.r
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UsageModerationsResult {
+    /// See [`UsageModerationsResultObject`].
     #[serde(default)]
     pub object: UsageModerationsResultObject,
+    /// An integer.
     pub input_tokens: i64,
+    /// An integer.
     pub num_model_requests: i64,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub project_id: Option<String>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub api_key_id: Option<String>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
 }
@@ -1060,11 +1244,15 @@ openai_runtime::constant!(UsageModerationsResultObject = "organization.usage.mod
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UsageResponse {
+    /// See [`UsageResponseObject`].
     #[serde(default)]
     pub object: UsageResponseObject,
+    /// A list of [`UsageTimeBucket`] values.
     #[serde(default)]
     pub data: Vec<UsageTimeBucket>,
+    /// `true` or `false`.
     pub has_more: bool,
+    /// A string. May be `null`.
     pub next_page: Option<String>,
 }
 
@@ -1075,10 +1263,14 @@ openai_runtime::constant!(UsageResponseObject = "page");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UsageTimeBucket {
+    /// See [`UsageTimeBucketObject`].
     #[serde(default)]
     pub object: UsageTimeBucketObject,
+    /// An integer.
     pub start_time: i64,
+    /// An integer.
     pub end_time: i64,
+    /// A list of [`UsageTimeBucketResultsItem`] values.
     #[serde(default)]
     pub results: Vec<UsageTimeBucketResultsItem>,
 }
@@ -1231,9 +1423,12 @@ openai_runtime::union!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UsageVectorStoresResult {
+    /// See [`UsageVectorStoresResultObject`].
     #[serde(default)]
     pub object: UsageVectorStoresResultObject,
+    /// An integer.
     pub usage_bytes: i64,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub project_id: Option<String>,
 }
@@ -1247,18 +1442,26 @@ openai_runtime::constant!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UsageWebSearchCallsResult {
+    /// See [`UsageWebSearchCallsResultObject`].
     #[serde(default)]
     pub object: UsageWebSearchCallsResultObject,
+    /// An integer.
     pub num_model_requests: i64,
+    /// An integer.
     pub num_requests: i64,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub project_id: Option<String>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub api_key_id: Option<String>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub context_level: Option<String>,
 }

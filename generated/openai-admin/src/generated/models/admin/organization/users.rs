@@ -11,19 +11,25 @@ pub use roles::*;
 /// Query parameters of `GET /organization/users`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AdminOrganizationUsersListQuery {
+    /// An integer. Default `20`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after: Option<String>,
+    /// A list of strings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub emails: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UserDeleteResponse {
+    /// See [`UserDeleteResponseObject`].
     #[serde(default)]
     pub object: UserDeleteResponseObject,
+    /// A string.
     pub id: String,
+    /// `true` or `false`.
     pub deleted: bool,
 }
 
@@ -34,14 +40,19 @@ openai_runtime::constant!(UserDeleteResponseObject = "organization.user.deleted"
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UserListResponse {
+    /// See [`UserListResponseObject`].
     #[serde(default)]
     pub object: UserListResponseObject,
+    /// A list of [`User`] values.
     #[serde(default)]
     pub data: Vec<User>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_id: Option<String>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_id: Option<String>,
+    /// `true` or `false`.
     pub has_more: bool,
 }
 
@@ -52,12 +63,16 @@ openai_runtime::constant!(UserListResponseObject = "list");
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UserRoleUpdateRequest {
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<String>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role_id: Option<String>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub technical_level: Option<String>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub developer_persona: Option<String>,
 }

@@ -7,52 +7,73 @@ use openai_runtime::union as u;
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AutomaticThreadTitlingParam {
+    /// `true` or `false`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enabled: Option<bool>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ChatSessionAutomaticThreadTitling {
+    /// `true` or `false`.
     pub enabled: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ChatSessionChatkitConfiguration {
+    /// See [`ChatSessionAutomaticThreadTitling`].
     pub automatic_thread_titling: ChatSessionAutomaticThreadTitling,
+    /// See [`ChatSessionFileUpload`].
     pub file_upload: ChatSessionFileUpload,
+    /// See [`ChatSessionHistory`].
     pub history: ChatSessionHistory,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ChatSessionFileUpload {
+    /// `true` or `false`.
     pub enabled: bool,
+    /// An integer. May be `null`.
     pub max_file_size: Option<i64>,
+    /// An integer. May be `null`.
     pub max_files: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ChatSessionHistory {
+    /// `true` or `false`.
     pub enabled: bool,
+    /// An integer. May be `null`.
     pub recent_threads: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ChatSessionRateLimits {
+    /// An integer.
     pub max_requests_per_1_minute: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ChatSessionResource {
+    /// A string.
     pub id: String,
+    /// See [`ChatSessionResourceObject`]. Default `"chatkit.session"`.
     #[serde(default)]
     pub object: ChatSessionResourceObject,
+    /// An integer. A Unix time, in seconds.
     pub expires_at: i64,
+    /// A string.
     pub client_secret: String,
+    /// See [`ChatkitWorkflow`].
     pub workflow: ChatkitWorkflow,
+    /// A string.
     pub user: String,
+    /// See [`ChatSessionRateLimits`].
     pub rate_limits: ChatSessionRateLimits,
+    /// An integer.
     pub max_requests_per_1_minute: i64,
+    /// See [`ChatSessionStatus`].
     pub status: ChatSessionStatus,
+    /// See [`ChatSessionChatkitConfiguration`].
     pub chatkit_configuration: ChatSessionChatkitConfiguration,
 }
 
@@ -85,20 +106,28 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ChatkitConfigurationParam {
+    /// See [`AutomaticThreadTitlingParam`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub automatic_thread_titling: Option<AutomaticThreadTitlingParam>,
+    /// See [`FileUploadParam`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_upload: Option<FileUploadParam>,
+    /// See [`HistoryParam`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub history: Option<HistoryParam>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ChatkitWorkflow {
+    /// A string.
     pub id: String,
+    /// A string. May be `null`.
     pub version: Option<String>,
+    /// A map from names to [`ChatkitWorkflowStateVariablesValue`] values. May be
+    /// `null`.
     pub state_variables:
         Option<std::collections::BTreeMap<String, ChatkitWorkflowStateVariablesValue>>,
+    /// See [`ChatkitWorkflowTracing`].
     pub tracing: ChatkitWorkflowTracing,
 }
 
@@ -127,25 +156,33 @@ openai_runtime::union!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ChatkitWorkflowTracing {
+    /// `true` or `false`.
     pub enabled: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateChatSessionBody {
+    /// See [`WorkflowParam`].
     pub workflow: WorkflowParam,
+    /// A string. At least 1 character.
     pub user: String,
+    /// See [`ExpiresAfterParam`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_after: Option<ExpiresAfterParam>,
+    /// See [`RateLimitsParam`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rate_limits: Option<RateLimitsParam>,
+    /// See [`ChatkitConfigurationParam`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chatkit_configuration: Option<ChatkitConfigurationParam>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ExpiresAfterParam {
+    /// See [`ExpiresAfterParamAnchor`]. Default `"created_at"`.
     #[serde(default)]
     pub anchor: ExpiresAfterParamAnchor,
+    /// An integer. From 1 to 600.
     pub seconds: i64,
 }
 
@@ -156,36 +193,46 @@ openai_runtime::constant!(ExpiresAfterParamAnchor = "created_at");
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FileUploadParam {
+    /// `true` or `false`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enabled: Option<bool>,
+    /// An integer. From 1 to 512.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_file_size: Option<i64>,
+    /// An integer. At least 1.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_files: Option<i64>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HistoryParam {
+    /// `true` or `false`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enabled: Option<bool>,
+    /// An integer. At least 1.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recent_threads: Option<i64>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RateLimitsParam {
+    /// An integer. At least 1.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_requests_per_1_minute: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WorkflowParam {
+    /// A string.
     pub id: String,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
+    /// A map from names to [`WorkflowParamStateVariablesValue`] values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state_variables:
         Option<std::collections::BTreeMap<String, WorkflowParamStateVariablesValue>>,
+    /// See [`WorkflowTracingParam`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tracing: Option<WorkflowTracingParam>,
 }
@@ -215,6 +262,7 @@ openai_runtime::union!(
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WorkflowTracingParam {
+    /// `true` or `false`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enabled: Option<bool>,
 }

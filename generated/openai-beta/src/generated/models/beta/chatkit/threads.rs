@@ -8,6 +8,7 @@ use openai_runtime::union as u;
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ActiveStatus {
+    /// See [`ActiveStatusType`]. Default `"active"`.
     #[serde(rename = "type", default)]
     pub type_: ActiveStatusType,
 }
@@ -19,13 +20,19 @@ openai_runtime::constant!(ActiveStatusType = "active");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AssistantMessageItem {
+    /// A string.
     pub id: String,
+    /// See [`AssistantMessageItemObject`]. Default `"chatkit.thread_item"`.
     #[serde(default)]
     pub object: AssistantMessageItemObject,
+    /// An integer. A Unix time, in seconds.
     pub created_at: i64,
+    /// A string.
     pub thread_id: String,
+    /// See [`AssistantMessageItemType`]. Default `"chatkit.assistant_message"`.
     #[serde(rename = "type", default)]
     pub type_: AssistantMessageItemType,
+    /// A list of [`ResponseOutputText`] values.
     #[serde(default)]
     pub content: Vec<ResponseOutputText>,
 }
@@ -42,11 +49,16 @@ openai_runtime::constant!(AssistantMessageItemType = "chatkit.assistant_message"
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Attachment {
+    /// See [`AttachmentType`].
     #[serde(rename = "type")]
     pub type_: AttachmentType,
+    /// A string.
     pub id: String,
+    /// A string.
     pub name: String,
+    /// A string.
     pub mime_type: String,
+    /// A string. May be `null`. Format `uri`.
     pub preview_url: Option<String>,
 }
 
@@ -65,12 +77,16 @@ openai_runtime::open_enum!(AttachmentType, Unknown, [Image = "image", File = "fi
 /// Query parameters of `GET /chatkit/threads/{thread_id}/items`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaChatkitThreadsListItemsQuery {
+    /// An integer. From 0 to 100.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
+    /// See [`OrderEnum`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub order: Option<OrderEnum>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub before: Option<String>,
 }
@@ -78,31 +94,46 @@ pub struct BetaChatkitThreadsListItemsQuery {
 /// Query parameters of `GET /chatkit/threads`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaChatkitThreadsListQuery {
+    /// An integer. From 0 to 100.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
+    /// See [`OrderEnum`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub order: Option<OrderEnum>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub before: Option<String>,
+    /// A string. 1 to 512 characters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ClientToolCallItem {
+    /// A string.
     pub id: String,
+    /// See [`ClientToolCallItemObject`]. Default `"chatkit.thread_item"`.
     #[serde(default)]
     pub object: ClientToolCallItemObject,
+    /// An integer. A Unix time, in seconds.
     pub created_at: i64,
+    /// A string.
     pub thread_id: String,
+    /// See [`ClientToolCallItemType`]. Default `"chatkit.client_tool_call"`.
     #[serde(rename = "type", default)]
     pub type_: ClientToolCallItemType,
+    /// See [`ClientToolCallStatus`].
     pub status: ClientToolCallStatus,
+    /// A string.
     pub call_id: String,
+    /// A string.
     pub name: String,
+    /// A string.
     pub arguments: String,
+    /// A string. May be `null`.
     pub output: Option<String>,
 }
 
@@ -134,8 +165,10 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ClosedStatus {
+    /// See [`ClosedStatusType`]. Default `"closed"`.
     #[serde(rename = "type", default)]
     pub type_: ClosedStatusType,
+    /// A string. May be `null`.
     pub reason: Option<String>,
 }
 
@@ -146,9 +179,12 @@ openai_runtime::constant!(ClosedStatusType = "closed");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DeletedThreadResource {
+    /// A string.
     pub id: String,
+    /// See [`DeletedThreadResourceObject`]. Default `"chatkit.thread.deleted"`.
     #[serde(default)]
     pub object: DeletedThreadResourceObject,
+    /// `true` or `false`.
     pub deleted: bool,
 }
 
@@ -159,15 +195,19 @@ openai_runtime::constant!(DeletedThreadResourceObject = "chatkit.thread.deleted"
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FileAnnotation {
+    /// See [`FileAnnotationType`]. Default `"file"`.
     #[serde(rename = "type", default)]
     pub type_: FileAnnotationType,
+    /// See [`FileAnnotationSource`].
     pub source: FileAnnotationSource,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FileAnnotationSource {
+    /// See [`FileAnnotationSourceType`]. Default `"file"`.
     #[serde(rename = "type", default)]
     pub type_: FileAnnotationSourceType,
+    /// A string.
     pub filename: String,
 }
 
@@ -183,14 +223,18 @@ openai_runtime::constant!(FileAnnotationType = "file");
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct InferenceOptions {
+    /// See [`ToolChoice`]. May be `null`.
     pub tool_choice: Option<ToolChoice>,
+    /// A string. May be `null`.
     pub model: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LockedStatus {
+    /// See [`LockedStatusType`]. Default `"locked"`.
     #[serde(rename = "type", default)]
     pub type_: LockedStatusType,
+    /// A string. May be `null`.
     pub reason: Option<String>,
 }
 
@@ -201,9 +245,12 @@ openai_runtime::constant!(LockedStatusType = "locked");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ResponseOutputText {
+    /// See [`ResponseOutputTextType`]. Default `"output_text"`.
     #[serde(rename = "type", default)]
     pub type_: ResponseOutputTextType,
+    /// A string.
     pub text: String,
+    /// A list of [`ResponseOutputTextAnnotationsItem`] values.
     #[serde(default)]
     pub annotations: Vec<ResponseOutputTextAnnotationsItem>,
 }
@@ -252,13 +299,19 @@ openai_runtime::constant!(ResponseOutputTextType = "output_text");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TaskGroupItem {
+    /// A string.
     pub id: String,
+    /// See [`TaskGroupItemObject`]. Default `"chatkit.thread_item"`.
     #[serde(default)]
     pub object: TaskGroupItemObject,
+    /// An integer. A Unix time, in seconds.
     pub created_at: i64,
+    /// A string.
     pub thread_id: String,
+    /// See [`TaskGroupItemType`]. Default `"chatkit.task_group"`.
     #[serde(rename = "type", default)]
     pub type_: TaskGroupItemType,
+    /// A list of [`TaskGroupTask`] values.
     #[serde(default)]
     pub tasks: Vec<TaskGroupTask>,
 }
@@ -275,23 +328,34 @@ openai_runtime::constant!(TaskGroupItemType = "chatkit.task_group");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TaskGroupTask {
+    /// See [`TaskType`].
     #[serde(rename = "type")]
     pub type_: TaskType,
+    /// A string. May be `null`.
     pub heading: Option<String>,
+    /// A string. May be `null`.
     pub summary: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TaskItem {
+    /// A string.
     pub id: String,
+    /// See [`TaskItemObject`]. Default `"chatkit.thread_item"`.
     #[serde(default)]
     pub object: TaskItemObject,
+    /// An integer. A Unix time, in seconds.
     pub created_at: i64,
+    /// A string.
     pub thread_id: String,
+    /// See [`TaskItemType`]. Default `"chatkit.task"`.
     #[serde(rename = "type", default)]
     pub type_: TaskItemType,
+    /// See [`TaskType`].
     pub task_type: TaskType,
+    /// A string. May be `null`.
     pub heading: Option<String>,
+    /// A string. May be `null`.
     pub summary: Option<String>,
 }
 
@@ -448,12 +512,17 @@ openai_runtime::union!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ThreadItemListResource {
+    /// See [`ThreadItemListResourceObject`]. Default `"list"`.
     #[serde(default)]
     pub object: ThreadItemListResourceObject,
+    /// A list of [`ThreadItem`] values.
     #[serde(default)]
     pub data: Vec<ThreadItem>,
+    /// A string. May be `null`.
     pub first_id: Option<String>,
+    /// A string. May be `null`.
     pub last_id: Option<String>,
+    /// `true` or `false`.
     pub has_more: bool,
 }
 
@@ -464,12 +533,17 @@ openai_runtime::constant!(ThreadItemListResourceObject = "list");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ThreadListResource {
+    /// See [`ThreadListResourceObject`]. Default `"list"`.
     #[serde(default)]
     pub object: ThreadListResourceObject,
+    /// A list of [`ThreadResource`] values.
     #[serde(default)]
     pub data: Vec<ThreadResource>,
+    /// A string. May be `null`.
     pub first_id: Option<String>,
+    /// A string. May be `null`.
     pub last_id: Option<String>,
+    /// `true` or `false`.
     pub has_more: bool,
 }
 
@@ -480,12 +554,18 @@ openai_runtime::constant!(ThreadListResourceObject = "list");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ThreadResource {
+    /// A string.
     pub id: String,
+    /// See [`ThreadResourceObject`]. Default `"chatkit.thread"`.
     #[serde(default)]
     pub object: ThreadResourceObject,
+    /// An integer. A Unix time, in seconds.
     pub created_at: i64,
+    /// A string. May be `null`.
     pub title: Option<String>,
+    /// See [`ThreadResourceStatus`].
     pub status: ThreadResourceStatus,
+    /// A string.
     pub user: String,
 }
 
@@ -542,20 +622,25 @@ openai_runtime::union!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ToolChoice {
+    /// A string.
     pub id: String,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UrlAnnotation {
+    /// See [`UrlAnnotationType`]. Default `"url"`.
     #[serde(rename = "type", default)]
     pub type_: UrlAnnotationType,
+    /// See [`UrlAnnotationSource`].
     pub source: UrlAnnotationSource,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UrlAnnotationSource {
+    /// See [`UrlAnnotationSourceType`]. Default `"url"`.
     #[serde(rename = "type", default)]
     pub type_: UrlAnnotationSourceType,
+    /// A string. Format `uri`.
     pub url: String,
 }
 
@@ -571,8 +656,10 @@ openai_runtime::constant!(UrlAnnotationType = "url");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UserMessageInputText {
+    /// See [`UserMessageInputTextType`]. Default `"input_text"`.
     #[serde(rename = "type", default)]
     pub type_: UserMessageInputTextType,
+    /// A string.
     pub text: String,
 }
 
@@ -583,17 +670,25 @@ openai_runtime::constant!(UserMessageInputTextType = "input_text");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UserMessageItem {
+    /// A string.
     pub id: String,
+    /// See [`UserMessageItemObject`]. Default `"chatkit.thread_item"`.
     #[serde(default)]
     pub object: UserMessageItemObject,
+    /// An integer. A Unix time, in seconds.
     pub created_at: i64,
+    /// A string.
     pub thread_id: String,
+    /// See [`UserMessageItemType`]. Default `"chatkit.user_message"`.
     #[serde(rename = "type", default)]
     pub type_: UserMessageItemType,
+    /// A list of [`UserMessageItemContentItem`] values.
     #[serde(default)]
     pub content: Vec<UserMessageItemContentItem>,
+    /// A list of [`Attachment`] values.
     #[serde(default)]
     pub attachments: Vec<Attachment>,
+    /// See [`InferenceOptions`]. May be `null`.
     pub inference_options: Option<InferenceOptions>,
 }
 
@@ -646,8 +741,10 @@ openai_runtime::constant!(UserMessageItemType = "chatkit.user_message");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UserMessageQuotedText {
+    /// See [`UserMessageQuotedTextType`]. Default `"quoted_text"`.
     #[serde(rename = "type", default)]
     pub type_: UserMessageQuotedTextType,
+    /// A string.
     pub text: String,
 }
 
@@ -658,13 +755,19 @@ openai_runtime::constant!(UserMessageQuotedTextType = "quoted_text");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WidgetMessageItem {
+    /// A string.
     pub id: String,
+    /// See [`WidgetMessageItemObject`]. Default `"chatkit.thread_item"`.
     #[serde(default)]
     pub object: WidgetMessageItemObject,
+    /// An integer. A Unix time, in seconds.
     pub created_at: i64,
+    /// A string.
     pub thread_id: String,
+    /// See [`WidgetMessageItemType`]. Default `"chatkit.widget"`.
     #[serde(rename = "type", default)]
     pub type_: WidgetMessageItemType,
+    /// A string.
     pub widget: String,
 }
 

@@ -19,19 +19,29 @@ use openai_runtime::union as u;
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaCustomToolCallResource {
+    /// See [`BetaAgentTag`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<BetaAgentTag>,
+    /// See [`BetaCustomToolCallResourceType`].
     #[serde(rename = "type", default)]
     pub type_: BetaCustomToolCallResourceType,
+    /// A string.
     pub id: String,
+    /// A string.
     pub call_id: String,
+    /// See [`BetaToolCallCaller`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub caller: Option<BetaToolCallCaller>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
+    /// A string.
     pub name: String,
+    /// A string.
     pub input: String,
+    /// See [`BetaFunctionCallStatus`].
     pub status: BetaFunctionCallStatus,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
 }
@@ -43,19 +53,29 @@ openai_runtime::constant!(BetaCustomToolCallResourceType = "custom_tool_call");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaFunctionToolCallResource {
+    /// See [`BetaAgentTag`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<BetaAgentTag>,
+    /// A string.
     pub id: String,
+    /// See [`BetaFunctionToolCallResourceType`].
     #[serde(rename = "type", default)]
     pub type_: BetaFunctionToolCallResourceType,
+    /// A string.
     pub call_id: String,
+    /// See [`BetaToolCallCaller`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub caller: Option<BetaToolCallCaller>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
+    /// A string.
     pub name: String,
+    /// A string.
     pub arguments: String,
+    /// See [`BetaFunctionCallStatus`].
     pub status: BetaFunctionCallStatus,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
 }
@@ -67,15 +87,21 @@ openai_runtime::constant!(BetaFunctionToolCallResourceType = "function_call");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaInputMessageResource {
+    /// See [`BetaAgentTag`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<BetaAgentTag>,
+    /// See [`BetaInputMessageResourceType`].
     #[serde(rename = "type", default)]
     pub type_: BetaInputMessageResourceType,
+    /// See [`BetaInputMessageResourceRole`].
     pub role: BetaInputMessageResourceRole,
+    /// See [`BetaInputMessageResourceStatus`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<BetaInputMessageResourceStatus>,
+    /// A list of [`BetaInputContent`] values.
     #[serde(default)]
     pub content: Vec<BetaInputContent>,
+    /// A string.
     pub id: String,
 }
 
@@ -620,12 +646,17 @@ openai_runtime::union!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaResponseItemList {
+    /// See [`BetaResponseItemListObject`].
     #[serde(default)]
     pub object: BetaResponseItemListObject,
+    /// A list of [`BetaItemResource`] values.
     #[serde(default)]
     pub data: Vec<BetaItemResource>,
+    /// `true` or `false`.
     pub has_more: bool,
+    /// A string.
     pub first_id: String,
+    /// A string.
     pub last_id: String,
 }
 
@@ -651,6 +682,7 @@ openai_runtime::open_enum!(
 /// Header parameters of `GET /responses/{response_id}/input_items`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaResponsesInputItemsListHeaders {
+    /// A list of [`BetaResponsesInputItemsListBetasItem`] values.
     #[serde(
         rename = "openai-beta",
         default,
@@ -696,12 +728,16 @@ openai_runtime::open_enum!(
 /// Query parameters of `GET /responses/{response_id}/input_items`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaResponsesInputItemsListQuery {
+    /// An integer. Default `20`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
+    /// See [`BetaResponsesInputItemsListOrder`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub order: Option<BetaResponsesInputItemsListOrder>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after: Option<String>,
+    /// A list of [`BetaIncludeEnum`] values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub include: Option<Vec<BetaIncludeEnum>>,
 }

@@ -42,6 +42,7 @@ openai_runtime::open_enum!(
 /// Header parameters of `POST /responses/input_tokens`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaResponsesInputTokensCountHeaders {
+    /// A list of [`BetaResponsesInputTokensCountBetasItem`] values.
     #[serde(
         rename = "openai-beta",
         default,
@@ -70,28 +71,42 @@ impl BetaResponsesInputTokensCountHeaders {
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaTokenCountsBody {
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
+    /// See [`BetaTokenCountsBodyInput`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub input: Option<BetaTokenCountsBodyInput>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub previous_response_id: Option<String>,
+    /// A list of [`BetaTool`] values. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tools: Option<Vec<BetaTool>>,
+    /// See [`BetaResponseTextParam`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<BetaResponseTextParam>,
+    /// See [`BetaReasoning`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reasoning: Option<BetaReasoning>,
+    /// See [`BetaTruncationEnum`].
+    ///
+    /// Deprecated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub truncation: Option<BetaTruncationEnum>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instructions: Option<String>,
+    /// See [`BetaPersonalityEnum`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub personality: Option<BetaPersonalityEnum>,
+    /// See [`BetaConversationParam`]. May be `null`. Default `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub conversation: Option<BetaConversationParam>,
+    /// See [`BetaToolChoiceParam`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tool_choice: Option<BetaToolChoiceParam>,
+    /// `true` or `false`. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parallel_tool_calls: Option<bool>,
 }
@@ -117,8 +132,10 @@ openai_runtime::union!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaTokenCountsResource {
+    /// See [`BetaTokenCountsResourceObject`]. Default `"response.input_tokens"`.
     #[serde(default)]
     pub object: BetaTokenCountsResourceObject,
+    /// An integer.
     pub input_tokens: i64,
 }
 

@@ -23,26 +23,36 @@ use openai_runtime::union as u;
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaAdditionalTools {
+    /// See [`BetaAgentTag`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<BetaAgentTag>,
+    /// See [`BetaAdditionalToolsType`]. Default `"additional_tools"`.
     #[serde(rename = "type", default)]
     pub type_: BetaAdditionalToolsType,
+    /// A string.
     pub id: String,
+    /// See [`BetaMessageRole`].
     pub role: BetaMessageRole,
+    /// A list of [`BetaTool`] values.
     #[serde(default)]
     pub tools: Vec<BetaTool>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaAdditionalToolsItemParam {
+    /// See [`BetaAgentTagParam`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<BetaAgentTagParam>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// See [`BetaAdditionalToolsItemParamType`]. Default `"additional_tools"`.
     #[serde(rename = "type", default)]
     pub type_: BetaAdditionalToolsItemParamType,
+    /// See [`BetaAdditionalToolsItemParamRole`]. Default `"developer"`.
     #[serde(default)]
     pub role: BetaAdditionalToolsItemParamRole,
+    /// A list of [`BetaTool`] values.
     #[serde(default)]
     pub tools: Vec<BetaTool>,
 }
@@ -64,13 +74,19 @@ openai_runtime::constant!(BetaAdditionalToolsType = "additional_tools");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaAgentMessage {
+    /// See [`BetaAgentTag`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<BetaAgentTag>,
+    /// See [`BetaAgentMessageType`]. Default `"agent_message"`.
     #[serde(rename = "type", default)]
     pub type_: BetaAgentMessageType,
+    /// A string.
     pub id: String,
+    /// A string.
     pub author: String,
+    /// A string.
     pub recipient: String,
+    /// A list of [`BetaAgentMessageContentItem`] values.
     #[serde(default)]
     pub content: Vec<BetaAgentMessageContentItem>,
 }
@@ -206,14 +222,20 @@ openai_runtime::union!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaAgentMessageItemParam {
+    /// See [`BetaAgentTagParam`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<BetaAgentTagParam>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// See [`BetaAgentMessageItemParamType`]. Default `"agent_message"`.
     #[serde(rename = "type", default)]
     pub type_: BetaAgentMessageItemParamType,
+    /// A string.
     pub author: String,
+    /// A string.
     pub recipient: String,
+    /// A list of [`BetaAgentMessageItemParamContentItem`] values.
     #[serde(default)]
     pub content: Vec<BetaAgentMessageItemParamContentItem>,
 }
@@ -283,11 +305,13 @@ openai_runtime::constant!(BetaAgentMessageType = "agent_message");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaAgentTag {
+    /// A string.
     pub agent_name: String,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaAgentTagParam {
+    /// A string.
     pub agent_name: String,
 }
 
@@ -424,17 +448,23 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaApplyPatchCreateFileOperation {
+    /// See [`BetaApplyPatchCreateFileOperationType`]. Default `"create_file"`.
     #[serde(rename = "type", default)]
     pub type_: BetaApplyPatchCreateFileOperationType,
+    /// A string.
     pub path: String,
+    /// A string.
     pub diff: String,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaApplyPatchCreateFileOperationParam {
+    /// See [`BetaApplyPatchCreateFileOperationParamType`]. Default `"create_file"`.
     #[serde(rename = "type", default)]
     pub type_: BetaApplyPatchCreateFileOperationParamType,
+    /// A string. At least 1 character.
     pub path: String,
+    /// A string. At most 10485760 characters.
     pub diff: String,
 }
 
@@ -450,15 +480,19 @@ openai_runtime::constant!(BetaApplyPatchCreateFileOperationType = "create_file")
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaApplyPatchDeleteFileOperation {
+    /// See [`BetaApplyPatchDeleteFileOperationType`]. Default `"delete_file"`.
     #[serde(rename = "type", default)]
     pub type_: BetaApplyPatchDeleteFileOperationType,
+    /// A string.
     pub path: String,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaApplyPatchDeleteFileOperationParam {
+    /// See [`BetaApplyPatchDeleteFileOperationParamType`]. Default `"delete_file"`.
     #[serde(rename = "type", default)]
     pub type_: BetaApplyPatchDeleteFileOperationParamType,
+    /// A string. At least 1 character.
     pub path: String,
 }
 
@@ -524,32 +558,47 @@ openai_runtime::union!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaApplyPatchToolCall {
+    /// See [`BetaAgentTag`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<BetaAgentTag>,
+    /// See [`BetaApplyPatchToolCallType`]. Default `"apply_patch_call"`.
     #[serde(rename = "type", default)]
     pub type_: BetaApplyPatchToolCallType,
+    /// A string.
     pub id: String,
+    /// A string.
     pub call_id: String,
+    /// See [`BetaToolCallCaller`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub caller: Option<BetaToolCallCaller>,
+    /// See [`BetaApplyPatchCallStatus`].
     pub status: BetaApplyPatchCallStatus,
+    /// See [`BetaApplyPatchToolCallOperation`].
     pub operation: BetaApplyPatchToolCallOperation,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaApplyPatchToolCallItemParam {
+    /// See [`BetaAgentTagParam`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<BetaAgentTagParam>,
+    /// See [`BetaApplyPatchToolCallItemParamType`]. Default `"apply_patch_call"`.
     #[serde(rename = "type", default)]
     pub type_: BetaApplyPatchToolCallItemParamType,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// A string. 1 to 64 characters.
     pub call_id: String,
+    /// See [`BetaToolCallCallerParam`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub caller: Option<BetaToolCallCallerParam>,
+    /// See [`BetaApplyPatchCallStatusParam`].
     pub status: BetaApplyPatchCallStatusParam,
+    /// See [`BetaApplyPatchOperationParam`].
     pub operation: BetaApplyPatchOperationParam,
 }
 
@@ -610,33 +659,49 @@ openai_runtime::union!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaApplyPatchToolCallOutput {
+    /// See [`BetaAgentTag`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<BetaAgentTag>,
+    /// See [`BetaApplyPatchToolCallOutputType`]. Default `"apply_patch_call_output"`.
     #[serde(rename = "type", default)]
     pub type_: BetaApplyPatchToolCallOutputType,
+    /// A string.
     pub id: String,
+    /// A string.
     pub call_id: String,
+    /// See [`BetaToolCallCaller`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub caller: Option<BetaToolCallCaller>,
+    /// See [`BetaApplyPatchCallOutputStatus`].
     pub status: BetaApplyPatchCallOutputStatus,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub output: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaApplyPatchToolCallOutputItemParam {
+    /// See [`BetaAgentTagParam`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<BetaAgentTagParam>,
+    /// See [`BetaApplyPatchToolCallOutputItemParamType`]. Default
+    /// `"apply_patch_call_output"`.
     #[serde(rename = "type", default)]
     pub type_: BetaApplyPatchToolCallOutputItemParamType,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// A string. 1 to 64 characters.
     pub call_id: String,
+    /// See [`BetaToolCallCallerParam`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub caller: Option<BetaToolCallCallerParam>,
+    /// See [`BetaApplyPatchCallOutputStatusParam`].
     pub status: BetaApplyPatchCallOutputStatusParam,
+    /// A string. May be `null`. At most 10485760 characters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub output: Option<String>,
 }
@@ -658,8 +723,11 @@ openai_runtime::constant!(BetaApplyPatchToolCallType = "apply_patch_call");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaApplyPatchToolParam {
+    /// See [`BetaApplyPatchToolParamType`]. Default `"apply_patch"`.
     #[serde(rename = "type", default)]
     pub type_: BetaApplyPatchToolParamType,
+    /// A list of [`BetaCallableToolAllowedCaller`] values. May be `null`. At least 1
+    /// item.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allowed_callers: Option<Vec<BetaCallableToolAllowedCaller>>,
 }
@@ -671,17 +739,23 @@ openai_runtime::constant!(BetaApplyPatchToolParamType = "apply_patch");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaApplyPatchUpdateFileOperation {
+    /// See [`BetaApplyPatchUpdateFileOperationType`]. Default `"update_file"`.
     #[serde(rename = "type", default)]
     pub type_: BetaApplyPatchUpdateFileOperationType,
+    /// A string.
     pub path: String,
+    /// A string.
     pub diff: String,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaApplyPatchUpdateFileOperationParam {
+    /// See [`BetaApplyPatchUpdateFileOperationParamType`]. Default `"update_file"`.
     #[serde(rename = "type", default)]
     pub type_: BetaApplyPatchUpdateFileOperationParamType,
+    /// A string. At least 1 character.
     pub path: String,
+    /// A string. At most 10485760 characters.
     pub diff: String,
 }
 
@@ -697,14 +771,19 @@ openai_runtime::constant!(BetaApplyPatchUpdateFileOperationType = "update_file")
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaApproximateLocation {
+    /// See [`BetaApproximateLocationType`]. Default `"approximate"`.
     #[serde(rename = "type", default)]
     pub type_: BetaApproximateLocationType,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub city: Option<String>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timezone: Option<String>,
 }
@@ -716,12 +795,16 @@ openai_runtime::constant!(BetaApproximateLocationType = "approximate");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaAutoCodeInterpreterToolParam {
+    /// See [`BetaAutoCodeInterpreterToolParamType`]. Default `"auto"`.
     #[serde(rename = "type", default)]
     pub type_: BetaAutoCodeInterpreterToolParamType,
+    /// A list of strings. At most 50 items.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_ids: Option<Vec<String>>,
+    /// See [`BetaContainerMemoryLimit`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub memory_limit: Option<BetaContainerMemoryLimit>,
+    /// See [`BetaAutoCodeInterpreterToolParamNetworkPolicy`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub network_policy: Option<BetaAutoCodeInterpreterToolParamNetworkPolicy>,
 }
@@ -814,11 +897,16 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaClickParam {
+    /// See [`BetaClickParamType`]. Default `"click"`.
     #[serde(rename = "type", default)]
     pub type_: BetaClickParamType,
+    /// See [`BetaClickButtonType`].
     pub button: BetaClickButtonType,
+    /// An integer.
     pub x: i64,
+    /// An integer.
     pub y: i64,
+    /// A list of strings. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub keys: Option<Vec<String>>,
 }
@@ -830,8 +918,10 @@ openai_runtime::constant!(BetaClickParamType = "click");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaCodeInterpreterOutputImage {
+    /// See [`BetaCodeInterpreterOutputImageType`]. Default `"image"`.
     #[serde(rename = "type", default)]
     pub type_: BetaCodeInterpreterOutputImageType,
+    /// A string. Format `uri`.
     pub url: String,
 }
 
@@ -842,8 +932,10 @@ openai_runtime::constant!(BetaCodeInterpreterOutputImageType = "image");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaCodeInterpreterOutputLogs {
+    /// See [`BetaCodeInterpreterOutputLogsType`]. Default `"logs"`.
     #[serde(rename = "type", default)]
     pub type_: BetaCodeInterpreterOutputLogsType,
+    /// A string.
     pub logs: String,
 }
 
@@ -854,23 +946,34 @@ openai_runtime::constant!(BetaCodeInterpreterOutputLogsType = "logs");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaCodeInterpreterTool {
+    /// See [`BetaCodeInterpreterToolType`].
     #[serde(rename = "type", default)]
     pub type_: BetaCodeInterpreterToolType,
+    /// See [`BetaCodeInterpreterToolContainer`].
     pub container: BetaCodeInterpreterToolContainer,
+    /// A list of [`BetaCallableToolAllowedCaller`] values. May be `null`. At least 1
+    /// item.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allowed_callers: Option<Vec<BetaCallableToolAllowedCaller>>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaCodeInterpreterToolCall {
+    /// See [`BetaAgentTag`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<BetaAgentTag>,
+    /// See [`BetaCodeInterpreterToolCallType`]. Default `"code_interpreter_call"`.
     #[serde(rename = "type", default)]
     pub type_: BetaCodeInterpreterToolCallType,
+    /// A string.
     pub id: String,
+    /// See [`BetaCodeInterpreterToolCallStatus`].
     pub status: BetaCodeInterpreterToolCallStatus,
+    /// A string.
     pub container_id: String,
+    /// A string. May be `null`.
     pub code: Option<String>,
+    /// A list of [`BetaCodeInterpreterToolCallOutputsItem`] values. May be `null`.
     pub outputs: Option<Vec<BetaCodeInterpreterToolCallOutputsItem>>,
 }
 
@@ -980,12 +1083,17 @@ openai_runtime::constant!(BetaCodeInterpreterToolType = "code_interpreter");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaCompactResource {
+    /// A string.
     pub id: String,
+    /// See [`BetaCompactResourceObject`]. Default `"response.compaction"`.
     #[serde(default)]
     pub object: BetaCompactResourceObject,
+    /// A list of [`BetaItemField`] values.
     #[serde(default)]
     pub output: Vec<BetaItemField>,
+    /// An integer. A Unix time, in seconds.
     pub created_at: i64,
+    /// See [`BetaResponseUsage`].
     pub usage: BetaResponseUsage,
 }
 
@@ -996,19 +1104,27 @@ openai_runtime::constant!(BetaCompactResourceObject = "response.compaction");
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaCompactResponseMethodPublicBody {
+    /// See [`BetaModelIdsCompaction`]. May be `null`.
     pub model: Option<BetaModelIdsCompaction>,
+    /// See [`BetaCompactResponseMethodPublicBodyInput`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub input: Option<BetaCompactResponseMethodPublicBodyInput>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub previous_response_id: Option<String>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instructions: Option<String>,
+    /// A string. May be `null`. At most 64 characters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prompt_cache_key: Option<String>,
+    /// See [`BetaPromptCacheRetentionEnum`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prompt_cache_retention: Option<BetaPromptCacheRetentionEnum>,
+    /// See [`BetaPromptCacheOptionsParam`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prompt_cache_options: Option<BetaPromptCacheOptionsParam>,
+    /// See [`BetaServiceTierEnum`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service_tier: Option<BetaServiceTierEnum>,
 }
@@ -1034,12 +1150,17 @@ openai_runtime::union!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaCompactionBody {
+    /// See [`BetaAgentTag`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<BetaAgentTag>,
+    /// See [`BetaCompactionBodyType`]. Default `"compaction"`.
     #[serde(rename = "type", default)]
     pub type_: BetaCompactionBodyType,
+    /// A string.
     pub id: String,
+    /// A string.
     pub encrypted_content: String,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
 }
@@ -1051,12 +1172,16 @@ openai_runtime::constant!(BetaCompactionBodyType = "compaction");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaCompactionSummaryItemParam {
+    /// See [`BetaAgentTagParam`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<BetaAgentTagParam>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// See [`BetaCompactionSummaryItemParamType`]. Default `"compaction"`.
     #[serde(rename = "type", default)]
     pub type_: BetaCompactionSummaryItemParamType,
+    /// A string. At most 20971520 characters.
     pub encrypted_content: String,
 }
 
@@ -1067,8 +1192,10 @@ openai_runtime::constant!(BetaCompactionSummaryItemParamType = "compaction");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaCompactionTriggerItemParam {
+    /// See [`BetaAgentTagParam`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<BetaAgentTagParam>,
+    /// See [`BetaCompactionTriggerItemParamType`]. Default `"compaction_trigger"`.
     #[serde(rename = "type", default)]
     pub type_: BetaCompactionTriggerItemParamType,
 }
@@ -1080,9 +1207,12 @@ openai_runtime::constant!(BetaCompactionTriggerItemParamType = "compaction_trigg
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaComparisonFilter {
+    /// See [`BetaComparisonFilterType`]. Default `"eq"`.
     #[serde(rename = "type")]
     pub type_: BetaComparisonFilterType,
+    /// A string.
     pub key: String,
+    /// See [`BetaComparisonFilterValue`].
     pub value: BetaComparisonFilterValue,
 }
 
@@ -1167,8 +1297,10 @@ openai_runtime::union!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaCompoundFilter {
+    /// See [`BetaCompoundFilterType`].
     #[serde(rename = "type")]
     pub type_: BetaCompoundFilterType,
+    /// A list of [`BetaCompoundFilterFiltersItem`] values.
     #[serde(default)]
     pub filters: Vec<BetaCompoundFilterFiltersItem>,
 }
@@ -1348,16 +1480,23 @@ openai_runtime::union!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaComputerCallOutputItemParam {
+    /// See [`BetaAgentTagParam`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<BetaAgentTagParam>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// A string. 1 to 64 characters.
     pub call_id: String,
+    /// See [`BetaComputerCallOutputItemParamType`]. Default `"computer_call_output"`.
     #[serde(rename = "type", default)]
     pub type_: BetaComputerCallOutputItemParamType,
+    /// See [`BetaComputerScreenshotImage`].
     pub output: BetaComputerScreenshotImage,
+    /// A list of [`BetaComputerCallSafetyCheckParam`] values. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub acknowledged_safety_checks: Option<Vec<BetaComputerCallSafetyCheckParam>>,
+    /// See [`BetaFunctionCallItemStatus`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<BetaFunctionCallItemStatus>,
 }
@@ -1391,9 +1530,12 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaComputerCallSafetyCheckParam {
+    /// A string.
     pub id: String,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
 }
@@ -1428,11 +1570,16 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaComputerScreenshotContent {
+    /// See [`BetaComputerScreenshotContentType`]. Default `"computer_screenshot"`.
     #[serde(rename = "type", default)]
     pub type_: BetaComputerScreenshotContentType,
+    /// A string. May be `null`. Format `uri`.
     pub image_url: Option<String>,
+    /// A string. May be `null`.
     pub file_id: Option<String>,
+    /// See [`BetaImageDetail`].
     pub detail: BetaImageDetail,
+    /// See [`BetaPromptCacheBreakpointConfig`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prompt_cache_breakpoint: Option<BetaPromptCacheBreakpointConfig>,
 }
@@ -1444,10 +1591,13 @@ openai_runtime::constant!(BetaComputerScreenshotContentType = "computer_screensh
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaComputerScreenshotImage {
+    /// See [`BetaComputerScreenshotImageType`]. Default `"computer_screenshot"`.
     #[serde(rename = "type", default)]
     pub type_: BetaComputerScreenshotImageType,
+    /// A string. Format `uri`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image_url: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_id: Option<String>,
 }
@@ -1459,39 +1609,57 @@ openai_runtime::constant!(BetaComputerScreenshotImageType = "computer_screenshot
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaComputerTool {
+    /// See [`BetaComputerToolType`]. Default `"computer"`.
     #[serde(rename = "type", default)]
     pub type_: BetaComputerToolType,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaComputerToolCall {
+    /// See [`BetaAgentTag`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<BetaAgentTag>,
+    /// See [`BetaComputerToolCallType`]. Default `"computer_call"`.
     #[serde(rename = "type")]
     pub type_: BetaComputerToolCallType,
+    /// A string.
     pub id: String,
+    /// A string.
     pub call_id: String,
+    /// See [`BetaComputerAction`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action: Option<BetaComputerAction>,
+    /// A list of [`BetaComputerAction`] values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub actions: Option<Vec<BetaComputerAction>>,
+    /// A list of [`BetaComputerCallSafetyCheckParam`] values.
     #[serde(default)]
     pub pending_safety_checks: Vec<BetaComputerCallSafetyCheckParam>,
+    /// See [`BetaComputerToolCallStatus`].
     pub status: BetaComputerToolCallStatus,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaComputerToolCallOutputResource {
+    /// See [`BetaAgentTag`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<BetaAgentTag>,
+    /// See [`BetaComputerToolCallOutputResourceType`]. Default
+    /// `"computer_call_output"`.
     #[serde(rename = "type", default)]
     pub type_: BetaComputerToolCallOutputResourceType,
+    /// A string.
     pub id: String,
+    /// A string.
     pub call_id: String,
+    /// A list of [`BetaComputerCallSafetyCheckParam`] values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub acknowledged_safety_checks: Option<Vec<BetaComputerCallSafetyCheckParam>>,
+    /// See [`BetaComputerScreenshotImage`].
     pub output: BetaComputerScreenshotImage,
+    /// See [`BetaComputerCallOutputStatus`].
     pub status: BetaComputerCallOutputStatus,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
 }
@@ -1544,10 +1712,14 @@ openai_runtime::constant!(BetaComputerToolType = "computer");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaComputerUsePreviewTool {
+    /// See [`BetaComputerUsePreviewToolType`]. Default `"computer_use_preview"`.
     #[serde(rename = "type", default)]
     pub type_: BetaComputerUsePreviewToolType,
+    /// See [`BetaComputerEnvironment`].
     pub environment: BetaComputerEnvironment,
+    /// An integer.
     pub display_width: i64,
+    /// An integer.
     pub display_height: i64,
 }
 
@@ -1558,14 +1730,19 @@ openai_runtime::constant!(BetaComputerUsePreviewToolType = "computer_use_preview
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaContainerAutoParam {
+    /// See [`BetaContainerAutoParamType`]. Default `"container_auto"`.
     #[serde(rename = "type", default)]
     pub type_: BetaContainerAutoParamType,
+    /// A list of strings. At most 50 items.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_ids: Option<Vec<String>>,
+    /// See [`BetaContainerMemoryLimit`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub memory_limit: Option<BetaContainerMemoryLimit>,
+    /// See [`BetaContainerAutoParamNetworkPolicy`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub network_policy: Option<BetaContainerAutoParamNetworkPolicy>,
+    /// A list of [`BetaContainerAutoParamSkillsItem`] values. At most 200 items.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub skills: Option<Vec<BetaContainerAutoParamSkillsItem>>,
 }
@@ -1651,12 +1828,18 @@ openai_runtime::constant!(BetaContainerAutoParamType = "container_auto");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaContainerFileCitationBody {
+    /// See [`BetaContainerFileCitationBodyType`]. Default `"container_file_citation"`.
     #[serde(rename = "type", default)]
     pub type_: BetaContainerFileCitationBodyType,
+    /// A string.
     pub container_id: String,
+    /// A string.
     pub file_id: String,
+    /// An integer.
     pub start_index: i64,
+    /// An integer.
     pub end_index: i64,
+    /// A string.
     pub filename: String,
 }
 
@@ -1667,12 +1850,19 @@ openai_runtime::constant!(BetaContainerFileCitationBodyType = "container_file_ci
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaContainerFileCitationParam {
+    /// See [`BetaContainerFileCitationParamType`]. Default
+    /// `"container_file_citation"`.
     #[serde(rename = "type", default)]
     pub type_: BetaContainerFileCitationParamType,
+    /// An integer. At least 0.
     pub start_index: i64,
+    /// An integer. At least 0.
     pub end_index: i64,
+    /// A string.
     pub container_id: String,
+    /// A string.
     pub file_id: String,
+    /// A string.
     pub filename: String,
 }
 
@@ -1703,10 +1893,14 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaContainerNetworkPolicyAllowlistParam {
+    /// See [`BetaContainerNetworkPolicyAllowlistParamType`]. Default `"allowlist"`.
     #[serde(rename = "type", default)]
     pub type_: BetaContainerNetworkPolicyAllowlistParamType,
+    /// A list of strings. At least 1 item.
     #[serde(default)]
     pub allowed_domains: Vec<String>,
+    /// A list of [`BetaContainerNetworkPolicyDomainSecretParam`] values. At least 1
+    /// item.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub domain_secrets: Option<Vec<BetaContainerNetworkPolicyDomainSecretParam>>,
 }
@@ -1718,6 +1912,7 @@ openai_runtime::constant!(BetaContainerNetworkPolicyAllowlistParamType = "allowl
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaContainerNetworkPolicyDisabledParam {
+    /// See [`BetaContainerNetworkPolicyDisabledParamType`]. Default `"disabled"`.
     #[serde(rename = "type", default)]
     pub type_: BetaContainerNetworkPolicyDisabledParamType,
 }
@@ -1729,15 +1924,20 @@ openai_runtime::constant!(BetaContainerNetworkPolicyDisabledParamType = "disable
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaContainerNetworkPolicyDomainSecretParam {
+    /// A string. At least 1 character.
     pub domain: String,
+    /// A string. At least 1 character.
     pub name: String,
+    /// A string. 1 to 10485760 characters.
     pub value: String,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaContainerReferenceParam {
+    /// See [`BetaContainerReferenceParamType`]. Default `"container_reference"`.
     #[serde(rename = "type", default)]
     pub type_: BetaContainerReferenceParamType,
+    /// A string.
     pub container_id: String,
 }
 
@@ -1748,8 +1948,10 @@ openai_runtime::constant!(BetaContainerReferenceParamType = "container_reference
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaContainerReferenceResource {
+    /// See [`BetaContainerReferenceResourceType`]. Default `"container_reference"`.
     #[serde(rename = "type", default)]
     pub type_: BetaContainerReferenceResourceType,
+    /// A string.
     pub container_id: String,
 }
 
@@ -1760,8 +1962,10 @@ openai_runtime::constant!(BetaContainerReferenceResourceType = "container_refere
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaContextManagementParam {
+    /// A string.
     #[serde(rename = "type")]
     pub type_: String,
+    /// An integer. May be `null`. At least 1000.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub compact_threshold: Option<i64>,
 }
@@ -1794,79 +1998,121 @@ openai_runtime::union!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaConversationParam2 {
+    /// A string.
     pub id: String,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaCoordParam {
+    /// An integer.
     pub x: i64,
+    /// An integer.
     pub y: i64,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaCreateResponse {
+    /// A map from names to strings. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<std::collections::BTreeMap<String, String>>,
+    /// An integer. May be `null`. From 0 to 20.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub top_logprobs: Option<i64>,
+    /// A number. May be `null`. From 0 to 2; default `1`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub temperature: Option<f64>,
+    /// A number. May be `null`. From 0 to 1; default `1`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub top_p: Option<f64>,
+    /// A string.
+    ///
+    /// Deprecated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user: Option<String>,
+    /// A string. May be `null`. At most 64 characters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub safety_identifier: Option<String>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prompt_cache_key: Option<String>,
+    /// See [`BetaCreateResponsePromptCacheRetention`]. May be `null`.
+    ///
+    /// Deprecated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prompt_cache_retention: Option<BetaCreateResponsePromptCacheRetention>,
+    /// See [`BetaPromptCacheOptionsParam`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prompt_cache_options: Option<BetaPromptCacheOptionsParam>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub previous_response_id: Option<String>,
+    /// See [`BetaModelIdsResponses`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<BetaModelIdsResponses>,
+    /// `true` or `false`. May be `null`. Default `false`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub background: Option<bool>,
+    /// An integer. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_tool_calls: Option<i64>,
+    /// See [`BetaResponseTextParam`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<BetaResponseTextParam>,
+    /// A list of [`BetaTool`] values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tools: Option<Vec<BetaTool>>,
+    /// See [`BetaToolChoiceParam`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tool_choice: Option<BetaToolChoiceParam>,
+    /// See [`BetaPrompt`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prompt: Option<BetaPrompt>,
+    /// See [`BetaServiceTierResponses`]. May be `null`. Default `"auto"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service_tier: Option<BetaServiceTierResponses>,
+    /// See [`BetaCreateResponseTruncation`]. May be `null`. Default `"disabled"`.
+    ///
+    /// Deprecated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub truncation: Option<BetaCreateResponseTruncation>,
+    /// See [`BetaReasoning`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reasoning: Option<BetaReasoning>,
+    /// See [`BetaInputParam`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub input: Option<BetaInputParam>,
+    /// A list of [`BetaIncludeEnum`] values. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub include: Option<Vec<BetaIncludeEnum>>,
+    /// `true` or `false`. May be `null`. Default `true`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parallel_tool_calls: Option<bool>,
+    /// `true` or `false`. May be `null`. Default `true`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub store: Option<bool>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instructions: Option<String>,
+    /// See [`BetaModerationParam`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub moderation: Option<BetaModerationParam>,
+    /// `true` or `false`. May be `null`. Default `false`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stream: Option<bool>,
+    /// See [`BetaResponseStreamOptions`]. May be `null`. Default `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stream_options: Option<BetaResponseStreamOptions>,
+    /// See [`BetaConversationParam`]. May be `null`. Default `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub conversation: Option<BetaConversationParam>,
+    /// A list of [`BetaContextManagementParam`] values. May be `null`. At least 1
+    /// item.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub context_management: Option<Vec<BetaContextManagementParam>>,
+    /// An integer. May be `null`. At least 16.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_output_tokens: Option<i64>,
+    /// See [`BetaMultiAgentParam`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub multi_agent: Option<BetaMultiAgentParam>,
 }
@@ -1905,8 +2151,11 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaCustomGrammarFormatParam {
+    /// See [`BetaCustomGrammarFormatParamType`]. Default `"grammar"`.
     #[serde(rename = "type", default)]
     pub type_: BetaCustomGrammarFormatParamType,
+    /// See [`BetaGrammarSyntax1`].
     pub syntax: BetaGrammarSyntax1,
+    /// A string.
     pub definition: String,
 }

@@ -22,6 +22,7 @@ openai_runtime::constant!(BetaCustomGrammarFormatParamType = "grammar");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaCustomTextFormatParam {
+    /// See [`BetaCustomTextFormatParamType`]. Default `"text"`.
     #[serde(rename = "type", default)]
     pub type_: BetaCustomTextFormatParamType,
 }
@@ -33,32 +34,46 @@ openai_runtime::constant!(BetaCustomTextFormatParamType = "text");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaCustomToolCall {
+    /// See [`BetaAgentTag`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<BetaAgentTag>,
+    /// See [`BetaCustomToolCallType`].
     #[serde(rename = "type", default)]
     pub type_: BetaCustomToolCallType,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// A string.
     pub call_id: String,
+    /// See [`BetaToolCallCaller`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub caller: Option<BetaToolCallCaller>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
+    /// A string.
     pub name: String,
+    /// A string.
     pub input: String,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaCustomToolCallOutput {
+    /// See [`BetaAgentTag`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<BetaAgentTag>,
+    /// See [`BetaCustomToolCallOutputType`].
     #[serde(rename = "type", default)]
     pub type_: BetaCustomToolCallOutputType,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// A string.
     pub call_id: String,
+    /// See [`BetaToolCallCallerParam`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub caller: Option<BetaToolCallCallerParam>,
+    /// See [`BetaCustomToolCallOutputOutput`].
     pub output: BetaCustomToolCallOutputOutput,
 }
 
@@ -83,16 +98,24 @@ openai_runtime::union!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaCustomToolCallOutputResource {
+    /// See [`BetaAgentTag`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<BetaAgentTag>,
+    /// See [`BetaCustomToolCallOutputResourceType`].
     #[serde(rename = "type", default)]
     pub type_: BetaCustomToolCallOutputResourceType,
+    /// A string.
     pub id: String,
+    /// A string.
     pub call_id: String,
+    /// See [`BetaToolCallCallerParam`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub caller: Option<BetaToolCallCallerParam>,
+    /// See [`BetaCustomToolCallOutputResourceOutput`].
     pub output: BetaCustomToolCallOutputResourceOutput,
+    /// See [`BetaFunctionCallOutputStatusEnum`].
     pub status: BetaFunctionCallOutputStatusEnum,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
 }
@@ -133,15 +156,22 @@ openai_runtime::constant!(BetaCustomToolCallType = "custom_tool_call");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaCustomToolParam {
+    /// See [`BetaCustomToolParamType`]. Default `"custom"`.
     #[serde(rename = "type", default)]
     pub type_: BetaCustomToolParamType,
+    /// A string.
     pub name: String,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// See [`BetaCustomToolParamFormat`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub format: Option<BetaCustomToolParamFormat>,
+    /// `true` or `false`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub defer_loading: Option<bool>,
+    /// A list of [`BetaCallableToolAllowedCaller`] values. May be `null`. At least 1
+    /// item.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allowed_callers: Option<Vec<BetaCallableToolAllowedCaller>>,
 }
@@ -215,12 +245,14 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaDirectToolCallCaller {
+    /// See [`BetaDirectToolCallCallerType`]. Default `"direct"`.
     #[serde(rename = "type", default)]
     pub type_: BetaDirectToolCallCallerType,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaDirectToolCallCallerParam {
+    /// See [`BetaDirectToolCallCallerParamType`]. Default `"direct"`.
     #[serde(rename = "type", default)]
     pub type_: BetaDirectToolCallCallerParamType,
 }
@@ -237,10 +269,14 @@ openai_runtime::constant!(BetaDirectToolCallCallerType = "direct");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaDoubleClickAction {
+    /// See [`BetaDoubleClickActionType`]. Default `"double_click"`.
     #[serde(rename = "type", default)]
     pub type_: BetaDoubleClickActionType,
+    /// An integer.
     pub x: i64,
+    /// An integer.
     pub y: i64,
+    /// A list of strings. May be `null`.
     pub keys: Option<Vec<String>>,
 }
 
@@ -251,10 +287,13 @@ openai_runtime::constant!(BetaDoubleClickActionType = "double_click");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaDragParam {
+    /// See [`BetaDragParamType`]. Default `"drag"`.
     #[serde(rename = "type", default)]
     pub type_: BetaDragParamType,
+    /// A list of [`BetaCoordParam`] values.
     #[serde(default)]
     pub path: Vec<BetaCoordParam>,
+    /// A list of strings. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub keys: Option<Vec<String>>,
 }
@@ -266,10 +305,14 @@ openai_runtime::constant!(BetaDragParamType = "drag");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaEasyInputMessage {
+    /// See [`BetaEasyInputMessageRole`].
     pub role: BetaEasyInputMessageRole,
+    /// See [`BetaEasyInputMessageContent`].
     pub content: BetaEasyInputMessageContent,
+    /// See [`BetaMessagePhase`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phase: Option<BetaMessagePhase>,
+    /// See [`BetaEasyInputMessageType`].
     #[serde(rename = "type", default)]
     pub type_: BetaEasyInputMessageType,
 }
@@ -325,15 +368,19 @@ openai_runtime::constant!(BetaEasyInputMessageType = "message");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaEncryptedContent {
+    /// See [`BetaEncryptedContentType`]. Default `"encrypted_content"`.
     #[serde(rename = "type", default)]
     pub type_: BetaEncryptedContentType,
+    /// A string.
     pub encrypted_content: String,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaEncryptedContentParam {
+    /// See [`BetaEncryptedContentParamType`]. Default `"encrypted_content"`.
     #[serde(rename = "type", default)]
     pub type_: BetaEncryptedContentParamType,
+    /// A string. At most 10485760 characters.
     pub encrypted_content: String,
 }
 
@@ -349,10 +396,14 @@ openai_runtime::constant!(BetaEncryptedContentType = "encrypted_content");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaFileCitationBody {
+    /// See [`BetaFileCitationBodyType`]. Default `"file_citation"`.
     #[serde(rename = "type", default)]
     pub type_: BetaFileCitationBodyType,
+    /// A string.
     pub file_id: String,
+    /// An integer.
     pub index: i64,
+    /// A string.
     pub filename: String,
 }
 
@@ -363,10 +414,14 @@ openai_runtime::constant!(BetaFileCitationBodyType = "file_citation");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaFileCitationParam {
+    /// See [`BetaFileCitationParamType`]. Default `"file_citation"`.
     #[serde(rename = "type", default)]
     pub type_: BetaFileCitationParamType,
+    /// An integer. At least 0.
     pub index: i64,
+    /// A string.
     pub file_id: String,
+    /// A string.
     pub filename: String,
 }
 
@@ -413,9 +468,12 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaFilePath {
+    /// See [`BetaFilePathType`].
     #[serde(rename = "type", default)]
     pub type_: BetaFilePathType,
+    /// A string.
     pub file_id: String,
+    /// An integer.
     pub index: i64,
 }
 
@@ -426,42 +484,59 @@ openai_runtime::constant!(BetaFilePathType = "file_path");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaFileSearchTool {
+    /// See [`BetaFileSearchToolType`]. Default `"file_search"`.
     #[serde(rename = "type", default)]
     pub type_: BetaFileSearchToolType,
+    /// A list of strings.
     #[serde(default)]
     pub vector_store_ids: Vec<String>,
+    /// An integer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_num_results: Option<i64>,
+    /// See [`BetaRankingOptions`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ranking_options: Option<BetaRankingOptions>,
+    /// See [`BetaFilters`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub filters: Option<BetaFilters>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaFileSearchToolCall {
+    /// See [`BetaAgentTag`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<BetaAgentTag>,
+    /// A string.
     pub id: String,
+    /// See [`BetaFileSearchToolCallType`].
     #[serde(rename = "type", default)]
     pub type_: BetaFileSearchToolCallType,
+    /// See [`BetaFileSearchToolCallStatus`].
     pub status: BetaFileSearchToolCallStatus,
+    /// A list of strings.
     #[serde(default)]
     pub queries: Vec<String>,
+    /// A list of [`BetaFileSearchToolCallResultsItem`] values. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub results: Option<Vec<BetaFileSearchToolCallResultsItem>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaFileSearchToolCallResultsItem {
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_id: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub filename: Option<String>,
+    /// A map from names to [`BetaVectorStoreFileAttributesValue`] values. May be
+    /// `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attributes: Option<std::collections::BTreeMap<String, BetaVectorStoreFileAttributesValue>>,
+    /// A number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub score: Option<f64>,
 }
@@ -632,21 +707,30 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaFunctionCallOutputItemParam {
+    /// See [`BetaAgentTagParam`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<BetaAgentTagParam>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// A string. May be `null`. 1 to 64 characters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub call_id: Option<String>,
+    /// See [`BetaFunctionCallOutputItemParamType`]. Default `"function_call_output"`.
     #[serde(rename = "type", default)]
     pub type_: BetaFunctionCallOutputItemParamType,
+    /// See [`BetaFunctionCallOutputItemParamOutput`].
     pub output: BetaFunctionCallOutputItemParamOutput,
+    /// A string. May be `null`. 1 to 128 characters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// A string. May be `null`. 1 to 64 characters; matching `^[a-zA-Z0-9_-]+$`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
+    /// See [`BetaToolCallCallerParam`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub caller: Option<BetaToolCallCallerParam>,
+    /// See [`BetaFunctionCallItemStatus`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<BetaFunctionCallItemStatus>,
 }
@@ -777,35 +861,50 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaFunctionShellAction {
+    /// A list of strings.
     #[serde(default)]
     pub commands: Vec<String>,
+    /// An integer. May be `null`.
     pub timeout_ms: Option<i64>,
+    /// An integer. May be `null`.
     pub max_output_length: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaFunctionShellActionParam {
+    /// A list of strings.
     #[serde(default)]
     pub commands: Vec<String>,
+    /// An integer. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timeout_ms: Option<i64>,
+    /// An integer. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_output_length: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaFunctionShellCall {
+    /// See [`BetaAgentTag`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<BetaAgentTag>,
+    /// See [`BetaFunctionShellCallType`]. Default `"shell_call"`.
     #[serde(rename = "type", default)]
     pub type_: BetaFunctionShellCallType,
+    /// A string.
     pub id: String,
+    /// A string.
     pub call_id: String,
+    /// See [`BetaToolCallCaller`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub caller: Option<BetaToolCallCaller>,
+    /// See [`BetaFunctionShellAction`].
     pub action: BetaFunctionShellAction,
+    /// See [`BetaFunctionShellCallStatus`].
     pub status: BetaFunctionShellCallStatus,
+    /// See [`BetaFunctionShellCallEnvironment`]. May be `null`.
     pub environment: Option<BetaFunctionShellCallEnvironment>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
 }
@@ -849,18 +948,26 @@ openai_runtime::union!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaFunctionShellCallItemParam {
+    /// See [`BetaAgentTagParam`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<BetaAgentTagParam>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// A string. 1 to 64 characters.
     pub call_id: String,
+    /// See [`BetaToolCallCallerParam`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub caller: Option<BetaToolCallCallerParam>,
+    /// See [`BetaFunctionShellCallItemParamType`]. Default `"shell_call"`.
     #[serde(rename = "type", default)]
     pub type_: BetaFunctionShellCallItemParamType,
+    /// See [`BetaFunctionShellActionParam`].
     pub action: BetaFunctionShellActionParam,
+    /// See [`BetaFunctionShellCallItemStatus`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<BetaFunctionShellCallItemStatus>,
+    /// See [`BetaFunctionShellCallItemParamEnvironment`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub environment: Option<BetaFunctionShellCallItemParamEnvironment>,
 }
@@ -931,27 +1038,40 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaFunctionShellCallOutput {
+    /// See [`BetaAgentTag`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<BetaAgentTag>,
+    /// See [`BetaFunctionShellCallOutputType`]. Default `"shell_call_output"`.
     #[serde(rename = "type", default)]
     pub type_: BetaFunctionShellCallOutputType,
+    /// A string.
     pub id: String,
+    /// A string.
     pub call_id: String,
+    /// See [`BetaToolCallCaller`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub caller: Option<BetaToolCallCaller>,
+    /// See [`BetaFunctionShellCallOutputStatusEnum`].
     pub status: BetaFunctionShellCallOutputStatusEnum,
+    /// A list of [`BetaFunctionShellCallOutputContent`] values.
     #[serde(default)]
     pub output: Vec<BetaFunctionShellCallOutputContent>,
+    /// An integer. May be `null`.
     pub max_output_length: Option<i64>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaFunctionShellCallOutputContent {
+    /// A string.
     pub stdout: String,
+    /// A string.
     pub stderr: String,
+    /// See [`BetaFunctionShellCallOutputContentOutcome`].
     pub outcome: BetaFunctionShellCallOutputContentOutcome,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
 }
@@ -995,22 +1115,29 @@ openai_runtime::union!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaFunctionShellCallOutputContentParam {
+    /// A string. At most 10485760 characters.
     pub stdout: String,
+    /// A string. At most 10485760 characters.
     pub stderr: String,
+    /// See [`BetaFunctionShellCallOutputOutcomeParam`].
     pub outcome: BetaFunctionShellCallOutputOutcomeParam,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaFunctionShellCallOutputExitOutcome {
+    /// See [`BetaFunctionShellCallOutputExitOutcomeType`]. Default `"exit"`.
     #[serde(rename = "type", default)]
     pub type_: BetaFunctionShellCallOutputExitOutcomeType,
+    /// An integer.
     pub exit_code: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaFunctionShellCallOutputExitOutcomeParam {
+    /// See [`BetaFunctionShellCallOutputExitOutcomeParamType`]. Default `"exit"`.
     #[serde(rename = "type", default)]
     pub type_: BetaFunctionShellCallOutputExitOutcomeParamType,
+    /// An integer.
     pub exit_code: i64,
 }
 
@@ -1026,19 +1153,28 @@ openai_runtime::constant!(BetaFunctionShellCallOutputExitOutcomeType = "exit");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaFunctionShellCallOutputItemParam {
+    /// See [`BetaAgentTagParam`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<BetaAgentTagParam>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// A string. 1 to 64 characters.
     pub call_id: String,
+    /// See [`BetaToolCallCallerParam`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub caller: Option<BetaToolCallCallerParam>,
+    /// See [`BetaFunctionShellCallOutputItemParamType`]. Default
+    /// `"shell_call_output"`.
     #[serde(rename = "type", default)]
     pub type_: BetaFunctionShellCallOutputItemParamType,
+    /// A list of [`BetaFunctionShellCallOutputContentParam`] values.
     #[serde(default)]
     pub output: Vec<BetaFunctionShellCallOutputContentParam>,
+    /// See [`BetaFunctionShellCallItemStatus`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<BetaFunctionShellCallItemStatus>,
+    /// An integer. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_output_length: Option<i64>,
 }
@@ -1109,12 +1245,15 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaFunctionShellCallOutputTimeoutOutcome {
+    /// See [`BetaFunctionShellCallOutputTimeoutOutcomeType`]. Default `"timeout"`.
     #[serde(rename = "type", default)]
     pub type_: BetaFunctionShellCallOutputTimeoutOutcomeType,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaFunctionShellCallOutputTimeoutOutcomeParam {
+    /// See [`BetaFunctionShellCallOutputTimeoutOutcomeParamType`]. Default
+    /// `"timeout"`.
     #[serde(rename = "type", default)]
     pub type_: BetaFunctionShellCallOutputTimeoutOutcomeParamType,
 }
@@ -1163,10 +1302,14 @@ openai_runtime::constant!(BetaFunctionShellCallType = "shell_call");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaFunctionShellToolParam {
+    /// See [`BetaFunctionShellToolParamType`]. Default `"shell"`.
     #[serde(rename = "type", default)]
     pub type_: BetaFunctionShellToolParamType,
+    /// See [`BetaFunctionShellToolParamEnvironment`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub environment: Option<BetaFunctionShellToolParamEnvironment>,
+    /// A list of [`BetaCallableToolAllowedCaller`] values. May be `null`. At least 1
+    /// item.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allowed_callers: Option<Vec<BetaCallableToolAllowedCaller>>,
 }
@@ -1231,57 +1374,83 @@ openai_runtime::constant!(BetaFunctionShellToolParamType = "shell");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaFunctionTool {
+    /// See [`BetaFunctionToolType`]. Default `"function"`.
     #[serde(rename = "type", default)]
     pub type_: BetaFunctionToolType,
+    /// A string.
     pub name: String,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// A map from names to JSON values. May be `null`.
     pub parameters: Option<std::collections::BTreeMap<String, serde_json::Value>>,
+    /// A map from names to JSON values. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub output_schema: Option<std::collections::BTreeMap<String, serde_json::Value>>,
+    /// `true` or `false`. May be `null`.
     pub strict: Option<bool>,
+    /// `true` or `false`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub defer_loading: Option<bool>,
+    /// A list of [`BetaCallableToolAllowedCaller`] values. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allowed_callers: Option<Vec<BetaCallableToolAllowedCaller>>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaFunctionToolCall {
+    /// See [`BetaAgentTag`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<BetaAgentTag>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// See [`BetaFunctionToolCallType`].
     #[serde(rename = "type", default)]
     pub type_: BetaFunctionToolCallType,
+    /// A string.
     pub call_id: String,
+    /// See [`BetaToolCallCaller`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub caller: Option<BetaToolCallCaller>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
+    /// A string.
     pub name: String,
+    /// A string.
     pub arguments: String,
+    /// See [`BetaFunctionToolCallStatus`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<BetaFunctionToolCallStatus>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaFunctionToolCallOutput {
+    /// See [`BetaAgentTag`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<BetaAgentTag>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// See [`BetaFunctionToolCallOutputType`].
     #[serde(rename = "type", default)]
     pub type_: BetaFunctionToolCallOutputType,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub call_id: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
+    /// See [`BetaToolCallCallerParam`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub caller: Option<BetaToolCallCallerParam>,
+    /// See [`BetaFunctionToolCallOutputOutput`].
     pub output: BetaFunctionToolCallOutputOutput,
+    /// See [`BetaFunctionToolCallOutputStatus`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<BetaFunctionToolCallOutputStatus>,
 }
@@ -1307,21 +1476,31 @@ openai_runtime::union!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaFunctionToolCallOutputResource {
+    /// See [`BetaAgentTag`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<BetaAgentTag>,
+    /// A string.
     pub id: String,
+    /// See [`BetaFunctionToolCallOutputResourceType`].
     #[serde(rename = "type", default)]
     pub type_: BetaFunctionToolCallOutputResourceType,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub call_id: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
+    /// See [`BetaToolCallCallerParam`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub caller: Option<BetaToolCallCallerParam>,
+    /// See [`BetaFunctionToolCallOutputResourceOutput`].
     pub output: BetaFunctionToolCallOutputResourceOutput,
+    /// See [`BetaFunctionCallOutputStatusEnum`].
     pub status: BetaFunctionCallOutputStatusEnum,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
 }
@@ -1406,19 +1585,28 @@ openai_runtime::constant!(BetaFunctionToolCallType = "function_call");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaFunctionToolParam {
+    /// A string. 1 to 128 characters; matching `^[a-zA-Z0-9_-]+$`.
     pub name: String,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// A map from names to JSON values. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parameters: Option<std::collections::BTreeMap<String, serde_json::Value>>,
+    /// `true` or `false`. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub strict: Option<bool>,
+    /// See [`BetaFunctionToolParamType`]. Default `"function"`.
     #[serde(rename = "type", default)]
     pub type_: BetaFunctionToolParamType,
+    /// A map from names to JSON values. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub output_schema: Option<std::collections::BTreeMap<String, serde_json::Value>>,
+    /// `true` or `false`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub defer_loading: Option<bool>,
+    /// A list of [`BetaCallableToolAllowedCaller`] values. May be `null`. At least 1
+    /// item.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allowed_callers: Option<Vec<BetaCallableToolAllowedCaller>>,
 }
@@ -1451,9 +1639,12 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaHttpError {
+    /// See [`BetaHttpErrorType`]. Default `"http_error"`.
     #[serde(rename = "type", default)]
     pub type_: BetaHttpErrorType,
+    /// An integer.
     pub code: i64,
+    /// A string.
     pub message: String,
 }
 
@@ -1464,7 +1655,9 @@ openai_runtime::constant!(BetaHttpErrorType = "http_error");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaHybridSearchOptions {
+    /// A number.
     pub embedding_weight: f64,
+    /// A number.
     pub text_weight: f64,
 }
 
@@ -1513,28 +1706,40 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaImageGenTool {
+    /// See [`BetaImageGenToolType`].
     #[serde(rename = "type", default)]
     pub type_: BetaImageGenToolType,
+    /// See [`BetaImageGenToolModel`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<BetaImageGenToolModel>,
+    /// See [`BetaImageGenToolQuality`]. Default `"auto"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quality: Option<BetaImageGenToolQuality>,
+    /// See [`BetaImageGenToolSize`]. Default `"auto"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub size: Option<BetaImageGenToolSize>,
+    /// See [`BetaImageGenToolOutputFormat`]. Default `"png"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub output_format: Option<BetaImageGenToolOutputFormat>,
+    /// An integer. From 0 to 100; default `100`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub output_compression: Option<i64>,
+    /// See [`BetaImageGenToolModeration`]. Default `"auto"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub moderation: Option<BetaImageGenToolModeration>,
+    /// See [`BetaImageGenToolBackground`]. Default `"auto"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub background: Option<BetaImageGenToolBackground>,
+    /// See [`BetaInputFidelity`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub input_fidelity: Option<BetaInputFidelity>,
+    /// See [`BetaImageGenToolInputImageMask`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub input_image_mask: Option<BetaImageGenToolInputImageMask>,
+    /// An integer. From 0 to 3; default `0`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub partial_images: Option<i64>,
+    /// See [`BetaImageGenActionEnum`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action: Option<BetaImageGenActionEnum>,
 }
@@ -1563,12 +1768,17 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaImageGenToolCall {
+    /// See [`BetaAgentTag`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<BetaAgentTag>,
+    /// See [`BetaImageGenToolCallType`].
     #[serde(rename = "type", default)]
     pub type_: BetaImageGenToolCallType,
+    /// A string.
     pub id: String,
+    /// See [`BetaImageGenToolCallStatus`].
     pub status: BetaImageGenToolCallStatus,
+    /// A string. May be `null`.
     pub result: Option<String>,
 }
 
@@ -1604,8 +1814,10 @@ openai_runtime::constant!(BetaImageGenToolCallType = "image_generation_call");
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaImageGenToolInputImageMask {
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image_url: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_id: Option<String>,
 }
@@ -1761,10 +1973,14 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaInlineSkillParam {
+    /// See [`BetaInlineSkillParamType`]. Default `"inline"`.
     #[serde(rename = "type", default)]
     pub type_: BetaInlineSkillParamType,
+    /// A string.
     pub name: String,
+    /// A string.
     pub description: String,
+    /// See [`BetaInlineSkillSourceParam`].
     pub source: BetaInlineSkillSourceParam,
 }
 
@@ -1775,10 +1991,13 @@ openai_runtime::constant!(BetaInlineSkillParamType = "inline");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaInlineSkillSourceParam {
+    /// See [`BetaInlineSkillSourceParamType`]. Default `"base64"`.
     #[serde(rename = "type", default)]
     pub type_: BetaInlineSkillSourceParamType,
+    /// See [`BetaInlineSkillSourceParamMediaType`]. Default `"application/zip"`.
     #[serde(default)]
     pub media_type: BetaInlineSkillSourceParamMediaType,
+    /// A string. 1 to 70254592 characters.
     pub data: String,
 }
 
@@ -1862,36 +2081,50 @@ openai_runtime::open_enum!(BetaInputFidelity, Unknown, [High = "high", Low = "lo
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaInputFileContent {
+    /// See [`BetaInputFileContentType`]. Default `"input_file"`.
     #[serde(rename = "type", default)]
     pub type_: BetaInputFileContentType,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_id: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub filename: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_data: Option<String>,
+    /// See [`BetaPromptCacheBreakpointConfig`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prompt_cache_breakpoint: Option<BetaPromptCacheBreakpointConfig>,
+    /// A string. Format `uri`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_url: Option<String>,
+    /// See [`BetaFileInputDetail`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<BetaFileInputDetail>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaInputFileContentParam {
+    /// See [`BetaInputFileContentParamType`]. Default `"input_file"`.
     #[serde(rename = "type", default)]
     pub type_: BetaInputFileContentParamType,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_id: Option<String>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub filename: Option<String>,
+    /// A string. May be `null`. At most 73400320 characters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_data: Option<String>,
+    /// A string. May be `null`. Format `uri`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_url: Option<String>,
+    /// See [`BetaFileDetailEnum`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<BetaFileDetailEnum>,
+    /// See [`BetaPromptCacheBreakpointParam`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prompt_cache_breakpoint: Option<BetaPromptCacheBreakpointParam>,
 }
@@ -1908,27 +2141,37 @@ openai_runtime::constant!(BetaInputFileContentType = "input_file");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaInputImageContent {
+    /// See [`BetaInputImageContentType`]. Default `"input_image"`.
     #[serde(rename = "type", default)]
     pub type_: BetaInputImageContentType,
+    /// A string. May be `null`. Format `uri`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image_url: Option<String>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_id: Option<String>,
+    /// See [`BetaImageDetail`].
     pub detail: BetaImageDetail,
+    /// See [`BetaPromptCacheBreakpointConfig`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prompt_cache_breakpoint: Option<BetaPromptCacheBreakpointConfig>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaInputImageContentParamAutoParam {
+    /// See [`BetaInputImageContentParamAutoParamType`]. Default `"input_image"`.
     #[serde(rename = "type", default)]
     pub type_: BetaInputImageContentParamAutoParamType,
+    /// A string. May be `null`. At most 20971520 characters; format `uri`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image_url: Option<String>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_id: Option<String>,
+    /// See [`BetaDetailEnum`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<BetaDetailEnum>,
+    /// See [`BetaPromptCacheBreakpointParam`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prompt_cache_breakpoint: Option<BetaPromptCacheBreakpointParam>,
 }

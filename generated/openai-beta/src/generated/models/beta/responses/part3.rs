@@ -175,13 +175,18 @@ openai_runtime::union!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaInputMessage {
+    /// See [`BetaAgentTag`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<BetaAgentTag>,
+    /// See [`BetaInputMessageType`].
     #[serde(rename = "type", default)]
     pub type_: BetaInputMessageType,
+    /// See [`BetaInputMessageRole`].
     pub role: BetaInputMessageRole,
+    /// See [`BetaInputMessageStatus`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<BetaInputMessageStatus>,
+    /// A list of [`BetaInputContent`] values.
     #[serde(default)]
     pub content: Vec<BetaInputContent>,
 }
@@ -252,18 +257,24 @@ openai_runtime::union!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaInputTextContent {
+    /// See [`BetaInputTextContentType`]. Default `"input_text"`.
     #[serde(rename = "type", default)]
     pub type_: BetaInputTextContentType,
+    /// A string.
     pub text: String,
+    /// See [`BetaPromptCacheBreakpointConfig`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prompt_cache_breakpoint: Option<BetaPromptCacheBreakpointConfig>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaInputTextContentParam {
+    /// See [`BetaInputTextContentParamType`]. Default `"input_text"`.
     #[serde(rename = "type", default)]
     pub type_: BetaInputTextContentParamType,
+    /// A string. At most 10485760 characters.
     pub text: String,
+    /// See [`BetaPromptCacheBreakpointParam`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prompt_cache_breakpoint: Option<BetaPromptCacheBreakpointParam>,
 }
@@ -1210,10 +1221,13 @@ openai_runtime::union!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaItemReferenceParam {
+    /// See [`BetaAgentTagParam`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<BetaAgentTagParam>,
+    /// See [`BetaItemReferenceParamType`]. May be `null`. Default `"item_reference"`.
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<BetaItemReferenceParamType>,
+    /// A string.
     pub id: String,
 }
 
@@ -1224,8 +1238,10 @@ openai_runtime::constant!(BetaItemReferenceParamType = "item_reference");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaKeyPressAction {
+    /// See [`BetaKeyPressActionType`]. Default `"keypress"`.
     #[serde(rename = "type", default)]
     pub type_: BetaKeyPressActionType,
+    /// A list of strings.
     #[serde(default)]
     pub keys: Vec<String>,
 }
@@ -1237,8 +1253,10 @@ openai_runtime::constant!(BetaKeyPressActionType = "keypress");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaLocalEnvironmentParam {
+    /// See [`BetaLocalEnvironmentParamType`]. Default `"local"`.
     #[serde(rename = "type", default)]
     pub type_: BetaLocalEnvironmentParamType,
+    /// A list of [`BetaLocalSkillParam`] values. At most 200 items.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub skills: Option<Vec<BetaLocalSkillParam>>,
 }
@@ -1250,6 +1268,7 @@ openai_runtime::constant!(BetaLocalEnvironmentParamType = "local");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaLocalEnvironmentResource {
+    /// See [`BetaLocalEnvironmentResourceType`]. Default `"local"`.
     #[serde(rename = "type", default)]
     pub type_: BetaLocalEnvironmentResourceType,
 }
@@ -1261,16 +1280,22 @@ openai_runtime::constant!(BetaLocalEnvironmentResourceType = "local");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaLocalShellExecAction {
+    /// See [`BetaLocalShellExecActionType`]. Default `"exec"`.
     #[serde(rename = "type", default)]
     pub type_: BetaLocalShellExecActionType,
+    /// A list of strings.
     #[serde(default)]
     pub command: Vec<String>,
+    /// An integer. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timeout_ms: Option<i64>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub working_directory: Option<String>,
+    /// A map from names to strings.
     #[serde(default)]
     pub env: std::collections::BTreeMap<String, String>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user: Option<String>,
 }
@@ -1282,24 +1307,35 @@ openai_runtime::constant!(BetaLocalShellExecActionType = "exec");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaLocalShellToolCall {
+    /// See [`BetaAgentTag`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<BetaAgentTag>,
+    /// See [`BetaLocalShellToolCallType`].
     #[serde(rename = "type", default)]
     pub type_: BetaLocalShellToolCallType,
+    /// A string.
     pub id: String,
+    /// A string.
     pub call_id: String,
+    /// See [`BetaLocalShellExecAction`].
     pub action: BetaLocalShellExecAction,
+    /// See [`BetaLocalShellToolCallStatus`].
     pub status: BetaLocalShellToolCallStatus,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaLocalShellToolCallOutput {
+    /// See [`BetaAgentTag`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<BetaAgentTag>,
+    /// See [`BetaLocalShellToolCallOutputType`].
     #[serde(rename = "type", default)]
     pub type_: BetaLocalShellToolCallOutputType,
+    /// A string.
     pub id: String,
+    /// A string.
     pub output: String,
+    /// See [`BetaLocalShellToolCallOutputStatus`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<BetaLocalShellToolCallOutputStatus>,
 }
@@ -1360,6 +1396,7 @@ openai_runtime::constant!(BetaLocalShellToolCallType = "local_shell_call");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaLocalShellToolParam {
+    /// See [`BetaLocalShellToolParamType`]. Default `"local_shell"`.
     #[serde(rename = "type", default)]
     pub type_: BetaLocalShellToolParamType,
 }
@@ -1371,30 +1408,43 @@ openai_runtime::constant!(BetaLocalShellToolParamType = "local_shell");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaLocalSkillParam {
+    /// A string.
     pub name: String,
+    /// A string.
     pub description: String,
+    /// A string.
     pub path: String,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaLogProb {
+    /// A string.
     pub token: String,
+    /// A number.
     pub logprob: f64,
+    /// A list of integers.
     #[serde(default)]
     pub bytes: Vec<i64>,
+    /// A list of [`BetaTopLogProb`] values.
     #[serde(default)]
     pub top_logprobs: Vec<BetaTopLogProb>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaMcpApprovalRequest {
+    /// See [`BetaAgentTag`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<BetaAgentTag>,
+    /// See [`BetaMcpApprovalRequestType`].
     #[serde(rename = "type", default)]
     pub type_: BetaMcpApprovalRequestType,
+    /// A string.
     pub id: String,
+    /// A string.
     pub server_label: String,
+    /// A string.
     pub name: String,
+    /// A string.
     pub arguments: String,
 }
 
@@ -1405,27 +1455,39 @@ openai_runtime::constant!(BetaMcpApprovalRequestType = "mcp_approval_request");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaMcpApprovalResponse {
+    /// See [`BetaAgentTag`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<BetaAgentTag>,
+    /// See [`BetaMcpApprovalResponseType`].
     #[serde(rename = "type", default)]
     pub type_: BetaMcpApprovalResponseType,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// A string.
     pub approval_request_id: String,
+    /// `true` or `false`.
     pub approve: bool,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaMcpApprovalResponseResource {
+    /// See [`BetaAgentTag`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<BetaAgentTag>,
+    /// See [`BetaMcpApprovalResponseResourceType`].
     #[serde(rename = "type", default)]
     pub type_: BetaMcpApprovalResponseResourceType,
+    /// A string.
     pub id: String,
+    /// A string.
     pub approval_request_id: String,
+    /// `true` or `false`.
     pub approve: bool,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
 }
@@ -1442,25 +1504,35 @@ openai_runtime::constant!(BetaMcpApprovalResponseType = "mcp_approval_response")
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaMcpListTools {
+    /// See [`BetaAgentTag`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<BetaAgentTag>,
+    /// See [`BetaMcpListToolsType`].
     #[serde(rename = "type", default)]
     pub type_: BetaMcpListToolsType,
+    /// A string.
     pub id: String,
+    /// A string.
     pub server_label: String,
+    /// A list of [`BetaMcpListToolsTool`] values.
     #[serde(default)]
     pub tools: Vec<BetaMcpListToolsTool>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaMcpListToolsTool {
+    /// A string.
     pub name: String,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// A map from names to JSON values.
     #[serde(default)]
     pub input_schema: std::collections::BTreeMap<String, serde_json::Value>,
+    /// A map from names to JSON values. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub annotations: Option<std::collections::BTreeMap<String, serde_json::Value>>,
 }
@@ -1472,9 +1544,12 @@ openai_runtime::constant!(BetaMcpListToolsType = "mcp_list_tools");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaMcpProtocolError {
+    /// See [`BetaMcpProtocolErrorType`]. Default `"mcp_protocol_error"`.
     #[serde(rename = "type", default)]
     pub type_: BetaMcpProtocolErrorType,
+    /// An integer.
     pub code: i64,
+    /// A string.
     pub message: String,
 }
 
@@ -1485,27 +1560,40 @@ openai_runtime::constant!(BetaMcpProtocolErrorType = "mcp_protocol_error");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaMcpTool {
+    /// See [`BetaMcpToolType`].
     #[serde(rename = "type", default)]
     pub type_: BetaMcpToolType,
+    /// A string.
     pub server_label: String,
+    /// A string. Format `uri`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub server_url: Option<String>,
+    /// See [`BetaMcpToolConnectorId`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub connector_id: Option<BetaMcpToolConnectorId>,
+    /// A string. Matching `^tunnel_[a-z0-9]{32}$`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tunnel_id: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub authorization: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub server_description: Option<String>,
+    /// A map from names to strings. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub headers: Option<std::collections::BTreeMap<String, String>>,
+    /// See [`BetaMcpToolAllowedTools`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allowed_tools: Option<BetaMcpToolAllowedTools>,
+    /// A list of [`BetaCallableToolAllowedCaller`] values. May be `null`. At least 1
+    /// item.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allowed_callers: Option<Vec<BetaCallableToolAllowedCaller>>,
+    /// See [`BetaMcpToolRequireApproval`]. May be `null`. Default `"always"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub require_approval: Option<BetaMcpToolRequireApproval>,
+    /// `true` or `false`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub defer_loading: Option<bool>,
 }
@@ -1538,20 +1626,30 @@ openai_runtime::union!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaMcpToolCall {
+    /// See [`BetaAgentTag`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<BetaAgentTag>,
+    /// See [`BetaMcpToolCallType`].
     #[serde(rename = "type", default)]
     pub type_: BetaMcpToolCallType,
+    /// A string.
     pub id: String,
+    /// A string.
     pub server_label: String,
+    /// A string.
     pub name: String,
+    /// A string.
     pub arguments: String,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub output: Option<String>,
+    /// See [`BetaMcpToolCallError`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<BetaMcpToolCallError>,
+    /// See [`BetaMcpToolCallStatus`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<BetaMcpToolCallStatus>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub approval_request_id: Option<String>,
 }
@@ -1678,8 +1776,10 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaMcpToolExecutionError {
+    /// See [`BetaMcpToolExecutionErrorType`]. Default `"mcp_tool_execution_error"`.
     #[serde(rename = "type", default)]
     pub type_: BetaMcpToolExecutionErrorType,
+    /// Any JSON value.
     pub content: serde_json::Value,
 }
 
@@ -1690,8 +1790,10 @@ openai_runtime::constant!(BetaMcpToolExecutionErrorType = "mcp_tool_execution_er
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaMcpToolFilter {
+    /// A list of strings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tool_names: Option<Vec<String>>,
+    /// `true` or `false`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub read_only: Option<bool>,
 }
@@ -1724,8 +1826,10 @@ openai_runtime::union!(
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaMcpToolRequireApprovalMcpToolApprovalFilter {
+    /// See [`BetaMcpToolFilter`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub always: Option<BetaMcpToolFilter>,
+    /// See [`BetaMcpToolFilter`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub never: Option<BetaMcpToolFilter>,
 }
@@ -1753,15 +1857,22 @@ openai_runtime::constant!(BetaMcpToolType = "mcp");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaMessage {
+    /// See [`BetaAgentTag`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<BetaAgentTag>,
+    /// See [`BetaMessageType`]. Default `"message"`.
     #[serde(rename = "type", default)]
     pub type_: BetaMessageType,
+    /// A string.
     pub id: String,
+    /// See [`BetaMessageStatus`].
     pub status: BetaMessageStatus,
+    /// See [`BetaMessageRole`].
     pub role: BetaMessageRole,
+    /// A list of [`BetaMessageContentItem`] values.
     #[serde(default)]
     pub content: Vec<BetaMessageContentItem>,
+    /// See [`BetaMessagePhase2`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phase: Option<BetaMessagePhase2>,
 }

@@ -343,20 +343,26 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaModeration {
+    /// See [`BetaModerationInput`].
     pub input: BetaModerationInput,
+    /// See [`BetaModerationOutput`].
     pub output: BetaModerationOutput,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaModerationConfigParam {
+    /// See [`BetaModerationMode`].
     pub mode: BetaModerationMode,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaModerationErrorBody {
+    /// See [`BetaModerationErrorBodyType`]. Default `"error"`.
     #[serde(rename = "type", default)]
     pub type_: BetaModerationErrorBodyType,
+    /// A string.
     pub code: String,
+    /// A string.
     pub message: String,
 }
 
@@ -487,29 +493,39 @@ openai_runtime::union!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaModerationParam {
+    /// A string.
     pub model: String,
+    /// See [`BetaModerationPolicyParam`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub policy: Option<BetaModerationPolicyParam>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaModerationPolicyParam {
+    /// See [`BetaModerationConfigParam`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub input: Option<BetaModerationConfigParam>,
+    /// See [`BetaModerationConfigParam`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub output: Option<BetaModerationConfigParam>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaModerationResultBody {
+    /// See [`BetaModerationResultBodyType`]. Default `"moderation_result"`.
     #[serde(rename = "type", default)]
     pub type_: BetaModerationResultBodyType,
+    /// A string.
     pub model: String,
+    /// `true` or `false`.
     pub flagged: bool,
+    /// A map from names to booleans.
     #[serde(default)]
     pub categories: std::collections::BTreeMap<String, bool>,
+    /// A map from names to numbers.
     #[serde(default)]
     pub category_scores: std::collections::BTreeMap<String, f64>,
+    /// A map from names to lists of [`BetaModerationInputType`] values.
     #[serde(default)]
     pub category_applied_input_types:
         std::collections::BTreeMap<String, Vec<BetaModerationInputType>>,
@@ -522,10 +538,14 @@ openai_runtime::constant!(BetaModerationResultBodyType = "moderation_result");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaMoveParam {
+    /// See [`BetaMoveParamType`]. Default `"move"`.
     #[serde(rename = "type", default)]
     pub type_: BetaMoveParamType,
+    /// An integer.
     pub x: i64,
+    /// An integer.
     pub y: i64,
+    /// A list of strings. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub keys: Option<Vec<String>>,
 }
@@ -599,26 +619,38 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaMultiAgentCall {
+    /// See [`BetaAgentTag`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<BetaAgentTag>,
+    /// See [`BetaMultiAgentCallType`]. Default `"multi_agent_call"`.
     #[serde(rename = "type", default)]
     pub type_: BetaMultiAgentCallType,
+    /// A string.
     pub id: String,
+    /// A string.
     pub call_id: String,
+    /// See [`BetaMultiAgentAction`].
     pub action: BetaMultiAgentAction,
+    /// A string.
     pub arguments: String,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaMultiAgentCallItemParam {
+    /// See [`BetaAgentTagParam`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<BetaAgentTagParam>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// A string. 1 to 64 characters.
     pub call_id: String,
+    /// See [`BetaMultiAgentCallItemParamType`]. Default `"multi_agent_call"`.
     #[serde(rename = "type", default)]
     pub type_: BetaMultiAgentCallItemParamType,
+    /// See [`BetaMultiAgentAction1`].
     pub action: BetaMultiAgentAction1,
+    /// A string.
     pub arguments: String,
 }
 
@@ -629,27 +661,40 @@ openai_runtime::constant!(BetaMultiAgentCallItemParamType = "multi_agent_call");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaMultiAgentCallOutput {
+    /// See [`BetaAgentTag`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<BetaAgentTag>,
+    /// See [`BetaMultiAgentCallOutputType`]. Default `"multi_agent_call_output"`.
     #[serde(rename = "type", default)]
     pub type_: BetaMultiAgentCallOutputType,
+    /// A string.
     pub id: String,
+    /// A string.
     pub call_id: String,
+    /// See [`BetaMultiAgentAction`].
     pub action: BetaMultiAgentAction,
+    /// A list of [`BetaOutputTextContent`] values.
     #[serde(default)]
     pub output: Vec<BetaOutputTextContent>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaMultiAgentCallOutputItemParam {
+    /// See [`BetaAgentTagParam`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<BetaAgentTagParam>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// A string. 1 to 64 characters.
     pub call_id: String,
+    /// See [`BetaMultiAgentCallOutputItemParamType`]. Default
+    /// `"multi_agent_call_output"`.
     #[serde(rename = "type", default)]
     pub type_: BetaMultiAgentCallOutputItemParamType,
+    /// See [`BetaMultiAgentAction1`].
     pub action: BetaMultiAgentAction1,
+    /// A list of [`BetaOutputTextContentParam`] values.
     #[serde(default)]
     pub output: Vec<BetaOutputTextContentParam>,
 }
@@ -671,17 +716,23 @@ openai_runtime::constant!(BetaMultiAgentCallType = "multi_agent_call");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaMultiAgentParam {
+    /// `true` or `false`.
     pub enabled: bool,
+    /// An integer. At least 1.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_concurrent_subagents: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaNamespaceToolParam {
+    /// See [`BetaNamespaceToolParamType`]. Default `"namespace"`.
     #[serde(rename = "type", default)]
     pub type_: BetaNamespaceToolParamType,
+    /// A string. At least 1 character.
     pub name: String,
+    /// A string.
     pub description: String,
+    /// A list of [`BetaNamespaceToolParamToolsItem`] values. At least 1 item.
     #[serde(default)]
     pub tools: Vec<BetaNamespaceToolParamToolsItem>,
 }
@@ -1258,17 +1309,24 @@ openai_runtime::union!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaOutputMessage {
+    /// See [`BetaAgentTag`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<BetaAgentTag>,
+    /// A string.
     pub id: String,
+    /// See [`BetaOutputMessageType`].
     #[serde(rename = "type", default)]
     pub type_: BetaOutputMessageType,
+    /// See [`BetaOutputMessageRole`].
     #[serde(default)]
     pub role: BetaOutputMessageRole,
+    /// A list of [`BetaOutputMessageContent`] values.
     #[serde(default)]
     pub content: Vec<BetaOutputMessageContent>,
+    /// See [`BetaMessagePhase`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phase: Option<BetaMessagePhase>,
+    /// See [`BetaOutputMessageStatus`].
     pub status: BetaOutputMessageStatus,
 }
 
@@ -1343,20 +1401,27 @@ openai_runtime::constant!(BetaOutputMessageType = "message");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaOutputTextContent {
+    /// See [`BetaOutputTextContentType`]. Default `"output_text"`.
     #[serde(rename = "type", default)]
     pub type_: BetaOutputTextContentType,
+    /// A string.
     pub text: String,
+    /// A list of [`BetaAnnotation`] values.
     #[serde(default)]
     pub annotations: Vec<BetaAnnotation>,
+    /// A list of [`BetaLogProb`] values.
     #[serde(default)]
     pub logprobs: Vec<BetaLogProb>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaOutputTextContentParam {
+    /// See [`BetaOutputTextContentParamType`]. Default `"output_text"`.
     #[serde(rename = "type", default)]
     pub type_: BetaOutputTextContentParamType,
+    /// A string. At most 10485760 characters.
     pub text: String,
+    /// A list of [`BetaOutputTextContentParamAnnotationsItem`] values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub annotations: Option<Vec<BetaOutputTextContentParamAnnotationsItem>>,
 }
@@ -1430,25 +1495,37 @@ openai_runtime::constant!(BetaOutputTextContentType = "output_text");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaProgram {
+    /// See [`BetaAgentTag`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<BetaAgentTag>,
+    /// See [`BetaProgramType`]. Default `"program"`.
     #[serde(rename = "type", default)]
     pub type_: BetaProgramType,
+    /// A string.
     pub id: String,
+    /// A string.
     pub call_id: String,
+    /// A string.
     pub code: String,
+    /// A string.
     pub fingerprint: String,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaProgramItemParam {
+    /// See [`BetaAgentTagParam`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<BetaAgentTagParam>,
+    /// A string.
     pub id: String,
+    /// See [`BetaProgramItemParamType`]. Default `"program"`.
     #[serde(rename = "type", default)]
     pub type_: BetaProgramItemParamType,
+    /// A string. 1 to 64 characters.
     pub call_id: String,
+    /// A string. At most 10485760 characters.
     pub code: String,
+    /// A string. At most 10485760 characters.
     pub fingerprint: String,
 }
 
@@ -1459,25 +1536,37 @@ openai_runtime::constant!(BetaProgramItemParamType = "program");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaProgramOutput {
+    /// See [`BetaAgentTag`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<BetaAgentTag>,
+    /// See [`BetaProgramOutputType`]. Default `"program_output"`.
     #[serde(rename = "type", default)]
     pub type_: BetaProgramOutputType,
+    /// A string.
     pub id: String,
+    /// A string.
     pub call_id: String,
+    /// A string.
     pub result: String,
+    /// See [`BetaProgramOutputStatus`].
     pub status: BetaProgramOutputStatus,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaProgramOutputItemParam {
+    /// See [`BetaAgentTagParam`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<BetaAgentTagParam>,
+    /// A string.
     pub id: String,
+    /// See [`BetaProgramOutputItemParamType`]. Default `"program_output"`.
     #[serde(rename = "type", default)]
     pub type_: BetaProgramOutputItemParamType,
+    /// A string. 1 to 64 characters.
     pub call_id: String,
+    /// A string. At most 10485760 characters.
     pub result: String,
+    /// See [`BetaProgramOutputItemStatus`].
     pub status: BetaProgramOutputItemStatus,
 }
 
@@ -1525,15 +1614,19 @@ openai_runtime::constant!(BetaProgramOutputType = "program_output");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaProgramToolCallCaller {
+    /// See [`BetaProgramToolCallCallerType`]. Default `"program"`.
     #[serde(rename = "type", default)]
     pub type_: BetaProgramToolCallCallerType,
+    /// A string.
     pub caller_id: String,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaProgramToolCallCallerParam {
+    /// See [`BetaProgramToolCallCallerParamType`]. Default `"program"`.
     #[serde(rename = "type", default)]
     pub type_: BetaProgramToolCallCallerParamType,
+    /// A string. 1 to 64 characters.
     pub caller_id: String,
 }
 
@@ -1554,6 +1647,8 @@ openai_runtime::constant!(BetaProgramType = "program");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaProgrammaticToolCallingParam {
+    /// See [`BetaProgrammaticToolCallingParamType`]. Default
+    /// `"programmatic_tool_calling"`.
     #[serde(rename = "type", default)]
     pub type_: BetaProgrammaticToolCallingParamType,
 }
@@ -1565,15 +1660,19 @@ openai_runtime::constant!(BetaProgrammaticToolCallingParamType = "programmatic_t
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaPrompt {
+    /// A string.
     pub id: String,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
+    /// A map from names to [`BetaResponsePromptVariablesValue`] values. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub variables: Option<std::collections::BTreeMap<String, BetaResponsePromptVariablesValue>>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaPromptCacheBreakpointConfig {
+    /// See [`BetaPromptCacheBreakpointConfigMode`]. Default `"explicit"`.
     #[serde(default)]
     pub mode: BetaPromptCacheBreakpointConfigMode,
 }
@@ -1585,6 +1684,7 @@ openai_runtime::constant!(BetaPromptCacheBreakpointConfigMode = "explicit");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaPromptCacheBreakpointParam {
+    /// See [`BetaPromptCacheBreakpointParamMode`]. Default `"explicit"`.
     #[serde(default)]
     pub mode: BetaPromptCacheBreakpointParamMode,
 }
@@ -1612,14 +1712,18 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaPromptCacheOptions {
+    /// See [`BetaPromptCacheTtlEnum`].
     pub ttl: BetaPromptCacheTtlEnum,
+    /// See [`BetaPromptCacheModeEnum`].
     pub mode: BetaPromptCacheModeEnum,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaPromptCacheOptionsParam {
+    /// See [`BetaPromptCacheTtlEnum`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ttl: Option<BetaPromptCacheTtlEnum>,
+    /// See [`BetaPromptCacheModeEnum`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mode: Option<BetaPromptCacheModeEnum>,
 }
@@ -1668,24 +1772,32 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaRankingOptions {
+    /// See [`BetaRankerVersionType`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ranker: Option<BetaRankerVersionType>,
+    /// A number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub score_threshold: Option<f64>,
+    /// See [`BetaHybridSearchOptions`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hybrid_search: Option<BetaHybridSearchOptions>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaReasoning {
+    /// See [`BetaReasoningModeEnum`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mode: Option<BetaReasoningModeEnum>,
+    /// See [`BetaReasoningEffort`]. May be `null`. Default `"medium"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub effort: Option<BetaReasoningEffort>,
+    /// See [`BetaReasoningSummary`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub summary: Option<BetaReasoningSummary>,
+    /// See [`BetaReasoningContext`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub context: Option<BetaReasoningContext>,
+    /// See [`BetaReasoningGenerateSummary`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub generate_summary: Option<BetaReasoningGenerateSummary>,
 }
@@ -1766,17 +1878,24 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaReasoningItem {
+    /// See [`BetaAgentTag`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<BetaAgentTag>,
+    /// See [`BetaReasoningItemType`].
     #[serde(rename = "type", default)]
     pub type_: BetaReasoningItemType,
+    /// A string.
     pub id: String,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub encrypted_content: Option<String>,
+    /// A list of [`BetaSummaryTextContent`] values.
     #[serde(default)]
     pub summary: Vec<BetaSummaryTextContent>,
+    /// A list of [`BetaReasoningTextContent`] values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content: Option<Vec<BetaReasoningTextContent>>,
+    /// See [`BetaReasoningItemStatus`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<BetaReasoningItemStatus>,
 }
@@ -1844,8 +1963,10 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaReasoningTextContent {
+    /// See [`BetaReasoningTextContentType`]. Default `"reasoning_text"`.
     #[serde(rename = "type", default)]
     pub type_: BetaReasoningTextContentType,
+    /// A string.
     pub text: String,
 }
 
@@ -1856,8 +1977,10 @@ openai_runtime::constant!(BetaReasoningTextContentType = "reasoning_text");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaRefusalContent {
+    /// See [`BetaRefusalContentType`]. Default `"refusal"`.
     #[serde(rename = "type", default)]
     pub type_: BetaRefusalContentType,
+    /// A string.
     pub refusal: String,
 }
 
@@ -1868,72 +1991,114 @@ openai_runtime::constant!(BetaRefusalContentType = "refusal");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaResponse {
+    /// A map from names to strings. May be `null`.
     pub metadata: Option<std::collections::BTreeMap<String, String>>,
+    /// An integer. May be `null`. From 0 to 20.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub top_logprobs: Option<i64>,
+    /// A number. May be `null`. From 0 to 2; default `1`.
     pub temperature: Option<f64>,
+    /// A number. May be `null`. From 0 to 1; default `1`.
     pub top_p: Option<f64>,
+    /// A string.
+    ///
+    /// Deprecated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user: Option<String>,
+    /// A string. May be `null`. At most 64 characters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub safety_identifier: Option<String>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prompt_cache_key: Option<String>,
+    /// See [`BetaResponsePromptCacheRetention`]. May be `null`.
+    ///
+    /// Deprecated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prompt_cache_retention: Option<BetaResponsePromptCacheRetention>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub previous_response_id: Option<String>,
+    /// See [`BetaModelIdsResponses`].
     pub model: BetaModelIdsResponses,
+    /// `true` or `false`. May be `null`. Default `false`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub background: Option<bool>,
+    /// An integer. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_tool_calls: Option<i64>,
+    /// See [`BetaResponseTextParam`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<BetaResponseTextParam>,
+    /// A list of [`BetaTool`] values.
     #[serde(default)]
     pub tools: Vec<BetaTool>,
+    /// See [`BetaToolChoiceParam`].
     pub tool_choice: BetaToolChoiceParam,
+    /// See [`BetaPrompt`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prompt: Option<BetaPrompt>,
+    /// See [`BetaServiceTierResponses`]. May be `null`. Default `"auto"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service_tier: Option<BetaServiceTierResponses>,
+    /// See [`BetaResponseTruncation`]. May be `null`. Default `"disabled"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub truncation: Option<BetaResponseTruncation>,
+    /// A string.
     pub id: String,
+    /// See [`BetaResponseObject`].
     #[serde(default)]
     pub object: BetaResponseObject,
+    /// See [`BetaResponseStatus`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<BetaResponseStatus>,
+    /// A number. A Unix time, in seconds.
     pub created_at: f64,
+    /// A number. May be `null`. A Unix time, in seconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub completed_at: Option<f64>,
+    /// See [`BetaResponseError`]. May be `null`.
     pub error: Option<BetaResponseError>,
+    /// See [`BetaResponseIncompleteDetails`]. May be `null`.
     pub incomplete_details: Option<BetaResponseIncompleteDetails>,
+    /// A list of [`BetaOutputItem`] values.
     #[serde(default)]
     pub output: Vec<BetaOutputItem>,
+    /// See [`BetaReasoning`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reasoning: Option<BetaReasoning>,
+    /// See [`BetaResponseInstructions`]. May be `null`.
     pub instructions: Option<BetaResponseInstructions>,
+    /// See [`BetaResponseUsage`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub usage: Option<BetaResponseUsage>,
+    /// See [`BetaPromptCacheOptions`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prompt_cache_options: Option<BetaPromptCacheOptions>,
+    /// See [`BetaModeration`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub moderation: Option<BetaModeration>,
+    /// `true` or `false`. Default `true`.
     pub parallel_tool_calls: bool,
+    /// See [`BetaResponseConversation`]. May be `null`. Default `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub conversation: Option<BetaResponseConversation>,
+    /// An integer. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_output_tokens: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaResponseAudioDeltaEvent {
+    /// See [`BetaAgentTag`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<BetaAgentTag>,
+    /// See [`BetaResponseAudioDeltaEventType`].
     #[serde(rename = "type", default)]
     pub type_: BetaResponseAudioDeltaEventType,
+    /// An integer.
     pub sequence_number: i64,
+    /// A string.
     pub delta: String,
 }
 
@@ -1944,10 +2109,13 @@ openai_runtime::constant!(BetaResponseAudioDeltaEventType = "response.audio.delt
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaResponseAudioDoneEvent {
+    /// See [`BetaAgentTag`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<BetaAgentTag>,
+    /// See [`BetaResponseAudioDoneEventType`].
     #[serde(rename = "type", default)]
     pub type_: BetaResponseAudioDoneEventType,
+    /// An integer.
     pub sequence_number: i64,
 }
 
@@ -1958,11 +2126,15 @@ openai_runtime::constant!(BetaResponseAudioDoneEventType = "response.audio.done"
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaResponseAudioTranscriptDeltaEvent {
+    /// See [`BetaAgentTag`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<BetaAgentTag>,
+    /// See [`BetaResponseAudioTranscriptDeltaEventType`].
     #[serde(rename = "type", default)]
     pub type_: BetaResponseAudioTranscriptDeltaEventType,
+    /// A string.
     pub delta: String,
+    /// An integer.
     pub sequence_number: i64,
 }
 
@@ -1975,10 +2147,13 @@ openai_runtime::constant!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaResponseAudioTranscriptDoneEvent {
+    /// See [`BetaAgentTag`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<BetaAgentTag>,
+    /// See [`BetaResponseAudioTranscriptDoneEventType`].
     #[serde(rename = "type", default)]
     pub type_: BetaResponseAudioTranscriptDoneEventType,
+    /// An integer.
     pub sequence_number: i64,
 }
 
@@ -1991,13 +2166,19 @@ openai_runtime::constant!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaResponseCodeInterpreterCallCodeDeltaEvent {
+    /// See [`BetaAgentTag`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<BetaAgentTag>,
+    /// See [`BetaResponseCodeInterpreterCallCodeDeltaEventType`].
     #[serde(rename = "type", default)]
     pub type_: BetaResponseCodeInterpreterCallCodeDeltaEventType,
+    /// An integer.
     pub output_index: i64,
+    /// A string.
     pub item_id: String,
+    /// A string.
     pub delta: String,
+    /// An integer.
     pub sequence_number: i64,
 }
 
@@ -2010,13 +2191,19 @@ openai_runtime::constant!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaResponseCodeInterpreterCallCodeDoneEvent {
+    /// See [`BetaAgentTag`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<BetaAgentTag>,
+    /// See [`BetaResponseCodeInterpreterCallCodeDoneEventType`].
     #[serde(rename = "type", default)]
     pub type_: BetaResponseCodeInterpreterCallCodeDoneEventType,
+    /// An integer.
     pub output_index: i64,
+    /// A string.
     pub item_id: String,
+    /// A string.
     pub code: String,
+    /// An integer.
     pub sequence_number: i64,
 }
 
@@ -2029,12 +2216,17 @@ openai_runtime::constant!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaResponseCodeInterpreterCallCompletedEvent {
+    /// See [`BetaAgentTag`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<BetaAgentTag>,
+    /// See [`BetaResponseCodeInterpreterCallCompletedEventType`].
     #[serde(rename = "type", default)]
     pub type_: BetaResponseCodeInterpreterCallCompletedEventType,
+    /// An integer.
     pub output_index: i64,
+    /// A string.
     pub item_id: String,
+    /// An integer.
     pub sequence_number: i64,
 }
 
@@ -2047,12 +2239,17 @@ openai_runtime::constant!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaResponseCodeInterpreterCallInProgressEvent {
+    /// See [`BetaAgentTag`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<BetaAgentTag>,
+    /// See [`BetaResponseCodeInterpreterCallInProgressEventType`].
     #[serde(rename = "type", default)]
     pub type_: BetaResponseCodeInterpreterCallInProgressEventType,
+    /// An integer.
     pub output_index: i64,
+    /// A string.
     pub item_id: String,
+    /// An integer.
     pub sequence_number: i64,
 }
 
@@ -2066,12 +2263,17 @@ openai_runtime::constant!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaResponseCodeInterpreterCallInterpretingEvent {
+    /// See [`BetaAgentTag`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<BetaAgentTag>,
+    /// See [`BetaResponseCodeInterpreterCallInterpretingEventType`].
     #[serde(rename = "type", default)]
     pub type_: BetaResponseCodeInterpreterCallInterpretingEventType,
+    /// An integer.
     pub output_index: i64,
+    /// A string.
     pub item_id: String,
+    /// An integer.
     pub sequence_number: i64,
 }
 
@@ -2085,11 +2287,15 @@ openai_runtime::constant!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaResponseCompletedEvent {
+    /// See [`BetaAgentTag`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<BetaAgentTag>,
+    /// See [`BetaResponseCompletedEventType`].
     #[serde(rename = "type", default)]
     pub type_: BetaResponseCompletedEventType,
+    /// See [`BetaResponse`].
     pub response: BetaResponse,
+    /// An integer.
     pub sequence_number: i64,
 }
 
@@ -2100,14 +2306,21 @@ openai_runtime::constant!(BetaResponseCompletedEventType = "response.completed")
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaResponseContentPartAddedEvent {
+    /// See [`BetaAgentTag`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<BetaAgentTag>,
+    /// See [`BetaResponseContentPartAddedEventType`].
     #[serde(rename = "type", default)]
     pub type_: BetaResponseContentPartAddedEventType,
+    /// A string.
     pub item_id: String,
+    /// An integer.
     pub output_index: i64,
+    /// An integer.
     pub content_index: i64,
+    /// See [`BetaOutputContent`].
     pub part: BetaOutputContent,
+    /// An integer.
     pub sequence_number: i64,
 }
 
@@ -2118,14 +2331,21 @@ openai_runtime::constant!(BetaResponseContentPartAddedEventType = "response.cont
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaResponseContentPartDoneEvent {
+    /// See [`BetaAgentTag`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<BetaAgentTag>,
+    /// See [`BetaResponseContentPartDoneEventType`].
     #[serde(rename = "type", default)]
     pub type_: BetaResponseContentPartDoneEventType,
+    /// A string.
     pub item_id: String,
+    /// An integer.
     pub output_index: i64,
+    /// An integer.
     pub content_index: i64,
+    /// An integer.
     pub sequence_number: i64,
+    /// See [`BetaOutputContent`].
     pub part: BetaOutputContent,
 }
 
@@ -2136,16 +2356,21 @@ openai_runtime::constant!(BetaResponseContentPartDoneEventType = "response.conte
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaResponseConversation {
+    /// A string.
     pub id: String,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaResponseCreatedEvent {
+    /// See [`BetaAgentTag`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<BetaAgentTag>,
+    /// See [`BetaResponseCreatedEventType`].
     #[serde(rename = "type", default)]
     pub type_: BetaResponseCreatedEventType,
+    /// See [`BetaResponse`].
     pub response: BetaResponse,
+    /// An integer.
     pub sequence_number: i64,
 }
 
@@ -2156,13 +2381,19 @@ openai_runtime::constant!(BetaResponseCreatedEventType = "response.created");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaResponseCustomToolCallInputDeltaEvent {
+    /// See [`BetaAgentTag`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<BetaAgentTag>,
+    /// See [`BetaResponseCustomToolCallInputDeltaEventType`].
     #[serde(rename = "type", default)]
     pub type_: BetaResponseCustomToolCallInputDeltaEventType,
+    /// An integer.
     pub sequence_number: i64,
+    /// An integer.
     pub output_index: i64,
+    /// A string.
     pub item_id: String,
+    /// A string.
     pub delta: String,
 }
 
@@ -2175,13 +2406,19 @@ openai_runtime::constant!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaResponseCustomToolCallInputDoneEvent {
+    /// See [`BetaAgentTag`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<BetaAgentTag>,
+    /// See [`BetaResponseCustomToolCallInputDoneEventType`].
     #[serde(rename = "type", default)]
     pub type_: BetaResponseCustomToolCallInputDoneEventType,
+    /// An integer.
     pub sequence_number: i64,
+    /// An integer.
     pub output_index: i64,
+    /// A string.
     pub item_id: String,
+    /// A string.
     pub input: String,
 }
 
@@ -2194,7 +2431,9 @@ openai_runtime::constant!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaResponseError {
+    /// See [`BetaResponseErrorCode`].
     pub code: BetaResponseErrorCode,
+    /// A string.
     pub message: String,
 }
 

@@ -20,13 +20,19 @@ use openai_runtime::union as u;
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaResponseErrorEvent {
+    /// See [`BetaAgentTag`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<BetaAgentTag>,
+    /// See [`BetaResponseErrorEventType`].
     #[serde(rename = "type", default)]
     pub type_: BetaResponseErrorEventType,
+    /// A string. May be `null`.
     pub code: Option<String>,
+    /// A string.
     pub message: String,
+    /// A string. May be `null`.
     pub param: Option<String>,
+    /// An integer.
     pub sequence_number: i64,
 }
 
@@ -37,11 +43,15 @@ openai_runtime::constant!(BetaResponseErrorEventType = "error");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaResponseFailedEvent {
+    /// See [`BetaAgentTag`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<BetaAgentTag>,
+    /// See [`BetaResponseFailedEventType`].
     #[serde(rename = "type", default)]
     pub type_: BetaResponseFailedEventType,
+    /// An integer.
     pub sequence_number: i64,
+    /// See [`BetaResponse`].
     pub response: BetaResponse,
 }
 
@@ -52,12 +62,17 @@ openai_runtime::constant!(BetaResponseFailedEventType = "response.failed");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaResponseFileSearchCallCompletedEvent {
+    /// See [`BetaAgentTag`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<BetaAgentTag>,
+    /// See [`BetaResponseFileSearchCallCompletedEventType`].
     #[serde(rename = "type", default)]
     pub type_: BetaResponseFileSearchCallCompletedEventType,
+    /// An integer.
     pub output_index: i64,
+    /// A string.
     pub item_id: String,
+    /// An integer.
     pub sequence_number: i64,
 }
 
@@ -70,12 +85,17 @@ openai_runtime::constant!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaResponseFileSearchCallInProgressEvent {
+    /// See [`BetaAgentTag`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<BetaAgentTag>,
+    /// See [`BetaResponseFileSearchCallInProgressEventType`].
     #[serde(rename = "type", default)]
     pub type_: BetaResponseFileSearchCallInProgressEventType,
+    /// An integer.
     pub output_index: i64,
+    /// A string.
     pub item_id: String,
+    /// An integer.
     pub sequence_number: i64,
 }
 
@@ -88,12 +108,17 @@ openai_runtime::constant!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaResponseFileSearchCallSearchingEvent {
+    /// See [`BetaAgentTag`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<BetaAgentTag>,
+    /// See [`BetaResponseFileSearchCallSearchingEventType`].
     #[serde(rename = "type", default)]
     pub type_: BetaResponseFileSearchCallSearchingEventType,
+    /// An integer.
     pub output_index: i64,
+    /// A string.
     pub item_id: String,
+    /// An integer.
     pub sequence_number: i64,
 }
 
@@ -106,6 +131,7 @@ openai_runtime::constant!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaResponseFormatJsonObject {
+    /// See [`BetaResponseFormatJsonObjectType`].
     #[serde(rename = "type", default)]
     pub type_: BetaResponseFormatJsonObjectType,
 }
@@ -117,6 +143,7 @@ openai_runtime::constant!(BetaResponseFormatJsonObjectType = "json_object");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaResponseFormatText {
+    /// See [`BetaResponseFormatTextType`].
     #[serde(rename = "type", default)]
     pub type_: BetaResponseFormatTextType,
 }
@@ -128,13 +155,19 @@ openai_runtime::constant!(BetaResponseFormatTextType = "text");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaResponseFunctionCallArgumentsDeltaEvent {
+    /// See [`BetaAgentTag`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<BetaAgentTag>,
+    /// See [`BetaResponseFunctionCallArgumentsDeltaEventType`].
     #[serde(rename = "type", default)]
     pub type_: BetaResponseFunctionCallArgumentsDeltaEventType,
+    /// A string.
     pub item_id: String,
+    /// An integer.
     pub output_index: i64,
+    /// An integer.
     pub sequence_number: i64,
+    /// A string.
     pub delta: String,
 }
 
@@ -147,14 +180,21 @@ openai_runtime::constant!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaResponseFunctionCallArgumentsDoneEvent {
+    /// See [`BetaAgentTag`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<BetaAgentTag>,
+    /// See [`BetaResponseFunctionCallArgumentsDoneEventType`].
     #[serde(rename = "type", default)]
     pub type_: BetaResponseFunctionCallArgumentsDoneEventType,
+    /// A string.
     pub item_id: String,
+    /// A string.
     pub name: String,
+    /// An integer.
     pub output_index: i64,
+    /// An integer.
     pub sequence_number: i64,
+    /// A string.
     pub arguments: String,
 }
 
@@ -167,12 +207,17 @@ openai_runtime::constant!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaResponseImageGenCallCompletedEvent {
+    /// See [`BetaAgentTag`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<BetaAgentTag>,
+    /// See [`BetaResponseImageGenCallCompletedEventType`].
     #[serde(rename = "type", default)]
     pub type_: BetaResponseImageGenCallCompletedEventType,
+    /// An integer.
     pub output_index: i64,
+    /// An integer.
     pub sequence_number: i64,
+    /// A string.
     pub item_id: String,
 }
 
@@ -185,12 +230,17 @@ openai_runtime::constant!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaResponseImageGenCallGeneratingEvent {
+    /// See [`BetaAgentTag`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<BetaAgentTag>,
+    /// See [`BetaResponseImageGenCallGeneratingEventType`].
     #[serde(rename = "type", default)]
     pub type_: BetaResponseImageGenCallGeneratingEventType,
+    /// An integer.
     pub output_index: i64,
+    /// A string.
     pub item_id: String,
+    /// An integer.
     pub sequence_number: i64,
 }
 
@@ -203,12 +253,17 @@ openai_runtime::constant!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaResponseImageGenCallInProgressEvent {
+    /// See [`BetaAgentTag`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<BetaAgentTag>,
+    /// See [`BetaResponseImageGenCallInProgressEventType`].
     #[serde(rename = "type", default)]
     pub type_: BetaResponseImageGenCallInProgressEventType,
+    /// An integer.
     pub output_index: i64,
+    /// A string.
     pub item_id: String,
+    /// An integer.
     pub sequence_number: i64,
 }
 
@@ -221,21 +276,32 @@ openai_runtime::constant!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaResponseImageGenCallPartialImageEvent {
+    /// See [`BetaAgentTag`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<BetaAgentTag>,
+    /// See [`BetaResponseImageGenCallPartialImageEventType`].
     #[serde(rename = "type", default)]
     pub type_: BetaResponseImageGenCallPartialImageEventType,
+    /// An integer.
     pub output_index: i64,
+    /// A string.
     pub item_id: String,
+    /// An integer.
     pub sequence_number: i64,
+    /// An integer.
     pub partial_image_index: i64,
+    /// A string.
     pub partial_image_b64: String,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub size: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quality: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub background: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub output_format: Option<String>,
 }
@@ -249,11 +315,15 @@ openai_runtime::constant!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaResponseInProgressEvent {
+    /// See [`BetaAgentTag`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<BetaAgentTag>,
+    /// See [`BetaResponseInProgressEventType`].
     #[serde(rename = "type", default)]
     pub type_: BetaResponseInProgressEventType,
+    /// See [`BetaResponse`].
     pub response: BetaResponse,
+    /// An integer.
     pub sequence_number: i64,
 }
 
@@ -264,6 +334,7 @@ openai_runtime::constant!(BetaResponseInProgressEventType = "response.in_progres
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaResponseIncompleteDetails {
+    /// See [`BetaResponseIncompleteDetailsReason`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<BetaResponseIncompleteDetailsReason>,
 }
@@ -289,11 +360,15 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaResponseIncompleteEvent {
+    /// See [`BetaAgentTag`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<BetaAgentTag>,
+    /// See [`BetaResponseIncompleteEventType`].
     #[serde(rename = "type", default)]
     pub type_: BetaResponseIncompleteEventType,
+    /// See [`BetaResponse`].
     pub response: BetaResponse,
+    /// An integer.
     pub sequence_number: i64,
 }
 
@@ -323,29 +398,40 @@ openai_runtime::union!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaResponseLogProb {
+    /// A string.
     pub token: String,
+    /// A number.
     pub logprob: f64,
+    /// A list of [`BetaResponseLogProbTopLogprobsItem`] values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub top_logprobs: Option<Vec<BetaResponseLogProbTopLogprobsItem>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaResponseLogProbTopLogprobsItem {
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
+    /// A number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub logprob: Option<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaResponseMcpCallArgumentsDeltaEvent {
+    /// See [`BetaAgentTag`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<BetaAgentTag>,
+    /// See [`BetaResponseMcpCallArgumentsDeltaEventType`].
     #[serde(rename = "type", default)]
     pub type_: BetaResponseMcpCallArgumentsDeltaEventType,
+    /// An integer.
     pub output_index: i64,
+    /// A string.
     pub item_id: String,
+    /// A string.
     pub delta: String,
+    /// An integer.
     pub sequence_number: i64,
 }
 
@@ -358,13 +444,19 @@ openai_runtime::constant!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaResponseMcpCallArgumentsDoneEvent {
+    /// See [`BetaAgentTag`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<BetaAgentTag>,
+    /// See [`BetaResponseMcpCallArgumentsDoneEventType`].
     #[serde(rename = "type", default)]
     pub type_: BetaResponseMcpCallArgumentsDoneEventType,
+    /// An integer.
     pub output_index: i64,
+    /// A string.
     pub item_id: String,
+    /// A string.
     pub arguments: String,
+    /// An integer.
     pub sequence_number: i64,
 }
 
@@ -377,12 +469,17 @@ openai_runtime::constant!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaResponseMcpCallCompletedEvent {
+    /// See [`BetaAgentTag`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<BetaAgentTag>,
+    /// See [`BetaResponseMcpCallCompletedEventType`].
     #[serde(rename = "type", default)]
     pub type_: BetaResponseMcpCallCompletedEventType,
+    /// A string.
     pub item_id: String,
+    /// An integer.
     pub output_index: i64,
+    /// An integer.
     pub sequence_number: i64,
 }
 
@@ -393,12 +490,17 @@ openai_runtime::constant!(BetaResponseMcpCallCompletedEventType = "response.mcp_
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaResponseMcpCallFailedEvent {
+    /// See [`BetaAgentTag`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<BetaAgentTag>,
+    /// See [`BetaResponseMcpCallFailedEventType`].
     #[serde(rename = "type", default)]
     pub type_: BetaResponseMcpCallFailedEventType,
+    /// A string.
     pub item_id: String,
+    /// An integer.
     pub output_index: i64,
+    /// An integer.
     pub sequence_number: i64,
 }
 
@@ -409,12 +511,17 @@ openai_runtime::constant!(BetaResponseMcpCallFailedEventType = "response.mcp_cal
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaResponseMcpCallInProgressEvent {
+    /// See [`BetaAgentTag`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<BetaAgentTag>,
+    /// See [`BetaResponseMcpCallInProgressEventType`].
     #[serde(rename = "type", default)]
     pub type_: BetaResponseMcpCallInProgressEventType,
+    /// An integer.
     pub sequence_number: i64,
+    /// An integer.
     pub output_index: i64,
+    /// A string.
     pub item_id: String,
 }
 
@@ -425,12 +532,17 @@ openai_runtime::constant!(BetaResponseMcpCallInProgressEventType = "response.mcp
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaResponseMcpListToolsCompletedEvent {
+    /// See [`BetaAgentTag`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<BetaAgentTag>,
+    /// See [`BetaResponseMcpListToolsCompletedEventType`].
     #[serde(rename = "type", default)]
     pub type_: BetaResponseMcpListToolsCompletedEventType,
+    /// A string.
     pub item_id: String,
+    /// An integer.
     pub output_index: i64,
+    /// An integer.
     pub sequence_number: i64,
 }
 
@@ -443,12 +555,17 @@ openai_runtime::constant!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaResponseMcpListToolsFailedEvent {
+    /// See [`BetaAgentTag`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<BetaAgentTag>,
+    /// See [`BetaResponseMcpListToolsFailedEventType`].
     #[serde(rename = "type", default)]
     pub type_: BetaResponseMcpListToolsFailedEventType,
+    /// A string.
     pub item_id: String,
+    /// An integer.
     pub output_index: i64,
+    /// An integer.
     pub sequence_number: i64,
 }
 
@@ -461,12 +578,17 @@ openai_runtime::constant!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaResponseMcpListToolsInProgressEvent {
+    /// See [`BetaAgentTag`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<BetaAgentTag>,
+    /// See [`BetaResponseMcpListToolsInProgressEventType`].
     #[serde(rename = "type", default)]
     pub type_: BetaResponseMcpListToolsInProgressEventType,
+    /// A string.
     pub item_id: String,
+    /// An integer.
     pub output_index: i64,
+    /// An integer.
     pub sequence_number: i64,
 }
 
@@ -484,12 +606,17 @@ openai_runtime::constant!(BetaResponseObject = "response");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaResponseOutputItemAddedEvent {
+    /// See [`BetaAgentTag`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<BetaAgentTag>,
+    /// See [`BetaResponseOutputItemAddedEventType`].
     #[serde(rename = "type", default)]
     pub type_: BetaResponseOutputItemAddedEventType,
+    /// An integer.
     pub output_index: i64,
+    /// An integer.
     pub sequence_number: i64,
+    /// See [`BetaOutputItem`].
     pub item: BetaOutputItem,
 }
 
@@ -500,12 +627,17 @@ openai_runtime::constant!(BetaResponseOutputItemAddedEventType = "response.outpu
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaResponseOutputItemDoneEvent {
+    /// See [`BetaAgentTag`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<BetaAgentTag>,
+    /// See [`BetaResponseOutputItemDoneEventType`].
     #[serde(rename = "type", default)]
     pub type_: BetaResponseOutputItemDoneEventType,
+    /// An integer.
     pub output_index: i64,
+    /// An integer.
     pub sequence_number: i64,
+    /// See [`BetaOutputItem`].
     pub item: BetaOutputItem,
 }
 
@@ -516,15 +648,23 @@ openai_runtime::constant!(BetaResponseOutputItemDoneEventType = "response.output
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaResponseOutputTextAnnotationAddedEvent {
+    /// See [`BetaAgentTag`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<BetaAgentTag>,
+    /// See [`BetaResponseOutputTextAnnotationAddedEventType`].
     #[serde(rename = "type", default)]
     pub type_: BetaResponseOutputTextAnnotationAddedEventType,
+    /// A string.
     pub item_id: String,
+    /// An integer.
     pub output_index: i64,
+    /// An integer.
     pub content_index: i64,
+    /// An integer.
     pub annotation_index: i64,
+    /// An integer.
     pub sequence_number: i64,
+    /// See [`BetaAnnotation`]. May be `null`.
     pub annotation: Option<BetaAnnotation>,
 }
 
@@ -603,11 +743,15 @@ openai_runtime::union!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaResponseQueuedEvent {
+    /// See [`BetaAgentTag`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<BetaAgentTag>,
+    /// See [`BetaResponseQueuedEventType`].
     #[serde(rename = "type", default)]
     pub type_: BetaResponseQueuedEventType,
+    /// See [`BetaResponse`].
     pub response: BetaResponse,
+    /// An integer.
     pub sequence_number: i64,
 }
 
@@ -618,21 +762,30 @@ openai_runtime::constant!(BetaResponseQueuedEventType = "response.queued");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaResponseReasoningSummaryPartAddedEvent {
+    /// See [`BetaAgentTag`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<BetaAgentTag>,
+    /// See [`BetaResponseReasoningSummaryPartAddedEventType`].
     #[serde(rename = "type", default)]
     pub type_: BetaResponseReasoningSummaryPartAddedEventType,
+    /// A string.
     pub item_id: String,
+    /// An integer.
     pub output_index: i64,
+    /// An integer.
     pub summary_index: i64,
+    /// An integer.
     pub sequence_number: i64,
+    /// See [`BetaResponseReasoningSummaryPartAddedEventPart`].
     pub part: BetaResponseReasoningSummaryPartAddedEventPart,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaResponseReasoningSummaryPartAddedEventPart {
+    /// See [`BetaResponseReasoningSummaryPartAddedEventPartType`].
     #[serde(rename = "type", default)]
     pub type_: BetaResponseReasoningSummaryPartAddedEventPartType,
+    /// A string.
     pub text: String,
 }
 
@@ -650,23 +803,33 @@ openai_runtime::constant!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaResponseReasoningSummaryPartDoneEvent {
+    /// See [`BetaAgentTag`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<BetaAgentTag>,
+    /// See [`BetaResponseReasoningSummaryPartDoneEventType`].
     #[serde(rename = "type", default)]
     pub type_: BetaResponseReasoningSummaryPartDoneEventType,
+    /// A string.
     pub item_id: String,
+    /// An integer.
     pub output_index: i64,
+    /// An integer.
     pub summary_index: i64,
+    /// See [`BetaResponseReasoningSummaryPartDoneEventStatus`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<BetaResponseReasoningSummaryPartDoneEventStatus>,
+    /// An integer.
     pub sequence_number: i64,
+    /// See [`BetaResponseReasoningSummaryPartDoneEventPart`].
     pub part: BetaResponseReasoningSummaryPartDoneEventPart,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaResponseReasoningSummaryPartDoneEventPart {
+    /// See [`BetaResponseReasoningSummaryPartDoneEventPartType`].
     #[serde(rename = "type", default)]
     pub type_: BetaResponseReasoningSummaryPartDoneEventPartType,
+    /// A string.
     pub text: String,
 }
 
@@ -698,14 +861,21 @@ openai_runtime::constant!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaResponseReasoningSummaryTextDeltaEvent {
+    /// See [`BetaAgentTag`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<BetaAgentTag>,
+    /// See [`BetaResponseReasoningSummaryTextDeltaEventType`].
     #[serde(rename = "type", default)]
     pub type_: BetaResponseReasoningSummaryTextDeltaEventType,
+    /// A string.
     pub item_id: String,
+    /// An integer.
     pub output_index: i64,
+    /// An integer.
     pub summary_index: i64,
+    /// A string.
     pub delta: String,
+    /// An integer.
     pub sequence_number: i64,
 }
 
@@ -718,14 +888,21 @@ openai_runtime::constant!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaResponseReasoningSummaryTextDoneEvent {
+    /// See [`BetaAgentTag`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<BetaAgentTag>,
+    /// See [`BetaResponseReasoningSummaryTextDoneEventType`].
     #[serde(rename = "type", default)]
     pub type_: BetaResponseReasoningSummaryTextDoneEventType,
+    /// A string.
     pub item_id: String,
+    /// An integer.
     pub output_index: i64,
+    /// An integer.
     pub summary_index: i64,
+    /// A string.
     pub text: String,
+    /// An integer.
     pub sequence_number: i64,
 }
 
@@ -738,14 +915,21 @@ openai_runtime::constant!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaResponseReasoningTextDeltaEvent {
+    /// See [`BetaAgentTag`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<BetaAgentTag>,
+    /// See [`BetaResponseReasoningTextDeltaEventType`].
     #[serde(rename = "type", default)]
     pub type_: BetaResponseReasoningTextDeltaEventType,
+    /// A string.
     pub item_id: String,
+    /// An integer.
     pub output_index: i64,
+    /// An integer.
     pub content_index: i64,
+    /// A string.
     pub delta: String,
+    /// An integer.
     pub sequence_number: i64,
 }
 
@@ -758,14 +942,21 @@ openai_runtime::constant!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaResponseReasoningTextDoneEvent {
+    /// See [`BetaAgentTag`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<BetaAgentTag>,
+    /// See [`BetaResponseReasoningTextDoneEventType`].
     #[serde(rename = "type", default)]
     pub type_: BetaResponseReasoningTextDoneEventType,
+    /// A string.
     pub item_id: String,
+    /// An integer.
     pub output_index: i64,
+    /// An integer.
     pub content_index: i64,
+    /// A string.
     pub text: String,
+    /// An integer.
     pub sequence_number: i64,
 }
 
@@ -776,14 +967,21 @@ openai_runtime::constant!(BetaResponseReasoningTextDoneEventType = "response.rea
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaResponseRefusalDeltaEvent {
+    /// See [`BetaAgentTag`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<BetaAgentTag>,
+    /// See [`BetaResponseRefusalDeltaEventType`].
     #[serde(rename = "type", default)]
     pub type_: BetaResponseRefusalDeltaEventType,
+    /// A string.
     pub item_id: String,
+    /// An integer.
     pub output_index: i64,
+    /// An integer.
     pub content_index: i64,
+    /// A string.
     pub delta: String,
+    /// An integer.
     pub sequence_number: i64,
 }
 
@@ -794,14 +992,21 @@ openai_runtime::constant!(BetaResponseRefusalDeltaEventType = "response.refusal.
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaResponseRefusalDoneEvent {
+    /// See [`BetaAgentTag`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<BetaAgentTag>,
+    /// See [`BetaResponseRefusalDoneEventType`].
     #[serde(rename = "type", default)]
     pub type_: BetaResponseRefusalDoneEventType,
+    /// A string.
     pub item_id: String,
+    /// An integer.
     pub output_index: i64,
+    /// An integer.
     pub content_index: i64,
+    /// A string.
     pub refusal: String,
+    /// An integer.
     pub sequence_number: i64,
 }
 
@@ -812,13 +1017,20 @@ openai_runtime::constant!(BetaResponseRefusalDoneEventType = "response.refusal.d
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaResponseShellCallCommandAddedStreamingEvent {
+    /// See [`BetaResponseShellCallCommandAddedStreamingEventType`]. Default
+    /// `"response.shell_call_command.added"`.
     #[serde(rename = "type", default)]
     pub type_: BetaResponseShellCallCommandAddedStreamingEventType,
+    /// An integer.
     pub sequence_number: i64,
+    /// See [`BetaAgentTag`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<BetaAgentTag>,
+    /// An integer.
     pub output_index: i64,
+    /// An integer.
     pub command_index: i64,
+    /// A string.
     pub command: String,
 }
 
@@ -831,14 +1043,22 @@ openai_runtime::constant!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaResponseShellCallCommandDeltaStreamingEvent {
+    /// See [`BetaResponseShellCallCommandDeltaStreamingEventType`]. Default
+    /// `"response.shell_call_command.delta"`.
     #[serde(rename = "type", default)]
     pub type_: BetaResponseShellCallCommandDeltaStreamingEventType,
+    /// An integer.
     pub sequence_number: i64,
+    /// See [`BetaAgentTag`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<BetaAgentTag>,
+    /// An integer.
     pub output_index: i64,
+    /// An integer.
     pub command_index: i64,
+    /// A string.
     pub delta: String,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub obfuscation: Option<String>,
 }
@@ -852,13 +1072,20 @@ openai_runtime::constant!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaResponseShellCallCommandDoneStreamingEvent {
+    /// See [`BetaResponseShellCallCommandDoneStreamingEventType`]. Default
+    /// `"response.shell_call_command.done"`.
     #[serde(rename = "type", default)]
     pub type_: BetaResponseShellCallCommandDoneStreamingEventType,
+    /// An integer.
     pub sequence_number: i64,
+    /// See [`BetaAgentTag`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<BetaAgentTag>,
+    /// An integer.
     pub output_index: i64,
+    /// An integer.
     pub command_index: i64,
+    /// A string.
     pub command: String,
 }
 
@@ -871,14 +1098,22 @@ openai_runtime::constant!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaResponseShellCallOutputContentDeltaStreamingEvent {
+    /// See [`BetaResponseShellCallOutputContentDeltaStreamingEventType`]. Default
+    /// `"response.shell_call_output_content.delta"`.
     #[serde(rename = "type", default)]
     pub type_: BetaResponseShellCallOutputContentDeltaStreamingEventType,
+    /// An integer.
     pub sequence_number: i64,
+    /// See [`BetaAgentTag`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<BetaAgentTag>,
+    /// A string.
     pub item_id: String,
+    /// An integer.
     pub output_index: i64,
+    /// An integer.
     pub command_index: i64,
+    /// See [`BetaShellCallOutputDelta`].
     pub delta: BetaShellCallOutputDelta,
 }
 
@@ -892,14 +1127,22 @@ openai_runtime::constant!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaResponseShellCallOutputContentDoneStreamingEvent {
+    /// See [`BetaResponseShellCallOutputContentDoneStreamingEventType`]. Default
+    /// `"response.shell_call_output_content.done"`.
     #[serde(rename = "type", default)]
     pub type_: BetaResponseShellCallOutputContentDoneStreamingEventType,
+    /// An integer.
     pub sequence_number: i64,
+    /// See [`BetaAgentTag`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<BetaAgentTag>,
+    /// A string.
     pub item_id: String,
+    /// An integer.
     pub output_index: i64,
+    /// An integer.
     pub command_index: i64,
+    /// A list of [`BetaFunctionShellCallOutputContent`] values.
     #[serde(default)]
     pub output: Vec<BetaFunctionShellCallOutputContent>,
 }
@@ -1730,21 +1973,30 @@ openai_runtime::union!(
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaResponseStreamOptions {
+    /// `true` or `false`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub include_obfuscation: Option<bool>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaResponseTextDeltaEvent {
+    /// See [`BetaAgentTag`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<BetaAgentTag>,
+    /// See [`BetaResponseTextDeltaEventType`].
     #[serde(rename = "type", default)]
     pub type_: BetaResponseTextDeltaEventType,
+    /// A string.
     pub item_id: String,
+    /// An integer.
     pub output_index: i64,
+    /// An integer.
     pub content_index: i64,
+    /// A string.
     pub delta: String,
+    /// An integer.
     pub sequence_number: i64,
+    /// A list of [`BetaResponseLogProb`] values.
     #[serde(default)]
     pub logprobs: Vec<BetaResponseLogProb>,
 }
@@ -1756,15 +2008,23 @@ openai_runtime::constant!(BetaResponseTextDeltaEventType = "response.output_text
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaResponseTextDoneEvent {
+    /// See [`BetaAgentTag`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<BetaAgentTag>,
+    /// See [`BetaResponseTextDoneEventType`].
     #[serde(rename = "type", default)]
     pub type_: BetaResponseTextDoneEventType,
+    /// A string.
     pub item_id: String,
+    /// An integer.
     pub output_index: i64,
+    /// An integer.
     pub content_index: i64,
+    /// A string.
     pub text: String,
+    /// An integer.
     pub sequence_number: i64,
+    /// A list of [`BetaResponseLogProb`] values.
     #[serde(default)]
     pub logprobs: Vec<BetaResponseLogProb>,
 }
@@ -1776,8 +2036,10 @@ openai_runtime::constant!(BetaResponseTextDoneEventType = "response.output_text.
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaResponseTextParam {
+    /// See [`BetaTextResponseFormatConfiguration`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub format: Option<BetaTextResponseFormatConfiguration>,
+    /// See [`BetaVerbosity`]. May be `null`. Default `"medium"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verbosity: Option<BetaVerbosity>,
 }
@@ -1800,32 +2062,45 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaResponseUsage {
+    /// An integer.
     pub input_tokens: i64,
+    /// See [`BetaResponseUsageInputTokensDetails`].
     pub input_tokens_details: BetaResponseUsageInputTokensDetails,
+    /// An integer.
     pub output_tokens: i64,
+    /// See [`BetaResponseUsageOutputTokensDetails`].
     pub output_tokens_details: BetaResponseUsageOutputTokensDetails,
+    /// An integer.
     pub total_tokens: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaResponseUsageInputTokensDetails {
+    /// An integer.
     pub cached_tokens: i64,
+    /// An integer.
     pub cache_write_tokens: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaResponseUsageOutputTokensDetails {
+    /// An integer.
     pub reasoning_tokens: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaResponseWebSearchCallCompletedEvent {
+    /// See [`BetaAgentTag`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<BetaAgentTag>,
+    /// See [`BetaResponseWebSearchCallCompletedEventType`].
     #[serde(rename = "type", default)]
     pub type_: BetaResponseWebSearchCallCompletedEventType,
+    /// An integer.
     pub output_index: i64,
+    /// A string.
     pub item_id: String,
+    /// An integer.
     pub sequence_number: i64,
 }
 
@@ -1838,12 +2113,17 @@ openai_runtime::constant!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaResponseWebSearchCallInProgressEvent {
+    /// See [`BetaAgentTag`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<BetaAgentTag>,
+    /// See [`BetaResponseWebSearchCallInProgressEventType`].
     #[serde(rename = "type", default)]
     pub type_: BetaResponseWebSearchCallInProgressEventType,
+    /// An integer.
     pub output_index: i64,
+    /// A string.
     pub item_id: String,
+    /// An integer.
     pub sequence_number: i64,
 }
 
@@ -1856,12 +2136,17 @@ openai_runtime::constant!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaResponseWebSearchCallSearchingEvent {
+    /// See [`BetaAgentTag`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<BetaAgentTag>,
+    /// See [`BetaResponseWebSearchCallSearchingEventType`].
     #[serde(rename = "type", default)]
     pub type_: BetaResponseWebSearchCallSearchingEventType,
+    /// An integer.
     pub output_index: i64,
+    /// A string.
     pub item_id: String,
+    /// An integer.
     pub sequence_number: i64,
 }
 
@@ -1889,6 +2174,7 @@ openai_runtime::open_enum!(
 /// Header parameters of `POST /responses/{response_id}/cancel`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaResponsesCancelHeaders {
+    /// A list of [`BetaResponsesCancelBetasItem`] values.
     #[serde(
         rename = "openai-beta",
         default,
@@ -1932,6 +2218,7 @@ openai_runtime::open_enum!(
 /// Header parameters of `POST /responses/compact`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaResponsesCompactHeaders {
+    /// A list of [`BetaResponsesCompactBetasItem`] values.
     #[serde(
         rename = "openai-beta",
         default,
@@ -1975,6 +2262,7 @@ openai_runtime::open_enum!(
 /// Header parameters of `POST /responses`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaResponsesCreateHeaders {
+    /// A list of [`BetaResponsesCreateBetasItem`] values.
     #[serde(
         rename = "openai-beta",
         default,
@@ -2018,6 +2306,7 @@ openai_runtime::open_enum!(
 /// Header parameters of `DELETE /responses/{response_id}`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaResponsesDeleteHeaders {
+    /// A list of [`BetaResponsesDeleteBetasItem`] values.
     #[serde(
         rename = "openai-beta",
         default,
@@ -2061,6 +2350,7 @@ openai_runtime::open_enum!(
 /// Header parameters of `GET /responses/{response_id}`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaResponsesRetrieveHeaders {
+    /// A list of [`BetaResponsesRetrieveBetasItem`] values.
     #[serde(
         rename = "openai-beta",
         default,
@@ -2090,18 +2380,23 @@ impl BetaResponsesRetrieveHeaders {
 /// Query parameters of `GET /responses/{response_id}`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaResponsesRetrieveQuery {
+    /// A list of [`BetaIncludeEnum`] values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub include: Option<Vec<BetaIncludeEnum>>,
+    /// `true` or `false`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stream: Option<bool>,
+    /// An integer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub starting_after: Option<i64>,
+    /// `true` or `false`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub include_obfuscation: Option<bool>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaScreenshotParam {
+    /// See [`BetaScreenshotParamType`]. Default `"screenshot"`.
     #[serde(rename = "type", default)]
     pub type_: BetaScreenshotParamType,
 }
@@ -2113,12 +2408,18 @@ openai_runtime::constant!(BetaScreenshotParamType = "screenshot");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaScrollParam {
+    /// See [`BetaScrollParamType`]. Default `"scroll"`.
     #[serde(rename = "type", default)]
     pub type_: BetaScrollParamType,
+    /// An integer.
     pub x: i64,
+    /// An integer.
     pub y: i64,
+    /// An integer.
     pub scroll_x: i64,
+    /// An integer.
     pub scroll_y: i64,
+    /// A list of strings. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub keys: Option<Vec<String>>,
 }
@@ -2226,17 +2527,22 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaShellCallOutputDelta {
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stdout: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stderr: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaSkillReferenceParam {
+    /// See [`BetaSkillReferenceParamType`]. Default `"skill_reference"`.
     #[serde(rename = "type", default)]
     pub type_: BetaSkillReferenceParamType,
+    /// A string. 1 to 64 characters.
     pub skill_id: String,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
 }
@@ -2248,6 +2554,7 @@ openai_runtime::constant!(BetaSkillReferenceParamType = "skill_reference");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaSpecificApplyPatchParam {
+    /// See [`BetaSpecificApplyPatchParamType`]. Default `"apply_patch"`.
     #[serde(rename = "type", default)]
     pub type_: BetaSpecificApplyPatchParamType,
 }
@@ -2259,6 +2566,7 @@ openai_runtime::constant!(BetaSpecificApplyPatchParamType = "apply_patch");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaSpecificFunctionShellParam {
+    /// See [`BetaSpecificFunctionShellParamType`]. Default `"shell"`.
     #[serde(rename = "type", default)]
     pub type_: BetaSpecificFunctionShellParamType,
 }
@@ -2270,6 +2578,8 @@ openai_runtime::constant!(BetaSpecificFunctionShellParamType = "shell");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaSpecificProgrammaticToolCallingParam {
+    /// See [`BetaSpecificProgrammaticToolCallingParamType`]. Default
+    /// `"programmatic_tool_calling"`.
     #[serde(rename = "type", default)]
     pub type_: BetaSpecificProgrammaticToolCallingParamType,
 }
@@ -2283,8 +2593,10 @@ openai_runtime::constant!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaSummaryTextContent {
+    /// See [`BetaSummaryTextContentType`]. Default `"summary_text"`.
     #[serde(rename = "type", default)]
     pub type_: BetaSummaryTextContentType,
+    /// A string.
     pub text: String,
 }
 
@@ -2295,8 +2607,10 @@ openai_runtime::constant!(BetaSummaryTextContentType = "summary_text");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaTextContent {
+    /// See [`BetaTextContentType`]. Default `"text"`.
     #[serde(rename = "type", default)]
     pub type_: BetaTextContentType,
+    /// A string.
     pub text: String,
 }
 

@@ -65,13 +65,18 @@ openai_runtime::union!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaTextResponseFormatJsonSchema {
+    /// See [`BetaTextResponseFormatJsonSchemaType`].
     #[serde(rename = "type", default)]
     pub type_: BetaTextResponseFormatJsonSchemaType,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// A string.
     pub name: String,
+    /// A map from names to JSON values.
     #[serde(default)]
     pub schema: std::collections::BTreeMap<String, serde_json::Value>,
+    /// `true` or `false`. May be `null`. Default `false`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub strict: Option<bool>,
 }
@@ -380,9 +385,12 @@ openai_runtime::union!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaToolChoiceAllowed {
+    /// See [`BetaToolChoiceAllowedType`].
     #[serde(rename = "type", default)]
     pub type_: BetaToolChoiceAllowedType,
+    /// See [`BetaToolChoiceAllowedMode`].
     pub mode: BetaToolChoiceAllowedMode,
+    /// A list of maps from names to JSON values.
     #[serde(default)]
     pub tools: Vec<std::collections::BTreeMap<String, serde_json::Value>>,
 }
@@ -410,8 +418,10 @@ openai_runtime::constant!(BetaToolChoiceAllowedType = "allowed_tools");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaToolChoiceCustom {
+    /// See [`BetaToolChoiceCustomType`].
     #[serde(rename = "type", default)]
     pub type_: BetaToolChoiceCustomType,
+    /// A string.
     pub name: String,
 }
 
@@ -422,8 +432,10 @@ openai_runtime::constant!(BetaToolChoiceCustomType = "custom");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaToolChoiceFunction {
+    /// See [`BetaToolChoiceFunctionType`].
     #[serde(rename = "type", default)]
     pub type_: BetaToolChoiceFunctionType,
+    /// A string.
     pub name: String,
 }
 
@@ -434,9 +446,12 @@ openai_runtime::constant!(BetaToolChoiceFunctionType = "function");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaToolChoiceMcp {
+    /// See [`BetaToolChoiceMcpType`].
     #[serde(rename = "type", default)]
     pub type_: BetaToolChoiceMcpType,
+    /// A string.
     pub server_label: String,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
@@ -570,6 +585,7 @@ openai_runtime::union!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaToolChoiceTypes {
+    /// See [`BetaToolChoiceTypesType`].
     #[serde(rename = "type")]
     pub type_: BetaToolChoiceTypesType,
 }
@@ -613,33 +629,48 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaToolSearchCall {
+    /// See [`BetaAgentTag`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<BetaAgentTag>,
+    /// See [`BetaToolSearchCallType`]. Default `"tool_search_call"`.
     #[serde(rename = "type", default)]
     pub type_: BetaToolSearchCallType,
+    /// A string.
     pub id: String,
+    /// A string. May be `null`.
     pub call_id: Option<String>,
+    /// See [`BetaToolSearchExecutionType`].
     pub execution: BetaToolSearchExecutionType,
+    /// Any JSON value.
     pub arguments: serde_json::Value,
+    /// See [`BetaFunctionCallStatus`].
     pub status: BetaFunctionCallStatus,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaToolSearchCallItemParam {
+    /// See [`BetaAgentTagParam`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<BetaAgentTagParam>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// A string. May be `null`. 1 to 64 characters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub call_id: Option<String>,
+    /// See [`BetaToolSearchCallItemParamType`]. Default `"tool_search_call"`.
     #[serde(rename = "type", default)]
     pub type_: BetaToolSearchCallItemParamType,
+    /// See [`BetaToolSearchExecutionType`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub execution: Option<BetaToolSearchExecutionType>,
+    /// A map from names to JSON values.
     #[serde(default)]
     pub arguments: std::collections::BTreeMap<String, serde_json::Value>,
+    /// See [`BetaFunctionCallItemStatus`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<BetaFunctionCallItemStatus>,
 }
@@ -672,34 +703,49 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaToolSearchOutput {
+    /// See [`BetaAgentTag`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<BetaAgentTag>,
+    /// See [`BetaToolSearchOutputType`]. Default `"tool_search_output"`.
     #[serde(rename = "type", default)]
     pub type_: BetaToolSearchOutputType,
+    /// A string.
     pub id: String,
+    /// A string. May be `null`.
     pub call_id: Option<String>,
+    /// See [`BetaToolSearchExecutionType`].
     pub execution: BetaToolSearchExecutionType,
+    /// A list of [`BetaTool`] values.
     #[serde(default)]
     pub tools: Vec<BetaTool>,
+    /// See [`BetaFunctionCallOutputStatusEnum`].
     pub status: BetaFunctionCallOutputStatusEnum,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaToolSearchOutputItemParam {
+    /// See [`BetaAgentTagParam`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<BetaAgentTagParam>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// A string. May be `null`. 1 to 64 characters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub call_id: Option<String>,
+    /// See [`BetaToolSearchOutputItemParamType`]. Default `"tool_search_output"`.
     #[serde(rename = "type", default)]
     pub type_: BetaToolSearchOutputItemParamType,
+    /// See [`BetaToolSearchExecutionType`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub execution: Option<BetaToolSearchExecutionType>,
+    /// A list of [`BetaTool`] values.
     #[serde(default)]
     pub tools: Vec<BetaTool>,
+    /// See [`BetaFunctionCallItemStatus`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<BetaFunctionCallItemStatus>,
 }
@@ -716,12 +762,16 @@ openai_runtime::constant!(BetaToolSearchOutputType = "tool_search_output");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaToolSearchToolParam {
+    /// See [`BetaToolSearchToolParamType`]. Default `"tool_search"`.
     #[serde(rename = "type", default)]
     pub type_: BetaToolSearchToolParamType,
+    /// See [`BetaToolSearchExecutionType`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub execution: Option<BetaToolSearchExecutionType>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// A map from names to JSON values. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parameters: Option<std::collections::BTreeMap<String, serde_json::Value>>,
 }
@@ -733,16 +783,21 @@ openai_runtime::constant!(BetaToolSearchToolParamType = "tool_search");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaTopLogProb {
+    /// A string.
     pub token: String,
+    /// A number.
     pub logprob: f64,
+    /// A list of integers.
     #[serde(default)]
     pub bytes: Vec<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaTypeParam {
+    /// See [`BetaTypeParamType`]. Default `"type"`.
     #[serde(rename = "type", default)]
     pub type_: BetaTypeParamType,
+    /// A string.
     pub text: String,
 }
 
@@ -753,11 +808,16 @@ openai_runtime::constant!(BetaTypeParamType = "type");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaUrlCitationBody {
+    /// See [`BetaUrlCitationBodyType`]. Default `"url_citation"`.
     #[serde(rename = "type", default)]
     pub type_: BetaUrlCitationBodyType,
+    /// A string. Format `uri`.
     pub url: String,
+    /// An integer.
     pub start_index: i64,
+    /// An integer.
     pub end_index: i64,
+    /// A string.
     pub title: String,
 }
 
@@ -768,11 +828,16 @@ openai_runtime::constant!(BetaUrlCitationBodyType = "url_citation");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaUrlCitationParam {
+    /// See [`BetaUrlCitationParamType`]. Default `"url_citation"`.
     #[serde(rename = "type", default)]
     pub type_: BetaUrlCitationParamType,
+    /// An integer. At least 0.
     pub start_index: i64,
+    /// An integer. At least 0.
     pub end_index: i64,
+    /// A string. Format `uri`.
     pub url: String,
+    /// A string.
     pub title: String,
 }
 
@@ -822,6 +887,7 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaWaitParam {
+    /// See [`BetaWaitParamType`]. Default `"wait"`.
     #[serde(rename = "type", default)]
     pub type_: BetaWaitParamType,
 }
@@ -833,9 +899,12 @@ openai_runtime::constant!(BetaWaitParamType = "wait");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaWebSearchActionFind {
+    /// See [`BetaWebSearchActionFindType`].
     #[serde(rename = "type", default)]
     pub type_: BetaWebSearchActionFindType,
+    /// A string. Format `uri`.
     pub url: String,
+    /// A string.
     pub pattern: String,
 }
 
@@ -846,8 +915,10 @@ openai_runtime::constant!(BetaWebSearchActionFindType = "find_in_page");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaWebSearchActionOpenPage {
+    /// See [`BetaWebSearchActionOpenPageType`].
     #[serde(rename = "type", default)]
     pub type_: BetaWebSearchActionOpenPageType,
+    /// A string. May be `null`. Format `uri`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
@@ -859,20 +930,28 @@ openai_runtime::constant!(BetaWebSearchActionOpenPageType = "open_page");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaWebSearchActionSearch {
+    /// See [`BetaWebSearchActionSearchType`].
     #[serde(rename = "type", default)]
     pub type_: BetaWebSearchActionSearchType,
+    /// A string.
+    ///
+    /// Deprecated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub query: Option<String>,
+    /// A list of strings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub queries: Option<Vec<String>>,
+    /// A list of [`BetaWebSearchActionSearchSourcesItem`] values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sources: Option<Vec<BetaWebSearchActionSearchSourcesItem>>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaWebSearchActionSearchSourcesItem {
+    /// See [`BetaWebSearchActionSearchSourcesItemType`].
     #[serde(rename = "type", default)]
     pub type_: BetaWebSearchActionSearchSourcesItemType,
+    /// A string. Format `uri`.
     pub url: String,
 }
 
@@ -888,14 +967,19 @@ openai_runtime::constant!(BetaWebSearchActionSearchType = "search");
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaWebSearchApproximateLocation {
+    /// See [`BetaWebSearchApproximateLocationType`]. Default `"approximate"`.
     #[serde(rename = "type", default)]
     pub type_: BetaWebSearchApproximateLocationType,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub city: Option<String>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timezone: Option<String>,
 }
@@ -907,12 +991,16 @@ openai_runtime::constant!(BetaWebSearchApproximateLocationType = "approximate");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaWebSearchPreviewTool {
+    /// See [`BetaWebSearchPreviewToolType`]. Default `"web_search_preview"`.
     #[serde(rename = "type")]
     pub type_: BetaWebSearchPreviewToolType,
+    /// See [`BetaApproximateLocation`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_location: Option<BetaApproximateLocation>,
+    /// See [`BetaSearchContextSize`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub search_context_size: Option<BetaSearchContextSize>,
+    /// A list of [`BetaSearchContentType`] values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub search_content_types: Option<Vec<BetaSearchContentType>>,
 }
@@ -938,26 +1026,36 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaWebSearchTool {
+    /// See [`BetaWebSearchToolType`]. Default `"web_search"`.
     #[serde(rename = "type")]
     pub type_: BetaWebSearchToolType,
+    /// `true` or `false`. Default `true`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub external_web_access: Option<bool>,
+    /// See [`BetaWebSearchToolFilters`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub filters: Option<BetaWebSearchToolFilters>,
+    /// See [`BetaWebSearchApproximateLocation`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_location: Option<BetaWebSearchApproximateLocation>,
+    /// See [`BetaWebSearchToolSearchContextSize`]. Default `"medium"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub search_context_size: Option<BetaWebSearchToolSearchContextSize>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaWebSearchToolCall {
+    /// See [`BetaAgentTag`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<BetaAgentTag>,
+    /// A string.
     pub id: String,
+    /// See [`BetaWebSearchToolCallType`].
     #[serde(rename = "type", default)]
     pub type_: BetaWebSearchToolCallType,
+    /// See [`BetaWebSearchToolCallStatus`].
     pub status: BetaWebSearchToolCallStatus,
+    /// See [`BetaWebSearchToolCallAction`].
     pub action: BetaWebSearchToolCallAction,
 }
 
@@ -1043,6 +1141,7 @@ openai_runtime::constant!(BetaWebSearchToolCallType = "web_search_call");
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaWebSearchToolFilters {
+    /// A list of strings. May be `null`. Default `[]`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allowed_domains: Option<Vec<String>>,
 }

@@ -28,22 +28,30 @@ openai_runtime::open_enum!(
 /// Query parameters of `GET /threads/{thread_id}/messages`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaThreadsMessagesListQuery {
+    /// An integer. Default `20`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
+    /// See [`BetaThreadsMessagesListOrder`]. Default `"desc"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub order: Option<BetaThreadsMessagesListOrder>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub before: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub run_id: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DeleteMessageResponse {
+    /// A string.
     pub id: String,
+    /// `true` or `false`.
     pub deleted: bool,
+    /// See [`DeleteMessageResponseObject`].
     #[serde(default)]
     pub object: DeleteMessageResponseObject,
 }
@@ -55,18 +63,25 @@ openai_runtime::constant!(DeleteMessageResponseObject = "thread.message.deleted"
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListMessagesResponse {
+    /// A string.
     pub object: String,
+    /// A list of [`MessageObject`] values.
     #[serde(default)]
     pub data: Vec<MessageObject>,
+    /// A string.
     pub first_id: String,
+    /// A string.
     pub last_id: String,
+    /// `true` or `false`.
     pub has_more: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct MessageContentRefusalObject {
+    /// See [`MessageContentRefusalObjectType`].
     #[serde(rename = "type", default)]
     pub type_: MessageContentRefusalObjectType,
+    /// A string.
     pub refusal: String,
 }
 
@@ -77,16 +92,22 @@ openai_runtime::constant!(MessageContentRefusalObjectType = "refusal");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct MessageContentTextAnnotationsFileCitationObject {
+    /// See [`MessageContentTextAnnotationsFileCitationObjectType`].
     #[serde(rename = "type", default)]
     pub type_: MessageContentTextAnnotationsFileCitationObjectType,
+    /// A string.
     pub text: String,
+    /// See [`MessageContentTextAnnotationsFileCitationObjectFileCitation`].
     pub file_citation: MessageContentTextAnnotationsFileCitationObjectFileCitation,
+    /// An integer. At least 0.
     pub start_index: i64,
+    /// An integer. At least 0.
     pub end_index: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct MessageContentTextAnnotationsFileCitationObjectFileCitation {
+    /// A string.
     pub file_id: String,
 }
 
@@ -97,16 +118,22 @@ openai_runtime::constant!(MessageContentTextAnnotationsFileCitationObjectType = 
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct MessageContentTextAnnotationsFilePathObject {
+    /// See [`MessageContentTextAnnotationsFilePathObjectType`].
     #[serde(rename = "type", default)]
     pub type_: MessageContentTextAnnotationsFilePathObjectType,
+    /// A string.
     pub text: String,
+    /// See [`MessageContentTextAnnotationsFilePathObjectFilePath`].
     pub file_path: MessageContentTextAnnotationsFilePathObjectFilePath,
+    /// An integer. At least 0.
     pub start_index: i64,
+    /// An integer. At least 0.
     pub end_index: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct MessageContentTextAnnotationsFilePathObjectFilePath {
+    /// A string.
     pub file_id: String,
 }
 
@@ -117,14 +144,18 @@ openai_runtime::constant!(MessageContentTextAnnotationsFilePathObjectType = "fil
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct MessageContentTextObject {
+    /// See [`MessageContentTextObjectType`].
     #[serde(rename = "type", default)]
     pub type_: MessageContentTextObjectType,
+    /// See [`MessageContentTextObjectText`].
     pub text: MessageContentTextObjectText,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct MessageContentTextObjectText {
+    /// A string.
     pub value: String,
+    /// A list of [`MessageContentTextObjectTextAnnotationsItem`] values.
     #[serde(default)]
     pub annotations: Vec<MessageContentTextObjectTextAnnotationsItem>,
 }
@@ -173,28 +204,44 @@ openai_runtime::constant!(MessageContentTextObjectType = "text");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct MessageObject {
+    /// A string.
     pub id: String,
+    /// See [`MessageObjectObject`].
     #[serde(default)]
     pub object: MessageObjectObject,
+    /// An integer. A Unix time, in seconds.
     pub created_at: i64,
+    /// A string.
     pub thread_id: String,
+    /// See [`MessageObjectStatus`].
     pub status: MessageObjectStatus,
+    /// See [`MessageObjectIncompleteDetails`]. May be `null`.
     pub incomplete_details: Option<MessageObjectIncompleteDetails>,
+    /// An integer. May be `null`. A Unix time, in seconds.
     pub completed_at: Option<i64>,
+    /// An integer. May be `null`. A Unix time, in seconds.
     pub incomplete_at: Option<i64>,
+    /// See [`MessageObjectRole`].
     pub role: MessageObjectRole,
+    /// A list of [`MessageObjectContentItem`] values.
     #[serde(default)]
     pub content: Vec<MessageObjectContentItem>,
+    /// A string. May be `null`.
     pub assistant_id: Option<String>,
+    /// A string. May be `null`.
     pub run_id: Option<String>,
+    /// A list of [`MessageObjectAttachmentsItem`] values. May be `null`.
     pub attachments: Option<Vec<MessageObjectAttachmentsItem>>,
+    /// A map from names to strings. May be `null`.
     pub metadata: Option<std::collections::BTreeMap<String, String>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct MessageObjectAttachmentsItem {
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_id: Option<String>,
+    /// A list of [`MessageObjectAttachmentsItemToolsItem`] values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tools: Option<Vec<MessageObjectAttachmentsItemToolsItem>>,
 }
@@ -298,6 +345,7 @@ openai_runtime::union!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct MessageObjectIncompleteDetails {
+    /// See [`MessageObjectIncompleteDetailsReason`].
     pub reason: MessageObjectIncompleteDetailsReason,
 }
 
@@ -374,6 +422,7 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ModifyMessageRequest {
+    /// A map from names to strings. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<std::collections::BTreeMap<String, String>>,
 }

@@ -31,6 +31,7 @@ openai_runtime::open_enum!(
 /// Query parameters of `POST /threads/{thread_id}/runs`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaThreadsRunsCreateQuery {
+    /// A list of [`BetaThreadsRunsCreateIncludeItem`] values.
     #[serde(rename = "include[]", default, skip_serializing_if = "Option::is_none")]
     pub include: Option<Vec<BetaThreadsRunsCreateIncludeItem>>,
 }
@@ -54,49 +55,71 @@ openai_runtime::open_enum!(
 /// Query parameters of `GET /threads/{thread_id}/runs`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaThreadsRunsListQuery {
+    /// An integer. Default `20`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
+    /// See [`BetaThreadsRunsListOrder`]. Default `"desc"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub order: Option<BetaThreadsRunsListOrder>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub before: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateRunRequest {
+    /// A string.
     pub assistant_id: String,
+    /// See [`CreateRunRequestModel`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<CreateRunRequestModel>,
+    /// See [`ReasoningEffort`]. May be `null`. Default `"medium"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reasoning_effort: Option<ReasoningEffort>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instructions: Option<String>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub additional_instructions: Option<String>,
+    /// A list of [`CreateMessageRequest`] values. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub additional_messages: Option<Vec<CreateMessageRequest>>,
+    /// A list of [`CreateRunRequestToolsItem`] values. May be `null`. At most 20
+    /// items.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tools: Option<Vec<CreateRunRequestToolsItem>>,
+    /// A map from names to strings. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<std::collections::BTreeMap<String, String>>,
+    /// A number. May be `null`. From 0 to 2; default `1`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub temperature: Option<f64>,
+    /// A number. May be `null`. From 0 to 1; default `1`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub top_p: Option<f64>,
+    /// `true` or `false`. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stream: Option<bool>,
+    /// An integer. May be `null`. At least 256.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_prompt_tokens: Option<i64>,
+    /// An integer. May be `null`. At least 256.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_completion_tokens: Option<i64>,
+    /// See [`TruncationObject`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub truncation_strategy: Option<TruncationObject>,
+    /// See [`AssistantsApiToolChoiceOption`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tool_choice: Option<AssistantsApiToolChoiceOption>,
+    /// `true` or `false`. Default `true`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parallel_tool_calls: Option<bool>,
+    /// See [`AssistantsApiResponseFormatOption`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub response_format: Option<AssistantsApiResponseFormatOption>,
 }
@@ -292,32 +315,42 @@ openai_runtime::union!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListRunsResponse {
+    /// A string.
     pub object: String,
+    /// A list of [`RunObject`] values.
     #[serde(default)]
     pub data: Vec<RunObject>,
+    /// A string.
     pub first_id: String,
+    /// A string.
     pub last_id: String,
+    /// `true` or `false`.
     pub has_more: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ModifyRunRequest {
+    /// A map from names to strings. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<std::collections::BTreeMap<String, String>>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SubmitToolOutputsRunRequest {
+    /// A list of [`SubmitToolOutputsRunRequestToolOutputsItem`] values.
     #[serde(default)]
     pub tool_outputs: Vec<SubmitToolOutputsRunRequestToolOutputsItem>,
+    /// `true` or `false`. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stream: Option<bool>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SubmitToolOutputsRunRequestToolOutputsItem {
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tool_call_id: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub output: Option<String>,
 }

@@ -11,38 +11,57 @@ use openai_runtime::union as u;
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ChatCompletionMessageList {
+    /// See [`ChatCompletionMessageListObject`]. Default `"list"`.
     #[serde(default)]
     pub object: ChatCompletionMessageListObject,
+    /// A list of [`ChatCompletionMessageListDataItem`] values.
     #[serde(default)]
     pub data: Vec<ChatCompletionMessageListDataItem>,
+    /// A string.
     pub first_id: String,
+    /// A string.
     pub last_id: String,
+    /// `true` or `false`.
     pub has_more: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ChatCompletionMessageListDataItem {
+    /// A string. May be `null`.
     pub content: Option<String>,
+    /// A string. May be `null`.
     pub refusal: Option<String>,
+    /// A list of [`ChatCompletionMessageToolCallsItem`] values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tool_calls: Option<Vec<ChatCompletionMessageToolCallsItem>>,
+    /// A list of [`ChatCompletionMessageListDataItemAnnotationsItem`] values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub annotations: Option<Vec<ChatCompletionMessageListDataItemAnnotationsItem>>,
+    /// See [`ChatCompletionMessageListDataItemRole`].
     #[serde(default)]
     pub role: ChatCompletionMessageListDataItemRole,
+    /// See [`ChatCompletionMessageListDataItemFunctionCall`].
+    ///
+    /// Deprecated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub function_call: Option<ChatCompletionMessageListDataItemFunctionCall>,
+    /// See [`ChatCompletionMessageListDataItemAudio`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audio: Option<ChatCompletionMessageListDataItemAudio>,
+    /// A string.
     pub id: String,
+    /// A list of [`ChatCompletionMessageListDataItemContentPartsItem`] values. May be
+    /// `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content_parts: Option<Vec<ChatCompletionMessageListDataItemContentPartsItem>>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ChatCompletionMessageListDataItemAnnotationsItem {
+    /// See [`ChatCompletionMessageListDataItemAnnotationsItemType`].
     #[serde(rename = "type", default)]
     pub type_: ChatCompletionMessageListDataItemAnnotationsItemType,
+    /// See [`ChatCompletionMessageListDataItemAnnotationsItemUrlCitation`].
     pub url_citation: ChatCompletionMessageListDataItemAnnotationsItemUrlCitation,
 }
 
@@ -53,17 +72,25 @@ openai_runtime::constant!(ChatCompletionMessageListDataItemAnnotationsItemType =
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ChatCompletionMessageListDataItemAnnotationsItemUrlCitation {
+    /// An integer.
     pub end_index: i64,
+    /// An integer.
     pub start_index: i64,
+    /// A string. Format `uri`.
     pub url: String,
+    /// A string.
     pub title: String,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ChatCompletionMessageListDataItemAudio {
+    /// A string.
     pub id: String,
+    /// An integer. A Unix time, in seconds.
     pub expires_at: i64,
+    /// A string.
     pub data: String,
+    /// A string.
     pub transcript: String,
 }
 
@@ -106,7 +133,9 @@ openai_runtime::union!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ChatCompletionMessageListDataItemFunctionCall {
+    /// A string.
     pub arguments: String,
+    /// A string.
     pub name: String,
 }
 
@@ -139,10 +168,13 @@ openai_runtime::open_enum!(
 /// Query parameters of `GET /chat/completions/{completion_id}/messages`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ChatCompletionsMessagesListQuery {
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after: Option<String>,
+    /// An integer. Default `20`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
+    /// See [`ChatCompletionsMessagesListOrder`]. Default `"asc"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub order: Option<ChatCompletionsMessagesListOrder>,
 }

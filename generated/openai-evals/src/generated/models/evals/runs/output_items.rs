@@ -7,29 +7,44 @@ use super::super::super::EvalApiError;
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EvalRunOutputItem {
+    /// See [`EvalRunOutputItemObject`]. Default `"eval.run.output_item"`.
     #[serde(default)]
     pub object: EvalRunOutputItemObject,
+    /// A string.
     pub id: String,
+    /// A string.
     pub run_id: String,
+    /// A string.
     pub eval_id: String,
+    /// An integer. A Unix time, in seconds.
     pub created_at: i64,
+    /// A string.
     pub status: String,
+    /// An integer.
     pub datasource_item_id: i64,
+    /// A map from names to JSON values.
     #[serde(default)]
     pub datasource_item: std::collections::BTreeMap<String, serde_json::Value>,
+    /// A list of [`EvalRunOutputItemResult`] values.
     #[serde(default)]
     pub results: Vec<EvalRunOutputItemResult>,
+    /// See [`EvalRunOutputItemSample`].
     pub sample: EvalRunOutputItemSample,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EvalRunOutputItemList {
+    /// See [`EvalRunOutputItemListObject`]. Default `"list"`.
     #[serde(default)]
     pub object: EvalRunOutputItemListObject,
+    /// A list of [`EvalRunOutputItem`] values.
     #[serde(default)]
     pub data: Vec<EvalRunOutputItem>,
+    /// A string.
     pub first_id: String,
+    /// A string.
     pub last_id: String,
+    /// `true` or `false`.
     pub has_more: bool,
 }
 
@@ -45,50 +60,73 @@ openai_runtime::constant!(EvalRunOutputItemObject = "eval.run.output_item");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EvalRunOutputItemResult {
+    /// A string.
     pub name: String,
+    /// A string.
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// A number.
     pub score: f64,
+    /// `true` or `false`.
     pub passed: bool,
+    /// A map from names to JSON values. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sample: Option<std::collections::BTreeMap<String, serde_json::Value>>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EvalRunOutputItemSample {
+    /// A list of [`EvalRunOutputItemSampleInputItem`] values.
     #[serde(default)]
     pub input: Vec<EvalRunOutputItemSampleInputItem>,
+    /// A list of [`EvalRunOutputItemSampleOutputItem`] values.
     #[serde(default)]
     pub output: Vec<EvalRunOutputItemSampleOutputItem>,
+    /// A string.
     pub finish_reason: String,
+    /// A string.
     pub model: String,
+    /// See [`EvalRunOutputItemSampleUsage`].
     pub usage: EvalRunOutputItemSampleUsage,
+    /// See [`EvalApiError`].
     pub error: EvalApiError,
+    /// A number.
     pub temperature: f64,
+    /// An integer.
     pub max_completion_tokens: i64,
+    /// A number.
     pub top_p: f64,
+    /// An integer.
     pub seed: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EvalRunOutputItemSampleInputItem {
+    /// A string.
     pub role: String,
+    /// A string.
     pub content: String,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EvalRunOutputItemSampleOutputItem {
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EvalRunOutputItemSampleUsage {
+    /// An integer.
     pub total_tokens: i64,
+    /// An integer.
     pub completion_tokens: i64,
+    /// An integer.
     pub prompt_tokens: i64,
+    /// An integer.
     pub cached_tokens: i64,
 }
 
@@ -111,12 +149,16 @@ openai_runtime::open_enum!(
 /// Query parameters of `GET /evals/{eval_id}/runs/{run_id}/output_items`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EvalsRunsOutputItemsListQuery {
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after: Option<String>,
+    /// An integer. Default `20`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
+    /// See [`EvalsRunsOutputItemsListStatus`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<EvalsRunsOutputItemsListStatus>,
+    /// See [`EvalsRunsOutputItemsListOrder`]. Default `"asc"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub order: Option<EvalsRunsOutputItemsListOrder>,
 }

@@ -10,9 +10,12 @@ use openai_runtime::union as u;
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RunGraderRequest {
+    /// See [`RunGraderRequestGrader`].
     pub grader: RunGraderRequestGrader,
+    /// A map from names to JSON values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub item: Option<std::collections::BTreeMap<String, serde_json::Value>>,
+    /// A string.
     pub model_sample: String,
 }
 
@@ -109,47 +112,73 @@ openai_runtime::union!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RunGraderResponse {
+    /// A number.
     pub reward: f64,
+    /// See [`RunGraderResponseMetadata`].
     pub metadata: RunGraderResponseMetadata,
+    /// A map from names to JSON values.
     #[serde(default)]
     pub sub_rewards: std::collections::BTreeMap<String, serde_json::Value>,
+    /// A map from names to JSON values.
     #[serde(default)]
     pub model_grader_token_usage_per_model: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RunGraderResponseMetadata {
+    /// A string.
     pub name: String,
+    /// A string.
     #[serde(rename = "type")]
     pub type_: String,
+    /// See [`RunGraderResponseMetadataErrors`].
     pub errors: RunGraderResponseMetadataErrors,
+    /// A number.
     pub execution_time: f64,
+    /// A map from names to JSON values.
     #[serde(default)]
     pub scores: std::collections::BTreeMap<String, serde_json::Value>,
+    /// An integer. May be `null`.
     pub token_usage: Option<i64>,
+    /// A string. May be `null`.
     pub sampled_model_name: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RunGraderResponseMetadataErrors {
+    /// `true` or `false`.
     pub formula_parse_error: bool,
+    /// `true` or `false`.
     pub sample_parse_error: bool,
+    /// `true` or `false`.
     pub truncated_observation_error: bool,
+    /// `true` or `false`.
     pub unresponsive_reward_error: bool,
+    /// `true` or `false`.
     pub invalid_variable_error: bool,
+    /// `true` or `false`.
     pub other_error: bool,
+    /// `true` or `false`.
     pub python_grader_server_error: bool,
+    /// A string. May be `null`.
     pub python_grader_server_error_type: Option<String>,
+    /// `true` or `false`.
     pub python_grader_runtime_error: bool,
+    /// A string. May be `null`.
     pub python_grader_runtime_error_details: Option<String>,
+    /// `true` or `false`.
     pub model_grader_server_error: bool,
+    /// `true` or `false`.
     pub model_grader_refusal_error: bool,
+    /// `true` or `false`.
     pub model_grader_parse_error: bool,
+    /// A string. May be `null`.
     pub model_grader_server_error_details: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ValidateGraderRequest {
+    /// See [`ValidateGraderRequestGrader`].
     pub grader: ValidateGraderRequestGrader,
 }
 
@@ -246,6 +275,7 @@ openai_runtime::union!(
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ValidateGraderResponse {
+    /// See [`ValidateGraderResponseGrader`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub grader: Option<ValidateGraderResponseGrader>,
 }

@@ -5,15 +5,19 @@
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateFineTuningCheckpointPermissionRequest {
+    /// A list of strings.
     #[serde(default)]
     pub project_ids: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DeleteFineTuningCheckpointPermissionResponse {
+    /// A string.
     pub id: String,
+    /// See [`DeleteFineTuningCheckpointPermissionResponseObject`].
     #[serde(default)]
     pub object: DeleteFineTuningCheckpointPermissionResponseObject,
+    /// `true` or `false`.
     pub deleted: bool,
 }
 
@@ -26,9 +30,13 @@ openai_runtime::constant!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FineTuningCheckpointPermission {
+    /// A string.
     pub id: String,
+    /// An integer. A Unix time, in seconds.
     pub created_at: i64,
+    /// A string.
     pub project_id: String,
+    /// See [`FineTuningCheckpointPermissionObject`].
     #[serde(default)]
     pub object: FineTuningCheckpointPermissionObject,
 }
@@ -58,26 +66,35 @@ openai_runtime::open_enum!(
 /// /fine_tuning/checkpoints/{fine_tuned_model_checkpoint}/permissions`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FineTuningCheckpointsPermissionsListQuery {
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub project_id: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after: Option<String>,
+    /// An integer. Default `10`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
+    /// See [`FineTuningCheckpointsPermissionsListOrder`]. Default `"descending"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub order: Option<FineTuningCheckpointsPermissionsListOrder>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListFineTuningCheckpointPermissionResponse {
+    /// A list of [`FineTuningCheckpointPermission`] values.
     #[serde(default)]
     pub data: Vec<FineTuningCheckpointPermission>,
+    /// See [`ListFineTuningCheckpointPermissionResponseObject`].
     #[serde(default)]
     pub object: ListFineTuningCheckpointPermissionResponseObject,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_id: Option<String>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_id: Option<String>,
+    /// `true` or `false`.
     pub has_more: bool,
 }
 

@@ -5,30 +5,44 @@
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FineTuningJobCheckpoint {
+    /// A string.
     pub id: String,
+    /// An integer. A Unix time, in seconds.
     pub created_at: i64,
+    /// A string.
     pub fine_tuned_model_checkpoint: String,
+    /// An integer.
     pub step_number: i64,
+    /// See [`FineTuningJobCheckpointMetrics`].
     pub metrics: FineTuningJobCheckpointMetrics,
+    /// A string.
     pub fine_tuning_job_id: String,
+    /// See [`FineTuningJobCheckpointObject`].
     #[serde(default)]
     pub object: FineTuningJobCheckpointObject,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FineTuningJobCheckpointMetrics {
+    /// A number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub step: Option<f64>,
+    /// A number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub train_loss: Option<f64>,
+    /// A number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub train_mean_token_accuracy: Option<f64>,
+    /// A number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub valid_loss: Option<f64>,
+    /// A number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub valid_mean_token_accuracy: Option<f64>,
+    /// A number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub full_valid_loss: Option<f64>,
+    /// A number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub full_valid_mean_token_accuracy: Option<f64>,
 }
@@ -41,22 +55,29 @@ openai_runtime::constant!(FineTuningJobCheckpointObject = "fine_tuning.job.check
 /// Query parameters of `GET /fine_tuning/jobs/{fine_tuning_job_id}/checkpoints`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FineTuningJobsCheckpointsListQuery {
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after: Option<String>,
+    /// An integer. Default `10`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListFineTuningJobCheckpointsResponse {
+    /// A list of [`FineTuningJobCheckpoint`] values.
     #[serde(default)]
     pub data: Vec<FineTuningJobCheckpoint>,
+    /// See [`ListFineTuningJobCheckpointsResponseObject`].
     #[serde(default)]
     pub object: ListFineTuningJobCheckpointsResponseObject,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_id: Option<String>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_id: Option<String>,
+    /// `true` or `false`.
     pub has_more: bool,
 }
 

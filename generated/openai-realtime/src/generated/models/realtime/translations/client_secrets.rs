@@ -7,15 +7,20 @@ use super::super::super::NoiseReductionType;
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RealtimeTranslationClientSecretCreateRequest {
+    /// See [`RealtimeTranslationClientSecretCreateRequestExpiresAfter`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_after: Option<RealtimeTranslationClientSecretCreateRequestExpiresAfter>,
+    /// See [`RealtimeTranslationSessionCreateRequest`].
     pub session: RealtimeTranslationSessionCreateRequest,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RealtimeTranslationClientSecretCreateRequestExpiresAfter {
+    /// See [`RealtimeTranslationClientSecretCreateRequestExpiresAfterAnchor`]. Default
+    /// `"created_at"`.
     #[serde(default)]
     pub anchor: RealtimeTranslationClientSecretCreateRequestExpiresAfterAnchor,
+    /// An integer. From 10 to 7200; default `600`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seconds: Option<i64>,
 }
@@ -29,90 +34,116 @@ openai_runtime::constant!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RealtimeTranslationClientSecretCreateResponse {
+    /// A string.
     pub value: String,
+    /// An integer. A Unix time, in seconds.
     pub expires_at: i64,
+    /// See [`RealtimeTranslationSession`].
     pub session: RealtimeTranslationSession,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RealtimeTranslationSession {
+    /// A string.
     pub id: String,
+    /// See [`RealtimeTranslationSessionType`].
     #[serde(rename = "type", default)]
     pub type_: RealtimeTranslationSessionType,
+    /// An integer. A Unix time, in seconds.
     pub expires_at: i64,
+    /// A string.
     pub model: String,
+    /// See [`RealtimeTranslationSessionAudio`].
     pub audio: RealtimeTranslationSessionAudio,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RealtimeTranslationSessionAudio {
+    /// See [`RealtimeTranslationSessionAudioInput`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub input: Option<RealtimeTranslationSessionAudioInput>,
+    /// See [`RealtimeTranslationSessionAudioOutput`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub output: Option<RealtimeTranslationSessionAudioOutput>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RealtimeTranslationSessionAudioInput {
+    /// See [`RealtimeTranslationSessionAudioInputTranscription`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transcription: Option<RealtimeTranslationSessionAudioInputTranscription>,
+    /// See [`RealtimeTranslationSessionAudioInputNoiseReduction`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub noise_reduction: Option<RealtimeTranslationSessionAudioInputNoiseReduction>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RealtimeTranslationSessionAudioInputNoiseReduction {
+    /// See [`NoiseReductionType`].
     #[serde(rename = "type")]
     pub type_: NoiseReductionType,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RealtimeTranslationSessionAudioInputTranscription {
+    /// A string.
     pub model: String,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RealtimeTranslationSessionAudioOutput {
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub language: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RealtimeTranslationSessionCreateRequest {
+    /// A string.
     pub model: String,
+    /// See [`RealtimeTranslationSessionCreateRequestAudio`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audio: Option<RealtimeTranslationSessionCreateRequestAudio>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RealtimeTranslationSessionCreateRequestAudio {
+    /// See [`RealtimeTranslationSessionCreateRequestAudioInput`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub input: Option<RealtimeTranslationSessionCreateRequestAudioInput>,
+    /// See [`RealtimeTranslationSessionCreateRequestAudioOutput`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub output: Option<RealtimeTranslationSessionCreateRequestAudioOutput>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RealtimeTranslationSessionCreateRequestAudioInput {
+    /// See [`RealtimeTranslationSessionCreateRequestAudioInputTranscription`]. May be
+    /// `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transcription: Option<RealtimeTranslationSessionCreateRequestAudioInputTranscription>,
+    /// See [`RealtimeTranslationSessionCreateRequestAudioInputNoiseReduction`]. May be
+    /// `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub noise_reduction: Option<RealtimeTranslationSessionCreateRequestAudioInputNoiseReduction>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RealtimeTranslationSessionCreateRequestAudioInputNoiseReduction {
+    /// See [`NoiseReductionType`].
     #[serde(rename = "type")]
     pub type_: NoiseReductionType,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RealtimeTranslationSessionCreateRequestAudioInputTranscription {
+    /// A string.
     pub model: String,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RealtimeTranslationSessionCreateRequestAudioOutput {
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub language: Option<String>,
 }

@@ -43,7 +43,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
                 long: "limit",
                 key: "limit",
                 value_name: "LIMIT",
-                help: "An integer.",
+                help: "An integer. [default 100]",
                 target: Target::Query,
                 kind: Kind::Integer,
                 list: false,

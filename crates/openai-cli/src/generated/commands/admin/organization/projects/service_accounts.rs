@@ -143,7 +143,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
                 long: "limit",
                 key: "limit",
                 value_name: "LIMIT",
-                help: "An integer.",
+                help: "An integer. [default 20]",
                 target: Target::Query,
                 kind: Kind::Integer,
                 list: false,

@@ -98,7 +98,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
                 long: "threshold-amount",
                 key: "threshold_amount",
                 value_name: "THRESHOLD_AMOUNT",
-                help: "An integer. [required]",
+                help: "An integer. [at least 1] [required]",
                 target: Target::Body,
                 kind: Kind::Integer,
                 list: false,

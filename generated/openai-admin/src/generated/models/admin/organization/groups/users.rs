@@ -22,26 +22,36 @@ openai_runtime::open_enum!(
 /// Query parameters of `GET /organization/groups/{group_id}/users`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AdminOrganizationGroupsUsersListQuery {
+    /// An integer. From 0 to 1000; default `100`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after: Option<String>,
+    /// See [`AdminOrganizationGroupsUsersListOrder`]. Default `"desc"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub order: Option<AdminOrganizationGroupsUsersListOrder>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateGroupUserBody {
+    /// A string.
     pub user_id: String,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct GroupMemberUser {
+    /// A string.
     pub id: String,
+    /// A string.
     pub name: String,
+    /// A string. May be `null`.
     pub email: Option<String>,
+    /// A string. May be `null`.
     pub picture: Option<String>,
+    /// `true` or `false`. May be `null`.
     pub is_service_account: Option<bool>,
+    /// See [`GroupMemberUserUserType`].
     pub user_type: GroupMemberUserUserType,
 }
 
@@ -63,16 +73,22 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct GroupUser {
+    /// A string.
     pub id: String,
+    /// A string.
     pub name: String,
+    /// A string. May be `null`.
     pub email: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct GroupUserAssignment {
+    /// See [`GroupUserAssignmentObject`].
     #[serde(default)]
     pub object: GroupUserAssignmentObject,
+    /// A string.
     pub user_id: String,
+    /// A string.
     pub group_id: String,
 }
 
@@ -83,8 +99,10 @@ openai_runtime::constant!(GroupUserAssignmentObject = "group.user");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct GroupUserDeletedResource {
+    /// See [`GroupUserDeletedResourceObject`].
     #[serde(default)]
     pub object: GroupUserDeletedResourceObject,
+    /// `true` or `false`.
     pub deleted: bool,
 }
 
@@ -95,11 +113,15 @@ openai_runtime::constant!(GroupUserDeletedResourceObject = "group.user.deleted")
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UserListResource {
+    /// See [`UserListResourceObject`].
     #[serde(default)]
     pub object: UserListResourceObject,
+    /// A list of [`GroupUser`] values.
     #[serde(default)]
     pub data: Vec<GroupUser>,
+    /// `true` or `false`.
     pub has_more: bool,
+    /// A string. May be `null`.
     pub next: Option<String>,
 }
 

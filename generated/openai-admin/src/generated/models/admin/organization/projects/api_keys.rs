@@ -24,32 +24,46 @@ openai_runtime::open_enum!(
 /// Query parameters of `GET /organization/projects/{project_id}/api_keys`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AdminOrganizationProjectsApiKeysListQuery {
+    /// An integer. Default `20`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after: Option<String>,
+    /// See [`AdminOrganizationProjectsApiKeysListOwnerProjectAccess`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner_project_access: Option<AdminOrganizationProjectsApiKeysListOwnerProjectAccess>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ProjectApiKey {
+    /// See [`ProjectApiKeyObject`].
     #[serde(default)]
     pub object: ProjectApiKeyObject,
+    /// A string.
     pub redacted_value: String,
+    /// A string.
     pub name: String,
+    /// An integer. A Unix time, in seconds.
     pub created_at: i64,
+    /// An integer. May be `null`. A Unix time, in seconds.
     pub last_used_at: Option<i64>,
+    /// A string.
     pub id: String,
+    /// See [`ProjectApiKeyOwnerProjectAccess`].
     pub owner_project_access: ProjectApiKeyOwnerProjectAccess,
+    /// See [`ProjectApiKeyOwner`].
     pub owner: ProjectApiKeyOwner,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ProjectApiKeyDeleteResponse {
+    /// See [`ProjectApiKeyDeleteResponseObject`].
     #[serde(default)]
     pub object: ProjectApiKeyDeleteResponseObject,
+    /// A string.
     pub id: String,
+    /// `true` or `false`.
     pub deleted: bool,
 }
 
@@ -62,14 +76,19 @@ openai_runtime::constant!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ProjectApiKeyListResponse {
+    /// See [`ProjectApiKeyListResponseObject`].
     #[serde(default)]
     pub object: ProjectApiKeyListResponseObject,
+    /// A list of [`ProjectApiKey`] values.
     #[serde(default)]
     pub data: Vec<ProjectApiKey>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_id: Option<String>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_id: Option<String>,
+    /// `true` or `false`.
     pub has_more: bool,
 }
 
@@ -85,10 +104,13 @@ openai_runtime::constant!(ProjectApiKeyObject = "organization.project.api_key");
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ProjectApiKeyOwner {
+    /// See [`ProjectApiKeyOwnerType`].
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<ProjectApiKeyOwnerType>,
+    /// See [`ProjectApiKeyOwnerUser`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user: Option<ProjectApiKeyOwnerUser>,
+    /// See [`ProjectApiKeyOwnerServiceAccount`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service_account: Option<ProjectApiKeyOwnerServiceAccount>,
 }
@@ -111,9 +133,13 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ProjectApiKeyOwnerServiceAccount {
+    /// A string.
     pub id: String,
+    /// A string.
     pub name: String,
+    /// An integer. A Unix time, in seconds.
     pub created_at: i64,
+    /// A string.
     pub role: String,
 }
 
@@ -135,9 +161,14 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ProjectApiKeyOwnerUser {
+    /// A string.
     pub id: String,
+    /// A string.
     pub email: String,
+    /// A string.
     pub name: String,
+    /// An integer. A Unix time, in seconds.
     pub created_at: i64,
+    /// A string.
     pub role: String,
 }

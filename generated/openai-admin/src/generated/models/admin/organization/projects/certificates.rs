@@ -22,21 +22,29 @@ openai_runtime::open_enum!(
 /// Query parameters of `GET /organization/projects/{project_id}/certificates`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AdminOrganizationProjectsCertificatesListQuery {
+    /// An integer. Default `20`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after: Option<String>,
+    /// See [`AdminOrganizationProjectsCertificatesListOrder`]. Default `"desc"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub order: Option<AdminOrganizationProjectsCertificatesListOrder>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListProjectCertificatesResponse {
+    /// A list of [`OrganizationProjectCertificate`] values.
     #[serde(default)]
     pub data: Vec<OrganizationProjectCertificate>,
+    /// A string. May be `null`.
     pub first_id: Option<String>,
+    /// A string. May be `null`.
     pub last_id: Option<String>,
+    /// `true` or `false`.
     pub has_more: bool,
+    /// See [`ListProjectCertificatesResponseObject`].
     #[serde(default)]
     pub object: ListProjectCertificatesResponseObject,
 }
@@ -48,19 +56,27 @@ openai_runtime::constant!(ListProjectCertificatesResponseObject = "list");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct OrganizationProjectCertificate {
+    /// See [`OrganizationProjectCertificateObject`].
     #[serde(default)]
     pub object: OrganizationProjectCertificateObject,
+    /// A string.
     pub id: String,
+    /// A string. May be `null`.
     pub name: Option<String>,
+    /// An integer. A Unix time, in seconds.
     pub created_at: i64,
+    /// See [`OrganizationProjectCertificateCertificateDetails`].
     pub certificate_details: OrganizationProjectCertificateCertificateDetails,
+    /// `true` or `false`.
     pub active: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct OrganizationProjectCertificateActivationResponse {
+    /// See [`OrganizationProjectCertificateActivationResponseObject`].
     #[serde(default)]
     pub object: OrganizationProjectCertificateActivationResponseObject,
+    /// A list of [`OrganizationProjectCertificate`] values.
     #[serde(default)]
     pub data: Vec<OrganizationProjectCertificate>,
 }
@@ -75,16 +91,20 @@ openai_runtime::constant!(
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct OrganizationProjectCertificateCertificateDetails {
+    /// An integer. A Unix time, in seconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub valid_at: Option<i64>,
+    /// An integer. A Unix time, in seconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct OrganizationProjectCertificateDeactivationResponse {
+    /// See [`OrganizationProjectCertificateDeactivationResponseObject`].
     #[serde(default)]
     pub object: OrganizationProjectCertificateDeactivationResponseObject,
+    /// A list of [`OrganizationProjectCertificate`] values.
     #[serde(default)]
     pub data: Vec<OrganizationProjectCertificate>,
 }

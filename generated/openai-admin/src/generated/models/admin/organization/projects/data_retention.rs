@@ -5,8 +5,10 @@
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ProjectDataRetention {
+    /// See [`ProjectDataRetentionObject`].
     #[serde(default)]
     pub object: ProjectDataRetentionObject,
+    /// See [`ProjectDataRetentionType`].
     #[serde(rename = "type")]
     pub type_: ProjectDataRetentionType,
 }
@@ -49,6 +51,7 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UpdateProjectDataRetentionBody {
+    /// See [`UpdateProjectDataRetentionBodyRetentionType`].
     pub retention_type: UpdateProjectDataRetentionBodyRetentionType,
 }
 

@@ -26,10 +26,13 @@ openai_runtime::open_enum!(
 /// Query parameters of `GET /organization/projects/{project_id}/groups`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AdminOrganizationProjectsGroupsListQuery {
+    /// An integer. From 0 to 100; default `20`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after: Option<String>,
+    /// See [`AdminOrganizationProjectsGroupsListOrder`]. Default `"asc"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub order: Option<AdminOrganizationProjectsGroupsListOrder>,
 }
@@ -54,31 +57,42 @@ openai_runtime::open_enum!(
 /// /organization/projects/{project_id}/groups/{group_id}`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AdminOrganizationProjectsGroupsRetrieveQuery {
+    /// See [`AdminOrganizationProjectsGroupsRetrieveGroupType`]. Default `"group"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_type: Option<AdminOrganizationProjectsGroupsRetrieveGroupType>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct InviteProjectGroupBody {
+    /// A string.
     pub group_id: String,
+    /// A string.
     pub role: String,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ProjectGroup {
+    /// See [`ProjectGroupObject`].
     #[serde(default)]
     pub object: ProjectGroupObject,
+    /// A string.
     pub project_id: String,
+    /// A string.
     pub group_id: String,
+    /// A string.
     pub group_name: String,
+    /// See [`ProjectGroupGroupType`].
     pub group_type: ProjectGroupGroupType,
+    /// An integer. A Unix time, in seconds.
     pub created_at: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ProjectGroupDeletedResource {
+    /// See [`ProjectGroupDeletedResourceObject`].
     #[serde(default)]
     pub object: ProjectGroupDeletedResourceObject,
+    /// `true` or `false`.
     pub deleted: bool,
 }
 
@@ -105,11 +119,15 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ProjectGroupListResource {
+    /// See [`ProjectGroupListResourceObject`].
     #[serde(default)]
     pub object: ProjectGroupListResourceObject,
+    /// A list of [`ProjectGroup`] values.
     #[serde(default)]
     pub data: Vec<ProjectGroup>,
+    /// `true` or `false`.
     pub has_more: bool,
+    /// A string. May be `null`.
     pub next: Option<String>,
 }
 

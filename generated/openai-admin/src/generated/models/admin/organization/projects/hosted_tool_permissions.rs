@@ -5,33 +5,45 @@
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HostedToolPermission {
+    /// `true` or `false`.
     pub enabled: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HostedToolPermissionUpdate {
+    /// `true` or `false`.
     pub enabled: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ProjectHostedToolPermissions {
+    /// See [`HostedToolPermission`].
     pub file_search: HostedToolPermission,
+    /// See [`HostedToolPermission`].
     pub web_search: HostedToolPermission,
+    /// See [`HostedToolPermission`].
     pub image_generation: HostedToolPermission,
+    /// See [`HostedToolPermission`].
     pub mcp: HostedToolPermission,
+    /// See [`HostedToolPermission`].
     pub code_interpreter: HostedToolPermission,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ProjectHostedToolPermissionsUpdateRequest {
+    /// See [`HostedToolPermissionUpdate`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_search: Option<HostedToolPermissionUpdate>,
+    /// See [`HostedToolPermissionUpdate`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub web_search: Option<HostedToolPermissionUpdate>,
+    /// See [`HostedToolPermissionUpdate`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image_generation: Option<HostedToolPermissionUpdate>,
+    /// See [`HostedToolPermissionUpdate`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mcp: Option<HostedToolPermissionUpdate>,
+    /// See [`HostedToolPermissionUpdate`]. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code_interpreter: Option<HostedToolPermissionUpdate>,
 }

@@ -5,17 +5,22 @@
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ProjectModelPermissions {
+    /// See [`ProjectModelPermissionsObject`].
     #[serde(default)]
     pub object: ProjectModelPermissionsObject,
+    /// See [`ProjectModelPermissionsMode`].
     pub mode: ProjectModelPermissionsMode,
+    /// A list of strings.
     #[serde(default)]
     pub model_ids: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ProjectModelPermissionsDeleteResponse {
+    /// See [`ProjectModelPermissionsDeleteResponseObject`].
     #[serde(default)]
     pub object: ProjectModelPermissionsDeleteResponseObject,
+    /// `true` or `false`.
     pub deleted: bool,
 }
 
@@ -49,7 +54,9 @@ openai_runtime::constant!(ProjectModelPermissionsObject = "project.model_permiss
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ProjectModelPermissionsUpdateRequest {
+    /// See [`ProjectModelPermissionsUpdateRequestMode`].
     pub mode: ProjectModelPermissionsUpdateRequestMode,
+    /// A list of strings.
     #[serde(default)]
     pub model_ids: Vec<String>,
 }

@@ -6,42 +6,59 @@
 /// Query parameters of `GET /organization/projects/{project_id}/rate_limits`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AdminOrganizationProjectsRateLimitsListRateLimitsQuery {
+    /// An integer. Default `100`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub before: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ProjectRateLimit {
+    /// See [`ProjectRateLimitObject`].
     #[serde(default)]
     pub object: ProjectRateLimitObject,
+    /// A string.
     pub id: String,
+    /// A string.
     pub model: String,
+    /// An integer.
     pub max_requests_per_1_minute: i64,
+    /// An integer.
     pub max_tokens_per_1_minute: i64,
+    /// An integer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_images_per_1_minute: Option<i64>,
+    /// An integer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_audio_megabytes_per_1_minute: Option<i64>,
+    /// An integer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_requests_per_1_day: Option<i64>,
+    /// An integer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub batch_1_day_max_input_tokens: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ProjectRateLimitListResponse {
+    /// See [`ProjectRateLimitListResponseObject`].
     #[serde(default)]
     pub object: ProjectRateLimitListResponseObject,
+    /// A list of [`ProjectRateLimit`] values.
     #[serde(default)]
     pub data: Vec<ProjectRateLimit>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_id: Option<String>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_id: Option<String>,
+    /// `true` or `false`.
     pub has_more: bool,
 }
 
@@ -57,16 +74,22 @@ openai_runtime::constant!(ProjectRateLimitObject = "project.rate_limit");
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ProjectRateLimitUpdateRequest {
+    /// An integer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_requests_per_1_minute: Option<i64>,
+    /// An integer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_tokens_per_1_minute: Option<i64>,
+    /// An integer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_images_per_1_minute: Option<i64>,
+    /// An integer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_audio_megabytes_per_1_minute: Option<i64>,
+    /// An integer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_requests_per_1_day: Option<i64>,
+    /// An integer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub batch_1_day_max_input_tokens: Option<i64>,
 }

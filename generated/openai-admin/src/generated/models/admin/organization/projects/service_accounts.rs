@@ -10,29 +10,41 @@ pub use api_keys::*;
 /// Query parameters of `GET /organization/projects/{project_id}/service_accounts`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AdminOrganizationProjectsServiceAccountsListQuery {
+    /// An integer. Default `20`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ProjectServiceAccount {
+    /// See [`ProjectServiceAccountObject`].
     #[serde(default)]
     pub object: ProjectServiceAccountObject,
+    /// A string.
     pub id: String,
+    /// A string.
     pub name: String,
+    /// See [`ProjectServiceAccountRole`].
     pub role: ProjectServiceAccountRole,
+    /// An integer. A Unix time, in seconds.
     pub created_at: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ProjectServiceAccountApiKey {
+    /// See [`ProjectServiceAccountApiKeyObject`].
     #[serde(default)]
     pub object: ProjectServiceAccountApiKeyObject,
+    /// A string.
     pub value: String,
+    /// A string.
     pub name: String,
+    /// An integer. A Unix time, in seconds.
     pub created_at: i64,
+    /// A string.
     pub id: String,
 }
 
@@ -45,19 +57,27 @@ openai_runtime::constant!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ProjectServiceAccountCreateRequest {
+    /// A string.
     pub name: String,
+    /// `true` or `false`. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub create_service_account_only: Option<bool>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ProjectServiceAccountCreateResponse {
+    /// See [`ProjectServiceAccountCreateResponseObject`].
     #[serde(default)]
     pub object: ProjectServiceAccountCreateResponseObject,
+    /// A string.
     pub id: String,
+    /// A string.
     pub name: String,
+    /// See [`ProjectServiceAccountCreateResponseRole`].
     pub role: ProjectServiceAccountCreateResponseRole,
+    /// An integer. A Unix time, in seconds.
     pub created_at: i64,
+    /// See [`ProjectServiceAccountApiKey`]. May be `null`.
     pub api_key: Option<ProjectServiceAccountApiKey>,
 }
 
@@ -86,9 +106,12 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ProjectServiceAccountDeleteResponse {
+    /// See [`ProjectServiceAccountDeleteResponseObject`].
     #[serde(default)]
     pub object: ProjectServiceAccountDeleteResponseObject,
+    /// A string.
     pub id: String,
+    /// `true` or `false`.
     pub deleted: bool,
 }
 
@@ -101,14 +124,19 @@ openai_runtime::constant!(
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ProjectServiceAccountListResponse {
+    /// See [`ProjectServiceAccountListResponseObject`].
     #[serde(default)]
     pub object: ProjectServiceAccountListResponseObject,
+    /// A list of [`ProjectServiceAccount`] values.
     #[serde(default)]
     pub data: Vec<ProjectServiceAccount>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_id: Option<String>,
+    /// A string. May be `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_id: Option<String>,
+    /// `true` or `false`.
     pub has_more: bool,
 }
 
@@ -142,8 +170,10 @@ openai_runtime::open_enum!(
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UpdateProjectServiceAccountBody {
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// See [`UpdateProjectServiceAccountBodyRole`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<UpdateProjectServiceAccountBodyRole>,
 }

@@ -24,24 +24,34 @@ openai_runtime::open_enum!(
 /// Query parameters of `GET /organization/projects/{project_id}/spend_alerts`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AdminOrganizationProjectsSpendAlertsListQuery {
+    /// An integer. From 0 to 100.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
+    /// See [`AdminOrganizationProjectsSpendAlertsListOrder`]. Default `"asc"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub order: Option<AdminOrganizationProjectsSpendAlertsListOrder>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub before: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ProjectSpendAlert {
+    /// A string.
     pub id: String,
+    /// See [`ProjectSpendAlertObject`].
     #[serde(default)]
     pub object: ProjectSpendAlertObject,
+    /// An integer.
     pub threshold_amount: i64,
+    /// See [`ProjectSpendAlertCurrency`].
     pub currency: ProjectSpendAlertCurrency,
+    /// See [`ProjectSpendAlertInterval`].
     pub interval: ProjectSpendAlertInterval,
+    /// See [`SpendAlertNotificationChannel`].
     pub notification_channel: SpendAlertNotificationChannel,
 }
 
@@ -57,9 +67,12 @@ openai_runtime::open_enum!(ProjectSpendAlertCurrency, Unknown, [Usd = "USD"]);
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ProjectSpendAlertDeletedResource {
+    /// A string.
     pub id: String,
+    /// See [`ProjectSpendAlertDeletedResourceObject`].
     #[serde(default)]
     pub object: ProjectSpendAlertDeletedResourceObject,
+    /// `true` or `false`.
     pub deleted: bool,
 }
 
@@ -80,12 +93,17 @@ openai_runtime::open_enum!(ProjectSpendAlertInterval, Unknown, [Month = "month"]
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ProjectSpendAlertListResource {
+    /// See [`ProjectSpendAlertListResourceObject`].
     #[serde(default)]
     pub object: ProjectSpendAlertListResourceObject,
+    /// A list of [`ProjectSpendAlert`] values.
     #[serde(default)]
     pub data: Vec<ProjectSpendAlert>,
+    /// A string. May be `null`.
     pub first_id: Option<String>,
+    /// A string. May be `null`.
     pub last_id: Option<String>,
+    /// `true` or `false`.
     pub has_more: bool,
 }
 

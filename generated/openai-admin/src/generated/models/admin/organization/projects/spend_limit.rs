@@ -7,8 +7,11 @@ use super::super::super::super::{SpendLimitCurrency, SpendLimitEnforcement, Spen
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ProjectSpendLimitDeletedResource {
+    /// See [`ProjectSpendLimitDeletedResourceObject`]. Default
+    /// `"project.spend_limit.deleted"`.
     #[serde(default)]
     pub object: ProjectSpendLimitDeletedResourceObject,
+    /// `true` or `false`.
     pub deleted: bool,
 }
 
@@ -19,11 +22,16 @@ openai_runtime::constant!(ProjectSpendLimitDeletedResourceObject = "project.spen
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ProjectSpendLimitResource {
+    /// See [`ProjectSpendLimitResourceObject`]. Default `"project.spend_limit"`.
     #[serde(default)]
     pub object: ProjectSpendLimitResourceObject,
+    /// An integer.
     pub threshold_amount: i64,
+    /// See [`SpendLimitCurrency`].
     pub currency: SpendLimitCurrency,
+    /// See [`SpendLimitInterval`].
     pub interval: SpendLimitInterval,
+    /// See [`SpendLimitEnforcement`].
     pub enforcement: SpendLimitEnforcement,
 }
 
@@ -34,8 +42,11 @@ openai_runtime::constant!(ProjectSpendLimitResourceObject = "project.spend_limit
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UpdateProjectSpendLimitBody {
+    /// An integer. At least 1.
     pub threshold_amount: i64,
+    /// See [`UpdateProjectSpendLimitBodyCurrency`].
     pub currency: UpdateProjectSpendLimitBodyCurrency,
+    /// See [`UpdateProjectSpendLimitBodyInterval`].
     pub interval: UpdateProjectSpendLimitBodyInterval,
 }
 

@@ -22,10 +22,13 @@ openai_runtime::open_enum!(
 /// Query parameters of `GET /organization/users/{user_id}/roles`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AdminOrganizationUsersRolesListQuery {
+    /// An integer. From 0 to 1000.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after: Option<String>,
+    /// See [`AdminOrganizationUsersRolesListOrder`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub order: Option<AdminOrganizationUsersRolesListOrder>,
 }

@@ -40,14 +40,19 @@ openai_runtime::open_enum!(
 /// Query parameters of `GET /threads/{thread_id}/runs/{run_id}/steps`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaThreadsRunsStepsListQuery {
+    /// An integer. Default `20`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
+    /// See [`BetaThreadsRunsStepsListOrder`]. Default `"desc"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub order: Option<BetaThreadsRunsStepsListOrder>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after: Option<String>,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub before: Option<String>,
+    /// A list of [`BetaThreadsRunsStepsListIncludeItem`] values.
     #[serde(rename = "include[]", default, skip_serializing_if = "Option::is_none")]
     pub include: Option<Vec<BetaThreadsRunsStepsListIncludeItem>>,
 }
@@ -70,36 +75,48 @@ openai_runtime::open_enum!(
 /// Query parameters of `GET /threads/{thread_id}/runs/{run_id}/steps/{step_id}`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BetaThreadsRunsStepsRetrieveQuery {
+    /// A list of [`BetaThreadsRunsStepsRetrieveIncludeItem`] values.
     #[serde(rename = "include[]", default, skip_serializing_if = "Option::is_none")]
     pub include: Option<Vec<BetaThreadsRunsStepsRetrieveIncludeItem>>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListRunStepsResponse {
+    /// A string.
     pub object: String,
+    /// A list of [`RunStepObject`] values.
     #[serde(default)]
     pub data: Vec<RunStepObject>,
+    /// A string.
     pub first_id: String,
+    /// A string.
     pub last_id: String,
+    /// `true` or `false`.
     pub has_more: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RunStepCompletionUsage {
+    /// An integer.
     pub completion_tokens: i64,
+    /// An integer.
     pub prompt_tokens: i64,
+    /// An integer.
     pub total_tokens: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RunStepDetailsMessageCreationObject {
+    /// See [`RunStepDetailsMessageCreationObjectType`].
     #[serde(rename = "type", default)]
     pub type_: RunStepDetailsMessageCreationObjectType,
+    /// See [`RunStepDetailsMessageCreationObjectMessageCreation`].
     pub message_creation: RunStepDetailsMessageCreationObjectMessageCreation,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RunStepDetailsMessageCreationObjectMessageCreation {
+    /// A string.
     pub message_id: String,
 }
 
@@ -110,15 +127,21 @@ openai_runtime::constant!(RunStepDetailsMessageCreationObjectType = "message_cre
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RunStepDetailsToolCallsCodeObject {
+    /// A string.
     pub id: String,
+    /// See [`RunStepDetailsToolCallsCodeObjectType`].
     #[serde(rename = "type", default)]
     pub type_: RunStepDetailsToolCallsCodeObjectType,
+    /// See [`RunStepDetailsToolCallsCodeObjectCodeInterpreter`].
     pub code_interpreter: RunStepDetailsToolCallsCodeObjectCodeInterpreter,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RunStepDetailsToolCallsCodeObjectCodeInterpreter {
+    /// A string.
     pub input: String,
+    /// A list of [`RunStepDetailsToolCallsCodeObjectCodeInterpreterOutputsItem`]
+    /// values.
     #[serde(default)]
     pub outputs: Vec<RunStepDetailsToolCallsCodeObjectCodeInterpreterOutputsItem>,
 }
@@ -167,13 +190,16 @@ openai_runtime::constant!(RunStepDetailsToolCallsCodeObjectType = "code_interpre
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RunStepDetailsToolCallsCodeOutputImageObject {
+    /// See [`RunStepDetailsToolCallsCodeOutputImageObjectType`].
     #[serde(rename = "type", default)]
     pub type_: RunStepDetailsToolCallsCodeOutputImageObjectType,
+    /// See [`RunStepDetailsToolCallsCodeOutputImageObjectImage`].
     pub image: RunStepDetailsToolCallsCodeOutputImageObjectImage,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RunStepDetailsToolCallsCodeOutputImageObjectImage {
+    /// A string.
     pub file_id: String,
 }
 
@@ -184,8 +210,10 @@ openai_runtime::constant!(RunStepDetailsToolCallsCodeOutputImageObjectType = "im
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RunStepDetailsToolCallsCodeOutputLogsObject {
+    /// See [`RunStepDetailsToolCallsCodeOutputLogsObjectType`].
     #[serde(rename = "type", default)]
     pub type_: RunStepDetailsToolCallsCodeOutputLogsObjectType,
+    /// A string.
     pub logs: String,
 }
 
@@ -196,16 +224,21 @@ openai_runtime::constant!(RunStepDetailsToolCallsCodeOutputLogsObjectType = "log
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RunStepDetailsToolCallsFileSearchObject {
+    /// A string.
     pub id: String,
+    /// See [`RunStepDetailsToolCallsFileSearchObjectType`].
     #[serde(rename = "type", default)]
     pub type_: RunStepDetailsToolCallsFileSearchObjectType,
+    /// See [`RunStepDetailsToolCallsFileSearchObjectFileSearch`].
     pub file_search: RunStepDetailsToolCallsFileSearchObjectFileSearch,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RunStepDetailsToolCallsFileSearchObjectFileSearch {
+    /// See [`RunStepDetailsToolCallsFileSearchRankingOptionsObject`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ranking_options: Option<RunStepDetailsToolCallsFileSearchRankingOptionsObject>,
+    /// A list of [`RunStepDetailsToolCallsFileSearchResultObject`] values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub results: Option<Vec<RunStepDetailsToolCallsFileSearchResultObject>>,
 }
@@ -217,23 +250,31 @@ openai_runtime::constant!(RunStepDetailsToolCallsFileSearchObjectType = "file_se
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RunStepDetailsToolCallsFileSearchRankingOptionsObject {
+    /// See [`FileSearchRanker`].
     pub ranker: FileSearchRanker,
+    /// A number. From 0 to 1.
     pub score_threshold: f64,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RunStepDetailsToolCallsFileSearchResultObject {
+    /// A string.
     pub file_id: String,
+    /// A string.
     pub file_name: String,
+    /// A number. From 0 to 1.
     pub score: f64,
+    /// A list of [`RunStepDetailsToolCallsFileSearchResultObjectContentItem`] values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content: Option<Vec<RunStepDetailsToolCallsFileSearchResultObjectContentItem>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RunStepDetailsToolCallsFileSearchResultObjectContentItem {
+    /// See [`RunStepDetailsToolCallsFileSearchResultObjectContentItemType`].
     #[serde(rename = "type", default)]
     pub type_: RunStepDetailsToolCallsFileSearchResultObjectContentItemType,
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
 }
@@ -245,16 +286,22 @@ openai_runtime::constant!(RunStepDetailsToolCallsFileSearchResultObjectContentIt
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RunStepDetailsToolCallsFunctionObject {
+    /// A string.
     pub id: String,
+    /// See [`RunStepDetailsToolCallsFunctionObjectType`].
     #[serde(rename = "type", default)]
     pub type_: RunStepDetailsToolCallsFunctionObjectType,
+    /// See [`RunStepDetailsToolCallsFunctionObjectFunction`].
     pub function: RunStepDetailsToolCallsFunctionObjectFunction,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RunStepDetailsToolCallsFunctionObjectFunction {
+    /// A string.
     pub name: String,
+    /// A string.
     pub arguments: String,
+    /// A string. May be `null`.
     pub output: Option<String>,
 }
 
@@ -265,8 +312,10 @@ openai_runtime::constant!(RunStepDetailsToolCallsFunctionObjectType = "function"
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RunStepDetailsToolCallsObject {
+    /// See [`RunStepDetailsToolCallsObjectType`].
     #[serde(rename = "type", default)]
     pub type_: RunStepDetailsToolCallsObjectType,
+    /// A list of [`RunStepDetailsToolCallsObjectToolCallsItem`] values.
     #[serde(default)]
     pub tool_calls: Vec<RunStepDetailsToolCallsObjectToolCallsItem>,
 }
@@ -328,29 +377,47 @@ openai_runtime::constant!(RunStepDetailsToolCallsObjectType = "tool_calls");
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RunStepObject {
+    /// A string.
     pub id: String,
+    /// See [`RunStepObjectObject`].
     #[serde(default)]
     pub object: RunStepObjectObject,
+    /// An integer. A Unix time, in seconds.
     pub created_at: i64,
+    /// A string.
     pub assistant_id: String,
+    /// A string.
     pub thread_id: String,
+    /// A string.
     pub run_id: String,
+    /// See [`RunStepObjectType`].
     #[serde(rename = "type")]
     pub type_: RunStepObjectType,
+    /// See [`RunStepObjectStatus`].
     pub status: RunStepObjectStatus,
+    /// See [`RunStepObjectStepDetails`].
     pub step_details: RunStepObjectStepDetails,
+    /// See [`RunStepObjectLastError`]. May be `null`.
     pub last_error: Option<RunStepObjectLastError>,
+    /// An integer. May be `null`. A Unix time, in seconds.
     pub expired_at: Option<i64>,
+    /// An integer. May be `null`. A Unix time, in seconds.
     pub cancelled_at: Option<i64>,
+    /// An integer. May be `null`. A Unix time, in seconds.
     pub failed_at: Option<i64>,
+    /// An integer. May be `null`. A Unix time, in seconds.
     pub completed_at: Option<i64>,
+    /// A map from names to strings. May be `null`.
     pub metadata: Option<std::collections::BTreeMap<String, String>>,
+    /// See [`RunStepCompletionUsage`]. May be `null`.
     pub usage: Option<RunStepCompletionUsage>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RunStepObjectLastError {
+    /// See [`RunStepObjectLastErrorCode`].
     pub code: RunStepObjectLastErrorCode,
+    /// A string.
     pub message: String,
 }
 

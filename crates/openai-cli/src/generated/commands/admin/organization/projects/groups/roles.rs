@@ -162,7 +162,7 @@ pub static COMMANDS: &[openai_runtime::table::Command] = &[
                 long: "limit",
                 key: "limit",
                 value_name: "LIMIT",
-                help: "An integer.",
+                help: "An integer. [from 0 to 1000]",
                 target: Target::Query,
                 kind: Kind::Integer,
                 list: false,

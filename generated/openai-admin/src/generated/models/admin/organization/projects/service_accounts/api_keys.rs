@@ -5,19 +5,27 @@
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateProjectServiceAccountApiKeyBody {
+    /// A string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// A list of strings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scopes: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ServiceAccountApiKeyBody {
+    /// See [`ServiceAccountApiKeyBodyObject`]. Default
+    /// `"organization.project.service_account.api_key"`.
     #[serde(default)]
     pub object: ServiceAccountApiKeyBodyObject,
+    /// A string.
     pub value: String,
+    /// A string.
     pub name: String,
+    /// An integer. A Unix time, in seconds.
     pub created_at: i64,
+    /// A string.
     pub id: String,
 }
 
