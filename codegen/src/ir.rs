@@ -330,6 +330,31 @@ pub struct Parameter {
     pub doc: Option<String>,
     /// The spec's example value, as text.
     pub example: Option<String>,
+    /// What the spec says its value must be, beside its type.
+    pub facts: Facts,
+}
+
+/// What the spec says a field's or parameter's value must be, beside its
+/// type: bounds, lengths, a pattern, a format, an example. The generated
+/// code does not enforce them (the server does); the conformance run
+/// builds values from them that the spec allows.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Facts {
+    /// The lower bound, and whether it is exclusive.
+    pub minimum: Option<(f64, bool)>,
+    /// The upper bound, and whether it is exclusive.
+    pub maximum: Option<(f64, bool)>,
+    pub min_length: Option<u64>,
+    pub max_length: Option<u64>,
+    pub min_items: Option<u64>,
+    pub max_items: Option<u64>,
+    pub pattern: Option<String>,
+    /// `format`, e.g. `uri`, `binary`, `unixtime`.
+    pub format: Option<String>,
+    /// The spec's `example` (else the first of `examples`), as JSON.
+    pub example: Option<serde_json::Value>,
+    /// The spec's `default`, as JSON.
+    pub default: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -501,6 +526,8 @@ pub struct Field {
     /// map of a JSON object (the API's own examples leave some out, and
     /// an empty list says the same).
     pub default_when_absent: bool,
+    /// What the spec says its value must be, beside its type.
+    pub facts: Facts,
 }
 
 impl Field {
@@ -516,6 +543,7 @@ impl Field {
             deprecated: false,
             kind: FieldKind::Json,
             default_when_absent: false,
+            facts: param.facts.clone(),
         }
     }
 

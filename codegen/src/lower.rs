@@ -544,6 +544,10 @@ impl<'s> Lowerer<'s> {
         let example = get(param, "example")
             .or_else(|| get(schema, "example"))
             .and_then(scalar_text);
+        let mut facts = self.facts(schema);
+        if let Some(own) = get(param, "example").and_then(|v| serde_json::to_value(v).ok()) {
+            facts.example = Some(own);
+        }
         Ok(Parameter {
             name: snake(rust_name),
             api_name: api_name.to_owned(),
@@ -552,6 +556,7 @@ impl<'s> Lowerer<'s> {
             ty,
             doc: text(param, "description").or_else(|| text(schema, "description")),
             example,
+            facts,
         })
     }
 

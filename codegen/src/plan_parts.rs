@@ -121,6 +121,7 @@ mod tests {
                 deprecated: false,
                 kind: FieldKind::Text,
                 default_when_absent: false,
+                facts: Facts::default(),
             })
             .collect();
         if let Some(other) = other {
@@ -133,6 +134,7 @@ mod tests {
                 deprecated: false,
                 kind: FieldKind::Json,
                 default_when_absent: false,
+                facts: Facts::default(),
             });
         }
         TypeDef::Struct(StructDef {

@@ -23,6 +23,7 @@ use codegen::ir::{Api, BodyKind, Operation, Response, TypeDef, TypeRef};
 use serde::Deserialize;
 use serde_json::Value as Json;
 
+use crate::derive_cases;
 use crate::util::{self, ChildGuard};
 
 /// A placeholder key: Steady does not check it, and it is not a secret.
@@ -32,12 +33,36 @@ const STARTUP_TIMEOUT: Duration = Duration::from_secs(60);
 const LOG_TIMEOUT: Duration = Duration::from_secs(10);
 const VALID_HEADER: &str = "x-steady-request-valid";
 
+/// Derived cases that cannot pass for a reason in the spec or in Steady,
+/// not in the CLI: `(method, variant or "*", why)`. Keep it short.
+const SKIPS: &[(&str, &str, &str)] = &[];
+
+/// Steady servers (and so calls) at once.
+const WORKERS: usize = 2;
+
+/// One call to run: a method, a label, and the case.
+struct Job {
+    key: String,
+    label: String,
+    case: Case,
+}
+
+/// What one call found.
+struct Outcome {
+    job: usize,
+    problems: Vec<String>,
+    shown: String,
+}
+
 pub fn run() -> Result<(), String> {
+    let started = Instant::now();
     let root = util::root();
     let spec_path = root.join("spec/openapi.yaml");
-    let methods = read_methods(&spec_path, &root.join("spec/generate.yaml"))?;
+    let api = read_api(&spec_path, &root.join("spec/generate.yaml"))?;
+    let methods = endpoints(&api);
     let cases = read_cases(&root.join("conformance/cases.yaml"))?;
     check_coverage(&methods, &cases)?;
+    let (jobs, skipped) = jobs(&api, cases)?;
 
     println!("==> building openai");
     util::run(&mut util::cargo(["build", "--quiet", "-p", "openai-cli"]))?;
@@ -57,68 +82,189 @@ pub fn run() -> Result<(), String> {
         ));
     }
 
-    let log = util::target_dir().join("conformance").join("steady.log");
-    let server = Steady::start(&steady, &spec_path, log)?;
+    let dir = util::target_dir().join("conformance");
+    let servers = (0..WORKERS)
+        .map(|i| Steady::start(&steady, &spec_path, dir.join(format!("steady-{i}.log"))))
+        .collect::<Result<Vec<_>, _>>()?;
+    for server in &servers {
+        println!(
+            "==> Steady {} is serving on 127.0.0.1:{} (pid {})",
+            steady_version(),
+            server.port,
+            server.guard.id()
+        );
+    }
     println!(
-        "==> Steady {} is serving on 127.0.0.1:{} (pid {})",
-        steady_version(),
-        server.port,
-        server.guard.id()
+        "==> {} methods, {} calls ({} skipped: see SKIPS in xtask/src/conformance.rs)",
+        methods.len(),
+        jobs.len(),
+        skipped.len()
     );
-    let base_url = format!("http://127.0.0.1:{}", server.port);
     let openai = util::debug_bin("openai");
-    let (mut passed, mut failed) = (0, 0);
-    let uncovered = methods
-        .keys()
-        .filter(|key| !cases.contains_key(*key))
-        .count();
-    println!(
-        "==> {} methods with cases; {uncovered} more are judged by `cargo xtask official-suite`",
-        methods.len() - uncovered
-    );
-    for (key, endpoint) in &methods {
-        let Some(cases) = cases.get(key) else {
-            continue;
-        };
-        for (index, case) in cases.iter().enumerate() {
-            let dir = util::target_dir()
-                .join("conformance/cases")
-                .join(format!("{key}-{index}"));
-            let problems = match case.materialize(&dir) {
-                Ok(args) => run_case(&openai, &args, &base_url, &server, endpoint, case),
-                Err(e) => vec![e],
-            };
-            let mut shown = format!("openai {}", case.args.join(" "));
-            if case.stdin.is_some() {
-                shown.push_str(" < stdin");
-            }
-            if problems.is_empty() {
-                passed += 1;
-                println!("  ok    {key}: {shown}");
-            } else {
-                failed += 1;
-                println!("  FAIL  {key}: {shown}");
-                for problem in problems {
-                    println!("        {}", problem.replace('\n', "\n        "));
-                }
-            }
+    let outcomes = run_jobs(&openai, &servers, &methods, &jobs);
+    let failed = outcomes.iter().filter(|o| !o.problems.is_empty()).count();
+    let (mut passed, mut failed) = (outcomes.len() - failed, failed);
+    for outcome in outcomes.iter().filter(|o| !o.problems.is_empty()) {
+        let job = &jobs[outcome.job];
+        println!("  FAIL  {} [{}]: {}", job.key, job.label, outcome.shown);
+        for problem in &outcome.problems {
+            println!("        {}", problem.replace('\n', "\n        "));
         }
     }
     // The official CLI's own uploads tests, unchanged, against the same Steady.
-    let (official_passed, official_failed) = crate::official::run(&openai, server.port)?;
+    let (official_passed, official_failed) = crate::official::run(&openai, servers[0].port)?;
     (passed, failed) = (passed + official_passed, failed + official_failed);
-    let pid = server.guard.id();
-    let log = server.log.clone();
-    server.guard.stop();
+    for server in servers {
+        let pid = server.guard.id();
+        let log = server.log.clone();
+        server.guard.stop();
+        println!(
+            "==> stopped Steady (pid {pid}); its log is {}",
+            log.display()
+        );
+    }
+    for (key, label, why) in &skipped {
+        println!("  skip  {key} [{label}]: {why}");
+    }
     println!(
-        "==> stopped Steady (pid {pid}); its log is {}",
-        log.display()
+        "conformance: {} methods, {} calls: {passed} passed, {failed} failed, {} skipped, in {:.0?}",
+        methods.len(),
+        passed + failed,
+        skipped.len(),
+        started.elapsed()
     );
-    println!("conformance: {passed} passed, {failed} failed");
     if failed > 0 {
         return Err(format!("{failed} conformance case(s) failed"));
     }
     Ok(())
+}
+
+/// The calls to make: the hand-written cases of `conformance/cases.yaml`,
+/// then those derived from the IR for every method, less [`SKIPS`] (also
+/// returned, with their reasons).
+#[allow(clippy::type_complexity)]
+fn jobs(
+    api: &Api,
+    cases: BTreeMap<String, Vec<Case>>,
+) -> Result<(Vec<Job>, Vec<(String, String, &'static str)>), String> {
+    let mut jobs = Vec::new();
+    for (key, list) in cases {
+        for (index, case) in list.into_iter().enumerate() {
+            jobs.push(Job {
+                key: key.clone(),
+                label: format!("case {}", index + 1),
+                case,
+            });
+        }
+    }
+    let mut skipped = Vec::new();
+    let mut used = vec![false; SKIPS.len()];
+    for op in api.operations() {
+        for (variant, case) in derive_cases::cases(api, op) {
+            let label = variant.label();
+            let skip = SKIPS
+                .iter()
+                .position(|(key, which, _)| *key == op.key && (*which == "*" || *which == label));
+            if let Some(at) = skip {
+                used[at] = true;
+                skipped.push((op.key.clone(), label.to_owned(), SKIPS[at].2));
+                continue;
+            }
+            jobs.push(Job {
+                key: op.key.clone(),
+                label: label.to_owned(),
+                case,
+            });
+        }
+    }
+    if let Some(at) = used.iter().position(|used| !used) {
+        return Err(format!(
+            "SKIPS names `{}` [{}], which is no derived case: remove it",
+            SKIPS[at].0, SKIPS[at].1
+        ));
+    }
+    Ok((jobs, skipped))
+}
+
+/// Runs every job, one worker thread per Steady; prints a line per call.
+fn run_jobs(
+    openai: &Path,
+    servers: &[Steady],
+    methods: &BTreeMap<String, Endpoint>,
+    jobs: &[Job],
+) -> Vec<Outcome> {
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let outcomes = std::sync::Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for server in servers {
+            let (next, outcomes) = (&next, &outcomes);
+            scope.spawn(move || {
+                let base_url = format!("http://127.0.0.1:{}", server.port);
+                let mut cursor = server.cursor();
+                loop {
+                    let index = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(job) = jobs.get(index) else { break };
+                    let dir = util::target_dir()
+                        .join("conformance/cases")
+                        .join(format!("{}-{}", job.key, job.label.replace(' ', "-")));
+                    let endpoint = &methods[&job.key];
+                    let (problems, shown) = match job.case.materialize(&dir) {
+                        Ok(args) => {
+                            let shown = shown(&args, job.case.stdin.as_deref());
+                            let problems = run_case(
+                                openai,
+                                &args,
+                                &base_url,
+                                &mut cursor,
+                                endpoint,
+                                &job.case,
+                            );
+                            (problems, shown)
+                        }
+                        Err(e) => (vec![e], job.case.args.join(" ")),
+                    };
+                    let mark = if problems.is_empty() { "ok  " } else { "FAIL" };
+                    println!("  {mark}  {} [{}]: {shown}", job.key, job.label);
+                    outcomes
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                        .push(Outcome {
+                            job: index,
+                            problems,
+                            shown,
+                        });
+                }
+            });
+        }
+    });
+    let mut outcomes = outcomes
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    outcomes.sort_by_key(|o| o.job);
+    outcomes
+}
+
+/// A call as a shell would take it.
+fn shown(args: &[String], stdin: Option<&str>) -> String {
+    let quote = |arg: &String| {
+        if !arg.is_empty()
+            && arg
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_.:/=@,+".contains(c))
+        {
+            arg.clone()
+        } else {
+            format!("'{}'", arg.replace('\'', "'\\''"))
+        }
+    };
+    let mut line = format!(
+        "openai {}",
+        args.iter().map(quote).collect::<Vec<_>>().join(" ")
+    );
+    if stdin.is_some() {
+        line.push_str(" < stdin");
+    }
+    line
 }
 
 /// One method of `generate.yaml`, as the generator lowered it.
@@ -130,23 +276,36 @@ struct Endpoint {
     path: String,
     request: RequestShape,
     response: Option<ResponseShape>,
+    stdout: Stdout,
+}
+
+/// What a successful call prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stdout {
+    /// One JSON value: the reply.
+    Reply,
+    /// JSON values one after another: the items of a list, or events.
+    Values,
+    /// Whatever the reply is (a file, text, nothing).
+    Any,
 }
 
 /// One call of the `openai` binary; see `conformance/cases.yaml`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Case {
-    args: Vec<String>,
+pub(crate) struct Case {
+    pub(crate) args: Vec<String>,
     /// Piped to the command's stdin (otherwise stdin is `/dev/null`).
     #[serde(default)]
-    stdin: Option<String>,
+    pub(crate) stdin: Option<String>,
     /// Small files written for the case, by name; `{file:NAME}` in `args`
     /// becomes the file's path.
     #[serde(default)]
-    files: BTreeMap<String, String>,
-    /// The request body Steady must have received, exactly.
+    pub(crate) files: BTreeMap<String, String>,
+    /// The request body Steady must have received (numbers compared by
+    /// value: `1` is `1.0`).
     #[serde(default)]
-    body: Option<Json>,
+    pub(crate) body: Option<Json>,
 }
 
 const FILE_REF: &str = "{file:";
@@ -236,18 +395,23 @@ fn substitute_files(arg: &str, dir: &Path) -> String {
     out
 }
 
-/// Every method of `generate.yaml`, keyed `resource[.subresource].method`,
-/// from the generator's IR.
-fn read_methods(spec: &Path, config: &Path) -> Result<BTreeMap<String, Endpoint>, String> {
+/// The generator's IR of the spec: the one reading of it.
+fn read_api(spec: &Path, config: &Path) -> Result<Api, String> {
     let read =
         |path: &Path| std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()));
     let api = codegen::lower(&read(spec)?, &read(config)?)
         .map_err(|e| format!("spec/openapi.yaml or spec/generate.yaml: {e}"))?;
-    let methods = endpoints(&api);
-    if methods.is_empty() {
+    if api.operations().next().is_none() {
         return Err("spec/generate.yaml names no methods".into());
     }
-    Ok(methods)
+    Ok(api)
+}
+
+/// Every method of `generate.yaml`, keyed `resource[.subresource].method`,
+/// from the generator's IR.
+#[cfg(test)]
+fn read_methods(spec: &Path, config: &Path) -> Result<BTreeMap<String, Endpoint>, String> {
+    read_api(spec, config).map(|api| endpoints(&api))
 }
 
 fn endpoints(api: &Api) -> BTreeMap<String, Endpoint> {
@@ -258,6 +422,14 @@ fn endpoints(api: &Api) -> BTreeMap<String, Endpoint> {
                 path: op.path.clone(),
                 request: request_shape(api, op),
                 response: response_shape(api, op),
+                stdout: match (&op.response, &op.paging, &op.stream) {
+                    (Response::Json(_), Some(_), _) => Stdout::Values,
+                    (Response::Json(_), _, Some(stream)) if stream.switch.is_none() => {
+                        Stdout::Values
+                    }
+                    (Response::Json(_), _, _) => Stdout::Reply,
+                    _ => Stdout::Any,
+                },
             };
             (op.key.clone(), endpoint)
         })
@@ -414,7 +586,7 @@ fn body_problems(
         }
     }
     if let Some(expected) = expected
-        && logged != Some(expected)
+        && !logged.is_some_and(|logged| same_json(logged, expected))
     {
         let shown = logged.map_or_else(|| "no body".to_owned(), Json::to_string);
         problems.push(format!("sent {shown}, but the case expects {expected}"));
@@ -423,17 +595,18 @@ fn body_problems(
 }
 
 /// Runs one case with `args` (its own, files substituted); returns what
-/// went wrong (nothing when it passed).
+/// went wrong (nothing when it passed), with what it takes to see why.
 fn run_case(
     openai: &Path,
     args: &[String],
     base_url: &str,
-    server: &Steady,
+    cursor: &mut LogCursor,
     endpoint: &Endpoint,
     case: &Case,
 ) -> Vec<String> {
     let mut problems = Vec::new();
-    let logged_before = server.requests().len();
+    // Whatever an earlier call left in the log is not this call's.
+    cursor.skip_to_end();
     let mut command = Command::new(openai);
     command
         .args(args)
@@ -462,7 +635,8 @@ fn run_case(
         ));
     }
 
-    let logged = server.requests_after(logged_before);
+    // One log entry per reply Steady sent (a list may take several pages).
+    let logged = cursor.read_at_least(verdicts.len().max(1));
     if logged.is_empty() {
         problems.push("Steady logged no request".into());
     }
@@ -484,20 +658,66 @@ fn run_case(
     }
 
     if finished.status.success() {
-        match serde_json::from_str::<Json>(&finished.stdout) {
-            Ok(output) => {
-                if let Some(shape) = &endpoint.response {
-                    problems.extend(missing_fields(&output, shape));
-                }
-            }
-            Err(e) => problems.push(format!("stdout is not JSON ({e}): {}", finished.stdout)),
-        }
+        let streamed = args
+            .windows(2)
+            .any(|pair| pair[0] == "--stream" && pair[1] == "true");
+        let stdout = if streamed {
+            Stdout::Values
+        } else {
+            endpoint.stdout
+        };
+        problems.extend(stdout_problems(&finished.stdout, stdout, endpoint));
     }
 
-    if !problems.is_empty() && !finished.stderr.is_empty() {
-        problems.push(format!("stderr:\n{}", finished.stderr.trim_end()));
+    if !problems.is_empty() {
+        if let Some(stdin) = &case.stdin {
+            problems.push(format!("stdin:\n{}", stdin.trim_end()));
+        }
+        if finished.status.success() {
+            problems.push(format!("exited with {}", finished.status));
+        }
+        if !finished.stderr.is_empty() {
+            problems.push(format!("stderr:\n{}", finished.stderr.trim_end()));
+        }
     }
     problems
+}
+
+/// What is wrong with what a successful call printed.
+fn stdout_problems(stdout: &str, expected: Stdout, endpoint: &Endpoint) -> Vec<String> {
+    match expected {
+        Stdout::Any => Vec::new(),
+        Stdout::Reply => match serde_json::from_str::<Json>(stdout) {
+            Ok(output) => endpoint
+                .response
+                .as_ref()
+                .map(|shape| missing_fields(&output, shape))
+                .unwrap_or_default(),
+            Err(e) => vec![format!("stdout is not JSON ({e}): {stdout}")],
+        },
+        Stdout::Values => serde_json::Deserializer::from_str(stdout)
+            .into_iter::<Json>()
+            .find_map(Result::err)
+            .map(|e| vec![format!("stdout is not JSON values ({e}): {stdout}")])
+            .unwrap_or_default(),
+    }
+}
+
+/// Whether two JSON values are the same, numbers compared by value.
+fn same_json(a: &Json, b: &Json) -> bool {
+    match (a, b) {
+        (Json::Number(x), Json::Number(y)) => x == y || x.as_f64() == y.as_f64(),
+        (Json::Array(x), Json::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(x, y)| same_json(x, y))
+        }
+        (Json::Object(x), Json::Object(y)) => {
+            x.len() == y.len()
+                && x
+                    .iter()
+                    .all(|(key, x)| y.get(key).is_some_and(|y| same_json(x, y)))
+        }
+        _ => a == b,
+    }
 }
 
 fn missing_fields(output: &Json, shape: &ResponseShape) -> Vec<String> {
@@ -679,21 +899,56 @@ impl Steady {
         Err(last_error)
     }
 
-    /// The API requests logged so far (health checks left out).
-    fn requests(&self) -> Vec<LoggedRequest> {
-        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
-        parse_log(&text)
+    /// A reader of this server's log from its current end.
+    fn cursor(&self) -> LogCursor {
+        let mut cursor = LogCursor {
+            log: self.log.clone(),
+            offset: 0,
+        };
+        cursor.skip_to_end();
+        cursor
+    }
+}
+
+/// Reads a Steady log from where it left off, whole lines only.
+struct LogCursor {
+    log: PathBuf,
+    offset: u64,
+}
+
+impl LogCursor {
+    /// The whole lines written since the last read.
+    fn read_new(&mut self) -> String {
+        use std::io::{Read, Seek, SeekFrom};
+        let Ok(mut file) = File::open(&self.log) else {
+            return String::new();
+        };
+        let mut bytes = Vec::new();
+        if file.seek(SeekFrom::Start(self.offset)).is_err() || file.read_to_end(&mut bytes).is_err()
+        {
+            return String::new();
+        }
+        let whole = bytes.iter().rposition(|b| *b == b'\n').map_or(0, |at| at + 1);
+        self.offset += whole as u64;
+        String::from_utf8_lossy(&bytes[..whole]).into_owned()
     }
 
-    /// The requests logged after the first `seen`, waiting (bounded) for at least one.
-    fn requests_after(&self, seen: usize) -> Vec<LoggedRequest> {
+    /// Forgets what is in the log so far.
+    fn skip_to_end(&mut self) {
+        self.read_new();
+    }
+
+    /// The API requests logged from here, waiting (bounded) until there
+    /// are at least `count`.
+    fn read_at_least(&mut self, count: usize) -> Vec<LoggedRequest> {
         let deadline = Instant::now() + LOG_TIMEOUT;
+        let mut requests = Vec::new();
         loop {
-            let requests = self.requests();
-            if requests.len() > seen || Instant::now() >= deadline {
-                return requests.into_iter().skip(seen).collect();
+            requests.extend(parse_log(&self.read_new()));
+            if requests.len() >= count || Instant::now() >= deadline {
+                return requests;
             }
-            std::thread::sleep(Duration::from_millis(25));
+            std::thread::sleep(Duration::from_millis(10));
         }
     }
 }
@@ -735,6 +990,7 @@ mod tests {
             path: path.into(),
             request: RequestShape::default(),
             response: None,
+            stdout: Stdout::Reply,
         }
     }
 

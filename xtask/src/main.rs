@@ -5,6 +5,7 @@
 mod census;
 mod conformance;
 mod demo;
+mod derive_cases;
 mod gen_cmd;
 #[cfg(test)]
 mod generate_names;

@@ -596,6 +596,7 @@ impl<'s> Lowerer<'s> {
                 // Planned once every type is known (`plan_fields.rs`).
                 kind: FieldKind::Json,
                 default_when_absent: false,
+                facts: self.facts(property),
             });
         }
         let def = TypeDef::Struct(StructDef {
@@ -826,6 +827,65 @@ impl<'s> Lowerer<'s> {
         })?;
         let name = Pointer::unescape(reference.as_str()?.strip_prefix(SCHEMA_REF)?);
         text(self.component_schema(&name)?, "description")
+    }
+
+    /// What `schema` says its value must be: its own keywords first, then
+    /// those of what it refers to, of its `allOf` members, and of the one
+    /// schema of a union with `null`.
+    pub(super) fn facts(&self, schema: &'s Value) -> Facts {
+        let mut facts = Facts::default();
+        self.collect_facts(schema, &mut facts, 0);
+        facts
+    }
+
+    fn collect_facts(&self, schema: &'s Value, facts: &mut Facts, depth: usize) {
+        if depth > 16 {
+            return;
+        }
+        let number = |key: &str| get(schema, key).and_then(Value::as_f64);
+        let count = |key: &str| get(schema, key).and_then(Value::as_u64);
+        let flag = |key: &str| get(schema, key).and_then(Value::as_bool) == Some(true);
+        let json = |key: &str| get(schema, key).and_then(|v| serde_json::to_value(v).ok());
+        let bound = |plain: &str, exclusive: &str| match number(exclusive) {
+            Some(limit) => Some((limit, true)),
+            None => number(plain).map(|limit| (limit, flag(exclusive))),
+        };
+        facts.minimum = facts.minimum.or(bound("minimum", "exclusiveMinimum"));
+        facts.maximum = facts.maximum.or(bound("maximum", "exclusiveMaximum"));
+        facts.min_length = facts.min_length.or(count("minLength"));
+        facts.max_length = facts.max_length.or(count("maxLength"));
+        facts.min_items = facts.min_items.or(count("minItems"));
+        facts.max_items = facts.max_items.or(count("maxItems"));
+        if facts.pattern.is_none() {
+            facts.pattern = text(schema, "pattern");
+        }
+        if facts.format.is_none() {
+            facts.format = text(schema, "format");
+        }
+        if facts.example.is_none() {
+            facts.example = json("example").or_else(|| {
+                get(schema, "examples")
+                    .and_then(Value::as_sequence)
+                    .and_then(|all| all.first())
+                    .and_then(|v| serde_json::to_value(v).ok())
+            });
+        }
+        if facts.default.is_none() {
+            facts.default = json("default");
+        }
+        if let Ok((target, _, _)) = self.deref(schema, &Pointer::root("#"))
+            && !std::ptr::eq(target, schema)
+        {
+            self.collect_facts(target, facts, depth + 1);
+        }
+        if let Some(members) = get(schema, "allOf").and_then(Value::as_sequence) {
+            for member in members {
+                self.collect_facts(member, facts, depth + 1);
+            }
+        }
+        if let [(_, only)] = self.real_branches(schema).as_slice() {
+            self.collect_facts(only, facts, depth + 1);
+        }
     }
 
     /// The branches of a `oneOf`/`anyOf` that are schemas: not `null`, not
