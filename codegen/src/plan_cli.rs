@@ -176,8 +176,12 @@ impl Planner<'_> {
             key: api.clone(),
         };
         match self.shape(&field.ty) {
-            // Sent anyway; the flag is there for the official CLI's scripts.
-            Shape::Constant(value) => flag.value = FlagValue::Const(value),
+            // Sent anyway, so never missing; the flag is there for the
+            // official CLI's scripts.
+            Shape::Constant(value) => {
+                flag.value = FlagValue::Const(value);
+                flag.required = false;
+            }
             Shape::Value(value) => flag.value = value,
             // A list of files keeps its field's name, as the official CLI
             // has it (`skills create --files`); other lists are singular.

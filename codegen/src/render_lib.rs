@@ -241,7 +241,7 @@ fn multipart_form(def: &StructDef) -> TokenStream {
                 let list_name = format!("{api_name}[]");
                 quote!(#value.add_to(form, #api_name, #list_name))
             }
-            FieldKind::Json => quote!(form.text(#api_name, serde_json::json!(#value).to_string())),
+            FieldKind::Json => quote!(form.value(#api_name, &serde_json::json!(#value))),
         };
         if optional {
             quote! {

@@ -26,8 +26,9 @@ use serde_json::Value as Json;
 use crate::derive_cases;
 use crate::util::{self, ChildGuard};
 
-/// A placeholder key: Steady does not check it, and it is not a secret.
+/// Placeholder keys: Steady does not check them, and they are no secrets.
 const API_KEY: &str = "sk-conformance";
+const ADMIN_API_KEY: &str = "sk-admin-conformance";
 const CALL_TIMEOUT: Duration = Duration::from_secs(60);
 const STARTUP_TIMEOUT: Duration = Duration::from_secs(60);
 const LOG_TIMEOUT: Duration = Duration::from_secs(10);
@@ -204,9 +205,11 @@ fn run_jobs(
                 loop {
                     let index = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     let Some(job) = jobs.get(index) else { break };
-                    let dir = util::target_dir()
-                        .join("conformance/cases")
-                        .join(format!("{}-{}", job.key, job.label.replace(' ', "-")));
+                    let dir = util::target_dir().join("conformance/cases").join(format!(
+                        "{}-{}",
+                        job.key,
+                        job.label.replace(' ', "-")
+                    ));
                     let endpoint = &methods[&job.key];
                     let (problems, shown) = match job.case.materialize(&dir) {
                         Ok(args) => {
@@ -272,7 +275,7 @@ fn shown(args: &[String], stdin: Option<&str>) -> String {
 struct Endpoint {
     /// `POST`.
     method: String,
-    /// `/uploads/{upload_id}/cancel`.
+    /// `/uploads/{upload_id}/cancel` (`/responses?beta=true`).
     path: String,
     request: RequestShape,
     response: Option<ResponseShape>,
@@ -419,7 +422,17 @@ fn endpoints(api: &Api) -> BTreeMap<String, Endpoint> {
         .map(|op| {
             let endpoint = Endpoint {
                 method: op.method.constant().to_owned(),
-                path: op.path.clone(),
+                // As Steady matches it: with the query the path key carries.
+                path: if op.fixed_query.is_empty() {
+                    op.path.clone()
+                } else {
+                    let pairs: Vec<String> = op
+                        .fixed_query
+                        .iter()
+                        .map(|(k, v)| format!("{k}={v}"))
+                        .collect();
+                    format!("{}?{}", op.path, pairs.join("&"))
+                },
                 request: request_shape(api, op),
                 response: response_shape(api, op),
                 stdout: match (&op.response, &op.paging, &op.stream) {
@@ -611,6 +624,7 @@ fn run_case(
     command
         .args(args)
         .args(["--base-url", base_url, "--api-key", API_KEY])
+        .args(["--admin-api-key", ADMIN_API_KEY])
         .args(["--debug", "--format", "json"])
         .env("NO_COLOR", "1");
     util::without_openai_env(&mut command);
@@ -712,8 +726,7 @@ fn same_json(a: &Json, b: &Json) -> bool {
         }
         (Json::Object(x), Json::Object(y)) => {
             x.len() == y.len()
-                && x
-                    .iter()
+                && x.iter()
                     .all(|(key, x)| y.get(key).is_some_and(|y| same_json(x, y)))
         }
         _ => a == b,
@@ -928,7 +941,10 @@ impl LogCursor {
         {
             return String::new();
         }
-        let whole = bytes.iter().rposition(|b| *b == b'\n').map_or(0, |at| at + 1);
+        let whole = bytes
+            .iter()
+            .rposition(|b| *b == b'\n')
+            .map_or(0, |at| at + 1);
         self.offset += whole as u64;
         String::from_utf8_lossy(&bytes[..whole]).into_owned()
     }

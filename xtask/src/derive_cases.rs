@@ -107,6 +107,8 @@ impl Inputs {
             let value = match param.kind {
                 ParamKind::Path => Some(values.path_param(&field)),
                 ParamKind::Header if !param.required => None,
+                // A stream asked for in the query: the reply is no JSON.
+                ParamKind::Query if param.api_name == "stream" && !param.required => None,
                 _ => values.field(&field, &flag),
             };
             let Some(value) = value else { continue };
@@ -129,9 +131,9 @@ impl Inputs {
                 let Some(flag) = flag_of(&field.api_name, FlagTarget::Body(body.kind)) else {
                     continue;
                 };
-                // The switch to server-sent events has a case of its own.
-                let switch = op.stream.as_ref().and_then(|s| s.switch.as_deref());
-                if switch == Some(field.api_name.as_str()) && !field.required {
+                // The switch to server-sent events has a case of its own
+                // (when the IR knows the stream; else the reply is JSON).
+                if field.api_name == "stream" && !field.required {
                     continue;
                 }
                 let file = matches!(flag.value, FlagValue::File | FlagValue::FileOrValue);
@@ -170,7 +172,13 @@ impl Inputs {
             .chain(&self.body)
         {
             // The CLI sends a required constant by itself.
-            if matches!(input.flag.value, FlagValue::Const(_)) && input.flag.required {
+            if matches!(input.flag.value, FlagValue::Const(_))
+                && op
+                    .cli
+                    .constants
+                    .iter()
+                    .any(|(key, _)| *key == input.flag.key)
+            {
                 continue;
             }
             case.args.extend(flag_args(input, &mut files));
@@ -392,9 +400,10 @@ impl Values<'_> {
                 TypeDef::Enum(def) => {
                     let first = def.variants.first()?;
                     Some(match def.repr {
-                        codegen::ir::EnumRepr::Integer => {
-                            first.value.parse::<i64>().map_or(json!(first.value), Json::from)
-                        }
+                        codegen::ir::EnumRepr::Integer => first
+                            .value
+                            .parse::<i64>()
+                            .map_or(json!(first.value), Json::from),
                         codegen::ir::EnumRepr::String => json!(first.value),
                     })
                 }
@@ -402,7 +411,8 @@ impl Values<'_> {
                 TypeDef::Struct(def) => {
                     let mut object = Map::new();
                     for field in def.fields.iter().filter(|f| f.required) {
-                        let value = self.value(&field.ty, &field.facts, &field.api_name, depth + 1)?;
+                        let value =
+                            self.value(&field.ty, &field.facts, &field.api_name, depth + 1)?;
                         object.insert(field.api_name.clone(), value);
                     }
                     Some(Json::Object(object))
@@ -420,7 +430,11 @@ impl Values<'_> {
             Payload::Keyword(_) => 0,
             Payload::Type(ty) => match ty.non_null() {
                 TypeRef::String => 1,
-                TypeRef::Named(name) if matches!(self.api.types.get(name), Some(TypeDef::Enum(_))) => 1,
+                TypeRef::Named(name)
+                    if matches!(self.api.types.get(name), Some(TypeDef::Enum(_))) =>
+                {
+                    1
+                }
                 TypeRef::Integer | TypeRef::Number | TypeRef::Boolean => 2,
                 _ => 3,
             },
@@ -632,7 +646,10 @@ resources:
         assert_eq!(variants, [Variant::Flags, Variant::Stdin]);
         let (_, flags) = &cases[0];
         let args = flags.args.join(" ");
-        assert!(args.starts_with("things make --thing-id thing_abc123 --limit 5 "), "{args}");
+        assert!(
+            args.starts_with("things make --thing-id thing_abc123 --limit 5 "),
+            "{args}"
+        );
         assert!(args.contains("--name namexxxxxxxx "), "{args}");
         assert!(args.contains("--size 11 "), "{args}");
         assert!(args.contains("--ratio 2 "), "{args}");
@@ -640,18 +657,31 @@ resources:
         assert!(args.contains("--kind small "), "{args}");
         assert!(args.contains("--options.level 3"), "{args}");
         assert!(args.contains("--url https://"), "{args}");
-        assert!(!args.contains("--id"), "a pattern without an example: {args}");
+        assert!(
+            !args.contains("--id"),
+            "a pattern without an example: {args}"
+        );
         assert!(!args.contains("--type"), "a required constant: {args}");
         let body = flags.body.as_ref().unwrap();
         assert_eq!(body["type"], "make");
         assert_eq!(body["options"], json!({"level": 3}));
-        assert_eq!(body["stream"], true, "no stream switch: a plain boolean");
+        assert!(
+            body.get("stream").is_none(),
+            "streams have a case of their own"
+        );
         assert!(flags.stdin.is_none());
 
         let (_, stdin) = &cases[1];
         assert_eq!(
             stdin.args,
-            ["things", "make", "--thing-id", "thing_abc123", "--limit", "5"]
+            [
+                "things",
+                "make",
+                "--thing-id",
+                "thing_abc123",
+                "--limit",
+                "5"
+            ]
         );
         let piped: Json = serde_yaml::from_str(stdin.stdin.as_deref().unwrap()).unwrap();
         assert_eq!(piped["size"], 11);
@@ -706,10 +736,22 @@ resources:
         assert_eq!(integer(&facts(Some((0.0, false)), None)), json!(1));
         assert_eq!(integer(&facts(Some((1.0, true)), None)), json!(2));
         assert_eq!(integer(&facts(None, Some((0.0, false)))), json!(0));
-        assert_eq!(integer(&facts(Some((-5.0, false)), Some((-2.0, false)))), json!(-5));
-        assert_eq!(number(&facts(Some((0.0, true)), Some((1.0, true)))), json!(0.5));
-        assert_eq!(number(&facts(Some((0.0, false)), Some((1.0, true)))), json!(0));
-        assert_eq!(number(&facts(Some((0.25, false)), Some((4.0, false)))), json!(1));
+        assert_eq!(
+            integer(&facts(Some((-5.0, false)), Some((-2.0, false)))),
+            json!(-5)
+        );
+        assert_eq!(
+            number(&facts(Some((0.0, true)), Some((1.0, true)))),
+            json!(0.5)
+        );
+        assert_eq!(
+            number(&facts(Some((0.0, false)), Some((1.0, true)))),
+            json!(0)
+        );
+        assert_eq!(
+            number(&facts(Some((0.25, false)), Some((4.0, false)))),
+            json!(1)
+        );
         let short = Facts {
             max_length: Some(3),
             example: Some(json!("too long")),

@@ -272,7 +272,7 @@ fn request(command: &Command, pieces: Pieces) -> Result<Request, Error> {
 }
 
 /// A multipart form of `body`: file flags as file parts (streamed when
-/// sent), everything else as text parts, JSON for lists and objects.
+/// sent), everything else as text parts (see `Multipart::value`).
 fn multipart(command: &Command, body: serde_json::Map<String, Value>) -> Result<Multipart, Error> {
     let mut form = Multipart::new();
     for (key, value) in body {
@@ -303,28 +303,9 @@ fn multipart(command: &Command, body: serde_json::Map<String, Value>) -> Result<
             }
             continue;
         }
-        match value {
-            Value::Null => {}
-            Value::String(text) => form = form.text(name, text),
-            // A list of plain values: one `name[]` part each, as OpenAI's
-            // API (and the official CLI) reads form arrays.
-            Value::Array(items) if items.iter().all(|i| !i.is_object() && !i.is_array()) => {
-                for item in items {
-                    form = form.text(format!("{name}[]"), plain(&item));
-                }
-            }
-            other @ (Value::Array(_) | Value::Object(_)) => {
-                form = form.text(name, other.to_string())
-            }
-            other => form = form.text(name, plain(&other)),
-        }
+        // Lists as `name[]` parts, objects as `name[key]` parts, as
+        // OpenAI's API (and the official CLI) reads forms.
+        form = form.value(name, &value);
     }
     Ok(form)
-}
-
-fn plain(value: &Value) -> String {
-    match value {
-        Value::String(text) => text.clone(),
-        other => other.to_string(),
-    }
 }

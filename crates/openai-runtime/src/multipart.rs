@@ -308,6 +308,29 @@ impl Multipart {
         self
     }
 
+    /// Adds a value of any shape as text fields, the way OpenAI's API reads
+    /// a form (and its SDKs write one): a string, number or boolean as one
+    /// field, a list as one `name[]` field per item, an object as one
+    /// `name[key]` field per key, nested alike; `null` adds nothing.
+    pub fn value(self, name: impl Into<Cow<'static, str>>, value: &serde_json::Value) -> Self {
+        use serde_json::Value;
+        let name = name.into();
+        match value {
+            Value::Null => self,
+            Value::String(text) => self.text(name, text.clone()),
+            Value::Array(items) => {
+                let list = format!("{name}[]");
+                items
+                    .iter()
+                    .fold(self, |form, item| form.value(list.clone(), item))
+            }
+            Value::Object(fields) => fields.iter().fold(self, |form, (key, item)| {
+                form.value(format!("{name}[{key}]"), item)
+            }),
+            other => self.text(name, other.to_string()),
+        }
+    }
+
     /// A fresh `reqwest` form for one attempt.
     pub(super) fn to_form(&self, errors: &ReadErrors) -> Result<Form> {
         let mut form = Form::new();
@@ -495,6 +518,25 @@ fn file_stream(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn values_become_bracketed_fields() {
+        let form = Multipart::new()
+            .value("model", &serde_json::json!("m"))
+            .value("n", &serde_json::json!(2))
+            .value("gone", &serde_json::Value::Null)
+            .value("include", &serde_json::json!(["a", "b"]))
+            .value(
+                "session",
+                &serde_json::json!({"audio": {"rate": 1}, "type": "realtime"}),
+            )
+            .value("tools", &serde_json::json!([{"type": "x"}]));
+        assert_eq!(
+            form.describe(),
+            "multipart/form-data\nmodel: m\nn: 2\ninclude[]: a\ninclude[]: b\n\
+             session[audio][rate]: 1\nsession[type]: realtime\ntools[][type]: x"
+        );
+    }
 
     #[test]
     fn header_safe_replaces_control_characters() {

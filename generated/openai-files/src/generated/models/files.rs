@@ -21,7 +21,7 @@ impl CreateFileRequest {
         form = form.file("file", self.file.clone());
         form = form.text("purpose", self.purpose.as_str());
         if let Some(value) = &self.expires_after {
-            form = form.text("expires_after", serde_json::json!(value).to_string());
+            form = form.value("expires_after", &serde_json::json!(value));
         }
         form
     }

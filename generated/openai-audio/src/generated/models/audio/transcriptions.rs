@@ -107,10 +107,10 @@ impl CreateTranscriptionRequest {
             form = form.text("language", value.clone());
         }
         if let Some(value) = &self.languages {
-            form = form.text("languages", serde_json::json!(value).to_string());
+            form = form.value("languages", &serde_json::json!(value));
         }
         if let Some(value) = &self.keywords {
-            form = form.text("keywords", serde_json::json!(value).to_string());
+            form = form.value("keywords", &serde_json::json!(value));
         }
         if let Some(value) = &self.prompt {
             form = form.text("prompt", value.clone());
@@ -122,28 +122,22 @@ impl CreateTranscriptionRequest {
             form = form.text("temperature", value.to_string());
         }
         if let Some(value) = &self.include {
-            form = form.text("include", serde_json::json!(value).to_string());
+            form = form.value("include", &serde_json::json!(value));
         }
         if let Some(value) = &self.timestamp_granularities {
-            form = form.text(
-                "timestamp_granularities",
-                serde_json::json!(value).to_string(),
-            );
+            form = form.value("timestamp_granularities", &serde_json::json!(value));
         }
         if let Some(value) = &self.stream {
             form = form.text("stream", value.to_string());
         }
         if let Some(value) = &self.chunking_strategy {
-            form = form.text("chunking_strategy", serde_json::json!(value).to_string());
+            form = form.value("chunking_strategy", &serde_json::json!(value));
         }
         if let Some(value) = &self.known_speaker_names {
-            form = form.text("known_speaker_names", serde_json::json!(value).to_string());
+            form = form.value("known_speaker_names", &serde_json::json!(value));
         }
         if let Some(value) = &self.known_speaker_references {
-            form = form.text(
-                "known_speaker_references",
-                serde_json::json!(value).to_string(),
-            );
+            form = form.value("known_speaker_references", &serde_json::json!(value));
         }
         form
     }

@@ -17,7 +17,7 @@ impl RealtimeCallCreateRequest {
         let mut form = openai_runtime::Multipart::new();
         form = form.text("sdp", self.sdp.clone());
         if let Some(value) = &self.session {
-            form = form.text("session", serde_json::json!(value).to_string());
+            form = form.value("session", &serde_json::json!(value));
         }
         form
     }
