@@ -3,9 +3,13 @@
 //!
 //! Steady (`@stdy/cli`, pinned by `conformance/package-lock.json`) is
 //! installed with `npm ci` under `target/conformance`. Every method in
-//! `spec/generate.yaml` must have a case in `conformance/cases.yaml`. The
-//! methods, their bodies and replies come from the generator's IR
-//! (`codegen::lower`), so the spec has one reader.
+//! `spec/generate.yaml` gets calls derived from the generator's IR
+//! (`derive_cases`: its flags, its body on stdin, its stream); the Uploads
+//! methods the hand-written commands rely on also have hand-written cases
+//! in `conformance/cases.yaml`. The methods, their bodies and replies come
+//! from the IR (`codegen::lower`), so the spec has one reader. The calls
+//! run on [`WORKERS`] Steady servers at once, each call's requests read
+//! from its own server's log.
 //!
 //! Steady checks each request against the schema. It logs the bodies it
 //! received (`--log-bodies`), so we also check what it cannot: that a
@@ -315,7 +319,7 @@ const FILE_REF: &str = "{file:";
 
 impl Case {
     /// Checks what can be checked without running anything.
-    fn check(&self) -> Result<(), String> {
+    pub(crate) fn check(&self) -> Result<(), String> {
         if self.args.is_empty() {
             return Err("a case has no `args`".into());
         }

@@ -727,6 +727,59 @@ resources:
     }
 
     #[test]
+    fn every_operation_of_the_committed_spec_gets_its_cases() {
+        let root = crate::util::root();
+        let read = |path: &str| std::fs::read_to_string(root.join(path)).unwrap();
+        let api = codegen::lower(&read("spec/openapi.yaml"), &read("spec/generate.yaml")).unwrap();
+        let mut operations = 0;
+        for op in api.operations() {
+            operations += 1;
+            let cases = cases(&api, op);
+            let given = |case: &Case, long: &str| {
+                let dotted = format!("--{long}.");
+                case.args
+                    .iter()
+                    .any(|arg| *arg == format!("--{long}") || arg.starts_with(&dotted))
+            };
+            let (variant, flags) = &cases[0];
+            assert_eq!(*variant, Variant::Flags, "{}", op.key);
+            assert_eq!(flags.args[..2], [op.cli.group.clone(), op.cli.name.clone()]);
+            for flag in op.cli.flags.iter().filter(|flag| flag.required) {
+                assert!(given(flags, &flag.long), "{}: no --{}", op.key, flag.long);
+            }
+            let stdin = cases.iter().find(|(v, _)| *v == Variant::Stdin);
+            assert_eq!(stdin.is_some(), op.body.is_some(), "{}", op.key);
+            if let Some((_, stdin)) = stdin {
+                assert!(stdin.stdin.is_some(), "{}", op.key);
+                for flag in &op.cli.flags {
+                    let body = matches!(flag.target, FlagTarget::Body(_));
+                    let file = matches!(flag.value, FlagValue::File | FlagValue::FileOrValue);
+                    if body && !file {
+                        assert!(
+                            !given(stdin, &flag.long),
+                            "{}: --{} beside stdin",
+                            op.key,
+                            flag.long
+                        );
+                    }
+                    if body && file && flag.required {
+                        assert!(
+                            given(stdin, &flag.long),
+                            "{}: no file --{}",
+                            op.key,
+                            flag.long
+                        );
+                    }
+                }
+            }
+            for (_, case) in &cases {
+                case.check().unwrap_or_else(|e| panic!("{}: {e}", op.key));
+            }
+        }
+        assert_eq!(operations, 288);
+    }
+
+    #[test]
     fn bounds_are_kept() {
         let facts = |min: Option<(f64, bool)>, max: Option<(f64, bool)>| Facts {
             minimum: min,

@@ -3,6 +3,8 @@
 
 //! Models of the documents pages resource.
 
+use super::super::Expiry;
+
 #[derive(Debug, Clone)]
 pub struct DocumentsPagesCreateParams {
     /// The page's bytes.
@@ -13,6 +15,10 @@ pub struct DocumentsPagesCreateParams {
     pub number: i64,
     pub label: Option<String>,
     pub object: DocumentsPagesCreateParamsObject,
+    /// Sent as tags[] parts.
+    pub tags: Option<Vec<String>>,
+    /// Sent as expires_after[key] parts.
+    pub expires_after: Option<Expiry>,
 }
 
 impl DocumentsPagesCreateParams {
@@ -31,6 +37,12 @@ impl DocumentsPagesCreateParams {
             form = form.text("label", value.clone());
         }
         form = form.text("object", DocumentsPagesCreateParamsObject::VALUE);
+        if let Some(value) = &self.tags {
+            form = form.value("tags", &serde_json::json!(value));
+        }
+        if let Some(value) = &self.expires_after {
+            form = form.value("expires_after", &serde_json::json!(value));
+        }
         form
     }
 }
