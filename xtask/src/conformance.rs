@@ -1281,6 +1281,37 @@ resources:
     }
 
     #[test]
+    fn numbers_compare_by_value_and_stdout_by_kind() {
+        let sent = serde_json::json!({"n": 1, "list": [2.5, {"x": 3}]});
+        let expected = serde_json::json!({"list": [2.5, {"x": 3.0}], "n": 1.0});
+        assert!(same_json(&sent, &expected));
+        assert!(!same_json(&sent, &serde_json::json!({"n": 1})));
+        assert!(!same_json(&serde_json::json!("1"), &serde_json::json!(1)));
+
+        let plain = endpoint("GET", "/x");
+        assert!(stdout_problems("{\"a\": 1}", Stdout::Reply, &plain).is_empty());
+        assert_eq!(stdout_problems("{}\n{}", Stdout::Reply, &plain).len(), 1);
+        assert!(stdout_problems("{}\n[1]\n\"x\"", Stdout::Values, &plain).is_empty());
+        assert!(stdout_problems("", Stdout::Values, &plain).is_empty());
+        assert_eq!(stdout_problems("{} nope", Stdout::Values, &plain).len(), 1);
+        assert!(stdout_problems("\u{0}binary", Stdout::Any, &plain).is_empty());
+    }
+
+    #[test]
+    fn a_call_is_shown_as_a_shell_takes_it() {
+        let args = [
+            "uploads".to_owned(),
+            "create".into(),
+            "--name".into(),
+            "it's x".into(),
+        ];
+        assert_eq!(
+            shown(&args, Some("{}")),
+            "openai uploads create --name 'it'\\''s x' < stdin"
+        );
+    }
+
+    #[test]
     fn missing_fields_are_named() {
         let shape = ResponseShape {
             name: "Thing".into(),
