@@ -45,6 +45,9 @@ const SKIPS: &[(&str, &str, &str)] = &[];
 /// Steady servers (and so calls) at once.
 const WORKERS: usize = 2;
 
+/// A derived case left out: its method, its variant, and why.
+type Skipped = (String, String, &'static str);
+
 /// One call to run: a method, a label, and the case.
 struct Job {
     key: String,
@@ -147,11 +150,7 @@ pub fn run() -> Result<(), String> {
 /// The calls to make: the hand-written cases of `conformance/cases.yaml`,
 /// then those derived from the IR for every method, less [`SKIPS`] (also
 /// returned, with their reasons).
-#[allow(clippy::type_complexity)]
-fn jobs(
-    api: &Api,
-    cases: BTreeMap<String, Vec<Case>>,
-) -> Result<(Vec<Job>, Vec<(String, String, &'static str)>), String> {
+fn jobs(api: &Api, cases: BTreeMap<String, Vec<Case>>) -> Result<(Vec<Job>, Vec<Skipped>), String> {
     let mut jobs = Vec::new();
     for (key, list) in cases {
         for (index, case) in list.into_iter().enumerate() {
