@@ -328,9 +328,8 @@ pub struct Parameter {
     pub required: bool,
     pub ty: TypeRef,
     pub doc: Option<String>,
-    /// The spec's example value, as text.
-    pub example: Option<String>,
-    /// What the spec says its value must be, beside its type.
+    /// What the spec says its value must be, beside its type (its
+    /// example: the parameter's own, else its schema's).
     pub facts: Facts,
 }
 

@@ -541,9 +541,6 @@ impl<'s> Lowerer<'s> {
             || get(param, "required")
                 .and_then(Value::as_bool)
                 .unwrap_or(false);
-        let example = get(param, "example")
-            .or_else(|| get(schema, "example"))
-            .and_then(scalar_text);
         let mut facts = self.facts(schema);
         if let Some(own) = get(param, "example").and_then(|v| serde_json::to_value(v).ok()) {
             facts.example = Some(own);
@@ -555,7 +552,6 @@ impl<'s> Lowerer<'s> {
             required,
             ty,
             doc: text(param, "description").or_else(|| text(schema, "description")),
-            example,
             facts,
         })
     }

@@ -45,6 +45,9 @@ const SKIPS: &[(&str, &str, &str)] = &[];
 /// Steady servers (and so calls) at once.
 const WORKERS: usize = 2;
 
+/// A derived case left out: its method, its variant, and why.
+type Skipped = (String, String, &'static str);
+
 /// One call to run: a method, a label, and the case.
 struct Job {
     key: String,
@@ -147,11 +150,7 @@ pub fn run() -> Result<(), String> {
 /// The calls to make: the hand-written cases of `conformance/cases.yaml`,
 /// then those derived from the IR for every method, less [`SKIPS`] (also
 /// returned, with their reasons).
-#[allow(clippy::type_complexity)]
-fn jobs(
-    api: &Api,
-    cases: BTreeMap<String, Vec<Case>>,
-) -> Result<(Vec<Job>, Vec<(String, String, &'static str)>), String> {
+fn jobs(api: &Api, cases: BTreeMap<String, Vec<Case>>) -> Result<(Vec<Job>, Vec<Skipped>), String> {
     let mut jobs = Vec::new();
     for (key, list) in cases {
         for (index, case) in list.into_iter().enumerate() {
@@ -1278,6 +1277,37 @@ resources:
         );
         let problems = body_problems(None, &cancel, Some(&expected));
         assert!(problems[0].starts_with("sent no body"), "{problems:?}");
+    }
+
+    #[test]
+    fn numbers_compare_by_value_and_stdout_by_kind() {
+        let sent = serde_json::json!({"n": 1, "list": [2.5, {"x": 3}]});
+        let expected = serde_json::json!({"list": [2.5, {"x": 3.0}], "n": 1.0});
+        assert!(same_json(&sent, &expected));
+        assert!(!same_json(&sent, &serde_json::json!({"n": 1})));
+        assert!(!same_json(&serde_json::json!("1"), &serde_json::json!(1)));
+
+        let plain = endpoint("GET", "/x");
+        assert!(stdout_problems("{\"a\": 1}", Stdout::Reply, &plain).is_empty());
+        assert_eq!(stdout_problems("{}\n{}", Stdout::Reply, &plain).len(), 1);
+        assert!(stdout_problems("{}\n[1]\n\"x\"", Stdout::Values, &plain).is_empty());
+        assert!(stdout_problems("", Stdout::Values, &plain).is_empty());
+        assert_eq!(stdout_problems("{} nope", Stdout::Values, &plain).len(), 1);
+        assert!(stdout_problems("\u{0}binary", Stdout::Any, &plain).is_empty());
+    }
+
+    #[test]
+    fn a_call_is_shown_as_a_shell_takes_it() {
+        let args = [
+            "uploads".to_owned(),
+            "create".into(),
+            "--name".into(),
+            "it's x".into(),
+        ];
+        assert_eq!(
+            shown(&args, Some("{}")),
+            "openai uploads create --name 'it'\\''s x' < stdin"
+        );
     }
 
     #[test]

@@ -181,7 +181,7 @@ impl Inputs {
             {
                 continue;
             }
-            case.args.extend(flag_args(input, &mut files));
+            case.args.extend(flag_args(input, &mut files, yaml(op)));
         }
         let mut body = self.expected_body.clone();
         if stream && let Some(switch) = op.stream.as_ref().and_then(|s| s.switch.clone()) {
@@ -201,18 +201,16 @@ impl Inputs {
         let mut files = BTreeMap::new();
         let mut piped = Map::new();
         for input in self.path.iter().chain(&self.query).chain(&self.headers) {
-            case.args.extend(flag_args(input, &mut files));
+            case.args.extend(flag_args(input, &mut files, yaml(op)));
         }
         for input in &self.body {
             if input.file {
-                case.args.extend(flag_args(input, &mut files));
+                case.args.extend(flag_args(input, &mut files, yaml(op)));
             } else {
                 piped.insert(input.flag.key.clone(), input.value.clone());
             }
         }
-        // Half the operations get YAML, the other half JSON.
-        let yaml = op.key.len() % 2 == 1;
-        case.stdin = Some(if yaml {
+        case.stdin = Some(if yaml(op) {
             serde_yaml::to_string(&piped).expect("JSON values are YAML")
         } else {
             Json::Object(piped).to_string()
@@ -259,7 +257,7 @@ fn kebab_flag(op: &Operation, key: &str) -> String {
 }
 
 /// The arguments that give `input`, writing a small file for a file flag.
-fn flag_args(input: &Input, files: &mut BTreeMap<String, String>) -> Vec<String> {
+fn flag_args(input: &Input, files: &mut BTreeMap<String, String>, yaml: bool) -> Vec<String> {
     let long = format!("--{}", input.flag.long);
     if input.file {
         let name = format!("{}.txt", input.flag.key);
@@ -280,9 +278,9 @@ fn flag_args(input: &Input, files: &mut BTreeMap<String, String>) -> Vec<String>
         }
         (_, Json::Array(items)) if input.flag.repeated => items
             .iter()
-            .flat_map(|item| [long.clone(), flag_text(&input.flag.value, item)])
+            .flat_map(|item| [long.clone(), flag_text(&input.flag.value, item, yaml)])
             .collect(),
-        _ => vec![long, flag_text(&input.flag.value, value)],
+        _ => vec![long, flag_text(&input.flag.value, value, yaml)],
     }
 }
 
@@ -302,13 +300,26 @@ fn dotted_fits(fields: &[Flag], object: &Map<String, Json>) -> bool {
         })
 }
 
-/// A value as the text of a flag of kind `kind`.
-fn flag_text(kind: &FlagValue, value: &Json) -> String {
-    match kind {
-        FlagValue::Scalar(_) | FlagValue::Enum { .. } | FlagValue::Const(_) => plain_text(value),
+/// A value as the text of a flag of kind `kind`; a list or object as YAML
+/// when `yaml`, else as JSON.
+fn flag_text(kind: &FlagValue, value: &Json, yaml: bool) -> String {
+    match (kind, value) {
+        (FlagValue::Scalar(_) | FlagValue::Enum { .. } | FlagValue::Const(_), _) => {
+            plain_text(value)
+        }
+        (_, Json::Array(_) | Json::Object(_)) if yaml => serde_yaml::to_string(value)
+            .expect("JSON values are YAML")
+            .trim_end()
+            .to_owned(),
         // JSON, so that a string stays a string (`"1"`, `"true"`).
         _ => value.to_string(),
     }
+}
+
+/// Half the operations get their documents (stdin, object flags) as YAML,
+/// the other half as JSON.
+fn yaml(op: &Operation) -> bool {
+    op.key.len() % 2 == 1
 }
 
 fn plain_text(value: &Json) -> String {
