@@ -144,11 +144,12 @@ impl Client {
         self.inner.connect_timeout
     }
 
-    /// Sends `request`, retrying as configured, and decodes a 2xx body as `T`.
+    /// Sends `request`, retrying as configured, and decodes a 2xx body as
+    /// `T`, in one pass; a decoding error names the bad value by its JSON
+    /// pointer (`at /file/bytes: invalid type: ...`).
     ///
-    /// This is the one place that talks to the network; the generated
-    /// resource methods call it. The body is read up to
-    /// [`ClientBuilder::max_response_size`].
+    /// A [`Call`](crate::Call) that reads JSON calls it. The body is read up
+    /// to [`ClientBuilder::max_response_size`].
     #[doc(hidden)]
     pub async fn execute<T: DeserializeOwned>(&self, request: Request) -> Result<ApiResponse<T>> {
         match self.send(&request, false).await? {
@@ -668,8 +669,22 @@ fn request_id(headers: &HeaderMap) -> Option<String> {
         .map(str::to_owned)
 }
 
+/// A 2xx reply's body decoded as `T`, in one pass straight into `T`. Only
+/// when that fails is it read again, to explain: a syntax error or a
+/// cut-off body is serde_json's own error (wherever a wrong-typed value came
+/// before it), a wrong-typed value is named by its JSON pointer.
 fn decode<T: DeserializeOwned>(reply: Reply) -> Result<ApiResponse<T>> {
-    match serde_json::from_slice(&reply.body) {
+    let decoded = serde_json::from_slice(&reply.body).map_err(|error| {
+        if let Err(syntax) = serde_json::from_slice::<serde::de::IgnoredAny>(&reply.body) {
+            return syntax;
+        }
+        match super::union::from_slice::<T>(&reply.body) {
+            Err(placed) => placed,
+            // Not expected: the same bytes decoded the second time.
+            Ok(_) => error,
+        }
+    });
+    match decoded {
         Ok(data) => Ok(ApiResponse {
             data,
             status: reply.status,
