@@ -84,6 +84,14 @@ struct Reply {
     body: Bytes,
 }
 
+/// An attempt that failed: the error to report, the reply's headers (for
+/// the wait the server asks for) and whether trying again could help.
+struct Failure {
+    error: Error,
+    headers: Option<HeaderMap>,
+    again: bool,
+}
+
 /// How an attempt ended: a reply read whole, or a 2xx whose body is streamed.
 enum Outcome {
     Read(Reply),
@@ -216,66 +224,21 @@ impl Client {
         let inner = &*self.inner;
         let authorization = inner.authorization(request)?;
         let url = inner.url(request);
+        let replayable = request.is_idempotent();
         let mut retry = 0;
         loop {
-            let started = Instant::now();
-            let result = self
-                .attempt(request, &url, authorization, retry, stream)
-                .await;
-            let headers = match result {
-                Ok(Outcome::Read(reply)) => {
-                    if inner.debug {
-                        log::response(
-                            reply.status,
-                            &reply.headers,
-                            Some(&reply.body),
-                            started.elapsed(),
-                        );
-                    }
-                    if reply.status.is_success() {
-                        return Ok(Outcome::Read(reply));
-                    }
-                    let again = if !request.is_idempotent() {
-                        retry::should_retry_refused(reply.status, &reply.headers)
-                    } else if reply.status == StatusCode::CONFLICT && !request.retry_conflicts {
-                        false
-                    } else {
-                        retry::should_retry(reply.status, &reply.headers)
-                    };
-                    if !again || retry >= inner.max_retries {
-                        return Err(api_error(request, &reply));
-                    }
-                    Some(reply.headers)
-                }
-                Ok(streaming @ Outcome::Streaming { .. }) => {
-                    if let (
-                        true,
-                        Outcome::Streaming {
-                            status, headers, ..
-                        },
-                    ) = (inner.debug, &streaming)
-                    {
-                        log::response(*status, headers, None, started.elapsed());
-                    }
-                    return Ok(streaming);
-                }
-                Err(error) => {
-                    if inner.debug {
-                        log::failure(&error, started.elapsed());
-                    }
-                    let again = if request.is_idempotent() {
-                        error.is_retryable()
-                    } else {
-                        // Only when the request cannot have reached the server.
-                        error.surely_not_sent()
-                    };
-                    if !again || retry >= inner.max_retries {
-                        return Err(error);
-                    }
-                    None
-                }
+            let failure = match self
+                .try_once(request, &url, authorization, retry, stream, replayable)
+                .await
+            {
+                Ok(outcome) => return Ok(outcome),
+                Err(failure) => failure,
             };
-            let wait = retry::wait(retry, headers.as_ref(), SystemTime::now(), fastrand::f64());
+            if !failure.again || retry >= inner.max_retries {
+                return Err(failure.error);
+            }
+            let headers = failure.headers.as_ref();
+            let wait = retry::wait(retry, headers, SystemTime::now(), fastrand::f64());
             if inner.debug {
                 log::retry(wait);
             }
@@ -304,47 +267,75 @@ impl Client {
         let failed = |error| FailedAttempt::new(error, None);
         let authorization = inner.authorization(request).map_err(failed)?;
         let url = inner.url(request);
+        match self
+            .try_once(request, &url, authorization, retry, false, true)
+            .await
+        {
+            Ok(Outcome::Read(reply)) => decode(reply).map_err(failed),
+            Ok(Outcome::Streaming { .. }) => Err(failed(internal_error())),
+            Err(failure) => {
+                let wait = failure.again.then(|| {
+                    let headers = failure.headers.as_ref();
+                    retry::wait(retry, headers, SystemTime::now(), fastrand::f64())
+                });
+                Err(FailedAttempt::new(failure.error, wait))
+            }
+        }
+    }
+
+    /// One attempt, logged: a 2xx reply, or why not with the verdict on
+    /// trying again ([`retry::again`], for both [`send`](Self::send) and
+    /// [`execute_once`](Self::execute_once)). `replayable`: whether the
+    /// request may be judged as one whose replay is harmless.
+    async fn try_once(
+        &self,
+        request: &Request,
+        url: &Url,
+        authorization: &HeaderValue,
+        retry: u32,
+        stream: bool,
+        replayable: bool,
+    ) -> std::result::Result<Outcome, Failure> {
+        let debug = self.inner.debug;
         let started = Instant::now();
         let result = self
-            .attempt(request, &url, authorization, retry, false)
+            .attempt(request, url, authorization, retry, stream)
             .await;
-        let (error, headers) = match result {
-            Ok(Outcome::Read(reply)) => {
-                if inner.debug {
-                    log::response(
-                        reply.status,
-                        &reply.headers,
-                        Some(&reply.body),
-                        started.elapsed(),
-                    );
-                }
-                if reply.status.is_success() {
-                    return decode(reply).map_err(failed);
-                }
-                let again = if reply.status == StatusCode::CONFLICT && !request.retry_conflicts {
-                    false
-                } else {
-                    retry::should_retry(reply.status, &reply.headers)
-                };
-                let error = api_error(request, &reply);
-                if !again {
-                    return Err(failed(error));
-                }
-                (error, Some(reply.headers))
+        if debug {
+            match &result {
+                Ok(Outcome::Read(reply)) => log::response(
+                    reply.status,
+                    &reply.headers,
+                    Some(&reply.body),
+                    started.elapsed(),
+                ),
+                Ok(Outcome::Streaming {
+                    status, headers, ..
+                }) => log::response(*status, headers, None, started.elapsed()),
+                Err(error) => log::failure(error, started.elapsed()),
             }
-            Ok(Outcome::Streaming { .. }) => return Err(failed(internal_error())),
-            Err(error) => {
-                if inner.debug {
-                    log::failure(&error, started.elapsed());
-                }
-                if !error.is_retryable() {
-                    return Err(failed(error));
-                }
-                (error, None)
+        }
+        match result {
+            Ok(Outcome::Read(reply)) if !reply.status.is_success() => {
+                let failed = retry::Failed::Reply(reply.status, &reply.headers);
+                let again = retry::again(failed, replayable, request.retry_conflicts);
+                Err(Failure {
+                    error: api_error(request, &reply),
+                    headers: Some(reply.headers),
+                    again,
+                })
             }
-        };
-        let wait = retry::wait(retry, headers.as_ref(), SystemTime::now(), fastrand::f64());
-        Err(FailedAttempt::new(error, Some(wait)))
+            Ok(outcome) => Ok(outcome),
+            Err(error) => Err(Failure {
+                again: retry::again(
+                    retry::Failed::Error(&error),
+                    replayable,
+                    request.retry_conflicts,
+                ),
+                error,
+                headers: None,
+            }),
+        }
     }
 
     async fn attempt(
