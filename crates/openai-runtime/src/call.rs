@@ -71,6 +71,20 @@ impl<'c, T, K: Decode<T>> Call<'c, T, K> {
     }
 }
 
+impl<'c, T> Call<'c, T, Json> {
+    /// The same call, its reply decoded as `U` instead of `T`: a type that
+    /// reads fewer fields, or reads them more leniently, or
+    /// [`serde::de::IgnoredAny`] for a caller that wants the bytes
+    /// ([`ApiResponse::body`]) checked as JSON and nothing decoded.
+    pub fn decode_as<U>(self) -> Call<'c, U, Json> {
+        Call {
+            client: self.client,
+            request: self.request,
+            reply: PhantomData,
+        }
+    }
+}
+
 impl<'c, T: Send + 'c, K: Decode<T> + 'c> IntoFuture for Call<'c, T, K> {
     type Output = Result<T>;
     type IntoFuture = Pin<Box<dyn Future<Output = Result<T>> + Send + 'c>>;

@@ -305,3 +305,37 @@ async fn a_call_can_be_spawned() {
     let value = bounded(task).await.unwrap().unwrap();
     assert_eq!(value["id"], "t1");
 }
+
+#[tokio::test]
+async fn decode_as_reads_the_same_reply_as_another_type() {
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)]
+    struct Strict {
+        id: String,
+        n: u32,
+    }
+    let server = MockServer::start().await;
+    let body = r#"{"id":"t1","n":"many"}"#;
+    reply(
+        &server,
+        "/things/t1",
+        ResponseTemplate::new(200).set_body_string(body),
+    )
+    .await;
+    let client = client(&server);
+    let strict = || Call::<Strict>::new(&client, || Ok(get("/things/t1")));
+    let err = bounded(strict()).await.unwrap_err();
+    assert!(err.to_string().contains("at /n: invalid type"), "{err}");
+    // A view that needs fewer fields decodes what the full type cannot.
+    let lenient = bounded(strict().decode_as::<Counted>()).await.unwrap();
+    assert_eq!(lenient.id, "t1");
+    // Nothing decoded: the bytes, checked as JSON.
+    let raw = bounded(
+        strict()
+            .decode_as::<serde::de::IgnoredAny>()
+            .with_response(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(&raw.body[..], body.as_bytes());
+}
