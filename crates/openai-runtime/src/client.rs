@@ -37,8 +37,11 @@ pub(super) struct Inner {
     pub(super) base_path: String,
     /// The base URL as shown, without a trailing slash.
     pub(super) base_url: String,
-    /// Accept, User-Agent, org and project.
-    pub(super) headers: HeaderMap,
+    /// Accept, User-Agent, org and project, with `Authorization` for the
+    /// API key; `None` without one.
+    pub(super) api_headers: Option<HeaderMap>,
+    /// The same with the admin key, for admin requests only.
+    pub(super) admin_headers: Option<HeaderMap>,
     /// `Bearer <key>`, marked sensitive; for requests that are not admin requests.
     pub(super) api_key: Option<HeaderValue>,
     /// `Bearer <admin key>`, marked sensitive; for admin requests only.
@@ -222,13 +225,12 @@ impl Client {
     /// Sends with retries; `stream` leaves a 2xx body unread.
     async fn send(&self, request: &Request, stream: bool) -> Result<Outcome> {
         let inner = &*self.inner;
-        let authorization = inner.authorization(request)?;
-        let url = inner.url(request);
+        let headers = inner.headers_for(request)?;
         let replayable = request.is_idempotent();
         let mut retry = 0;
         loop {
             let failure = match self
-                .try_once(request, &url, authorization, retry, stream, replayable)
+                .try_once(request, headers, retry, stream, replayable)
                 .await
             {
                 Ok(outcome) => return Ok(outcome),
@@ -265,12 +267,8 @@ impl Client {
     ) -> std::result::Result<ApiResponse<T>, FailedAttempt> {
         let inner = &*self.inner;
         let failed = |error| FailedAttempt::new(error, None);
-        let authorization = inner.authorization(request).map_err(failed)?;
-        let url = inner.url(request);
-        match self
-            .try_once(request, &url, authorization, retry, false, true)
-            .await
-        {
+        let headers = inner.headers_for(request).map_err(failed)?;
+        match self.try_once(request, headers, retry, false, true).await {
             Ok(Outcome::Read(reply)) => decode(reply).map_err(failed),
             Ok(Outcome::Streaming { .. }) => Err(failed(internal_error())),
             Err(failure) => {
@@ -290,18 +288,14 @@ impl Client {
     async fn try_once(
         &self,
         request: &Request,
-        url: &Url,
-        authorization: &HeaderValue,
+        headers: &HeaderMap,
         retry: u32,
         stream: bool,
         replayable: bool,
     ) -> std::result::Result<Outcome, Failure> {
-        let debug = self.inner.debug;
-        let started = Instant::now();
-        let result = self
-            .attempt(request, url, authorization, retry, stream)
-            .await;
-        if debug {
+        let started = self.inner.debug.then(Instant::now);
+        let result = self.attempt(request, headers, retry, stream).await;
+        if let Some(started) = started {
             match &result {
                 Ok(Outcome::Read(reply)) => log::response(
                     reply.status,
@@ -341,25 +335,26 @@ impl Client {
     async fn attempt(
         &self,
         request: &Request,
-        url: &Url,
-        authorization: &HeaderValue,
+        keyed: &HeaderMap,
         retry: u32,
         stream: bool,
     ) -> Result<Outcome> {
         let inner = &*self.inner;
-        let mut headers = inner.headers.clone();
+        let url = inner.url(request);
+        let mut headers = keyed.clone();
         for (name, value) in &request.headers {
-            headers.insert(name.clone(), value.clone());
+            // The client's key, always.
+            if name != AUTHORIZATION {
+                headers.insert(name.clone(), value.clone());
+            }
         }
-        headers.insert(AUTHORIZATION, authorization.clone());
-        let read_errors = ReadErrors::default();
+        // Files a multipart body reads, and how reading them failed.
+        let read_errors =
+            matches!(request.body, Some(Body::Multipart(_))).then(ReadErrors::default);
         let (mut http_request, logged_body) = match &request.body {
-            None => (
-                reqwest::Request::new(request.method.clone(), url.clone()),
-                None,
-            ),
+            None => (reqwest::Request::new(request.method.clone(), url), None),
             Some(Body::Json(body)) => {
-                let mut http_request = reqwest::Request::new(request.method.clone(), url.clone());
+                let mut http_request = reqwest::Request::new(request.method.clone(), url);
                 headers.insert(
                     reqwest::header::CONTENT_TYPE,
                     reqwest::header::HeaderValue::from_static("application/json"),
@@ -369,10 +364,11 @@ impl Client {
             }
             Some(Body::Multipart(form)) => {
                 // A fresh form per attempt: the bytes are re-sent, files re-read.
+                let read_errors = read_errors.as_ref().ok_or_else(internal_error)?;
                 let mut http_request = inner
                     .http
-                    .request(request.method.clone(), url.clone())
-                    .multipart(form.to_form(&read_errors)?)
+                    .request(request.method.clone(), url)
+                    .multipart(form.to_form(read_errors)?)
                     .build()
                     .map_err(|err| Error::Config(format!("could not build the request: {err}")))?;
                 // Content type with the boundary, and the length.
@@ -386,7 +382,7 @@ impl Client {
         if inner.debug {
             log::request(
                 &request.method,
-                url,
+                http_request.url(),
                 &headers,
                 logged_body.as_deref(),
                 retry.saturating_add(1),
@@ -400,8 +396,10 @@ impl Client {
         let exchange = async {
             // A file that could not be read explains the broken request best.
             let transport = |err| {
-                read_errors.take().unwrap_or_else(|| {
-                    inner.transport_error(err, &request.method, &request.path_and_query(), url)
+                let unread = read_errors.as_ref().and_then(ReadErrors::take);
+                unread.unwrap_or_else(|| {
+                    let url = inner.url(request);
+                    inner.transport_error(err, &request.method, &request.path_and_query(), &url)
                 })
             };
             let mut response = inner.http.execute(http_request).await.map_err(transport)?;
@@ -467,11 +465,12 @@ impl Inner {
         url
     }
 
-    /// The `Authorization` value for `request`: the admin key for admin
-    /// requests, the API key for the others; never the other one.
-    fn authorization(&self, request: &Request) -> Result<&HeaderValue> {
+    /// The headers `request` is sent with: `Authorization` with the admin
+    /// key for admin requests, the API key for the others; never the other
+    /// one.
+    fn headers_for(&self, request: &Request) -> Result<&HeaderMap> {
         if request.admin {
-            self.admin_api_key.as_ref().ok_or_else(|| {
+            self.admin_headers.as_ref().ok_or_else(|| {
                 Error::Config(
                     "this is an admin endpoint: it needs an admin API key \
                      (ClientBuilder::admin_api_key or OPENAI_ADMIN_KEY)"
@@ -479,7 +478,7 @@ impl Inner {
                 )
             })
         } else {
-            self.api_key
+            self.api_headers
                 .as_ref()
                 .ok_or_else(|| Error::Config(super::builder::MISSING_API_KEY.into()))
         }
