@@ -6,6 +6,7 @@ use std::future::{Future, IntoFuture};
 use std::marker::PhantomData;
 use std::pin::Pin;
 
+use futures_util::FutureExt;
 use serde::de::DeserializeOwned;
 
 use super::{ApiResponse, ByteStream, Client, Error, Request, Result};
@@ -90,7 +91,15 @@ impl<'c, T: Send + 'c, K: Decode<T> + 'c> IntoFuture for Call<'c, T, K> {
     type IntoFuture = Pin<Box<dyn Future<Output = Result<T>> + Send + 'c>>;
 
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(async move { Ok(self.with_response().await?.data) })
+        // The reply's future boxed as it is, without an `async` block
+        // around it: one state machine fewer to build and move.
+        match self.request {
+            Ok(request) => Box::pin(
+                K::execute(self.client, request)
+                    .map(|response| response.map(ApiResponse::into_data)),
+            ),
+            Err(error) => Box::pin(std::future::ready(Err(error))),
+        }
     }
 }
 

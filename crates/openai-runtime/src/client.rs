@@ -95,6 +95,12 @@ struct Failure {
     again: bool,
 }
 
+/// An attempt judged: done, or failed with the verdict on trying again.
+enum Judged {
+    Done(Outcome),
+    Failed(Failure),
+}
+
 /// How an attempt ended: a reply read whole, or a 2xx whose body is streamed.
 enum Outcome {
     Read(Reply),
@@ -229,12 +235,11 @@ impl Client {
         let replayable = request.is_idempotent();
         let mut retry = 0;
         loop {
-            let failure = match self
-                .try_once(request, headers, retry, stream, replayable)
-                .await
-            {
-                Ok(outcome) => return Ok(outcome),
-                Err(failure) => failure,
+            let started = inner.debug.then(Instant::now);
+            let result = self.attempt(request, headers, retry, stream).await;
+            let failure = match judge(request, result, replayable, started) {
+                Judged::Done(outcome) => return Ok(outcome),
+                Judged::Failed(failure) => failure,
             };
             if !failure.again || retry >= inner.max_retries {
                 return Err(failure.error);
@@ -268,67 +273,18 @@ impl Client {
         let inner = &*self.inner;
         let failed = |error| FailedAttempt::new(error, None);
         let headers = inner.headers_for(request).map_err(failed)?;
-        match self.try_once(request, headers, retry, false, true).await {
-            Ok(Outcome::Read(reply)) => decode(reply).map_err(failed),
-            Ok(Outcome::Streaming { .. }) => Err(failed(internal_error())),
-            Err(failure) => {
+        let started = inner.debug.then(Instant::now);
+        let result = self.attempt(request, headers, retry, false).await;
+        match judge(request, result, true, started) {
+            Judged::Done(Outcome::Read(reply)) => decode(reply).map_err(failed),
+            Judged::Done(Outcome::Streaming { .. }) => Err(failed(internal_error())),
+            Judged::Failed(failure) => {
                 let wait = failure.again.then(|| {
                     let headers = failure.headers.as_ref();
                     retry::wait(retry, headers, SystemTime::now(), fastrand::f64())
                 });
                 Err(FailedAttempt::new(failure.error, wait))
             }
-        }
-    }
-
-    /// One attempt, logged: a 2xx reply, or why not with the verdict on
-    /// trying again ([`retry::again`], for both [`send`](Self::send) and
-    /// [`execute_once`](Self::execute_once)). `replayable`: whether the
-    /// request may be judged as one whose replay is harmless.
-    async fn try_once(
-        &self,
-        request: &Request,
-        headers: &HeaderMap,
-        retry: u32,
-        stream: bool,
-        replayable: bool,
-    ) -> std::result::Result<Outcome, Failure> {
-        let started = self.inner.debug.then(Instant::now);
-        let result = self.attempt(request, headers, retry, stream).await;
-        if let Some(started) = started {
-            match &result {
-                Ok(Outcome::Read(reply)) => log::response(
-                    reply.status,
-                    &reply.headers,
-                    Some(&reply.body),
-                    started.elapsed(),
-                ),
-                Ok(Outcome::Streaming {
-                    status, headers, ..
-                }) => log::response(*status, headers, None, started.elapsed()),
-                Err(error) => log::failure(error, started.elapsed()),
-            }
-        }
-        match result {
-            Ok(Outcome::Read(reply)) if !reply.status.is_success() => {
-                let failed = retry::Failed::Reply(reply.status, &reply.headers);
-                let again = retry::again(failed, replayable, request.retry_conflicts);
-                Err(Failure {
-                    error: api_error(request, &reply),
-                    headers: Some(reply.headers),
-                    again,
-                })
-            }
-            Ok(outcome) => Ok(outcome),
-            Err(error) => Err(Failure {
-                again: retry::again(
-                    retry::Failed::Error(&error),
-                    replayable,
-                    request.retry_conflicts,
-                ),
-                error,
-                headers: None,
-            }),
         }
     }
 
@@ -442,6 +398,53 @@ impl Client {
             Ok(outcome) => outcome,
             Err(_) => Err(inner.timeout_error(request)),
         }
+    }
+}
+
+/// One attempt's result, logged when `started` (debug logging): a 2xx
+/// reply, or why not with the verdict on trying again ([`retry::again`],
+/// for both [`Client::send`] and [`Client::execute_once`]). `replayable`:
+/// whether the request may be judged as one whose replay is harmless.
+fn judge(
+    request: &Request,
+    result: Result<Outcome>,
+    replayable: bool,
+    started: Option<Instant>,
+) -> Judged {
+    if let Some(started) = started {
+        match &result {
+            Ok(Outcome::Read(reply)) => log::response(
+                reply.status,
+                &reply.headers,
+                Some(&reply.body),
+                started.elapsed(),
+            ),
+            Ok(Outcome::Streaming {
+                status, headers, ..
+            }) => log::response(*status, headers, None, started.elapsed()),
+            Err(error) => log::failure(error, started.elapsed()),
+        }
+    }
+    match result {
+        Ok(Outcome::Read(reply)) if !reply.status.is_success() => {
+            let failed = retry::Failed::Reply(reply.status, &reply.headers);
+            let again = retry::again(failed, replayable, request.retry_conflicts);
+            Judged::Failed(Failure {
+                error: api_error(request, &reply),
+                headers: Some(reply.headers),
+                again,
+            })
+        }
+        Ok(outcome) => Judged::Done(outcome),
+        Err(error) => Judged::Failed(Failure {
+            again: retry::again(
+                retry::Failed::Error(&error),
+                replayable,
+                request.retry_conflicts,
+            ),
+            error,
+            headers: None,
+        }),
     }
 }
 
