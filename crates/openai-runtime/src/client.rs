@@ -394,7 +394,9 @@ impl Client {
                 body,
             }))
         };
-        match tokio::time::timeout(inner.timeout, exchange).await {
+        // Boxed on its own: a call's future (which a Call boxes whole) stays
+        // small enough for the allocator's fast path.
+        match tokio::time::timeout(inner.timeout, Box::pin(exchange)).await {
             Ok(outcome) => outcome,
             Err(_) => Err(inner.timeout_error(request)),
         }
