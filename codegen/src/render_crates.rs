@@ -122,7 +122,7 @@ pub fn lib_rs(krate: &LibraryCrate) -> TokenStream {
 
         pub use generated::models::*;
         pub use openai_runtime as runtime;
-        pub use openai_runtime::{ApiErrorBody, ApiResponse, Error, FilePart, Result};
+        pub use openai_runtime::{ApiErrorBody, ApiResponse, Call, Error, FilePart, Result};
         #client
     }
 }
@@ -167,7 +167,7 @@ pub fn facade_rs(crates: &[LibraryCrate]) -> TokenStream {
     });
     quote! {
         pub use openai_runtime as runtime;
-        pub use openai_runtime::{ApiErrorBody, ApiResponse, Error, FilePart, Result};
+        pub use openai_runtime::{ApiErrorBody, ApiResponse, Call, Error, FilePart, Result};
         #(#reexports)*
 
         /// An OpenAI API client for every resource. Cheap to clone: clones

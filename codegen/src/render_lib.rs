@@ -559,9 +559,15 @@ fn resources_module(resource: &Resource) -> TokenStream {
             .iter()
             .any(|op| op.params_of(ParamKind::Path).next().is_some());
         let encode = any_path_param.then(|| quote!(encode_path,));
+        // `Result` is named by the methods that page or stream only.
+        let result = resource
+            .operations
+            .iter()
+            .any(|op| op.stream.is_some() || (op.page_item.is_some() && op.paging.is_some()))
+            .then(|| quote!(, Result));
         quote! {
             use openai_runtime::{#encode Method, Request};
-            use crate::{ApiResponse, Client, Result};
+            use crate::{Client #result};
         }
     };
     let client_accessor = (resource.chain.len() == 1).then(|| {
@@ -610,7 +616,8 @@ fn handle(resource: &Resource) -> TokenStream {
         .iter()
         .map(|s| accessor(s, quote!(self.client)));
     let methods = resource.operations.iter().map(operation);
-    let impl_head = if resource.subresources.is_empty() {
+    // A method's call borrows the client for `'c`.
+    let impl_head = if resource.subresources.is_empty() && resource.operations.is_empty() {
         quote!(impl #name<'_>)
     } else {
         quote!(impl<'c> #name<'c>)
@@ -640,16 +647,18 @@ fn operation(op: &Operation) -> TokenStream {
     }
     let doc = doc_attrs(Some(&text));
     let name = ident(&op.name);
-    let with_response = format_ident!("{}_with_response", op.name);
-    let (response, execute) = match &op.response {
-        Response::Json(ty) => (type_tokens(ty, None), quote!(execute_json)),
-        Response::NoBody => (quote!(()), quote!(execute_empty)),
+    // The reply's type, and how the call reads it (JSON is the default).
+    let (response, kind) = match &op.response {
+        Response::Json(ty) => (type_tokens(ty, None), None),
+        Response::NoBody => (quote!(()), Some(quote!(openai_runtime::call::Empty))),
         Response::Binary { .. } => (
             quote!(openai_runtime::ByteStream),
-            quote!(execute_bytes_stream),
+            Some(quote!(openai_runtime::call::Stream)),
         ),
-        Response::Text { .. } => (quote!(String), quote!(execute_text)),
+        Response::Text { .. } => (quote!(String), Some(quote!(openai_runtime::call::Text))),
     };
+    let kind = kind.map(|kind| quote!(, #kind));
+    // The method's parameters, and the same names passed on.
     let mut args = Vec::new();
     let mut call = Vec::new();
     for param in op.params_of(ParamKind::Path) {
@@ -707,10 +716,6 @@ fn operation(op: &Operation) -> TokenStream {
         (None, false) => quote!(let request = Request::new(Method::#method, path) #chain;),
         (None, true) => quote!(let request = Request::new(Method::#method, path);),
     };
-    let see = format!(
-        " Like [`{}::{}`], and also returns the status, headers and request id.",
-        op.resource_type, op.name
-    );
     let stream = op.stream.as_ref().map(|stream| {
         let method = format_ident!("{}_stream", op.name);
         let event = type_tokens(&stream.event, None);
@@ -773,15 +778,13 @@ fn operation(op: &Operation) -> TokenStream {
         #pages
 
         #doc
-        pub async fn #name(self, #(#args),*) -> Result<#response> {
-            self.#with_response(#(#call),*).await.map(ApiResponse::into_data)
-        }
-
-        #[doc = #see]
-        pub async fn #with_response(self, #(#args),*) -> Result<ApiResponse<#response>> {
-            #path
-            #request
-            self.client.#execute(request).await
+        pub fn #name(self, #(#args),*) -> openai_runtime::Call<'c, #response #kind> {
+            // By its path: a model may be named `Call`.
+            openai_runtime::Call::new(self.client, || {
+                #path
+                #request
+                Ok(request)
+            })
         }
     }
 }

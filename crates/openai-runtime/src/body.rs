@@ -32,6 +32,8 @@ pub(crate) async fn read_bounded(
     if declared.is_some_and(|len| len > limit) {
         return Ok(None);
     }
+    // Most replies come in one chunk: that one is kept as it is.
+    let mut first: Option<Bytes> = None;
     let mut chunks: Vec<Bytes> = Vec::new();
     let mut total: u64 = 0;
     while let Some(chunk) = response.chunk().await? {
@@ -39,12 +41,16 @@ pub(crate) async fn read_bounded(
         if total > limit {
             return Ok(None);
         }
-        chunks.push(chunk);
+        match first.take() {
+            None if chunks.is_empty() => first = Some(chunk),
+            None => chunks.push(chunk),
+            Some(earlier) => chunks.extend([earlier, chunk]),
+        }
     }
-    Ok(Some(match chunks.len() {
-        0 => Bytes::new(),
-        1 => chunks.pop().unwrap_or_default(),
-        _ => {
+    Ok(Some(match first {
+        Some(only) => only,
+        None if chunks.is_empty() => Bytes::new(),
+        None => {
             // `total <= limit`, which came from a u64 the caller chose; on a
             // 32-bit target a limit over usize::MAX cannot have been reached.
             let mut joined = BytesMut::with_capacity(usize::try_from(total).unwrap_or(0));

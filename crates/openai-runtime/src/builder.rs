@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::Url;
-use reqwest::header::{ACCEPT, HeaderMap, HeaderValue, USER_AGENT};
+use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderMap, HeaderValue, USER_AGENT};
 
 use super::client::{Client, Inner};
 use super::{Error, Result, tls};
@@ -409,13 +409,23 @@ impl<C: From<Client>> ClientBuilder<C> {
                 (tls::http_client(&settings)?, tls::proxy_for(&base))
             }
         };
+        // Each key with the headers every request carries: an attempt
+        // clones one map and adds nothing to it (no growing, no hashing).
+        let keyed = |key: &Option<HeaderValue>| {
+            key.as_ref().map(|key| {
+                let mut headers = headers.clone();
+                headers.insert(AUTHORIZATION, key.clone());
+                headers
+            })
+        };
         let client = Client {
             inner: Arc::new(Inner {
                 http,
                 base_url: shown_base_url(&base, &base_path),
                 base,
                 base_path,
-                headers,
+                api_headers: keyed(&api_key),
+                admin_headers: keyed(&admin_api_key),
                 api_key,
                 admin_api_key,
                 organization,

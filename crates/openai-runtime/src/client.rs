@@ -37,8 +37,11 @@ pub(super) struct Inner {
     pub(super) base_path: String,
     /// The base URL as shown, without a trailing slash.
     pub(super) base_url: String,
-    /// Accept, User-Agent, org and project.
-    pub(super) headers: HeaderMap,
+    /// Accept, User-Agent, org and project, with `Authorization` for the
+    /// API key; `None` without one.
+    pub(super) api_headers: Option<HeaderMap>,
+    /// The same with the admin key, for admin requests only.
+    pub(super) admin_headers: Option<HeaderMap>,
     /// `Bearer <key>`, marked sensitive; for requests that are not admin requests.
     pub(super) api_key: Option<HeaderValue>,
     /// `Bearer <admin key>`, marked sensitive; for admin requests only.
@@ -82,6 +85,20 @@ struct Reply {
     status: StatusCode,
     headers: HeaderMap,
     body: Bytes,
+}
+
+/// An attempt that failed: the error to report, the reply's headers (for
+/// the wait the server asks for) and whether trying again could help.
+struct Failure {
+    error: Error,
+    headers: Option<HeaderMap>,
+    again: bool,
+}
+
+/// An attempt judged: done, or failed with the verdict on trying again.
+enum Judged {
+    Done(Outcome),
+    Failed(Failure),
 }
 
 /// How an attempt ended: a reply read whole, or a 2xx whose body is streamed.
@@ -144,11 +161,12 @@ impl Client {
         self.inner.connect_timeout
     }
 
-    /// Sends `request`, retrying as configured, and decodes a 2xx body as `T`.
+    /// Sends `request`, retrying as configured, and decodes a 2xx body as
+    /// `T`, in one pass; a decoding error names the bad value by its JSON
+    /// pointer (`at /file/bytes: invalid type: ...`).
     ///
-    /// This is the one place that talks to the network; the generated
-    /// resource methods call it. The body is read up to
-    /// [`ClientBuilder::max_response_size`].
+    /// A [`Call`](crate::Call) that reads JSON calls it. The body is read up
+    /// to [`ClientBuilder::max_response_size`].
     #[doc(hidden)]
     pub async fn execute<T: DeserializeOwned>(&self, request: Request) -> Result<ApiResponse<T>> {
         match self.send(&request, false).await? {
@@ -213,68 +231,21 @@ impl Client {
     /// Sends with retries; `stream` leaves a 2xx body unread.
     async fn send(&self, request: &Request, stream: bool) -> Result<Outcome> {
         let inner = &*self.inner;
-        let authorization = inner.authorization(request)?;
-        let url = inner.url(request);
+        let headers = inner.headers_for(request)?;
+        let replayable = request.is_idempotent();
         let mut retry = 0;
         loop {
-            let started = Instant::now();
-            let result = self
-                .attempt(request, &url, authorization, retry, stream)
-                .await;
-            let headers = match result {
-                Ok(Outcome::Read(reply)) => {
-                    if inner.debug {
-                        log::response(
-                            reply.status,
-                            &reply.headers,
-                            Some(&reply.body),
-                            started.elapsed(),
-                        );
-                    }
-                    if reply.status.is_success() {
-                        return Ok(Outcome::Read(reply));
-                    }
-                    let again = if !request.is_idempotent() {
-                        retry::should_retry_refused(reply.status, &reply.headers)
-                    } else if reply.status == StatusCode::CONFLICT && !request.retry_conflicts {
-                        false
-                    } else {
-                        retry::should_retry(reply.status, &reply.headers)
-                    };
-                    if !again || retry >= inner.max_retries {
-                        return Err(api_error(request, &reply));
-                    }
-                    Some(reply.headers)
-                }
-                Ok(streaming @ Outcome::Streaming { .. }) => {
-                    if let (
-                        true,
-                        Outcome::Streaming {
-                            status, headers, ..
-                        },
-                    ) = (inner.debug, &streaming)
-                    {
-                        log::response(*status, headers, None, started.elapsed());
-                    }
-                    return Ok(streaming);
-                }
-                Err(error) => {
-                    if inner.debug {
-                        log::failure(&error, started.elapsed());
-                    }
-                    let again = if request.is_idempotent() {
-                        error.is_retryable()
-                    } else {
-                        // Only when the request cannot have reached the server.
-                        error.surely_not_sent()
-                    };
-                    if !again || retry >= inner.max_retries {
-                        return Err(error);
-                    }
-                    None
-                }
+            let started = inner.debug.then(Instant::now);
+            let result = self.attempt(request, headers, retry, stream).await;
+            let failure = match judge(request, result, replayable, started) {
+                Judged::Done(outcome) => return Ok(outcome),
+                Judged::Failed(failure) => failure,
             };
-            let wait = retry::wait(retry, headers.as_ref(), SystemTime::now(), fastrand::f64());
+            if !failure.again || retry >= inner.max_retries {
+                return Err(failure.error);
+            }
+            let headers = failure.headers.as_ref();
+            let wait = retry::wait(retry, headers, SystemTime::now(), fastrand::f64());
             if inner.debug {
                 log::retry(wait);
             }
@@ -301,73 +272,45 @@ impl Client {
     ) -> std::result::Result<ApiResponse<T>, FailedAttempt> {
         let inner = &*self.inner;
         let failed = |error| FailedAttempt::new(error, None);
-        let authorization = inner.authorization(request).map_err(failed)?;
-        let url = inner.url(request);
-        let started = Instant::now();
-        let result = self
-            .attempt(request, &url, authorization, retry, false)
-            .await;
-        let (error, headers) = match result {
-            Ok(Outcome::Read(reply)) => {
-                if inner.debug {
-                    log::response(
-                        reply.status,
-                        &reply.headers,
-                        Some(&reply.body),
-                        started.elapsed(),
-                    );
-                }
-                if reply.status.is_success() {
-                    return decode(reply).map_err(failed);
-                }
-                let again = if reply.status == StatusCode::CONFLICT && !request.retry_conflicts {
-                    false
-                } else {
-                    retry::should_retry(reply.status, &reply.headers)
-                };
-                let error = api_error(request, &reply);
-                if !again {
-                    return Err(failed(error));
-                }
-                (error, Some(reply.headers))
+        let headers = inner.headers_for(request).map_err(failed)?;
+        let started = inner.debug.then(Instant::now);
+        let result = self.attempt(request, headers, retry, false).await;
+        match judge(request, result, true, started) {
+            Judged::Done(Outcome::Read(reply)) => decode(reply).map_err(failed),
+            Judged::Done(Outcome::Streaming { .. }) => Err(failed(internal_error())),
+            Judged::Failed(failure) => {
+                let wait = failure.again.then(|| {
+                    let headers = failure.headers.as_ref();
+                    retry::wait(retry, headers, SystemTime::now(), fastrand::f64())
+                });
+                Err(FailedAttempt::new(failure.error, wait))
             }
-            Ok(Outcome::Streaming { .. }) => return Err(failed(internal_error())),
-            Err(error) => {
-                if inner.debug {
-                    log::failure(&error, started.elapsed());
-                }
-                if !error.is_retryable() {
-                    return Err(failed(error));
-                }
-                (error, None)
-            }
-        };
-        let wait = retry::wait(retry, headers.as_ref(), SystemTime::now(), fastrand::f64());
-        Err(FailedAttempt::new(error, Some(wait)))
+        }
     }
 
     async fn attempt(
         &self,
         request: &Request,
-        url: &Url,
-        authorization: &HeaderValue,
+        keyed: &HeaderMap,
         retry: u32,
         stream: bool,
     ) -> Result<Outcome> {
         let inner = &*self.inner;
-        let mut headers = inner.headers.clone();
+        let url = inner.url(request);
+        let mut headers = keyed.clone();
         for (name, value) in &request.headers {
-            headers.insert(name.clone(), value.clone());
+            // The client's key, always.
+            if name != AUTHORIZATION {
+                headers.insert(name.clone(), value.clone());
+            }
         }
-        headers.insert(AUTHORIZATION, authorization.clone());
-        let read_errors = ReadErrors::default();
+        // Files a multipart body reads, and how reading them failed.
+        let read_errors =
+            matches!(request.body, Some(Body::Multipart(_))).then(ReadErrors::default);
         let (mut http_request, logged_body) = match &request.body {
-            None => (
-                reqwest::Request::new(request.method.clone(), url.clone()),
-                None,
-            ),
+            None => (reqwest::Request::new(request.method.clone(), url), None),
             Some(Body::Json(body)) => {
-                let mut http_request = reqwest::Request::new(request.method.clone(), url.clone());
+                let mut http_request = reqwest::Request::new(request.method.clone(), url);
                 headers.insert(
                     reqwest::header::CONTENT_TYPE,
                     reqwest::header::HeaderValue::from_static("application/json"),
@@ -377,10 +320,11 @@ impl Client {
             }
             Some(Body::Multipart(form)) => {
                 // A fresh form per attempt: the bytes are re-sent, files re-read.
+                let read_errors = read_errors.as_ref().ok_or_else(internal_error)?;
                 let mut http_request = inner
                     .http
-                    .request(request.method.clone(), url.clone())
-                    .multipart(form.to_form(&read_errors)?)
+                    .request(request.method.clone(), url)
+                    .multipart(form.to_form(read_errors)?)
                     .build()
                     .map_err(|err| Error::Config(format!("could not build the request: {err}")))?;
                 // Content type with the boundary, and the length.
@@ -394,7 +338,7 @@ impl Client {
         if inner.debug {
             log::request(
                 &request.method,
-                url,
+                http_request.url(),
                 &headers,
                 logged_body.as_deref(),
                 retry.saturating_add(1),
@@ -408,8 +352,10 @@ impl Client {
         let exchange = async {
             // A file that could not be read explains the broken request best.
             let transport = |err| {
-                read_errors.take().unwrap_or_else(|| {
-                    inner.transport_error(err, &request.method, &request.path_and_query(), url)
+                let unread = read_errors.as_ref().and_then(ReadErrors::take);
+                unread.unwrap_or_else(|| {
+                    let url = inner.url(request);
+                    inner.transport_error(err, &request.method, &request.path_and_query(), &url)
                 })
             };
             let mut response = inner.http.execute(http_request).await.map_err(transport)?;
@@ -448,10 +394,59 @@ impl Client {
                 body,
             }))
         };
-        match tokio::time::timeout(inner.timeout, exchange).await {
+        // Boxed on its own: a call's future (which a Call boxes whole) stays
+        // small enough for the allocator's fast path.
+        match tokio::time::timeout(inner.timeout, Box::pin(exchange)).await {
             Ok(outcome) => outcome,
             Err(_) => Err(inner.timeout_error(request)),
         }
+    }
+}
+
+/// One attempt's result, logged when `started` (debug logging): a 2xx
+/// reply, or why not with the verdict on trying again ([`retry::again`],
+/// for both [`Client::send`] and [`Client::execute_once`]). `replayable`:
+/// whether the request may be judged as one whose replay is harmless.
+fn judge(
+    request: &Request,
+    result: Result<Outcome>,
+    replayable: bool,
+    started: Option<Instant>,
+) -> Judged {
+    if let Some(started) = started {
+        match &result {
+            Ok(Outcome::Read(reply)) => log::response(
+                reply.status,
+                &reply.headers,
+                Some(&reply.body),
+                started.elapsed(),
+            ),
+            Ok(Outcome::Streaming {
+                status, headers, ..
+            }) => log::response(*status, headers, None, started.elapsed()),
+            Err(error) => log::failure(error, started.elapsed()),
+        }
+    }
+    match result {
+        Ok(Outcome::Read(reply)) if !reply.status.is_success() => {
+            let failed = retry::Failed::Reply(reply.status, &reply.headers);
+            let again = retry::again(failed, replayable, request.retry_conflicts);
+            Judged::Failed(Failure {
+                error: api_error(request, &reply),
+                headers: Some(reply.headers),
+                again,
+            })
+        }
+        Ok(outcome) => Judged::Done(outcome),
+        Err(error) => Judged::Failed(Failure {
+            again: retry::again(
+                retry::Failed::Error(&error),
+                replayable,
+                request.retry_conflicts,
+            ),
+            error,
+            headers: None,
+        }),
     }
 }
 
@@ -475,11 +470,12 @@ impl Inner {
         url
     }
 
-    /// The `Authorization` value for `request`: the admin key for admin
-    /// requests, the API key for the others; never the other one.
-    fn authorization(&self, request: &Request) -> Result<&HeaderValue> {
+    /// The headers `request` is sent with: `Authorization` with the admin
+    /// key for admin requests, the API key for the others; never the other
+    /// one.
+    fn headers_for(&self, request: &Request) -> Result<&HeaderMap> {
         if request.admin {
-            self.admin_api_key.as_ref().ok_or_else(|| {
+            self.admin_headers.as_ref().ok_or_else(|| {
                 Error::Config(
                     "this is an admin endpoint: it needs an admin API key \
                      (ClientBuilder::admin_api_key or OPENAI_ADMIN_KEY)"
@@ -487,7 +483,7 @@ impl Inner {
                 )
             })
         } else {
-            self.api_key
+            self.api_headers
                 .as_ref()
                 .ok_or_else(|| Error::Config(super::builder::MISSING_API_KEY.into()))
         }
@@ -668,8 +664,22 @@ fn request_id(headers: &HeaderMap) -> Option<String> {
         .map(str::to_owned)
 }
 
+/// A 2xx reply's body decoded as `T`, in one pass straight into `T`. Only
+/// when that fails is it read again, to explain: a syntax error or a
+/// cut-off body is serde_json's own error (wherever a wrong-typed value came
+/// before it), a wrong-typed value is named by its JSON pointer.
 fn decode<T: DeserializeOwned>(reply: Reply) -> Result<ApiResponse<T>> {
-    match serde_json::from_slice(&reply.body) {
+    let decoded = serde_json::from_slice(&reply.body).map_err(|error| {
+        if let Err(syntax) = serde_json::from_slice::<serde::de::IgnoredAny>(&reply.body) {
+            return syntax;
+        }
+        match super::union::from_slice::<T>(&reply.body) {
+            Err(placed) => placed,
+            // Not expected: the same bytes decoded the second time.
+            Ok(_) => error,
+        }
+    });
+    match decoded {
         Ok(data) => Ok(ApiResponse {
             data,
             status: reply.status,

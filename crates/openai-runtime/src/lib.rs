@@ -2,9 +2,9 @@
 //!
 //! It holds what every operation shares: the [`Client`] with its
 //! configuration ([`ClientBuilder`]), the [`Request`] a generated method
-//! describes, sending with retries and timeouts, decoding into
-//! [`ApiResponse`] within a size limit (or streaming a download as a
-//! [`ByteStream`]), the one [`Error`] type, path encoding, multipart bodies
+//! builds and the [`Call`] it returns, sending with retries and timeouts,
+//! decoding into [`ApiResponse`] within a size limit (or streaming a
+//! download as a [`ByteStream`]), the one [`Error`] type, path encoding, multipart bodies
 //! ([`FilePart`], [`Multipart`]), TLS (extra roots, mutual TLS), and
 //! [`text`]: server-chosen text made safe for a terminal.
 //!
@@ -29,6 +29,7 @@
 
 mod body;
 mod builder;
+pub mod call;
 #[cfg(feature = "cli")]
 pub mod cli;
 #[cfg(feature = "cli")]
@@ -63,6 +64,7 @@ pub use builder::{
     ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_SIZE,
     DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT,
 };
+pub use call::Call;
 pub use client::{Client, FailedAttempt};
 pub use error::{ApiErrorBody, Error, Result, one_line};
 pub use multipart::{FilePart, Multipart};

@@ -25,7 +25,8 @@ pub fn encode_path(name: &'static str, value: &str) -> Result<String> {
             name,
             format!("must not be {value:?} (a relative path segment)"),
         )),
-        _ => Ok(utf8_percent_encode(value, SEGMENT).to_string()),
+        // Without formatting: an id that needs no escape is copied as is.
+        _ => Ok(std::borrow::Cow::from(utf8_percent_encode(value, SEGMENT)).into_owned()),
     }
 }
 

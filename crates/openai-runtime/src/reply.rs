@@ -1,15 +1,12 @@
-//! Replies other than "JSON decoded as a type": none at all, text, and JSON
-//! whose decoding errors name the bad value's place. Generated methods call
-//! these; each builds on [`Client::execute`] or
-//! [`Client::execute_bytes_stream`].
+//! Replies other than JSON: none at all, and text. A [`Call`](crate::Call)
+//! calls these; each builds on [`Client::execute_bytes_stream`].
 
 use bytes::Bytes;
-use serde::de::DeserializeOwned;
 
 use super::error::snippet;
 use super::{ApiResponse, ByteStream, Client, Error, Request, Result};
 
-/// Bytes of a bad body kept in [`Error::Decode`] (as for `execute`).
+/// Bytes of a bad body kept in [`Error::Decode`] (as for JSON).
 const SNIPPET: usize = 512;
 
 /// Bytes of an unexpected body read (and dropped) after a bodiless reply,
@@ -17,27 +14,6 @@ const SNIPPET: usize = 512;
 const DRAIN_LIMIT: u64 = 64 * 1024;
 
 impl Client {
-    /// [`execute`](Self::execute), with a decoding error that names the bad
-    /// value by its JSON pointer (`at /file/bytes: invalid type: ...`).
-    #[doc(hidden)]
-    pub async fn execute_json<T: DeserializeOwned>(
-        &self,
-        request: Request,
-    ) -> Result<ApiResponse<T>> {
-        // Syntax errors and a cut-off body are found here, as for `execute`.
-        let response = self.execute::<serde::de::IgnoredAny>(request).await?;
-        match super::union::from_slice(&response.body) {
-            Ok(data) => Ok(response.map(|_| data)),
-            Err(source) => Err(Error::Decode {
-                source,
-                snippet: snippet(&response.body, SNIPPET),
-                body: response.body,
-                request_id: response.request_id,
-                status: response.status,
-            }),
-        }
-    }
-
     /// Sends `request` for a reply without a body: `()`. Whatever the server
     /// sends anyway is read (a little, then the connection is dropped) and
     /// ignored, never decoded.

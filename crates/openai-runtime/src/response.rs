@@ -7,8 +7,8 @@ use serde::Serialize;
 
 /// A decoded 2xx reply, with its status, headers, request id and raw body.
 ///
-/// Returned by the generated `*_with_response` methods, for example
-/// `client.uploads().cancel_with_response(id)`.
+/// What a [`Call`](crate::Call)'s `with_response()` gives, for example
+/// `client.uploads().cancel(id).with_response().await`.
 #[derive(Debug, Clone)]
 pub struct ApiResponse<T> {
     /// The decoded body.

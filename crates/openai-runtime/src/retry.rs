@@ -5,10 +5,40 @@ use std::time::{Duration, SystemTime};
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 
+use super::Error;
+
 /// A server-suggested wait is honoured only up to this long.
 const MAX_SERVER_WAIT: Duration = Duration::from_secs(60);
 const INITIAL_BACKOFF: f64 = 0.5;
 const MAX_BACKOFF: f64 = 8.0;
+
+/// What a failed attempt left to judge by: a reply that is not a 2xx, or an
+/// error before a whole reply came.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Failed<'a> {
+    Reply(StatusCode, &'a HeaderMap),
+    Error(&'a Error),
+}
+
+/// The one verdict on trying a request again after `failed`, for the
+/// client's own retries and for a caller's ([`Client::execute_once`]).
+///
+/// `replayable`: whether sending the request twice is harmless. Such a
+/// request is tried again after connection errors, timeouts and the replies
+/// [`should_retry`] names, but a 409 only when `retry_conflicts`. Another
+/// is tried again only when it surely never reached the server, or on a
+/// reply that says it was refused ([`should_retry_refused`]).
+///
+/// [`Client::execute_once`]: crate::Client::execute_once
+pub(crate) fn again(failed: Failed<'_>, replayable: bool, retry_conflicts: bool) -> bool {
+    match failed {
+        Failed::Reply(status, headers) if !replayable => should_retry_refused(status, headers),
+        Failed::Reply(StatusCode::CONFLICT, _) if !retry_conflicts => false,
+        Failed::Reply(status, headers) => should_retry(status, headers),
+        Failed::Error(error) if replayable => error.is_retryable(),
+        Failed::Error(error) => error.surely_not_sent(),
+    }
+}
 
 /// 408, 409, 429 and every status from 500 up.
 pub(crate) fn retryable_status(status: StatusCode) -> bool {
@@ -200,5 +230,59 @@ mod tests {
         }
         assert!(should_retry(StatusCode::TOO_MANY_REQUESTS, &junk));
         assert!(!should_retry(StatusCode::NOT_FOUND, &junk));
+    }
+
+    #[test]
+    fn one_verdict_for_replies() {
+        let none = HeaderMap::new();
+        let yes = headers(&[("x-should-retry", "true")]);
+        let reply = |code, headers| Failed::Reply(StatusCode::from_u16(code).unwrap(), headers);
+        // (status, headers, replayable, retry_conflicts) -> again
+        let cases = [
+            (500, &none, true, true, true),
+            (500, &none, false, true, false),
+            (500, &yes, false, true, false),
+            (429, &none, false, true, true),
+            (408, &none, false, false, true),
+            (409, &none, true, true, true),
+            (409, &none, true, false, false),
+            (409, &yes, true, false, false),
+            (409, &none, false, true, false),
+            (400, &none, true, true, false),
+            (400, &yes, true, true, true),
+            (404, &none, false, true, false),
+        ];
+        for (code, headers, replayable, conflicts, want) in cases {
+            assert_eq!(
+                again(reply(code, headers), replayable, conflicts),
+                want,
+                "{code} replayable={replayable} retry_conflicts={conflicts}"
+            );
+        }
+    }
+
+    #[test]
+    fn one_verdict_for_errors() {
+        let timeout = Error::Timeout {
+            method: reqwest::Method::POST,
+            path: "/x".into(),
+            timeout: Duration::from_secs(1),
+        };
+        assert!(again(Failed::Error(&timeout), true, true));
+        assert!(again(Failed::Error(&timeout), true, false));
+        // It may have reached the server: not sent twice.
+        assert!(!again(Failed::Error(&timeout), false, true));
+        let connect = Error::ConnectTimeout {
+            method: reqwest::Method::POST,
+            path: "/x".into(),
+            host: "127.0.0.1:9".into(),
+            timeout: Duration::from_secs(1),
+        };
+        // Surely never sent: even a request that must not run twice.
+        assert!(again(Failed::Error(&connect), false, true));
+        assert!(again(Failed::Error(&connect), true, true));
+        let config = Error::Config("no key".into());
+        assert!(!again(Failed::Error(&config), true, true));
+        assert!(!again(Failed::Error(&config), false, true));
     }
 }

@@ -21,7 +21,7 @@
 //! println!("{} is {}", upload.id, upload.status);
 //!
 //! // The same call, with the status, headers and request id of the reply.
-//! let response = client.uploads().cancel_with_response("upload_abc123").await?;
+//! let response = client.uploads().cancel("upload_abc123").with_response().await?;
 //! println!("{} (request id {:?})", response.status, response.request_id);
 //!
 //! // Errors carry the status, request id and OpenAI error body.
@@ -124,7 +124,7 @@ pub use generated::resources::*;
 /// The runtime the generated code runs on (requests, multipart bodies).
 pub use openai_runtime as runtime;
 pub use openai_runtime::{
-    ApiErrorBody, ApiResponse, DEFAULT_BASE_URL, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, Error,
+    ApiErrorBody, ApiResponse, Call, DEFAULT_BASE_URL, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, Error,
     FilePart, Result,
 };
 /// The `reqwest` this crate is built on, for [`ClientBuilder::http_client`].

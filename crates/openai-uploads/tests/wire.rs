@@ -62,12 +62,13 @@ async fn cancel_sends_the_exact_request() {
 }
 
 #[tokio::test]
-async fn cancel_with_response_exposes_status_headers_and_request_id() {
+async fn with_response_exposes_status_headers_and_request_id() {
     let server = server().await;
     let response = bounded(
         client(&server.uri())
             .uploads()
-            .cancel_with_response("upload_abc123"),
+            .cancel("upload_abc123")
+            .with_response(),
     )
     .await
     .unwrap();

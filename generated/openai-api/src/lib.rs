@@ -42,7 +42,7 @@ pub use openai_realtime;
 #[cfg(feature = "responses")]
 pub use openai_responses;
 pub use openai_runtime as runtime;
-pub use openai_runtime::{ApiErrorBody, ApiResponse, Error, FilePart, Result};
+pub use openai_runtime::{ApiErrorBody, ApiResponse, Call, Error, FilePart, Result};
 #[cfg(feature = "skills")]
 pub use openai_skills;
 #[cfg(feature = "uploads")]

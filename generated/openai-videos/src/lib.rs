@@ -7,7 +7,7 @@ mod generated;
 
 pub use generated::models::*;
 pub use openai_runtime as runtime;
-pub use openai_runtime::{ApiErrorBody, ApiResponse, Error, FilePart, Result};
+pub use openai_runtime::{ApiErrorBody, ApiResponse, Call, Error, FilePart, Result};
 
 openai_runtime::client!();
 

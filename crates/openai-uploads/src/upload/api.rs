@@ -1,5 +1,7 @@
-//! The four calls the uploader makes, decoding only the fields it needs, so
-//! that a reply our types cannot fully decode does not stop an upload.
+//! The four calls the uploader makes, through the generated operations
+//! (their routes, encoding and 409 policy), decoding only the fields it
+//! needs, so that a reply our types cannot fully decode does not stop an
+//! upload.
 
 use std::time::Duration;
 
@@ -7,9 +9,9 @@ use bytes::Bytes;
 use serde::de::IgnoredAny;
 use serde::{Deserialize, Deserializer};
 
-use openai_runtime::{Error, FilePart, Method, Multipart, Request, Result, encode_path};
+use openai_runtime::{Error, FilePart, Result};
 
-use crate::{Client, CompleteUploadRequest, CreateUploadRequest, Upload};
+use crate::{AddUploadPartRequest, Client, CompleteUploadRequest, CreateUploadRequest, Upload};
 
 /// What the uploader needs from a new Upload.
 #[derive(Debug, Deserialize)]
@@ -140,8 +142,12 @@ fn bad_reply(
 }
 
 pub(super) async fn create(client: &Client, params: &CreateUploadRequest) -> Result<Created> {
-    let request = Request::new(Method::POST, "/uploads".to_owned()).json(params)?;
-    let reply = client.execute::<Created>(request).await?;
+    let reply = client
+        .uploads()
+        .create(params)
+        .decode_as::<Created>()
+        .with_response()
+        .await?;
     check_id("Upload", &reply.data.id, reply.status, reply.request_id)?;
     Ok(reply.data)
 }
@@ -153,13 +159,15 @@ pub(super) async fn add_part(
     data: FilePart,
     attempt: u32,
 ) -> std::result::Result<String, (Error, Option<Duration>)> {
-    let path = format!(
-        "/uploads/{}/parts",
-        encode_path("upload_id", upload_id).map_err(|err| (err, None))?
-    );
-    // A 409 is a state conflict (the Upload is no longer pending): no retry heals it.
-    let request = Request::new(Method::POST, path)
-        .multipart(Multipart::new().file("data", data))
+    let part = AddUploadPartRequest { data };
+    // Sent once: the uploader retries each Part itself. A 409 is a state
+    // conflict (the Upload is no longer pending): no retry heals it.
+    let request = client
+        .uploads()
+        .parts()
+        .create(upload_id, &part)
+        .into_request()
+        .map_err(|err| (err, None))?
         .retry_conflicts(false);
     match client.execute_once::<PartReply>(&request, attempt).await {
         Ok(reply) => {
@@ -176,11 +184,8 @@ pub(super) async fn complete(
     upload_id: &str,
     params: &CompleteUploadRequest,
 ) -> Result<Complete> {
-    let path = format!("/uploads/{}/complete", encode_path("upload_id", upload_id)?);
-    let request = Request::new(Method::POST, path)
-        .json(params)?
-        .retry_conflicts(false);
-    match client.execute::<IgnoredAny>(request).await {
+    let call = client.uploads().complete(upload_id, params);
+    match call.decode_as::<IgnoredAny>().with_response().await {
         Ok(reply) => {
             confirms(upload_id, &reply.body, reply.status, &reply.request_id)?;
             Ok(Complete::Completed(Box::new(CompletedReply {
@@ -276,12 +281,10 @@ pub(super) fn unknown_upload(err: &Error) -> bool {
 }
 
 pub(super) async fn cancel(client: &Client, upload_id: &str) -> Cancel {
-    let path = match encode_path("upload_id", upload_id) {
-        Ok(id) => format!("/uploads/{id}/cancel"),
-        Err(err) => return Cancel::Failed(err),
-    };
     match client
-        .execute::<IgnoredAny>(Request::new(Method::POST, path).retry_conflicts(false))
+        .uploads()
+        .cancel(upload_id)
+        .decode_as::<IgnoredAny>()
         .await
     {
         Ok(_) => Cancel::Cancelled,
@@ -356,6 +359,7 @@ fn lenient_i64<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<i64>
 #[cfg(test)]
 mod tests {
     use super::*;
+    use openai_runtime::Method;
 
     fn api(status: u16, message: &str) -> Error {
         coded(status, message, None)

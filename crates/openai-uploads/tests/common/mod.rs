@@ -153,7 +153,7 @@ async fn read_request(stream: &mut TcpStream, buffer: &mut Vec<u8>) -> bool {
 }
 
 /// Guards against hangs: fails the test if `future` takes over 20 s.
-pub async fn bounded<F: std::future::Future>(future: F) -> F::Output {
+pub async fn bounded<F: std::future::IntoFuture>(future: F) -> F::Output {
     tokio::time::timeout(Duration::from_secs(20), future)
         .await
         .expect("call finished in time")

@@ -6,7 +6,7 @@
 mod parts;
 
 use super::super::models::{CompleteUploadRequest, CreateUploadRequest, Upload};
-use crate::{ApiResponse, Client, Result};
+use crate::Client;
 use openai_runtime::{Method, Request, encode_path};
 pub use parts::*;
 
@@ -37,17 +37,12 @@ impl<'c> Uploads<'c> {
     /// Returns the Upload, now with status `cancelled`.
     ///
     /// - `upload_id`: The `id` of the Upload to act on, as `create` returned it.
-    pub async fn cancel(self, upload_id: &str) -> Result<Upload> {
-        self.cancel_with_response(upload_id)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`Uploads::cancel`], and also returns the status, headers and request id.
-    pub async fn cancel_with_response(self, upload_id: &str) -> Result<ApiResponse<Upload>> {
-        let path = format!("/uploads/{}/cancel", encode_path("upload_id", upload_id)?);
-        let request = Request::new(Method::POST, path).retry_conflicts(false);
-        self.client.execute_json(request).await
+    pub fn cancel(self, upload_id: &str) -> openai_runtime::Call<'c, Upload> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!("/uploads/{}/cancel", encode_path("upload_id", upload_id)?);
+            let request = Request::new(Method::POST, path).retry_conflicts(false);
+            Ok(request)
+        })
     }
 
     /// Completes the Upload. The Parts are assembled in the order given, and
@@ -58,23 +53,18 @@ impl<'c> Uploads<'c> {
     /// is ready to use.
     ///
     /// - `upload_id`: The `id` of the Upload to act on, as `create` returned it.
-    pub async fn complete(self, upload_id: &str, params: &CompleteUploadRequest) -> Result<Upload> {
-        self.complete_with_response(upload_id, params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`Uploads::complete`], and also returns the status, headers and request id.
-    pub async fn complete_with_response(
+    pub fn complete(
         self,
         upload_id: &str,
         params: &CompleteUploadRequest,
-    ) -> Result<ApiResponse<Upload>> {
-        let path = format!("/uploads/{}/complete", encode_path("upload_id", upload_id)?);
-        let request = Request::new(Method::POST, path)
-            .json(params)?
-            .retry_conflicts(false);
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, Upload> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!("/uploads/{}/complete", encode_path("upload_id", upload_id)?);
+            let request = Request::new(Method::POST, path)
+                .json(params)?
+                .retry_conflicts(false);
+            Ok(request)
+        })
     }
 
     /// Creates an Upload: a container that accepts the bytes of one file as
@@ -82,19 +72,11 @@ impl<'c> Uploads<'c> {
     /// created unless `expires_after` says otherwise.
     ///
     /// Returns the Upload object with status `pending`.
-    pub async fn create(self, params: &CreateUploadRequest) -> Result<Upload> {
-        self.create_with_response(params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`Uploads::create`], and also returns the status, headers and request id.
-    pub async fn create_with_response(
-        self,
-        params: &CreateUploadRequest,
-    ) -> Result<ApiResponse<Upload>> {
-        let path = String::from("/uploads");
-        let request = Request::new(Method::POST, path).json(params)?;
-        self.client.execute_json(request).await
+    pub fn create(self, params: &CreateUploadRequest) -> openai_runtime::Call<'c, Upload> {
+        openai_runtime::Call::new(self.client, || {
+            let path = String::from("/uploads");
+            let request = Request::new(Method::POST, path).json(params)?;
+            Ok(request)
+        })
     }
 }

@@ -4,7 +4,7 @@
 //! The batches resource: `client.batches()`.
 
 use super::super::models::{Batch, BatchesListQuery, CreateBatchRequest, ListBatchesResponse};
-use crate::{ApiResponse, Client, Result};
+use crate::{Client, Result};
 use openai_runtime::{Method, Request, encode_path};
 
 impl Client {
@@ -20,36 +20,23 @@ pub struct Batches<'c> {
     pub(crate) client: &'c Client,
 }
 
-impl Batches<'_> {
+impl<'c> Batches<'c> {
     /// Stop a batch; requests already done keep their results.
-    pub async fn cancel(self, batch_id: &str) -> Result<Batch> {
-        self.cancel_with_response(batch_id)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`Batches::cancel`], and also returns the status, headers and request id.
-    pub async fn cancel_with_response(self, batch_id: &str) -> Result<ApiResponse<Batch>> {
-        let path = format!("/batches/{}/cancel", encode_path("batch_id", batch_id)?);
-        let request = Request::new(Method::POST, path).retry_conflicts(false);
-        self.client.execute_json(request).await
+    pub fn cancel(self, batch_id: &str) -> openai_runtime::Call<'c, Batch> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!("/batches/{}/cancel", encode_path("batch_id", batch_id)?);
+            let request = Request::new(Method::POST, path).retry_conflicts(false);
+            Ok(request)
+        })
     }
 
     /// Start a batch from an uploaded JSONL file of requests.
-    pub async fn create(self, params: &CreateBatchRequest) -> Result<Batch> {
-        self.create_with_response(params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`Batches::create`], and also returns the status, headers and request id.
-    pub async fn create_with_response(
-        self,
-        params: &CreateBatchRequest,
-    ) -> Result<ApiResponse<Batch>> {
-        let path = String::from("/batches");
-        let request = Request::new(Method::POST, path).json(params)?;
-        self.client.execute_json(request).await
+    pub fn create(self, params: &CreateBatchRequest) -> openai_runtime::Call<'c, Batch> {
+        openai_runtime::Call::new(self.client, || {
+            let path = String::from("/batches");
+            let request = Request::new(Method::POST, path).json(params)?;
+            Ok(request)
+        })
     }
 
     /// Every page of [`Batches::list`], each asked for only when the one before it is used up.
@@ -76,33 +63,20 @@ impl Batches<'_> {
     }
 
     /// List the batches.
-    pub async fn list(self, query: &BatchesListQuery) -> Result<ListBatchesResponse> {
-        self.list_with_response(query)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`Batches::list`], and also returns the status, headers and request id.
-    pub async fn list_with_response(
-        self,
-        query: &BatchesListQuery,
-    ) -> Result<ApiResponse<ListBatchesResponse>> {
-        let path = String::from("/batches");
-        let request = Request::new(Method::GET, path).query(query)?;
-        self.client.execute_json(request).await
+    pub fn list(self, query: &BatchesListQuery) -> openai_runtime::Call<'c, ListBatchesResponse> {
+        openai_runtime::Call::new(self.client, || {
+            let path = String::from("/batches");
+            let request = Request::new(Method::GET, path).query(query)?;
+            Ok(request)
+        })
     }
 
     /// Fetch a batch by its ID.
-    pub async fn retrieve(self, batch_id: &str) -> Result<Batch> {
-        self.retrieve_with_response(batch_id)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`Batches::retrieve`], and also returns the status, headers and request id.
-    pub async fn retrieve_with_response(self, batch_id: &str) -> Result<ApiResponse<Batch>> {
-        let path = format!("/batches/{}", encode_path("batch_id", batch_id)?);
-        let request = Request::new(Method::GET, path);
-        self.client.execute_json(request).await
+    pub fn retrieve(self, batch_id: &str) -> openai_runtime::Call<'c, Batch> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!("/batches/{}", encode_path("batch_id", batch_id)?);
+            let request = Request::new(Method::GET, path);
+            Ok(request)
+        })
     }
 }

@@ -4,7 +4,7 @@
 //! The completions resource: `client.completions()`.
 
 use super::super::models::{CreateCompletionRequest, CreateCompletionResponse};
-use crate::{ApiResponse, Client, Result};
+use crate::Client;
 use openai_runtime::{Method, Request};
 
 impl Client {
@@ -20,24 +20,16 @@ pub struct Completions<'c> {
     pub(crate) client: &'c Client,
 }
 
-impl Completions<'_> {
+impl<'c> Completions<'c> {
     /// Ask a model to continue a prompt.
-    pub async fn create(
+    pub fn create(
         self,
         params: &CreateCompletionRequest,
-    ) -> Result<CreateCompletionResponse> {
-        self.create_with_response(params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`Completions::create`], and also returns the status, headers and request id.
-    pub async fn create_with_response(
-        self,
-        params: &CreateCompletionRequest,
-    ) -> Result<ApiResponse<CreateCompletionResponse>> {
-        let path = String::from("/completions");
-        let request = Request::new(Method::POST, path).json(params)?;
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, CreateCompletionResponse> {
+        openai_runtime::Call::new(self.client, || {
+            let path = String::from("/completions");
+            let request = Request::new(Method::POST, path).json(params)?;
+            Ok(request)
+        })
     }
 }

@@ -8,7 +8,7 @@ mod files;
 use super::super::models::{
     ContainerListResource, ContainerResource, ContainersListQuery, CreateContainerBody,
 };
-use crate::{ApiResponse, Client, Result};
+use crate::{Client, Result};
 pub use files::*;
 use openai_runtime::{Method, Request, encode_path};
 
@@ -34,34 +34,27 @@ impl<'c> Containers<'c> {
     }
 
     /// Create a container.
-    pub async fn create(self, params: &CreateContainerBody) -> Result<ContainerResource> {
-        self.create_with_response(params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`Containers::create`], and also returns the status, headers and request id.
-    pub async fn create_with_response(
+    pub fn create(
         self,
         params: &CreateContainerBody,
-    ) -> Result<ApiResponse<ContainerResource>> {
-        let path = String::from("/containers");
-        let request = Request::new(Method::POST, path).json(params)?;
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, ContainerResource> {
+        openai_runtime::Call::new(self.client, || {
+            let path = String::from("/containers");
+            let request = Request::new(Method::POST, path).json(params)?;
+            Ok(request)
+        })
     }
 
     /// Delete a container.
-    pub async fn delete(self, container_id: &str) -> Result<()> {
-        self.delete_with_response(container_id)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`Containers::delete`], and also returns the status, headers and request id.
-    pub async fn delete_with_response(self, container_id: &str) -> Result<ApiResponse<()>> {
-        let path = format!("/containers/{}", encode_path("container_id", container_id)?);
-        let request = Request::new(Method::DELETE, path);
-        self.client.execute_empty(request).await
+    pub fn delete(
+        self,
+        container_id: &str,
+    ) -> openai_runtime::Call<'c, (), openai_runtime::call::Empty> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!("/containers/{}", encode_path("container_id", container_id)?);
+            let request = Request::new(Method::DELETE, path);
+            Ok(request)
+        })
     }
 
     /// Every page of [`Containers::list`], each asked for only when the one before it is used up.
@@ -88,36 +81,23 @@ impl<'c> Containers<'c> {
     }
 
     /// List the containers.
-    pub async fn list(self, query: &ContainersListQuery) -> Result<ContainerListResource> {
-        self.list_with_response(query)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`Containers::list`], and also returns the status, headers and request id.
-    pub async fn list_with_response(
+    pub fn list(
         self,
         query: &ContainersListQuery,
-    ) -> Result<ApiResponse<ContainerListResource>> {
-        let path = String::from("/containers");
-        let request = Request::new(Method::GET, path).query(query)?;
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, ContainerListResource> {
+        openai_runtime::Call::new(self.client, || {
+            let path = String::from("/containers");
+            let request = Request::new(Method::GET, path).query(query)?;
+            Ok(request)
+        })
     }
 
     /// Fetch a container by its ID.
-    pub async fn retrieve(self, container_id: &str) -> Result<ContainerResource> {
-        self.retrieve_with_response(container_id)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`Containers::retrieve`], and also returns the status, headers and request id.
-    pub async fn retrieve_with_response(
-        self,
-        container_id: &str,
-    ) -> Result<ApiResponse<ContainerResource>> {
-        let path = format!("/containers/{}", encode_path("container_id", container_id)?);
-        let request = Request::new(Method::GET, path);
-        self.client.execute_json(request).await
+    pub fn retrieve(self, container_id: &str) -> openai_runtime::Call<'c, ContainerResource> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!("/containers/{}", encode_path("container_id", container_id)?);
+            let request = Request::new(Method::GET, path);
+            Ok(request)
+        })
     }
 }

@@ -4,7 +4,7 @@
 //! The content provenance checks resource: `client.content_provenance_checks()`.
 
 use super::super::models::{CreateContentProvenanceBody, ProvenanceResource};
-use crate::{ApiResponse, Client, Result};
+use crate::Client;
 use openai_runtime::{Method, Request};
 
 impl Client {
@@ -20,21 +20,16 @@ pub struct ContentProvenanceChecks<'c> {
     pub(crate) client: &'c Client,
 }
 
-impl ContentProvenanceChecks<'_> {
+impl<'c> ContentProvenanceChecks<'c> {
     /// Check a file for provenance marks of OpenAI models.
-    pub async fn create(self, params: &CreateContentProvenanceBody) -> Result<ProvenanceResource> {
-        self.create_with_response(params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`ContentProvenanceChecks::create`], and also returns the status, headers and request id.
-    pub async fn create_with_response(
+    pub fn create(
         self,
         params: &CreateContentProvenanceBody,
-    ) -> Result<ApiResponse<ProvenanceResource>> {
-        let path = String::from("/content_provenance_checks");
-        let request = Request::new(Method::POST, path).multipart(params.to_multipart());
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, ProvenanceResource> {
+        openai_runtime::Call::new(self.client, || {
+            let path = String::from("/content_provenance_checks");
+            let request = Request::new(Method::POST, path).multipart(params.to_multipart());
+            Ok(request)
+        })
     }
 }

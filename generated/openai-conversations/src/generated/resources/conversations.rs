@@ -9,7 +9,7 @@ use super::super::models::{
     ConversationResource, CreateConversationBody, DeletedConversationResource,
     UpdateConversationBody,
 };
-use crate::{ApiResponse, Client, Result};
+use crate::Client;
 pub use items::*;
 use openai_runtime::{Method, Request, encode_path};
 
@@ -35,84 +35,57 @@ impl<'c> Conversations<'c> {
     }
 
     /// Create a conversation.
-    pub async fn create(self, params: &CreateConversationBody) -> Result<ConversationResource> {
-        self.create_with_response(params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`Conversations::create`], and also returns the status, headers and request id.
-    pub async fn create_with_response(
+    pub fn create(
         self,
         params: &CreateConversationBody,
-    ) -> Result<ApiResponse<ConversationResource>> {
-        let path = String::from("/conversations");
-        let request = Request::new(Method::POST, path).json(params)?;
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, ConversationResource> {
+        openai_runtime::Call::new(self.client, || {
+            let path = String::from("/conversations");
+            let request = Request::new(Method::POST, path).json(params)?;
+            Ok(request)
+        })
     }
 
     /// Delete a conversation.
-    pub async fn delete(self, conversation_id: &str) -> Result<DeletedConversationResource> {
-        self.delete_with_response(conversation_id)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`Conversations::delete`], and also returns the status, headers and request id.
-    pub async fn delete_with_response(
+    pub fn delete(
         self,
         conversation_id: &str,
-    ) -> Result<ApiResponse<DeletedConversationResource>> {
-        let path = format!(
-            "/conversations/{}",
-            encode_path("conversation_id", conversation_id)?
-        );
-        let request = Request::new(Method::DELETE, path);
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, DeletedConversationResource> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/conversations/{}",
+                encode_path("conversation_id", conversation_id)?
+            );
+            let request = Request::new(Method::DELETE, path);
+            Ok(request)
+        })
     }
 
     /// Fetch a conversation by its ID.
-    pub async fn retrieve(self, conversation_id: &str) -> Result<ConversationResource> {
-        self.retrieve_with_response(conversation_id)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`Conversations::retrieve`], and also returns the status, headers and request id.
-    pub async fn retrieve_with_response(
-        self,
-        conversation_id: &str,
-    ) -> Result<ApiResponse<ConversationResource>> {
-        let path = format!(
-            "/conversations/{}",
-            encode_path("conversation_id", conversation_id)?
-        );
-        let request = Request::new(Method::GET, path);
-        self.client.execute_json(request).await
+    pub fn retrieve(self, conversation_id: &str) -> openai_runtime::Call<'c, ConversationResource> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/conversations/{}",
+                encode_path("conversation_id", conversation_id)?
+            );
+            let request = Request::new(Method::GET, path);
+            Ok(request)
+        })
     }
 
     /// Change a conversation.
-    pub async fn update(
+    pub fn update(
         self,
         conversation_id: &str,
         params: &UpdateConversationBody,
-    ) -> Result<ConversationResource> {
-        self.update_with_response(conversation_id, params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`Conversations::update`], and also returns the status, headers and request id.
-    pub async fn update_with_response(
-        self,
-        conversation_id: &str,
-        params: &UpdateConversationBody,
-    ) -> Result<ApiResponse<ConversationResource>> {
-        let path = format!(
-            "/conversations/{}",
-            encode_path("conversation_id", conversation_id)?
-        );
-        let request = Request::new(Method::POST, path).json(params)?;
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, ConversationResource> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/conversations/{}",
+                encode_path("conversation_id", conversation_id)?
+            );
+            let request = Request::new(Method::POST, path).json(params)?;
+            Ok(request)
+        })
     }
 }

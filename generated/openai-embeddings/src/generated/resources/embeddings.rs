@@ -4,7 +4,7 @@
 //! The embeddings resource: `client.embeddings()`.
 
 use super::super::models::{CreateEmbeddingRequest, CreateEmbeddingResponse};
-use crate::{ApiResponse, Client, Result};
+use crate::Client;
 use openai_runtime::{Method, Request};
 
 impl Client {
@@ -20,21 +20,16 @@ pub struct Embeddings<'c> {
     pub(crate) client: &'c Client,
 }
 
-impl Embeddings<'_> {
+impl<'c> Embeddings<'c> {
     /// Turn input text into embedding vectors.
-    pub async fn create(self, params: &CreateEmbeddingRequest) -> Result<CreateEmbeddingResponse> {
-        self.create_with_response(params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`Embeddings::create`], and also returns the status, headers and request id.
-    pub async fn create_with_response(
+    pub fn create(
         self,
         params: &CreateEmbeddingRequest,
-    ) -> Result<ApiResponse<CreateEmbeddingResponse>> {
-        let path = String::from("/embeddings");
-        let request = Request::new(Method::POST, path).json(params)?;
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, CreateEmbeddingResponse> {
+        openai_runtime::Call::new(self.client, || {
+            let path = String::from("/embeddings");
+            let request = Request::new(Method::POST, path).json(params)?;
+            Ok(request)
+        })
     }
 }

@@ -8,7 +8,7 @@ mod runs;
 use super::super::models::{
     CreateEvalRequest, Eval, EvalList, EvalsDeleteResponse, EvalsListQuery, EvalsUpdateParams,
 };
-use crate::{ApiResponse, Client, Result};
+use crate::{Client, Result};
 use openai_runtime::{Method, Request, encode_path};
 pub use runs::*;
 
@@ -34,37 +34,21 @@ impl<'c> Evals<'c> {
     }
 
     /// Create an eval.
-    pub async fn create(self, params: &CreateEvalRequest) -> Result<Eval> {
-        self.create_with_response(params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`Evals::create`], and also returns the status, headers and request id.
-    pub async fn create_with_response(
-        self,
-        params: &CreateEvalRequest,
-    ) -> Result<ApiResponse<Eval>> {
-        let path = String::from("/evals");
-        let request = Request::new(Method::POST, path).json(params)?;
-        self.client.execute_json(request).await
+    pub fn create(self, params: &CreateEvalRequest) -> openai_runtime::Call<'c, Eval> {
+        openai_runtime::Call::new(self.client, || {
+            let path = String::from("/evals");
+            let request = Request::new(Method::POST, path).json(params)?;
+            Ok(request)
+        })
     }
 
     /// Delete an eval.
-    pub async fn delete(self, eval_id: &str) -> Result<EvalsDeleteResponse> {
-        self.delete_with_response(eval_id)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`Evals::delete`], and also returns the status, headers and request id.
-    pub async fn delete_with_response(
-        self,
-        eval_id: &str,
-    ) -> Result<ApiResponse<EvalsDeleteResponse>> {
-        let path = format!("/evals/{}", encode_path("eval_id", eval_id)?);
-        let request = Request::new(Method::DELETE, path);
-        self.client.execute_json(request).await
+    pub fn delete(self, eval_id: &str) -> openai_runtime::Call<'c, EvalsDeleteResponse> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!("/evals/{}", encode_path("eval_id", eval_id)?);
+            let request = Request::new(Method::DELETE, path);
+            Ok(request)
+        })
     }
 
     /// Every page of [`Evals::list`], each asked for only when the one before it is used up.
@@ -85,48 +69,33 @@ impl<'c> Evals<'c> {
     }
 
     /// List the evals.
-    pub async fn list(self, query: &EvalsListQuery) -> Result<EvalList> {
-        self.list_with_response(query)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`Evals::list`], and also returns the status, headers and request id.
-    pub async fn list_with_response(self, query: &EvalsListQuery) -> Result<ApiResponse<EvalList>> {
-        let path = String::from("/evals");
-        let request = Request::new(Method::GET, path).query(query)?;
-        self.client.execute_json(request).await
+    pub fn list(self, query: &EvalsListQuery) -> openai_runtime::Call<'c, EvalList> {
+        openai_runtime::Call::new(self.client, || {
+            let path = String::from("/evals");
+            let request = Request::new(Method::GET, path).query(query)?;
+            Ok(request)
+        })
     }
 
     /// Fetch an eval by its ID.
-    pub async fn retrieve(self, eval_id: &str) -> Result<Eval> {
-        self.retrieve_with_response(eval_id)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`Evals::retrieve`], and also returns the status, headers and request id.
-    pub async fn retrieve_with_response(self, eval_id: &str) -> Result<ApiResponse<Eval>> {
-        let path = format!("/evals/{}", encode_path("eval_id", eval_id)?);
-        let request = Request::new(Method::GET, path);
-        self.client.execute_json(request).await
+    pub fn retrieve(self, eval_id: &str) -> openai_runtime::Call<'c, Eval> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!("/evals/{}", encode_path("eval_id", eval_id)?);
+            let request = Request::new(Method::GET, path);
+            Ok(request)
+        })
     }
 
     /// Change an eval.
-    pub async fn update(self, eval_id: &str, params: &EvalsUpdateParams) -> Result<Eval> {
-        self.update_with_response(eval_id, params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`Evals::update`], and also returns the status, headers and request id.
-    pub async fn update_with_response(
+    pub fn update(
         self,
         eval_id: &str,
         params: &EvalsUpdateParams,
-    ) -> Result<ApiResponse<Eval>> {
-        let path = format!("/evals/{}", encode_path("eval_id", eval_id)?);
-        let request = Request::new(Method::POST, path).json(params)?;
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, Eval> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!("/evals/{}", encode_path("eval_id", eval_id)?);
+            let request = Request::new(Method::POST, path).json(params)?;
+            Ok(request)
+        })
     }
 }

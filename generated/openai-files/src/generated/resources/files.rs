@@ -6,7 +6,7 @@
 use super::super::models::{
     CreateFileRequest, DeleteFileResponse, FilesListQuery, ListFilesResponse, OpenAiFile,
 };
-use crate::{ApiResponse, Client, Result};
+use crate::{Client, Result};
 use openai_runtime::{Method, Request, encode_path};
 
 impl Client {
@@ -22,56 +22,35 @@ pub struct Files<'c> {
     pub(crate) client: &'c Client,
 }
 
-impl Files<'_> {
+impl<'c> Files<'c> {
     /// Download the bytes of a file.
-    pub async fn content(self, file_id: &str) -> Result<openai_runtime::ByteStream> {
-        self.content_with_response(file_id)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`Files::content`], and also returns the status, headers and request id.
-    pub async fn content_with_response(
+    pub fn content(
         self,
         file_id: &str,
-    ) -> Result<ApiResponse<openai_runtime::ByteStream>> {
-        let path = format!("/files/{}/content", encode_path("file_id", file_id)?);
-        let request = Request::new(Method::GET, path).header("accept", "application/json")?;
-        self.client.execute_bytes_stream(request).await
+    ) -> openai_runtime::Call<'c, openai_runtime::ByteStream, openai_runtime::call::Stream> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!("/files/{}/content", encode_path("file_id", file_id)?);
+            let request = Request::new(Method::GET, path).header("accept", "application/json")?;
+            Ok(request)
+        })
     }
 
     /// Upload a file of up to 512 MB in one request.
-    pub async fn create(self, params: &CreateFileRequest) -> Result<OpenAiFile> {
-        self.create_with_response(params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`Files::create`], and also returns the status, headers and request id.
-    pub async fn create_with_response(
-        self,
-        params: &CreateFileRequest,
-    ) -> Result<ApiResponse<OpenAiFile>> {
-        let path = String::from("/files");
-        let request = Request::new(Method::POST, path).multipart(params.to_multipart());
-        self.client.execute_json(request).await
+    pub fn create(self, params: &CreateFileRequest) -> openai_runtime::Call<'c, OpenAiFile> {
+        openai_runtime::Call::new(self.client, || {
+            let path = String::from("/files");
+            let request = Request::new(Method::POST, path).multipart(params.to_multipart());
+            Ok(request)
+        })
     }
 
     /// Delete a file.
-    pub async fn delete(self, file_id: &str) -> Result<DeleteFileResponse> {
-        self.delete_with_response(file_id)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`Files::delete`], and also returns the status, headers and request id.
-    pub async fn delete_with_response(
-        self,
-        file_id: &str,
-    ) -> Result<ApiResponse<DeleteFileResponse>> {
-        let path = format!("/files/{}", encode_path("file_id", file_id)?);
-        let request = Request::new(Method::DELETE, path);
-        self.client.execute_json(request).await
+    pub fn delete(self, file_id: &str) -> openai_runtime::Call<'c, DeleteFileResponse> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!("/files/{}", encode_path("file_id", file_id)?);
+            let request = Request::new(Method::DELETE, path);
+            Ok(request)
+        })
     }
 
     /// Every page of [`Files::list`], each asked for only when the one before it is used up.
@@ -98,33 +77,20 @@ impl Files<'_> {
     }
 
     /// List the files.
-    pub async fn list(self, query: &FilesListQuery) -> Result<ListFilesResponse> {
-        self.list_with_response(query)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`Files::list`], and also returns the status, headers and request id.
-    pub async fn list_with_response(
-        self,
-        query: &FilesListQuery,
-    ) -> Result<ApiResponse<ListFilesResponse>> {
-        let path = String::from("/files");
-        let request = Request::new(Method::GET, path).query(query)?;
-        self.client.execute_json(request).await
+    pub fn list(self, query: &FilesListQuery) -> openai_runtime::Call<'c, ListFilesResponse> {
+        openai_runtime::Call::new(self.client, || {
+            let path = String::from("/files");
+            let request = Request::new(Method::GET, path).query(query)?;
+            Ok(request)
+        })
     }
 
     /// Fetch a file by its ID.
-    pub async fn retrieve(self, file_id: &str) -> Result<OpenAiFile> {
-        self.retrieve_with_response(file_id)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`Files::retrieve`], and also returns the status, headers and request id.
-    pub async fn retrieve_with_response(self, file_id: &str) -> Result<ApiResponse<OpenAiFile>> {
-        let path = format!("/files/{}", encode_path("file_id", file_id)?);
-        let request = Request::new(Method::GET, path);
-        self.client.execute_json(request).await
+    pub fn retrieve(self, file_id: &str) -> openai_runtime::Call<'c, OpenAiFile> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!("/files/{}", encode_path("file_id", file_id)?);
+            let request = Request::new(Method::GET, path);
+            Ok(request)
+        })
     }
 }

@@ -7,7 +7,7 @@ use super::super::models::{
     CreateImageEditRequest, CreateImageRequest, CreateImageVariationRequest, ImageEditStreamEvent,
     ImageGenStreamEvent, ImagesResponse,
 };
-use crate::{ApiResponse, Client, Result};
+use crate::{Client, Result};
 use openai_runtime::{Method, Request};
 
 impl Client {
@@ -23,25 +23,17 @@ pub struct Images<'c> {
     pub(crate) client: &'c Client,
 }
 
-impl Images<'_> {
+impl<'c> Images<'c> {
     /// Make variations of an image.
-    pub async fn create_variation(
+    pub fn create_variation(
         self,
         params: &CreateImageVariationRequest,
-    ) -> Result<ImagesResponse> {
-        self.create_variation_with_response(params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`Images::create_variation`], and also returns the status, headers and request id.
-    pub async fn create_variation_with_response(
-        self,
-        params: &CreateImageVariationRequest,
-    ) -> Result<ApiResponse<ImagesResponse>> {
-        let path = String::from("/images/variations");
-        let request = Request::new(Method::POST, path).multipart(params.to_multipart());
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, ImagesResponse> {
+        openai_runtime::Call::new(self.client, || {
+            let path = String::from("/images/variations");
+            let request = Request::new(Method::POST, path).multipart(params.to_multipart());
+            Ok(request)
+        })
     }
 
     /// Like [`Images::edit`], as a stream of the server's events, each decoded as it comes.
@@ -56,20 +48,12 @@ impl Images<'_> {
     }
 
     /// Edit or extends images following a prompt.
-    pub async fn edit(self, params: &CreateImageEditRequest) -> Result<ImagesResponse> {
-        self.edit_with_response(params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`Images::edit`], and also returns the status, headers and request id.
-    pub async fn edit_with_response(
-        self,
-        params: &CreateImageEditRequest,
-    ) -> Result<ApiResponse<ImagesResponse>> {
-        let path = String::from("/images/edits");
-        let request = Request::new(Method::POST, path).multipart(params.to_multipart());
-        self.client.execute_json(request).await
+    pub fn edit(self, params: &CreateImageEditRequest) -> openai_runtime::Call<'c, ImagesResponse> {
+        openai_runtime::Call::new(self.client, || {
+            let path = String::from("/images/edits");
+            let request = Request::new(Method::POST, path).multipart(params.to_multipart());
+            Ok(request)
+        })
     }
 
     /// Like [`Images::generate`], as a stream of the server's events, each decoded as it comes.
@@ -84,19 +68,11 @@ impl Images<'_> {
     }
 
     /// Make images from a prompt.
-    pub async fn generate(self, params: &CreateImageRequest) -> Result<ImagesResponse> {
-        self.generate_with_response(params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`Images::generate`], and also returns the status, headers and request id.
-    pub async fn generate_with_response(
-        self,
-        params: &CreateImageRequest,
-    ) -> Result<ApiResponse<ImagesResponse>> {
-        let path = String::from("/images/generations");
-        let request = Request::new(Method::POST, path).json(params)?;
-        self.client.execute_json(request).await
+    pub fn generate(self, params: &CreateImageRequest) -> openai_runtime::Call<'c, ImagesResponse> {
+        openai_runtime::Call::new(self.client, || {
+            let path = String::from("/images/generations");
+            let request = Request::new(Method::POST, path).json(params)?;
+            Ok(request)
+        })
     }
 }

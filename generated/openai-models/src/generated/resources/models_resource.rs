@@ -4,7 +4,7 @@
 //! The models resource: `client.models()`.
 
 use super::super::models::{DeleteModelResponse, ListModelsResponse, Model};
-use crate::{ApiResponse, Client, Result};
+use crate::{Client, Result};
 use openai_runtime::{Method, Request, encode_path};
 
 impl Client {
@@ -20,22 +20,14 @@ pub struct Models<'c> {
     pub(crate) client: &'c Client,
 }
 
-impl Models<'_> {
+impl<'c> Models<'c> {
     /// Delete a fine-tuned model you own.
-    pub async fn delete(self, model: &str) -> Result<DeleteModelResponse> {
-        self.delete_with_response(model)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`Models::delete`], and also returns the status, headers and request id.
-    pub async fn delete_with_response(
-        self,
-        model: &str,
-    ) -> Result<ApiResponse<DeleteModelResponse>> {
-        let path = format!("/models/{}", encode_path("model", model)?);
-        let request = Request::new(Method::DELETE, path);
-        self.client.execute_json(request).await
+    pub fn delete(self, model: &str) -> openai_runtime::Call<'c, DeleteModelResponse> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!("/models/{}", encode_path("model", model)?);
+            let request = Request::new(Method::DELETE, path);
+            Ok(request)
+        })
     }
 
     /// Every page of [`Models::list`], each asked for only when the one before it is used up.
@@ -55,28 +47,20 @@ impl Models<'_> {
     }
 
     /// List the models.
-    pub async fn list(self) -> Result<ListModelsResponse> {
-        self.list_with_response().await.map(ApiResponse::into_data)
-    }
-
-    /// Like [`Models::list`], and also returns the status, headers and request id.
-    pub async fn list_with_response(self) -> Result<ApiResponse<ListModelsResponse>> {
-        let path = String::from("/models");
-        let request = Request::new(Method::GET, path);
-        self.client.execute_json(request).await
+    pub fn list(self) -> openai_runtime::Call<'c, ListModelsResponse> {
+        openai_runtime::Call::new(self.client, || {
+            let path = String::from("/models");
+            let request = Request::new(Method::GET, path);
+            Ok(request)
+        })
     }
 
     /// Fetch a model by its ID.
-    pub async fn retrieve(self, model: &str) -> Result<Model> {
-        self.retrieve_with_response(model)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`Models::retrieve`], and also returns the status, headers and request id.
-    pub async fn retrieve_with_response(self, model: &str) -> Result<ApiResponse<Model>> {
-        let path = format!("/models/{}", encode_path("model", model)?);
-        let request = Request::new(Method::GET, path);
-        self.client.execute_json(request).await
+    pub fn retrieve(self, model: &str) -> openai_runtime::Call<'c, Model> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!("/models/{}", encode_path("model", model)?);
+            let request = Request::new(Method::GET, path);
+            Ok(request)
+        })
     }
 }

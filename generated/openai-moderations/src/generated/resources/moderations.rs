@@ -4,7 +4,7 @@
 //! The moderations resource: `client.moderations()`.
 
 use super::super::models::{CreateModerationRequest, CreateModerationResponse};
-use crate::{ApiResponse, Client, Result};
+use crate::Client;
 use openai_runtime::{Method, Request};
 
 impl Client {
@@ -20,24 +20,16 @@ pub struct Moderations<'c> {
     pub(crate) client: &'c Client,
 }
 
-impl Moderations<'_> {
+impl<'c> Moderations<'c> {
     /// Flag text or images that break usage policies, by category.
-    pub async fn create(
+    pub fn create(
         self,
         params: &CreateModerationRequest,
-    ) -> Result<CreateModerationResponse> {
-        self.create_with_response(params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`Moderations::create`], and also returns the status, headers and request id.
-    pub async fn create_with_response(
-        self,
-        params: &CreateModerationRequest,
-    ) -> Result<ApiResponse<CreateModerationResponse>> {
-        let path = String::from("/moderations");
-        let request = Request::new(Method::POST, path).json(params)?;
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, CreateModerationResponse> {
+        openai_runtime::Call::new(self.client, || {
+            let path = String::from("/moderations");
+            let request = Request::new(Method::POST, path).json(params)?;
+            Ok(request)
+        })
     }
 }

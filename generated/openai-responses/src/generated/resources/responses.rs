@@ -10,7 +10,7 @@ use super::super::models::{
     CompactResource, CompactResponseMethodPublicBody, CreateResponse, Response,
     ResponseStreamEvent, ResponsesRetrieveQuery,
 };
-use crate::{ApiResponse, Client, Result};
+use crate::{Client, Result};
 pub use input_items::*;
 pub use input_tokens::*;
 use openai_runtime::{Method, Request, encode_path};
@@ -44,40 +44,27 @@ impl<'c> Responses<'c> {
     }
 
     /// Stop a response running in the background.
-    pub async fn cancel(self, response_id: &str) -> Result<Response> {
-        self.cancel_with_response(response_id)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`Responses::cancel`], and also returns the status, headers and request id.
-    pub async fn cancel_with_response(self, response_id: &str) -> Result<ApiResponse<Response>> {
-        let path = format!(
-            "/responses/{}/cancel",
-            encode_path("response_id", response_id)?
-        );
-        let request = Request::new(Method::POST, path).retry_conflicts(false);
-        self.client.execute_json(request).await
+    pub fn cancel(self, response_id: &str) -> openai_runtime::Call<'c, Response> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/responses/{}/cancel",
+                encode_path("response_id", response_id)?
+            );
+            let request = Request::new(Method::POST, path).retry_conflicts(false);
+            Ok(request)
+        })
     }
 
     /// Shrink a conversation's context into fewer items for later responses.
-    pub async fn compact(
+    pub fn compact(
         self,
         params: &CompactResponseMethodPublicBody,
-    ) -> Result<CompactResource> {
-        self.compact_with_response(params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`Responses::compact`], and also returns the status, headers and request id.
-    pub async fn compact_with_response(
-        self,
-        params: &CompactResponseMethodPublicBody,
-    ) -> Result<ApiResponse<CompactResource>> {
-        let path = String::from("/responses/compact");
-        let request = Request::new(Method::POST, path).json(params)?;
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, CompactResource> {
+        openai_runtime::Call::new(self.client, || {
+            let path = String::from("/responses/compact");
+            let request = Request::new(Method::POST, path).json(params)?;
+            Ok(request)
+        })
     }
 
     /// Like [`Responses::create`], as a stream of the server's events, each decoded as it comes.
@@ -92,55 +79,36 @@ impl<'c> Responses<'c> {
     }
 
     /// Ask a model for a response, optionally with tools and earlier state.
-    pub async fn create(self, params: &CreateResponse) -> Result<Response> {
-        self.create_with_response(params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`Responses::create`], and also returns the status, headers and request id.
-    pub async fn create_with_response(
-        self,
-        params: &CreateResponse,
-    ) -> Result<ApiResponse<Response>> {
-        let path = String::from("/responses");
-        let request = Request::new(Method::POST, path).json(params)?;
-        self.client.execute_json(request).await
+    pub fn create(self, params: &CreateResponse) -> openai_runtime::Call<'c, Response> {
+        openai_runtime::Call::new(self.client, || {
+            let path = String::from("/responses");
+            let request = Request::new(Method::POST, path).json(params)?;
+            Ok(request)
+        })
     }
 
     /// Delete a response.
-    pub async fn delete(self, response_id: &str) -> Result<()> {
-        self.delete_with_response(response_id)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`Responses::delete`], and also returns the status, headers and request id.
-    pub async fn delete_with_response(self, response_id: &str) -> Result<ApiResponse<()>> {
-        let path = format!("/responses/{}", encode_path("response_id", response_id)?);
-        let request = Request::new(Method::DELETE, path);
-        self.client.execute_empty(request).await
+    pub fn delete(
+        self,
+        response_id: &str,
+    ) -> openai_runtime::Call<'c, (), openai_runtime::call::Empty> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!("/responses/{}", encode_path("response_id", response_id)?);
+            let request = Request::new(Method::DELETE, path);
+            Ok(request)
+        })
     }
 
     /// Fetch a response by its ID.
-    pub async fn retrieve(
+    pub fn retrieve(
         self,
         response_id: &str,
         query: &ResponsesRetrieveQuery,
-    ) -> Result<Response> {
-        self.retrieve_with_response(response_id, query)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`Responses::retrieve`], and also returns the status, headers and request id.
-    pub async fn retrieve_with_response(
-        self,
-        response_id: &str,
-        query: &ResponsesRetrieveQuery,
-    ) -> Result<ApiResponse<Response>> {
-        let path = format!("/responses/{}", encode_path("response_id", response_id)?);
-        let request = Request::new(Method::GET, path).query(query)?;
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, Response> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!("/responses/{}", encode_path("response_id", response_id)?);
+            let request = Request::new(Method::GET, path).query(query)?;
+            Ok(request)
+        })
     }
 }

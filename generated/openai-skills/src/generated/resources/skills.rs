@@ -10,7 +10,7 @@ use super::super::models::{
     CreateSkillBody, DeletedSkillResource, SetDefaultSkillVersionBody, SkillListResource,
     SkillResource, SkillsListQuery,
 };
-use crate::{ApiResponse, Client, Result};
+use crate::{Client, Result};
 pub use content::*;
 use openai_runtime::{Method, Request, encode_path};
 pub use versions::*;
@@ -44,37 +44,21 @@ impl<'c> Skills<'c> {
     }
 
     /// Create a skill from uploaded files.
-    pub async fn create(self, params: &CreateSkillBody) -> Result<SkillResource> {
-        self.create_with_response(params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`Skills::create`], and also returns the status, headers and request id.
-    pub async fn create_with_response(
-        self,
-        params: &CreateSkillBody,
-    ) -> Result<ApiResponse<SkillResource>> {
-        let path = String::from("/skills");
-        let request = Request::new(Method::POST, path).multipart(params.to_multipart());
-        self.client.execute_json(request).await
+    pub fn create(self, params: &CreateSkillBody) -> openai_runtime::Call<'c, SkillResource> {
+        openai_runtime::Call::new(self.client, || {
+            let path = String::from("/skills");
+            let request = Request::new(Method::POST, path).multipart(params.to_multipart());
+            Ok(request)
+        })
     }
 
     /// Delete a skill.
-    pub async fn delete(self, skill_id: &str) -> Result<DeletedSkillResource> {
-        self.delete_with_response(skill_id)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`Skills::delete`], and also returns the status, headers and request id.
-    pub async fn delete_with_response(
-        self,
-        skill_id: &str,
-    ) -> Result<ApiResponse<DeletedSkillResource>> {
-        let path = format!("/skills/{}", encode_path("skill_id", skill_id)?);
-        let request = Request::new(Method::DELETE, path);
-        self.client.execute_json(request).await
+    pub fn delete(self, skill_id: &str) -> openai_runtime::Call<'c, DeletedSkillResource> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!("/skills/{}", encode_path("skill_id", skill_id)?);
+            let request = Request::new(Method::DELETE, path);
+            Ok(request)
+        })
     }
 
     /// Every page of [`Skills::list`], each asked for only when the one before it is used up.
@@ -101,58 +85,33 @@ impl<'c> Skills<'c> {
     }
 
     /// List the skills.
-    pub async fn list(self, query: &SkillsListQuery) -> Result<SkillListResource> {
-        self.list_with_response(query)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`Skills::list`], and also returns the status, headers and request id.
-    pub async fn list_with_response(
-        self,
-        query: &SkillsListQuery,
-    ) -> Result<ApiResponse<SkillListResource>> {
-        let path = String::from("/skills");
-        let request = Request::new(Method::GET, path).query(query)?;
-        self.client.execute_json(request).await
+    pub fn list(self, query: &SkillsListQuery) -> openai_runtime::Call<'c, SkillListResource> {
+        openai_runtime::Call::new(self.client, || {
+            let path = String::from("/skills");
+            let request = Request::new(Method::GET, path).query(query)?;
+            Ok(request)
+        })
     }
 
     /// Fetch a skill by its ID.
-    pub async fn retrieve(self, skill_id: &str) -> Result<SkillResource> {
-        self.retrieve_with_response(skill_id)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`Skills::retrieve`], and also returns the status, headers and request id.
-    pub async fn retrieve_with_response(
-        self,
-        skill_id: &str,
-    ) -> Result<ApiResponse<SkillResource>> {
-        let path = format!("/skills/{}", encode_path("skill_id", skill_id)?);
-        let request = Request::new(Method::GET, path);
-        self.client.execute_json(request).await
+    pub fn retrieve(self, skill_id: &str) -> openai_runtime::Call<'c, SkillResource> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!("/skills/{}", encode_path("skill_id", skill_id)?);
+            let request = Request::new(Method::GET, path);
+            Ok(request)
+        })
     }
 
     /// Change a skill.
-    pub async fn update(
+    pub fn update(
         self,
         skill_id: &str,
         params: &SetDefaultSkillVersionBody,
-    ) -> Result<SkillResource> {
-        self.update_with_response(skill_id, params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`Skills::update`], and also returns the status, headers and request id.
-    pub async fn update_with_response(
-        self,
-        skill_id: &str,
-        params: &SetDefaultSkillVersionBody,
-    ) -> Result<ApiResponse<SkillResource>> {
-        let path = format!("/skills/{}", encode_path("skill_id", skill_id)?);
-        let request = Request::new(Method::POST, path).json(params)?;
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, SkillResource> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!("/skills/{}", encode_path("skill_id", skill_id)?);
+            let request = Request::new(Method::POST, path).json(params)?;
+            Ok(request)
+        })
     }
 }

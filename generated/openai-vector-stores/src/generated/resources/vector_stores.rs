@@ -11,7 +11,7 @@ use super::super::models::{
     UpdateVectorStoreRequest, VectorStoreObject, VectorStoreSearchRequest,
     VectorStoreSearchResultsPage, VectorStoresListQuery,
 };
-use crate::{ApiResponse, Client, Result};
+use crate::{Client, Result};
 pub use file_batches::*;
 pub use files::*;
 use openai_runtime::{Method, Request, encode_path};
@@ -45,40 +45,30 @@ impl<'c> VectorStores<'c> {
     }
 
     /// Create a vector store.
-    pub async fn create(self, params: &CreateVectorStoreRequest) -> Result<VectorStoreObject> {
-        self.create_with_response(params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`VectorStores::create`], and also returns the status, headers and request id.
-    pub async fn create_with_response(
+    pub fn create(
         self,
         params: &CreateVectorStoreRequest,
-    ) -> Result<ApiResponse<VectorStoreObject>> {
-        let path = String::from("/vector_stores");
-        let request = Request::new(Method::POST, path).json(params)?;
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, VectorStoreObject> {
+        openai_runtime::Call::new(self.client, || {
+            let path = String::from("/vector_stores");
+            let request = Request::new(Method::POST, path).json(params)?;
+            Ok(request)
+        })
     }
 
     /// Delete a vector store.
-    pub async fn delete(self, vector_store_id: &str) -> Result<DeleteVectorStoreResponse> {
-        self.delete_with_response(vector_store_id)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`VectorStores::delete`], and also returns the status, headers and request id.
-    pub async fn delete_with_response(
+    pub fn delete(
         self,
         vector_store_id: &str,
-    ) -> Result<ApiResponse<DeleteVectorStoreResponse>> {
-        let path = format!(
-            "/vector_stores/{}",
-            encode_path("vector_store_id", vector_store_id)?
-        );
-        let request = Request::new(Method::DELETE, path);
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, DeleteVectorStoreResponse> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/vector_stores/{}",
+                encode_path("vector_store_id", vector_store_id)?
+            );
+            let request = Request::new(Method::DELETE, path);
+            Ok(request)
+        })
     }
 
     /// Every page of [`VectorStores::list`], each asked for only when the one before it is used up.
@@ -105,89 +95,58 @@ impl<'c> VectorStores<'c> {
     }
 
     /// List the vector stores.
-    pub async fn list(self, query: &VectorStoresListQuery) -> Result<ListVectorStoresResponse> {
-        self.list_with_response(query)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`VectorStores::list`], and also returns the status, headers and request id.
-    pub async fn list_with_response(
+    pub fn list(
         self,
         query: &VectorStoresListQuery,
-    ) -> Result<ApiResponse<ListVectorStoresResponse>> {
-        let path = String::from("/vector_stores");
-        let request = Request::new(Method::GET, path).query(query)?;
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, ListVectorStoresResponse> {
+        openai_runtime::Call::new(self.client, || {
+            let path = String::from("/vector_stores");
+            let request = Request::new(Method::GET, path).query(query)?;
+            Ok(request)
+        })
     }
 
     /// Fetch a vector store by its ID.
-    pub async fn retrieve(self, vector_store_id: &str) -> Result<VectorStoreObject> {
-        self.retrieve_with_response(vector_store_id)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`VectorStores::retrieve`], and also returns the status, headers and request id.
-    pub async fn retrieve_with_response(
-        self,
-        vector_store_id: &str,
-    ) -> Result<ApiResponse<VectorStoreObject>> {
-        let path = format!(
-            "/vector_stores/{}",
-            encode_path("vector_store_id", vector_store_id)?
-        );
-        let request = Request::new(Method::GET, path);
-        self.client.execute_json(request).await
+    pub fn retrieve(self, vector_store_id: &str) -> openai_runtime::Call<'c, VectorStoreObject> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/vector_stores/{}",
+                encode_path("vector_store_id", vector_store_id)?
+            );
+            let request = Request::new(Method::GET, path);
+            Ok(request)
+        })
     }
 
     /// Search a vector store for chunks that match a query.
-    pub async fn search(
+    pub fn search(
         self,
         vector_store_id: &str,
         params: &VectorStoreSearchRequest,
-    ) -> Result<VectorStoreSearchResultsPage> {
-        self.search_with_response(vector_store_id, params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`VectorStores::search`], and also returns the status, headers and request id.
-    pub async fn search_with_response(
-        self,
-        vector_store_id: &str,
-        params: &VectorStoreSearchRequest,
-    ) -> Result<ApiResponse<VectorStoreSearchResultsPage>> {
-        let path = format!(
-            "/vector_stores/{}/search",
-            encode_path("vector_store_id", vector_store_id)?
-        );
-        let request = Request::new(Method::POST, path).json(params)?;
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, VectorStoreSearchResultsPage> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/vector_stores/{}/search",
+                encode_path("vector_store_id", vector_store_id)?
+            );
+            let request = Request::new(Method::POST, path).json(params)?;
+            Ok(request)
+        })
     }
 
     /// Change a vector store.
-    pub async fn update(
+    pub fn update(
         self,
         vector_store_id: &str,
         params: &UpdateVectorStoreRequest,
-    ) -> Result<VectorStoreObject> {
-        self.update_with_response(vector_store_id, params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`VectorStores::update`], and also returns the status, headers and request id.
-    pub async fn update_with_response(
-        self,
-        vector_store_id: &str,
-        params: &UpdateVectorStoreRequest,
-    ) -> Result<ApiResponse<VectorStoreObject>> {
-        let path = format!(
-            "/vector_stores/{}",
-            encode_path("vector_store_id", vector_store_id)?
-        );
-        let request = Request::new(Method::POST, path).json(params)?;
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, VectorStoreObject> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/vector_stores/{}",
+                encode_path("vector_store_id", vector_store_id)?
+            );
+            let request = Request::new(Method::POST, path).json(params)?;
+            Ok(request)
+        })
     }
 }

@@ -8,7 +8,7 @@ use super::super::models::{
     CreateVideoMultipartBody, CreateVideoRemixBody, DeletedVideoResource, VideoCharacterResource,
     VideoListResource, VideoResource, VideosDownloadContentQuery, VideosListQuery,
 };
-use crate::{ApiResponse, Client, Result};
+use crate::{Client, Result};
 use openai_runtime::{Method, Request, encode_path};
 
 impl Client {
@@ -24,137 +24,92 @@ pub struct Videos<'c> {
     pub(crate) client: &'c Client,
 }
 
-impl Videos<'_> {
+impl<'c> Videos<'c> {
     /// Make a video from a prompt.
-    pub async fn create(self, params: &CreateVideoMultipartBody) -> Result<VideoResource> {
-        self.create_with_response(params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`Videos::create`], and also returns the status, headers and request id.
-    pub async fn create_with_response(
+    pub fn create(
         self,
         params: &CreateVideoMultipartBody,
-    ) -> Result<ApiResponse<VideoResource>> {
-        let path = String::from("/videos");
-        let request = Request::new(Method::POST, path).multipart(params.to_multipart());
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, VideoResource> {
+        openai_runtime::Call::new(self.client, || {
+            let path = String::from("/videos");
+            let request = Request::new(Method::POST, path).multipart(params.to_multipart());
+            Ok(request)
+        })
     }
 
     /// Create a character that later videos can feature.
-    pub async fn create_character(
+    pub fn create_character(
         self,
         params: &CreateVideoCharacterBody,
-    ) -> Result<VideoCharacterResource> {
-        self.create_character_with_response(params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`Videos::create_character`], and also returns the status, headers and request id.
-    pub async fn create_character_with_response(
-        self,
-        params: &CreateVideoCharacterBody,
-    ) -> Result<ApiResponse<VideoCharacterResource>> {
-        let path = String::from("/videos/characters");
-        let request = Request::new(Method::POST, path).multipart(params.to_multipart());
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, VideoCharacterResource> {
+        openai_runtime::Call::new(self.client, || {
+            let path = String::from("/videos/characters");
+            let request = Request::new(Method::POST, path).multipart(params.to_multipart());
+            Ok(request)
+        })
     }
 
     /// Delete a video.
-    pub async fn delete(self, video_id: &str) -> Result<DeletedVideoResource> {
-        self.delete_with_response(video_id)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`Videos::delete`], and also returns the status, headers and request id.
-    pub async fn delete_with_response(
-        self,
-        video_id: &str,
-    ) -> Result<ApiResponse<DeletedVideoResource>> {
-        let path = format!("/videos/{}", encode_path("video_id", video_id)?);
-        let request = Request::new(Method::DELETE, path);
-        self.client.execute_json(request).await
+    pub fn delete(self, video_id: &str) -> openai_runtime::Call<'c, DeletedVideoResource> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!("/videos/{}", encode_path("video_id", video_id)?);
+            let request = Request::new(Method::DELETE, path);
+            Ok(request)
+        })
     }
 
     /// Download a finished video, or its thumbnail or spritesheet.
-    pub async fn download_content(
+    pub fn download_content(
         self,
         video_id: &str,
         query: &VideosDownloadContentQuery,
-    ) -> Result<openai_runtime::ByteStream> {
-        self.download_content_with_response(video_id, query)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`Videos::download_content`], and also returns the status, headers and request id.
-    pub async fn download_content_with_response(
-        self,
-        video_id: &str,
-        query: &VideosDownloadContentQuery,
-    ) -> Result<ApiResponse<openai_runtime::ByteStream>> {
-        let path = format!("/videos/{}/content", encode_path("video_id", video_id)?);
-        let request = Request::new(Method::GET, path)
-            .query(query)?
-            .header("accept", "video/mp4, image/webp, application/json")?;
-        self.client.execute_bytes_stream(request).await
+    ) -> openai_runtime::Call<'c, openai_runtime::ByteStream, openai_runtime::call::Stream> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!("/videos/{}/content", encode_path("video_id", video_id)?);
+            let request = Request::new(Method::GET, path)
+                .query(query)?
+                .header("accept", "video/mp4, image/webp, application/json")?;
+            Ok(request)
+        })
     }
 
     /// Make a new video by editing an existing one.
-    pub async fn edit(self, params: &CreateVideoEditMultipartBody) -> Result<VideoResource> {
-        self.edit_with_response(params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`Videos::edit`], and also returns the status, headers and request id.
-    pub async fn edit_with_response(
+    pub fn edit(
         self,
         params: &CreateVideoEditMultipartBody,
-    ) -> Result<ApiResponse<VideoResource>> {
-        let path = String::from("/videos/edits");
-        let request = Request::new(Method::POST, path).multipart(params.to_multipart());
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, VideoResource> {
+        openai_runtime::Call::new(self.client, || {
+            let path = String::from("/videos/edits");
+            let request = Request::new(Method::POST, path).multipart(params.to_multipart());
+            Ok(request)
+        })
     }
 
     /// Make a longer video by continuing an existing one.
-    pub async fn extend(self, params: &CreateVideoExtendMultipartBody) -> Result<VideoResource> {
-        self.extend_with_response(params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`Videos::extend`], and also returns the status, headers and request id.
-    pub async fn extend_with_response(
+    pub fn extend(
         self,
         params: &CreateVideoExtendMultipartBody,
-    ) -> Result<ApiResponse<VideoResource>> {
-        let path = String::from("/videos/extensions");
-        let request = Request::new(Method::POST, path).multipart(params.to_multipart());
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, VideoResource> {
+        openai_runtime::Call::new(self.client, || {
+            let path = String::from("/videos/extensions");
+            let request = Request::new(Method::POST, path).multipart(params.to_multipart());
+            Ok(request)
+        })
     }
 
     /// Fetch a character by its ID.
-    pub async fn get_character(self, character_id: &str) -> Result<VideoCharacterResource> {
-        self.get_character_with_response(character_id)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`Videos::get_character`], and also returns the status, headers and request id.
-    pub async fn get_character_with_response(
+    pub fn get_character(
         self,
         character_id: &str,
-    ) -> Result<ApiResponse<VideoCharacterResource>> {
-        let path = format!(
-            "/videos/characters/{}",
-            encode_path("character_id", character_id)?
-        );
-        let request = Request::new(Method::GET, path);
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, VideoCharacterResource> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/videos/characters/{}",
+                encode_path("character_id", character_id)?
+            );
+            let request = Request::new(Method::GET, path);
+            Ok(request)
+        })
     }
 
     /// Every page of [`Videos::list`], each asked for only when the one before it is used up.
@@ -181,58 +136,33 @@ impl Videos<'_> {
     }
 
     /// List the videos.
-    pub async fn list(self, query: &VideosListQuery) -> Result<VideoListResource> {
-        self.list_with_response(query)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`Videos::list`], and also returns the status, headers and request id.
-    pub async fn list_with_response(
-        self,
-        query: &VideosListQuery,
-    ) -> Result<ApiResponse<VideoListResource>> {
-        let path = String::from("/videos");
-        let request = Request::new(Method::GET, path).query(query)?;
-        self.client.execute_json(request).await
+    pub fn list(self, query: &VideosListQuery) -> openai_runtime::Call<'c, VideoListResource> {
+        openai_runtime::Call::new(self.client, || {
+            let path = String::from("/videos");
+            let request = Request::new(Method::GET, path).query(query)?;
+            Ok(request)
+        })
     }
 
     /// Make a new video from an existing one and a new prompt.
-    pub async fn remix(
+    pub fn remix(
         self,
         video_id: &str,
         params: &CreateVideoRemixBody,
-    ) -> Result<VideoResource> {
-        self.remix_with_response(video_id, params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`Videos::remix`], and also returns the status, headers and request id.
-    pub async fn remix_with_response(
-        self,
-        video_id: &str,
-        params: &CreateVideoRemixBody,
-    ) -> Result<ApiResponse<VideoResource>> {
-        let path = format!("/videos/{}/remix", encode_path("video_id", video_id)?);
-        let request = Request::new(Method::POST, path).json(params)?;
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, VideoResource> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!("/videos/{}/remix", encode_path("video_id", video_id)?);
+            let request = Request::new(Method::POST, path).json(params)?;
+            Ok(request)
+        })
     }
 
     /// Fetch a video by its ID.
-    pub async fn retrieve(self, video_id: &str) -> Result<VideoResource> {
-        self.retrieve_with_response(video_id)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`Videos::retrieve`], and also returns the status, headers and request id.
-    pub async fn retrieve_with_response(
-        self,
-        video_id: &str,
-    ) -> Result<ApiResponse<VideoResource>> {
-        let path = format!("/videos/{}", encode_path("video_id", video_id)?);
-        let request = Request::new(Method::GET, path);
-        self.client.execute_json(request).await
+    pub fn retrieve(self, video_id: &str) -> openai_runtime::Call<'c, VideoResource> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!("/videos/{}", encode_path("video_id", video_id)?);
+            let request = Request::new(Method::GET, path);
+            Ok(request)
+        })
     }
 }

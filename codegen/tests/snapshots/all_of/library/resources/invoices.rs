@@ -6,7 +6,7 @@
 mod drafts;
 
 use super::super::models::Invoice;
-use crate::{ApiResponse, Client, Result};
+use crate::Client;
 pub use drafts::*;
 use openai_runtime::{Method, Request, encode_path};
 
@@ -32,16 +32,11 @@ impl<'c> Invoices<'c> {
     }
 
     /// Returns an invoice.
-    pub async fn retrieve(self, invoice_id: &str) -> Result<Invoice> {
-        self.retrieve_with_response(invoice_id)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`Invoices::retrieve`], and also returns the status, headers and request id.
-    pub async fn retrieve_with_response(self, invoice_id: &str) -> Result<ApiResponse<Invoice>> {
-        let path = format!("/invoices/{}", encode_path("invoice_id", invoice_id)?);
-        let request = Request::new(Method::GET, path);
-        self.client.execute_json(request).await
+    pub fn retrieve(self, invoice_id: &str) -> openai_runtime::Call<'c, Invoice> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!("/invoices/{}", encode_path("invoice_id", invoice_id)?);
+            let request = Request::new(Method::GET, path);
+            Ok(request)
+        })
     }
 }

@@ -4,7 +4,7 @@
 //! The arrays resource: `client.arrays()`.
 
 use super::super::models::{ArraysListResponse, Item};
-use crate::{ApiResponse, Client, Result};
+use crate::{Client, Result};
 use openai_runtime::{Method, Request};
 
 impl Client {
@@ -20,7 +20,7 @@ pub struct Arrays<'c> {
     pub(crate) client: &'c Client,
 }
 
-impl Arrays<'_> {
+impl<'c> Arrays<'c> {
     /// Every page of [`Arrays::list`], each asked for only when the one before it is used up.
     pub fn list_pages(self) -> Result<openai_runtime::paging::Pages<Item>> {
         let path = String::from("/arrays");
@@ -38,14 +38,11 @@ impl Arrays<'_> {
     }
 
     /// Lists things.
-    pub async fn list(self) -> Result<ArraysListResponse> {
-        self.list_with_response().await.map(ApiResponse::into_data)
-    }
-
-    /// Like [`Arrays::list`], and also returns the status, headers and request id.
-    pub async fn list_with_response(self) -> Result<ApiResponse<ArraysListResponse>> {
-        let path = String::from("/arrays");
-        let request = Request::new(Method::GET, path);
-        self.client.execute_json(request).await
+    pub fn list(self) -> openai_runtime::Call<'c, ArraysListResponse> {
+        openai_runtime::Call::new(self.client, || {
+            let path = String::from("/arrays");
+            let request = Request::new(Method::GET, path);
+            Ok(request)
+        })
     }
 }

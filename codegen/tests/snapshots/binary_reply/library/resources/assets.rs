@@ -4,7 +4,7 @@
 //! The assets resource: `client.assets()`.
 
 use super::super::models::AssetsPreviewQuery;
-use crate::{ApiResponse, Client, Result};
+use crate::Client;
 use openai_runtime::{Method, Request, encode_path};
 
 impl Client {
@@ -20,64 +20,45 @@ pub struct Assets<'c> {
     pub(crate) client: &'c Client,
 }
 
-impl Assets<'_> {
+impl<'c> Assets<'c> {
     /// Downloads an asset with its history as a zip file.
-    pub async fn archive(self, asset_id: &str) -> Result<openai_runtime::ByteStream> {
-        self.archive_with_response(asset_id)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`Assets::archive`], and also returns the status, headers and request id.
-    pub async fn archive_with_response(
+    pub fn archive(
         self,
         asset_id: &str,
-    ) -> Result<ApiResponse<openai_runtime::ByteStream>> {
-        let path = format!("/assets/{}/archive", encode_path("asset_id", asset_id)?);
-        let request = Request::new(Method::GET, path)
-            .header("accept", "application/zip, application/json")?;
-        self.client.execute_bytes_stream(request).await
+    ) -> openai_runtime::Call<'c, openai_runtime::ByteStream, openai_runtime::call::Stream> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!("/assets/{}/archive", encode_path("asset_id", asset_id)?);
+            let request = Request::new(Method::GET, path)
+                .header("accept", "application/zip, application/json")?;
+            Ok(request)
+        })
     }
 
     /// Downloads an asset. The document calls the reply a JSON string; it is the raw
     /// file.
-    pub async fn content(self, asset_id: &str) -> Result<openai_runtime::ByteStream> {
-        self.content_with_response(asset_id)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`Assets::content`], and also returns the status, headers and request id.
-    pub async fn content_with_response(
+    pub fn content(
         self,
         asset_id: &str,
-    ) -> Result<ApiResponse<openai_runtime::ByteStream>> {
-        let path = format!("/assets/{}/content", encode_path("asset_id", asset_id)?);
-        let request = Request::new(Method::GET, path).header("accept", "application/json")?;
-        self.client.execute_bytes_stream(request).await
+    ) -> openai_runtime::Call<'c, openai_runtime::ByteStream, openai_runtime::call::Stream> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!("/assets/{}/content", encode_path("asset_id", asset_id)?);
+            let request = Request::new(Method::GET, path).header("accept", "application/json")?;
+            Ok(request)
+        })
     }
 
     /// Downloads a preview as a video or an image.
-    pub async fn preview(
+    pub fn preview(
         self,
         asset_id: &str,
         query: &AssetsPreviewQuery,
-    ) -> Result<openai_runtime::ByteStream> {
-        self.preview_with_response(asset_id, query)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`Assets::preview`], and also returns the status, headers and request id.
-    pub async fn preview_with_response(
-        self,
-        asset_id: &str,
-        query: &AssetsPreviewQuery,
-    ) -> Result<ApiResponse<openai_runtime::ByteStream>> {
-        let path = format!("/assets/{}/preview", encode_path("asset_id", asset_id)?);
-        let request = Request::new(Method::GET, path)
-            .query(query)?
-            .header("accept", "video/mp4, image/webp, application/json")?;
-        self.client.execute_bytes_stream(request).await
+    ) -> openai_runtime::Call<'c, openai_runtime::ByteStream, openai_runtime::call::Stream> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!("/assets/{}/preview", encode_path("asset_id", asset_id)?);
+            let request = Request::new(Method::GET, path)
+                .query(query)?
+                .header("accept", "video/mp4, image/webp, application/json")?;
+            Ok(request)
+        })
     }
 }

@@ -4,7 +4,7 @@
 //! The speech resource: `client.speech()`.
 
 use super::super::models::{SpeechCreateParams, SpeechEvent};
-use crate::{ApiResponse, Client, Result};
+use crate::{Client, Result};
 use openai_runtime::{Method, Request};
 
 impl Client {
@@ -20,7 +20,7 @@ pub struct Speech<'c> {
     pub(crate) client: &'c Client,
 }
 
-impl Speech<'_> {
+impl<'c> Speech<'c> {
     /// Like [`Speech::create`], as a stream of the server's events, each decoded as it comes.
     pub async fn create_stream(
         self,
@@ -35,21 +35,16 @@ impl Speech<'_> {
 
     /// Reads text aloud; the audio comes back as bytes (or as events, not generated
     /// yet).
-    pub async fn create(self, params: &SpeechCreateParams) -> Result<openai_runtime::ByteStream> {
-        self.create_with_response(params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`Speech::create`], and also returns the status, headers and request id.
-    pub async fn create_with_response(
+    pub fn create(
         self,
         params: &SpeechCreateParams,
-    ) -> Result<ApiResponse<openai_runtime::ByteStream>> {
-        let path = String::from("/speak");
-        let request = Request::new(Method::POST, path)
-            .header("accept", "application/octet-stream")?
-            .json(params)?;
-        self.client.execute_bytes_stream(request).await
+    ) -> openai_runtime::Call<'c, openai_runtime::ByteStream, openai_runtime::call::Stream> {
+        openai_runtime::Call::new(self.client, || {
+            let path = String::from("/speak");
+            let request = Request::new(Method::POST, path)
+                .header("accept", "application/octet-stream")?
+                .json(params)?;
+            Ok(request)
+        })
     }
 }

@@ -4,7 +4,7 @@
 //! The sessions resource: `client.sessions()`.
 
 use super::super::models::SessionsPingParams;
-use crate::{ApiResponse, Client, Result};
+use crate::Client;
 use openai_runtime::{Method, Request, encode_path};
 
 impl Client {
@@ -20,50 +20,41 @@ pub struct Sessions<'c> {
     pub(crate) client: &'c Client,
 }
 
-impl Sessions<'_> {
+impl<'c> Sessions<'c> {
     /// Ends a session. The reply has no body.
-    pub async fn delete(self, session_id: &str) -> Result<()> {
-        self.delete_with_response(session_id)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`Sessions::delete`], and also returns the status, headers and request id.
-    pub async fn delete_with_response(self, session_id: &str) -> Result<ApiResponse<()>> {
-        let path = format!("/sessions/{}", encode_path("session_id", session_id)?);
-        let request = Request::new(Method::DELETE, path);
-        self.client.execute_empty(request).await
+    pub fn delete(
+        self,
+        session_id: &str,
+    ) -> openai_runtime::Call<'c, (), openai_runtime::call::Empty> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!("/sessions/{}", encode_path("session_id", session_id)?);
+            let request = Request::new(Method::DELETE, path);
+            Ok(request)
+        })
     }
 
     /// Keeps a session alive.
-    pub async fn ping(self, session_id: &str, params: &SessionsPingParams) -> Result<()> {
-        self.ping_with_response(session_id, params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`Sessions::ping`], and also returns the status, headers and request id.
-    pub async fn ping_with_response(
+    pub fn ping(
         self,
         session_id: &str,
         params: &SessionsPingParams,
-    ) -> Result<ApiResponse<()>> {
-        let path = format!("/sessions/{}/ping", encode_path("session_id", session_id)?);
-        let request = Request::new(Method::POST, path).json(params)?;
-        self.client.execute_empty(request).await
+    ) -> openai_runtime::Call<'c, (), openai_runtime::call::Empty> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!("/sessions/{}/ping", encode_path("session_id", session_id)?);
+            let request = Request::new(Method::POST, path).json(params)?;
+            Ok(request)
+        })
     }
 
     /// Marks a session as used; an empty `content` map also means no body.
-    pub async fn touch(self, session_id: &str) -> Result<()> {
-        self.touch_with_response(session_id)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`Sessions::touch`], and also returns the status, headers and request id.
-    pub async fn touch_with_response(self, session_id: &str) -> Result<ApiResponse<()>> {
-        let path = format!("/sessions/{}/touch", encode_path("session_id", session_id)?);
-        let request = Request::new(Method::POST, path);
-        self.client.execute_empty(request).await
+    pub fn touch(
+        self,
+        session_id: &str,
+    ) -> openai_runtime::Call<'c, (), openai_runtime::call::Empty> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!("/sessions/{}/touch", encode_path("session_id", session_id)?);
+            let request = Request::new(Method::POST, path);
+            Ok(request)
+        })
     }
 }

@@ -4,7 +4,7 @@
 //! The tunings resource: `client.tunings()`.
 
 use super::super::models::Tuning;
-use crate::{ApiResponse, Client, Result};
+use crate::Client;
 use openai_runtime::{Method, Request};
 
 impl Client {
@@ -20,18 +20,13 @@ pub struct Tunings<'c> {
     pub(crate) client: &'c Client,
 }
 
-impl Tunings<'_> {
+impl<'c> Tunings<'c> {
     /// Starts a tuning run.
-    pub async fn create(self, params: &Tuning) -> Result<Tuning> {
-        self.create_with_response(params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`Tunings::create`], and also returns the status, headers and request id.
-    pub async fn create_with_response(self, params: &Tuning) -> Result<ApiResponse<Tuning>> {
-        let path = String::from("/tunings");
-        let request = Request::new(Method::POST, path).json(params)?;
-        self.client.execute_json(request).await
+    pub fn create(self, params: &Tuning) -> openai_runtime::Call<'c, Tuning> {
+        openai_runtime::Call::new(self.client, || {
+            let path = String::from("/tunings");
+            let request = Request::new(Method::POST, path).json(params)?;
+            Ok(request)
+        })
     }
 }

@@ -4,7 +4,7 @@
 //! The records resource: `client.records()`.
 
 use super::super::models::Stored;
-use crate::{ApiResponse, Client, Result};
+use crate::Client;
 use openai_runtime::{Method, Request, encode_path};
 
 impl Client {
@@ -20,18 +20,13 @@ pub struct Records<'c> {
     pub(crate) client: &'c Client,
 }
 
-impl Records<'_> {
+impl<'c> Records<'c> {
     /// Returns a stored file.
-    pub async fn retrieve(self, stored_id: &str) -> Result<Stored> {
-        self.retrieve_with_response(stored_id)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`Records::retrieve`], and also returns the status, headers and request id.
-    pub async fn retrieve_with_response(self, stored_id: &str) -> Result<ApiResponse<Stored>> {
-        let path = format!("/stored/{}", encode_path("stored_id", stored_id)?);
-        let request = Request::new(Method::GET, path);
-        self.client.execute_json(request).await
+    pub fn retrieve(self, stored_id: &str) -> openai_runtime::Call<'c, Stored> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!("/stored/{}", encode_path("stored_id", stored_id)?);
+            let request = Request::new(Method::GET, path);
+            Ok(request)
+        })
     }
 }

@@ -4,7 +4,7 @@
 //! The notes resource: `client.notes()`.
 
 use super::super::models::{NotesCreateParams, NotesCreateResponse};
-use crate::{ApiResponse, Client, Result};
+use crate::Client;
 use openai_runtime::{Method, Request};
 
 impl Client {
@@ -20,7 +20,7 @@ pub struct Notes<'c> {
     pub(crate) client: &'c Client,
 }
 
-impl Notes<'_> {
+impl<'c> Notes<'c> {
     /// Creates a note. What happens next depends on the kind:
     /// - `draft`: the note is kept for you alone and nobody else can read it until it
     ///   is published, which you do from the editor or with the publish call.
@@ -36,19 +36,14 @@ impl Notes<'_> {
     /// ```text
     /// POST /notes {"kind": "draft", "body": "a line that is much longer than the eighty characters a doc comment wraps at"}
     /// ```
-    pub async fn create(self, params: &NotesCreateParams) -> Result<NotesCreateResponse> {
-        self.create_with_response(params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`Notes::create`], and also returns the status, headers and request id.
-    pub async fn create_with_response(
+    pub fn create(
         self,
         params: &NotesCreateParams,
-    ) -> Result<ApiResponse<NotesCreateResponse>> {
-        let path = String::from("/notes");
-        let request = Request::new(Method::POST, path).json(params)?;
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, NotesCreateResponse> {
+        openai_runtime::Call::new(self.client, || {
+            let path = String::from("/notes");
+            let request = Request::new(Method::POST, path).json(params)?;
+            Ok(request)
+        })
     }
 }

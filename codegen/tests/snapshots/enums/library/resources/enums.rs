@@ -4,7 +4,7 @@
 //! The enums resource: `client.enums()`.
 
 use super::super::models::Job;
-use crate::{ApiResponse, Client, Result};
+use crate::Client;
 use openai_runtime::{Method, Request};
 
 impl Client {
@@ -20,16 +20,13 @@ pub struct Enums<'c> {
     pub(crate) client: &'c Client,
 }
 
-impl Enums<'_> {
+impl<'c> Enums<'c> {
     /// An object with open enums and constants.
-    pub async fn get(self) -> Result<Job> {
-        self.get_with_response().await.map(ApiResponse::into_data)
-    }
-
-    /// Like [`Enums::get`], and also returns the status, headers and request id.
-    pub async fn get_with_response(self) -> Result<ApiResponse<Job>> {
-        let path = String::from("/enums");
-        let request = Request::new(Method::GET, path);
-        self.client.execute_json(request).await
+    pub fn get(self) -> openai_runtime::Call<'c, Job> {
+        openai_runtime::Call::new(self.client, || {
+            let path = String::from("/enums");
+            let request = Request::new(Method::GET, path);
+            Ok(request)
+        })
     }
 }

@@ -4,7 +4,7 @@
 //! The completions resource: `client.completions()`.
 
 use super::super::models::{Completion, CompletionChunk, CompletionsCreateParams};
-use crate::{ApiResponse, Client, Result};
+use crate::{Client, Result};
 use openai_runtime::{Method, Request};
 
 impl Client {
@@ -20,7 +20,7 @@ pub struct Completions<'c> {
     pub(crate) client: &'c Client,
 }
 
-impl Completions<'_> {
+impl<'c> Completions<'c> {
     /// Like [`Completions::create`], as a stream of the server's events, each decoded as it comes.
     pub async fn create_stream(
         self,
@@ -33,19 +33,11 @@ impl Completions<'_> {
     }
 
     /// Completes a prompt.
-    pub async fn create(self, params: &CompletionsCreateParams) -> Result<Completion> {
-        self.create_with_response(params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`Completions::create`], and also returns the status, headers and request id.
-    pub async fn create_with_response(
-        self,
-        params: &CompletionsCreateParams,
-    ) -> Result<ApiResponse<Completion>> {
-        let path = String::from("/completions");
-        let request = Request::new(Method::POST, path).json(params)?;
-        self.client.execute_json(request).await
+    pub fn create(self, params: &CompletionsCreateParams) -> openai_runtime::Call<'c, Completion> {
+        openai_runtime::Call::new(self.client, || {
+            let path = String::from("/completions");
+            let request = Request::new(Method::POST, path).json(params)?;
+            Ok(request)
+        })
     }
 }

@@ -6,7 +6,7 @@
 mod beta;
 
 use super::super::models::Report;
-use crate::{ApiResponse, Client, Result};
+use crate::Client;
 pub use beta::*;
 use openai_runtime::{Method, Request, encode_path};
 
@@ -32,16 +32,11 @@ impl<'c> Reports<'c> {
     }
 
     /// Stops a report (stable).
-    pub async fn cancel(self, report_id: &str) -> Result<Report> {
-        self.cancel_with_response(report_id)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`Reports::cancel`], and also returns the status, headers and request id.
-    pub async fn cancel_with_response(self, report_id: &str) -> Result<ApiResponse<Report>> {
-        let path = format!("/reports/{}/cancel", encode_path("report_id", report_id)?);
-        let request = Request::new(Method::POST, path).retry_conflicts(false);
-        self.client.execute_json(request).await
+    pub fn cancel(self, report_id: &str) -> openai_runtime::Call<'c, Report> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!("/reports/{}/cancel", encode_path("report_id", report_id)?);
+            let request = Request::new(Method::POST, path).retry_conflicts(false);
+            Ok(request)
+        })
     }
 }

@@ -4,7 +4,7 @@
 //! The inline resource: `client.inline()`.
 
 use super::super::models::Outer;
-use crate::{ApiResponse, Client, Result};
+use crate::Client;
 use openai_runtime::{Method, Request};
 
 impl Client {
@@ -20,16 +20,13 @@ pub struct Inline<'c> {
     pub(crate) client: &'c Client,
 }
 
-impl Inline<'_> {
+impl<'c> Inline<'c> {
     /// Inline objects become named nested structs.
-    pub async fn get(self) -> Result<Outer> {
-        self.get_with_response().await.map(ApiResponse::into_data)
-    }
-
-    /// Like [`Inline::get`], and also returns the status, headers and request id.
-    pub async fn get_with_response(self) -> Result<ApiResponse<Outer>> {
-        let path = String::from("/inline");
-        let request = Request::new(Method::GET, path);
-        self.client.execute_json(request).await
+    pub fn get(self) -> openai_runtime::Call<'c, Outer> {
+        openai_runtime::Call::new(self.client, || {
+            let path = String::from("/inline");
+            let request = Request::new(Method::GET, path);
+            Ok(request)
+        })
     }
 }

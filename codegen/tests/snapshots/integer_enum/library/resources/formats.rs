@@ -4,7 +4,7 @@
 //! The formats resource: `client.formats()`.
 
 use super::super::models::AudioFormat;
-use crate::{ApiResponse, Client, Result};
+use crate::Client;
 use openai_runtime::{Method, Request};
 
 impl Client {
@@ -20,21 +20,13 @@ pub struct Formats<'c> {
     pub(crate) client: &'c Client,
 }
 
-impl Formats<'_> {
+impl<'c> Formats<'c> {
     /// Checks an audio format.
-    pub async fn check(self, params: &AudioFormat) -> Result<AudioFormat> {
-        self.check_with_response(params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`Formats::check`], and also returns the status, headers and request id.
-    pub async fn check_with_response(
-        self,
-        params: &AudioFormat,
-    ) -> Result<ApiResponse<AudioFormat>> {
-        let path = String::from("/audio/formats");
-        let request = Request::new(Method::POST, path).json(params)?;
-        self.client.execute_json(request).await
+    pub fn check(self, params: &AudioFormat) -> openai_runtime::Call<'c, AudioFormat> {
+        openai_runtime::Call::new(self.client, || {
+            let path = String::from("/audio/formats");
+            let request = Request::new(Method::POST, path).json(params)?;
+            Ok(request)
+        })
     }
 }

@@ -4,7 +4,7 @@
 //! The bundles resource: `client.bundles()`.
 
 use super::super::models::{Bundle, CreateBundle, RenameBundle};
-use crate::{ApiResponse, Client, Result};
+use crate::Client;
 use openai_runtime::{Method, Request, encode_path};
 
 impl Client {
@@ -20,36 +20,26 @@ pub struct Bundles<'c> {
     pub(crate) client: &'c Client,
 }
 
-impl Bundles<'_> {
+impl<'c> Bundles<'c> {
     /// Creates a bundle from a file.
-    pub async fn create(self, params: &CreateBundle) -> Result<Bundle> {
-        self.create_with_response(params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`Bundles::create`], and also returns the status, headers and request id.
-    pub async fn create_with_response(self, params: &CreateBundle) -> Result<ApiResponse<Bundle>> {
-        let path = String::from("/bundles");
-        let request = Request::new(Method::POST, path).multipart(params.to_multipart());
-        self.client.execute_json(request).await
+    pub fn create(self, params: &CreateBundle) -> openai_runtime::Call<'c, Bundle> {
+        openai_runtime::Call::new(self.client, || {
+            let path = String::from("/bundles");
+            let request = Request::new(Method::POST, path).multipart(params.to_multipart());
+            Ok(request)
+        })
     }
 
     /// Renames a bundle.
-    pub async fn rename(self, bundle_id: &str, params: &RenameBundle) -> Result<Bundle> {
-        self.rename_with_response(bundle_id, params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`Bundles::rename`], and also returns the status, headers and request id.
-    pub async fn rename_with_response(
+    pub fn rename(
         self,
         bundle_id: &str,
         params: &RenameBundle,
-    ) -> Result<ApiResponse<Bundle>> {
-        let path = format!("/bundles/{}/rename", encode_path("bundle_id", bundle_id)?);
-        let request = Request::new(Method::POST, path).json(params)?;
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, Bundle> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!("/bundles/{}/rename", encode_path("bundle_id", bundle_id)?);
+            let request = Request::new(Method::POST, path).json(params)?;
+            Ok(request)
+        })
     }
 }

@@ -4,7 +4,7 @@
 //! The edits resource: `client.edits()`.
 
 use super::super::models::{Bundle, EditsCreateParams};
-use crate::{ApiResponse, Client, Result};
+use crate::Client;
 use openai_runtime::{Method, Request};
 
 impl Client {
@@ -20,21 +20,13 @@ pub struct Edits<'c> {
     pub(crate) client: &'c Client,
 }
 
-impl Edits<'_> {
+impl<'c> Edits<'c> {
     /// Edits images given as files, or as references in the JSON form.
-    pub async fn create(self, params: &EditsCreateParams) -> Result<Bundle> {
-        self.create_with_response(params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`Edits::create`], and also returns the status, headers and request id.
-    pub async fn create_with_response(
-        self,
-        params: &EditsCreateParams,
-    ) -> Result<ApiResponse<Bundle>> {
-        let path = String::from("/edits");
-        let request = Request::new(Method::POST, path).multipart(params.to_multipart());
-        self.client.execute_json(request).await
+    pub fn create(self, params: &EditsCreateParams) -> openai_runtime::Call<'c, Bundle> {
+        openai_runtime::Call::new(self.client, || {
+            let path = String::from("/edits");
+            let request = Request::new(Method::POST, path).multipart(params.to_multipart());
+            Ok(request)
+        })
     }
 }

@@ -4,7 +4,7 @@
 //! The maps resource: `client.maps()`.
 
 use super::super::models::MapsGetResponse;
-use crate::{ApiResponse, Client, Result};
+use crate::Client;
 use openai_runtime::{Method, Request};
 
 impl Client {
@@ -20,16 +20,13 @@ pub struct Maps<'c> {
     pub(crate) client: &'c Client,
 }
 
-impl Maps<'_> {
+impl<'c> Maps<'c> {
     /// `additionalProperties` maps.
-    pub async fn get(self) -> Result<MapsGetResponse> {
-        self.get_with_response().await.map(ApiResponse::into_data)
-    }
-
-    /// Like [`Maps::get`], and also returns the status, headers and request id.
-    pub async fn get_with_response(self) -> Result<ApiResponse<MapsGetResponse>> {
-        let path = String::from("/maps");
-        let request = Request::new(Method::GET, path);
-        self.client.execute_json(request).await
+    pub fn get(self) -> openai_runtime::Call<'c, MapsGetResponse> {
+        openai_runtime::Call::new(self.client, || {
+            let path = String::from("/maps");
+            let request = Request::new(Method::GET, path);
+            Ok(request)
+        })
     }
 }

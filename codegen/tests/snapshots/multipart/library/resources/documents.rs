@@ -6,7 +6,7 @@
 mod pages;
 
 use super::super::models::{CreateDocument, Document};
-use crate::{ApiResponse, Client, Result};
+use crate::Client;
 use openai_runtime::{Method, Request};
 pub use pages::*;
 
@@ -32,19 +32,11 @@ impl<'c> Documents<'c> {
     }
 
     /// Creates a document from a JSON body, which the CLI also reads from stdin.
-    pub async fn create(self, params: &CreateDocument) -> Result<Document> {
-        self.create_with_response(params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`Documents::create`], and also returns the status, headers and request id.
-    pub async fn create_with_response(
-        self,
-        params: &CreateDocument,
-    ) -> Result<ApiResponse<Document>> {
-        let path = String::from("/documents");
-        let request = Request::new(Method::POST, path).json(params)?;
-        self.client.execute_json(request).await
+    pub fn create(self, params: &CreateDocument) -> openai_runtime::Call<'c, Document> {
+        openai_runtime::Call::new(self.client, || {
+            let path = String::from("/documents");
+            let request = Request::new(Method::POST, path).json(params)?;
+            Ok(request)
+        })
     }
 }

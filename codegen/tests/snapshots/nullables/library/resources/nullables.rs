@@ -4,7 +4,7 @@
 //! The nullables resource: `client.nullables()`.
 
 use super::super::models::NullablesGetResponse;
-use crate::{ApiResponse, Client, Result};
+use crate::Client;
 use openai_runtime::{Method, Request};
 
 impl Client {
@@ -20,16 +20,13 @@ pub struct Nullables<'c> {
     pub(crate) client: &'c Client,
 }
 
-impl Nullables<'_> {
+impl<'c> Nullables<'c> {
     /// The ways to say null.
-    pub async fn get(self) -> Result<NullablesGetResponse> {
-        self.get_with_response().await.map(ApiResponse::into_data)
-    }
-
-    /// Like [`Nullables::get`], and also returns the status, headers and request id.
-    pub async fn get_with_response(self) -> Result<ApiResponse<NullablesGetResponse>> {
-        let path = String::from("/nullables");
-        let request = Request::new(Method::GET, path);
-        self.client.execute_json(request).await
+    pub fn get(self) -> openai_runtime::Call<'c, NullablesGetResponse> {
+        openai_runtime::Call::new(self.client, || {
+            let path = String::from("/nullables");
+            let request = Request::new(Method::GET, path);
+            Ok(request)
+        })
     }
 }

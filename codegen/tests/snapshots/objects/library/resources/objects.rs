@@ -4,7 +4,7 @@
 //! The objects resource: `client.objects()`.
 
 use super::super::models::Thing;
-use crate::{ApiResponse, Client, Result};
+use crate::Client;
 use openai_runtime::{Method, Request, encode_path};
 
 impl Client {
@@ -20,20 +20,15 @@ pub struct Objects<'c> {
     pub(crate) client: &'c Client,
 }
 
-impl Objects<'_> {
+impl<'c> Objects<'c> {
     /// Returns one object.
     ///
     /// - `object_id`: The object's ID.
-    pub async fn retrieve(self, object_id: &str) -> Result<Thing> {
-        self.retrieve_with_response(object_id)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`Objects::retrieve`], and also returns the status, headers and request id.
-    pub async fn retrieve_with_response(self, object_id: &str) -> Result<ApiResponse<Thing>> {
-        let path = format!("/objects/{}", encode_path("object_id", object_id)?);
-        let request = Request::new(Method::GET, path);
-        self.client.execute_json(request).await
+    pub fn retrieve(self, object_id: &str) -> openai_runtime::Call<'c, Thing> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!("/objects/{}", encode_path("object_id", object_id)?);
+            let request = Request::new(Method::GET, path);
+            Ok(request)
+        })
     }
 }

@@ -4,7 +4,7 @@
 //! The jobs resource: `client.jobs()`.
 
 use super::super::models::{Job, JobsCreateParams};
-use crate::{ApiResponse, Client, Result};
+use crate::Client;
 use openai_runtime::{Method, Request};
 
 impl Client {
@@ -20,18 +20,13 @@ pub struct Jobs<'c> {
     pub(crate) client: &'c Client,
 }
 
-impl Jobs<'_> {
+impl<'c> Jobs<'c> {
     /// Starts a job on a model.
-    pub async fn create(self, params: &JobsCreateParams) -> Result<Job> {
-        self.create_with_response(params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`Jobs::create`], and also returns the status, headers and request id.
-    pub async fn create_with_response(self, params: &JobsCreateParams) -> Result<ApiResponse<Job>> {
-        let path = String::from("/jobs");
-        let request = Request::new(Method::POST, path).json(params)?;
-        self.client.execute_json(request).await
+    pub fn create(self, params: &JobsCreateParams) -> openai_runtime::Call<'c, Job> {
+        openai_runtime::Call::new(self.client, || {
+            let path = String::from("/jobs");
+            let request = Request::new(Method::POST, path).json(params)?;
+            Ok(request)
+        })
     }
 }

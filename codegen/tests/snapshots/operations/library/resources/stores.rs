@@ -6,7 +6,7 @@
 mod file_batches;
 
 use super::super::models::{Store, StoresCreateParams};
-use crate::{ApiResponse, Client, Result};
+use crate::Client;
 pub use file_batches::*;
 use openai_runtime::{Method, Request};
 
@@ -32,19 +32,11 @@ impl<'c> Stores<'c> {
     }
 
     /// Creates a store from a JSON body.
-    pub async fn create(self, params: &StoresCreateParams) -> Result<Store> {
-        self.create_with_response(params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`Stores::create`], and also returns the status, headers and request id.
-    pub async fn create_with_response(
-        self,
-        params: &StoresCreateParams,
-    ) -> Result<ApiResponse<Store>> {
-        let path = String::from("/stores");
-        let request = Request::new(Method::POST, path).json(params)?;
-        self.client.execute_json(request).await
+    pub fn create(self, params: &StoresCreateParams) -> openai_runtime::Call<'c, Store> {
+        openai_runtime::Call::new(self.client, || {
+            let path = String::from("/stores");
+            let request = Request::new(Method::POST, path).json(params)?;
+            Ok(request)
+        })
     }
 }

@@ -4,7 +4,7 @@
 //! The samples resource: `client.samples()`.
 
 use super::super::models::{SamplesCreateResponse, Sampling};
-use crate::{ApiResponse, Client, Result};
+use crate::Client;
 use openai_runtime::{Method, Request};
 
 impl Client {
@@ -20,21 +20,13 @@ pub struct Samples<'c> {
     pub(crate) client: &'c Client,
 }
 
-impl Samples<'_> {
+impl<'c> Samples<'c> {
     /// Draws a sample.
-    pub async fn create(self, params: &Sampling) -> Result<SamplesCreateResponse> {
-        self.create_with_response(params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`Samples::create`], and also returns the status, headers and request id.
-    pub async fn create_with_response(
-        self,
-        params: &Sampling,
-    ) -> Result<ApiResponse<SamplesCreateResponse>> {
-        let path = String::from("/samples");
-        let request = Request::new(Method::POST, path).json(params)?;
-        self.client.execute_json(request).await
+    pub fn create(self, params: &Sampling) -> openai_runtime::Call<'c, SamplesCreateResponse> {
+        openai_runtime::Call::new(self.client, || {
+            let path = String::from("/samples");
+            let request = Request::new(Method::POST, path).json(params)?;
+            Ok(request)
+        })
     }
 }

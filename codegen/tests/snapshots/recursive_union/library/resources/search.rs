@@ -4,7 +4,7 @@
 //! The search resource: `client.search()`.
 
 use super::super::models::{SearchCreateParams, SearchCreateResponse};
-use crate::{ApiResponse, Client, Result};
+use crate::Client;
 use openai_runtime::{Method, Request};
 
 impl Client {
@@ -20,21 +20,16 @@ pub struct Search<'c> {
     pub(crate) client: &'c Client,
 }
 
-impl Search<'_> {
+impl<'c> Search<'c> {
     /// Searches with a filter tree.
-    pub async fn create(self, params: &SearchCreateParams) -> Result<SearchCreateResponse> {
-        self.create_with_response(params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`Search::create`], and also returns the status, headers and request id.
-    pub async fn create_with_response(
+    pub fn create(
         self,
         params: &SearchCreateParams,
-    ) -> Result<ApiResponse<SearchCreateResponse>> {
-        let path = String::from("/search");
-        let request = Request::new(Method::POST, path).json(params)?;
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, SearchCreateResponse> {
+        openai_runtime::Call::new(self.client, || {
+            let path = String::from("/search");
+            let request = Request::new(Method::POST, path).json(params)?;
+            Ok(request)
+        })
     }
 }

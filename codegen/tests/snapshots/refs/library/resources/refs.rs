@@ -4,7 +4,7 @@
 //! The refs resource: `client.refs()`.
 
 use super::super::models::Holder;
-use crate::{ApiResponse, Client, Result};
+use crate::Client;
 use openai_runtime::{Method, Request};
 
 impl Client {
@@ -20,16 +20,13 @@ pub struct Refs<'c> {
     pub(crate) client: &'c Client,
 }
 
-impl Refs<'_> {
+impl<'c> Refs<'c> {
     /// References, and `allOf` of one reference plus `nullable`.
-    pub async fn get(self) -> Result<Holder> {
-        self.get_with_response().await.map(ApiResponse::into_data)
-    }
-
-    /// Like [`Refs::get`], and also returns the status, headers and request id.
-    pub async fn get_with_response(self) -> Result<ApiResponse<Holder>> {
-        let path = String::from("/refs");
-        let request = Request::new(Method::GET, path);
-        self.client.execute_json(request).await
+    pub fn get(self) -> openai_runtime::Call<'c, Holder> {
+        openai_runtime::Call::new(self.client, || {
+            let path = String::from("/refs");
+            let request = Request::new(Method::GET, path);
+            Ok(request)
+        })
     }
 }

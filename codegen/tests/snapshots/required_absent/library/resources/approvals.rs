@@ -4,7 +4,7 @@
 //! The approvals resource: `client.approvals()`.
 
 use super::super::models::Approval;
-use crate::{ApiResponse, Client, Result};
+use crate::Client;
 use openai_runtime::{Method, Request};
 
 impl Client {
@@ -20,18 +20,13 @@ pub struct Approvals<'c> {
     pub(crate) client: &'c Client,
 }
 
-impl Approvals<'_> {
+impl<'c> Approvals<'c> {
     /// Answers an approval request.
-    pub async fn create(self, params: &Approval) -> Result<Approval> {
-        self.create_with_response(params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`Approvals::create`], and also returns the status, headers and request id.
-    pub async fn create_with_response(self, params: &Approval) -> Result<ApiResponse<Approval>> {
-        let path = String::from("/approvals");
-        let request = Request::new(Method::POST, path).json(params)?;
-        self.client.execute_json(request).await
+    pub fn create(self, params: &Approval) -> openai_runtime::Call<'c, Approval> {
+        openai_runtime::Call::new(self.client, || {
+            let path = String::from("/approvals");
+            let request = Request::new(Method::POST, path).json(params)?;
+            Ok(request)
+        })
     }
 }

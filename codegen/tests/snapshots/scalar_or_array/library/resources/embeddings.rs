@@ -4,7 +4,7 @@
 //! The embeddings resource: `client.embeddings()`.
 
 use super::super::models::{EmbedRequest, EmbeddingsCreateResponse};
-use crate::{ApiResponse, Client, Result};
+use crate::Client;
 use openai_runtime::{Method, Request};
 
 impl Client {
@@ -20,21 +20,16 @@ pub struct Embeddings<'c> {
     pub(crate) client: &'c Client,
 }
 
-impl Embeddings<'_> {
+impl<'c> Embeddings<'c> {
     /// Embeds text or token ids.
-    pub async fn create(self, params: &EmbedRequest) -> Result<EmbeddingsCreateResponse> {
-        self.create_with_response(params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`Embeddings::create`], and also returns the status, headers and request id.
-    pub async fn create_with_response(
+    pub fn create(
         self,
         params: &EmbedRequest,
-    ) -> Result<ApiResponse<EmbeddingsCreateResponse>> {
-        let path = String::from("/embed");
-        let request = Request::new(Method::POST, path).json(params)?;
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, EmbeddingsCreateResponse> {
+        openai_runtime::Call::new(self.client, || {
+            let path = String::from("/embed");
+            let request = Request::new(Method::POST, path).json(params)?;
+            Ok(request)
+        })
     }
 }

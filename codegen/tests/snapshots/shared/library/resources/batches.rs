@@ -6,7 +6,7 @@
 mod results;
 
 use super::super::models::{Batch, BatchesCreateParams};
-use crate::{ApiResponse, Client, Result};
+use crate::Client;
 use openai_runtime::{Method, Request};
 pub use results::*;
 
@@ -32,19 +32,11 @@ impl<'c> Batches<'c> {
     }
 
     /// Creates a batch that reads one file.
-    pub async fn create(self, params: &BatchesCreateParams) -> Result<Batch> {
-        self.create_with_response(params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`Batches::create`], and also returns the status, headers and request id.
-    pub async fn create_with_response(
-        self,
-        params: &BatchesCreateParams,
-    ) -> Result<ApiResponse<Batch>> {
-        let path = String::from("/batches");
-        let request = Request::new(Method::POST, path).json(params)?;
-        self.client.execute_json(request).await
+    pub fn create(self, params: &BatchesCreateParams) -> openai_runtime::Call<'c, Batch> {
+        openai_runtime::Call::new(self.client, || {
+            let path = String::from("/batches");
+            let request = Request::new(Method::POST, path).json(params)?;
+            Ok(request)
+        })
     }
 }

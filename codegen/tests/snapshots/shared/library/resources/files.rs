@@ -4,7 +4,7 @@
 //! The files resource: `client.files()`.
 
 use super::super::models::File;
-use crate::{ApiResponse, Client, Result};
+use crate::Client;
 use openai_runtime::{Method, Request, encode_path};
 
 impl Client {
@@ -20,20 +20,15 @@ pub struct Files<'c> {
     pub(crate) client: &'c Client,
 }
 
-impl Files<'_> {
+impl<'c> Files<'c> {
     /// Returns a file.
     ///
     /// - `file_id`: The file.
-    pub async fn retrieve(self, file_id: &str) -> Result<File> {
-        self.retrieve_with_response(file_id)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`Files::retrieve`], and also returns the status, headers and request id.
-    pub async fn retrieve_with_response(self, file_id: &str) -> Result<ApiResponse<File>> {
-        let path = format!("/files/{}", encode_path("file_id", file_id)?);
-        let request = Request::new(Method::GET, path);
-        self.client.execute_json(request).await
+    pub fn retrieve(self, file_id: &str) -> openai_runtime::Call<'c, File> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!("/files/{}", encode_path("file_id", file_id)?);
+            let request = Request::new(Method::GET, path);
+            Ok(request)
+        })
     }
 }

@@ -4,7 +4,7 @@
 //! The configuration resource: `client.configuration()`.
 
 use super::super::models::Settings;
-use crate::{ApiResponse, Client, Result};
+use crate::Client;
 use openai_runtime::{Method, Request};
 
 impl Client {
@@ -20,18 +20,13 @@ pub struct Configuration<'c> {
     pub(crate) client: &'c Client,
 }
 
-impl Configuration<'_> {
+impl<'c> Configuration<'c> {
     /// Updates settings.
-    pub async fn update(self, params: &Settings) -> Result<Settings> {
-        self.update_with_response(params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`Configuration::update`], and also returns the status, headers and request id.
-    pub async fn update_with_response(self, params: &Settings) -> Result<ApiResponse<Settings>> {
-        let path = String::from("/settings");
-        let request = Request::new(Method::POST, path).json(params)?;
-        self.client.execute_json(request).await
+    pub fn update(self, params: &Settings) -> openai_runtime::Call<'c, Settings> {
+        openai_runtime::Call::new(self.client, || {
+            let path = String::from("/settings");
+            let request = Request::new(Method::POST, path).json(params)?;
+            Ok(request)
+        })
     }
 }

@@ -4,7 +4,7 @@
 //! The drawings resource: `client.drawings()`.
 
 use super::super::models::Drawing;
-use crate::{ApiResponse, Client, Result};
+use crate::Client;
 use openai_runtime::{Method, Request, encode_path};
 
 impl Client {
@@ -20,20 +20,15 @@ pub struct Drawings<'c> {
     pub(crate) client: &'c Client,
 }
 
-impl Drawings<'_> {
+impl<'c> Drawings<'c> {
     /// Returns a drawing with its shapes.
     ///
     /// - `drawing_id`: The drawing.
-    pub async fn retrieve(self, drawing_id: &str) -> Result<Drawing> {
-        self.retrieve_with_response(drawing_id)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`Drawings::retrieve`], and also returns the status, headers and request id.
-    pub async fn retrieve_with_response(self, drawing_id: &str) -> Result<ApiResponse<Drawing>> {
-        let path = format!("/drawings/{}", encode_path("drawing_id", drawing_id)?);
-        let request = Request::new(Method::GET, path);
-        self.client.execute_json(request).await
+    pub fn retrieve(self, drawing_id: &str) -> openai_runtime::Call<'c, Drawing> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!("/drawings/{}", encode_path("drawing_id", drawing_id)?);
+            let request = Request::new(Method::GET, path);
+            Ok(request)
+        })
     }
 }

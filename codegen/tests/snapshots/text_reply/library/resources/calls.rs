@@ -4,7 +4,7 @@
 //! The calls resource: `client.calls()`.
 
 use super::super::models::CallsCreateParams;
-use crate::{ApiResponse, Client, Result};
+use crate::Client;
 use openai_runtime::{Method, Request, encode_path};
 
 impl Client {
@@ -20,37 +20,30 @@ pub struct Calls<'c> {
     pub(crate) client: &'c Client,
 }
 
-impl Calls<'_> {
+impl<'c> Calls<'c> {
     /// Returns the answer as plain text.
-    pub async fn answer(self, call_id: &str) -> Result<String> {
-        self.answer_with_response(call_id)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`Calls::answer`], and also returns the status, headers and request id.
-    pub async fn answer_with_response(self, call_id: &str) -> Result<ApiResponse<String>> {
-        let path = format!("/calls/{}/answer", encode_path("call_id", call_id)?);
-        let request = Request::new(Method::POST, path).header("accept", "text/plain")?;
-        self.client.execute_text(request).await
+    pub fn answer(
+        self,
+        call_id: &str,
+    ) -> openai_runtime::Call<'c, String, openai_runtime::call::Text> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!("/calls/{}/answer", encode_path("call_id", call_id)?);
+            let request = Request::new(Method::POST, path).header("accept", "text/plain")?;
+            Ok(request)
+        })
     }
 
     /// Opens a call from a session offer.
-    pub async fn create(self, params: &CallsCreateParams) -> Result<String> {
-        self.create_with_response(params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`Calls::create`], and also returns the status, headers and request id.
-    pub async fn create_with_response(
+    pub fn create(
         self,
         params: &CallsCreateParams,
-    ) -> Result<ApiResponse<String>> {
-        let path = String::from("/calls");
-        let request = Request::new(Method::POST, path)
-            .header("accept", "application/sdp")?
-            .multipart(params.to_multipart());
-        self.client.execute_text(request).await
+    ) -> openai_runtime::Call<'c, String, openai_runtime::call::Text> {
+        openai_runtime::Call::new(self.client, || {
+            let path = String::from("/calls");
+            let request = Request::new(Method::POST, path)
+                .header("accept", "application/sdp")?
+                .multipart(params.to_multipart());
+            Ok(request)
+        })
     }
 }

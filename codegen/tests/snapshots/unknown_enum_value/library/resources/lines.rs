@@ -4,7 +4,7 @@
 //! The lines resource: `client.lines()`.
 
 use super::super::models::LinesListResponse;
-use crate::{ApiResponse, Client, Result};
+use crate::Client;
 use openai_runtime::{Method, Request};
 
 impl Client {
@@ -20,16 +20,13 @@ pub struct Lines<'c> {
     pub(crate) client: &'c Client,
 }
 
-impl Lines<'_> {
+impl<'c> Lines<'c> {
     /// Lists the lines of a script.
-    pub async fn list(self) -> Result<LinesListResponse> {
-        self.list_with_response().await.map(ApiResponse::into_data)
-    }
-
-    /// Like [`Lines::list`], and also returns the status, headers and request id.
-    pub async fn list_with_response(self) -> Result<ApiResponse<LinesListResponse>> {
-        let path = String::from("/lines");
-        let request = Request::new(Method::GET, path);
-        self.client.execute_json(request).await
+    pub fn list(self) -> openai_runtime::Call<'c, LinesListResponse> {
+        openai_runtime::Call::new(self.client, || {
+            let path = String::from("/lines");
+            let request = Request::new(Method::GET, path);
+            Ok(request)
+        })
     }
 }

@@ -4,7 +4,7 @@
 //! The transcripts resource: `client.transcripts()`.
 
 use super::super::models::{TranscriptsCreateParams, TranscriptsCreateResponse};
-use crate::{ApiResponse, Client, Result};
+use crate::Client;
 use openai_runtime::{Method, Request};
 
 impl Client {
@@ -20,24 +20,16 @@ pub struct Transcripts<'c> {
     pub(crate) client: &'c Client,
 }
 
-impl Transcripts<'_> {
+impl<'c> Transcripts<'c> {
     /// Transcribes a clip; the reply shape depends on the requested detail.
-    pub async fn create(
+    pub fn create(
         self,
         params: &TranscriptsCreateParams,
-    ) -> Result<TranscriptsCreateResponse> {
-        self.create_with_response(params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`Transcripts::create`], and also returns the status, headers and request id.
-    pub async fn create_with_response(
-        self,
-        params: &TranscriptsCreateParams,
-    ) -> Result<ApiResponse<TranscriptsCreateResponse>> {
-        let path = String::from("/transcripts");
-        let request = Request::new(Method::POST, path).json(params)?;
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, TranscriptsCreateResponse> {
+        openai_runtime::Call::new(self.client, || {
+            let path = String::from("/transcripts");
+            let request = Request::new(Method::POST, path).json(params)?;
+            Ok(request)
+        })
     }
 }

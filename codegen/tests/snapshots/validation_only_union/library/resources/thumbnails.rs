@@ -4,7 +4,7 @@
 //! The thumbnails resource: `client.thumbnails()`.
 
 use super::super::models::{ThumbnailsCreateParams, ThumbnailsCreateResponse};
-use crate::{ApiResponse, Client, Result};
+use crate::Client;
 use openai_runtime::{Method, Request};
 
 impl Client {
@@ -20,21 +20,16 @@ pub struct Thumbnails<'c> {
     pub(crate) client: &'c Client,
 }
 
-impl Thumbnails<'_> {
+impl<'c> Thumbnails<'c> {
     /// Makes a thumbnail.
-    pub async fn create(self, params: &ThumbnailsCreateParams) -> Result<ThumbnailsCreateResponse> {
-        self.create_with_response(params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`Thumbnails::create`], and also returns the status, headers and request id.
-    pub async fn create_with_response(
+    pub fn create(
         self,
         params: &ThumbnailsCreateParams,
-    ) -> Result<ApiResponse<ThumbnailsCreateResponse>> {
-        let path = String::from("/thumbnails");
-        let request = Request::new(Method::POST, path).json(params)?;
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, ThumbnailsCreateResponse> {
+        openai_runtime::Call::new(self.client, || {
+            let path = String::from("/thumbnails");
+            let request = Request::new(Method::POST, path).json(params)?;
+            Ok(request)
+        })
     }
 }

@@ -4,7 +4,7 @@
 //! The uploads parts resource: `client.uploads().parts()`.
 
 use super::super::super::models::{AddUploadPartRequest, UploadPart};
-use crate::{ApiResponse, Client, Result};
+use crate::Client;
 use openai_runtime::{Method, Request, encode_path};
 
 /// The Parts of an Upload.
@@ -13,7 +13,7 @@ pub struct UploadsParts<'c> {
     pub(crate) client: &'c Client,
 }
 
-impl UploadsParts<'_> {
+impl<'c> UploadsParts<'c> {
     /// Adds a Part, a chunk of at most 64 MB of the file, to an Upload.
     /// Parts may be added in parallel; their order is given when the Upload
     /// is completed.
@@ -21,24 +21,15 @@ impl UploadsParts<'_> {
     /// Returns the Upload Part object.
     ///
     /// - `upload_id`: The `id` of the Upload to act on, as `create` returned it.
-    pub async fn create(
+    pub fn create(
         self,
         upload_id: &str,
         params: &AddUploadPartRequest,
-    ) -> Result<UploadPart> {
-        self.create_with_response(upload_id, params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`UploadsParts::create`], and also returns the status, headers and request id.
-    pub async fn create_with_response(
-        self,
-        upload_id: &str,
-        params: &AddUploadPartRequest,
-    ) -> Result<ApiResponse<UploadPart>> {
-        let path = format!("/uploads/{}/parts", encode_path("upload_id", upload_id)?);
-        let request = Request::new(Method::POST, path).multipart(params.to_multipart());
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, UploadPart> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!("/uploads/{}/parts", encode_path("upload_id", upload_id)?);
+            let request = Request::new(Method::POST, path).multipart(params.to_multipart());
+            Ok(request)
+        })
     }
 }

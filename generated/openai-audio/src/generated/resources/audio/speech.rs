@@ -4,7 +4,7 @@
 //! The audio speech resource: `client.audio().speech()`.
 
 use super::super::super::models::{CreateSpeechRequest, CreateSpeechResponseStreamEvent};
-use crate::{ApiResponse, Client, Result};
+use crate::{Client, Result};
 use openai_runtime::{Method, Request};
 
 /// Turn text into spoken audio.
@@ -13,7 +13,7 @@ pub struct AudioSpeech<'c> {
     pub(crate) client: &'c Client,
 }
 
-impl AudioSpeech<'_> {
+impl<'c> AudioSpeech<'c> {
     /// Like [`AudioSpeech::create`], as a stream of the server's events, each decoded as it comes.
     pub async fn create_stream(
         self,
@@ -27,21 +27,16 @@ impl AudioSpeech<'_> {
     }
 
     /// Speak the given text aloud in a chosen voice, returning the audio.
-    pub async fn create(self, params: &CreateSpeechRequest) -> Result<openai_runtime::ByteStream> {
-        self.create_with_response(params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`AudioSpeech::create`], and also returns the status, headers and request id.
-    pub async fn create_with_response(
+    pub fn create(
         self,
         params: &CreateSpeechRequest,
-    ) -> Result<ApiResponse<openai_runtime::ByteStream>> {
-        let path = String::from("/audio/speech");
-        let request = Request::new(Method::POST, path)
-            .header("accept", "application/octet-stream")?
-            .json(params)?;
-        self.client.execute_bytes_stream(request).await
+    ) -> openai_runtime::Call<'c, openai_runtime::ByteStream, openai_runtime::call::Stream> {
+        openai_runtime::Call::new(self.client, || {
+            let path = String::from("/audio/speech");
+            let request = Request::new(Method::POST, path)
+                .header("accept", "application/octet-stream")?
+                .json(params)?;
+            Ok(request)
+        })
     }
 }

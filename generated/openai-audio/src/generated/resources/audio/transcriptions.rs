@@ -7,7 +7,7 @@ use super::super::super::models::{
     AudioTranscriptionsCreateResponse, CreateTranscriptionRequest,
     CreateTranscriptionResponseStreamEvent,
 };
-use crate::{ApiResponse, Client, Result};
+use crate::{Client, Result};
 use openai_runtime::{Method, Request};
 
 /// Turn spoken audio into text in the language spoken.
@@ -16,7 +16,7 @@ pub struct AudioTranscriptions<'c> {
     pub(crate) client: &'c Client,
 }
 
-impl AudioTranscriptions<'_> {
+impl<'c> AudioTranscriptions<'c> {
     /// Like [`AudioTranscriptions::create`], as a stream of the server's events, each decoded as it comes.
     pub async fn create_stream(
         self,
@@ -29,22 +29,14 @@ impl AudioTranscriptions<'_> {
     }
 
     /// Write down what is said in an audio file.
-    pub async fn create(
+    pub fn create(
         self,
         params: &CreateTranscriptionRequest,
-    ) -> Result<AudioTranscriptionsCreateResponse> {
-        self.create_with_response(params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`AudioTranscriptions::create`], and also returns the status, headers and request id.
-    pub async fn create_with_response(
-        self,
-        params: &CreateTranscriptionRequest,
-    ) -> Result<ApiResponse<AudioTranscriptionsCreateResponse>> {
-        let path = String::from("/audio/transcriptions");
-        let request = Request::new(Method::POST, path).multipart(params.to_multipart());
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, AudioTranscriptionsCreateResponse> {
+        openai_runtime::Call::new(self.client, || {
+            let path = String::from("/audio/transcriptions");
+            let request = Request::new(Method::POST, path).multipart(params.to_multipart());
+            Ok(request)
+        })
     }
 }

@@ -4,7 +4,7 @@
 //! The audio translations resource: `client.audio().translations()`.
 
 use super::super::super::models::{AudioTranslationsCreateResponse, CreateTranslationRequest};
-use crate::{ApiResponse, Client, Result};
+use crate::Client;
 use openai_runtime::{Method, Request};
 
 /// Turn spoken audio into English text.
@@ -13,24 +13,16 @@ pub struct AudioTranslations<'c> {
     pub(crate) client: &'c Client,
 }
 
-impl AudioTranslations<'_> {
+impl<'c> AudioTranslations<'c> {
     /// Write down in English what is said in an audio file.
-    pub async fn create(
+    pub fn create(
         self,
         params: &CreateTranslationRequest,
-    ) -> Result<AudioTranslationsCreateResponse> {
-        self.create_with_response(params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`AudioTranslations::create`], and also returns the status, headers and request id.
-    pub async fn create_with_response(
-        self,
-        params: &CreateTranslationRequest,
-    ) -> Result<ApiResponse<AudioTranslationsCreateResponse>> {
-        let path = String::from("/audio/translations");
-        let request = Request::new(Method::POST, path).multipart(params.to_multipart());
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, AudioTranslationsCreateResponse> {
+        openai_runtime::Call::new(self.client, || {
+            let path = String::from("/audio/translations");
+            let request = Request::new(Method::POST, path).multipart(params.to_multipart());
+            Ok(request)
+        })
     }
 }

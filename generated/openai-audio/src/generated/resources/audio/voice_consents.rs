@@ -7,7 +7,7 @@ use super::super::super::models::{
     AudioVoiceConsentsListQuery, CreateVoiceConsentRequest, UpdateVoiceConsentRequest,
     VoiceConsentDeletedResource, VoiceConsentListResource, VoiceConsentResource,
 };
-use crate::{ApiResponse, Client, Result};
+use crate::{Client, Result};
 use openai_runtime::{Method, Request, encode_path};
 
 /// Recorded consents from the people whose voices custom voices copy.
@@ -16,42 +16,29 @@ pub struct AudioVoiceConsents<'c> {
     pub(crate) client: &'c Client,
 }
 
-impl AudioVoiceConsents<'_> {
+impl<'c> AudioVoiceConsents<'c> {
     /// Record a person's consent to have their voice copied.
-    pub async fn create(self, params: &CreateVoiceConsentRequest) -> Result<VoiceConsentResource> {
-        self.create_with_response(params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`AudioVoiceConsents::create`], and also returns the status, headers and request id.
-    pub async fn create_with_response(
+    pub fn create(
         self,
         params: &CreateVoiceConsentRequest,
-    ) -> Result<ApiResponse<VoiceConsentResource>> {
-        let path = String::from("/audio/voice_consents");
-        let request = Request::new(Method::POST, path).multipart(params.to_multipart());
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, VoiceConsentResource> {
+        openai_runtime::Call::new(self.client, || {
+            let path = String::from("/audio/voice_consents");
+            let request = Request::new(Method::POST, path).multipart(params.to_multipart());
+            Ok(request)
+        })
     }
 
     /// Delete a voice consent.
-    pub async fn delete(self, consent_id: &str) -> Result<VoiceConsentDeletedResource> {
-        self.delete_with_response(consent_id)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`AudioVoiceConsents::delete`], and also returns the status, headers and request id.
-    pub async fn delete_with_response(
-        self,
-        consent_id: &str,
-    ) -> Result<ApiResponse<VoiceConsentDeletedResource>> {
-        let path = format!(
-            "/audio/voice_consents/{}",
-            encode_path("consent_id", consent_id)?
-        );
-        let request = Request::new(Method::DELETE, path);
-        self.client.execute_json(request).await
+    pub fn delete(self, consent_id: &str) -> openai_runtime::Call<'c, VoiceConsentDeletedResource> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/audio/voice_consents/{}",
+                encode_path("consent_id", consent_id)?
+            );
+            let request = Request::new(Method::DELETE, path);
+            Ok(request)
+        })
     }
 
     /// Every page of [`AudioVoiceConsents::list`], each asked for only when the one before it is used up.
@@ -78,67 +65,42 @@ impl AudioVoiceConsents<'_> {
     }
 
     /// List the voice consents.
-    pub async fn list(
+    pub fn list(
         self,
         query: &AudioVoiceConsentsListQuery,
-    ) -> Result<VoiceConsentListResource> {
-        self.list_with_response(query)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`AudioVoiceConsents::list`], and also returns the status, headers and request id.
-    pub async fn list_with_response(
-        self,
-        query: &AudioVoiceConsentsListQuery,
-    ) -> Result<ApiResponse<VoiceConsentListResource>> {
-        let path = String::from("/audio/voice_consents");
-        let request = Request::new(Method::GET, path).query(query)?;
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, VoiceConsentListResource> {
+        openai_runtime::Call::new(self.client, || {
+            let path = String::from("/audio/voice_consents");
+            let request = Request::new(Method::GET, path).query(query)?;
+            Ok(request)
+        })
     }
 
     /// Fetch a voice consent by its ID.
-    pub async fn retrieve(self, consent_id: &str) -> Result<VoiceConsentResource> {
-        self.retrieve_with_response(consent_id)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`AudioVoiceConsents::retrieve`], and also returns the status, headers and request id.
-    pub async fn retrieve_with_response(
-        self,
-        consent_id: &str,
-    ) -> Result<ApiResponse<VoiceConsentResource>> {
-        let path = format!(
-            "/audio/voice_consents/{}",
-            encode_path("consent_id", consent_id)?
-        );
-        let request = Request::new(Method::GET, path);
-        self.client.execute_json(request).await
+    pub fn retrieve(self, consent_id: &str) -> openai_runtime::Call<'c, VoiceConsentResource> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/audio/voice_consents/{}",
+                encode_path("consent_id", consent_id)?
+            );
+            let request = Request::new(Method::GET, path);
+            Ok(request)
+        })
     }
 
     /// Change a voice consent.
-    pub async fn update(
+    pub fn update(
         self,
         consent_id: &str,
         params: &UpdateVoiceConsentRequest,
-    ) -> Result<VoiceConsentResource> {
-        self.update_with_response(consent_id, params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`AudioVoiceConsents::update`], and also returns the status, headers and request id.
-    pub async fn update_with_response(
-        self,
-        consent_id: &str,
-        params: &UpdateVoiceConsentRequest,
-    ) -> Result<ApiResponse<VoiceConsentResource>> {
-        let path = format!(
-            "/audio/voice_consents/{}",
-            encode_path("consent_id", consent_id)?
-        );
-        let request = Request::new(Method::POST, path).json(params)?;
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, VoiceConsentResource> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/audio/voice_consents/{}",
+                encode_path("consent_id", consent_id)?
+            );
+            let request = Request::new(Method::POST, path).json(params)?;
+            Ok(request)
+        })
     }
 }

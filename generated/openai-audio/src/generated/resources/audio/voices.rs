@@ -4,7 +4,7 @@
 //! The audio voices resource: `client.audio().voices()`.
 
 use super::super::super::models::{CreateVoiceRequest, VoiceResource};
-use crate::{ApiResponse, Client, Result};
+use crate::Client;
 use openai_runtime::{Method, Request};
 
 /// Custom voices made from a sample recording.
@@ -13,21 +13,13 @@ pub struct AudioVoices<'c> {
     pub(crate) client: &'c Client,
 }
 
-impl AudioVoices<'_> {
+impl<'c> AudioVoices<'c> {
     /// Make a custom voice from a sample recording and a consent.
-    pub async fn create(self, params: &CreateVoiceRequest) -> Result<VoiceResource> {
-        self.create_with_response(params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`AudioVoices::create`], and also returns the status, headers and request id.
-    pub async fn create_with_response(
-        self,
-        params: &CreateVoiceRequest,
-    ) -> Result<ApiResponse<VoiceResource>> {
-        let path = String::from("/audio/voices");
-        let request = Request::new(Method::POST, path).multipart(params.to_multipart());
-        self.client.execute_json(request).await
+    pub fn create(self, params: &CreateVoiceRequest) -> openai_runtime::Call<'c, VoiceResource> {
+        openai_runtime::Call::new(self.client, || {
+            let path = String::from("/audio/voices");
+            let request = Request::new(Method::POST, path).multipart(params.to_multipart());
+            Ok(request)
+        })
     }
 }

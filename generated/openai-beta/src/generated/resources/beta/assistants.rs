@@ -7,7 +7,7 @@ use super::super::super::models::{
     AssistantObject, BetaAssistantsListQuery, CreateAssistantRequest, DeleteAssistantResponse,
     ListAssistantsResponse, ModifyAssistantRequest,
 };
-use crate::{ApiResponse, Client, Result};
+use crate::{Client, Result};
 use openai_runtime::{Method, Request, encode_path};
 
 /// Assistants: a model with instructions and tools, reused across threads.
@@ -16,39 +16,26 @@ pub struct BetaAssistants<'c> {
     pub(crate) client: &'c Client,
 }
 
-impl BetaAssistants<'_> {
+impl<'c> BetaAssistants<'c> {
     /// Create an assistant.
-    pub async fn create(self, params: &CreateAssistantRequest) -> Result<AssistantObject> {
-        self.create_with_response(params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`BetaAssistants::create`], and also returns the status, headers and request id.
-    pub async fn create_with_response(
+    pub fn create(
         self,
         params: &CreateAssistantRequest,
-    ) -> Result<ApiResponse<AssistantObject>> {
-        let path = String::from("/assistants");
-        let request = Request::new(Method::POST, path).json(params)?;
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, AssistantObject> {
+        openai_runtime::Call::new(self.client, || {
+            let path = String::from("/assistants");
+            let request = Request::new(Method::POST, path).json(params)?;
+            Ok(request)
+        })
     }
 
     /// Delete an assistant.
-    pub async fn delete(self, assistant_id: &str) -> Result<DeleteAssistantResponse> {
-        self.delete_with_response(assistant_id)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`BetaAssistants::delete`], and also returns the status, headers and request id.
-    pub async fn delete_with_response(
-        self,
-        assistant_id: &str,
-    ) -> Result<ApiResponse<DeleteAssistantResponse>> {
-        let path = format!("/assistants/{}", encode_path("assistant_id", assistant_id)?);
-        let request = Request::new(Method::DELETE, path);
-        self.client.execute_json(request).await
+    pub fn delete(self, assistant_id: &str) -> openai_runtime::Call<'c, DeleteAssistantResponse> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!("/assistants/{}", encode_path("assistant_id", assistant_id)?);
+            let request = Request::new(Method::DELETE, path);
+            Ok(request)
+        })
     }
 
     /// Every page of [`BetaAssistants::list`], each asked for only when the one before it is used up.
@@ -75,58 +62,36 @@ impl BetaAssistants<'_> {
     }
 
     /// List the assistants.
-    pub async fn list(self, query: &BetaAssistantsListQuery) -> Result<ListAssistantsResponse> {
-        self.list_with_response(query)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`BetaAssistants::list`], and also returns the status, headers and request id.
-    pub async fn list_with_response(
+    pub fn list(
         self,
         query: &BetaAssistantsListQuery,
-    ) -> Result<ApiResponse<ListAssistantsResponse>> {
-        let path = String::from("/assistants");
-        let request = Request::new(Method::GET, path).query(query)?;
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, ListAssistantsResponse> {
+        openai_runtime::Call::new(self.client, || {
+            let path = String::from("/assistants");
+            let request = Request::new(Method::GET, path).query(query)?;
+            Ok(request)
+        })
     }
 
     /// Fetch an assistant by its ID.
-    pub async fn retrieve(self, assistant_id: &str) -> Result<AssistantObject> {
-        self.retrieve_with_response(assistant_id)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`BetaAssistants::retrieve`], and also returns the status, headers and request id.
-    pub async fn retrieve_with_response(
-        self,
-        assistant_id: &str,
-    ) -> Result<ApiResponse<AssistantObject>> {
-        let path = format!("/assistants/{}", encode_path("assistant_id", assistant_id)?);
-        let request = Request::new(Method::GET, path);
-        self.client.execute_json(request).await
+    pub fn retrieve(self, assistant_id: &str) -> openai_runtime::Call<'c, AssistantObject> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!("/assistants/{}", encode_path("assistant_id", assistant_id)?);
+            let request = Request::new(Method::GET, path);
+            Ok(request)
+        })
     }
 
     /// Change an assistant.
-    pub async fn update(
+    pub fn update(
         self,
         assistant_id: &str,
         params: &ModifyAssistantRequest,
-    ) -> Result<AssistantObject> {
-        self.update_with_response(assistant_id, params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`BetaAssistants::update`], and also returns the status, headers and request id.
-    pub async fn update_with_response(
-        self,
-        assistant_id: &str,
-        params: &ModifyAssistantRequest,
-    ) -> Result<ApiResponse<AssistantObject>> {
-        let path = format!("/assistants/{}", encode_path("assistant_id", assistant_id)?);
-        let request = Request::new(Method::POST, path).json(params)?;
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, AssistantObject> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!("/assistants/{}", encode_path("assistant_id", assistant_id)?);
+            let request = Request::new(Method::POST, path).json(params)?;
+            Ok(request)
+        })
     }
 }

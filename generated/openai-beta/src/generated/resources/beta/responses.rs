@@ -12,7 +12,7 @@ use super::super::super::models::{
     BetaResponsesCreateHeaders, BetaResponsesDeleteHeaders, BetaResponsesRetrieveHeaders,
     BetaResponsesRetrieveQuery,
 };
-use crate::{ApiResponse, Client, Result};
+use crate::{Client, Result};
 pub use input_items::*;
 pub use input_tokens::*;
 use openai_runtime::{Method, Request, encode_path};
@@ -39,60 +39,42 @@ impl<'c> BetaResponses<'c> {
     }
 
     /// Stop a beta response running in the background.
-    pub async fn cancel(
+    pub fn cancel(
         self,
         response_id: &str,
         headers: &BetaResponsesCancelHeaders,
-    ) -> Result<BetaResponse> {
-        self.cancel_with_response(response_id, headers)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`BetaResponses::cancel`], and also returns the status, headers and request id.
-    pub async fn cancel_with_response(
-        self,
-        response_id: &str,
-        headers: &BetaResponsesCancelHeaders,
-    ) -> Result<ApiResponse<BetaResponse>> {
-        let path = format!(
-            "/responses/{}/cancel",
-            encode_path("response_id", response_id)?
-        );
-        let mut request = Request::new(Method::POST, path)
-            .query_pair("beta", "true")
-            .retry_conflicts(false);
-        for (name, value) in headers.to_pairs() {
-            request = request.header(name, &value)?;
-        }
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, BetaResponse> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/responses/{}/cancel",
+                encode_path("response_id", response_id)?
+            );
+            let mut request = Request::new(Method::POST, path)
+                .query_pair("beta", "true")
+                .retry_conflicts(false);
+            for (name, value) in headers.to_pairs() {
+                request = request.header(name, &value)?;
+            }
+            Ok(request)
+        })
     }
 
     /// Shrink a conversation's context into fewer items, with beta features available.
-    pub async fn compact(
+    pub fn compact(
         self,
         headers: &BetaResponsesCompactHeaders,
         params: &BetaCompactResponseMethodPublicBody,
-    ) -> Result<BetaCompactResource> {
-        self.compact_with_response(headers, params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`BetaResponses::compact`], and also returns the status, headers and request id.
-    pub async fn compact_with_response(
-        self,
-        headers: &BetaResponsesCompactHeaders,
-        params: &BetaCompactResponseMethodPublicBody,
-    ) -> Result<ApiResponse<BetaCompactResource>> {
-        let path = String::from("/responses/compact");
-        let mut request = Request::new(Method::POST, path)
-            .query_pair("beta", "true")
-            .json(params)?;
-        for (name, value) in headers.to_pairs() {
-            request = request.header(name, &value)?;
-        }
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, BetaCompactResource> {
+        openai_runtime::Call::new(self.client, || {
+            let path = String::from("/responses/compact");
+            let mut request = Request::new(Method::POST, path)
+                .query_pair("beta", "true")
+                .json(params)?;
+            for (name, value) in headers.to_pairs() {
+                request = request.header(name, &value)?;
+            }
+            Ok(request)
+        })
     }
 
     /// Like [`BetaResponses::create`], as a stream of the server's events, each decoded as it comes.
@@ -113,83 +95,55 @@ impl<'c> BetaResponses<'c> {
     }
 
     /// Ask a model for a response, with beta features available.
-    pub async fn create(
+    pub fn create(
         self,
         headers: &BetaResponsesCreateHeaders,
         params: &BetaCreateResponse,
-    ) -> Result<BetaResponse> {
-        self.create_with_response(headers, params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`BetaResponses::create`], and also returns the status, headers and request id.
-    pub async fn create_with_response(
-        self,
-        headers: &BetaResponsesCreateHeaders,
-        params: &BetaCreateResponse,
-    ) -> Result<ApiResponse<BetaResponse>> {
-        let path = String::from("/responses");
-        let mut request = Request::new(Method::POST, path)
-            .query_pair("beta", "true")
-            .json(params)?;
-        for (name, value) in headers.to_pairs() {
-            request = request.header(name, &value)?;
-        }
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, BetaResponse> {
+        openai_runtime::Call::new(self.client, || {
+            let path = String::from("/responses");
+            let mut request = Request::new(Method::POST, path)
+                .query_pair("beta", "true")
+                .json(params)?;
+            for (name, value) in headers.to_pairs() {
+                request = request.header(name, &value)?;
+            }
+            Ok(request)
+        })
     }
 
     /// Delete a response.
-    pub async fn delete(
+    pub fn delete(
         self,
         response_id: &str,
         headers: &BetaResponsesDeleteHeaders,
-    ) -> Result<()> {
-        self.delete_with_response(response_id, headers)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`BetaResponses::delete`], and also returns the status, headers and request id.
-    pub async fn delete_with_response(
-        self,
-        response_id: &str,
-        headers: &BetaResponsesDeleteHeaders,
-    ) -> Result<ApiResponse<()>> {
-        let path = format!("/responses/{}", encode_path("response_id", response_id)?);
-        let mut request = Request::new(Method::DELETE, path).query_pair("beta", "true");
-        for (name, value) in headers.to_pairs() {
-            request = request.header(name, &value)?;
-        }
-        self.client.execute_empty(request).await
+    ) -> openai_runtime::Call<'c, (), openai_runtime::call::Empty> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!("/responses/{}", encode_path("response_id", response_id)?);
+            let mut request = Request::new(Method::DELETE, path).query_pair("beta", "true");
+            for (name, value) in headers.to_pairs() {
+                request = request.header(name, &value)?;
+            }
+            Ok(request)
+        })
     }
 
     /// Fetch a response by its ID.
-    pub async fn retrieve(
+    pub fn retrieve(
         self,
         response_id: &str,
         query: &BetaResponsesRetrieveQuery,
         headers: &BetaResponsesRetrieveHeaders,
-    ) -> Result<BetaResponse> {
-        self.retrieve_with_response(response_id, query, headers)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`BetaResponses::retrieve`], and also returns the status, headers and request id.
-    pub async fn retrieve_with_response(
-        self,
-        response_id: &str,
-        query: &BetaResponsesRetrieveQuery,
-        headers: &BetaResponsesRetrieveHeaders,
-    ) -> Result<ApiResponse<BetaResponse>> {
-        let path = format!("/responses/{}", encode_path("response_id", response_id)?);
-        let mut request = Request::new(Method::GET, path)
-            .query_pair("beta", "true")
-            .query(query)?;
-        for (name, value) in headers.to_pairs() {
-            request = request.header(name, &value)?;
-        }
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, BetaResponse> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!("/responses/{}", encode_path("response_id", response_id)?);
+            let mut request = Request::new(Method::GET, path)
+                .query_pair("beta", "true")
+                .query(query)?;
+            for (name, value) in headers.to_pairs() {
+                request = request.header(name, &value)?;
+            }
+            Ok(request)
+        })
     }
 }

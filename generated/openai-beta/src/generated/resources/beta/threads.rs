@@ -10,7 +10,7 @@ use super::super::super::models::{
     CreateThreadAndRunRequest, CreateThreadRequest, DeleteThreadResponse, ModifyThreadRequest,
     RunObject, ThreadObject,
 };
-use crate::{ApiResponse, Client, Result};
+use crate::Client;
 pub use messages::*;
 use openai_runtime::{Method, Request, encode_path};
 pub use runs::*;
@@ -37,92 +37,54 @@ impl<'c> BetaThreads<'c> {
     }
 
     /// Create a thread.
-    pub async fn create(self, params: &CreateThreadRequest) -> Result<ThreadObject> {
-        self.create_with_response(params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`BetaThreads::create`], and also returns the status, headers and request id.
-    pub async fn create_with_response(
-        self,
-        params: &CreateThreadRequest,
-    ) -> Result<ApiResponse<ThreadObject>> {
-        let path = String::from("/threads");
-        let request = Request::new(Method::POST, path).json(params)?;
-        self.client.execute_json(request).await
+    pub fn create(self, params: &CreateThreadRequest) -> openai_runtime::Call<'c, ThreadObject> {
+        openai_runtime::Call::new(self.client, || {
+            let path = String::from("/threads");
+            let request = Request::new(Method::POST, path).json(params)?;
+            Ok(request)
+        })
     }
 
     /// Create a thread and starts a run on it in one call.
-    pub async fn create_and_run(self, params: &CreateThreadAndRunRequest) -> Result<RunObject> {
-        self.create_and_run_with_response(params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`BetaThreads::create_and_run`], and also returns the status, headers and request id.
-    pub async fn create_and_run_with_response(
+    pub fn create_and_run(
         self,
         params: &CreateThreadAndRunRequest,
-    ) -> Result<ApiResponse<RunObject>> {
-        let path = String::from("/threads/runs");
-        let request = Request::new(Method::POST, path).json(params)?;
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, RunObject> {
+        openai_runtime::Call::new(self.client, || {
+            let path = String::from("/threads/runs");
+            let request = Request::new(Method::POST, path).json(params)?;
+            Ok(request)
+        })
     }
 
     /// Delete a thread.
-    pub async fn delete(self, thread_id: &str) -> Result<DeleteThreadResponse> {
-        self.delete_with_response(thread_id)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`BetaThreads::delete`], and also returns the status, headers and request id.
-    pub async fn delete_with_response(
-        self,
-        thread_id: &str,
-    ) -> Result<ApiResponse<DeleteThreadResponse>> {
-        let path = format!("/threads/{}", encode_path("thread_id", thread_id)?);
-        let request = Request::new(Method::DELETE, path);
-        self.client.execute_json(request).await
+    pub fn delete(self, thread_id: &str) -> openai_runtime::Call<'c, DeleteThreadResponse> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!("/threads/{}", encode_path("thread_id", thread_id)?);
+            let request = Request::new(Method::DELETE, path);
+            Ok(request)
+        })
     }
 
     /// Fetch a thread by its ID.
-    pub async fn retrieve(self, thread_id: &str) -> Result<ThreadObject> {
-        self.retrieve_with_response(thread_id)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`BetaThreads::retrieve`], and also returns the status, headers and request id.
-    pub async fn retrieve_with_response(
-        self,
-        thread_id: &str,
-    ) -> Result<ApiResponse<ThreadObject>> {
-        let path = format!("/threads/{}", encode_path("thread_id", thread_id)?);
-        let request = Request::new(Method::GET, path);
-        self.client.execute_json(request).await
+    pub fn retrieve(self, thread_id: &str) -> openai_runtime::Call<'c, ThreadObject> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!("/threads/{}", encode_path("thread_id", thread_id)?);
+            let request = Request::new(Method::GET, path);
+            Ok(request)
+        })
     }
 
     /// Change a thread's metadata or tool resources.
-    pub async fn update(
+    pub fn update(
         self,
         thread_id: &str,
         params: &ModifyThreadRequest,
-    ) -> Result<ThreadObject> {
-        self.update_with_response(thread_id, params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`BetaThreads::update`], and also returns the status, headers and request id.
-    pub async fn update_with_response(
-        self,
-        thread_id: &str,
-        params: &ModifyThreadRequest,
-    ) -> Result<ApiResponse<ThreadObject>> {
-        let path = format!("/threads/{}", encode_path("thread_id", thread_id)?);
-        let request = Request::new(Method::POST, path).json(params)?;
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, ThreadObject> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!("/threads/{}", encode_path("thread_id", thread_id)?);
+            let request = Request::new(Method::POST, path).json(params)?;
+            Ok(request)
+        })
     }
 }

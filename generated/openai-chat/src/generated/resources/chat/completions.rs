@@ -10,7 +10,7 @@ use super::super::super::models::{
     ChatCompletionsUpdateParams, CreateChatCompletionRequest, CreateChatCompletionResponse,
     CreateChatCompletionStreamResponse,
 };
-use crate::{ApiResponse, Client, Result};
+use crate::{Client, Result};
 pub use messages::*;
 use openai_runtime::{Method, Request, encode_path};
 
@@ -40,43 +40,27 @@ impl<'c> ChatCompletions<'c> {
     }
 
     /// Ask a model to reply to a list of messages.
-    pub async fn create(
+    pub fn create(
         self,
         params: &CreateChatCompletionRequest,
-    ) -> Result<CreateChatCompletionResponse> {
-        self.create_with_response(params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`ChatCompletions::create`], and also returns the status, headers and request id.
-    pub async fn create_with_response(
-        self,
-        params: &CreateChatCompletionRequest,
-    ) -> Result<ApiResponse<CreateChatCompletionResponse>> {
-        let path = String::from("/chat/completions");
-        let request = Request::new(Method::POST, path).json(params)?;
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, CreateChatCompletionResponse> {
+        openai_runtime::Call::new(self.client, || {
+            let path = String::from("/chat/completions");
+            let request = Request::new(Method::POST, path).json(params)?;
+            Ok(request)
+        })
     }
 
     /// Delete a chat completion.
-    pub async fn delete(self, completion_id: &str) -> Result<ChatCompletionDeleted> {
-        self.delete_with_response(completion_id)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`ChatCompletions::delete`], and also returns the status, headers and request id.
-    pub async fn delete_with_response(
-        self,
-        completion_id: &str,
-    ) -> Result<ApiResponse<ChatCompletionDeleted>> {
-        let path = format!(
-            "/chat/completions/{}",
-            encode_path("completion_id", completion_id)?
-        );
-        let request = Request::new(Method::DELETE, path);
-        self.client.execute_json(request).await
+    pub fn delete(self, completion_id: &str) -> openai_runtime::Call<'c, ChatCompletionDeleted> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/chat/completions/{}",
+                encode_path("completion_id", completion_id)?
+            );
+            let request = Request::new(Method::DELETE, path);
+            Ok(request)
+        })
     }
 
     /// Every page of [`ChatCompletions::list`], each asked for only when the one before it is used up.
@@ -103,64 +87,45 @@ impl<'c> ChatCompletions<'c> {
     }
 
     /// List chat completions stored with `store: true`.
-    pub async fn list(self, query: &ChatCompletionsListQuery) -> Result<ChatCompletionList> {
-        self.list_with_response(query)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`ChatCompletions::list`], and also returns the status, headers and request id.
-    pub async fn list_with_response(
+    pub fn list(
         self,
         query: &ChatCompletionsListQuery,
-    ) -> Result<ApiResponse<ChatCompletionList>> {
-        let path = String::from("/chat/completions");
-        let request = Request::new(Method::GET, path).query(query)?;
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, ChatCompletionList> {
+        openai_runtime::Call::new(self.client, || {
+            let path = String::from("/chat/completions");
+            let request = Request::new(Method::GET, path).query(query)?;
+            Ok(request)
+        })
     }
 
     /// Fetch a chat completion by its ID.
-    pub async fn retrieve(self, completion_id: &str) -> Result<CreateChatCompletionResponse> {
-        self.retrieve_with_response(completion_id)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`ChatCompletions::retrieve`], and also returns the status, headers and request id.
-    pub async fn retrieve_with_response(
+    pub fn retrieve(
         self,
         completion_id: &str,
-    ) -> Result<ApiResponse<CreateChatCompletionResponse>> {
-        let path = format!(
-            "/chat/completions/{}",
-            encode_path("completion_id", completion_id)?
-        );
-        let request = Request::new(Method::GET, path);
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, CreateChatCompletionResponse> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/chat/completions/{}",
+                encode_path("completion_id", completion_id)?
+            );
+            let request = Request::new(Method::GET, path);
+            Ok(request)
+        })
     }
 
     /// Change the metadata of a stored chat completion.
-    pub async fn update(
+    pub fn update(
         self,
         completion_id: &str,
         params: &ChatCompletionsUpdateParams,
-    ) -> Result<CreateChatCompletionResponse> {
-        self.update_with_response(completion_id, params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`ChatCompletions::update`], and also returns the status, headers and request id.
-    pub async fn update_with_response(
-        self,
-        completion_id: &str,
-        params: &ChatCompletionsUpdateParams,
-    ) -> Result<ApiResponse<CreateChatCompletionResponse>> {
-        let path = format!(
-            "/chat/completions/{}",
-            encode_path("completion_id", completion_id)?
-        );
-        let request = Request::new(Method::POST, path).json(params)?;
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, CreateChatCompletionResponse> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/chat/completions/{}",
+                encode_path("completion_id", completion_id)?
+            );
+            let request = Request::new(Method::POST, path).json(params)?;
+            Ok(request)
+        })
     }
 }

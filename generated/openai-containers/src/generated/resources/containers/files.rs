@@ -9,7 +9,7 @@ use super::super::super::models::{
     ContainerFileListResource, ContainerFileResource, ContainersFilesListQuery,
     CreateContainerFileBody,
 };
-use crate::{ApiResponse, Client, Result};
+use crate::{Client, Result};
 pub use content::*;
 use openai_runtime::{Method, Request, encode_path};
 
@@ -28,50 +28,36 @@ impl<'c> ContainersFiles<'c> {
     }
 
     /// Put a file into a container, by upload or by file ID.
-    pub async fn create(
+    pub fn create(
         self,
         container_id: &str,
         params: &CreateContainerFileBody,
-    ) -> Result<ContainerFileResource> {
-        self.create_with_response(container_id, params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`ContainersFiles::create`], and also returns the status, headers and request id.
-    pub async fn create_with_response(
-        self,
-        container_id: &str,
-        params: &CreateContainerFileBody,
-    ) -> Result<ApiResponse<ContainerFileResource>> {
-        let path = format!(
-            "/containers/{}/files",
-            encode_path("container_id", container_id)?
-        );
-        let request = Request::new(Method::POST, path).multipart(params.to_multipart());
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, ContainerFileResource> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/containers/{}/files",
+                encode_path("container_id", container_id)?
+            );
+            let request = Request::new(Method::POST, path).multipart(params.to_multipart());
+            Ok(request)
+        })
     }
 
     /// Delete a container file.
-    pub async fn delete(self, container_id: &str, file_id: &str) -> Result<()> {
-        self.delete_with_response(container_id, file_id)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`ContainersFiles::delete`], and also returns the status, headers and request id.
-    pub async fn delete_with_response(
+    pub fn delete(
         self,
         container_id: &str,
         file_id: &str,
-    ) -> Result<ApiResponse<()>> {
-        let path = format!(
-            "/containers/{}/files/{}",
-            encode_path("container_id", container_id)?,
-            encode_path("file_id", file_id)?
-        );
-        let request = Request::new(Method::DELETE, path);
-        self.client.execute_empty(request).await
+    ) -> openai_runtime::Call<'c, (), openai_runtime::call::Empty> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/containers/{}/files/{}",
+                encode_path("container_id", container_id)?,
+                encode_path("file_id", file_id)?
+            );
+            let request = Request::new(Method::DELETE, path);
+            Ok(request)
+        })
     }
 
     /// Every page of [`ContainersFiles::list`], each asked for only when the one before it is used up.
@@ -103,53 +89,35 @@ impl<'c> ContainersFiles<'c> {
     }
 
     /// List the files of a container.
-    pub async fn list(
+    pub fn list(
         self,
         container_id: &str,
         query: &ContainersFilesListQuery,
-    ) -> Result<ContainerFileListResource> {
-        self.list_with_response(container_id, query)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`ContainersFiles::list`], and also returns the status, headers and request id.
-    pub async fn list_with_response(
-        self,
-        container_id: &str,
-        query: &ContainersFilesListQuery,
-    ) -> Result<ApiResponse<ContainerFileListResource>> {
-        let path = format!(
-            "/containers/{}/files",
-            encode_path("container_id", container_id)?
-        );
-        let request = Request::new(Method::GET, path).query(query)?;
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, ContainerFileListResource> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/containers/{}/files",
+                encode_path("container_id", container_id)?
+            );
+            let request = Request::new(Method::GET, path).query(query)?;
+            Ok(request)
+        })
     }
 
     /// Fetch a container file by its ID.
-    pub async fn retrieve(
+    pub fn retrieve(
         self,
         container_id: &str,
         file_id: &str,
-    ) -> Result<ContainerFileResource> {
-        self.retrieve_with_response(container_id, file_id)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`ContainersFiles::retrieve`], and also returns the status, headers and request id.
-    pub async fn retrieve_with_response(
-        self,
-        container_id: &str,
-        file_id: &str,
-    ) -> Result<ApiResponse<ContainerFileResource>> {
-        let path = format!(
-            "/containers/{}/files/{}",
-            encode_path("container_id", container_id)?,
-            encode_path("file_id", file_id)?
-        );
-        let request = Request::new(Method::GET, path);
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, ContainerFileResource> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/containers/{}/files/{}",
+                encode_path("container_id", container_id)?,
+                encode_path("file_id", file_id)?
+            );
+            let request = Request::new(Method::GET, path);
+            Ok(request)
+        })
     }
 }

@@ -7,7 +7,7 @@ use super::super::super::models::{
     ConversationItem, ConversationItemList, ConversationResource, ConversationsItemsCreateParams,
     ConversationsItemsCreateQuery, ConversationsItemsListQuery, ConversationsItemsRetrieveQuery,
 };
-use crate::{ApiResponse, Client, Result};
+use crate::{Client, Result};
 use openai_runtime::{Method, Request, encode_path};
 
 /// The items (messages, tool calls, outputs) of a conversation.
@@ -16,60 +16,41 @@ pub struct ConversationsItems<'c> {
     pub(crate) client: &'c Client,
 }
 
-impl ConversationsItems<'_> {
+impl<'c> ConversationsItems<'c> {
     /// Add items to a conversation.
-    pub async fn create(
+    pub fn create(
         self,
         conversation_id: &str,
         query: &ConversationsItemsCreateQuery,
         params: &ConversationsItemsCreateParams,
-    ) -> Result<ConversationItemList> {
-        self.create_with_response(conversation_id, query, params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`ConversationsItems::create`], and also returns the status, headers and request id.
-    pub async fn create_with_response(
-        self,
-        conversation_id: &str,
-        query: &ConversationsItemsCreateQuery,
-        params: &ConversationsItemsCreateParams,
-    ) -> Result<ApiResponse<ConversationItemList>> {
-        let path = format!(
-            "/conversations/{}/items",
-            encode_path("conversation_id", conversation_id)?
-        );
-        let request = Request::new(Method::POST, path)
-            .query(query)?
-            .json(params)?;
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, ConversationItemList> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/conversations/{}/items",
+                encode_path("conversation_id", conversation_id)?
+            );
+            let request = Request::new(Method::POST, path)
+                .query(query)?
+                .json(params)?;
+            Ok(request)
+        })
     }
 
     /// Delete a conversation item.
-    pub async fn delete(
+    pub fn delete(
         self,
         conversation_id: &str,
         item_id: &str,
-    ) -> Result<ConversationResource> {
-        self.delete_with_response(conversation_id, item_id)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`ConversationsItems::delete`], and also returns the status, headers and request id.
-    pub async fn delete_with_response(
-        self,
-        conversation_id: &str,
-        item_id: &str,
-    ) -> Result<ApiResponse<ConversationResource>> {
-        let path = format!(
-            "/conversations/{}/items/{}",
-            encode_path("conversation_id", conversation_id)?,
-            encode_path("item_id", item_id)?
-        );
-        let request = Request::new(Method::DELETE, path);
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, ConversationResource> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/conversations/{}/items/{}",
+                encode_path("conversation_id", conversation_id)?,
+                encode_path("item_id", item_id)?
+            );
+            let request = Request::new(Method::DELETE, path);
+            Ok(request)
+        })
     }
 
     /// Every page of [`ConversationsItems::list`], each asked for only when the one before it is used up.
@@ -101,55 +82,36 @@ impl ConversationsItems<'_> {
     }
 
     /// List the items of a conversation.
-    pub async fn list(
+    pub fn list(
         self,
         conversation_id: &str,
         query: &ConversationsItemsListQuery,
-    ) -> Result<ConversationItemList> {
-        self.list_with_response(conversation_id, query)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`ConversationsItems::list`], and also returns the status, headers and request id.
-    pub async fn list_with_response(
-        self,
-        conversation_id: &str,
-        query: &ConversationsItemsListQuery,
-    ) -> Result<ApiResponse<ConversationItemList>> {
-        let path = format!(
-            "/conversations/{}/items",
-            encode_path("conversation_id", conversation_id)?
-        );
-        let request = Request::new(Method::GET, path).query(query)?;
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, ConversationItemList> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/conversations/{}/items",
+                encode_path("conversation_id", conversation_id)?
+            );
+            let request = Request::new(Method::GET, path).query(query)?;
+            Ok(request)
+        })
     }
 
     /// Fetch a conversation item by its ID.
-    pub async fn retrieve(
+    pub fn retrieve(
         self,
         conversation_id: &str,
         item_id: &str,
         query: &ConversationsItemsRetrieveQuery,
-    ) -> Result<ConversationItem> {
-        self.retrieve_with_response(conversation_id, item_id, query)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`ConversationsItems::retrieve`], and also returns the status, headers and request id.
-    pub async fn retrieve_with_response(
-        self,
-        conversation_id: &str,
-        item_id: &str,
-        query: &ConversationsItemsRetrieveQuery,
-    ) -> Result<ApiResponse<ConversationItem>> {
-        let path = format!(
-            "/conversations/{}/items/{}",
-            encode_path("conversation_id", conversation_id)?,
-            encode_path("item_id", item_id)?
-        );
-        let request = Request::new(Method::GET, path).query(query)?;
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, ConversationItem> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/conversations/{}/items/{}",
+                encode_path("conversation_id", conversation_id)?,
+                encode_path("item_id", item_id)?
+            );
+            let request = Request::new(Method::GET, path).query(query)?;
+            Ok(request)
+        })
     }
 }

@@ -8,7 +8,7 @@ mod output_items;
 use super::super::super::models::{
     CreateEvalRunRequest, EvalRun, EvalRunList, EvalsRunsDeleteResponse, EvalsRunsListQuery,
 };
-use crate::{ApiResponse, Client, Result};
+use crate::{Client, Result};
 use openai_runtime::{Method, Request, encode_path};
 pub use output_items::*;
 
@@ -27,65 +27,46 @@ impl<'c> EvalsRuns<'c> {
     }
 
     /// Stop an eval run that is in progress.
-    pub async fn cancel(self, eval_id: &str, run_id: &str) -> Result<EvalRun> {
-        self.cancel_with_response(eval_id, run_id)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`EvalsRuns::cancel`], and also returns the status, headers and request id.
-    pub async fn cancel_with_response(
-        self,
-        eval_id: &str,
-        run_id: &str,
-    ) -> Result<ApiResponse<EvalRun>> {
-        let path = format!(
-            "/evals/{}/runs/{}",
-            encode_path("eval_id", eval_id)?,
-            encode_path("run_id", run_id)?
-        );
-        let request = Request::new(Method::POST, path);
-        self.client.execute_json(request).await
+    pub fn cancel(self, eval_id: &str, run_id: &str) -> openai_runtime::Call<'c, EvalRun> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/evals/{}/runs/{}",
+                encode_path("eval_id", eval_id)?,
+                encode_path("run_id", run_id)?
+            );
+            let request = Request::new(Method::POST, path);
+            Ok(request)
+        })
     }
 
     /// Start a run of an eval.
-    pub async fn create(self, eval_id: &str, params: &CreateEvalRunRequest) -> Result<EvalRun> {
-        self.create_with_response(eval_id, params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`EvalsRuns::create`], and also returns the status, headers and request id.
-    pub async fn create_with_response(
+    pub fn create(
         self,
         eval_id: &str,
         params: &CreateEvalRunRequest,
-    ) -> Result<ApiResponse<EvalRun>> {
-        let path = format!("/evals/{}/runs", encode_path("eval_id", eval_id)?);
-        let request = Request::new(Method::POST, path).json(params)?;
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, EvalRun> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!("/evals/{}/runs", encode_path("eval_id", eval_id)?);
+            let request = Request::new(Method::POST, path).json(params)?;
+            Ok(request)
+        })
     }
 
     /// Delete an eval run.
-    pub async fn delete(self, eval_id: &str, run_id: &str) -> Result<EvalsRunsDeleteResponse> {
-        self.delete_with_response(eval_id, run_id)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`EvalsRuns::delete`], and also returns the status, headers and request id.
-    pub async fn delete_with_response(
+    pub fn delete(
         self,
         eval_id: &str,
         run_id: &str,
-    ) -> Result<ApiResponse<EvalsRunsDeleteResponse>> {
-        let path = format!(
-            "/evals/{}/runs/{}",
-            encode_path("eval_id", eval_id)?,
-            encode_path("run_id", run_id)?
-        );
-        let request = Request::new(Method::DELETE, path);
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, EvalsRunsDeleteResponse> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/evals/{}/runs/{}",
+                encode_path("eval_id", eval_id)?,
+                encode_path("run_id", run_id)?
+            );
+            let request = Request::new(Method::DELETE, path);
+            Ok(request)
+        })
     }
 
     /// Every page of [`EvalsRuns::list`], each asked for only when the one before it is used up.
@@ -114,42 +95,28 @@ impl<'c> EvalsRuns<'c> {
     }
 
     /// List the runs of an eval.
-    pub async fn list(self, eval_id: &str, query: &EvalsRunsListQuery) -> Result<EvalRunList> {
-        self.list_with_response(eval_id, query)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`EvalsRuns::list`], and also returns the status, headers and request id.
-    pub async fn list_with_response(
+    pub fn list(
         self,
         eval_id: &str,
         query: &EvalsRunsListQuery,
-    ) -> Result<ApiResponse<EvalRunList>> {
-        let path = format!("/evals/{}/runs", encode_path("eval_id", eval_id)?);
-        let request = Request::new(Method::GET, path).query(query)?;
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, EvalRunList> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!("/evals/{}/runs", encode_path("eval_id", eval_id)?);
+            let request = Request::new(Method::GET, path).query(query)?;
+            Ok(request)
+        })
     }
 
     /// Fetch an eval run by its ID.
-    pub async fn retrieve(self, eval_id: &str, run_id: &str) -> Result<EvalRun> {
-        self.retrieve_with_response(eval_id, run_id)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`EvalsRuns::retrieve`], and also returns the status, headers and request id.
-    pub async fn retrieve_with_response(
-        self,
-        eval_id: &str,
-        run_id: &str,
-    ) -> Result<ApiResponse<EvalRun>> {
-        let path = format!(
-            "/evals/{}/runs/{}",
-            encode_path("eval_id", eval_id)?,
-            encode_path("run_id", run_id)?
-        );
-        let request = Request::new(Method::GET, path);
-        self.client.execute_json(request).await
+    pub fn retrieve(self, eval_id: &str, run_id: &str) -> openai_runtime::Call<'c, EvalRun> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/evals/{}/runs/{}",
+                encode_path("eval_id", eval_id)?,
+                encode_path("run_id", run_id)?
+            );
+            let request = Request::new(Method::GET, path);
+            Ok(request)
+        })
     }
 }

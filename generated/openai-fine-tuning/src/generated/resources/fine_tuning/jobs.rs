@@ -9,7 +9,7 @@ use super::super::super::models::{
     CreateFineTuningJobRequest, FineTuningJob, FineTuningJobEvent, FineTuningJobsListEventsQuery,
     FineTuningJobsListQuery, ListFineTuningJobEventsResponse, ListPaginatedFineTuningJobsResponse,
 };
-use crate::{ApiResponse, Client, Result};
+use crate::{Client, Result};
 pub use checkpoints::*;
 use openai_runtime::{Method, Request, encode_path};
 
@@ -28,40 +28,27 @@ impl<'c> FineTuningJobs<'c> {
     }
 
     /// Stop a fine-tuning job for good.
-    pub async fn cancel(self, fine_tuning_job_id: &str) -> Result<FineTuningJob> {
-        self.cancel_with_response(fine_tuning_job_id)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`FineTuningJobs::cancel`], and also returns the status, headers and request id.
-    pub async fn cancel_with_response(
-        self,
-        fine_tuning_job_id: &str,
-    ) -> Result<ApiResponse<FineTuningJob>> {
-        let path = format!(
-            "/fine_tuning/jobs/{}/cancel",
-            encode_path("fine_tuning_job_id", fine_tuning_job_id)?
-        );
-        let request = Request::new(Method::POST, path).retry_conflicts(false);
-        self.client.execute_json(request).await
+    pub fn cancel(self, fine_tuning_job_id: &str) -> openai_runtime::Call<'c, FineTuningJob> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/fine_tuning/jobs/{}/cancel",
+                encode_path("fine_tuning_job_id", fine_tuning_job_id)?
+            );
+            let request = Request::new(Method::POST, path).retry_conflicts(false);
+            Ok(request)
+        })
     }
 
     /// Start a fine-tuning job on a training file.
-    pub async fn create(self, params: &CreateFineTuningJobRequest) -> Result<FineTuningJob> {
-        self.create_with_response(params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`FineTuningJobs::create`], and also returns the status, headers and request id.
-    pub async fn create_with_response(
+    pub fn create(
         self,
         params: &CreateFineTuningJobRequest,
-    ) -> Result<ApiResponse<FineTuningJob>> {
-        let path = String::from("/fine_tuning/jobs");
-        let request = Request::new(Method::POST, path).json(params)?;
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, FineTuningJob> {
+        openai_runtime::Call::new(self.client, || {
+            let path = String::from("/fine_tuning/jobs");
+            let request = Request::new(Method::POST, path).json(params)?;
+            Ok(request)
+        })
     }
 
     /// Every page of [`FineTuningJobs::list`], each asked for only when the one before it is used up.
@@ -90,23 +77,15 @@ impl<'c> FineTuningJobs<'c> {
     }
 
     /// List the fine-tuning jobs.
-    pub async fn list(
+    pub fn list(
         self,
         query: &FineTuningJobsListQuery,
-    ) -> Result<ListPaginatedFineTuningJobsResponse> {
-        self.list_with_response(query)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`FineTuningJobs::list`], and also returns the status, headers and request id.
-    pub async fn list_with_response(
-        self,
-        query: &FineTuningJobsListQuery,
-    ) -> Result<ApiResponse<ListPaginatedFineTuningJobsResponse>> {
-        let path = String::from("/fine_tuning/jobs");
-        let request = Request::new(Method::GET, path).query(query)?;
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, ListPaginatedFineTuningJobsResponse> {
+        openai_runtime::Call::new(self.client, || {
+            let path = String::from("/fine_tuning/jobs");
+            let request = Request::new(Method::GET, path).query(query)?;
+            Ok(request)
+        })
     }
 
     /// Every page of [`FineTuningJobs::list_events`], each asked for only when the one before it is used up.
@@ -140,87 +119,54 @@ impl<'c> FineTuningJobs<'c> {
     }
 
     /// List the progress and status events of a fine-tuning job.
-    pub async fn list_events(
+    pub fn list_events(
         self,
         fine_tuning_job_id: &str,
         query: &FineTuningJobsListEventsQuery,
-    ) -> Result<ListFineTuningJobEventsResponse> {
-        self.list_events_with_response(fine_tuning_job_id, query)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`FineTuningJobs::list_events`], and also returns the status, headers and request id.
-    pub async fn list_events_with_response(
-        self,
-        fine_tuning_job_id: &str,
-        query: &FineTuningJobsListEventsQuery,
-    ) -> Result<ApiResponse<ListFineTuningJobEventsResponse>> {
-        let path = format!(
-            "/fine_tuning/jobs/{}/events",
-            encode_path("fine_tuning_job_id", fine_tuning_job_id)?
-        );
-        let request = Request::new(Method::GET, path).query(query)?;
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, ListFineTuningJobEventsResponse> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/fine_tuning/jobs/{}/events",
+                encode_path("fine_tuning_job_id", fine_tuning_job_id)?
+            );
+            let request = Request::new(Method::GET, path).query(query)?;
+            Ok(request)
+        })
     }
 
     /// Pause a running fine-tuning job.
-    pub async fn pause(self, fine_tuning_job_id: &str) -> Result<FineTuningJob> {
-        self.pause_with_response(fine_tuning_job_id)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`FineTuningJobs::pause`], and also returns the status, headers and request id.
-    pub async fn pause_with_response(
-        self,
-        fine_tuning_job_id: &str,
-    ) -> Result<ApiResponse<FineTuningJob>> {
-        let path = format!(
-            "/fine_tuning/jobs/{}/pause",
-            encode_path("fine_tuning_job_id", fine_tuning_job_id)?
-        );
-        let request = Request::new(Method::POST, path);
-        self.client.execute_json(request).await
+    pub fn pause(self, fine_tuning_job_id: &str) -> openai_runtime::Call<'c, FineTuningJob> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/fine_tuning/jobs/{}/pause",
+                encode_path("fine_tuning_job_id", fine_tuning_job_id)?
+            );
+            let request = Request::new(Method::POST, path);
+            Ok(request)
+        })
     }
 
     /// Resume a paused fine-tuning job.
-    pub async fn resume(self, fine_tuning_job_id: &str) -> Result<FineTuningJob> {
-        self.resume_with_response(fine_tuning_job_id)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`FineTuningJobs::resume`], and also returns the status, headers and request id.
-    pub async fn resume_with_response(
-        self,
-        fine_tuning_job_id: &str,
-    ) -> Result<ApiResponse<FineTuningJob>> {
-        let path = format!(
-            "/fine_tuning/jobs/{}/resume",
-            encode_path("fine_tuning_job_id", fine_tuning_job_id)?
-        );
-        let request = Request::new(Method::POST, path);
-        self.client.execute_json(request).await
+    pub fn resume(self, fine_tuning_job_id: &str) -> openai_runtime::Call<'c, FineTuningJob> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/fine_tuning/jobs/{}/resume",
+                encode_path("fine_tuning_job_id", fine_tuning_job_id)?
+            );
+            let request = Request::new(Method::POST, path);
+            Ok(request)
+        })
     }
 
     /// Fetch a fine-tuning job by its ID.
-    pub async fn retrieve(self, fine_tuning_job_id: &str) -> Result<FineTuningJob> {
-        self.retrieve_with_response(fine_tuning_job_id)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`FineTuningJobs::retrieve`], and also returns the status, headers and request id.
-    pub async fn retrieve_with_response(
-        self,
-        fine_tuning_job_id: &str,
-    ) -> Result<ApiResponse<FineTuningJob>> {
-        let path = format!(
-            "/fine_tuning/jobs/{}",
-            encode_path("fine_tuning_job_id", fine_tuning_job_id)?
-        );
-        let request = Request::new(Method::GET, path);
-        self.client.execute_json(request).await
+    pub fn retrieve(self, fine_tuning_job_id: &str) -> openai_runtime::Call<'c, FineTuningJob> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/fine_tuning/jobs/{}",
+                encode_path("fine_tuning_job_id", fine_tuning_job_id)?
+            );
+            let request = Request::new(Method::GET, path);
+            Ok(request)
+        })
     }
 }

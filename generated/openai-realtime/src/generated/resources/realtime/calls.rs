@@ -7,7 +7,7 @@ use super::super::super::models::{
     RealtimeCallCreateRequest, RealtimeCallReferRequest, RealtimeCallRejectRequest,
     RealtimeSessionCreateRequestGa,
 };
-use crate::{ApiResponse, Client, Result};
+use crate::Client;
 use openai_runtime::{Method, Request, encode_path};
 
 /// Realtime calls arriving over WebRTC or SIP.
@@ -16,104 +16,78 @@ pub struct RealtimeCalls<'c> {
     pub(crate) client: &'c Client,
 }
 
-impl RealtimeCalls<'_> {
+impl<'c> RealtimeCalls<'c> {
     /// Answer an incoming Realtime call.
-    pub async fn accept(
+    pub fn accept(
         self,
         call_id: &str,
         params: &RealtimeSessionCreateRequestGa,
-    ) -> Result<()> {
-        self.accept_with_response(call_id, params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`RealtimeCalls::accept`], and also returns the status, headers and request id.
-    pub async fn accept_with_response(
-        self,
-        call_id: &str,
-        params: &RealtimeSessionCreateRequestGa,
-    ) -> Result<ApiResponse<()>> {
-        let path = format!(
-            "/realtime/calls/{}/accept",
-            encode_path("call_id", call_id)?
-        );
-        let request = Request::new(Method::POST, path).json(params)?;
-        self.client.execute_empty(request).await
+    ) -> openai_runtime::Call<'c, (), openai_runtime::call::Empty> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/realtime/calls/{}/accept",
+                encode_path("call_id", call_id)?
+            );
+            let request = Request::new(Method::POST, path).json(params)?;
+            Ok(request)
+        })
     }
 
     /// Start a Realtime call from a WebRTC offer.
-    pub async fn create(self, params: &RealtimeCallCreateRequest) -> Result<String> {
-        self.create_with_response(params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`RealtimeCalls::create`], and also returns the status, headers and request id.
-    pub async fn create_with_response(
+    pub fn create(
         self,
         params: &RealtimeCallCreateRequest,
-    ) -> Result<ApiResponse<String>> {
-        let path = String::from("/realtime/calls");
-        let request = Request::new(Method::POST, path)
-            .header("accept", "application/sdp")?
-            .multipart(params.to_multipart());
-        self.client.execute_text(request).await
+    ) -> openai_runtime::Call<'c, String, openai_runtime::call::Text> {
+        openai_runtime::Call::new(self.client, || {
+            let path = String::from("/realtime/calls");
+            let request = Request::new(Method::POST, path)
+                .header("accept", "application/sdp")?
+                .multipart(params.to_multipart());
+            Ok(request)
+        })
     }
 
     /// End a Realtime call.
-    pub async fn hangup(self, call_id: &str) -> Result<()> {
-        self.hangup_with_response(call_id)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`RealtimeCalls::hangup`], and also returns the status, headers and request id.
-    pub async fn hangup_with_response(self, call_id: &str) -> Result<ApiResponse<()>> {
-        let path = format!(
-            "/realtime/calls/{}/hangup",
-            encode_path("call_id", call_id)?
-        );
-        let request = Request::new(Method::POST, path);
-        self.client.execute_empty(request).await
+    pub fn hangup(
+        self,
+        call_id: &str,
+    ) -> openai_runtime::Call<'c, (), openai_runtime::call::Empty> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/realtime/calls/{}/hangup",
+                encode_path("call_id", call_id)?
+            );
+            let request = Request::new(Method::POST, path);
+            Ok(request)
+        })
     }
 
     /// Transfer a SIP call to another party.
-    pub async fn refer(self, call_id: &str, params: &RealtimeCallReferRequest) -> Result<()> {
-        self.refer_with_response(call_id, params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`RealtimeCalls::refer`], and also returns the status, headers and request id.
-    pub async fn refer_with_response(
+    pub fn refer(
         self,
         call_id: &str,
         params: &RealtimeCallReferRequest,
-    ) -> Result<ApiResponse<()>> {
-        let path = format!("/realtime/calls/{}/refer", encode_path("call_id", call_id)?);
-        let request = Request::new(Method::POST, path).json(params)?;
-        self.client.execute_empty(request).await
+    ) -> openai_runtime::Call<'c, (), openai_runtime::call::Empty> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!("/realtime/calls/{}/refer", encode_path("call_id", call_id)?);
+            let request = Request::new(Method::POST, path).json(params)?;
+            Ok(request)
+        })
     }
 
     /// Turn down an incoming Realtime call.
-    pub async fn reject(self, call_id: &str, params: &RealtimeCallRejectRequest) -> Result<()> {
-        self.reject_with_response(call_id, params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`RealtimeCalls::reject`], and also returns the status, headers and request id.
-    pub async fn reject_with_response(
+    pub fn reject(
         self,
         call_id: &str,
         params: &RealtimeCallRejectRequest,
-    ) -> Result<ApiResponse<()>> {
-        let path = format!(
-            "/realtime/calls/{}/reject",
-            encode_path("call_id", call_id)?
-        );
-        let request = Request::new(Method::POST, path).json(params)?;
-        self.client.execute_empty(request).await
+    ) -> openai_runtime::Call<'c, (), openai_runtime::call::Empty> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/realtime/calls/{}/reject",
+                encode_path("call_id", call_id)?
+            );
+            let request = Request::new(Method::POST, path).json(params)?;
+            Ok(request)
+        })
     }
 }

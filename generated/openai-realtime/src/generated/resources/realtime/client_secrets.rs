@@ -6,7 +6,7 @@
 use super::super::super::models::{
     RealtimeCreateClientSecretRequest, RealtimeCreateClientSecretResponse,
 };
-use crate::{ApiResponse, Client, Result};
+use crate::Client;
 use openai_runtime::{Method, Request};
 
 /// Short-lived secrets that let a browser or phone open a Realtime session.
@@ -15,24 +15,16 @@ pub struct RealtimeClientSecrets<'c> {
     pub(crate) client: &'c Client,
 }
 
-impl RealtimeClientSecrets<'_> {
+impl<'c> RealtimeClientSecrets<'c> {
     /// Issue a short-lived secret for opening a Realtime session.
-    pub async fn create(
+    pub fn create(
         self,
         params: &RealtimeCreateClientSecretRequest,
-    ) -> Result<RealtimeCreateClientSecretResponse> {
-        self.create_with_response(params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`RealtimeClientSecrets::create`], and also returns the status, headers and request id.
-    pub async fn create_with_response(
-        self,
-        params: &RealtimeCreateClientSecretRequest,
-    ) -> Result<ApiResponse<RealtimeCreateClientSecretResponse>> {
-        let path = String::from("/realtime/client_secrets");
-        let request = Request::new(Method::POST, path).json(params)?;
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, RealtimeCreateClientSecretResponse> {
+        openai_runtime::Call::new(self.client, || {
+            let path = String::from("/realtime/client_secrets");
+            let request = Request::new(Method::POST, path).json(params)?;
+            Ok(request)
+        })
     }
 }

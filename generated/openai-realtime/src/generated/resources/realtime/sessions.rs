@@ -4,7 +4,7 @@
 //! The realtime sessions resource: `client.realtime().sessions()`.
 
 use super::super::super::models::{RealtimeSessionCreateRequest, RealtimeSessionCreateResponse};
-use crate::{ApiResponse, Client, Result};
+use crate::Client;
 use openai_runtime::{Method, Request};
 
 /// Realtime speech sessions, set up ahead of connecting.
@@ -13,24 +13,16 @@ pub struct RealtimeSessions<'c> {
     pub(crate) client: &'c Client,
 }
 
-impl RealtimeSessions<'_> {
+impl<'c> RealtimeSessions<'c> {
     /// Set up a Realtime session and issues a short-lived secret for it.
-    pub async fn create(
+    pub fn create(
         self,
         params: &RealtimeSessionCreateRequest,
-    ) -> Result<RealtimeSessionCreateResponse> {
-        self.create_with_response(params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`RealtimeSessions::create`], and also returns the status, headers and request id.
-    pub async fn create_with_response(
-        self,
-        params: &RealtimeSessionCreateRequest,
-    ) -> Result<ApiResponse<RealtimeSessionCreateResponse>> {
-        let path = String::from("/realtime/sessions");
-        let request = Request::new(Method::POST, path).json(params)?;
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, RealtimeSessionCreateResponse> {
+        openai_runtime::Call::new(self.client, || {
+            let path = String::from("/realtime/sessions");
+            let request = Request::new(Method::POST, path).json(params)?;
+            Ok(request)
+        })
     }
 }

@@ -7,7 +7,7 @@
 use super::super::super::models::{
     RealtimeTranscriptionSessionCreateRequest, RealtimeTranscriptionSessionCreateResponse,
 };
-use crate::{ApiResponse, Client, Result};
+use crate::Client;
 use openai_runtime::{Method, Request};
 
 /// Realtime sessions that only transcribe.
@@ -16,25 +16,17 @@ pub struct RealtimeTranscriptionSessions<'c> {
     pub(crate) client: &'c Client,
 }
 
-impl RealtimeTranscriptionSessions<'_> {
+impl<'c> RealtimeTranscriptionSessions<'c> {
     /// Set up a transcription-only Realtime session and issues a short-lived secret
     /// for it.
-    pub async fn create(
+    pub fn create(
         self,
         params: &RealtimeTranscriptionSessionCreateRequest,
-    ) -> Result<RealtimeTranscriptionSessionCreateResponse> {
-        self.create_with_response(params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`RealtimeTranscriptionSessions::create`], and also returns the status, headers and request id.
-    pub async fn create_with_response(
-        self,
-        params: &RealtimeTranscriptionSessionCreateRequest,
-    ) -> Result<ApiResponse<RealtimeTranscriptionSessionCreateResponse>> {
-        let path = String::from("/realtime/transcription_sessions");
-        let request = Request::new(Method::POST, path).json(params)?;
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, RealtimeTranscriptionSessionCreateResponse> {
+        openai_runtime::Call::new(self.client, || {
+            let path = String::from("/realtime/transcription_sessions");
+            let request = Request::new(Method::POST, path).json(params)?;
+            Ok(request)
+        })
     }
 }

@@ -4,7 +4,7 @@
 //! The responses input items resource: `client.responses().input_items()`.
 
 use super::super::super::models::{ItemResource, ResponseItemList, ResponsesInputItemsListQuery};
-use crate::{ApiResponse, Client, Result};
+use crate::{Client, Result};
 use openai_runtime::{Method, Request, encode_path};
 
 /// The input items a response was given.
@@ -13,7 +13,7 @@ pub struct ResponsesInputItems<'c> {
     pub(crate) client: &'c Client,
 }
 
-impl ResponsesInputItems<'_> {
+impl<'c> ResponsesInputItems<'c> {
     /// Every page of [`ResponsesInputItems::list`], each asked for only when the one before it is used up.
     pub fn list_pages(
         self,
@@ -43,27 +43,18 @@ impl ResponsesInputItems<'_> {
     }
 
     /// List the input items a response was given.
-    pub async fn list(
+    pub fn list(
         self,
         response_id: &str,
         query: &ResponsesInputItemsListQuery,
-    ) -> Result<ResponseItemList> {
-        self.list_with_response(response_id, query)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`ResponsesInputItems::list`], and also returns the status, headers and request id.
-    pub async fn list_with_response(
-        self,
-        response_id: &str,
-        query: &ResponsesInputItemsListQuery,
-    ) -> Result<ApiResponse<ResponseItemList>> {
-        let path = format!(
-            "/responses/{}/input_items",
-            encode_path("response_id", response_id)?
-        );
-        let request = Request::new(Method::GET, path).query(query)?;
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, ResponseItemList> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/responses/{}/input_items",
+                encode_path("response_id", response_id)?
+            );
+            let request = Request::new(Method::GET, path).query(query)?;
+            Ok(request)
+        })
     }
 }

@@ -4,7 +4,7 @@
 //! The responses input tokens resource: `client.responses().input_tokens()`.
 
 use super::super::super::models::{TokenCountsBody, TokenCountsResource};
-use crate::{ApiResponse, Client, Result};
+use crate::Client;
 use openai_runtime::{Method, Request};
 
 /// Count what an input to the Responses API would cost in tokens.
@@ -13,21 +13,13 @@ pub struct ResponsesInputTokens<'c> {
     pub(crate) client: &'c Client,
 }
 
-impl ResponsesInputTokens<'_> {
+impl<'c> ResponsesInputTokens<'c> {
     /// Count the input tokens a Responses request would use, without running it.
-    pub async fn count(self, params: &TokenCountsBody) -> Result<TokenCountsResource> {
-        self.count_with_response(params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`ResponsesInputTokens::count`], and also returns the status, headers and request id.
-    pub async fn count_with_response(
-        self,
-        params: &TokenCountsBody,
-    ) -> Result<ApiResponse<TokenCountsResource>> {
-        let path = String::from("/responses/input_tokens");
-        let request = Request::new(Method::POST, path).json(params)?;
-        self.client.execute_json(request).await
+    pub fn count(self, params: &TokenCountsBody) -> openai_runtime::Call<'c, TokenCountsResource> {
+        openai_runtime::Call::new(self.client, || {
+            let path = String::from("/responses/input_tokens");
+            let request = Request::new(Method::POST, path).json(params)?;
+            Ok(request)
+        })
     }
 }

@@ -3,7 +3,7 @@
 
 //! The skills content resource: `client.skills().content()`.
 
-use crate::{ApiResponse, Client, Result};
+use crate::Client;
 use openai_runtime::{Method, Request, encode_path};
 
 /// The files of a skill, as one archive.
@@ -12,22 +12,17 @@ pub struct SkillsContent<'c> {
     pub(crate) client: &'c Client,
 }
 
-impl SkillsContent<'_> {
+impl<'c> SkillsContent<'c> {
     /// Download the files of a skill's current version.
-    pub async fn retrieve(self, skill_id: &str) -> Result<openai_runtime::ByteStream> {
-        self.retrieve_with_response(skill_id)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`SkillsContent::retrieve`], and also returns the status, headers and request id.
-    pub async fn retrieve_with_response(
+    pub fn retrieve(
         self,
         skill_id: &str,
-    ) -> Result<ApiResponse<openai_runtime::ByteStream>> {
-        let path = format!("/skills/{}/content", encode_path("skill_id", skill_id)?);
-        let request = Request::new(Method::GET, path)
-            .header("accept", "application/zip, application/json")?;
-        self.client.execute_bytes_stream(request).await
+    ) -> openai_runtime::Call<'c, openai_runtime::ByteStream, openai_runtime::call::Stream> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!("/skills/{}/content", encode_path("skill_id", skill_id)?);
+            let request = Request::new(Method::GET, path)
+                .header("accept", "application/zip, application/json")?;
+            Ok(request)
+        })
     }
 }

@@ -9,7 +9,7 @@ use super::super::super::models::{
     CreateSkillVersionBody, DeletedSkillVersionResource, SkillVersionListResource,
     SkillVersionResource, SkillsVersionsListQuery,
 };
-use crate::{ApiResponse, Client, Result};
+use crate::{Client, Result};
 pub use content::*;
 use openai_runtime::{Method, Request, encode_path};
 
@@ -28,51 +28,33 @@ impl<'c> SkillsVersions<'c> {
     }
 
     /// Add a new version to a skill from uploaded files.
-    pub async fn create(
+    pub fn create(
         self,
         skill_id: &str,
         params: &CreateSkillVersionBody,
-    ) -> Result<SkillVersionResource> {
-        self.create_with_response(skill_id, params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`SkillsVersions::create`], and also returns the status, headers and request id.
-    pub async fn create_with_response(
-        self,
-        skill_id: &str,
-        params: &CreateSkillVersionBody,
-    ) -> Result<ApiResponse<SkillVersionResource>> {
-        let path = format!("/skills/{}/versions", encode_path("skill_id", skill_id)?);
-        let request = Request::new(Method::POST, path).multipart(params.to_multipart());
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, SkillVersionResource> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!("/skills/{}/versions", encode_path("skill_id", skill_id)?);
+            let request = Request::new(Method::POST, path).multipart(params.to_multipart());
+            Ok(request)
+        })
     }
 
     /// Delete a skill version.
-    pub async fn delete(
+    pub fn delete(
         self,
         skill_id: &str,
         version: &str,
-    ) -> Result<DeletedSkillVersionResource> {
-        self.delete_with_response(skill_id, version)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`SkillsVersions::delete`], and also returns the status, headers and request id.
-    pub async fn delete_with_response(
-        self,
-        skill_id: &str,
-        version: &str,
-    ) -> Result<ApiResponse<DeletedSkillVersionResource>> {
-        let path = format!(
-            "/skills/{}/versions/{}",
-            encode_path("skill_id", skill_id)?,
-            encode_path("version", version)?
-        );
-        let request = Request::new(Method::DELETE, path);
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, DeletedSkillVersionResource> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/skills/{}/versions/{}",
+                encode_path("skill_id", skill_id)?,
+                encode_path("version", version)?
+            );
+            let request = Request::new(Method::DELETE, path);
+            Ok(request)
+        })
     }
 
     /// Every page of [`SkillsVersions::list`], each asked for only when the one before it is used up.
@@ -101,46 +83,32 @@ impl<'c> SkillsVersions<'c> {
     }
 
     /// List the versions of a skill.
-    pub async fn list(
+    pub fn list(
         self,
         skill_id: &str,
         query: &SkillsVersionsListQuery,
-    ) -> Result<SkillVersionListResource> {
-        self.list_with_response(skill_id, query)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`SkillsVersions::list`], and also returns the status, headers and request id.
-    pub async fn list_with_response(
-        self,
-        skill_id: &str,
-        query: &SkillsVersionsListQuery,
-    ) -> Result<ApiResponse<SkillVersionListResource>> {
-        let path = format!("/skills/{}/versions", encode_path("skill_id", skill_id)?);
-        let request = Request::new(Method::GET, path).query(query)?;
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, SkillVersionListResource> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!("/skills/{}/versions", encode_path("skill_id", skill_id)?);
+            let request = Request::new(Method::GET, path).query(query)?;
+            Ok(request)
+        })
     }
 
     /// Fetch a skill version by its ID.
-    pub async fn retrieve(self, skill_id: &str, version: &str) -> Result<SkillVersionResource> {
-        self.retrieve_with_response(skill_id, version)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`SkillsVersions::retrieve`], and also returns the status, headers and request id.
-    pub async fn retrieve_with_response(
+    pub fn retrieve(
         self,
         skill_id: &str,
         version: &str,
-    ) -> Result<ApiResponse<SkillVersionResource>> {
-        let path = format!(
-            "/skills/{}/versions/{}",
-            encode_path("skill_id", skill_id)?,
-            encode_path("version", version)?
-        );
-        let request = Request::new(Method::GET, path);
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, SkillVersionResource> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/skills/{}/versions/{}",
+                encode_path("skill_id", skill_id)?,
+                encode_path("version", version)?
+            );
+            let request = Request::new(Method::GET, path);
+            Ok(request)
+        })
     }
 }

@@ -8,7 +8,7 @@ use super::super::super::models::{
     CreateVectorStoreFileBatchRequest, ListVectorStoreFilesResponse, VectorStoreFileBatchObject,
     VectorStoreFileObject, VectorStoresFileBatchesListFilesQuery,
 };
-use crate::{ApiResponse, Client, Result};
+use crate::{Client, Result};
 use openai_runtime::{Method, Request, encode_path};
 
 /// Batches of files added to a vector store together.
@@ -17,56 +17,38 @@ pub struct VectorStoresFileBatches<'c> {
     pub(crate) client: &'c Client,
 }
 
-impl VectorStoresFileBatches<'_> {
+impl<'c> VectorStoresFileBatches<'c> {
     /// Stop processing the files of a batch still in progress.
-    pub async fn cancel(
+    pub fn cancel(
         self,
         vector_store_id: &str,
         batch_id: &str,
-    ) -> Result<VectorStoreFileBatchObject> {
-        self.cancel_with_response(vector_store_id, batch_id)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`VectorStoresFileBatches::cancel`], and also returns the status, headers and request id.
-    pub async fn cancel_with_response(
-        self,
-        vector_store_id: &str,
-        batch_id: &str,
-    ) -> Result<ApiResponse<VectorStoreFileBatchObject>> {
-        let path = format!(
-            "/vector_stores/{}/file_batches/{}/cancel",
-            encode_path("vector_store_id", vector_store_id)?,
-            encode_path("batch_id", batch_id)?
-        );
-        let request = Request::new(Method::POST, path).retry_conflicts(false);
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, VectorStoreFileBatchObject> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/vector_stores/{}/file_batches/{}/cancel",
+                encode_path("vector_store_id", vector_store_id)?,
+                encode_path("batch_id", batch_id)?
+            );
+            let request = Request::new(Method::POST, path).retry_conflicts(false);
+            Ok(request)
+        })
     }
 
     /// Add many files to a vector store at once.
-    pub async fn create(
+    pub fn create(
         self,
         vector_store_id: &str,
         params: &CreateVectorStoreFileBatchRequest,
-    ) -> Result<VectorStoreFileBatchObject> {
-        self.create_with_response(vector_store_id, params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`VectorStoresFileBatches::create`], and also returns the status, headers and request id.
-    pub async fn create_with_response(
-        self,
-        vector_store_id: &str,
-        params: &CreateVectorStoreFileBatchRequest,
-    ) -> Result<ApiResponse<VectorStoreFileBatchObject>> {
-        let path = format!(
-            "/vector_stores/{}/file_batches",
-            encode_path("vector_store_id", vector_store_id)?
-        );
-        let request = Request::new(Method::POST, path).json(params)?;
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, VectorStoreFileBatchObject> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/vector_stores/{}/file_batches",
+                encode_path("vector_store_id", vector_store_id)?
+            );
+            let request = Request::new(Method::POST, path).json(params)?;
+            Ok(request)
+        })
     }
 
     /// Every page of [`VectorStoresFileBatches::list_files`], each asked for only when the one before it is used up.
@@ -101,56 +83,37 @@ impl VectorStoresFileBatches<'_> {
     }
 
     /// List the files of a batch.
-    pub async fn list_files(
+    pub fn list_files(
         self,
         vector_store_id: &str,
         batch_id: &str,
         query: &VectorStoresFileBatchesListFilesQuery,
-    ) -> Result<ListVectorStoreFilesResponse> {
-        self.list_files_with_response(vector_store_id, batch_id, query)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`VectorStoresFileBatches::list_files`], and also returns the status, headers and request id.
-    pub async fn list_files_with_response(
-        self,
-        vector_store_id: &str,
-        batch_id: &str,
-        query: &VectorStoresFileBatchesListFilesQuery,
-    ) -> Result<ApiResponse<ListVectorStoreFilesResponse>> {
-        let path = format!(
-            "/vector_stores/{}/file_batches/{}/files",
-            encode_path("vector_store_id", vector_store_id)?,
-            encode_path("batch_id", batch_id)?
-        );
-        let request = Request::new(Method::GET, path).query(query)?;
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, ListVectorStoreFilesResponse> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/vector_stores/{}/file_batches/{}/files",
+                encode_path("vector_store_id", vector_store_id)?,
+                encode_path("batch_id", batch_id)?
+            );
+            let request = Request::new(Method::GET, path).query(query)?;
+            Ok(request)
+        })
     }
 
     /// Fetch a file batch by its ID.
-    pub async fn retrieve(
+    pub fn retrieve(
         self,
         vector_store_id: &str,
         batch_id: &str,
-    ) -> Result<VectorStoreFileBatchObject> {
-        self.retrieve_with_response(vector_store_id, batch_id)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`VectorStoresFileBatches::retrieve`], and also returns the status, headers and request id.
-    pub async fn retrieve_with_response(
-        self,
-        vector_store_id: &str,
-        batch_id: &str,
-    ) -> Result<ApiResponse<VectorStoreFileBatchObject>> {
-        let path = format!(
-            "/vector_stores/{}/file_batches/{}",
-            encode_path("vector_store_id", vector_store_id)?,
-            encode_path("batch_id", batch_id)?
-        );
-        let request = Request::new(Method::GET, path);
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, VectorStoreFileBatchObject> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/vector_stores/{}/file_batches/{}",
+                encode_path("vector_store_id", vector_store_id)?,
+                encode_path("batch_id", batch_id)?
+            );
+            let request = Request::new(Method::GET, path);
+            Ok(request)
+        })
     }
 }

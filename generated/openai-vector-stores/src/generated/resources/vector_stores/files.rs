@@ -8,7 +8,7 @@ use super::super::super::models::{
     UpdateVectorStoreFileAttributesRequest, VectorStoreFileContentResponse,
     VectorStoreFileContentResponseDataItem, VectorStoreFileObject, VectorStoresFilesListQuery,
 };
-use crate::{ApiResponse, Client, Result};
+use crate::{Client, Result};
 use openai_runtime::{Method, Request, encode_path};
 
 /// The files indexed in a vector store.
@@ -17,7 +17,7 @@ pub struct VectorStoresFiles<'c> {
     pub(crate) client: &'c Client,
 }
 
-impl VectorStoresFiles<'_> {
+impl<'c> VectorStoresFiles<'c> {
     /// Every page of [`VectorStoresFiles::content`], each asked for only when the one before it is used up.
     pub fn content_pages(
         self,
@@ -48,80 +48,53 @@ impl VectorStoresFiles<'_> {
     }
 
     /// Return the parsed text of a file in a vector store.
-    pub async fn content(
+    pub fn content(
         self,
         vector_store_id: &str,
         file_id: &str,
-    ) -> Result<VectorStoreFileContentResponse> {
-        self.content_with_response(vector_store_id, file_id)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`VectorStoresFiles::content`], and also returns the status, headers and request id.
-    pub async fn content_with_response(
-        self,
-        vector_store_id: &str,
-        file_id: &str,
-    ) -> Result<ApiResponse<VectorStoreFileContentResponse>> {
-        let path = format!(
-            "/vector_stores/{}/files/{}/content",
-            encode_path("vector_store_id", vector_store_id)?,
-            encode_path("file_id", file_id)?
-        );
-        let request = Request::new(Method::GET, path);
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, VectorStoreFileContentResponse> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/vector_stores/{}/files/{}/content",
+                encode_path("vector_store_id", vector_store_id)?,
+                encode_path("file_id", file_id)?
+            );
+            let request = Request::new(Method::GET, path);
+            Ok(request)
+        })
     }
 
     /// Add a file to a vector store.
-    pub async fn create(
+    pub fn create(
         self,
         vector_store_id: &str,
         params: &CreateVectorStoreFileRequest,
-    ) -> Result<VectorStoreFileObject> {
-        self.create_with_response(vector_store_id, params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`VectorStoresFiles::create`], and also returns the status, headers and request id.
-    pub async fn create_with_response(
-        self,
-        vector_store_id: &str,
-        params: &CreateVectorStoreFileRequest,
-    ) -> Result<ApiResponse<VectorStoreFileObject>> {
-        let path = format!(
-            "/vector_stores/{}/files",
-            encode_path("vector_store_id", vector_store_id)?
-        );
-        let request = Request::new(Method::POST, path).json(params)?;
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, VectorStoreFileObject> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/vector_stores/{}/files",
+                encode_path("vector_store_id", vector_store_id)?
+            );
+            let request = Request::new(Method::POST, path).json(params)?;
+            Ok(request)
+        })
     }
 
     /// Remove a file from a vector store; the file itself remains.
-    pub async fn delete(
+    pub fn delete(
         self,
         vector_store_id: &str,
         file_id: &str,
-    ) -> Result<DeleteVectorStoreFileResponse> {
-        self.delete_with_response(vector_store_id, file_id)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`VectorStoresFiles::delete`], and also returns the status, headers and request id.
-    pub async fn delete_with_response(
-        self,
-        vector_store_id: &str,
-        file_id: &str,
-    ) -> Result<ApiResponse<DeleteVectorStoreFileResponse>> {
-        let path = format!(
-            "/vector_stores/{}/files/{}",
-            encode_path("vector_store_id", vector_store_id)?,
-            encode_path("file_id", file_id)?
-        );
-        let request = Request::new(Method::DELETE, path);
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, DeleteVectorStoreFileResponse> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/vector_stores/{}/files/{}",
+                encode_path("vector_store_id", vector_store_id)?,
+                encode_path("file_id", file_id)?
+            );
+            let request = Request::new(Method::DELETE, path);
+            Ok(request)
+        })
     }
 
     /// Every page of [`VectorStoresFiles::list`], each asked for only when the one before it is used up.
@@ -153,81 +126,53 @@ impl VectorStoresFiles<'_> {
     }
 
     /// List the files of a vector store.
-    pub async fn list(
+    pub fn list(
         self,
         vector_store_id: &str,
         query: &VectorStoresFilesListQuery,
-    ) -> Result<ListVectorStoreFilesResponse> {
-        self.list_with_response(vector_store_id, query)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`VectorStoresFiles::list`], and also returns the status, headers and request id.
-    pub async fn list_with_response(
-        self,
-        vector_store_id: &str,
-        query: &VectorStoresFilesListQuery,
-    ) -> Result<ApiResponse<ListVectorStoreFilesResponse>> {
-        let path = format!(
-            "/vector_stores/{}/files",
-            encode_path("vector_store_id", vector_store_id)?
-        );
-        let request = Request::new(Method::GET, path).query(query)?;
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, ListVectorStoreFilesResponse> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/vector_stores/{}/files",
+                encode_path("vector_store_id", vector_store_id)?
+            );
+            let request = Request::new(Method::GET, path).query(query)?;
+            Ok(request)
+        })
     }
 
     /// Fetch a vector store file by its ID.
-    pub async fn retrieve(
+    pub fn retrieve(
         self,
         vector_store_id: &str,
         file_id: &str,
-    ) -> Result<VectorStoreFileObject> {
-        self.retrieve_with_response(vector_store_id, file_id)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`VectorStoresFiles::retrieve`], and also returns the status, headers and request id.
-    pub async fn retrieve_with_response(
-        self,
-        vector_store_id: &str,
-        file_id: &str,
-    ) -> Result<ApiResponse<VectorStoreFileObject>> {
-        let path = format!(
-            "/vector_stores/{}/files/{}",
-            encode_path("vector_store_id", vector_store_id)?,
-            encode_path("file_id", file_id)?
-        );
-        let request = Request::new(Method::GET, path);
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, VectorStoreFileObject> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/vector_stores/{}/files/{}",
+                encode_path("vector_store_id", vector_store_id)?,
+                encode_path("file_id", file_id)?
+            );
+            let request = Request::new(Method::GET, path);
+            Ok(request)
+        })
     }
 
     /// Change the attributes of a file in a vector store.
-    pub async fn update(
+    pub fn update(
         self,
         vector_store_id: &str,
         file_id: &str,
         params: &UpdateVectorStoreFileAttributesRequest,
-    ) -> Result<VectorStoreFileObject> {
-        self.update_with_response(vector_store_id, file_id, params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`VectorStoresFiles::update`], and also returns the status, headers and request id.
-    pub async fn update_with_response(
-        self,
-        vector_store_id: &str,
-        file_id: &str,
-        params: &UpdateVectorStoreFileAttributesRequest,
-    ) -> Result<ApiResponse<VectorStoreFileObject>> {
-        let path = format!(
-            "/vector_stores/{}/files/{}",
-            encode_path("vector_store_id", vector_store_id)?,
-            encode_path("file_id", file_id)?
-        );
-        let request = Request::new(Method::POST, path).json(params)?;
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, VectorStoreFileObject> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/vector_stores/{}/files/{}",
+                encode_path("vector_store_id", vector_store_id)?,
+                encode_path("file_id", file_id)?
+            );
+            let request = Request::new(Method::POST, path).json(params)?;
+            Ok(request)
+        })
     }
 }

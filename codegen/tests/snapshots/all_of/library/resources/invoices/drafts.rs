@@ -4,7 +4,7 @@
 //! The invoices drafts resource: `client.invoices().drafts()`.
 
 use super::super::super::models::{DraftInvoice, InvoicesDraftsCreateResponse};
-use crate::{ApiResponse, Client, Result};
+use crate::Client;
 use openai_runtime::{Method, Request};
 
 /// Operations on drafts.
@@ -13,21 +13,16 @@ pub struct InvoicesDrafts<'c> {
     pub(crate) client: &'c Client,
 }
 
-impl InvoicesDrafts<'_> {
+impl<'c> InvoicesDrafts<'c> {
     /// Creates a draft from a merged body schema.
-    pub async fn create(self, params: &DraftInvoice) -> Result<InvoicesDraftsCreateResponse> {
-        self.create_with_response(params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`InvoicesDrafts::create`], and also returns the status, headers and request id.
-    pub async fn create_with_response(
+    pub fn create(
         self,
         params: &DraftInvoice,
-    ) -> Result<ApiResponse<InvoicesDraftsCreateResponse>> {
-        let path = String::from("/invoices/drafts");
-        let request = Request::new(Method::POST, path).json(params)?;
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, InvoicesDraftsCreateResponse> {
+        openai_runtime::Call::new(self.client, || {
+            let path = String::from("/invoices/drafts");
+            let request = Request::new(Method::POST, path).json(params)?;
+            Ok(request)
+        })
     }
 }

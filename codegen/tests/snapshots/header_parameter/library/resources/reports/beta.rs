@@ -4,7 +4,7 @@
 //! The reports beta resource: `client.reports().beta()`.
 
 use super::super::super::models::{Report, ReportsBetaCancelHeaders, ReportsBetaCancelQuery};
-use crate::{ApiResponse, Client, Result};
+use crate::Client;
 use openai_runtime::{Method, Request, encode_path};
 
 /// Operations on beta.
@@ -13,34 +13,24 @@ pub struct ReportsBeta<'c> {
     pub(crate) client: &'c Client,
 }
 
-impl ReportsBeta<'_> {
+impl<'c> ReportsBeta<'c> {
     /// Stops a report (preview features).
-    pub async fn cancel(
+    pub fn cancel(
         self,
         report_id: &str,
         query: &ReportsBetaCancelQuery,
         headers: &ReportsBetaCancelHeaders,
-    ) -> Result<Report> {
-        self.cancel_with_response(report_id, query, headers)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`ReportsBeta::cancel`], and also returns the status, headers and request id.
-    pub async fn cancel_with_response(
-        self,
-        report_id: &str,
-        query: &ReportsBetaCancelQuery,
-        headers: &ReportsBetaCancelHeaders,
-    ) -> Result<ApiResponse<Report>> {
-        let path = format!("/reports/{}/cancel", encode_path("report_id", report_id)?);
-        let mut request = Request::new(Method::POST, path)
-            .query_pair("beta", "true")
-            .query(query)?
-            .retry_conflicts(false);
-        for (name, value) in headers.to_pairs() {
-            request = request.header(name, &value)?;
-        }
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, Report> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!("/reports/{}/cancel", encode_path("report_id", report_id)?);
+            let mut request = Request::new(Method::POST, path)
+                .query_pair("beta", "true")
+                .query(query)?
+                .retry_conflicts(false);
+            for (name, value) in headers.to_pairs() {
+                request = request.header(name, &value)?;
+            }
+            Ok(request)
+        })
     }
 }

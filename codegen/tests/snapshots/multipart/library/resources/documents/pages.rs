@@ -4,7 +4,7 @@
 //! The documents pages resource: `client.documents().pages()`.
 
 use super::super::super::models::{Document, DocumentsPagesCreateParams};
-use crate::{ApiResponse, Client, Result};
+use crate::Client;
 use openai_runtime::{Method, Request, encode_path};
 
 /// Operations on pages.
@@ -13,31 +13,22 @@ pub struct DocumentsPages<'c> {
     pub(crate) client: &'c Client,
 }
 
-impl DocumentsPages<'_> {
+impl<'c> DocumentsPages<'c> {
     /// Adds a page as multipart/form-data.
     ///
     /// - `document_id`: The document.
-    pub async fn create(
+    pub fn create(
         self,
         document_id: &str,
         params: &DocumentsPagesCreateParams,
-    ) -> Result<Document> {
-        self.create_with_response(document_id, params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`DocumentsPages::create`], and also returns the status, headers and request id.
-    pub async fn create_with_response(
-        self,
-        document_id: &str,
-        params: &DocumentsPagesCreateParams,
-    ) -> Result<ApiResponse<Document>> {
-        let path = format!(
-            "/documents/{}/pages",
-            encode_path("document_id", document_id)?
-        );
-        let request = Request::new(Method::POST, path).multipart(params.to_multipart());
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, Document> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/documents/{}/pages",
+                encode_path("document_id", document_id)?
+            );
+            let request = Request::new(Method::POST, path).multipart(params.to_multipart());
+            Ok(request)
+        })
     }
 }

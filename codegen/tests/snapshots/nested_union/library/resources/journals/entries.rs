@@ -4,7 +4,7 @@
 //! The journals entries resource: `client.journals().entries()`.
 
 use super::super::super::models::{JournalsEntriesCreateParams, JournalsEntriesCreateResponse};
-use crate::{ApiResponse, Client, Result};
+use crate::Client;
 use openai_runtime::{Method, Request, encode_path};
 
 /// Operations on entries.
@@ -13,29 +13,20 @@ pub struct JournalsEntries<'c> {
     pub(crate) client: &'c Client,
 }
 
-impl JournalsEntries<'_> {
+impl<'c> JournalsEntries<'c> {
     /// Appends entries to a journal.
-    pub async fn create(
+    pub fn create(
         self,
         journal_id: &str,
         params: &JournalsEntriesCreateParams,
-    ) -> Result<JournalsEntriesCreateResponse> {
-        self.create_with_response(journal_id, params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`JournalsEntries::create`], and also returns the status, headers and request id.
-    pub async fn create_with_response(
-        self,
-        journal_id: &str,
-        params: &JournalsEntriesCreateParams,
-    ) -> Result<ApiResponse<JournalsEntriesCreateResponse>> {
-        let path = format!(
-            "/journals/{}/entries",
-            encode_path("journal_id", journal_id)?
-        );
-        let request = Request::new(Method::POST, path).json(params)?;
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, JournalsEntriesCreateResponse> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/journals/{}/entries",
+                encode_path("journal_id", journal_id)?
+            );
+            let request = Request::new(Method::POST, path).json(params)?;
+            Ok(request)
+        })
     }
 }

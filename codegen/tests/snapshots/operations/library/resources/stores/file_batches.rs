@@ -4,7 +4,7 @@
 //! The stores file batches resource: `client.stores().file_batches()`.
 
 use super::super::super::models::{Batch, StoresFileBatchesListQuery};
-use crate::{ApiResponse, Client, Result};
+use crate::Client;
 use openai_runtime::{Method, Request, encode_path};
 
 /// Operations on file batches.
@@ -13,56 +13,38 @@ pub struct StoresFileBatches<'c> {
     pub(crate) client: &'c Client,
 }
 
-impl StoresFileBatches<'_> {
+impl<'c> StoresFileBatches<'c> {
     /// Cancels a batch.
     ///
     /// - `store_id`: The store.
     /// - `batch_id`: The batch.
-    pub async fn cancel(self, store_id: &str, batch_id: &str) -> Result<Batch> {
-        self.cancel_with_response(store_id, batch_id)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`StoresFileBatches::cancel`], and also returns the status, headers and request id.
-    pub async fn cancel_with_response(
-        self,
-        store_id: &str,
-        batch_id: &str,
-    ) -> Result<ApiResponse<Batch>> {
-        let path = format!(
-            "/stores/{}/file_batches/{}/cancel",
-            encode_path("store_id", store_id)?,
-            encode_path("batch_id", batch_id)?
-        );
-        let request = Request::new(Method::POST, path).retry_conflicts(false);
-        self.client.execute_json(request).await
+    pub fn cancel(self, store_id: &str, batch_id: &str) -> openai_runtime::Call<'c, Batch> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/stores/{}/file_batches/{}/cancel",
+                encode_path("store_id", store_id)?,
+                encode_path("batch_id", batch_id)?
+            );
+            let request = Request::new(Method::POST, path).retry_conflicts(false);
+            Ok(request)
+        })
     }
 
     /// Lists batches, a page at a time.
     ///
     /// - `store_id`: The store.
-    pub async fn list(
+    pub fn list(
         self,
         store_id: &str,
         query: &StoresFileBatchesListQuery,
-    ) -> Result<Vec<Batch>> {
-        self.list_with_response(store_id, query)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`StoresFileBatches::list`], and also returns the status, headers and request id.
-    pub async fn list_with_response(
-        self,
-        store_id: &str,
-        query: &StoresFileBatchesListQuery,
-    ) -> Result<ApiResponse<Vec<Batch>>> {
-        let path = format!(
-            "/stores/{}/file_batches",
-            encode_path("store_id", store_id)?
-        );
-        let request = Request::new(Method::GET, path).query(query)?;
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, Vec<Batch>> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/stores/{}/file_batches",
+                encode_path("store_id", store_id)?
+            );
+            let request = Request::new(Method::GET, path).query(query)?;
+            Ok(request)
+        })
     }
 }

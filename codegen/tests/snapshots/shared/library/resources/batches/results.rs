@@ -4,7 +4,7 @@
 //! The batches results resource: `client.batches().results()`.
 
 use super::super::super::models::File;
-use crate::{ApiResponse, Client, Result};
+use crate::Client;
 use openai_runtime::{Method, Request, encode_path};
 
 /// Operations on results.
@@ -13,20 +13,15 @@ pub struct BatchesResults<'c> {
     pub(crate) client: &'c Client,
 }
 
-impl BatchesResults<'_> {
+impl<'c> BatchesResults<'c> {
     /// Lists the files a batch wrote.
     ///
     /// - `batch_id`: The batch.
-    pub async fn list(self, batch_id: &str) -> Result<Vec<File>> {
-        self.list_with_response(batch_id)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`BatchesResults::list`], and also returns the status, headers and request id.
-    pub async fn list_with_response(self, batch_id: &str) -> Result<ApiResponse<Vec<File>>> {
-        let path = format!("/batches/{}/results", encode_path("batch_id", batch_id)?);
-        let request = Request::new(Method::GET, path);
-        self.client.execute_json(request).await
+    pub fn list(self, batch_id: &str) -> openai_runtime::Call<'c, Vec<File>> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!("/batches/{}/results", encode_path("batch_id", batch_id)?);
+            let request = Request::new(Method::GET, path);
+            Ok(request)
+        })
     }
 }

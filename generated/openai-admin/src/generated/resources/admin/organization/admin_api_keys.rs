@@ -9,7 +9,7 @@ use super::super::super::super::models::{
     AdminOrganizationAdminApiKeysDeleteResponse, AdminOrganizationAdminApiKeysListQuery,
     ApiKeyList,
 };
-use crate::{ApiResponse, Client, Result};
+use crate::{Client, Result};
 use openai_runtime::{Method, Request, encode_path};
 
 /// Admin API keys, which manage the organization itself.
@@ -18,45 +18,32 @@ pub struct AdminOrganizationAdminApiKeys<'c> {
     pub(crate) client: &'c Client,
 }
 
-impl AdminOrganizationAdminApiKeys<'_> {
+impl<'c> AdminOrganizationAdminApiKeys<'c> {
     /// Create an admin API key.
-    pub async fn create(
+    pub fn create(
         self,
         params: &AdminOrganizationAdminApiKeysCreateParams,
-    ) -> Result<AdminApiKeyCreateResponse> {
-        self.create_with_response(params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`AdminOrganizationAdminApiKeys::create`], and also returns the status, headers and request id.
-    pub async fn create_with_response(
-        self,
-        params: &AdminOrganizationAdminApiKeysCreateParams,
-    ) -> Result<ApiResponse<AdminApiKeyCreateResponse>> {
-        let path = String::from("/organization/admin_api_keys");
-        let request = Request::new(Method::POST, path).json(params)?.admin();
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, AdminApiKeyCreateResponse> {
+        openai_runtime::Call::new(self.client, || {
+            let path = String::from("/organization/admin_api_keys");
+            let request = Request::new(Method::POST, path).json(params)?.admin();
+            Ok(request)
+        })
     }
 
     /// Delete an admin API key.
-    pub async fn delete(self, key_id: &str) -> Result<AdminOrganizationAdminApiKeysDeleteResponse> {
-        self.delete_with_response(key_id)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`AdminOrganizationAdminApiKeys::delete`], and also returns the status, headers and request id.
-    pub async fn delete_with_response(
+    pub fn delete(
         self,
         key_id: &str,
-    ) -> Result<ApiResponse<AdminOrganizationAdminApiKeysDeleteResponse>> {
-        let path = format!(
-            "/organization/admin_api_keys/{}",
-            encode_path("key_id", key_id)?
-        );
-        let request = Request::new(Method::DELETE, path).admin();
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, AdminOrganizationAdminApiKeysDeleteResponse> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/organization/admin_api_keys/{}",
+                encode_path("key_id", key_id)?
+            );
+            let request = Request::new(Method::DELETE, path).admin();
+            Ok(request)
+        })
     }
 
     /// Every page of [`AdminOrganizationAdminApiKeys::list`], each asked for only when the one before it is used up.
@@ -83,36 +70,26 @@ impl AdminOrganizationAdminApiKeys<'_> {
     }
 
     /// List the admin API keys.
-    pub async fn list(self, query: &AdminOrganizationAdminApiKeysListQuery) -> Result<ApiKeyList> {
-        self.list_with_response(query)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`AdminOrganizationAdminApiKeys::list`], and also returns the status, headers and request id.
-    pub async fn list_with_response(
+    pub fn list(
         self,
         query: &AdminOrganizationAdminApiKeysListQuery,
-    ) -> Result<ApiResponse<ApiKeyList>> {
-        let path = String::from("/organization/admin_api_keys");
-        let request = Request::new(Method::GET, path).query(query)?.admin();
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, ApiKeyList> {
+        openai_runtime::Call::new(self.client, || {
+            let path = String::from("/organization/admin_api_keys");
+            let request = Request::new(Method::GET, path).query(query)?.admin();
+            Ok(request)
+        })
     }
 
     /// Fetch an admin API key by its ID.
-    pub async fn retrieve(self, key_id: &str) -> Result<AdminApiKey> {
-        self.retrieve_with_response(key_id)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`AdminOrganizationAdminApiKeys::retrieve`], and also returns the status, headers and request id.
-    pub async fn retrieve_with_response(self, key_id: &str) -> Result<ApiResponse<AdminApiKey>> {
-        let path = format!(
-            "/organization/admin_api_keys/{}",
-            encode_path("key_id", key_id)?
-        );
-        let request = Request::new(Method::GET, path).admin();
-        self.client.execute_json(request).await
+    pub fn retrieve(self, key_id: &str) -> openai_runtime::Call<'c, AdminApiKey> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/organization/admin_api_keys/{}",
+                encode_path("key_id", key_id)?
+            );
+            let request = Request::new(Method::GET, path).admin();
+            Ok(request)
+        })
     }
 }

@@ -7,7 +7,7 @@
 use super::super::super::super::models::{
     AdminOrganizationAuditLogsListQuery, AuditLog, ListAuditLogsResponse,
 };
-use crate::{ApiResponse, Client, Result};
+use crate::{Client, Result};
 use openai_runtime::{Method, Request};
 
 /// The organization's record of who changed what, and when.
@@ -16,7 +16,7 @@ pub struct AdminOrganizationAuditLogs<'c> {
     pub(crate) client: &'c Client,
 }
 
-impl AdminOrganizationAuditLogs<'_> {
+impl<'c> AdminOrganizationAuditLogs<'c> {
     /// Every page of [`AdminOrganizationAuditLogs::list`], each asked for only when the one before it is used up.
     pub fn list_pages(
         self,
@@ -41,22 +41,14 @@ impl AdminOrganizationAuditLogs<'_> {
     }
 
     /// List audit log entries, filtered by actor, event type or time.
-    pub async fn list(
+    pub fn list(
         self,
         query: &AdminOrganizationAuditLogsListQuery,
-    ) -> Result<ListAuditLogsResponse> {
-        self.list_with_response(query)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`AdminOrganizationAuditLogs::list`], and also returns the status, headers and request id.
-    pub async fn list_with_response(
-        self,
-        query: &AdminOrganizationAuditLogsListQuery,
-    ) -> Result<ApiResponse<ListAuditLogsResponse>> {
-        let path = String::from("/organization/audit_logs");
-        let request = Request::new(Method::GET, path).query(query)?.admin();
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, ListAuditLogsResponse> {
+        openai_runtime::Call::new(self.client, || {
+            let path = String::from("/organization/audit_logs");
+            let request = Request::new(Method::GET, path).query(query)?.admin();
+            Ok(request)
+        })
     }
 }

@@ -11,7 +11,7 @@ use super::super::super::super::models::{
     OrganizationCertificateDeactivationResponse, ToggleCertificatesRequest,
     UploadCertificateRequest,
 };
-use crate::{ApiResponse, Client, Result};
+use crate::{Client, Result};
 use openai_runtime::{Method, Request, encode_path};
 
 /// Client certificates the organization accepts for mutual TLS.
@@ -20,82 +20,56 @@ pub struct AdminOrganizationCertificates<'c> {
     pub(crate) client: &'c Client,
 }
 
-impl AdminOrganizationCertificates<'_> {
+impl<'c> AdminOrganizationCertificates<'c> {
     /// Turn on certificates the organization has uploaded.
-    pub async fn activate(
+    pub fn activate(
         self,
         params: &ToggleCertificatesRequest,
-    ) -> Result<OrganizationCertificateActivationResponse> {
-        self.activate_with_response(params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`AdminOrganizationCertificates::activate`], and also returns the status, headers and request id.
-    pub async fn activate_with_response(
-        self,
-        params: &ToggleCertificatesRequest,
-    ) -> Result<ApiResponse<OrganizationCertificateActivationResponse>> {
-        let path = String::from("/organization/certificates/activate");
-        let request = Request::new(Method::POST, path).json(params)?.admin();
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, OrganizationCertificateActivationResponse> {
+        openai_runtime::Call::new(self.client, || {
+            let path = String::from("/organization/certificates/activate");
+            let request = Request::new(Method::POST, path).json(params)?.admin();
+            Ok(request)
+        })
     }
 
     /// Create a certificate.
-    pub async fn create(self, params: &UploadCertificateRequest) -> Result<Certificate> {
-        self.create_with_response(params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`AdminOrganizationCertificates::create`], and also returns the status, headers and request id.
-    pub async fn create_with_response(
+    pub fn create(
         self,
         params: &UploadCertificateRequest,
-    ) -> Result<ApiResponse<Certificate>> {
-        let path = String::from("/organization/certificates");
-        let request = Request::new(Method::POST, path).json(params)?.admin();
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, Certificate> {
+        openai_runtime::Call::new(self.client, || {
+            let path = String::from("/organization/certificates");
+            let request = Request::new(Method::POST, path).json(params)?.admin();
+            Ok(request)
+        })
     }
 
     /// Turn off certificates the organization has uploaded.
-    pub async fn deactivate(
+    pub fn deactivate(
         self,
         params: &ToggleCertificatesRequest,
-    ) -> Result<OrganizationCertificateDeactivationResponse> {
-        self.deactivate_with_response(params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`AdminOrganizationCertificates::deactivate`], and also returns the status, headers and request id.
-    pub async fn deactivate_with_response(
-        self,
-        params: &ToggleCertificatesRequest,
-    ) -> Result<ApiResponse<OrganizationCertificateDeactivationResponse>> {
-        let path = String::from("/organization/certificates/deactivate");
-        let request = Request::new(Method::POST, path).json(params)?.admin();
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, OrganizationCertificateDeactivationResponse> {
+        openai_runtime::Call::new(self.client, || {
+            let path = String::from("/organization/certificates/deactivate");
+            let request = Request::new(Method::POST, path).json(params)?.admin();
+            Ok(request)
+        })
     }
 
     /// Delete a certificate.
-    pub async fn delete(self, certificate_id: &str) -> Result<DeleteCertificateResponse> {
-        self.delete_with_response(certificate_id)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`AdminOrganizationCertificates::delete`], and also returns the status, headers and request id.
-    pub async fn delete_with_response(
+    pub fn delete(
         self,
         certificate_id: &str,
-    ) -> Result<ApiResponse<DeleteCertificateResponse>> {
-        let path = format!(
-            "/organization/certificates/{}",
-            encode_path("certificate_id", certificate_id)?
-        );
-        let request = Request::new(Method::DELETE, path).admin();
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, DeleteCertificateResponse> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/organization/certificates/{}",
+                encode_path("certificate_id", certificate_id)?
+            );
+            let request = Request::new(Method::DELETE, path).admin();
+            Ok(request)
+        })
     }
 
     /// Every page of [`AdminOrganizationCertificates::list`], each asked for only when the one before it is used up.
@@ -122,72 +96,46 @@ impl AdminOrganizationCertificates<'_> {
     }
 
     /// List the certificates.
-    pub async fn list(
+    pub fn list(
         self,
         query: &AdminOrganizationCertificatesListQuery,
-    ) -> Result<ListCertificatesResponse> {
-        self.list_with_response(query)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`AdminOrganizationCertificates::list`], and also returns the status, headers and request id.
-    pub async fn list_with_response(
-        self,
-        query: &AdminOrganizationCertificatesListQuery,
-    ) -> Result<ApiResponse<ListCertificatesResponse>> {
-        let path = String::from("/organization/certificates");
-        let request = Request::new(Method::GET, path).query(query)?.admin();
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, ListCertificatesResponse> {
+        openai_runtime::Call::new(self.client, || {
+            let path = String::from("/organization/certificates");
+            let request = Request::new(Method::GET, path).query(query)?.admin();
+            Ok(request)
+        })
     }
 
     /// Fetch a certificate by its ID.
-    pub async fn retrieve(
+    pub fn retrieve(
         self,
         certificate_id: &str,
         query: &AdminOrganizationCertificatesRetrieveQuery,
-    ) -> Result<Certificate> {
-        self.retrieve_with_response(certificate_id, query)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`AdminOrganizationCertificates::retrieve`], and also returns the status, headers and request id.
-    pub async fn retrieve_with_response(
-        self,
-        certificate_id: &str,
-        query: &AdminOrganizationCertificatesRetrieveQuery,
-    ) -> Result<ApiResponse<Certificate>> {
-        let path = format!(
-            "/organization/certificates/{}",
-            encode_path("certificate_id", certificate_id)?
-        );
-        let request = Request::new(Method::GET, path).query(query)?.admin();
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, Certificate> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/organization/certificates/{}",
+                encode_path("certificate_id", certificate_id)?
+            );
+            let request = Request::new(Method::GET, path).query(query)?.admin();
+            Ok(request)
+        })
     }
 
     /// Change a certificate.
-    pub async fn update(
+    pub fn update(
         self,
         certificate_id: &str,
         params: &ModifyCertificateRequest,
-    ) -> Result<Certificate> {
-        self.update_with_response(certificate_id, params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`AdminOrganizationCertificates::update`], and also returns the status, headers and request id.
-    pub async fn update_with_response(
-        self,
-        certificate_id: &str,
-        params: &ModifyCertificateRequest,
-    ) -> Result<ApiResponse<Certificate>> {
-        let path = format!(
-            "/organization/certificates/{}",
-            encode_path("certificate_id", certificate_id)?
-        );
-        let request = Request::new(Method::POST, path).json(params)?.admin();
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, Certificate> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/organization/certificates/{}",
+                encode_path("certificate_id", certificate_id)?
+            );
+            let request = Request::new(Method::POST, path).json(params)?.admin();
+            Ok(request)
+        })
     }
 }

@@ -7,7 +7,7 @@
 use super::super::super::super::models::{
     OrganizationDataRetention, UpdateOrganizationDataRetentionBody,
 };
-use crate::{ApiResponse, Client, Result};
+use crate::Client;
 use openai_runtime::{Method, Request};
 
 /// How long the organization's data is kept.
@@ -16,38 +16,25 @@ pub struct AdminOrganizationDataRetention<'c> {
     pub(crate) client: &'c Client,
 }
 
-impl AdminOrganizationDataRetention<'_> {
+impl<'c> AdminOrganizationDataRetention<'c> {
     /// Show how long the organization's data is kept.
-    pub async fn retrieve(self) -> Result<OrganizationDataRetention> {
-        self.retrieve_with_response()
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`AdminOrganizationDataRetention::retrieve`], and also returns the status, headers and request id.
-    pub async fn retrieve_with_response(self) -> Result<ApiResponse<OrganizationDataRetention>> {
-        let path = String::from("/organization/data_retention");
-        let request = Request::new(Method::GET, path).admin();
-        self.client.execute_json(request).await
+    pub fn retrieve(self) -> openai_runtime::Call<'c, OrganizationDataRetention> {
+        openai_runtime::Call::new(self.client, || {
+            let path = String::from("/organization/data_retention");
+            let request = Request::new(Method::GET, path).admin();
+            Ok(request)
+        })
     }
 
     /// Set how long the organization's data is kept.
-    pub async fn update(
+    pub fn update(
         self,
         params: &UpdateOrganizationDataRetentionBody,
-    ) -> Result<OrganizationDataRetention> {
-        self.update_with_response(params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`AdminOrganizationDataRetention::update`], and also returns the status, headers and request id.
-    pub async fn update_with_response(
-        self,
-        params: &UpdateOrganizationDataRetentionBody,
-    ) -> Result<ApiResponse<OrganizationDataRetention>> {
-        let path = String::from("/organization/data_retention");
-        let request = Request::new(Method::POST, path).json(params)?.admin();
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, OrganizationDataRetention> {
+        openai_runtime::Call::new(self.client, || {
+            let path = String::from("/organization/data_retention");
+            let request = Request::new(Method::POST, path).json(params)?.admin();
+            Ok(request)
+        })
     }
 }

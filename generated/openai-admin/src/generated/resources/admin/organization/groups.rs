@@ -11,7 +11,7 @@ use super::super::super::super::models::{
     AdminOrganizationGroupsListQuery, CreateGroupBody, GroupDeletedResource, GroupListResource,
     GroupResourceWithSuccess, GroupResponse, UpdateGroupBody,
 };
-use crate::{ApiResponse, Client, Result};
+use crate::{Client, Result};
 use openai_runtime::{Method, Request, encode_path};
 pub use roles::*;
 pub use users::*;
@@ -38,40 +38,24 @@ impl<'c> AdminOrganizationGroups<'c> {
     }
 
     /// Create a group.
-    pub async fn create(self, params: &CreateGroupBody) -> Result<GroupResponse> {
-        self.create_with_response(params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`AdminOrganizationGroups::create`], and also returns the status, headers and request id.
-    pub async fn create_with_response(
-        self,
-        params: &CreateGroupBody,
-    ) -> Result<ApiResponse<GroupResponse>> {
-        let path = String::from("/organization/groups");
-        let request = Request::new(Method::POST, path).json(params)?.admin();
-        self.client.execute_json(request).await
+    pub fn create(self, params: &CreateGroupBody) -> openai_runtime::Call<'c, GroupResponse> {
+        openai_runtime::Call::new(self.client, || {
+            let path = String::from("/organization/groups");
+            let request = Request::new(Method::POST, path).json(params)?.admin();
+            Ok(request)
+        })
     }
 
     /// Delete a group.
-    pub async fn delete(self, group_id: &str) -> Result<GroupDeletedResource> {
-        self.delete_with_response(group_id)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`AdminOrganizationGroups::delete`], and also returns the status, headers and request id.
-    pub async fn delete_with_response(
-        self,
-        group_id: &str,
-    ) -> Result<ApiResponse<GroupDeletedResource>> {
-        let path = format!(
-            "/organization/groups/{}",
-            encode_path("group_id", group_id)?
-        );
-        let request = Request::new(Method::DELETE, path).admin();
-        self.client.execute_json(request).await
+    pub fn delete(self, group_id: &str) -> openai_runtime::Call<'c, GroupDeletedResource> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/organization/groups/{}",
+                encode_path("group_id", group_id)?
+            );
+            let request = Request::new(Method::DELETE, path).admin();
+            Ok(request)
+        })
     }
 
     /// Every page of [`AdminOrganizationGroups::list`], each asked for only when the one before it is used up.
@@ -100,64 +84,42 @@ impl<'c> AdminOrganizationGroups<'c> {
     }
 
     /// List the groups.
-    pub async fn list(self, query: &AdminOrganizationGroupsListQuery) -> Result<GroupListResource> {
-        self.list_with_response(query)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`AdminOrganizationGroups::list`], and also returns the status, headers and request id.
-    pub async fn list_with_response(
+    pub fn list(
         self,
         query: &AdminOrganizationGroupsListQuery,
-    ) -> Result<ApiResponse<GroupListResource>> {
-        let path = String::from("/organization/groups");
-        let request = Request::new(Method::GET, path).query(query)?.admin();
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, GroupListResource> {
+        openai_runtime::Call::new(self.client, || {
+            let path = String::from("/organization/groups");
+            let request = Request::new(Method::GET, path).query(query)?.admin();
+            Ok(request)
+        })
     }
 
     /// Fetch a group by its ID.
-    pub async fn retrieve(self, group_id: &str) -> Result<GroupResponse> {
-        self.retrieve_with_response(group_id)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`AdminOrganizationGroups::retrieve`], and also returns the status, headers and request id.
-    pub async fn retrieve_with_response(
-        self,
-        group_id: &str,
-    ) -> Result<ApiResponse<GroupResponse>> {
-        let path = format!(
-            "/organization/groups/{}",
-            encode_path("group_id", group_id)?
-        );
-        let request = Request::new(Method::GET, path).admin();
-        self.client.execute_json(request).await
+    pub fn retrieve(self, group_id: &str) -> openai_runtime::Call<'c, GroupResponse> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/organization/groups/{}",
+                encode_path("group_id", group_id)?
+            );
+            let request = Request::new(Method::GET, path).admin();
+            Ok(request)
+        })
     }
 
     /// Change a group.
-    pub async fn update(
+    pub fn update(
         self,
         group_id: &str,
         params: &UpdateGroupBody,
-    ) -> Result<GroupResourceWithSuccess> {
-        self.update_with_response(group_id, params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`AdminOrganizationGroups::update`], and also returns the status, headers and request id.
-    pub async fn update_with_response(
-        self,
-        group_id: &str,
-        params: &UpdateGroupBody,
-    ) -> Result<ApiResponse<GroupResourceWithSuccess>> {
-        let path = format!(
-            "/organization/groups/{}",
-            encode_path("group_id", group_id)?
-        );
-        let request = Request::new(Method::POST, path).json(params)?.admin();
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, GroupResourceWithSuccess> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/organization/groups/{}",
+                encode_path("group_id", group_id)?
+            );
+            let request = Request::new(Method::POST, path).json(params)?.admin();
+            Ok(request)
+        })
     }
 }

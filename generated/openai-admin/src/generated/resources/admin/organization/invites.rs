@@ -8,7 +8,7 @@ use super::super::super::super::models::{
     AdminOrganizationInvitesListQuery, Invite, InviteDeleteResponse, InviteListResponse,
     InviteRequest,
 };
-use crate::{ApiResponse, Client, Result};
+use crate::{Client, Result};
 use openai_runtime::{Method, Request, encode_path};
 
 /// Invitations for people to join the organization.
@@ -17,39 +17,26 @@ pub struct AdminOrganizationInvites<'c> {
     pub(crate) client: &'c Client,
 }
 
-impl AdminOrganizationInvites<'_> {
+impl<'c> AdminOrganizationInvites<'c> {
     /// Invite someone to the organization by email.
-    pub async fn create(self, params: &InviteRequest) -> Result<Invite> {
-        self.create_with_response(params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`AdminOrganizationInvites::create`], and also returns the status, headers and request id.
-    pub async fn create_with_response(self, params: &InviteRequest) -> Result<ApiResponse<Invite>> {
-        let path = String::from("/organization/invites");
-        let request = Request::new(Method::POST, path).json(params)?.admin();
-        self.client.execute_json(request).await
+    pub fn create(self, params: &InviteRequest) -> openai_runtime::Call<'c, Invite> {
+        openai_runtime::Call::new(self.client, || {
+            let path = String::from("/organization/invites");
+            let request = Request::new(Method::POST, path).json(params)?.admin();
+            Ok(request)
+        })
     }
 
     /// Withdraw an invite that has not been accepted.
-    pub async fn delete(self, invite_id: &str) -> Result<InviteDeleteResponse> {
-        self.delete_with_response(invite_id)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`AdminOrganizationInvites::delete`], and also returns the status, headers and request id.
-    pub async fn delete_with_response(
-        self,
-        invite_id: &str,
-    ) -> Result<ApiResponse<InviteDeleteResponse>> {
-        let path = format!(
-            "/organization/invites/{}",
-            encode_path("invite_id", invite_id)?
-        );
-        let request = Request::new(Method::DELETE, path).admin();
-        self.client.execute_json(request).await
+    pub fn delete(self, invite_id: &str) -> openai_runtime::Call<'c, InviteDeleteResponse> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/organization/invites/{}",
+                encode_path("invite_id", invite_id)?
+            );
+            let request = Request::new(Method::DELETE, path).admin();
+            Ok(request)
+        })
     }
 
     /// Every page of [`AdminOrganizationInvites::list`], each asked for only when the one before it is used up.
@@ -76,39 +63,26 @@ impl AdminOrganizationInvites<'_> {
     }
 
     /// List the invites.
-    pub async fn list(
+    pub fn list(
         self,
         query: &AdminOrganizationInvitesListQuery,
-    ) -> Result<InviteListResponse> {
-        self.list_with_response(query)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`AdminOrganizationInvites::list`], and also returns the status, headers and request id.
-    pub async fn list_with_response(
-        self,
-        query: &AdminOrganizationInvitesListQuery,
-    ) -> Result<ApiResponse<InviteListResponse>> {
-        let path = String::from("/organization/invites");
-        let request = Request::new(Method::GET, path).query(query)?.admin();
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, InviteListResponse> {
+        openai_runtime::Call::new(self.client, || {
+            let path = String::from("/organization/invites");
+            let request = Request::new(Method::GET, path).query(query)?.admin();
+            Ok(request)
+        })
     }
 
     /// Fetch an invite by its ID.
-    pub async fn retrieve(self, invite_id: &str) -> Result<Invite> {
-        self.retrieve_with_response(invite_id)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`AdminOrganizationInvites::retrieve`], and also returns the status, headers and request id.
-    pub async fn retrieve_with_response(self, invite_id: &str) -> Result<ApiResponse<Invite>> {
-        let path = format!(
-            "/organization/invites/{}",
-            encode_path("invite_id", invite_id)?
-        );
-        let request = Request::new(Method::GET, path).admin();
-        self.client.execute_json(request).await
+    pub fn retrieve(self, invite_id: &str) -> openai_runtime::Call<'c, Invite> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/organization/invites/{}",
+                encode_path("invite_id", invite_id)?
+            );
+            let request = Request::new(Method::GET, path).admin();
+            Ok(request)
+        })
     }
 }

@@ -21,7 +21,7 @@ use super::super::super::super::models::{
     AdminOrganizationProjectsListQuery, Project, ProjectCreateRequest, ProjectListResponse,
     ProjectUpdateRequest,
 };
-use crate::{ApiResponse, Client, Result};
+use crate::{Client, Result};
 pub use api_keys::*;
 pub use certificates::*;
 pub use data_retention::*;
@@ -128,37 +128,24 @@ impl<'c> AdminOrganizationProjects<'c> {
     }
 
     /// Archive a project, so it can no longer be used.
-    pub async fn archive(self, project_id: &str) -> Result<Project> {
-        self.archive_with_response(project_id)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`AdminOrganizationProjects::archive`], and also returns the status, headers and request id.
-    pub async fn archive_with_response(self, project_id: &str) -> Result<ApiResponse<Project>> {
-        let path = format!(
-            "/organization/projects/{}/archive",
-            encode_path("project_id", project_id)?
-        );
-        let request = Request::new(Method::POST, path).admin();
-        self.client.execute_json(request).await
+    pub fn archive(self, project_id: &str) -> openai_runtime::Call<'c, Project> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/organization/projects/{}/archive",
+                encode_path("project_id", project_id)?
+            );
+            let request = Request::new(Method::POST, path).admin();
+            Ok(request)
+        })
     }
 
     /// Create a project.
-    pub async fn create(self, params: &ProjectCreateRequest) -> Result<Project> {
-        self.create_with_response(params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`AdminOrganizationProjects::create`], and also returns the status, headers and request id.
-    pub async fn create_with_response(
-        self,
-        params: &ProjectCreateRequest,
-    ) -> Result<ApiResponse<Project>> {
-        let path = String::from("/organization/projects");
-        let request = Request::new(Method::POST, path).json(params)?.admin();
-        self.client.execute_json(request).await
+    pub fn create(self, params: &ProjectCreateRequest) -> openai_runtime::Call<'c, Project> {
+        openai_runtime::Call::new(self.client, || {
+            let path = String::from("/organization/projects");
+            let request = Request::new(Method::POST, path).json(params)?.admin();
+            Ok(request)
+        })
     }
 
     /// Every page of [`AdminOrganizationProjects::list`], each asked for only when the one before it is used up.
@@ -185,60 +172,42 @@ impl<'c> AdminOrganizationProjects<'c> {
     }
 
     /// List the projects.
-    pub async fn list(
+    pub fn list(
         self,
         query: &AdminOrganizationProjectsListQuery,
-    ) -> Result<ProjectListResponse> {
-        self.list_with_response(query)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`AdminOrganizationProjects::list`], and also returns the status, headers and request id.
-    pub async fn list_with_response(
-        self,
-        query: &AdminOrganizationProjectsListQuery,
-    ) -> Result<ApiResponse<ProjectListResponse>> {
-        let path = String::from("/organization/projects");
-        let request = Request::new(Method::GET, path).query(query)?.admin();
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, ProjectListResponse> {
+        openai_runtime::Call::new(self.client, || {
+            let path = String::from("/organization/projects");
+            let request = Request::new(Method::GET, path).query(query)?.admin();
+            Ok(request)
+        })
     }
 
     /// Fetch a project by its ID.
-    pub async fn retrieve(self, project_id: &str) -> Result<Project> {
-        self.retrieve_with_response(project_id)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`AdminOrganizationProjects::retrieve`], and also returns the status, headers and request id.
-    pub async fn retrieve_with_response(self, project_id: &str) -> Result<ApiResponse<Project>> {
-        let path = format!(
-            "/organization/projects/{}",
-            encode_path("project_id", project_id)?
-        );
-        let request = Request::new(Method::GET, path).admin();
-        self.client.execute_json(request).await
+    pub fn retrieve(self, project_id: &str) -> openai_runtime::Call<'c, Project> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/organization/projects/{}",
+                encode_path("project_id", project_id)?
+            );
+            let request = Request::new(Method::GET, path).admin();
+            Ok(request)
+        })
     }
 
     /// Change a project.
-    pub async fn update(self, project_id: &str, params: &ProjectUpdateRequest) -> Result<Project> {
-        self.update_with_response(project_id, params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`AdminOrganizationProjects::update`], and also returns the status, headers and request id.
-    pub async fn update_with_response(
+    pub fn update(
         self,
         project_id: &str,
         params: &ProjectUpdateRequest,
-    ) -> Result<ApiResponse<Project>> {
-        let path = format!(
-            "/organization/projects/{}",
-            encode_path("project_id", project_id)?
-        );
-        let request = Request::new(Method::POST, path).json(params)?.admin();
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, Project> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/organization/projects/{}",
+                encode_path("project_id", project_id)?
+            );
+            let request = Request::new(Method::POST, path).json(params)?.admin();
+            Ok(request)
+        })
     }
 }

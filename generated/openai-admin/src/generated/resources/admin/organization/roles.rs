@@ -7,7 +7,7 @@ use super::super::super::super::models::{
     AdminOrganizationRolesListQuery, PublicCreateOrganizationRoleBody, PublicRoleListResource,
     PublicUpdateOrganizationRoleBody, Role, RoleDeletedResource,
 };
-use crate::{ApiResponse, Client, Result};
+use crate::{Client, Result};
 use openai_runtime::{Method, Request, encode_path};
 
 /// Custom roles defined for the organization.
@@ -16,39 +16,26 @@ pub struct AdminOrganizationRoles<'c> {
     pub(crate) client: &'c Client,
 }
 
-impl AdminOrganizationRoles<'_> {
+impl<'c> AdminOrganizationRoles<'c> {
     /// Create a role.
-    pub async fn create(self, params: &PublicCreateOrganizationRoleBody) -> Result<Role> {
-        self.create_with_response(params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`AdminOrganizationRoles::create`], and also returns the status, headers and request id.
-    pub async fn create_with_response(
+    pub fn create(
         self,
         params: &PublicCreateOrganizationRoleBody,
-    ) -> Result<ApiResponse<Role>> {
-        let path = String::from("/organization/roles");
-        let request = Request::new(Method::POST, path).json(params)?.admin();
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, Role> {
+        openai_runtime::Call::new(self.client, || {
+            let path = String::from("/organization/roles");
+            let request = Request::new(Method::POST, path).json(params)?.admin();
+            Ok(request)
+        })
     }
 
     /// Delete a role.
-    pub async fn delete(self, role_id: &str) -> Result<RoleDeletedResource> {
-        self.delete_with_response(role_id)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`AdminOrganizationRoles::delete`], and also returns the status, headers and request id.
-    pub async fn delete_with_response(
-        self,
-        role_id: &str,
-    ) -> Result<ApiResponse<RoleDeletedResource>> {
-        let path = format!("/organization/roles/{}", encode_path("role_id", role_id)?);
-        let request = Request::new(Method::DELETE, path).admin();
-        self.client.execute_json(request).await
+    pub fn delete(self, role_id: &str) -> openai_runtime::Call<'c, RoleDeletedResource> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!("/organization/roles/{}", encode_path("role_id", role_id)?);
+            let request = Request::new(Method::DELETE, path).admin();
+            Ok(request)
+        })
     }
 
     /// Every page of [`AdminOrganizationRoles::list`], each asked for only when the one before it is used up.
@@ -77,58 +64,36 @@ impl AdminOrganizationRoles<'_> {
     }
 
     /// List the roles.
-    pub async fn list(
+    pub fn list(
         self,
         query: &AdminOrganizationRolesListQuery,
-    ) -> Result<PublicRoleListResource> {
-        self.list_with_response(query)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`AdminOrganizationRoles::list`], and also returns the status, headers and request id.
-    pub async fn list_with_response(
-        self,
-        query: &AdminOrganizationRolesListQuery,
-    ) -> Result<ApiResponse<PublicRoleListResource>> {
-        let path = String::from("/organization/roles");
-        let request = Request::new(Method::GET, path).query(query)?.admin();
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, PublicRoleListResource> {
+        openai_runtime::Call::new(self.client, || {
+            let path = String::from("/organization/roles");
+            let request = Request::new(Method::GET, path).query(query)?.admin();
+            Ok(request)
+        })
     }
 
     /// Fetch a role by its ID.
-    pub async fn retrieve(self, role_id: &str) -> Result<Role> {
-        self.retrieve_with_response(role_id)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`AdminOrganizationRoles::retrieve`], and also returns the status, headers and request id.
-    pub async fn retrieve_with_response(self, role_id: &str) -> Result<ApiResponse<Role>> {
-        let path = format!("/organization/roles/{}", encode_path("role_id", role_id)?);
-        let request = Request::new(Method::GET, path).admin();
-        self.client.execute_json(request).await
+    pub fn retrieve(self, role_id: &str) -> openai_runtime::Call<'c, Role> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!("/organization/roles/{}", encode_path("role_id", role_id)?);
+            let request = Request::new(Method::GET, path).admin();
+            Ok(request)
+        })
     }
 
     /// Change a role.
-    pub async fn update(
+    pub fn update(
         self,
         role_id: &str,
         params: &PublicUpdateOrganizationRoleBody,
-    ) -> Result<Role> {
-        self.update_with_response(role_id, params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`AdminOrganizationRoles::update`], and also returns the status, headers and request id.
-    pub async fn update_with_response(
-        self,
-        role_id: &str,
-        params: &PublicUpdateOrganizationRoleBody,
-    ) -> Result<ApiResponse<Role>> {
-        let path = format!("/organization/roles/{}", encode_path("role_id", role_id)?);
-        let request = Request::new(Method::POST, path).json(params)?.admin();
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, Role> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!("/organization/roles/{}", encode_path("role_id", role_id)?);
+            let request = Request::new(Method::POST, path).json(params)?.admin();
+            Ok(request)
+        })
     }
 }

@@ -8,7 +8,7 @@ use super::super::super::super::models::{
     AdminOrganizationSpendAlertsListQuery, CreateSpendAlertBody, OrganizationSpendAlert,
     OrganizationSpendAlertDeletedResource, OrganizationSpendAlertListResource,
 };
-use crate::{ApiResponse, Client, Result};
+use crate::{Client, Result};
 use openai_runtime::{Method, Request, encode_path};
 
 /// Alerts sent when the organization's spending passes a threshold.
@@ -17,42 +17,32 @@ pub struct AdminOrganizationSpendAlerts<'c> {
     pub(crate) client: &'c Client,
 }
 
-impl AdminOrganizationSpendAlerts<'_> {
+impl<'c> AdminOrganizationSpendAlerts<'c> {
     /// Create a spend alert.
-    pub async fn create(self, params: &CreateSpendAlertBody) -> Result<OrganizationSpendAlert> {
-        self.create_with_response(params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`AdminOrganizationSpendAlerts::create`], and also returns the status, headers and request id.
-    pub async fn create_with_response(
+    pub fn create(
         self,
         params: &CreateSpendAlertBody,
-    ) -> Result<ApiResponse<OrganizationSpendAlert>> {
-        let path = String::from("/organization/spend_alerts");
-        let request = Request::new(Method::POST, path).json(params)?.admin();
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, OrganizationSpendAlert> {
+        openai_runtime::Call::new(self.client, || {
+            let path = String::from("/organization/spend_alerts");
+            let request = Request::new(Method::POST, path).json(params)?.admin();
+            Ok(request)
+        })
     }
 
     /// Delete a spend alert.
-    pub async fn delete(self, alert_id: &str) -> Result<OrganizationSpendAlertDeletedResource> {
-        self.delete_with_response(alert_id)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`AdminOrganizationSpendAlerts::delete`], and also returns the status, headers and request id.
-    pub async fn delete_with_response(
+    pub fn delete(
         self,
         alert_id: &str,
-    ) -> Result<ApiResponse<OrganizationSpendAlertDeletedResource>> {
-        let path = format!(
-            "/organization/spend_alerts/{}",
-            encode_path("alert_id", alert_id)?
-        );
-        let request = Request::new(Method::DELETE, path).admin();
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, OrganizationSpendAlertDeletedResource> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/organization/spend_alerts/{}",
+                encode_path("alert_id", alert_id)?
+            );
+            let request = Request::new(Method::DELETE, path).admin();
+            Ok(request)
+        })
     }
 
     /// Every page of [`AdminOrganizationSpendAlerts::list`], each asked for only when the one before it is used up.
@@ -79,67 +69,42 @@ impl AdminOrganizationSpendAlerts<'_> {
     }
 
     /// List the spend alerts.
-    pub async fn list(
+    pub fn list(
         self,
         query: &AdminOrganizationSpendAlertsListQuery,
-    ) -> Result<OrganizationSpendAlertListResource> {
-        self.list_with_response(query)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`AdminOrganizationSpendAlerts::list`], and also returns the status, headers and request id.
-    pub async fn list_with_response(
-        self,
-        query: &AdminOrganizationSpendAlertsListQuery,
-    ) -> Result<ApiResponse<OrganizationSpendAlertListResource>> {
-        let path = String::from("/organization/spend_alerts");
-        let request = Request::new(Method::GET, path).query(query)?.admin();
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, OrganizationSpendAlertListResource> {
+        openai_runtime::Call::new(self.client, || {
+            let path = String::from("/organization/spend_alerts");
+            let request = Request::new(Method::GET, path).query(query)?.admin();
+            Ok(request)
+        })
     }
 
     /// Fetch a spend alert by its ID.
-    pub async fn retrieve(self, alert_id: &str) -> Result<OrganizationSpendAlert> {
-        self.retrieve_with_response(alert_id)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`AdminOrganizationSpendAlerts::retrieve`], and also returns the status, headers and request id.
-    pub async fn retrieve_with_response(
-        self,
-        alert_id: &str,
-    ) -> Result<ApiResponse<OrganizationSpendAlert>> {
-        let path = format!(
-            "/organization/spend_alerts/{}",
-            encode_path("alert_id", alert_id)?
-        );
-        let request = Request::new(Method::GET, path).admin();
-        self.client.execute_json(request).await
+    pub fn retrieve(self, alert_id: &str) -> openai_runtime::Call<'c, OrganizationSpendAlert> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/organization/spend_alerts/{}",
+                encode_path("alert_id", alert_id)?
+            );
+            let request = Request::new(Method::GET, path).admin();
+            Ok(request)
+        })
     }
 
     /// Change a spend alert.
-    pub async fn update(
+    pub fn update(
         self,
         alert_id: &str,
         params: &CreateSpendAlertBody,
-    ) -> Result<OrganizationSpendAlert> {
-        self.update_with_response(alert_id, params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`AdminOrganizationSpendAlerts::update`], and also returns the status, headers and request id.
-    pub async fn update_with_response(
-        self,
-        alert_id: &str,
-        params: &CreateSpendAlertBody,
-    ) -> Result<ApiResponse<OrganizationSpendAlert>> {
-        let path = format!(
-            "/organization/spend_alerts/{}",
-            encode_path("alert_id", alert_id)?
-        );
-        let request = Request::new(Method::POST, path).json(params)?.admin();
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, OrganizationSpendAlert> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/organization/spend_alerts/{}",
+                encode_path("alert_id", alert_id)?
+            );
+            let request = Request::new(Method::POST, path).json(params)?.admin();
+            Ok(request)
+        })
     }
 }

@@ -8,7 +8,7 @@ use super::super::super::super::models::{
     OrganizationSpendLimitDeletedResource, OrganizationSpendLimitResource,
     UpdateOrganizationSpendLimitBody,
 };
-use crate::{ApiResponse, Client, Result};
+use crate::Client;
 use openai_runtime::{Method, Request};
 
 /// The most the organization may spend.
@@ -17,56 +17,34 @@ pub struct AdminOrganizationSpendLimit<'c> {
     pub(crate) client: &'c Client,
 }
 
-impl AdminOrganizationSpendLimit<'_> {
+impl<'c> AdminOrganizationSpendLimit<'c> {
     /// Remove the organization's spend limit.
-    pub async fn delete(self) -> Result<OrganizationSpendLimitDeletedResource> {
-        self.delete_with_response()
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`AdminOrganizationSpendLimit::delete`], and also returns the status, headers and request id.
-    pub async fn delete_with_response(
-        self,
-    ) -> Result<ApiResponse<OrganizationSpendLimitDeletedResource>> {
-        let path = String::from("/organization/spend_limit");
-        let request = Request::new(Method::DELETE, path).admin();
-        self.client.execute_json(request).await
+    pub fn delete(self) -> openai_runtime::Call<'c, OrganizationSpendLimitDeletedResource> {
+        openai_runtime::Call::new(self.client, || {
+            let path = String::from("/organization/spend_limit");
+            let request = Request::new(Method::DELETE, path).admin();
+            Ok(request)
+        })
     }
 
     /// Show the most the organization may spend.
-    pub async fn retrieve(self) -> Result<OrganizationSpendLimitResource> {
-        self.retrieve_with_response()
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`AdminOrganizationSpendLimit::retrieve`], and also returns the status, headers and request id.
-    pub async fn retrieve_with_response(
-        self,
-    ) -> Result<ApiResponse<OrganizationSpendLimitResource>> {
-        let path = String::from("/organization/spend_limit");
-        let request = Request::new(Method::GET, path).admin();
-        self.client.execute_json(request).await
+    pub fn retrieve(self) -> openai_runtime::Call<'c, OrganizationSpendLimitResource> {
+        openai_runtime::Call::new(self.client, || {
+            let path = String::from("/organization/spend_limit");
+            let request = Request::new(Method::GET, path).admin();
+            Ok(request)
+        })
     }
 
     /// Set the most the organization may spend.
-    pub async fn update(
+    pub fn update(
         self,
         params: &UpdateOrganizationSpendLimitBody,
-    ) -> Result<OrganizationSpendLimitResource> {
-        self.update_with_response(params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`AdminOrganizationSpendLimit::update`], and also returns the status, headers and request id.
-    pub async fn update_with_response(
-        self,
-        params: &UpdateOrganizationSpendLimitBody,
-    ) -> Result<ApiResponse<OrganizationSpendLimitResource>> {
-        let path = String::from("/organization/spend_limit");
-        let request = Request::new(Method::POST, path).json(params)?.admin();
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, OrganizationSpendLimitResource> {
+        openai_runtime::Call::new(self.client, || {
+            let path = String::from("/organization/spend_limit");
+            let request = Request::new(Method::POST, path).json(params)?.admin();
+            Ok(request)
+        })
     }
 }

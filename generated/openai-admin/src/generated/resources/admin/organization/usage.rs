@@ -11,7 +11,7 @@ use super::super::super::super::models::{
     AdminOrganizationUsageModerationsQuery, AdminOrganizationUsageVectorStoresQuery,
     AdminOrganizationUsageWebSearchCallsQuery, UsageResponse, UsageTimeBucket,
 };
-use crate::{ApiResponse, Client, Result};
+use crate::{Client, Result};
 use openai_runtime::{Method, Request};
 
 /// The organization's usage and costs, bucketed over time.
@@ -20,7 +20,7 @@ pub struct AdminOrganizationUsage<'c> {
     pub(crate) client: &'c Client,
 }
 
-impl AdminOrganizationUsage<'_> {
+impl<'c> AdminOrganizationUsage<'c> {
     /// Every page of [`AdminOrganizationUsage::audio_speeches`], each asked for only when the one before it is used up.
     pub fn audio_speeches_pages(
         self,
@@ -45,23 +45,15 @@ impl AdminOrganizationUsage<'_> {
     }
 
     /// Report text-to-speech usage over time.
-    pub async fn audio_speeches(
+    pub fn audio_speeches(
         self,
         query: &AdminOrganizationUsageAudioSpeechesQuery,
-    ) -> Result<UsageResponse> {
-        self.audio_speeches_with_response(query)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`AdminOrganizationUsage::audio_speeches`], and also returns the status, headers and request id.
-    pub async fn audio_speeches_with_response(
-        self,
-        query: &AdminOrganizationUsageAudioSpeechesQuery,
-    ) -> Result<ApiResponse<UsageResponse>> {
-        let path = String::from("/organization/usage/audio_speeches");
-        let request = Request::new(Method::GET, path).query(query)?.admin();
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, UsageResponse> {
+        openai_runtime::Call::new(self.client, || {
+            let path = String::from("/organization/usage/audio_speeches");
+            let request = Request::new(Method::GET, path).query(query)?.admin();
+            Ok(request)
+        })
     }
 
     /// Every page of [`AdminOrganizationUsage::audio_transcriptions`], each asked for only when the one before it is used up.
@@ -88,23 +80,15 @@ impl AdminOrganizationUsage<'_> {
     }
 
     /// Report transcription usage over time.
-    pub async fn audio_transcriptions(
+    pub fn audio_transcriptions(
         self,
         query: &AdminOrganizationUsageAudioTranscriptionsQuery,
-    ) -> Result<UsageResponse> {
-        self.audio_transcriptions_with_response(query)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`AdminOrganizationUsage::audio_transcriptions`], and also returns the status, headers and request id.
-    pub async fn audio_transcriptions_with_response(
-        self,
-        query: &AdminOrganizationUsageAudioTranscriptionsQuery,
-    ) -> Result<ApiResponse<UsageResponse>> {
-        let path = String::from("/organization/usage/audio_transcriptions");
-        let request = Request::new(Method::GET, path).query(query)?.admin();
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, UsageResponse> {
+        openai_runtime::Call::new(self.client, || {
+            let path = String::from("/organization/usage/audio_transcriptions");
+            let request = Request::new(Method::GET, path).query(query)?.admin();
+            Ok(request)
+        })
     }
 
     /// Every page of [`AdminOrganizationUsage::code_interpreter_sessions`], each asked for only when the one before it is used up.
@@ -131,23 +115,15 @@ impl AdminOrganizationUsage<'_> {
     }
 
     /// Report code interpreter sessions over time.
-    pub async fn code_interpreter_sessions(
+    pub fn code_interpreter_sessions(
         self,
         query: &AdminOrganizationUsageCodeInterpreterSessionsQuery,
-    ) -> Result<UsageResponse> {
-        self.code_interpreter_sessions_with_response(query)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`AdminOrganizationUsage::code_interpreter_sessions`], and also returns the status, headers and request id.
-    pub async fn code_interpreter_sessions_with_response(
-        self,
-        query: &AdminOrganizationUsageCodeInterpreterSessionsQuery,
-    ) -> Result<ApiResponse<UsageResponse>> {
-        let path = String::from("/organization/usage/code_interpreter_sessions");
-        let request = Request::new(Method::GET, path).query(query)?.admin();
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, UsageResponse> {
+        openai_runtime::Call::new(self.client, || {
+            let path = String::from("/organization/usage/code_interpreter_sessions");
+            let request = Request::new(Method::GET, path).query(query)?.admin();
+            Ok(request)
+        })
     }
 
     /// Every page of [`AdminOrganizationUsage::completions`], each asked for only when the one before it is used up.
@@ -174,23 +150,15 @@ impl AdminOrganizationUsage<'_> {
     }
 
     /// Report completion token usage over time.
-    pub async fn completions(
+    pub fn completions(
         self,
         query: &AdminOrganizationUsageCompletionsQuery,
-    ) -> Result<UsageResponse> {
-        self.completions_with_response(query)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`AdminOrganizationUsage::completions`], and also returns the status, headers and request id.
-    pub async fn completions_with_response(
-        self,
-        query: &AdminOrganizationUsageCompletionsQuery,
-    ) -> Result<ApiResponse<UsageResponse>> {
-        let path = String::from("/organization/usage/completions");
-        let request = Request::new(Method::GET, path).query(query)?.admin();
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, UsageResponse> {
+        openai_runtime::Call::new(self.client, || {
+            let path = String::from("/organization/usage/completions");
+            let request = Request::new(Method::GET, path).query(query)?.admin();
+            Ok(request)
+        })
     }
 
     /// Every page of [`AdminOrganizationUsage::costs`], each asked for only when the one before it is used up.
@@ -218,20 +186,15 @@ impl AdminOrganizationUsage<'_> {
 
     /// Report what the organization spent, by day and optionally by project or line
     /// item.
-    pub async fn costs(self, query: &AdminOrganizationUsageCostsQuery) -> Result<UsageResponse> {
-        self.costs_with_response(query)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`AdminOrganizationUsage::costs`], and also returns the status, headers and request id.
-    pub async fn costs_with_response(
+    pub fn costs(
         self,
         query: &AdminOrganizationUsageCostsQuery,
-    ) -> Result<ApiResponse<UsageResponse>> {
-        let path = String::from("/organization/costs");
-        let request = Request::new(Method::GET, path).query(query)?.admin();
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, UsageResponse> {
+        openai_runtime::Call::new(self.client, || {
+            let path = String::from("/organization/costs");
+            let request = Request::new(Method::GET, path).query(query)?.admin();
+            Ok(request)
+        })
     }
 
     /// Every page of [`AdminOrganizationUsage::embeddings`], each asked for only when the one before it is used up.
@@ -258,23 +221,15 @@ impl AdminOrganizationUsage<'_> {
     }
 
     /// Report embedding usage over time.
-    pub async fn embeddings(
+    pub fn embeddings(
         self,
         query: &AdminOrganizationUsageEmbeddingsQuery,
-    ) -> Result<UsageResponse> {
-        self.embeddings_with_response(query)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`AdminOrganizationUsage::embeddings`], and also returns the status, headers and request id.
-    pub async fn embeddings_with_response(
-        self,
-        query: &AdminOrganizationUsageEmbeddingsQuery,
-    ) -> Result<ApiResponse<UsageResponse>> {
-        let path = String::from("/organization/usage/embeddings");
-        let request = Request::new(Method::GET, path).query(query)?.admin();
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, UsageResponse> {
+        openai_runtime::Call::new(self.client, || {
+            let path = String::from("/organization/usage/embeddings");
+            let request = Request::new(Method::GET, path).query(query)?.admin();
+            Ok(request)
+        })
     }
 
     /// Every page of [`AdminOrganizationUsage::file_search_calls`], each asked for only when the one before it is used up.
@@ -301,23 +256,15 @@ impl AdminOrganizationUsage<'_> {
     }
 
     /// Report file search calls over time.
-    pub async fn file_search_calls(
+    pub fn file_search_calls(
         self,
         query: &AdminOrganizationUsageFileSearchCallsQuery,
-    ) -> Result<UsageResponse> {
-        self.file_search_calls_with_response(query)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`AdminOrganizationUsage::file_search_calls`], and also returns the status, headers and request id.
-    pub async fn file_search_calls_with_response(
-        self,
-        query: &AdminOrganizationUsageFileSearchCallsQuery,
-    ) -> Result<ApiResponse<UsageResponse>> {
-        let path = String::from("/organization/usage/file_search_calls");
-        let request = Request::new(Method::GET, path).query(query)?.admin();
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, UsageResponse> {
+        openai_runtime::Call::new(self.client, || {
+            let path = String::from("/organization/usage/file_search_calls");
+            let request = Request::new(Method::GET, path).query(query)?.admin();
+            Ok(request)
+        })
     }
 
     /// Every page of [`AdminOrganizationUsage::images`], each asked for only when the one before it is used up.
@@ -344,20 +291,15 @@ impl AdminOrganizationUsage<'_> {
     }
 
     /// Report image generation usage over time.
-    pub async fn images(self, query: &AdminOrganizationUsageImagesQuery) -> Result<UsageResponse> {
-        self.images_with_response(query)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`AdminOrganizationUsage::images`], and also returns the status, headers and request id.
-    pub async fn images_with_response(
+    pub fn images(
         self,
         query: &AdminOrganizationUsageImagesQuery,
-    ) -> Result<ApiResponse<UsageResponse>> {
-        let path = String::from("/organization/usage/images");
-        let request = Request::new(Method::GET, path).query(query)?.admin();
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, UsageResponse> {
+        openai_runtime::Call::new(self.client, || {
+            let path = String::from("/organization/usage/images");
+            let request = Request::new(Method::GET, path).query(query)?.admin();
+            Ok(request)
+        })
     }
 
     /// Every page of [`AdminOrganizationUsage::moderations`], each asked for only when the one before it is used up.
@@ -384,23 +326,15 @@ impl AdminOrganizationUsage<'_> {
     }
 
     /// Report moderation usage over time.
-    pub async fn moderations(
+    pub fn moderations(
         self,
         query: &AdminOrganizationUsageModerationsQuery,
-    ) -> Result<UsageResponse> {
-        self.moderations_with_response(query)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`AdminOrganizationUsage::moderations`], and also returns the status, headers and request id.
-    pub async fn moderations_with_response(
-        self,
-        query: &AdminOrganizationUsageModerationsQuery,
-    ) -> Result<ApiResponse<UsageResponse>> {
-        let path = String::from("/organization/usage/moderations");
-        let request = Request::new(Method::GET, path).query(query)?.admin();
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, UsageResponse> {
+        openai_runtime::Call::new(self.client, || {
+            let path = String::from("/organization/usage/moderations");
+            let request = Request::new(Method::GET, path).query(query)?.admin();
+            Ok(request)
+        })
     }
 
     /// Every page of [`AdminOrganizationUsage::vector_stores`], each asked for only when the one before it is used up.
@@ -427,23 +361,15 @@ impl AdminOrganizationUsage<'_> {
     }
 
     /// Report vector store storage over time.
-    pub async fn vector_stores(
+    pub fn vector_stores(
         self,
         query: &AdminOrganizationUsageVectorStoresQuery,
-    ) -> Result<UsageResponse> {
-        self.vector_stores_with_response(query)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`AdminOrganizationUsage::vector_stores`], and also returns the status, headers and request id.
-    pub async fn vector_stores_with_response(
-        self,
-        query: &AdminOrganizationUsageVectorStoresQuery,
-    ) -> Result<ApiResponse<UsageResponse>> {
-        let path = String::from("/organization/usage/vector_stores");
-        let request = Request::new(Method::GET, path).query(query)?.admin();
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, UsageResponse> {
+        openai_runtime::Call::new(self.client, || {
+            let path = String::from("/organization/usage/vector_stores");
+            let request = Request::new(Method::GET, path).query(query)?.admin();
+            Ok(request)
+        })
     }
 
     /// Every page of [`AdminOrganizationUsage::web_search_calls`], each asked for only when the one before it is used up.
@@ -470,22 +396,14 @@ impl AdminOrganizationUsage<'_> {
     }
 
     /// Report web search calls over time.
-    pub async fn web_search_calls(
+    pub fn web_search_calls(
         self,
         query: &AdminOrganizationUsageWebSearchCallsQuery,
-    ) -> Result<UsageResponse> {
-        self.web_search_calls_with_response(query)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`AdminOrganizationUsage::web_search_calls`], and also returns the status, headers and request id.
-    pub async fn web_search_calls_with_response(
-        self,
-        query: &AdminOrganizationUsageWebSearchCallsQuery,
-    ) -> Result<ApiResponse<UsageResponse>> {
-        let path = String::from("/organization/usage/web_search_calls");
-        let request = Request::new(Method::GET, path).query(query)?.admin();
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, UsageResponse> {
+        openai_runtime::Call::new(self.client, || {
+            let path = String::from("/organization/usage/web_search_calls");
+            let request = Request::new(Method::GET, path).query(query)?.admin();
+            Ok(request)
+        })
     }
 }

@@ -9,7 +9,7 @@ use super::super::super::super::models::{
     AdminOrganizationUsersListQuery, User, UserDeleteResponse, UserListResponse,
     UserRoleUpdateRequest,
 };
-use crate::{ApiResponse, Client, Result};
+use crate::{Client, Result};
 use openai_runtime::{Method, Request, encode_path};
 pub use roles::*;
 
@@ -28,20 +28,12 @@ impl<'c> AdminOrganizationUsers<'c> {
     }
 
     /// Remove a user from the organization.
-    pub async fn delete(self, user_id: &str) -> Result<UserDeleteResponse> {
-        self.delete_with_response(user_id)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`AdminOrganizationUsers::delete`], and also returns the status, headers and request id.
-    pub async fn delete_with_response(
-        self,
-        user_id: &str,
-    ) -> Result<ApiResponse<UserDeleteResponse>> {
-        let path = format!("/organization/users/{}", encode_path("user_id", user_id)?);
-        let request = Request::new(Method::DELETE, path).admin();
-        self.client.execute_json(request).await
+    pub fn delete(self, user_id: &str) -> openai_runtime::Call<'c, UserDeleteResponse> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!("/organization/users/{}", encode_path("user_id", user_id)?);
+            let request = Request::new(Method::DELETE, path).admin();
+            Ok(request)
+        })
     }
 
     /// Every page of [`AdminOrganizationUsers::list`], each asked for only when the one before it is used up.
@@ -68,51 +60,36 @@ impl<'c> AdminOrganizationUsers<'c> {
     }
 
     /// List the users.
-    pub async fn list(self, query: &AdminOrganizationUsersListQuery) -> Result<UserListResponse> {
-        self.list_with_response(query)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`AdminOrganizationUsers::list`], and also returns the status, headers and request id.
-    pub async fn list_with_response(
+    pub fn list(
         self,
         query: &AdminOrganizationUsersListQuery,
-    ) -> Result<ApiResponse<UserListResponse>> {
-        let path = String::from("/organization/users");
-        let request = Request::new(Method::GET, path).query(query)?.admin();
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, UserListResponse> {
+        openai_runtime::Call::new(self.client, || {
+            let path = String::from("/organization/users");
+            let request = Request::new(Method::GET, path).query(query)?.admin();
+            Ok(request)
+        })
     }
 
     /// Fetch a user by its ID.
-    pub async fn retrieve(self, user_id: &str) -> Result<User> {
-        self.retrieve_with_response(user_id)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`AdminOrganizationUsers::retrieve`], and also returns the status, headers and request id.
-    pub async fn retrieve_with_response(self, user_id: &str) -> Result<ApiResponse<User>> {
-        let path = format!("/organization/users/{}", encode_path("user_id", user_id)?);
-        let request = Request::new(Method::GET, path).admin();
-        self.client.execute_json(request).await
+    pub fn retrieve(self, user_id: &str) -> openai_runtime::Call<'c, User> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!("/organization/users/{}", encode_path("user_id", user_id)?);
+            let request = Request::new(Method::GET, path).admin();
+            Ok(request)
+        })
     }
 
     /// Change a user.
-    pub async fn update(self, user_id: &str, params: &UserRoleUpdateRequest) -> Result<User> {
-        self.update_with_response(user_id, params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`AdminOrganizationUsers::update`], and also returns the status, headers and request id.
-    pub async fn update_with_response(
+    pub fn update(
         self,
         user_id: &str,
         params: &UserRoleUpdateRequest,
-    ) -> Result<ApiResponse<User>> {
-        let path = format!("/organization/users/{}", encode_path("user_id", user_id)?);
-        let request = Request::new(Method::POST, path).json(params)?.admin();
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, User> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!("/organization/users/{}", encode_path("user_id", user_id)?);
+            let request = Request::new(Method::POST, path).json(params)?.admin();
+            Ok(request)
+        })
     }
 }

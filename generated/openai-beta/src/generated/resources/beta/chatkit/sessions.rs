@@ -4,7 +4,7 @@
 //! The beta chatkit sessions resource: `client.beta().chatkit().sessions()`.
 
 use super::super::super::super::models::{ChatSessionResource, CreateChatSessionBody};
-use crate::{ApiResponse, Client, Result};
+use crate::Client;
 use openai_runtime::{Method, Request, encode_path};
 
 /// ChatKit sessions, which let a front end talk to a workflow.
@@ -13,41 +13,28 @@ pub struct BetaChatkitSessions<'c> {
     pub(crate) client: &'c Client,
 }
 
-impl BetaChatkitSessions<'_> {
+impl<'c> BetaChatkitSessions<'c> {
     /// End a ChatKit session, revoking its client secret.
-    pub async fn cancel(self, session_id: &str) -> Result<ChatSessionResource> {
-        self.cancel_with_response(session_id)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`BetaChatkitSessions::cancel`], and also returns the status, headers and request id.
-    pub async fn cancel_with_response(
-        self,
-        session_id: &str,
-    ) -> Result<ApiResponse<ChatSessionResource>> {
-        let path = format!(
-            "/chatkit/sessions/{}/cancel",
-            encode_path("session_id", session_id)?
-        );
-        let request = Request::new(Method::POST, path).retry_conflicts(false);
-        self.client.execute_json(request).await
+    pub fn cancel(self, session_id: &str) -> openai_runtime::Call<'c, ChatSessionResource> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/chatkit/sessions/{}/cancel",
+                encode_path("session_id", session_id)?
+            );
+            let request = Request::new(Method::POST, path).retry_conflicts(false);
+            Ok(request)
+        })
     }
 
     /// Open a ChatKit session for a workflow and returns its client secret.
-    pub async fn create(self, params: &CreateChatSessionBody) -> Result<ChatSessionResource> {
-        self.create_with_response(params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`BetaChatkitSessions::create`], and also returns the status, headers and request id.
-    pub async fn create_with_response(
+    pub fn create(
         self,
         params: &CreateChatSessionBody,
-    ) -> Result<ApiResponse<ChatSessionResource>> {
-        let path = String::from("/chatkit/sessions");
-        let request = Request::new(Method::POST, path).json(params)?;
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, ChatSessionResource> {
+        openai_runtime::Call::new(self.client, || {
+            let path = String::from("/chatkit/sessions");
+            let request = Request::new(Method::POST, path).json(params)?;
+            Ok(request)
+        })
     }
 }

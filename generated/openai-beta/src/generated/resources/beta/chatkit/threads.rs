@@ -7,7 +7,7 @@ use super::super::super::super::models::{
     BetaChatkitThreadsListItemsQuery, BetaChatkitThreadsListQuery, DeletedThreadResource,
     ThreadItem, ThreadItemListResource, ThreadListResource, ThreadResource,
 };
-use crate::{ApiResponse, Client, Result};
+use crate::{Client, Result};
 use openai_runtime::{Method, Request, encode_path};
 
 /// ChatKit conversation threads and what was said in them.
@@ -16,22 +16,14 @@ pub struct BetaChatkitThreads<'c> {
     pub(crate) client: &'c Client,
 }
 
-impl BetaChatkitThreads<'_> {
+impl<'c> BetaChatkitThreads<'c> {
     /// Delete a ChatKit thread.
-    pub async fn delete(self, thread_id: &str) -> Result<DeletedThreadResource> {
-        self.delete_with_response(thread_id)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`BetaChatkitThreads::delete`], and also returns the status, headers and request id.
-    pub async fn delete_with_response(
-        self,
-        thread_id: &str,
-    ) -> Result<ApiResponse<DeletedThreadResource>> {
-        let path = format!("/chatkit/threads/{}", encode_path("thread_id", thread_id)?);
-        let request = Request::new(Method::DELETE, path);
-        self.client.execute_json(request).await
+    pub fn delete(self, thread_id: &str) -> openai_runtime::Call<'c, DeletedThreadResource> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!("/chatkit/threads/{}", encode_path("thread_id", thread_id)?);
+            let request = Request::new(Method::DELETE, path);
+            Ok(request)
+        })
     }
 
     /// Every page of [`BetaChatkitThreads::list`], each asked for only when the one before it is used up.
@@ -58,20 +50,15 @@ impl BetaChatkitThreads<'_> {
     }
 
     /// List the ChatKit threads.
-    pub async fn list(self, query: &BetaChatkitThreadsListQuery) -> Result<ThreadListResource> {
-        self.list_with_response(query)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`BetaChatkitThreads::list`], and also returns the status, headers and request id.
-    pub async fn list_with_response(
+    pub fn list(
         self,
         query: &BetaChatkitThreadsListQuery,
-    ) -> Result<ApiResponse<ThreadListResource>> {
-        let path = String::from("/chatkit/threads");
-        let request = Request::new(Method::GET, path).query(query)?;
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, ThreadListResource> {
+        openai_runtime::Call::new(self.client, || {
+            let path = String::from("/chatkit/threads");
+            let request = Request::new(Method::GET, path).query(query)?;
+            Ok(request)
+        })
     }
 
     /// Every page of [`BetaChatkitThreads::list_items`], each asked for only when the one before it is used up.
@@ -103,44 +90,27 @@ impl BetaChatkitThreads<'_> {
     }
 
     /// List what was said in a ChatKit thread.
-    pub async fn list_items(
+    pub fn list_items(
         self,
         thread_id: &str,
         query: &BetaChatkitThreadsListItemsQuery,
-    ) -> Result<ThreadItemListResource> {
-        self.list_items_with_response(thread_id, query)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`BetaChatkitThreads::list_items`], and also returns the status, headers and request id.
-    pub async fn list_items_with_response(
-        self,
-        thread_id: &str,
-        query: &BetaChatkitThreadsListItemsQuery,
-    ) -> Result<ApiResponse<ThreadItemListResource>> {
-        let path = format!(
-            "/chatkit/threads/{}/items",
-            encode_path("thread_id", thread_id)?
-        );
-        let request = Request::new(Method::GET, path).query(query)?;
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, ThreadItemListResource> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/chatkit/threads/{}/items",
+                encode_path("thread_id", thread_id)?
+            );
+            let request = Request::new(Method::GET, path).query(query)?;
+            Ok(request)
+        })
     }
 
     /// Fetch a ChatKit thread by its ID.
-    pub async fn retrieve(self, thread_id: &str) -> Result<ThreadResource> {
-        self.retrieve_with_response(thread_id)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`BetaChatkitThreads::retrieve`], and also returns the status, headers and request id.
-    pub async fn retrieve_with_response(
-        self,
-        thread_id: &str,
-    ) -> Result<ApiResponse<ThreadResource>> {
-        let path = format!("/chatkit/threads/{}", encode_path("thread_id", thread_id)?);
-        let request = Request::new(Method::GET, path);
-        self.client.execute_json(request).await
+    pub fn retrieve(self, thread_id: &str) -> openai_runtime::Call<'c, ThreadResource> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!("/chatkit/threads/{}", encode_path("thread_id", thread_id)?);
+            let request = Request::new(Method::GET, path);
+            Ok(request)
+        })
     }
 }

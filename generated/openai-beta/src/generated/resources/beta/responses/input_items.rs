@@ -8,7 +8,7 @@ use super::super::super::super::models::{
     BetaItemResource, BetaResponseItemList, BetaResponsesInputItemsListHeaders,
     BetaResponsesInputItemsListQuery,
 };
-use crate::{ApiResponse, Client, Result};
+use crate::{Client, Result};
 use openai_runtime::{Method, Request, encode_path};
 
 /// The input items a beta response was given.
@@ -17,7 +17,7 @@ pub struct BetaResponsesInputItems<'c> {
     pub(crate) client: &'c Client,
 }
 
-impl BetaResponsesInputItems<'_> {
+impl<'c> BetaResponsesInputItems<'c> {
     /// Every page of [`BetaResponsesInputItems::list`], each asked for only when the one before it is used up.
     pub fn list_pages(
         self,
@@ -54,34 +54,24 @@ impl BetaResponsesInputItems<'_> {
     }
 
     /// List the input items a beta response was given.
-    pub async fn list(
+    pub fn list(
         self,
         response_id: &str,
         query: &BetaResponsesInputItemsListQuery,
         headers: &BetaResponsesInputItemsListHeaders,
-    ) -> Result<BetaResponseItemList> {
-        self.list_with_response(response_id, query, headers)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`BetaResponsesInputItems::list`], and also returns the status, headers and request id.
-    pub async fn list_with_response(
-        self,
-        response_id: &str,
-        query: &BetaResponsesInputItemsListQuery,
-        headers: &BetaResponsesInputItemsListHeaders,
-    ) -> Result<ApiResponse<BetaResponseItemList>> {
-        let path = format!(
-            "/responses/{}/input_items",
-            encode_path("response_id", response_id)?
-        );
-        let mut request = Request::new(Method::GET, path)
-            .query_pair("beta", "true")
-            .query(query)?;
-        for (name, value) in headers.to_pairs() {
-            request = request.header(name, &value)?;
-        }
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, BetaResponseItemList> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/responses/{}/input_items",
+                encode_path("response_id", response_id)?
+            );
+            let mut request = Request::new(Method::GET, path)
+                .query_pair("beta", "true")
+                .query(query)?;
+            for (name, value) in headers.to_pairs() {
+                request = request.header(name, &value)?;
+            }
+            Ok(request)
+        })
     }
 }

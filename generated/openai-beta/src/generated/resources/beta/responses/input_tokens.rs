@@ -7,7 +7,7 @@
 use super::super::super::super::models::{
     BetaResponsesInputTokensCountHeaders, BetaTokenCountsBody, BetaTokenCountsResource,
 };
-use crate::{ApiResponse, Client, Result};
+use crate::Client;
 use openai_runtime::{Method, Request};
 
 /// Count what an input to the beta Responses API would cost in tokens.
@@ -16,31 +16,22 @@ pub struct BetaResponsesInputTokens<'c> {
     pub(crate) client: &'c Client,
 }
 
-impl BetaResponsesInputTokens<'_> {
+impl<'c> BetaResponsesInputTokens<'c> {
     /// Count the input tokens a beta Responses request would use, without running it.
-    pub async fn count(
+    pub fn count(
         self,
         headers: &BetaResponsesInputTokensCountHeaders,
         params: &BetaTokenCountsBody,
-    ) -> Result<BetaTokenCountsResource> {
-        self.count_with_response(headers, params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`BetaResponsesInputTokens::count`], and also returns the status, headers and request id.
-    pub async fn count_with_response(
-        self,
-        headers: &BetaResponsesInputTokensCountHeaders,
-        params: &BetaTokenCountsBody,
-    ) -> Result<ApiResponse<BetaTokenCountsResource>> {
-        let path = String::from("/responses/input_tokens");
-        let mut request = Request::new(Method::POST, path)
-            .query_pair("beta", "true")
-            .json(params)?;
-        for (name, value) in headers.to_pairs() {
-            request = request.header(name, &value)?;
-        }
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, BetaTokenCountsResource> {
+        openai_runtime::Call::new(self.client, || {
+            let path = String::from("/responses/input_tokens");
+            let mut request = Request::new(Method::POST, path)
+                .query_pair("beta", "true")
+                .json(params)?;
+            for (name, value) in headers.to_pairs() {
+                request = request.header(name, &value)?;
+            }
+            Ok(request)
+        })
     }
 }

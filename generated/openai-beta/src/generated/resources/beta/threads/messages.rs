@@ -7,7 +7,7 @@ use super::super::super::super::models::{
     BetaThreadsMessagesListQuery, CreateMessageRequest, DeleteMessageResponse,
     ListMessagesResponse, MessageObject, ModifyMessageRequest,
 };
-use crate::{ApiResponse, Client, Result};
+use crate::{Client, Result};
 use openai_runtime::{Method, Request, encode_path};
 
 /// The messages of a thread.
@@ -16,49 +16,35 @@ pub struct BetaThreadsMessages<'c> {
     pub(crate) client: &'c Client,
 }
 
-impl BetaThreadsMessages<'_> {
+impl<'c> BetaThreadsMessages<'c> {
     /// Add a message to a thread.
-    pub async fn create(
+    pub fn create(
         self,
         thread_id: &str,
         params: &CreateMessageRequest,
-    ) -> Result<MessageObject> {
-        self.create_with_response(thread_id, params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`BetaThreadsMessages::create`], and also returns the status, headers and request id.
-    pub async fn create_with_response(
-        self,
-        thread_id: &str,
-        params: &CreateMessageRequest,
-    ) -> Result<ApiResponse<MessageObject>> {
-        let path = format!("/threads/{}/messages", encode_path("thread_id", thread_id)?);
-        let request = Request::new(Method::POST, path).json(params)?;
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, MessageObject> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!("/threads/{}/messages", encode_path("thread_id", thread_id)?);
+            let request = Request::new(Method::POST, path).json(params)?;
+            Ok(request)
+        })
     }
 
     /// Delete a message.
-    pub async fn delete(self, thread_id: &str, message_id: &str) -> Result<DeleteMessageResponse> {
-        self.delete_with_response(thread_id, message_id)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`BetaThreadsMessages::delete`], and also returns the status, headers and request id.
-    pub async fn delete_with_response(
+    pub fn delete(
         self,
         thread_id: &str,
         message_id: &str,
-    ) -> Result<ApiResponse<DeleteMessageResponse>> {
-        let path = format!(
-            "/threads/{}/messages/{}",
-            encode_path("thread_id", thread_id)?,
-            encode_path("message_id", message_id)?
-        );
-        let request = Request::new(Method::DELETE, path);
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, DeleteMessageResponse> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/threads/{}/messages/{}",
+                encode_path("thread_id", thread_id)?,
+                encode_path("message_id", message_id)?
+            );
+            let request = Request::new(Method::DELETE, path);
+            Ok(request)
+        })
     }
 
     /// Every page of [`BetaThreadsMessages::list`], each asked for only when the one before it is used up.
@@ -87,74 +73,50 @@ impl BetaThreadsMessages<'_> {
     }
 
     /// List the messages of a thread.
-    pub async fn list(
+    pub fn list(
         self,
         thread_id: &str,
         query: &BetaThreadsMessagesListQuery,
-    ) -> Result<ListMessagesResponse> {
-        self.list_with_response(thread_id, query)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`BetaThreadsMessages::list`], and also returns the status, headers and request id.
-    pub async fn list_with_response(
-        self,
-        thread_id: &str,
-        query: &BetaThreadsMessagesListQuery,
-    ) -> Result<ApiResponse<ListMessagesResponse>> {
-        let path = format!("/threads/{}/messages", encode_path("thread_id", thread_id)?);
-        let request = Request::new(Method::GET, path).query(query)?;
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, ListMessagesResponse> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!("/threads/{}/messages", encode_path("thread_id", thread_id)?);
+            let request = Request::new(Method::GET, path).query(query)?;
+            Ok(request)
+        })
     }
 
     /// Fetch a message by its ID.
-    pub async fn retrieve(self, thread_id: &str, message_id: &str) -> Result<MessageObject> {
-        self.retrieve_with_response(thread_id, message_id)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`BetaThreadsMessages::retrieve`], and also returns the status, headers and request id.
-    pub async fn retrieve_with_response(
+    pub fn retrieve(
         self,
         thread_id: &str,
         message_id: &str,
-    ) -> Result<ApiResponse<MessageObject>> {
-        let path = format!(
-            "/threads/{}/messages/{}",
-            encode_path("thread_id", thread_id)?,
-            encode_path("message_id", message_id)?
-        );
-        let request = Request::new(Method::GET, path);
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, MessageObject> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/threads/{}/messages/{}",
+                encode_path("thread_id", thread_id)?,
+                encode_path("message_id", message_id)?
+            );
+            let request = Request::new(Method::GET, path);
+            Ok(request)
+        })
     }
 
     /// Change the metadata of a message.
-    pub async fn update(
+    pub fn update(
         self,
         thread_id: &str,
         message_id: &str,
         params: &ModifyMessageRequest,
-    ) -> Result<MessageObject> {
-        self.update_with_response(thread_id, message_id, params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`BetaThreadsMessages::update`], and also returns the status, headers and request id.
-    pub async fn update_with_response(
-        self,
-        thread_id: &str,
-        message_id: &str,
-        params: &ModifyMessageRequest,
-    ) -> Result<ApiResponse<MessageObject>> {
-        let path = format!(
-            "/threads/{}/messages/{}",
-            encode_path("thread_id", thread_id)?,
-            encode_path("message_id", message_id)?
-        );
-        let request = Request::new(Method::POST, path).json(params)?;
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, MessageObject> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/threads/{}/messages/{}",
+                encode_path("thread_id", thread_id)?,
+                encode_path("message_id", message_id)?
+            );
+            let request = Request::new(Method::POST, path).json(params)?;
+            Ok(request)
+        })
     }
 }

@@ -9,7 +9,7 @@ use super::super::super::super::models::{
     BetaThreadsRunsCreateQuery, BetaThreadsRunsListQuery, CreateRunRequest, ListRunsResponse,
     ModifyRunRequest, RunObject, SubmitToolOutputsRunRequest,
 };
-use crate::{ApiResponse, Client, Result};
+use crate::{Client, Result};
 use openai_runtime::{Method, Request, encode_path};
 pub use steps::*;
 
@@ -28,51 +28,32 @@ impl<'c> BetaThreadsRuns<'c> {
     }
 
     /// Stop a run that is in progress.
-    pub async fn cancel(self, thread_id: &str, run_id: &str) -> Result<RunObject> {
-        self.cancel_with_response(thread_id, run_id)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`BetaThreadsRuns::cancel`], and also returns the status, headers and request id.
-    pub async fn cancel_with_response(
-        self,
-        thread_id: &str,
-        run_id: &str,
-    ) -> Result<ApiResponse<RunObject>> {
-        let path = format!(
-            "/threads/{}/runs/{}/cancel",
-            encode_path("thread_id", thread_id)?,
-            encode_path("run_id", run_id)?
-        );
-        let request = Request::new(Method::POST, path).retry_conflicts(false);
-        self.client.execute_json(request).await
+    pub fn cancel(self, thread_id: &str, run_id: &str) -> openai_runtime::Call<'c, RunObject> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/threads/{}/runs/{}/cancel",
+                encode_path("thread_id", thread_id)?,
+                encode_path("run_id", run_id)?
+            );
+            let request = Request::new(Method::POST, path).retry_conflicts(false);
+            Ok(request)
+        })
     }
 
     /// Start an assistant working on a thread.
-    pub async fn create(
+    pub fn create(
         self,
         thread_id: &str,
         query: &BetaThreadsRunsCreateQuery,
         params: &CreateRunRequest,
-    ) -> Result<RunObject> {
-        self.create_with_response(thread_id, query, params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`BetaThreadsRuns::create`], and also returns the status, headers and request id.
-    pub async fn create_with_response(
-        self,
-        thread_id: &str,
-        query: &BetaThreadsRunsCreateQuery,
-        params: &CreateRunRequest,
-    ) -> Result<ApiResponse<RunObject>> {
-        let path = format!("/threads/{}/runs", encode_path("thread_id", thread_id)?);
-        let request = Request::new(Method::POST, path)
-            .query(query)?
-            .json(params)?;
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, RunObject> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!("/threads/{}/runs", encode_path("thread_id", thread_id)?);
+            let request = Request::new(Method::POST, path)
+                .query(query)?
+                .json(params)?;
+            Ok(request)
+        })
     }
 
     /// Every page of [`BetaThreadsRuns::list`], each asked for only when the one before it is used up.
@@ -101,102 +82,64 @@ impl<'c> BetaThreadsRuns<'c> {
     }
 
     /// List the runs of a thread.
-    pub async fn list(
+    pub fn list(
         self,
         thread_id: &str,
         query: &BetaThreadsRunsListQuery,
-    ) -> Result<ListRunsResponse> {
-        self.list_with_response(thread_id, query)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`BetaThreadsRuns::list`], and also returns the status, headers and request id.
-    pub async fn list_with_response(
-        self,
-        thread_id: &str,
-        query: &BetaThreadsRunsListQuery,
-    ) -> Result<ApiResponse<ListRunsResponse>> {
-        let path = format!("/threads/{}/runs", encode_path("thread_id", thread_id)?);
-        let request = Request::new(Method::GET, path).query(query)?;
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, ListRunsResponse> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!("/threads/{}/runs", encode_path("thread_id", thread_id)?);
+            let request = Request::new(Method::GET, path).query(query)?;
+            Ok(request)
+        })
     }
 
     /// Fetch a run by its ID.
-    pub async fn retrieve(self, thread_id: &str, run_id: &str) -> Result<RunObject> {
-        self.retrieve_with_response(thread_id, run_id)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`BetaThreadsRuns::retrieve`], and also returns the status, headers and request id.
-    pub async fn retrieve_with_response(
-        self,
-        thread_id: &str,
-        run_id: &str,
-    ) -> Result<ApiResponse<RunObject>> {
-        let path = format!(
-            "/threads/{}/runs/{}",
-            encode_path("thread_id", thread_id)?,
-            encode_path("run_id", run_id)?
-        );
-        let request = Request::new(Method::GET, path);
-        self.client.execute_json(request).await
+    pub fn retrieve(self, thread_id: &str, run_id: &str) -> openai_runtime::Call<'c, RunObject> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/threads/{}/runs/{}",
+                encode_path("thread_id", thread_id)?,
+                encode_path("run_id", run_id)?
+            );
+            let request = Request::new(Method::GET, path);
+            Ok(request)
+        })
     }
 
     /// Hand a waiting run the results of the tool calls it asked for.
-    pub async fn submit_tool_outputs(
+    pub fn submit_tool_outputs(
         self,
         thread_id: &str,
         run_id: &str,
         params: &SubmitToolOutputsRunRequest,
-    ) -> Result<RunObject> {
-        self.submit_tool_outputs_with_response(thread_id, run_id, params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`BetaThreadsRuns::submit_tool_outputs`], and also returns the status, headers and request id.
-    pub async fn submit_tool_outputs_with_response(
-        self,
-        thread_id: &str,
-        run_id: &str,
-        params: &SubmitToolOutputsRunRequest,
-    ) -> Result<ApiResponse<RunObject>> {
-        let path = format!(
-            "/threads/{}/runs/{}/submit_tool_outputs",
-            encode_path("thread_id", thread_id)?,
-            encode_path("run_id", run_id)?
-        );
-        let request = Request::new(Method::POST, path).json(params)?;
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, RunObject> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/threads/{}/runs/{}/submit_tool_outputs",
+                encode_path("thread_id", thread_id)?,
+                encode_path("run_id", run_id)?
+            );
+            let request = Request::new(Method::POST, path).json(params)?;
+            Ok(request)
+        })
     }
 
     /// Change the metadata of a run.
-    pub async fn update(
+    pub fn update(
         self,
         thread_id: &str,
         run_id: &str,
         params: &ModifyRunRequest,
-    ) -> Result<RunObject> {
-        self.update_with_response(thread_id, run_id, params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`BetaThreadsRuns::update`], and also returns the status, headers and request id.
-    pub async fn update_with_response(
-        self,
-        thread_id: &str,
-        run_id: &str,
-        params: &ModifyRunRequest,
-    ) -> Result<ApiResponse<RunObject>> {
-        let path = format!(
-            "/threads/{}/runs/{}",
-            encode_path("thread_id", thread_id)?,
-            encode_path("run_id", run_id)?
-        );
-        let request = Request::new(Method::POST, path).json(params)?;
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, RunObject> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/threads/{}/runs/{}",
+                encode_path("thread_id", thread_id)?,
+                encode_path("run_id", run_id)?
+            );
+            let request = Request::new(Method::POST, path).json(params)?;
+            Ok(request)
+        })
     }
 }

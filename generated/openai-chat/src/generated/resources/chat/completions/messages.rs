@@ -7,7 +7,7 @@
 use super::super::super::super::models::{
     ChatCompletionMessageList, ChatCompletionMessageListDataItem, ChatCompletionsMessagesListQuery,
 };
-use crate::{ApiResponse, Client, Result};
+use crate::{Client, Result};
 use openai_runtime::{Method, Request, encode_path};
 
 /// The messages of a stored chat completion.
@@ -16,7 +16,7 @@ pub struct ChatCompletionsMessages<'c> {
     pub(crate) client: &'c Client,
 }
 
-impl ChatCompletionsMessages<'_> {
+impl<'c> ChatCompletionsMessages<'c> {
     /// Every page of [`ChatCompletionsMessages::list`], each asked for only when the one before it is used up.
     pub fn list_pages(
         self,
@@ -46,27 +46,18 @@ impl ChatCompletionsMessages<'_> {
     }
 
     /// List the messages of a stored chat completion.
-    pub async fn list(
+    pub fn list(
         self,
         completion_id: &str,
         query: &ChatCompletionsMessagesListQuery,
-    ) -> Result<ChatCompletionMessageList> {
-        self.list_with_response(completion_id, query)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`ChatCompletionsMessages::list`], and also returns the status, headers and request id.
-    pub async fn list_with_response(
-        self,
-        completion_id: &str,
-        query: &ChatCompletionsMessagesListQuery,
-    ) -> Result<ApiResponse<ChatCompletionMessageList>> {
-        let path = format!(
-            "/chat/completions/{}/messages",
-            encode_path("completion_id", completion_id)?
-        );
-        let request = Request::new(Method::GET, path).query(query)?;
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, ChatCompletionMessageList> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/chat/completions/{}/messages",
+                encode_path("completion_id", completion_id)?
+            );
+            let request = Request::new(Method::GET, path).query(query)?;
+            Ok(request)
+        })
     }
 }

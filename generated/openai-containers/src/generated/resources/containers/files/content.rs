@@ -3,7 +3,7 @@
 
 //! The containers files content resource: `client.containers().files().content()`.
 
-use crate::{ApiResponse, Client, Result};
+use crate::Client;
 use openai_runtime::{Method, Request, encode_path};
 
 /// The bytes of a file inside a container.
@@ -12,26 +12,21 @@ pub struct ContainersFilesContent<'c> {
     pub(crate) client: &'c Client,
 }
 
-impl ContainersFilesContent<'_> {
+impl<'c> ContainersFilesContent<'c> {
     /// Download the bytes of a file inside a container.
-    pub async fn retrieve(self, container_id: &str, file_id: &str) -> Result<()> {
-        self.retrieve_with_response(container_id, file_id)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`ContainersFilesContent::retrieve`], and also returns the status, headers and request id.
-    pub async fn retrieve_with_response(
+    pub fn retrieve(
         self,
         container_id: &str,
         file_id: &str,
-    ) -> Result<ApiResponse<()>> {
-        let path = format!(
-            "/containers/{}/files/{}/content",
-            encode_path("container_id", container_id)?,
-            encode_path("file_id", file_id)?
-        );
-        let request = Request::new(Method::GET, path);
-        self.client.execute_empty(request).await
+    ) -> openai_runtime::Call<'c, (), openai_runtime::call::Empty> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/containers/{}/files/{}/content",
+                encode_path("container_id", container_id)?,
+                encode_path("file_id", file_id)?
+            );
+            let request = Request::new(Method::GET, path);
+            Ok(request)
+        })
     }
 }

@@ -6,7 +6,7 @@
 use super::super::super::super::models::{
     EvalRunOutputItem, EvalRunOutputItemList, EvalsRunsOutputItemsListQuery,
 };
-use crate::{ApiResponse, Client, Result};
+use crate::{Client, Result};
 use openai_runtime::{Method, Request, encode_path};
 
 /// The graded results of an eval run, one per test case.
@@ -15,7 +15,7 @@ pub struct EvalsRunsOutputItems<'c> {
     pub(crate) client: &'c Client,
 }
 
-impl EvalsRunsOutputItems<'_> {
+impl<'c> EvalsRunsOutputItems<'c> {
     /// Every page of [`EvalsRunsOutputItems::list`], each asked for only when the one before it is used up.
     pub fn list_pages(
         self,
@@ -48,59 +48,39 @@ impl EvalsRunsOutputItems<'_> {
     }
 
     /// List the graded results of an eval run.
-    pub async fn list(
+    pub fn list(
         self,
         eval_id: &str,
         run_id: &str,
         query: &EvalsRunsOutputItemsListQuery,
-    ) -> Result<EvalRunOutputItemList> {
-        self.list_with_response(eval_id, run_id, query)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`EvalsRunsOutputItems::list`], and also returns the status, headers and request id.
-    pub async fn list_with_response(
-        self,
-        eval_id: &str,
-        run_id: &str,
-        query: &EvalsRunsOutputItemsListQuery,
-    ) -> Result<ApiResponse<EvalRunOutputItemList>> {
-        let path = format!(
-            "/evals/{}/runs/{}/output_items",
-            encode_path("eval_id", eval_id)?,
-            encode_path("run_id", run_id)?
-        );
-        let request = Request::new(Method::GET, path).query(query)?;
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, EvalRunOutputItemList> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/evals/{}/runs/{}/output_items",
+                encode_path("eval_id", eval_id)?,
+                encode_path("run_id", run_id)?
+            );
+            let request = Request::new(Method::GET, path).query(query)?;
+            Ok(request)
+        })
     }
 
     /// Fetch one graded result of an eval run.
-    pub async fn retrieve(
+    pub fn retrieve(
         self,
         eval_id: &str,
         run_id: &str,
         output_item_id: &str,
-    ) -> Result<EvalRunOutputItem> {
-        self.retrieve_with_response(eval_id, run_id, output_item_id)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`EvalsRunsOutputItems::retrieve`], and also returns the status, headers and request id.
-    pub async fn retrieve_with_response(
-        self,
-        eval_id: &str,
-        run_id: &str,
-        output_item_id: &str,
-    ) -> Result<ApiResponse<EvalRunOutputItem>> {
-        let path = format!(
-            "/evals/{}/runs/{}/output_items/{}",
-            encode_path("eval_id", eval_id)?,
-            encode_path("run_id", run_id)?,
-            encode_path("output_item_id", output_item_id)?
-        );
-        let request = Request::new(Method::GET, path);
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, EvalRunOutputItem> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/evals/{}/runs/{}/output_items/{}",
+                encode_path("eval_id", eval_id)?,
+                encode_path("run_id", run_id)?,
+                encode_path("output_item_id", output_item_id)?
+            );
+            let request = Request::new(Method::GET, path);
+            Ok(request)
+        })
     }
 }

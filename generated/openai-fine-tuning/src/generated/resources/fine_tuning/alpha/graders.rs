@@ -7,7 +7,7 @@
 use super::super::super::super::models::{
     RunGraderRequest, RunGraderResponse, ValidateGraderRequest, ValidateGraderResponse,
 };
-use crate::{ApiResponse, Client, Result};
+use crate::Client;
 use openai_runtime::{Method, Request};
 
 /// Try out graders before a fine-tuning job uses them.
@@ -16,38 +16,25 @@ pub struct FineTuningAlphaGraders<'c> {
     pub(crate) client: &'c Client,
 }
 
-impl FineTuningAlphaGraders<'_> {
+impl<'c> FineTuningAlphaGraders<'c> {
     /// Grade a sample model output with a grader.
-    pub async fn run(self, params: &RunGraderRequest) -> Result<RunGraderResponse> {
-        self.run_with_response(params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`FineTuningAlphaGraders::run`], and also returns the status, headers and request id.
-    pub async fn run_with_response(
-        self,
-        params: &RunGraderRequest,
-    ) -> Result<ApiResponse<RunGraderResponse>> {
-        let path = String::from("/fine_tuning/alpha/graders/run");
-        let request = Request::new(Method::POST, path).json(params)?;
-        self.client.execute_json(request).await
+    pub fn run(self, params: &RunGraderRequest) -> openai_runtime::Call<'c, RunGraderResponse> {
+        openai_runtime::Call::new(self.client, || {
+            let path = String::from("/fine_tuning/alpha/graders/run");
+            let request = Request::new(Method::POST, path).json(params)?;
+            Ok(request)
+        })
     }
 
     /// Check that a grader is well formed.
-    pub async fn validate(self, params: &ValidateGraderRequest) -> Result<ValidateGraderResponse> {
-        self.validate_with_response(params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`FineTuningAlphaGraders::validate`], and also returns the status, headers and request id.
-    pub async fn validate_with_response(
+    pub fn validate(
         self,
         params: &ValidateGraderRequest,
-    ) -> Result<ApiResponse<ValidateGraderResponse>> {
-        let path = String::from("/fine_tuning/alpha/graders/validate");
-        let request = Request::new(Method::POST, path).json(params)?;
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, ValidateGraderResponse> {
+        openai_runtime::Call::new(self.client, || {
+            let path = String::from("/fine_tuning/alpha/graders/validate");
+            let request = Request::new(Method::POST, path).json(params)?;
+            Ok(request)
+        })
     }
 }

@@ -9,7 +9,7 @@ use super::super::super::super::models::{
     FineTuningCheckpointPermission, FineTuningCheckpointsPermissionsListQuery,
     ListFineTuningCheckpointPermissionResponse,
 };
-use crate::{ApiResponse, Client, Result};
+use crate::{Client, Result};
 use openai_runtime::{Method, Request, encode_path};
 
 /// Which projects may use a fine-tuned checkpoint.
@@ -18,56 +18,38 @@ pub struct FineTuningCheckpointsPermissions<'c> {
     pub(crate) client: &'c Client,
 }
 
-impl FineTuningCheckpointsPermissions<'_> {
+impl<'c> FineTuningCheckpointsPermissions<'c> {
     /// Let projects use a fine-tuned checkpoint.
-    pub async fn create(
+    pub fn create(
         self,
         fine_tuned_model_checkpoint: &str,
         params: &CreateFineTuningCheckpointPermissionRequest,
-    ) -> Result<ListFineTuningCheckpointPermissionResponse> {
-        self.create_with_response(fine_tuned_model_checkpoint, params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`FineTuningCheckpointsPermissions::create`], and also returns the status, headers and request id.
-    pub async fn create_with_response(
-        self,
-        fine_tuned_model_checkpoint: &str,
-        params: &CreateFineTuningCheckpointPermissionRequest,
-    ) -> Result<ApiResponse<ListFineTuningCheckpointPermissionResponse>> {
-        let path = format!(
-            "/fine_tuning/checkpoints/{}/permissions",
-            encode_path("fine_tuned_model_checkpoint", fine_tuned_model_checkpoint)?
-        );
-        let request = Request::new(Method::POST, path).json(params)?;
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, ListFineTuningCheckpointPermissionResponse> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/fine_tuning/checkpoints/{}/permissions",
+                encode_path("fine_tuned_model_checkpoint", fine_tuned_model_checkpoint)?
+            );
+            let request = Request::new(Method::POST, path).json(params)?;
+            Ok(request)
+        })
     }
 
     /// Take a project's access to a checkpoint away.
-    pub async fn delete(
+    pub fn delete(
         self,
         fine_tuned_model_checkpoint: &str,
         permission_id: &str,
-    ) -> Result<DeleteFineTuningCheckpointPermissionResponse> {
-        self.delete_with_response(fine_tuned_model_checkpoint, permission_id)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`FineTuningCheckpointsPermissions::delete`], and also returns the status, headers and request id.
-    pub async fn delete_with_response(
-        self,
-        fine_tuned_model_checkpoint: &str,
-        permission_id: &str,
-    ) -> Result<ApiResponse<DeleteFineTuningCheckpointPermissionResponse>> {
-        let path = format!(
-            "/fine_tuning/checkpoints/{}/permissions/{}",
-            encode_path("fine_tuned_model_checkpoint", fine_tuned_model_checkpoint)?,
-            encode_path("permission_id", permission_id)?
-        );
-        let request = Request::new(Method::DELETE, path);
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, DeleteFineTuningCheckpointPermissionResponse> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/fine_tuning/checkpoints/{}/permissions/{}",
+                encode_path("fine_tuned_model_checkpoint", fine_tuned_model_checkpoint)?,
+                encode_path("permission_id", permission_id)?
+            );
+            let request = Request::new(Method::DELETE, path);
+            Ok(request)
+        })
     }
 
     /// Every page of [`FineTuningCheckpointsPermissions::list`], each asked for only when the one before it is used up.
@@ -99,27 +81,18 @@ impl FineTuningCheckpointsPermissions<'_> {
     }
 
     /// List the projects allowed to use a fine-tuned checkpoint.
-    pub async fn list(
+    pub fn list(
         self,
         fine_tuned_model_checkpoint: &str,
         query: &FineTuningCheckpointsPermissionsListQuery,
-    ) -> Result<ListFineTuningCheckpointPermissionResponse> {
-        self.list_with_response(fine_tuned_model_checkpoint, query)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`FineTuningCheckpointsPermissions::list`], and also returns the status, headers and request id.
-    pub async fn list_with_response(
-        self,
-        fine_tuned_model_checkpoint: &str,
-        query: &FineTuningCheckpointsPermissionsListQuery,
-    ) -> Result<ApiResponse<ListFineTuningCheckpointPermissionResponse>> {
-        let path = format!(
-            "/fine_tuning/checkpoints/{}/permissions",
-            encode_path("fine_tuned_model_checkpoint", fine_tuned_model_checkpoint)?
-        );
-        let request = Request::new(Method::GET, path).query(query)?;
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, ListFineTuningCheckpointPermissionResponse> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/fine_tuning/checkpoints/{}/permissions",
+                encode_path("fine_tuned_model_checkpoint", fine_tuned_model_checkpoint)?
+            );
+            let request = Request::new(Method::GET, path).query(query)?;
+            Ok(request)
+        })
     }
 }

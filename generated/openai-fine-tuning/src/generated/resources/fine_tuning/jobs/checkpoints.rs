@@ -8,7 +8,7 @@ use super::super::super::super::models::{
     FineTuningJobCheckpoint, FineTuningJobsCheckpointsListQuery,
     ListFineTuningJobCheckpointsResponse,
 };
-use crate::{ApiResponse, Client, Result};
+use crate::{Client, Result};
 use openai_runtime::{Method, Request, encode_path};
 
 /// The checkpoints a fine-tuning job saved along the way.
@@ -17,7 +17,7 @@ pub struct FineTuningJobsCheckpoints<'c> {
     pub(crate) client: &'c Client,
 }
 
-impl FineTuningJobsCheckpoints<'_> {
+impl<'c> FineTuningJobsCheckpoints<'c> {
     /// Every page of [`FineTuningJobsCheckpoints::list`], each asked for only when the one before it is used up.
     pub fn list_pages(
         self,
@@ -47,27 +47,18 @@ impl FineTuningJobsCheckpoints<'_> {
     }
 
     /// List the checkpoints a fine-tuning job saved.
-    pub async fn list(
+    pub fn list(
         self,
         fine_tuning_job_id: &str,
         query: &FineTuningJobsCheckpointsListQuery,
-    ) -> Result<ListFineTuningJobCheckpointsResponse> {
-        self.list_with_response(fine_tuning_job_id, query)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`FineTuningJobsCheckpoints::list`], and also returns the status, headers and request id.
-    pub async fn list_with_response(
-        self,
-        fine_tuning_job_id: &str,
-        query: &FineTuningJobsCheckpointsListQuery,
-    ) -> Result<ApiResponse<ListFineTuningJobCheckpointsResponse>> {
-        let path = format!(
-            "/fine_tuning/jobs/{}/checkpoints",
-            encode_path("fine_tuning_job_id", fine_tuning_job_id)?
-        );
-        let request = Request::new(Method::GET, path).query(query)?;
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, ListFineTuningJobCheckpointsResponse> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/fine_tuning/jobs/{}/checkpoints",
+                encode_path("fine_tuning_job_id", fine_tuning_job_id)?
+            );
+            let request = Request::new(Method::GET, path).query(query)?;
+            Ok(request)
+        })
     }
 }

@@ -7,7 +7,7 @@
 use super::super::super::super::models::{
     RealtimeTranslationClientSecretCreateRequest, RealtimeTranslationClientSecretCreateResponse,
 };
-use crate::{ApiResponse, Client, Result};
+use crate::Client;
 use openai_runtime::{Method, Request};
 
 /// Short-lived secrets for opening a Realtime translation session.
@@ -16,24 +16,16 @@ pub struct RealtimeTranslationsClientSecrets<'c> {
     pub(crate) client: &'c Client,
 }
 
-impl RealtimeTranslationsClientSecrets<'_> {
+impl<'c> RealtimeTranslationsClientSecrets<'c> {
     /// Issue a short-lived secret for opening a Realtime translation session.
-    pub async fn create(
+    pub fn create(
         self,
         params: &RealtimeTranslationClientSecretCreateRequest,
-    ) -> Result<RealtimeTranslationClientSecretCreateResponse> {
-        self.create_with_response(params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`RealtimeTranslationsClientSecrets::create`], and also returns the status, headers and request id.
-    pub async fn create_with_response(
-        self,
-        params: &RealtimeTranslationClientSecretCreateRequest,
-    ) -> Result<ApiResponse<RealtimeTranslationClientSecretCreateResponse>> {
-        let path = String::from("/realtime/translations/client_secrets");
-        let request = Request::new(Method::POST, path).json(params)?;
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, RealtimeTranslationClientSecretCreateResponse> {
+        openai_runtime::Call::new(self.client, || {
+            let path = String::from("/realtime/translations/client_secrets");
+            let request = Request::new(Method::POST, path).json(params)?;
+            Ok(request)
+        })
     }
 }

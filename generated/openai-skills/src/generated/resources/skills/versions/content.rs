@@ -3,7 +3,7 @@
 
 //! The skills versions content resource: `client.skills().versions().content()`.
 
-use crate::{ApiResponse, Client, Result};
+use crate::Client;
 use openai_runtime::{Method, Request, encode_path};
 
 /// The files of one version of a skill, as one archive.
@@ -12,31 +12,22 @@ pub struct SkillsVersionsContent<'c> {
     pub(crate) client: &'c Client,
 }
 
-impl SkillsVersionsContent<'_> {
+impl<'c> SkillsVersionsContent<'c> {
     /// Download the files of one version of a skill.
-    pub async fn retrieve(
+    pub fn retrieve(
         self,
         skill_id: &str,
         version: &str,
-    ) -> Result<openai_runtime::ByteStream> {
-        self.retrieve_with_response(skill_id, version)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`SkillsVersionsContent::retrieve`], and also returns the status, headers and request id.
-    pub async fn retrieve_with_response(
-        self,
-        skill_id: &str,
-        version: &str,
-    ) -> Result<ApiResponse<openai_runtime::ByteStream>> {
-        let path = format!(
-            "/skills/{}/versions/{}/content",
-            encode_path("skill_id", skill_id)?,
-            encode_path("version", version)?
-        );
-        let request = Request::new(Method::GET, path)
-            .header("accept", "application/zip, application/json")?;
-        self.client.execute_bytes_stream(request).await
+    ) -> openai_runtime::Call<'c, openai_runtime::ByteStream, openai_runtime::call::Stream> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/skills/{}/versions/{}/content",
+                encode_path("skill_id", skill_id)?,
+                encode_path("version", version)?
+            );
+            let request = Request::new(Method::GET, path)
+                .header("accept", "application/zip, application/json")?;
+            Ok(request)
+        })
     }
 }

@@ -8,7 +8,7 @@ use super::super::super::super::super::models::{
     AdminOrganizationGroupsRolesListQuery, AssignedRoleDetails, DeletedRoleAssignmentResource,
     GroupRoleAssignment, PublicAssignOrganizationGroupRoleBody, RoleListResource,
 };
-use crate::{ApiResponse, Client, Result};
+use crate::{Client, Result};
 use openai_runtime::{Method, Request, encode_path};
 
 /// The organization roles given to a group.
@@ -17,56 +17,38 @@ pub struct AdminOrganizationGroupsRoles<'c> {
     pub(crate) client: &'c Client,
 }
 
-impl AdminOrganizationGroupsRoles<'_> {
+impl<'c> AdminOrganizationGroupsRoles<'c> {
     /// Give a group an organization role.
-    pub async fn create(
+    pub fn create(
         self,
         group_id: &str,
         params: &PublicAssignOrganizationGroupRoleBody,
-    ) -> Result<GroupRoleAssignment> {
-        self.create_with_response(group_id, params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`AdminOrganizationGroupsRoles::create`], and also returns the status, headers and request id.
-    pub async fn create_with_response(
-        self,
-        group_id: &str,
-        params: &PublicAssignOrganizationGroupRoleBody,
-    ) -> Result<ApiResponse<GroupRoleAssignment>> {
-        let path = format!(
-            "/organization/groups/{}/roles",
-            encode_path("group_id", group_id)?
-        );
-        let request = Request::new(Method::POST, path).json(params)?.admin();
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, GroupRoleAssignment> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/organization/groups/{}/roles",
+                encode_path("group_id", group_id)?
+            );
+            let request = Request::new(Method::POST, path).json(params)?.admin();
+            Ok(request)
+        })
     }
 
     /// Take an organization role away from a group.
-    pub async fn delete(
+    pub fn delete(
         self,
         group_id: &str,
         role_id: &str,
-    ) -> Result<DeletedRoleAssignmentResource> {
-        self.delete_with_response(group_id, role_id)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`AdminOrganizationGroupsRoles::delete`], and also returns the status, headers and request id.
-    pub async fn delete_with_response(
-        self,
-        group_id: &str,
-        role_id: &str,
-    ) -> Result<ApiResponse<DeletedRoleAssignmentResource>> {
-        let path = format!(
-            "/organization/groups/{}/roles/{}",
-            encode_path("group_id", group_id)?,
-            encode_path("role_id", role_id)?
-        );
-        let request = Request::new(Method::DELETE, path).admin();
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, DeletedRoleAssignmentResource> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/organization/groups/{}/roles/{}",
+                encode_path("group_id", group_id)?,
+                encode_path("role_id", role_id)?
+            );
+            let request = Request::new(Method::DELETE, path).admin();
+            Ok(request)
+        })
     }
 
     /// Every page of [`AdminOrganizationGroupsRoles::list`], each asked for only when the one before it is used up.
@@ -100,49 +82,35 @@ impl AdminOrganizationGroupsRoles<'_> {
     }
 
     /// List the roles of a group.
-    pub async fn list(
+    pub fn list(
         self,
         group_id: &str,
         query: &AdminOrganizationGroupsRolesListQuery,
-    ) -> Result<RoleListResource> {
-        self.list_with_response(group_id, query)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`AdminOrganizationGroupsRoles::list`], and also returns the status, headers and request id.
-    pub async fn list_with_response(
-        self,
-        group_id: &str,
-        query: &AdminOrganizationGroupsRolesListQuery,
-    ) -> Result<ApiResponse<RoleListResource>> {
-        let path = format!(
-            "/organization/groups/{}/roles",
-            encode_path("group_id", group_id)?
-        );
-        let request = Request::new(Method::GET, path).query(query)?.admin();
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, RoleListResource> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/organization/groups/{}/roles",
+                encode_path("group_id", group_id)?
+            );
+            let request = Request::new(Method::GET, path).query(query)?.admin();
+            Ok(request)
+        })
     }
 
     /// Fetch a group's role by its ID.
-    pub async fn retrieve(self, group_id: &str, role_id: &str) -> Result<AssignedRoleDetails> {
-        self.retrieve_with_response(group_id, role_id)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`AdminOrganizationGroupsRoles::retrieve`], and also returns the status, headers and request id.
-    pub async fn retrieve_with_response(
+    pub fn retrieve(
         self,
         group_id: &str,
         role_id: &str,
-    ) -> Result<ApiResponse<AssignedRoleDetails>> {
-        let path = format!(
-            "/organization/groups/{}/roles/{}",
-            encode_path("group_id", group_id)?,
-            encode_path("role_id", role_id)?
-        );
-        let request = Request::new(Method::GET, path).admin();
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, AssignedRoleDetails> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/organization/groups/{}/roles/{}",
+                encode_path("group_id", group_id)?,
+                encode_path("role_id", role_id)?
+            );
+            let request = Request::new(Method::GET, path).admin();
+            Ok(request)
+        })
     }
 }

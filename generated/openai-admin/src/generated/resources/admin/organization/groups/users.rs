@@ -8,7 +8,7 @@ use super::super::super::super::super::models::{
     AdminOrganizationGroupsUsersListQuery, CreateGroupUserBody, GroupMemberUser, GroupUser,
     GroupUserAssignment, GroupUserDeletedResource, UserListResource,
 };
-use crate::{ApiResponse, Client, Result};
+use crate::{Client, Result};
 use openai_runtime::{Method, Request, encode_path};
 
 /// The users who belong to a group.
@@ -17,52 +17,38 @@ pub struct AdminOrganizationGroupsUsers<'c> {
     pub(crate) client: &'c Client,
 }
 
-impl AdminOrganizationGroupsUsers<'_> {
+impl<'c> AdminOrganizationGroupsUsers<'c> {
     /// Add a user to a group.
-    pub async fn create(
+    pub fn create(
         self,
         group_id: &str,
         params: &CreateGroupUserBody,
-    ) -> Result<GroupUserAssignment> {
-        self.create_with_response(group_id, params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`AdminOrganizationGroupsUsers::create`], and also returns the status, headers and request id.
-    pub async fn create_with_response(
-        self,
-        group_id: &str,
-        params: &CreateGroupUserBody,
-    ) -> Result<ApiResponse<GroupUserAssignment>> {
-        let path = format!(
-            "/organization/groups/{}/users",
-            encode_path("group_id", group_id)?
-        );
-        let request = Request::new(Method::POST, path).json(params)?.admin();
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, GroupUserAssignment> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/organization/groups/{}/users",
+                encode_path("group_id", group_id)?
+            );
+            let request = Request::new(Method::POST, path).json(params)?.admin();
+            Ok(request)
+        })
     }
 
     /// Remove a user from a group.
-    pub async fn delete(self, group_id: &str, user_id: &str) -> Result<GroupUserDeletedResource> {
-        self.delete_with_response(group_id, user_id)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`AdminOrganizationGroupsUsers::delete`], and also returns the status, headers and request id.
-    pub async fn delete_with_response(
+    pub fn delete(
         self,
         group_id: &str,
         user_id: &str,
-    ) -> Result<ApiResponse<GroupUserDeletedResource>> {
-        let path = format!(
-            "/organization/groups/{}/users/{}",
-            encode_path("group_id", group_id)?,
-            encode_path("user_id", user_id)?
-        );
-        let request = Request::new(Method::DELETE, path).admin();
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, GroupUserDeletedResource> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/organization/groups/{}/users/{}",
+                encode_path("group_id", group_id)?,
+                encode_path("user_id", user_id)?
+            );
+            let request = Request::new(Method::DELETE, path).admin();
+            Ok(request)
+        })
     }
 
     /// Every page of [`AdminOrganizationGroupsUsers::list`], each asked for only when the one before it is used up.
@@ -96,49 +82,35 @@ impl AdminOrganizationGroupsUsers<'_> {
     }
 
     /// List the members of a group.
-    pub async fn list(
+    pub fn list(
         self,
         group_id: &str,
         query: &AdminOrganizationGroupsUsersListQuery,
-    ) -> Result<UserListResource> {
-        self.list_with_response(group_id, query)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`AdminOrganizationGroupsUsers::list`], and also returns the status, headers and request id.
-    pub async fn list_with_response(
-        self,
-        group_id: &str,
-        query: &AdminOrganizationGroupsUsersListQuery,
-    ) -> Result<ApiResponse<UserListResource>> {
-        let path = format!(
-            "/organization/groups/{}/users",
-            encode_path("group_id", group_id)?
-        );
-        let request = Request::new(Method::GET, path).query(query)?.admin();
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, UserListResource> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/organization/groups/{}/users",
+                encode_path("group_id", group_id)?
+            );
+            let request = Request::new(Method::GET, path).query(query)?.admin();
+            Ok(request)
+        })
     }
 
     /// Fetch a group member by its ID.
-    pub async fn retrieve(self, group_id: &str, user_id: &str) -> Result<GroupMemberUser> {
-        self.retrieve_with_response(group_id, user_id)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`AdminOrganizationGroupsUsers::retrieve`], and also returns the status, headers and request id.
-    pub async fn retrieve_with_response(
+    pub fn retrieve(
         self,
         group_id: &str,
         user_id: &str,
-    ) -> Result<ApiResponse<GroupMemberUser>> {
-        let path = format!(
-            "/organization/groups/{}/users/{}",
-            encode_path("group_id", group_id)?,
-            encode_path("user_id", user_id)?
-        );
-        let request = Request::new(Method::GET, path).admin();
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, GroupMemberUser> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/organization/groups/{}/users/{}",
+                encode_path("group_id", group_id)?,
+                encode_path("user_id", user_id)?
+            );
+            let request = Request::new(Method::GET, path).admin();
+            Ok(request)
+        })
     }
 }

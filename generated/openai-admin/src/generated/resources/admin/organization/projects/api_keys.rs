@@ -8,7 +8,7 @@ use super::super::super::super::super::models::{
     AdminOrganizationProjectsApiKeysListQuery, ProjectApiKey, ProjectApiKeyDeleteResponse,
     ProjectApiKeyListResponse,
 };
-use crate::{ApiResponse, Client, Result};
+use crate::{Client, Result};
 use openai_runtime::{Method, Request, encode_path};
 
 /// The API keys that belong to a project.
@@ -17,31 +17,22 @@ pub struct AdminOrganizationProjectsApiKeys<'c> {
     pub(crate) client: &'c Client,
 }
 
-impl AdminOrganizationProjectsApiKeys<'_> {
+impl<'c> AdminOrganizationProjectsApiKeys<'c> {
     /// Delete a project API key.
-    pub async fn delete(
+    pub fn delete(
         self,
         project_id: &str,
         api_key_id: &str,
-    ) -> Result<ProjectApiKeyDeleteResponse> {
-        self.delete_with_response(project_id, api_key_id)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`AdminOrganizationProjectsApiKeys::delete`], and also returns the status, headers and request id.
-    pub async fn delete_with_response(
-        self,
-        project_id: &str,
-        api_key_id: &str,
-    ) -> Result<ApiResponse<ProjectApiKeyDeleteResponse>> {
-        let path = format!(
-            "/organization/projects/{}/api_keys/{}",
-            encode_path("project_id", project_id)?,
-            encode_path("api_key_id", api_key_id)?
-        );
-        let request = Request::new(Method::DELETE, path).admin();
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, ProjectApiKeyDeleteResponse> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/organization/projects/{}/api_keys/{}",
+                encode_path("project_id", project_id)?,
+                encode_path("api_key_id", api_key_id)?
+            );
+            let request = Request::new(Method::DELETE, path).admin();
+            Ok(request)
+        })
     }
 
     /// Every page of [`AdminOrganizationProjectsApiKeys::list`], each asked for only when the one before it is used up.
@@ -73,49 +64,35 @@ impl AdminOrganizationProjectsApiKeys<'_> {
     }
 
     /// List the API keys of a project.
-    pub async fn list(
+    pub fn list(
         self,
         project_id: &str,
         query: &AdminOrganizationProjectsApiKeysListQuery,
-    ) -> Result<ProjectApiKeyListResponse> {
-        self.list_with_response(project_id, query)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`AdminOrganizationProjectsApiKeys::list`], and also returns the status, headers and request id.
-    pub async fn list_with_response(
-        self,
-        project_id: &str,
-        query: &AdminOrganizationProjectsApiKeysListQuery,
-    ) -> Result<ApiResponse<ProjectApiKeyListResponse>> {
-        let path = format!(
-            "/organization/projects/{}/api_keys",
-            encode_path("project_id", project_id)?
-        );
-        let request = Request::new(Method::GET, path).query(query)?.admin();
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, ProjectApiKeyListResponse> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/organization/projects/{}/api_keys",
+                encode_path("project_id", project_id)?
+            );
+            let request = Request::new(Method::GET, path).query(query)?.admin();
+            Ok(request)
+        })
     }
 
     /// Fetch a project API key by its ID.
-    pub async fn retrieve(self, project_id: &str, api_key_id: &str) -> Result<ProjectApiKey> {
-        self.retrieve_with_response(project_id, api_key_id)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`AdminOrganizationProjectsApiKeys::retrieve`], and also returns the status, headers and request id.
-    pub async fn retrieve_with_response(
+    pub fn retrieve(
         self,
         project_id: &str,
         api_key_id: &str,
-    ) -> Result<ApiResponse<ProjectApiKey>> {
-        let path = format!(
-            "/organization/projects/{}/api_keys/{}",
-            encode_path("project_id", project_id)?,
-            encode_path("api_key_id", api_key_id)?
-        );
-        let request = Request::new(Method::GET, path).admin();
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, ProjectApiKey> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/organization/projects/{}/api_keys/{}",
+                encode_path("project_id", project_id)?,
+                encode_path("api_key_id", api_key_id)?
+            );
+            let request = Request::new(Method::GET, path).admin();
+            Ok(request)
+        })
     }
 }

@@ -9,7 +9,7 @@ use super::super::super::super::super::models::{
     OrganizationProjectCertificate, OrganizationProjectCertificateActivationResponse,
     OrganizationProjectCertificateDeactivationResponse, ToggleCertificatesRequest,
 };
-use crate::{ApiResponse, Client, Result};
+use crate::{Client, Result};
 use openai_runtime::{Method, Request, encode_path};
 
 /// The client certificates a project accepts.
@@ -18,55 +18,37 @@ pub struct AdminOrganizationProjectsCertificates<'c> {
     pub(crate) client: &'c Client,
 }
 
-impl AdminOrganizationProjectsCertificates<'_> {
+impl<'c> AdminOrganizationProjectsCertificates<'c> {
     /// Turn on organization certificates for a project.
-    pub async fn activate(
+    pub fn activate(
         self,
         project_id: &str,
         params: &ToggleCertificatesRequest,
-    ) -> Result<OrganizationProjectCertificateActivationResponse> {
-        self.activate_with_response(project_id, params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`AdminOrganizationProjectsCertificates::activate`], and also returns the status, headers and request id.
-    pub async fn activate_with_response(
-        self,
-        project_id: &str,
-        params: &ToggleCertificatesRequest,
-    ) -> Result<ApiResponse<OrganizationProjectCertificateActivationResponse>> {
-        let path = format!(
-            "/organization/projects/{}/certificates/activate",
-            encode_path("project_id", project_id)?
-        );
-        let request = Request::new(Method::POST, path).json(params)?.admin();
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, OrganizationProjectCertificateActivationResponse> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/organization/projects/{}/certificates/activate",
+                encode_path("project_id", project_id)?
+            );
+            let request = Request::new(Method::POST, path).json(params)?.admin();
+            Ok(request)
+        })
     }
 
     /// Turn off organization certificates for a project.
-    pub async fn deactivate(
+    pub fn deactivate(
         self,
         project_id: &str,
         params: &ToggleCertificatesRequest,
-    ) -> Result<OrganizationProjectCertificateDeactivationResponse> {
-        self.deactivate_with_response(project_id, params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`AdminOrganizationProjectsCertificates::deactivate`], and also returns the status, headers and request id.
-    pub async fn deactivate_with_response(
-        self,
-        project_id: &str,
-        params: &ToggleCertificatesRequest,
-    ) -> Result<ApiResponse<OrganizationProjectCertificateDeactivationResponse>> {
-        let path = format!(
-            "/organization/projects/{}/certificates/deactivate",
-            encode_path("project_id", project_id)?
-        );
-        let request = Request::new(Method::POST, path).json(params)?.admin();
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, OrganizationProjectCertificateDeactivationResponse> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/organization/projects/{}/certificates/deactivate",
+                encode_path("project_id", project_id)?
+            );
+            let request = Request::new(Method::POST, path).json(params)?.admin();
+            Ok(request)
+        })
     }
 
     /// Every page of [`AdminOrganizationProjectsCertificates::list`], each asked for only when the one before it is used up.
@@ -98,27 +80,18 @@ impl AdminOrganizationProjectsCertificates<'_> {
     }
 
     /// List the certificates a project accepts.
-    pub async fn list(
+    pub fn list(
         self,
         project_id: &str,
         query: &AdminOrganizationProjectsCertificatesListQuery,
-    ) -> Result<ListProjectCertificatesResponse> {
-        self.list_with_response(project_id, query)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`AdminOrganizationProjectsCertificates::list`], and also returns the status, headers and request id.
-    pub async fn list_with_response(
-        self,
-        project_id: &str,
-        query: &AdminOrganizationProjectsCertificatesListQuery,
-    ) -> Result<ApiResponse<ListProjectCertificatesResponse>> {
-        let path = format!(
-            "/organization/projects/{}/certificates",
-            encode_path("project_id", project_id)?
-        );
-        let request = Request::new(Method::GET, path).query(query)?.admin();
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, ListProjectCertificatesResponse> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/organization/projects/{}/certificates",
+                encode_path("project_id", project_id)?
+            );
+            let request = Request::new(Method::GET, path).query(query)?.admin();
+            Ok(request)
+        })
     }
 }

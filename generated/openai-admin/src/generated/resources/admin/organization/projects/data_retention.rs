@@ -7,7 +7,7 @@
 use super::super::super::super::super::models::{
     ProjectDataRetention, UpdateProjectDataRetentionBody,
 };
-use crate::{ApiResponse, Client, Result};
+use crate::Client;
 use openai_runtime::{Method, Request, encode_path};
 
 /// How long a project's data is kept.
@@ -16,49 +16,32 @@ pub struct AdminOrganizationProjectsDataRetention<'c> {
     pub(crate) client: &'c Client,
 }
 
-impl AdminOrganizationProjectsDataRetention<'_> {
+impl<'c> AdminOrganizationProjectsDataRetention<'c> {
     /// Show how long a project's data is kept.
-    pub async fn retrieve(self, project_id: &str) -> Result<ProjectDataRetention> {
-        self.retrieve_with_response(project_id)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`AdminOrganizationProjectsDataRetention::retrieve`], and also returns the status, headers and request id.
-    pub async fn retrieve_with_response(
-        self,
-        project_id: &str,
-    ) -> Result<ApiResponse<ProjectDataRetention>> {
-        let path = format!(
-            "/organization/projects/{}/data_retention",
-            encode_path("project_id", project_id)?
-        );
-        let request = Request::new(Method::GET, path).admin();
-        self.client.execute_json(request).await
+    pub fn retrieve(self, project_id: &str) -> openai_runtime::Call<'c, ProjectDataRetention> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/organization/projects/{}/data_retention",
+                encode_path("project_id", project_id)?
+            );
+            let request = Request::new(Method::GET, path).admin();
+            Ok(request)
+        })
     }
 
     /// Set how long a project's data is kept.
-    pub async fn update(
+    pub fn update(
         self,
         project_id: &str,
         params: &UpdateProjectDataRetentionBody,
-    ) -> Result<ProjectDataRetention> {
-        self.update_with_response(project_id, params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`AdminOrganizationProjectsDataRetention::update`], and also returns the status, headers and request id.
-    pub async fn update_with_response(
-        self,
-        project_id: &str,
-        params: &UpdateProjectDataRetentionBody,
-    ) -> Result<ApiResponse<ProjectDataRetention>> {
-        let path = format!(
-            "/organization/projects/{}/data_retention",
-            encode_path("project_id", project_id)?
-        );
-        let request = Request::new(Method::POST, path).json(params)?.admin();
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, ProjectDataRetention> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/organization/projects/{}/data_retention",
+                encode_path("project_id", project_id)?
+            );
+            let request = Request::new(Method::POST, path).json(params)?.admin();
+            Ok(request)
+        })
     }
 }

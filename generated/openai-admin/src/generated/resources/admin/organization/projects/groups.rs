@@ -10,7 +10,7 @@ use super::super::super::super::super::models::{
     AdminOrganizationProjectsGroupsListQuery, AdminOrganizationProjectsGroupsRetrieveQuery,
     InviteProjectGroupBody, ProjectGroup, ProjectGroupDeletedResource, ProjectGroupListResource,
 };
-use crate::{ApiResponse, Client, Result};
+use crate::{Client, Result};
 use openai_runtime::{Method, Request, encode_path};
 pub use roles::*;
 
@@ -29,54 +29,36 @@ impl<'c> AdminOrganizationProjectsGroups<'c> {
     }
 
     /// Give a group access to a project.
-    pub async fn create(
+    pub fn create(
         self,
         project_id: &str,
         params: &InviteProjectGroupBody,
-    ) -> Result<ProjectGroup> {
-        self.create_with_response(project_id, params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`AdminOrganizationProjectsGroups::create`], and also returns the status, headers and request id.
-    pub async fn create_with_response(
-        self,
-        project_id: &str,
-        params: &InviteProjectGroupBody,
-    ) -> Result<ApiResponse<ProjectGroup>> {
-        let path = format!(
-            "/organization/projects/{}/groups",
-            encode_path("project_id", project_id)?
-        );
-        let request = Request::new(Method::POST, path).json(params)?.admin();
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, ProjectGroup> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/organization/projects/{}/groups",
+                encode_path("project_id", project_id)?
+            );
+            let request = Request::new(Method::POST, path).json(params)?.admin();
+            Ok(request)
+        })
     }
 
     /// Take a project's access away from a group.
-    pub async fn delete(
+    pub fn delete(
         self,
         project_id: &str,
         group_id: &str,
-    ) -> Result<ProjectGroupDeletedResource> {
-        self.delete_with_response(project_id, group_id)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`AdminOrganizationProjectsGroups::delete`], and also returns the status, headers and request id.
-    pub async fn delete_with_response(
-        self,
-        project_id: &str,
-        group_id: &str,
-    ) -> Result<ApiResponse<ProjectGroupDeletedResource>> {
-        let path = format!(
-            "/organization/projects/{}/groups/{}",
-            encode_path("project_id", project_id)?,
-            encode_path("group_id", group_id)?
-        );
-        let request = Request::new(Method::DELETE, path).admin();
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, ProjectGroupDeletedResource> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/organization/projects/{}/groups/{}",
+                encode_path("project_id", project_id)?,
+                encode_path("group_id", group_id)?
+            );
+            let request = Request::new(Method::DELETE, path).admin();
+            Ok(request)
+        })
     }
 
     /// Every page of [`AdminOrganizationProjectsGroups::list`], each asked for only when the one before it is used up.
@@ -110,55 +92,36 @@ impl<'c> AdminOrganizationProjectsGroups<'c> {
     }
 
     /// List the groups of a project.
-    pub async fn list(
+    pub fn list(
         self,
         project_id: &str,
         query: &AdminOrganizationProjectsGroupsListQuery,
-    ) -> Result<ProjectGroupListResource> {
-        self.list_with_response(project_id, query)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`AdminOrganizationProjectsGroups::list`], and also returns the status, headers and request id.
-    pub async fn list_with_response(
-        self,
-        project_id: &str,
-        query: &AdminOrganizationProjectsGroupsListQuery,
-    ) -> Result<ApiResponse<ProjectGroupListResource>> {
-        let path = format!(
-            "/organization/projects/{}/groups",
-            encode_path("project_id", project_id)?
-        );
-        let request = Request::new(Method::GET, path).query(query)?.admin();
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, ProjectGroupListResource> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/organization/projects/{}/groups",
+                encode_path("project_id", project_id)?
+            );
+            let request = Request::new(Method::GET, path).query(query)?.admin();
+            Ok(request)
+        })
     }
 
     /// Fetch a project group by its ID.
-    pub async fn retrieve(
+    pub fn retrieve(
         self,
         project_id: &str,
         group_id: &str,
         query: &AdminOrganizationProjectsGroupsRetrieveQuery,
-    ) -> Result<ProjectGroup> {
-        self.retrieve_with_response(project_id, group_id, query)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`AdminOrganizationProjectsGroups::retrieve`], and also returns the status, headers and request id.
-    pub async fn retrieve_with_response(
-        self,
-        project_id: &str,
-        group_id: &str,
-        query: &AdminOrganizationProjectsGroupsRetrieveQuery,
-    ) -> Result<ApiResponse<ProjectGroup>> {
-        let path = format!(
-            "/organization/projects/{}/groups/{}",
-            encode_path("project_id", project_id)?,
-            encode_path("group_id", group_id)?
-        );
-        let request = Request::new(Method::GET, path).query(query)?.admin();
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, ProjectGroup> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/organization/projects/{}/groups/{}",
+                encode_path("project_id", project_id)?,
+                encode_path("group_id", group_id)?
+            );
+            let request = Request::new(Method::GET, path).query(query)?.admin();
+            Ok(request)
+        })
     }
 }

@@ -7,7 +7,7 @@
 use super::super::super::super::super::models::{
     ProjectHostedToolPermissions, ProjectHostedToolPermissionsUpdateRequest,
 };
-use crate::{ApiResponse, Client, Result};
+use crate::Client;
 use openai_runtime::{Method, Request, encode_path};
 
 /// Which hosted tools a project may use.
@@ -16,49 +16,35 @@ pub struct AdminOrganizationProjectsHostedToolPermissions<'c> {
     pub(crate) client: &'c Client,
 }
 
-impl AdminOrganizationProjectsHostedToolPermissions<'_> {
+impl<'c> AdminOrganizationProjectsHostedToolPermissions<'c> {
     /// Show which hosted tools a project may use.
-    pub async fn retrieve(self, project_id: &str) -> Result<ProjectHostedToolPermissions> {
-        self.retrieve_with_response(project_id)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`AdminOrganizationProjectsHostedToolPermissions::retrieve`], and also returns the status, headers and request id.
-    pub async fn retrieve_with_response(
+    pub fn retrieve(
         self,
         project_id: &str,
-    ) -> Result<ApiResponse<ProjectHostedToolPermissions>> {
-        let path = format!(
-            "/organization/projects/{}/hosted_tool_permissions",
-            encode_path("project_id", project_id)?
-        );
-        let request = Request::new(Method::GET, path).admin();
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, ProjectHostedToolPermissions> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/organization/projects/{}/hosted_tool_permissions",
+                encode_path("project_id", project_id)?
+            );
+            let request = Request::new(Method::GET, path).admin();
+            Ok(request)
+        })
     }
 
     /// Set which hosted tools a project may use.
-    pub async fn update(
+    pub fn update(
         self,
         project_id: &str,
         params: &ProjectHostedToolPermissionsUpdateRequest,
-    ) -> Result<ProjectHostedToolPermissions> {
-        self.update_with_response(project_id, params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`AdminOrganizationProjectsHostedToolPermissions::update`], and also returns the status, headers and request id.
-    pub async fn update_with_response(
-        self,
-        project_id: &str,
-        params: &ProjectHostedToolPermissionsUpdateRequest,
-    ) -> Result<ApiResponse<ProjectHostedToolPermissions>> {
-        let path = format!(
-            "/organization/projects/{}/hosted_tool_permissions",
-            encode_path("project_id", project_id)?
-        );
-        let request = Request::new(Method::POST, path).json(params)?.admin();
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, ProjectHostedToolPermissions> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/organization/projects/{}/hosted_tool_permissions",
+                encode_path("project_id", project_id)?
+            );
+            let request = Request::new(Method::POST, path).json(params)?.admin();
+            Ok(request)
+        })
     }
 }

@@ -8,7 +8,7 @@ use super::super::super::super::super::models::{
     ProjectModelPermissions, ProjectModelPermissionsDeleteResponse,
     ProjectModelPermissionsUpdateRequest,
 };
-use crate::{ApiResponse, Client, Result};
+use crate::Client;
 use openai_runtime::{Method, Request, encode_path};
 
 /// Which models a project may use.
@@ -17,69 +17,47 @@ pub struct AdminOrganizationProjectsModelPermissions<'c> {
     pub(crate) client: &'c Client,
 }
 
-impl AdminOrganizationProjectsModelPermissions<'_> {
+impl<'c> AdminOrganizationProjectsModelPermissions<'c> {
     /// Remove a project's model restrictions.
-    pub async fn delete(self, project_id: &str) -> Result<ProjectModelPermissionsDeleteResponse> {
-        self.delete_with_response(project_id)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`AdminOrganizationProjectsModelPermissions::delete`], and also returns the status, headers and request id.
-    pub async fn delete_with_response(
+    pub fn delete(
         self,
         project_id: &str,
-    ) -> Result<ApiResponse<ProjectModelPermissionsDeleteResponse>> {
-        let path = format!(
-            "/organization/projects/{}/model_permissions",
-            encode_path("project_id", project_id)?
-        );
-        let request = Request::new(Method::DELETE, path).admin();
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, ProjectModelPermissionsDeleteResponse> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/organization/projects/{}/model_permissions",
+                encode_path("project_id", project_id)?
+            );
+            let request = Request::new(Method::DELETE, path).admin();
+            Ok(request)
+        })
     }
 
     /// Show which models a project may use.
-    pub async fn retrieve(self, project_id: &str) -> Result<ProjectModelPermissions> {
-        self.retrieve_with_response(project_id)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`AdminOrganizationProjectsModelPermissions::retrieve`], and also returns the status, headers and request id.
-    pub async fn retrieve_with_response(
-        self,
-        project_id: &str,
-    ) -> Result<ApiResponse<ProjectModelPermissions>> {
-        let path = format!(
-            "/organization/projects/{}/model_permissions",
-            encode_path("project_id", project_id)?
-        );
-        let request = Request::new(Method::GET, path).admin();
-        self.client.execute_json(request).await
+    pub fn retrieve(self, project_id: &str) -> openai_runtime::Call<'c, ProjectModelPermissions> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/organization/projects/{}/model_permissions",
+                encode_path("project_id", project_id)?
+            );
+            let request = Request::new(Method::GET, path).admin();
+            Ok(request)
+        })
     }
 
     /// Set which models a project may use.
-    pub async fn update(
+    pub fn update(
         self,
         project_id: &str,
         params: &ProjectModelPermissionsUpdateRequest,
-    ) -> Result<ProjectModelPermissions> {
-        self.update_with_response(project_id, params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`AdminOrganizationProjectsModelPermissions::update`], and also returns the status, headers and request id.
-    pub async fn update_with_response(
-        self,
-        project_id: &str,
-        params: &ProjectModelPermissionsUpdateRequest,
-    ) -> Result<ApiResponse<ProjectModelPermissions>> {
-        let path = format!(
-            "/organization/projects/{}/model_permissions",
-            encode_path("project_id", project_id)?
-        );
-        let request = Request::new(Method::POST, path).json(params)?.admin();
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, ProjectModelPermissions> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/organization/projects/{}/model_permissions",
+                encode_path("project_id", project_id)?
+            );
+            let request = Request::new(Method::POST, path).json(params)?.admin();
+            Ok(request)
+        })
     }
 }

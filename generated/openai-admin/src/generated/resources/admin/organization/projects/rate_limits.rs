@@ -8,7 +8,7 @@ use super::super::super::super::super::models::{
     AdminOrganizationProjectsRateLimitsListRateLimitsQuery, ProjectRateLimit,
     ProjectRateLimitListResponse, ProjectRateLimitUpdateRequest,
 };
-use crate::{ApiResponse, Client, Result};
+use crate::{Client, Result};
 use openai_runtime::{Method, Request, encode_path};
 
 /// A project's per-model rate limits.
@@ -17,7 +17,7 @@ pub struct AdminOrganizationProjectsRateLimits<'c> {
     pub(crate) client: &'c Client,
 }
 
-impl AdminOrganizationProjectsRateLimits<'_> {
+impl<'c> AdminOrganizationProjectsRateLimits<'c> {
     /// Every page of [`AdminOrganizationProjectsRateLimits::list_rate_limits`], each asked for only when the one before it is used up.
     pub fn list_rate_limits_pages(
         self,
@@ -47,55 +47,36 @@ impl AdminOrganizationProjectsRateLimits<'_> {
     }
 
     /// List a project's rate limit for each model.
-    pub async fn list_rate_limits(
+    pub fn list_rate_limits(
         self,
         project_id: &str,
         query: &AdminOrganizationProjectsRateLimitsListRateLimitsQuery,
-    ) -> Result<ProjectRateLimitListResponse> {
-        self.list_rate_limits_with_response(project_id, query)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`AdminOrganizationProjectsRateLimits::list_rate_limits`], and also returns the status, headers and request id.
-    pub async fn list_rate_limits_with_response(
-        self,
-        project_id: &str,
-        query: &AdminOrganizationProjectsRateLimitsListRateLimitsQuery,
-    ) -> Result<ApiResponse<ProjectRateLimitListResponse>> {
-        let path = format!(
-            "/organization/projects/{}/rate_limits",
-            encode_path("project_id", project_id)?
-        );
-        let request = Request::new(Method::GET, path).query(query)?.admin();
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, ProjectRateLimitListResponse> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/organization/projects/{}/rate_limits",
+                encode_path("project_id", project_id)?
+            );
+            let request = Request::new(Method::GET, path).query(query)?.admin();
+            Ok(request)
+        })
     }
 
     /// Change one of a project's rate limits.
-    pub async fn update_rate_limit(
+    pub fn update_rate_limit(
         self,
         project_id: &str,
         rate_limit_id: &str,
         params: &ProjectRateLimitUpdateRequest,
-    ) -> Result<ProjectRateLimit> {
-        self.update_rate_limit_with_response(project_id, rate_limit_id, params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`AdminOrganizationProjectsRateLimits::update_rate_limit`], and also returns the status, headers and request id.
-    pub async fn update_rate_limit_with_response(
-        self,
-        project_id: &str,
-        rate_limit_id: &str,
-        params: &ProjectRateLimitUpdateRequest,
-    ) -> Result<ApiResponse<ProjectRateLimit>> {
-        let path = format!(
-            "/organization/projects/{}/rate_limits/{}",
-            encode_path("project_id", project_id)?,
-            encode_path("rate_limit_id", rate_limit_id)?
-        );
-        let request = Request::new(Method::POST, path).json(params)?.admin();
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, ProjectRateLimit> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/organization/projects/{}/rate_limits/{}",
+                encode_path("project_id", project_id)?,
+                encode_path("rate_limit_id", rate_limit_id)?
+            );
+            let request = Request::new(Method::POST, path).json(params)?.admin();
+            Ok(request)
+        })
     }
 }

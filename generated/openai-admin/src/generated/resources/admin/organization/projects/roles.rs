@@ -8,7 +8,7 @@ use super::super::super::super::super::models::{
     AdminOrganizationProjectsRolesListQuery, PublicCreateOrganizationRoleBody,
     PublicRoleListResource, PublicUpdateOrganizationRoleBody, Role, RoleDeletedResource,
 };
-use crate::{ApiResponse, Client, Result};
+use crate::{Client, Result};
 use openai_runtime::{Method, Request, encode_path};
 
 /// Custom roles defined within a project.
@@ -17,49 +17,35 @@ pub struct AdminOrganizationProjectsRoles<'c> {
     pub(crate) client: &'c Client,
 }
 
-impl AdminOrganizationProjectsRoles<'_> {
+impl<'c> AdminOrganizationProjectsRoles<'c> {
     /// Create a project role.
-    pub async fn create(
+    pub fn create(
         self,
         project_id: &str,
         params: &PublicCreateOrganizationRoleBody,
-    ) -> Result<Role> {
-        self.create_with_response(project_id, params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`AdminOrganizationProjectsRoles::create`], and also returns the status, headers and request id.
-    pub async fn create_with_response(
-        self,
-        project_id: &str,
-        params: &PublicCreateOrganizationRoleBody,
-    ) -> Result<ApiResponse<Role>> {
-        let path = format!("/projects/{}/roles", encode_path("project_id", project_id)?);
-        let request = Request::new(Method::POST, path).json(params)?.admin();
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, Role> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!("/projects/{}/roles", encode_path("project_id", project_id)?);
+            let request = Request::new(Method::POST, path).json(params)?.admin();
+            Ok(request)
+        })
     }
 
     /// Delete a project role.
-    pub async fn delete(self, project_id: &str, role_id: &str) -> Result<RoleDeletedResource> {
-        self.delete_with_response(project_id, role_id)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`AdminOrganizationProjectsRoles::delete`], and also returns the status, headers and request id.
-    pub async fn delete_with_response(
+    pub fn delete(
         self,
         project_id: &str,
         role_id: &str,
-    ) -> Result<ApiResponse<RoleDeletedResource>> {
-        let path = format!(
-            "/projects/{}/roles/{}",
-            encode_path("project_id", project_id)?,
-            encode_path("role_id", role_id)?
-        );
-        let request = Request::new(Method::DELETE, path).admin();
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, RoleDeletedResource> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/projects/{}/roles/{}",
+                encode_path("project_id", project_id)?,
+                encode_path("role_id", role_id)?
+            );
+            let request = Request::new(Method::DELETE, path).admin();
+            Ok(request)
+        })
     }
 
     /// Every page of [`AdminOrganizationProjectsRoles::list`], each asked for only when the one before it is used up.
@@ -90,74 +76,46 @@ impl AdminOrganizationProjectsRoles<'_> {
     }
 
     /// List the roles of a project.
-    pub async fn list(
+    pub fn list(
         self,
         project_id: &str,
         query: &AdminOrganizationProjectsRolesListQuery,
-    ) -> Result<PublicRoleListResource> {
-        self.list_with_response(project_id, query)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`AdminOrganizationProjectsRoles::list`], and also returns the status, headers and request id.
-    pub async fn list_with_response(
-        self,
-        project_id: &str,
-        query: &AdminOrganizationProjectsRolesListQuery,
-    ) -> Result<ApiResponse<PublicRoleListResource>> {
-        let path = format!("/projects/{}/roles", encode_path("project_id", project_id)?);
-        let request = Request::new(Method::GET, path).query(query)?.admin();
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, PublicRoleListResource> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!("/projects/{}/roles", encode_path("project_id", project_id)?);
+            let request = Request::new(Method::GET, path).query(query)?.admin();
+            Ok(request)
+        })
     }
 
     /// Fetch a project role by its ID.
-    pub async fn retrieve(self, project_id: &str, role_id: &str) -> Result<Role> {
-        self.retrieve_with_response(project_id, role_id)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`AdminOrganizationProjectsRoles::retrieve`], and also returns the status, headers and request id.
-    pub async fn retrieve_with_response(
-        self,
-        project_id: &str,
-        role_id: &str,
-    ) -> Result<ApiResponse<Role>> {
-        let path = format!(
-            "/projects/{}/roles/{}",
-            encode_path("project_id", project_id)?,
-            encode_path("role_id", role_id)?
-        );
-        let request = Request::new(Method::GET, path).admin();
-        self.client.execute_json(request).await
+    pub fn retrieve(self, project_id: &str, role_id: &str) -> openai_runtime::Call<'c, Role> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/projects/{}/roles/{}",
+                encode_path("project_id", project_id)?,
+                encode_path("role_id", role_id)?
+            );
+            let request = Request::new(Method::GET, path).admin();
+            Ok(request)
+        })
     }
 
     /// Change a project role.
-    pub async fn update(
+    pub fn update(
         self,
         project_id: &str,
         role_id: &str,
         params: &PublicUpdateOrganizationRoleBody,
-    ) -> Result<Role> {
-        self.update_with_response(project_id, role_id, params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`AdminOrganizationProjectsRoles::update`], and also returns the status, headers and request id.
-    pub async fn update_with_response(
-        self,
-        project_id: &str,
-        role_id: &str,
-        params: &PublicUpdateOrganizationRoleBody,
-    ) -> Result<ApiResponse<Role>> {
-        let path = format!(
-            "/projects/{}/roles/{}",
-            encode_path("project_id", project_id)?,
-            encode_path("role_id", role_id)?
-        );
-        let request = Request::new(Method::POST, path).json(params)?.admin();
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, Role> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/projects/{}/roles/{}",
+                encode_path("project_id", project_id)?,
+                encode_path("role_id", role_id)?
+            );
+            let request = Request::new(Method::POST, path).json(params)?.admin();
+            Ok(request)
+        })
     }
 }

@@ -12,7 +12,7 @@ use super::super::super::super::super::models::{
     ProjectServiceAccountDeleteResponse, ProjectServiceAccountListResponse,
     UpdateProjectServiceAccountBody,
 };
-use crate::{ApiResponse, Client, Result};
+use crate::{Client, Result};
 pub use api_keys::*;
 use openai_runtime::{Method, Request, encode_path};
 
@@ -31,54 +31,36 @@ impl<'c> AdminOrganizationProjectsServiceAccounts<'c> {
     }
 
     /// Add a service account, with its first API key, to a project.
-    pub async fn create(
+    pub fn create(
         self,
         project_id: &str,
         params: &ProjectServiceAccountCreateRequest,
-    ) -> Result<ProjectServiceAccountCreateResponse> {
-        self.create_with_response(project_id, params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`AdminOrganizationProjectsServiceAccounts::create`], and also returns the status, headers and request id.
-    pub async fn create_with_response(
-        self,
-        project_id: &str,
-        params: &ProjectServiceAccountCreateRequest,
-    ) -> Result<ApiResponse<ProjectServiceAccountCreateResponse>> {
-        let path = format!(
-            "/organization/projects/{}/service_accounts",
-            encode_path("project_id", project_id)?
-        );
-        let request = Request::new(Method::POST, path).json(params)?.admin();
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, ProjectServiceAccountCreateResponse> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/organization/projects/{}/service_accounts",
+                encode_path("project_id", project_id)?
+            );
+            let request = Request::new(Method::POST, path).json(params)?.admin();
+            Ok(request)
+        })
     }
 
     /// Delete a service account.
-    pub async fn delete(
+    pub fn delete(
         self,
         project_id: &str,
         service_account_id: &str,
-    ) -> Result<ProjectServiceAccountDeleteResponse> {
-        self.delete_with_response(project_id, service_account_id)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`AdminOrganizationProjectsServiceAccounts::delete`], and also returns the status, headers and request id.
-    pub async fn delete_with_response(
-        self,
-        project_id: &str,
-        service_account_id: &str,
-    ) -> Result<ApiResponse<ProjectServiceAccountDeleteResponse>> {
-        let path = format!(
-            "/organization/projects/{}/service_accounts/{}",
-            encode_path("project_id", project_id)?,
-            encode_path("service_account_id", service_account_id)?
-        );
-        let request = Request::new(Method::DELETE, path).admin();
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, ProjectServiceAccountDeleteResponse> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/organization/projects/{}/service_accounts/{}",
+                encode_path("project_id", project_id)?,
+                encode_path("service_account_id", service_account_id)?
+            );
+            let request = Request::new(Method::DELETE, path).admin();
+            Ok(request)
+        })
     }
 
     /// Every page of [`AdminOrganizationProjectsServiceAccounts::list`], each asked for only when the one before it is used up.
@@ -110,81 +92,53 @@ impl<'c> AdminOrganizationProjectsServiceAccounts<'c> {
     }
 
     /// List the service accounts of a project.
-    pub async fn list(
+    pub fn list(
         self,
         project_id: &str,
         query: &AdminOrganizationProjectsServiceAccountsListQuery,
-    ) -> Result<ProjectServiceAccountListResponse> {
-        self.list_with_response(project_id, query)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`AdminOrganizationProjectsServiceAccounts::list`], and also returns the status, headers and request id.
-    pub async fn list_with_response(
-        self,
-        project_id: &str,
-        query: &AdminOrganizationProjectsServiceAccountsListQuery,
-    ) -> Result<ApiResponse<ProjectServiceAccountListResponse>> {
-        let path = format!(
-            "/organization/projects/{}/service_accounts",
-            encode_path("project_id", project_id)?
-        );
-        let request = Request::new(Method::GET, path).query(query)?.admin();
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, ProjectServiceAccountListResponse> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/organization/projects/{}/service_accounts",
+                encode_path("project_id", project_id)?
+            );
+            let request = Request::new(Method::GET, path).query(query)?.admin();
+            Ok(request)
+        })
     }
 
     /// Fetch a service account by its ID.
-    pub async fn retrieve(
+    pub fn retrieve(
         self,
         project_id: &str,
         service_account_id: &str,
-    ) -> Result<ProjectServiceAccount> {
-        self.retrieve_with_response(project_id, service_account_id)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`AdminOrganizationProjectsServiceAccounts::retrieve`], and also returns the status, headers and request id.
-    pub async fn retrieve_with_response(
-        self,
-        project_id: &str,
-        service_account_id: &str,
-    ) -> Result<ApiResponse<ProjectServiceAccount>> {
-        let path = format!(
-            "/organization/projects/{}/service_accounts/{}",
-            encode_path("project_id", project_id)?,
-            encode_path("service_account_id", service_account_id)?
-        );
-        let request = Request::new(Method::GET, path).admin();
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, ProjectServiceAccount> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/organization/projects/{}/service_accounts/{}",
+                encode_path("project_id", project_id)?,
+                encode_path("service_account_id", service_account_id)?
+            );
+            let request = Request::new(Method::GET, path).admin();
+            Ok(request)
+        })
     }
 
     /// Change a service account.
-    pub async fn update(
+    pub fn update(
         self,
         project_id: &str,
         service_account_id: &str,
         params: &UpdateProjectServiceAccountBody,
-    ) -> Result<ProjectServiceAccount> {
-        self.update_with_response(project_id, service_account_id, params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`AdminOrganizationProjectsServiceAccounts::update`], and also returns the status, headers and request id.
-    pub async fn update_with_response(
-        self,
-        project_id: &str,
-        service_account_id: &str,
-        params: &UpdateProjectServiceAccountBody,
-    ) -> Result<ApiResponse<ProjectServiceAccount>> {
-        let path = format!(
-            "/organization/projects/{}/service_accounts/{}",
-            encode_path("project_id", project_id)?,
-            encode_path("service_account_id", service_account_id)?
-        );
-        let request = Request::new(Method::POST, path).json(params)?.admin();
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, ProjectServiceAccount> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/organization/projects/{}/service_accounts/{}",
+                encode_path("project_id", project_id)?,
+                encode_path("service_account_id", service_account_id)?
+            );
+            let request = Request::new(Method::POST, path).json(params)?.admin();
+            Ok(request)
+        })
     }
 }

@@ -8,7 +8,7 @@ use super::super::super::super::super::models::{
     AdminOrganizationProjectsSpendAlertsListQuery, CreateSpendAlertBody, ProjectSpendAlert,
     ProjectSpendAlertDeletedResource, ProjectSpendAlertListResource,
 };
-use crate::{ApiResponse, Client, Result};
+use crate::{Client, Result};
 use openai_runtime::{Method, Request, encode_path};
 
 /// Alerts sent when a project's spending passes a threshold.
@@ -17,56 +17,38 @@ pub struct AdminOrganizationProjectsSpendAlerts<'c> {
     pub(crate) client: &'c Client,
 }
 
-impl AdminOrganizationProjectsSpendAlerts<'_> {
+impl<'c> AdminOrganizationProjectsSpendAlerts<'c> {
     /// Create a project spend alert.
-    pub async fn create(
+    pub fn create(
         self,
         project_id: &str,
         params: &CreateSpendAlertBody,
-    ) -> Result<ProjectSpendAlert> {
-        self.create_with_response(project_id, params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`AdminOrganizationProjectsSpendAlerts::create`], and also returns the status, headers and request id.
-    pub async fn create_with_response(
-        self,
-        project_id: &str,
-        params: &CreateSpendAlertBody,
-    ) -> Result<ApiResponse<ProjectSpendAlert>> {
-        let path = format!(
-            "/organization/projects/{}/spend_alerts",
-            encode_path("project_id", project_id)?
-        );
-        let request = Request::new(Method::POST, path).json(params)?.admin();
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, ProjectSpendAlert> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/organization/projects/{}/spend_alerts",
+                encode_path("project_id", project_id)?
+            );
+            let request = Request::new(Method::POST, path).json(params)?.admin();
+            Ok(request)
+        })
     }
 
     /// Delete a project spend alert.
-    pub async fn delete(
+    pub fn delete(
         self,
         project_id: &str,
         alert_id: &str,
-    ) -> Result<ProjectSpendAlertDeletedResource> {
-        self.delete_with_response(project_id, alert_id)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`AdminOrganizationProjectsSpendAlerts::delete`], and also returns the status, headers and request id.
-    pub async fn delete_with_response(
-        self,
-        project_id: &str,
-        alert_id: &str,
-    ) -> Result<ApiResponse<ProjectSpendAlertDeletedResource>> {
-        let path = format!(
-            "/organization/projects/{}/spend_alerts/{}",
-            encode_path("project_id", project_id)?,
-            encode_path("alert_id", alert_id)?
-        );
-        let request = Request::new(Method::DELETE, path).admin();
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, ProjectSpendAlertDeletedResource> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/organization/projects/{}/spend_alerts/{}",
+                encode_path("project_id", project_id)?,
+                encode_path("alert_id", alert_id)?
+            );
+            let request = Request::new(Method::DELETE, path).admin();
+            Ok(request)
+        })
     }
 
     /// Every page of [`AdminOrganizationProjectsSpendAlerts::list`], each asked for only when the one before it is used up.
@@ -98,77 +80,53 @@ impl AdminOrganizationProjectsSpendAlerts<'_> {
     }
 
     /// List the spend alerts of a project.
-    pub async fn list(
+    pub fn list(
         self,
         project_id: &str,
         query: &AdminOrganizationProjectsSpendAlertsListQuery,
-    ) -> Result<ProjectSpendAlertListResource> {
-        self.list_with_response(project_id, query)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`AdminOrganizationProjectsSpendAlerts::list`], and also returns the status, headers and request id.
-    pub async fn list_with_response(
-        self,
-        project_id: &str,
-        query: &AdminOrganizationProjectsSpendAlertsListQuery,
-    ) -> Result<ApiResponse<ProjectSpendAlertListResource>> {
-        let path = format!(
-            "/organization/projects/{}/spend_alerts",
-            encode_path("project_id", project_id)?
-        );
-        let request = Request::new(Method::GET, path).query(query)?.admin();
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, ProjectSpendAlertListResource> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/organization/projects/{}/spend_alerts",
+                encode_path("project_id", project_id)?
+            );
+            let request = Request::new(Method::GET, path).query(query)?.admin();
+            Ok(request)
+        })
     }
 
     /// Fetch a project spend alert by its ID.
-    pub async fn retrieve(self, project_id: &str, alert_id: &str) -> Result<ProjectSpendAlert> {
-        self.retrieve_with_response(project_id, alert_id)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`AdminOrganizationProjectsSpendAlerts::retrieve`], and also returns the status, headers and request id.
-    pub async fn retrieve_with_response(
+    pub fn retrieve(
         self,
         project_id: &str,
         alert_id: &str,
-    ) -> Result<ApiResponse<ProjectSpendAlert>> {
-        let path = format!(
-            "/organization/projects/{}/spend_alerts/{}",
-            encode_path("project_id", project_id)?,
-            encode_path("alert_id", alert_id)?
-        );
-        let request = Request::new(Method::GET, path).admin();
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, ProjectSpendAlert> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/organization/projects/{}/spend_alerts/{}",
+                encode_path("project_id", project_id)?,
+                encode_path("alert_id", alert_id)?
+            );
+            let request = Request::new(Method::GET, path).admin();
+            Ok(request)
+        })
     }
 
     /// Change a project spend alert.
-    pub async fn update(
+    pub fn update(
         self,
         project_id: &str,
         alert_id: &str,
         params: &CreateSpendAlertBody,
-    ) -> Result<ProjectSpendAlert> {
-        self.update_with_response(project_id, alert_id, params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`AdminOrganizationProjectsSpendAlerts::update`], and also returns the status, headers and request id.
-    pub async fn update_with_response(
-        self,
-        project_id: &str,
-        alert_id: &str,
-        params: &CreateSpendAlertBody,
-    ) -> Result<ApiResponse<ProjectSpendAlert>> {
-        let path = format!(
-            "/organization/projects/{}/spend_alerts/{}",
-            encode_path("project_id", project_id)?,
-            encode_path("alert_id", alert_id)?
-        );
-        let request = Request::new(Method::POST, path).json(params)?.admin();
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, ProjectSpendAlert> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/organization/projects/{}/spend_alerts/{}",
+                encode_path("project_id", project_id)?,
+                encode_path("alert_id", alert_id)?
+            );
+            let request = Request::new(Method::POST, path).json(params)?.admin();
+            Ok(request)
+        })
     }
 }

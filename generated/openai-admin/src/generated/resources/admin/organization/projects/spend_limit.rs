@@ -7,7 +7,7 @@
 use super::super::super::super::super::models::{
     ProjectSpendLimitDeletedResource, ProjectSpendLimitResource, UpdateProjectSpendLimitBody,
 };
-use crate::{ApiResponse, Client, Result};
+use crate::Client;
 use openai_runtime::{Method, Request, encode_path};
 
 /// The most a project may spend.
@@ -16,69 +16,47 @@ pub struct AdminOrganizationProjectsSpendLimit<'c> {
     pub(crate) client: &'c Client,
 }
 
-impl AdminOrganizationProjectsSpendLimit<'_> {
+impl<'c> AdminOrganizationProjectsSpendLimit<'c> {
     /// Remove a project's spend limit.
-    pub async fn delete(self, project_id: &str) -> Result<ProjectSpendLimitDeletedResource> {
-        self.delete_with_response(project_id)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`AdminOrganizationProjectsSpendLimit::delete`], and also returns the status, headers and request id.
-    pub async fn delete_with_response(
+    pub fn delete(
         self,
         project_id: &str,
-    ) -> Result<ApiResponse<ProjectSpendLimitDeletedResource>> {
-        let path = format!(
-            "/organization/projects/{}/spend_limit",
-            encode_path("project_id", project_id)?
-        );
-        let request = Request::new(Method::DELETE, path).admin();
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, ProjectSpendLimitDeletedResource> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/organization/projects/{}/spend_limit",
+                encode_path("project_id", project_id)?
+            );
+            let request = Request::new(Method::DELETE, path).admin();
+            Ok(request)
+        })
     }
 
     /// Show the most a project may spend.
-    pub async fn retrieve(self, project_id: &str) -> Result<ProjectSpendLimitResource> {
-        self.retrieve_with_response(project_id)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`AdminOrganizationProjectsSpendLimit::retrieve`], and also returns the status, headers and request id.
-    pub async fn retrieve_with_response(
-        self,
-        project_id: &str,
-    ) -> Result<ApiResponse<ProjectSpendLimitResource>> {
-        let path = format!(
-            "/organization/projects/{}/spend_limit",
-            encode_path("project_id", project_id)?
-        );
-        let request = Request::new(Method::GET, path).admin();
-        self.client.execute_json(request).await
+    pub fn retrieve(self, project_id: &str) -> openai_runtime::Call<'c, ProjectSpendLimitResource> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/organization/projects/{}/spend_limit",
+                encode_path("project_id", project_id)?
+            );
+            let request = Request::new(Method::GET, path).admin();
+            Ok(request)
+        })
     }
 
     /// Set the most a project may spend.
-    pub async fn update(
+    pub fn update(
         self,
         project_id: &str,
         params: &UpdateProjectSpendLimitBody,
-    ) -> Result<ProjectSpendLimitResource> {
-        self.update_with_response(project_id, params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`AdminOrganizationProjectsSpendLimit::update`], and also returns the status, headers and request id.
-    pub async fn update_with_response(
-        self,
-        project_id: &str,
-        params: &UpdateProjectSpendLimitBody,
-    ) -> Result<ApiResponse<ProjectSpendLimitResource>> {
-        let path = format!(
-            "/organization/projects/{}/spend_limit",
-            encode_path("project_id", project_id)?
-        );
-        let request = Request::new(Method::POST, path).json(params)?.admin();
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, ProjectSpendLimitResource> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/organization/projects/{}/spend_limit",
+                encode_path("project_id", project_id)?
+            );
+            let request = Request::new(Method::POST, path).json(params)?.admin();
+            Ok(request)
+        })
     }
 }

@@ -10,7 +10,7 @@ use super::super::super::super::super::models::{
     AdminOrganizationProjectsUsersListQuery, ProjectUser, ProjectUserCreateRequest,
     ProjectUserDeleteResponse, ProjectUserListResponse, ProjectUserUpdateRequest,
 };
-use crate::{ApiResponse, Client, Result};
+use crate::{Client, Result};
 use openai_runtime::{Method, Request, encode_path};
 pub use roles::*;
 
@@ -29,54 +29,36 @@ impl<'c> AdminOrganizationProjectsUsers<'c> {
     }
 
     /// Add an organization member to a project.
-    pub async fn create(
+    pub fn create(
         self,
         project_id: &str,
         params: &ProjectUserCreateRequest,
-    ) -> Result<ProjectUser> {
-        self.create_with_response(project_id, params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`AdminOrganizationProjectsUsers::create`], and also returns the status, headers and request id.
-    pub async fn create_with_response(
-        self,
-        project_id: &str,
-        params: &ProjectUserCreateRequest,
-    ) -> Result<ApiResponse<ProjectUser>> {
-        let path = format!(
-            "/organization/projects/{}/users",
-            encode_path("project_id", project_id)?
-        );
-        let request = Request::new(Method::POST, path).json(params)?.admin();
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, ProjectUser> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/organization/projects/{}/users",
+                encode_path("project_id", project_id)?
+            );
+            let request = Request::new(Method::POST, path).json(params)?.admin();
+            Ok(request)
+        })
     }
 
     /// Remove a user from a project.
-    pub async fn delete(
+    pub fn delete(
         self,
         project_id: &str,
         user_id: &str,
-    ) -> Result<ProjectUserDeleteResponse> {
-        self.delete_with_response(project_id, user_id)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`AdminOrganizationProjectsUsers::delete`], and also returns the status, headers and request id.
-    pub async fn delete_with_response(
-        self,
-        project_id: &str,
-        user_id: &str,
-    ) -> Result<ApiResponse<ProjectUserDeleteResponse>> {
-        let path = format!(
-            "/organization/projects/{}/users/{}",
-            encode_path("project_id", project_id)?,
-            encode_path("user_id", user_id)?
-        );
-        let request = Request::new(Method::DELETE, path).admin();
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, ProjectUserDeleteResponse> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/organization/projects/{}/users/{}",
+                encode_path("project_id", project_id)?,
+                encode_path("user_id", user_id)?
+            );
+            let request = Request::new(Method::DELETE, path).admin();
+            Ok(request)
+        })
     }
 
     /// Every page of [`AdminOrganizationProjectsUsers::list`], each asked for only when the one before it is used up.
@@ -108,77 +90,53 @@ impl<'c> AdminOrganizationProjectsUsers<'c> {
     }
 
     /// List the users of a project.
-    pub async fn list(
+    pub fn list(
         self,
         project_id: &str,
         query: &AdminOrganizationProjectsUsersListQuery,
-    ) -> Result<ProjectUserListResponse> {
-        self.list_with_response(project_id, query)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`AdminOrganizationProjectsUsers::list`], and also returns the status, headers and request id.
-    pub async fn list_with_response(
-        self,
-        project_id: &str,
-        query: &AdminOrganizationProjectsUsersListQuery,
-    ) -> Result<ApiResponse<ProjectUserListResponse>> {
-        let path = format!(
-            "/organization/projects/{}/users",
-            encode_path("project_id", project_id)?
-        );
-        let request = Request::new(Method::GET, path).query(query)?.admin();
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, ProjectUserListResponse> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/organization/projects/{}/users",
+                encode_path("project_id", project_id)?
+            );
+            let request = Request::new(Method::GET, path).query(query)?.admin();
+            Ok(request)
+        })
     }
 
     /// Fetch a project user by its ID.
-    pub async fn retrieve(self, project_id: &str, user_id: &str) -> Result<ProjectUser> {
-        self.retrieve_with_response(project_id, user_id)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`AdminOrganizationProjectsUsers::retrieve`], and also returns the status, headers and request id.
-    pub async fn retrieve_with_response(
+    pub fn retrieve(
         self,
         project_id: &str,
         user_id: &str,
-    ) -> Result<ApiResponse<ProjectUser>> {
-        let path = format!(
-            "/organization/projects/{}/users/{}",
-            encode_path("project_id", project_id)?,
-            encode_path("user_id", user_id)?
-        );
-        let request = Request::new(Method::GET, path).admin();
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, ProjectUser> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/organization/projects/{}/users/{}",
+                encode_path("project_id", project_id)?,
+                encode_path("user_id", user_id)?
+            );
+            let request = Request::new(Method::GET, path).admin();
+            Ok(request)
+        })
     }
 
     /// Change a project user.
-    pub async fn update(
+    pub fn update(
         self,
         project_id: &str,
         user_id: &str,
         params: &ProjectUserUpdateRequest,
-    ) -> Result<ProjectUser> {
-        self.update_with_response(project_id, user_id, params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`AdminOrganizationProjectsUsers::update`], and also returns the status, headers and request id.
-    pub async fn update_with_response(
-        self,
-        project_id: &str,
-        user_id: &str,
-        params: &ProjectUserUpdateRequest,
-    ) -> Result<ApiResponse<ProjectUser>> {
-        let path = format!(
-            "/organization/projects/{}/users/{}",
-            encode_path("project_id", project_id)?,
-            encode_path("user_id", user_id)?
-        );
-        let request = Request::new(Method::POST, path).json(params)?.admin();
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, ProjectUser> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/organization/projects/{}/users/{}",
+                encode_path("project_id", project_id)?,
+                encode_path("user_id", user_id)?
+            );
+            let request = Request::new(Method::POST, path).json(params)?.admin();
+            Ok(request)
+        })
     }
 }

@@ -8,7 +8,7 @@ use super::super::super::super::super::models::{
     AdminOrganizationUsersRolesListQuery, AssignedRoleDetails, DeletedRoleAssignmentResource,
     PublicAssignOrganizationGroupRoleBody, RoleListResource, UserRoleAssignment,
 };
-use crate::{ApiResponse, Client, Result};
+use crate::{Client, Result};
 use openai_runtime::{Method, Request, encode_path};
 
 /// The organization roles given to a user.
@@ -17,56 +17,38 @@ pub struct AdminOrganizationUsersRoles<'c> {
     pub(crate) client: &'c Client,
 }
 
-impl AdminOrganizationUsersRoles<'_> {
+impl<'c> AdminOrganizationUsersRoles<'c> {
     /// Give a user an organization role.
-    pub async fn create(
+    pub fn create(
         self,
         user_id: &str,
         params: &PublicAssignOrganizationGroupRoleBody,
-    ) -> Result<UserRoleAssignment> {
-        self.create_with_response(user_id, params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`AdminOrganizationUsersRoles::create`], and also returns the status, headers and request id.
-    pub async fn create_with_response(
-        self,
-        user_id: &str,
-        params: &PublicAssignOrganizationGroupRoleBody,
-    ) -> Result<ApiResponse<UserRoleAssignment>> {
-        let path = format!(
-            "/organization/users/{}/roles",
-            encode_path("user_id", user_id)?
-        );
-        let request = Request::new(Method::POST, path).json(params)?.admin();
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, UserRoleAssignment> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/organization/users/{}/roles",
+                encode_path("user_id", user_id)?
+            );
+            let request = Request::new(Method::POST, path).json(params)?.admin();
+            Ok(request)
+        })
     }
 
     /// Take an organization role away from a user.
-    pub async fn delete(
+    pub fn delete(
         self,
         user_id: &str,
         role_id: &str,
-    ) -> Result<DeletedRoleAssignmentResource> {
-        self.delete_with_response(user_id, role_id)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`AdminOrganizationUsersRoles::delete`], and also returns the status, headers and request id.
-    pub async fn delete_with_response(
-        self,
-        user_id: &str,
-        role_id: &str,
-    ) -> Result<ApiResponse<DeletedRoleAssignmentResource>> {
-        let path = format!(
-            "/organization/users/{}/roles/{}",
-            encode_path("user_id", user_id)?,
-            encode_path("role_id", role_id)?
-        );
-        let request = Request::new(Method::DELETE, path).admin();
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, DeletedRoleAssignmentResource> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/organization/users/{}/roles/{}",
+                encode_path("user_id", user_id)?,
+                encode_path("role_id", role_id)?
+            );
+            let request = Request::new(Method::DELETE, path).admin();
+            Ok(request)
+        })
     }
 
     /// Every page of [`AdminOrganizationUsersRoles::list`], each asked for only when the one before it is used up.
@@ -100,49 +82,35 @@ impl AdminOrganizationUsersRoles<'_> {
     }
 
     /// List the roles of a user.
-    pub async fn list(
+    pub fn list(
         self,
         user_id: &str,
         query: &AdminOrganizationUsersRolesListQuery,
-    ) -> Result<RoleListResource> {
-        self.list_with_response(user_id, query)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`AdminOrganizationUsersRoles::list`], and also returns the status, headers and request id.
-    pub async fn list_with_response(
-        self,
-        user_id: &str,
-        query: &AdminOrganizationUsersRolesListQuery,
-    ) -> Result<ApiResponse<RoleListResource>> {
-        let path = format!(
-            "/organization/users/{}/roles",
-            encode_path("user_id", user_id)?
-        );
-        let request = Request::new(Method::GET, path).query(query)?.admin();
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, RoleListResource> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/organization/users/{}/roles",
+                encode_path("user_id", user_id)?
+            );
+            let request = Request::new(Method::GET, path).query(query)?.admin();
+            Ok(request)
+        })
     }
 
     /// Fetch a user's role by its ID.
-    pub async fn retrieve(self, user_id: &str, role_id: &str) -> Result<AssignedRoleDetails> {
-        self.retrieve_with_response(user_id, role_id)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`AdminOrganizationUsersRoles::retrieve`], and also returns the status, headers and request id.
-    pub async fn retrieve_with_response(
+    pub fn retrieve(
         self,
         user_id: &str,
         role_id: &str,
-    ) -> Result<ApiResponse<AssignedRoleDetails>> {
-        let path = format!(
-            "/organization/users/{}/roles/{}",
-            encode_path("user_id", user_id)?,
-            encode_path("role_id", role_id)?
-        );
-        let request = Request::new(Method::GET, path).admin();
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, AssignedRoleDetails> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/organization/users/{}/roles/{}",
+                encode_path("user_id", user_id)?,
+                encode_path("role_id", role_id)?
+            );
+            let request = Request::new(Method::GET, path).admin();
+            Ok(request)
+        })
     }
 }

@@ -7,7 +7,7 @@ use super::super::super::super::super::models::{
     BetaThreadsRunsStepsListQuery, BetaThreadsRunsStepsRetrieveQuery, ListRunStepsResponse,
     RunStepObject,
 };
-use crate::{ApiResponse, Client, Result};
+use crate::{Client, Result};
 use openai_runtime::{Method, Request, encode_path};
 
 /// The steps a run took: messages written and tools called.
@@ -16,7 +16,7 @@ pub struct BetaThreadsRunsSteps<'c> {
     pub(crate) client: &'c Client,
 }
 
-impl BetaThreadsRunsSteps<'_> {
+impl<'c> BetaThreadsRunsSteps<'c> {
     /// Every page of [`BetaThreadsRunsSteps::list`], each asked for only when the one before it is used up.
     pub fn list_pages(
         self,
@@ -49,61 +49,40 @@ impl BetaThreadsRunsSteps<'_> {
     }
 
     /// List the steps of a run.
-    pub async fn list(
+    pub fn list(
         self,
         thread_id: &str,
         run_id: &str,
         query: &BetaThreadsRunsStepsListQuery,
-    ) -> Result<ListRunStepsResponse> {
-        self.list_with_response(thread_id, run_id, query)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`BetaThreadsRunsSteps::list`], and also returns the status, headers and request id.
-    pub async fn list_with_response(
-        self,
-        thread_id: &str,
-        run_id: &str,
-        query: &BetaThreadsRunsStepsListQuery,
-    ) -> Result<ApiResponse<ListRunStepsResponse>> {
-        let path = format!(
-            "/threads/{}/runs/{}/steps",
-            encode_path("thread_id", thread_id)?,
-            encode_path("run_id", run_id)?
-        );
-        let request = Request::new(Method::GET, path).query(query)?;
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, ListRunStepsResponse> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/threads/{}/runs/{}/steps",
+                encode_path("thread_id", thread_id)?,
+                encode_path("run_id", run_id)?
+            );
+            let request = Request::new(Method::GET, path).query(query)?;
+            Ok(request)
+        })
     }
 
     /// Fetch a run step by its ID.
-    pub async fn retrieve(
+    pub fn retrieve(
         self,
         thread_id: &str,
         run_id: &str,
         step_id: &str,
         query: &BetaThreadsRunsStepsRetrieveQuery,
-    ) -> Result<RunStepObject> {
-        self.retrieve_with_response(thread_id, run_id, step_id, query)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`BetaThreadsRunsSteps::retrieve`], and also returns the status, headers and request id.
-    pub async fn retrieve_with_response(
-        self,
-        thread_id: &str,
-        run_id: &str,
-        step_id: &str,
-        query: &BetaThreadsRunsStepsRetrieveQuery,
-    ) -> Result<ApiResponse<RunStepObject>> {
-        let path = format!(
-            "/threads/{}/runs/{}/steps/{}",
-            encode_path("thread_id", thread_id)?,
-            encode_path("run_id", run_id)?,
-            encode_path("step_id", step_id)?
-        );
-        let request = Request::new(Method::GET, path).query(query)?;
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, RunStepObject> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/threads/{}/runs/{}/steps/{}",
+                encode_path("thread_id", thread_id)?,
+                encode_path("run_id", run_id)?,
+                encode_path("step_id", step_id)?
+            );
+            let request = Request::new(Method::GET, path).query(query)?;
+            Ok(request)
+        })
     }
 }

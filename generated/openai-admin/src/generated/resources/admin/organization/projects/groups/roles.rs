@@ -9,7 +9,7 @@ use super::super::super::super::super::super::models::{
     DeletedRoleAssignmentResource, GroupRoleAssignment, PublicAssignOrganizationGroupRoleBody,
     RoleListResource,
 };
-use crate::{ApiResponse, Client, Result};
+use crate::{Client, Result};
 use openai_runtime::{Method, Request, encode_path};
 
 /// The project roles given to a group within a project.
@@ -18,62 +18,42 @@ pub struct AdminOrganizationProjectsGroupsRoles<'c> {
     pub(crate) client: &'c Client,
 }
 
-impl AdminOrganizationProjectsGroupsRoles<'_> {
+impl<'c> AdminOrganizationProjectsGroupsRoles<'c> {
     /// Give a group a role within a project.
-    pub async fn create(
+    pub fn create(
         self,
         project_id: &str,
         group_id: &str,
         params: &PublicAssignOrganizationGroupRoleBody,
-    ) -> Result<GroupRoleAssignment> {
-        self.create_with_response(project_id, group_id, params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`AdminOrganizationProjectsGroupsRoles::create`], and also returns the status, headers and request id.
-    pub async fn create_with_response(
-        self,
-        project_id: &str,
-        group_id: &str,
-        params: &PublicAssignOrganizationGroupRoleBody,
-    ) -> Result<ApiResponse<GroupRoleAssignment>> {
-        let path = format!(
-            "/projects/{}/groups/{}/roles",
-            encode_path("project_id", project_id)?,
-            encode_path("group_id", group_id)?
-        );
-        let request = Request::new(Method::POST, path).json(params)?.admin();
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, GroupRoleAssignment> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/projects/{}/groups/{}/roles",
+                encode_path("project_id", project_id)?,
+                encode_path("group_id", group_id)?
+            );
+            let request = Request::new(Method::POST, path).json(params)?.admin();
+            Ok(request)
+        })
     }
 
     /// Take a project role away from a group.
-    pub async fn delete(
+    pub fn delete(
         self,
         project_id: &str,
         group_id: &str,
         role_id: &str,
-    ) -> Result<DeletedRoleAssignmentResource> {
-        self.delete_with_response(project_id, group_id, role_id)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`AdminOrganizationProjectsGroupsRoles::delete`], and also returns the status, headers and request id.
-    pub async fn delete_with_response(
-        self,
-        project_id: &str,
-        group_id: &str,
-        role_id: &str,
-    ) -> Result<ApiResponse<DeletedRoleAssignmentResource>> {
-        let path = format!(
-            "/projects/{}/groups/{}/roles/{}",
-            encode_path("project_id", project_id)?,
-            encode_path("group_id", group_id)?,
-            encode_path("role_id", role_id)?
-        );
-        let request = Request::new(Method::DELETE, path).admin();
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, DeletedRoleAssignmentResource> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/projects/{}/groups/{}/roles/{}",
+                encode_path("project_id", project_id)?,
+                encode_path("group_id", group_id)?,
+                encode_path("role_id", role_id)?
+            );
+            let request = Request::new(Method::DELETE, path).admin();
+            Ok(request)
+        })
     }
 
     /// Every page of [`AdminOrganizationProjectsGroupsRoles::list`], each asked for only when the one before it is used up.
@@ -110,59 +90,39 @@ impl AdminOrganizationProjectsGroupsRoles<'_> {
     }
 
     /// List the project roles of a group.
-    pub async fn list(
+    pub fn list(
         self,
         project_id: &str,
         group_id: &str,
         query: &AdminOrganizationProjectsGroupsRolesListQuery,
-    ) -> Result<RoleListResource> {
-        self.list_with_response(project_id, group_id, query)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`AdminOrganizationProjectsGroupsRoles::list`], and also returns the status, headers and request id.
-    pub async fn list_with_response(
-        self,
-        project_id: &str,
-        group_id: &str,
-        query: &AdminOrganizationProjectsGroupsRolesListQuery,
-    ) -> Result<ApiResponse<RoleListResource>> {
-        let path = format!(
-            "/projects/{}/groups/{}/roles",
-            encode_path("project_id", project_id)?,
-            encode_path("group_id", group_id)?
-        );
-        let request = Request::new(Method::GET, path).query(query)?.admin();
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, RoleListResource> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/projects/{}/groups/{}/roles",
+                encode_path("project_id", project_id)?,
+                encode_path("group_id", group_id)?
+            );
+            let request = Request::new(Method::GET, path).query(query)?.admin();
+            Ok(request)
+        })
     }
 
     /// Fetch a group's project role by its ID.
-    pub async fn retrieve(
+    pub fn retrieve(
         self,
         project_id: &str,
         group_id: &str,
         role_id: &str,
-    ) -> Result<AssignedRoleDetails> {
-        self.retrieve_with_response(project_id, group_id, role_id)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`AdminOrganizationProjectsGroupsRoles::retrieve`], and also returns the status, headers and request id.
-    pub async fn retrieve_with_response(
-        self,
-        project_id: &str,
-        group_id: &str,
-        role_id: &str,
-    ) -> Result<ApiResponse<AssignedRoleDetails>> {
-        let path = format!(
-            "/projects/{}/groups/{}/roles/{}",
-            encode_path("project_id", project_id)?,
-            encode_path("group_id", group_id)?,
-            encode_path("role_id", role_id)?
-        );
-        let request = Request::new(Method::GET, path).admin();
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, AssignedRoleDetails> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/projects/{}/groups/{}/roles/{}",
+                encode_path("project_id", project_id)?,
+                encode_path("group_id", group_id)?,
+                encode_path("role_id", role_id)?
+            );
+            let request = Request::new(Method::GET, path).admin();
+            Ok(request)
+        })
     }
 }

@@ -7,7 +7,7 @@
 use super::super::super::super::super::super::models::{
     CreateProjectServiceAccountApiKeyBody, ServiceAccountApiKeyBody,
 };
-use crate::{ApiResponse, Client, Result};
+use crate::Client;
 use openai_runtime::{Method, Request, encode_path};
 
 /// The API keys of a service account.
@@ -16,32 +16,22 @@ pub struct AdminOrganizationProjectsServiceAccountsApiKeys<'c> {
     pub(crate) client: &'c Client,
 }
 
-impl AdminOrganizationProjectsServiceAccountsApiKeys<'_> {
+impl<'c> AdminOrganizationProjectsServiceAccountsApiKeys<'c> {
     /// Issue a new API key for a service account.
-    pub async fn create(
+    pub fn create(
         self,
         project_id: &str,
         service_account_id: &str,
         params: &CreateProjectServiceAccountApiKeyBody,
-    ) -> Result<ServiceAccountApiKeyBody> {
-        self.create_with_response(project_id, service_account_id, params)
-            .await
-            .map(ApiResponse::into_data)
-    }
-
-    /// Like [`AdminOrganizationProjectsServiceAccountsApiKeys::create`], and also returns the status, headers and request id.
-    pub async fn create_with_response(
-        self,
-        project_id: &str,
-        service_account_id: &str,
-        params: &CreateProjectServiceAccountApiKeyBody,
-    ) -> Result<ApiResponse<ServiceAccountApiKeyBody>> {
-        let path = format!(
-            "/organization/projects/{}/service_accounts/{}/api_keys",
-            encode_path("project_id", project_id)?,
-            encode_path("service_account_id", service_account_id)?
-        );
-        let request = Request::new(Method::POST, path).json(params)?.admin();
-        self.client.execute_json(request).await
+    ) -> openai_runtime::Call<'c, ServiceAccountApiKeyBody> {
+        openai_runtime::Call::new(self.client, || {
+            let path = format!(
+                "/organization/projects/{}/service_accounts/{}/api_keys",
+                encode_path("project_id", project_id)?,
+                encode_path("service_account_id", service_account_id)?
+            );
+            let request = Request::new(Method::POST, path).json(params)?.admin();
+            Ok(request)
+        })
     }
 }
