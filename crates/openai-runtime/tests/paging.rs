@@ -387,3 +387,17 @@ async fn a_failing_page_is_the_clients_error() {
         results[1]
     );
 }
+
+#[tokio::test]
+async fn asking_again_after_the_end_gets_the_end_again() {
+    let server = three_after_pages().await;
+    let mut items = paging::items::<File>(&client(&server), list(), Style::after());
+    let mut seen = Vec::new();
+    while let Some(file) = items.next().await {
+        seen.push(file.unwrap().id);
+    }
+    assert_eq!(seen, ["a", "b", "c", "d", "e"]);
+    assert!(items.next().await.is_none());
+    assert!(items.next().await.is_none());
+    assert_eq!(requests(&server).await, 3);
+}
