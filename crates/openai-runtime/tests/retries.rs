@@ -215,3 +215,19 @@ async fn execute_once_decodes_a_success() {
         .unwrap();
     assert_eq!(response.data["id"], "x");
 }
+
+#[tokio::test]
+async fn a_request_that_never_left_is_retried_even_if_it_must_not_run_twice() {
+    // Accepts TCP and never answers the TLS handshake: nothing was sent.
+    let server = Server::plain(Behaviour::Hang);
+    let client = Client::builder()
+        .api_key("sk-test")
+        .base_url(server.url("https"))
+        .connect_timeout(Duration::from_millis(200))
+        .max_retries(1)
+        .build()
+        .unwrap();
+    let err = run(&client, upload()).await.unwrap_err();
+    assert!(matches!(err, Error::ConnectTimeout { .. }), "{err:?}");
+    assert_eq!(server.connections(), 2);
+}
