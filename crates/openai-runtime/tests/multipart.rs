@@ -234,3 +234,26 @@ async fn a_stream_part_with_progress_is_sent_whole() {
     assert!(contains(&body, b"filename=\"s.txt\""));
     assert_eq!(*seen.lock().unwrap(), 7);
 }
+
+#[tokio::test]
+async fn a_file_replaced_by_a_directory_fails_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, _) = numbered_file(dir.path(), "swapped", 50);
+    let part = FilePart::from_path(&path).unwrap();
+    std::fs::remove_file(&path).unwrap();
+    std::fs::create_dir(&path).unwrap();
+    // Opening a directory works; reading it fails, and that is the error.
+    let err = send(&server().await, Multipart::new().file("file", part))
+        .await
+        .unwrap_err();
+    match &err {
+        Error::File {
+            path: named,
+            source,
+        } => {
+            assert_eq!(named, &path);
+            assert_eq!(source.kind(), std::io::ErrorKind::IsADirectory);
+        }
+        other => panic!("{other:?}"),
+    }
+}
