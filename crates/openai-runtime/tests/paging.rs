@@ -401,3 +401,24 @@ async fn asking_again_after_the_end_gets_the_end_again() {
     assert!(items.next().await.is_none());
     assert_eq!(requests(&server).await, 3);
 }
+
+#[tokio::test]
+async fn debug_shows_how_the_list_is_read_and_no_key() {
+    let server = MockServer::start().await;
+    let pages = paging::pages::<File>(&client(&server), list(), Style::last_id("after", "last_id"))
+        .items_field("things");
+    let text = format!("{pages:?}");
+    assert!(text.starts_with("Pages"), "{text}");
+    assert!(
+        text.contains("last_id") && text.contains("things"),
+        "{text}"
+    );
+    let text = format!("{:?}", pages.items());
+    assert!(text.starts_with("Items"), "{text}");
+    assert!(
+        text.contains("things") && text.contains("buffered: 0"),
+        "{text}"
+    );
+    assert!(!text.contains("sk-test"), "{text}");
+    assert_eq!(requests(&server).await, 0);
+}
