@@ -120,6 +120,41 @@ async fn a_refused_connection_names_the_host_and_port() {
         "{err}"
     );
     assert!(!format!("{err} {err:?}").contains("SECRET"));
+    // Nothing was parsed, so there is no hint about TLS.
+    assert!(!err.to_string().contains("https://"), "{err}");
+}
+
+#[tokio::test]
+async fn a_reply_that_is_not_http_hints_at_tls_only_for_a_bad_version() {
+    use test_support::hostile::{Behaviour, Server};
+    let get = |server: &Server| {
+        let client = Client::builder()
+            .api_key(KEY)
+            .base_url(server.url("http"))
+            .max_retries(0)
+            .build()
+            .unwrap();
+        async move {
+            client
+                .execute::<serde_json::Value>(Request::new(Method::GET, "/files".into()))
+                .await
+                .unwrap_err()
+        }
+    };
+    // What a TLS server's alert looks like to an HTTP client.
+    let tls_like = Server::plain(Behaviour::Reply("\x15\x03\x03\x00\x02\x02\x46".into()));
+    let err = get(&tls_like).await;
+    assert!(
+        err.to_string().contains("use an https:// base URL"),
+        "{err}"
+    );
+    // An HTTP reply with a broken header: not HTTP either, but not TLS.
+    let broken = Server::plain(Behaviour::Reply(
+        "HTTP/1.1 200 OK\r\nbad header line\r\ncontent-length: 0\r\n\r\n".into(),
+    ));
+    let err = get(&broken).await;
+    assert!(matches!(err, Error::Connection { .. }), "{err:?}");
+    assert!(!err.to_string().contains("https://"), "{err}");
 }
 
 #[tokio::test]
