@@ -422,3 +422,40 @@ async fn debug_shows_how_the_list_is_read_and_no_key() {
     assert!(!text.contains("sk-test"), "{text}");
     assert_eq!(requests(&server).await, 0);
 }
+
+#[tokio::test]
+async fn an_empty_page_ends_a_token_list_whatever_its_token() {
+    let server = MockServer::start().await;
+    page_at(
+        &server,
+        "page",
+        None,
+        json!({"data": [{"id": "a"}], "next_page": "t1"}),
+    )
+    .await;
+    page_at(
+        &server,
+        "page",
+        Some("t1"),
+        json!({"data": [], "next_page": "t2", "has_more": true}),
+    )
+    .await;
+    page_at(
+        &server,
+        "page",
+        Some("t2"),
+        json!({"data": [{"id": "never"}], "next_page": null}),
+    )
+    .await;
+    let pages: Vec<Page<File>> = paging::pages(
+        &client(&server),
+        list(),
+        Style::next_token("page", "next_page"),
+    )
+    .try_collect()
+    .await
+    .unwrap();
+    assert_eq!(pages.len(), 2);
+    assert_eq!(pages[1].next_cursor, None);
+    assert_eq!(requests(&server).await, 2);
+}
