@@ -119,6 +119,8 @@ async fn a_refused_connection_names_the_host_and_port() {
             .starts_with(&format!("could not connect to 127.0.0.1:{port}: ")),
         "{err}"
     );
+    // The cause the system gave, as it gave it.
+    assert!(err.to_string().contains("refused"), "{err}");
     assert!(!format!("{err} {err:?}").contains("SECRET"));
     // Nothing was parsed, so there is no hint about TLS.
     assert!(!err.to_string().contains("https://"), "{err}");
