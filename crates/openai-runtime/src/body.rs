@@ -162,7 +162,9 @@ impl ByteStream {
             }
         });
         Self {
-            inner: Box::pin(inner),
+            // Fused: asking again after the end (or an error) gets `None`
+            // again, never the panic of an unfold polled past its end.
+            inner: Box::pin(futures_util::StreamExt::fuse(inner)),
             content_length,
             method,
             path,
@@ -170,8 +172,8 @@ impl ByteStream {
         }
     }
 
-    /// The next chunk; `Ok(None)` at the end of the body. After an error
-    /// the stream is over.
+    /// The next chunk; `Ok(None)` at the end of the body, and again on any
+    /// later call. After an error the stream is over (`Ok(None)`).
     pub async fn chunk(&mut self) -> Result<Option<Bytes>> {
         futures_util::StreamExt::next(self).await.transpose()
     }

@@ -520,4 +520,50 @@ mod tests {
         assert!(parse_object("{").unwrap_err().contains("not JSON or YAML"));
         assert_eq!(parse_document("[a, 1]").unwrap(), json!(["a", 1]));
     }
+    #[test]
+    fn a_flag_that_cannot_be_sent_fails_the_command_naming_it() {
+        let mut bad = std::collections::HashMap::new();
+        bad.insert(vec![1u8], 1);
+        let mut input = Input::new(None).unwrap();
+        input.set("metadata", Some(bad.clone()));
+        let err = input.finish().unwrap_err();
+        assert!(
+            matches!(&err, Error::InvalidArgument { name, .. } if name == "metadata"),
+            "{err:?}"
+        );
+        // Only the first failure is kept, and any later step reports it.
+        let mut input = Input::new(None).unwrap();
+        input.set("metadata", Some(bad.clone()));
+        input
+            .object("expires_after", None)
+            .field("seconds", Some(bad));
+        let err = input.require(&[]).unwrap_err();
+        assert!(
+            matches!(&err, Error::InvalidArgument { name, .. } if name == "metadata"),
+            "{err:?}"
+        );
+        input.finish().unwrap();
+    }
+
+    #[test]
+    fn booleans_on_stdin_are_text_where_text_is_wanted() {
+        let mut input = Input::new(Some(json!({"name": true, "flag": true}))).unwrap();
+        assert_eq!(input.take::<String>("name").unwrap(), "true");
+        assert!(input.take::<bool>("flag").unwrap());
+        assert_eq!(input.take_optional::<String>("gone").unwrap(), None);
+    }
+
+    #[test]
+    fn what_is_not_an_object_is_named_by_its_kind() {
+        for (stdin, kind) in [
+            (json!([1]), "a list"),
+            (json!("x"), "a string"),
+            (json!(1.5), "a number"),
+            (json!(false), "a boolean"),
+        ] {
+            let err = Input::new(Some(stdin)).unwrap_err();
+            assert!(err.to_string().ends_with(&format!("not {kind}")), "{err}");
+        }
+        assert!(parse_object("[1]").unwrap_err().ends_with("not a list"));
+    }
 }

@@ -621,4 +621,151 @@ mod tests {
         assert_eq!(api(404, "", Some("r")).request_id(), Some("r"));
         assert_eq!(api(404, "", None).status(), Some(StatusCode::NOT_FOUND));
     }
+    fn stream(raw: &str, request_id: Option<&str>) -> Error {
+        Error::Stream {
+            event: Some("error".into()),
+            body: ApiErrorBody::parse(raw.as_bytes()).map(Box::new),
+            raw: raw.into(),
+            request_id: request_id.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn errors_name_their_request() {
+        let timeout = Error::Timeout {
+            method: Method::GET,
+            path: "/files?limit=2".into(),
+            timeout: Duration::from_secs(1),
+        };
+        assert_eq!(timeout.method(), Some(&Method::GET));
+        assert_eq!(timeout.path(), Some("/files?limit=2"));
+        assert_eq!(timeout.status(), None);
+        assert_eq!(timeout.request_id(), None);
+        let api = api(404, "", Some("req_a"));
+        assert_eq!(api.method(), Some(&Method::POST));
+        assert_eq!(api.path(), Some("/uploads/upload_x/cancel"));
+        let decode = Error::Decode {
+            source: <serde_json::Error as serde::de::Error>::custom("bad"),
+            snippet: String::new(),
+            body: bytes::Bytes::new(),
+            request_id: Some("req_d".into()),
+            status: StatusCode::CREATED,
+        };
+        assert_eq!(decode.status(), Some(StatusCode::CREATED));
+        assert_eq!(decode.request_id(), Some("req_d"));
+        assert_eq!(decode.method(), None);
+        assert_eq!(decode.path(), None);
+        assert_eq!(stream("{}", Some("req_s")).request_id(), Some("req_s"));
+        let config = Error::Config("x".into());
+        assert_eq!((config.method(), config.path()), (None, None));
+    }
+
+    #[test]
+    fn transport_errors_may_heal_and_others_not() {
+        let (method, path) = (Method::GET, String::from("/x"));
+        let timeout = Error::Timeout {
+            method: method.clone(),
+            path: path.clone(),
+            timeout: Duration::from_secs(1),
+        };
+        let connect = Error::ConnectTimeout {
+            method: method.clone(),
+            path: path.clone(),
+            host: "h:1".into(),
+            timeout: Duration::from_secs(1),
+        };
+        assert!(timeout.is_retryable());
+        assert!(connect.is_retryable());
+        assert!(!timeout.surely_not_sent(), "the request may have gone");
+        assert!(connect.surely_not_sent());
+        let large = Error::ResponseTooLarge {
+            method,
+            path,
+            status: StatusCode::OK,
+            limit: 1,
+            kind: "k",
+        };
+        assert!(!large.is_retryable());
+        assert!(!large.surely_not_sent());
+        assert!(!api(500, "", None).surely_not_sent());
+        assert!(!stream("{}", None).is_retryable());
+    }
+
+    #[test]
+    fn a_blank_message_falls_back_to_the_raw_body() {
+        let raw = r#"{"error":{"message":"   ","type":"t"}}"#;
+        assert_eq!(
+            api(400, raw, None).to_string(),
+            r#"400 Bad Request: {"error":{"message":" ","type":"t"}}"#
+        );
+        let body = ApiErrorBody::parse(br#"{"error":{"message":null,"code":true}}"#).unwrap();
+        assert_eq!(body.message, "");
+        assert_eq!(body.code.as_deref(), Some("true"));
+        assert_eq!(body.type_, None);
+        // A bare object whose message is not text is not an error body.
+        assert_eq!(ApiErrorBody::parse(br#"{"message":3}"#), None);
+    }
+
+    #[test]
+    fn stream_errors_are_escaped_and_bounded() {
+        let err = stream(
+            r#"{"error":{"message":"bad \u001b[2J thing"}}"#,
+            Some("req_9"),
+        );
+        assert_eq!(
+            err.to_string(),
+            r"the stream reported an error: bad \u{1b}[2J thing (request id req_9)"
+        );
+        // Without a message, the raw data, cut at 200 characters.
+        let raw = format!(r#"{{"error":{{"detail":"{}"}}}}"#, "z".repeat(300));
+        let line = stream(&raw, None).to_string();
+        let shown = line.strip_prefix("the stream reported an error: ").unwrap();
+        assert_eq!(shown.chars().count(), 201, "{shown}");
+        assert!(shown.ends_with('…'));
+        // A long message is cut at 500 characters.
+        let raw = format!(r#"{{"error":{{"message":"{}"}}}}"#, "m".repeat(600));
+        let line = stream(&raw, None).to_string();
+        let shown = line.strip_prefix("the stream reported an error: ").unwrap();
+        assert_eq!(shown, format!("{}…", "m".repeat(500)));
+        // Exactly at the limit: nothing cut.
+        let raw = format!(r#"{{"error":{{"message":"{}"}}}}"#, "m".repeat(500));
+        assert!(!stream(&raw, None).to_string().ends_with('…'));
+        assert_eq!(
+            stream("   ", None).to_string(),
+            "the stream reported an error"
+        );
+    }
+
+    #[test]
+    fn sizes_at_the_unit_edges() {
+        assert_eq!(Size(0).to_string(), "0 bytes");
+        assert_eq!(Size(1023).to_string(), "1023 bytes");
+        assert_eq!(Size(1536).to_string(), "1.5 KiB");
+        assert_eq!(Size((1 << 20) - 1).to_string(), "1024.0 KiB");
+        assert_eq!(Size(1 << 20).to_string(), "1 MiB");
+        assert_eq!(Size(1 << 30).to_string(), "1 GiB");
+        assert_eq!(Size(1 << 40).to_string(), "1 TiB");
+        // TiB is the largest unit.
+        assert_eq!(Size(1 << 50).to_string(), "1024 TiB");
+    }
+
+    #[test]
+    fn one_line_counts_the_space_it_keeps() {
+        assert_eq!(one_line("ab cd", 5), "ab cd");
+        assert_eq!(one_line("ab cd", 4), "ab c…");
+        assert_eq!(one_line("ab cd", 3), "ab…");
+        assert_eq!(one_line("ab\n\ncd", 10), "ab cd");
+        assert_eq!(one_line("\x1b[31m", 10), "[31m");
+        assert_eq!(one_line("abc", 3), "abc");
+        assert_eq!(one_line("abcd", 0), "…");
+    }
+
+    #[test]
+    fn snippet_at_its_bounds() {
+        assert_eq!(snippet(b"abcd", 4), "abcd");
+        assert_eq!(snippet(b"abcd", 3), "abc");
+        assert_eq!(snippet("éé".as_bytes(), 3), "é");
+        assert_eq!(snippet("abé".as_bytes(), 3), "ab");
+        assert_eq!(snippet(b"", 3), "");
+    }
 }

@@ -301,10 +301,16 @@ impl<T: DeserializeOwned + Send + 'static> Stream for Pages<T> {
         {
             this.state = PagesState::Running(Self::start(pager));
         }
-        match &mut this.state {
-            PagesState::Running(stream) => stream.as_mut().poll_next(cx),
-            _ => Poll::Ready(None),
+        let PagesState::Running(stream) = &mut this.state else {
+            return Poll::Ready(None);
+        };
+        let next = stream.as_mut().poll_next(cx);
+        if let Poll::Ready(None) = next {
+            // Over for good: asking again gets `None` again, never the
+            // panic of an unfold polled past its end.
+            this.state = PagesState::Taken;
         }
+        next
     }
 }
 

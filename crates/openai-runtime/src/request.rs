@@ -220,4 +220,72 @@ mod tests {
         assert!(request.is_idempotent());
         assert!(!request.multipart(Multipart::new()).is_idempotent());
     }
+    #[test]
+    fn headers_are_checked_before_they_are_kept() {
+        let request = Request::new(Method::GET, "/x".into())
+            .header("OpenAI-Beta", "assistants=v2")
+            .unwrap();
+        assert_eq!(request.headers.len(), 1);
+        assert_eq!(request.headers[0].0, "openai-beta");
+        assert_eq!(request.headers[0].1, "assistants=v2");
+
+        let err = Request::new(Method::GET, "/x".into())
+            .header("x-trace", "a\r\nx-injected: 1")
+            .unwrap_err();
+        assert!(
+            matches!(&err, Error::InvalidArgument { name, .. } if name == "x-trace"),
+            "{err:?}"
+        );
+        let err = Request::new(Method::GET, "/x".into())
+            .header("bad name", "v")
+            .unwrap_err();
+        assert!(
+            matches!(&err, Error::InvalidArgument { name, .. } if name == "bad name"),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn method_and_admin_are_kept() {
+        let request = Request::new(Method::DELETE, "/organization/x".into());
+        assert_eq!(request.method(), Method::DELETE);
+        assert!(!request.is_admin());
+        let request = request.admin();
+        assert!(request.is_admin());
+        assert_eq!(request.method(), Method::DELETE);
+        assert_eq!(request.path_and_query(), "/organization/x");
+    }
+
+    #[test]
+    fn json_field_adds_to_an_object_body_only() {
+        let request = Request::new(Method::POST, "/x".into())
+            .json(&serde_json::json!({"model": "m"}))
+            .unwrap()
+            .json_field("stream", true)
+            .unwrap();
+        let Some(Body::Json(bytes)) = &request.body else {
+            panic!("{request:?}");
+        };
+        let value: serde_json::Value = serde_json::from_slice(bytes).unwrap();
+        assert_eq!(value, serde_json::json!({"model": "m", "stream": true}));
+
+        let err = Request::new(Method::POST, "/x".into())
+            .json_field("stream", true)
+            .unwrap_err();
+        assert!(
+            matches!(&err, Error::InvalidArgument { name, .. } if name == "body"),
+            "{err:?}"
+        );
+        let err = Request::new(Method::POST, "/x".into())
+            .json(&[1, 2])
+            .unwrap()
+            .json_field("stream", true)
+            .unwrap_err();
+        assert!(matches!(err, Error::InvalidArgument { .. }), "{err:?}");
+        let err = Request::new(Method::POST, "/x".into())
+            .multipart(Multipart::new())
+            .json_field("stream", true)
+            .unwrap_err();
+        assert!(matches!(err, Error::InvalidArgument { .. }), "{err:?}");
+    }
 }

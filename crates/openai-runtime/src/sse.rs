@@ -697,6 +697,17 @@ mod tests {
                 .iter()
                 .all(|e| e.retry == Some(Duration::from_millis(1500)))
         );
+        // Only ASCII digits count: a sign, a space or nothing is ignored.
+        let events = parse(
+            b"retry: 7
+retry: +5
+retry:
+retry: 1 2
+data: e
+
+",
+        );
+        assert_eq!(events[0].retry, Some(Duration::from_millis(7)));
     }
 
     #[test]

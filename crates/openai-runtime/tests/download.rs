@@ -313,3 +313,40 @@ fn streams_and_destinations_can_move_between_tasks() {
     send::<openai_runtime::paging::Pages<serde_json::Value>>();
     send::<openai_runtime::paging::Items<Box<serde_json::value::RawValue>>>();
 }
+
+#[tokio::test]
+async fn each_write_stream_counts_its_own_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("twice.bin");
+    let mut out = Destination::create(&path, false).unwrap();
+    assert_eq!(out.written(), 0);
+    assert_eq!(out.write_stream(chunks(&[b"abc", b"de"])).await.unwrap(), 5);
+    assert_eq!(out.write_stream(chunks(&[b"fgh"])).await.unwrap(), 3);
+    out.write_chunk(b"i").unwrap();
+    assert_eq!(out.written(), 9);
+    assert_eq!(out.path(), path);
+    out.finish().unwrap();
+    assert_eq!(fs::read(&path).unwrap(), b"abcdefghi");
+}
+
+#[test]
+fn a_directory_is_refused_with_a_hint() {
+    let dir = tempfile::tempdir().unwrap();
+    for force in [false, true] {
+        let err = Destination::create(dir.path(), force).unwrap_err();
+        assert!(err.to_string().contains("name a file"), "{err}");
+    }
+}
+
+#[test]
+fn a_destination_whose_directory_moved_away_fails_as_it_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let sub = dir.path().join("sub");
+    fs::create_dir(&sub).unwrap();
+    let mut out = Destination::create(&sub.join("out.bin"), false).unwrap();
+    out.write_chunk(b"data").unwrap();
+    fs::rename(&sub, dir.path().join("moved")).unwrap();
+    // Not "exists": nothing is there to clobber; the place is gone.
+    let err = out.finish().unwrap_err();
+    assert_eq!(write_kind(&err), std::io::ErrorKind::NotFound);
+}

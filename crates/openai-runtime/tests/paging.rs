@@ -387,3 +387,75 @@ async fn a_failing_page_is_the_clients_error() {
         results[1]
     );
 }
+
+#[tokio::test]
+async fn asking_again_after_the_end_gets_the_end_again() {
+    let server = three_after_pages().await;
+    let mut items = paging::items::<File>(&client(&server), list(), Style::after());
+    let mut seen = Vec::new();
+    while let Some(file) = items.next().await {
+        seen.push(file.unwrap().id);
+    }
+    assert_eq!(seen, ["a", "b", "c", "d", "e"]);
+    assert!(items.next().await.is_none());
+    assert!(items.next().await.is_none());
+    assert_eq!(requests(&server).await, 3);
+}
+
+#[tokio::test]
+async fn debug_shows_how_the_list_is_read_and_no_key() {
+    let server = MockServer::start().await;
+    let pages = paging::pages::<File>(&client(&server), list(), Style::last_id("after", "last_id"))
+        .items_field("things");
+    let text = format!("{pages:?}");
+    assert!(text.starts_with("Pages"), "{text}");
+    assert!(
+        text.contains("last_id") && text.contains("things"),
+        "{text}"
+    );
+    let text = format!("{:?}", pages.items());
+    assert!(text.starts_with("Items"), "{text}");
+    assert!(
+        text.contains("things") && text.contains("buffered: 0"),
+        "{text}"
+    );
+    assert!(!text.contains("sk-test"), "{text}");
+    assert_eq!(requests(&server).await, 0);
+}
+
+#[tokio::test]
+async fn an_empty_page_ends_a_token_list_whatever_its_token() {
+    let server = MockServer::start().await;
+    page_at(
+        &server,
+        "page",
+        None,
+        json!({"data": [{"id": "a"}], "next_page": "t1"}),
+    )
+    .await;
+    page_at(
+        &server,
+        "page",
+        Some("t1"),
+        json!({"data": [], "next_page": "t2", "has_more": true}),
+    )
+    .await;
+    page_at(
+        &server,
+        "page",
+        Some("t2"),
+        json!({"data": [{"id": "never"}], "next_page": null}),
+    )
+    .await;
+    let pages: Vec<Page<File>> = paging::pages(
+        &client(&server),
+        list(),
+        Style::next_token("page", "next_page"),
+    )
+    .try_collect()
+    .await
+    .unwrap();
+    assert_eq!(pages.len(), 2);
+    assert_eq!(pages[1].next_cursor, None);
+    assert_eq!(requests(&server).await, 2);
+}

@@ -173,6 +173,8 @@ async fn a_certificate_error_is_tried_exactly_once() {
     let err = send(&client, cancel()).await.unwrap_err();
     assert!(matches!(err, Error::Tls { .. }), "{err:?}");
     assert!(err.to_string().contains("certificate"), "{err}");
+    // With the hint for a private CA.
+    assert!(err.to_string().contains("SSL_CERT_FILE"), "{err}");
     assert!(!err.is_retryable());
     assert_eq!(server.connections(), 1);
 }

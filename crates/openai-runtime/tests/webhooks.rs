@@ -251,3 +251,29 @@ fn unwrap_decodes_only_a_verified_body() {
         .unwrap_err();
     assert_eq!(err, WebhookError::NoMatchingSignature);
 }
+
+#[test]
+fn debug_shows_the_tolerance_in_place_of_the_key() {
+    let shown = format!("{:?}", webhook().tolerance(Duration::from_secs(42)));
+    assert!(shown.starts_with("Webhook"), "{shown}");
+    assert!(
+        shown.contains("42s") && shown.contains("REDACTED"),
+        "{shown}"
+    );
+}
+
+#[test]
+fn a_clock_before_1970_is_checked_the_same_way() {
+    let webhook = webhook();
+    let signature = webhook.sign(ID, -1000, PAYLOAD);
+    let headers = headers(ID, "-1000", &signature);
+    let before_1970 = UNIX_EPOCH - Duration::from_secs(1000);
+    webhook
+        .verify_at(PAYLOAD, headers.clone(), before_1970)
+        .unwrap();
+    // 1000 s after 1970 is 2000 s after the timestamp: too old.
+    let err = webhook
+        .verify_at(PAYLOAD, headers, UNIX_EPOCH + Duration::from_secs(1000))
+        .unwrap_err();
+    assert!(matches!(err, WebhookError::TooOld { .. }), "{err:?}");
+}

@@ -305,4 +305,28 @@ mod tests {
             "{err}"
         );
     }
+    #[test]
+    fn a_file_of_exactly_the_cap_is_read_whole() {
+        let dir = Dir::new();
+        let path = dir.0.path().join("cap.bin");
+        // Sparse: no disk space used.
+        std::fs::File::create(&path)
+            .unwrap()
+            .set_len(MAX_FILE_ARG_SIZE)
+            .unwrap();
+        let encoded = resolve("--x", &format!("@data://{}", path.display())).unwrap();
+        let decoded = base64::engine::general_purpose::STANDARD
+            .decode(encoded)
+            .unwrap();
+        assert_eq!(decoded.len() as u64, MAX_FILE_ARG_SIZE);
+    }
+
+    #[test]
+    fn a_path_that_cannot_be_looked_at_is_a_file_error() {
+        let dir = Dir::new();
+        let text = dir.file("t.txt", b"abc");
+        // A regular file used as a directory: not "no such file".
+        let err = resolve("--x", &format!("@{text}/inner.txt")).unwrap_err();
+        assert!(matches!(err, Error::File { .. }), "{err:?}");
+    }
 }
