@@ -65,14 +65,14 @@ struct Inner {
 }
 
 #[tokio::test]
-async fn execute_json_decodes_and_keeps_what_came_with_it() {
+async fn execute_decodes_json_and_keeps_what_came_with_it() {
     let body = r#"{"inner":{"count":7}}"#;
     let server = Server::plain(Behaviour::Reply(reply(
         "200 OK",
         "x-request-id: req_json\r\n",
         body.as_bytes(),
     )));
-    let response = guarded(client(&server).execute_json::<Outer>(get()))
+    let response = guarded(client(&server).execute::<Outer>(get()))
         .await
         .unwrap();
     assert_eq!(response.data.inner.count, 7);
@@ -82,14 +82,14 @@ async fn execute_json_decodes_and_keeps_what_came_with_it() {
 }
 
 #[tokio::test]
-async fn execute_json_names_the_bad_value_by_its_place() {
+async fn execute_names_a_bad_json_value_by_its_place() {
     let body = r#"{"inner":{"count":"many"}}"#;
     let server = Server::plain(Behaviour::Reply(reply(
         "200 OK",
         "x-request-id: req_bad\r\n",
         body.as_bytes(),
     )));
-    let err = guarded(client(&server).execute_json::<Outer>(get()))
+    let err = guarded(client(&server).execute::<Outer>(get()))
         .await
         .unwrap_err();
     match &err {
