@@ -137,6 +137,17 @@ fn params() -> CreateResponse {
     serde_json::from_value(serde_json::json!({"model": "m", "input": "hi"})).unwrap()
 }
 
+/// Every item `create_stream` yields against `server`.
+async fn events(server: &MockServer) -> Vec<openai_runtime::Result<ResponseStreamEvent>> {
+    responses(server)
+        .responses()
+        .create_stream(&params())
+        .await
+        .unwrap()
+        .collect()
+        .await
+}
+
 const DELTA: &str = r#"{"type":"response.output_text.delta","item_id":"i","output_index":0,"content_index":0,"delta":"h\u00e9","sequence_number":1,"logprobs":[]}"#;
 
 #[tokio::test]
@@ -149,14 +160,7 @@ async fn create_stream_yields_typed_events_and_keeps_unknown_ones() {
          data: [DONE]\n\n"
     ))
     .await;
-    let client = responses(&server);
-    let events: Vec<_> = client
-        .responses()
-        .create_stream(&params())
-        .await
-        .unwrap()
-        .collect()
-        .await;
+    let events = events(&server).await;
     assert_eq!(events.len(), 2, "{events:?}");
     match events[0].as_ref().unwrap() {
         ResponseStreamEvent::ResponseTextDeltaEvent(delta) => assert_eq!(delta.delta, "h\u{e9}"),
@@ -183,14 +187,7 @@ async fn create_stream_ends_with_an_error_event_as_an_error() {
          data: {DELTA}\n\n"
     ))
     .await;
-    let client = responses(&server);
-    let events: Vec<_> = client
-        .responses()
-        .create_stream(&params())
-        .await
-        .unwrap()
-        .collect()
-        .await;
+    let events = events(&server).await;
     assert_eq!(events.len(), 2, "{events:?}");
     assert!(events[0].is_ok());
     let error = events[1].as_ref().unwrap_err();
