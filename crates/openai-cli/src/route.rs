@@ -231,10 +231,14 @@ pub fn leaf(command: &Command) -> clap::Command {
 
 /// Adds the global options to `cli`, hidden from its help.
 pub fn hidden_globals(cli: clap::Command) -> clap::Command {
-    let globals: Vec<clap::Id> = Global::augment_args(clap::Command::new("openai"))
-        .get_arguments()
-        .map(|a| a.get_id().clone())
-        .collect();
+    // The ids of the global options, found once: `--help` adds them to every command.
+    static GLOBALS: std::sync::OnceLock<Vec<clap::Id>> = std::sync::OnceLock::new();
+    let globals = GLOBALS.get_or_init(|| {
+        Global::augment_args(clap::Command::new("openai"))
+            .get_arguments()
+            .map(|a| a.get_id().clone())
+            .collect()
+    });
     // `augment_args` would put `Global`'s doc comment in place of the command's.
     let about = cli.get_about().cloned();
     let long_about = cli.get_long_about().cloned();
@@ -247,7 +251,7 @@ pub fn hidden_globals(cli: clap::Command) -> clap::Command {
     if let Some(long_about) = long_about {
         cli = cli.long_about(long_about);
     }
-    globals.into_iter().fold(cli, |cli, id| {
+    globals.iter().fold(cli, |cli, id| {
         cli.mut_arg(id, |a| a.hide(true).global(false))
     })
 }
