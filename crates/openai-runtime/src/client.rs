@@ -517,7 +517,7 @@ impl Inner {
         };
         if err.is_redirect() {
             let message = find::<super::tls::RedirectRefused>(&err)
-                .map(|refused| refused.0.clone())
+                .map(ToString::to_string)
                 .unwrap_or_else(|| format!("redirect failed: {}", innermost(&err)));
             return Error::Redirect {
                 method,

@@ -57,7 +57,7 @@ pub(super) fn http_client(settings: &Settings<'_>) -> Result<reqwest::Client> {
 /// Why a redirect was not followed; [`crate::client`] turns it into
 /// [`Error::Redirect`].
 #[derive(Debug)]
-pub(super) struct RedirectRefused(pub(super) String);
+pub(super) struct RedirectRefused(String);
 
 impl std::fmt::Display for RedirectRefused {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

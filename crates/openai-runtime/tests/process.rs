@@ -1,0 +1,198 @@
+//! What a client does with its process: `debug(true)` writes each request,
+//! reply, failure and retry wait to stderr; a proxy set in the environment
+//! is named in errors; building a client installs a rustls crypto provider.
+//! Each check runs in a child process (this same test binary), so that
+//! stderr can be read whole and the environment is the child's own.
+
+use std::process::Command;
+use std::time::Duration;
+
+use openai_runtime::{Client, Error, Method, Request};
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+/// Set in a child: what it is to do.
+const CHILD: &str = "OPENAI_RUNTIME_TEST_CHILD";
+
+/// In the child: a retried POST, a streamed GET, and a call to a port
+/// nobody listens on, all against `base` (`debug` on or off).
+async fn child(debug: bool, base: &str, closed: &str) {
+    let build = |url: &str| {
+        Client::builder()
+            .api_key("sk-child-secret")
+            .base_url(url)
+            .max_retries(1)
+            .debug(debug)
+            .build()
+            .unwrap()
+    };
+    let client = build(base);
+    let post = Request::new(Method::POST, "/things".into())
+        .json(&serde_json::json!({"a": 1}))
+        .unwrap();
+    within(client.execute::<serde_json::Value>(post))
+        .await
+        .unwrap();
+    let get = Request::new(Method::GET, "/download".into());
+    within(client.execute_bytes_stream(get)).await.unwrap();
+    let refused = build(closed);
+    let get = Request::new(Method::GET, "/nowhere".into());
+    assert!(
+        within(refused.execute::<serde_json::Value>(get))
+            .await
+            .is_err()
+    );
+}
+
+/// Runs `test` alone in a child process, with `$CHILD` set to `spec` and
+/// the proxy variables set as `proxy` says (none when empty); returns its
+/// stderr.
+fn run_child(test: &str, spec: &str, proxy: &[(&str, &str)]) -> String {
+    let mut command = Command::new(std::env::current_exe().unwrap());
+    command
+        .args([test, "--exact", "--nocapture", "--test-threads=1"])
+        .env(CHILD, spec);
+    for name in PROXY_VARIABLES {
+        command.env_remove(name).env_remove(name.to_lowercase());
+    }
+    command.envs(proxy.iter().copied());
+    let output = command.output().unwrap();
+    assert!(output.status.success(), "{output:?}");
+    String::from_utf8(output.stderr).unwrap()
+}
+
+const PROXY_VARIABLES: [&str; 4] = ["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"];
+
+/// `call`'s outcome, or a panic if it hangs.
+async fn within<T>(call: impl std::future::Future<Output = T>) -> T {
+    tokio::time::timeout(Duration::from_secs(60), call)
+        .await
+        .expect("finished (hang guard)")
+}
+
+/// A port that was free a moment ago: connecting to it is refused.
+fn closed_port_url() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    format!("http://127.0.0.1:{port}")
+}
+
+#[tokio::test]
+async fn every_step_of_a_call_is_logged() {
+    if let Ok(spec) = std::env::var(CHILD) {
+        let mut parts = spec.split(' ');
+        let (debug, base, closed) = (
+            parts.next().unwrap(),
+            parts.next().unwrap(),
+            parts.next().unwrap(),
+        );
+        return child(debug == "on", base, closed).await;
+    }
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(
+            ResponseTemplate::new(429)
+                .insert_header("retry-after-ms", "1")
+                .set_body_string(r#"{"error":{"message":"slow down"}}"#),
+        )
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_body_string(r#"{"id":"thing_1"}"#))
+        .mount(&server)
+        .await;
+    Mock::given(path("/download"))
+        .respond_with(ResponseTemplate::new(200).set_body_bytes(b"raw bytes".to_vec()))
+        .mount(&server)
+        .await;
+    let base = server.uri();
+    let closed = closed_port_url();
+
+    let test = "every_step_of_a_call_is_logged";
+    let log = run_child(test, &format!("on {base} {closed}"), &[]);
+    let lines: Vec<&str> = log.lines().collect();
+    let has = |needle: &str| lines.iter().any(|line| line.contains(needle));
+    for needle in [
+        &format!("--> POST {base}/things (attempt 1 of 2)") as &str,
+        &format!("--> POST {base}/things (attempt 2 of 2)"),
+        "authorization: Bearer <REDACTED>",
+        r#"{"a":1}"#,
+        "<-- 429 Too Many Requests after",
+        r#"{"error":{"message":"slow down"}}"#,
+        "retrying in",
+        "<-- 200 OK after",
+        r#"{"id":"thing_1"}"#,
+        &format!("--> GET {base}/download (attempt 1 of 2)"),
+        "(no body)",
+        "(body streamed to the caller)",
+        &format!("--> GET {closed}/nowhere"),
+        "<-- failed after",
+    ] {
+        assert!(has(needle), "no line with {needle:?} in:\n{log}");
+    }
+    assert!(
+        lines
+            .iter()
+            .all(|line| line.starts_with("[openai-uploads]")),
+        "{log}"
+    );
+    assert!(!log.contains("sk-child-secret"), "{log}");
+    assert!(
+        !log.contains("raw bytes"),
+        "a streamed body is not read for the log:\n{log}"
+    );
+
+    let quiet = run_child(test, &format!("off {base} {closed}"), &[]);
+    assert!(!quiet.contains("[openai-uploads]"), "{quiet}");
+}
+
+#[tokio::test]
+async fn a_proxy_from_the_environment_is_named_when_it_fails() {
+    if let Ok(proxy) = std::env::var(CHILD) {
+        let client = Client::builder()
+            .api_key("sk-test")
+            .base_url("http://api.example.test/v1")
+            .max_retries(0)
+            .build()
+            .unwrap();
+        assert!(format!("{client:?}").contains(&proxy), "{client:?}");
+        let get = Request::new(Method::GET, "/things".into());
+        let err = within(client.execute::<serde_json::Value>(get))
+            .await
+            .unwrap_err();
+        match &err {
+            Error::Proxy { proxy: named, .. } => assert_eq!(named, &proxy),
+            other => panic!("not a proxy error: {other:?}"),
+        }
+        assert!(err.to_string().contains(&proxy), "{err}");
+        assert!(!err.to_string().contains("hunter2"), "{err}");
+        return;
+    }
+    let closed = closed_port_url();
+    let proxy = closed.trim_start_matches("http://");
+    let with_credentials = format!("http://user:hunter2@{proxy}");
+    run_child(
+        "a_proxy_from_the_environment_is_named_when_it_fails",
+        proxy,
+        &[("HTTP_PROXY", &with_credentials)],
+    );
+}
+
+#[test]
+fn building_a_client_installs_a_crypto_provider() {
+    use rustls::crypto::CryptoProvider;
+    if std::env::var_os(CHILD).is_some() {
+        // A fresh process: nothing has installed one yet.
+        assert!(CryptoProvider::get_default().is_none());
+        let _ = Client::builder();
+        assert!(
+            CryptoProvider::get_default().is_some(),
+            "a caller's own reqwest client would panic without one"
+        );
+        return;
+    }
+    run_child("building_a_client_installs_a_crypto_provider", "1", &[]);
+}
