@@ -223,20 +223,32 @@ mod unix {
     mod tests {
         use super::*;
         use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair};
+        use rustls::pki_types::PrivateKeyDer;
+        use rustls::server::{ClientHello, ResolvesServerCert};
+        use rustls::sign::CertifiedKey;
+        use rustls::{ClientConfig, ClientConnection, ServerConfig, ServerConnection};
 
         /// A CA (PEM) and a server certificate for 127.0.0.1 that it signed.
         fn ca_and_server() -> (String, CertificateDer<'static>) {
+            let (ca, server, _) = ca_server_and_key();
+            (ca, server)
+        }
+
+        /// [`ca_and_server`], and the server certificate's private key.
+        fn ca_server_and_key() -> (String, CertificateDer<'static>, PrivateKeyDer<'static>) {
             let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
             params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
             params
                 .distinguished_name
                 .push(DnType::CommonName, "test CA");
             let ca = CertifiedIssuer::self_signed(params, KeyPair::generate().unwrap()).unwrap();
+            let key = KeyPair::generate().unwrap();
             let server = CertificateParams::new(vec!["127.0.0.1".to_owned()])
                 .unwrap()
-                .signed_by(&KeyPair::generate().unwrap(), &ca)
+                .signed_by(&key, &ca)
                 .unwrap();
-            (ca.pem(), server.der().clone())
+            let key = PrivateKeyDer::Pkcs8(key.serialize_der().into());
+            (ca.pem(), server.der().clone(), key)
         }
 
         fn verify(verifier: &dyn ServerCertVerifier, cert: &CertificateDer<'_>) -> bool {
@@ -294,6 +306,75 @@ mod unix {
             )
             .unwrap();
             assert!(verify(&*verifier, &dir_server));
+        }
+
+        /// Always the same certificate and signing key, whether or not they match.
+        #[derive(Debug)]
+        struct Fixed(Arc<CertifiedKey>);
+
+        impl ResolvesServerCert for Fixed {
+            fn resolve(&self, _: ClientHello<'_>) -> Option<Arc<CertifiedKey>> {
+                Some(self.0.clone())
+            }
+        }
+
+        /// A TLS handshake in memory between a client using `verifier` and
+        /// a server presenting `cert` and signing with `key`.
+        fn handshake(
+            verifier: Arc<dyn ServerCertVerifier>,
+            cert: &CertificateDer<'static>,
+            key: &PrivateKeyDer<'static>,
+            version: &'static rustls::SupportedProtocolVersion,
+        ) -> std::result::Result<(), rustls::Error> {
+            let provider = Arc::new(rustls::crypto::ring::default_provider());
+            let signer = provider.key_provider.load_private_key(key.clone_key())?;
+            let certified = CertifiedKey::new(vec![cert.clone()], signer);
+            let server = ServerConfig::builder_with_provider(provider.clone())
+                .with_protocol_versions(&[version])?
+                .with_no_client_auth()
+                .with_cert_resolver(Arc::new(Fixed(Arc::new(certified))));
+            let client = ClientConfig::builder_with_provider(provider)
+                .with_protocol_versions(&[version])?
+                .dangerous()
+                .with_custom_certificate_verifier(verifier)
+                .with_no_client_auth();
+            let name = ServerName::try_from("127.0.0.1").unwrap();
+            let mut client = ClientConnection::new(Arc::new(client), name)?;
+            let mut server = ServerConnection::new(Arc::new(server))?;
+            let mut wire = Vec::new();
+            while client.is_handshaking() || server.is_handshaking() {
+                wire.clear();
+                client.write_tls(&mut wire).unwrap();
+                server.read_tls(&mut &wire[..]).unwrap();
+                server.process_new_packets()?;
+                wire.clear();
+                server.write_tls(&mut wire).unwrap();
+                client.read_tls(&mut &wire[..]).unwrap();
+                client.process_new_packets()?;
+            }
+            Ok(())
+        }
+
+        #[test]
+        fn a_handshake_needs_the_certificate_key_s_signature() {
+            let provider = Arc::new(rustls::crypto::ring::default_provider());
+            let (ca, server, key) = ca_server_and_key();
+            let (_, _, other_key) = ca_server_and_key();
+            let tmp = tempfile::tempdir().unwrap();
+            let file = tmp.path().join("bundle.crt");
+            std::fs::write(&file, ca).unwrap();
+            let verifier =
+                bundle_first(file, vec![tmp.path().to_owned()], Vec::new(), provider).unwrap();
+            for version in [&rustls::version::TLS12, &rustls::version::TLS13] {
+                let trusted = handshake(verifier.clone(), &server, &key, version);
+                assert!(trusted.is_ok(), "{version:?}: {trusted:?}");
+                // The right certificate, signed for by someone without its key.
+                let forged = handshake(verifier.clone(), &server, &other_key, version);
+                assert!(
+                    forged.is_err(),
+                    "{version:?}: a forged signature was accepted"
+                );
+            }
         }
     }
 }

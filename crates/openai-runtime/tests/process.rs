@@ -1,6 +1,7 @@
 //! What a client does with its process: `debug(true)` writes each request,
 //! reply, failure and retry wait to stderr; a proxy set in the environment
-//! is named in errors; building a client installs a rustls crypto provider.
+//! is named in errors; `SSL_CERT_FILE` is the roots when set; building a
+//! client installs a rustls crypto provider.
 //! Each check runs in a child process (this same test binary), so that
 //! stderr can be read whole and the environment is the child's own.
 
@@ -8,6 +9,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use openai_runtime::{Client, Error, Method, Request};
+use test_support::hostile::{Pki, Server, cancelled};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -45,23 +47,31 @@ async fn child(debug: bool, base: &str, closed: &str) {
 }
 
 /// Runs `test` alone in a child process, with `$CHILD` set to `spec` and
-/// the proxy variables set as `proxy` says (none when empty); returns its
-/// stderr.
-fn run_child(test: &str, spec: &str, proxy: &[(&str, &str)]) -> String {
+/// the variables in [`ISOLATED`] set as `env` says (none when empty);
+/// returns its stderr.
+fn run_child(test: &str, spec: &str, env: &[(&str, &str)]) -> String {
     let mut command = Command::new(std::env::current_exe().unwrap());
     command
         .args([test, "--exact", "--nocapture", "--test-threads=1"])
         .env(CHILD, spec);
-    for name in PROXY_VARIABLES {
+    for name in ISOLATED {
         command.env_remove(name).env_remove(name.to_lowercase());
     }
-    command.envs(proxy.iter().copied());
+    command.envs(env.iter().copied());
     let output = command.output().unwrap();
     assert!(output.status.success(), "{output:?}");
     String::from_utf8(output.stderr).unwrap()
 }
 
-const PROXY_VARIABLES: [&str; 4] = ["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"];
+/// Removed from every child's environment, so the parent's do not leak in.
+const ISOLATED: [&str; 6] = [
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "ALL_PROXY",
+    "NO_PROXY",
+    "SSL_CERT_FILE",
+    "SSL_CERT_DIR",
+];
 
 /// `call`'s outcome, or a panic if it hangs.
 async fn within<T>(call: impl std::future::Future<Output = T>) -> T {
@@ -195,4 +205,59 @@ fn building_a_client_installs_a_crypto_provider() {
         return;
     }
     run_child("building_a_client_installs_a_crypto_provider", "1", &[]);
+}
+
+#[tokio::test]
+async fn ssl_cert_file_is_the_roots_when_set() {
+    if let Ok(spec) = std::env::var(CHILD) {
+        let (case, base) = spec.split_once(' ').unwrap();
+        let built = Client::builder()
+            .api_key("sk-test")
+            .base_url(base)
+            .max_retries(0)
+            .build();
+        match case {
+            "trusted" => {
+                let cancel = Request::new(Method::POST, "/uploads/u/cancel".into());
+                within(built.unwrap().execute::<serde_json::Value>(cancel))
+                    .await
+                    .unwrap();
+            }
+            "empty" => {
+                // As for the platform verifier: no roots from a file, and
+                // none from a directory either.
+                let err = built.unwrap_err().to_string();
+                assert!(err.contains("no CA certificates"), "{err}");
+            }
+            _ => {
+                let err = built.unwrap_err().to_string();
+                assert!(err.contains("SSL_CERT_FILE") && err.contains(case), "{err}");
+            }
+        }
+        return;
+    }
+    let test = "ssl_cert_file_is_the_roots_when_set";
+    let pki = Pki::new();
+    let server = Server::tls(&pki, cancelled(), false);
+    let https = server.url("https");
+    let tmp = tempfile::tempdir().unwrap();
+    let roots = tmp.path().join("roots.pem");
+    std::fs::write(&roots, &pki.ca_pem).unwrap();
+    let roots = roots.to_str().unwrap();
+    // The test CA is in no system bundle: only the file lets this verify.
+    run_child(
+        test,
+        &format!("trusted {https}"),
+        &[("SSL_CERT_FILE", roots)],
+    );
+    // An empty value names no file to check.
+    run_child(test, &format!("empty {https}"), &[("SSL_CERT_FILE", "")]);
+    // Read whole by the TLS stack, so refused over the cap.
+    let big = tmp.path().join("big.pem");
+    std::fs::File::create(&big)
+        .unwrap()
+        .set_len(5 << 20)
+        .unwrap();
+    let big = big.to_str().unwrap();
+    run_child(test, &format!("{big} {https}"), &[("SSL_CERT_FILE", big)]);
 }
