@@ -395,12 +395,6 @@ fn try_lock(file: &File) -> io::Result<bool> {
     }
 }
 
-/// Without advisory locks, every journal counts as free.
-#[cfg(not(unix))]
-fn try_lock(_: &File) -> io::Result<bool> {
-    Ok(true)
-}
-
 #[cfg(unix)]
 fn same_file(file: &File, path: &Path) -> bool {
     use std::os::unix::fs::MetadataExt as _;
@@ -411,8 +405,23 @@ fn same_file(file: &File, path: &Path) -> bool {
 }
 
 #[cfg(not(unix))]
-fn same_file(_: &File, path: &Path) -> bool {
-    path.exists()
+use portable::{same_file, try_lock};
+
+/// Systems without Unix file locks and inode numbers.
+#[cfg(not(unix))]
+mod portable {
+    use std::fs::File;
+    use std::io;
+    use std::path::Path;
+
+    /// Without advisory locks, every journal counts as free.
+    pub(super) fn try_lock(_: &File) -> io::Result<bool> {
+        Ok(true)
+    }
+
+    pub(super) fn same_file(_: &File, path: &Path) -> bool {
+        path.exists()
+    }
 }
 
 /// Where journals are kept unless
