@@ -732,4 +732,11 @@ mod tests {
             format!("openai-uploads-rs/{}", env!("CARGO_PKG_VERSION"))
         );
     }
+
+    #[test]
+    fn a_key_held_as_a_secret_is_never_shown() {
+        let key = super::Secret(b"-----BEGIN PRIVATE KEY----- sk".to_vec());
+        assert_eq!(format!("{key:?}"), "<REDACTED>");
+        assert_eq!(format!("{:?}", Some((1, key))), "Some((1, <REDACTED>))");
+    }
 }

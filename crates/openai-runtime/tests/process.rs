@@ -1,16 +1,18 @@
 //! What a client does with its process: `debug(true)` writes each request,
 //! reply, failure and retry wait to stderr; a proxy set in the environment
 //! is named in errors; `SSL_CERT_FILE` is the roots when set; building a
-//! client installs a rustls crypto provider.
+//! client installs a rustls crypto provider; `from_env` reads the
+//! `OPENAI_*` variables.
 //! Each check runs in a child process (this same test binary), so that
 //! stderr can be read whole and the environment is the child's own.
 
+use std::ffi::OsString;
 use std::process::Command;
 use std::time::Duration;
 
-use openai_runtime::{Client, Error, Method, Request};
+use openai_runtime::{Client, ClientBuilder, Error, Method, Request};
 use test_support::hostile::{Pki, Server, cancelled};
-use wiremock::matchers::{method, path};
+use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 /// Set in a child: what it is to do.
@@ -50,6 +52,12 @@ async fn child(debug: bool, base: &str, closed: &str) {
 /// the variables in [`ISOLATED`] set as `env` says (none when empty);
 /// returns its stderr.
 fn run_child(test: &str, spec: &str, env: &[(&str, &str)]) -> String {
+    let env: Vec<(&str, OsString)> = env.iter().map(|(k, v)| (*k, OsString::from(v))).collect();
+    run_child_os(test, spec, &env)
+}
+
+/// [`run_child`] with values that need not be UTF-8.
+fn run_child_os(test: &str, spec: &str, env: &[(&str, OsString)]) -> String {
     let mut command = Command::new(std::env::current_exe().unwrap());
     command
         .args([test, "--exact", "--nocapture", "--test-threads=1"])
@@ -57,14 +65,19 @@ fn run_child(test: &str, spec: &str, env: &[(&str, &str)]) -> String {
     for name in ISOLATED {
         command.env_remove(name).env_remove(name.to_lowercase());
     }
-    command.envs(env.iter().copied());
+    command.envs(env.iter().map(|(k, v)| (k, v)));
     let output = command.output().unwrap();
     assert!(output.status.success(), "{output:?}");
     String::from_utf8(output.stderr).unwrap()
 }
 
 /// Removed from every child's environment, so the parent's do not leak in.
-const ISOLATED: [&str; 6] = [
+const ISOLATED: [&str; 11] = [
+    "OPENAI_API_KEY",
+    "OPENAI_ADMIN_KEY",
+    "OPENAI_BASE_URL",
+    "OPENAI_ORG_ID",
+    "OPENAI_PROJECT_ID",
     "HTTP_PROXY",
     "HTTPS_PROXY",
     "ALL_PROXY",
@@ -260,4 +273,64 @@ async fn ssl_cert_file_is_the_roots_when_set() {
         .unwrap();
     let big = big.to_str().unwrap();
     run_child(test, &format!("{big} {https}"), &[("SSL_CERT_FILE", big)]);
+}
+
+#[tokio::test]
+async fn from_env_reads_the_openai_variables() {
+    if let Ok(case) = std::env::var(CHILD) {
+        let builder = ClientBuilder::<Client>::from_env();
+        if case == "not utf-8" {
+            let err = builder.build().unwrap_err().to_string();
+            assert!(err.contains("OPENAI_ORG_ID is not valid UTF-8"), "{err}");
+            return;
+        }
+        let shown = format!("{builder:?}");
+        for field in [
+            r#"api_key: Some("<REDACTED>")"#,
+            "admin_api_key: None",
+            r#"organization: Some("org-env")"#,
+            r#"project: Some("proj-env")"#,
+        ] {
+            assert!(shown.contains(field), "no {field} in {shown}");
+        }
+        assert!(!shown.contains("sk-env"), "{shown}");
+        let client = builder.build().unwrap();
+        let get = Request::new(Method::GET, "/models".into());
+        within(client.execute::<serde_json::Value>(get))
+            .await
+            .unwrap();
+        return;
+    }
+    let test = "from_env_reads_the_openai_variables";
+    let server = MockServer::start().await;
+    Mock::given(path("/v1/models"))
+        .and(header("authorization", "Bearer sk-env"))
+        .and(header("openai-organization", "org-env"))
+        .and(header("openai-project", "proj-env"))
+        .respond_with(ResponseTemplate::new(200).set_body_string("{}"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let base = format!("{}/v1", server.uri());
+    run_child(
+        test,
+        "set",
+        &[
+            ("OPENAI_API_KEY", "sk-env"),
+            // Blank counts as unset.
+            ("OPENAI_ADMIN_KEY", "  "),
+            ("OPENAI_BASE_URL", &base),
+            ("OPENAI_ORG_ID", "org-env"),
+            ("OPENAI_PROJECT_ID", "proj-env"),
+        ],
+    );
+    use std::os::unix::ffi::OsStringExt as _;
+    run_child_os(
+        test,
+        "not utf-8",
+        &[
+            ("OPENAI_API_KEY", "sk-env".into()),
+            ("OPENAI_ORG_ID", OsString::from_vec(b"org-\xff".to_vec())),
+        ],
+    );
 }
