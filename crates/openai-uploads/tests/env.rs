@@ -1,5 +1,8 @@
 //! `Client::from_env`. One test in its own binary: it changes the environment.
 
+// The fixtures the `uploads` test binary shares; this binary uses a few.
+#[path = "uploads/common.rs"]
+#[allow(dead_code)]
 mod common;
 
 use common::{KEY, bounded, upload_reply};

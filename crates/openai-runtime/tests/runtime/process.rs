@@ -48,7 +48,7 @@ async fn child(debug: bool, base: &str, closed: &str) {
     );
 }
 
-/// Runs `test` alone in a child process, with `$CHILD` set to `spec` and
+/// Runs `test` (of this module) alone in a child process, with `$CHILD` set to `spec` and
 /// the variables in [`ISOLATED`] set as `env` says (none when empty);
 /// returns its stderr.
 fn run_child(test: &str, spec: &str, env: &[(&str, &str)]) -> String {
@@ -60,7 +60,7 @@ fn run_child(test: &str, spec: &str, env: &[(&str, &str)]) -> String {
 fn run_child_os(test: &str, spec: &str, env: &[(&str, OsString)]) -> String {
     let mut command = Command::new(std::env::current_exe().unwrap());
     command
-        .args([test, "--exact", "--nocapture", "--test-threads=1"])
+        .args([&format!("process::{test}"), "--exact", "--nocapture"])
         .env(CHILD, spec);
     for name in ISOLATED {
         command.env_remove(name).env_remove(name.to_lowercase());

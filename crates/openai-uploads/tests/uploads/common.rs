@@ -1,6 +1,5 @@
 //! Shared by the integration tests: fixtures, a client for a mock server,
 //! and a raw TCP server for what wiremock cannot do (hangs, closed sockets).
-#![allow(dead_code)]
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};

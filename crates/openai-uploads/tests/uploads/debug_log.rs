@@ -1,11 +1,9 @@
 //! `debug(true)` logs to stderr. Each check runs the call in a child process
 //! (this same test binary) so stderr can be captured.
 
-mod common;
-
 use std::process::Command;
 
-use common::{KEY, bounded, builder, upload_reply};
+use crate::common::{KEY, bounded, builder, upload_reply};
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -22,10 +20,10 @@ async fn child(spec: &str) {
     let _ = bounded(client.uploads().cancel("upload_abc123")).await;
 }
 
-/// Runs `test` in a child process; returns its stderr.
+/// Runs `test` (of this module) in a child process; returns its stderr.
 fn run_child(test: &str, debug: bool, uri: &str) -> String {
     let output = Command::new(std::env::current_exe().unwrap())
-        .args([test, "--exact", "--nocapture", "--test-threads=1"])
+        .args([&format!("debug_log::{test}"), "--exact", "--nocapture"])
         .env(CHILD, format!("{} {uri}", if debug { "on" } else { "off" }))
         .output()
         .unwrap();

@@ -1,10 +1,8 @@
 //! Building a client: required settings, bad values, and no key in Debug.
 
-mod common;
-
 use std::time::Duration;
 
-use common::KEY;
+use crate::common::KEY;
 use openai_uploads::{Client, ClientBuilder, Error};
 
 fn config_error(builder: ClientBuilder) -> String {

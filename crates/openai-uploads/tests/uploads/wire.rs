@@ -1,8 +1,6 @@
 //! What goes over the wire: method, path, headers, body, base URL, path encoding.
 
-mod common;
-
-use common::{KEY, UPLOAD_JSON, bounded, builder, client, upload_reply};
+use crate::common::{KEY, UPLOAD_JSON, bounded, builder, client, upload_reply};
 use openai_uploads::{Error, Upload, UploadStatus};
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, Request};

@@ -1,15 +1,15 @@
 //! Multipart bodies on the wire, and their retry rule: a request with a
 //! multipart body is retried only when it cannot have reached the server.
 
-mod common;
-
 use std::io::Write as _;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use common::{Act, KEY, RawServer, UPLOAD_JSON, bounded, builder, client, ok_reply, upload_reply};
+use crate::common::{
+    Act, KEY, RawServer, UPLOAD_JSON, bounded, builder, client, ok_reply, upload_reply,
+};
 use openai_uploads::runtime::{Method, Multipart, Request};
 use openai_uploads::{Client, Error, FilePart, Upload};
 use wiremock::matchers::any;
@@ -470,10 +470,9 @@ async fn debug_log_describes_multipart_bodies_without_their_bytes() {
     let server = ok_server().await;
     let output = std::process::Command::new(std::env::current_exe().unwrap())
         .args([
-            "debug_log_describes_multipart_bodies_without_their_bytes",
+            "multipart::debug_log_describes_multipart_bodies_without_their_bytes",
             "--exact",
             "--nocapture",
-            "--test-threads=1",
         ])
         .env(CHILD, server.uri())
         .output()

@@ -3,13 +3,11 @@
 //! and its retry stops the upload.
 #![cfg(unix)]
 
-mod common;
-
 use std::os::unix::fs::FileExt as _;
 use std::path::Path;
 use std::time::Duration;
 
-use common::{KEY, Recorded, bounded, fake, md5_hex, pattern};
+use crate::common::{KEY, Recorded, bounded, fake, md5_hex, pattern};
 use openai_fake::{Config, Fake, FaultKind, FlakyParts, Route, UploadStatus};
 use openai_uploads::{
     Client, CompletedUpload, Error, UploadError, UploadEvent, UploadOptions, pending_uploads,

@@ -1,8 +1,6 @@
 //! Error replies and bodies that do not decode.
 
-mod common;
-
-use common::{Act, RawServer, assert_no_key, bounded, builder, client};
+use crate::common::{Act, RawServer, assert_no_key, bounded, builder, client};
 use openai_uploads::{Error, UploadStatus};
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -170,7 +168,8 @@ async fn truncated_2xx_body_is_a_decode_error() {
 
 #[tokio::test]
 async fn wrong_types_and_missing_fields_are_decode_errors() {
-    let wrong = common::UPLOAD_JSON.replace(r#""bytes": 2147483648,"#, r#""bytes": "many","#);
+    let wrong =
+        crate::common::UPLOAD_JSON.replace(r#""bytes": 2147483648,"#, r#""bytes": "many","#);
     let err = decode_error(&wrong).await;
     let Error::Decode { source, .. } = &err else {
         unreachable!()
@@ -207,7 +206,7 @@ async fn decode_snippet_is_bounded_and_one_line() {
 
 #[tokio::test]
 async fn new_enum_values_and_unknown_fields_decode() {
-    let body = common::UPLOAD_JSON
+    let body = crate::common::UPLOAD_JSON
         .replace(r#""status": "cancelled""#, r#""status": "archived""#)
         .replace(
             r#""id": "upload_abc123","#,

@@ -2,13 +2,11 @@
 //! before any request, completion errors, interrupts around create and
 //! complete.
 
-mod common;
-
 use std::io::Write as _;
 use std::path::Path;
 use std::time::Duration;
 
-use common::{Recorded, bounded, client, md5_hex};
+use crate::common::{Recorded, bounded, client, md5_hex};
 use openai_uploads::{
     Client, CompletedUpload, Error, FileExpirationAfter, FileExpirationAfterAnchor,
     MAX_CONCURRENCY, MAX_PART_SIZE, MAX_UPLOAD_SIZE, UploadError, UploadEvent, UploadOptions,
@@ -186,7 +184,7 @@ async fn once_created(server: &MockServer) {
 /// A client for `server` that does not retry, so a test's one failing reply
 /// is the one the uploader acts on.
 fn no_retries(server: &MockServer) -> Client {
-    common::builder(&server.uri())
+    crate::common::builder(&server.uri())
         .max_retries(0)
         .build()
         .unwrap()

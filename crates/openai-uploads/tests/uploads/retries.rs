@@ -1,14 +1,12 @@
 //! Retry sequences. Waits are kept short with `retry-after-ms`; a few cases
 //! use the 0.5 s first backoff on purpose.
 
-mod common;
-
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use common::{
+use crate::common::{
     Act, KEY, RawServer, UPLOAD_JSON, assert_no_key, bounded, builder, client, ok_reply,
     upload_reply,
 };

@@ -1,14 +1,12 @@
 //! The chunked uploader against the stateful fake: whole uploads, failing
 //! parts, interrupts, files that change while they are read.
 
-mod common;
-
 use std::io::Write as _;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, SystemTime};
 
-use common::{KEY, assert_no_key, bounded, fake, pattern};
+use crate::common::{KEY, assert_no_key, bounded, fake, pattern};
 use openai_fake::{Config, Fake, Route, UploadStatus as FakeStatus};
 use openai_uploads::{
     Client, CompletedUpload, Error, Upload, UploadError, UploadEvent, UploadOptions, UploadStatus,

@@ -3,13 +3,11 @@
 //! runs that end with their Upload pending and are resumed, journals that
 //! cannot be used, and an Upload too close to its expiry.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::Duration;
 
-use common::{KEY, Recorded, bounded, fake, md5_hex, pattern};
+use crate::common::{KEY, Recorded, bounded, fake, md5_hex, pattern};
 use openai_fake::{Config, Fake, FaultKind, FlakyParts, PartFault, Route, UploadStatus};
 use openai_uploads::{
     Client, CompletedUpload, UploadError, UploadEvent, UploadOptions, pending_uploads,
