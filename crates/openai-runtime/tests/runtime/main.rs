@@ -1,6 +1,7 @@
 //! The runtime's integration tests, in one test binary (one build and one
 //! link instead of one per area): each module covers one area.
 
+mod builder;
 mod call;
 mod client;
 mod download;
