@@ -190,6 +190,26 @@ async fn a_request_that_cannot_be_built_fails_when_awaited_and_sends_nothing() {
 }
 
 #[tokio::test]
+async fn a_call_shows_its_request_or_why_there_is_none() {
+    let server = MockServer::start().await;
+    let client = client(&server);
+    let call = Call::<serde_json::Value>::new(&client, || Ok(get("/things/thing_1")));
+    let shown = format!("{call:?}");
+    assert!(
+        shown.starts_with("Call {") && shown.contains("/things/thing_1"),
+        "{shown}"
+    );
+    let call = Call::<serde_json::Value>::new(&client, || {
+        Err(Error::invalid_argument("thing_id", "must not be empty"))
+    });
+    let shown = format!("{call:?}");
+    assert!(
+        shown.contains("thing_id") && shown.contains("Err"),
+        "{shown}"
+    );
+}
+
+#[tokio::test]
 async fn with_response_has_the_status_headers_request_id_and_body() {
     let server = MockServer::start().await;
     reply(
