@@ -402,3 +402,35 @@ async fn any_byte_stream_can_be_read() {
     assert_eq!(data(&items), ["中"]);
     assert!(events.is_done());
 }
+
+#[tokio::test]
+async fn a_stream_keeps_its_reply_s_status_and_headers() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(
+            ResponseTemplate::new(203)
+                .insert_header("content-type", "text/event-stream")
+                .insert_header("x-request-id", "req_kept")
+                .insert_header("openai-processing-ms", "7")
+                .set_body_string("data: {\"n\": 1}\n\n"),
+        )
+        .mount(&server)
+        .await;
+    let client = Client::builder()
+        .api_key("sk-test-SECRET")
+        .base_url(server.uri())
+        .build()
+        .unwrap();
+    let events = client.stream_events(request()).await.unwrap();
+    assert_eq!(events.status(), 203);
+    assert_eq!(events.headers()["openai-processing-ms"], "7");
+    let shown = format!("{events:?}");
+    assert!(
+        shown.starts_with("EventStream {") && shown.contains("203") && shown.contains("req_kept"),
+        "{shown}"
+    );
+    let deltas = client.stream_json::<Delta>(request()).await.unwrap();
+    let shown = format!("{deltas:?}");
+    assert!(shown.starts_with("JsonStream(EventStream {"), "{shown}");
+    assert!(!shown.contains("SECRET"), "{shown}");
+}
