@@ -739,4 +739,16 @@ mod tests {
         assert_eq!(format!("{key:?}"), "<REDACTED>");
         assert_eq!(format!("{:?}", Some((1, key))), "Some((1, <REDACTED>))");
     }
+
+    /// A file whose size says less than it holds (a /proc file's is 0): the
+    /// read stops past the cap instead of trusting the size.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn the_read_of_a_capped_file_is_capped_too() {
+        let status = std::path::Path::new("/proc/self/status");
+        let err = super::read_capped_file(status, 10).unwrap_err();
+        assert!(err.contains("is larger than"), "{err}");
+        let whole = super::read_capped_file(status, 1 << 20).unwrap();
+        assert!(whole.starts_with(b"Name:"), "{whole:?}");
+    }
 }

@@ -69,7 +69,7 @@ pub fn resolve(name: &str, value: &str) -> Result<String> {
     if !path_like && !std::fs::metadata(path).is_ok_and(|meta| meta.is_file()) {
         return Ok(value.to_owned());
     }
-    read(name, Path::new(path), mode)
+    read(name, Path::new(path), mode, MAX_FILE_ARG_SIZE)
 }
 
 /// Applies [`resolve`] to every string inside `value` (object keys stay as
@@ -114,7 +114,9 @@ fn walk(name: &str, pointer: &mut String, value: Value) -> Result<Value> {
     })
 }
 
-fn read(name: &str, path: &Path, mode: As) -> Result<String> {
+/// The file at `path`, as `mode` says, if it is a regular file of at most
+/// `cap` bytes.
+fn read(name: &str, path: &Path, mode: As, cap: u64) -> Result<String> {
     let shown = printable(&path.to_string_lossy(), false);
     let refuse = |reason: String| Error::invalid_argument(name, format!("@{shown}: {reason}"));
     let meta = match std::fs::metadata(path) {
@@ -140,10 +142,10 @@ fn read(name: &str, path: &Path, mode: As) -> Result<String> {
     let too_large = || {
         refuse(format!(
             "larger than the {} MiB limit for files embedded in arguments",
-            MAX_FILE_ARG_SIZE >> 20
+            cap >> 20
         ))
     };
-    if meta.len() > MAX_FILE_ARG_SIZE {
+    if meta.len() > cap {
         return Err(too_large());
     }
     let file_error = |source| Error::File {
@@ -154,10 +156,10 @@ fn read(name: &str, path: &Path, mode: As) -> Result<String> {
     // Bounded even if the file grows (or was swapped) after the check.
     File::open(path)
         .map_err(file_error)?
-        .take(MAX_FILE_ARG_SIZE + 1)
+        .take(cap + 1)
         .read_to_end(&mut bytes)
         .map_err(file_error)?;
-    if bytes.len() as u64 > MAX_FILE_ARG_SIZE {
+    if bytes.len() as u64 > cap {
         return Err(too_large());
     }
     let base64 = |bytes: &[u8]| base64::engine::general_purpose::STANDARD.encode(bytes);
@@ -265,6 +267,20 @@ mod tests {
         file.set_len(MAX_FILE_ARG_SIZE + 1).unwrap();
         let err = reason(resolve("--x", &format!("@{}", big.display())).unwrap_err());
         assert!(err.contains("64 MiB limit"), "{err}");
+    }
+
+    /// A file whose size, checked first, says less than it holds (as one
+    /// that grows after the check, or a /proc file, whose size is 0): the
+    /// read stops past the cap instead of trusting the size.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn the_read_itself_is_capped() {
+        let status = Path::new("/proc/self/status");
+        assert_eq!(std::fs::metadata(status).unwrap().len(), 0);
+        let err = reason(read("--x", status, As::Text, 10).unwrap_err());
+        assert!(err.contains("MiB limit"), "{err}");
+        let whole = read("--x", status, As::Text, 1 << 20).unwrap();
+        assert!(whole.contains("Pid:"), "{whole}");
     }
 
     #[test]
