@@ -751,4 +751,19 @@ mod tests {
         let whole = super::read_capped_file(status, 1 << 20).unwrap();
         assert!(whole.starts_with(b"Name:"), "{whole:?}");
     }
+
+    #[test]
+    fn a_file_of_exactly_the_cap_is_read_whole() {
+        let file = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(file.path(), [b'x'; 16]).unwrap();
+        assert_eq!(
+            super::read_capped_file(file.path(), 16).unwrap(),
+            [b'x'; 16]
+        );
+        let err = super::read_capped_file(file.path(), 15).unwrap_err();
+        assert_eq!(
+            err,
+            "is larger than 0 MiB, more than a certificate file can be"
+        );
+    }
 }

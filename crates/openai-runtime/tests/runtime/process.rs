@@ -334,3 +334,49 @@ async fn from_env_reads_the_openai_variables() {
         ],
     );
 }
+
+/// Run as root, a child could read any file: it runs without the
+/// capabilities that skip file permission checks (dropped from its bounding
+/// set before it starts; nothing to drop for another user).
+#[test]
+fn a_file_without_read_permission_is_named_as_such() {
+    if let Ok(path) = std::env::var(CHILD) {
+        let err = Client::builder()
+            .api_key("sk-test")
+            .base_url("https://127.0.0.1:9/v1")
+            .mtls_client_cert_file(&path)
+            .mtls_client_key_file(&path)
+            .build()
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(&format!("{path} is not readable")), "{err}");
+        return;
+    }
+    use std::os::unix::fs::PermissionsExt as _;
+    use std::os::unix::process::CommandExt as _;
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("client.pem");
+    std::fs::write(&path, "not read").unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o000)).unwrap();
+    let mut command = Command::new(std::env::current_exe().unwrap());
+    command
+        .args([
+            "process::a_file_without_read_permission_is_named_as_such",
+            "--exact",
+            "--nocapture",
+        ])
+        .env(CHILD, &path);
+    // SAFETY: prctl only, between fork and exec.
+    unsafe {
+        command.pre_exec(|| {
+            // CAP_DAC_OVERRIDE (1) and CAP_DAC_READ_SEARCH (2); failing is
+            // fine for a user who never had them.
+            for capability in [1, 2] {
+                libc::prctl(libc::PR_CAPBSET_DROP, capability, 0, 0, 0);
+            }
+            Ok(())
+        });
+    }
+    let output = command.output().unwrap();
+    assert!(output.status.success(), "{output:?}");
+}
