@@ -5,8 +5,7 @@
 //!   a chunk at a time ([`Parts::body`]), so parts go out in parallel and a
 //!   retry reads its part again;
 //! - one [`Reader`] goes through the whole file in order, on a thread of
-//!   its own, for the md5, which is serial by nature (a second thread
-//!   checks what it read, so that the md5's thread does nothing else).
+//!   its own, for the md5, which is serial by nature.
 //!
 //! The second read of a byte mostly finds it in the page cache. Both read
 //! by offset from the one file opened and checked before the Upload was
@@ -29,7 +28,7 @@ use std::fs::File;
 use std::io;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, PoisonError, mpsc};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use bytes::{Bytes, BytesMut};
 use md5::{Digest as _, Md5};
@@ -45,11 +44,8 @@ use super::source::Identity;
 const SEND_CHUNK: u64 = 512 * 1024;
 /// The first chunk of each attempt, read before the request goes out.
 const FIRST_CHUNK: u64 = 64 * 1024;
-/// Bytes per read of the md5 reader.
+/// The reader's buffer, its only memory.
 const READ_CHUNK: u64 = 1024 * 1024;
-/// The md5 reader's buffers, its only memory: one being read and hashed,
-/// the others queued for the part check or on their way back.
-const READ_BUFFERS: usize = 3;
 
 /// One part: its place in the file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -300,114 +296,36 @@ impl Reader {
     }
 
     /// The md5 in hex, or `None` once told to stop.
-    ///
-    /// The md5 is the slow, serial part of the whole upload, so this thread
-    /// does nothing else: each chunk, once hashed for the md5, goes to a
-    /// second thread for its part's xxh3 and comes back to be read into
-    /// again. At most [`READ_BUFFERS`] chunks exist.
     fn read_all(&self, stop: &AtomicBool) -> io::Result<Option<String>> {
-        let (chunks, to_check) = mpsc::sync_channel(READ_BUFFERS - 1);
-        let (returned, empty) = mpsc::channel();
-        std::thread::scope(|scope| {
-            let checker = std::thread::Builder::new()
-                .name("openai-upload-check".to_owned())
-                .spawn_scoped(scope, || self.check_parts(to_check, returned))?;
-            // Hands `chunks` over: the checker's loop ends when this returns.
-            let md5 = self.hash_all(stop, chunks, empty);
-            // A part found changed comes first: the md5 stopped for it.
-            checker
-                .join()
-                .unwrap_or_else(|_| Err(io::Error::other("the part checker panicked")))?;
-            Ok(md5?.map(|md5| {
-                md5.finalize()
-                    .iter()
-                    .map(|byte| format!("{byte:02x}"))
-                    .collect()
-            }))
-        })
-    }
-
-    /// Reads the file in order into the md5, passing each chunk on to
-    /// `chunks`; `None` once told to stop, or once the checker has stopped
-    /// (it found a part changed).
-    fn hash_all(
-        &self,
-        stop: &AtomicBool,
-        chunks: mpsc::SyncSender<Chunk>,
-        empty: mpsc::Receiver<Vec<u8>>,
-    ) -> io::Result<Option<Md5>> {
         let file = &self.parts.file;
         let size = self.parts.identity.size;
-        let chunk_len = usize::try_from(READ_CHUNK.min(size)).unwrap_or(0);
-        let mut unmade = READ_BUFFERS;
         let mut md5 = Md5::new();
+        let mut buffer = vec![0u8; usize::try_from(READ_CHUNK.min(size)).unwrap_or(0)];
         for Range { index, offset, len } in ranges(size, self.part_size) {
+            let mut hash = Xxh3::new();
             let mut done = 0;
             while done < len {
                 if stop.load(Ordering::Relaxed) {
                     return Ok(None);
                 }
-                let mut buffer = match empty.try_recv() {
-                    Ok(buffer) => buffer,
-                    Err(_) if unmade > 0 => {
-                        unmade -= 1;
-                        vec![0u8; chunk_len]
-                    }
-                    Err(_) => match empty.recv() {
-                        Ok(buffer) => buffer,
-                        Err(_) => return Ok(None),
-                    },
-                };
                 let want = usize::try_from((len - done).min(READ_CHUNK)).unwrap_or(0);
-                read_exact_at(file, &mut buffer[..want], offset + done, size)?;
-                md5.update(&buffer[..want]);
+                let chunk = &mut buffer[..want];
+                read_exact_at(file, chunk, offset + done, size)?;
+                md5.update(&*chunk);
+                hash.update(chunk);
                 done += want as u64;
-                let chunk = Chunk {
-                    index,
-                    len: want,
-                    last: done == len,
-                    buffer,
-                };
-                if chunks.send(chunk).is_err() {
-                    return Ok(None);
-                }
+            }
+            if !self.parts.checks.agree(index, hash.digest128()) {
+                return Err(changed_part(index));
             }
         }
-        Ok(Some(md5))
+        Ok(Some(
+            md5.finalize()
+                .iter()
+                .map(|byte| format!("{byte:02x}"))
+                .collect(),
+        ))
     }
-
-    /// Hashes each part's chunks as the md5 reader passes them on, and
-    /// checks the part against every other read of it; hands each buffer
-    /// back through `returned`.
-    fn check_parts(
-        &self,
-        chunks: mpsc::Receiver<Chunk>,
-        returned: mpsc::Sender<Vec<u8>>,
-    ) -> io::Result<()> {
-        let mut hash = Xxh3::new();
-        for chunk in chunks {
-            hash.update(&chunk.buffer[..chunk.len]);
-            let _ = returned.send(chunk.buffer);
-            if chunk.last {
-                if !self.parts.checks.agree(chunk.index, hash.digest128()) {
-                    return Err(changed_part(chunk.index));
-                }
-                hash.reset();
-            }
-        }
-        Ok(())
-    }
-}
-
-/// A chunk of the file, on its way from the md5 to the part check.
-struct Chunk {
-    /// The part it belongs to.
-    index: usize,
-    /// Bytes of `buffer` read.
-    len: usize,
-    /// Whether it ends its part.
-    last: bool,
-    buffer: Vec<u8>,
 }
 
 /// The reader at work: its outcome, and stopping it when dropped.
@@ -650,43 +568,5 @@ mod tests {
         let mut reading = reader.start();
         let err = (&mut reading.result).await.unwrap().unwrap_err();
         assert!(err.to_string().contains("part 2 is not what"), "{err}");
-    }
-
-    #[tokio::test]
-    async fn the_reader_checks_parts_of_many_chunks() {
-        // Parts of one and a half chunks, so that chunks end inside parts,
-        // and more chunks than buffers.
-        let chunk = READ_CHUNK as usize;
-        let data: Vec<u8> = (0..7 * chunk / 2).map(|i| (i % 251) as u8).collect();
-        let part_size = 3 * READ_CHUNK / 2;
-        let hashes = || {
-            data.chunks(part_size as usize)
-                .map(xxhash_rust::xxh3::xxh3_128)
-                .collect::<Vec<_>>()
-        };
-        let (named, file) = file_with(&data);
-        let parts = parts_of(&named, file, 3);
-        let mut reading = Reader {
-            parts: parts.clone(),
-            part_size,
-        }
-        .start();
-        let md5 = (&mut reading.result).await.unwrap().unwrap();
-        let expected: String = Md5::digest(&data)
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
-        assert_eq!(md5, expected);
-        for (index, hash) in hashes().into_iter().enumerate() {
-            assert!(parts.checks.agree(index, hash), "part {}", index + 1);
-        }
-
-        // A send that read the last part otherwise.
-        let (named, file) = file_with(&data);
-        let parts = parts_of(&named, file, 3);
-        assert!(parts.checks.agree(2, hashes()[2] ^ 1));
-        let mut reading = Reader { parts, part_size }.start();
-        let err = (&mut reading.result).await.unwrap().unwrap_err();
-        assert!(err.to_string().contains("part 3 is not what"), "{err}");
     }
 }
