@@ -569,4 +569,42 @@ mod tests {
         let err = (&mut reading.result).await.unwrap().unwrap_err();
         assert!(err.to_string().contains("part 2 is not what"), "{err}");
     }
+
+    #[tokio::test]
+    async fn the_reader_checks_parts_of_many_chunks() {
+        // Parts of one and a half chunks, so that chunks end inside parts,
+        // and more chunks than buffers.
+        let chunk = READ_CHUNK as usize;
+        let data: Vec<u8> = (0..7 * chunk / 2).map(|i| (i % 251) as u8).collect();
+        let part_size = 3 * READ_CHUNK / 2;
+        let hashes = || {
+            data.chunks(part_size as usize)
+                .map(xxhash_rust::xxh3::xxh3_128)
+                .collect::<Vec<_>>()
+        };
+        let (named, file) = file_with(&data);
+        let parts = parts_of(&named, file, 3);
+        let mut reading = Reader {
+            parts: parts.clone(),
+            part_size,
+        }
+        .start();
+        let md5 = (&mut reading.result).await.unwrap().unwrap();
+        let expected: String = Md5::digest(&data)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(md5, expected);
+        for (index, hash) in hashes().into_iter().enumerate() {
+            assert!(parts.checks.agree(index, hash), "part {}", index + 1);
+        }
+
+        // A send that read the last part otherwise.
+        let (named, file) = file_with(&data);
+        let parts = parts_of(&named, file, 3);
+        assert!(parts.checks.agree(2, hashes()[2] ^ 1));
+        let mut reading = Reader { parts, part_size }.start();
+        let err = (&mut reading.result).await.unwrap().unwrap_err();
+        assert!(err.to_string().contains("part 3 is not what"), "{err}");
+    }
 }
