@@ -149,11 +149,23 @@ fn attempt(
             Ok(chunk) => chunk,
             Err(error) => return Some((Err(error), None)),
         };
-        // The next chunk is read while this one goes out.
+        // The next chunk is read while this one goes out: here, if the page
+        // cache has it all, else on a blocking thread. Handing every chunk to
+        // another thread and back woke threads thousands of times per GiB,
+        // and they took the CPU from the md5 reader.
         let next = (state.done < state.range.len).then(|| {
             let mut state = state;
+            let mut chunk = state.start(SEND_CHUNK);
+            if read_cached(
+                &state.parts.file,
+                &mut chunk,
+                state.range.offset + state.done,
+            ) {
+                let chunk = state.finish(chunk);
+                return Step::Ready(chunk, state);
+            }
             Step::Reading(tokio::task::spawn_blocking(move || {
-                let chunk = state.next_chunk(SEND_CHUNK);
+                let chunk = state.fill(&mut chunk).and_then(|()| state.finish(chunk));
                 (state, chunk)
             }))
         });
@@ -181,17 +193,50 @@ impl Attempt {
     /// The next chunk, of at most `max` bytes; the last one only if the
     /// whole part matches what was read of it before. Blocking.
     fn next_chunk(&mut self, max: u64) -> io::Result<Bytes> {
-        let Range { index, offset, len } = self.range;
-        let want = usize::try_from((len - self.done).min(max)).map_err(io::Error::other)?;
-        let mut chunk = self.buffer(want);
-        let size = self.parts.identity.size;
-        read_exact_at(&self.parts.file, &mut chunk, offset + self.done, size)?;
-        self.hash.update(&chunk);
-        self.done += want as u64;
-        if self.done == len && !self.parts.checks.agree(index, self.hash.digest128()) {
-            return Err(changed_part(index));
+        let mut chunk = self.start(max);
+        self.fill(&mut chunk)?;
+        self.finish(chunk)
+    }
+
+    /// The buffer for the next chunk, nothing read into it yet.
+    fn start(&mut self, max: u64) -> Chunk {
+        let want = (self.range.len - self.done).min(max);
+        // At most `max`, a chunk's size, so it fits.
+        let want = usize::try_from(want).unwrap_or(usize::MAX);
+        Chunk {
+            buffer: self.buffer(want),
+            filled: 0,
         }
-        let chunk = chunk.freeze();
+    }
+
+    /// Reads the rest of `chunk` from the file. Blocking.
+    fn fill(&self, chunk: &mut Chunk) -> io::Result<()> {
+        let offset = self.range.offset + self.done + chunk.filled as u64;
+        let size = self.parts.identity.size;
+        read_exact_at(
+            &self.parts.file,
+            &mut chunk.buffer[chunk.filled..],
+            offset,
+            size,
+        )?;
+        chunk.filled = chunk.buffer.len();
+        Ok(())
+    }
+
+    /// Hashes a chunk read whole, and checks the part once it is all read.
+    fn finish(&mut self, chunk: Chunk) -> io::Result<Bytes> {
+        let Chunk { buffer, .. } = chunk;
+        self.hash.update(&buffer);
+        self.done += buffer.len() as u64;
+        if self.done == self.range.len
+            && !self
+                .parts
+                .checks
+                .agree(self.range.index, self.hash.digest128())
+        {
+            return Err(changed_part(self.range.index));
+        }
+        let chunk = buffer.freeze();
         self.lent.push_back(chunk.clone());
         Ok(chunk)
     }
@@ -214,6 +259,45 @@ impl Attempt {
             None => BytesMut::zeroed(len),
         }
     }
+}
+
+/// A chunk being read: its buffer, of the chunk's length, and how much of
+/// it is read.
+struct Chunk {
+    buffer: BytesMut,
+    filled: usize,
+}
+
+/// Reads what it can of the rest of `chunk` at `offset` without waiting
+/// for the disk (`RWF_NOWAIT`): true once the chunk is whole. Whatever
+/// stops it early (data not cached, the end of the file, a kernel or a
+/// platform without the flag) is left to the blocking read to meet again.
+#[cfg(all(target_os = "linux", any(target_env = "gnu", target_env = "musl")))]
+fn read_cached(file: &File, chunk: &mut Chunk, offset: u64) -> bool {
+    use std::os::fd::AsRawFd as _;
+    while chunk.filled < chunk.buffer.len() {
+        let rest = &mut chunk.buffer[chunk.filled..];
+        let iov = libc::iovec {
+            iov_base: rest.as_mut_ptr().cast(),
+            iov_len: rest.len(),
+        };
+        let Ok(at) = libc::off_t::try_from(offset + chunk.filled as u64) else {
+            return false;
+        };
+        // SAFETY: `iov` describes `rest`, which is valid for writes of its
+        // length and outlives the call; `file` keeps the descriptor open.
+        let n = unsafe { libc::preadv2(file.as_raw_fd(), &iov, 1, at, libc::RWF_NOWAIT) };
+        match usize::try_from(n) {
+            Ok(0) | Err(_) => return false,
+            Ok(n) => chunk.filled += n,
+        }
+    }
+    true
+}
+
+#[cfg(not(all(target_os = "linux", any(target_env = "gnu", target_env = "musl"))))]
+fn read_cached(_: &File, _: &mut Chunk, _: u64) -> bool {
+    false
 }
 
 /// Send buffers the connections are done with, for the next chunks.
