@@ -54,6 +54,12 @@ pub struct Config {
     /// and its File made, but the reply is lost; the other kinds leave it
     /// pending.
     pub complete_fault: Option<FaultKind>,
+    /// Serve at the lowest CPU priority (nice 19; Linux only, elsewhere
+    /// ignored). For benchmarks on one small machine: the fake stands in
+    /// for a server elsewhere, which takes no CPU from its clients, so here
+    /// it takes only what they leave idle. At its normal priority, each
+    /// time it woke it took the CPU from a client's busiest thread.
+    pub background: bool,
 }
 
 impl Default for Config {
@@ -71,6 +77,7 @@ impl Default for Config {
             part_faults: Vec::new(),
             flaky_parts: None,
             complete_fault: None,
+            background: false,
         }
     }
 }

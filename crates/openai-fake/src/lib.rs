@@ -338,9 +338,14 @@ impl Fake {
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let (ready_tx, ready_rx) = std::sync::mpsc::channel::<io::Result<()>>();
         let server_state = state.clone();
+        let background = config.background;
         let thread = std::thread::Builder::new()
             .name(format!("openai-fake-{}", addr.port()))
             .spawn(move || {
+                if background {
+                    // The runtime's threads, made from this one, inherit it.
+                    lowest_priority();
+                }
                 // Two workers: a benchmark sends several Parts at once.
                 let runtime = match tokio::runtime::Builder::new_multi_thread()
                     .worker_threads(2)
@@ -490,3 +495,15 @@ fn unix_now() -> u64 {
         .duration_since(UNIX_EPOCH)
         .map_or(0, |elapsed| elapsed.as_secs())
 }
+
+/// Nice 19 for the calling thread, and the threads it makes from now on.
+/// Best effort: a refusal leaves the priority as it was.
+#[cfg(target_os = "linux")]
+fn lowest_priority() {
+    // On Linux, `who` 0 is the calling thread, not the whole process.
+    // SAFETY: a plain system call on the calling thread; no memory passed.
+    unsafe { libc::setpriority(libc::PRIO_PROCESS, 0, 19) };
+}
+
+#[cfg(not(target_os = "linux"))]
+fn lowest_priority() {}

@@ -48,6 +48,10 @@ struct Args {
     /// Start without the seeded `upload_abc123`.
     #[arg(long)]
     no_seed: bool,
+    /// Serve at the lowest CPU priority (nice 19; Linux only), so that a
+    /// client measured on the same machine keeps the CPU it needs.
+    #[arg(long)]
+    background: bool,
     /// Sabotage the Nth part request (1-based, as for --fail-part) with
     /// FAULT; repeat for more requests. FAULT is a status (e.g. 502: an
     /// error reply without x-should-retry), `reset` (close the connection
@@ -110,6 +114,7 @@ fn config(args: Args) -> Config {
         part_faults: args.part_fault,
         flaky_parts: args.flaky_parts,
         complete_fault: args.complete_fault,
+        background: args.background,
     }
 }
 

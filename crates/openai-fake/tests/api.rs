@@ -335,3 +335,45 @@ fn config_debug_hides_the_key() {
     assert!(!shown.contains("sk-very-secret"), "{shown}");
     assert!(shown.contains("<redacted>"), "{shown}");
 }
+
+/// The nice value of each of this process's threads named `name`.
+#[cfg(target_os = "linux")]
+fn nice_of_threads(name: &str) -> Vec<i64> {
+    let mut nice = Vec::new();
+    for task in std::fs::read_dir("/proc/self/task").expect("/proc/self/task") {
+        let task = task.expect("a task").path();
+        let (Ok(comm), Ok(stat)) = (
+            std::fs::read_to_string(task.join("comm")),
+            std::fs::read_to_string(task.join("stat")),
+        ) else {
+            continue; // the thread ended meanwhile
+        };
+        if comm.trim_end() != name {
+            continue;
+        }
+        // After the name in parentheses: state is field 3, nice field 19.
+        let fields: Vec<&str> = stat[stat.rfind(')').expect("stat") + 2..]
+            .split(' ')
+            .collect();
+        nice.push(fields[16].parse().expect("a nice value"));
+    }
+    nice
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_fake_in_the_background_serves_at_nice_19() {
+    let fake = Fake::start(Config {
+        background: true,
+        ..Config::default()
+    })
+    .expect("fake starts");
+    // It still serves.
+    assert_eq!(cancel(&fake, SEED_UPLOAD_ID).status, 200);
+    // Other tests' fakes, at normal priority, may be running alongside:
+    // this one's two workers are the only ones at 19.
+    let nice = nice_of_threads("openai-fake-wor");
+    assert_eq!(nice.iter().filter(|&&n| n == 19).count(), 2, "{nice:?}");
+    assert!(nice.iter().all(|&n| n == 19 || n == 0), "{nice:?}");
+    drop(fake);
+}
