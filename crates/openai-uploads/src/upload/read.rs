@@ -572,6 +572,77 @@ mod tests {
         assert!(err.to_string().contains("part 2 is not what"), "{err}");
     }
 
+    #[cfg(all(target_os = "linux", any(target_env = "gnu", target_env = "musl")))]
+    #[test]
+    fn a_cached_chunk_is_read_whole_without_blocking() {
+        let data: Vec<u8> = (0..300_000u32).map(|i| (i % 249) as u8).collect();
+        let (_named, file) = file_with(&data);
+        // Just written, so in the page cache.
+        let mut chunk = Chunk {
+            buffer: BytesMut::zeroed(200_000),
+            filled: 0,
+        };
+        assert!(read_cached(&file, &mut chunk, 50_000));
+        assert_eq!(chunk.filled, 200_000);
+        assert_eq!(&chunk.buffer[..], &data[50_000..250_000]);
+    }
+
+    #[test]
+    fn a_chunk_past_the_end_is_left_to_the_blocking_read_which_says_so() {
+        let data: Vec<u8> = (0..300_000u32).map(|i| (i % 247) as u8).collect();
+        let (named, file) = file_with(&data);
+        let parts = parts_of(&named, file, 1);
+        let mut attempt = Attempt {
+            parts: parts.clone(),
+            range: Range {
+                index: 0,
+                offset: 0,
+                len: 400_000,
+            },
+            done: 100_000,
+            hash: Box::new(Xxh3::new()),
+            lent: VecDeque::new(),
+        };
+        let mut chunk = attempt.start(SEND_CHUNK);
+        assert_eq!(chunk.buffer.len(), 300_000);
+        assert!(!read_cached(&parts.file, &mut chunk, 100_000));
+        // What was there is kept (on Linux), and the rest is not invented.
+        assert!(
+            chunk.filled == 0 || chunk.filled == 200_000,
+            "{}",
+            chunk.filled
+        );
+        assert_eq!(
+            &chunk.buffer[..chunk.filled],
+            &data[100_000..100_000 + chunk.filled]
+        );
+        let err = attempt.fill(&mut chunk).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof);
+        assert!(err.to_string().contains("shrank"), "{err}");
+    }
+
+    /// Pages dropped from the cache: the chunk reads go to the blocking
+    /// threads (in part at least), and the bytes are the same.
+    #[cfg(target_os = "linux")]
+    #[tokio::test]
+    async fn a_part_out_of_the_page_cache_is_read_the_same() {
+        use std::os::fd::AsRawFd as _;
+        let data: Vec<u8> = (0..3_000_000u32).map(|i| (i % 241) as u8).collect();
+        let (named, file) = file_with(&data);
+        file.sync_all().unwrap();
+        // SAFETY: a plain system call on an open descriptor.
+        let advised =
+            unsafe { libc::posix_fadvise(file.as_raw_fd(), 0, 0, libc::POSIX_FADV_DONTNEED) };
+        assert_eq!(advised, 0);
+        let parts = parts_of(&named, file, 1);
+        let range = Range {
+            index: 0,
+            offset: 0,
+            len: 3_000_000,
+        };
+        assert_eq!(collect(&parts, range).await.unwrap(), data);
+    }
+
     #[test]
     fn a_chunk_the_connection_is_done_with_is_read_into_again() {
         let data: Vec<u8> = (0..2_000_000u32).map(|i| (i % 253) as u8).collect();
