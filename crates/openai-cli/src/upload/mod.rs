@@ -142,6 +142,7 @@ fn options(args: &UploadArgs) -> UploadOptions {
         .part_size(args.part_size)
         .concurrency(args.concurrency)
         .part_retries(args.part_retries)
+        .md5(!args.no_md5)
         .resume(!args.no_resume);
     options.mime_type = args.mime_type.clone();
     options.filename = args.filename.clone();

@@ -864,6 +864,25 @@ mod against_wiremock {
     }
 
     #[tokio::test]
+    async fn no_md5_completes_without_one() {
+        let server = MockServer::start().await;
+        reply(&server, "/v1/uploads", 200, PENDING).await;
+        reply(&server, "/v1/uploads/upload_w/parts", 200, PART).await;
+        let completed = PENDING.replace("pending", "completed");
+        reply(&server, "/v1/uploads/upload_w/complete", 200, &completed).await;
+        let run = upload(&server, &["--no-md5", "--transform", "status", "-r"]).await;
+        assert_eq!(run.code, 0, "{run:?}");
+        assert_eq!(run.stdout, "completed\n");
+        let complete = requests(&server)
+            .await
+            .into_iter()
+            .find(|r| r.url.path() == "/v1/uploads/upload_w/complete")
+            .unwrap();
+        let body: serde_json::Value = serde_json::from_slice(&complete.body).unwrap();
+        assert_eq!(body, serde_json::json!({"part_ids": ["part_1"]}));
+    }
+
+    #[tokio::test]
     async fn a_refused_completion_shows_the_error_object_and_cancels() {
         let server = MockServer::start().await;
         reply(&server, "/v1/uploads", 200, PENDING).await;

@@ -9,7 +9,8 @@
 //! 3. create the Upload (unless resumed) and journal it;
 //! 4. send the parts the Upload lacks, each streamed from the file and
 //!    retried on its own ([`send`]), journaling each one acknowledged,
-//!    while one reader goes through the file for the md5 ([`read`]);
+//!    while one reader goes through the file for the md5 ([`read`]),
+//!    unless [`UploadOptions::md5`] is off;
 //! 5. complete the Upload with the parts in order and the md5, and remove
 //!    the journal.
 //!
@@ -284,11 +285,13 @@ impl<'c> Uploads<'c> {
         let total = source.size();
         let sent = Sent::starting_at(record.bytes_done());
         let file = read::Parts::new(source.file, source.path, source.identity, parts);
-        let reading = Reader {
-            parts: file.clone(),
-            part_size: record.part_size,
-        }
-        .start();
+        let reading = options.md5.then(|| {
+            Reader {
+                parts: file.clone(),
+                part_size: record.part_size,
+            }
+            .start()
+        });
         // The parts an earlier run sent are read for the md5, not sent.
         let missing = read::ranges(total, record.part_size)
             .filter(|range| part_ids.get(range.index).is_some_and(Option::is_none))
@@ -321,7 +324,7 @@ impl<'c> Uploads<'c> {
 
         let request = CompleteUploadRequest {
             part_ids: part_ids.into_iter().flatten().collect(),
-            md5: Some(md5),
+            md5,
         };
         let mut complete = pin!(api::complete(self.client, upload_id, &request));
         let completed = tokio::select! {

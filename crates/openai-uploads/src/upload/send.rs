@@ -13,6 +13,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use futures_util::future::OptionFuture;
 use futures_util::stream::FuturesUnordered;
 use futures_util::{FutureExt as _, StreamExt as _};
 use tokio::time::MissedTickBehavior;
@@ -51,23 +52,24 @@ pub(super) struct Sender<'a> {
 
 impl Sender<'_> {
     /// Sends the parts at `ranges` (in order, `concurrency` at once),
-    /// recording each id in `part_ids`; returns the file's md5, from
-    /// `reading`, once all are acknowledged.
+    /// recording each id in `part_ids`; once all are acknowledged, returns
+    /// the file's md5 from `reading`, or `None` without one.
     pub async fn send_all(
         &mut self,
         parts: &Arc<Parts>,
         ranges: Vec<Range>,
-        mut reading: Reading,
+        mut reading: Option<Reading>,
         part_ids: &mut [Option<String>],
         interrupt: &mut (impl Future<Output = ()> + Unpin),
-    ) -> Result<String, Stop> {
+    ) -> Result<Option<String>, Stop> {
         let mut waiting = ranges.into_iter();
         let mut in_flight = FuturesUnordered::new();
         // Bytes in the parts in flight, and in those acknowledged (by this
         // run or an earlier one): what is left to go out is known.
         let mut in_flight_bytes = 0u64;
         let mut acknowledged = self.sent.get();
-        let mut md5 = None;
+        // Known once read, or at once when there is no reader.
+        let mut md5 = reading.is_none().then_some(None);
         let mut ticks = tokio::time::interval(PROGRESS_EVERY);
         ticks.set_missed_tick_behavior(MissedTickBehavior::Skip);
         loop {
@@ -114,10 +116,10 @@ impl Sender<'_> {
                     }
                     self.progress();
                 }
-                read = &mut reading.result, if md5.is_none() => match read {
-                    Ok(Ok(hex)) => md5 = Some(hex),
-                    Ok(Err(error)) => return Err(Stop::Failed(error)),
-                    Err(_) => return Err(Stop::Failed(Error::Config(
+                read = OptionFuture::from(reading.as_mut().map(|r| &mut r.result)), if md5.is_none() => match read {
+                    Some(Ok(Ok(hex))) => md5 = Some(Some(hex)),
+                    Some(Ok(Err(error))) => return Err(Stop::Failed(error)),
+                    Some(Err(_)) | None => return Err(Stop::Failed(Error::Config(
                         "the file reader stopped unexpectedly".to_owned(),
                     ))),
                 },

@@ -255,6 +255,33 @@ async fn requests_carry_the_file_its_parts_in_order_and_its_md5() {
 }
 
 #[tokio::test]
+async fn without_the_md5_complete_sends_none_and_the_parts_are_the_same() {
+    let server = happy_server().await;
+    let data = striped(3, 8 * KIB);
+    let file = named_file(".jsonl", &data);
+    let done = upload(
+        &client(&server.uri()),
+        file.path(),
+        &options("fine-tune").part_size(8 * KIB as u64).md5(false),
+    )
+    .await
+    .unwrap();
+    assert_eq!(done.file_id().as_deref(), Some("file-xyz"));
+    let mut sent: Vec<Vec<u8>> = requests_to(&server, "/parts")
+        .await
+        .iter()
+        .map(data_of)
+        .collect();
+    sent.sort();
+    assert_eq!(sent.concat(), data);
+    let completes = requests_to(&server, "/complete").await;
+    assert_eq!(
+        json_of(&completes[0]),
+        json!({"part_ids": ["part_0", "part_1", "part_2"]})
+    );
+}
+
+#[tokio::test]
 async fn explicit_filename_and_mime_type_win() {
     let server = happy_server().await;
     let file = named_file(".bin", b"abc");
