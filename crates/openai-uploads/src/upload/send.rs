@@ -116,7 +116,8 @@ impl Sender<'_> {
                     }
                     self.progress();
                 }
-                read = OptionFuture::from(reading.as_mut().map(|r| &mut r.result)), if md5.is_none() => match read {
+                read = OptionFuture::from(reading.as_mut().map(|r| &mut r.result)),
+                    if md5.is_none() => match read {
                     Some(Ok(Ok(hex))) => md5 = Some(Some(hex)),
                     Some(Ok(Err(error))) => return Err(Stop::Failed(error)),
                     Some(Err(_)) | None => return Err(Stop::Failed(Error::Config(
