@@ -598,6 +598,16 @@ mod against_wiremock {
         upload_one_line(server, dir.path(), extra).await
     }
 
+    /// The JSON body of the one complete `server` received.
+    async fn complete_body(server: &MockServer) -> serde_json::Value {
+        let complete = requests(server)
+            .await
+            .into_iter()
+            .find(|r| r.url.path() == "/v1/uploads/upload_w/complete")
+            .expect("a complete");
+        serde_json::from_slice(&complete.body).expect("a JSON body")
+    }
+
     async fn count(server: &MockServer, route: &str) -> usize {
         requests(server)
             .await
@@ -873,12 +883,7 @@ mod against_wiremock {
         let run = upload(&server, &["--no-md5", "--transform", "status", "-r"]).await;
         assert_eq!(run.code, 0, "{run:?}");
         assert_eq!(run.stdout, "completed\n");
-        let complete = requests(&server)
-            .await
-            .into_iter()
-            .find(|r| r.url.path() == "/v1/uploads/upload_w/complete")
-            .unwrap();
-        let body: serde_json::Value = serde_json::from_slice(&complete.body).unwrap();
+        let body = complete_body(&server).await;
         assert_eq!(body, serde_json::json!({"part_ids": ["part_1"]}));
     }
 
@@ -905,12 +910,7 @@ mod against_wiremock {
             run.stderr,
             "Error: POST /uploads/upload_w/complete: 400 Bad Request: The md5 does not match.\nmd5\nCancelled Upload upload_w.\n"
         );
-        let complete = requests(&server)
-            .await
-            .into_iter()
-            .find(|r| r.url.path() == "/v1/uploads/upload_w/complete")
-            .unwrap();
-        let body: serde_json::Value = serde_json::from_slice(&complete.body).unwrap();
+        let body = complete_body(&server).await;
         assert_eq!(body["part_ids"], serde_json::json!(["part_1"]));
         // md5 of "{}\n".
         assert_eq!(body["md5"], "8a80554c91d9fca8acb82f023de02f11");
