@@ -115,8 +115,9 @@ impl Parts {
     }
 }
 
-/// One attempt's bytes of a part: read a chunk ahead, off the async
-/// threads, hashed, and checked once whole.
+/// One attempt's bytes of a part: read a chunk ahead (from the page cache
+/// where it can, else on a blocking thread), hashed, and checked once
+/// whole.
 ///
 /// The first chunk is read at once, before the request goes out, so that a
 /// small part leaves with the request's head in one write, as a part held
