@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use openai_runtime::{Client, ClientBuilder, Error, Method, Request};
 use test_support::hostile::{Pki, Server, cancelled};
+use test_support::run_test_in_child;
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -58,17 +59,15 @@ fn run_child(test: &str, spec: &str, env: &[(&str, &str)]) -> String {
 
 /// [`run_child`] with values that need not be UTF-8.
 fn run_child_os(test: &str, spec: &str, env: &[(&str, OsString)]) -> String {
-    let mut command = Command::new(std::env::current_exe().unwrap());
-    command
-        .args([&format!("process::{test}"), "--exact", "--nocapture"])
-        .env(CHILD, spec);
-    for name in ISOLATED {
-        command.env_remove(name).env_remove(name.to_lowercase());
-    }
-    command.envs(env.iter().map(|(k, v)| (k, v)));
-    let output = command.output().unwrap();
-    assert!(output.status.success(), "{output:?}");
-    String::from_utf8(output.stderr).unwrap()
+    let lower: Vec<String> = ISOLATED.iter().map(|name| name.to_lowercase()).collect();
+    let removed: Vec<&str> = ISOLATED
+        .iter()
+        .copied()
+        .chain(lower.iter().map(String::as_str))
+        .collect();
+    let mut env = env.to_vec();
+    env.push((CHILD, OsString::from(spec)));
+    run_test_in_child(&format!("process::{test}"), &env, &removed)
 }
 
 /// Removed from every child's environment, so the parent's do not leak in.

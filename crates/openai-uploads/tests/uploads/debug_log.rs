@@ -1,9 +1,8 @@
 //! `debug(true)` logs to stderr. Each check runs the call in a child process
 //! (this same test binary) so stderr can be captured.
 
-use std::process::Command;
-
 use crate::common::{KEY, bounded, builder, upload_reply};
+use test_support::run_test_in_child;
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -22,13 +21,8 @@ async fn child(spec: &str) {
 
 /// Runs `test` (of this module) in a child process; returns its stderr.
 fn run_child(test: &str, debug: bool, uri: &str) -> String {
-    let output = Command::new(std::env::current_exe().unwrap())
-        .args([&format!("debug_log::{test}"), "--exact", "--nocapture"])
-        .env(CHILD, format!("{} {uri}", if debug { "on" } else { "off" }))
-        .output()
-        .unwrap();
-    assert!(output.status.success(), "{output:?}");
-    String::from_utf8(output.stderr).unwrap()
+    let spec = format!("{} {uri}", if debug { "on" } else { "off" });
+    run_test_in_child(&format!("debug_log::{test}"), &[(CHILD, spec.into())], &[])
 }
 
 #[tokio::test]
