@@ -157,11 +157,7 @@ fn attempt(
         let next = (state.done < state.range.len).then(|| {
             let mut state = state;
             let mut chunk = state.start(SEND_CHUNK);
-            if read_cached(
-                &state.parts.file,
-                &mut chunk,
-                state.range.offset + state.done,
-            ) {
+            if state.fill_cached(&mut chunk) {
                 let chunk = state.finish(chunk);
                 return Step::Ready(chunk, state);
             }
@@ -212,16 +208,31 @@ impl Attempt {
 
     /// Reads the rest of `chunk` from the file. Blocking.
     fn fill(&self, chunk: &mut Chunk) -> io::Result<()> {
-        let offset = self.range.offset + self.done + chunk.filled as u64;
         let size = self.parts.identity.size;
-        read_exact_at(
-            &self.parts.file,
-            &mut chunk.buffer[chunk.filled..],
-            offset,
-            size,
-        )?;
+        let offset = self.offset_of(chunk);
+        read_exact_at(&self.parts.file, chunk.rest(), offset, size)?;
         chunk.filled = chunk.buffer.len();
         Ok(())
+    }
+
+    /// Reads what the page cache holds of the rest of `chunk`, without
+    /// blocking: true once the chunk is whole. What is left is [`fill`]'s.
+    ///
+    /// [`fill`]: Attempt::fill
+    fn fill_cached(&self, chunk: &mut Chunk) -> bool {
+        while chunk.filled < chunk.buffer.len() {
+            let offset = self.offset_of(chunk);
+            match read_cached(&self.parts.file, chunk.rest(), offset) {
+                Some(n) if n > 0 => chunk.filled += n,
+                _ => return false,
+            }
+        }
+        true
+    }
+
+    /// Where in the file the unread rest of `chunk` starts.
+    fn offset_of(&self, chunk: &Chunk) -> u64 {
+        self.range.offset + self.done + chunk.filled as u64
     }
 
     /// Hashes a chunk read whole, and checks the part once it is all read.
@@ -269,36 +280,34 @@ struct Chunk {
     filled: usize,
 }
 
-/// Reads what it can of the rest of `chunk` at `offset` without waiting
-/// for the disk (`RWF_NOWAIT`): true once the chunk is whole. Whatever
-/// stops it early (data not cached, the end of the file, a kernel or a
-/// platform without the flag) is left to the blocking read to meet again.
-#[cfg(all(target_os = "linux", any(target_env = "gnu", target_env = "musl")))]
-fn read_cached(file: &File, chunk: &mut Chunk, offset: u64) -> bool {
-    use std::os::fd::AsRawFd as _;
-    while chunk.filled < chunk.buffer.len() {
-        let rest = &mut chunk.buffer[chunk.filled..];
-        let iov = libc::iovec {
-            iov_base: rest.as_mut_ptr().cast(),
-            iov_len: rest.len(),
-        };
-        let Ok(at) = libc::off_t::try_from(offset + chunk.filled as u64) else {
-            return false;
-        };
-        // SAFETY: `iov` describes `rest`, which is valid for writes of its
-        // length and outlives the call; `file` keeps the descriptor open.
-        let n = unsafe { libc::preadv2(file.as_raw_fd(), &iov, 1, at, libc::RWF_NOWAIT) };
-        match usize::try_from(n) {
-            Ok(0) | Err(_) => return false,
-            Ok(n) => chunk.filled += n,
-        }
+impl Chunk {
+    /// The part of the buffer not read into yet.
+    fn rest(&mut self) -> &mut [u8] {
+        &mut self.buffer[self.filled..]
     }
-    true
+}
+
+/// One read into `buffer` at `offset` that does not wait for the disk
+/// (`preadv2` with `RWF_NOWAIT`): the bytes read, or `None` when it would
+/// have to wait, or cannot say (an error, a kernel or a platform without
+/// the flag). 0 is the end of the file.
+#[cfg(all(target_os = "linux", any(target_env = "gnu", target_env = "musl")))]
+fn read_cached(file: &File, buffer: &mut [u8], offset: u64) -> Option<usize> {
+    use std::os::fd::AsRawFd as _;
+    let iov = libc::iovec {
+        iov_base: buffer.as_mut_ptr().cast(),
+        iov_len: buffer.len(),
+    };
+    let offset = libc::off_t::try_from(offset).ok()?;
+    // SAFETY: `iov` describes `buffer`, which is valid for writes of its
+    // length and outlives the call; `file` keeps the descriptor open.
+    let n = unsafe { libc::preadv2(file.as_raw_fd(), &iov, 1, offset, libc::RWF_NOWAIT) };
+    usize::try_from(n).ok()
 }
 
 #[cfg(not(all(target_os = "linux", any(target_env = "gnu", target_env = "musl"))))]
-fn read_cached(_: &File, _: &mut Chunk, _: u64) -> bool {
-    false
+fn read_cached(_: &File, _: &mut [u8], _: u64) -> Option<usize> {
+    None
 }
 
 /// Send buffers the connections are done with, for the next chunks.
@@ -573,17 +582,34 @@ mod tests {
         assert!(err.to_string().contains("part 2 is not what"), "{err}");
     }
 
+    /// An attempt at the one part, of `len` bytes from the start, with
+    /// `done` of them read.
+    fn attempt_at(parts: Arc<Parts>, len: u64, done: u64) -> Attempt {
+        Attempt {
+            parts,
+            range: Range {
+                index: 0,
+                offset: 0,
+                len,
+            },
+            done,
+            hash: Box::new(Xxh3::new()),
+            lent: VecDeque::new(),
+        }
+    }
+
     #[cfg(all(target_os = "linux", any(target_env = "gnu", target_env = "musl")))]
     #[test]
     fn a_cached_chunk_is_read_whole_without_blocking() {
         let data: Vec<u8> = (0..300_000u32).map(|i| (i % 249) as u8).collect();
-        let (_named, file) = file_with(&data);
         // Just written, so in the page cache.
+        let (named, file) = file_with(&data);
+        let attempt = attempt_at(parts_of(&named, file, 1), 250_000, 50_000);
         let mut chunk = Chunk {
             buffer: BytesMut::zeroed(200_000),
             filled: 0,
         };
-        assert!(read_cached(&file, &mut chunk, 50_000));
+        assert!(attempt.fill_cached(&mut chunk));
         assert_eq!(chunk.filled, 200_000);
         assert_eq!(&chunk.buffer[..], &data[50_000..250_000]);
     }
@@ -592,21 +618,10 @@ mod tests {
     fn a_chunk_past_the_end_is_left_to_the_blocking_read_which_says_so() {
         let data: Vec<u8> = (0..300_000u32).map(|i| (i % 247) as u8).collect();
         let (named, file) = file_with(&data);
-        let parts = parts_of(&named, file, 1);
-        let mut attempt = Attempt {
-            parts: parts.clone(),
-            range: Range {
-                index: 0,
-                offset: 0,
-                len: 400_000,
-            },
-            done: 100_000,
-            hash: Box::new(Xxh3::new()),
-            lent: VecDeque::new(),
-        };
+        let mut attempt = attempt_at(parts_of(&named, file, 1), 400_000, 100_000);
         let mut chunk = attempt.start(SEND_CHUNK);
         assert_eq!(chunk.buffer.len(), 300_000);
-        assert!(!read_cached(&parts.file, &mut chunk, 100_000));
+        assert!(!attempt.fill_cached(&mut chunk));
         // What was there is kept (on Linux), and the rest is not invented.
         assert!(
             chunk.filled == 0 || chunk.filled == 200_000,
@@ -648,18 +663,7 @@ mod tests {
     fn a_chunk_the_connection_is_done_with_is_read_into_again() {
         let data: Vec<u8> = (0..2_000_000u32).map(|i| (i % 253) as u8).collect();
         let (named, file) = file_with(&data);
-        let range = Range {
-            index: 0,
-            offset: 0,
-            len: 2_000_000,
-        };
-        let mut attempt = Attempt {
-            parts: parts_of(&named, file, 1),
-            range,
-            done: 0,
-            hash: Box::new(Xxh3::new()),
-            lent: VecDeque::new(),
-        };
+        let mut attempt = attempt_at(parts_of(&named, file, 1), 2_000_000, 0);
         let first = attempt.next_chunk(SEND_CHUNK).unwrap();
         let second = attempt.next_chunk(SEND_CHUNK).unwrap();
         let reused = first.as_ptr();

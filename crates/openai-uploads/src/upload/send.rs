@@ -68,8 +68,8 @@ impl Sender<'_> {
         // run or an earlier one): what is left to go out is known.
         let mut in_flight_bytes = 0u64;
         let mut acknowledged = self.sent.get();
-        // Known once read, or at once when there is no reader.
-        let mut md5 = reading.is_none().then_some(None);
+        // Read once the reader is done, which drops it.
+        let mut md5 = None;
         let mut ticks = tokio::time::interval(PROGRESS_EVERY);
         ticks.set_missed_tick_behavior(MissedTickBehavior::Skip);
         loop {
@@ -93,9 +93,7 @@ impl Sender<'_> {
                     parts.body(range),
                 ));
             }
-            if in_flight.is_empty()
-                && let Some(md5) = md5
-            {
+            if in_flight.is_empty() && reading.is_none() {
                 parts.check_unchanged().await.map_err(Stop::Failed)?;
                 return Ok(md5);
             }
@@ -117,8 +115,11 @@ impl Sender<'_> {
                     self.progress();
                 }
                 read = OptionFuture::from(reading.as_mut().map(|r| &mut r.result)),
-                    if md5.is_none() => match read {
-                    Some(Ok(Ok(hex))) => md5 = Some(Some(hex)),
+                    if reading.is_some() => match read {
+                    Some(Ok(Ok(hex))) => {
+                        md5 = Some(hex);
+                        reading = None;
+                    }
                     Some(Ok(Err(error))) => return Err(Stop::Failed(error)),
                     Some(Err(_)) | None => return Err(Stop::Failed(Error::Config(
                         "the file reader stopped unexpectedly".to_owned(),
